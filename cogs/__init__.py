@@ -1,0 +1,1 @@
+"""Discord-facing cogs: each parses interactions, calls the domain layer and renders the reply."""

@@ -1,0 +1,192 @@
+"""One aiosqlite connection shared by the whole bot; every write inside `transaction()`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from db.migrations import (
+    MIGRATIONS_DIR,
+    SCHEMA_PATH,
+    Migration,
+    latest_version,
+    load_migrations,
+    load_schema,
+)
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says why and what to do."""
+
+
+class DatabaseTooNew(DatabaseError):
+    """The database was written by a newer Podium than this one."""
+
+
+class Transaction:
+    """An open write transaction; callbacks registered with `on_commit` run after COMMIT."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._after_commit: list[Callable[[], None]] = []
+
+    async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
+        """Run one statement; the cursor gives rowcount and lastrowid."""
+        return await self._conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> aiosqlite.Cursor:
+        """Run one statement for many parameter rows."""
+        return await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """The first row of a query, seeing this transaction's own writes."""
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """All rows of a query, seeing this transaction's own writes."""
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the transaction has committed (never if it rolls back)."""
+        self._after_commit.append(callback)
+
+
+class Database:
+    """The bot's single SQLite connection: WAL, foreign keys, explicit transactions, migrations."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path, version: int) -> None:
+        self._conn = conn
+        self.path = path
+        self.version = version
+        # One connection means one transaction at a time; reads queue too, so that they never
+        # see another coroutine's uncommitted writes.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, path: Path | str, *, schema_path: Path = SCHEMA_PATH, migrations_dir: Path = MIGRATIONS_DIR
+    ) -> Database:
+        """Open (creating folders and file), set pragmas, and bring the schema up to date."""
+        path = Path(path)
+        migrations = load_migrations(migrations_dir)
+        target = latest_version(migrations)
+        schema = load_schema(schema_path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: no implicit transactions; we BEGIN and COMMIT ourselves.
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            async with conn.execute("PRAGMA journal_mode = WAL") as cur:
+                mode = (await cur.fetchone())[0]
+            if mode != "wal":
+                log.warning("SQLite refused WAL mode for %s (got %s)", path, mode)
+            # FULL: a queued message must survive a power cut, not only a process crash (~0.1 ms more).
+            await conn.execute("PRAGMA synchronous = FULL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            db = cls(conn, path, 0)
+            db.version = await db._migrate(schema, migrations, target)
+            return db
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise DatabaseError(f"{path} is not a usable SQLite database: {exc}") from exc
+        except BaseException:
+            await conn.close()
+            raise
+
+    async def _migrate(self, schema: tuple[str, ...], migrations: tuple[Migration, ...], target: int) -> int:
+        async with self._conn.execute("PRAGMA user_version") as cur:
+            version = (await cur.fetchone())[0]
+        if version > target:
+            raise DatabaseTooNew(
+                f"the database {self.path} has schema version {version}, newer than this Podium "
+                f"understands ({target}): run the newer Podium, or restore a backup made by this version"
+            )
+        if version == target:
+            return version
+        if version == 0:
+            async with self._conn.execute("SELECT count(*) FROM sqlite_master") as cur:
+                if (await cur.fetchone())[0]:
+                    raise DatabaseError(
+                        f"{self.path} holds tables but no Podium schema version: is it another program's database?"
+                    )
+            await self._apply(schema, target, "create the schema")
+            log.info("created a new database at %s (schema version %d)", self.path, target)
+            return target
+        for migration in migrations:
+            if migration.version <= version:
+                continue
+            await self._apply(migration.statements, migration.version, migration.name)
+            log.info("migrated %s to schema version %d (%s)", self.path, migration.version, migration.name)
+        return target
+
+    async def _apply(self, statements: tuple[str, ...], version: int, what: str) -> None:
+        """Run statements and set user_version in ONE transaction: a crash leaves the old version whole."""
+        async with self.transaction() as tx:
+            for statement in statements:
+                try:
+                    await tx.execute(statement)
+                except sqlite3.Error as exc:
+                    raise DatabaseError(f"migration {what!r} failed at {statement[:60]!r}: {exc}") from exc
+            await tx.execute(f"PRAGMA user_version = {int(version)}")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (cancellation included)."""
+        async with self._lock:
+            # IMMEDIATE takes the write lock now, so a concurrent writer (a backup, a test) makes us
+            # wait at BEGIN under busy_timeout instead of failing halfway through.
+            await self._conn.execute("BEGIN IMMEDIATE")
+            tx = Transaction(self._conn)
+            try:
+                yield tx
+            except BaseException:
+                await asyncio.shield(self._conn.execute("ROLLBACK"))
+                raise
+            await self._conn.execute("COMMIT")
+        for callback in tx._after_commit:
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-commit callback failed")
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """The first row of a read-only query."""
+        async with self._lock, self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """All rows of a read-only query."""
+        async with self._lock, self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def backup_to(self, target: Path) -> None:
+        """Write a consistent copy of the live database with SQLite's online backup API."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with self._lock:
+            dest = await aiosqlite.connect(target)
+            try:
+                await self._conn.backup(dest)
+            finally:
+                await dest.close()
+
+    async def close(self) -> None:
+        """Close the connection (waiting for a running transaction to finish)."""
+        async with self._lock:
+            await self._conn.close()

@@ -1,0 +1,1 @@
+"""Podium's domain layer: everything that needs no Discord objects."""

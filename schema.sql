@@ -1,0 +1,87 @@
+-- Podium's schema: the current version, used to create a new database.
+-- Older databases are upgraded by db/migrations/NNNN_*.sql; PRAGMA user_version is the schema version.
+-- Instants are INTEGER unix milliseconds, UTC (columns ending in _ms). Time zones are IANA names.
+
+CREATE TABLE guild_settings (
+    guild_id              INTEGER PRIMARY KEY,
+    timezone              TEXT    NOT NULL DEFAULT 'UTC',
+    announce_channel_id   INTEGER,
+    log_channel_id        INTEGER,
+    moderator_role_id     INTEGER,
+    weekly_enabled        INTEGER NOT NULL DEFAULT 1 CHECK (weekly_enabled IN (0, 1)),
+    weekly_day            INTEGER NOT NULL DEFAULT 0 CHECK (weekly_day BETWEEN 0 AND 6),  -- 0 = Monday
+    weekly_time           TEXT    NOT NULL DEFAULT '09:00',                               -- local HH:MM
+    reminder_offsets      TEXT    NOT NULL DEFAULT '[86400, 3600]',                       -- JSON seconds before a talk
+    reminder_via          TEXT    NOT NULL DEFAULT 'dm' CHECK (reminder_via IN ('dm', 'thread', 'channel')),
+    engagement_days       INTEGER DEFAULT 14 CHECK (engagement_days IS NULL OR engagement_days BETWEEN 3 AND 60),
+    talk_minutes          INTEGER NOT NULL DEFAULT 30 CHECK (talk_minutes BETWEEN 5 AND 240),
+    ping_speakers         INTEGER NOT NULL DEFAULT 0 CHECK (ping_speakers IN (0, 1)),
+    created_at_ms         INTEGER NOT NULL,
+    updated_at_ms         INTEGER NOT NULL
+);
+
+-- Per person, across servers: a time zone and reminder preferences are personal.
+CREATE TABLE users (
+    user_id                     INTEGER PRIMARY KEY,
+    timezone                    TEXT,                  -- NULL: the guild's
+    reminder_offsets            TEXT,                  -- JSON seconds; NULL: the guild default
+    reminder_via                TEXT CHECK (reminder_via IS NULL OR reminder_via IN ('dm', 'thread', 'channel')),
+    opt_out_everything          INTEGER NOT NULL DEFAULT 0 CHECK (opt_out_everything IN (0, 1)),
+    opt_out_talk_reminders      INTEGER NOT NULL DEFAULT 0 CHECK (opt_out_talk_reminders IN (0, 1)),
+    opt_out_notices             INTEGER NOT NULL DEFAULT 0 CHECK (opt_out_notices IN (0, 1)),
+    opt_out_personal_reminders  INTEGER NOT NULL DEFAULT 0 CHECK (opt_out_personal_reminders IN (0, 1)),
+    opt_out_dms                 INTEGER NOT NULL DEFAULT 0 CHECK (opt_out_dms IN (0, 1)),
+    dm_channel_id               INTEGER,               -- cached: a DM then costs one request
+    created_at_ms               INTEGER NOT NULL,
+    updated_at_ms               INTEGER NOT NULL
+);
+
+CREATE TABLE talks (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    guild_id          INTEGER NOT NULL,
+    speaker_id        INTEGER NOT NULL,
+    topic             TEXT    NOT NULL CHECK (length(topic) BETWEEN 1 AND 200),
+    starts_at_ms      INTEGER NOT NULL,
+    duration_minutes  INTEGER NOT NULL CHECK (duration_minutes BETWEEN 5 AND 240),
+    state             TEXT    NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'cancelled', 'done')),
+    thread_id         INTEGER,                         -- the talk's thread in the announcement channel, once made
+    announced         INTEGER NOT NULL DEFAULT 0 CHECK (announced IN (0, 1)),  -- shown in a weekly summary
+    created_by        INTEGER NOT NULL,
+    updated_by        INTEGER NOT NULL,
+    created_at_ms     INTEGER NOT NULL,
+    updated_at_ms     INTEGER NOT NULL
+);
+CREATE INDEX talks_upcoming ON talks (guild_id, starts_at_ms) WHERE state = 'scheduled';
+CREATE INDEX talks_by_speaker ON talks (speaker_id, starts_at_ms);
+
+-- The transactional outbox: one row per proactive message, written with the change that causes it.
+-- pending -> sending -> sent, or failed / skipped / expired / cancelled. Only podium/outbox.py writes it.
+CREATE TABLE outbox (
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the send nonce derives from it
+    kind                  TEXT    NOT NULL,
+    guild_id              INTEGER,
+    target_type           TEXT    NOT NULL CHECK (target_type IN ('dm', 'thread', 'channel')),
+    user_id               INTEGER,                 -- the person the message is for (DM recipient, or mentioned)
+    channel_id            INTEGER,                 -- for channel and thread targets
+    talk_id               INTEGER REFERENCES talks (id) ON DELETE SET NULL,
+    payload               TEXT    NOT NULL DEFAULT '{}',      -- JSON: what to render
+    due_at_ms             INTEGER NOT NULL,
+    expires_at_ms         INTEGER,                 -- after it the message is pointless
+    state                 TEXT    NOT NULL DEFAULT 'pending'
+                          CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'skipped', 'expired', 'cancelled')),
+    attempts              INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at_ms    INTEGER NOT NULL,
+    last_error            TEXT,
+    dedupe_key            TEXT    NOT NULL UNIQUE,
+    delivered_via         TEXT CHECK (delivered_via IS NULL OR delivered_via IN ('dm', 'thread', 'channel')),
+    delivered_channel_id  INTEGER,
+    message_id            INTEGER,
+    created_at_ms         INTEGER NOT NULL,
+    updated_at_ms         INTEGER NOT NULL,
+    sent_at_ms            INTEGER
+);
+-- The dispatcher's only hot query: the next due pending rows, one range scan of a small partial index.
+CREATE INDEX outbox_due ON outbox (next_attempt_at_ms) WHERE state = 'pending';
+CREATE INDEX outbox_in_flight ON outbox (id) WHERE state = 'sending';
+CREATE INDEX outbox_by_talk ON outbox (talk_id) WHERE talk_id IS NOT NULL;
+CREATE INDEX outbox_by_user ON outbox (user_id, state) WHERE user_id IS NOT NULL;

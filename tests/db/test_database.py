@@ -1,0 +1,166 @@
+import asyncio
+import sqlite3
+
+import pytest
+
+from db import Database, DatabaseError, DatabaseTooNew, latest_version, load_migrations
+from db.migrations import split_statements
+
+SCHEMA_V1 = "CREATE TABLE talks (id INTEGER PRIMARY KEY, topic TEXT NOT NULL);\n"
+
+
+def write_migrations(folder, files):
+    folder.mkdir()
+    for name, sql in files.items():
+        (folder / name).write_text(sql, encoding="utf-8")
+    return folder
+
+
+async def test_new_database_gets_schema_and_pragmas(tmp_path):
+    path = tmp_path / "nested" / "dir" / "podium.db"
+    db = await Database.open(path)
+    try:
+        assert path.exists()
+        assert db.version == latest_version(load_migrations())
+        tables = {r["name"] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"guild_settings", "users", "talks", "outbox"} <= tables
+        assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+        assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000
+    finally:
+        await db.close()
+
+
+async def test_reopen_keeps_data(tmp_path):
+    path = tmp_path / "podium.db"
+    db = await Database.open(path)
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO users (user_id, created_at_ms, updated_at_ms) VALUES (7, 0, 0)")
+    await db.close()
+    db = await Database.open(path)
+    try:
+        assert (await db.fetchone("SELECT user_id FROM users"))["user_id"] == 7
+    finally:
+        await db.close()
+
+
+async def test_transaction_rolls_back_on_error_and_skips_on_commit(tmp_path):
+    db = await Database.open(tmp_path / "p.db")
+    called = []
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO users (user_id, created_at_ms, updated_at_ms) VALUES (1, 0, 0)")
+                tx.on_commit(lambda: called.append("committed"))
+                raise RuntimeError("boom")
+        assert await db.fetchall("SELECT * FROM users") == []
+        assert called == []
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO users (user_id, created_at_ms, updated_at_ms) VALUES (1, 0, 0)")
+            tx.on_commit(lambda: called.append("committed"))
+        assert called == ["committed"]
+    finally:
+        await db.close()
+
+
+async def test_transactions_from_many_tasks_do_not_interleave(tmp_path):
+    db = await Database.open(tmp_path / "p.db")
+
+    async def bump(user_id):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO users (user_id, created_at_ms, updated_at_ms) VALUES (?, 0, 0)", (user_id,))
+            await asyncio.sleep(0)
+            if user_id % 2:
+                raise ValueError(user_id)
+
+    results = await asyncio.gather(*(bump(i) for i in range(20)), return_exceptions=True)
+    try:
+        assert sum(isinstance(r, ValueError) for r in results) == 10
+        rows = await db.fetchall("SELECT user_id FROM users ORDER BY user_id")
+        assert [r["user_id"] for r in rows] == list(range(0, 20, 2))
+    finally:
+        await db.close()
+
+
+async def test_older_database_is_upgraded_in_place(tmp_path):
+    schema = tmp_path / "schema.sql"
+    schema.write_text(SCHEMA_V1, encoding="utf-8")
+    empty = write_migrations(tmp_path / "m1", {})
+    db = await Database.open(tmp_path / "p.db", schema_path=schema, migrations_dir=empty)
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO talks (topic) VALUES ('kept')")
+    await db.close()
+
+    migrations = write_migrations(
+        tmp_path / "m2",
+        {
+            "0002_add_speaker.sql": "ALTER TABLE talks ADD COLUMN speaker INTEGER;\n-- a comment\n",
+            "0003_index.sql": "CREATE INDEX talks_speaker ON talks (speaker);\nUPDATE talks SET speaker = 5;",
+        },
+    )
+    db = await Database.open(tmp_path / "p.db", schema_path=schema, migrations_dir=migrations)
+    try:
+        assert db.version == 3
+        assert dict(await db.fetchone("SELECT topic, speaker FROM talks")) == {"topic": "kept", "speaker": 5}
+    finally:
+        await db.close()
+
+
+async def test_failed_migration_leaves_the_old_version_whole(tmp_path):
+    schema = tmp_path / "schema.sql"
+    schema.write_text(SCHEMA_V1, encoding="utf-8")
+    db = await Database.open(tmp_path / "p.db", schema_path=schema, migrations_dir=write_migrations(tmp_path / "a", {}))
+    await db.close()
+    broken = write_migrations(
+        tmp_path / "b", {"0002_half.sql": "ALTER TABLE talks ADD COLUMN speaker INTEGER;\nSELECT * FROM nowhere;"}
+    )
+    with pytest.raises(DatabaseError, match="0002_half"):
+        await Database.open(tmp_path / "p.db", schema_path=schema, migrations_dir=broken)
+    conn = sqlite3.connect(tmp_path / "p.db")
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert [c[1] for c in conn.execute("PRAGMA table_info(talks)")] == ["id", "topic"]
+    finally:
+        conn.close()
+
+
+async def test_database_newer_than_the_code_is_refused(tmp_path):
+    path = tmp_path / "p.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE x (y)")
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseTooNew, match="99"):
+        await Database.open(path)
+
+
+async def test_foreign_database_is_refused(tmp_path):
+    path = tmp_path / "p.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE other_program (y)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseError, match="another program"):
+        await Database.open(path)
+
+
+def test_migration_files_must_be_numbered_without_gaps(tmp_path):
+    folder = write_migrations(tmp_path / "m", {"0003_skip.sql": "SELECT 1;"})
+    with pytest.raises(ValueError, match="numbered"):
+        load_migrations(folder)
+
+
+@pytest.mark.parametrize(
+    ("script", "count"),
+    [
+        ("", 0),
+        ("-- only a comment\n", 0),
+        ("SELECT 1; SELECT 2;", 2),
+        ("INSERT INTO a VALUES ('x;y'); -- c;\n", 1),
+        ("SELECT 1;\nSELECT 2;\n", 2),
+        ("CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET x = 1;\n  UPDATE a SET y = 2;\nEND;\n", 1),
+    ],
+)
+def test_split_statements(script, count):
+    assert len(split_statements(script)) == count

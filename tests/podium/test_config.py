@@ -1,0 +1,74 @@
+from pathlib import Path
+
+import pytest
+
+from podium.config import ConfigError, Settings, load_settings
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.abc.def"
+
+
+def test_defaults_with_only_a_token():
+    settings = load_settings({"DISCORD_TOKEN": TOKEN}, env_file=None)
+    assert settings == Settings(token=TOKEN)
+    assert settings.database_path == Path("data/podium.db")
+
+
+def test_token_is_never_in_repr():
+    assert TOKEN not in repr(load_settings({"DISCORD_TOKEN": TOKEN}, env_file=None))
+
+
+@pytest.mark.parametrize(
+    ("environ", "names"),
+    [
+        ({}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "   "}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "abc def"}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": TOKEN, "GUILD_IDS": "12,abc"}, "GUILD_IDS"),
+        ({"DISCORD_TOKEN": TOKEN, "GUILD_IDS": "-5"}, "GUILD_IDS"),
+        ({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": "localhost:80"}, "DISCORD_API_BASE"),
+        ({"DISCORD_TOKEN": TOKEN, "DISPATCH_TICK_SECONDS": "600"}, "DISPATCH_TICK_SECONDS"),
+        ({"DISCORD_TOKEN": TOKEN, "RETRY_DELAYS": "1,x"}, "RETRY_DELAYS"),
+        ({"DISCORD_TOKEN": TOKEN, "SEND_RATE_PER_SECOND": "80"}, "SEND_RATE_PER_SECOND"),
+    ],
+)
+def test_bad_values_name_the_variable(environ, names):
+    with pytest.raises(ConfigError, match=names):
+        load_settings(environ, env_file=None)
+
+
+def test_parsed_values():
+    settings = load_settings(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "GUILD_IDS": " 1, 2 ,2,",
+            "LOG_LEVEL": "debug",
+            "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10/",
+            "DATABASE_PATH": "/tmp/x/y.db",
+            "RETRY_DELAYS": "0.5, 2",
+        },
+        env_file=None,
+    )
+    assert settings.guild_ids == (1, 2)
+    assert settings.log_level == "DEBUG"
+    assert settings.api_base == "http://127.0.0.1:9/api/v10"
+    assert settings.database_path == Path("/tmp/x/y.db")
+    assert settings.retry_delays == (0.5, 2.0)
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# comment\nexport DISCORD_TOKEN=\"from-file\"\nLOG_LEVEL=WARNING\n\nDATABASE_PATH='x.db'\n", encoding="utf-8"
+    )
+    settings = load_settings({"LOG_LEVEL": "ERROR"}, env_file=env_file)
+    assert settings.token == "from-file"
+    assert settings.log_level == "ERROR"
+    assert settings.database_path == Path("x.db")
+
+
+def test_malformed_env_file_line_is_named(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_TOKEN=x\nthis is not a setting\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\.env:2"):
+        load_settings({}, env_file=env_file)
