@@ -16,12 +16,14 @@ import nextcord
 from nextcord.ext import commands
 
 from cogs.announce_settings import AnnounceSettings
+from cogs.dispatcher import DispatcherCog
 from cogs.opt_out import OptOut
 from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from db import Database, DatabaseError
 from podium.clock import Clock, SystemClock
 from podium.config import ConfigError, Settings, load_settings
+from podium.outbox import Outbox
 
 log = logging.getLogger("podium")
 
@@ -52,7 +54,7 @@ nextcord.VoiceClient.warn_nacl = False
 class PodiumBot(commands.Bot):
     """The nextcord Bot with Podium's settings, database and clock attached."""
 
-    def __init__(self, settings: Settings, db: Database | None, clock: Clock) -> None:
+    def __init__(self, settings: Settings, db: Database, clock: Clock, *, background: bool = True) -> None:
         super().__init__(
             intents=intents(),
             # Nothing pings unless a message opts in for the one user it is for.
@@ -62,8 +64,18 @@ class PodiumBot(commands.Bot):
         self.settings = settings
         self.db = db
         self.clock = clock
+        self.outbox = Outbox(db)
         for cog in (Schedule(), RemindMe(), AnnounceSettings(), OptOut()):
             self.add_cog(cog)
+        # Background loops only when really running (not for --check).
+        self.dispatcher_cog = DispatcherCog(self) if background else None
+        if self.dispatcher_cog is not None:
+            self.add_cog(self.dispatcher_cog)
+
+    async def stop_background(self) -> None:
+        """Stop the loops; deliveries in flight are abandoned safely (retried with the same nonce at start)."""
+        if self.dispatcher_cog is not None:
+            await self.dispatcher_cog.stop()
 
     async def on_ready(self) -> None:
         """Log once the gateway session is ready."""
@@ -138,7 +150,7 @@ async def check(settings: Settings) -> int:
     """Open and migrate the database and list the commands, without connecting to Discord."""
     db = await Database.open(settings.database_path)
     try:
-        bot = PodiumBot(settings, db, SystemClock())
+        bot = PodiumBot(settings, db, SystemClock(), background=False)
         print(f"configuration OK; database {settings.database_path} at schema version {db.version}")
         print("slash commands that would be registered:")
         for line in describe_commands(bot):
@@ -176,8 +188,8 @@ async def run(settings: Settings) -> int:
     else:
         log.info("stopping")
     stopper.cancel()
+    await bot.stop_background()
     try:
-        # Rows being sent are left in 'sending' and retried with the same nonce on the next start.
         await asyncio.wait_for(bot.close(), timeout=SHUTDOWN_SECONDS)
     except TimeoutError:
         log.warning("Discord connection did not close within %.0f s; exiting anyway", SHUTDOWN_SECONDS)

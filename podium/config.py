@@ -12,8 +12,6 @@ from urllib.parse import urlparse
 log = logging.getLogger(__name__)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# Delays before the 2nd, 3rd... attempt of a failed delivery: 6 attempts over about an hour.
-DEFAULT_RETRY_DELAYS = (10.0, 60.0, 300.0, 900.0, 2400.0)
 
 
 class ConfigError(Exception):
@@ -32,7 +30,8 @@ class Settings:
     api_base: str | None = None
     # The dispatcher sleeps until the next due row; this is only its safety net.
     dispatch_tick_seconds: float = 30.0
-    retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS
+    # First retry delay of a failed delivery; each next one is 4x longer: 10 s -> 6 attempts in ~57 min.
+    retry_base_seconds: float = 10.0
     # Below Discord's global 50 requests/s.
     send_rate_per_second: float = 45.0
 
@@ -110,14 +109,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
     db_path = values.get("DATABASE_PATH", "").strip() or "data/podium.db"
 
-    retry_raw = values.get("RETRY_DELAYS", "").strip()
-    retry_delays = DEFAULT_RETRY_DELAYS
-    if retry_raw:
-        parts = [p for p in retry_raw.split(",") if p.strip()]
-        if not 1 <= len(parts) <= 20:
-            raise ConfigError("RETRY_DELAYS: give 1 to 20 comma-separated seconds, e.g. 10,60,300,900,2400")
-        retry_delays = tuple(_positive_float("RETRY_DELAYS", p.strip(), 0.01, 86400) for p in parts)
-
     return Settings(
         token=token,
         database_path=Path(db_path),
@@ -127,6 +118,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         dispatch_tick_seconds=_positive_float(
             "DISPATCH_TICK_SECONDS", values.get("DISPATCH_TICK_SECONDS", "30"), 1, 60
         ),
-        retry_delays=retry_delays,
+        retry_base_seconds=_positive_float("RETRY_BASE_SECONDS", values.get("RETRY_BASE_SECONDS", "10"), 0.01, 3600),
         send_rate_per_second=_positive_float("SEND_RATE_PER_SECOND", values.get("SEND_RATE_PER_SECOND", "45"), 1, 50),
     )

@@ -28,7 +28,7 @@ def test_token_is_never_in_repr():
         ({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": "localhost:80"}, "DISCORD_API_BASE"),
         ({"DISCORD_TOKEN": TOKEN, "DISPATCH_TICK_SECONDS": "600"}, "DISPATCH_TICK_SECONDS"),
-        ({"DISCORD_TOKEN": TOKEN, "RETRY_DELAYS": "1,x"}, "RETRY_DELAYS"),
+        ({"DISCORD_TOKEN": TOKEN, "RETRY_BASE_SECONDS": "x"}, "RETRY_BASE_SECONDS"),
         ({"DISCORD_TOKEN": TOKEN, "SEND_RATE_PER_SECOND": "80"}, "SEND_RATE_PER_SECOND"),
     ],
 )
@@ -45,7 +45,7 @@ def test_parsed_values():
             "LOG_LEVEL": "debug",
             "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10/",
             "DATABASE_PATH": "/tmp/x/y.db",
-            "RETRY_DELAYS": "0.5, 2",
+            "RETRY_BASE_SECONDS": "0.5",
         },
         env_file=None,
     )
@@ -53,7 +53,7 @@ def test_parsed_values():
     assert settings.log_level == "DEBUG"
     assert settings.api_base == "http://127.0.0.1:9/api/v10"
     assert settings.database_path == Path("/tmp/x/y.db")
-    assert settings.retry_delays == (0.5, 2.0)
+    assert settings.retry_base_seconds == 0.5
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path):

@@ -1,0 +1,74 @@
+"""The dispatcher's Transport over nextcord's HTTP client, mapping nextcord errors to delivery errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+import nextcord
+from nextcord.http import HTTPClient, Route
+
+from podium.transport import GoneError, RefusedError, RejectedError, TransientError
+
+log = logging.getLogger(__name__)
+
+# Discord error codes that mean "the channel does not exist (any more)".
+UNKNOWN_CHANNEL_CODES = {10003, 10008}
+
+
+class NextcordTransport:
+    """Raw REST calls: `send()` cannot pass `enforce_nonce`, and our own queue does the retrying."""
+
+    def __init__(self, http: HTTPClient) -> None:
+        self.http = http
+
+    async def _request(self, route: Route, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            # retry_request=False: a failed send goes back to the durable queue with backoff
+            # instead of blocking here for up to half a minute in nextcord's in-memory retries.
+            return await self.http.request(route, json=body, retry_request=False)
+        except nextcord.HTTPInternalRatelimitLocked as exc:
+            raise TransientError(f"rate limit bucket locked: {exc}", retry_after=1.0) from exc
+        except nextcord.HTTPException as exc:
+            raise classify(exc) from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise TransientError(f"network: {exc!r}") from exc
+
+    async def open_dm(self, user_id: int) -> int:
+        """The DM channel id with a user."""
+        data = await self._request(Route("POST", "/users/@me/channels"), {"recipient_id": str(user_id)})
+        return int(data["id"])
+
+    async def create_thread(self, channel_id: int, name: str) -> int:
+        """A new public thread in `channel_id`."""
+        route = Route("POST", "/channels/{channel_id}/threads", channel_id=channel_id)
+        data = await self._request(route, {"name": name, "type": 11, "auto_archive_duration": 10080})
+        return int(data["id"])
+
+    async def post_message(self, channel_id: int, body: dict[str, Any]) -> int:
+        """POST a message; returns its id."""
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        data = await self._request(route, body)
+        return int(data["id"])
+
+
+def classify(exc: nextcord.HTTPException) -> Exception:
+    """A delivery error for a failed Discord response."""
+    what = f"{exc.status} (code {exc.code}) {exc.text}".strip()
+    if exc.status == 429 or exc.status >= 500:
+        retry_after = None
+        header = exc.response.headers.get("Retry-After") if exc.response is not None else None
+        if header:
+            try:
+                retry_after = float(header)
+            except ValueError:
+                retry_after = None
+        return TransientError(what, retry_after=retry_after, status=exc.status)
+    if exc.status == 403:
+        return RefusedError(what, status=exc.status, code=exc.code)
+    if exc.status == 404 or exc.code in UNKNOWN_CHANNEL_CODES:
+        return GoneError(what, status=exc.status, code=exc.code)
+    if exc.status == 408:
+        return TransientError(what, status=exc.status)
+    return RejectedError(what, status=exc.status, code=exc.code)

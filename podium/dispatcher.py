@@ -1,0 +1,343 @@
+"""Delivers due outbox rows: consent at send time, fallback targets, retries, expiry, pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from db import Database
+from podium.clock import Clock, from_ms, to_ms
+from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
+from podium.pacing import Pacer
+from podium.render import RenderContext, RenderError, TalkInfo, render
+from podium.transport import GoneError, RefusedError, RejectedError, TransientError, Transport
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_FACTOR = 4
+# Rows claimed but not yet finished; bounds memory and how much a crash leaves in 'sending'.
+MAX_IN_FLIGHT = 50
+
+# Which opt-out column silences which kind. Broadcasts (summaries, prompts) are for nobody in particular.
+CONSENT_COLUMN = {
+    "talk_reminder": "opt_out_talk_reminders",
+    "reschedule_notice": "opt_out_notices",
+    "cancel_notice": "opt_out_notices",
+    "personal_reminder": "opt_out_personal_reminders",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one delivery attempt."""
+
+    row_id: int
+    kind: str
+    state: str  # sent / retry / failed / skipped / expired / cancelled
+    via: TargetType | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+    reason: str | None = None
+
+
+def backoff_delay(attempts: int, base: float, rng: random.Random, retry_after: float | None = None) -> float:
+    """Seconds before the next attempt after `attempts` failed ones: exponential, with ±20 % jitter."""
+    delay = base * BACKOFF_FACTOR ** max(0, attempts - 1) * rng.uniform(0.8, 1.2)
+    return max(delay, retry_after or 0.0)
+
+
+def fallback_chain(row: OutboxRow, *, dms_allowed: bool) -> list[TargetType]:
+    """Where to try, in order: DM → the talk's thread → a channel mention, from the row's preferred target."""
+    if row.target_type == "channel":
+        return ["channel"]
+    chain: list[TargetType] = []
+    if row.target_type == "dm" and dms_allowed:
+        chain.append("dm")
+    if row.talk_id is not None or row.target_type == "thread":
+        chain.append("thread")
+    chain.append("channel")
+    return chain
+
+
+class Dispatcher:
+    """Claims due rows and delivers each in its own task; the loop cog calls `step()` forever."""
+
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        transport: Transport,
+        clock: Clock,
+        *,
+        pacer: Pacer,
+        retry_base_seconds: float = 10.0,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.transport = transport
+        self.clock = clock
+        self.pacer = pacer
+        self.retry_base_seconds = retry_base_seconds
+        self.max_in_flight = max_in_flight
+        self.rng = rng or random.Random()
+        self.in_flight: set[asyncio.Task[Outcome]] = set()
+        self.outcomes: Counter[tuple[str, str]] = Counter()  # (kind, state) -> count
+        self.last_step_at: datetime | None = None
+
+    async def recover(self) -> int:
+        """At start: put rows a crash left in 'sending' back in the queue."""
+        recovered = await self.outbox.recover_in_flight(self.clock.now())
+        if recovered:
+            log.warning("%d message(s) were being sent when Podium stopped; retrying them now", recovered)
+        return recovered
+
+    async def step(self, tick: float) -> int:
+        """Start deliveries for what is due, then sleep until the next due row, a wake-up, or `tick` s."""
+        self.last_step_at = self.clock.now()
+        # Clear before reading: an enqueue committed from here on sets it again, so none is missed.
+        self.outbox.wake.clear()
+        started = await self.dispatch_due()
+        if started and len(self.in_flight) < self.max_in_flight:
+            return started  # more may be due right now
+        timeout = tick
+        if len(self.in_flight) < self.max_in_flight:
+            next_due = await self.outbox.next_due()
+            if next_due is not None:
+                timeout = min(tick, max(0.0, (next_due - self.clock.now()).total_seconds()))
+        # When every slot is busy, a finishing delivery sets the event.
+        if timeout > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.outbox.wake.wait(), timeout)
+        return started
+
+    async def dispatch_due(self) -> int:
+        """Claim due rows into free slots and start a delivery task for each."""
+        free = self.max_in_flight - len(self.in_flight)
+        if free <= 0:
+            return 0
+        rows = await self.outbox.claim_due(self.clock.now(), free)
+        for row in rows:
+            task = asyncio.create_task(self.deliver(row), name=f"deliver-{row.id}")
+            self.in_flight.add(task)
+            task.add_done_callback(self._finished)
+        return len(rows)
+
+    def _finished(self, task: asyncio.Task[Outcome]) -> None:
+        self.in_flight.discard(task)
+        self.outbox.wake.set()
+
+    async def drain(self) -> None:
+        """Wait for the deliveries in flight (tests, benchmarks)."""
+        while self.in_flight:
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
+
+    async def cancel_in_flight(self) -> None:
+        """Abandon deliveries in flight (shutdown): their rows stay 'sending' and are retried at start."""
+        for task in list(self.in_flight):
+            task.cancel()
+        await asyncio.gather(*self.in_flight, return_exceptions=True)
+
+    async def deliver(self, row: OutboxRow) -> Outcome:
+        """Deliver one claimed row and record the outcome; never raises (one bad row blocks nothing)."""
+        try:
+            outcome = await self._deliver(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("outbox %d: unexpected error; will retry", row.id)
+            outcome = await self._retry_or_fail(row, f"internal error: {exc!r}", None)
+        self.outcomes[(row.kind, outcome.state)] += 1
+        lateness = (self.clock.now() - row.due_at).total_seconds()
+        log.info(
+            "outbox %d kind=%s guild=%s target=%s outcome=%s via=%s attempt=%d lateness=%.3fs%s",
+            row.id,
+            row.kind,
+            row.guild_id,
+            row.user_id if row.target_type == "dm" else row.channel_id,
+            outcome.state,
+            outcome.via,
+            row.attempts,
+            lateness,
+            f" reason={outcome.reason}" if outcome.reason else "",
+        )
+        return outcome
+
+    async def _deliver(self, row: OutboxRow) -> Outcome:
+        now = self.clock.now()
+        if row.expires_at is not None and now >= row.expires_at:
+            return await self._final(row, "expired", f"expired at {row.expires_at.isoformat()}")
+        user = await self._user(row.user_id)
+        if user is not None and (
+            user["opt_out_everything"] or user[CONSENT_COLUMN.get(row.kind, "opt_out_everything")]
+        ):
+            return await self._final(row, "skipped", "the user opted out")
+        talk = await self._talk(row.talk_id)
+        if row.kind == "talk_reminder" and (talk is None or talk.state != "scheduled"):
+            return await self._final(row, "cancelled", "the talk is no longer scheduled")
+        guild = await self._guild(row.guild_id)
+        refusals: list[str] = []
+        for via in fallback_chain(row, dms_allowed=not (user and user["opt_out_dms"])):
+            try:
+                channel_id = await self._resolve(via, row, user, guild, talk)
+                if channel_id is None:
+                    refusals.append(f"{via}: none configured")
+                    continue
+                ctx = RenderContext(row.kind, row.payload, talk, row.due_at, self.clock.now())
+                body: dict[str, Any] = render(ctx, mention_user_id=row.user_id if via != "dm" else None)
+                # enforce_nonce: if a crash hid an earlier success, Discord returns that message.
+                body["nonce"] = row.nonce
+                body["enforce_nonce"] = True
+                await self.pacer.acquire(channel_id)
+                message_id = await self.transport.post_message(channel_id, body)
+            except RenderError as exc:
+                return await self._final(row, "failed", f"cannot render: {exc}")
+            except (RefusedError, GoneError) as exc:
+                refusals.append(f"{via}: {exc}")
+                await self._forget_target(via, row, exc)
+                continue
+            except TransientError as exc:
+                return await self._retry_or_fail(row, f"{via}: {exc}", exc.retry_after)
+            except RejectedError as exc:
+                return await self._final(row, "failed", f"{via}: {exc}")
+            async with self.db.transaction() as tx:
+                await self.outbox.mark_sent(
+                    tx, row.id, now=self.clock.now(), message_id=message_id, via=via, channel_id=channel_id
+                )
+            return Outcome(row.id, row.kind, "sent", via, channel_id, message_id)
+        if not refusals:
+            return await self._final(row, "skipped", "no delivery target is allowed")
+        return await self._final(row, "failed", "no target accepted it: " + "; ".join(refusals))
+
+    async def _resolve(
+        self,
+        via: TargetType,
+        row: OutboxRow,
+        user: sqlite3.Row | None,
+        guild: sqlite3.Row | None,
+        talk: TalkInfo | None,
+    ) -> int | None:
+        """The channel id to post into for this target, creating a DM channel or thread if needed."""
+        # For a thread target without a talk, channel_id is the thread itself, not a fallback channel.
+        fallback_channel = None if row.target_type == "thread" and talk is None else row.channel_id
+        announce = guild["announce_channel_id"] if guild is not None else None
+        if via == "dm":
+            if user is not None and user["dm_channel_id"]:
+                return user["dm_channel_id"]
+            await self.pacer.acquire()
+            channel_id = await self.transport.open_dm(row.user_id)
+            await self._remember_dm(row.user_id, channel_id)
+            return channel_id
+        if via == "thread":
+            if talk is None:
+                return row.channel_id  # a thread id given directly
+            thread_id = await self._talk_thread(talk.id)
+            if thread_id:
+                return thread_id
+            parent = announce or fallback_channel
+            if parent is None:
+                return None
+            await self.pacer.acquire()
+            thread_id = await self.transport.create_thread(parent, f"Talk: {talk.topic}"[:100])
+            async with self.db.transaction() as tx:
+                await tx.execute("UPDATE talks SET thread_id = ? WHERE id = ?", (thread_id, talk.id))
+            return thread_id
+        return fallback_channel or announce
+
+    async def _forget_target(self, via: TargetType, row: OutboxRow, exc: Exception) -> None:
+        """A cached DM channel or thread that is gone is forgotten, so the next message makes a new one."""
+        if not isinstance(exc, GoneError):
+            return
+        async with self.db.transaction() as tx:
+            if via == "dm" and row.user_id is not None:
+                await tx.execute("UPDATE users SET dm_channel_id = NULL WHERE user_id = ?", (row.user_id,))
+            elif via == "thread" and row.talk_id is not None:
+                await tx.execute("UPDATE talks SET thread_id = NULL WHERE id = ?", (row.talk_id,))
+
+    async def _retry_or_fail(self, row: OutboxRow, error: str, retry_after: float | None) -> Outcome:
+        if row.attempts >= MAX_ATTEMPTS:
+            return await self._final(row, "failed", f"gave up after {row.attempts} attempts: {error}")
+        now = self.clock.now()
+        delay = backoff_delay(row.attempts, self.retry_base_seconds, self.rng, retry_after)
+        async with self.db.transaction() as tx:
+            await self.outbox.mark_retry(tx, row.id, now=now, retry_at=now + timedelta(seconds=delay), error=error)
+        return Outcome(row.id, row.kind, "retry", reason=f"{error} (next try in {delay:.1f} s)")
+
+    async def _final(self, row: OutboxRow, state: str, reason: str) -> Outcome:
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            await self.outbox.mark_final(tx, row.id, state, now=now, reason=reason)  # type: ignore[arg-type]
+            if state == "failed" and row.kind != "log" and row.guild_id is not None:
+                await self._report_failure(tx, row, reason, now)
+        return Outcome(row.id, row.kind, state, reason=reason)
+
+    async def _report_failure(self, tx: Any, row: OutboxRow, reason: str, now: datetime) -> None:
+        """A line in the guild's log channel, queued with the failure itself."""
+        guild = await tx.fetchone("SELECT log_channel_id FROM guild_settings WHERE guild_id = ?", (row.guild_id,))
+        if guild is None or guild["log_channel_id"] is None:
+            return
+        target = f"<@{row.user_id}>" if row.user_id else f"<#{row.channel_id}>" if row.channel_id else "?"
+        await self.outbox.enqueue(
+            tx,
+            OutboxMessage(
+                kind="log",
+                dedupe_key=f"log:failed:{row.id}",
+                due_at=now,
+                target_type="channel",
+                guild_id=row.guild_id,
+                channel_id=guild["log_channel_id"],
+                payload={"text": f"⚠️ Could not deliver a {row.kind} (#{row.id}) to {target}: {reason}"[:1900]},
+            ),
+            now=now,
+        )
+
+    async def _user(self, user_id: int | None) -> sqlite3.Row | None:
+        if user_id is None:
+            return None
+        return await self.db.fetchone("SELECT * FROM users WHERE user_id = ?", (user_id,))
+
+    async def _guild(self, guild_id: int | None) -> sqlite3.Row | None:
+        if guild_id is None:
+            return None
+        return await self.db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
+
+    async def _talk(self, talk_id: int | None) -> TalkInfo | None:
+        if talk_id is None:
+            return None
+        row = await self.db.fetchone(
+            "SELECT id, topic, speaker_id, starts_at_ms, duration_minutes, state FROM talks WHERE id = ?", (talk_id,)
+        )
+        if row is None:
+            return None
+        return TalkInfo(
+            row["id"],
+            row["topic"],
+            row["speaker_id"],
+            from_ms(row["starts_at_ms"]),
+            row["duration_minutes"],
+            row["state"],
+        )
+
+    async def _talk_thread(self, talk_id: int) -> int | None:
+        row = await self.db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (talk_id,))
+        return row["thread_id"] if row else None
+
+    async def _remember_dm(self, user_id: int, channel_id: int) -> None:
+        now_ms = to_ms(self.clock.now())
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                """
+                INSERT INTO users (user_id, dm_channel_id, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET dm_channel_id = excluded.dm_channel_id
+                """,
+                (user_id, channel_id, now_ms, now_ms),
+            )

@@ -1,0 +1,293 @@
+"""The transactional outbox: the only module that writes the `outbox` table.
+
+Callers pass the open Transaction of the change that causes a message, so the change and its
+message commit together. Enqueueing wakes the dispatcher after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from db import Database, Transaction
+from podium.clock import from_ms, to_ms
+
+log = logging.getLogger(__name__)
+
+TargetType = Literal["dm", "thread", "channel"]
+State = Literal["pending", "sending", "sent", "failed", "skipped", "expired", "cancelled"]
+FINAL_STATES: tuple[State, ...] = ("sent", "failed", "skipped", "expired", "cancelled")
+
+KINDS = frozenset(
+    {
+        "talk_reminder",
+        "reschedule_notice",
+        "cancel_notice",
+        "weekly_summary",
+        "engagement_prompt",
+        "personal_reminder",
+        "log",
+        "test",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A proactive message to queue: what, for whom, where, and when."""
+
+    kind: str
+    dedupe_key: str
+    due_at: datetime
+    target_type: TargetType
+    guild_id: int | None = None
+    user_id: int | None = None
+    channel_id: int | None = None
+    talk_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    expires_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown outbox kind {self.kind!r}")
+        if self.target_type == "dm" and self.user_id is None:
+            raise ValueError("a DM needs a user_id")
+        if self.target_type in ("thread", "channel") and self.channel_id is None and self.guild_id is None:
+            raise ValueError("a channel or thread message needs a channel_id or a guild_id to find one")
+        if not 1 <= len(self.dedupe_key) <= 200:
+            raise ValueError("dedupe_key must be 1-200 characters")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A row as the dispatcher sees it."""
+
+    id: int
+    kind: str
+    guild_id: int | None
+    target_type: TargetType
+    user_id: int | None
+    channel_id: int | None
+    talk_id: int | None
+    payload: dict[str, Any]
+    due_at: datetime
+    expires_at: datetime | None
+    state: State
+    attempts: int
+    dedupe_key: str
+
+    @property
+    def nonce(self) -> str:
+        """The Discord nonce of every send of this row: a retry after a crash is recognised, not re-posted."""
+        # Row ids are AUTOINCREMENT, never reused, so the nonce is unique per message (Discord: <= 25 chars).
+        return f"podium-{self.id}"
+
+    @classmethod
+    def from_db(cls, row: sqlite3.Row) -> OutboxRow:
+        """Build from a SELECT * row."""
+        try:
+            payload = json.loads(row["payload"])
+        except (TypeError, ValueError):
+            payload = {"_malformed": row["payload"]}
+        return cls(
+            id=row["id"],
+            kind=row["kind"],
+            guild_id=row["guild_id"],
+            target_type=row["target_type"],
+            user_id=row["user_id"],
+            channel_id=row["channel_id"],
+            talk_id=row["talk_id"],
+            payload=payload if isinstance(payload, dict) else {"_malformed": row["payload"]},
+            due_at=from_ms(row["due_at_ms"]),
+            expires_at=from_ms(row["expires_at_ms"]) if row["expires_at_ms"] is not None else None,
+            state=row["state"],
+            attempts=row["attempts"],
+            dedupe_key=row["dedupe_key"],
+        )
+
+
+class Outbox:
+    """Queue operations plus the wake-up signal the dispatcher sleeps on."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        # Set (after commit) whenever a row is queued or re-timed; the dispatcher then re-reads
+        # the earliest due time instead of sleeping through it.
+        self.wake = asyncio.Event()
+
+    # -- writing, inside the caller's transaction --------------------------------------------
+
+    async def enqueue(self, tx: Transaction, message: OutboxMessage, *, now: datetime) -> int | None:
+        """Queue a message; re-queueing a pending dedupe_key re-plans it. Returns the row id (None if final)."""
+        now_ms = to_ms(now)
+        due_ms = to_ms(message.due_at)
+        row = await tx.fetchone(
+            """
+            INSERT INTO outbox (kind, guild_id, target_type, user_id, channel_id, talk_id, payload,
+                                due_at_ms, expires_at_ms, next_attempt_at_ms, dedupe_key,
+                                created_at_ms, updated_at_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (dedupe_key) DO UPDATE SET
+                kind = excluded.kind, guild_id = excluded.guild_id, target_type = excluded.target_type,
+                user_id = excluded.user_id, channel_id = excluded.channel_id, talk_id = excluded.talk_id,
+                payload = excluded.payload, due_at_ms = excluded.due_at_ms,
+                expires_at_ms = excluded.expires_at_ms, next_attempt_at_ms = excluded.next_attempt_at_ms,
+                attempts = 0, last_error = NULL, updated_at_ms = excluded.updated_at_ms, state = 'pending'
+            -- A message already sent (or given up) stays as it is: re-planning never re-sends;
+            -- a cancelled one comes back (a talk moved back to its old time).
+            WHERE outbox.state IN ('pending', 'cancelled')
+            RETURNING id
+            """,
+            (
+                message.kind,
+                message.guild_id,
+                message.target_type,
+                message.user_id,
+                message.channel_id,
+                message.talk_id,
+                json.dumps(message.payload, separators=(",", ":"), sort_keys=True),
+                due_ms,
+                to_ms(message.expires_at) if message.expires_at else None,
+                due_ms,
+                message.dedupe_key,
+                now_ms,
+                now_ms,
+            ),
+        )
+        if row is None:
+            return None
+        tx.on_commit(self.wake.set)
+        return row["id"]
+
+    async def replace_for_talk(
+        self, tx: Transaction, talk_id: int, kinds: Iterable[str], messages: Sequence[OutboxMessage], *, now: datetime
+    ) -> list[int]:
+        """Make the talk's pending rows of `kinds` exactly `messages`: others are cancelled, these (re)queued."""
+        kinds = tuple(kinds)
+        keep = [m.dedupe_key for m in messages]
+        placeholders_k = ",".join("?" * len(kinds))
+        placeholders_keep = ",".join("?" * len(keep))
+        await tx.execute(
+            f"""
+            UPDATE outbox SET state = 'cancelled', last_error = 'replanned', updated_at_ms = ?
+            WHERE talk_id = ? AND state = 'pending' AND kind IN ({placeholders_k})
+            {f"AND dedupe_key NOT IN ({placeholders_keep})" if keep else ""}
+            """,
+            (to_ms(now), talk_id, *kinds, *keep),
+        )
+        ids = []
+        for message in messages:
+            row_id = await self.enqueue(tx, message, now=now)
+            if row_id is not None:
+                ids.append(row_id)
+        return ids
+
+    async def cancel_pending(
+        self,
+        tx: Transaction,
+        *,
+        now: datetime,
+        reason: str,
+        talk_id: int | None = None,
+        user_id: int | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> int:
+        """Cancel pending rows of a talk and/or a user (optionally of some kinds); returns how many."""
+        if talk_id is None and user_id is None:
+            raise ValueError("cancel_pending needs a talk_id or a user_id")
+        where = ["state = 'pending'"]
+        params: list[Any] = [to_ms(now), reason]
+        if talk_id is not None:
+            where.append("talk_id = ?")
+            params.append(talk_id)
+        if user_id is not None:
+            where.append("user_id = ?")
+            params.append(user_id)
+        if kinds is not None:
+            kinds = tuple(kinds)
+            where.append(f"kind IN ({','.join('?' * len(kinds))})")
+            params.extend(kinds)
+        cursor = await tx.execute(
+            f"UPDATE outbox SET state = 'cancelled', updated_at_ms = ?, last_error = ? WHERE {' AND '.join(where)}",
+            params,
+        )
+        return cursor.rowcount
+
+    # -- the dispatcher's side ---------------------------------------------------------------
+
+    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
+        """Move up to `limit` due pending rows to 'sending' (attempts + 1), earliest first."""
+        now_ms = to_ms(now)
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
+                """
+                UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at_ms = ?
+                WHERE id IN (
+                    SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= ?
+                    ORDER BY next_attempt_at_ms LIMIT ?
+                )
+                RETURNING *
+                """,
+                (now_ms, now_ms, limit),
+            )
+        rows.sort(key=lambda r: (r["next_attempt_at_ms"], r["id"]))
+        return [OutboxRow.from_db(r) for r in rows]
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending row is due (None if nothing is pending)."""
+        row = await self.db.fetchone("SELECT min(next_attempt_at_ms) AS due FROM outbox WHERE state = 'pending'")
+        return from_ms(row["due"]) if row and row["due"] is not None else None
+
+    async def recover_in_flight(self, now: datetime) -> int:
+        """At start: rows a crash left in 'sending' go back to pending, due now (their nonce prevents doubles)."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?"
+                " WHERE state = 'sending'",
+                (to_ms(now), to_ms(now)),
+            )
+        return cursor.rowcount
+
+    async def mark_sent(
+        self, tx: Transaction, row_id: int, *, now: datetime, message_id: int, via: TargetType, channel_id: int
+    ) -> None:
+        """The send succeeded: record where it went."""
+        await tx.execute(
+            """
+            UPDATE outbox SET state = 'sent', message_id = ?, delivered_via = ?, delivered_channel_id = ?,
+                              sent_at_ms = ?, updated_at_ms = ?, last_error = NULL
+            WHERE id = ? AND state = 'sending'
+            """,
+            (message_id, via, channel_id, to_ms(now), to_ms(now), row_id),
+        )
+
+    async def mark_retry(self, tx: Transaction, row_id: int, *, now: datetime, retry_at: datetime, error: str) -> None:
+        """A transient failure: try again at `retry_at`."""
+        await tx.execute(
+            """
+            UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, last_error = ?, updated_at_ms = ?
+            WHERE id = ? AND state = 'sending'
+            """,
+            (to_ms(retry_at), error[:500], to_ms(now), row_id),
+        )
+        tx.on_commit(self.wake.set)
+
+    async def mark_final(self, tx: Transaction, row_id: int, state: State, *, now: datetime, reason: str) -> None:
+        """End a row that will not be sent: failed, skipped, expired or cancelled, with the reason."""
+        if state not in FINAL_STATES or state == "sent":
+            raise ValueError(f"{state!r} is not a final state for an unsent row")
+        await tx.execute(
+            "UPDATE outbox SET state = ?, last_error = ?, updated_at_ms = ? WHERE id = ? AND state = 'sending'",
+            (state, reason[:500], to_ms(now), row_id),
+        )
+
+    async def counts_by_state(self) -> dict[str, int]:
+        """How many rows are in each state."""
+        rows = await self.db.fetchall("SELECT state, count(*) AS n FROM outbox GROUP BY state")
+        return {r["state"]: r["n"] for r in rows}

@@ -1,0 +1,341 @@
+import asyncio
+import random
+import time
+from datetime import timedelta
+
+import pytest
+
+from podium.clock import SystemClock, to_ms
+from podium.dispatcher import MAX_ATTEMPTS, Dispatcher, backoff_delay, fallback_chain
+from podium.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.pacing import Pacer
+from podium.transport import GoneError, RefusedError, RejectedError, TransientError
+
+GUILD, ANNOUNCE, LOG_CHANNEL, SPEAKER = 100, 200, 300, 42
+
+
+class ScriptedTransport:
+    """Our own Transport protocol, answering from a script; records every call."""
+
+    def __init__(self):
+        self.calls = []
+        self.failures = {}  # (method, channel_or_user) -> list of exceptions to raise in turn
+        self.next_id = 1000
+        self.posted = asyncio.Event()
+
+    def fail(self, method, key, *errors):
+        self.failures.setdefault((method, key), []).extend(errors)
+
+    def _maybe_fail(self, method, key):
+        queue = self.failures.get((method, key))
+        if queue:
+            raise queue.pop(0)
+
+    def _id(self):
+        self.next_id += 1
+        return self.next_id
+
+    async def open_dm(self, user_id):
+        self.calls.append(("open_dm", user_id))
+        self._maybe_fail("open_dm", user_id)
+        return 5000 + user_id
+
+    async def create_thread(self, channel_id, name):
+        self.calls.append(("create_thread", channel_id, name))
+        self._maybe_fail("create_thread", channel_id)
+        return self._id()
+
+    async def post_message(self, channel_id, body):
+        self.calls.append(("post", channel_id, body))
+        self.posted.set()
+        self._maybe_fail("post", channel_id)
+        return self._id()
+
+    def posts(self):
+        return [c for c in self.calls if c[0] == "post"]
+
+
+@pytest.fixture
+def transport():
+    return ScriptedTransport()
+
+
+@pytest.fixture
+def dispatcher(db, clock, transport):
+    return Dispatcher(
+        db,
+        Outbox(db),
+        transport,
+        clock,
+        pacer=Pacer(1000, channel_limit=1000),
+        retry_base_seconds=10,
+        rng=random.Random(1),
+    )
+
+
+async def add_guild(db, log_channel=LOG_CHANNEL):
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO guild_settings (guild_id, announce_channel_id, log_channel_id, created_at_ms, updated_at_ms)"
+            " VALUES (?, ?, ?, 0, 0)",
+            (GUILD, ANNOUNCE, log_channel),
+        )
+
+
+async def add_talk(db, clock, state="scheduled"):
+    async with db.transaction() as tx:
+        cur = await tx.execute(
+            "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, state, created_by,"
+            " updated_by, created_at_ms, updated_at_ms) VALUES (?, ?, '@everyone rust', ?, 30, ?, 1, 1, 0, 0)",
+            (GUILD, SPEAKER, to_ms(clock.now() + timedelta(hours=1)), state),
+        )
+        return cur.lastrowid
+
+
+async def set_user(db, **columns):
+    names = ", ".join(columns)
+    marks = ", ".join("?" * len(columns))
+    async with db.transaction() as tx:
+        await tx.execute(
+            f"INSERT INTO users (user_id, created_at_ms, updated_at_ms, {names}) VALUES (?, 0, 0, {marks})",
+            (SPEAKER, *columns.values()),
+        )
+
+
+async def queue(dispatcher, clock, key="m1", **overrides):
+    fields = {
+        "kind": "personal_reminder",
+        "dedupe_key": key,
+        "due_at": clock.now(),
+        "target_type": "dm",
+        "guild_id": GUILD,
+        "user_id": SPEAKER,
+        "payload": {"text": "stretch"},
+    }
+    fields.update(overrides)
+    async with dispatcher.db.transaction() as tx:
+        return await dispatcher.outbox.enqueue(tx, OutboxMessage(**fields), now=clock.now())
+
+
+async def run_due(dispatcher, clock):
+    rows = await dispatcher.outbox.claim_due(clock.now(), 100)
+    return [await dispatcher.deliver(row) for row in rows]
+
+
+async def stored(db, row_id):
+    return dict(await db.fetchone("SELECT * FROM outbox WHERE id = ?", (row_id,)))
+
+
+async def test_dm_is_sent_with_nonce_and_channel_is_cached(dispatcher, clock, transport, db):
+    first = await queue(dispatcher, clock, "a")
+    await queue(dispatcher, clock, "b")
+    outcomes = await run_due(dispatcher, clock)
+    assert [o.state for o in outcomes] == ["sent", "sent"]
+    assert [c[0] for c in transport.calls] == ["open_dm", "post", "post"]
+    body = transport.posts()[0][2]
+    assert body["nonce"] == f"podium-{first}"
+    assert body["enforce_nonce"] is True
+    assert body["allowed_mentions"] == {"parse": [], "users": [], "replied_user": False}
+    assert "stretch" in body["content"]
+    row = await stored(db, first)
+    assert (row["state"], row["delivered_via"], row["delivered_channel_id"]) == ("sent", "dm", 5000 + SPEAKER)
+    assert row["message_id"] is not None
+
+
+async def test_closed_dms_fall_back_to_the_talk_thread_with_a_mention(dispatcher, clock, transport, db):
+    await add_guild(db)
+    talk_id = await add_talk(db, clock)
+    transport.fail("post", 5000 + SPEAKER, RefusedError("403 (code 50007)", status=403, code=50007))
+    row_id = await queue(dispatcher, clock, kind="talk_reminder", talk_id=talk_id, payload={})
+    [outcome] = await run_due(dispatcher, clock)
+    assert (outcome.state, outcome.via) == ("sent", "thread")
+    thread_id = outcome.channel_id
+    assert ("create_thread", ANNOUNCE, "Talk: @everyone rust") in transport.calls
+    body = transport.posts()[-1][2]
+    assert body["content"].startswith(f"<@{SPEAKER}> ")
+    assert body["allowed_mentions"]["users"] == [str(SPEAKER)]
+    assert body["allowed_mentions"]["parse"] == []
+    assert (await db.fetchone("SELECT thread_id FROM talks"))["thread_id"] == thread_id
+    assert (await stored(db, row_id))["delivered_via"] == "thread"
+
+
+async def test_thread_refused_falls_back_to_channel_mention(dispatcher, clock, transport, db):
+    await add_guild(db)
+    talk_id = await add_talk(db, clock)
+    transport.fail("post", 5000 + SPEAKER, RefusedError("50007", status=403, code=50007))
+    transport.fail("create_thread", ANNOUNCE, RefusedError("50013 missing permissions", status=403, code=50013))
+    await queue(dispatcher, clock, kind="talk_reminder", talk_id=talk_id, payload={})
+    [outcome] = await run_due(dispatcher, clock)
+    assert (outcome.state, outcome.via, outcome.channel_id) == ("sent", "channel", ANNOUNCE)
+
+
+async def test_opted_out_user_is_skipped_at_send_time(dispatcher, clock, transport, db):
+    row_id = await queue(dispatcher, clock)
+    await set_user(db, opt_out_personal_reminders=1)
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "skipped"
+    assert transport.calls == []
+    assert (await stored(db, row_id))["state"] == "skipped"
+
+
+async def test_dm_opt_out_moves_the_message_to_the_channel(dispatcher, clock, transport, db):
+    await add_guild(db)
+    await set_user(db, opt_out_dms=1)
+    await queue(dispatcher, clock)
+    [outcome] = await run_due(dispatcher, clock)
+    assert (outcome.state, outcome.via, outcome.channel_id) == ("sent", "channel", ANNOUNCE)
+    assert not [c for c in transport.calls if c[0] == "open_dm"]
+
+
+async def test_expired_row_is_not_sent(dispatcher, clock, transport, db):
+    row_id = await queue(dispatcher, clock, expires_at=clock.now() + timedelta(seconds=5))
+    clock.advance(6)
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "expired"
+    assert transport.calls == []
+    assert (await stored(db, row_id))["state"] == "expired"
+
+
+async def test_late_row_says_it_is_delayed(dispatcher, clock, transport):
+    await queue(dispatcher, clock)
+    clock.advance(3600)
+    await run_due(dispatcher, clock)
+    assert "(delayed" in transport.posts()[0][2]["content"]
+
+
+async def test_on_time_row_does_not_say_delayed(dispatcher, clock, transport):
+    await queue(dispatcher, clock)
+    clock.advance(5)
+    await run_due(dispatcher, clock)
+    assert "delayed" not in transport.posts()[0][2]["content"]
+
+
+async def test_reminder_of_a_cancelled_talk_is_cancelled(dispatcher, clock, transport, db):
+    talk_id = await add_talk(db, clock, state="cancelled")
+    await queue(dispatcher, clock, kind="talk_reminder", talk_id=talk_id, payload={})
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "cancelled"
+    assert transport.calls == []
+
+
+async def test_transient_errors_back_off_then_fail_and_report(dispatcher, clock, transport, db):
+    await add_guild(db)
+    channel = 777
+    for _ in range(MAX_ATTEMPTS):
+        transport.fail("post", channel, TransientError("503", status=503))
+    row_id = await queue(dispatcher, clock, kind="test", target_type="channel", channel_id=channel, user_id=None)
+    delays = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        [outcome] = await run_due(dispatcher, clock)
+        row = await stored(db, row_id)
+        assert row["attempts"] == attempt
+        if attempt < MAX_ATTEMPTS:
+            assert (outcome.state, row["state"]) == ("retry", "pending")
+            delays.append((row["next_attempt_at_ms"] - to_ms(clock.now())) / 1000)
+            assert await run_due(dispatcher, clock) == []  # not before its time
+            clock.advance(delays[-1])
+    assert outcome.state == "failed"
+    assert (await stored(db, row_id))["state"] == "failed"
+    for n, delay in enumerate(delays, start=1):
+        assert 10 * 4 ** (n - 1) * 0.8 <= delay <= 10 * 4 ** (n - 1) * 1.2
+    assert 2700 < sum(delays) < 4100  # about an hour in all
+    log_row = await db.fetchone("SELECT * FROM outbox WHERE kind = 'log'")
+    assert log_row["channel_id"] == LOG_CHANNEL
+    assert f"#{row_id}" in log_row["payload"]
+
+
+async def test_retry_after_is_honoured(dispatcher, clock, transport, db):
+    transport.fail("post", 777, TransientError("429", retry_after=120.0, status=429))
+    row_id = await queue(dispatcher, clock, kind="test", target_type="channel", channel_id=777, user_id=None)
+    await run_due(dispatcher, clock)
+    row = await stored(db, row_id)
+    assert row["next_attempt_at_ms"] - to_ms(clock.now()) >= 120_000
+
+
+async def test_unknown_channel_fails_at_once_without_blocking_others(dispatcher, clock, transport, db):
+    await add_guild(db, log_channel=None)
+    transport.fail("post", 666, GoneError("404 (code 10003)", status=404, code=10003))
+    bad = await queue(dispatcher, clock, "bad", kind="test", target_type="channel", channel_id=666, user_id=None)
+    good = await queue(dispatcher, clock, "good", kind="test", target_type="channel", channel_id=555, user_id=None)
+    outcomes = {o.row_id: o.state for o in await run_due(dispatcher, clock)}
+    assert outcomes == {bad: "failed", good: "sent"}
+    assert (await db.fetchone("SELECT count(*) AS n FROM outbox WHERE kind = 'log'"))["n"] == 0
+
+
+async def test_rejected_and_malformed_rows_fail_with_the_reason(dispatcher, clock, transport, db):
+    transport.fail("post", 555, RejectedError("400 bad body", status=400))
+    rejected = await queue(dispatcher, clock, "r", kind="test", target_type="channel", channel_id=555, user_id=None)
+    malformed = await queue(dispatcher, clock, "m", kind="test", target_type="channel", channel_id=556, user_id=None)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET payload = 'not json' WHERE id = ?", (malformed,))
+    await run_due(dispatcher, clock)
+    assert "400 bad body" in (await stored(db, rejected))["last_error"]
+    row = await stored(db, malformed)
+    assert (row["state"], row["last_error"]) == ("failed", "cannot render: payload is not a JSON object")
+
+
+async def test_unexpected_error_in_one_row_is_retried(dispatcher, clock, transport, db):
+    transport.fail("post", 555, ZeroDivisionError("bug"))
+    row_id = await queue(dispatcher, clock, kind="test", target_type="channel", channel_id=555, user_id=None)
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "retry"
+    assert "ZeroDivisionError" in (await stored(db, row_id))["last_error"]
+
+
+async def test_gone_dm_channel_is_forgotten(dispatcher, clock, transport, db):
+    await set_user(db, dm_channel_id=999)
+    transport.fail("post", 999, GoneError("404", status=404, code=10003))
+    await queue(dispatcher, clock)
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "failed"  # no guild channel configured to fall back to
+    assert (await db.fetchone("SELECT dm_channel_id FROM users"))["dm_channel_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("target", "talk", "dms_allowed", "chain"),
+    [
+        ("dm", True, True, ["dm", "thread", "channel"]),
+        ("dm", False, True, ["dm", "channel"]),
+        ("dm", True, False, ["thread", "channel"]),
+        ("thread", True, True, ["thread", "channel"]),
+        ("channel", True, True, ["channel"]),
+    ],
+)
+def test_fallback_chain(clock, target, talk, dms_allowed, chain):
+    row = OutboxRow(
+        1, "talk_reminder", GUILD, target, SPEAKER, 5, 1 if talk else None, {}, clock.now(), None, "sending", 1, "k"
+    )
+    assert fallback_chain(row, dms_allowed=dms_allowed) == chain
+
+
+@pytest.mark.parametrize(("attempts", "low", "high"), [(1, 8, 12), (2, 32, 48), (3, 128, 192), (5, 2048, 3072)])
+def test_backoff_is_exponential_with_jitter(attempts, low, high):
+    rng = random.Random(0)
+    delays = [backoff_delay(attempts, 10, rng) for _ in range(200)]
+    assert low <= min(delays) and max(delays) <= high
+    assert max(delays) - min(delays) > (high - low) / 2  # really jittered
+
+
+def test_backoff_honours_a_longer_retry_after():
+    assert backoff_delay(1, 10, random.Random(0), retry_after=300) == 300
+
+
+async def test_step_sleeps_until_due_and_wakes_for_a_sooner_row(db, transport):
+    clock = SystemClock()
+    dispatcher = Dispatcher(db, Outbox(db), transport, clock, pacer=Pacer(1000))
+    loop_task = asyncio.create_task(_run_steps(dispatcher))
+    try:
+        await asyncio.sleep(0.05)  # the loop is now asleep for up to 30 s: nothing is queued
+        queued_at = time.monotonic()
+        await queue(dispatcher, clock, "soon", due_at=clock.now() + timedelta(milliseconds=300))
+        await asyncio.wait_for(transport.posted.wait(), 2)
+        elapsed = time.monotonic() - queued_at
+        assert 0.29 <= elapsed < 0.45
+    finally:
+        loop_task.cancel()
+        await dispatcher.cancel_in_flight()
+
+
+async def _run_steps(dispatcher):
+    while True:
+        await dispatcher.step(tick=30)

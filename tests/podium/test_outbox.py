@@ -1,0 +1,173 @@
+from datetime import timedelta
+
+import pytest
+
+from podium.outbox import Outbox, OutboxMessage
+
+
+def message(key="k1", due=None, **overrides):
+    fields = {
+        "kind": "personal_reminder",
+        "dedupe_key": key,
+        "due_at": due,
+        "target_type": "dm",
+        "user_id": 42,
+        "payload": {"text": "hi"},
+    }
+    fields.update(overrides)
+    return OutboxMessage(**fields)
+
+
+async def enqueue(outbox, msg, now):
+    async with outbox.db.transaction() as tx:
+        return await outbox.enqueue(tx, msg, now=now)
+
+
+async def states(db):
+    return {r["dedupe_key"]: r["state"] for r in await db.fetchall("SELECT dedupe_key, state FROM outbox")}
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"kind": "nope"}, "unknown outbox kind"),
+        ({"target_type": "dm", "user_id": None}, "needs a user_id"),
+        ({"target_type": "channel", "user_id": None}, "channel_id or a guild_id"),
+        ({"dedupe_key": ""}, "dedupe_key"),
+    ],
+)
+def test_invalid_messages_are_refused(clock, fields, problem):
+    with pytest.raises(ValueError, match=problem):
+        message(due=clock.now(), **fields)
+
+
+async def test_row_is_claimed_only_once_due(db, clock):
+    outbox = Outbox(db)
+    await enqueue(outbox, message(due=clock.now() + timedelta(seconds=10)), clock.now())
+    assert await outbox.claim_due(clock.now(), 10) == []
+    assert await outbox.next_due() == clock.now() + timedelta(seconds=10)
+    clock.advance(10)
+    [row] = await outbox.claim_due(clock.now(), 10)
+    assert (row.state, row.attempts, row.payload, row.nonce) == ("sending", 1, {"text": "hi"}, f"podium-{row.id}")
+    assert len(row.nonce) <= 25
+    assert await outbox.claim_due(clock.now(), 10) == []
+    assert await outbox.next_due() is None
+
+
+async def test_claim_takes_earliest_first_up_to_the_limit(db, clock):
+    outbox = Outbox(db)
+    for i in (3, 1, 2):
+        await enqueue(outbox, message(key=f"k{i}", due=clock.now() - timedelta(seconds=i)), clock.now())
+    rows = await outbox.claim_due(clock.now(), 2)
+    assert [r.dedupe_key for r in rows] == ["k3", "k2"]
+
+
+async def test_same_dedupe_key_replans_a_pending_row(db, clock):
+    outbox = Outbox(db)
+    first = await enqueue(outbox, message(due=clock.now() + timedelta(hours=1)), clock.now())
+    second = await enqueue(outbox, message(due=clock.now() + timedelta(hours=2), payload={"text": "new"}), clock.now())
+    assert first == second
+    row = await db.fetchone("SELECT count(*) AS n, max(due_at_ms) AS due, max(payload) AS p FROM outbox")
+    assert row["n"] == 1
+    assert row["p"] == '{"text":"new"}'
+    assert await outbox.next_due() == clock.now() + timedelta(hours=2)
+
+
+async def test_same_dedupe_key_never_resends_a_sent_row(db, clock):
+    outbox = Outbox(db)
+    await enqueue(outbox, message(due=clock.now()), clock.now())
+    [row] = await outbox.claim_due(clock.now(), 1)
+    async with db.transaction() as tx:
+        await outbox.mark_sent(tx, row.id, now=clock.now(), message_id=9, via="dm", channel_id=8)
+    assert await enqueue(outbox, message(due=clock.now()), clock.now()) is None
+    assert await states(db) == {"k1": "sent"}
+
+
+async def test_wake_is_set_after_commit_only(db, clock):
+    outbox = Outbox(db)
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await outbox.enqueue(tx, message(due=clock.now()), now=clock.now())
+            assert not outbox.wake.is_set()
+            raise RuntimeError("the change failed")
+    assert not outbox.wake.is_set()
+    assert await states(db) == {}
+    await enqueue(outbox, message(due=clock.now()), clock.now())
+    assert outbox.wake.is_set()
+
+
+async def test_replace_for_talk_keeps_exactly_the_new_plan(db, clock):
+    outbox = Outbox(db)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO talks (id, guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,"
+            " updated_by, created_at_ms, updated_at_ms) VALUES (1, 1, 42, 't', 0, 30, 42, 42, 0, 0)"
+        )
+    later = clock.now() + timedelta(days=1)
+    old = [message(key=k, due=later, kind="talk_reminder", talk_id=1) for k in ("t1:24h", "t1:1h")]
+    async with db.transaction() as tx:
+        await outbox.replace_for_talk(tx, 1, ["talk_reminder"], old, now=clock.now())
+        await outbox.enqueue(tx, message(key="t1:notice", due=later, kind="cancel_notice", talk_id=1), now=clock.now())
+    new = [message(key=k, due=later, kind="talk_reminder", talk_id=1) for k in ("t1:1h", "t1:10m")]
+    async with db.transaction() as tx:
+        await outbox.replace_for_talk(tx, 1, ["talk_reminder"], new, now=clock.now())
+    assert await states(db) == {"t1:24h": "cancelled", "t1:1h": "pending", "t1:10m": "pending", "t1:notice": "pending"}
+    # Planning the old offset again brings its row back.
+    async with db.transaction() as tx:
+        await outbox.replace_for_talk(tx, 1, ["talk_reminder"], old, now=clock.now())
+    assert (await states(db))["t1:24h"] == "pending"
+    assert (await states(db))["t1:10m"] == "cancelled"
+
+
+async def test_cancel_pending_by_user_and_kind(db, clock):
+    outbox = Outbox(db)
+    await enqueue(outbox, message(key="a", due=clock.now()), clock.now())
+    await enqueue(
+        outbox, message(key="b", due=clock.now(), kind="log", target_type="channel", channel_id=5), clock.now()
+    )
+    await enqueue(outbox, message(key="c", due=clock.now(), user_id=7), clock.now())
+    async with db.transaction() as tx:
+        n = await outbox.cancel_pending(
+            tx, now=clock.now(), reason="forget me", user_id=42, kinds=["personal_reminder"]
+        )
+    assert n == 1
+    assert await states(db) == {"a": "cancelled", "b": "pending", "c": "pending"}
+    with pytest.raises(ValueError, match="talk_id or a user_id"):
+        async with db.transaction() as tx:
+            await outbox.cancel_pending(tx, now=clock.now(), reason="x")
+
+
+async def test_recover_puts_half_sent_rows_back(db, clock):
+    outbox = Outbox(db)
+    await enqueue(outbox, message(due=clock.now()), clock.now())
+    await outbox.claim_due(clock.now(), 1)
+    clock.advance(60)
+    assert await outbox.recover_in_flight(clock.now()) == 1
+    [row] = await outbox.claim_due(clock.now(), 1)
+    assert row.attempts == 2
+
+
+async def test_retry_and_final_transitions(db, clock):
+    outbox = Outbox(db)
+    await enqueue(outbox, message(due=clock.now()), clock.now())
+    [row] = await outbox.claim_due(clock.now(), 1)
+    async with db.transaction() as tx:
+        await outbox.mark_retry(tx, row.id, now=clock.now(), retry_at=clock.now() + timedelta(seconds=30), error="503")
+    assert await outbox.claim_due(clock.now(), 1) == []
+    clock.advance(30)
+    [row] = await outbox.claim_due(clock.now(), 1)
+    async with db.transaction() as tx:
+        await outbox.mark_final(tx, row.id, "failed", now=clock.now(), reason="gone")
+        with pytest.raises(ValueError, match="not a final state"):
+            await outbox.mark_final(tx, row.id, "sent", now=clock.now(), reason="x")
+    stored = await db.fetchone("SELECT state, attempts, last_error FROM outbox")
+    assert dict(stored) == {"state": "failed", "attempts": 2, "last_error": "gone"}
+    assert await outbox.counts_by_state() == {"failed": 1}
+
+
+async def test_finding_due_rows_uses_the_partial_index(db):
+    plan = await db.fetchall(
+        "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= 5"
+        " ORDER BY next_attempt_at_ms LIMIT 50"
+    )
+    assert any("USING INDEX outbox_due" in r["detail"] for r in plan), [r["detail"] for r in plan]

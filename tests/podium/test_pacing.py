@@ -1,0 +1,60 @@
+import asyncio
+import time
+
+import pytest
+
+from podium.pacing import Pacer, SlidingWindow
+
+
+class FakeMonotonic:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_sliding_window_allows_limit_then_waits_for_the_oldest():
+    mono = FakeMonotonic()
+    window = SlidingWindow(3, 1.0, mono)
+    for t in (0.0, 0.1, 0.2):
+        mono.now = t
+        assert window.delay() == 0
+        window.record()
+    mono.now = 0.5
+    assert window.delay() == pytest.approx(0.5)
+    mono.now = 1.0
+    assert window.delay() == 0
+
+
+async def test_pacer_keeps_a_channel_under_five_per_five_seconds(monkeypatch):
+    mono = FakeMonotonic()
+    sleeps = []
+
+    async def fake_sleep(seconds):
+        sleeps.append(seconds)
+        mono.now += seconds
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    pacer = Pacer(45, monotonic=mono)
+    times = []
+    for _ in range(11):
+        await pacer.acquire(1)
+        times.append(mono.now)
+    # any 5.25 s window holds at most 5 sends
+    for i in range(len(times) - 5):
+        assert times[i + 5] - times[i] >= 5.25 - 1e-9
+    # another channel is not held up by the first one's window (only by the global one)
+    before = mono.now
+    await pacer.acquire(2)
+    assert mono.now == before
+
+
+async def test_pacer_global_limit_in_real_time():
+    pacer = Pacer(20)
+    start = time.monotonic()
+    for i in range(50):
+        await pacer.acquire(i)  # distinct channels: only the global limit applies
+    elapsed = time.monotonic() - start
+    # 50 requests at <= 20 in any 1 s window need at least 2 s
+    assert 2.0 <= elapsed < 3.0
