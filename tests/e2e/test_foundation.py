@@ -1,0 +1,136 @@
+"""The real bot process: start, register commands, answer, stop, survive kill -9."""
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+import time
+
+from tests.botprocess import ROOT, TOKEN
+from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
+
+COMMANDS = {"schedule", "remind-me", "announce-settings", "opt-out"}
+
+
+def run_cli(*args, **env):
+    return subprocess.run(
+        [sys.executable, "bot.py", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_missing_token_is_one_clear_line_and_exit_2(tmp_path):
+    result = run_cli(DATABASE_PATH=str(tmp_path / "x.db"))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "DISCORD_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_migrates_and_lists_commands_without_connecting(tmp_path):
+    result = run_cli("--check", DISCORD_TOKEN=TOKEN, DATABASE_PATH=str(tmp_path / "a" / "p.db"))
+    assert result.returncode == 0, result.stderr
+    for name in COMMANDS:
+        assert f"/{name} " in result.stdout
+    assert (tmp_path / "a" / "p.db").exists()
+
+
+def test_invite_url_has_scopes_and_permissions():
+    result = run_cli("--invite-url", DISCORD_TOKEN=TOKEN)
+    assert result.returncode == 0
+    url = result.stdout.strip()
+    assert "scope=bot+applications.commands" in url
+    assert "permissions=309237763072" in url
+
+
+def test_database_newer_than_code_is_refused(tmp_path):
+    path = tmp_path / "p.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE x (y)")
+    conn.execute("PRAGMA user_version = 999")
+    conn.commit()
+    conn.close()
+    result = run_cli("--check", DISCORD_TOKEN=TOKEN, DATABASE_PATH=str(path))
+    assert result.returncode == 2
+    assert "newer" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_logs_in_registers_commands_and_answers(fake, bot_factory):
+    bot = bot_factory(LOG_LEVEL="DEBUG")
+    await bot.start()
+    assert set(fake.global_commands) == COMMANDS
+    assert fake.identify_count == 1
+    assert fake.identify_payloads[-1]["intents"] == 1  # guilds only: nothing privileged
+
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule"
+    )
+    response = await fake.wait_for_response(interaction)
+    assert response["type"] == 4
+    assert "not yet available" in response["data"]["content"]
+    assert response["data"]["flags"] & EPHEMERAL_FLAG
+    assert response["data"]["allowed_mentions"]["parse"] == []
+    secret = TOKEN.split(".", 1)[1]
+    assert secret not in bot.log()
+
+
+async def test_announce_settings_checks_permission_in_the_handler(fake, bot_factory):
+    await bot_factory().start()
+    assert fake.global_commands["announce-settings"]["default_member_permissions"] == "32"
+    refused = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="announce-settings"
+    )
+    assert "Manage Server" in (await fake.wait_for_response(refused))["data"]["content"]
+    allowed = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID, name="announce-settings"
+    )
+    assert "not yet available" in (await fake.wait_for_response(allowed))["data"]["content"]
+
+
+async def test_guild_ids_register_per_guild(fake, bot_factory):
+    await bot_factory(GUILD_IDS=str(GUILD_ID)).start()
+    assert set(fake.guild_commands.get(GUILD_ID, {})) == COMMANDS
+    assert fake.global_commands == {}
+
+
+async def test_sigterm_exits_cleanly_within_five_seconds(fake, bot_factory):
+    bot = bot_factory()
+    await bot.start()
+    started = time.monotonic()
+    assert await bot.stop() == 0
+    assert time.monotonic() - started < 5
+    assert "stopped" in bot.log()
+    assert "Traceback" not in bot.log()
+
+
+async def test_kill_9_then_restart_on_the_same_database(fake, bot_factory):
+    bot = bot_factory()
+    await bot.start()
+    await bot.kill()
+    assert bot.proc.returncode == -9
+    await bot.start()
+    assert fake.identify_count == 2
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="opt-out")
+    assert (await fake.wait_for_response(interaction))["type"] == 4
+    assert await bot.stop() == 0
+
+
+async def test_gateway_drop_is_survived(fake, bot_factory):
+    await bot_factory().start()
+    await fake.drop_gateway()
+    for _ in range(200):
+        if fake.connected:
+            break
+        await asyncio.sleep(0.05)
+    assert fake.connected
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule"
+    )
+    assert (await fake.wait_for_response(interaction, timeout=15))["type"] == 4

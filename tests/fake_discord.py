@@ -1,0 +1,2561 @@
+"""A loopback fake Discord (REST API v10 + gateway) for end-to-end tests of a nextcord bot.
+
+The fake is an aiohttp server bound to 127.0.0.1 on an ephemeral port. Point nextcord at it with
+``nextcord.http.Route.BASE = fake.api_base``; the gateway URL is then discovered through ``GET /gateway``.
+Everything the bot sends is recorded (``requests``, ``messages``, interaction responses) so tests can assert
+on it, and faults can be injected (``fail``, ``closed_dms``, ``drop_gateway``, rate limits).
+
+Facts about nextcord 3.2 this relies on (see /work/shared/FIELD-NOTES.md):
+- JSON responses must carry exactly ``Content-Type: application/json`` (no charset), and a 204 must carry no
+  JSON content type at all (nextcord would try to parse the empty body).
+- Every response carries ``X-RateLimit-*`` headers with a bucket name unique per (method, route, major
+  parameter): nextcord keys its limiters by bucket name alone, so a shared name would merge unrelated routes.
+- A 429 carries a ``Via`` header and a JSON body, or nextcord treats it as a Cloudflare ban.
+- The gateway answers with plain JSON text frames although nextcord asks for ``compress=zlib-stream``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import hashlib
+import ipaddress
+import json
+import logging
+import math
+import re
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+log = logging.getLogger(__name__)
+
+DISCORD_EPOCH_MS = 1420070400000
+API_PREFIX = "/api/v10"
+JSON_CONTENT_TYPE = "application/json"
+
+# --- Default identities -----------------------------------------------------------------------------------
+
+BOT_USER_ID = 800000000000000001
+APPLICATION_ID = BOT_USER_ID  # as for every modern Discord application
+GUILD_ID = 810000000000000000
+GENERAL_CHANNEL_ID = GUILD_ID + 1  # default channels / roles of a FakeGuild are derived from its id
+MODERATOR_ROLE_ID = GUILD_ID + 2
+BOT_ROLE_ID = GUILD_ID + 3
+OWNER_ID = 820000000000000001
+MODERATOR_ID = 820000000000000002
+MEMBER_ID = 820000000000000003
+
+# --- Permission bits (https://discord.com/developers/docs/topics/permissions) ------------------------------
+
+CREATE_INSTANT_INVITE = 1 << 0
+KICK_MEMBERS = 1 << 1
+BAN_MEMBERS = 1 << 2
+ADMINISTRATOR = 1 << 3
+MANAGE_CHANNELS = 1 << 4
+MANAGE_GUILD = 1 << 5
+ADD_REACTIONS = 1 << 6
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+MANAGE_MESSAGES = 1 << 13
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+MENTION_EVERYONE = 1 << 17
+USE_EXTERNAL_EMOJIS = 1 << 18
+CONNECT = 1 << 20
+SPEAK = 1 << 21
+CHANGE_NICKNAME = 1 << 26
+USE_APPLICATION_COMMANDS = 1 << 31
+MANAGE_EVENTS = 1 << 33
+MANAGE_THREADS = 1 << 34
+CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
+SEND_MESSAGES_IN_THREADS = 1 << 38
+ALL_PERMISSIONS = (1 << 53) - 1
+
+DEFAULT_EVERYONE_PERMISSIONS = (
+    CREATE_INSTANT_INVITE | ADD_REACTIONS | VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
+    | READ_MESSAGE_HISTORY | USE_EXTERNAL_EMOJIS | CONNECT | SPEAK | CHANGE_NICKNAME
+    | USE_APPLICATION_COMMANDS | CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS | SEND_MESSAGES_IN_THREADS
+)
+DEFAULT_BOT_PERMISSIONS = (
+    VIEW_CHANNEL | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
+    | ADD_REACTIONS | USE_EXTERNAL_EMOJIS | CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS | MANAGE_THREADS
+    | MANAGE_EVENTS | USE_APPLICATION_COMMANDS
+)
+
+# Gateway intents (only the ones that decide which events the fake echoes).
+INTENT_GUILDS = 1 << 0
+INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_MESSAGES = 1 << 9
+INTENT_DIRECT_MESSAGES = 1 << 12
+INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
+
+# Channel types.
+GUILD_TEXT = 0
+DM = 1
+GUILD_CATEGORY = 4
+PUBLIC_THREAD = 11
+PRIVATE_THREAD = 12
+THREAD_TYPES = frozenset({10, PUBLIC_THREAD, PRIVATE_THREAD})
+
+# Interaction types and callback types.
+INTERACTION_APPLICATION_COMMAND = 2
+INTERACTION_MESSAGE_COMPONENT = 3
+INTERACTION_AUTOCOMPLETE = 4
+INTERACTION_MODAL_SUBMIT = 5
+CALLBACK_CHANNEL_MESSAGE = 4
+CALLBACK_DEFERRED_CHANNEL_MESSAGE = 5
+CALLBACK_DEFERRED_UPDATE_MESSAGE = 6
+CALLBACK_UPDATE_MESSAGE = 7
+CALLBACK_AUTOCOMPLETE_RESULT = 8
+CALLBACK_MODAL = 9
+
+EPHEMERAL_FLAG = 1 << 6
+LOADING_FLAG = 1 << 7
+
+ERROR_MESSAGES: dict[int, str] = {
+    0: "",
+    10003: "Unknown Channel",
+    10004: "Unknown Guild",
+    10007: "Unknown Member",
+    10008: "Unknown Message",
+    10013: "Unknown User",
+    10015: "Unknown Webhook",
+    10062: "Unknown interaction",
+    10063: "Unknown application command",
+    10070: "Unknown Guild Scheduled Event",
+    30007: "Maximum number of webhooks reached",
+    40060: "Interaction has already been acknowledged.",
+    50001: "Missing Access",
+    50006: "Cannot send an empty message",
+    50007: "Cannot send messages to this user",
+    50013: "Missing Permissions",
+    50027: "Invalid Webhook Token",
+    50033: "Invalid Recipient(s)",
+    50035: "Invalid Form Body",
+    50083: "Thread is archived",
+    50109: "The request body contains invalid JSON.",
+}
+STATUS_MESSAGES: dict[int, str] = {
+    400: "400: Bad Request",
+    401: "401: Unauthorized",
+    403: "403: Forbidden",
+    404: "404: Not Found",
+    405: "405: Method Not Allowed",
+    429: "You are being rate limited.",
+    500: "500: Internal Server Error",
+    502: "502: Bad Gateway",
+    503: "503: Service Unavailable",
+    504: "504: Gateway Timeout",
+}
+
+_USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
+_ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
+_EVERYONE_MENTION = re.compile(r"@(everyone|here)\b")
+_COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
+
+
+def _iso(ts: float | None) -> str | None:
+    """Discord ISO-8601 timestamp for a POSIX time (None stays None)."""
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def _as_int(value: Any) -> int:
+    """Snowflake / permission value (str or int) as int."""
+    return int(value)
+
+
+class _Snowflakes:
+    """Monotonic snowflake generator based on the wall clock, like Discord's."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self) -> int:
+        """Return a fresh snowflake, strictly greater than every previous one."""
+        candidate = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        self._last = max(candidate, self._last + 1)
+        return self._last
+
+
+# --- Guild model ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeRole:
+    """A guild role; ``permissions`` is the permission bit set."""
+
+    id: int
+    name: str
+    permissions: int = 0
+    position: int = 0
+    mentionable: bool = False
+    managed: bool = False
+    bot_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Discord role object."""
+        data: dict[str, Any] = {
+            "id": str(self.id), "name": self.name, "permissions": str(self.permissions),
+            "position": self.position, "color": 0, "colors": {"primary_color": 0}, "hoist": False,
+            "icon": None, "unicode_emoji": None, "managed": self.managed, "mentionable": self.mentionable,
+            "flags": 0,
+        }
+        if self.bot_id is not None:
+            data["tags"] = {"bot_id": str(self.bot_id)}
+        return data
+
+
+@dataclass
+class FakeChannel:
+    """A guild channel; ``permission_overwrites`` use Discord's JSON form ({"id", "type", "allow", "deny"})."""
+
+    id: int
+    name: str
+    type: int = GUILD_TEXT
+    position: int = 0
+    permission_overwrites: list[dict[str, Any]] = field(default_factory=list)
+    parent_id: int | None = None
+    topic: str | None = None
+
+    def to_json(self, guild_id: int) -> dict[str, Any]:
+        """Discord channel object."""
+        return {
+            "id": str(self.id), "type": self.type, "guild_id": str(guild_id), "name": self.name,
+            "position": self.position,
+            "permission_overwrites": [
+                {"id": str(o["id"]), "type": int(o.get("type", 0)), "allow": str(o.get("allow", 0)),
+                 "deny": str(o.get("deny", 0))}
+                for o in self.permission_overwrites
+            ],
+            "parent_id": None if self.parent_id is None else str(self.parent_id), "topic": self.topic,
+            "nsfw": False, "rate_limit_per_user": 0, "last_message_id": None, "flags": 0,
+        }
+
+
+@dataclass
+class FakeMember:
+    """A guild member (and the user behind it); ``roles`` are role ids, @everyone implied."""
+
+    id: int
+    username: str
+    roles: list[int] = field(default_factory=list)
+    nick: str | None = None
+    global_name: str | None = None
+    bot: bool = False
+    joined_at: float = 1_700_000_000.0
+
+    def user_json(self) -> dict[str, Any]:
+        """Discord user object."""
+        return _user_json(self.id, self.username, global_name=self.global_name, bot=self.bot)
+
+    def to_json(self, *, with_user: bool = True) -> dict[str, Any]:
+        """Discord guild member object."""
+        data: dict[str, Any] = {
+            "roles": [str(r) for r in self.roles], "nick": self.nick, "avatar": None, "banner": None,
+            "joined_at": _iso(self.joined_at), "premium_since": None, "deaf": False, "mute": False,
+            "flags": 0, "pending": False, "communication_disabled_until": None,
+        }
+        if with_user:
+            data["user"] = self.user_json()
+        return data
+
+
+def _user_json(user_id: int, username: str, *, global_name: str | None = None, bot: bool = False) -> dict[str, Any]:
+    """Discord user object."""
+    return {
+        "id": str(user_id), "username": username, "discriminator": "0", "global_name": global_name,
+        "avatar": None, "bot": bot, "system": False, "public_flags": 0, "flags": 0,
+    }
+
+
+@dataclass
+class FakeGuild:
+    """A guild with channels, roles and members; omitted parts get sensible defaults derived from ``id``.
+
+    Defaults: a text channel "general" (id = guild id + 1), the @everyone role (id = guild id), a "Moderator"
+    role (id = guild id + 2, Manage Server + Manage Messages), and three members: the owner, a moderator and a
+    plain member. The fake adds the bot's own member and managed role (id = guild id + 3) itself.
+    """
+
+    id: int = GUILD_ID
+    name: str = "Fake Guild"
+    owner_id: int = OWNER_ID
+    channels: list[FakeChannel] | None = None
+    roles: list[FakeRole] | None = None
+    members: list[FakeMember] | None = None
+    preferred_locale: str = "en-US"
+
+    def __post_init__(self) -> None:
+        if self.channels is None:
+            self.channels = [FakeChannel(id=self.id + 1, name="general")]
+        if self.roles is None:
+            self.roles = [FakeRole(id=self.id + 2, name="Moderator", permissions=MANAGE_GUILD | MANAGE_MESSAGES,
+                                   position=1)]
+        if not any(r.id == self.id for r in self.roles):
+            self.roles.insert(0, FakeRole(id=self.id, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS))
+        if self.members is None:
+            self.members = [
+                FakeMember(id=OWNER_ID, username="owner"),
+                FakeMember(id=MODERATOR_ID, username="moderator", roles=[self.id + 2]),
+                FakeMember(id=MEMBER_ID, username="member"),
+            ]
+
+    # The lists are never None after __post_init__; these accessors keep the type checker quiet.
+    @property
+    def channel_list(self) -> list[FakeChannel]:
+        """Channels (never None)."""
+        assert self.channels is not None
+        return self.channels
+
+    @property
+    def role_list(self) -> list[FakeRole]:
+        """Roles (never None)."""
+        assert self.roles is not None
+        return self.roles
+
+    @property
+    def member_list(self) -> list[FakeMember]:
+        """Members (never None)."""
+        assert self.members is not None
+        return self.members
+
+    def get_channel(self, channel_id: int) -> FakeChannel | None:
+        """Channel by id."""
+        return next((c for c in self.channel_list if c.id == channel_id), None)
+
+    def get_role(self, role_id: int) -> FakeRole | None:
+        """Role by id."""
+        return next((r for r in self.role_list if r.id == role_id), None)
+
+    def get_member(self, user_id: int) -> FakeMember | None:
+        """Member by user id."""
+        return next((m for m in self.member_list if m.id == user_id), None)
+
+    def base_permissions(self, user_id: int) -> int:
+        """Guild-level permissions of a member (owner and Administrator get everything)."""
+        if user_id == self.owner_id:
+            return ALL_PERMISSIONS
+        member = self.get_member(user_id)
+        everyone = self.get_role(self.id)
+        perms = everyone.permissions if everyone else 0
+        if member is not None:
+            for role_id in member.roles:
+                role = self.get_role(role_id)
+                if role is not None:
+                    perms |= role.permissions
+        return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
+
+    def channel_permissions(self, user_id: int, channel: FakeChannel) -> int:
+        """Permissions of a member in a channel, overwrites applied in Discord's order."""
+        perms = self.base_permissions(user_id)
+        if perms & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        overwrites = {_as_int(o["id"]): o for o in channel.permission_overwrites}
+        if (everyone := overwrites.get(self.id)) is not None:
+            perms = (perms & ~_as_int(everyone.get("deny", 0))) | _as_int(everyone.get("allow", 0))
+        member = self.get_member(user_id)
+        role_ids = member.roles if member else []
+        allow = deny = 0
+        for role_id in role_ids:
+            if (o := overwrites.get(role_id)) is not None and int(o.get("type", 0)) == 0:
+                allow |= _as_int(o.get("allow", 0))
+                deny |= _as_int(o.get("deny", 0))
+        perms = (perms & ~deny) | allow
+        if (o := overwrites.get(user_id)) is not None and int(o.get("type", 1)) == 1:
+            perms = (perms & ~_as_int(o.get("deny", 0))) | _as_int(o.get("allow", 0))
+        return perms
+
+
+# --- Records ----------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RecordedRequest:
+    """One REST request the fake received, with what it answered."""
+
+    method: str
+    path: str  # concrete, relative to api_base, e.g. "/channels/555/messages"
+    route: str  # template as in nextcord, e.g. "/channels/{channel_id}/messages"; the path itself if unknown
+    params: dict[str, str]
+    json: Any
+    at: float  # time.time() when received
+    query: dict[str, str] = field(default_factory=dict)
+    status: int = 0
+    response: Any = None  # the JSON body the fake answered (None for 204)
+    files: list[dict[str, Any]] = field(default_factory=list)  # multipart files: {"name", "filename", "size"}
+    injected: bool = False  # answered by a `fail(...)` rule
+
+
+@dataclass(eq=False)
+class FakeMessage:
+    """A message that exists in the fake: sent by the bot, injected for a user, or an interaction message."""
+
+    id: int
+    channel_id: int
+    author_id: int
+    content: str = ""
+    guild_id: int | None = None
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
+    allowed_mentions: dict[str, Any] | None = None  # exactly as sent (None if the field was absent)
+    nonce: int | str | None = None
+    flags: int = 0
+    tts: bool = False
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    message_reference: dict[str, Any] | None = None
+    created_at: float = field(default_factory=time.time)
+    edited_at: float | None = None
+    deleted: bool = False
+    thread_id: int | None = None  # thread started from this message
+    kind: str = "channel"  # "channel" | "user" | "interaction" (original response) | "followup"
+    interaction_id: int | None = None
+    webhook_id: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)  # the body as the bot sent it
+    edits: list[dict[str, Any]] = field(default_factory=list)  # bodies of later PATCHes
+    mention_user_ids: list[int] = field(default_factory=list)  # users Discord would actually ping
+    mention_role_ids: list[int] = field(default_factory=list)  # roles Discord would actually ping
+    mention_everyone: bool = False  # whether @everyone/@here would actually ping
+
+    @property
+    def ephemeral(self) -> bool:
+        """True for ephemeral interaction messages."""
+        return bool(self.flags & EPHEMERAL_FLAG)
+
+    @property
+    def custom_ids(self) -> list[str]:
+        """custom_id of every component (buttons, selects), depth first."""
+        found: list[str] = []
+
+        def walk(items: list[dict[str, Any]]) -> None:
+            for item in items:
+                if "custom_id" in item:
+                    found.append(item["custom_id"])
+                walk(item.get("components", []))
+
+        walk(self.components)
+        return found
+
+
+@dataclass(slots=True)
+class InteractionResponse:
+    """Something the bot did with an interaction token: callback, followup, edit/delete of a message."""
+
+    interaction: FakeInteraction
+    kind: str  # "callback" | "followup" | "edit_original" | "delete_original" | "edit_followup" | "delete_followup"
+    json: Any
+    at: float
+    status: int
+    message: FakeMessage | None = None
+    error: str | None = None  # why the fake rejected it, if it did
+
+
+@dataclass(eq=False)
+class FakeInteraction:
+    """An interaction the fake dispatched; ``responses`` collects what the bot did with it."""
+
+    id: int
+    token: str
+    type: int
+    guild_id: int | None
+    channel_id: int
+    user_id: int
+    name: str | None  # command name (or custom_id for components and modals)
+    payload: dict[str, Any]  # the INTERACTION_CREATE data as dispatched
+    created_at: float = field(default_factory=time.time)
+    responses: list[InteractionResponse] = field(default_factory=list)
+    original: FakeMessage | None = None
+    followups: list[FakeMessage] = field(default_factory=list)
+    acknowledged: bool = False
+    component_message: FakeMessage | None = None  # message whose component was used (type 3)
+
+    @property
+    def callback(self) -> dict[str, Any] | None:
+        """Body of the accepted initial response (POST .../callback), if any."""
+        return next((r.json for r in self.responses if r.kind == "callback" and r.status < 300), None)
+
+
+class InteractionFailed(AssertionError):
+    """The bot's response to an interaction was rejected the way Discord would reject it."""
+
+
+class DiscordHTTPError(Exception):
+    """Raised inside handlers to answer with a Discord error body."""
+
+    def __init__(self, status: int, code: int = 0, message: str = "", errors: dict[str, Any] | None = None) -> None:
+        self.status = status
+        self.code = code
+        self.message = message or ERROR_MESSAGES.get(code) or STATUS_MESSAGES.get(status, f"{status}")
+        self.errors = errors
+        super().__init__(f"{status} {code} {self.message}")
+
+    def body(self) -> dict[str, Any]:
+        """Discord error JSON."""
+        data: dict[str, Any] = {"message": self.message, "code": self.code}
+        if self.errors:
+            data["errors"] = self.errors
+        return data
+
+
+def _form_error(path: list[str | int], code: str, message: str) -> DiscordHTTPError:
+    """400 Invalid Form Body with Discord's nested ``errors`` object at ``path``."""
+    errors: dict[str, Any] = {"_errors": [{"code": code, "message": message}]}
+    for key in reversed(path):
+        errors = {str(key): errors}
+    return DiscordHTTPError(400, 50035, "Invalid Form Body", errors)
+
+
+# --- Internals --------------------------------------------------------------------------------------------
+
+
+class _Stream[T]:
+    """An append-only list whose future items can be awaited with a predicate."""
+
+    def __init__(self, what: str) -> None:
+        self.items: list[T] = []
+        self._what = what
+        self._waiters: list[tuple[Callable[[T], bool], asyncio.Future[T]]] = []
+
+    def append(self, item: T) -> None:
+        self.items.append(item)
+        if not self._waiters:
+            return
+        for predicate, future in list(self._waiters):
+            if future.done():
+                continue
+            try:
+                if predicate(item):
+                    future.set_result(item)
+            except Exception as exc:  # surface predicate bugs in the waiting test, not in the server
+                future.set_exception(exc)
+
+    async def wait(self, predicate: Callable[[T], bool], timeout: float) -> T:  # noqa: ASYNC109
+        for item in self.items:
+            if predicate(item):
+                return item
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        entry = (predicate, future)
+        self._waiters.append(entry)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise TimeoutError(f"no {self._what} matched within {timeout} s") from None
+        finally:
+            self._waiters.remove(entry)
+
+
+@dataclass(slots=True)
+class _Bucket:
+    """A fixed-window rate-limit bucket: the window opens with its first request, like Discord's."""
+
+    name: str
+    limit: int
+    window: float
+    enforce: bool
+    start: float = 0.0
+    count: int = 0
+
+    def hit(self, now: float) -> tuple[bool, int, float]:
+        """Count a request; return (allowed, remaining, reset_at)."""
+        if now >= self.start + self.window:
+            self.start = now
+            self.count = 0
+        reset_at = self.start + self.window
+        if self.enforce and self.count >= self.limit:
+            return False, 0, reset_at
+        self.count += 1
+        return True, max(0, self.limit - self.count), reset_at
+
+    def exhaust(self, now: float, retry_after: float) -> float:
+        """Make the bucket empty for ``retry_after`` seconds (an injected 429); return reset_at."""
+        self.start = now + retry_after - self.window
+        self.count = self.limit
+        return now + retry_after
+
+
+@dataclass(slots=True)
+class _Fault:
+    """An injected error for the next ``times`` matching requests."""
+
+    method: str
+    segments: tuple[str, ...]
+    status: int
+    code: int
+    times: int
+    retry_after: float | None
+    message: str
+
+    def matches(self, method: str, route_segments: tuple[str, ...], path_segments: tuple[str, ...]) -> bool:
+        if self.method != method or len(self.segments) != len(route_segments):
+            return False
+        for want, templ, concrete in zip(self.segments, route_segments, path_segments, strict=True):
+            if want.startswith("{") and want.endswith("}"):
+                if not templ.startswith("{"):
+                    return False
+            elif want not in (templ, concrete):
+                return False
+        return True
+
+
+@dataclass(slots=True)
+class _Call:
+    """A parsed REST request handed to a route handler."""
+
+    method: str
+    path: str
+    route: str
+    params: dict[str, str]
+    query: Mapping[str, str]
+    json: Any
+    files: list[dict[str, Any]]
+    auth: str | None
+
+
+Handler = Callable[[_Call], Any]
+
+
+@dataclass(slots=True)
+class _Route:
+    method: str
+    template: str
+    segments: tuple[str, ...]
+    literal_count: int
+    handler: Handler
+
+
+class _Router:
+    """Matches concrete paths to nextcord-style route templates, preferring literal segments."""
+
+    def __init__(self) -> None:
+        self._routes: dict[int, list[_Route]] = collections.defaultdict(list)
+
+    def add(self, method: str, template: str, handler: Handler) -> None:
+        segments = tuple(template.strip("/").split("/"))
+        literal_count = sum(1 for s in segments if not s.startswith("{"))
+        routes = self._routes[len(segments)]
+        routes.append(_Route(method, template, segments, literal_count, handler))
+        routes.sort(key=lambda r: -r.literal_count)
+
+    def match(self, method: str, segments: tuple[str, ...]) -> tuple[_Route | None, dict[str, str], bool]:
+        """Return (route, params, path_known); path_known is True if only the method was wrong."""
+        path_known = False
+        for route in self._routes.get(len(segments), ()):
+            params: dict[str, str] = {}
+            for templ, concrete in zip(route.segments, segments, strict=True):
+                if templ.startswith("{"):
+                    params[templ[1:-1]] = concrete
+                elif templ != concrete:
+                    break
+            else:
+                if route.method == method:
+                    return route, params, True
+                path_known = True
+        return None, {}, path_known
+
+
+class _GatewayConnection:
+    """One websocket connection from the bot, with an ordered outgoing queue."""
+
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request) -> None:
+        self.ws = ws
+        self.request = request
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.session: _GatewaySession | None = None
+        self.writer: asyncio.Task[None] | None = None
+        self.aborted = False
+
+    def send(self, frame: str) -> None:
+        self.queue.put_nowait(frame)
+
+    async def run_writer(self) -> None:
+        while (frame := await self.queue.get()) is not None:
+            if self.ws.closed:
+                return
+            try:
+                await self.ws.send_str(frame)
+            except (ConnectionError, RuntimeError):
+                return
+
+    def abort(self) -> None:
+        self.aborted = True
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+        self.queue.put_nowait(None)
+
+
+@dataclass(eq=False)
+class _GatewaySession:
+    """A gateway session: sequence numbers and a replay buffer for RESUME."""
+
+    id: str
+    intents: int
+    seq: int = 0
+    buffer: collections.deque[tuple[int, str]] = field(default_factory=lambda: collections.deque(maxlen=10_000))
+    connection: _GatewayConnection | None = None
+    ready_at: float | None = None  # loop time when the last GUILD_CREATE of the READY burst was sent
+    last_active: float = field(default_factory=time.monotonic)  # when a connection last attached or detached
+
+    def attach(self, conn: _GatewayConnection) -> None:
+        self.connection = conn
+        conn.session = self
+        self.last_active = time.monotonic()
+
+    def detach(self, conn: _GatewayConnection) -> None:
+        if self.connection is conn:
+            self.connection = None
+            self.last_active = time.monotonic()
+
+
+# --- The fake ---------------------------------------------------------------------------------------------
+
+
+class FakeDiscord:
+    """Loopback fake of Discord's REST API v10 and gateway, for one bot."""
+
+    def __init__(
+        self,
+        *,
+        guilds: list[FakeGuild] | None = None,
+        bot_user_id: int = BOT_USER_ID,
+        application_id: int = APPLICATION_ID,
+        bot_username: str = "FakeBot",
+        token: str | None = None,
+        global_limit_per_s: int | None = None,
+        channel_message_limit: tuple[int, float] | None = (5, 5.0),
+        route_limit: tuple[int, float] = (50, 1.0),
+        interaction_deadline: float | None = 3.0,
+        heartbeat_interval_ms: int = 41250,
+        echo_events: bool = True,
+        shared_bucket_names: bool = False,
+    ) -> None:
+        """Configure the fake; nothing listens until start().
+
+        token: if set, REST calls and IDENTIFY must use it (else 401 / close 4004); None accepts any.
+        global_limit_per_s: over N requests in any 1 s window -> global 429 (interaction endpoints exempt).
+        channel_message_limit: per-channel POST message bucket, enforced with 429; None = not enforced.
+        route_limit: advertised (not enforced) limit of every other bucket.
+        interaction_deadline: seconds within which the initial interaction response must arrive (None = no limit).
+        echo_events: dispatch MESSAGE_CREATE/THREAD_CREATE/... for what the bot does, as Discord does
+            (subject to the intents the bot identified with).
+        shared_bucket_names: name buckets like Discord (one X-RateLimit-Bucket for a route across channels /
+            guilds; limits still counted per channel). nextcord 3.2 then merges the limiters of all channels
+            into one. Default False: one name per (method, route, major parameter), so each channel gets its own.
+        """
+        self.guilds: dict[int, FakeGuild] = {g.id: g for g in (guilds if guilds is not None else [FakeGuild()])}
+        self.bot_user_id = bot_user_id
+        self.application_id = application_id
+        self.bot_username = bot_username
+        self.token = token
+        self.global_limit_per_s = global_limit_per_s
+        self.channel_message_limit = channel_message_limit
+        self.route_limit = route_limit
+        self.interaction_deadline = interaction_deadline
+        self.interaction_token_ttl = 15 * 60.0
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.echo_events = echo_events
+        self.shared_bucket_names = shared_bucket_names
+        self._init_records()
+        self._init_state()
+        self.add_user(bot_user_id, bot_username, bot=True)
+        for guild in self.guilds.values():
+            self._adopt_guild(guild)
+
+    def _init_records(self) -> None:
+        """What tests read: recorded traffic, counters, created objects."""
+        self._requests: _Stream[RecordedRequest] = _Stream("request")
+        self._messages: _Stream[FakeMessage] = _Stream("message")
+        self._responses: _Stream[InteractionResponse] = _Stream("interaction response")
+        self.interaction_messages: list[FakeMessage] = []  # interaction originals and followups
+        self.dm_channels: dict[int, int] = {}  # user id -> DM channel id, for DMs the bot opened (POST)
+        self.threads: dict[int, dict[str, Any]] = {}  # thread id -> thread channel object
+        self.closed_dms: set[int] = set()
+        self.scheduled_events: dict[int, dict[str, Any]] = {}
+        self.interactions: dict[int, FakeInteraction] = {}
+        self.count_429 = 0
+        self.invalid_request_count = 0  # 401/403/429 answers, which Discord counts towards an IP ban
+        self.identify_count = 0
+        self.resume_count = 0
+        self.heartbeat_count = 0
+        self.identify_payloads: list[dict[str, Any]] = []
+        self.gateway_received: list[dict[str, Any]] = []  # every payload the bot sent on the gateway
+
+    def _init_state(self) -> None:
+        """Internal indexes, rate-limit state, router, server and gateway state."""
+        self._snowflakes = _Snowflakes()
+        self._users: dict[int, dict[str, Any]] = {}
+        self._channel_guild: dict[int, int] = {}  # guild channel id -> guild id
+        self._dm_recipient: dict[int, int] = {}  # DM channel id -> user id
+        self._dm_by_user: dict[int, int] = {}  # user id -> DM channel id (also for DM interactions)
+        self._messages_by_id: dict[int, FakeMessage] = {}
+        self._interactions_by_token: dict[str, FakeInteraction] = {}
+        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        self._commands: dict[int | None, dict[tuple[int, str], dict[str, Any]]] = {None: {}}
+        self._faults: list[_Fault] = []
+        self._buckets: dict[tuple[str, str, str], _Bucket] = {}
+        self._global_window: collections.deque[float] = collections.deque()
+        self._router = _Router()
+        self._register_routes()
+
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+        self._sessions: dict[str, _GatewaySession] = {}  # in IDENTIFY order
+        self._connections: set[_GatewayConnection] = set()
+        self._command_inflight = 0
+        self._last_command_activity = 0.0
+        self._first_command_request = 0.0
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start listening on 127.0.0.1 (ephemeral port)."""
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self._handle_gateway)
+        app.router.add_route("*", "/{tail:.*}", self._handle_http)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = self._runner.addresses[0][1]
+        log.info("fake Discord listening on %s", self.api_base)
+
+    async def stop(self) -> None:
+        """Close every gateway connection and stop the server."""
+        for conn in list(self._connections):
+            conn.abort()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeDiscord:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        """TCP port the fake listens on (0 before start())."""
+        return self._port
+
+    @property
+    def api_base(self) -> str:
+        """Value for nextcord.http.Route.BASE."""
+        return f"http://127.0.0.1:{self._port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        """Gateway URL as announced by GET /gateway (nextcord appends its query string)."""
+        return f"ws://127.0.0.1:{self._port}/gateway"
+
+    # -- public records -------------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every REST request received, in order of completion."""
+        return self._requests.items
+
+    @property
+    def messages(self) -> list[FakeMessage]:
+        """Every channel message created (bot messages and injected user messages; not interaction messages)."""
+        return self._messages.items
+
+    @property
+    def interaction_responses(self) -> list[InteractionResponse]:
+        """Everything done with interaction tokens, across all interactions."""
+        return self._responses.items
+
+    @property
+    def global_commands(self) -> dict[str, dict[str, Any]]:
+        """Global commands the bot registered: name -> command JSON (with the id the fake assigned)."""
+        return {name: cmd for (_, name), cmd in self._commands[None].items()}
+
+    @property
+    def guild_commands(self) -> dict[int, dict[str, dict[str, Any]]]:
+        """Guild commands the bot registered: guild id -> name -> command JSON."""
+        return {gid: {name: cmd for (_, name), cmd in cmds.items()}
+                for gid, cmds in self._commands.items() if gid is not None}
+
+    @property
+    def connected(self) -> bool:
+        """True while the bot has an identified or resumed gateway connection."""
+        session = self._session
+        return session is not None and session.connection is not None
+
+    @property
+    def _session(self) -> _GatewaySession | None:
+        """Session events go to: the most recently attached connected one, else the one that was connected
+        last (its events are buffered for its RESUME).
+
+        Normally there is one bot and one session; during a restart an old process may still be connected,
+        and events go to the newer one as soon as it has identified.
+        """
+        connected = [s for s in self._sessions.values() if s.connection is not None]
+        candidates = connected or list(self._sessions.values())
+        return max(candidates, key=lambda s: s.last_active, default=None)
+
+    def get_message(self, message_id: int) -> FakeMessage | None:
+        """Any message (channel or interaction) by id."""
+        return self._messages_by_id.get(message_id)
+
+    def channel_messages(self, channel_id: int) -> list[FakeMessage]:
+        """Non-deleted channel messages of one channel, oldest first."""
+        return [m for m in self.messages if m.channel_id == channel_id and not m.deleted]
+
+    # -- test controls --------------------------------------------------------------------------------------
+
+    def fail(self, method: str, route: str, *, status: int, code: int = 0, times: int = 1,
+             retry_after: float | None = None, message: str = "") -> None:
+        """Answer the next ``times`` requests matching (method, route template) with this error.
+
+        ``route`` is a template as in nextcord ("/channels/{channel_id}/messages"); a concrete value may replace a
+        parameter ("/channels/555/messages"). A 429 gets ``retry_after`` (default 1 s) in the body, Retry-After and
+        Via headers, and exhausts the route's bucket for that long, so nextcord waits before retrying.
+        """
+        if status == 429 and retry_after is None:
+            retry_after = 1.0
+        segments = tuple(route.strip("/").split("/"))
+        self._faults.append(_Fault(method.upper(), segments, status, code, times, retry_after, message))
+
+    def clear_faults(self) -> None:
+        """Forget every pending `fail(...)` rule."""
+        self._faults.clear()
+
+    def add_user(self, user_id: int, username: str, *, global_name: str | None = None, bot: bool = False) -> None:
+        """Make a user known (e.g. a DM-only user outside every guild)."""
+        self._users[user_id] = _user_json(user_id, username, global_name=global_name, bot=bot)
+
+    def add_guild(self, guild: FakeGuild) -> None:
+        """Add a guild at runtime (the bot 'joins' it): GUILD_CREATE is dispatched."""
+        self.guilds[guild.id] = guild
+        self._commands.setdefault(guild.id, {})
+        self._adopt_guild(guild)
+        self._dispatch("GUILD_CREATE", self._guild_create_json(guild), INTENT_GUILDS)
+
+    def add_channel(self, guild_id: int, channel: FakeChannel) -> None:
+        """Add a channel at runtime: CHANNEL_CREATE is dispatched."""
+        guild = self.guilds[guild_id]
+        guild.channel_list.append(channel)
+        self._channel_guild[channel.id] = guild_id
+        self._dispatch("CHANNEL_CREATE", channel.to_json(guild_id), INTENT_GUILDS)
+
+    def delete_channel(self, channel_id: int) -> None:
+        """Delete a guild channel or thread: later requests to it get 404 10003."""
+        if channel_id in self.threads:
+            thread = self.threads.pop(channel_id)
+            self._channel_guild.pop(channel_id, None)
+            self._dispatch("THREAD_DELETE", {k: thread[k] for k in ("id", "guild_id", "parent_id", "type")},
+                           INTENT_GUILDS)
+            return
+        guild_id = self._channel_guild.pop(channel_id)
+        guild = self.guilds[guild_id]
+        channel = guild.get_channel(channel_id)
+        assert channel is not None
+        guild.channel_list.remove(channel)
+        self._dispatch("CHANNEL_DELETE", channel.to_json(guild_id), INTENT_GUILDS)
+
+    def update_channel(self, channel_id: int) -> None:
+        """Re-announce a guild channel after a test changed it (e.g. its permission_overwrites)."""
+        guild_id = self._channel_guild[channel_id]
+        channel = self.guilds[guild_id].get_channel(channel_id)
+        assert channel is not None
+        self._dispatch("CHANNEL_UPDATE", channel.to_json(guild_id), INTENT_GUILDS)
+
+    def update_member(self, guild_id: int, user_id: int, *, roles: list[int] | None = None,
+                      nick: str | None = None) -> None:
+        """Change a member's roles/nick and dispatch GUILD_MEMBER_UPDATE."""
+        member = self.guilds[guild_id].get_member(user_id)
+        if member is None:
+            raise KeyError(f"user {user_id} is not a member of guild {guild_id}")
+        if roles is not None:
+            member.roles = list(roles)
+        if nick is not None:
+            member.nick = nick
+        self._dispatch("GUILD_MEMBER_UPDATE", {**member.to_json(), "guild_id": str(guild_id)}, INTENT_GUILD_MEMBERS)
+
+    def inject_message(self, *, channel_id: int, user_id: int, content: str) -> FakeMessage:
+        """A user posts a message (recorded, MESSAGE_CREATE dispatched); e.g. to start a thread from it."""
+        guild_id = self._channel_guild.get(channel_id)
+        if guild_id is None and channel_id not in self._dm_recipient:
+            raise KeyError(f"unknown channel {channel_id}")
+        message = FakeMessage(id=self._snowflakes.next(), channel_id=channel_id, guild_id=guild_id,
+                              author_id=user_id, content=content, kind="user", raw={"content": content})
+        self._compute_mentions(message)
+        self._store_message(message)
+        self._dispatch_message_event("MESSAGE_CREATE", message)
+        return message
+
+    # -- waiting --------------------------------------------------------------------------------------------
+
+    # The waiting helpers take `timeout` (the documented API) rather than relying on asyncio.timeout().
+    async def wait_for_request(self, predicate: Callable[[RecordedRequest], bool],
+                               timeout: float = 10.0) -> RecordedRequest:  # noqa: ASYNC109
+        """First recorded request (past or future) matching predicate."""
+        return await self._requests.wait(predicate, timeout)
+
+    async def wait_for_message(self, predicate: Callable[[FakeMessage], bool],
+                               timeout: float = 10.0) -> FakeMessage:  # noqa: ASYNC109
+        """First channel message (past or future) matching predicate."""
+        return await self._messages.wait(predicate, timeout)
+
+    async def wait_for_response(self, interaction: FakeInteraction,
+                                timeout: float = 10.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """Body of the bot's initial response (POST .../callback) to the interaction.
+
+        Raises InteractionFailed if the fake rejected it (e.g. too late, already acknowledged).
+        """
+        response = await self.wait_for_interaction_response(interaction, lambda r: r.kind == "callback", timeout)
+        if response.status >= 300:
+            raise InteractionFailed(f"callback for interaction {interaction.id} rejected: {response.error}")
+        return response.json
+
+    async def wait_for_interaction_response(
+        self, interaction: FakeInteraction, predicate: Callable[[InteractionResponse], bool] | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> InteractionResponse:
+        """First response record (callback, followup, edit...) of the interaction matching predicate."""
+        return await self._responses.wait(
+            lambda r: r.interaction is interaction and (predicate is None or predicate(r)), timeout)
+
+    async def wait_for_followup(self, interaction: FakeInteraction, index: int = 0,
+                                timeout: float = 10.0) -> FakeMessage:  # noqa: ASYNC109
+        """The index-th followup message the bot sent for the interaction."""
+        await self._responses.wait(
+            lambda r: r.interaction is interaction and r.kind == "followup" and r.status < 300
+            and len(interaction.followups) > index, timeout)
+        return interaction.followups[index]
+
+    async def wait_until_ready(self, timeout: float = 20.0, *, settle: float = 0.5,  # noqa: ASYNC109
+                               guild_ready_timeout: float = 2.0, min_identifies: int = 1) -> None:
+        """Wait until the bot IDENTIFYed, got READY + GUILD_CREATEs, and its command sync has settled.
+
+        Settled means: nextcord's guild-ready delay (``guild_ready_timeout``, 2 s by default, after which it
+        syncs guild commands) has passed, no command-route request is in flight and none happened for ``settle``
+        seconds, and the global command list was fetched at least once. After restarting a bot process, pass
+        ``min_identifies=fake.identify_count + 1`` so the old (dead) session cannot count as ready.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            now = loop.time()
+            session = self._session
+            if (session is not None and session.connection is not None and session.ready_at is not None
+                    and self.identify_count >= min_identifies
+                    and self._first_command_request > 0 and self._command_inflight == 0
+                    and now >= session.ready_at + guild_ready_timeout + settle
+                    and now >= self._last_command_activity + settle):
+                return
+            if now >= deadline:
+                raise TimeoutError(
+                    f"bot not ready within {timeout} s (identified={self.identify_count}, "
+                    f"connected={self.connected}, command requests seen={self._first_command_request > 0})")
+            await asyncio.sleep(0.05)
+
+    # -- interactions ---------------------------------------------------------------------------------------
+
+    def find_command(self, name: str, guild_id: int | None, command_type: int = 1) -> dict[str, Any]:
+        """Registered command by name: the guild's commands first, then global ones."""
+        if guild_id is not None and (cmd := self._commands.get(guild_id, {}).get((command_type, name))):
+            return cmd
+        if cmd := self._commands[None].get((command_type, name)):
+            return cmd
+        known = sorted({n for cmds in self._commands.values() for (_, n) in cmds})
+        raise LookupError(f"command {name!r} (type {command_type}) is not registered; registered: {known}")
+
+    async def invoke(self, *, guild_id: int | None, channel_id: int | None = None, user_id: int, name: str,
+                     options: list[dict[str, Any]] | None = None, command_type: int = 1,
+                     target_id: int | None = None, locale: str = "en-US") -> FakeInteraction:
+        """Dispatch an APPLICATION_COMMAND interaction for a registered command (guild_id None = in the user's DM).
+
+        ``options`` use Discord's JSON form, e.g. [{"type": 3, "name": "when", "value": "in 5 minutes"}];
+        subcommands are {"type": 1, "name": ..., "options": [...]}. User/role/channel options get ``resolved``.
+        """
+        command = self.find_command(name, guild_id, command_type)
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": command_type}
+        if "guild_id" in command:
+            data["guild_id"] = command["guild_id"]
+        if options:
+            data["options"] = options
+        if target_id is not None:
+            data["target_id"] = str(target_id)
+        resolved = self._resolve_options(guild_id, options or [])
+        if target_id is not None:
+            self._resolve_target(guild_id, command_type, target_id, resolved)
+        if resolved:
+            data["resolved"] = resolved
+        return self._dispatch_interaction(INTERACTION_APPLICATION_COMMAND, guild_id, channel_id, user_id, data,
+                                          name=name, locale=locale)
+
+    async def invoke_autocomplete(self, *, guild_id: int | None, channel_id: int | None = None, user_id: int,
+                                  name: str, options: list[dict[str, Any]], focused: str | None = None,
+                                  locale: str = "en-US") -> FakeInteraction:
+        """Dispatch an APPLICATION_COMMAND_AUTOCOMPLETE interaction; the bot should answer with callback type 8.
+
+        Mark the option being typed with ``"focused": True`` in ``options`` or name it with ``focused``
+        (searched through subcommands too).
+        """
+        command = self.find_command(name, guild_id)
+        options = json.loads(json.dumps(options))  # do not mutate the caller's list
+        if focused is not None:
+            _mark_focused(options, focused)
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "options": options}
+        if "guild_id" in command:
+            data["guild_id"] = command["guild_id"]
+        return self._dispatch_interaction(INTERACTION_AUTOCOMPLETE, guild_id, channel_id, user_id, data,
+                                          name=name, locale=locale)
+
+    async def invoke_component(self, *, message_id: int, custom_id: str, user_id: int, component_type: int = 2,
+                               values: list[str] | None = None, locale: str = "en-US") -> FakeInteraction:
+        """Dispatch a MESSAGE_COMPONENT interaction: ``user_id`` clicks ``custom_id`` on a message the bot sent.
+
+        component_type 2 is a button, 3 a string select (pass ``values``).
+        """
+        message = self._messages_by_id.get(message_id)
+        if message is None or message.deleted:
+            raise LookupError(f"unknown message {message_id}")
+        if custom_id not in message.custom_ids:
+            raise LookupError(f"message {message_id} has no component {custom_id!r}; it has {message.custom_ids}")
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
+        if values is not None:
+            data["values"] = values
+        interaction = self._dispatch_interaction(
+            INTERACTION_MESSAGE_COMPONENT, message.guild_id, message.channel_id, user_id, data, name=custom_id,
+            locale=locale, message=message)
+        return interaction
+
+    async def invoke_modal_submit(self, *, guild_id: int | None, channel_id: int | None = None, user_id: int,
+                                  custom_id: str, values: dict[str, str], locale: str = "en-US") -> FakeInteraction:
+        """Dispatch a MODAL_SUBMIT interaction with text inputs ``values`` (custom_id -> text)."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": cid, "value": text}]}
+                for cid, text in values.items()]
+        data = {"custom_id": custom_id, "components": rows}
+        return self._dispatch_interaction(INTERACTION_MODAL_SUBMIT, guild_id, channel_id, user_id, data,
+                                          name=custom_id, locale=locale)
+
+    # -- gateway controls -----------------------------------------------------------------------------------
+
+    async def drop_gateway(self) -> None:
+        """Abort the bot's websocket (TCP reset, no close frame); the bot should reconnect and RESUME."""
+        for conn in list(self._connections):
+            conn.abort()
+            if conn.session is not None:
+                conn.session.detach(conn)
+        await asyncio.sleep(0)
+
+    async def send_reconnect(self) -> None:
+        """Send op 7 RECONNECT: the bot should close, reconnect and RESUME."""
+        self._send_op(7, None)
+
+    async def invalidate_session(self, *, resumable: bool = False) -> None:
+        """Send op 9 INVALID SESSION; with resumable=False the session is forgotten and the bot must IDENTIFY."""
+        session = self._session
+        self._send_op(9, resumable)
+        if session is not None and not resumable:
+            self._sessions.pop(session.id, None)
+
+    def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send any DISPATCH event to the bot (buffered for RESUME while it is disconnected)."""
+        self._dispatch(event, data, 0)
+
+    # =====================================================================================================
+    # Internals: model helpers
+    # =====================================================================================================
+
+    def _adopt_guild(self, guild: FakeGuild) -> None:
+        """Index a guild and give the bot a member and a managed role in it (unless the test defined them)."""
+        self._commands.setdefault(guild.id, {})
+        bot_role = next((r for r in guild.role_list if r.bot_id == self.bot_user_id), None)
+        if bot_role is None:
+            role_id = guild.id + 3 if guild.get_role(guild.id + 3) is None else self._snowflakes.next()
+            bot_role = FakeRole(id=role_id, name=self.bot_username, permissions=DEFAULT_BOT_PERMISSIONS, position=1,
+                                managed=True, bot_id=self.bot_user_id)
+            guild.role_list.append(bot_role)
+        if guild.get_member(self.bot_user_id) is None:
+            guild.member_list.append(FakeMember(id=self.bot_user_id, username=self.bot_username,
+                                                roles=[bot_role.id], bot=True))
+        for member in guild.member_list:
+            self._users.setdefault(member.id, member.user_json())
+        for channel in guild.channel_list:
+            self._channel_guild[channel.id] = guild.id
+
+    def _user(self, user_id: int) -> dict[str, Any]:
+        user = self._users.get(user_id)
+        if user is None:
+            raise DiscordHTTPError(404, 10013)
+        return user
+
+    def _guild(self, guild_id: str | int) -> FakeGuild:
+        guild = self.guilds.get(int(guild_id))
+        if guild is None:
+            raise DiscordHTTPError(404, 10004)
+        return guild
+
+    def _guild_json(self, guild: FakeGuild) -> dict[str, Any]:
+        return {
+            "id": str(guild.id), "name": guild.name, "icon": None, "splash": None, "discovery_splash": None,
+            "owner_id": str(guild.owner_id), "afk_channel_id": None, "afk_timeout": 300,
+            "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
+            "roles": [r.to_json() for r in guild.role_list], "emojis": [], "stickers": [], "features": [],
+            "mfa_level": 0, "application_id": None, "system_channel_id": None, "system_channel_flags": 0,
+            "rules_channel_id": None, "vanity_url_code": None, "description": None, "banner": None,
+            "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": guild.preferred_locale,
+            "public_updates_channel_id": None, "nsfw_level": 0, "premium_progress_bar_enabled": False,
+        }
+
+    def _guild_create_json(self, guild: FakeGuild) -> dict[str, Any]:
+        data = self._guild_json(guild)
+        data.update({
+            "unavailable": False, "large": False, "joined_at": _iso(1_700_000_000.0),
+            "member_count": len(guild.member_list), "members": [m.to_json() for m in guild.member_list],
+            "channels": [c.to_json(guild.id) for c in guild.channel_list],
+            "threads": [t for t in self.threads.values()
+                        if t["guild_id"] == str(guild.id) and not t["thread_metadata"]["archived"]],
+            "presences": [], "voice_states": [], "stage_instances": [],
+            "guild_scheduled_events": [e for e in self.scheduled_events.values() if e["guild_id"] == str(guild.id)],
+        })
+        return data
+
+    def _channel_json(self, channel_id: int) -> dict[str, Any]:
+        if (thread := self.threads.get(channel_id)) is not None:
+            return thread
+        if (recipient := self._dm_recipient.get(channel_id)) is not None:
+            return {"id": str(channel_id), "type": DM, "last_message_id": None, "flags": 0,
+                    "recipients": [self._user(recipient)]}
+        guild_id = self._channel_guild.get(channel_id)
+        if guild_id is None:
+            raise DiscordHTTPError(404, 10003)
+        channel = self.guilds[guild_id].get_channel(channel_id)
+        assert channel is not None
+        return channel.to_json(guild_id)
+
+    def _guild_channel(self, channel_id: int) -> tuple[FakeGuild, FakeChannel] | None:
+        """(guild, channel) for a guild channel, or for a thread its parent channel."""
+        thread = self.threads.get(channel_id)
+        if thread is not None:
+            channel_id = int(thread["parent_id"])
+        guild_id = self._channel_guild.get(channel_id)
+        if guild_id is None:
+            return None
+        guild = self.guilds[guild_id]
+        channel = guild.get_channel(channel_id)
+        return None if channel is None else (guild, channel)
+
+    def _bot_permissions_in(self, channel_id: int) -> int | None:
+        found = self._guild_channel(channel_id)
+        if found is None:
+            return None
+        guild, channel = found
+        return guild.channel_permissions(self.bot_user_id, channel)
+
+    def _require_bot_permissions(self, channel_id: int, needed: int) -> None:
+        perms = self._bot_permissions_in(channel_id)
+        if perms is None:
+            return
+        if not perms & VIEW_CHANNEL:
+            raise DiscordHTTPError(403, 50001)
+        if perms & needed != needed:
+            raise DiscordHTTPError(403, 50013)
+
+    def _store_message(self, message: FakeMessage) -> None:
+        self._messages_by_id[message.id] = message
+        if message.kind in ("channel", "user"):
+            self._messages.append(message)
+        else:
+            self.interaction_messages.append(message)
+        if (thread := self.threads.get(message.channel_id)) is not None:
+            thread["message_count"] += 1
+            thread["total_message_sent"] = thread.get("total_message_sent", 0) + 1
+            thread["last_message_id"] = str(message.id)
+
+    def _message_json(self, message: FakeMessage) -> dict[str, Any]:
+        author = dict(self._users.get(message.author_id) or _user_json(message.author_id, "unknown"))
+        data: dict[str, Any] = {
+            "id": str(message.id), "channel_id": str(message.channel_id), "type": 0, "author": author,
+            "content": message.content, "timestamp": _iso(message.created_at),
+            "edited_timestamp": _iso(message.edited_at), "tts": message.tts,
+            "mention_everyone": message.mention_everyone,
+            "mentions": [self._users[u] for u in message.mention_user_ids if u in self._users],
+            "mention_roles": [str(r) for r in message.mention_role_ids], "attachments": message.attachments,
+            "embeds": message.embeds, "pinned": False, "flags": message.flags, "components": message.components,
+        }
+        if message.guild_id is not None:
+            data["guild_id"] = str(message.guild_id)
+        if message.nonce is not None:
+            data["nonce"] = message.nonce
+        if message.message_reference is not None:
+            data["type"] = 19
+            data["message_reference"] = message.message_reference
+            ref = self._messages_by_id.get(int(message.message_reference.get("message_id", 0)))
+            data["referenced_message"] = self._message_json(ref) if ref is not None and not ref.deleted else None
+        if message.webhook_id is not None:
+            data["webhook_id"] = str(message.webhook_id)
+            data["application_id"] = str(self.application_id)
+        if message.interaction_id is not None:
+            interaction = self.interactions.get(message.interaction_id)
+            if interaction is not None:
+                data["type"] = 20 if interaction.type == INTERACTION_APPLICATION_COMMAND else 0
+                data["interaction_metadata"] = {
+                    "id": str(interaction.id), "type": interaction.type,
+                    "user": self._users.get(interaction.user_id), "authorizing_integration_owners": {},
+                }
+        if message.thread_id is not None and (thread := self.threads.get(message.thread_id)) is not None:
+            data["thread"] = thread
+        return data
+
+    def _compute_mentions(self, message: FakeMessage) -> None:
+        """Who Discord would actually ping, given content and allowed_mentions."""
+        content = message.content or ""
+        users = [int(u) for u in _USER_MENTION.findall(content)]
+        roles = [int(r) for r in _ROLE_MENTION.findall(content)]
+        everyone = bool(_EVERYONE_MENTION.search(content))
+        allowed = message.allowed_mentions
+        replied_user = True
+        if allowed is not None:
+            parse = allowed.get("parse") or []
+            allowed_users = {int(u) for u in allowed.get("users") or []}
+            allowed_roles = {int(r) for r in allowed.get("roles") or []}
+            users = users if "users" in parse else [u for u in users if u in allowed_users]
+            roles = roles if "roles" in parse else [r for r in roles if r in allowed_roles]
+            everyone = everyone and "everyone" in parse
+            replied_user = bool(allowed.get("replied_user", False))
+        if everyone and message.author_id == self.bot_user_id and message.guild_id is not None:
+            perms = self._bot_permissions_in(message.channel_id)
+            everyone = perms is not None and bool(perms & MENTION_EVERYONE)
+        if replied_user and message.message_reference is not None:
+            ref = self._messages_by_id.get(int(message.message_reference.get("message_id", 0)))
+            if ref is not None and ref.author_id not in users:
+                users.append(ref.author_id)
+        message.mention_user_ids = list(dict.fromkeys(users))
+        message.mention_role_ids = list(dict.fromkeys(roles))
+        message.mention_everyone = everyone
+
+    def _validate_message_body(self, body: dict[str, Any], files: list[dict[str, Any]], *,
+                               allow_empty: bool = False) -> None:
+        """Discord's checks on a message payload (the subset a bot is likely to trip over)."""
+        content = body.get("content")
+        if content is not None and not isinstance(content, str):
+            raise _form_error(["content"], "BASE_TYPE_BAD_TYPE", "Must be a string.")
+        if content and len(content) > 2000:
+            raise _form_error(["content"], "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
+        embeds = body.get("embeds") or []
+        if len(embeds) > 10:
+            raise _form_error(["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+        total = 0
+        for index, embed in enumerate(embeds):
+            for key, limit in (("title", 256), ("description", 4096)):
+                value = embed.get(key) or ""
+                total += len(value)
+                if len(value) > limit:
+                    raise _form_error(["embeds", index, key], "BASE_TYPE_MAX_LENGTH",
+                                      f"Must be {limit} or fewer in length.")
+            fields = embed.get("fields") or []
+            if len(fields) > 25:
+                raise _form_error(["embeds", index, "fields"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+            for f in fields:
+                total += len(f.get("name") or "") + len(f.get("value") or "")
+            total += len((embed.get("footer") or {}).get("text") or "")
+        if total > 6000:
+            raise _form_error(["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+        allowed = body.get("allowed_mentions")
+        if allowed is not None:
+            parse = allowed.get("parse") or []
+            for kind in ("users", "roles"):
+                if kind in parse and allowed.get(kind):
+                    raise _form_error(["allowed_mentions", kind], "ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                                      f"parse:[\"{kind}\"] and {kind}: [ids...] are mutually exclusive.")
+        nonce = body.get("nonce")
+        if isinstance(nonce, str) and len(nonce) > 25:
+            raise _form_error(["nonce"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        if not allow_empty and not (content or embeds or body.get("components") or files or body.get("sticker_ids")
+                                    or body.get("poll")):
+            raise DiscordHTTPError(400, 50006)
+
+    def _attachments_for(self, files: list[dict[str, Any]], body: dict[str, Any]) -> list[dict[str, Any]]:
+        described = {str(a.get("id")): a for a in body.get("attachments") or []}
+        result = []
+        for index, f in enumerate(files):
+            attachment_id = self._snowflakes.next()
+            meta = described.get(str(index), {})
+            url = f"http://127.0.0.1:{self._port}/attachments/{attachment_id}/{f['filename']}"
+            result.append({"id": str(attachment_id), "filename": f["filename"], "size": f["size"], "url": url,
+                           "proxy_url": url, "content_type": f.get("content_type") or "application/octet-stream",
+                           "description": meta.get("description")})
+        return result
+
+    def _new_message(self, *, channel_id: int, body: dict[str, Any], files: list[dict[str, Any]], kind: str,
+                     author_id: int | None = None, interaction: FakeInteraction | None = None) -> FakeMessage:
+        guild_id = self._channel_guild.get(channel_id)
+        message = FakeMessage(
+            id=self._snowflakes.next(), channel_id=channel_id, guild_id=guild_id,
+            author_id=self.bot_user_id if author_id is None else author_id, content=body.get("content") or "",
+            embeds=list(body.get("embeds") or []), components=list(body.get("components") or []),
+            allowed_mentions=body.get("allowed_mentions"), nonce=body.get("nonce"), flags=int(body.get("flags") or 0),
+            tts=bool(body.get("tts", False)), attachments=self._attachments_for(files, body),
+            message_reference=body.get("message_reference"), kind=kind,
+            interaction_id=None if interaction is None else interaction.id,
+            webhook_id=self.application_id if interaction is not None else None, raw=body,
+        )
+        self._compute_mentions(message)
+        return message
+
+    def _edit_message(self, message: FakeMessage, body: dict[str, Any], files: list[dict[str, Any]]) -> None:
+        self._validate_message_body(body, files, allow_empty=True)
+        for key in ("content", "embeds", "components", "allowed_mentions"):
+            if key in body:
+                value = body[key]
+                if key == "content":
+                    value = value or ""
+                elif key in ("embeds", "components"):
+                    value = list(value or [])
+                setattr(message, key, value)
+        if "flags" in body and body["flags"] is not None:
+            message.flags = (message.flags & EPHEMERAL_FLAG) | int(body["flags"])
+        message.flags &= ~LOADING_FLAG
+        if files or "attachments" in body:
+            kept_ids = {str(a.get("id")) for a in body.get("attachments") or []}
+            message.attachments = [a for a in message.attachments if a["id"] in kept_ids]
+            message.attachments += self._attachments_for(files, body)
+        message.edited_at = time.time()
+        message.edits.append(body)
+        self._compute_mentions(message)
+
+    # -- gateway dispatch -----------------------------------------------------------------------------------
+
+    def _intents_allow(self, intent: int) -> bool:
+        session = self._session
+        return intent == 0 or (session is not None and bool(session.intents & intent))
+
+    def _dispatch(self, event: str, data: dict[str, Any], intent: int) -> None:
+        session = self._session
+        if session is None:
+            log.debug("no gateway session, dropping %s", event)
+            return
+        if not self._intents_allow(intent):
+            return
+        session.seq += 1
+        frame = json.dumps({"op": 0, "t": event, "s": session.seq, "d": data}, separators=(",", ":"))
+        session.buffer.append((session.seq, frame))
+        if session.connection is not None:
+            session.connection.send(frame)
+
+    def _dispatch_message_event(self, event: str, message: FakeMessage) -> None:
+        if not self.echo_events or message.ephemeral:
+            return
+        intent = INTENT_GUILD_MESSAGES if message.guild_id is not None else INTENT_DIRECT_MESSAGES
+        if not self._intents_allow(intent):
+            return
+        data = self._message_json(message)
+        if message.guild_id is not None:
+            guild = self.guilds.get(message.guild_id)
+            member = guild.get_member(message.author_id) if guild else None
+            if member is not None:
+                data["member"] = member.to_json(with_user=False)
+        self._dispatch(event, data, intent)
+
+    def _send_op(self, op: int, data: Any) -> None:
+        session = self._session
+        if session is not None and session.connection is not None:
+            session.connection.send(json.dumps({"op": op, "d": data, "s": None, "t": None}))
+
+    # -- interactions ---------------------------------------------------------------------------------------
+
+    def _member_payload(self, guild: FakeGuild, user_id: int, channel: FakeChannel | None) -> dict[str, Any]:
+        member = guild.get_member(user_id)
+        if member is None:
+            raise LookupError(f"user {user_id} is not a member of guild {guild.id}")
+        perms = guild.channel_permissions(user_id, channel) if channel else guild.base_permissions(user_id)
+        return {**member.to_json(), "permissions": str(perms)}
+
+    def _resolve_options(self, guild_id: int | None, options: list[dict[str, Any]]) -> dict[str, Any]:
+        resolved: dict[str, dict[str, Any]] = {}
+        guild = self.guilds.get(guild_id) if guild_id is not None else None
+
+        def add_user(user_id: int) -> None:
+            if user_id in self._users:
+                resolved.setdefault("users", {})[str(user_id)] = self._users[user_id]
+            member = guild.get_member(user_id) if guild else None
+            if member is not None:
+                resolved.setdefault("members", {})[str(user_id)] = {
+                    **member.to_json(with_user=False), "permissions": str(guild.base_permissions(user_id))}
+
+        def walk(items: list[dict[str, Any]]) -> None:
+            for option in items:
+                kind, value = option.get("type"), option.get("value")
+                if kind in (1, 2):
+                    walk(option.get("options") or [])
+                elif kind == 6 or (kind == 9 and value is not None and int(value) in self._users):
+                    add_user(int(value))
+                elif kind in (8, 9) and guild is not None and (role := guild.get_role(int(value))) is not None:
+                    resolved.setdefault("roles", {})[str(role.id)] = role.to_json()
+                elif kind == 7:
+                    with contextlib.suppress(DiscordHTTPError):
+                        channel = self._channel_json(int(value))
+                        resolved.setdefault("channels", {})[str(value)] = {
+                            k: channel.get(k) for k in ("id", "name", "type", "parent_id", "thread_metadata")
+                            if k in channel} | {"permissions": str(ALL_PERMISSIONS)}
+
+        walk(options)
+        return resolved
+
+    def _resolve_target(self, guild_id: int | None, command_type: int, target_id: int,
+                        resolved: dict[str, Any]) -> None:
+        if command_type == 2:
+            resolved.update(self._resolve_options(guild_id, [{"type": 6, "value": str(target_id)}]))
+        elif command_type == 3:
+            message = self._messages_by_id.get(target_id)
+            if message is None:
+                raise LookupError(f"unknown target message {target_id}")
+            resolved.setdefault("messages", {})[str(target_id)] = self._message_json(message)
+
+    def _dm_channel_for(self, user_id: int) -> int:
+        """The one DM channel between the bot and a user (created on first use)."""
+        channel_id = self._dm_by_user.get(user_id)
+        if channel_id is None:
+            channel_id = self._snowflakes.next()
+            self._dm_recipient[channel_id] = user_id
+            self._dm_by_user[user_id] = channel_id
+        return channel_id
+
+    def _dispatch_interaction(self, interaction_type: int, guild_id: int | None, channel_id: int | None,
+                              user_id: int, data: dict[str, Any], *, name: str, locale: str,
+                              message: FakeMessage | None = None) -> FakeInteraction:
+        interaction_id = self._snowflakes.next()
+        token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
+        payload: dict[str, Any] = {
+            "id": str(interaction_id), "application_id": str(self.application_id), "type": interaction_type,
+            "data": data, "token": token, "version": 1, "locale": locale, "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if guild_id is not None:
+            guild = self.guilds.get(guild_id)
+            if guild is None:
+                raise LookupError(f"unknown guild {guild_id}")
+            if channel_id is None:
+                channel_id = guild.channel_list[0].id
+            found = self._guild_channel(channel_id)
+            if found is None or found[0].id != guild_id:
+                raise LookupError(f"channel {channel_id} is not in guild {guild_id}")
+            _, parent = found
+            payload.update({
+                "guild_id": str(guild_id), "guild_locale": guild.preferred_locale,
+                "guild": {"id": str(guild_id), "locale": guild.preferred_locale, "features": []},
+                "member": self._member_payload(guild, user_id, parent),
+                "app_permissions": str(guild.channel_permissions(self.bot_user_id, parent)),
+                "authorizing_integration_owners": {"0": str(guild_id)}, "context": 0,
+            })
+        else:
+            if user_id not in self._users:
+                raise LookupError(f"unknown user {user_id}")
+            if channel_id is None:
+                channel_id = self._dm_channel_for(user_id)
+            payload.update({
+                "user": self._users[user_id], "app_permissions": str(DEFAULT_BOT_PERMISSIONS),
+                "authorizing_integration_owners": {"0": "0"}, "context": 1,
+            })
+        payload["channel_id"] = str(channel_id)
+        with contextlib.suppress(DiscordHTTPError):
+            payload["channel"] = self._channel_json(channel_id)
+        if message is not None:
+            payload["message"] = self._message_json(message)
+        interaction = FakeInteraction(id=interaction_id, token=token, type=interaction_type, guild_id=guild_id,
+                                      channel_id=channel_id, user_id=user_id, name=name, payload=payload,
+                                      component_message=message)
+        self.interactions[interaction_id] = interaction
+        self._interactions_by_token[token] = interaction
+        self._dispatch("INTERACTION_CREATE", payload, 0)
+        return interaction
+
+    def _record_response(self, interaction: FakeInteraction, kind: str, body: Any, status: int, *,
+                         message: FakeMessage | None = None, error: str | None = None) -> None:
+        response = InteractionResponse(interaction=interaction, kind=kind, json=body, at=time.time(),
+                                       status=status, message=message, error=error)
+        interaction.responses.append(response)
+        self._responses.append(response)
+
+    # =====================================================================================================
+    # Internals: HTTP
+    # =====================================================================================================
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
+        files: list[dict[str, Any]] = []
+        if not request.body_exists:
+            return None, files
+        if request.content_type.startswith("multipart/"):
+            body: Any = None
+            reader = await request.multipart()
+            async for part in reader:
+                if part is None:
+                    continue
+                raw = await part.read()  # type: ignore[union-attr]
+                name = part.name or ""
+                if name == "payload_json":
+                    body = json.loads(raw)
+                elif getattr(part, "filename", None):
+                    files.append({"name": name, "filename": part.filename, "size": len(raw),  # type: ignore[union-attr]
+                                  "content_type": part.headers.get("Content-Type")})
+            return body, files
+        raw = await request.read()
+        if not raw:
+            return None, files
+        try:
+            return json.loads(raw), files
+        except ValueError:
+            raise DiscordHTTPError(400, 50109) from None
+
+    def _bucket_for(self, method: str, route: str, params: dict[str, str]) -> _Bucket:
+        major = (params.get("channel_id") or params.get("guild_id") or params.get("webhook_token")
+                 or params.get("interaction_token") or "")
+        key = (method, route, major)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            is_message_post = method == "POST" and route == "/channels/{channel_id}/messages"
+            if is_message_post and self.channel_message_limit is not None:
+                limit, window = self.channel_message_limit
+                enforce = True
+            else:
+                limit, window = self.route_limit
+                enforce = False
+            name_key = (method, route) if self.shared_bucket_names else key
+            name = hashlib.blake2s("|".join(name_key).encode(), digest_size=8).hexdigest()
+            bucket = _Bucket(name=name, limit=limit, window=window, enforce=enforce)
+            self._buckets[key] = bucket
+        return bucket
+
+    @staticmethod
+    def _ratelimit_headers(bucket: _Bucket, remaining: int, reset_at: float, now: float) -> dict[str, str]:
+        reset_at = math.ceil(reset_at * 1000) / 1000  # never announce a reset earlier than the real one
+        return {
+            "X-RateLimit-Limit": str(bucket.limit), "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": f"{reset_at:.3f}", "X-RateLimit-Reset-After": f"{max(0.0, reset_at - now):.3f}",
+            "X-RateLimit-Bucket": bucket.name,
+        }
+
+    def _global_check(self, route: str) -> float | None:
+        """Count a request against the global limit; return retry_after if it must be refused."""
+        limit = self.global_limit_per_s
+        if limit is None or route.startswith(("/interactions/", "/webhooks/")):
+            return None
+        now = time.monotonic()
+        window = self._global_window
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        if len(window) >= limit:
+            return max(0.001, window[0] + 1.0 - now)
+        window.append(now)
+        return None
+
+    @staticmethod
+    def _response(status: int, body: Any, headers: dict[str, str]) -> web.Response:
+        if body is None or status == 204:
+            return web.Response(status=status, headers=headers)
+        headers["Content-Type"] = JSON_CONTENT_TYPE
+        return web.Response(status=status, body=json.dumps(body, separators=(",", ":")).encode(), headers=headers)
+
+    async def _handle_http(self, request: web.Request) -> web.StreamResponse:
+        at = time.time()
+        method = request.method
+        full_path = request.path
+        if not full_path.startswith(API_PREFIX + "/"):
+            return self._response(404, {"message": "404: Not Found", "code": 0}, {})
+        path = full_path[len(API_PREFIX):]
+        segments = tuple(path.strip("/").split("/"))
+        route_obj, params, path_known = self._router.match(method, segments)
+        route = route_obj.template if route_obj else path
+        record = RecordedRequest(method=method, path=path, route=route, params=params, json=None, at=at,
+                                 query=dict(request.query))
+        is_command_route = route.startswith("/applications/") and "/commands" in route
+        if is_command_route:
+            self._command_inflight += 1
+            if not self._first_command_request:
+                self._first_command_request = asyncio.get_running_loop().time()
+        headers: dict[str, str] = {}
+        try:
+            status, body = await self._process(request, record, route_obj, path_known=path_known,
+                                               segments=segments, headers=headers)
+        finally:
+            if is_command_route:
+                self._command_inflight -= 1
+                self._last_command_activity = asyncio.get_running_loop().time()
+        record.status = status
+        record.response = body
+        if status == 429:
+            self.count_429 += 1
+        if status in (401, 403, 429):
+            self.invalid_request_count += 1
+        self._requests.append(record)
+        if status >= 400:
+            log.debug("%s %s -> %s %s", method, path, status, body)
+        return self._response(status, body, headers)
+
+    async def _process(self, request: web.Request, record: RecordedRequest, route_obj: _Route | None, *,
+                       path_known: bool, segments: tuple[str, ...], headers: dict[str, str]) -> tuple[int, Any]:
+        """Run the pipeline: body, auth, global limit, injected faults, bucket, handler."""
+        try:
+            record.json, record.files = await self._read_body(request)
+        except DiscordHTTPError as exc:
+            return exc.status, exc.body()
+        route = record.route
+        method = record.method
+
+        auth = request.headers.get("Authorization")
+        token_route = route.startswith(("/interactions/", "/webhooks/{webhook_id}/{webhook_token}"))
+        if self.token is not None and not token_route and auth != f"Bot {self.token}":
+            return 401, {"message": "401: Unauthorized", "code": 0}
+
+        if (retry_after := self._global_check(route)) is not None:
+            headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global",
+                            "Retry-After": str(math.ceil(retry_after)), "Via": "1.1 google"})
+            return 429, {"message": "You are being rate limited.", "retry_after": round(retry_after, 3),
+                         "global": True, "code": 0}
+
+        bucket = self._bucket_for(method, route, record.params) if route_obj is not None else None
+        now = time.time()
+        for fault in self._faults:
+            if route_obj is not None and fault.matches(method, route_obj.segments, segments):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                record.injected = True
+                return self._fault_response(fault, bucket, now, headers)
+
+        if route_obj is None:
+            if path_known:
+                return 405, {"message": "405: Method Not Allowed", "code": 0}
+            return 404, {"message": "404: Not Found", "code": 0}
+        assert bucket is not None
+
+        allowed, remaining, reset_at = bucket.hit(now)
+        headers.update(self._ratelimit_headers(bucket, remaining, reset_at, now))
+        if not allowed:
+            retry_after = max(0.001, reset_at - now)
+            headers.update({"Retry-After": str(math.ceil(retry_after)), "Via": "1.1 google",
+                            "X-RateLimit-Scope": "user"})
+            return 429, {"message": "You are being rate limited.", "retry_after": round(retry_after, 3),
+                         "global": False, "code": 0}
+
+        call = _Call(method=method, path=record.path, route=route, params=record.params, query=record.query,
+                     json=record.json, files=record.files, auth=auth)
+        try:
+            result = route_obj.handler(call)
+            if isinstance(result, Awaitable):
+                result = await result
+        except DiscordHTTPError as exc:
+            return exc.status, exc.body()
+        except Exception:
+            log.exception("fake Discord handler crashed on %s %s", method, record.path)
+            return 500, {"message": "500: Internal Server Error (fake handler crashed)", "code": 0}
+        if isinstance(result, tuple):
+            return result
+        return (204, None) if result is None else (200, result)
+
+    def _fault_response(self, fault: _Fault, bucket: _Bucket | None, now: float,
+                        headers: dict[str, str]) -> tuple[int, Any]:
+        body: dict[str, Any] = {"message": fault.message or ERROR_MESSAGES.get(fault.code)
+                                or STATUS_MESSAGES.get(fault.status, str(fault.status)), "code": fault.code}
+        if fault.status == 429:
+            retry_after = fault.retry_after or 1.0
+            if bucket is not None:
+                reset_at = bucket.exhaust(now, retry_after)
+                headers.update(self._ratelimit_headers(bucket, 0, reset_at, now))
+            headers.update({"Retry-After": str(math.ceil(retry_after)), "Via": "1.1 google",
+                            "X-RateLimit-Scope": "user"})
+            body.update({"retry_after": retry_after, "global": False})
+        elif bucket is not None:
+            _, remaining, reset_at = bucket.hit(now)
+            headers.update(self._ratelimit_headers(bucket, remaining, reset_at, now))
+        return fault.status, body
+
+    # =====================================================================================================
+    # Route handlers
+    # =====================================================================================================
+
+    def _register_routes(self) -> None:
+        add = self._router.add
+        add("GET", "/gateway", lambda c: {"url": self.gateway_url})
+        add("GET", "/gateway/bot", lambda c: {
+            "url": self.gateway_url, "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 1000 - self.identify_count,
+                                    "reset_after": 14_400_000, "max_concurrency": 1}})
+        add("GET", "/users/@me", lambda c: self._users[self.bot_user_id] | {"verified": True, "mfa_enabled": False})
+        add("GET", "/users/{user_id}", lambda c: self._user(int(c.params["user_id"])))
+        add("POST", "/users/@me/channels", self._h_create_dm)
+        add("GET", "/oauth2/applications/@me", self._h_application)
+        add("GET", "/applications/@me", self._h_application)
+
+        for base in ("/applications/{application_id}/commands",
+                     "/applications/{application_id}/guilds/{guild_id}/commands"):
+            add("GET", base, self._h_list_commands)
+            add("PUT", base, self._h_bulk_commands)
+            add("POST", base, self._h_create_command)
+            add("GET", base + "/{command_id}", self._h_get_command)
+            add("PATCH", base + "/{command_id}", self._h_edit_command)
+            add("DELETE", base + "/{command_id}", self._h_delete_command)
+
+        add("POST", "/interactions/{interaction_id}/{interaction_token}/callback", self._h_callback)
+        add("POST", "/webhooks/{webhook_id}/{webhook_token}", self._h_followup)
+        for suffix in ("/messages/@original", "/messages/{message_id}"):
+            add("GET", "/webhooks/{webhook_id}/{webhook_token}" + suffix, self._h_webhook_get)
+            add("PATCH", "/webhooks/{webhook_id}/{webhook_token}" + suffix, self._h_webhook_edit)
+            add("DELETE", "/webhooks/{webhook_id}/{webhook_token}" + suffix, self._h_webhook_delete)
+
+        add("GET", "/channels/{channel_id}", lambda c: self._channel_json(int(c.params["channel_id"])))
+        add("PATCH", "/channels/{channel_id}", self._h_edit_channel)
+        add("DELETE", "/channels/{channel_id}", self._h_delete_channel)
+        add("GET", "/channels/{channel_id}/messages", self._h_history)
+        add("POST", "/channels/{channel_id}/messages", self._h_send_message)
+        add("GET", "/channels/{channel_id}/messages/{message_id}", self._h_get_message)
+        add("PATCH", "/channels/{channel_id}/messages/{message_id}", self._h_edit_message)
+        add("DELETE", "/channels/{channel_id}/messages/{message_id}", self._h_delete_message)
+        add("POST", "/channels/{channel_id}/typing", lambda c: self._known_channel(c) and None)
+        add("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            lambda c: self._channel_message(c) and None)
+        add("POST", "/channels/{channel_id}/threads", self._h_thread_without_message)
+        add("POST", "/channels/{channel_id}/messages/{message_id}/threads", self._h_thread_from_message)
+        add("PUT", "/channels/{channel_id}/thread-members/@me", lambda c: self._known_channel(c) and None)
+        add("DELETE", "/channels/{channel_id}/thread-members/@me", lambda c: self._known_channel(c) and None)
+
+        add("GET", "/guilds/{guild_id}", lambda c: self._guild_json(self._guild(c.params["guild_id"])))
+        add("GET", "/guilds/{guild_id}/channels", lambda c: [
+            ch.to_json(g.id) for g in [self._guild(c.params["guild_id"])] for ch in g.channel_list])
+        add("GET", "/guilds/{guild_id}/roles", lambda c: [
+            r.to_json() for r in self._guild(c.params["guild_id"]).role_list])
+        add("GET", "/guilds/{guild_id}/members", lambda c: [
+            m.to_json() for m in self._guild(c.params["guild_id"]).member_list])
+        add("GET", "/guilds/{guild_id}/members/{user_id}", self._h_get_member)
+        add("GET", "/guilds/{guild_id}/scheduled-events", self._h_list_events)
+        add("POST", "/guilds/{guild_id}/scheduled-events", self._h_create_event)
+        add("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_get_event)
+        add("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_edit_event)
+        add("DELETE", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_delete_event)
+
+    # -- users, application ---------------------------------------------------------------------------------
+
+    def _h_application(self, call: _Call) -> dict[str, Any]:
+        return {
+            "id": str(self.application_id), "name": self.bot_username, "icon": None, "description": "",
+            "rpc_origins": [], "bot_public": True, "bot_require_code_grant": False,
+            "bot": self._users[self.bot_user_id], "owner": self._users.get(OWNER_ID) or self._users[self.bot_user_id],
+            "summary": "", "verify_key": "0" * 64, "team": None, "flags": 0, "tags": [],
+        }
+
+    def _h_create_dm(self, call: _Call) -> dict[str, Any]:
+        body = call.json or {}
+        try:
+            user_id = int(body.get("recipient_id"))
+        except (TypeError, ValueError):
+            raise _form_error(["recipient_id"], "BASE_TYPE_REQUIRED", "This field is required") from None
+        if user_id not in self._users or user_id == self.bot_user_id:
+            raise DiscordHTTPError(400, 50033)
+        channel_id = self._dm_channel_for(user_id)
+        self.dm_channels[user_id] = channel_id
+        return self._channel_json(channel_id)
+
+    def _h_get_member(self, call: _Call) -> dict[str, Any]:
+        member = self._guild(call.params["guild_id"]).get_member(int(call.params["user_id"]))
+        if member is None:
+            raise DiscordHTTPError(404, 10007)
+        return member.to_json()
+
+    # -- application commands -------------------------------------------------------------------------------
+
+    def _command_scope(self, call: _Call) -> tuple[int | None, dict[tuple[int, str], dict[str, Any]]]:
+        if int(call.params["application_id"]) != self.application_id:
+            raise DiscordHTTPError(403, 50001)
+        if "guild_id" not in call.params:
+            return None, self._commands[None]
+        guild = self._guild(call.params["guild_id"])
+        return guild.id, self._commands.setdefault(guild.id, {})
+
+    def _command_out(self, command: dict[str, Any], call: _Call) -> dict[str, Any]:
+        if call.query.get("with_localizations") == "true" or call.method != "GET":
+            return command
+        return {k: v for k, v in command.items() if k not in ("name_localizations", "description_localizations")}
+
+    def _validate_command(self, body: Any, path: list[str | int]) -> None:
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            raise _form_error([*path, "name"], "BASE_TYPE_REQUIRED", "This field is required")
+        command_type = int(body.get("type", 1))
+        name = body["name"]
+        description = body.get("description") or ""
+        if command_type == 1:
+            if not _COMMAND_NAME.match(name) or name != name.lower():
+                raise _form_error([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME",
+                                  "Command name is invalid")
+            if not 1 <= len(description) <= 100:
+                raise _form_error([*path, "description"], "BASE_TYPE_BAD_LENGTH",
+                                  "Must be between 1 and 100 in length.")
+            self._validate_options(body.get("options") or [], [*path, "options"])
+        else:
+            if not 1 <= len(name) <= 32:
+                raise _form_error([*path, "name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+            if description:
+                raise _form_error([*path, "description"], "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION",
+                                  "Context menu commands cannot have description")
+
+    def _validate_options(self, options: list[dict[str, Any]], path: list[str | int]) -> None:
+        if len(options) > 25:
+            raise _form_error(path, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        seen_optional = False
+        names: set[str] = set()
+        for index, option in enumerate(options):
+            here = [*path, index]
+            name = option.get("name") or ""
+            if not _COMMAND_NAME.match(name) or name != name.lower():
+                raise _form_error([*here, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+            if name in names:
+                raise _form_error([*here, "name"], "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+                                  "Option names must be unique")
+            names.add(name)
+            if not 1 <= len(option.get("description") or "") <= 100:
+                raise _form_error([*here, "description"], "BASE_TYPE_BAD_LENGTH",
+                                  "Must be between 1 and 100 in length.")
+            if option.get("type") in (1, 2):
+                self._validate_options(option.get("options") or [], [*here, "options"])
+                continue
+            if option.get("required"):
+                if seen_optional:
+                    raise _form_error(path, "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                                      "Required options must be placed before non-required options")
+            else:
+                seen_optional = True
+            choices = option.get("choices") or []
+            if len(choices) > 25:
+                raise _form_error([*here, "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+            if choices and option.get("autocomplete"):
+                raise _form_error([*here, "autocomplete"], "AUTOCOMPLETE_AND_CHOICES",
+                                  "Autocomplete cannot be set for options with choices.")
+
+    def _store_command(self, scope: int | None, store: dict[tuple[int, str], dict[str, Any]],
+                       body: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+        command = dict(body)
+        command.setdefault("type", 1)
+        command["id"] = existing["id"] if existing else str(self._snowflakes.next())
+        command["application_id"] = str(self.application_id)
+        command["version"] = str(self._snowflakes.next())
+        if scope is not None:
+            command["guild_id"] = str(scope)
+        if existing is not None:
+            store.pop((int(existing["type"]), existing["name"]), None)
+        store[(int(command["type"]), command["name"])] = command
+        return command
+
+    def _h_list_commands(self, call: _Call) -> list[dict[str, Any]]:
+        _, store = self._command_scope(call)
+        return [self._command_out(c, call) for c in store.values()]
+
+    def _h_create_command(self, call: _Call) -> tuple[int, dict[str, Any]]:
+        scope, store = self._command_scope(call)
+        self._validate_command(call.json, [])
+        key = (int(call.json.get("type", 1)), call.json["name"])
+        existing = store.get(key)
+        command = self._store_command(scope, store, call.json, existing)
+        return (200 if existing else 201), command
+
+    def _h_bulk_commands(self, call: _Call) -> list[dict[str, Any]]:
+        scope, store = self._command_scope(call)
+        if not isinstance(call.json, list):
+            raise DiscordHTTPError(400, 50035, "Invalid Form Body")
+        seen: set[tuple[int, str]] = set()
+        for index, body in enumerate(call.json):
+            self._validate_command(body, [index])
+            key = (int(body.get("type", 1)), body["name"])
+            if key in seen:
+                raise _form_error([index, "name"], "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                                  f"Application command names must be unique: {body['name']}")
+            seen.add(key)
+        old = dict(store)
+        store.clear()
+        return [self._store_command(scope, store, body, old.get((int(body.get("type", 1)), body["name"])))
+                for body in call.json]
+
+    def _find_command_by_id(self, store: dict[tuple[int, str], dict[str, Any]], command_id: str) -> dict[str, Any]:
+        for command in store.values():
+            if command["id"] == command_id:
+                return command
+        raise DiscordHTTPError(404, 10063)
+
+    def _h_get_command(self, call: _Call) -> dict[str, Any]:
+        _, store = self._command_scope(call)
+        return self._find_command_by_id(store, call.params["command_id"])
+
+    def _h_edit_command(self, call: _Call) -> dict[str, Any]:
+        scope, store = self._command_scope(call)
+        existing = self._find_command_by_id(store, call.params["command_id"])
+        merged = {k: v for k, v in existing.items() if k not in ("id", "application_id", "version", "guild_id")}
+        merged.update(call.json or {})
+        self._validate_command(merged, [])
+        return self._store_command(scope, store, merged, existing)
+
+    def _h_delete_command(self, call: _Call) -> None:
+        _, store = self._command_scope(call)
+        command = self._find_command_by_id(store, call.params["command_id"])
+        store.pop((int(command["type"]), command["name"]))
+
+    # -- interactions ---------------------------------------------------------------------------------------
+
+    def _h_callback(self, call: _Call) -> None:
+        interaction = self.interactions.get(int(call.params["interaction_id"])) if call.params[
+            "interaction_id"].isdigit() else None
+        body = call.json if isinstance(call.json, dict) else {}
+        if interaction is None or interaction.token != call.params["interaction_token"]:
+            raise DiscordHTTPError(404, 10062)
+        try:
+            self._accept_callback(interaction, body, call.files)
+        except DiscordHTTPError as exc:
+            log.warning("rejected callback for interaction %s: %s", interaction.id, exc)
+            self._record_response(interaction, "callback", body, exc.status, error=str(exc))
+            raise
+
+    def _accept_callback(self, interaction: FakeInteraction, body: dict[str, Any], files: list[dict[str, Any]]) -> None:
+        age = time.time() - interaction.created_at
+        if interaction.acknowledged:
+            raise DiscordHTTPError(400, 40060)
+        if self.interaction_deadline is not None and age > self.interaction_deadline:
+            raise DiscordHTTPError(404, 10062, f"Unknown interaction (answered after {age:.2f} s)")
+        callback_type = body.get("type")
+        data = body.get("data") or {}
+        message: FakeMessage | None = None
+        if callback_type == CALLBACK_CHANNEL_MESSAGE:
+            if interaction.type not in (INTERACTION_APPLICATION_COMMAND, INTERACTION_MESSAGE_COMPONENT,
+                                        INTERACTION_MODAL_SUBMIT):
+                raise DiscordHTTPError(400, 50035, "Invalid interaction response type")
+            self._validate_message_body(data, files)
+            message = self._new_message(channel_id=interaction.channel_id, body=data, files=files,
+                                        kind="interaction", interaction=interaction)
+            interaction.original = message
+        elif callback_type == CALLBACK_DEFERRED_CHANNEL_MESSAGE:
+            message = self._new_message(channel_id=interaction.channel_id, body={"flags": data.get("flags", 0)},
+                                        files=[], kind="interaction", interaction=interaction)
+            message.flags |= LOADING_FLAG
+            interaction.original = message
+        elif callback_type in (CALLBACK_DEFERRED_UPDATE_MESSAGE, CALLBACK_UPDATE_MESSAGE):
+            if interaction.component_message is None:
+                raise DiscordHTTPError(400, 50035, "Invalid interaction response type for this interaction")
+            if callback_type == CALLBACK_UPDATE_MESSAGE:
+                self._edit_message(interaction.component_message, data, files)
+            message = interaction.component_message
+        elif callback_type == CALLBACK_AUTOCOMPLETE_RESULT:
+            if interaction.type != INTERACTION_AUTOCOMPLETE:
+                raise DiscordHTTPError(400, 50035, "Invalid interaction response type")
+            if len(data.get("choices") or []) > 25:
+                raise _form_error(["data", "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        elif callback_type == CALLBACK_MODAL:
+            if interaction.type in (INTERACTION_AUTOCOMPLETE, INTERACTION_MODAL_SUBMIT):
+                raise DiscordHTTPError(400, 50035, "Invalid interaction response type")
+        else:
+            raise _form_error(["type"], "BASE_TYPE_CHOICES",
+                              f"Value must be one of (4, 5, 6, 7, 8, 9): {callback_type}")
+        interaction.acknowledged = True
+        if message is not None and message.kind == "interaction" and message.id not in self._messages_by_id:
+            self._store_message(message)
+        self._record_response(interaction, "callback", body, 204, message=message)
+
+    def _webhook_interaction(self, call: _Call) -> FakeInteraction:
+        if call.params["webhook_id"] != str(self.application_id):
+            raise DiscordHTTPError(404, 10015)
+        interaction = self._interactions_by_token.get(call.params["webhook_token"])
+        if interaction is None:
+            raise DiscordHTTPError(404, 10015)
+        if time.time() - interaction.created_at > self.interaction_token_ttl:
+            raise DiscordHTTPError(401, 50027)
+        return interaction
+
+    def _webhook_message(self, interaction: FakeInteraction, call: _Call) -> tuple[FakeMessage, str]:
+        message_id = call.params.get("message_id")
+        if message_id is None:  # @original
+            if interaction.original is None or interaction.original.deleted:
+                raise DiscordHTTPError(404, 10008)
+            return interaction.original, "original"
+        message = next((m for m in interaction.followups if str(m.id) == message_id and not m.deleted), None)
+        if message is None and interaction.original is not None and str(interaction.original.id) == message_id:
+            return interaction.original, "original"
+        if message is None:
+            raise DiscordHTTPError(404, 10008)
+        return message, "followup"
+
+    def _h_followup(self, call: _Call) -> tuple[int, Any]:
+        interaction = self._webhook_interaction(call)
+        body = call.json if isinstance(call.json, dict) else {}
+        try:
+            if not interaction.acknowledged:
+                raise DiscordHTTPError(404, 10015)
+            self._validate_message_body(body, call.files)
+        except DiscordHTTPError as exc:
+            self._record_response(interaction, "followup", body, exc.status, error=str(exc))
+            raise
+        message = self._new_message(channel_id=interaction.channel_id, body=body, files=call.files, kind="followup",
+                                    interaction=interaction)
+        interaction.followups.append(message)
+        self._store_message(message)
+        self._record_response(interaction, "followup", body, 200, message=message)
+        if call.query.get("wait", "true").lower() in ("0", "false"):
+            return 204, None
+        return 200, self._message_json(message)
+
+    def _h_webhook_get(self, call: _Call) -> dict[str, Any]:
+        interaction = self._webhook_interaction(call)
+        message, _ = self._webhook_message(interaction, call)
+        return self._message_json(message)
+
+    def _h_webhook_edit(self, call: _Call) -> dict[str, Any]:
+        interaction = self._webhook_interaction(call)
+        body = call.json if isinstance(call.json, dict) else {}
+        kind = "edit_original" if "message_id" not in call.params else "edit_followup"
+        try:
+            message, which = self._webhook_message(interaction, call)
+            kind = f"edit_{which}"
+            self._edit_message(message, body, call.files)
+        except DiscordHTTPError as exc:
+            self._record_response(interaction, kind, body, exc.status, error=str(exc))
+            raise
+        self._record_response(interaction, kind, body, 200, message=message)
+        return self._message_json(message)
+
+    def _h_webhook_delete(self, call: _Call) -> None:
+        interaction = self._webhook_interaction(call)
+        message, which = self._webhook_message(interaction, call)
+        message.deleted = True
+        self._record_response(interaction, f"delete_{which}", None, 204, message=message)
+
+    # -- channels and messages ------------------------------------------------------------------------------
+
+    def _known_channel(self, call: _Call) -> int:
+        channel_id = int(call.params["channel_id"])
+        if (channel_id not in self._channel_guild and channel_id not in self._dm_recipient
+                and channel_id not in self.threads):
+            raise DiscordHTTPError(404, 10003)
+        return channel_id
+
+    def _channel_message(self, call: _Call) -> FakeMessage:
+        channel_id = self._known_channel(call)
+        message = self._messages_by_id.get(int(call.params["message_id"]))
+        if message is None or message.deleted or message.channel_id != channel_id:
+            raise DiscordHTTPError(404, 10008)
+        return message
+
+    def _h_send_message(self, call: _Call) -> dict[str, Any]:
+        channel_id = self._known_channel(call)
+        body = call.json if isinstance(call.json, dict) else {}
+        if (recipient := self._dm_recipient.get(channel_id)) is not None and recipient in self.closed_dms:
+            raise DiscordHTTPError(403, 50007)
+        thread = self.threads.get(channel_id)
+        self._require_bot_permissions(channel_id, SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES)
+        self._validate_message_body(body, call.files)
+        nonce = body.get("nonce")
+        now = time.time()
+        if nonce is not None and body.get("enforce_nonce"):
+            key = (self.bot_user_id, str(nonce))
+            if (seen := self._nonces.get(key)) is not None and now - seen[1] < 300:
+                existing = self._messages_by_id.get(seen[0])
+                if existing is not None:
+                    return self._message_json(existing)
+        if thread is not None and thread["thread_metadata"]["archived"]:
+            if thread["thread_metadata"]["locked"]:
+                raise DiscordHTTPError(400, 50083)
+            thread["thread_metadata"]["archived"] = False
+        reference = body.get("message_reference")
+        if reference and reference.get("fail_if_not_exists", True):
+            ref = self._messages_by_id.get(int(reference.get("message_id", 0)))
+            if ref is None or ref.deleted:
+                raise _form_error(["message_reference"], "REPLIES_UNKNOWN_MESSAGE", "Unknown message")
+        message = self._new_message(channel_id=channel_id, body=body, files=call.files, kind="channel")
+        if nonce is not None:
+            self._nonces[(self.bot_user_id, str(nonce))] = (message.id, now)
+        self._store_message(message)
+        self._dispatch_message_event("MESSAGE_CREATE", message)
+        return self._message_json(message)
+
+    def _h_get_message(self, call: _Call) -> dict[str, Any]:
+        return self._message_json(self._channel_message(call))
+
+    def _h_edit_message(self, call: _Call) -> dict[str, Any]:
+        message = self._channel_message(call)
+        if message.author_id != self.bot_user_id:
+            raise DiscordHTTPError(403, 50005, "Cannot edit a message authored by another user")
+        self._edit_message(message, call.json if isinstance(call.json, dict) else {}, call.files)
+        self._dispatch_message_event("MESSAGE_UPDATE", message)
+        return self._message_json(message)
+
+    def _h_delete_message(self, call: _Call) -> None:
+        message = self._channel_message(call)
+        if message.author_id != self.bot_user_id:
+            self._require_bot_permissions(message.channel_id, MANAGE_MESSAGES)
+        message.deleted = True
+        data = {"id": str(message.id), "channel_id": str(message.channel_id)}
+        if message.guild_id is not None:
+            data["guild_id"] = str(message.guild_id)
+        intent = INTENT_GUILD_MESSAGES if message.guild_id is not None else INTENT_DIRECT_MESSAGES
+        if self.echo_events:
+            self._dispatch("MESSAGE_DELETE", data, intent)
+
+    def _h_history(self, call: _Call) -> list[dict[str, Any]]:
+        channel_id = self._known_channel(call)
+        limit = max(1, min(100, int(call.query.get("limit", 50))))
+        items = [m for m in self.channel_messages(channel_id)]
+        if before := call.query.get("before"):
+            items = [m for m in items if m.id < int(before)]
+        if after := call.query.get("after"):
+            items = [m for m in items if m.id > int(after)][:limit]
+            return [self._message_json(m) for m in reversed(items)]
+        return [self._message_json(m) for m in reversed(items[-limit:])]
+
+    def _h_edit_channel(self, call: _Call) -> dict[str, Any]:
+        channel_id = self._known_channel(call)
+        body = call.json if isinstance(call.json, dict) else {}
+        thread = self.threads.get(channel_id)
+        if thread is None:
+            found = self._guild_channel(channel_id)
+            if found is None:
+                raise DiscordHTTPError(403, 50013)
+            guild, channel = found
+            if not guild.channel_permissions(self.bot_user_id, channel) & MANAGE_CHANNELS:
+                raise DiscordHTTPError(403, 50013)
+            channel.name = body.get("name", channel.name)
+            channel.topic = body.get("topic", channel.topic)
+            self.update_channel(channel_id)
+            return channel.to_json(guild.id)
+        if "name" in body:
+            thread["name"] = body["name"]
+        for key in ("archived", "locked", "auto_archive_duration", "invitable"):
+            if key in body:
+                thread["thread_metadata"][key] = body[key]
+        if "archived" in body:
+            thread["thread_metadata"]["archive_timestamp"] = _iso(time.time())
+        self._dispatch("THREAD_UPDATE", thread, INTENT_GUILDS)
+        return thread
+
+    def _h_delete_channel(self, call: _Call) -> dict[str, Any]:
+        channel_id = self._known_channel(call)
+        data = self._channel_json(channel_id)
+        if channel_id in self._dm_recipient:
+            return data
+        if channel_id not in self.threads:
+            self._require_bot_permissions(channel_id, MANAGE_CHANNELS)
+        else:
+            self._require_bot_permissions(channel_id, MANAGE_THREADS)
+        self.delete_channel(channel_id)
+        return data
+
+    def _new_thread(self, parent_id: int, name: str, thread_type: int, body: dict[str, Any],
+                    thread_id: int | None = None) -> dict[str, Any]:
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise _form_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        guild_id = self._channel_guild[parent_id]
+        needed = CREATE_PRIVATE_THREADS if thread_type == PRIVATE_THREAD else CREATE_PUBLIC_THREADS
+        self._require_bot_permissions(parent_id, needed)
+        now = time.time()
+        thread_id = self._snowflakes.next() if thread_id is None else thread_id
+        thread: dict[str, Any] = {
+            "id": str(thread_id), "type": thread_type, "guild_id": str(guild_id), "parent_id": str(parent_id),
+            "owner_id": str(self.bot_user_id), "name": name, "last_message_id": None,
+            "rate_limit_per_user": int(body.get("rate_limit_per_user") or 0), "message_count": 0,
+            "member_count": 1, "total_message_sent": 0, "flags": 0,
+            "thread_metadata": {
+                "archived": False, "auto_archive_duration": int(body.get("auto_archive_duration") or 4320),
+                "archive_timestamp": _iso(now), "locked": False, "create_timestamp": _iso(now),
+                "invitable": bool(body.get("invitable", True)) if thread_type == PRIVATE_THREAD else True,
+            },
+            "member": {"id": str(thread_id), "user_id": str(self.bot_user_id), "join_timestamp": _iso(now),
+                       "flags": 0},
+        }
+        self.threads[thread_id] = thread
+        self._channel_guild[thread_id] = guild_id
+        self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}, INTENT_GUILDS)
+        return thread
+
+    def _h_thread_without_message(self, call: _Call) -> tuple[int, dict[str, Any]]:
+        channel_id = self._known_channel(call)
+        if channel_id in self._dm_recipient or channel_id in self.threads:
+            raise DiscordHTTPError(400, 50024, "Cannot execute action on this channel type")
+        body = call.json if isinstance(call.json, dict) else {}
+        thread_type = int(body.get("type") or PRIVATE_THREAD)
+        if thread_type not in (PUBLIC_THREAD, PRIVATE_THREAD):
+            raise _form_error(["type"], "BASE_TYPE_CHOICES", "Value must be one of (10, 11, 12).")
+        return 201, self._new_thread(channel_id, body.get("name"), thread_type, body)
+
+    def _h_thread_from_message(self, call: _Call) -> tuple[int, dict[str, Any]]:
+        message = self._channel_message(call)
+        if message.channel_id in self._dm_recipient or message.channel_id in self.threads:
+            raise DiscordHTTPError(400, 50024, "Cannot execute action on this channel type")
+        if message.thread_id is not None:
+            raise DiscordHTTPError(400, 160004, "A thread has already been created for this message")
+        body = call.json if isinstance(call.json, dict) else {}
+        thread = self._new_thread(message.channel_id, body.get("name"), PUBLIC_THREAD, body, thread_id=message.id)
+        message.thread_id = message.id
+        return 201, thread
+
+    # -- scheduled events -----------------------------------------------------------------------------------
+
+    def _h_list_events(self, call: _Call) -> list[dict[str, Any]]:
+        guild = self._guild(call.params["guild_id"])
+        return [e for e in self.scheduled_events.values() if e["guild_id"] == str(guild.id)]
+
+    def _event(self, call: _Call) -> dict[str, Any]:
+        guild = self._guild(call.params["guild_id"])
+        event = self.scheduled_events.get(int(call.params["event_id"]))
+        if event is None or event["guild_id"] != str(guild.id):
+            raise DiscordHTTPError(404, 10070)
+        return event
+
+    def _validate_event(self, event: dict[str, Any], *, creating: bool) -> None:
+        for key in ("name", "scheduled_start_time", "privacy_level", "entity_type"):
+            if event.get(key) is None:
+                raise _form_error([key], "BASE_TYPE_REQUIRED", "This field is required")
+        if not 1 <= len(event["name"]) <= 100:
+            raise _form_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        start = datetime.fromisoformat(event["scheduled_start_time"]).timestamp()
+        if creating and start < time.time():
+            raise _form_error(["scheduled_start_time"], "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
+                              "Cannot schedule event in the past.")
+        if int(event["entity_type"]) == 3:
+            if not (event.get("entity_metadata") or {}).get("location"):
+                raise _form_error(["entity_metadata", "location"], "BASE_TYPE_REQUIRED", "This field is required")
+            if not event.get("scheduled_end_time"):
+                raise _form_error(["scheduled_end_time"], "BASE_TYPE_REQUIRED", "This field is required")
+        end = event.get("scheduled_end_time")
+        if end and datetime.fromisoformat(end).timestamp() <= start:
+            raise _form_error(["scheduled_end_time"], "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+                              "End time must be after start time.")
+
+    def _h_create_event(self, call: _Call) -> dict[str, Any]:
+        guild = self._guild(call.params["guild_id"])
+        if not guild.base_permissions(self.bot_user_id) & MANAGE_EVENTS:
+            raise DiscordHTTPError(403, 50013)
+        body = call.json if isinstance(call.json, dict) else {}
+        event = {"channel_id": None, "description": None, "scheduled_end_time": None, "entity_metadata": None,
+                 "image": None, **body}
+        self._validate_event(event, creating=True)
+        active = [e for e in self.scheduled_events.values() if e["guild_id"] == str(guild.id) and e["status"] in (1, 2)]
+        if len(active) >= 100:
+            raise DiscordHTTPError(400, 30038, "Maximum number of guild scheduled events reached (100)")
+        event_id = self._snowflakes.next()
+        event.update({"id": str(event_id), "guild_id": str(guild.id), "creator_id": str(self.bot_user_id),
+                      "creator": self._users[self.bot_user_id], "status": 1, "entity_id": None, "user_count": 0})
+        self.scheduled_events[event_id] = event
+        self._dispatch("GUILD_SCHEDULED_EVENT_CREATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
+        return event
+
+    def _h_get_event(self, call: _Call) -> dict[str, Any]:
+        return self._event(call)
+
+    def _h_edit_event(self, call: _Call) -> dict[str, Any]:
+        event = self._event(call)
+        body = call.json if isinstance(call.json, dict) else {}
+        status = body.get("status")
+        if status is not None:
+            allowed = {1: {2, 4}, 2: {3}}.get(int(event["status"]), set())
+            if int(status) != int(event["status"]) and int(status) not in allowed:
+                raise _form_error(["status"], "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                                  "Invalid status transition")
+        updated = {**event, **body}
+        self._validate_event(updated, creating=False)
+        event.update(body)
+        self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
+        return event
+
+    def _h_delete_event(self, call: _Call) -> None:
+        event = self._event(call)
+        del self.scheduled_events[int(event["id"])]
+        self._dispatch("GUILD_SCHEDULED_EVENT_DELETE", event, INTENT_GUILD_SCHEDULED_EVENTS)
+
+    # =====================================================================================================
+    # Gateway
+    # =====================================================================================================
+
+    async def _handle_gateway(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=0)
+        await ws.prepare(request)
+        conn = _GatewayConnection(ws, request)
+        self._connections.add(conn)
+        conn.writer = asyncio.create_task(conn.run_writer())
+        log.debug("gateway connection opened (%s)", request.query_string)
+        conn.send(json.dumps({"op": 10, "s": None, "t": None,
+                              "d": {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["fake-gateway"]}}))
+        try:
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT:
+                    try:
+                        payload = json.loads(msg.data)
+                    except ValueError:
+                        await ws.close(code=4002, message=b"Error while decoding payload.")
+                        break
+                    try:
+                        await self._on_gateway_payload(conn, payload)
+                    except Exception:
+                        log.exception("fake gateway crashed handling %r", payload)
+                elif msg.type is WSMsgType.BINARY:
+                    log.warning("binary gateway frame ignored")
+                elif msg.type is WSMsgType.ERROR:
+                    break
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self._connections.discard(conn)
+            if conn.session is not None:
+                conn.session.detach(conn)
+                if ws.close_code in (1000, 1001) and not conn.aborted:
+                    # Like Discord: a client closing with 1000/1001 ends its session (no RESUME possible).
+                    self._sessions.pop(conn.session.id, None)
+            conn.queue.put_nowait(None)
+            if conn.writer is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(conn.writer, 1.0)
+            log.debug("gateway connection closed")
+        return ws
+
+    async def _on_gateway_payload(self, conn: _GatewayConnection, payload: dict[str, Any]) -> None:
+        self.gateway_received.append(payload)
+        op = payload.get("op")
+        data = payload.get("d")
+        if op == 1:
+            self.heartbeat_count += 1
+            conn.send('{"op":11,"d":null,"s":null,"t":null}')
+        elif op == 2:
+            await self._on_identify(conn, data or {})
+        elif op == 6:
+            self._on_resume(conn, data or {})
+        elif op == 8:
+            self._on_request_members(data or {})
+        elif op in (3, 4):
+            pass  # presence / voice state updates: recorded only
+        else:
+            log.warning("unknown gateway op %s", op)
+
+    async def _on_identify(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
+        if self.token is not None and data.get("token") != self.token:
+            await conn.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        self.identify_count += 1
+        self.identify_payloads.append(data)
+        session = _GatewaySession(id=secrets.token_hex(16), intents=int(data.get("intents", 0)))
+        session.attach(conn)
+        self._sessions[session.id] = session
+        ready: dict[str, Any] = {
+            "v": 10, "user": self._users[self.bot_user_id] | {"verified": True, "mfa_enabled": False},
+            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "session_id": session.id, "session_type": "normal", "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [],
+            "relationships": [], "presences": [], "guild_join_requests": [], "geo_ordered_rtc_regions": [],
+            "user_settings": {}, "_trace": ["fake-gateway"],
+        }
+        if "shard" in data:
+            ready["shard"] = data["shard"]
+        self._dispatch("READY", ready, 0)
+        for guild in self.guilds.values():
+            self._dispatch("GUILD_CREATE", self._guild_create_json(guild), 0)
+        session.ready_at = asyncio.get_running_loop().time()
+
+    def _on_resume(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
+        session = self._sessions.get(str(data.get("session_id")))
+        if session is None or (self.token is not None and data.get("token") != self.token):
+            conn.send(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
+            return
+        if session.connection is not None and session.connection is not conn:
+            session.connection.abort()
+        self.resume_count += 1
+        session.attach(conn)
+        last_seq = int(data.get("seq") or 0)
+        for seq, frame in session.buffer:
+            if seq > last_seq:
+                conn.send(frame)
+        self._dispatch("RESUMED", {"_trace": ["fake-gateway"]}, 0)
+
+    def _on_request_members(self, data: dict[str, Any]) -> None:
+        guild = self.guilds.get(int(data.get("guild_id", 0)))
+        if guild is None:
+            return
+        members = guild.member_list
+        if user_ids := data.get("user_ids"):
+            wanted = {int(u) for u in (user_ids if isinstance(user_ids, list) else [user_ids])}
+            members = [m for m in members if m.id in wanted]
+        elif query := data.get("query"):
+            members = [m for m in members if m.username.lower().startswith(str(query).lower())]
+        if limit := data.get("limit"):
+            members = members[: int(limit)]
+        chunk: dict[str, Any] = {"guild_id": str(guild.id), "members": [m.to_json() for m in members],
+                                 "chunk_index": 0, "chunk_count": 1, "not_found": []}
+        if "nonce" in data:
+            chunk["nonce"] = data["nonce"]
+        self._dispatch("GUILD_MEMBERS_CHUNK", chunk, 0)
+
+
+def _mark_focused(options: list[dict[str, Any]], name: str) -> bool:
+    """Set "focused": True on the option called ``name`` (searching subcommands); return whether found."""
+    for option in options:
+        if option.get("type") in (1, 2):
+            if _mark_focused(option.get("options") or [], name):
+                return True
+        elif option.get("name") == name:
+            option["focused"] = True
+            return True
+    return False
+
+
+# --- Loopback guard ---------------------------------------------------------------------------------------
+
+
+def _is_loopback_host(host: Any) -> bool:
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode()
+    host = str(host)
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@contextlib.contextmanager
+def loopback_only() -> Iterator[None]:
+    """Within the block, refuse (OSError) any socket connection or DNS lookup that is not loopback."""
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+    original_getaddrinfo = socket.getaddrinfo
+
+    def check(address: Any) -> None:
+        if isinstance(address, tuple) and not _is_loopback_host(address[0]):
+            raise OSError(f"loopback_only: refused connection to {address!r}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(address)
+        original_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(address)
+        return original_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_loopback_host(host):
+            raise OSError(f"loopback_only: refused DNS lookup of {host!r}")
+        return original_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo
+    try:
+        yield
+    finally:
+        socket.socket.connect = original_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
+        socket.getaddrinfo = original_getaddrinfo
+
+
+__all__ = [
+    "APPLICATION_ID", "BOT_USER_ID", "GENERAL_CHANNEL_ID", "GUILD_ID", "MEMBER_ID", "MODERATOR_ID",
+    "MODERATOR_ROLE_ID", "OWNER_ID", "DiscordHTTPError", "FakeChannel", "FakeDiscord", "FakeGuild",
+    "FakeInteraction", "FakeMember", "FakeMessage", "FakeRole", "InteractionFailed", "InteractionResponse",
+    "RecordedRequest", "loopback_only",
+]
