@@ -65,6 +65,9 @@ class PodiumBot(commands.Bot):
         self.db = db
         self.clock = clock
         self.outbox = Outbox(db)
+        # Set once REST login succeeded: proactive sends need no gateway session, so they need not
+        # wait the ~2 s nextcord takes to call on_ready.
+        self.logged_in = asyncio.Event()
         for cog in (Schedule(), RemindMe(), AnnounceSettings(), OptOut()):
             self.add_cog(cog)
         # Background loops only when really running (not for --check).
@@ -76,6 +79,11 @@ class PodiumBot(commands.Bot):
         """Stop the loops; deliveries in flight are abandoned safely (retried with the same nonce at start)."""
         if self.dispatcher_cog is not None:
             await self.dispatcher_cog.stop()
+
+    async def login(self, token: str) -> None:
+        """Log in over REST, then let the dispatcher start."""
+        await super().login(token)
+        self.logged_in.set()
 
     async def on_ready(self) -> None:
         """Log once the gateway session is ready."""
@@ -141,9 +149,12 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # nextcord's gateway chatter at DEBUG would drown everything else.
+    # nextcord's gateway chatter at DEBUG would drown everything else, and its HTTP client logs at
+    # INFO each time the dispatcher finds a rate-limit bucket busy (it then waits; that is normal).
     if level == "DEBUG":
         logging.getLogger("nextcord.gateway").setLevel(logging.INFO)
+    else:
+        logging.getLogger("nextcord.http").setLevel(logging.WARNING)
 
 
 async def check(settings: Settings) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -15,6 +16,8 @@ log = logging.getLogger(__name__)
 
 # Discord error codes that mean "the channel does not exist (any more)".
 UNKNOWN_CHANNEL_CODES = {10003, 10008}
+# How long to wait, in all, for nextcord's own rate-limit bucket to unlock before giving the row back.
+LOCKED_BUCKET_PATIENCE = 30.0
 
 
 class NextcordTransport:
@@ -24,12 +27,24 @@ class NextcordTransport:
         self.http = http
 
     async def _request(self, route: Route, body: dict[str, Any]) -> dict[str, Any]:
+        waited, pause = 0.0, 0.02
+        while True:
+            try:
+                # retry_request=False: a failed send goes back to the durable queue with backoff
+                # instead of blocking here for up to half a minute in nextcord's in-memory retries.
+                return await self._request_once(route, body)
+            except nextcord.HTTPInternalRatelimitLocked as exc:
+                # Not a Discord error: nextcord holds a bucket locked, e.g. while the very first
+                # request of a route is in flight and its limit is still unknown. Wait, do not burn an attempt.
+                if waited >= LOCKED_BUCKET_PATIENCE:
+                    raise TransientError(f"rate limit bucket locked for {waited:.0f} s: {exc}") from exc
+                await asyncio.sleep(pause)
+                waited += pause
+                pause = min(pause * 2, 0.05)
+
+    async def _request_once(self, route: Route, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            # retry_request=False: a failed send goes back to the durable queue with backoff
-            # instead of blocking here for up to half a minute in nextcord's in-memory retries.
             return await self.http.request(route, json=body, retry_request=False)
-        except nextcord.HTTPInternalRatelimitLocked as exc:
-            raise TransientError(f"rate limit bucket locked: {exc}", retry_after=1.0) from exc
         except nextcord.HTTPException as exc:
             raise classify(exc) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:

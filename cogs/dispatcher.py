@@ -57,8 +57,8 @@ class DispatcherCog(commands.Cog):
 
     @deliver_loop.before_loop
     async def before_deliver_loop(self) -> None:
-        """Wait for the first login, then requeue what a crash left half-sent."""
-        await self.bot.wait_until_ready()
+        """Wait for the REST login, then requeue what a crash left half-sent."""
+        await self.bot.logged_in.wait()
         await self.dispatcher.recover()
 
     @deliver_loop.error

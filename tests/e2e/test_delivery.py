@@ -1,0 +1,195 @@
+"""The proactive-message engine in the real process: on time, retried, fallen back, never doubled."""
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from db import Database
+from podium.clock import to_ms
+from podium.outbox import Outbox, OutboxMessage
+from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
+
+MESSAGES_ROUTE = "/channels/{channel_id}/messages"
+
+
+def now():
+    return datetime.now(UTC)
+
+
+async def queue(db_path, *messages, guild_announce=None, talk_starts_in=None):
+    """Write rows (and optionally guild settings and a talk) the way the bot's own code does."""
+    db = await Database.open(db_path)
+    try:
+        outbox = Outbox(db)
+        async with db.transaction() as tx:
+            if guild_announce is not None:
+                await tx.execute(
+                    "INSERT OR REPLACE INTO guild_settings (guild_id, announce_channel_id, created_at_ms,"
+                    " updated_at_ms) VALUES (?, ?, 0, 0)",
+                    (GUILD_ID, guild_announce),
+                )
+            talk_id = None
+            if talk_starts_in is not None:
+                cur = await tx.execute(
+                    "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,"
+                    " updated_by, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, 30, ?, ?, 0, 0)",
+                    (GUILD_ID, MEMBER_ID, "Rust @everyone", to_ms(now() + talk_starts_in), MEMBER_ID, MEMBER_ID),
+                )
+                talk_id = cur.lastrowid
+            ids = []
+            for message in messages:
+                built = message(talk_id) if callable(message) else message
+                ids.append(await outbox.enqueue(tx, built, now=now()))
+        return ids
+    finally:
+        await db.close()
+
+
+def channel_message(key, due, channel_id=GENERAL_CHANNEL_ID, text="hello"):
+    return OutboxMessage(
+        kind="test",
+        dedupe_key=key,
+        due_at=due,
+        target_type="channel",
+        guild_id=GUILD_ID,
+        channel_id=channel_id,
+        payload={"text": text},
+    )
+
+
+def row(db_path, row_id):
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return dict(conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,)).fetchone())
+    finally:
+        conn.close()
+
+
+async def wait_for_state(db_path, row_id, state):
+    for _ in range(200):
+        if row(db_path, row_id)["state"] == state:
+            return row(db_path, row_id)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"row {row_id} is {row(db_path, row_id)['state']}, not {state}")
+
+
+async def test_due_row_arrives_on_time(fake, bot_factory):
+    bot = bot_factory()
+    due = now() + timedelta(seconds=6)
+    [row_id] = await queue(bot.db_path, channel_message("on-time", due))
+    await bot.start()
+    message = await fake.wait_for_message(lambda m: m.nonce == f"podium-{row_id}", timeout=15)
+    lateness = message.created_at - due.timestamp()
+    assert 0 <= lateness < 0.5, lateness
+    assert message.content == "hello"
+    assert message.raw["enforce_nonce"] is True
+    assert message.mention_everyone is False
+    stored = await wait_for_state(bot.db_path, row_id, "sent")
+    assert stored["message_id"] == message.id
+
+
+async def test_server_errors_are_retried_until_success(fake, bot_factory):
+    bot = bot_factory(RETRY_BASE_SECONDS="0.2")
+    fake.fail("POST", MESSAGES_ROUTE, status=500, times=2)
+    [row_id] = await queue(bot.db_path, channel_message("500s", now()))
+    await bot.start(wait_ready=False)
+    await fake.wait_for_message(lambda m: m.nonce == f"podium-{row_id}", timeout=20)
+    stored = await wait_for_state(bot.db_path, row_id, "sent")
+    assert stored["attempts"] == 3
+    posts = [r for r in fake.requests if r.route == MESSAGES_ROUTE and r.method == "POST"]
+    assert [r.status for r in posts] == [500, 500, 200]
+
+
+async def test_429_retry_after_is_honoured(fake, bot_factory):
+    bot = bot_factory(RETRY_BASE_SECONDS="0.1")
+    fake.fail("POST", MESSAGES_ROUTE, status=429, retry_after=2.0)
+    [row_id] = await queue(bot.db_path, channel_message("429", now()))
+    await bot.start(wait_ready=False)
+    message = await fake.wait_for_message(lambda m: m.nonce == f"podium-{row_id}", timeout=20)
+    first = next(r for r in fake.requests if r.route == MESSAGES_ROUTE and r.status == 429)
+    assert message.created_at - first.at >= 2.0
+    assert fake.count_429 == 1
+
+
+async def test_closed_dms_fall_back_to_the_talk_thread(fake, bot_factory):
+    bot = bot_factory()
+    fake.closed_dms.add(MEMBER_ID)
+
+    def reminder(talk_id):
+        return OutboxMessage(
+            kind="talk_reminder",
+            dedupe_key="talk-reminder",
+            due_at=now(),
+            expires_at=now() + timedelta(hours=1),
+            target_type="dm",
+            guild_id=GUILD_ID,
+            user_id=MEMBER_ID,
+            talk_id=talk_id,
+        )
+
+    [row_id] = await queue(bot.db_path, reminder, guild_announce=GENERAL_CHANNEL_ID, talk_starts_in=timedelta(hours=1))
+    await bot.start(wait_ready=False)
+    message = await fake.wait_for_message(lambda m: m.nonce == f"podium-{row_id}", timeout=15)
+    assert message.channel_id in fake.threads
+    assert fake.threads[message.channel_id]["parent_id"] in (GENERAL_CHANNEL_ID, str(GENERAL_CHANNEL_ID))
+    assert message.content.startswith(f"<@{MEMBER_ID}>")
+    assert "@everyone" in message.content  # the topic, shown as typed...
+    assert message.mention_everyone is False  # ...and pinging nobody
+    assert message.mention_user_ids == [MEMBER_ID]
+    stored = await wait_for_state(bot.db_path, row_id, "sent")
+    assert (stored["delivered_via"], stored["delivered_channel_id"]) == ("thread", message.channel_id)
+    refused = [r for r in fake.requests if r.route == MESSAGES_ROUTE and r.status == 403]
+    assert len(refused) == 1
+
+
+async def test_unknown_channel_fails_at_once_and_others_still_go(fake, bot_factory):
+    bot = bot_factory()
+    ids = await queue(
+        bot.db_path,
+        channel_message("bad", now(), channel_id=999),
+        *(channel_message(f"good-{i}", now(), text=f"good {i}") for i in range(3)),
+    )
+    await bot.start(wait_ready=False)
+    for row_id in ids[1:]:
+        await fake.wait_for_message(lambda m, row_id=row_id: m.nonce == f"podium-{row_id}", timeout=15)
+    failed = await wait_for_state(bot.db_path, ids[0], "failed")
+    assert failed["attempts"] == 1
+    assert "10003" in failed["last_error"]
+
+
+async def test_kill_9_during_a_burst_of_200_loses_none_and_doubles_none(fake, bot_factory):
+    bot = bot_factory()
+    users = [900000000000000000 + i for i in range(200)]
+    for user_id in users:
+        fake.add_user(user_id, f"user{user_id % 1000}")
+    ids = await queue(
+        bot.db_path,
+        *(
+            OutboxMessage(
+                kind="personal_reminder",
+                dedupe_key=f"burst-{user_id}",
+                due_at=now(),
+                target_type="dm",
+                user_id=user_id,
+                payload={"text": "burst"},
+            )
+            for user_id in users
+        ),
+    )
+    await bot.start(wait_ready=False)
+    await fake.wait_for_message(lambda m: len({x.nonce for x in fake.messages}) >= 60, timeout=30)
+    await bot.kill()
+    delivered_before = len(fake.messages)
+    assert delivered_before < 200
+    await bot.start(wait_ready=False)
+    expected = {f"podium-{row_id}" for row_id in ids}
+    await fake.wait_for_message(lambda m: expected <= {x.nonce for x in fake.messages}, timeout=60)
+    await asyncio.sleep(1)  # anything doubled would show up now
+    nonces = [m.nonce for m in fake.messages]
+    assert len(nonces) == len(set(nonces)) == 200
+    conn = sqlite3.connect(bot.db_path)
+    try:
+        assert dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()) == {"sent": 200}
+    finally:
+        conn.close()
