@@ -17,7 +17,7 @@ from podium.clock import Clock, from_ms, to_ms
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
 from podium.pacing import Pacer
 from podium.render import RenderContext, RenderError, TalkInfo, render
-from podium.transport import GoneError, RefusedError, RejectedError, TransientError, Transport
+from podium.transport import DeliveryError, GoneError, RefusedError, RejectedError, TransientError, Transport
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,10 @@ MAX_ATTEMPTS = 6
 BACKOFF_FACTOR = 4
 # Rows claimed but not yet finished; bounds memory and how much a crash leaves in 'sending'.
 MAX_IN_FLIGHT = 50
+# DM channels of people with a DM due this soon are opened ahead of time, when the request budget
+# is mostly unused, so that the message itself costs one request at its due time.
+PREFETCH_HORIZON = timedelta(seconds=60)
+PREFETCH_MAX_LOAD = 0.8
 
 # Which opt-out column silences which kind. Broadcasts (summaries, prompts) are for nobody in particular.
 CONSENT_COLUMN = {
@@ -93,6 +97,7 @@ class Dispatcher:
         self.in_flight: set[asyncio.Task[Outcome]] = set()
         self.outcomes: Counter[tuple[str, str]] = Counter()  # (kind, state) -> count
         self.last_step_at: datetime | None = None
+        self._prefetch_task: asyncio.Task[None] | None = None
 
     async def recover(self) -> int:
         """At start: put rows a crash left in 'sending' back in the queue."""
@@ -107,6 +112,7 @@ class Dispatcher:
         # Clear before reading: an enqueue committed from here on sets it again, so none is missed.
         self.outbox.wake.clear()
         started = await self.dispatch_due()
+        self._maybe_prefetch()
         if started and len(self.in_flight) < self.max_in_flight:
             return started  # more may be due right now
         timeout = tick
@@ -143,9 +149,42 @@ class Dispatcher:
 
     async def cancel_in_flight(self) -> None:
         """Abandon deliveries in flight (shutdown): their rows stay 'sending' and are retried at start."""
-        for task in list(self.in_flight):
+        tasks = [*self.in_flight, *([self._prefetch_task] if self._prefetch_task else [])]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self.in_flight, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _maybe_prefetch(self) -> None:
+        if self._prefetch_task is not None and not self._prefetch_task.done():
+            return
+        self._prefetch_task = asyncio.create_task(self.prefetch_dm_channels(), name="prefetch-dm-channels")
+
+    async def prefetch_dm_channels(self, batch: int = 20) -> int:
+        """Open the DM channels of soon-due DMs ahead of time, using only spare request budget."""
+        opened = 0
+        while True:
+            horizon = to_ms(self.clock.now() + PREFETCH_HORIZON)
+            rows = await self.db.fetchall(
+                """
+                SELECT DISTINCT o.user_id FROM outbox AS o LEFT JOIN users AS u ON u.user_id = o.user_id
+                WHERE o.state = 'pending' AND o.next_attempt_at_ms <= ? AND o.target_type = 'dm'
+                  AND u.dm_channel_id IS NULL AND coalesce(u.opt_out_dms, 0) = 0
+                ORDER BY o.next_attempt_at_ms LIMIT ?
+                """,
+                (horizon, batch),
+            )
+            for row in rows:
+                await self.pacer.wait_for_spare(PREFETCH_MAX_LOAD)  # due messages first
+                try:
+                    await self.pacer.acquire()
+                    channel_id = await self.transport.open_dm(row["user_id"])
+                except DeliveryError as exc:
+                    log.debug("could not open a DM channel with %s ahead of time: %s", row["user_id"], exc)
+                    return opened
+                await self._remember_dm(row["user_id"], channel_id)
+                opened += 1
+            if len(rows) < batch:
+                return opened
 
     async def deliver(self, row: OutboxRow) -> Outcome:
         """Deliver one claimed row and record the outcome; never raises (one bad row blocks nothing)."""

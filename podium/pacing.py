@@ -19,16 +19,24 @@ class SlidingWindow:
 
     def delay(self) -> float:
         """Seconds to wait before one more event fits (0 if it fits now)."""
-        now = self._monotonic()
-        while self._events and now - self._events[0] >= self.window:
-            self._events.popleft()
-        if len(self._events) < self.limit:
+        if self.used() < self.limit:
             return 0.0
-        return self.window - (now - self._events[0])
+        return self.window - (self._monotonic() - self._events[0])
 
     def record(self) -> None:
         """Count one event now."""
         self._events.append(self._monotonic())
+
+    def oldest(self) -> float:
+        """When the oldest event still in the window happened."""
+        return self._events[0] if self._events else self._monotonic()
+
+    def used(self) -> int:
+        """Events in the current window."""
+        now = self._monotonic()
+        while self._events and now - self._events[0] >= self.window:
+            self._events.popleft()
+        return len(self._events)
 
     @property
     def idle(self) -> bool:
@@ -68,6 +76,17 @@ class Pacer:
             self._global.record()
             if window is not None:
                 window.record()
+
+    def load(self) -> float:
+        """How much of the global per-second budget the last second used (0.0 to 1.0)."""
+        return self._global.used() / self._global.limit
+
+    async def wait_for_spare(self, max_load: float) -> None:
+        """Wait until the last second used at most `max_load` of the budget (background work yields)."""
+        # The condition changes only as time passes, so sleeping until the oldest counted request
+        # leaves the window is exact; there is no event to wait on.
+        while self.load() > max_load:  # noqa: ASYNC110
+            await asyncio.sleep(max(0.01, self._global.window - (self._monotonic() - self._global.oldest())))
 
     def _channel(self, channel_id: int) -> SlidingWindow:
         window = self._channels.get(channel_id)
