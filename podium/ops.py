@@ -1,0 +1,232 @@
+"""The optional HTTP endpoint for the person who hosts Podium: /healthz, /metrics and the cron trigger.
+
+It runs on aiohttp's server inside the bot's event loop. Nothing here is needed for normal operation:
+the dispatcher loop delivers on its own; this only lets an operator (or Docker, or Prometheus) look in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from db import Database
+from podium.clock import Clock
+from podium.dispatcher import Dispatcher, Outcome
+from podium.metrics import Metrics
+from podium.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+# The dispatcher passes at least every DISPATCH_TICK_SECONDS (<= 60 s): two minutes without one means stuck.
+DISPATCHER_STALE_AFTER = timedelta(minutes=2)
+DATABASE_TIMEOUT_SECONDS = 2.0
+# A trigger answers after its deliveries end or after this long; unfinished ones carry on in the background.
+TRIGGER_WAIT_SECONDS = 60.0
+# Open requests get this long to finish at shutdown (SIGTERM must exit within 5 s in all).
+SHUTDOWN_TIMEOUT_SECONDS = 0.5
+# Counting final rows scans the whole table (~35 ms at 200k rows, holding the one connection): at most
+# once a minute. 'pending' and 'sending' have small partial indexes and are counted at every scrape.
+OUTBOX_FULL_COUNT_SECONDS = 60.0
+CRON_SECRET_HEADER = "X-Cron-Secret"
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One health check: its name, whether it passed, and what it saw."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+class OpsServer:
+    """Serves /healthz and /metrics, and POST /api/proactive/run when a cron secret is configured."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        outbox: Outbox,
+        dispatcher: Dispatcher,
+        metrics: Metrics,
+        clock: Clock,
+        gateway_connected: Callable[[], bool],
+        logged_in: Callable[[], bool],
+        cron_secret: str | None = None,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.dispatcher = dispatcher
+        self.metrics = metrics
+        self.clock = clock
+        self.gateway_connected = gateway_connected
+        self.logged_in = logged_in
+        self._secret = cron_secret.encode("utf-8") if cron_secret else None
+        # One trigger pass at a time: overlapping cron calls would only report each other's deliveries.
+        self._trigger_lock = asyncio.Lock()
+        self._runner: web.AppRunner | None = None
+        self._full_counts: dict[str, int] | None = None
+        self._full_counts_at = 0.0
+        self.host = ""
+        self.port = 0
+
+    def app(self) -> web.Application:
+        """The aiohttp application (routes only; `start()` serves it)."""
+        app = web.Application(client_max_size=64 * 1024)
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.metrics_view)
+        # Without a secret the trigger does not exist at all (404), rather than existing and refusing.
+        if self._secret is not None:
+            app.router.add_post("/api/proactive/run", self.trigger)
+        return app
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen on host:port (port 0: any free port; `self.port` tells which)."""
+        runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self.host, self.port = runner.addresses[0][:2]
+        log.info(
+            "HTTP endpoint on http://%s:%d (/healthz, /metrics%s)",
+            host,
+            self.port,
+            ", POST /api/proactive/run" if self._secret else "",
+        )
+
+    async def stop(self) -> None:
+        """Stop listening; requests still open get SHUTDOWN_TIMEOUT_SECONDS."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    # -- /healthz ---------------------------------------------------------------------------------------
+
+    async def checks(self) -> list[CheckResult]:
+        """Gateway connected, database answering, dispatcher loop alive."""
+        return [self._check_gateway(), await self._check_database(), self._check_dispatcher()]
+
+    def _check_gateway(self) -> CheckResult:
+        if self.gateway_connected():
+            return CheckResult("gateway", True, "connected")
+        return CheckResult("gateway", False, "not connected to Discord's gateway")
+
+    async def _check_database(self) -> CheckResult:
+        try:
+            row = await asyncio.wait_for(self.db.fetchone("SELECT 1"), DATABASE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            return CheckResult("database", False, f"no answer within {DATABASE_TIMEOUT_SECONDS:g} s")
+        except Exception as exc:
+            return CheckResult("database", False, f"error: {exc}")
+        if row is None or row[0] != 1:
+            return CheckResult("database", False, "unexpected answer to SELECT 1")
+        return CheckResult("database", True, "answers")
+
+    def _check_dispatcher(self) -> CheckResult:
+        last = self.dispatcher.last_step_at
+        if last is None:
+            return CheckResult("dispatcher", False, "the dispatcher loop has not run yet")
+        age = (self.clock.now() - last).total_seconds()
+        if age > DISPATCHER_STALE_AFTER.total_seconds():
+            return CheckResult("dispatcher", False, f"the dispatcher loop last ran {age:.0f} s ago")
+        return CheckResult("dispatcher", True, f"last ran {age:.1f} s ago")
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        """200 when every check passes; 503 naming the failing checks otherwise."""
+        results = await self.checks()
+        failing = [r.name for r in results if not r.ok]
+        body: dict[str, Any] = {
+            "status": "ok" if not failing else "failing",
+            "checks": {r.name: {"ok": r.ok, "detail": r.detail} for r in results},
+        }
+        if failing:
+            body["failing"] = failing
+        return web.json_response(body, status=503 if failing else 200)
+
+    # -- /metrics ---------------------------------------------------------------------------------------
+
+    async def metrics_view(self, request: web.Request) -> web.Response:
+        """Prometheus exposition; outbox counts are read from the database at scrape time."""
+        try:
+            counts = await asyncio.wait_for(self.outbox_counts(), DATABASE_TIMEOUT_SECONDS)
+        except Exception:
+            # Still export everything else; the outbox gauges keep their last values.
+            log.warning("could not read outbox counts for /metrics", exc_info=True)
+        else:
+            self.metrics.set_outbox_counts(counts)
+        body, content_type = self.metrics.render(request.headers.get("Accept"))
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Rows by state: the queue's states read now, the final ones at most every OUTBOX_FULL_COUNT_SECONDS."""
+        now = time.monotonic()
+        if self._full_counts is None or now - self._full_counts_at >= OUTBOX_FULL_COUNT_SECONDS:
+            self._full_counts = await self.outbox.counts_by_state()
+            self._full_counts_at = now
+            return dict(self._full_counts)
+        row = await self.db.fetchone(
+            "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending') AS pending,"
+            " (SELECT count(*) FROM outbox WHERE state = 'sending') AS sending"
+        )
+        assert row is not None
+        return {**self._full_counts, "pending": row["pending"], "sending": row["sending"]}
+
+    # -- POST /api/proactive/run ------------------------------------------------------------------------
+
+    def _authorised(self, request: web.Request) -> bool:
+        assert self._secret is not None
+        given = request.headers.get(CRON_SECRET_HEADER, "").encode("utf-8")
+        # Constant time: the answer's timing must not reveal how much of a guess was right.
+        return hmac.compare_digest(given, self._secret)
+
+    async def trigger(self, request: web.Request) -> web.Response:
+        """Run one dispatch pass now and answer with what it started and how those deliveries ended."""
+        if not self._authorised(request):
+            log.warning(
+                "refused POST /api/proactive/run from %s: wrong or missing %s", request.remote, CRON_SECRET_HEADER
+            )
+            return web.json_response({"error": f"missing or wrong {CRON_SECRET_HEADER} header"}, status=401)
+        if not self.logged_in():
+            return web.json_response({"error": "not logged in to Discord yet; try again shortly"}, status=503)
+        async with self._trigger_lock:
+            result = await self.run_pass()
+        log.info("external trigger: %s", result)
+        return web.json_response(result)
+
+    async def run_pass(self, wait: float = TRIGGER_WAIT_SECONDS) -> dict[str, Any]:
+        """`Dispatcher.dispatch_due()`, then wait (at most `wait` s) for the deliveries it started."""
+        started_at = time.monotonic()
+        before = set(self.dispatcher.in_flight)
+        started = await self.dispatcher.dispatch_due()
+        # dispatch_due adds its tasks without yielding after the claim, so the new ones are exactly
+        # these (plus, rarely, any the loop's own pass claimed in the same instant).
+        tasks = self.dispatcher.in_flight - before
+        done, pending = await asyncio.wait(tasks, timeout=wait) if tasks else (set(), set())
+        outcomes: Counter[str] = Counter()
+        for task in done:
+            if task.cancelled() or task.exception() is not None:
+                outcomes["error"] += 1
+                continue
+            result = task.result()
+            outcomes[result.state if isinstance(result, Outcome) else "error"] += 1
+        return {
+            "started": started,
+            "finished": len(done),
+            "unfinished": len(pending),
+            "outcomes": dict(sorted(outcomes.items())),
+            "seconds": round(time.monotonic() - started_at, 3),
+        }

@@ -1,0 +1,235 @@
+"""The operator's side of the real process: /healthz, /metrics, the cron trigger, JSON logs, --backup."""
+
+import asyncio
+import json
+import socket
+import sqlite3
+import sys
+import time
+from datetime import timedelta
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
+from podium.outbox import OutboxMessage
+from tests.botprocess import ROOT, TOKEN
+from tests.e2e.test_delivery import channel_message, now, queue, wait_for_state
+from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
+
+SECRET = "e2e-cron-secret-0123456789abcdef"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def http(method, port, path, headers=None):
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"http://127.0.0.1:{port}{path}", headers=headers) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def wait_healthy(port, within=20.0):
+    deadline = time.monotonic() + within
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = await http("GET", port, "/healthz")
+            if last[0] == 200:
+                return json.loads(last[1])
+        except aiohttp.ClientError as exc:
+            last = exc
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never healthy: {last}")
+
+
+def metric_values(text):
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+async def test_health_metrics_and_the_cron_trigger(fake, bot_factory):
+    port = free_port()
+    # A 60 s safety tick: a row written by another process is then found by the trigger, not the loop.
+    bot = bot_factory(HTTP_PORT=str(port), CRON_SECRET=SECRET, DISPATCH_TICK_SECONDS="60")
+    await bot.start()
+    health = await wait_healthy(port)
+    assert set(health["checks"]) == {"gateway", "database", "dispatcher"}
+    await asyncio.sleep(0.5)  # the loop's first pass is over; it now sleeps for the tick
+
+    status, body = await http("POST", port, "/api/proactive/run", {"X-Cron-Secret": "not-the-secret"})
+    assert status == 401
+    [row_id] = await queue(bot.db_path, channel_message("via-trigger", now()))
+    await asyncio.sleep(0.5)
+    assert not [m for m in fake.messages if m.nonce == f"podium-{row_id}"], "the loop must not have sent it"
+
+    status, body = await http("POST", port, "/api/proactive/run", {"X-Cron-Secret": SECRET})
+    assert status == 200, body
+    result = json.loads(body)
+    assert (result["started"], result["outcomes"]) == (1, {"sent": 1})
+    [message] = [m for m in fake.messages if m.nonce == f"podium-{row_id}"]
+    assert message.channel_id == GENERAL_CHANNEL_ID
+    await wait_for_state(bot.db_path, row_id, "sent")
+
+    status, text = await http("GET", port, "/metrics")
+    assert status == 200
+    values = metric_values(text)
+    assert values[("podium_proactive_messages_total", (("kind", "test"), ("outcome", "sent")))] == 1
+    assert values[("podium_outbox_rows", (("state", "sent"),))] == 1
+    assert values[("podium_delivery_lateness_seconds_count", (("kind", "test"),))] == 1
+    assert values[("podium_gateway_connected", ())] == 1
+    commands = {labels: v for (name, labels), v in values.items() if name == "podium_command_invocations_total"}
+    assert commands, "one series per slash command, at 0 from the start"
+    assert set(commands.values()) == {0}
+
+    started = time.monotonic()
+    assert await bot.stop() == 0
+    assert time.monotonic() - started < 5
+    assert SECRET not in bot.log()
+    assert "Traceback" not in bot.log()
+
+
+async def test_command_invocations_are_counted(fake, bot_factory):
+    port = free_port()
+    bot = bot_factory(HTTP_PORT=str(port))
+    await bot.start()
+    for _ in range(2):
+        interaction = await fake.invoke(
+            guild_id=GUILD_ID,
+            channel_id=GENERAL_CHANNEL_ID,
+            user_id=MEMBER_ID,
+            name="opt-out",
+            options=[{"type": 1, "name": "status"}],
+        )
+        await fake.wait_for_response(interaction)
+    await asyncio.sleep(0.2)  # the completion event is dispatched after the response
+    values = metric_values((await http("GET", port, "/metrics"))[1])
+    assert values[("podium_command_invocations_total", (("command", "opt-out status"),))] == 2
+    assert values[("podium_command_errors_total", (("command", "opt-out status"),))] == 0
+    assert values[("podium_command_invocations_total", (("command", "opt-out stop"),))] == 0
+    status, _ = await http("POST", port, "/api/proactive/run", {"X-Cron-Secret": SECRET})
+    assert status == 404  # no CRON_SECRET: no trigger
+
+
+async def test_healthz_fails_while_the_gateway_is_down(fake, bot_factory):
+    port = free_port()
+    bot = bot_factory(HTTP_PORT=str(port))
+    await bot.start()
+    await wait_healthy(port)
+    await fake.stop()  # Discord is gone: the gateway drops and cannot come back
+    for _ in range(100):
+        status, body = await http("GET", port, "/healthz")
+        if status == 503:
+            break
+        await asyncio.sleep(0.1)
+    assert status == 503
+    assert json.loads(body)["failing"] == ["gateway"]
+    assert await bot.stop() == 0
+
+
+async def test_busy_http_port_is_one_clear_line_and_exit_2(fake, bot_factory):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bot = bot_factory(HTTP_PORT=str(taken.getsockname()[1]))
+        await bot.start(wait_ready=False)
+        assert await asyncio.wait_for(bot.proc.wait(), 20) == 2
+    lines = [line for line in bot.log().splitlines() if line and not line.startswith("=====")]
+    errors = [line for line in lines if "error" in line.lower()]
+    assert len(errors) == 1, lines
+    assert errors[0] == lines[-1]
+    assert errors[0].startswith("podium: configuration error: HTTP_PORT: cannot listen on 127.0.0.1:")
+    assert "Traceback" not in bot.log()
+
+
+async def test_json_logs_one_object_per_line(fake, bot_factory):
+    bot = bot_factory(LOG_FORMAT="json", LOG_LEVEL="DEBUG")
+    [row_id] = await queue(bot.db_path, channel_message("json-log", now()))
+    await bot.start()
+    await wait_for_state(bot.db_path, row_id, "sent")
+    assert await bot.stop() == 0
+    entries = []
+    for line in bot.log().splitlines():
+        if not line or line.startswith("====="):
+            continue
+        entries.append(json.loads(line))  # every line is one JSON object
+    assert all({"timestamp", "level", "logger", "message"} <= set(e) for e in entries)
+    assert all(e["timestamp"].endswith("+00:00") for e in entries)
+    [delivery] = [e for e in entries if e["message"].startswith(f"outbox {row_id} ")]
+    assert delivery["logger"] == "podium.dispatcher"
+    for part in (
+        "kind=test",
+        f"guild={GUILD_ID}",
+        f"target={GENERAL_CHANNEL_ID}",
+        "outcome=sent",
+        "attempt=1",
+        "lateness=",
+    ):
+        assert part in delivery["message"]
+    assert TOKEN.split(".", 1)[1] not in bot.log()
+
+
+async def test_backup_of_the_running_bot_while_it_writes(fake, bot_factory, tmp_path):
+    bot = bot_factory()
+    users = [910000000000000000 + i for i in range(150)]
+    for user_id in users:
+        fake.add_user(user_id, f"user{user_id % 1000}")
+    ids = await queue(
+        bot.db_path,
+        *(
+            # Spread over 6 s, so that the bot is still writing while the backup runs.
+            OutboxMessage(
+                kind="personal_reminder",
+                dedupe_key=f"backup-{u}",
+                due_at=now() + timedelta(seconds=1 + 6 * n / len(users)),
+                target_type="dm",
+                user_id=u,
+                payload={"text": "backup"},
+            )
+            for n, u in enumerate(users)
+        ),
+    )
+    await bot.start(wait_ready=False)
+    await fake.wait_for_message(lambda m: len(fake.messages) >= 20, timeout=30)
+    conn = sqlite3.connect(bot.db_path)
+    sent_before = conn.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0]
+    conn.close()
+    (tmp_path / "backups").mkdir()
+    backup = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "bot.py",
+        "--backup",
+        str(tmp_path / "backups"),
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(bot.db_path)},  # no token needed
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(backup.communicate(), 30)
+    assert backup.returncode == 0, err
+    [copy] = list((tmp_path / "backups").iterdir())
+    assert str(copy) in out.decode()
+    assert f"outbox: {len(ids)} row(s)" in out.decode()
+    conn = sqlite3.connect(copy)
+    try:
+        states = dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+        sent_in_copy = states.get("sent", 0)
+        assert sum(states.values()) == len(ids)
+        assert sent_in_copy >= sent_before  # every write committed before the backup is in it
+        assert sent_in_copy < len(ids), "the backup must have run while the bot was still sending"
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        assert (
+            conn.execute("SELECT count(*) FROM outbox WHERE state = 'sent' AND message_id IS NULL").fetchone()[0] == 0
+        )
+    finally:
+        conn.close()
+    expected = {f"podium-{i}" for i in ids}
+    await fake.wait_for_message(lambda m: expected <= {x.nonce for x in fake.messages}, timeout=60)
+    assert await bot.stop() == 0

@@ -1,0 +1,305 @@
+import asyncio
+import json
+from datetime import timedelta
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from prometheus_client.parser import text_string_to_metric_families
+
+from db import Database
+from podium import ops
+from podium.dispatcher import Dispatcher
+from podium.metrics import Metrics
+from podium.ops import OpsServer
+from podium.outbox import Outbox, OutboxMessage
+from podium.pacing import Pacer
+from podium.transport import TransientError
+
+SECRET = "s3cret-for-the-cron-trigger-0123456789"
+CHANNEL = 555
+
+
+class Transport:
+    """Posts succeed (or fail once, for channels in `fail_once`); records the channel of each post."""
+
+    def __init__(self):
+        self.posted = []
+        self.fail_once = set()
+
+    async def open_dm(self, user_id):
+        return 9000 + user_id
+
+    async def create_thread(self, channel_id, name):
+        return 7777
+
+    async def post_message(self, channel_id, body):
+        if channel_id in self.fail_once:
+            self.fail_once.discard(channel_id)
+            raise TransientError("503 Service Unavailable", status=503)
+        self.posted.append(channel_id)
+        return 100 + len(self.posted)
+
+
+class Bot:
+    """What the server reads from the running bot."""
+
+    def __init__(self, db, clock):
+        self.connected = True
+        self.logged_in = True
+        self.outbox = Outbox(db)
+        self.transport = Transport()
+        self.metrics = Metrics()
+        self.dispatcher = Dispatcher(
+            db, self.outbox, self.transport, clock, pacer=Pacer(1000, channel_limit=1000), metrics=self.metrics
+        )
+        self.dispatcher.last_step_at = clock.now() - timedelta(seconds=10)
+
+
+@pytest.fixture
+def bot(db, clock):
+    return Bot(db, clock)
+
+
+async def serve(bot, db, clock, secret=SECRET):
+    server = OpsServer(
+        db=db,
+        outbox=bot.outbox,
+        dispatcher=bot.dispatcher,
+        metrics=bot.metrics,
+        clock=clock,
+        gateway_connected=lambda: bot.connected,
+        logged_in=lambda: bot.logged_in,
+        cron_secret=secret,
+    )
+    await server.start("127.0.0.1", 0)
+    return server
+
+
+@pytest_asyncio.fixture
+async def server(bot, db, clock):
+    server = await serve(bot, db, clock)
+    yield server
+    await server.stop()
+
+
+async def call(server, method, path, headers=None):
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"http://127.0.0.1:{server.port}{path}", headers=headers) as response,
+    ):
+        body = await response.read()
+        return response.status, response.headers.get("Content-Type", ""), body
+
+
+async def queue(db, clock, *channels, due_in=timedelta(0)):
+    outbox = Outbox(db)
+    async with db.transaction() as tx:
+        for i, channel in enumerate(channels):
+            await outbox.enqueue(
+                tx,
+                OutboxMessage(
+                    kind="test",
+                    dedupe_key=f"ops-{channel}-{i}-{due_in}",
+                    due_at=clock.now() + due_in,
+                    target_type="channel",
+                    channel_id=channel,
+                    payload={"text": "hi"},
+                ),
+                now=clock.now(),
+            )
+
+
+async def test_healthz_ok_when_every_check_passes(server):
+    status, content_type, body = await call(server, "GET", "/healthz")
+    assert status == 200
+    assert content_type.startswith("application/json")
+    data = json.loads(body)
+    assert data["status"] == "ok"
+    assert {name: check["ok"] for name, check in data["checks"].items()} == {
+        "gateway": True,
+        "database": True,
+        "dispatcher": True,
+    }
+
+
+def disconnect(bot, clock):
+    bot.connected = False
+
+
+def never_ran(bot, clock):
+    bot.dispatcher.last_step_at = None
+
+
+def stalled(bot, clock):
+    bot.dispatcher.last_step_at = clock.now() - timedelta(minutes=2, seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("breakage", "failing", "detail"),
+    [
+        (disconnect, "gateway", "not connected"),
+        (never_ran, "dispatcher", "has not run yet"),
+        (stalled, "dispatcher", "121 s ago"),
+    ],
+)
+async def test_healthz_503_names_the_failing_check(server, bot, clock, breakage, failing, detail):
+    breakage(bot, clock)
+    status, _, body = await call(server, "GET", "/healthz")
+    data = json.loads(body)
+    assert status == 503
+    assert data["status"] == "failing"
+    assert data["failing"] == [failing]
+    assert detail in data["checks"][failing]["detail"]
+
+
+async def test_healthz_503_when_the_database_does_not_answer(bot, db, clock, monkeypatch):
+    monkeypatch.setattr(ops, "DATABASE_TIMEOUT_SECONDS", 0.2)
+    server = await serve(bot, db, clock)
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold_the_database():
+        async with db.transaction():
+            held.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_database())
+    try:
+        await held.wait()
+        status, _, body = await call(server, "GET", "/healthz")
+    finally:
+        release.set()
+        await holder
+        await server.stop()
+    data = json.loads(body)
+    assert status == 503
+    assert data["failing"] == ["database"]
+    assert "no answer within 0.2 s" in data["checks"]["database"]["detail"]
+
+
+async def test_healthz_503_when_the_database_is_closed(bot, clock, tmp_path):
+    db = await Database.open(tmp_path / "closed.db")
+    server = await serve(Bot(db, clock), db, clock)
+    await db.close()
+    try:
+        status, _, body = await call(server, "GET", "/healthz")
+    finally:
+        await server.stop()
+    assert status == 503
+    assert json.loads(body)["failing"] == ["database"]
+
+
+async def test_metrics_exports_outbox_rows_and_deliveries(server, bot, db, clock):
+    await queue(db, clock, CHANNEL, CHANNEL, due_in=timedelta(hours=1))
+    bot.metrics.record_delivery("test", "sent", 0.03)
+    status, content_type, body = await call(server, "GET", "/metrics")
+    assert status == 200
+    assert content_type.startswith("text/plain; version=0.0.4")
+    found = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
+    assert found[("podium_outbox_rows", (("state", "pending"),))] == 2
+    assert found[("podium_outbox_rows", (("state", "sent"),))] == 0
+    assert found[("podium_proactive_messages_total", (("kind", "test"), ("outcome", "sent")))] == 1
+    assert found[("podium_delivery_lateness_seconds_count", (("kind", "test"),))] == 1
+
+
+async def test_metrics_reads_the_queue_at_every_scrape_and_final_states_each_minute(
+    server, bot, db, clock, monkeypatch
+):
+    await queue(db, clock, CHANNEL, due_in=timedelta(hours=1))
+    assert (await server.outbox_counts()) == {"pending": 1}
+    await queue(db, clock, 556, due_in=timedelta(hours=2))
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET state = 'sent' WHERE channel_id = ?", (CHANNEL,))
+    # Within the minute: pending is fresh, final states are the last full reading.
+    assert (await server.outbox_counts()) == {"pending": 1, "sending": 0}
+    monkeypatch.setattr(ops, "OUTBOX_FULL_COUNT_SECONDS", 0.0)
+    assert (await server.outbox_counts()) == {"pending": 1, "sent": 1}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Cron-Secret": ""},
+        {"X-Cron-Secret": "wrong"},
+        {"X-Cron-Secret": SECRET[:-1]},
+        {"X-Cron-Secret": SECRET + "x"},
+        {"Authorization": f"Bearer {SECRET}"},
+    ],
+    ids=["missing", "empty", "wrong", "prefix", "longer", "other-header"],
+)
+async def test_trigger_refuses_a_wrong_secret_and_sends_nothing(server, bot, db, clock, headers):
+    await queue(db, clock, CHANNEL)
+    status, _, body = await call(server, "POST", "/api/proactive/run", headers)
+    assert status == 401
+    assert b"X-Cron-Secret" in body
+    assert bot.transport.posted == []
+    assert (await bot.outbox.counts_by_state()) == {"pending": 1}
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_trigger_does_not_exist_without_a_cron_secret(bot, db, clock, method):
+    server = await serve(bot, db, clock, secret=None)
+    try:
+        await queue(db, clock, CHANNEL)
+        status, _, _ = await call(server, method, "/api/proactive/run", {"X-Cron-Secret": SECRET})
+    finally:
+        await server.stop()
+    assert status == 404
+    assert bot.transport.posted == []
+
+
+async def test_trigger_only_accepts_post(server):
+    status, _, _ = await call(server, "GET", "/api/proactive/run", {"X-Cron-Secret": SECRET})
+    assert status == 405
+
+
+async def test_trigger_runs_one_pass_and_reports_outcomes(server, bot, db, clock):
+    await queue(db, clock, CHANNEL, 556, 557)
+    await queue(db, clock, 558, due_in=timedelta(hours=1))  # not due: not part of the pass
+    bot.transport.fail_once.add(557)
+    status, _, body = await call(server, "POST", "/api/proactive/run", {"X-Cron-Secret": SECRET})
+    assert status == 200
+    data = json.loads(body)
+    assert data["started"] == 3
+    assert data["finished"] == 3
+    assert data["unfinished"] == 0
+    assert data["outcomes"] == {"retry": 1, "sent": 2}
+    assert sorted(bot.transport.posted) == [CHANNEL, 556]
+    assert (await bot.outbox.counts_by_state()) == {"pending": 2, "sent": 2}
+
+
+async def test_trigger_with_nothing_due_starts_nothing(server):
+    status, _, body = await call(server, "POST", "/api/proactive/run", {"X-Cron-Secret": SECRET})
+    assert status == 200
+    assert json.loads(body)["started"] == 0
+
+
+async def test_trigger_waits_for_the_login(server, bot, db, clock):
+    bot.logged_in = False
+    await queue(db, clock, CHANNEL)
+    status, _, _ = await call(server, "POST", "/api/proactive/run", {"X-Cron-Secret": SECRET})
+    assert status == 503
+    assert bot.transport.posted == []
+
+
+async def test_a_busy_port_is_an_oserror(bot, db, clock):
+    first = await serve(bot, db, clock)
+    try:
+        with pytest.raises(OSError):
+            await OpsServer(
+                db=db,
+                outbox=bot.outbox,
+                dispatcher=bot.dispatcher,
+                metrics=bot.metrics,
+                clock=clock,
+                gateway_connected=lambda: True,
+                logged_in=lambda: True,
+            ).start("127.0.0.1", first.port)
+    finally:
+        await first.stop()
