@@ -11,6 +11,8 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 import nextcord
 from nextcord.ext import commands
@@ -21,9 +23,15 @@ from cogs.opt_out import OptOut
 from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from db import Database, DatabaseError
+from db.backup import BackupError, backup_file
 from podium.clock import Clock, SystemClock
-from podium.config import ConfigError, Settings, load_settings
+from podium.config import ConfigError, Settings, load_database_path, load_settings
+from podium.logs import configure as configure_log_output
+from podium.metrics import Metrics
+from podium.ops import OpsServer
 from podium.outbox import Outbox
+from podium.people import People
+from podium.talks import TalkService, default_hooks
 
 log = logging.getLogger("podium")
 
@@ -65,10 +73,12 @@ class PodiumBot(commands.Bot):
         self.db = db
         self.clock = clock
         self.outbox = Outbox(db)
+        self.talks = TalkService(db, self.outbox, clock, default_hooks(self.outbox))
+        self.people = People(db, self.outbox, clock)
         # Set once REST login succeeded: proactive sends need no gateway session, so they need not
         # wait the ~2 s nextcord takes to call on_ready.
         self.logged_in = asyncio.Event()
-        for cog in (Schedule(), RemindMe(), AnnounceSettings(), OptOut()):
+        for cog in (Schedule(self), RemindMe(self), AnnounceSettings(self, background=background), OptOut(self)):
             self.add_cog(cog)
         # Background loops only when really running (not for --check).
         self.dispatcher_cog = DispatcherCog(self) if background else None
@@ -142,19 +152,118 @@ def describe_commands(bot: PodiumBot) -> list[str]:
     return lines
 
 
-def configure_logging(level: str) -> None:
-    """Plain one-line records on stderr."""
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def configure_logging(level: str, fmt: str = "text", secrets: Sequence[str | None] = ()) -> None:
+    """One line per record on stderr: plain text, or a JSON object with LOG_FORMAT=json; secrets redacted."""
+    configure_log_output(level, fmt, secrets=secrets)
     # nextcord's gateway chatter at DEBUG would drown everything else, and its HTTP client logs at
     # INFO each time the dispatcher finds a rate-limit bucket busy (it then waits; that is normal).
     if level == "DEBUG":
         logging.getLogger("nextcord.gateway").setLevel(logging.INFO)
     else:
         logging.getLogger("nextcord.http").setLevel(logging.WARNING)
+
+
+def gateway_connected(bot: PodiumBot) -> bool:
+    """The gateway session is up: READY was received and the websocket is open (False while reconnecting)."""
+    ws = bot.ws
+    return bot.is_ready() and not bot.is_closed() and ws is not None and ws.open
+
+
+def log_event_errors(bot: PodiumBot) -> None:
+    """Route errors in event handlers through logging (nextcord's default prints raw text to stderr)."""
+    # Only when PodiumBot does not define its own handler.
+    if type(bot).on_error is not nextcord.Client.on_error:
+        return
+
+    async def on_error(event_method: str, *args: object, **kwargs: object) -> None:
+        log.exception("unhandled error in %s", event_method)
+
+    bot.on_error = on_error  # type: ignore[method-assign]
+
+
+def command_names(bot: PodiumBot) -> list[str]:
+    """The qualified name of every runnable slash command ("schedule add" for a subcommand)."""
+    names: list[str] = []
+
+    def walk(command: object, prefix: str) -> None:
+        name = f"{prefix}{getattr(command, 'name', '')}"
+        children = getattr(command, "children", {})
+        if not children:
+            names.append(name)
+        for child in children.values():
+            walk(child, f"{name} ")
+
+    for command in bot.get_all_application_commands():
+        walk(command, "")
+    return sorted(names)
+
+
+def instrument(bot: PodiumBot) -> Metrics:
+    """Feed the dispatcher's metrics with command outcomes and live gateway readings."""
+    assert bot.dispatcher_cog is not None
+    dispatcher = bot.dispatcher_cog.dispatcher
+    metrics = dispatcher.metrics
+    metrics.known_commands(command_names(bot))
+    metrics.bind(
+        gateway_latency=lambda: bot.latency,
+        gateway_connected=lambda: gateway_connected(bot),
+        last_step=lambda: dispatcher.last_step_at.timestamp() if dispatcher.last_step_at else None,
+        in_flight=lambda: len(dispatcher.in_flight),
+    )
+
+    def name_of(interaction: nextcord.Interaction) -> str:
+        command = interaction.application_command
+        return command.qualified_name if command is not None else "?"
+
+    # Listeners, not the on_* methods: PodiumBot's own error handler keeps working.
+    async def completed(interaction: nextcord.Interaction) -> None:
+        metrics.command_ran(name_of(interaction), failed=False)
+
+    async def failed(interaction: nextcord.Interaction, exception: Exception) -> None:
+        metrics.command_ran(name_of(interaction), failed=True)
+
+    bot.add_listener(completed, "on_application_command_completion")
+    bot.add_listener(failed, "on_application_command_error")
+    return metrics
+
+
+async def start_ops_server(bot: PodiumBot, settings: Settings) -> OpsServer:
+    """Serve /healthz, /metrics (and the cron trigger) on HTTP_HOST:HTTP_PORT."""
+    assert bot.dispatcher_cog is not None and settings.http_port is not None
+    server = OpsServer(
+        db=bot.db,
+        outbox=bot.outbox,
+        dispatcher=bot.dispatcher_cog.dispatcher,
+        metrics=instrument(bot),
+        clock=bot.clock,
+        gateway_connected=lambda: gateway_connected(bot),
+        logged_in=bot.logged_in.is_set,
+        cron_secret=settings.cron_secret,
+    )
+    try:
+        await server.start(settings.http_host, settings.http_port)
+    except OSError as exc:
+        raise ConfigError(
+            f"HTTP_PORT: cannot listen on {settings.http_host}:{settings.http_port}: {exc.strerror or exc}"
+        ) from exc
+    return server
+
+
+def backup(target: Path) -> int:
+    """`--backup PATH`: copy the live database (DATABASE_PATH) safely, print what was written."""
+    try:
+        source = load_database_path()
+        result = backup_file(source, target, now=datetime.now(UTC))
+    except ConfigError as exc:
+        print(f"podium: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except BackupError as exc:
+        print(f"podium: backup failed: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"backup of {source} written to {result.path} (schema version {result.version})")
+    for table, count in result.counts.items():
+        print(f"  {table}: {count} row(s)")
+    return 0
 
 
 async def check(settings: Settings) -> int:
@@ -179,6 +288,18 @@ async def run(settings: Settings) -> int:
         nextcord.http.Route.BASE = settings.api_base
     db = await Database.open(settings.database_path)
     bot = PodiumBot(settings, db, SystemClock())
+    log_event_errors(bot)
+    ops: OpsServer | None = None
+    if settings.http_port is not None:
+        try:
+            ops = await start_ops_server(bot, settings)
+        except BaseException:
+            await bot.stop_background()
+            await bot.http.close()
+            await db.close()
+            raise
+    elif settings.cron_secret:
+        log.warning("CRON_SECRET is set but HTTP_PORT is not: the trigger endpoint is off")
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -199,6 +320,8 @@ async def run(settings: Settings) -> int:
     else:
         log.info("stopping")
     stopper.cancel()
+    if ops is not None:
+        await ops.stop()  # no trigger may start deliveries while they are being abandoned
     await bot.stop_background()
     try:
         await asyncio.wait_for(bot.close(), timeout=SHUTDOWN_SECONDS)
@@ -220,18 +343,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="validate config, migrate the DB, list commands, exit")
     mode.add_argument("--invite-url", action="store_true", help="print the link that adds the bot to a server")
+    mode.add_argument(
+        "--backup",
+        metavar="PATH",
+        type=Path,
+        help="copy the live database (safe while the bot runs) to PATH, a file or a folder, and exit",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the process exit code."""
     args = parse_args(argv)
+    if args.backup is not None:
+        # Before load_settings: a backup needs only DATABASE_PATH, not the token.
+        return backup(args.backup)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"podium: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, secrets=(settings.token, settings.cron_secret))
     try:
         if args.invite_url:
             print(invite_url(application_id_from_token(settings.token)))

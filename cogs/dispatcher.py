@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from nextcord.ext import commands, tasks
 
 from cogs._transport import NextcordTransport
+from podium import weekly
 from podium.dispatcher import Dispatcher
 from podium.pacing import Pacer
 
@@ -30,6 +31,8 @@ class DispatcherCog(commands.Cog):
             bot.clock,
             pacer=Pacer(bot.settings.send_rate_per_second),
             retry_base_seconds=bot.settings.retry_base_seconds,
+            preparers={"weekly_summary": lambda db, row, now: weekly.summary_payload(db, row.guild_id, now)},
+            on_sent={"weekly_summary": weekly.mark_announced},
         )
         self.deliver_loop.start()
 

@@ -1,25 +1,313 @@
-"""/schedule: placeholder until its feature lands (it answers, so the command is visible and safe)."""
+"""/schedule: talk sign-ups, listing, moving, cancelling, exporting. Thin: parse, call TalkService, reply."""
 
 from __future__ import annotations
 
+import io
 import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import nextcord
+from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._replies import reply_not_yet
+from cogs._replies import reply_ephemeral
+from podium import timeparse
+from podium.clock import from_ms
+from podium.ics import talks_to_ics
+from podium.preferences import effective_zone, load_guild, load_user
+from podium.render import both_times, discord_time, escape_bold
+from podium.talks import Actor, Talk, TalkError
+
+if TYPE_CHECKING:
+    from bot import PodiumBot
 
 log = logging.getLogger(__name__)
 
+PAGE_SIZE = 10
+LIST_PREFIX = "podium:list:"
+NO_MENTIONS = nextcord.AllowedMentions.none()
+VIA_LABEL = {"dm": "DM", "thread": "the talk's thread", "channel": "the announcement channel"}
+
+
+def talk_line(talk: Talk) -> str:
+    """One line of a talk list: when, topic, speaker (named; embeds never ping)."""
+    topic = escape_bold(talk.topic)
+    return f"{both_times(talk.starts_at)} — **{topic}** by <@{talk.speaker_id}> · {talk.duration_minutes} min"
+
+
+def choice_label(talk: Talk) -> str:
+    """An autocomplete label (Discord: at most 100 characters, no markup rendering)."""
+    return f"{talk.topic[:70]} — {talk.starts_at:%Y-%m-%d %H:%M} UTC"[:100]
+
 
 class Schedule(commands.Cog):
-    """/schedule."""
+    """/schedule add | list | mine | reschedule | cancel | info | export."""
+
+    def __init__(self, bot: PodiumBot) -> None:
+        self.bot = bot
+        # dateparser's first call costs ~300 ms: pay it at start, not in someone's command.
+        log.debug("dateparser warmed up in %.0f ms", timeparse.warm_up() * 1000)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    async def actor(self, interaction: Interaction) -> Actor:
+        """Who is acting, and whether they count as a moderator here."""
+        permissions = interaction.permissions
+        is_moderator = permissions.manage_events or permissions.manage_guild
+        if not is_moderator and interaction.guild_id is not None:
+            guild = await load_guild(self.bot.db, interaction.guild_id)
+            member_roles = getattr(interaction.user, "roles", [])
+            is_moderator = guild.moderator_role_id is not None and any(
+                role.id == guild.moderator_role_id for role in member_roles
+            )
+        return Actor(interaction.user.id, is_moderator=is_moderator)
+
+    async def parse_time(self, interaction: Interaction, text: str) -> timeparse.ParsedTime:
+        """Read `text` in the caller's zone (theirs, else the guild's, else UTC)."""
+        user = await load_user(self.bot.db, interaction.user.id)
+        guild = await load_guild(self.bot.db, interaction.guild_id) if interaction.guild_id else None
+        return timeparse.parse_when(text, zone=effective_zone(user, guild), now=self.bot.clock.now())
+
+    @staticmethod
+    def talk_id(value: str) -> int:
+        """The talk id an autocomplete choice carries."""
+        if not value.strip().isdigit():
+            raise TalkError("Pick a talk from the list that appears as you type in the `talk` option.")
+        return int(value)
+
+    async def list_page(self, guild_id: int, days: int, page: int) -> tuple[nextcord.Embed, nextcord.ui.View | None]:
+        """One page of upcoming talks, with previous/next buttons past PAGE_SIZE talks."""
+        talks, total = await self.bot.talks.upcoming(
+            guild_id, within=timedelta(days=days), limit=PAGE_SIZE, offset=page * PAGE_SIZE
+        )
+        pages = max(1, -(-total // PAGE_SIZE))
+        embed = nextcord.Embed(title=f"Upcoming talks — next {days} days", colour=nextcord.Colour.blurple())
+        embed.description = "\n".join(talk_line(t) for t in talks) or "No talks yet — sign up with `/schedule add`."
+        embed.set_footer(text=f"Page {page + 1}/{pages} · {total} talk{'s' if total != 1 else ''}")
+        if pages == 1:
+            return embed, None
+        # prevent_update=False: nextcord must not track (and auto-answer) these buttons; the stateless
+        # on_list_page listener answers them, also after a restart.
+        view = nextcord.ui.View(timeout=None, prevent_update=False)
+        for label, target, disabled in (("◀ Previous", page - 1, page == 0), ("Next ▶", page + 1, page >= pages - 1)):
+            view.add_item(
+                nextcord.ui.Button(label=label, custom_id=f"{LIST_PREFIX}{days}:{target}:{label[0]}", disabled=disabled)
+            )
+        return embed, view
+
+    # -- commands ------------------------------------------------------------------------------
 
     @nextcord.slash_command(
         name="schedule",
         description="Sign up for a talk, move it or cancel it",
         contexts=[nextcord.InteractionContextType.guild],
     )
-    async def schedule(self, interaction: nextcord.Interaction) -> None:
-        """Sign up for a talk, move it or cancel it."""
-        await reply_not_yet(interaction, "Talk scheduling")
+    async def schedule(self, interaction: Interaction) -> None:
+        """Parent of the /schedule subcommands."""
+
+    @schedule.subcommand(name="add", description="Sign up for a talk")
+    async def add(
+        self,
+        interaction: Interaction,
+        when: str = SlashOption(
+            description="When, in your time zone: e.g. 'friday 18:00', '2026-12-03 19:00'", max_length=100
+        ),
+        topic: str = SlashOption(description="What the talk is about", min_length=1, max_length=200),
+        speaker: nextcord.Member | None = SlashOption(description="Sign someone else up (moderators)", required=False),
+        duration: int | None = SlashOption(
+            description="Minutes (5-240); default: the server's slot length", required=False, min_value=5, max_value=240
+        ),
+    ) -> None:
+        """Sign up for a talk."""
+        try:
+            parsed = await self.parse_time(interaction, when)
+            actor = await self.actor(interaction)
+            talk = await self.bot.talks.add(
+                guild_id=interaction.guild_id,
+                actor=actor,
+                speaker_id=speaker.id if speaker else actor.user_id,
+                topic=topic,
+                starts_at=parsed.when,
+                duration_minutes=duration,
+            )
+        except (TalkError, timeparse.TimeInputError) as exc:
+            await reply_ephemeral(interaction, str(exc))
+            return
+        who = "You are" if talk.speaker_id == interaction.user.id else f"<@{talk.speaker_id}> is"
+        await reply_ephemeral(
+            interaction,
+            f"✅ {who} signed up: **{escape_bold(talk.topic)}** on {both_times(talk.starts_at)}, "
+            f"{talk.duration_minutes} min.\n-# Read “{when}” in {parsed.zone}. Talk #{talk.id}.",
+        )
+
+    @schedule.subcommand(name="list", description="Upcoming talks")
+    async def list_(
+        self,
+        interaction: Interaction,
+        days: int = SlashOption(
+            description="How many days ahead (1-90)", required=False, default=30, min_value=1, max_value=90
+        ),
+    ) -> None:
+        """Upcoming talks, paginated."""
+        embed, view = await self.list_page(interaction.guild_id, days, 0)
+        kwargs = {"view": view} if view is not None else {}
+        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS, **kwargs)
+
+    @schedule.subcommand(name="mine", description="Your upcoming talks")
+    async def mine(self, interaction: Interaction) -> None:
+        """The caller's own upcoming talks."""
+        talks, total = await self.bot.talks.upcoming(interaction.guild_id, speaker_id=interaction.user.id)
+        if not talks:
+            await reply_ephemeral(interaction, "You have no upcoming talks. Sign up with `/schedule add`.")
+            return
+        lines = [f"#{t.id} {talk_line(t)}" for t in talks]
+        await reply_ephemeral(interaction, f"Your upcoming talks ({total}):\n" + "\n".join(lines))
+
+    @schedule.subcommand(name="reschedule", description="Move a talk")
+    async def reschedule(
+        self,
+        interaction: Interaction,
+        talk: str = SlashOption(description="The talk to move", autocomplete=True),
+        when: str = SlashOption(description="The new time, in your time zone", max_length=100),
+    ) -> None:
+        """Move a talk to a new time."""
+        try:
+            talk_id = self.talk_id(talk)
+            parsed = await self.parse_time(interaction, when)
+            _, after = await self.bot.talks.reschedule(
+                guild_id=interaction.guild_id,
+                actor=await self.actor(interaction),
+                talk_id=talk_id,
+                starts_at=parsed.when,
+            )
+        except (TalkError, timeparse.TimeInputError) as exc:
+            await reply_ephemeral(interaction, str(exc))
+            return
+        await reply_ephemeral(
+            interaction,
+            f"📅 **{escape_bold(after.topic)}** moved to {both_times(after.starts_at)}. The speaker is notified and "
+            f"the reminders re-planned.\n-# Read “{when}” in {parsed.zone}.",
+        )
+
+    @schedule.subcommand(name="cancel", description="Cancel a talk (asks to confirm)")
+    async def cancel(
+        self,
+        interaction: Interaction,
+        talk: str = SlashOption(description="The talk to cancel", autocomplete=True),
+        reason: str | None = SlashOption(description="Why (told to the speaker)", required=False, max_length=300),
+    ) -> None:
+        """Ask to confirm, then cancel."""
+        try:
+            talk_id = self.talk_id(talk)
+            found = await self.bot.talks.get(interaction.guild_id, talk_id)
+            if found is None or found.state != "scheduled":
+                raise TalkError("I can't find that scheduled talk. Pick one from the list that appears as you type.")
+            actor = await self.actor(interaction)
+            if found.speaker_id != actor.user_id and not actor.is_moderator:
+                raise TalkError("Only the speaker or a moderator can cancel this talk.")
+        except TalkError as exc:
+            await reply_ephemeral(interaction, str(exc))
+            return
+        view = ConfirmCancel(self, found, actor, reason)
+        await interaction.response.send_message(
+            f"Cancel **{escape_bold(found.topic)}** on {discord_time(found.starts_at)}? This can't be undone.",
+            view=view,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @schedule.subcommand(name="info", description="One talk in detail, with its planned reminders")
+    async def info(
+        self, interaction: Interaction, talk: str = SlashOption(description="The talk", autocomplete=True)
+    ) -> None:
+        """Details of one talk."""
+        try:
+            found = await self.bot.talks.get(interaction.guild_id, self.talk_id(talk))
+            if found is None:
+                raise TalkError("I can't find that talk. Pick one from the list that appears as you type.")
+        except TalkError as exc:
+            await reply_ephemeral(interaction, str(exc))
+            return
+        lines = [
+            f"**{escape_bold(found.topic)}** (#{found.id}, {found.state})",
+            f"Speaker: <@{found.speaker_id}> · {both_times(found.starts_at)} · {found.duration_minutes} min",
+        ]
+        planned = await self.bot.talks.planned_messages(found.id)
+        reminders = [
+            f"• {r['kind'].replace('_', ' ')} {discord_time(from_ms(r['due_at_ms']))} "
+            f"via {VIA_LABEL.get(r['target_type'], r['target_type'])}"
+            for r in planned
+        ]
+        lines.append("Planned messages:\n" + "\n".join(reminders) if reminders else "No messages planned.")
+        await reply_ephemeral(interaction, "\n".join(lines))
+
+    @schedule.subcommand(name="export", description="Download upcoming talks as a calendar file (.ics)")
+    async def export(self, interaction: Interaction) -> None:
+        """An .ics file of the upcoming talks."""
+        talks, _ = await self.bot.talks.upcoming(interaction.guild_id, limit=1000)
+        data = talks_to_ics(talks, guild_name=interaction.guild.name if interaction.guild else "Podium")
+        await interaction.response.send_message(
+            f"{len(talks)} upcoming talk{'s' if len(talks) != 1 else ''}: open the file to add them to your calendar.",
+            file=nextcord.File(io.BytesIO(data), filename="podium-talks.ics"),
+            ephemeral=True,
+        )
+
+    @reschedule.on_autocomplete("talk")
+    @cancel.on_autocomplete("talk")
+    @info.on_autocomplete("talk")
+    async def talk_autocomplete(self, interaction: Interaction, talk: str) -> None:
+        """The caller's own upcoming talks (all talks for moderators), matched on topic."""
+        actor = await self.actor(interaction)
+        found = await self.bot.talks.search(
+            interaction.guild_id, talk or "", speaker_id=None if actor.is_moderator else actor.user_id
+        )
+        await interaction.response.send_autocomplete({choice_label(t): str(t.id) for t in found[:25]})
+
+    @commands.Cog.listener("on_interaction")
+    async def on_list_page(self, interaction: Interaction) -> None:
+        """Previous/next buttons of /schedule list (stateless custom ids: they work after a restart)."""
+        if interaction.type != nextcord.InteractionType.component:
+            return
+        custom_id = (interaction.data or {}).get("custom_id", "")
+        if not custom_id.startswith(LIST_PREFIX):
+            return
+        try:
+            days, page = (int(part) for part in custom_id[len(LIST_PREFIX) :].split(":")[:2])
+        except ValueError:
+            return
+        embed, view = await self.list_page(interaction.guild_id, days, max(0, page))
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class ConfirmCancel(nextcord.ui.View):
+    """Confirm / keep buttons for /schedule cancel; only the person who asked can press them."""
+
+    def __init__(self, cog: Schedule, talk: Talk, actor: Actor, reason: str | None) -> None:
+        super().__init__(timeout=300)
+        self.cog, self.talk, self.actor, self.reason = cog, talk, actor, reason
+
+    async def interaction_check(self, interaction: Interaction) -> bool:
+        """Only the person who ran the command."""
+        return interaction.user is not None and interaction.user.id == self.actor.user_id
+
+    @nextcord.ui.button(label="Cancel the talk", style=nextcord.ButtonStyle.danger)
+    async def confirm(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
+        """Cancel it now."""
+        self.stop()
+        try:
+            talk = await self.cog.bot.talks.cancel(
+                guild_id=self.talk.guild_id, actor=self.actor, talk_id=self.talk.id, reason=self.reason
+            )
+        except TalkError as exc:
+            await interaction.response.edit_message(content=str(exc), view=None)
+            return
+        await interaction.response.edit_message(
+            content=f"🚫 **{escape_bold(talk.topic)}** is cancelled. The speaker is notified.", view=None
+        )
+
+    @nextcord.ui.button(label="Keep it", style=nextcord.ButtonStyle.secondary)
+    async def keep(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
+        """Change nothing."""
+        self.stop()
+        await interaction.response.edit_message(content="Nothing changed: the talk stays scheduled.", view=None)

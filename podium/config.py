@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 log = logging.getLogger(__name__)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+MIN_CRON_SECRET_LENGTH = 16
 
 
 class ConfigError(Exception):
@@ -34,6 +36,12 @@ class Settings:
     retry_base_seconds: float = 10.0
     # Below Discord's global 50 requests/s.
     send_rate_per_second: float = 45.0
+    # The health/metrics/trigger endpoint is off unless a port is given; loopback unless told otherwise.
+    http_port: int | None = None
+    http_host: str = "127.0.0.1"
+    # repr=False: like the token, it must never reach a log line.
+    cron_secret: str | None = field(default=None, repr=False)
+    log_format: str = "text"
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -78,6 +86,42 @@ def _positive_float(name: str, raw: str, low: float, high: float) -> float:
     return value
 
 
+def _http_port(raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"HTTP_PORT: {raw!r} is not a TCP port (1-65535); e.g. HTTP_PORT=8080, or leave it unset")
+    return int(raw)
+
+
+def _cron_secret(raw: str) -> str | None:
+    secret = raw.strip()
+    if not secret:
+        return None
+    # Anyone who guesses it can make the bot send; a short one is guessable.
+    if len(secret) < MIN_CRON_SECRET_LENGTH:
+        raise ConfigError(
+            f"CRON_SECRET is shorter than {MIN_CRON_SECRET_LENGTH} characters; generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))' (or leave it unset)"
+        )
+    return secret
+
+
+def database_path(values: Mapping[str, str]) -> Path:
+    """DATABASE_PATH, or the default."""
+    return Path(values.get("DATABASE_PATH", "").strip() or "data/podium.db")
+
+
+def load_database_path(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Path:
+    """Only DATABASE_PATH (environment over `.env`): for tools that need no token, like `--backup`."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update(read_env_file(env_file))
+    values.update(os.environ if environ is None else environ)
+    return database_path(values)
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
     """Build Settings from `environ` (default os.environ) over the `.env` file; the environment wins."""
     values: dict[str, str] = {}
@@ -97,6 +141,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     level = values.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL: {level!r} is not one of {', '.join(LOG_LEVELS)}")
+    log_format = values.get("LOG_FORMAT", "text").strip().lower() or "text"
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT: {log_format!r} is not one of {', '.join(LOG_FORMATS)}")
 
     api_base = values.get("DISCORD_API_BASE", "").strip().rstrip("/") or None
     if api_base is not None:
@@ -107,11 +154,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
                 "(or leave it unset)"
             )
 
-    db_path = values.get("DATABASE_PATH", "").strip() or "data/podium.db"
-
     return Settings(
         token=token,
-        database_path=Path(db_path),
+        database_path=database_path(values),
         guild_ids=_guild_ids(values.get("GUILD_IDS", "")),
         log_level=level,
         api_base=api_base,
@@ -120,4 +165,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         ),
         retry_base_seconds=_positive_float("RETRY_BASE_SECONDS", values.get("RETRY_BASE_SECONDS", "10"), 0.01, 3600),
         send_rate_per_second=_positive_float("SEND_RATE_PER_SECOND", values.get("SEND_RATE_PER_SECOND", "45"), 1, 50),
+        http_port=_http_port(values.get("HTTP_PORT", "")),
+        http_host=values.get("HTTP_HOST", "").strip() or "127.0.0.1",
+        cron_secret=_cron_secret(values.get("CRON_SECRET", "")),
+        log_format=log_format,
     )

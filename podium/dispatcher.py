@@ -8,14 +8,17 @@ import logging
 import random
 import sqlite3
 from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from db import Database
+from db import Database, Transaction
 from podium.clock import Clock, from_ms, to_ms
+from podium.metrics import Metrics
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
 from podium.pacing import Pacer
+from podium.preferences import update_user
 from podium.render import RenderContext, RenderError, TalkInfo, render
 from podium.transport import DeliveryError, GoneError, RefusedError, RejectedError, TransientError, Transport
 
@@ -37,6 +40,12 @@ CONSENT_COLUMN = {
     "cancel_notice": "opt_out_notices",
     "personal_reminder": "opt_out_personal_reminders",
 }
+
+
+# Kind-specific steps: a preparer adds to the payload what must be read at send time (a weekly summary
+# lists the talks of that moment); an on-sent step runs in the same transaction as marking the row sent.
+Preparer = Callable[[Database, OutboxRow, datetime], Awaitable[dict[str, Any]]]
+OnSent = Callable[[Transaction, OutboxRow, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +94,9 @@ class Dispatcher:
         retry_base_seconds: float = 10.0,
         max_in_flight: int = MAX_IN_FLIGHT,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
+        preparers: Mapping[str, Preparer] | None = None,
+        on_sent: Mapping[str, OnSent] | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -94,9 +106,12 @@ class Dispatcher:
         self.retry_base_seconds = retry_base_seconds
         self.max_in_flight = max_in_flight
         self.rng = rng or random.Random()
+        self.preparers = dict(preparers or {})
+        self.on_sent = dict(on_sent or {})
         self.in_flight: set[asyncio.Task[Outcome]] = set()
         self.outcomes: Counter[tuple[str, str]] = Counter()  # (kind, state) -> count
         self.last_step_at: datetime | None = None
+        self.metrics = metrics if metrics is not None else Metrics()
         self._prefetch_task: asyncio.Task[None] | None = None
 
     async def recover(self) -> int:
@@ -197,6 +212,7 @@ class Dispatcher:
             outcome = await self._retry_or_fail(row, f"internal error: {exc!r}", None)
         self.outcomes[(row.kind, outcome.state)] += 1
         lateness = (self.clock.now() - row.due_at).total_seconds()
+        self.metrics.record_delivery(row.kind, outcome.state, lateness)
         log.info(
             "outbox %d kind=%s guild=%s target=%s outcome=%s via=%s attempt=%d lateness=%.3fs%s",
             row.id,
@@ -224,6 +240,9 @@ class Dispatcher:
         if row.kind == "talk_reminder" and (talk is None or talk.state != "scheduled"):
             return await self._final(row, "cancelled", "the talk is no longer scheduled")
         guild = await self._guild(row.guild_id)
+        payload = row.payload
+        if (prepare := self.preparers.get(row.kind)) is not None:
+            payload = {**payload, **await prepare(self.db, row, now)}
         refusals: list[str] = []
         for via in fallback_chain(row, dms_allowed=not (user and user["opt_out_dms"])):
             try:
@@ -231,7 +250,7 @@ class Dispatcher:
                 if channel_id is None:
                     refusals.append(f"{via}: none configured")
                     continue
-                ctx = RenderContext(row.kind, row.payload, talk, row.due_at, self.clock.now())
+                ctx = RenderContext(row.kind, payload, talk, row.due_at, self.clock.now())
                 body: dict[str, Any] = render(ctx, mention_user_id=row.user_id if via != "dm" else None)
                 # enforce_nonce: if a crash hid an earlier success, Discord returns that message.
                 body["nonce"] = row.nonce
@@ -252,6 +271,8 @@ class Dispatcher:
                 await self.outbox.mark_sent(
                     tx, row.id, now=self.clock.now(), message_id=message_id, via=via, channel_id=channel_id
                 )
+                if (after_sent := self.on_sent.get(row.kind)) is not None:
+                    await after_sent(tx, row, payload)
             return Outcome(row.id, row.kind, "sent", via, channel_id, message_id)
         if not refusals:
             return await self._final(row, "skipped", "no delivery target is allowed")
@@ -371,12 +392,5 @@ class Dispatcher:
         return row["thread_id"] if row else None
 
     async def _remember_dm(self, user_id: int, channel_id: int) -> None:
-        now_ms = to_ms(self.clock.now())
         async with self.db.transaction() as tx:
-            await tx.execute(
-                """
-                INSERT INTO users (user_id, dm_channel_id, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)
-                ON CONFLICT (user_id) DO UPDATE SET dm_channel_id = excluded.dm_channel_id
-                """,
-                (user_id, channel_id, now_ms, now_ms),
-            )
+            await update_user(tx, user_id, self.clock.now(), dm_channel_id=channel_id)

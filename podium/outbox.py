@@ -219,6 +219,33 @@ class Outbox:
         )
         return cursor.rowcount
 
+    async def cancel_row(self, tx: Transaction, row_id: int, *, user_id: int, kind: str, now: datetime) -> bool:
+        """Cancel one pending row of this kind addressed to this user (a person deleting their reminder)."""
+        cursor = await tx.execute(
+            "UPDATE outbox SET state = 'cancelled', last_error = 'deleted by the user', updated_at_ms = ?"
+            " WHERE id = ? AND user_id = ? AND kind = ? AND state = 'pending'",
+            (to_ms(now), row_id, user_id, kind),
+        )
+        return cursor.rowcount == 1
+
+    async def forget_user(self, tx: Transaction, user_id: int) -> int:
+        """Privacy: delete every queued message to a user and all their personal reminders (sent ones too)."""
+        cursor = await tx.execute(
+            "DELETE FROM outbox WHERE user_id = ? AND (state IN ('pending', 'sending') OR kind = 'personal_reminder')",
+            (user_id,),
+        )
+        return cursor.rowcount
+
+    async def pending_for_user(self, user_id: int, kinds: Iterable[str]) -> list[OutboxRow]:
+        """A user's pending rows of these kinds, soonest first."""
+        kinds = tuple(kinds)
+        rows = await self.db.fetchall(
+            f"SELECT * FROM outbox WHERE user_id = ? AND state = 'pending' AND kind IN ({','.join('?' * len(kinds))})"
+            " ORDER BY due_at_ms, id",
+            (user_id, *kinds),
+        )
+        return [OutboxRow.from_db(r) for r in rows]
+
     # -- the dispatcher's side ---------------------------------------------------------------
 
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:

@@ -30,6 +30,15 @@ class TalkInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Rendered:
+    """A message with more than text: embeds, and users it may ping besides the recipient."""
+
+    content: str
+    embeds: tuple[dict[str, Any], ...] = ()
+    pings: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RenderContext:
     """Everything a renderer may use besides the payload."""
 
@@ -52,10 +61,14 @@ def both_times(when: datetime) -> str:
     return f"{discord_time(when, 'F')} ({discord_time(when, 'R')})"
 
 
+def escape_bold(text: str) -> str:
+    """User text made safe inside bold markdown."""
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+
+
 def quote(text: str) -> str:
     """User text shown inline in bold; markdown that would break out of it is escaped."""
-    escaped = text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
-    return f"**{escaped}**"
+    return f"**{escape_bold(text)}**"
 
 
 def _need(payload: dict[str, Any], key: str, kind: type) -> Any:
@@ -76,23 +89,37 @@ def _talk_reminder(ctx: RenderContext) -> str:
     return f"⏰ Reminder: your talk {quote(talk.topic)} starts {both_times(talk.starts_at)}."
 
 
+def _changed_by(payload: dict[str, Any]) -> str:
+    by, speaker = payload.get("by_user_id"), payload.get("speaker_id")
+    if not isinstance(by, int):
+        return ""
+    return " by you" if by == speaker else f" by <@{by}>"
+
+
+def _whose(payload: dict[str, Any], topic: str) -> str:
+    """'Your talk X' to the speaker; 'The talk X by @speaker' (named, not pinged) to a channel."""
+    speaker = payload.get("speaker_id")
+    if payload.get("audience") == "channel" and isinstance(speaker, int):
+        return f"The talk {quote(topic)} by <@{speaker}>"
+    return f"Your talk {quote(topic)}"
+
+
 def _reschedule_notice(ctx: RenderContext) -> str:
     topic = _need(ctx.payload, "topic", str)
     new = from_ms(_need(ctx.payload, "new_start_ms", int))
     old = from_ms(_need(ctx.payload, "old_start_ms", int))
-    by = ctx.payload.get("by_user_id")
-    who = f" by <@{by}>" if isinstance(by, int) else ""
-    return f"📅 Your talk {quote(topic)} was moved{who} from {discord_time(old)} to {both_times(new)}."
+    return (
+        f"📅 {_whose(ctx.payload, topic)} was moved{_changed_by(ctx.payload)} "
+        f"from {discord_time(old)} to {both_times(new)}."
+    )
 
 
 def _cancel_notice(ctx: RenderContext) -> str:
     topic = _need(ctx.payload, "topic", str)
     start = from_ms(_need(ctx.payload, "start_ms", int))
     reason = ctx.payload.get("reason")
-    by = ctx.payload.get("by_user_id")
-    who = f" by <@{by}>" if isinstance(by, int) else ""
     because = f" Reason: {quote(reason)}" if isinstance(reason, str) and reason else ""
-    return f"🚫 Your talk {quote(topic)} on {discord_time(start)} was cancelled{who}.{because}"
+    return f"🚫 {_whose(ctx.payload, topic)} on {discord_time(start)} was cancelled{_changed_by(ctx.payload)}.{because}"
 
 
 def _personal_reminder(ctx: RenderContext) -> str:
@@ -109,14 +136,29 @@ def _plain_text(ctx: RenderContext) -> str:
     return _need(ctx.payload, "text", str)
 
 
-def _weekly_summary(ctx: RenderContext) -> str:
-    lines = _need(ctx.payload, "lines", list)
-    if not lines:
-        return "📣 **This week**: no talks yet — sign up with `/schedule add`."
-    return "📣 **This week's talks**\n" + "\n".join(str(line) for line in lines)
+def _weekly_summary(ctx: RenderContext) -> Rendered:
+    talks = _need(ctx.payload, "talks", list)
+    if not talks:
+        return Rendered("📣 **This week**: no talks yet — sign up with `/schedule add`!")
+    lines = []
+    for talk in talks:
+        if not isinstance(talk, dict):
+            raise RenderError("payload.talks holds a non-object")
+        start = from_ms(_need(talk, "start_ms", int))
+        lines.append(
+            f"{both_times(start)}\n**{escape_bold(_need(talk, 'topic', str))}** — <@{_need(talk, 'speaker_id', int)}>"
+        )
+    embed = {
+        "title": "This week's talks",
+        "description": "\n\n".join(lines)[:4000],
+        "color": 0x5865F2,
+        "footer": {"text": "Sign up with /schedule add · times are shown in your own time zone"},
+    }
+    pings = tuple(t["speaker_id"] for t in talks) if ctx.payload.get("ping_speakers") else ()
+    return Rendered("📣 **Coming up this week**", (embed,), pings)
 
 
-RENDERERS: dict[str, Callable[[RenderContext], str]] = {
+RENDERERS: dict[str, Callable[[RenderContext], str | Rendered]] = {
     "talk_reminder": _talk_reminder,
     "reschedule_notice": _reschedule_notice,
     "cancel_notice": _cancel_notice,
@@ -135,16 +177,22 @@ def render(ctx: RenderContext, *, mention_user_id: int | None) -> dict[str, Any]
     renderer = RENDERERS.get(ctx.kind)
     if renderer is None:
         raise RenderError(f"no renderer for kind {ctx.kind!r}")
-    content = renderer(ctx)
+    result = renderer(ctx)
+    rendered = result if isinstance(result, Rendered) else Rendered(result)
+    content = rendered.content
     if mention_user_id is not None:
         content = f"<@{mention_user_id}> {content}"
     if ctx.now - ctx.due_at > LATE_NOTE_AFTER:
         content += f"\n-# (delayed: this was due {discord_time(ctx.due_at, 'R')})"
-    return {
+    pinged = ([mention_user_id] if mention_user_id is not None else []) + list(rendered.pings)
+    body: dict[str, Any] = {
         "content": content[:2000],
         "allowed_mentions": {
             "parse": [],
-            "users": [str(mention_user_id)] if mention_user_id is not None else [],
+            "users": [str(u) for u in dict.fromkeys(pinged)][:100],
             "replied_user": False,
         },
     }
+    if rendered.embeds:
+        body["embeds"] = list(rendered.embeds)
+    return body

@@ -1,12 +1,12 @@
 """The proactive-message engine in the real process: on time, retried, fallen back, never doubled."""
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from db import Database
 from podium.clock import to_ms
 from podium.outbox import Outbox, OutboxMessage
+from tests.e2e.dbcheck import query, wait_for_state
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
 
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
@@ -55,23 +55,6 @@ def channel_message(key, due, channel_id=GENERAL_CHANNEL_ID, text="hello"):
         channel_id=channel_id,
         payload={"text": text},
     )
-
-
-def row(db_path, row_id):
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return dict(conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,)).fetchone())
-    finally:
-        conn.close()
-
-
-async def wait_for_state(db_path, row_id, state):
-    for _ in range(200):
-        if row(db_path, row_id)["state"] == state:
-            return row(db_path, row_id)
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"row {row_id} is {row(db_path, row_id)['state']}, not {state}")
 
 
 async def test_due_row_arrives_on_time(fake, bot_factory):
@@ -188,8 +171,4 @@ async def test_kill_9_during_a_burst_of_200_loses_none_and_doubles_none(fake, bo
     await asyncio.sleep(1)  # anything doubled would show up now
     nonces = [m.nonce for m in fake.messages]
     assert len(nonces) == len(set(nonces)) == 200
-    conn = sqlite3.connect(bot.db_path)
-    try:
-        assert dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()) == {"sent": 200}
-    finally:
-        conn.close()
+    assert query(bot.db_path, "SELECT state, count(*) AS n FROM outbox GROUP BY state") == [{"state": "sent", "n": 200}]

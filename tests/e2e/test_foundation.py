@@ -10,6 +10,7 @@ from tests.botprocess import ROOT, TOKEN
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 
 COMMANDS = {"schedule", "remind-me", "announce-settings", "opt-out"}
+MINE = [{"type": 1, "name": "mine", "options": []}]
 
 
 def run_cli(*args, **env):
@@ -70,11 +71,11 @@ async def test_logs_in_registers_commands_and_answers(fake, bot_factory):
     assert fake.identify_payloads[-1]["intents"] == 1  # guilds only: nothing privileged
 
     interaction = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule"
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule", options=MINE
     )
     response = await fake.wait_for_response(interaction)
     assert response["type"] == 4
-    assert "not yet available" in response["data"]["content"]
+    assert "no upcoming talks" in response["data"]["content"]
     assert response["data"]["flags"] & EPHEMERAL_FLAG
     assert response["data"]["allowed_mentions"]["parse"] == []
     secret = TOKEN.split(".", 1)[1]
@@ -84,14 +85,15 @@ async def test_logs_in_registers_commands_and_answers(fake, bot_factory):
 async def test_announce_settings_checks_permission_in_the_handler(fake, bot_factory):
     await bot_factory().start()
     assert fake.global_commands["announce-settings"]["default_member_permissions"] == "32"
+    show = [{"type": 1, "name": "show", "options": []}]
     refused = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="announce-settings"
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="announce-settings", options=show
     )
     assert "Manage Server" in (await fake.wait_for_response(refused))["data"]["content"]
     allowed = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID, name="announce-settings"
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID, name="announce-settings", options=show
     )
-    assert "not yet available" in (await fake.wait_for_response(allowed))["data"]["content"]
+    assert "Announcement channel: not set" in (await fake.wait_for_response(allowed))["data"]["content"]
 
 
 async def test_guild_ids_register_per_guild(fake, bot_factory):
@@ -117,7 +119,9 @@ async def test_kill_9_then_restart_on_the_same_database(fake, bot_factory):
     assert bot.proc.returncode == -9
     await bot.start()
     assert fake.identify_count == 2
-    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="opt-out")
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule", options=MINE
+    )
     assert (await fake.wait_for_response(interaction))["type"] == 4
     assert await bot.stop() == 0
 
@@ -131,6 +135,6 @@ async def test_gateway_drop_is_survived(fake, bot_factory):
         await asyncio.sleep(0.05)
     assert fake.connected
     interaction = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule"
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule", options=MINE
     )
     assert (await fake.wait_for_response(interaction, timeout=15))["type"] == 4

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.config import ConfigError, Settings, load_settings
+from podium.config import ConfigError, Settings, load_database_path, load_settings
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.abc.def"
 
@@ -72,3 +72,47 @@ def test_malformed_env_file_line_is_named(tmp_path):
     env_file.write_text("DISCORD_TOKEN=x\nthis is not a setting\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\.env:2"):
         load_settings({}, env_file=env_file)
+
+
+@pytest.mark.parametrize(
+    ("environ", "name"),
+    [
+        ({"HTTP_PORT": "http"}, "HTTP_PORT"),
+        ({"HTTP_PORT": "0"}, "HTTP_PORT"),
+        ({"HTTP_PORT": "70000"}, "HTTP_PORT"),
+        ({"HTTP_PORT": "-1"}, "HTTP_PORT"),
+        ({"CRON_SECRET": "short"}, "CRON_SECRET"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+    ],
+)
+def test_bad_operations_settings_name_the_variable(environ, name):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"DISCORD_TOKEN": TOKEN, **environ}, env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, {"http_port": None, "http_host": "127.0.0.1", "cron_secret": None, "log_format": "text"}),
+        ({"HTTP_PORT": " 8080 ", "HTTP_HOST": "0.0.0.0"}, {"http_port": 8080, "http_host": "0.0.0.0"}),
+        ({"HTTP_PORT": "", "CRON_SECRET": "  "}, {"http_port": None, "cron_secret": None}),
+        ({"CRON_SECRET": "x" * 16}, {"cron_secret": "x" * 16}),
+        ({"LOG_FORMAT": "JSON"}, {"log_format": "json"}),
+    ],
+)
+def test_operations_settings(environ, expected):
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, **environ}, env_file=None)
+    assert {key: getattr(settings, key) for key in expected} == expected
+
+
+def test_cron_secret_is_never_in_repr():
+    secret = "a-cron-secret-nobody-should-see"
+    assert secret not in repr(load_settings({"DISCORD_TOKEN": TOKEN, "CRON_SECRET": secret}, env_file=None))
+
+
+def test_database_path_alone_needs_no_token(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_PATH=from-file.db\n", encoding="utf-8")
+    assert load_database_path({}, env_file=env_file) == Path("from-file.db")
+    assert load_database_path({"DATABASE_PATH": "env.db"}, env_file=env_file) == Path("env.db")
+    assert load_database_path({}, env_file=None) == Path("data/podium.db")

@@ -1,0 +1,151 @@
+"""Personal settings, personal reminders and consent: what /remind-me and /opt-out change."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from db import Database, Transaction
+from podium.clock import Clock, to_ms
+from podium.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.preferences import update_user
+from podium.talks import Talk, plan_reminders
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING_PERSONAL = 25
+MESSAGE_MAX = 500
+
+OptOutTopic = Literal["everything", "talk-reminders", "notices", "personal-reminders", "dms"]
+OPT_OUT_COLUMNS: dict[str, str] = {
+    "everything": "opt_out_everything",
+    "talk-reminders": "opt_out_talk_reminders",
+    "notices": "opt_out_notices",
+    "personal-reminders": "opt_out_personal_reminders",
+    "dms": "opt_out_dms",
+}
+
+
+class PeopleError(ValueError):
+    """A refused change; the message is shown to the user as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalReminder:
+    """A pending /remind-me at reminder."""
+
+    id: int
+    due_at: datetime
+    text: str
+
+
+class People:
+    """Per-person changes; each commits together with the re-planning it causes."""
+
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.clock = clock
+
+    async def _replan_talks(self, tx: Transaction, user_id: int, now: datetime) -> int:
+        """Re-plan the reminders of every upcoming talk this person speaks at."""
+        rows = await tx.fetchall(
+            "SELECT * FROM talks WHERE speaker_id = ? AND state = 'scheduled' AND starts_at_ms > ?",
+            (user_id, to_ms(now)),
+        )
+        for row in rows:
+            talk = Talk.from_db(row)
+            plan = await plan_reminders(tx, talk, now)
+            await self.outbox.replace_for_talk(tx, talk.id, ["talk_reminder"], plan, now=now)
+        return len(rows)
+
+    async def set_timezone(self, user_id: int, zone: str) -> int:
+        """Store a person's IANA zone; returns how many talks were re-planned."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            await update_user(tx, user_id, now, timezone=zone)
+            return await self._replan_talks(tx, user_id, now)
+
+    async def set_talk_reminders(self, user_id: int, offsets: tuple[timedelta, ...], via: str | None) -> int:
+        """Store reminder offsets (and delivery, if given); returns how many talks were re-planned."""
+        now = self.clock.now()
+        columns: dict[str, Any] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
+        if via is not None:
+            columns["reminder_via"] = via
+        async with self.db.transaction() as tx:
+            await update_user(tx, user_id, now, **columns)
+            return await self._replan_talks(tx, user_id, now)
+
+    async def add_personal_reminder(
+        self, *, user_id: int, guild_id: int | None, channel_id: int | None, when: datetime, text: str
+    ) -> PersonalReminder:
+        """Queue a one-off reminder for this person."""
+        now = self.clock.now()
+        text = text.strip()
+        if not 1 <= len(text) <= MESSAGE_MAX:
+            raise PeopleError(f"The message must be 1 to {MESSAGE_MAX} characters. Example: `message:Prepare slides`")
+        if when <= now:
+            raise PeopleError("That time is in the past. Example: `in 2 hours`")
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT count(*) AS n FROM outbox"
+                " WHERE user_id = ? AND kind = 'personal_reminder' AND state = 'pending'",
+                (user_id,),
+            )
+            if row["n"] >= MAX_PENDING_PERSONAL:
+                raise PeopleError(
+                    f"You already have {row['n']} pending reminders, the most allowed. "
+                    "Delete one with `/remind-me delete` first."
+                )
+            row_id = await self.outbox.enqueue(
+                tx,
+                OutboxMessage(
+                    kind="personal_reminder",
+                    dedupe_key=f"personal:{user_id}:{to_ms(now)}:{secrets.token_hex(4)}",
+                    due_at=when,
+                    target_type="dm",
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    # If DMs are closed, the reminder goes to the channel where it was asked for.
+                    channel_id=channel_id,
+                    payload={"text": text},
+                ),
+                now=now,
+            )
+        return PersonalReminder(row_id, when, text)
+
+    async def personal_reminders(self, user_id: int) -> list[PersonalReminder]:
+        """A person's pending personal reminders, soonest first."""
+        rows = await self.outbox.pending_for_user(user_id, ["personal_reminder"])
+        return [PersonalReminder(r.id, r.due_at, str(r.payload.get("text", ""))) for r in rows]
+
+    async def talk_reminders(self, user_id: int) -> list[OutboxRow]:
+        """A person's planned talk reminders, soonest first."""
+        return await self.outbox.pending_for_user(user_id, ["talk_reminder"])
+
+    async def delete_personal_reminder(self, user_id: int, row_id: int) -> bool:
+        """Cancel one of this person's pending reminders; False if it is not theirs or not pending."""
+        async with self.db.transaction() as tx:
+            return await self.outbox.cancel_row(
+                tx, row_id, user_id=user_id, kind="personal_reminder", now=self.clock.now()
+            )
+
+    async def set_opt_out(self, user_id: int, topic: str, opted_out: bool) -> None:
+        """Opt out of (or back into) one kind of message; checked again at send time for queued ones."""
+        column = OPT_OUT_COLUMNS.get(topic)
+        if column is None:
+            raise PeopleError(f"Unknown choice {topic!r}; choose one of: {', '.join(OPT_OUT_COLUMNS)}.")
+        async with self.db.transaction() as tx:
+            await update_user(tx, user_id, self.clock.now(), **{column: int(opted_out)})
+
+    async def forget(self, user_id: int) -> int:
+        """Delete a person's preferences, personal reminders and queued messages; their talks stay."""
+        async with self.db.transaction() as tx:
+            deleted = await self.outbox.forget_user(tx, user_id)
+            await tx.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        log.info("forgot user %d (%d outbox rows deleted)", user_id, deleted)
+        return deleted

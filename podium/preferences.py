@@ -1,0 +1,147 @@
+"""Guild settings and personal preferences as typed values, with the documented defaults."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from db import Database, Transaction
+from podium.clock import to_ms
+
+log = logging.getLogger(__name__)
+
+Via = Literal["dm", "thread", "channel"]
+DEFAULT_OFFSETS: tuple[int, ...] = (86400, 3600)  # 24 h and 1 h before a talk
+DEFAULT_VIA: Via = "dm"
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """One server's settings (defaults when it never configured anything)."""
+
+    guild_id: int
+    timezone: str = "UTC"
+    announce_channel_id: int | None = None
+    log_channel_id: int | None = None
+    moderator_role_id: int | None = None
+    weekly_enabled: bool = True
+    weekly_day: int = 0
+    weekly_time: str = "09:00"
+    reminder_offsets: tuple[int, ...] = DEFAULT_OFFSETS
+    reminder_via: Via = DEFAULT_VIA
+    engagement_days: int | None = 14
+    talk_minutes: int = 30
+    ping_speakers: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UserPreferences:
+    """One person's preferences; None means "the guild's default"."""
+
+    user_id: int
+    timezone: str | None = None
+    reminder_offsets: tuple[int, ...] | None = None
+    reminder_via: Via | None = None
+    opt_out_everything: bool = False
+    opt_out_talk_reminders: bool = False
+    opt_out_notices: bool = False
+    opt_out_personal_reminders: bool = False
+    opt_out_dms: bool = False
+
+
+def _offsets(raw: str | None) -> tuple[int, ...] | None:
+    if raw is None:
+        return None
+    try:
+        values = json.loads(raw)
+        return tuple(int(v) for v in values)
+    except (TypeError, ValueError):
+        log.warning("ignoring malformed reminder offsets %r", raw)
+        return None
+
+
+async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSettings:
+    """The guild's settings, or the defaults."""
+    row = await source.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
+    if row is None:
+        return GuildSettings(guild_id)
+    return GuildSettings(
+        guild_id=guild_id,
+        timezone=row["timezone"],
+        announce_channel_id=row["announce_channel_id"],
+        log_channel_id=row["log_channel_id"],
+        moderator_role_id=row["moderator_role_id"],
+        weekly_enabled=bool(row["weekly_enabled"]),
+        weekly_day=row["weekly_day"],
+        weekly_time=row["weekly_time"],
+        reminder_offsets=_offsets(row["reminder_offsets"]) or DEFAULT_OFFSETS,
+        reminder_via=row["reminder_via"],
+        engagement_days=row["engagement_days"],
+        talk_minutes=row["talk_minutes"],
+        ping_speakers=bool(row["ping_speakers"]),
+    )
+
+
+async def load_user(source: Database | Transaction, user_id: int) -> UserPreferences:
+    """The person's preferences, or the defaults."""
+    row = await source.fetchone("SELECT * FROM users WHERE user_id = ?", (user_id,))
+    if row is None:
+        return UserPreferences(user_id)
+    return UserPreferences(
+        user_id=user_id,
+        timezone=row["timezone"],
+        reminder_offsets=_offsets(row["reminder_offsets"]),
+        reminder_via=row["reminder_via"],
+        opt_out_everything=bool(row["opt_out_everything"]),
+        opt_out_talk_reminders=bool(row["opt_out_talk_reminders"]),
+        opt_out_notices=bool(row["opt_out_notices"]),
+        opt_out_personal_reminders=bool(row["opt_out_personal_reminders"]),
+        opt_out_dms=bool(row["opt_out_dms"]),
+    )
+
+
+def effective_zone(user: UserPreferences, guild: GuildSettings | None) -> str:
+    """The zone a person's input is read in: theirs, else the guild's, else UTC."""
+    return user.timezone or (guild.timezone if guild else None) or "UTC"
+
+
+def effective_reminders(user: UserPreferences, guild: GuildSettings) -> tuple[tuple[int, ...], Via]:
+    """Offsets (seconds before a talk) and delivery for a speaker: theirs, else the guild's."""
+    return user.reminder_offsets or guild.reminder_offsets, user.reminder_via or guild.reminder_via
+
+
+_GUILD_COLUMNS = frozenset(GuildSettings.__slots__) - {"guild_id"}
+_USER_COLUMNS = frozenset(UserPreferences.__slots__) - {"user_id"} | {"dm_channel_id"}
+
+
+async def _upsert(
+    tx: Transaction, table: str, key: str, key_value: int, allowed: frozenset[str], now: datetime, columns: dict
+) -> None:
+    unknown = set(columns) - allowed
+    if unknown:
+        raise ValueError(f"not columns of {table}: {sorted(unknown)}")
+    names = list(columns)
+    now_ms = to_ms(now)
+    await tx.execute(
+        f"""
+        INSERT INTO {table} ({key}, created_at_ms, updated_at_ms, {", ".join(names)})
+        VALUES (?, ?, ?, {", ".join("?" * len(names))})
+        ON CONFLICT ({key}) DO UPDATE SET updated_at_ms = excluded.updated_at_ms,
+            {", ".join(f"{n} = excluded.{n}" for n in names)}
+        """,
+        (key_value, now_ms, now_ms, *columns.values()),
+    )
+
+
+async def update_guild(tx: Transaction, guild_id: int, now: datetime, **columns: object) -> GuildSettings:
+    """Insert or update the guild's settings with these columns; the settings after."""
+    await _upsert(tx, "guild_settings", "guild_id", guild_id, _GUILD_COLUMNS, now, columns)
+    return await load_guild(tx, guild_id)
+
+
+async def update_user(tx: Transaction, user_id: int, now: datetime, **columns: object) -> None:
+    """Insert or update a person's preferences with these columns."""
+    await _upsert(tx, "users", "user_id", user_id, _USER_COLUMNS, now, columns)

@@ -1,0 +1,430 @@
+"""Talks: sign-up rules, permissions, and the hooks that plan reminders and notices in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from db import Database, Transaction
+from podium import weekly
+from podium.clock import Clock, from_ms, to_ms
+from podium.outbox import Outbox, OutboxMessage
+from podium.preferences import effective_reminders, load_guild, load_user
+from podium.render import quote
+
+log = logging.getLogger(__name__)
+
+TOPIC_MAX = 200
+DURATION_RANGE = (5, 240)
+MAX_UPCOMING_PER_SPEAKER = 5
+MAX_AHEAD = timedelta(days=365)
+_LONGEST_MS = DURATION_RANGE[1] * 60_000
+
+EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled"]
+
+
+class TalkError(ValueError):
+    """A refused change; the message is shown to the user as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Talk:
+    """A talk as stored."""
+
+    id: int
+    guild_id: int
+    speaker_id: int
+    topic: str
+    starts_at: datetime
+    duration_minutes: int
+    state: str
+    announced: bool
+    created_by: int
+    updated_by: int
+    updated_at: datetime
+
+    @property
+    def ends_at(self) -> datetime:
+        """When the talk's slot ends."""
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @classmethod
+    def from_db(cls, row: sqlite3.Row) -> Talk:
+        """Build from a `SELECT * FROM talks` row."""
+        return cls(
+            id=row["id"],
+            guild_id=row["guild_id"],
+            speaker_id=row["speaker_id"],
+            topic=row["topic"],
+            starts_at=from_ms(row["starts_at_ms"]),
+            duration_minutes=row["duration_minutes"],
+            state=row["state"],
+            announced=bool(row["announced"]),
+            created_by=row["created_by"],
+            updated_by=row["updated_by"],
+            updated_at=from_ms(row["updated_at_ms"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: moderators (Manage Events, Manage Server or the moderator role) may act for anyone."""
+
+    user_id: int
+    is_moderator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TalkEvent:
+    """A change to a talk, seen by every subscriber inside the change's transaction."""
+
+    name: EventName
+    before: Talk | None
+    after: Talk
+    actor: Actor
+    now: datetime
+    reason: str | None = None
+
+
+Subscriber = Callable[[Transaction, TalkEvent], Awaitable[None]]
+
+
+class TalkHooks:
+    """A small event registry. New behaviour (calendar sync...) is a new subscriber, not an edit of the cog."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[EventName, list[Subscriber]] = {
+            "talk_scheduled": [],
+            "talk_rescheduled": [],
+            "talk_cancelled": [],
+        }
+
+    def subscribe(self, *names: EventName) -> Callable[[Subscriber], Subscriber]:
+        """Decorator: run the function for these events, in registration order."""
+
+        def register(fn: Subscriber) -> Subscriber:
+            for name in names:
+                self._subscribers[name].append(fn)
+            return fn
+
+        return register
+
+    async def emit(self, tx: Transaction, event: TalkEvent) -> None:
+        """Run every subscriber in the caller's transaction: if one fails, the change and its messages roll back."""
+        for subscriber in self._subscribers[event.name]:
+            await subscriber(tx, event)
+
+
+def reminder_key(talk: Talk, offset_s: int) -> str:
+    """Dedupe key of one reminder; the start is part of it so a moved talk gets fresh reminders."""
+    return f"talk:{talk.id}:reminder:{offset_s}:{to_ms(talk.starts_at)}"
+
+
+async def plan_reminders(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
+    """The talk's reminders from the speaker's offsets (else the guild's); ones already past are left out."""
+    guild = await load_guild(tx, talk.guild_id)
+    user = await load_user(tx, talk.speaker_id)
+    offsets, via = effective_reminders(user, guild)
+    plan = []
+    for offset in sorted(set(offsets), reverse=True):
+        due = talk.starts_at - timedelta(seconds=offset)
+        if due <= now:
+            continue
+        plan.append(
+            OutboxMessage(
+                kind="talk_reminder",
+                dedupe_key=reminder_key(talk, offset),
+                due_at=due,
+                # A reminder after the talk has started is pointless.
+                expires_at=talk.starts_at,
+                target_type=via,
+                guild_id=talk.guild_id,
+                user_id=talk.speaker_id,
+                talk_id=talk.id,
+                payload={"offset_s": offset},
+            )
+        )
+    return plan
+
+
+def default_hooks(outbox: Outbox) -> TalkHooks:
+    """The built-in subscribers: plan reminders, tell the speaker, tell the channel if it had been announced."""
+    hooks = TalkHooks()
+
+    @hooks.subscribe("talk_scheduled", "talk_rescheduled")
+    async def replan_reminders(tx: Transaction, event: TalkEvent) -> None:
+        plan = await plan_reminders(tx, event.after, event.now)
+        await outbox.replace_for_talk(tx, event.after.id, ["talk_reminder"], plan, now=event.now)
+
+    @hooks.subscribe("talk_cancelled")
+    async def drop_reminders(tx: Transaction, event: TalkEvent) -> None:
+        await outbox.cancel_pending(
+            tx, now=event.now, reason="talk cancelled", talk_id=event.after.id, kinds=["talk_reminder"]
+        )
+
+    @hooks.subscribe("talk_rescheduled", "talk_cancelled")
+    async def notify_speaker(tx: Transaction, event: TalkEvent) -> None:
+        talk, before = event.after, event.before or event.after
+        stamp = to_ms(talk.updated_at)
+        # It is the speaker's record even when they made the change themselves; it says who did.
+        common = {"topic": talk.topic, "by_user_id": event.actor.user_id, "speaker_id": talk.speaker_id}
+        if event.name == "talk_rescheduled":
+            kind = "reschedule_notice"
+            payload = {**common, "old_start_ms": to_ms(before.starts_at), "new_start_ms": to_ms(talk.starts_at)}
+        else:
+            kind = "cancel_notice"
+            payload = {**common, "start_ms": to_ms(talk.starts_at), "reason": event.reason or ""}
+        await outbox.enqueue(
+            tx,
+            OutboxMessage(
+                kind=kind,
+                dedupe_key=f"talk:{talk.id}:{kind}:{stamp}",
+                due_at=event.now,
+                target_type="dm",
+                guild_id=talk.guild_id,
+                user_id=talk.speaker_id,
+                talk_id=talk.id,
+                payload=payload,
+            ),
+            now=event.now,
+        )
+        if before.announced:
+            guild = await load_guild(tx, talk.guild_id)
+            if guild.announce_channel_id is None:
+                return
+            await outbox.enqueue(
+                tx,
+                OutboxMessage(
+                    kind=kind,
+                    dedupe_key=f"talk:{talk.id}:{kind}:channel:{stamp}",
+                    due_at=event.now,
+                    target_type="channel",
+                    guild_id=talk.guild_id,
+                    channel_id=guild.announce_channel_id,
+                    talk_id=talk.id,
+                    payload={**payload, "audience": "channel"},
+                ),
+                now=event.now,
+            )
+
+    @hooks.subscribe("talk_rescheduled", "talk_cancelled")
+    async def call_for_speakers(tx: Transaction, event: TalkEvent) -> None:
+        # A cancelled or moved talk may leave the coming days empty.
+        guild = await load_guild(tx, event.after.guild_id)
+        await weekly.check_engagement(tx, outbox, guild, event.now)
+
+    return hooks
+
+
+class TalkService:
+    """Adds, moves and cancels talks; every change and its messages commit together."""
+
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, hooks: TalkHooks) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.clock = clock
+        self.hooks = hooks
+
+    async def add(
+        self,
+        *,
+        guild_id: int,
+        actor: Actor,
+        speaker_id: int,
+        topic: str,
+        starts_at: datetime,
+        duration_minutes: int | None = None,
+    ) -> Talk:
+        """Sign a speaker up for a talk."""
+        now = self.clock.now()
+        topic = validate_topic(topic)
+        if speaker_id != actor.user_id and not actor.is_moderator:
+            raise TalkError("Only moderators can sign someone else up. Leave out `speaker` to sign yourself up.")
+        validate_start(starts_at, now)
+        async with self.db.transaction() as tx:
+            if duration_minutes is None:
+                duration_minutes = (await load_guild(tx, guild_id)).talk_minutes
+            validate_duration(duration_minutes)
+            await self._check_overlap(tx, guild_id, starts_at, duration_minutes, exclude_id=None)
+            if not actor.is_moderator:
+                row = await tx.fetchone(
+                    "SELECT count(*) AS n FROM talks WHERE speaker_id = ? AND guild_id = ? AND state = 'scheduled'"
+                    " AND starts_at_ms > ?",
+                    (speaker_id, guild_id, to_ms(now)),
+                )
+                if row["n"] >= MAX_UPCOMING_PER_SPEAKER:
+                    raise TalkError(
+                        f"You already have {row['n']} upcoming talks, the most one speaker can hold. "
+                        "Cancel one with `/schedule cancel` first, or ask a moderator."
+                    )
+            row = await tx.fetchone(
+                """
+                INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,
+                                   updated_by, created_at_ms, updated_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                """,
+                (
+                    guild_id,
+                    speaker_id,
+                    topic,
+                    to_ms(starts_at),
+                    duration_minutes,
+                    actor.user_id,
+                    actor.user_id,
+                    to_ms(now),
+                    to_ms(now),
+                ),
+            )
+            talk = Talk.from_db(row)
+            await self.hooks.emit(tx, TalkEvent("talk_scheduled", None, talk, actor, now))
+        log.info("talk %d scheduled in guild %d by %d", talk.id, guild_id, actor.user_id)
+        return talk
+
+    async def reschedule(self, *, guild_id: int, actor: Actor, talk_id: int, starts_at: datetime) -> tuple[Talk, Talk]:
+        """Move a talk; returns it before and after."""
+        now = self.clock.now()
+        validate_start(starts_at, now)
+        async with self.db.transaction() as tx:
+            before = await self._editable(tx, guild_id, talk_id, actor)
+            if starts_at == before.starts_at:
+                raise TalkError("That is already when the talk starts; nothing changed.")
+            await self._check_overlap(tx, guild_id, starts_at, before.duration_minutes, exclude_id=talk_id)
+            row = await tx.fetchone(
+                "UPDATE talks SET starts_at_ms = ?, updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
+                (to_ms(starts_at), actor.user_id, to_ms(now), talk_id),
+            )
+            after = Talk.from_db(row)
+            await self.hooks.emit(tx, TalkEvent("talk_rescheduled", before, after, actor, now))
+        log.info("talk %d moved by %d", talk_id, actor.user_id)
+        return before, after
+
+    async def cancel(self, *, guild_id: int, actor: Actor, talk_id: int, reason: str | None = None) -> Talk:
+        """Cancel a talk."""
+        now = self.clock.now()
+        reason = (reason or "").strip()[:300] or None
+        async with self.db.transaction() as tx:
+            before = await self._editable(tx, guild_id, talk_id, actor)
+            row = await tx.fetchone(
+                "UPDATE talks SET state = 'cancelled', updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
+                (actor.user_id, to_ms(now), talk_id),
+            )
+            after = Talk.from_db(row)
+            await self.hooks.emit(tx, TalkEvent("talk_cancelled", before, after, actor, now, reason))
+        log.info("talk %d cancelled by %d", talk_id, actor.user_id)
+        return after
+
+    async def get(self, guild_id: int, talk_id: int) -> Talk | None:
+        """One talk of this guild."""
+        row = await self.db.fetchone("SELECT * FROM talks WHERE id = ? AND guild_id = ?", (talk_id, guild_id))
+        return Talk.from_db(row) if row else None
+
+    async def upcoming(
+        self,
+        guild_id: int,
+        *,
+        within: timedelta | None = None,
+        speaker_id: int | None = None,
+        topic_contains: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[Talk], int]:
+        """Scheduled talks not yet over, soonest first (one page), and how many there are in all."""
+        now_ms = to_ms(self.clock.now())
+        where = "guild_id = ? AND state = 'scheduled' AND starts_at_ms > ? - duration_minutes * 60000"
+        # The index is on starts_at_ms: bound it too so the scan starts at the longest possible talk ago.
+        where += " AND starts_at_ms > ?"
+        params: list[int | str] = [guild_id, now_ms, now_ms - _LONGEST_MS]
+        if within is not None:
+            where += " AND starts_at_ms <= ?"
+            params.append(now_ms + int(within.total_seconds() * 1000))
+        if speaker_id is not None:
+            where += " AND speaker_id = ?"
+            params.append(speaker_id)
+        if topic_contains:
+            # SQLite's lower() folds ASCII only; good enough to find a talk while typing.
+            where += " AND instr(lower(topic), ?) > 0"
+            params.append(topic_contains.strip().lower())
+        total = (await self.db.fetchone(f"SELECT count(*) AS n FROM talks WHERE {where}", params))["n"]
+        rows = await self.db.fetchall(
+            f"SELECT * FROM talks WHERE {where} ORDER BY starts_at_ms, id LIMIT ? OFFSET ?", [*params, limit, offset]
+        )
+        return [Talk.from_db(r) for r in rows], total
+
+    async def search(self, guild_id: int, query: str, *, speaker_id: int | None, limit: int = 25) -> list[Talk]:
+        """Upcoming talks whose topic contains `query` (the speaker's own unless speaker_id is None)."""
+        talks, _ = await self.upcoming(guild_id, speaker_id=speaker_id, topic_contains=query, limit=limit)
+        return talks
+
+    async def planned_messages(self, talk_id: int) -> list[sqlite3.Row]:
+        """The talk's pending outbox rows (reminders and notices), soonest first."""
+        return await self.db.fetchall(
+            "SELECT kind, target_type, due_at_ms, payload FROM outbox WHERE talk_id = ? AND state = 'pending'"
+            " ORDER BY due_at_ms",
+            (talk_id,),
+        )
+
+    async def _editable(self, tx: Transaction, guild_id: int, talk_id: int, actor: Actor) -> Talk:
+        row = await tx.fetchone("SELECT * FROM talks WHERE id = ? AND guild_id = ?", (talk_id, guild_id))
+        if row is None:
+            raise TalkError("I can't find that talk. Pick one from the list that appears as you type.")
+        talk = Talk.from_db(row)
+        if talk.speaker_id != actor.user_id and not actor.is_moderator:
+            raise TalkError(
+                "Only the speaker or a moderator (Manage Events, Manage Server or the moderator role) "
+                "can change this talk."
+            )
+        if talk.state != "scheduled":
+            raise TalkError(f"That talk is {talk.state}; only scheduled talks can be changed.")
+        if talk.starts_at <= self.clock.now():
+            raise TalkError("That talk has already started; it can't be changed any more.")
+        return talk
+
+    async def _check_overlap(
+        self, tx: Transaction, guild_id: int, starts_at: datetime, minutes: int, exclude_id: int | None
+    ) -> None:
+        start_ms = to_ms(starts_at)
+        end_ms = start_ms + minutes * 60_000
+        row = await tx.fetchone(
+            """
+            SELECT * FROM talks
+            WHERE guild_id = ? AND state = 'scheduled' AND id IS NOT ?
+              AND starts_at_ms < ? AND starts_at_ms > ? AND starts_at_ms + duration_minutes * 60000 > ?
+            ORDER BY starts_at_ms LIMIT 1
+            """,
+            (guild_id, exclude_id, end_ms, start_ms - _LONGEST_MS, start_ms),
+        )
+        if row is not None:
+            other = Talk.from_db(row)
+            raise TalkError(
+                f"That overlaps with {quote(other.topic)} by <@{other.speaker_id}> at "
+                f"<t:{int(other.starts_at.timestamp())}:F> ({other.duration_minutes} min). Pick another time."
+            )
+
+
+def validate_topic(topic: str) -> str:
+    """1-200 characters, surrounding space trimmed."""
+    topic = topic.strip()
+    if not topic:
+        raise TalkError("The topic can't be empty. Example: `/schedule add when:friday 18:00 topic:Intro to Rust`")
+    if len(topic) > TOPIC_MAX:
+        raise TalkError(f"The topic is {len(topic)} characters; the most is {TOPIC_MAX}. Please shorten it.")
+    return topic
+
+
+def validate_duration(minutes: int) -> None:
+    """5-240 minutes."""
+    low, high = DURATION_RANGE
+    if not low <= minutes <= high:
+        raise TalkError(f"A talk lasts {low} to {high} minutes (you gave {minutes}). Example: `duration:45`")
+
+
+def validate_start(starts_at: datetime, now: datetime) -> None:
+    """In the future, at most a year ahead."""
+    if starts_at <= now:
+        raise TalkError("That time is in the past. Example: `tomorrow 18:00`")
+    if starts_at - now > MAX_AHEAD:
+        raise TalkError("Talks can be scheduled at most 365 days ahead.")

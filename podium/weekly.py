@@ -1,0 +1,157 @@
+"""Weekly summaries and calls for speakers: when they are due, what they say, and planning them idempotently."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from db import Database, Transaction
+from podium.clock import to_ms
+from podium.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.preferences import GuildSettings, load_guild
+
+log = logging.getLogger(__name__)
+
+# A summary posted later than this after its slot (the bot was down) is skipped; the next week's is planned.
+CATCH_UP = timedelta(hours=6)
+SUMMARY_DAYS = 7
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def parse_hhmm(text: str) -> time:
+    """'09:00' -> time(9, 0); ValueError with an example otherwise."""
+    try:
+        hours, minutes = text.strip().split(":")
+        value = time(int(hours), int(minutes))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time of day like 09:00 or 18:30") from None
+    return value
+
+
+def local_slot(day: int, wall: time, zone: ZoneInfo, week_of: datetime) -> datetime:
+    """The instant (UTC) of weekday `day` at wall time `wall` in `zone`, in the local week holding `week_of`.
+
+    A wall time inside a spring-forward gap moves forward by the gap (02:30 -> 03:30); an ambiguous
+    one (fall-back) is its first occurrence. Both are what a person reading a clock would expect.
+    """
+    local_date = week_of.astimezone(zone).date()
+    monday = local_date - timedelta(days=local_date.weekday())
+    naive = datetime.combine(monday + timedelta(days=day), wall)
+    # fold=0 reads a gap time with the offset from before the change, which lands it one gap later
+    # (02:30 -> 03:30), and an ambiguous time as its first occurrence.
+    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def next_slot(after: datetime, day: int, wall: time, zone_name: str) -> datetime:
+    """The first weekly slot strictly after `after` (aware), computed in local wall time."""
+    zone = ZoneInfo(zone_name)
+    for week in range(3):
+        slot = local_slot(day, wall, zone, after + timedelta(weeks=week))
+        if slot > after:
+            return slot
+    raise AssertionError("unreachable: a weekly slot exists within three weeks")
+
+
+def summary_key(guild_id: int, slot: datetime, zone_name: str) -> str:
+    """One summary per guild per local ISO week: a restart never posts it twice."""
+    year, week, _ = slot.astimezone(ZoneInfo(zone_name)).isocalendar()
+    return f"weekly:{guild_id}:{year}-W{week:02d}"
+
+
+async def plan_weekly(tx: Transaction, outbox: Outbox, guild: GuildSettings, now: datetime) -> int | None:
+    """Re-plan after a settings change: the pending summary is replaced by one for the new next slot."""
+    await tx.execute(
+        "UPDATE outbox SET state = 'cancelled', last_error = 'replanned', updated_at_ms = ?"
+        " WHERE guild_id = ? AND kind = 'weekly_summary' AND state = 'pending'",
+        (to_ms(now), guild.guild_id),
+    )
+    return await ensure_weekly(tx, outbox, guild, now)
+
+
+async def ensure_weekly(tx: Transaction, outbox: Outbox, guild: GuildSettings, now: datetime) -> int | None:
+    """Queue the next summary unless one is pending (safe to call at start and every hour)."""
+    if not guild.weekly_enabled or guild.announce_channel_id is None:
+        return None
+    pending = await tx.fetchone(
+        "SELECT 1 FROM outbox WHERE guild_id = ? AND kind = 'weekly_summary' AND state = 'pending'",
+        (guild.guild_id,),
+    )
+    if pending is not None:
+        # Possibly a slot the bot was down for: the dispatcher posts it late or lets it expire.
+        return None
+    slot = next_slot(now, guild.weekly_day, parse_hhmm(guild.weekly_time), guild.timezone)
+    # If this week's summary was already posted, the dedupe key makes this a no-op.
+    return await outbox.enqueue(
+        tx,
+        OutboxMessage(
+            kind="weekly_summary",
+            dedupe_key=summary_key(guild.guild_id, slot, guild.timezone),
+            due_at=slot,
+            expires_at=slot + CATCH_UP,
+            target_type="channel",
+            guild_id=guild.guild_id,
+            channel_id=guild.announce_channel_id,
+            payload={},
+        ),
+        now=now,
+    )
+
+
+async def summary_payload(db: Database | Transaction, guild_id: int, now: datetime) -> dict[str, Any]:
+    """What the summary shows, read when it is sent: the talks of the coming 7 days."""
+    guild = await load_guild(db, guild_id)
+    rows = await db.fetchall(
+        "SELECT id, speaker_id, topic, starts_at_ms FROM talks WHERE guild_id = ? AND state = 'scheduled'"
+        " AND starts_at_ms > ? AND starts_at_ms <= ? ORDER BY starts_at_ms LIMIT 25",
+        (guild_id, to_ms(now), to_ms(now + timedelta(days=SUMMARY_DAYS))),
+    )
+    return {
+        "talks": [
+            {"id": r["id"], "speaker_id": r["speaker_id"], "topic": r["topic"], "start_ms": r["starts_at_ms"]}
+            for r in rows
+        ],
+        "ping_speakers": guild.ping_speakers,
+    }
+
+
+async def mark_announced(tx: Transaction, row: OutboxRow, payload: dict[str, Any]) -> None:
+    """Talks shown in a posted summary get channel notices when they later change."""
+    ids = [t["id"] for t in payload.get("talks", []) if isinstance(t, dict) and isinstance(t.get("id"), int)]
+    if ids:
+        await tx.execute(f"UPDATE talks SET announced = 1 WHERE id IN ({','.join('?' * len(ids))})", ids)
+
+
+async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings, now: datetime) -> int | None:
+    """Queue a call for speakers if no talk is scheduled in the next N days and none was posted in the last N."""
+    days = guild.engagement_days
+    if days is None or guild.announce_channel_id is None:
+        return None
+    window = timedelta(days=days)
+    upcoming = await tx.fetchone(
+        "SELECT 1 FROM talks WHERE guild_id = ? AND state = 'scheduled' AND starts_at_ms > ? AND starts_at_ms <= ?",
+        (guild.guild_id, to_ms(now), to_ms(now + window)),
+    )
+    if upcoming is not None:
+        return None
+    recent = await tx.fetchone(
+        "SELECT 1 FROM outbox WHERE guild_id = ? AND kind = 'engagement_prompt'"
+        " AND state IN ('pending', 'sending', 'sent') AND created_at_ms > ?",
+        (guild.guild_id, to_ms(now - window)),
+    )
+    if recent is not None:
+        return None
+    return await outbox.enqueue(
+        tx,
+        OutboxMessage(
+            kind="engagement_prompt",
+            dedupe_key=f"engage:{guild.guild_id}:{to_ms(now)}",
+            due_at=now,
+            target_type="channel",
+            guild_id=guild.guild_id,
+            channel_id=guild.announce_channel_id,
+            payload={"days": days},
+        ),
+        now=now,
+    )

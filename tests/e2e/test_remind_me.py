@@ -1,0 +1,126 @@
+"""/remind-me and /opt-out through the loopback Discord and the real bot process."""
+
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.dbcheck import execute, query, wait_for_state
+from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
+
+
+def sub(name, **options):
+    values = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
+    return [{"type": 1, "name": name, "options": values}]
+
+
+async def run(fake, command, name, user_id=MEMBER_ID, **options):
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name=command, options=sub(name, **options)
+    )
+    response = await fake.wait_for_response(interaction)
+    assert response["data"]["flags"] & EPHEMERAL_FLAG
+    return interaction, response["data"]["content"]
+
+
+def iso_in(seconds):
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+@pytest.fixture
+async def bot(bot_factory):
+    process = bot_factory()
+    await process.start()
+    return process
+
+
+async def test_timezone_then_schedule_is_stored_in_that_zone(fake, bot):
+    _, content = await run(fake, "remind-me", "timezone", zone="America/Los_Angeles")
+    assert "America/Los_Angeles" in content
+    _, content = await run(fake, "schedule", "add", when="tomorrow 17:00", topic="LA talk")
+    assert "in America/Los_Angeles" in content
+    [talk] = query(bot.db_path, "SELECT starts_at_ms FROM talks")
+    local = datetime.fromtimestamp(talk["starts_at_ms"] / 1000, tz=ZoneInfo("America/Los_Angeles"))
+    assert (local.date(), local.hour, local.minute) == (
+        (datetime.now(ZoneInfo("America/Los_Angeles")) + timedelta(days=1)).date(),
+        17,
+        0,
+    )
+
+
+async def test_bad_offsets_are_refused_and_nothing_changes(fake, bot):
+    _, content = await run(fake, "remind-me", "talks", before="every tuesday")
+    assert "Try `" in content
+    assert query(bot.db_path, "SELECT * FROM users") == []
+
+
+async def test_talk_reminder_arrives_at_its_offset(fake, bot):
+    _, content = await run(fake, "remind-me", "talks", before="1h")
+    assert "1 h" in content
+    starts = iso_in(3600 + 12)
+    _, content = await run(fake, "schedule", "add", when=starts, topic="Soon")
+    assert "signed up" in content, content
+    sent = time.time()
+    message = await fake.wait_for_message(lambda m: "starts" in m.content and "Soon" in m.content, timeout=25)
+    assert message.channel_id == fake.dm_channels[MEMBER_ID]
+    assert 9 <= message.created_at - sent <= 14
+
+
+async def test_closed_dms_send_the_reminder_to_the_thread(fake, bot):
+    execute(
+        bot.db_path,
+        "INSERT INTO guild_settings (guild_id, announce_channel_id, created_at_ms, updated_at_ms) VALUES (?, ?, 0, 0)",
+        GUILD_ID,
+        GENERAL_CHANNEL_ID,
+    )
+    fake.closed_dms.add(MEMBER_ID)
+    await run(fake, "remind-me", "talks", before="1h")
+    await run(fake, "schedule", "add", when=iso_in(3600 + 6), topic="Thread talk")
+    message = await fake.wait_for_message(lambda m: "Thread talk" in m.content and "starts" in m.content, timeout=20)
+    assert message.channel_id in fake.threads
+    assert message.mention_user_ids == [MEMBER_ID]
+
+
+async def test_opted_out_reminder_is_skipped(fake, bot):
+    _, content = await run(fake, "remind-me", "at", when=iso_in(8), message="drink water")
+    assert "drink water" in content
+    _, content = await run(fake, "opt-out", "stop", what="personal-reminders")
+    assert "already queued" in content
+    [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'")
+    await wait_for_state(bot.db_path, row["id"], "skipped", within=15)
+    assert not [m for m in fake.messages if "drink water" in m.content]
+
+
+async def test_personal_reminder_in_30_seconds_arrives_on_time(fake, bot):
+    await run(fake, "remind-me", "at", when="in 30 seconds", message="stand up")
+    asked = time.time()
+    message = await fake.wait_for_message(lambda m: "stand up" in m.content, timeout=40)
+    assert 29 <= message.created_at - asked <= 31.5
+    assert message.channel_id == fake.dm_channels[MEMBER_ID]
+
+
+async def test_list_and_delete_personal_reminders(fake, bot):
+    await run(fake, "remind-me", "at", when="in 2 hours", message="water plants")
+    _, content = await run(fake, "remind-me", "list")
+    assert "water plants" in content
+    [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'")
+    _, content = await run(fake, "remind-me", "delete", reminder=str(row["id"]))
+    assert "Deleted" in content
+    assert query(bot.db_path, "SELECT state FROM outbox WHERE id = ?", row["id"]) == [{"state": "cancelled"}]
+
+
+async def test_forget_me_after_confirming(fake, bot):
+    await run(fake, "remind-me", "timezone", zone="Europe/Berlin")
+    await run(fake, "remind-me", "at", when="in 2 hours", message="secret")
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="opt-out", options=sub("forget-me")
+    )
+    await fake.wait_for_response(interaction)
+    assert query(bot.db_path, "SELECT count(*) AS n FROM users") == [{"n": 1}]
+    press = await fake.invoke_component(
+        message_id=interaction.original.id, custom_id=interaction.original.custom_ids[0], user_id=MEMBER_ID
+    )
+    assert "Done" in (await fake.wait_for_response(press))["data"]["content"]
+    assert query(bot.db_path, "SELECT count(*) AS n FROM users") == [{"n": 0}]
+    assert query(bot.db_path, "SELECT count(*) AS n FROM outbox") == [{"n": 0}]

@@ -1,0 +1,171 @@
+"""/schedule through the loopback Discord and the real bot process."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.dbcheck import execute, query
+from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
+
+
+def sub(name, **options):
+    """A subcommand option list in Discord's JSON form (strings as type 3, ints as type 4)."""
+    values = [
+        {"type": 4 if isinstance(v, int) else 3, "name": k, "value": v} for k, v in options.items() if v is not None
+    ]
+    return [{"type": 1, "name": name, "options": values}]
+
+
+async def run(fake, user_id, name, **options):
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name="schedule", options=sub(name, **options)
+    )
+    return interaction, await fake.wait_for_response(interaction)
+
+
+def in_days(days, hour=18):
+    when = datetime.now(UTC) + timedelta(days=days)
+    return when.strftime(f"%Y-%m-%d {hour:02d}:00")
+
+
+@pytest.fixture
+async def bot(bot_factory):
+    process = bot_factory()
+    await process.start()
+    return process
+
+
+async def test_add_stores_the_talk_plans_reminders_and_echoes_the_time(fake, bot):
+    _, response = await run(fake, MEMBER_ID, "add", when=in_days(3), topic="Intro to Rust")
+    content = response["data"]["content"]
+    assert response["data"]["flags"] & EPHEMERAL_FLAG
+    assert content.startswith("✅ You are signed up: **Intro to Rust**")
+    assert "<t:" in content and ":F>" in content and ":R>" in content
+    assert "in UTC" in content
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    assert (talk["speaker_id"], talk["topic"], talk["duration_minutes"]) == (MEMBER_ID, "Intro to Rust", 30)
+    reminders = query(bot.db_path, "SELECT * FROM outbox WHERE kind = 'talk_reminder' AND state = 'pending'")
+    assert sorted(talk["starts_at_ms"] - r["due_at_ms"] for r in reminders) == [3_600_000, 86_400_000]
+
+
+async def test_time_is_read_in_the_callers_zone(fake, bot):
+    execute(
+        bot.db_path,
+        "INSERT INTO users (user_id, timezone, created_at_ms, updated_at_ms) VALUES (?, 'Asia/Tokyo', 0, 0)",
+        MEMBER_ID,
+    )
+    _, response = await run(fake, MEMBER_ID, "add", when="tomorrow 17:00", topic="Tokyo time")
+    assert "in Asia/Tokyo" in response["data"]["content"]
+    [talk] = query(bot.db_path, "SELECT starts_at_ms FROM talks")
+    local = datetime.fromtimestamp(talk["starts_at_ms"] / 1000, tz=ZoneInfo("Asia/Tokyo"))
+    tomorrow = (datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(days=1)).date()
+    assert (local.date(), local.hour, local.minute) == (tomorrow, 17, 0)
+
+
+@pytest.mark.parametrize(
+    ("when", "topic", "problem"),
+    [("the day after never", "x", "Try `"), ("2020-01-01 10:00", "x", "passed"), (None, "   ", "topic")],
+)
+async def test_bad_input_is_refused_with_an_example_and_stores_nothing(fake, bot, when, topic, problem):
+    _, response = await run(fake, MEMBER_ID, "add", when=when or in_days(2), topic=topic)
+    assert response["data"]["flags"] & EPHEMERAL_FLAG
+    assert problem in response["data"]["content"]
+    assert query(bot.db_path, "SELECT * FROM talks") == []
+    assert query(bot.db_path, "SELECT * FROM outbox") == []
+
+
+async def test_list_paginates_with_buttons(fake, bot):
+    for i in range(12):
+        await run(fake, MODERATOR_ID, "add", when=in_days(1 + i), topic=f"Talk {i:02d}", speaker=None)
+    interaction, response = await run(fake, MEMBER_ID, "list")
+    embed = response["data"]["embeds"][0]
+    assert embed["description"].count("\n") == 9
+    assert "Talk 00" in embed["description"] and "Talk 10" not in embed["description"]
+    assert "Page 1/2 · 12 talks" in embed["footer"]["text"]
+    next_id = next(c for c in interaction.original.custom_ids if c.endswith(":N"))
+    page = await fake.invoke_component(message_id=interaction.original.id, custom_id=next_id, user_id=MEMBER_ID)
+    edited = await fake.wait_for_response(page)
+    assert edited["type"] == 7
+    assert "Talk 10" in edited["data"]["embeds"][0]["description"]
+    assert "Page 2/2" in edited["data"]["embeds"][0]["footer"]["text"]
+
+
+async def test_reschedule_notifies_the_speaker_and_replans(fake, bot):
+    await run(fake, MEMBER_ID, "add", when=in_days(3), topic="Moving talk")
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    old = {r["dedupe_key"] for r in query(bot.db_path, "SELECT dedupe_key FROM outbox")}
+    _, response = await run(fake, MODERATOR_ID, "reschedule", talk=str(talk["id"]), when=in_days(5))
+    assert "moved to" in response["data"]["content"]
+    notice = await fake.wait_for_message(lambda m: "was moved" in m.content)
+    assert notice.channel_id == fake.dm_channels[MEMBER_ID]
+    assert f"by <@{MODERATOR_ID}>" in notice.content
+    states = {r["dedupe_key"]: r["state"] for r in query(bot.db_path, "SELECT dedupe_key, state FROM outbox")}
+    assert {states[k] for k in old} == {"cancelled"}
+    [moved] = query(bot.db_path, "SELECT * FROM talks")
+    pending = query(bot.db_path, "SELECT due_at_ms FROM outbox WHERE kind = 'talk_reminder' AND state = 'pending'")
+    assert sorted(moved["starts_at_ms"] - r["due_at_ms"] for r in pending) == [3_600_000, 86_400_000]
+
+
+async def test_cancel_asks_to_confirm_then_notifies(fake, bot):
+    await run(fake, MEMBER_ID, "add", when=in_days(2), topic="Doomed talk")
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    interaction, response = await run(fake, MEMBER_ID, "cancel", talk=str(talk["id"]), reason="ill")
+    assert "can't be undone" in response["data"]["content"]
+    assert query(bot.db_path, "SELECT state FROM talks") == [{"state": "scheduled"}]
+    # Someone else cannot press the button.
+    stranger = await fake.invoke_component(
+        message_id=interaction.original.id, custom_id=interaction.original.custom_ids[0], user_id=OWNER_ID
+    )
+    with pytest.raises(TimeoutError):
+        await fake.wait_for_response(stranger, timeout=1.5)
+    assert query(bot.db_path, "SELECT state FROM talks") == [{"state": "scheduled"}]
+    press = await fake.invoke_component(
+        message_id=interaction.original.id, custom_id=interaction.original.custom_ids[0], user_id=MEMBER_ID
+    )
+    assert "is cancelled" in (await fake.wait_for_response(press))["data"]["content"]
+    assert query(bot.db_path, "SELECT state FROM talks") == [{"state": "cancelled"}]
+    notice = await fake.wait_for_message(lambda m: "was cancelled" in m.content)
+    assert "Reason: **ill**" in notice.content
+
+
+async def test_non_moderator_is_refused_on_someone_elses_talk(fake, bot):
+    await run(fake, OWNER_ID, "add", when=in_days(2), topic="Owner's talk")
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    _, response = await run(fake, MEMBER_ID, "reschedule", talk=str(talk["id"]), when=in_days(4))
+    assert "Only the speaker or a moderator" in response["data"]["content"]
+    assert query(bot.db_path, "SELECT * FROM talks") == [talk]
+
+
+async def test_topic_with_everyone_never_pings(fake, bot):
+    _, response = await run(fake, MEMBER_ID, "add", when=in_days(2), topic="@everyone free pizza <@&1>")
+    assert response["data"]["allowed_mentions"]["parse"] == []
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    assert talk["topic"] == "@everyone free pizza <@&1>"
+    await run(fake, MEMBER_ID, "reschedule", talk=str(talk["id"]), when=in_days(3))
+    notice = await fake.wait_for_message(lambda m: "was moved" in m.content)
+    assert "@everyone" in notice.content
+    assert (notice.mention_everyone, notice.mention_role_ids) == (False, [])
+
+
+async def test_autocomplete_offers_own_talks_and_moderators_see_all(fake, bot):
+    await run(fake, MEMBER_ID, "add", when=in_days(2), topic="Member talk")
+    await run(fake, OWNER_ID, "add", when=in_days(3), topic="Owner talk")
+    options = [
+        {"type": 1, "name": "cancel", "options": [{"type": 3, "name": "talk", "value": "talk", "focused": True}]}
+    ]
+    for user_id, expected in ((MEMBER_ID, ["Member talk"]), (MODERATOR_ID, ["Member talk", "Owner talk"])):
+        interaction = await fake.invoke_autocomplete(
+            guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name="schedule", options=options
+        )
+        response = await fake.wait_for_response(interaction)
+        assert response["type"] == 8
+        assert [c["name"].split(" — ")[0] for c in response["data"]["choices"]] == expected
+
+
+async def test_export_attaches_an_ics_file(fake, bot):
+    await run(fake, MEMBER_ID, "add", when=in_days(2), topic="Calendar talk")
+    interaction, response = await run(fake, MEMBER_ID, "export")
+    assert "1 upcoming talk" in response["data"]["content"]
+    [attachment] = interaction.original.attachments
+    assert attachment["filename"] == "podium-talks.ics"

@@ -1,0 +1,183 @@
+import random
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from podium.clock import ManualClock
+from podium.dispatcher import Dispatcher
+from podium.outbox import Outbox
+from podium.pacing import Pacer
+from podium.preferences import GuildSettings, load_guild, update_guild
+from podium.weekly import check_engagement, ensure_weekly, next_slot, plan_weekly, summary_key, summary_payload
+
+GUILD, CHANNEL = 10, 20
+
+
+@pytest.mark.parametrize(
+    ("zone", "after", "day", "wall", "expected_local", "expected_utc_offset_h"),
+    [
+        # America/Los_Angeles: DST starts 2026-03-08 02:00, ends 2026-11-01 02:00.
+        ("America/Los_Angeles", "2026-03-02 12:00", 0, "09:00", "2026-03-09 09:00", -7),  # Monday after the change
+        ("America/Los_Angeles", "2026-03-02 12:00", 6, "09:00", "2026-03-08 09:00", -7),  # the change day itself
+        ("America/Los_Angeles", "2026-03-02 12:00", 6, "02:30", "2026-03-08 03:30", -7),  # inside the skipped hour
+        ("America/Los_Angeles", "2026-10-26 12:00", 0, "09:00", "2026-11-02 09:00", -8),
+        ("America/Los_Angeles", "2026-10-26 12:00", 6, "01:30", "2026-11-01 01:30", -7),  # ambiguous: the first
+        # Europe/Berlin: 2026-03-29 02:00 -> 03:00, 2026-10-25 03:00 -> 02:00.
+        ("Europe/Berlin", "2026-03-23 12:00", 0, "09:00", "2026-03-30 09:00", 2),
+        ("Europe/Berlin", "2026-03-23 12:00", 6, "02:15", "2026-03-29 03:15", 2),
+        ("Europe/Berlin", "2026-10-19 12:00", 0, "09:00", "2026-10-26 09:00", 1),
+        ("Europe/Berlin", "2026-10-19 12:00", 6, "02:30", "2026-10-25 02:30", 2),
+        # Australia/Sydney: 2026-04-05 03:00 -> 02:00 (DST ends), 2026-10-04 02:00 -> 03:00 (starts).
+        ("Australia/Sydney", "2026-03-30 12:00", 0, "09:00", "2026-04-06 09:00", 10),
+        ("Australia/Sydney", "2026-03-30 12:00", 6, "02:30", "2026-04-05 02:30", 11),
+        ("Australia/Sydney", "2026-09-28 12:00", 0, "09:00", "2026-10-05 09:00", 11),
+        ("Australia/Sydney", "2026-09-28 12:00", 6, "02:30", "2026-10-04 03:30", 11),
+    ],
+)
+def test_next_slot_keeps_local_wall_time_across_dst(zone, after, day, wall, expected_local, expected_utc_offset_h):
+    tz = ZoneInfo(zone)
+    after_dt = datetime.fromisoformat(after).replace(tzinfo=tz)
+    slot = next_slot(after_dt, day, time.fromisoformat(wall), zone)
+    local = slot.astimezone(tz)
+    assert local.strftime("%Y-%m-%d %H:%M") == expected_local
+    assert local.utcoffset() == timedelta(hours=expected_utc_offset_h)
+    assert slot.tzinfo is UTC
+
+
+def test_monday_0900_los_angeles_is_0900_all_year():
+    tz = ZoneInfo("America/Los_Angeles")
+    slot = datetime(2026, 1, 1, tzinfo=UTC)
+    for _ in range(60):
+        slot = next_slot(slot, 0, time(9, 0), "America/Los_Angeles")
+        local = slot.astimezone(tz)
+        assert (local.weekday(), local.hour, local.minute) == (0, 9, 0)
+
+
+def test_slot_exactly_now_means_next_week():
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday 09:00 UTC
+    assert next_slot(now, 0, time(9, 0), "UTC") == now + timedelta(weeks=1)
+
+
+@pytest.fixture
+async def configured(db, clock):
+    async with db.transaction() as tx:
+        await update_guild(tx, GUILD, clock.now(), announce_channel_id=CHANNEL)
+    return await load_guild(db, GUILD)
+
+
+async def summaries(db):
+    return [dict(r) for r in await db.fetchall("SELECT * FROM outbox WHERE kind = 'weekly_summary' ORDER BY id")]
+
+
+async def test_ensure_weekly_is_idempotent(db, clock, configured):
+    outbox = Outbox(db)
+    for _ in range(3):
+        async with db.transaction() as tx:
+            await ensure_weekly(tx, outbox, configured, clock.now())
+    [row] = await summaries(db)
+    assert row["dedupe_key"] == summary_key(GUILD, next_slot(clock.now(), 0, time(9), "UTC"), "UTC")
+    assert row["expires_at_ms"] - row["due_at_ms"] == 6 * 3600 * 1000
+
+
+async def test_nothing_is_planned_without_a_channel_or_when_off(db, clock):
+    outbox = Outbox(db)
+    async with db.transaction() as tx:
+        assert await ensure_weekly(tx, outbox, GuildSettings(GUILD), clock.now()) is None
+        assert (
+            await ensure_weekly(
+                tx, outbox, GuildSettings(GUILD, announce_channel_id=CHANNEL, weekly_enabled=False), clock.now()
+            )
+            is None
+        )
+    assert await summaries(db) == []
+
+
+async def test_replanning_moves_the_pending_summary(db, clock, configured):
+    outbox = Outbox(db)
+    async with db.transaction() as tx:
+        await ensure_weekly(tx, outbox, configured, clock.now())
+        guild = await update_guild(tx, GUILD, clock.now(), weekly_day=4, weekly_time="18:30")
+        await plan_weekly(tx, outbox, guild, clock.now())
+    pending = [r for r in await summaries(db) if r["state"] == "pending"]
+    [row] = pending
+    due = datetime.fromtimestamp(row["due_at_ms"] / 1000, tz=UTC)
+    assert (due.weekday(), due.hour, due.minute) == (4, 18, 30)
+
+
+class Transport:
+    def __init__(self):
+        self.posts = []
+
+    async def open_dm(self, user_id):
+        return 1
+
+    async def create_thread(self, channel_id, name):
+        return 2
+
+    async def post_message(self, channel_id, body):
+        self.posts.append((channel_id, body))
+        return len(self.posts)
+
+
+@pytest.mark.parametrize(("late_hours", "state", "posted"), [(1, "sent", True), (7, "expired", False)])
+async def test_catch_up_after_downtime(db, configured, late_hours, state, posted):
+    slot = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    clock = ManualClock(slot - timedelta(days=2))
+    outbox = Outbox(db)
+    async with db.transaction() as tx:
+        await ensure_weekly(tx, outbox, configured, clock.now())
+    clock.set(slot + timedelta(hours=late_hours))  # the bot was down over the slot
+    transport = Transport()
+    dispatcher = Dispatcher(
+        db,
+        outbox,
+        transport,
+        clock,
+        pacer=Pacer(100),
+        rng=random.Random(0),
+        preparers={"weekly_summary": lambda d, row, now: summary_payload(d, row.guild_id, now)},
+    )
+    [row] = await outbox.claim_due(clock.now(), 10)
+    outcome = await dispatcher.deliver(row)
+    assert outcome.state == state
+    assert bool(transport.posts) is posted
+    if posted:
+        assert "(delayed" in transport.posts[0][1]["content"]
+    # Either way the next week's summary gets planned, once.
+    async with db.transaction() as tx:
+        await ensure_weekly(tx, outbox, configured, clock.now())
+    pending = [r for r in await summaries(db) if r["state"] == "pending"]
+    assert len(pending) == 1
+    assert datetime.fromtimestamp(pending[0]["due_at_ms"] / 1000, tz=UTC) == slot + timedelta(weeks=1)
+
+
+async def add_talk(db, clock, days):
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by, updated_by,"
+            " created_at_ms, updated_at_ms) VALUES (?, 1, 't', ?, 30, 1, 1, 0, 0)",
+            (GUILD, int((clock.now() + timedelta(days=days)).timestamp() * 1000)),
+        )
+
+
+async def engage(db, outbox, clock):
+    async with db.transaction() as tx:
+        return await check_engagement(tx, outbox, await load_guild(tx, GUILD), clock.now())
+
+
+async def test_engagement_prompt_rule(db, clock, configured):
+    outbox = Outbox(db)
+    await add_talk(db, clock, days=10)
+    assert await engage(db, outbox, clock) is None  # a talk within 14 days
+    clock.advance(timedelta(days=11))
+    first = await engage(db, outbox, clock)
+    assert first is not None  # the schedule ran dry
+    clock.advance(timedelta(days=13))
+    assert await engage(db, outbox, clock) is None  # at most once every 14 days
+    clock.advance(timedelta(days=2))
+    assert await engage(db, outbox, clock) is not None
+    async with db.transaction() as tx:
+        await update_guild(tx, GUILD, clock.now(), engagement_days=None)
+    clock.advance(timedelta(days=30))
+    assert await engage(db, outbox, clock) is None  # off
