@@ -10,6 +10,7 @@ import aiohttp
 import nextcord
 from nextcord.http import HTTPClient, Route
 
+from podium.pacing import Pacer
 from podium.transport import GoneError, RefusedError, RejectedError, TransientError
 
 log = logging.getLogger(__name__)
@@ -23,19 +24,25 @@ LOCKED_BUCKET_PATIENCE = 30.0
 class NextcordTransport:
     """Raw REST calls: `send()` cannot pass `enforce_nonce`, and our own queue does the retrying."""
 
-    def __init__(self, http: HTTPClient) -> None:
+    def __init__(self, http: HTTPClient, pacer: Pacer) -> None:
         self.http = http
+        self.pacer = pacer
 
-    async def _request(self, route: Route, body: dict[str, Any]) -> dict[str, Any]:
+    async def _request(self, route: Route, body: dict[str, Any], channel_id: int | None = None) -> dict[str, Any]:
         waited, pause = 0.0, 0.02
         while True:
+            # Counted right before the request leaves, every time: a slot taken earlier and used after a
+            # wait would let requests bunch up past Discord's limit.
+            await self.pacer.acquire(channel_id)
             try:
                 # retry_request=False: a failed send goes back to the durable queue with backoff
                 # instead of blocking here for up to half a minute in nextcord's in-memory retries.
                 return await self._request_once(route, body)
             except nextcord.HTTPInternalRatelimitLocked as exc:
                 # Not a Discord error: nextcord holds a bucket locked, e.g. while the very first
-                # request of a route is in flight and its limit is still unknown. Wait, do not burn an attempt.
+                # request of a route is in flight and its limit is still unknown. Nothing was sent:
+                # give the slot back, wait, and do not burn an attempt.
+                self.pacer.refund(channel_id)
                 if waited >= LOCKED_BUCKET_PATIENCE:
                     raise TransientError(f"rate limit bucket locked for {waited:.0f} s: {exc}") from exc
                 await asyncio.sleep(pause)
@@ -64,7 +71,7 @@ class NextcordTransport:
     async def post_message(self, channel_id: int, body: dict[str, Any]) -> int:
         """POST a message; returns its id."""
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
-        data = await self._request(route, body)
+        data = await self._request(route, body, channel_id)
         return int(data["id"])
 
 

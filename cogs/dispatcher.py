@@ -24,12 +24,14 @@ class DispatcherCog(commands.Cog):
 
     def __init__(self, bot: PodiumBot) -> None:
         self.bot = bot
+        # One pacer: the transport counts each request as it leaves; the dispatcher reads the load.
+        pacer = Pacer(bot.settings.send_rate_per_second)
         self.dispatcher = Dispatcher(
             bot.db,
             bot.outbox,
-            NextcordTransport(bot.http),
+            NextcordTransport(bot.http, pacer),
             bot.clock,
-            pacer=Pacer(bot.settings.send_rate_per_second),
+            pacer=pacer,
             retry_base_seconds=bot.settings.retry_base_seconds,
             preparers={"weekly_summary": lambda db, row, now: weekly.summary_payload(db, row.guild_id, now)},
             on_sent={"weekly_summary": weekly.mark_announced},

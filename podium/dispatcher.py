@@ -191,7 +191,6 @@ class Dispatcher:
             for row in rows:
                 await self.pacer.wait_for_spare(PREFETCH_MAX_LOAD)  # due messages first
                 try:
-                    await self.pacer.acquire()
                     channel_id = await self.transport.open_dm(row["user_id"])
                 except DeliveryError as exc:
                     log.debug("could not open a DM channel with %s ahead of time: %s", row["user_id"], exc)
@@ -255,7 +254,6 @@ class Dispatcher:
                 # enforce_nonce: if a crash hid an earlier success, Discord returns that message.
                 body["nonce"] = row.nonce
                 body["enforce_nonce"] = True
-                await self.pacer.acquire(channel_id)
                 message_id = await self.transport.post_message(channel_id, body)
             except RenderError as exc:
                 return await self._final(row, "failed", f"cannot render: {exc}")
@@ -293,7 +291,6 @@ class Dispatcher:
         if via == "dm":
             if user is not None and user["dm_channel_id"]:
                 return user["dm_channel_id"]
-            await self.pacer.acquire()
             channel_id = await self.transport.open_dm(row.user_id)
             await self._remember_dm(row.user_id, channel_id)
             return channel_id
@@ -306,7 +303,6 @@ class Dispatcher:
             parent = announce or fallback_channel
             if parent is None:
                 return None
-            await self.pacer.acquire()
             thread_id = await self.transport.create_thread(parent, f"Talk: {talk.topic}"[:100])
             async with self.db.transaction() as tx:
                 await tx.execute("UPDATE talks SET thread_id = ? WHERE id = ?", (thread_id, talk.id))

@@ -58,3 +58,34 @@ async def test_pacer_global_limit_in_real_time():
     elapsed = time.monotonic() - start
     # 50 requests at <= 20 in any 1 s window need at least 2 s
     assert 2.0 <= elapsed < 3.0
+
+
+async def test_global_pace_is_even_with_no_bunches(monkeypatch):
+    mono = FakeMonotonic()
+
+    async def fake_sleep(seconds):
+        mono.now += seconds
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    pacer = Pacer(45, monotonic=mono)
+    times = []
+    for i in range(450):
+        await pacer.acquire(i)
+        times.append(mono.now)
+    # Any 1 s window: at most the rate plus the small burst, and the whole run takes ~10 s (>= 45/s).
+    first = 0
+    for last, at in enumerate(times):
+        while times[first] <= at - 1.0:
+            first += 1
+        assert last - first + 1 <= 45 + 3
+    assert 9.5 <= times[-1] <= 10.0
+
+
+async def test_refund_gives_the_slot_back(monkeypatch):
+    mono = FakeMonotonic()
+    monkeypatch.setattr(asyncio, "sleep", lambda s: pytest.fail("should not wait"))
+    pacer = Pacer(45, channel_limit=1, monotonic=mono)
+    await pacer.acquire(7)
+    pacer.refund(7)
+    await pacer.acquire(7)  # the channel's single slot is free again
+    assert pacer.load() == pytest.approx(1 / 45)
