@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import nextcord
 
+from podium import timeparse
+
+# Where talk reminders go, as offered in /remind-me talks and /announce-settings reminders.
+VIA_CHOICES = {"DM": "dm", "the talk's thread": "thread", "the announcement channel (mention)": "channel"}
+VIA_LABEL = {value: label for label, value in VIA_CHOICES.items()}
+
 
 async def reply_ephemeral(interaction: nextcord.Interaction, content: str) -> None:
     """Answer privately, whether or not the interaction was already answered or deferred."""
@@ -18,3 +24,10 @@ async def reply_ephemeral(interaction: nextcord.Interaction, content: str) -> No
 async def reply_not_yet(interaction: nextcord.Interaction, feature: str) -> None:
     """The answer of a command whose feature has not landed yet."""
     await reply_ephemeral(interaction, f"{feature} is not yet available in this version of Podium.")
+
+
+async def autocomplete_timezones(interaction: nextcord.Interaction, typed: str | None) -> None:
+    """Offer IANA zones matching what was typed (any part of the name, or an abbreviation)."""
+    await interaction.response.send_autocomplete(
+        {label[:100]: value for value, label in timeparse.find_timezones(typed or "", limit=25)}
+    )

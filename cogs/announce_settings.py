@@ -12,7 +12,7 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands, tasks
 
-from cogs._replies import reply_ephemeral
+from cogs._replies import VIA_CHOICES, autocomplete_timezones, reply_ephemeral
 from podium import timeparse, weekly
 from podium.preferences import GuildSettings, load_guild, update_guild
 from podium.render import RenderContext, render
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 DAY_CHOICES = {name: str(i) for i, name in enumerate(weekly.DAYS)} | {"Off (no weekly summary)": "off"}
 TEXT_ONLY = [nextcord.ChannelType.text]
-VIA_CHOICES = {"DM": "dm", "the talk's thread": "thread", "the announcement channel (mention)": "channel"}
 # What the bot must be allowed in the announcement channel, with the names Discord's UI shows.
 REQUIRED = {
     "view_channel": "View Channel",
@@ -138,9 +137,7 @@ class AnnounceSettings(commands.Cog):
     async def channel(
         self,
         interaction: Interaction,
-        channel: nextcord.TextChannel = SlashOption(
-            description="A text channel", channel_types=[nextcord.ChannelType.text]
-        ),
+        channel: nextcord.TextChannel = SlashOption(description="A text channel", channel_types=TEXT_ONLY),
     ) -> None:
         """Set the announcement channel after checking the bot may post there."""
         if not await self.allowed(interaction):
@@ -204,9 +201,7 @@ class AnnounceSettings(commands.Cog):
     @weekly_cmd.on_autocomplete("timezone")
     async def timezone_autocomplete(self, interaction: Interaction, timezone: str) -> None:
         """IANA names matched on any part."""
-        await interaction.response.send_autocomplete(
-            {label[:100]: value for value, label in timeparse.find_timezones(timezone or "", limit=25)}
-        )
+        await autocomplete_timezones(interaction, timezone)
 
     @announce_settings.subcommand(name="reminders", description="Default talk reminders for this server")
     async def reminders(
@@ -284,9 +279,7 @@ class AnnounceSettings(commands.Cog):
     async def log_channel(
         self,
         interaction: Interaction,
-        channel: nextcord.TextChannel = SlashOption(
-            description="A text channel", channel_types=[nextcord.ChannelType.text]
-        ),
+        channel: nextcord.TextChannel = SlashOption(description="A text channel", channel_types=TEXT_ONLY),
     ) -> None:
         """Set the log channel."""
         if not await self.allowed(interaction):

@@ -10,7 +10,7 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._replies import reply_ephemeral
+from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, reply_ephemeral
 from podium import timeparse
 from podium.people import PeopleError
 from podium.preferences import effective_reminders, effective_zone, load_guild, load_user
@@ -20,9 +20,6 @@ if TYPE_CHECKING:
     from bot import PodiumBot
 
 log = logging.getLogger(__name__)
-
-VIA_CHOICES = {"DM": "dm", "the talk's thread": "thread", "the announcement channel (mention)": "channel"}
-VIA_LABEL = {value: label for label, value in VIA_CHOICES.items()}
 
 
 class RemindMe(commands.Cog):
@@ -59,9 +56,7 @@ class RemindMe(commands.Cog):
     @timezone.on_autocomplete("zone")
     async def zone_autocomplete(self, interaction: Interaction, zone: str) -> None:
         """IANA names matched on any part, plus common abbreviations."""
-        await interaction.response.send_autocomplete(
-            {label[:100]: value for value, label in timeparse.find_timezones(zone or "", limit=25)}
-        )
+        await autocomplete_timezones(interaction, zone)
 
     @remind_me.subcommand(name="talks", description="When and where you are reminded before your talks")
     async def talks(

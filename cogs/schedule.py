@@ -11,7 +11,7 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._replies import reply_ephemeral
+from cogs._replies import VIA_LABEL, reply_ephemeral
 from podium import timeparse
 from podium.clock import from_ms
 from podium.ics import talks_to_ics
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 10
 LIST_PREFIX = "podium:list:"
 NO_MENTIONS = nextcord.AllowedMentions.none()
-VIA_LABEL = {"dm": "DM", "thread": "the talk's thread", "channel": "the announcement channel"}
 
 
 def talk_line(talk: Talk) -> str:
