@@ -14,6 +14,7 @@ from nextcord.ext import commands, tasks
 
 from cogs._replies import VIA_CHOICES, autocomplete_timezones, reply_ephemeral
 from podium import timeparse, weekly
+from podium.housekeeping import tidy
 from podium.preferences import GuildSettings, load_guild, update_guild
 from podium.render import RenderContext, render
 
@@ -74,9 +75,10 @@ class AnnounceSettings(commands.Cog):
     # -- the hourly planner --------------------------------------------------------------------
 
     async def plan_all(self) -> None:
-        """Queue each configured guild's next summary and any due call for speakers."""
-        rows = await self.bot.db.fetchall("SELECT guild_id FROM guild_settings WHERE announce_channel_id IS NOT NULL")
+        """Tidy up, then queue each configured guild's next summary and any due call for speakers."""
         now = self.bot.clock.now()
+        await tidy(self.bot.db, self.bot.outbox, now)
+        rows = await self.bot.db.fetchall("SELECT guild_id FROM guild_settings WHERE announce_channel_id IS NOT NULL")
         for row in rows:
             async with self.bot.db.transaction() as tx:
                 guild = await load_guild(tx, row["guild_id"])

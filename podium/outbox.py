@@ -236,6 +236,14 @@ class Outbox:
         )
         return cursor.rowcount
 
+    async def prune_finished(self, tx: Transaction, *, before: datetime) -> int:
+        """Delete rows that reached a final state before `before` (pending and in-flight rows are never touched)."""
+        cursor = await tx.execute(
+            f"DELETE FROM outbox WHERE state IN ({','.join('?' * len(FINAL_STATES))}) AND updated_at_ms < ?",
+            (*FINAL_STATES, to_ms(before)),
+        )
+        return cursor.rowcount
+
     async def pending_for_user(self, user_id: int, kinds: Iterable[str]) -> list[OutboxRow]:
         """A user's pending rows of these kinds, soonest first."""
         kinds = tuple(kinds)

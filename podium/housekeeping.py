@@ -1,0 +1,30 @@
+"""Hourly tidying that keeps one SQLite file small and truthful for months."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from db import Database
+from podium.clock import to_ms
+from podium.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+# Delivered (or given up) messages are kept this long for /schedule info, metrics and debugging.
+KEEP_FINISHED_MESSAGES = timedelta(days=90)
+
+
+async def tidy(db: Database, outbox: Outbox, now: datetime) -> tuple[int, int]:
+    """Mark talks that are over as done and prune old finished messages; returns (talks, rows)."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE talks SET state = 'done', updated_at_ms = ?"
+            " WHERE state = 'scheduled' AND starts_at_ms + duration_minutes * 60000 <= ?",
+            (to_ms(now), to_ms(now)),
+        )
+        done = cursor.rowcount
+        pruned = await outbox.prune_finished(tx, before=now - KEEP_FINISHED_MESSAGES)
+    if done or pruned:
+        log.info("housekeeping: %d talk(s) marked done, %d old message row(s) pruned", done, pruned)
+    return done, pruned
