@@ -78,7 +78,8 @@ class PodiumBot(commands.Bot):
         # Set once REST login succeeded: proactive sends need no gateway session, so they need not
         # wait the ~2 s nextcord takes to call on_ready.
         self.logged_in = asyncio.Event()
-        for cog in (Schedule(self), RemindMe(self), AnnounceSettings(self, background=background), OptOut(self)):
+        self.announce_cog = AnnounceSettings(self, background=background)
+        for cog in (Schedule(self), RemindMe(self), self.announce_cog, OptOut(self)):
             self.add_cog(cog)
         # Background loops only when really running (not for --check).
         self.dispatcher_cog = DispatcherCog(self) if background else None
@@ -87,6 +88,8 @@ class PodiumBot(commands.Bot):
 
     async def stop_background(self) -> None:
         """Stop the loops; deliveries in flight are abandoned safely (retried with the same nonce at start)."""
+        # A planning pass interrupted here rolls back whole; the next start plans again.
+        self.announce_cog.planner.cancel()
         if self.dispatcher_cog is not None:
             await self.dispatcher_cog.stop()
 
