@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import nextcord
 
 from podium import timeparse
+from podium.preferences import effective_zone, load_guild, load_user
+
+if TYPE_CHECKING:
+    from bot import PodiumBot
 
 # Where talk reminders go, as offered in /remind-me talks and /announce-settings reminders.
 VIA_CHOICES = {"DM": "dm", "the talk's thread": "thread", "the announcement channel (mention)": "channel"}
@@ -31,3 +37,10 @@ async def autocomplete_timezones(interaction: nextcord.Interaction, typed: str |
     await interaction.response.send_autocomplete(
         {label[:100]: value for value, label in timeparse.find_timezones(typed or "", limit=25)}
     )
+
+
+async def parse_user_time(bot: PodiumBot, interaction: nextcord.Interaction, text: str) -> timeparse.ParsedTime:
+    """Read `text` in the caller's zone (theirs, else the server's, else UTC)."""
+    user = await load_user(bot.db, interaction.user.id)
+    guild = await load_guild(bot.db, interaction.guild_id) if interaction.guild_id else None
+    return timeparse.parse_when(text, zone=effective_zone(user, guild), now=bot.clock.now())

@@ -10,7 +10,7 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, reply_ephemeral
+from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, parse_user_time, reply_ephemeral
 from podium import timeparse
 from podium.people import PeopleError
 from podium.preferences import effective_reminders, effective_zone, load_guild, load_user
@@ -91,9 +91,7 @@ class RemindMe(commands.Cog):
     ) -> None:
         """Queue a personal reminder."""
         try:
-            user = await load_user(self.bot.db, interaction.user.id)
-            guild = await load_guild(self.bot.db, interaction.guild_id) if interaction.guild_id else None
-            parsed = timeparse.parse_when(when, zone=effective_zone(user, guild), now=self.bot.clock.now())
+            parsed = await parse_user_time(self.bot, interaction, when)
             reminder = await self.bot.people.add_personal_reminder(
                 user_id=interaction.user.id,
                 guild_id=interaction.guild_id,

@@ -11,11 +11,11 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._replies import VIA_LABEL, reply_ephemeral
+from cogs._replies import VIA_LABEL, parse_user_time, reply_ephemeral
 from podium import timeparse
 from podium.clock import from_ms
 from podium.ics import talks_to_ics
-from podium.preferences import effective_zone, load_guild, load_user
+from podium.preferences import load_guild
 from podium.render import both_times, discord_time, escape_bold
 from podium.talks import Actor, Talk, TalkError
 
@@ -61,12 +61,6 @@ class Schedule(commands.Cog):
                 role.id == guild.moderator_role_id for role in member_roles
             )
         return Actor(interaction.user.id, is_moderator=is_moderator)
-
-    async def parse_time(self, interaction: Interaction, text: str) -> timeparse.ParsedTime:
-        """Read `text` in the caller's zone (theirs, else the guild's, else UTC)."""
-        user = await load_user(self.bot.db, interaction.user.id)
-        guild = await load_guild(self.bot.db, interaction.guild_id) if interaction.guild_id else None
-        return timeparse.parse_when(text, zone=effective_zone(user, guild), now=self.bot.clock.now())
 
     @staticmethod
     def talk_id(value: str) -> int:
@@ -120,7 +114,7 @@ class Schedule(commands.Cog):
     ) -> None:
         """Sign up for a talk."""
         try:
-            parsed = await self.parse_time(interaction, when)
+            parsed = await parse_user_time(self.bot, interaction, when)
             actor = await self.actor(interaction)
             talk = await self.bot.talks.add(
                 guild_id=interaction.guild_id,
@@ -173,7 +167,7 @@ class Schedule(commands.Cog):
         """Move a talk to a new time."""
         try:
             talk_id = self.talk_id(talk)
-            parsed = await self.parse_time(interaction, when)
+            parsed = await parse_user_time(self.bot, interaction, when)
             _, after = await self.bot.talks.reschedule(
                 guild_id=interaction.guild_id,
                 actor=await self.actor(interaction),
