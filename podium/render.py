@@ -154,8 +154,11 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
         "color": 0x5865F2,
         "footer": {"text": "Sign up with /schedule add · times are shown in your own time zone"},
     }
-    pings = tuple(t["speaker_id"] for t in talks) if ctx.payload.get("ping_speakers") else ()
-    return Rendered("📣 **Coming up this week**", (embed,), pings)
+    if not ctx.payload.get("ping_speakers"):
+        return Rendered("📣 **Coming up this week**", (embed,))
+    # Mentions inside embeds never ping: the guild asked for pings, so they go in the content.
+    pings = tuple(dict.fromkeys(t["speaker_id"] for t in talks))
+    return Rendered("📣 **Coming up this week** — " + " ".join(f"<@{s}>" for s in pings), (embed,), pings)
 
 
 RENDERERS: dict[str, Callable[[RenderContext], str | Rendered]] = {

@@ -181,3 +181,22 @@ async def test_engagement_prompt_rule(db, clock, configured):
         await update_guild(tx, GUILD, clock.now(), engagement_days=None)
     clock.advance(timedelta(days=30))
     assert await engage(db, outbox, clock) is None  # off
+
+
+@pytest.mark.parametrize("ping", [False, True])
+def test_summary_names_speakers_and_pings_them_only_when_enabled(ping):
+    from podium.render import RenderContext, render
+
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    talks = [
+        {"id": 1, "speaker_id": 42, "topic": "@everyone *Rust*", "start_ms": 1796100000000},
+        {"id": 2, "speaker_id": 42, "topic": "Go", "start_ms": 1796200000000},
+    ]
+    body = render(
+        RenderContext("weekly_summary", {"talks": talks, "ping_speakers": ping}, None, now, now), mention_user_id=None
+    )
+    assert "<@42>" in body["embeds"][0]["description"]
+    assert "\\*Rust\\*" in body["embeds"][0]["description"]
+    assert body["allowed_mentions"]["parse"] == []
+    assert body["allowed_mentions"]["users"] == (["42"] if ping else [])
+    assert ("<@42>" in body["content"]) is ping
