@@ -27,11 +27,6 @@ async def reply_ephemeral(interaction: nextcord.Interaction, content: str) -> No
         await interaction.response.send_message(content, ephemeral=True, allowed_mentions=mentions)
 
 
-async def reply_not_yet(interaction: nextcord.Interaction, feature: str) -> None:
-    """The answer of a command whose feature has not landed yet."""
-    await reply_ephemeral(interaction, f"{feature} is not yet available in this version of Podium.")
-
-
 async def autocomplete_timezones(interaction: nextcord.Interaction, typed: str | None) -> None:
     """Offer IANA zones matching what was typed (any part of the name, or an abbreviation)."""
     await interaction.response.send_autocomplete(

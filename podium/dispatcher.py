@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 import sqlite3
-from collections import Counter
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +32,7 @@ MAX_IN_FLIGHT = 50
 # is mostly unused, so that the message itself costs one request at its due time.
 PREFETCH_HORIZON = timedelta(seconds=60)
 PREFETCH_MAX_LOAD = 0.8
+PREFETCH_EVERY = 1.0  # seconds between prefetch passes
 
 # Which opt-out column silences which kind. Broadcasts (summaries, prompts) are for nobody in particular.
 CONSENT_COLUMN = {
@@ -109,10 +110,10 @@ class Dispatcher:
         self.preparers = dict(preparers or {})
         self.on_sent = dict(on_sent or {})
         self.in_flight: set[asyncio.Task[Outcome]] = set()
-        self.outcomes: Counter[tuple[str, str]] = Counter()  # (kind, state) -> count
         self.last_step_at: datetime | None = None
         self.metrics = metrics if metrics is not None else Metrics()
         self._prefetch_task: asyncio.Task[None] | None = None
+        self._prefetch_started = float("-inf")
 
     async def recover(self) -> int:
         """At start: put rows a crash left in 'sending' back in the queue."""
@@ -157,11 +158,6 @@ class Dispatcher:
         self.in_flight.discard(task)
         self.outbox.wake.set()
 
-    async def drain(self) -> None:
-        """Wait for the deliveries in flight (tests, benchmarks)."""
-        while self.in_flight:
-            await asyncio.gather(*self.in_flight, return_exceptions=True)
-
     async def cancel_in_flight(self) -> None:
         """Abandon deliveries in flight (shutdown): their rows stay 'sending' and are retried at start."""
         tasks = [*self.in_flight, *([self._prefetch_task] if self._prefetch_task else [])]
@@ -170,8 +166,12 @@ class Dispatcher:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _maybe_prefetch(self) -> None:
+        # At most one pass a second: step() runs for every due row, and a pass keeps going while it finds work.
         if self._prefetch_task is not None and not self._prefetch_task.done():
             return
+        if time.monotonic() - self._prefetch_started < PREFETCH_EVERY:
+            return
+        self._prefetch_started = time.monotonic()
         self._prefetch_task = asyncio.create_task(self.prefetch_dm_channels(), name="prefetch-dm-channels")
 
     async def prefetch_dm_channels(self, batch: int = 20) -> int:
@@ -209,7 +209,6 @@ class Dispatcher:
         except Exception as exc:
             log.exception("outbox %d: unexpected error; will retry", row.id)
             outcome = await self._retry_or_fail(row, f"internal error: {exc!r}", None)
-        self.outcomes[(row.kind, outcome.state)] += 1
         lateness = (self.clock.now() - row.due_at).total_seconds()
         self.metrics.record_delivery(row.kind, outcome.state, lateness)
         log.info(

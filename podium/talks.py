@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -178,38 +178,31 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
         else:
             kind = "cancel_notice"
             payload = {**common, "start_ms": to_ms(talk.starts_at), "reason": event.reason or ""}
-        await outbox.enqueue(
-            tx,
-            OutboxMessage(
-                kind=kind,
-                dedupe_key=f"talk:{talk.id}:{kind}:{stamp}",
-                due_at=event.now,
-                target_type="dm",
-                guild_id=talk.guild_id,
-                user_id=talk.speaker_id,
-                talk_id=talk.id,
-                payload=payload,
-            ),
-            now=event.now,
+        to_speaker = OutboxMessage(
+            kind=kind,
+            dedupe_key=f"talk:{talk.id}:{kind}:{stamp}",
+            due_at=event.now,
+            target_type="dm",
+            guild_id=talk.guild_id,
+            user_id=talk.speaker_id,
+            talk_id=talk.id,
+            payload=payload,
         )
-        if before.announced:
-            guild = await load_guild(tx, talk.guild_id)
-            if guild.announce_channel_id is None:
-                return
-            await outbox.enqueue(
-                tx,
-                OutboxMessage(
-                    kind=kind,
-                    dedupe_key=f"talk:{talk.id}:{kind}:channel:{stamp}",
-                    due_at=event.now,
-                    target_type="channel",
-                    guild_id=talk.guild_id,
-                    channel_id=guild.announce_channel_id,
-                    talk_id=talk.id,
-                    payload={**payload, "audience": "channel"},
-                ),
-                now=event.now,
+        await outbox.enqueue(tx, to_speaker, now=event.now)
+        if not before.announced:
+            return
+        guild = await load_guild(tx, talk.guild_id)
+        if guild.announce_channel_id is not None:
+            # The same notice for everyone who saw the talk in a summary: speaker named, not pinged.
+            to_channel = replace(
+                to_speaker,
+                dedupe_key=f"talk:{talk.id}:{kind}:channel:{stamp}",
+                target_type="channel",
+                user_id=None,
+                channel_id=guild.announce_channel_id,
+                payload={**payload, "audience": "channel"},
             )
+            await outbox.enqueue(tx, to_channel, now=event.now)
 
     @hooks.subscribe("talk_rescheduled", "talk_cancelled")
     async def call_for_speakers(tx: Transaction, event: TalkEvent) -> None:
