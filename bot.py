@@ -17,6 +17,7 @@ from pathlib import Path
 import nextcord
 from nextcord.ext import commands
 
+from cogs._discord_http import MajorKeyedHTTPClient
 from cogs.announce_settings import AnnounceSettings
 from cogs.dispatcher import DispatcherCog
 from cogs.opt_out import OptOut
@@ -69,6 +70,8 @@ class PodiumBot(commands.Bot):
             allowed_mentions=nextcord.AllowedMentions.none(),
             default_guild_ids=list(settings.guild_ids) or None,
         )
+        # Rate limits per bucket AND channel, as Discord keeps them (nextcord 3.2 merges all channels).
+        MajorKeyedHTTPClient.adopt(self.http)
         self.settings = settings
         self.db = db
         self.clock = clock

@@ -8,8 +8,12 @@ on it, and faults can be injected (``fail``, ``closed_dms``, ``drop_gateway``, r
 Facts about nextcord 3.2 this relies on (see /work/shared/FIELD-NOTES.md):
 - JSON responses must carry exactly ``Content-Type: application/json`` (no charset), and a 204 must carry no
   JSON content type at all (nextcord would try to parse the empty body).
-- Every response carries ``X-RateLimit-*`` headers with a bucket name unique per (method, route, major
-  parameter): nextcord keys its limiters by bucket name alone, so a shared name would merge unrelated routes.
+- Every response carries ``X-RateLimit-*`` headers. As on Discord, the bucket NAME is one per route template
+  (it does not include the major parameter) while the limit is counted per (route, major parameter): 5 message
+  POSTs per 5 s per channel. A client must key its limiters by bucket + major parameter; nextcord 3.2 keys them
+  by name alone and merges every channel into one limiter (``bucket_names="per_channel"`` hides that).
+- Strict by default, like Discord: 50 requests/s globally (interaction callbacks exempt), a nonce is remembered
+  for 2 minutes, the first interaction response must come within 3 s.
 - A 429 carries a ``Via`` header and a JSON body, or nextcord treats it as a Cloudflare ban.
 - The gateway answers with plain JSON text frames although nextcord asks for ``compress=zlib-stream``.
 """
@@ -31,7 +35,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
@@ -143,6 +147,8 @@ ERROR_MESSAGES: dict[int, str] = {
     50033: "Invalid Recipient(s)",
     50035: "Invalid Form Body",
     50083: "Thread is archived",
+    160005: "Thread is locked",
+    160006: "Maximum number of active threads reached",
     50109: "The request body contains invalid JSON.",
 }
 STATUS_MESSAGES: dict[int, str] = {
@@ -593,6 +599,7 @@ class _Fault:
     times: int
     retry_after: float | None
     message: str
+    scope: str = "user"
 
     def matches(self, method: str, route_segments: tuple[str, ...], path_segments: tuple[str, ...]) -> bool:
         if self.method != method or len(self.segments) != len(route_segments):
@@ -730,13 +737,14 @@ class FakeDiscord:
         application_id: int = APPLICATION_ID,
         bot_username: str = "FakeBot",
         token: str | None = None,
-        global_limit_per_s: int | None = None,
+        global_limit_per_s: int | None = 50,
         channel_message_limit: tuple[int, float] | None = (5, 5.0),
         route_limit: tuple[int, float] = (50, 1.0),
         interaction_deadline: float | None = 3.0,
         heartbeat_interval_ms: int = 41250,
         echo_events: bool = True,
-        shared_bucket_names: bool = False,
+        bucket_names: Literal["discord", "per_channel"] = "discord",
+        nonce_window: float = 120.0,
     ) -> None:
         """Configure the fake; nothing listens until start().
 
@@ -747,10 +755,14 @@ class FakeDiscord:
         interaction_deadline: seconds within which the initial interaction response must arrive (None = no limit).
         echo_events: dispatch MESSAGE_CREATE/THREAD_CREATE/... for what the bot does, as Discord does
             (subject to the intents the bot identified with).
-        shared_bucket_names: name buckets like Discord (one X-RateLimit-Bucket for a route across channels /
-            guilds; limits still counted per channel). nextcord 3.2 then merges the limiters of all channels
-            into one. Default False: one name per (method, route, major parameter), so each channel gets its own.
+        bucket_names: "discord" (default): one X-RateLimit-Bucket name per route template, shared by every
+            channel / guild, limits counted per major parameter, as Discord does. "per_channel": a name per
+            (method, route, major parameter) — kinder than Discord: it hides clients that key limiters by name.
+        nonce_window: seconds during which an ``enforce_nonce`` send with a seen nonce returns the first message.
+            Discord documents "the past few minutes"; 2 minutes is the strict reading.
         """
+        if bucket_names not in ("discord", "per_channel"):
+            raise ValueError(f"bucket_names must be 'discord' or 'per_channel', not {bucket_names!r}")
         self.guilds: dict[int, FakeGuild] = {g.id: g for g in (guilds if guilds is not None else [FakeGuild()])}
         self.bot_user_id = bot_user_id
         self.application_id = application_id
@@ -763,7 +775,9 @@ class FakeDiscord:
         self.interaction_token_ttl = 15 * 60.0
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.echo_events = echo_events
-        self.shared_bucket_names = shared_bucket_names
+        self.bucket_names = bucket_names
+        self.nonce_window = nonce_window
+        self.max_active_threads = 1000  # Discord's limit per guild
         self._init_records()
         self._init_state()
         self.add_user(bot_user_id, bot_username, bot=True)
@@ -915,17 +929,21 @@ class FakeDiscord:
     # -- test controls --------------------------------------------------------------------------------------
 
     def fail(self, method: str, route: str, *, status: int, code: int = 0, times: int = 1,
-             retry_after: float | None = None, message: str = "") -> None:
+             retry_after: float | None = None, message: str = "", scope: str = "user") -> None:
         """Answer the next ``times`` requests matching (method, route template) with this error.
 
         ``route`` is a template as in nextcord ("/channels/{channel_id}/messages"); a concrete value may replace a
         parameter ("/channels/555/messages"). A 429 gets ``retry_after`` (default 1 s) in the body, Retry-After and
-        Via headers, and exhausts the route's bucket for that long, so nextcord waits before retrying.
+        Via headers, and exhausts the route's bucket for that long, so nextcord waits before retrying. ``scope`` is
+        the 429's X-RateLimit-Scope: "user" (this bot hit the route's limit), "shared" (the resource's limit,
+        shared with others) or "global" (the bot's global limit: sent with X-RateLimit-Global and no bucket).
         """
+        if scope not in ("user", "shared", "global"):
+            raise ValueError(f"scope must be user, shared or global, not {scope!r}")
         if status == 429 and retry_after is None:
             retry_after = 1.0
         segments = tuple(route.strip("/").split("/"))
-        self._faults.append(_Fault(method.upper(), segments, status, code, times, retry_after, message))
+        self._faults.append(_Fault(method.upper(), segments, status, code, times, retry_after, message, scope))
 
     def clear_faults(self) -> None:
         """Forget every pending `fail(...)` rule."""
@@ -1625,7 +1643,7 @@ class FakeDiscord:
             else:
                 limit, window = self.route_limit
                 enforce = False
-            name_key = (method, route) if self.shared_bucket_names else key
+            name_key = (method, route) if self.bucket_names == "discord" else key
             name = hashlib.blake2s("|".join(name_key).encode(), digest_size=8).hexdigest()
             bucket = _Bucket(name=name, limit=limit, window=window, enforce=enforce)
             self._buckets[key] = bucket
@@ -1764,12 +1782,15 @@ class FakeDiscord:
                                 or STATUS_MESSAGES.get(fault.status, str(fault.status)), "code": fault.code}
         if fault.status == 429:
             retry_after = fault.retry_after or 1.0
-            if bucket is not None:
+            is_global = fault.scope == "global"
+            if bucket is not None and not is_global:
                 reset_at = bucket.exhaust(now, retry_after)
                 headers.update(self._ratelimit_headers(bucket, 0, reset_at, now))
             headers.update({"Retry-After": str(math.ceil(retry_after)), "Via": "1.1 google",
-                            "X-RateLimit-Scope": "user"})
-            body.update({"retry_after": retry_after, "global": False})
+                            "X-RateLimit-Scope": fault.scope})
+            if is_global:
+                headers["X-RateLimit-Global"] = "true"
+            body.update({"retry_after": retry_after, "global": is_global})
         elif bucket is not None:
             _, remaining, reset_at = bucket.hit(now)
             headers.update(self._ratelimit_headers(bucket, remaining, reset_at, now))
@@ -1832,6 +1853,7 @@ class FakeDiscord:
         add("GET", "/guilds/{guild_id}/members", lambda c: [
             m.to_json() for m in self._guild(c.params["guild_id"]).member_list])
         add("GET", "/guilds/{guild_id}/members/{user_id}", self._h_get_member)
+        add("GET", "/guilds/{guild_id}/threads/active", self._h_active_threads)
         add("GET", "/guilds/{guild_id}/scheduled-events", self._h_list_events)
         add("POST", "/guilds/{guild_id}/scheduled-events", self._h_create_event)
         add("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_get_event)
@@ -2155,7 +2177,7 @@ class FakeDiscord:
         now = time.time()
         if nonce is not None and body.get("enforce_nonce"):
             key = (self.bot_user_id, str(nonce))
-            if (seen := self._nonces.get(key)) is not None and now - seen[1] < 300:
+            if (seen := self._nonces.get(key)) is not None and now - seen[1] < self.nonce_window:
                 existing = self._messages_by_id.get(seen[0])
                 if existing is not None:
                     return self._message_json(existing)
@@ -2163,6 +2185,10 @@ class FakeDiscord:
             if thread["thread_metadata"]["locked"]:
                 raise DiscordHTTPError(400, 50083)
             thread["thread_metadata"]["archived"] = False
+        elif thread is not None and thread["thread_metadata"]["locked"]:
+            bot_perms = self._bot_permissions_in(channel_id) or 0
+            if not bot_perms & (MANAGE_THREADS | ADMINISTRATOR):
+                raise DiscordHTTPError(400, 160005)
         reference = body.get("message_reference")
         if reference and reference.get("fail_if_not_exists", True):
             ref = self._messages_by_id.get(int(reference.get("message_id", 0)))
@@ -2253,6 +2279,10 @@ class FakeDiscord:
         guild_id = self._channel_guild[parent_id]
         needed = CREATE_PRIVATE_THREADS if thread_type == PRIVATE_THREAD else CREATE_PUBLIC_THREADS
         self._require_bot_permissions(parent_id, needed)
+        active = sum(1 for t in self.threads.values()
+                     if t["guild_id"] == str(guild_id) and not t["thread_metadata"]["archived"])
+        if active >= self.max_active_threads:
+            raise DiscordHTTPError(400, 160006)
         now = time.time()
         thread_id = self._snowflakes.next() if thread_id is None else thread_id
         thread: dict[str, Any] = {
@@ -2272,6 +2302,13 @@ class FakeDiscord:
         self._channel_guild[thread_id] = guild_id
         self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}, INTENT_GUILDS)
         return thread
+
+    def _h_active_threads(self, call: _Call) -> dict[str, Any]:
+        guild = self._guild(call.params["guild_id"])
+        threads = [t for t in self.threads.values()
+                   if t["guild_id"] == str(guild.id) and not t["thread_metadata"]["archived"]]
+        members = [t["member"] for t in threads if t.get("member")]
+        return {"threads": threads, "members": members}
 
     def _h_thread_without_message(self, call: _Call) -> tuple[int, dict[str, Any]]:
         channel_id = self._known_channel(call)

@@ -1,0 +1,108 @@
+"""nextcord's HTTP client with Discord's rate-limit keying: bucket name + major parameter.
+
+Discord names a route's rate-limit bucket the same on every channel (`X-RateLimit-Bucket` is a hash of the
+route *without* its major parameter) and counts the limit per (bucket, major parameter): 5 message POSTs per
+5 s per channel. nextcord 3.2 keys `HTTPClient._buckets` by the bucket name alone, so as soon as two channels
+answer with the same name it migrates every channel's limiter onto one object: about one message a second
+for the whole bot. discord.py and JDA key by `bucket + major`; this does the same, in the one place nextcord
+derives a limiter's identity: the limiter learns its bucket name from the response, so the name it records
+is made to carry the major parameter.
+
+nextcord's `Route.bucket` also leaves out the webhook id and token, so every interaction follow-up shared one
+limiter; the url-limiter key here includes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from nextcord.http import HTTPClient, RateLimit, Route
+
+log = logging.getLogger(__name__)
+
+
+def major_parameter(route: Route) -> str:
+    """The part of a route Discord keeps separate limits for: channel, guild, or webhook id + token."""
+    if route.channel_id is not None:
+        return f"channel:{route.channel_id}"
+    if route.guild_id is not None:
+        return f"guild:{route.guild_id}"
+    if route.webhook_id is not None:
+        return f"webhook:{route.webhook_id}:{route.webhook_token or ''}"
+    return ""
+
+
+class _KeyedHeaders:
+    """A response's headers with `X-RateLimit-Bucket` replaced (header names are case-insensitive)."""
+
+    def __init__(self, headers: Any, bucket: str) -> None:
+        self._headers = headers
+        self._bucket = bucket
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The header's value, the keyed bucket name for X-RateLimit-Bucket."""
+        return self._bucket if name.lower() == "x-ratelimit-bucket" else self._headers.get(name, default)
+
+
+class _HeadersOnly:
+    """What `RateLimit.update` reads of a response: its headers (here with the bucket name keyed)."""
+
+    def __init__(self, response: aiohttp.ClientResponse, bucket: str) -> None:
+        self._response = response
+        self.headers = _KeyedHeaders(response.headers, bucket)
+        self.status = response.status
+
+    async def json(self) -> Any:
+        """The response body (only the global limiter reads it, on a global 429)."""
+        return await self._response.json()
+
+
+class MajorKeyedRateLimit(RateLimit):
+    """A route limiter whose bucket name is `<X-RateLimit-Bucket>@<major parameter>`."""
+
+    def __init__(self, major: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.major = major
+
+    async def update(self, response: aiohttp.ClientResponse) -> None:
+        """Learn the limits from a response, as nextcord does, under the keyed name."""
+        name = response.headers.get("X-RateLimit-Bucket")
+        if name is None or response.headers.get("X-RateLimit-Global") == "true":
+            await super().update(response)
+            return
+        await super().update(_HeadersOnly(response, f"{name}@{self.major}"))  # type: ignore[arg-type]
+
+
+class MajorKeyedHTTPClient(HTTPClient):
+    """nextcord's HTTPClient, with limiters kept per (bucket, major parameter) as Discord keeps them."""
+
+    def _url_key(self, method: str, route: Route, auth: str | None) -> tuple[str, str, str | None]:
+        # Route.bucket holds channel and guild but not the webhook; the major parameter adds it.
+        return method, f"{route.bucket}|{major_parameter(route)}", auth
+
+    def _make_url_rate_limit(self, method: str, route: Route, auth: str | None) -> RateLimit:
+        limiter = MajorKeyedRateLimit(
+            major_parameter(route),
+            time_offset=self._time_offset,
+            use_reset_timestamp=self._ratelimit_use_timestamp,
+        )
+        self._url_rate_limits[self._url_key(method, route, auth)] = limiter  # type: ignore[index]
+        return limiter
+
+    def _set_url_rate_limit(self, method: str, route: Route, auth: str | None, rate_limit: RateLimit) -> None:
+        self._url_rate_limits[self._url_key(method, route, auth)] = rate_limit  # type: ignore[index]
+
+    def _get_url_rate_limit(self, method: str, route: Route, auth: str | None) -> RateLimit | None:
+        return self._url_rate_limits.get(self._url_key(method, route, auth))  # type: ignore[call-overload]
+
+    @classmethod
+    def adopt(cls, http: HTTPClient) -> MajorKeyedHTTPClient:
+        """Give an existing client (nextcord's Client builds its own) this keying, before any request."""
+        if http._url_rate_limits or http._buckets:
+            raise RuntimeError("adopt the HTTP client before it makes its first request")
+        # The class nextcord's Client instantiates is not configurable; every other object (the connection
+        # state, the gateway) holds a reference to this one instance, so it is retyped in place.
+        http.__class__ = cls
+        return http  # type: ignore[return-value]

@@ -1,0 +1,113 @@
+"""nextcord keeps rate limits per bucket name; Discord keeps them per bucket + major parameter."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import nextcord
+import pytest
+import pytest_asyncio
+from nextcord.http import HTTPClient, Route
+
+from cogs._discord_http import MajorKeyedHTTPClient, major_parameter
+from tests.fake_discord import GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
+
+CHANNELS = [GUILD_ID + 200 + n for n in range(3)]
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    guild = FakeGuild(channels=[FakeChannel(id=c, name=f"c{c % 1000}") for c in CHANNELS])
+    original = Route.BASE
+    with loopback_only():
+        # Discord's naming (the default): one bucket name for POST messages on every channel.
+        async with FakeDiscord(guilds=[guild], channel_message_limit=(2, 30.0)) as server:
+            Route.BASE = server.api_base
+            try:
+                yield server
+            finally:
+                Route.BASE = original
+
+
+async def logged_in_client(keyed: bool) -> nextcord.Client:
+    client = nextcord.Client(intents=nextcord.Intents(guilds=True))
+    if keyed:
+        MajorKeyedHTTPClient.adopt(client.http)
+    await client.login("fake-token")  # REST only
+    return client
+
+
+async def post(client: nextcord.Client, channel_id: int, text: str) -> None:
+    route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+    await client.http.request(route, json={"content": text}, retry_request=False)
+
+
+@pytest.mark.parametrize("keyed", [False, True], ids=["nextcord-3.2", "major-keyed"])
+async def test_a_full_channel_does_not_lock_the_other_channels(fake, keyed):
+    """Channel A's bucket is used up (2 per 30 s); channel B must still accept a message at once."""
+    client = await logged_in_client(keyed)
+    try:
+        await post(client, CHANNELS[0], "a1")
+        await post(client, CHANNELS[1], "b1")  # nextcord 3.2 now migrates B's limiter onto A's
+        await post(client, CHANNELS[0], "a2")  # A: 0 left for 30 s
+        if keyed:
+            await post(client, CHANNELS[1], "b2")
+            await post(client, CHANNELS[2], "c1")
+        else:
+            # nextcord 3.2: B (and every other channel) waits for A's window.
+            with pytest.raises(nextcord.HTTPInternalRatelimitLocked):
+                await post(client, CHANNELS[1], "b2")
+        assert fake.count_429 == 0
+    finally:
+        await client.close()
+
+
+async def test_a_full_channel_still_waits_for_its_own_window(fake):
+    """Keyed per channel, the limit itself is still kept: a third message to A waits (no 429 is drawn)."""
+    client = await logged_in_client(keyed=True)
+    try:
+        await post(client, CHANNELS[0], "a1")
+        await post(client, CHANNELS[0], "a2")
+        with pytest.raises(nextcord.HTTPInternalRatelimitLocked):
+            await post(client, CHANNELS[0], "a3")
+        assert fake.count_429 == 0
+    finally:
+        await client.close()
+
+
+async def test_interaction_follow_ups_get_a_limiter_per_webhook_token(fake):
+    client = await logged_in_client(keyed=True)
+    try:
+        http = client.http
+        first = Route("POST", "/webhooks/{webhook_id}/{webhook_token}", webhook_id=1, webhook_token="aaa")
+        second = Route("POST", "/webhooks/{webhook_id}/{webhook_token}", webhook_id=1, webhook_token="bbb")
+        assert first.bucket == second.bucket  # nextcord alone would share one limiter
+        one = http._make_url_rate_limit("POST", first, None)
+        two = http._make_url_rate_limit("POST", second, None)
+        assert one is not two
+        assert http._get_url_rate_limit("POST", first, None) is one
+        assert http._get_url_rate_limit("POST", second, None) is two
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    ("route", "major"),
+    [
+        (Route("POST", "/channels/{channel_id}/messages", channel_id=5), "channel:5"),
+        (Route("GET", "/guilds/{guild_id}/threads/active", guild_id=7), "guild:7"),
+        (Route("POST", "/webhooks/{webhook_id}/{webhook_token}", webhook_id=9, webhook_token="t"), "webhook:9:t"),
+        (Route("POST", "/users/@me/channels"), ""),
+    ],
+)
+def test_major_parameter(route, major):
+    assert major_parameter(route) == major
+
+
+async def test_adopt_refuses_a_client_that_already_has_limiters():
+    http = HTTPClient(dispatch=lambda *args: None)
+    http._buckets["x"] = object()  # type: ignore[assignment]
+    with pytest.raises(RuntimeError):
+        MajorKeyedHTTPClient.adopt(http)
+    await asyncio.sleep(0)
