@@ -215,6 +215,7 @@ def instrument(bot: PodiumBot) -> Metrics:
         gateway_connected=lambda: gateway_connected(bot),
         last_step=lambda: dispatcher.last_step_at.timestamp() if dispatcher.last_step_at else None,
         in_flight=lambda: len(dispatcher.in_flight),
+        last_success=lambda: dispatcher.last_success_at.timestamp() if dispatcher.last_success_at else None,
     )
 
     def name_of(interaction: nextcord.Interaction) -> str:

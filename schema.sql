@@ -78,10 +78,15 @@ CREATE TABLE outbox (
     message_id            INTEGER,
     created_at_ms         INTEGER NOT NULL,
     updated_at_ms         INTEGER NOT NULL,
-    sent_at_ms            INTEGER
+    sent_at_ms            INTEGER,
+    first_attempt_at_ms   INTEGER,                 -- first claim: a resend past Discord's nonce window looks first
+    maybe_sent            INTEGER NOT NULL DEFAULT 0 CHECK (maybe_sent IN (0, 1)),  -- an attempt's fate is unknown
+    talk_start_ms         INTEGER                  -- talk-bound: the start it was planned for (stale if moved)
 );
 -- The dispatcher's only hot query: the next due pending rows, one range scan of a small partial index.
 CREATE INDEX outbox_due ON outbox (next_attempt_at_ms) WHERE state = 'pending';
 CREATE INDEX outbox_in_flight ON outbox (id) WHERE state = 'sending';
 CREATE INDEX outbox_by_talk ON outbox (talk_id) WHERE talk_id IS NOT NULL;
 CREATE INDEX outbox_by_user ON outbox (user_id, state) WHERE user_id IS NOT NULL;
+-- The hourly weekly-summary and call-for-speakers checks: one guild's rows of one kind.
+CREATE INDEX outbox_by_guild_kind ON outbox (guild_id, kind, created_at_ms) WHERE guild_id IS NOT NULL;

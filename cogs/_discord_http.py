@@ -68,8 +68,15 @@ class MajorKeyedRateLimit(RateLimit):
 
     async def update(self, response: aiohttp.ClientResponse) -> None:
         """Learn the limits from a response, as nextcord does, under the keyed name."""
+        if response.headers.get("X-RateLimit-Global") == "true":
+            # A global 429 did not use this route's budget. nextcord ignores it here, which leaves a route
+            # whose FIRST request got it locked (remaining 0, no reset planned): with retry_request=False
+            # every later request would be refused locally forever. Give the slot back.
+            if self._first_update and self.remaining <= 0:
+                self.remaining = self.limit
+            return
         name = response.headers.get("X-RateLimit-Bucket")
-        if name is None or response.headers.get("X-RateLimit-Global") == "true":
+        if name is None:
             await super().update(response)
             return
         await super().update(_HeadersOnly(response, f"{name}@{self.major}"))  # type: ignore[arg-type]

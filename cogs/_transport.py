@@ -1,9 +1,11 @@
-"""The dispatcher's Transport over nextcord's HTTP client, mapping nextcord errors to delivery errors."""
+"""The dispatcher's Transport over nextcord's HTTP client, mapping Discord's answers to delivery errors."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -11,51 +13,107 @@ import nextcord
 from nextcord.http import HTTPClient, Route
 
 from podium.pacing import Pacer
-from podium.transport import GoneError, RefusedError, RejectedError, TransientError
+from podium.transport import (
+    DeliveryError,
+    GoneError,
+    PostedMessage,
+    RateLimitedError,
+    RefusedError,
+    RejectedError,
+    TransientError,
+    UnauthorizedError,
+)
 
 log = logging.getLogger(__name__)
 
 # Discord error codes that mean "the channel does not exist (any more)".
-UNKNOWN_CHANNEL_CODES = {10003, 10008}
+UNKNOWN_CHANNEL_CODES = frozenset({10003, 10008})
+# This target will not take it, the next one may: an archived or locked thread, too many active threads.
+REFUSING_CODES = frozenset({50083, 160005, 160006})
 # How long to wait, in all, for nextcord's own rate-limit bucket to unlock before giving the row back.
 LOCKED_BUCKET_PATIENCE = 30.0
+# A message waits in place at most this long for its channel's window; longer, the row goes back to the queue
+# (without costing an attempt) so it does not hold a delivery slot while DMs and other channels are due.
+CHANNEL_PATIENCE = 1.0
+# 429s are waited out here (nothing was sent) up to this much in all; longer, the row goes back to the queue.
+RATE_LIMIT_PATIENCE = 30.0
+# Cloudflare's block of the whole IP lasts minutes to an hour; nothing should try before this.
+CLOUDFLARE_PAUSE = 60.0
+EPOCH_MS = 1420070400000  # Discord's snowflake epoch
+
+
+def snowflake_at(when: datetime) -> int:
+    """The smallest snowflake of an instant (for `after=` queries)."""
+    return max(0, int(when.timestamp() * 1000) - EPOCH_MS) << 22
 
 
 class NextcordTransport:
     """Raw REST calls: `send()` cannot pass `enforce_nonce`, and our own queue does the retrying."""
 
-    def __init__(self, http: HTTPClient, pacer: Pacer) -> None:
+    def __init__(
+        self,
+        http: HTTPClient,
+        pacer: Pacer,
+        bot_user_id: Callable[[], int | None],
+        *,
+        channel_patience: float = CHANNEL_PATIENCE,
+        rate_limit_patience: float = RATE_LIMIT_PATIENCE,
+    ) -> None:
         self.http = http
         self.pacer = pacer
+        self.bot_user_id = bot_user_id
+        self.channel_patience = channel_patience
+        self.rate_limit_patience = rate_limit_patience
 
-    async def _request(self, route: Route, body: dict[str, Any], channel_id: int | None = None) -> dict[str, Any]:
-        waited, pause = 0.0, 0.02
+    async def _request(
+        self, route: Route, body: dict[str, Any] | None = None, channel_id: int | None = None, **kwargs: Any
+    ) -> Any:
+        locked_waited, limited, pause = 0.0, 0.0, 0.02
         while True:
             # Counted right before the request leaves, every time: a slot taken earlier and used after a
-            # wait would let requests bunch up past Discord's limit.
-            await self.pacer.acquire(channel_id)
+            # wait would let requests bunch up past Discord's limit. A full channel raises ChannelBusy.
+            await self.pacer.acquire(channel_id, max_wait=self.channel_patience if channel_id else None)
             try:
                 # retry_request=False: a failed send goes back to the durable queue with backoff
-                # instead of blocking here for up to half a minute in nextcord's in-memory retries.
-                return await self._request_once(route, body)
+                # instead of blocking here in nextcord's in-memory retries.
+                return await self._request_once(route, body, **kwargs)
             except nextcord.HTTPInternalRatelimitLocked as exc:
                 # Not a Discord error: nextcord holds a bucket locked, e.g. while the very first
                 # request of a route is in flight and its limit is still unknown. Nothing was sent:
                 # give the slot back, wait, and do not burn an attempt.
                 self.pacer.refund(channel_id)
-                if waited >= LOCKED_BUCKET_PATIENCE:
-                    raise TransientError(f"rate limit bucket locked for {waited:.0f} s: {exc}") from exc
+                if locked_waited >= LOCKED_BUCKET_PATIENCE:
+                    raise TransientError(f"rate limit bucket locked for {locked_waited:.0f} s: {exc}") from exc
                 await asyncio.sleep(pause)
-                waited += pause
+                locked_waited += pause
                 pause = min(pause * 2, 0.05)
+            except RateLimitedError as exc:
+                # Nothing was sent. Honour it where Discord says it applies, then try again.
+                if exc.cloudflare:
+                    self.pacer.pause(max(exc.retry_after or 0.0, CLOUDFLARE_PAUSE))
+                    raise
+                if exc.scope == "global":
+                    self.pacer.pause(exc.retry_after or 1.0)
+                elif channel_id is not None:
+                    self.pacer.block(channel_id, exc.retry_after or 1.0)
+                limited += exc.retry_after or 1.0
+                if limited > self.rate_limit_patience:
+                    raise
+                log.info("%s %s: 429 (%s), waiting %.2f s", route.method, route.path, exc.scope, exc.retry_after)
+                if channel_id is None and exc.scope != "global":
+                    # The pacer only knows channels; another route's limit is waited out here.
+                    await asyncio.sleep(exc.retry_after or 1.0)
 
-    async def _request_once(self, route: Route, body: dict[str, Any]) -> dict[str, Any]:
+    async def _request_once(self, route: Route, body: dict[str, Any] | None, **kwargs: Any) -> Any:
         try:
-            return await self.http.request(route, json=body, retry_request=False)
+            if body is not None:
+                kwargs["json"] = body
+            return await self.http.request(route, retry_request=False, **kwargs)
         except nextcord.HTTPException as exc:
             raise classify(exc) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise TransientError(f"network: {exc!r}") from exc
+            # The request may have left: Discord may have created the message before the connection broke.
+            raise TransientError(f"network: {exc!r}", maybe_sent=True) from exc
 
     async def open_dm(self, user_id: int) -> int:
         """The DM channel id with a user."""
@@ -68,29 +126,82 @@ class NextcordTransport:
         data = await self._request(route, {"name": name, "type": 11, "auto_archive_duration": 10080})
         return int(data["id"])
 
+    async def find_thread(self, guild_id: int, parent_id: int, name: str) -> int | None:
+        """An active thread the bot started in `parent_id` with this name."""
+        data = await self._request(Route("GET", "/guilds/{guild_id}/threads/active", guild_id=guild_id))
+        me = self.bot_user_id()
+        for thread in data.get("threads", []) if isinstance(data, dict) else []:
+            if (
+                str(thread.get("parent_id")) == str(parent_id)
+                and thread.get("name") == name
+                and (me is None or str(thread.get("owner_id")) == str(me))
+            ):
+                return int(thread["id"])
+        return None
+
     async def post_message(self, channel_id: int, body: dict[str, Any]) -> int:
         """POST a message; returns its id."""
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         data = await self._request(route, body, channel_id)
         return int(data["id"])
 
+    async def own_messages_since(self, channel_id: int, since: datetime) -> list[PostedMessage]:
+        """The bot's messages in the channel after `since` (the latest 100)."""
+        route = Route("GET", "/channels/{channel_id}/messages", channel_id=channel_id)
+        data = await self._request(route, params={"after": str(snowflake_at(since)), "limit": "100"})
+        me = self.bot_user_id()
+        found = []
+        for message in data if isinstance(data, list) else []:
+            if me is not None and str(message.get("author", {}).get("id")) != str(me):
+                continue
+            embeds = tuple(e for e in message.get("embeds") or () if isinstance(e, dict))
+            found.append(PostedMessage(int(message["id"]), str(message.get("content") or ""), embeds))
+        return found
 
-def classify(exc: nextcord.HTTPException) -> Exception:
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds to wait from a 429/5xx answer: the bucket's precise reset, else the Retry-After header."""
+    # nextcord keeps only the error text of the body, not its retry_after; the headers carry the same figure.
+    for name in ("X-RateLimit-Reset-After", "Retry-After"):
+        try:
+            value = headers.get(name)
+            if value is not None:
+                return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def classify(exc: nextcord.HTTPException) -> DeliveryError:
     """A delivery error for a failed Discord response."""
     what = f"{exc.status} (code {exc.code}) {exc.text}".strip()
-    if exc.status == 429 or exc.status >= 500:
-        retry_after = None
-        header = exc.response.headers.get("Retry-After") if exc.response is not None else None
-        if header:
-            try:
-                retry_after = float(header)
-            except ValueError:
-                retry_after = None
-        return TransientError(what, retry_after=retry_after, status=exc.status)
-    if exc.status == 403:
+    headers = exc.response.headers if exc.response is not None else {}
+    if exc.status == 429:
+        scope = headers.get("X-RateLimit-Scope") or ("global" if headers.get("X-RateLimit-Global") else "user")
+        # Discord's own 429s come through its proxy (Via) with a JSON body; Cloudflare's do not.
+        json_body = (headers.get("Content-Type") or "").startswith("application/json")
+        cloudflare = not headers.get("Via") or not json_body
+        if scope == "global":
+            # The bucket headers of a global 429 describe the route, not the wait.
+            retry_after = _retry_after({"Retry-After": headers.get("Retry-After")})
+        else:
+            retry_after = _retry_after(headers)
+        return RateLimitedError(
+            what,
+            retry_after=retry_after or 1.0,
+            scope=scope if scope in ("user", "shared", "global") else "user",  # type: ignore[arg-type]
+            cloudflare=cloudflare,
+        )
+    if exc.status >= 500 or exc.status == 408:
+        # 500/502/504 may come after the message was created; a later resend looks for it first.
+        return TransientError(
+            what, retry_after=_retry_after({"Retry-After": headers.get("Retry-After")}), status=exc.status,
+            code=exc.code, maybe_sent=True,
+        )
+    if exc.status == 401:
+        return UnauthorizedError(what, status=exc.status, code=exc.code)
+    if exc.status == 403 or exc.code in REFUSING_CODES:
         return RefusedError(what, status=exc.status, code=exc.code)
     if exc.status == 404 or exc.code in UNKNOWN_CHANNEL_CODES:
         return GoneError(what, status=exc.status, code=exc.code)
-    if exc.status == 408:
-        return TransientError(what, status=exc.status)
     return RejectedError(what, status=exc.status, code=exc.code)

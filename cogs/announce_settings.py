@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -10,8 +9,9 @@ from typing import TYPE_CHECKING
 
 import nextcord
 from nextcord import Interaction, SlashOption
-from nextcord.ext import commands, tasks
+from nextcord.ext import commands
 
+from cogs._loops import MonotonicLoop
 from cogs._replies import VIA_CHOICES, autocomplete_timezones, reply_ephemeral
 from podium import timeparse, weekly
 from podium.housekeeping import tidy
@@ -65,6 +65,8 @@ class AnnounceSettings(commands.Cog):
 
     def __init__(self, bot: PodiumBot, *, background: bool = True) -> None:
         self.bot = bot
+        # Hourly: summaries stay planned a week ahead; the call-for-speakers rule is checked.
+        self.planner = MonotonicLoop("podium-planner", self.plan_all, interval=3600, before=bot.logged_in.wait)
         if background:
             self.planner.start()
 
@@ -76,6 +78,7 @@ class AnnounceSettings(commands.Cog):
 
     async def plan_all(self) -> None:
         """Tidy up, then queue each configured guild's next summary and any due call for speakers."""
+        # An error here is logged by the loop, which tries again an hour later.
         now = self.bot.clock.now()
         await tidy(self.bot.db, self.bot.outbox, now)
         rows = await self.bot.db.fetchall("SELECT guild_id FROM guild_settings WHERE announce_channel_id IS NOT NULL")
@@ -84,26 +87,6 @@ class AnnounceSettings(commands.Cog):
                 guild = await load_guild(tx, row["guild_id"])
                 await weekly.ensure_weekly(tx, self.bot.outbox, guild, now)
                 await weekly.check_engagement(tx, self.bot.outbox, guild, now)
-
-    @tasks.loop(hours=1)
-    async def planner(self) -> None:
-        """Hourly: summaries stay planned a week ahead; the call-for-speakers rule is checked."""
-        try:
-            await self.plan_all()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("planning summaries failed; trying again in an hour")
-
-    @planner.before_loop
-    async def before_planner(self) -> None:
-        """Plan once the bot is logged in."""
-        await self.bot.logged_in.wait()
-
-    @planner.error
-    async def planner_error(self, exc: BaseException) -> None:
-        """Log instead of nextcord's broken default handler."""
-        log.error("the planner loop stopped", exc_info=exc)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -326,6 +309,8 @@ class AnnounceSettings(commands.Cog):
                 "No announcement channel is set (or I can't see it). Set one with `/announce-settings channel`.",
             )
             return
+        # The post may wait for the channel's rate limit: answer Discord first (it allows 3 s), report after.
+        await interaction.response.defer(ephemeral=True)
         try:
             await channel.send(
                 "👋 Podium test message: announcements will appear here.",

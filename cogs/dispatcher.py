@@ -1,13 +1,13 @@
-"""The proactive-message loop: one tasks.loop that sleeps until the next due outbox row."""
+"""The proactive-message loop: one monotonic loop that sleeps until the next due outbox row."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from nextcord.ext import commands, tasks
+from nextcord.ext import commands
 
+from cogs._loops import MonotonicLoop
 from cogs._transport import NextcordTransport
 from podium import weekly
 from podium.dispatcher import Dispatcher
@@ -29,13 +29,14 @@ class DispatcherCog(commands.Cog):
         self.dispatcher = Dispatcher(
             bot.db,
             bot.outbox,
-            NextcordTransport(bot.http, pacer),
+            NextcordTransport(bot.http, pacer, lambda: bot.user.id if bot.user else None),
             bot.clock,
             pacer=pacer,
             retry_base_seconds=bot.settings.retry_base_seconds,
             preparers={"weekly_summary": lambda db, row, now: weekly.summary_payload(db, row.guild_id, now)},
             on_sent={"weekly_summary": weekly.mark_announced},
         )
+        self.deliver_loop = MonotonicLoop("podium-dispatcher", self._pass, before=self._before_first_pass)
         self.deliver_loop.start()
 
     def cog_unload(self) -> None:
@@ -44,29 +45,14 @@ class DispatcherCog(commands.Cog):
 
     async def stop(self) -> None:
         """Stop the loop and abandon deliveries in flight; their rows are retried at the next start."""
-        self.deliver_loop.cancel()
+        await self.deliver_loop.stop()
         await self.dispatcher.cancel_in_flight()
 
-    # seconds=0: the body itself sleeps exactly until the next due row (or a wake-up).
-    @tasks.loop(seconds=0)
-    async def deliver_loop(self) -> None:
-        """One pass: start what is due, sleep until the next due row."""
-        try:
-            await self.dispatcher.step(tick=self.bot.settings.dispatch_tick_seconds)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            # tasks.loop dies on anything but network errors: log, pause, carry on.
-            log.exception("dispatcher pass failed; retrying in 1 s")
-            await asyncio.sleep(1)
+    async def _pass(self) -> None:
+        """One pass: start what is due, sleep until the next due row (or a wake-up)."""
+        await self.dispatcher.step(tick=self.bot.settings.dispatch_tick_seconds)
 
-    @deliver_loop.before_loop
-    async def before_deliver_loop(self) -> None:
+    async def _before_first_pass(self) -> None:
         """Wait for the REST login, then requeue what a crash left half-sent."""
         await self.bot.logged_in.wait()
         await self.dispatcher.recover()
-
-    @deliver_loop.error
-    async def deliver_loop_error(self, exc: BaseException) -> None:
-        """Never reached in practice (the body catches everything); logs instead of nextcord's broken default."""
-        log.error("the dispatcher loop stopped", exc_info=exc)

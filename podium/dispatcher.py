@@ -17,10 +17,19 @@ from db import Database, Transaction
 from podium.clock import Clock, from_ms, to_ms
 from podium.metrics import Metrics
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
-from podium.pacing import Pacer
-from podium.preferences import update_user
-from podium.render import RenderContext, RenderError, TalkInfo, render
-from podium.transport import DeliveryError, GoneError, RefusedError, RejectedError, TransientError, Transport
+from podium.pacing import ChannelBusy, Pacer
+from podium.preferences import remember_dm_channel
+from podium.render import RenderContext, RenderError, TalkInfo, render, same_message
+from podium.transport import (
+    DeliveryError,
+    GoneError,
+    RateLimitedError,
+    RefusedError,
+    RejectedError,
+    TransientError,
+    Transport,
+    UnauthorizedError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +42,17 @@ MAX_IN_FLIGHT = 50
 PREFETCH_HORIZON = timedelta(seconds=60)
 PREFETCH_MAX_LOAD = 0.8
 PREFETCH_EVERY = 1.0  # seconds between prefetch passes
+# Discord's enforce_nonce remembers a nonce for "the past few minutes" (undocumented). A resend later than this
+# after the first attempt may fall outside it, so it first looks in the channel for the message.
+NONCE_TRUST = timedelta(seconds=60)
+# Rows whose delivery's own bookkeeping failed (database locked, disk full) stay 'sending'; a sweep returns them.
+SWEEP_EVERY = 60.0
+SWEEP_STALE_AFTER = timedelta(minutes=2)
+# After a 401 (the token was reset) nothing is attempted for this long; then one row tries again.
+UNAUTHORIZED_PAUSE = 60.0
+UNAUTHORIZED_LOG_EVERY = 600.0
+# Kinds bound to a talk's current state: cancelled with the talk, stale once it moved, superseded by a later one.
+TALK_BOUND_KINDS = frozenset({"talk_reminder"})
 
 # Which opt-out column silences which kind. Broadcasts (summaries, prompts) are for nobody in particular.
 CONSENT_COLUMN = {
@@ -55,7 +75,7 @@ class Outcome:
 
     row_id: int
     kind: str
-    state: str  # sent / retry / failed / skipped / expired / cancelled
+    state: str  # sent / retry / deferred / failed / skipped / expired / cancelled
     via: TargetType | None = None
     channel_id: int | None = None
     message_id: int | None = None
@@ -110,10 +130,20 @@ class Dispatcher:
         self.preparers = dict(preparers or {})
         self.on_sent = dict(on_sent or {})
         self.in_flight: set[asyncio.Task[Outcome]] = set()
+        self._row_of: dict[asyncio.Task[Outcome], int] = {}
         self.last_step_at: datetime | None = None
+        # The end of the last pass that claimed and started what was due without an error.
+        self.last_success_at: datetime | None = None
         self.metrics = metrics if metrics is not None else Metrics()
         self._prefetch_task: asyncio.Task[None] | None = None
         self._prefetch_started = float("-inf")
+        self._swept_at = time.monotonic()
+        # Set by a 401: delivery stops (rows stay pending) until this monotonic instant.
+        self._paused_until = float("-inf")
+        self.pause_reason: str | None = None
+        self._unauthorized_logged_at = float("-inf")
+        # One thread per talk, ever: deliveries of one talk create and store it one at a time.
+        self._thread_locks: dict[int, asyncio.Lock] = {}
 
     async def recover(self) -> int:
         """At start: put rows a crash left in 'sending' back in the queue."""
@@ -122,17 +152,31 @@ class Dispatcher:
             log.warning("%d message(s) were being sent when Podium stopped; retrying them now", recovered)
         return recovered
 
+    @property
+    def paused(self) -> bool:
+        """Delivery is paused (Discord refused the token); rows wait in the queue."""
+        return time.monotonic() < self._paused_until
+
     async def step(self, tick: float) -> int:
-        """Start deliveries for what is due, then sleep until the next due row, a wake-up, or `tick` s."""
+        """Start deliveries for what is due, then sleep until the next due row, a wake-up, or `tick` s.
+
+        Every wait is on the event loop's monotonic clock and due times are re-read from the wall clock at each
+        wake: a wall clock stepped back (or forward) never stretches a sleep beyond `tick`.
+        """
         self.last_step_at = self.clock.now()
         # Clear before reading: an enqueue committed from here on sets it again, so none is missed.
         self.outbox.wake.clear()
         started = await self.dispatch_due()
-        self._maybe_prefetch()
+        await self._maybe_sweep()
+        self.last_success_at = self.clock.now()
+        if not self.paused:
+            self._maybe_prefetch()
         if started and len(self.in_flight) < self.max_in_flight:
             return started  # more may be due right now
         timeout = tick
-        if len(self.in_flight) < self.max_in_flight:
+        if self.paused:
+            timeout = min(tick, self._paused_until - time.monotonic())
+        elif len(self.in_flight) < self.max_in_flight:
             next_due = await self.outbox.next_due()
             if next_due is not None:
                 timeout = min(tick, max(0.0, (next_due - self.clock.now()).total_seconds()))
@@ -145,18 +189,36 @@ class Dispatcher:
     async def dispatch_due(self) -> int:
         """Claim due rows into free slots and start a delivery task for each."""
         free = self.max_in_flight - len(self.in_flight)
-        if free <= 0:
+        if free <= 0 or self.paused:
             return 0
-        rows = await self.outbox.claim_due(self.clock.now(), free)
+        # While a pause is being tested (the first row after it), one row at a time.
+        rows = await self.outbox.claim_due(self.clock.now(), 1 if self.pause_reason else free)
         for row in rows:
             task = asyncio.create_task(self.deliver(row), name=f"deliver-{row.id}")
             self.in_flight.add(task)
+            self._row_of[task] = row.id
             task.add_done_callback(self._finished)
         return len(rows)
 
     def _finished(self, task: asyncio.Task[Outcome]) -> None:
         self.in_flight.discard(task)
+        self._row_of.pop(task, None)
         self.outbox.wake.set()
+
+    async def _maybe_sweep(self) -> None:
+        if time.monotonic() - self._swept_at >= SWEEP_EVERY:
+            self._swept_at = time.monotonic()
+            await self.sweep_stale()
+
+    async def sweep_stale(self) -> int:
+        """Return rows stuck in 'sending' that no delivery of this process is working on."""
+        now = self.clock.now()
+        swept = await self.outbox.sweep_stale_sending(
+            now, older_than=now - SWEEP_STALE_AFTER, in_flight=self._row_of.values()
+        )
+        if swept:
+            log.warning("%d message(s) were stuck in 'sending' with no delivery working on them; queued again", swept)
+        return swept
 
     async def cancel_in_flight(self) -> None:
         """Abandon deliveries in flight (shutdown): their rows stay 'sending' and are retried at start."""
@@ -210,6 +272,10 @@ class Dispatcher:
             log.exception("outbox %d: unexpected error; will retry", row.id)
             outcome = await self._retry_or_fail(row, f"internal error: {exc!r}", None)
         lateness = (self.clock.now() - row.due_at).total_seconds()
+        if outcome.state == "deferred":
+            # Not an attempt: its channel was full, or Discord asked to wait. It comes back by itself.
+            log.debug("outbox %d deferred: %s", row.id, outcome.reason)
+            return outcome
         self.metrics.record_delivery(row.kind, outcome.state, lateness)
         log.info(
             "outbox %d kind=%s guild=%s target=%s outcome=%s via=%s attempt=%d lateness=%.3fs%s",
@@ -235,8 +301,8 @@ class Dispatcher:
         ):
             return await self._final(row, "skipped", "the user opted out")
         talk = await self._talk(row.talk_id)
-        if row.kind == "talk_reminder" and (talk is None or talk.state != "scheduled"):
-            return await self._final(row, "cancelled", "the talk is no longer scheduled")
+        if (stale := await self._talk_bound_problem(row, talk, now)) is not None:
+            return await self._final(row, "cancelled", stale)
         guild = await self._guild(row.guild_id)
         payload = row.payload
         if (prepare := self.preparers.get(row.kind)) is not None:
@@ -253,27 +319,117 @@ class Dispatcher:
                 # enforce_nonce: if a crash hid an earlier success, Discord returns that message.
                 body["nonce"] = row.nonce
                 body["enforce_nonce"] = True
+                if (found := await self._posted_before(row, channel_id, body)) is not None:
+                    return await self._sent(row, payload, via, channel_id, found, "found in the channel")
+                # The last look before the message leaves: the talk may have moved, the person may have asked
+                # to be forgotten, while this delivery was waiting.
+                if (stale := await self._stale_now(row)) is not None:
+                    return await self._final(row, "cancelled", stale)
                 message_id = await self.transport.post_message(channel_id, body)
             except RenderError as exc:
                 return await self._final(row, "failed", f"cannot render: {exc}")
+            except ChannelBusy as exc:
+                return await self._defer(row, exc.delay, f"{via}: channel busy for {exc.delay:.1f} s")
             except (RefusedError, GoneError) as exc:
                 refusals.append(f"{via}: {exc}")
                 await self._forget_target(via, row, exc)
                 continue
+            except RateLimitedError as exc:
+                return await self._defer(row, exc.retry_after or 1.0, f"{via}: rate limited ({exc.scope}): {exc}")
+            except UnauthorizedError as exc:
+                self._pause_for_token(str(exc))
+                return await self._defer(row, UNAUTHORIZED_PAUSE, f"{via}: {exc}")
             except TransientError as exc:
-                return await self._retry_or_fail(row, f"{via}: {exc}", exc.retry_after)
+                return await self._retry_or_fail(row, f"{via}: {exc}", exc.retry_after, maybe_sent=exc.maybe_sent)
             except RejectedError as exc:
                 return await self._final(row, "failed", f"{via}: {exc}")
-            async with self.db.transaction() as tx:
-                await self.outbox.mark_sent(
-                    tx, row.id, now=self.clock.now(), message_id=message_id, via=via, channel_id=channel_id
-                )
-                if (after_sent := self.on_sent.get(row.kind)) is not None:
-                    await after_sent(tx, row, payload)
-            return Outcome(row.id, row.kind, "sent", via, channel_id, message_id)
+            if self.pause_reason is not None:
+                log.warning("Discord accepts the token again; delivery resumes")
+                self.pause_reason = None
+            return await self._sent(row, payload, via, channel_id, message_id)
         if not refusals:
             return await self._final(row, "skipped", "no delivery target is allowed")
         return await self._final(row, "failed", "no target accepted it: " + "; ".join(refusals))
+
+    async def _sent(
+        self, row: OutboxRow, payload: dict[str, Any], via: TargetType, channel_id: int, message_id: int,
+        note: str | None = None,
+    ) -> Outcome:
+        async with self.db.transaction() as tx:
+            await self.outbox.mark_sent(
+                tx, row.id, now=self.clock.now(), message_id=message_id, via=via, channel_id=channel_id
+            )
+            if (after_sent := self.on_sent.get(row.kind)) is not None:
+                await after_sent(tx, row, payload)
+        return Outcome(row.id, row.kind, "sent", via, channel_id, message_id, reason=note)
+
+    async def _talk_bound_problem(self, row: OutboxRow, talk: TalkInfo | None, now: datetime) -> str | None:
+        """Why a talk-bound row must not go out (talk gone, moved, or a later reminder of it is due too)."""
+        if row.kind not in TALK_BOUND_KINDS or row.talk_id is None:
+            return None
+        if talk is None or talk.state != "scheduled":
+            return "the talk is no longer scheduled"
+        if row.talk_start is not None and row.talk_start != talk.starts_at:
+            return "the talk was moved since this was planned"
+        # After downtime several reminders of one talk fall due together: only the latest is worth sending.
+        later = await self.db.fetchone(
+            "SELECT id FROM outbox WHERE talk_id = ? AND kind = ? AND user_id IS ? AND id != ?"
+            " AND due_at_ms > ? AND due_at_ms <= ? AND state IN ('pending', 'sending', 'sent') LIMIT 1",
+            (row.talk_id, row.kind, row.user_id, row.id, to_ms(row.due_at), to_ms(now)),
+        )
+        if later is not None:
+            return f"superseded by a later reminder (outbox {later['id']})"
+        return None
+
+    async def _stale_now(self, row: OutboxRow) -> str | None:
+        """Re-read the row and its talk right before sending: None if it should still go out."""
+        current = await self.db.fetchone(
+            "SELECT o.state, t.state AS talk_state, t.starts_at_ms FROM outbox AS o"
+            " LEFT JOIN talks AS t ON t.id = o.talk_id WHERE o.id = ?",
+            (row.id,),
+        )
+        if current is None:
+            return "deleted while it was being sent (forget-me)"
+        if current["state"] != "sending":
+            return f"became {current['state']} while it was being sent"
+        if row.kind in TALK_BOUND_KINDS and row.talk_id is not None:
+            if current["talk_state"] != "scheduled":
+                return "the talk is no longer scheduled"
+            if row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
+                return "the talk was moved since this was planned"
+        return None
+
+    async def _posted_before(self, row: OutboxRow, channel_id: int, body: dict[str, Any]) -> int | None:
+        """A resend past the nonce window: the message id if an earlier attempt did post it after all."""
+        if not row.maybe_sent or row.first_attempt_at is None:
+            return None
+        if self.clock.now() - row.first_attempt_at <= NONCE_TRUST:
+            return None  # Discord's nonce check still covers it
+        since = row.first_attempt_at - timedelta(seconds=5)  # our clock and Discord's differ a little
+        for message in await self.transport.own_messages_since(channel_id, since):
+            if same_message(message.content, message.embeds, body):
+                log.info("outbox %d: an earlier attempt posted it (message %d); not sending again", row.id, message.id)
+                return message.id
+        return None
+
+    async def _defer(self, row: OutboxRow, seconds: float, reason: str) -> Outcome:
+        """Back to pending without using an attempt; it is due again in `seconds`."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            await self.outbox.defer(tx, row.id, now=now, until=now + timedelta(seconds=seconds), reason=reason)
+        return Outcome(row.id, row.kind, "deferred", reason=reason)
+
+    def _pause_for_token(self, detail: str) -> None:
+        """A 401: stop delivering (rows stay queued), say so loudly, try one row again later."""
+        self._paused_until = time.monotonic() + UNAUTHORIZED_PAUSE
+        self.pause_reason = "Discord refused the bot token (401): it was reset or revoked"
+        if time.monotonic() - self._unauthorized_logged_at >= UNAUTHORIZED_LOG_EVERY:
+            self._unauthorized_logged_at = time.monotonic()
+            log.critical(
+                "Discord refused the bot token (401: %s). Delivery is paused; nothing is lost. Put the new token "
+                "from the Developer Portal in DISCORD_TOKEN and restart Podium.",
+                detail,
+            )
 
     async def _resolve(
         self,
@@ -296,17 +452,31 @@ class Dispatcher:
         if via == "thread":
             if talk is None:
                 return row.channel_id  # a thread id given directly
-            thread_id = await self._talk_thread(talk.id)
-            if thread_id:
-                return thread_id
             parent = announce or fallback_channel
-            if parent is None:
-                return None
-            thread_id = await self.transport.create_thread(parent, f"Talk: {talk.topic}"[:100])
-            async with self.db.transaction() as tx:
-                await tx.execute("UPDATE talks SET thread_id = ? WHERE id = ?", (thread_id, talk.id))
-            return thread_id
+            return await self._talk_thread(talk, parent, row.guild_id)
         return fallback_channel or announce
+
+    async def _talk_thread(self, talk: TalkInfo, parent: int | None, guild_id: int | None) -> int | None:
+        """The talk's thread: stored, else one a crash left behind, else a new one; one per talk, ever."""
+        lock = self._thread_locks.setdefault(talk.id, asyncio.Lock())
+        try:
+            async with lock:
+                row = await self.db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (talk.id,))
+                if row is not None and row["thread_id"]:
+                    return int(row["thread_id"])
+                if parent is None:
+                    return None
+                name = thread_name(talk)
+                # Created by an attempt that crashed before storing it: reuse it rather than make a second.
+                thread_id = await self.transport.find_thread(guild_id, parent, name) if guild_id else None
+                if thread_id is None:
+                    thread_id = await self.transport.create_thread(parent, name)
+                async with self.db.transaction() as tx:
+                    await tx.execute("UPDATE talks SET thread_id = ? WHERE id = ?", (thread_id, talk.id))
+                return thread_id
+        finally:
+            if not lock.locked() and self._thread_locks.get(talk.id) is lock:
+                del self._thread_locks[talk.id]
 
     async def _forget_target(self, via: TargetType, row: OutboxRow, exc: Exception) -> None:
         """A cached DM channel or thread that is gone is forgotten, so the next message makes a new one."""
@@ -318,13 +488,17 @@ class Dispatcher:
             elif via == "thread" and row.talk_id is not None:
                 await tx.execute("UPDATE talks SET thread_id = NULL WHERE id = ?", (row.talk_id,))
 
-    async def _retry_or_fail(self, row: OutboxRow, error: str, retry_after: float | None) -> Outcome:
+    async def _retry_or_fail(
+        self, row: OutboxRow, error: str, retry_after: float | None, *, maybe_sent: bool = False
+    ) -> Outcome:
         if row.attempts >= MAX_ATTEMPTS:
             return await self._final(row, "failed", f"gave up after {row.attempts} attempts: {error}")
         now = self.clock.now()
         delay = backoff_delay(row.attempts, self.retry_base_seconds, self.rng, retry_after)
         async with self.db.transaction() as tx:
-            await self.outbox.mark_retry(tx, row.id, now=now, retry_at=now + timedelta(seconds=delay), error=error)
+            await self.outbox.mark_retry(
+                tx, row.id, now=now, retry_at=now + timedelta(seconds=delay), error=error, maybe_sent=maybe_sent
+            )
         return Outcome(row.id, row.kind, "retry", reason=f"{error} (next try in {delay:.1f} s)")
 
     async def _final(self, row: OutboxRow, state: str, reason: str) -> Outcome:
@@ -339,6 +513,14 @@ class Dispatcher:
         """A line in the guild's log channel, queued with the failure itself."""
         guild = await tx.fetchone("SELECT log_channel_id FROM guild_settings WHERE guild_id = ?", (row.guild_id,))
         if guild is None or guild["log_channel_id"] is None:
+            return
+        previous = await tx.fetchone(
+            "SELECT state FROM outbox WHERE guild_id = ? AND kind = ? AND id < ? AND user_id IS ? AND channel_id IS ?"
+            " AND state IN ('sent', 'failed') ORDER BY id DESC LIMIT 1",
+            (row.guild_id, row.kind, row.id, row.user_id, row.channel_id),
+        )
+        if previous is not None and previous["state"] == "failed":
+            # Already reported for this target; the log channel hears again once it has worked in between.
             return
         target = f"<@{row.user_id}>" if row.user_id else f"<#{row.channel_id}>" if row.channel_id else "?"
         await self.outbox.enqueue(
@@ -382,10 +564,12 @@ class Dispatcher:
             row["state"],
         )
 
-    async def _talk_thread(self, talk_id: int) -> int | None:
-        row = await self.db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (talk_id,))
-        return row["thread_id"] if row else None
-
     async def _remember_dm(self, user_id: int, channel_id: int) -> None:
+        # Only while a message to them is queued: after /opt-out forget-me nothing about them is written again.
         async with self.db.transaction() as tx:
-            await update_user(tx, user_id, self.clock.now(), dm_channel_id=channel_id)
+            await remember_dm_channel(tx, user_id, channel_id, self.clock.now())
+
+
+def thread_name(talk: TalkInfo) -> str:
+    """The talk's thread name; the id keeps two talks with one topic apart when a lost thread is looked for."""
+    return f"Talk {talk.id}: {talk.topic}"[:100]

@@ -70,6 +70,16 @@ class Metrics:
             "Unix time of the dispatcher loop's last pass (it runs at least every DISPATCH_TICK_SECONDS)",
             registry=registry,
         )
+        self.dispatcher_last_success = Gauge(
+            "podium_dispatcher_last_success_timestamp_seconds",
+            "Unix time of the dispatcher loop's last pass that claimed and started what was due without an error",
+            registry=registry,
+        )
+        self.oldest_overdue = Gauge(
+            "podium_outbox_oldest_overdue_seconds",
+            "Seconds since the earliest still-pending message fell due (0 when nothing is overdue)",
+            registry=registry,
+        )
         self.in_flight = Gauge(
             "podium_deliveries_in_flight", "Deliveries started and not finished yet", registry=registry
         )
@@ -114,8 +124,10 @@ class Metrics:
         gateway_connected: Callable[[], bool],
         last_step: Callable[[], float | None],
         in_flight: Callable[[], int],
+        last_success: Callable[[], float | None] = lambda: None,
     ) -> None:
         """Read live values at scrape time from the running bot."""
+        self.dispatcher_last_success.set_function(lambda: last_success() or 0.0)
         self.gateway_latency.set_function(gateway_latency)
         self.gateway_connected.set_function(lambda: 1.0 if gateway_connected() else 0.0)
         self.dispatcher_last_step.set_function(lambda: last_step() or 0.0)

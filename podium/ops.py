@@ -26,8 +26,11 @@ from podium.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
-# The dispatcher passes at least every DISPATCH_TICK_SECONDS (<= 60 s): two minutes without one means stuck.
+# The dispatcher passes at least every DISPATCH_TICK_SECONDS (<= 60 s): two minutes without a successful
+# pass means stuck (or every pass fails, e.g. the database is locked).
 DISPATCHER_STALE_AFTER = timedelta(minutes=2)
+# A message due this long ago and still pending means delivery is not keeping up (or is paused).
+OVERDUE_LIMIT = timedelta(minutes=5)
 DATABASE_TIMEOUT_SECONDS = 2.0
 # A trigger answers after its deliveries end or after this long; unfinished ones carry on in the background.
 TRIGGER_WAIT_SECONDS = 60.0
@@ -118,7 +121,7 @@ class OpsServer:
 
     async def checks(self) -> list[CheckResult]:
         """Gateway connected, database answering, dispatcher loop alive."""
-        return [self._check_gateway(), await self._check_database(), self._check_dispatcher()]
+        return [self._check_gateway(), await self._check_database(), await self._check_dispatcher()]
 
     def _check_gateway(self) -> CheckResult:
         if self.gateway_connected():
@@ -136,14 +139,33 @@ class OpsServer:
             return CheckResult("database", False, "unexpected answer to SELECT 1")
         return CheckResult("database", True, "answers")
 
-    def _check_dispatcher(self) -> CheckResult:
-        last = self.dispatcher.last_step_at
+    async def _check_dispatcher(self) -> CheckResult:
+        dispatcher = self.dispatcher
+        last = dispatcher.last_success_at
         if last is None:
-            return CheckResult("dispatcher", False, "the dispatcher loop has not run yet")
+            return CheckResult("dispatcher", False, "the dispatcher loop has not completed a pass yet")
         age = (self.clock.now() - last).total_seconds()
         if age > DISPATCHER_STALE_AFTER.total_seconds():
-            return CheckResult("dispatcher", False, f"the dispatcher loop last ran {age:.0f} s ago")
-        return CheckResult("dispatcher", True, f"last ran {age:.1f} s ago")
+            return CheckResult("dispatcher", False, f"the dispatcher loop last completed a pass {age:.0f} s ago")
+        if dispatcher.paused and dispatcher.pause_reason:
+            return CheckResult("dispatcher", False, f"delivery is paused: {dispatcher.pause_reason}")
+        try:
+            overdue = await asyncio.wait_for(self.oldest_overdue(), DATABASE_TIMEOUT_SECONDS)
+        except Exception:
+            overdue = None  # the database check reports it
+        if overdue is not None and overdue > OVERDUE_LIMIT.total_seconds():
+            return CheckResult(
+                "dispatcher", False, f"a message due {overdue:.0f} s ago is still waiting (last pass {age:.1f} s ago)"
+            )
+        return CheckResult("dispatcher", True, f"last pass {age:.1f} s ago")
+
+    async def oldest_overdue(self) -> float | None:
+        """Seconds since the earliest pending message fell due (None when none is overdue)."""
+        next_due = await self.outbox.next_due()
+        if next_due is None:
+            return None
+        late = (self.clock.now() - next_due).total_seconds()
+        return late if late > 0 else None
 
     async def healthz(self, request: web.Request) -> web.Response:
         """200 when every check passes; 503 naming the failing checks otherwise."""
@@ -168,6 +190,12 @@ class OpsServer:
             log.warning("could not read outbox counts for /metrics", exc_info=True)
         else:
             self.metrics.set_outbox_counts(counts)
+        try:
+            overdue = await asyncio.wait_for(self.oldest_overdue(), DATABASE_TIMEOUT_SECONDS)
+        except Exception:
+            log.warning("could not read the oldest overdue message for /metrics", exc_info=True)
+        else:
+            self.metrics.oldest_overdue.set(overdue or 0.0)
         body, content_type = self.metrics.render(request.headers.get("Accept"))
         return web.Response(body=body, headers={"Content-Type": content_type})
 

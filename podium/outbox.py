@@ -52,6 +52,8 @@ class OutboxMessage:
     talk_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     expires_at: datetime | None = None
+    # Talk-bound messages: the talk's start they were planned for (sending checks it still is).
+    talk_start: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -81,6 +83,9 @@ class OutboxRow:
     state: State
     attempts: int
     dedupe_key: str
+    first_attempt_at: datetime | None = None
+    maybe_sent: bool = False
+    talk_start: datetime | None = None
 
     @property
     def nonce(self) -> str:
@@ -109,7 +114,14 @@ class OutboxRow:
             state=row["state"],
             attempts=row["attempts"],
             dedupe_key=row["dedupe_key"],
+            first_attempt_at=_maybe_time(row["first_attempt_at_ms"]),
+            maybe_sent=bool(row["maybe_sent"]),
+            talk_start=_maybe_time(row["talk_start_ms"]),
         )
+
+
+def _maybe_time(ms: int | None) -> datetime | None:
+    return from_ms(ms) if ms is not None else None
 
 
 class Outbox:
@@ -131,13 +143,14 @@ class Outbox:
             """
             INSERT INTO outbox (kind, guild_id, target_type, user_id, channel_id, talk_id, payload,
                                 due_at_ms, expires_at_ms, next_attempt_at_ms, dedupe_key,
-                                created_at_ms, updated_at_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                created_at_ms, updated_at_ms, talk_start_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (dedupe_key) DO UPDATE SET
                 kind = excluded.kind, guild_id = excluded.guild_id, target_type = excluded.target_type,
                 user_id = excluded.user_id, channel_id = excluded.channel_id, talk_id = excluded.talk_id,
                 payload = excluded.payload, due_at_ms = excluded.due_at_ms,
                 expires_at_ms = excluded.expires_at_ms, next_attempt_at_ms = excluded.next_attempt_at_ms,
+                talk_start_ms = excluded.talk_start_ms, first_attempt_at_ms = NULL, maybe_sent = 0,
                 attempts = 0, last_error = NULL, updated_at_ms = excluded.updated_at_ms, state = 'pending'
             -- A message already sent (or given up) stays as it is: re-planning never re-sends;
             -- a cancelled one comes back (a talk moved back to its old time).
@@ -158,6 +171,7 @@ class Outbox:
                 message.dedupe_key,
                 now_ms,
                 now_ms,
+                to_ms(message.talk_start) if message.talk_start else None,
             ),
         )
         if row is None:
@@ -262,14 +276,15 @@ class Outbox:
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
                 """
-                UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at_ms = ?
+                UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at_ms = ?,
+                                  first_attempt_at_ms = coalesce(first_attempt_at_ms, ?)
                 WHERE id IN (
                     SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= ?
                     ORDER BY next_attempt_at_ms LIMIT ?
                 )
                 RETURNING *
                 """,
-                (now_ms, now_ms, limit),
+                (now_ms, now_ms, now_ms, limit),
             )
         rows.sort(key=lambda r: (r["next_attempt_at_ms"], r["id"]))
         return [OutboxRow.from_db(r) for r in rows]
@@ -280,13 +295,27 @@ class Outbox:
         return from_ms(row["due"]) if row and row["due"] is not None else None
 
     async def recover_in_flight(self, now: datetime) -> int:
-        """At start: rows a crash left in 'sending' go back to pending, due now (their nonce prevents doubles)."""
+        """At start: rows a crash left in 'sending' go back to pending, due now, marked as maybe sent."""
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
-                "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?"
+                "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?, maybe_sent = 1"
                 " WHERE state = 'sending'",
                 (to_ms(now), to_ms(now)),
             )
+        return cursor.rowcount
+
+    async def sweep_stale_sending(self, now: datetime, *, older_than: datetime, in_flight: Iterable[int]) -> int:
+        """Rows stuck in 'sending' that no delivery is working on (its bookkeeping failed) go back to pending."""
+        keep = tuple(in_flight)
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?, maybe_sent = 1,"
+                " last_error = 'returned by the sweep: its delivery did not finish'"
+                f" WHERE state = 'sending' AND updated_at_ms < ? AND id NOT IN ({','.join('?' * len(keep))})",
+                (to_ms(now), to_ms(now), to_ms(older_than), *keep),
+            )
+            if cursor.rowcount:
+                tx.on_commit(self.wake.set)
         return cursor.rowcount
 
     async def mark_sent(
@@ -302,14 +331,29 @@ class Outbox:
             (message_id, via, channel_id, to_ms(now), to_ms(now), row_id),
         )
 
-    async def mark_retry(self, tx: Transaction, row_id: int, *, now: datetime, retry_at: datetime, error: str) -> None:
-        """A transient failure: try again at `retry_at`."""
+    async def mark_retry(
+        self, tx: Transaction, row_id: int, *, now: datetime, retry_at: datetime, error: str, maybe_sent: bool = False
+    ) -> None:
+        """A transient failure: try again at `retry_at` (`maybe_sent`: the attempt may have reached Discord)."""
         await tx.execute(
             """
-            UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, last_error = ?, updated_at_ms = ?
+            UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, last_error = ?, updated_at_ms = ?,
+                              maybe_sent = max(maybe_sent, ?)
             WHERE id = ? AND state = 'sending'
             """,
-            (to_ms(retry_at), error[:500], to_ms(now), row_id),
+            (to_ms(retry_at), error[:500], to_ms(now), int(maybe_sent), row_id),
+        )
+        tx.on_commit(self.wake.set)
+
+    async def defer(self, tx: Transaction, row_id: int, *, now: datetime, until: datetime, reason: str) -> None:
+        """Not sent and not failed (its channel is full, Discord asked us to wait): back to pending, no attempt used."""
+        await tx.execute(
+            """
+            UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, attempts = max(0, attempts - 1),
+                              last_error = ?, updated_at_ms = ?
+            WHERE id = ? AND state = 'sending'
+            """,
+            (to_ms(until), reason[:500], to_ms(now), row_id),
         )
         tx.on_commit(self.wake.set)
 

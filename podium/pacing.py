@@ -85,8 +85,36 @@ class TokenBucket:
         self._tokens = min(self.capacity, self._tokens + 1)
 
 
+class ChannelBusy(Exception):
+    """The channel has no room within the caller's patience: nothing was counted; come back after `delay` s."""
+
+    def __init__(self, channel_id: int, delay: float) -> None:
+        super().__init__(f"channel {channel_id} has no room for {delay:.2f} s")
+        self.channel_id = channel_id
+        self.delay = delay
+
+
+class _Channel:
+    """One channel's window, its own queue, and how long Discord told us to leave it alone."""
+
+    __slots__ = ("blocked_until", "lock", "window")
+
+    def __init__(self, window: SlidingWindow) -> None:
+        self.window = window
+        self.lock = asyncio.Lock()
+        self.blocked_until = float("-inf")
+
+    def idle(self, now: float) -> bool:
+        return self.window.idle and not self.lock.locked() and self.blocked_until <= now
+
+
 class Pacer:
-    """Waits until a request fits under the global rate and its channel's limit, then counts it."""
+    """Waits until a request fits under the global rate and its channel's limit, then counts it.
+
+    A channel's waiters queue behind each other only: the global slot is taken once the channel has room,
+    so a busy announcement channel never delays a DM. Discord's 429s tighten both: `block()` closes one
+    channel for its `retry_after`, `pause()` everything (a global 429).
+    """
 
     def __init__(
         self,
@@ -98,33 +126,62 @@ class Pacer:
         self._monotonic = monotonic
         self._per_second = per_second
         self._global = TokenBucket(per_second, GLOBAL_BURST, monotonic)
+        self._global_lock = asyncio.Lock()
+        self._paused_until = float("-inf")
         self._recent = SlidingWindow(10**9, 1.0, monotonic)  # only measures the load
         self._channel_limit = channel_limit
         self._channel_window = channel_window
-        self._channels: dict[int, SlidingWindow] = {}
-        self._lock = asyncio.Lock()
+        self._channels: dict[int, _Channel] = {}
 
-    async def acquire(self, channel_id: int | None = None) -> None:
-        """Wait for a slot for one request (to `channel_id`, if it posts a message there)."""
-        # One waiter at a time: FIFO, and two waiters never both see the same free slot.
-        async with self._lock:
-            while True:
-                window = self._channel(channel_id) if channel_id is not None else None
-                wait = max(self._global.delay(), window.delay() if window else 0.0)
-                if wait <= 0:
-                    break
+    async def acquire(self, channel_id: int | None = None, *, max_wait: float | None = None) -> None:
+        """Wait for a slot for one request (to `channel_id`, if it posts a message there).
+
+        With `max_wait`, a channel that has no room within that many seconds raises ChannelBusy at once
+        instead of holding the caller (the dispatcher then puts the message back until the channel has room).
+        """
+        if channel_id is None:
+            await self._take_global()
+            return
+        channel = self._channel(channel_id)
+        # FIFO per channel: two waiters never both see the same free slot; other channels are not queued here.
+        async with channel.lock:
+            while (wait := self.channel_delay(channel_id)) > 0:
+                if max_wait is not None and wait > max_wait:
+                    raise ChannelBusy(channel_id, wait)
+                await asyncio.sleep(wait)
+            await self._take_global()
+            channel.window.record()
+
+    async def _take_global(self) -> None:
+        async with self._global_lock:
+            # Time-based: the token bucket refills as time passes; there is no event to wait on.
+            while (wait := max(self._global.delay(), self._paused_until - self._monotonic())) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(wait)
             self._global.take()
             self._recent.record()
-            if window is not None:
-                window.record()
+
+    def channel_delay(self, channel_id: int) -> float:
+        """Seconds until one more message fits in this channel (0 if it fits now)."""
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            return 0.0
+        return max(0.0, channel.window.delay(), channel.blocked_until - self._monotonic())
 
     def refund(self, channel_id: int | None = None) -> None:
         """The request counted by the last acquire() was not sent after all."""
         self._global.give_back()
         self._recent.unrecord()
         if channel_id is not None and channel_id in self._channels:
-            self._channels[channel_id].unrecord()
+            self._channels[channel_id].window.unrecord()
+
+    def block(self, channel_id: int, seconds: float) -> None:
+        """Discord said this channel's limit is used up (a 429 for the route): nothing goes there for `seconds`."""
+        channel = self._channel(channel_id)
+        channel.blocked_until = max(channel.blocked_until, self._monotonic() + seconds)
+
+    def pause(self, seconds: float) -> None:
+        """Discord said the bot's global limit is used up (a global 429): no request leaves for `seconds`."""
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
     def load(self) -> float:
         """How much of the per-second budget the last second used (0.0 to 1.0)."""
@@ -133,16 +190,17 @@ class Pacer:
     async def wait_for_spare(self, max_load: float) -> None:
         """Wait until the last second used at most `max_load` of the budget (background work yields)."""
         # The load falls only as time passes, so a short sleep is exact enough; there is no event to wait on.
-        while self.load() > max_load:  # noqa: ASYNC110
+        while self.load() > max_load or self._paused_until > self._monotonic():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
-    def _channel(self, channel_id: int) -> SlidingWindow:
-        window = self._channels.get(channel_id)
-        if window is None:
+    def _channel(self, channel_id: int) -> _Channel:
+        channel = self._channels.get(channel_id)
+        if channel is None:
             if len(self._channels) > 1000:
                 # Forget idle channels so a month of DMs to thousands of people costs no memory.
-                self._channels = {cid: w for cid, w in self._channels.items() if not w.idle}
-            window = self._channels[channel_id] = SlidingWindow(
-                self._channel_limit, self._channel_window, self._monotonic
+                now = self._monotonic()
+                self._channels = {cid: c for cid, c in self._channels.items() if not c.idle(now)}
+            channel = self._channels[channel_id] = _Channel(
+                SlidingWindow(self._channel_limit, self._channel_window, self._monotonic)
             )
-        return window
+        return channel

@@ -145,3 +145,23 @@ async def update_guild(tx: Transaction, guild_id: int, now: datetime, **columns:
 async def update_user(tx: Transaction, user_id: int, now: datetime, **columns: object) -> None:
     """Insert or update a person's preferences with these columns."""
     await _upsert(tx, "users", "user_id", user_id, _USER_COLUMNS, now, columns)
+
+
+async def remember_dm_channel(tx: Transaction, user_id: int, channel_id: int, now: datetime) -> None:
+    """Cache a person's DM channel, but only while a message to them is queued.
+
+    A delivery in flight when the person runs `/opt-out forget-me` must not write their row again: forget-me
+    deletes their queued messages in the same transaction as their row, so this then writes nothing.
+    """
+    now_ms = to_ms(now)
+    await tx.execute(
+        """
+        INSERT INTO users (user_id, dm_channel_id, created_at_ms, updated_at_ms)
+        SELECT ?, ?, ?, ? WHERE EXISTS (
+            SELECT 1 FROM outbox WHERE user_id = ? AND state IN ('pending', 'sending')
+        )
+        ON CONFLICT (user_id) DO UPDATE SET dm_channel_id = excluded.dm_channel_id,
+                                            updated_at_ms = excluded.updated_at_ms
+        """,
+        (user_id, channel_id, now_ms, now_ms, user_id),
+    )

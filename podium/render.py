@@ -156,8 +156,13 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
     }
     if not ctx.payload.get("ping_speakers"):
         return Rendered("📣 **Coming up this week**", (embed,))
-    # Mentions inside embeds never ping: the guild asked for pings, so they go in the content.
-    pings = tuple(dict.fromkeys(t["speaker_id"] for t in talks))
+    # Mentions inside embeds never ping: the guild asked for pings, so they go in the content, for the
+    # speakers who have not opted out (payload.ping_ids, read at send time).
+    chosen = ctx.payload.get("ping_ids")
+    ids = chosen if isinstance(chosen, list) else [t["speaker_id"] for t in talks]
+    pings = tuple(dict.fromkeys(s for s in ids if isinstance(s, int) and not isinstance(s, bool)))
+    if not pings:
+        return Rendered("📣 **Coming up this week**", (embed,))
     return Rendered("📣 **Coming up this week** — " + " ".join(f"<@{s}>" for s in pings), (embed,), pings)
 
 
@@ -173,6 +178,25 @@ RENDERERS: dict[str, Callable[[RenderContext], str | Rendered]] = {
 }
 
 
+_LATE_NOTE = "\n-# (delayed: "
+
+
+def _without_late_note(content: str) -> str:
+    cut = content.rfind(_LATE_NOTE)
+    return content if cut < 0 else content[:cut]
+
+
+def same_message(content: str, embeds: tuple[dict[str, Any], ...], body: dict[str, Any]) -> bool:
+    """Whether a posted message is this body: same text (a late note aside) and same embed text."""
+    if _without_late_note(content) != _without_late_note(str(body.get("content", ""))):
+        return False
+
+    def text_of(items: Any) -> list[tuple[Any, Any]]:
+        return [(e.get("title"), e.get("description")) for e in items or () if isinstance(e, dict)]
+
+    return text_of(embeds) == text_of(body.get("embeds"))
+
+
 def render(ctx: RenderContext, *, mention_user_id: int | None) -> dict[str, Any]:
     """The JSON body (content + allowed_mentions) for a row; only `mention_user_id` can be pinged."""
     if "_malformed" in ctx.payload:
@@ -186,7 +210,7 @@ def render(ctx: RenderContext, *, mention_user_id: int | None) -> dict[str, Any]
     if mention_user_id is not None:
         content = f"<@{mention_user_id}> {content}"
     if ctx.now - ctx.due_at > LATE_NOTE_AFTER:
-        content += f"\n-# (delayed: this was due {discord_time(ctx.due_at, 'R')})"
+        content += f"{_LATE_NOTE}this was due {discord_time(ctx.due_at, 'R')})"
     pinged = ([mention_user_id] if mention_user_id is not None else []) + list(rendered.pings)
     body: dict[str, Any] = {
         "content": content[:2000],

@@ -146,6 +146,7 @@ async def plan_reminders(tx: Transaction, talk: Talk, now: datetime) -> list[Out
                 user_id=talk.speaker_id,
                 talk_id=talk.id,
                 payload={"offset_s": offset},
+                talk_start=talk.starts_at,
             )
         )
     return plan

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+RateLimitScope = Literal["user", "shared", "global"]
 
 
 class DeliveryError(Exception):
@@ -15,15 +19,42 @@ class DeliveryError(Exception):
 
 
 class TransientError(DeliveryError):
-    """Worth retrying later: 5xx, 429, timeouts, network errors."""
+    """Worth retrying later: 5xx, 429, timeouts, network errors.
 
-    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
-        super().__init__(message, status=status)
+    `maybe_sent`: the request may have reached Discord and created the message anyway (a 5xx or a timeout
+    after sending); a resend later than Discord's nonce window first looks for it in the channel.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        code: int | None = None,
+        maybe_sent: bool = False,
+    ) -> None:
+        super().__init__(message, status=status, code=code)
         self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+
+
+class RateLimitedError(TransientError):
+    """A 429: nothing was sent. `scope` says whose limit it was (X-RateLimit-Scope)."""
+
+    def __init__(self, message: str, *, retry_after: float, scope: RateLimitScope, cloudflare: bool = False) -> None:
+        super().__init__(message, retry_after=retry_after, status=429)
+        self.scope = scope
+        # A 429 without Discord's signature comes from Cloudflare: the whole IP is blocked for a while.
+        self.cloudflare = cloudflare
+
+
+class UnauthorizedError(DeliveryError):
+    """401: the token is no longer valid (reset in the Developer Portal). Nothing can be sent until it is fixed."""
 
 
 class RefusedError(DeliveryError):
-    """This target will not take the message (closed DMs, missing permissions): try the next target."""
+    """This target will not take the message (closed DMs, missing permissions, archived thread): try the next."""
 
 
 class GoneError(DeliveryError):
@@ -34,8 +65,17 @@ class RejectedError(DeliveryError):
     """Discord rejected the request itself (another 4xx): retrying will not help."""
 
 
+@dataclass(frozen=True, slots=True)
+class PostedMessage:
+    """A message the bot posted, as read back from a channel's history."""
+
+    id: int
+    content: str
+    embeds: tuple[dict[str, Any], ...] = field(default=())
+
+
 class Transport(Protocol):
-    """The three Discord calls proactive delivery makes."""
+    """The Discord calls proactive delivery makes."""
 
     async def open_dm(self, user_id: int) -> int:
         """The DM channel id with a user (creating it if needed)."""
@@ -45,6 +85,14 @@ class Transport(Protocol):
         """Create a public thread in a text channel; its id."""
         ...
 
+    async def find_thread(self, guild_id: int, parent_id: int, name: str) -> int | None:
+        """An active thread this bot started in `parent_id` with this name (left by a crash), if any."""
+        ...
+
     async def post_message(self, channel_id: int, body: dict[str, Any]) -> int:
         """POST a message (with nonce + enforce_nonce in `body`); the message id."""
+        ...
+
+    async def own_messages_since(self, channel_id: int, since: datetime) -> list[PostedMessage]:
+        """The messages this bot posted in the channel since `since` (at most the latest 100)."""
         ...

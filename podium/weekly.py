@@ -103,17 +103,24 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
     """What the summary shows, read when it is sent: the talks of the coming 7 days."""
     guild = await load_guild(db, guild_id)
     rows = await db.fetchall(
-        "SELECT id, speaker_id, topic, starts_at_ms FROM talks WHERE guild_id = ? AND state = 'scheduled'"
-        " AND starts_at_ms > ? AND starts_at_ms <= ? ORDER BY starts_at_ms LIMIT 25",
+        "SELECT t.id, t.speaker_id, t.topic, t.starts_at_ms,"
+        " coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_talk_reminders, 0) AS no_ping"
+        " FROM talks AS t LEFT JOIN users AS u ON u.user_id = t.speaker_id"
+        " WHERE t.guild_id = ? AND t.state = 'scheduled' AND t.starts_at_ms > ? AND t.starts_at_ms <= ?"
+        " ORDER BY t.starts_at_ms LIMIT 25",
         (guild_id, to_ms(now), to_ms(now + timedelta(days=SUMMARY_DAYS))),
     )
-    return {
+    payload: dict[str, Any] = {
         "talks": [
             {"id": r["id"], "speaker_id": r["speaker_id"], "topic": r["topic"], "start_ms": r["starts_at_ms"]}
             for r in rows
         ],
         "ping_speakers": guild.ping_speakers,
     }
+    if guild.ping_speakers:
+        # A speaker who opted out (of everything, or of talk reminders) is named but not pinged.
+        payload["ping_ids"] = list(dict.fromkeys(r["speaker_id"] for r in rows if not r["no_ping"]))
+    return payload
 
 
 async def mark_announced(tx: Transaction, row: OutboxRow, payload: dict[str, Any]) -> None:
@@ -135,10 +142,12 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
     )
     if upcoming is not None:
         return None
+    # A prompt that failed (deleted channel, missing permission) counts too, so a broken channel is not retried
+    # every hour: the next try is N days later, or at once when the announcement channel is changed.
     recent = await tx.fetchone(
-        "SELECT 1 FROM outbox WHERE guild_id = ? AND kind = 'engagement_prompt'"
-        " AND state IN ('pending', 'sending', 'sent') AND created_at_ms > ?",
-        (guild.guild_id, to_ms(now - window)),
+        "SELECT 1 FROM outbox WHERE guild_id = ? AND kind = 'engagement_prompt' AND created_at_ms > ?"
+        " AND (state IN ('pending', 'sending', 'sent') OR (state = 'failed' AND channel_id IS ?))",
+        (guild.guild_id, to_ms(now - window), guild.announce_channel_id),
     )
     if recent is not None:
         return None

@@ -140,6 +140,13 @@ async def test_test_posts_to_the_channel_and_reports(fake, bot):
     response = await settings(fake, "test")
     assert "No announcement channel" in response["data"]["content"]
     await settings(fake, "channel", channel=GENERAL_CHANNEL_ID)
-    response = await settings(fake, "test")
-    assert "Posted a test message" in response["data"]["content"]
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID, name="announce-settings",
+        options=sub("test"),
+    )
+    response = await fake.wait_for_response(interaction)
+    assert response["type"] == 5  # deferred first: the post may have to wait for the channel's rate limit
+    followup = await fake.wait_for_followup(interaction)
+    assert "Posted a test message" in followup.content
+    assert followup.ephemeral
     assert any("test message" in m.content for m in fake.channel_messages(GENERAL_CHANNEL_ID))

@@ -9,7 +9,7 @@ from podium.clock import SystemClock, to_ms
 from podium.dispatcher import MAX_ATTEMPTS, Dispatcher, backoff_delay, fallback_chain
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.pacing import Pacer
-from podium.transport import GoneError, RefusedError, RejectedError, TransientError
+from podium.transport import GoneError, PostedMessage, RefusedError, RejectedError, TransientError
 
 GUILD, ANNOUNCE, LOG_CHANNEL, SPEAKER = 100, 200, 300, 42
 
@@ -22,6 +22,8 @@ class ScriptedTransport:
         self.failures = {}  # (method, channel_or_user) -> list of exceptions to raise in turn
         self.next_id = 1000
         self.posted = asyncio.Event()
+        self.orphan_threads = {}  # (parent, name) -> thread id a crash left behind
+        self.channel_history = {}  # channel id -> messages "Discord" holds
 
     def fail(self, method, key, *errors):
         self.failures.setdefault((method, key), []).extend(errors)
@@ -45,11 +47,21 @@ class ScriptedTransport:
         self._maybe_fail("create_thread", channel_id)
         return self._id()
 
+    async def find_thread(self, guild_id, parent_id, name):
+        self.calls.append(("find_thread", guild_id, parent_id, name))
+        return self.orphan_threads.get((parent_id, name))
+
     async def post_message(self, channel_id, body):
         self.calls.append(("post", channel_id, body))
         self.posted.set()
         self._maybe_fail("post", channel_id)
-        return self._id()
+        message_id = self._id()
+        self.channel_history.setdefault(channel_id, []).append(PostedMessage(message_id, body["content"]))
+        return message_id
+
+    async def own_messages_since(self, channel_id, since):
+        self.calls.append(("history", channel_id, since))
+        return list(self.channel_history.get(channel_id, []))
 
     def posts(self):
         return [c for c in self.calls if c[0] == "post"]
@@ -150,7 +162,7 @@ async def test_closed_dms_fall_back_to_the_talk_thread_with_a_mention(dispatcher
     [outcome] = await run_due(dispatcher, clock)
     assert (outcome.state, outcome.via) == ("sent", "thread")
     thread_id = outcome.channel_id
-    assert ("create_thread", ANNOUNCE, "Talk: @everyone rust") in transport.calls
+    assert ("create_thread", ANNOUNCE, f"Talk {talk_id}: @everyone rust") in transport.calls
     body = transport.posts()[-1][2]
     assert body["content"].startswith(f"<@{SPEAKER}> ")
     assert body["allowed_mentions"]["users"] == [str(SPEAKER)]

@@ -54,6 +54,7 @@ class Bot:
             db, self.outbox, self.transport, clock, pacer=Pacer(1000, channel_limit=1000), metrics=self.metrics
         )
         self.dispatcher.last_step_at = clock.now() - timedelta(seconds=10)
+        self.dispatcher.last_success_at = clock.now() - timedelta(seconds=10)
 
 
 @pytest.fixture
@@ -129,18 +130,31 @@ def disconnect(bot, clock):
 
 def never_ran(bot, clock):
     bot.dispatcher.last_step_at = None
+    bot.dispatcher.last_success_at = None
 
 
 def stalled(bot, clock):
-    bot.dispatcher.last_step_at = clock.now() - timedelta(minutes=2, seconds=1)
+    bot.dispatcher.last_success_at = clock.now() - timedelta(minutes=2, seconds=1)
+
+
+def failing_passes(bot, clock):
+    # Passes keep starting (last_step_at is fresh) but none completes: health must not say OK.
+    bot.dispatcher.last_step_at = clock.now()
+    bot.dispatcher.last_success_at = clock.now() - timedelta(minutes=3)
+
+
+def paused(bot, clock):
+    bot.dispatcher._pause_for_token("401 Unauthorized")
 
 
 @pytest.mark.parametrize(
     ("breakage", "failing", "detail"),
     [
         (disconnect, "gateway", "not connected"),
-        (never_ran, "dispatcher", "has not run yet"),
+        (never_ran, "dispatcher", "has not completed a pass yet"),
         (stalled, "dispatcher", "121 s ago"),
+        (failing_passes, "dispatcher", "180 s ago"),
+        (paused, "dispatcher", "token (401)"),
     ],
 )
 async def test_healthz_503_names_the_failing_check(server, bot, clock, breakage, failing, detail):
@@ -303,3 +317,20 @@ async def test_a_busy_port_is_an_oserror(bot, db, clock):
             ).start("127.0.0.1", first.port)
     finally:
         await first.stop()
+
+
+async def test_healthz_503_when_a_due_message_waits_too_long(server, bot, db, clock):
+    await queue(db, clock, 555, due_in=-ops.OVERDUE_LIMIT - timedelta(seconds=30))
+    status, _, body = await call(server, "GET", "/healthz")
+    data = json.loads(body)
+    assert status == 503
+    assert data["failing"] == ["dispatcher"]
+    assert "330 s ago is still waiting" in data["checks"]["dispatcher"]["detail"]
+    status, _, text = await call(server, "GET", "/metrics")
+    assert "podium_outbox_oldest_overdue_seconds 330.0" in text.decode()
+
+
+async def test_healthz_ok_while_due_messages_are_only_seconds_late(server, db, clock):
+    await queue(db, clock, 555, due_in=-timedelta(seconds=20))
+    status, _, _ = await call(server, "GET", "/healthz")
+    assert status == 200

@@ -89,3 +89,54 @@ async def test_refund_gives_the_slot_back(monkeypatch):
     pacer.refund(7)
     await pacer.acquire(7)  # the channel's single slot is free again
     assert pacer.load() == pytest.approx(1 / 45)
+
+
+async def test_a_busy_channel_does_not_hold_up_other_channels_or_dms():
+    """Head-of-line: a request waiting for one channel's window must not keep the global slot from others."""
+    from podium.pacing import Pacer
+
+    pacer = Pacer(1000, channel_limit=1, channel_window=0.3)
+    await pacer.acquire(1)
+    busy = asyncio.create_task(pacer.acquire(1))  # waits ~0.3 s for channel 1's window
+    await asyncio.sleep(0)
+    others = asyncio.gather(pacer.acquire(2), pacer.acquire(None))
+    done, _ = await asyncio.wait({busy, others}, return_when=asyncio.FIRST_COMPLETED)
+    assert others in done and not busy.done()
+    await busy
+
+
+async def test_max_wait_raises_channel_busy_instead_of_waiting():
+    from podium.pacing import ChannelBusy, Pacer
+
+    pacer = Pacer(1000, channel_limit=2, channel_window=10)
+    await pacer.acquire(7, max_wait=1)
+    await pacer.acquire(7, max_wait=1)
+    with pytest.raises(ChannelBusy) as busy:
+        await pacer.acquire(7, max_wait=1)
+    assert 9 < busy.value.delay <= 10
+    assert pacer.channel_delay(7) == pytest.approx(busy.value.delay, abs=0.1)
+    await pacer.acquire(8, max_wait=1)  # another channel is free
+
+
+async def test_a_429_blocks_its_channel_and_a_global_429_pauses_everything(monkeypatch):
+    from podium.pacing import ChannelBusy, Pacer
+
+    mono = FakeMonotonic()
+    sleeps = []
+
+    async def fake_sleep(seconds):
+        sleeps.append(seconds)
+        mono.now += seconds
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    pacer = Pacer(1000, monotonic=mono)
+    pacer.block(3, 8.0)
+    with pytest.raises(ChannelBusy):
+        await pacer.acquire(3, max_wait=1)
+    await pacer.acquire(4, max_wait=1)  # only channel 3 is blocked
+    assert mono.now == 0
+    pacer.pause(2.0)
+    await pacer.acquire(4)
+    assert mono.now == pytest.approx(2.0)
+    await pacer.acquire(3)  # waits out the rest of its block
+    assert mono.now == pytest.approx(8.0)

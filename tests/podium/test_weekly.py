@@ -200,3 +200,60 @@ def test_summary_names_speakers_and_pings_them_only_when_enabled(ping):
     assert body["allowed_mentions"]["parse"] == []
     assert body["allowed_mentions"]["users"] == (["42"] if ping else [])
     assert ("<@42>" in body["content"]) is ping
+
+
+async def test_a_failed_call_for_speakers_is_not_requeued_every_hour(db, clock, configured):
+    outbox = Outbox(db)
+    first = await engage(db, outbox, clock)
+    async with db.transaction() as tx:  # the channel was deleted: the prompt failed
+        await tx.execute("UPDATE outbox SET state = 'failed', last_error = 'unknown channel' WHERE id = ?", (first,))
+    for _ in range(24):
+        clock.advance(timedelta(hours=1))
+        assert await engage(db, outbox, clock) is None
+    async with db.transaction() as tx:  # a moderator picks another channel: try there at once
+        await update_guild(tx, GUILD, clock.now(), announce_channel_id=CHANNEL + 1)
+    assert await engage(db, outbox, clock) is not None
+
+
+async def test_weekly_pings_leave_out_speakers_who_opted_out(db, clock, configured):
+    from podium.preferences import update_user
+    from podium.render import RenderContext, render
+
+    async with db.transaction() as tx:
+        await update_guild(tx, GUILD, clock.now(), ping_speakers=1)
+        for speaker, minutes in ((41, 60), (42, 120), (43, 180)):
+            await tx.execute(
+                "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,"
+                " updated_by, created_at_ms, updated_at_ms) VALUES (?, ?, 't', ?, 30, 1, 1, 0, 0)",
+                (GUILD, speaker, int((clock.now() + timedelta(minutes=minutes)).timestamp() * 1000)),
+            )
+        await update_user(tx, 42, clock.now(), opt_out_talk_reminders=1)
+        await update_user(tx, 43, clock.now(), opt_out_everything=1)
+    payload = await summary_payload(db, GUILD, clock.now())
+    body = render(RenderContext("weekly_summary", payload, None, clock.now(), clock.now()), mention_user_id=None)
+    assert body["allowed_mentions"]["users"] == ["41"]
+    description = body["embeds"][0]["description"]
+    assert all(f"<@{s}>" in description for s in (41, 42, 43))  # still named
+    assert "<@42>" not in body["content"] and "<@41>" in body["content"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ("SELECT 1 FROM outbox WHERE guild_id = ? AND kind = 'weekly_summary' AND state = 'pending'", (GUILD,)),
+        (
+            "UPDATE outbox SET state = 'cancelled' WHERE guild_id = ? AND kind = 'weekly_summary'"
+            " AND state = 'pending'",
+            (GUILD,),
+        ),
+        (
+            "SELECT 1 FROM outbox WHERE guild_id = ? AND kind = 'engagement_prompt' AND created_at_ms > ?"
+            " AND (state IN ('pending', 'sending', 'sent') OR (state = 'failed' AND channel_id IS ?))",
+            (GUILD, 0, CHANNEL),
+        ),
+    ],
+)
+async def test_hourly_checks_use_an_index_not_a_scan(db, sql, params):
+    plan = [r["detail"] for r in await db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
+    assert any("USING INDEX outbox_by_guild_kind" in step for step in plan), plan
+    assert not any(step.startswith("SCAN outbox") for step in plan), plan

@@ -1,0 +1,149 @@
+"""Discord's answers as the dispatcher sees them, and 429s honoured where Discord says they apply."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from unittest.mock import Mock
+
+import aiohttp
+import nextcord
+import pytest
+import pytest_asyncio
+from multidict import CIMultiDict, CIMultiDictProxy
+from nextcord.http import Route
+
+from cogs._discord_http import MajorKeyedHTTPClient
+from cogs._transport import NextcordTransport, classify, snowflake_at
+from podium.pacing import ChannelBusy, Pacer
+from podium.transport import (
+    GoneError,
+    RateLimitedError,
+    RefusedError,
+    RejectedError,
+    TransientError,
+    UnauthorizedError,
+)
+from tests.fake_discord import BOT_USER_ID, GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
+
+JSON = {"Content-Type": "application/json", "Via": "1.1 google"}
+
+
+def http_error(status: int, code: int = 0, headers: dict[str, str] | None = None) -> nextcord.HTTPException:
+    response = Mock(spec_set=aiohttp.ClientResponse)
+    response.status = status
+    response.reason = "reason"
+    response.headers = CIMultiDictProxy(CIMultiDict(headers if headers is not None else JSON))
+    return nextcord.HTTPException(response, {"message": "msg", "code": code})
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "headers", "kind", "details"),
+    [
+        (500, 0, JSON, TransientError, {"maybe_sent": True}),
+        (502, 0, JSON, TransientError, {"maybe_sent": True}),
+        (503, 0, JSON | {"Retry-After": "7"}, TransientError, {"maybe_sent": True, "retry_after": 7.0}),
+        (504, 0, JSON, TransientError, {"maybe_sent": True}),
+        (408, 0, JSON, TransientError, {}),
+        (429, 0, JSON | {"X-RateLimit-Scope": "user", "X-RateLimit-Reset-After": "3.25", "Retry-After": "4"},
+         RateLimitedError, {"scope": "user", "retry_after": 3.25, "cloudflare": False, "maybe_sent": False}),
+        (429, 0, JSON | {"X-RateLimit-Scope": "shared", "Retry-After": "2"},
+         RateLimitedError, {"scope": "shared", "retry_after": 2.0}),
+        (429, 0, JSON | {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global", "Retry-After": "1",
+                         "X-RateLimit-Reset-After": "9"},
+         RateLimitedError, {"scope": "global", "retry_after": 1.0}),
+        (429, 0, {"Content-Type": "text/html", "Retry-After": "600"}, RateLimitedError, {"cloudflare": True}),
+        (401, 0, JSON, UnauthorizedError, {}),
+        (403, 50007, JSON, RefusedError, {"code": 50007}),
+        (403, 50013, JSON, RefusedError, {"code": 50013}),
+        (400, 50083, JSON, RefusedError, {"code": 50083}),
+        (400, 160005, JSON, RefusedError, {"code": 160005}),
+        (400, 160006, JSON, RefusedError, {"code": 160006}),
+        (404, 10003, JSON, GoneError, {}),
+        (404, 0, JSON, GoneError, {}),
+        (400, 50035, JSON, RejectedError, {}),
+    ],
+)
+def test_classify(status, code, headers, kind, details):
+    error = classify(http_error(status, code, headers))
+    assert type(error) is kind
+    for name, value in details.items():
+        assert getattr(error, name) == value, name
+
+
+def test_snowflake_at_round_trips_discord_epoch():
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 12, 2, tzinfo=UTC)
+    assert ((snowflake_at(when) >> 22) + 1420070400000) / 1000 == when.timestamp()
+
+
+CHANNEL, OTHER = GUILD_ID + 300, GUILD_ID + 301
+
+
+@pytest_asyncio.fixture
+async def env() -> AsyncIterator[tuple[FakeDiscord, NextcordTransport, Pacer]]:
+    guild = FakeGuild(channels=[FakeChannel(id=CHANNEL, name="talks"), FakeChannel(id=OTHER, name="other")])
+    original = Route.BASE
+    with loopback_only():
+        async with FakeDiscord(guilds=[guild]) as fake:
+            Route.BASE = fake.api_base
+            client = nextcord.Client(intents=nextcord.Intents(guilds=True))
+            MajorKeyedHTTPClient.adopt(client.http)
+            await client.login("fake-token")
+            pacer = Pacer(45)
+            try:
+                yield fake, NextcordTransport(client.http, pacer, lambda: BOT_USER_ID), pacer
+            finally:
+                await client.close()
+                Route.BASE = original
+
+
+def body(text: str) -> dict[str, object]:
+    return {"content": text, "allowed_mentions": {"parse": []}}
+
+
+async def test_a_short_429_is_waited_out_in_place_without_a_second_429(env):
+    fake, transport, _ = env
+    fake.fail("POST", f"/channels/{CHANNEL}/messages", status=429, retry_after=0.3)
+    started = time.monotonic()
+    await transport.post_message(CHANNEL, body("hello"))
+    assert time.monotonic() - started >= 0.3
+    assert fake.count_429 == 1
+    assert [m.content for m in fake.channel_messages(CHANNEL)] == ["hello"]
+
+
+async def test_a_long_429_closes_the_channel_and_hands_the_row_back(env):
+    fake, transport, pacer = env
+    fake.fail("POST", f"/channels/{CHANNEL}/messages", status=429, retry_after=20)
+    with pytest.raises(ChannelBusy) as busy:
+        await transport.post_message(CHANNEL, body("hello"))
+    assert busy.value.delay > 15
+    assert fake.count_429 == 1  # it did not try again into the closed window
+    await transport.post_message(OTHER, body("elsewhere"))  # other channels go on
+    assert pacer.channel_delay(OTHER) == 0
+
+
+async def test_a_global_429_pauses_every_request(env):
+    fake, transport, _ = env
+    fake.fail("POST", f"/channels/{CHANNEL}/messages", status=429, retry_after=0.4, scope="global")
+    started = time.monotonic()
+    await transport.post_message(CHANNEL, body("one"))
+    await transport.post_message(OTHER, body("two"))
+    assert time.monotonic() - started >= 0.4
+    assert fake.count_429 == 1
+
+
+async def test_find_thread_and_own_messages(env):
+    fake, transport, _ = env
+    thread_id = await transport.create_thread(CHANNEL, "Talk 1: Rust")
+    assert await transport.find_thread(GUILD_ID, CHANNEL, "Talk 1: Rust") == thread_id
+    assert await transport.find_thread(GUILD_ID, OTHER, "Talk 1: Rust") is None
+    from datetime import UTC, datetime, timedelta
+
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    message_id = await transport.post_message(CHANNEL, body("kept"))
+    fake.inject_message(channel_id=CHANNEL, user_id=GUILD_ID + 99, content="kept")  # someone else's
+    mine = await transport.own_messages_since(CHANNEL, since)
+    assert [(m.id, m.content) for m in mine] == [(message_id, "kept")]
+    assert await transport.own_messages_since(CHANNEL, datetime.now(UTC) + timedelta(seconds=5)) == []

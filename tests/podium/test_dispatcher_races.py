@@ -1,0 +1,354 @@
+"""The engine's edge cases: what happens while a message is in flight, after downtime, and on Discord's odd answers."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from podium.clock import from_ms, to_ms
+from podium.dispatcher import NONCE_TRUST, SWEEP_STALE_AFTER, Dispatcher
+from podium.outbox import Outbox
+from podium.pacing import ChannelBusy, Pacer
+from podium.people import People
+from podium.talks import Actor, TalkService, default_hooks
+from podium.transport import (
+    PostedMessage,
+    RateLimitedError,
+    RefusedError,
+    TransientError,
+    UnauthorizedError,
+)
+from tests.podium.test_dispatcher import (
+    ANNOUNCE,
+    GUILD,
+    SPEAKER,
+    ScriptedTransport,
+    add_guild,
+    add_talk,
+    queue,
+    run_due,
+    stored,
+)
+
+
+@pytest.fixture
+def transport():
+    return ScriptedTransport()
+
+
+@pytest.fixture
+def outbox(db):
+    return Outbox(db)
+
+
+@pytest.fixture
+def dispatcher(db, clock, transport, outbox):
+    return Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000), retry_base_seconds=10)
+
+
+@pytest.fixture
+def talks(db, clock, outbox):
+    return TalkService(db, outbox, clock, default_hooks(outbox))
+
+
+async def speaker_talk(talks, clock, hours=2.0):
+    """A talk by SPEAKER with the default reminders (24 h and 1 h before, by DM)."""
+    return await talks.add(
+        guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust", starts_at=clock.now() + timedelta(
+            hours=hours)
+    )
+
+
+async def reminder_rows(db, talk_id):
+    return await db.fetchall(
+        "SELECT id, state, due_at_ms, last_error FROM outbox WHERE talk_id = ? AND kind = 'talk_reminder'"
+        " ORDER BY due_at_ms",
+        (talk_id,),
+    )
+
+
+# -- a talk moved while its reminder is in flight ------------------------------------------------------------
+
+
+async def test_reminder_in_flight_when_its_talk_moves_is_not_sent(dispatcher, talks, clock, transport, db):
+    talk = await speaker_talk(talks, clock, hours=0.5)  # the default offsets (24 h, 1 h) are already past
+    # A 5-minute reminder, as the issue reproduced it.
+    await queue(dispatcher, clock, "t5", kind="talk_reminder", talk_id=talk.id, payload={"offset_s": 300},
+                talk_start=talk.starts_at, due_at=talk.starts_at - timedelta(minutes=5))
+    clock.set(talk.starts_at - timedelta(minutes=5))
+    [row] = await dispatcher.outbox.claim_due(clock.now(), 10)  # now 'sending'
+    await talks.reschedule(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id,
+                           starts_at=talk.starts_at + timedelta(hours=2))
+    outcome = await dispatcher.deliver(row)
+    assert outcome.state == "cancelled"
+    assert "moved" in outcome.reason
+    assert not [c for c in transport.posts() if "Reminder" in c[2]["content"]]
+
+
+async def test_reminder_retried_after_its_talk_moved_is_not_sent(dispatcher, talks, clock, transport, db):
+    """The issue's reproduction: moved while the reminder is in flight; that send fails (503) and is retried."""
+    talk = await speaker_talk(talks, clock, hours=0.5)
+    row_id = await queue(dispatcher, clock, "t5", kind="talk_reminder", talk_id=talk.id, payload={"offset_s": 300},
+                         talk_start=talk.starts_at)
+    original = transport.post_message
+
+    async def moved_meanwhile_then_503(channel_id, body):
+        await talks.reschedule(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id,
+                               starts_at=talk.starts_at + timedelta(hours=2))
+        transport.post_message = original
+        raise TransientError("503", status=503)
+
+    transport.post_message = moved_meanwhile_then_503
+    rows = await dispatcher.outbox.claim_due(clock.now(), 10)
+    [first] = [await dispatcher.deliver(r) for r in rows if r.id == row_id]
+    assert first.state == "retry"  # the re-plan could not cancel a row in flight
+    clock.advance(60)
+    outcomes = await run_due(dispatcher, clock)
+    assert [(o.row_id, o.state) for o in outcomes if o.row_id == row_id] == [(row_id, "cancelled")]
+    assert not [c for c in transport.posts() if "Reminder" in c[2]["content"]]
+
+
+async def test_talk_moved_during_the_pacer_wait_is_caught_right_before_sending(dispatcher, talks, clock, transport,
+                                                                                db, monkeypatch):
+    talk = await speaker_talk(talks, clock, hours=0.5)
+    await queue(dispatcher, clock, "t5", kind="talk_reminder", talk_id=talk.id, payload={"offset_s": 300},
+                talk_start=talk.starts_at)
+    [row] = await dispatcher.outbox.claim_due(clock.now(), 10)
+    original_render = dispatcher.transport.open_dm
+
+    async def open_dm_then_move(user_id):
+        # Between the first checks and the POST, the speaker moves the talk.
+        await talks.reschedule(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id,
+                               starts_at=talk.starts_at + timedelta(hours=3))
+        return await original_render(user_id)
+
+    monkeypatch.setattr(transport, "open_dm", open_dm_then_move)
+    outcome = await dispatcher.deliver(row)
+    assert outcome.state == "cancelled"
+    assert not [c for c in transport.posts() if "Reminder" in c[2]["content"]]
+
+
+# -- forget-me while a message is in flight ------------------------------------------------------------------
+
+
+async def test_forget_me_during_a_delivery_drops_it_and_writes_nothing_about_the_user(
+    dispatcher, clock, transport, db, outbox, monkeypatch
+):
+    people = People(db, outbox, clock)
+    await queue(dispatcher, clock, "p1")
+    [row] = await outbox.claim_due(clock.now(), 10)
+    original = transport.open_dm
+
+    async def open_dm_while_forgotten(user_id):
+        channel = await original(user_id)
+        await people.forget(SPEAKER)  # the person runs /opt-out forget-me now
+        return channel
+
+    monkeypatch.setattr(transport, "open_dm", open_dm_while_forgotten)
+    outcome = await dispatcher.deliver(row)
+    assert outcome.state == "cancelled"
+    assert transport.posts() == []
+    assert await db.fetchone("SELECT * FROM users WHERE user_id = ?", (SPEAKER,)) is None
+    assert await db.fetchone("SELECT * FROM outbox WHERE user_id = ?", (SPEAKER,)) is None
+
+
+async def test_prefetch_after_forget_me_does_not_recreate_the_user(dispatcher, clock, transport, db, outbox):
+    people = People(db, outbox, clock)
+    await queue(dispatcher, clock, "p1", due_at=clock.now() + timedelta(seconds=30))
+    original = transport.open_dm
+
+    async def open_dm_while_forgotten(user_id):
+        channel = await original(user_id)
+        await people.forget(SPEAKER)
+        return channel
+
+    transport.open_dm = open_dm_while_forgotten
+    await dispatcher.prefetch_dm_channels()
+    assert await db.fetchone("SELECT * FROM users WHERE user_id = ?", (SPEAKER,)) is None
+
+
+# -- one thread per talk ---------------------------------------------------------------------------------------
+
+
+async def test_two_deliveries_of_one_talk_create_one_thread(dispatcher, clock, transport, db):
+    await add_guild(db)
+    talk_id = await add_talk(db, clock)
+    for key in ("a", "b"):
+        await queue(dispatcher, clock, key, kind="talk_reminder", talk_id=talk_id, payload={}, target_type="thread",
+                    due_at=clock.now() - timedelta(seconds=1 if key == "a" else 0))
+    # Let two "other" talk-bound rows not supersede each other: they are the same due instant pair... use
+    # personal thread messages instead of reminders to keep both sendable.
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET kind = 'reschedule_notice', payload = ?",
+                         ('{"topic":"x","old_start_ms":0,"new_start_ms":1}',))
+    rows = await dispatcher.outbox.claim_due(clock.now(), 10)
+    outcomes = await asyncio.gather(*(dispatcher.deliver(r) for r in rows))
+    assert [o.state for o in outcomes] == ["sent", "sent"]
+    assert len([c for c in transport.calls if c[0] == "create_thread"]) == 1
+    assert len({o.channel_id for o in outcomes}) == 1
+
+
+async def test_a_thread_left_by_a_crash_is_found_and_reused(dispatcher, clock, transport, db):
+    await add_guild(db)
+    talk_id = await add_talk(db, clock)
+    transport.orphan_threads[(ANNOUNCE, f"Talk {talk_id}: @everyone rust")] = 777
+    await queue(dispatcher, clock, kind="talk_reminder", talk_id=talk_id, payload={}, target_type="thread")
+    [outcome] = await run_due(dispatcher, clock)
+    assert (outcome.state, outcome.channel_id) == ("sent", 777)
+    assert not [c for c in transport.calls if c[0] == "create_thread"]
+    assert (await db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (talk_id,)))["thread_id"] == 777
+
+
+# -- rows stuck in 'sending' ---------------------------------------------------------------------------------
+
+
+async def test_sweep_returns_rows_whose_delivery_bookkeeping_failed(dispatcher, clock, transport, db, outbox):
+    row_id = await queue(dispatcher, clock)
+    await outbox.claim_due(clock.now(), 10)  # claimed, then its task died without marking anything
+    assert await dispatcher.sweep_stale() == 0  # too recent: may still be working
+    clock.advance(SWEEP_STALE_AFTER + timedelta(seconds=1))
+    assert await dispatcher.sweep_stale() == 1
+    row = await stored(db, row_id)
+    assert (row["state"], row["maybe_sent"]) == ("pending", 1)
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "sent"
+
+
+async def test_sweep_leaves_rows_a_live_delivery_is_working_on(dispatcher, clock, transport, db):
+    row_id = await queue(dispatcher, clock)
+    gate = asyncio.Event()
+    original = transport.open_dm
+
+    async def slow_open_dm(user_id):
+        await gate.wait()
+        return await original(user_id)
+
+    transport.open_dm = slow_open_dm
+    assert await dispatcher.dispatch_due() == 1
+    await asyncio.sleep(0)
+    clock.advance(SWEEP_STALE_AFTER + timedelta(seconds=1))
+    assert await dispatcher.sweep_stale() == 0
+    gate.set()
+    await asyncio.gather(*dispatcher.in_flight)
+    assert (await stored(db, row_id))["state"] == "sent"
+
+
+# -- resends past Discord's nonce window -----------------------------------------------------------------------
+
+
+async def test_a_resend_past_the_nonce_window_finds_the_earlier_message(dispatcher, clock, transport, db):
+    row_id = await queue(dispatcher, clock)
+    # The first attempt posted, but the answer was lost (502): Discord has the message, we do not know.
+    original = transport.post_message
+
+    async def post_then_lose_the_answer(channel_id, body):
+        await original(channel_id, body)
+        raise TransientError("502 Bad Gateway", status=502, maybe_sent=True)
+
+    transport.post_message = post_then_lose_the_answer
+    [first] = await run_due(dispatcher, clock)
+    assert first.state == "retry"
+    assert (await stored(db, row_id))["maybe_sent"] == 1
+    transport.post_message = original
+    clock.advance(NONCE_TRUST + timedelta(minutes=5))
+    [second] = await run_due(dispatcher, clock)
+    assert second.state == "sent"
+    assert len(transport.posts()) == 1  # only the first attempt's
+    assert (await stored(db, row_id))["message_id"] == transport.channel_history[5000 + SPEAKER][0].id
+
+
+async def test_a_resend_inside_the_nonce_window_relies_on_the_nonce(dispatcher, clock, transport, db):
+    await queue(dispatcher, clock)
+    transport.fail("post", 5000 + SPEAKER, TransientError("504", status=504, maybe_sent=True))
+    await run_due(dispatcher, clock)
+    clock.advance(20)
+    [second] = await run_due(dispatcher, clock)
+    assert second.state == "sent"
+    assert not [c for c in transport.calls if c[0] == "history"]
+
+
+async def test_a_resend_after_a_crash_looks_first_when_it_is_late(dispatcher, clock, transport, db, outbox):
+    row_id = await queue(dispatcher, clock)
+    await outbox.claim_due(clock.now(), 10)
+    await transport.open_dm(SPEAKER)
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO users (user_id, dm_channel_id, created_at_ms, updated_at_ms) VALUES (?, ?, 0, 0)",
+                         (SPEAKER, 5000 + SPEAKER))
+    # Crashed right after Discord took it: the message exists, the row is still 'sending'.
+    transport.channel_history[5000 + SPEAKER] = [PostedMessage(99, "🔔 You asked me to remind you: **stretch**")]
+    clock.advance(timedelta(hours=1))
+    assert await outbox.recover_in_flight(clock.now()) == 1
+    [outcome] = await run_due(dispatcher, clock)
+    assert (outcome.state, outcome.message_id) == ("sent", 99)
+    assert transport.posts() == []
+    assert (await stored(db, row_id))["message_id"] == 99
+
+
+# -- Discord's answers -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [50083, 160005, 160006])
+async def test_archived_locked_or_full_threads_move_on_to_the_channel(dispatcher, clock, transport, db, code):
+    await add_guild(db)
+    talk_id = await add_talk(db, clock)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE talks SET thread_id = 4242 WHERE id = ?", (talk_id,))
+    error = RefusedError(f"400 (code {code})", status=400, code=code)
+    transport.fail("post", 4242, error)
+    await queue(dispatcher, clock, kind="talk_reminder", talk_id=talk_id, payload={}, target_type="thread")
+    [outcome] = await run_due(dispatcher, clock)
+    assert (outcome.state, outcome.via, outcome.channel_id) == ("sent", "channel", ANNOUNCE)
+
+
+async def test_a_401_pauses_delivery_instead_of_failing_rows(dispatcher, clock, transport, db, caplog):
+    first = await queue(dispatcher, clock, "a")
+    second = await queue(dispatcher, clock, "b")
+    transport.fail("open_dm", SPEAKER, UnauthorizedError("401: Unauthorized", status=401))
+    rows = await dispatcher.outbox.claim_due(clock.now(), 1)
+    [outcome] = [await dispatcher.deliver(r) for r in rows]
+    assert outcome.state == "deferred"
+    assert dispatcher.paused
+    assert "401" in (dispatcher.pause_reason or "")
+    assert any(r.levelname == "CRITICAL" and "DISCORD_TOKEN" in r.message for r in caplog.records)
+    assert await dispatcher.dispatch_due() == 0  # nothing is tried while paused
+    for row_id in (first, second):
+        row = await stored(db, row_id)
+        assert (row["state"], row["attempts"]) == ("pending", 0)
+
+
+async def test_a_full_channel_defers_the_row_without_using_an_attempt(db, clock, outbox):
+    class BusyTransport(ScriptedTransport):
+        async def post_message(self, channel_id, body):
+            raise ChannelBusy(channel_id, 4.0)
+
+    dispatcher = Dispatcher(db, outbox, BusyTransport(), clock, pacer=Pacer(1000))
+    row_id = await queue(dispatcher, clock)
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "deferred"
+    row = await stored(db, row_id)
+    assert (row["state"], row["attempts"]) == ("pending", 0)
+    assert row["next_attempt_at_ms"] == to_ms(clock.now() + timedelta(seconds=4))
+
+
+async def test_a_429_beyond_patience_defers_without_using_an_attempt(dispatcher, clock, transport, db):
+    row_id = await queue(dispatcher, clock)
+    transport.fail("open_dm", SPEAKER, RateLimitedError("429", retry_after=45.0, scope="user"))
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "deferred"
+    row = await stored(db, row_id)
+    assert (row["state"], row["attempts"]) == ("pending", 0)
+    assert from_ms(row["next_attempt_at_ms"]) == clock.now() + timedelta(seconds=45)
+
+
+# -- after downtime -------------------------------------------------------------------------------------------
+
+
+async def test_after_downtime_only_the_latest_due_reminder_of_a_talk_is_sent(dispatcher, talks, clock, transport, db):
+    talk = await speaker_talk(talks, clock, hours=30)  # reminders at -24 h and -1 h
+    clock.set(talk.starts_at - timedelta(minutes=30))  # the bot was down through both
+    outcomes = await run_due(dispatcher, clock)
+    states = sorted((o.state, o.reason or "") for o in outcomes)
+    assert [s for s, _ in states] == ["cancelled", "sent"]
+    assert "superseded" in states[0][1]
+    [post] = transport.posts()
+    assert "Reminder" in post[2]["content"]
