@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,25 @@ log = logging.getLogger(__name__)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 MIN_CRON_SECRET_LENGTH = 16
+# Where `.env` is read from: the working directory, not the folder bot.py is in.
+ENV_FILE = Path(".env")
+# The settings Podium reads; a malformed `.env` line is named by its key only when it is one of these.
+SETTING_NAMES = (
+    "DISCORD_TOKEN",
+    "DATABASE_PATH",
+    "GUILD_IDS",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "DISCORD_API_BASE",
+    "DISPATCH_TICK_SECONDS",
+    "RETRY_BASE_SECONDS",
+    "SEND_RATE_PER_SECOND",
+    "HTTP_PORT",
+    "HTTP_HOST",
+    "CRON_SECRET",
+)
+SECRET_NAMES = ("DISCORD_TOKEN", "CRON_SECRET")
+REDACTED = "[redacted]"
 
 
 class ConfigError(Exception):
@@ -46,20 +66,50 @@ class Settings:
 
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse a `.env` file: KEY=VALUE lines, `#` comments, optional quotes and `export`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        # The position, never the bytes: they may be part of the token.
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or type(exc).__name__}") from None
     values: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         line = line.removeprefix("export ").strip()
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
+            raise ConfigError(_malformed_line(path, number, line, has_equals=bool(sep)))
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
         values[key.strip()] = value
     return values
+
+
+def _malformed_line(path: Path, number: int, line: str, *, has_equals: bool) -> str:
+    """What is wrong with a `.env` line, without a character of its value: the line may hold the token."""
+    if has_equals:
+        return f"{path}:{number}: the line has no name before '='; expected KEY=VALUE (the line is not shown)"
+    # Only one of Podium's own names is echoed: a secret alone on a line can look like a key.
+    first = re.split(r"[\s:]", line, maxsplit=1)[0]
+    if first in SETTING_NAMES:
+        return f"{path}:{number}: {first} has no '='; write it as {first}=... (the value is not shown)"
+    return f"{path}:{number}: expected KEY=VALUE; the line has no '=' (the line is not shown)"
+
+
+def _redacted(message: str, values: Mapping[str, str]) -> str:
+    """`message` without the token or cron secret in `values`, in any letter case (a value may be upper-cased)."""
+    for name in SECRET_NAMES:
+        secret = values.get(name, "").strip()
+        # Short strings would blot out ordinary words; a real token or cron secret is long.
+        if len(secret) >= 8:
+            # Also as repr() shows it: errors quote values with !r, which escapes quotes and backslashes.
+            for form in (repr(secret)[1:-1], secret):
+                message = re.sub(re.escape(form), REDACTED, message, flags=re.IGNORECASE)
+    return message
 
 
 def _guild_ids(raw: str) -> tuple[int, ...]:
@@ -113,22 +163,31 @@ def database_path(values: Mapping[str, str]) -> Path:
     return Path(values.get("DATABASE_PATH", "").strip() or "data/podium.db")
 
 
-def load_database_path(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Path:
+def _values(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    """The `.env` file's values overlaid by the environment's."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update(read_env_file(env_file))
+    values.update(os.environ if environ is None else environ)
+    return values
+
+
+def load_database_path(environ: Mapping[str, str] | None = None, env_file: Path | None = ENV_FILE) -> Path:
     """Only DATABASE_PATH (environment over `.env`): for tools that need no token, like `--backup`."""
-    values: dict[str, str] = {}
-    if env_file is not None and env_file.is_file():
-        values.update(read_env_file(env_file))
-    values.update(os.environ if environ is None else environ)
-    return database_path(values)
+    return database_path(_values(environ, env_file))
 
 
-def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = ENV_FILE) -> Settings:
     """Build Settings from `environ` (default os.environ) over the `.env` file; the environment wins."""
-    values: dict[str, str] = {}
-    if env_file is not None and env_file.is_file():
-        values.update(read_env_file(env_file))
-    values.update(os.environ if environ is None else environ)
+    values = _values(environ, env_file)
+    try:
+        return _settings(values)
+    except ConfigError as exc:
+        # A secret pasted into the wrong setting would otherwise be echoed in the error.
+        raise ConfigError(_redacted(str(exc), values)) from None
 
+
+def _settings(values: Mapping[str, str]) -> Settings:
     token = values.get("DISCORD_TOKEN", "").strip()
     if not token:
         raise ConfigError(

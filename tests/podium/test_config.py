@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.config import ConfigError, Settings, load_database_path, load_settings
+from podium.config import ConfigError, Settings, load_database_path, load_settings, read_env_file
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.abc.def"
 
@@ -116,3 +116,91 @@ def test_database_path_alone_needs_no_token(tmp_path):
     assert load_database_path({}, env_file=env_file) == Path("from-file.db")
     assert load_database_path({"DATABASE_PATH": "env.db"}, env_file=env_file) == Path("env.db")
     assert load_database_path({}, env_file=None) == Path("data/podium.db")
+
+
+# The shape of a real bot token (base64 application id . timestamp . HMAC); made up, it opens nothing.
+REAL_SHAPE = "MTE5ODc2NTQzMjEwOTg3NjU0Mw.GxY7Qz.kP3vN8wLmR2tYq9ZaB4cD6eF1gH0iJ5kLm7nOp"
+# A cron secret that looks like a key name (letters, digits, underscore), as token_urlsafe can give.
+CRON = "q7Zr2mVx9LkP4tNw8YbC3dHf_x"
+
+
+def assert_no_secret(message):
+    for secret in (REAL_SHAPE, CRON):
+        assert secret not in message
+        assert secret.lower() not in message.lower()
+    for part in REAL_SHAPE.split("."):
+        assert part not in message
+
+
+@pytest.mark.parametrize("loader", [load_settings, load_database_path], ids=["settings", "backup"])
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        (f"DISCORD_TOKEN {REAL_SHAPE}", "DISCORD_TOKEN"),
+        (f"DISCORD_TOKEN: {REAL_SHAPE}", "DISCORD_TOKEN"),
+        (f"export DISCORD_TOKEN {REAL_SHAPE}", "DISCORD_TOKEN"),
+        (f"  DISCORD_TOKEN\t{REAL_SHAPE}  ", "DISCORD_TOKEN"),
+        (f"CRON_SECRET {CRON}", "CRON_SECRET"),
+        (REAL_SHAPE, None),
+        (f"={REAL_SHAPE}", None),
+        (f" = {CRON}", None),
+        # Alone on a line, a secret can look like a key name: only Podium's own setting names are named.
+        (CRON, None),
+    ],
+    ids=["space", "colon", "export", "tab", "cron-secret", "bare-token", "no-key", "no-key-spaces", "bare-secret"],
+)
+def test_a_malformed_env_line_names_its_number_and_key_never_its_value(tmp_path, loader, line, named):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"# Podium\nLOG_LEVEL=INFO\n{line}\nGUILD_IDS=\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        loader({}, env_file=env_file)
+    message = str(caught.value)
+    assert f"{env_file}:3:" in message
+    assert_no_secret(message)
+    if named:
+        assert named in message
+
+
+@pytest.mark.parametrize("secret_name", ["DISCORD_TOKEN", "CRON_SECRET"])
+@pytest.mark.parametrize(
+    ("name", "template"),
+    [
+        ("GUILD_IDS", "123,{}"),
+        ("LOG_LEVEL", "{}"),
+        ("LOG_FORMAT", "{}"),
+        ("DISCORD_API_BASE", "{}"),
+        ("DISCORD_API_BASE", "ftp://host/{}"),
+        ("DISPATCH_TICK_SECONDS", "{}"),
+        ("RETRY_BASE_SECONDS", "{}"),
+        ("SEND_RATE_PER_SECOND", "{}"),
+        ("HTTP_PORT", "{}"),
+    ],
+)
+def test_a_secret_pasted_into_another_setting_is_not_echoed(tmp_path, secret_name, name, template):
+    secret = REAL_SHAPE if secret_name == "DISCORD_TOKEN" else CRON
+    # From the environment and from the .env file alike.
+    environ = {"DISCORD_TOKEN": REAL_SHAPE, "CRON_SECRET": CRON, name: template.format(secret)}
+    env_file = tmp_path / ".env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in environ.items()), encoding="utf-8")
+    for source in ({"environ": environ, "env_file": None}, {"environ": {}, "env_file": env_file}):
+        with pytest.raises(ConfigError, match=name) as caught:
+            load_settings(**source)
+        assert_no_secret(str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"DISCORD_TOKEN=\xff\xfe\n", "not UTF-8"),
+        (None, "cannot read"),  # a folder where the file should be
+    ],
+)
+def test_an_unreadable_env_file_is_a_config_error(tmp_path, content, expected):
+    env_file = tmp_path / ".env"
+    if content is None:
+        env_file.mkdir()
+        (env_file / "x").write_text("y", encoding="utf-8")
+    else:
+        env_file.write_bytes(content)
+    with pytest.raises(ConfigError, match=expected):
+        read_env_file(env_file)
