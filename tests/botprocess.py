@@ -1,4 +1,9 @@
-"""Start and stop the real `python bot.py` process against a FakeDiscord (tests and benchmarks)."""
+"""Start and stop the real `python bot.py` process against a FakeDiscord (tests and benchmarks).
+
+Every bot process a test or benchmark starts runs in a fresh folder outside the checkout, with bot.py given
+by its absolute path: bot.py reads `.env` from its working directory, and a developer's own `.env` (with the
+real token) in the checkout must never be read by a test, which could then connect to the real Discord.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,32 @@ import signal
 import sys
 from pathlib import Path
 
+from podium.config import SETTING_NAMES
 from tests.fake_discord import APPLICATION_ID, FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
+BOT_PY = ROOT / "bot.py"
 # A token of the real shape (base64 application id . timestamp . hmac); the fake accepts any.
 TOKEN = base64.b64encode(str(APPLICATION_ID).encode()).decode().rstrip("=") + ".fake.e2e-token-not-secret"
+
+
+def bot_command(*args: str) -> list[str]:
+    """`python /absolute/path/to/bot.py ARGS`: runnable from any working directory."""
+    return [sys.executable, str(BOT_PY), *args]
+
+
+def working_dir(base: Path) -> Path:
+    """A folder to run bot.py in (`base/cwd`, created): never the checkout, so no `.env` of the developer's."""
+    path = base / "cwd"
+    path.mkdir(parents=True, exist_ok=True)
+    if path.resolve().is_relative_to(ROOT):
+        raise AssertionError(f"{path} is inside the checkout {ROOT}: a bot started there could read its .env")
+    return path
+
+
+def inherited_environ() -> dict[str, str]:
+    """os.environ without Podium's settings: a developer's exported DISCORD_TOKEN or CRON_SECRET stays out."""
+    return {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
 
 
 class BotProcess:
@@ -23,8 +49,9 @@ class BotProcess:
         self.fake = fake
         self.db_path = tmp_path / "podium.db"
         self.log_path = tmp_path / "bot.log"
+        self.cwd = working_dir(tmp_path)
         self.env = {
-            **os.environ,
+            **inherited_environ(),
             "DISCORD_TOKEN": TOKEN,
             "DATABASE_PATH": str(self.db_path),
             "DISCORD_API_BASE": fake.api_base,
@@ -43,7 +70,7 @@ class BotProcess:
         log.write(f"\n===== start {self.starts} =====\n")
         log.flush()
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "bot.py", cwd=ROOT, env=self.env, stdout=log, stderr=log
+            *bot_command(), cwd=self.cwd, env=self.env, stdout=log, stderr=log
         )
         log.close()
         if wait_ready:

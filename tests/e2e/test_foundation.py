@@ -1,28 +1,32 @@
 """The real bot process: start, register commands, answer, stop, survive kill -9."""
 
 import asyncio
+import os
 import sqlite3
 import subprocess
-import sys
+import tempfile
 import time
+from pathlib import Path
 
-from tests.botprocess import ROOT, TOKEN
+from tests.botprocess import ROOT, TOKEN, bot_command, working_dir
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 
 COMMANDS = {"schedule", "remind-me", "announce-settings", "opt-out"}
 MINE = [{"type": 1, "name": "mine", "options": []}]
 
 
-def run_cli(*args, **env):
-    return subprocess.run(
-        [sys.executable, "bot.py", *args],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def run_cli(*args, cwd=None, **env):
+    """Run bot.py with only `env` (and PATH) in `cwd`, by default a fresh empty folder outside the checkout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return subprocess.run(
+            bot_command(*args),
+            cwd=cwd or working_dir(Path(tmp)),
+            env={"PATH": "/usr/bin:/bin", **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
 
 def test_missing_token_is_one_clear_line_and_exit_2(tmp_path):
@@ -32,6 +36,46 @@ def test_missing_token_is_one_clear_line_and_exit_2(tmp_path):
     assert result.stderr.count("\n") == 1
     assert "DISCORD_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def poison_the_tests_own_folder(tmp_path, monkeypatch):
+    """Make a folder holding a `.env` that must never be read, and make it pytest's working directory."""
+    folder = tmp_path / "tests-cwd"
+    folder.mkdir()
+    (folder / ".env").write_text(
+        "DISCORD_TOKEN=poisoned.token.from-the-tests-own-folder\nGUILD_IDS=poisoned\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(folder)
+
+
+def test_cli_runs_never_read_the_tests_own_dotenv(tmp_path, monkeypatch):
+    poison_the_tests_own_folder(tmp_path, monkeypatch)
+    result = run_cli("--invite-url")
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN is not set" in result.stderr
+    result = run_cli("--check", DISCORD_TOKEN=TOKEN, DATABASE_PATH=str(tmp_path / "p.db"))
+    assert result.returncode == 0, result.stderr
+
+
+async def test_bot_processes_never_read_the_tests_own_dotenv(tmp_path, monkeypatch, fake, bot_factory):
+    poison_the_tests_own_folder(tmp_path, monkeypatch)
+    bot = bot_factory()
+    await bot.start()  # GUILD_IDS=poisoned would have stopped it with exit code 2
+    # Where the real process runs (Linux): neither in the checkout nor in pytest's working directory.
+    cwd = Path(os.readlink(f"/proc/{bot.proc.pid}/cwd"))
+    assert not cwd.is_relative_to(ROOT)
+    assert cwd != Path.cwd()
+    assert fake.global_commands
+    assert await bot.stop() == 0
+
+
+def test_dotenv_is_read_from_the_working_directory(tmp_path):
+    folder = tmp_path / "run-here"
+    folder.mkdir()
+    (folder / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\n", encoding="utf-8")
+    result = run_cli("--invite-url", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "client_id=" in result.stdout
 
 
 def test_check_migrates_and_lists_commands_without_connecting(tmp_path):

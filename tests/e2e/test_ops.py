@@ -4,7 +4,6 @@ import asyncio
 import json
 import socket
 import sqlite3
-import sys
 import time
 from datetime import timedelta
 
@@ -12,7 +11,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from podium.outbox import OutboxMessage
-from tests.botprocess import ROOT, TOKEN
+from tests.botprocess import TOKEN, bot_command, working_dir
 from tests.e2e.test_delivery import channel_message, now, queue, wait_for_state
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
 
@@ -203,11 +202,8 @@ async def test_backup_of_the_running_bot_while_it_writes(fake, bot_factory, tmp_
     conn.close()
     (tmp_path / "backups").mkdir()
     backup = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "bot.py",
-        "--backup",
-        str(tmp_path / "backups"),
-        cwd=ROOT,
+        *bot_command("--backup", str(tmp_path / "backups")),
+        cwd=working_dir(tmp_path),
         env={"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(bot.db_path)},  # no token needed
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
