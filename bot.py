@@ -8,6 +8,7 @@ import base64
 import binascii
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from db.backup import BackupError, backup_file
 from podium.clock import Clock, SystemClock
 from podium.config import ConfigError, Settings, load_database_path, load_settings
 from podium.logs import configure as configure_log_output
+from podium.logs import redact
 from podium.metrics import Metrics
 from podium.ops import OpsServer
 from podium.outbox import Outbox
@@ -262,11 +264,9 @@ def backup(target: Path) -> int:
         source = load_database_path()
         result = backup_file(source, target, now=datetime.now(UTC))
     except ConfigError as exc:
-        print(f"podium: configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return fail("configuration error", exc)
     except BackupError as exc:
-        print(f"podium: backup failed: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return fail("backup failed", exc)
     print(f"backup of {source} written to {result.path} (schema version {result.version})")
     for table, count in result.counts.items():
         print(f"  {table}: {count} row(s)")
@@ -342,6 +342,15 @@ async def run(settings: Settings) -> int:
     return exit_code
 
 
+def fail(what: str, exc: Exception, secrets: Sequence[str | None] = ()) -> int:
+    """Print one `podium: <what>: <why>` line on stderr, secrets redacted; return EXIT_CONFIG."""
+    # Printed, not logged: logging may not be set up yet. Whatever the message quotes (a path, a value),
+    # the token and the cron secret, as far as they are known here, never reach the terminal.
+    known = (*secrets, *(os.environ.get(name, "").strip() for name in ("DISCORD_TOKEN", "CRON_SECRET")))
+    print(redact(f"podium: {what}: {exc}", known), file=sys.stderr)
+    return EXIT_CONFIG
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(
@@ -368,9 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(f"podium: configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    configure_logging(settings.log_level, settings.log_format, secrets=(settings.token, settings.cron_secret))
+        return fail("configuration error", exc)
+    secrets = (settings.token, settings.cron_secret)
+    configure_logging(settings.log_level, settings.log_format, secrets=secrets)
     try:
         if args.invite_url:
             print(invite_url(application_id_from_token(settings.token)))
@@ -379,11 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(check(settings))
         return asyncio.run(run(settings))
     except ConfigError as exc:
-        print(f"podium: configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return fail("configuration error", exc, secrets)
     except DatabaseError as exc:
-        print(f"podium: database error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return fail("database error", exc, secrets)
     except KeyboardInterrupt:
         return 0
 

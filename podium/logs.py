@@ -17,6 +17,11 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[redacted]"
 
 
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with each secret (8 characters or more) replaced by [redacted]."""
+    return _Redacting(secrets).redact(text)
+
+
 class _Redacting:
     """Replaces each secret in the final text: a token pasted into an error message never reaches the log."""
 
@@ -78,11 +83,11 @@ def configure(level: str, fmt: str, *, secrets: Iterable[str | None] = (), strea
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # warnings.warn() and uncaught exceptions would otherwise write raw text between the JSON lines.
+    # warnings.warn() and uncaught exceptions would otherwise write raw text between the JSON lines,
+    # and Python's own traceback printer does not redact: an exception's text may hold the token.
     logging.captureWarnings(True)
-    if fmt == "json":
-        sys.excepthook = _log_uncaught
-        threading.excepthook = _log_uncaught_in_thread
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
 
 
 def _log_uncaught(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

@@ -8,10 +8,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.botprocess import ROOT, TOKEN, bot_command, working_dir
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 
 COMMANDS = {"schedule", "remind-me", "announce-settings", "opt-out"}
+# Made up, in the shape of a real bot token (base64 application id . timestamp . HMAC), and a cron secret.
+REAL_SHAPE = "MTE5ODc2NTQzMjEwOTg3NjU0Mw.GxY7Qz.kP3vN8wLmR2tYq9ZaB4cD6eF1gH0iJ5kLm7nOp"
+CRON = "q7Zr2mVx9LkP4tNw8YbC3dHf_x"
 MINE = [{"type": 1, "name": "mine", "options": []}]
 
 
@@ -76,6 +81,40 @@ def test_dotenv_is_read_from_the_working_directory(tmp_path):
     result = run_cli("--invite-url", cwd=folder)
     assert result.returncode == 0, result.stderr
     assert "client_id=" in result.stdout
+
+
+def assert_no_secret(text):
+    for secret in (REAL_SHAPE, CRON, *REAL_SHAPE.split(".")):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("args", [(), ("--check",), ("--invite-url",), ("--backup", "backups/")])
+def test_a_malformed_dotenv_line_is_named_without_its_value(tmp_path, args):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / ".env").write_text(f"CRON_SECRET={CRON}\nDISCORD_TOKEN {REAL_SHAPE}\n", encoding="utf-8")
+    result = run_cli(*args, cwd=folder, DATABASE_PATH=str(tmp_path / "p.db"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert ".env:2: DISCORD_TOKEN has no '='" in result.stderr
+    assert_no_secret(result.stdout + result.stderr)
+
+
+@pytest.mark.parametrize("where", ["environment", "dotenv"])
+def test_errors_after_the_settings_are_read_are_redacted_too(tmp_path, where):
+    # The token pasted into DATABASE_PATH, under a file: opening the database fails and names the path.
+    (tmp_path / REAL_SHAPE).write_text("not a folder", encoding="utf-8")
+    settings = {"DISCORD_TOKEN": REAL_SHAPE, "CRON_SECRET": CRON, "DATABASE_PATH": str(tmp_path / REAL_SHAPE / "p.db")}
+    folder = tmp_path / "run"
+    folder.mkdir()
+    if where == "dotenv":
+        (folder / ".env").write_text("".join(f"{k}={v}\n" for k, v in settings.items()), encoding="utf-8")
+        settings = {}
+    result = run_cli("--check", cwd=folder, **settings)
+    assert result.returncode == 2
+    assert "podium: database error: cannot open the database" in result.stderr
+    assert "[redacted]" in result.stderr
+    assert_no_secret(result.stdout + result.stderr)
 
 
 def test_check_migrates_and_lists_commands_without_connecting(tmp_path):

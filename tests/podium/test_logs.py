@@ -88,3 +88,23 @@ def test_configure_routes_every_logger(fmt, is_json, monkeypatch):
         assert json.loads(lines[0])["logger"] == "nextcord.gateway"
     else:
         assert " WARNING nextcord.gateway: token [redacted] rejected" in lines[0]
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_an_uncaught_exception_is_logged_redacted(fmt, monkeypatch, capsys):
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    stream = io.StringIO()
+    configure("INFO", fmt, secrets=[TOKEN], stream=stream)
+    try:
+        raise RuntimeError(f"Discord said no to {TOKEN}")
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    out = stream.getvalue() + capsys.readouterr().err
+    assert "RuntimeError" in out
+    assert TOKEN not in out
+    assert "secret-part" not in out
