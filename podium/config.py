@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -136,6 +137,35 @@ def _positive_float(name: str, raw: str, low: float, high: float) -> float:
     return value
 
 
+def _api_base(raw: str) -> str | None:
+    api_base = raw.strip().rstrip("/") or None
+    if api_base is None:
+        return None
+    parsed = urlparse(api_base)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(
+            f"DISCORD_API_BASE: {api_base!r} is not an http(s) URL; e.g. https://discord.com/api/v10 "
+            "(or leave it unset)"
+        )
+    # Every request carries the token: in clear text only as far as this machine's loopback.
+    if parsed.scheme == "http" and not is_loopback(parsed.hostname):
+        raise ConfigError(
+            f"DISCORD_API_BASE: http:// to {parsed.hostname} would send the bot token unencrypted; use https:// "
+            "(plain http:// is allowed only to a loopback address: 127.0.0.1, ::1 or localhost)"
+        )
+    return api_base
+
+
+def is_loopback(host: str) -> bool:
+    """`localhost`, an address in 127.0.0.0/8, or ::1 (names other than localhost are not resolved)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _http_port(raw: str) -> int | None:
     raw = raw.strip()
     if not raw:
@@ -204,14 +234,7 @@ def _settings(values: Mapping[str, str]) -> Settings:
     if log_format not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT: {log_format!r} is not one of {', '.join(LOG_FORMATS)}")
 
-    api_base = values.get("DISCORD_API_BASE", "").strip().rstrip("/") or None
-    if api_base is not None:
-        parsed = urlparse(api_base)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ConfigError(
-                f"DISCORD_API_BASE: {api_base!r} is not an http(s) URL; e.g. https://discord.com/api/v10 "
-                "(or leave it unset)"
-            )
+    api_base = _api_base(values.get("DISCORD_API_BASE", ""))
 
     return Settings(
         token=token,

@@ -204,3 +204,39 @@ def test_an_unreadable_env_file_is_a_config_error(tmp_path, content, expected):
         env_file.write_bytes(content)
     with pytest.raises(ConfigError, match=expected):
         read_env_file(env_file)
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://discord.com/api/v10", True),
+        ("https://proxy.example.org:8443/api/v10/", True),
+        ("HTTPS://discord.com/api/v10", True),
+        ("http://127.0.0.1:8080/api/v10", True),
+        ("http://127.1.2.3/api/v10", True),
+        ("http://[::1]:9000/api/v10", True),
+        ("http://localhost:9000/api/v10", True),
+        ("http://LocalHost/api/v10", True),
+        # Plain HTTP anywhere else would carry the token in clear text.
+        ("http://proxy.example.org/api/v10", False),
+        ("http://10.0.0.5:8080/api/v10", False),
+        ("http://192.168.1.2/api/v10", False),
+        ("http://0.0.0.0:8080/api/v10", False),
+        ("http://[::ffff:10.0.0.1]/api/v10", False),
+        ("http://127.0.0.1.example.org/api/v10", False),
+        ("http://localhost.example.org/api/v10", False),
+        ("http://evil.example@127.0.0.1.example.org/", False),
+        ("ftp://127.0.0.1/api", False),
+        ("localhost:80", False),
+        ("https://", False),
+    ],
+)
+def test_discord_api_base_needs_https_except_on_loopback(url, accepted):
+    environ = {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": url}
+    if accepted:
+        assert load_settings(environ, env_file=None).api_base == url.rstrip("/")
+    else:
+        with pytest.raises(ConfigError, match="DISCORD_API_BASE") as caught:
+            load_settings(environ, env_file=None)
+        if url.lower().startswith("http://"):
+            assert "https://" in str(caught.value)
