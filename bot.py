@@ -13,7 +13,6 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import nextcord
 from nextcord.ext import commands
@@ -258,7 +257,7 @@ async def start_ops_server(bot: PodiumBot, settings: Settings) -> OpsServer:
     return server
 
 
-def backup(target: Path) -> int:
+def backup(target: str) -> int:
     """`--backup PATH`: copy the live database (DATABASE_PATH) safely, print what was written."""
     try:
         source = load_database_path()
@@ -362,8 +361,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     mode.add_argument(
         "--backup",
         metavar="PATH",
-        type=Path,
-        help="copy the live database (safe while the bot runs) to PATH, a file or a folder, and exit",
+        # A str, not a Path: Path("backups/") drops the "/" that says it is a folder.
+        help="copy the live database (safe while the bot runs) to PATH, a file or a folder "
+        "(ends with / or has no .db suffix; created if missing), and exit",
     )
     return parser.parse_args(argv)
 

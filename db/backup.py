@@ -11,7 +11,7 @@ import logging
 import os
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -32,40 +32,91 @@ class BackupResult:
     counts: dict[str, int]
 
 
-def backup_name(now: datetime) -> str:
-    """The file name used when the target is a folder: podium-20261128T233000Z.db."""
-    return f"podium-{now:%Y%m%dT%H%M%SZ}.db"
+def backup_name(now: datetime, number: int = 1) -> str:
+    """The file name used when the target is a folder: podium-20261128T233000Z.db, then ..._2.db in the same second."""
+    # "_2" sorts after ".db": listed by name, backups of the same second are in the order they were taken.
+    suffix = "" if number == 1 else f"_{number}"
+    return f"podium-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}{suffix}.db"
 
 
-def backup_file(source: Path, target: Path, *, now: datetime) -> BackupResult:
+def is_folder_target(target: Path | str) -> bool:
+    """An existing folder, a path ending with '/', or a path that does not exist and has no .db suffix."""
+    path = Path(target)
+    if path.is_dir() or str(target).endswith(("/", os.sep)):
+        return True
+    return not path.exists() and path.suffix.lower() != ".db"
+
+
+def backup_file(source: Path, target: Path | str, *, now: datetime) -> BackupResult:
     """Copy `source` to `target` (a file, or a folder to put a time-stamped file in); returns what was written."""
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"there is no database at {source} (DATABASE_PATH)")
-    target = Path(target)
-    if target.is_dir():
-        target = target / backup_name(now)
     live = source.resolve()
-    if target.resolve() in {live, live.with_name(live.name + "-wal"), live.with_name(live.name + "-shm")}:
+    if Path(target).resolve() in {live, live.with_name(live.name + "-wal"), live.with_name(live.name + "-shm")}:
         raise BackupError(f"{target} is the live database itself; choose another path")
-    if not target.parent.is_dir():
-        raise BackupError(f"the folder {target.parent} does not exist")
-    # Written beside the target and renamed at the end: an interrupted backup never leaves a partial file
-    # under the name a restore would use.
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    into_folder = is_folder_target(target)
+    folder = Path(target) if into_folder else Path(target).parent
     try:
+        # 0700: the folder Podium creates holds user ids and reminder texts (parents get the usual mode).
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+    name = backup_name(now) if into_folder else Path(target).name
+    # Written beside the target and renamed at the end: an interrupted backup never leaves a partial file
+    # under the name a restore would use. Hidden and not ending in .db, it cannot be taken for a backup.
+    partial = folder / f".{name}.partial-{os.getpid()}"
+    try:
+        _create_private(partial)
         version = _copy(live, partial)
         counts = _verify_and_count(partial)
-        os.replace(partial, target)
-        _fsync_folder(target.parent)
+        final = _place(partial, folder, now) if into_folder else _replace(partial, folder / name)
+        _fsync_folder(folder)
     except sqlite3.Error as exc:
         raise BackupError(f"copying {source} failed: {exc}") from exc
     except OSError as exc:
-        raise BackupError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise BackupError(f"cannot write into {folder}: {exc.strerror or exc}") from exc
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-    return BackupResult(target, version, counts)
+        # On any failure, Ctrl+C included; after success only the hard link's second name is left to remove.
+        for leftover in (partial, *(partial.with_name(partial.name + end) for end in ("-journal", "-wal", "-shm"))):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return BackupResult(final, version, counts)
+
+
+def _create_private(path: Path) -> None:
+    """An empty file only the owner can read or write, whatever the umask; SQLite then writes into it."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # left by an earlier run killed with the same process id
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # a umask like 0277 would leave it unwritable
+    finally:
+        os.close(fd)
+
+
+def _replace(partial: Path, target: Path) -> Path:
+    """An explicit file target: replaced if it exists (the documented behaviour)."""
+    os.replace(partial, target)
+    return target
+
+
+def _place(partial: Path, folder: Path, now: datetime) -> Path:
+    """Give the copy the first free time-stamped name; an existing backup is never overwritten."""
+    for number in range(1, 1000):
+        final = folder / backup_name(now, number)
+        try:
+            # A hard link fails if the name is taken, even by another backup finishing at the same instant.
+            os.link(partial, final)
+        except FileExistsError:
+            continue
+        except OSError:
+            # A file system without hard links: check, then rename (a same-instant race is then possible).
+            if final.exists():
+                continue
+            os.replace(partial, final)
+        return final
+    raise BackupError(f"{folder} already holds 999 backups taken at {backup_name(now)}")
 
 
 def _copy(source: Path, target: Path) -> int:
@@ -77,8 +128,6 @@ def _copy(source: Path, target: Path) -> int:
         tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if version < 1 or "outbox" not in tables:
             raise BackupError(f"{source} is not a Podium database (schema version {version}, no outbox table)")
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
         dst = sqlite3.connect(target)
         try:
             # pages=-1: the whole copy in one step, under one read transaction, so it is one consistent

@@ -1,5 +1,8 @@
+import contextlib
 import hashlib
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -8,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from db import Database, latest_version, load_migrations
+from db import backup as db_backup
 from db.backup import BackupError, backup_file, backup_name
 
 NOW = datetime(2026, 11, 28, 23, 30, 5, tzinfo=UTC)
@@ -49,6 +53,11 @@ def ids(path):
         return [r[0] for r in conn.execute("SELECT id FROM outbox ORDER BY id")]
     finally:
         conn.close()
+
+
+def state(path):
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute("SELECT state FROM outbox").fetchone()[0]
 
 
 def digest(path):
@@ -147,7 +156,7 @@ async def test_an_existing_backup_is_replaced_whole(tmp_path):
         ("missing", "there is no database"),
         ("itself", "is the live database itself"),
         ("its-wal", "is the live database itself"),
-        ("no-folder", "does not exist"),
+        ("folder-is-a-file", "cannot create the folder"),
         ("not-podium", "is not a Podium database"),
         ("not-sqlite", "failed"),
     ],
@@ -163,8 +172,9 @@ async def test_errors_are_one_clear_message_and_leave_nothing_behind(tmp_path, c
         target = tmp_path / "." / "live.db"
     elif case == "its-wal":
         target = tmp_path / "live.db-wal"
-    elif case == "no-folder":
-        target = tmp_path / "no" / "such" / "copy.db"
+    elif case == "folder-is-a-file":
+        (tmp_path / "a-file").write_text("not a folder")
+        target = tmp_path / "a-file" / "copy.db"
     elif case == "not-podium":
         live = tmp_path / "other.db"
         conn = sqlite3.connect(live)
@@ -178,6 +188,101 @@ async def test_errors_are_one_clear_message_and_leave_nothing_behind(tmp_path, c
         backup_file(live, target, now=NOW)
     after = sorted(p.name for p in tmp_path.iterdir())
     assert not target.exists() or case in ("itself", "its-wal")
-    assert not any(".partial-" in name for name in after)
+    assert not any(".partial" in name for name in after)
     if case == "missing":
         assert after == before  # sqlite3.connect would have created it
+
+
+@pytest.fixture
+def open_umask():
+    """umask 000: what a careless shell or service manager may give; backups must be private anyway."""
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("target", ["folder", "file", "existing-file"])
+async def test_backups_are_readable_by_their_owner_only(tmp_path, open_umask, target):
+    live = tmp_path / "live.db"
+    await make_database(live, rows=1)
+    (tmp_path / "backups").mkdir()
+    destination = {"folder": tmp_path / "backups", "file": tmp_path / "copy.db", "existing-file": tmp_path / "old.db"}
+    if target == "existing-file":
+        destination[target].write_bytes(b"an old backup")
+        destination[target].chmod(0o666)
+    result = backup_file(live, destination[target], now=NOW)
+    assert mode(result.path) == 0o600
+
+
+async def test_backups_in_the_same_second_get_distinct_names(tmp_path):
+    live = tmp_path / "live.db"
+    await make_database(live, rows=1)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    first = backup_file(live, folder, now=NOW).path
+    conn = sqlite3.connect(live)
+    conn.execute("UPDATE outbox SET state = 'sent'")  # the second backup differs from the first
+    conn.commit()
+    conn.close()
+    second = backup_file(live, folder, now=NOW).path
+    third = backup_file(live, folder, now=NOW).path
+    assert [first.name, second.name, third.name] == [
+        "podium-20261128T233005Z.db",
+        "podium-20261128T233005Z_2.db",
+        "podium-20261128T233005Z_3.db",
+    ]
+    # Listed in name order, they are in the order they were taken.
+    assert sorted(p.name for p in folder.iterdir()) == [first.name, second.name, third.name]
+    assert [state(first), state(second)] == ["pending", "sent"]
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("new/", "new/podium-20261128T233005Z.db"),
+        ("new/deeper/", "new/deeper/podium-20261128T233005Z.db"),
+        ("new/daily", "new/daily/podium-20261128T233005Z.db"),  # no .db suffix: a folder
+        ("new/copy.db", "new/copy.db"),
+        ("new/deeper/Copy.DB", "new/deeper/Copy.DB"),
+    ],
+)
+async def test_missing_folders_are_created(tmp_path, target, expected):
+    live = tmp_path / "live.db"
+    await make_database(live, rows=1)
+    result = backup_file(live, f"{tmp_path}/{target}", now=NOW)
+    assert result.path == tmp_path / expected
+    assert ids(result.path) == [1]
+    assert mode(result.path.parent) == 0o700  # holds user data: the folder it creates is private too
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError, sqlite3.OperationalError])
+@pytest.mark.parametrize("target", ["folder", "file"])
+async def test_an_interrupted_backup_leaves_nothing_that_looks_like_a_backup(
+    tmp_path, monkeypatch, open_umask, failure, target
+):
+    live = tmp_path / "live.db"
+    await make_database(live, rows=3)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    seen = {}
+
+    def interrupted(path):
+        # The copy is written and about to be checked: look at the temporary file, then fail.
+        seen["name"] = path.name
+        seen["mode"] = mode(path)
+        seen["listing"] = sorted(p.name for p in folder.iterdir())
+        raise failure("interrupted")
+
+    monkeypatch.setattr(db_backup, "_verify_and_count", interrupted)
+    with pytest.raises(KeyboardInterrupt if failure is KeyboardInterrupt else BackupError):
+        backup_file(live, folder if target == "folder" else folder / "copy.db", now=NOW)
+    assert list(folder.iterdir()) == []
+    assert seen["mode"] == 0o600
+    # Hidden, and not ending in .db: neither a restore nor `find -name 'podium-*.db'` can take it for a backup.
+    assert seen["name"].startswith(".")
+    assert not seen["name"].endswith(".db")
+    assert all(name.startswith(".") and ".partial" in name for name in seen["listing"])

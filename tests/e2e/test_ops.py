@@ -4,6 +4,7 @@ import asyncio
 import json
 import socket
 import sqlite3
+import stat
 import time
 from datetime import timedelta
 
@@ -200,9 +201,9 @@ async def test_backup_of_the_running_bot_while_it_writes(fake, bot_factory, tmp_
     conn = sqlite3.connect(bot.db_path)
     sent_before = conn.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0]
     conn.close()
-    (tmp_path / "backups").mkdir()
     backup = await asyncio.create_subprocess_exec(
-        *bot_command("--backup", str(tmp_path / "backups")),
+        # A folder that does not exist yet: the trailing "/" says it is one, and it is created.
+        *bot_command("--backup", f"{tmp_path}/backups/"),
         cwd=working_dir(tmp_path),
         env={"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(bot.db_path)},  # no token needed
         stdout=asyncio.subprocess.PIPE,
@@ -211,6 +212,7 @@ async def test_backup_of_the_running_bot_while_it_writes(fake, bot_factory, tmp_
     out, err = await asyncio.wait_for(backup.communicate(), 30)
     assert backup.returncode == 0, err
     [copy] = list((tmp_path / "backups").iterdir())
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert str(copy) in out.decode()
     assert f"outbox: {len(ids)} row(s)" in out.decode()
     conn = sqlite3.connect(copy)
