@@ -26,7 +26,7 @@ from cogs.schedule import Schedule
 from db import Database, DatabaseError
 from db.backup import BackupError, backup_file
 from podium.clock import Clock, SystemClock
-from podium.config import ConfigError, Settings, load_database_path, load_settings
+from podium.config import ConfigError, Settings, load_database_path, load_settings, warn_about_permissions
 from podium.logs import configure as configure_log_output
 from podium.logs import redact
 from podium.metrics import Metrics
@@ -380,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail("configuration error", exc)
     secrets = (settings.token, settings.cron_secret)
     configure_logging(settings.log_level, settings.log_format, secrets=secrets)
+    warn_about_permissions(settings.database_path)
     try:
         if args.invite_url:
             print(invite_url(application_id_from_token(settings.token)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -64,6 +65,20 @@ class Transaction:
         self._after_commit.append(callback)
 
 
+def _create_private(path: Path) -> None:
+    """A new database file only its owner may read or write (SQLite gives -wal and -shm the same mode)."""
+    # It holds user ids and reminder texts; SQLite would create it with the umask's mode (usually 0644).
+    # An existing file keeps its mode: the operator may have chosen one (start-up warns if it is open).
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
+    finally:
+        os.close(fd)
+
+
 class Database:
     """The bot's single SQLite connection: WAL, foreign keys, explicit transactions, migrations."""
 
@@ -86,6 +101,7 @@ class Database:
         schema = load_schema(schema_path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
             # isolation_level=None: no implicit transactions; we BEGIN and COMMIT ourselves.
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:

@@ -6,6 +6,8 @@ import ipaddress
 import logging
 import os
 import re
+import shlex
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,3 +254,30 @@ def _settings(values: Mapping[str, str]) -> Settings:
         cron_secret=_cron_secret(values.get("CRON_SECRET", "")),
         log_format=log_format,
     )
+
+
+def warn_about_permissions(database: Path, env_file: Path | None = ENV_FILE) -> list[Path]:
+    """Log a WARNING for `.env` and each database file that other users may read or change; returns them."""
+    files: list[tuple[Path, str]] = []
+    if env_file is not None:
+        files.append((env_file.absolute(), "the bot token"))
+    files += [(database.with_name(database.name + end), "user ids and reminder texts") for end in ("", "-wal", "-shm")]
+    return [path for path, holds in files if _warn_if_exposed(path, holds)]
+
+
+def _warn_if_exposed(path: Path, holds: str) -> bool:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return False
+    # Read or write bits for the group or others; execute bits alone expose nothing.
+    if not mode & 0o066:
+        return False
+    log.warning(
+        "%s holds %s and other users may read or change it (mode %03o): run chmod 600 %s",
+        path,
+        holds,
+        mode,
+        shlex.quote(str(path)),
+    )
+    return True

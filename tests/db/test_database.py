@@ -1,5 +1,7 @@
 import asyncio
+import os
 import sqlite3
+import stat
 
 import pytest
 
@@ -29,6 +31,32 @@ async def test_new_database_gets_schema_and_pragmas(tmp_path):
         assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022])
+async def test_a_new_database_is_readable_by_its_owner_only(tmp_path, umask):
+    path = tmp_path / "podium.db"
+    old = os.umask(umask)
+    try:
+        db = await Database.open(path)
+        try:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO users (user_id, created_at_ms, updated_at_ms) VALUES (1, 0, 0)")
+            # SQLite gives the -wal and -shm files the database file's mode.
+            files = [path, path.with_name("podium.db-wal"), path.with_name("podium.db-shm")]
+            assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+        finally:
+            await db.close()
+    finally:
+        os.umask(old)
+
+
+async def test_an_existing_database_keeps_its_mode(tmp_path):
+    path = tmp_path / "podium.db"
+    await (await Database.open(path)).close()
+    path.chmod(0o640)  # the operator's choice, e.g. for a backup user's group: warned about, not changed
+    await (await Database.open(path)).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
 async def test_reopen_keeps_data(tmp_path):

@@ -117,6 +117,29 @@ def test_errors_after_the_settings_are_read_are_redacted_too(tmp_path, where):
     assert_no_secret(result.stdout + result.stderr)
 
 
+@pytest.mark.parametrize(
+    ("env_mode", "database_mode", "warned"),
+    [(0o600, 0o600, []), (0o644, 0o600, [".env"]), (0o600, 0o664, ["p.db"]), (0o640, 0o604, [".env", "p.db"])],
+)
+def test_start_warns_about_files_other_users_may_read(tmp_path, env_mode, database_mode, warned):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    env_file = folder / ".env"
+    env_file.write_text(f"DISCORD_TOKEN={TOKEN}\n", encoding="utf-8")
+    env_file.chmod(env_mode)
+    database = tmp_path / "p.db"
+    assert run_cli("--check", cwd=folder, DATABASE_PATH=str(database)).returncode == 0
+    database.chmod(database_mode)
+    result = run_cli("--check", cwd=folder, DATABASE_PATH=str(database))
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if " WARNING " in line]
+    assert len(warnings) == len(warned), result.stderr
+    for line, name in zip(warnings, warned, strict=True):
+        path = env_file if name == ".env" else database
+        assert f"{path} holds " in line
+        assert f"chmod 600 {path}" in line
+
+
 def test_check_migrates_and_lists_commands_without_connecting(tmp_path):
     result = run_cli("--check", DISCORD_TOKEN=TOKEN, DATABASE_PATH=str(tmp_path / "a" / "p.db"))
     assert result.returncode == 0, result.stderr

@@ -1,8 +1,16 @@
+import logging
 from pathlib import Path
 
 import pytest
 
-from podium.config import ConfigError, Settings, load_database_path, load_settings, read_env_file
+from podium.config import (
+    ConfigError,
+    Settings,
+    load_database_path,
+    load_settings,
+    read_env_file,
+    warn_about_permissions,
+)
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.abc.def"
 
@@ -240,3 +248,43 @@ def test_discord_api_base_needs_https_except_on_loopback(url, accepted):
             load_settings(environ, env_file=None)
         if url.lower().startswith("http://"):
             assert "https://" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("mode", "warned"),
+    [
+        (0o600, False),
+        (0o400, False),
+        (0o700, False),
+        (0o610, False),  # execute bits let no one read or change it
+        (0o640, True),
+        (0o620, True),
+        (0o604, True),
+        (0o602, True),
+        (0o644, True),
+        (0o666, True),
+    ],
+)
+def test_files_others_may_read_or_change_are_warned_about(tmp_path, caplog, mode, warned):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DISCORD_TOKEN={REAL_SHAPE}\n", encoding="utf-8")
+    database = tmp_path / "data" / "podium.db"
+    database.parent.mkdir()
+    for path in (env_file, database, database.with_name("podium.db-wal")):
+        path.touch()
+        path.chmod(mode)
+    with caplog.at_level(logging.WARNING, logger="podium.config"):
+        exposed = warn_about_permissions(database, env_file=env_file)
+    assert exposed == ([env_file, database, database.with_name("podium.db-wal")] if warned else [])
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == len(exposed)
+    for record, path in zip(warnings, exposed, strict=True):
+        assert str(path) in record.getMessage()
+        assert f"chmod 600 {path}" in record.getMessage()
+        assert REAL_SHAPE not in record.getMessage()
+
+
+def test_missing_files_are_not_warned_about(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        assert warn_about_permissions(tmp_path / "none.db", env_file=tmp_path / ".env") == []
+    assert caplog.records == []
