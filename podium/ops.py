@@ -7,6 +7,7 @@ the dispatcher loop delivers on its own; this only lets an operator (or Docker, 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 import time
@@ -133,8 +134,10 @@ class OpsServer:
             row = await asyncio.wait_for(self.db.fetchone("SELECT 1"), DATABASE_TIMEOUT_SECONDS)
         except TimeoutError:
             return CheckResult("database", False, f"no answer within {DATABASE_TIMEOUT_SECONDS:g} s")
-        except Exception as exc:
-            return CheckResult("database", False, f"error: {exc}")
+        except Exception:
+            # The exception's text (paths, SQL) is for the operator's log, not for whoever asks /healthz.
+            log.warning("health check: the database failed", exc_info=True)
+            return CheckResult("database", False, "error (see the log)")
         if row is None or row[0] != 1:
             return CheckResult("database", False, "unexpected answer to SELECT 1")
         return CheckResult("database", True, "answers")
@@ -215,18 +218,23 @@ class OpsServer:
 
     # -- POST /api/proactive/run ------------------------------------------------------------------------
 
+    @functools.cached_property
+    def refusals(self) -> RefusalLog:
+        """Logs refused trigger calls, at most one line a minute (tests replace it to move its clock)."""
+        return RefusalLog()
+
     def _authorised(self, request: web.Request) -> bool:
         assert self._secret is not None
-        given = request.headers.get(CRON_SECRET_HEADER, "").encode("utf-8")
+        # aiohttp decodes header bytes as UTF-8 with surrogateescape: this gives back the bytes that were
+        # sent, so a header that is not valid UTF-8 (e.g. 0xff) is simply a wrong secret, not a crash.
+        given = request.headers.get(CRON_SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         # Constant time: the answer's timing must not reveal how much of a guess was right.
         return hmac.compare_digest(given, self._secret)
 
     async def trigger(self, request: web.Request) -> web.Response:
         """Run one dispatch pass now and answer with what it started and how those deliveries ended."""
         if not self._authorised(request):
-            log.warning(
-                "refused POST /api/proactive/run from %s: wrong or missing %s", request.remote, CRON_SECRET_HEADER
-            )
+            self.refusals.refused(request.remote)
             return web.json_response({"error": f"missing or wrong {CRON_SECRET_HEADER} header"}, status=401)
         if not self.logged_in():
             return web.json_response({"error": "not logged in to Discord yet; try again shortly"}, status=503)
@@ -258,3 +266,32 @@ class OpsServer:
             "outcomes": dict(sorted(outcomes.items())),
             "seconds": round(time.monotonic() - started_at, 3),
         }
+
+
+class RefusalLog:
+    """One WARNING for a refused trigger call, then at most one a minute, counting those in between."""
+
+    # Someone guessing the secret in a loop must not be able to fill the disk with log lines.
+    INTERVAL_SECONDS = 60.0
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._logged_at: float | None = None
+        self._unlogged = 0
+
+    def refused(self, remote: str | None) -> None:
+        """Count one refused call; log it if the last line is a minute old (or there was none)."""
+        now = self._monotonic()
+        if self._logged_at is not None and now - self._logged_at < self.INTERVAL_SECONDS:
+            self._unlogged += 1
+            return
+        since = (
+            f" ({self._unlogged} more refused in the last {now - self._logged_at:.0f} s)"
+            if self._logged_at is not None and self._unlogged
+            else ""
+        )
+        log.warning(
+            "refused POST /api/proactive/run from %s: wrong or missing %s%s", remote, CRON_SECRET_HEADER, since
+        )
+        self._logged_at = now
+        self._unlogged = 0

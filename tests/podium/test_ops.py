@@ -1,5 +1,6 @@
 import asyncio
 import json
+import logging
 from datetime import timedelta
 
 import aiohttp
@@ -204,6 +205,23 @@ async def test_healthz_503_when_the_database_is_closed(bot, clock, tmp_path):
     assert json.loads(body)["failing"] == ["database"]
 
 
+async def test_healthz_does_not_show_the_database_error_text(bot, clock, tmp_path, caplog):
+    db = await Database.open(tmp_path / "closed.db")
+    server = await serve(Bot(db, clock), db, clock)
+    await db.close()
+    try:
+        with caplog.at_level(logging.WARNING, logger="podium.ops"):
+            status, _, body = await call(server, "GET", "/healthz")
+    finally:
+        await server.stop()
+    assert status == 503
+    assert json.loads(body)["checks"]["database"]["detail"] == "error (see the log)"
+    # The exception itself is in the log, for the operator.
+    [record] = [r for r in caplog.records if r.name == "podium.ops"]
+    assert record.exc_info is not None
+    assert "database" in record.getMessage()
+
+
 async def test_metrics_exports_outbox_rows_and_deliveries(server, bot, db, clock):
     await queue(db, clock, CHANNEL, CHANNEL, due_in=timedelta(hours=1))
     bot.metrics.record_delivery("test", "sent", 0.03)
@@ -254,6 +272,90 @@ async def test_trigger_refuses_a_wrong_secret_and_sends_nothing(server, bot, db,
     assert b"X-Cron-Secret" in body
     assert bot.transport.posted == []
     assert (await bot.outbox.counts_by_state()) == {"pending": 1}
+
+
+async def raw_post(server, secret: bytes) -> tuple[int, bytes]:
+    """POST the trigger with header bytes no HTTP client library would send; (status, body)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(
+            b"POST /api/proactive/run HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Cron-Secret: "
+            + secret
+            + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        response = await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    head, _, body = response.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [b"\xff", b"\xff\xfe" + SECRET.encode(), SECRET.encode() + b"\xc3", SECRET.encode()[:-1] + b"\xe9"],
+    ids=["0xff", "garbage-then-secret", "truncated-utf8", "latin-1"],
+)
+async def test_trigger_refuses_a_secret_that_is_not_utf8(server, bot, db, clock, secret, caplog):
+    await queue(db, clock, CHANNEL)
+    status, body = await raw_post(server, secret)
+    assert status == 401
+    assert b"X-Cron-Secret" in body
+    assert b"Traceback" not in body
+    assert bot.transport.posted == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+async def test_a_non_ascii_cron_secret_works_as_utf8(bot, db, clock, wrong):
+    secret = "pässwörd-für-den-cron-0123456789"
+    server = await serve(bot, db, clock, secret=secret)
+    try:
+        sent = secret.encode("latin-1") if wrong else secret.encode("utf-8")
+        status, _ = await raw_post(server, sent)
+    finally:
+        await server.stop()
+    assert status == (401 if wrong else 200)
+
+
+class Monotonic:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+async def test_refused_attempts_are_logged_at_most_once_a_minute_with_a_count(server, caplog):
+    monotonic = Monotonic()
+    server.refusals = ops.RefusalLog(monotonic=monotonic)
+
+    async def refuse(times):
+        for _ in range(times):
+            status, _, _ = await call(server, "POST", "/api/proactive/run", {"X-Cron-Secret": "guess"})
+            assert status == 401
+
+    def warnings():
+        return [r.getMessage() for r in caplog.records if r.name == "podium.ops" and r.levelno == logging.WARNING]
+
+    with caplog.at_level(logging.WARNING, logger="podium.ops"):
+        await refuse(20)
+        assert len(warnings()) == 1
+        assert "refused POST /api/proactive/run from 127.0.0.1" in warnings()[0]
+        monotonic.now += 59
+        await refuse(5)
+        assert len(warnings()) == 1
+        monotonic.now += 1
+        await refuse(3)
+        assert len(warnings()) == 2
+        assert "24 more refused in the last 60 s" in warnings()[1]
+        monotonic.now += 3600
+        await refuse(1)
+        assert len(warnings()) == 3
+        assert "2 more refused" in warnings()[2]
+    assert all(SECRET not in w and "guess" not in w for w in warnings())
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
