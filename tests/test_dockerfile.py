@@ -3,12 +3,17 @@
 import asyncio
 import json
 import re
+import shutil
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from aiohttp import web
+
+from tests.botprocess import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
@@ -77,3 +82,84 @@ def test_compose_example_has_volume_env_file_and_restart_policy():
     compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     for line in ("restart: unless-stopped", "env_file: .env", "- podium-data:/data", "  podium-data:"):
         assert line in compose, line
+
+
+def compose_service():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]["podium"]
+
+
+def megabytes(size):
+    number, unit = re.fullmatch(r"(\d+)([kmg])b?", str(size).lower()).groups()
+    return int(number) * {"k": 1 / 1024, "m": 1, "g": 1024}[unit]
+
+
+def test_compose_runs_the_container_locked_down():
+    service = compose_service()
+    assert service["read_only"] is True
+    assert [entry.split(":")[0] for entry in service["tmpfs"]] == ["/tmp"]
+    assert service["cap_drop"] == ["ALL"]
+    assert "cap_add" not in service
+    assert not service.get("privileged", False)
+    assert "no-new-privileges:true" in service["security_opt"]
+    # The bot's RSS is ~65 MB: the limit must leave it room, and still be a limit.
+    assert 128 <= megabytes(service["mem_limit"]) <= 1024
+    assert 50 <= service["pids_limit"] <= 1000
+    # The only writable place is the database volume.
+    assert service["volumes"] == ["podium-data:/data"]
+    assert service["environment"]["DATABASE_PATH"].startswith("/data/")
+
+
+def test_image_writes_no_bytecode_and_runs_unprivileged():
+    env = " ".join(re.findall(r"^ENV .*?(?<!\\)$", DOCKERFILE.replace("\\\n", " "), re.MULTILINE | re.DOTALL))
+    assert "PYTHONDONTWRITEBYTECODE=1" in env
+    assert "DATABASE_PATH=/data/" in env
+    assert re.findall(r"^USER (\S+)$", DOCKERFILE, re.MULTILINE) == ["10001"]
+    assert re.findall(r"^VOLUME (\S+)$", DOCKERFILE, re.MULTILINE) == ["/data"]
+
+
+def copy_the_image_files(app):
+    """The files the Dockerfile COPYs into /app, copied to `app` the same way."""
+    for line in re.findall(r"^COPY (.+)$", DOCKERFILE, re.MULTILINE):
+        *sources, dest = line.split()
+        for source in sources:
+            target = app / dest if dest not in ("./", ".") else app
+            if (ROOT / source).is_dir():
+                shutil.copytree(ROOT / source, target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / source, target / Path(source).name)
+
+
+def snapshot(folder):
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+def test_the_app_writes_nothing_outside_the_database_folder(tmp_path):
+    """What `read_only: true` relies on, checked without Docker: `bot.py --check` from a copy of /app."""
+    app, data, scratch = tmp_path / "app", tmp_path / "data", tmp_path / "tmp"
+    copy_the_image_files(app)
+    scratch.mkdir()
+    before = snapshot(app)
+    [command] = re.findall(r"^CMD (\[.*\])$", DOCKERFILE, re.MULTILINE)
+    program, *args = json.loads(command)
+    assert program == "python"
+    result = subprocess.run(
+        [sys.executable, *args, "--check"],  # as the image runs it: in WORKDIR /app, the CMD
+        cwd=app,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "TMPDIR": str(scratch),
+            "HOME": str(tmp_path / "no-home"),
+            "DATABASE_PATH": str(data / "podium.db"),
+            "DISCORD_TOKEN": TOKEN,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert snapshot(app) == before
+    assert not (tmp_path / "no-home").exists()
+    assert sorted(p.name for p in data.iterdir()) == ["podium.db"]
