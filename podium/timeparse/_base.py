@@ -1,0 +1,27 @@
+"""The public types and limits of podium.timeparse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+MAX_INPUT_CHARS = 100
+EXAMPLES: tuple[str, ...] = ("tomorrow 17:00", "friday 18:30", "in 2 hours", "dec 3 7pm", "next monday 9am")
+OFFSET_EXAMPLES: tuple[str, ...] = ("24h, 1h", "2d 30m", "1h30m, 10m")
+ZONE_EXAMPLES: tuple[str, ...] = ("Europe/Berlin", "America/New_York", "Asia/Kolkata")
+MIN_OFFSET = timedelta(minutes=5)
+MAX_OFFSET = timedelta(days=30)
+MAX_OFFSETS = 5
+
+
+class TimeInputError(ValueError):
+    """User input that cannot be used; str(exc) is a complete sentence for the user, with examples."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTime:
+    """A parsed instant (aware UTC), the IANA zone it was read in, and the text it came from."""
+
+    when: datetime
+    zone: str
+    text: str
