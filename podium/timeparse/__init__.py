@@ -1,31 +1,45 @@
 """All user time input in one place: what people type, read in their own timezone, as aware UTC instants.
 
-Rules (each one is a trap of plain dateparser that this module decides explicitly):
+`parse_when(text, zone=..., now=..., max_ahead=..., locale=None)` returns one ParsedTime, or raises
+AmbiguousTimeError (a TimeInputError) with 2-4 `readings` when two readings are plausible, or TimeInputError when
+nothing can be read. Every message is a complete English sentence with inputs that would work (docs/time-input.md
+has the rules with examples; the corpus in tests/podium/timeparse_corpus.py shows them entry by entry).
 
-- A bare clock time ("5pm", "17:00") means the next such time: today if still ahead, else tomorrow.
-- A bare number ("5"), a month ("may"), or a day without a time ("friday", "tomorrow", "dec 3") is refused
-  with an example that adds a time: a talk at midnight is never what was meant.
-- A weekday means the next such day at that time: "friday 18:00" and "this friday 18:00" include today if
-  18:00 is still ahead; "next friday 18:00" is the first Friday after today (on a Thursday: tomorrow).
-- A number right after a day is an hour on the 24-hour clock: "tomorrow 9" is 09:00, "tomorrow 21" is 21:00.
-  After a part of the evening ("tonight 9", "friday evening 7") it is pm.
-- "tonight" alone is 20:00 today while that is ahead, refused after. "tonight 1am" and "tonight midnight" are
-  the early hours of tomorrow; "tonight 7am" is refused. "midnight" alone is the coming 00:00; with a day it is
-  refused ("friday midnight": the start or the end of Friday?).
-- A month and day without a year is the next such date: "nov 28 17:00" on Nov 28 at 18:30 is next year.
-  A weekday given with a date must match it ("friday dec 3" is refused when Dec 3 is a Thursday).
-- "in 30 minutes", "in 2 hours" are exact elapsed time; "in 3 days", "in 2 weeks" move the calendar and keep
-  the local clock time (across a DST change that is 23 or 25 hours). "in 30 seconds" is exact too (personal
-  reminders). Months and years are refused.
-- Numeric day/month forms ("03/04", "3.4.2026", "12-05") are refused: they mean different days in different
-  countries; so are times without a colon ("1700", "17.30"). ISO 8601 is accepted: with an offset it is that
-  instant; without, a wall time in the user's zone.
-- A wall time that does not exist (the spring-forward gap, e.g. 02:30 on 2026-03-08 in New York) is refused
-  with a nearby time that exists ("in 1 day" landing in the gap moves forward instead). An ambiguous one (the
-  fall-back hour) is the first occurrence (fold=0, daylight time), unless that has passed and the second not.
-- A trailing zone overrides the user's zone: "friday 18:00 UTC", "7pm EST" (EST means US Eastern time, with
-  daylight saving), "18:00 Europe/London", "18:00 UTC+2".
+Rules (each one decides explicitly what plain dateparser gets wrong or guesses):
+
+- A clock time means the next such time: "5pm", "17:00" are today if still ahead, else tomorrow; "3am" typed at
+  04:30 is tomorrow, whether written "3am", "at three am" or "3 in the morning".
+- An hour from 1 to 12 without am/pm, a part of the day or a leading zero has a 12-hour and a 24-hour reading.
+  Without a day, it is read when the 24-hour reading is also the next one on the clock face and the hour is 7 to 12
+  ("10:30" at 04:30 is 10:30); otherwise it is asked ("3:30" at 04:30: 15:30 today or 03:30 tomorrow?). After a day,
+  7 to 12 is the morning and noon ("tomorrow 9" is 09:00) and 1 to 6 is asked ("tomorrow 3:30"). Readings already
+  past are dropped ("today 3:30" at 04:30 is 15:30). German "halb vier", "um 3" follow the same rule.
+- A part of the day settles am/pm: "8 tonight", "9 tomorrow morning", "heute Abend um 8". "tonight 1am" and "this
+  evening at 12" are the early hours of the next date; "tonight 7am" is refused. "12" in the morning is asked (noon,
+  or midnight); "midnight" with a day is asked (its start or its end?) unless the part of the day settles it.
+- Clock-face and offset phrases: "a quarter past 3pm", "20 minutes to 2pm", "15 minutes from 1pm", "15 to noon",
+  "half seven" (British: 7:30), "Viertel vor 8", "fünf vor halb zehn". Four digits are the 24-hour clock ("1700");
+  three digits need am/pm or a part of the day ("330 p.m.", "730 in the evening"), else they are refused.
+- A bare number ("5"), a month ("may"), a day or part of a day without a time ("friday", "tomorrow morning") is not
+  guessed: a number is asked as an hour, the others are refused with an example that adds a time. "tonight" alone
+  is 20:00 while that is ahead.
+- Days: a weekday is the next such day ("next friday" is never today; "friday next week" is in next week; "friday
+  week" a week after the coming Friday); a month and day without a year is the next such date; "the 15th" is the next
+  15th. A weekday given with a date must match it.
+- Numeric dates: read when the order is certain (a part above 12, or the year first); otherwise in the order of the
+  member's Discord locale (month first for en-US, day first for de, fr, en-GB and most others); asked without one.
+- Relative: "in 2 hours", "in a couple of hours" (2), "in a few hours" (3), "2 hours from now", "7 days hence" are
+  exact elapsed time; days and weeks move the calendar and keep the wall clock. Months and years are refused.
+- German words are read when the locale starts with "de"; English is always understood, as the fallback.
+- A wall time that does not exist (the spring-forward gap) is refused with a nearby time that exists; an ambiguous
+  one (the fall-back hour) is the first occurrence unless only the second is still ahead. ISO 8601 with an offset is
+  that instant. A zone in the text overrides the user's zone: "7pm EST", "9 am (BST)", "18:00 Europe/London",
+  "18:00 UTC+2", "9am london time".
 - The result must be in the future and at most `max_ahead` (365 days) ahead.
+
+Modules: _lang (English and German words onto one vocabulary), _zones, _dates, _clock, _relative (also reminder
+offsets), _phrase (which words are the day, the time, the zone), _resolve (readings, questions, refusals),
+_messages (every sentence shown to a user), _base (public types).
 """
 
 from podium.timeparse._base import (
@@ -36,6 +50,7 @@ from podium.timeparse._base import (
     MIN_OFFSET,
     OFFSET_EXAMPLES,
     ZONE_EXAMPLES,
+    AmbiguousTimeError,
     ParsedTime,
     TimeInputError,
 )
@@ -51,6 +66,7 @@ __all__ = [
     "MIN_OFFSET",
     "OFFSET_EXAMPLES",
     "ZONE_EXAMPLES",
+    "AmbiguousTimeError",
     "ParsedTime",
     "TimeInputError",
     "find_timezones",

@@ -25,3 +25,12 @@ class ParsedTime:
     when: datetime
     zone: str
     text: str
+    label: str = ""  # short, in `zone`: "Sat 15:30" within the coming week, else "Thu 3 Dec 18:00"
+
+
+class AmbiguousTimeError(TimeInputError):
+    """Two to four readings are plausible: ask which one. str(exc) names them, for callers that only show text."""
+
+    def __init__(self, message: str, readings: tuple[ParsedTime, ...]) -> None:
+        super().__init__(message)
+        self.readings = readings

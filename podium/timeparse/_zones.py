@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from podium.timeparse._base import MAX_INPUT_CHARS, ZONE_EXAMPLES
-from podium.timeparse._messages import echo, fail
+from podium.timeparse._messages import echo, fail, say
 
 _REGIONS = frozenset(
     {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
@@ -157,7 +157,7 @@ def zone_info(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise fail(f"{echo(name)} isn't a timezone I know.", ZONE_EXAMPLES[:2]) from None
+        raise fail("zone_unknown", ZONE_EXAMPLES[:2], zone=echo(name)) from None
 
 
 @functools.cache
@@ -171,10 +171,7 @@ def offset_zone(match: re.Match[str]) -> str:
     """A whole-hour UTC offset as the Etc/ zone (whose sign is inverted, POSIX style)."""
     hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
     if minutes or hours > (14 if match["sign"] == "+" else 12):
-        raise fail(
-            f"{echo(match[0])} isn't a whole-hour offset I can use as a zone; pick a city zone instead.",
-            ("Asia/Kolkata", "America/St_Johns"),
-        )
+        raise fail("zone_offset_not_whole", ("Asia/Kolkata", "America/St_Johns"), text=echo(match[0]))
     if hours == 0:
         return "UTC"
     return f"Etc/GMT{'-' if match['sign'] == '+' else '+'}{hours}"
@@ -238,33 +235,30 @@ def resolve_timezone(text: str) -> tuple[str, str | None]:
     """The IANA zone for what a user typed, and a note when an abbreviation or offset was mapped to a zone."""
     typed = text.strip()
     if not typed or len(typed) > MAX_INPUT_CHARS:
-        raise fail("Give a timezone name.", ZONE_EXAMPLES[:2])
+        raise fail("zone_needed", ZONE_EXAMPLES[:2])
     readings = ABBREVIATIONS.get(typed.upper())
     if readings and typed.upper() != "UTC":
         first, others = readings[0], readings[1:]
-        dst = "follows daylight saving" if _has_dst(first.zone) else "has no daylight saving"
+        dst = say("zone_dst" if _has_dst(first.zone) else "zone_no_dst")
         place = "" if first.place == first.zone else f" ({first.place})"
-        note = f"{typed.upper()} is not a timezone; using {first.zone}{place}, which {dst}."
-        note += "".join(f" For {other.place} pick {other.zone}." for other in others)
+        note = say("zone_note_abbreviation", abbreviation=typed.upper(), zone=first.zone, place=place, dst=dst)
+        note += "".join(say("zone_note_other", place=other.place, zone=other.zone) for other in others)
         return first.zone, note
     names = zone_names()
     exact = names.get(typed.lower()) or names.get(_key(typed))
     if exact in _RENAMED:
-        return _RENAMED[exact], f"{exact} is an old name; using {_RENAMED[exact]}."
+        return _RENAMED[exact], say("zone_note_renamed", old=exact, new=_RENAMED[exact])
     if exact is not None:
         return exact, None
     offset = UTC_OFFSET_RE.fullmatch(typed)
     if offset is not None:
         zone = offset_zone(offset)
-        return zone, f"{typed} is a fixed offset: {zone} never changes for daylight saving; a city zone does."
+        return zone, say("zone_note_offset", text=typed, zone=zone)
     q = _key(typed)
     cities = [name for key, name in listed_zones() if key.rsplit("/", 1)[-1] == q]
     if len(cities) == 1:
         return cities[0], None
-    raise fail(
-        f"{echo(typed)} isn't a timezone I know. Use a region/city name (start typing a city to see suggestions).",
-        ZONE_EXAMPLES[:2],
-    )
+    raise fail("zone_unknown_hint", ZONE_EXAMPLES[:2], zone=echo(typed))
 
 
 def local_now_text(zone: str, now: datetime) -> str:
@@ -280,3 +274,46 @@ def _offset_text(local: datetime) -> str:
     sign = "-" if offset < timedelta(0) else "+"
     minutes = abs(offset) // timedelta(minutes=1)
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# -- a zone inside a typed time ----------------------------------------------------------------------------
+
+# Lower-case abbreviations the language tables pass through untouched ("9am bst", "18 Uhr MEZ" after its rewrite).
+ZONE_WORDS = frozenset(abbreviation.lower() for abbreviation in ABBREVIATIONS)
+# "<name> time": the zone most people mean. A city name ("london time", "new york time") is looked up as well.
+_NAMED_TIMES = {
+    "uk": "Europe/London", "british": "Europe/London", "eastern": "America/New_York", "central": "America/Chicago",
+    "mountain": "America/Denver", "pacific": "America/Los_Angeles", "german": "Europe/Berlin",
+    "india": "Asia/Kolkata", "indian": "Asia/Kolkata", "japan": "Asia/Tokyo", "japanese": "Asia/Tokyo",
+}  # fmt: skip
+
+
+def _city_zone(words: list[str]) -> str | None:
+    """The one listed zone whose city is these words ("new york" is America/New_York), else None."""
+    key = "_".join(words)
+    if len(words) == 1 and key in _NAMED_TIMES:
+        return _NAMED_TIMES[key]
+    cities = [name for listed, name in listed_zones() if listed.rsplit("/", 1)[-1] == key]
+    return cities[0] if len(cities) == 1 else None
+
+
+def zone_at(tokens: list[str], i: int) -> tuple[int, str] | None:
+    """A zone starting at tokens[i]: "bst", "in utc", "europe/london", "utc+2", "london time"; (tokens used, zone)."""
+    start = i + 1 if tokens[i] == "in" and i + 1 < len(tokens) else i
+    token = tokens[start]
+    readings = ABBREVIATIONS.get(token.upper())
+    if readings:
+        return start - i + 1, readings[0].zone
+    if "/" in token and token in zone_names():
+        return start - i + 1, zone_names()[token]
+    offset = UTC_OFFSET_RE.fullmatch(token)
+    if offset is not None:
+        return start - i + 1, offset_zone(offset)
+    for width in (1, 2):  # "london time", "new york time"
+        end = start + width
+        words = tokens[start:end]
+        if end < len(tokens) and tokens[end] == "time" and all(word.startswith("?") for word in words):
+            zone = _city_zone([word[1:] for word in words])
+            if zone is not None:
+                return end + 1 - i, zone
+    return None
