@@ -20,7 +20,7 @@ from types import ModuleType
 
 from _common import ROOT, percentile
 
-from tests.podium.timeparse_corpus import CASES, ZONE, judge, outcome, pinned
+from tests.podium.timeparse_corpus import CASES, HELD_OUT, ZONE, judge, outcome, pinned
 
 OUTCOMES = ("agree", "ask", "refuse", "misread")
 
@@ -62,13 +62,14 @@ def main() -> None:
     if warm is not None:
         print(f"warm_up(): {warm() * 1000:.0f} ms")
 
-    verdicts: dict[str, list[tuple[bool, str]]] = {"all": [], "en": [], "de": []}
+    verdicts: dict[str, list[tuple[bool, str]]] = {"all": [], "en": [], "de": [], "held": []}
+    held_out = set(HELD_OUT)
     shown = {name for name in args.show.split(",") if name}
     lines = []
     for case in CASES:
         got = outcome(case, module)
         verdict = judge(case, got)
-        for key in ("all", case.lang):
+        for key in ("all", case.lang, *(("held",) if case in held_out else ())):
             verdicts[key].append((case.plausible, verdict))
         if verdict in shown:
             expected = f"{case.kind} {' | '.join(case.walls)}".strip()
@@ -76,7 +77,7 @@ def main() -> None:
             note = f" [known: {case.known}]" if case.known else ""
             where = f"{case.lang} {case.locale or '-'} {case.at[11:]}"
             lines.append(f"  {verdict:<8} {where} {case.text!r}: meant {expected}; got {found}{note}")
-    for key in ("all", "en", "de"):
+    for key in ("all", "en", "de", "held"):
         print(counts_line(key, verdicts[key]))
     if lines:
         print("entries not read as meant:")

@@ -1,0 +1,53 @@
+"""The time-input corpus against podium.timeparse: nothing misread, nothing read as meant may regress.
+
+The corpus and what each entry means: tests/podium/timeparse_corpus.py. Counts and timings: bench/timeparse_corpus.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from podium import timeparse
+from tests.podium.timeparse_corpus import CASES, ZONE, Case, judge, outcome, pinned
+
+# Refused plausible entries, at most (the issue's target).
+MAX_REFUSED_SHARE = 0.10
+
+
+def case_id(case: Case) -> str:
+    return f"{case.lang}-{case.locale or 'none'}-{case.at[11:]}-{case.text}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_corpus_entry_is_read_as_meant(case):
+    got = outcome(case, timeparse)
+    verdict = judge(case, got)
+    detail = f"meant {case.kind} {case.walls}, got {got.kind} {got.walls}: {got.message}"
+    assert verdict != "misread", detail
+    assert verdict in {"agree", case.known}, detail
+
+
+def test_refused_plausible_entries_stay_under_the_target():
+    plausible = [case for case in CASES if case.plausible]
+    refused = [case.text for case in plausible if outcome(case, timeparse).kind == "refuse"]
+    assert len(refused) <= MAX_REFUSED_SHARE * len(plausible), refused
+
+
+def test_the_corpus_is_big_enough_and_has_german():
+    assert len(CASES) >= 300
+    assert sum(1 for case in CASES if case.lang == "de") >= 60
+    assert len({(case.text, case.locale, case.at) for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if case.kind == "ask"], ids=case_id)
+def test_every_question_in_the_corpus_suggests_inputs_that_read_back(case):
+    now = pinned(case.at)
+    with pytest.raises(timeparse.AmbiguousTimeError) as caught:
+        timeparse.parse_when(case.text, zone=ZONE, now=now, locale=case.locale)
+    examples = re.findall(r"`([^`]+)`", str(caught.value))
+    assert len(examples) == len(caught.value.readings)
+    for reading, example in zip(caught.value.readings, examples, strict=True):
+        assert reading.label and reading.label in str(caught.value)
+        assert timeparse.parse_when(example, zone=ZONE, now=now).when == reading.when, example
