@@ -197,6 +197,8 @@ def _face_at(tokens: list[str], i: int, dotted: bool, military: bool) -> tuple[i
         if found is None:
             return None
         minutes, direction, after = found
+    if minutes is None:
+        return None  # "quarter" with neither "past" nor "to"
     base = _base_at(tokens, after, dotted, military) if after < len(tokens) else None
     if base is None and after < len(tokens) and tokens[after] == "halb" and after + 1 < len(tokens):
         # "fünf vor halb vier": five minutes before half past three

@@ -142,6 +142,8 @@ def _counted_at(tokens: list[str], i: int, today: date, order: str | None, dotte
 
 
 def _base_at(tokens: list[str], i: int, today: date, order: str | None, dotted: bool) -> tuple[int, Day] | None:
+    if i >= len(tokens):
+        return None
     for reader in (_word_at, _dated_at, _weekday_at):
         found = reader(tokens, i, today, order, dotted)
         if found is not None:
@@ -158,6 +160,8 @@ def _dated_at(tokens: list[str], i: int, today: date, order: str | None, dotted:
     for reader in (_month_date_at, _numeric_at, _ordinal_at):
         # "the" belongs to the date ("the 3rd of december"); after a weekday it may stand alone ("friday the 4th").
         for skip in (0, 1) if weekday is not None and tokens[start] == "the" else (0,):
+            if start + skip >= len(tokens):
+                continue
             found = reader(tokens, start + skip, today, order, dotted)
             if found is not None:
                 used, day = found

@@ -154,7 +154,7 @@ def _de_ordinal(word: str) -> int | None:
 _COMMON_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
-        (r"[()\[\]{}\"“”„«»!?;]", " "),  # "9 am (BST)" is "9 am BST"
+        (r"[()\[\]{}\"“”„«»!?;#]", " "),  # "9 am (BST)" is "9 am BST"; "?" and "#" mark tokens below
         (r"(\d),(\d)(?=\s*[a-zäöü])", r"\1.\2"),  # German decimal comma: "1,5 Stunden"
         (r",", " "),
         (r"@", " at "),

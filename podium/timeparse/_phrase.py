@@ -21,6 +21,7 @@ from podium.timeparse._zones import zone_at
 
 _FILLERS = frozenset({"at", "on", "for", "by", "around", "from", "until", "the", "filler", "of", "and"})
 _DOTTED_PAIR_RE = re.compile(r"(?P<a>\d{1,2})\.(?P<b>\d{2})")
+_GLUED_MONTH_RE = re.compile(r"\d.*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mär|mai|okt|dez)")
 _CLOCKISH_RE = re.compile(r"\d{1,2}:\d{2}\S*|\d{1,4}(?:am|pm)|\d{1,2}h\d{0,2}")
 
 
@@ -62,9 +63,9 @@ def read(tokens: list[str], *, text: str, lang: str, today: date, order: str | N
         while end < len(tokens) and not _step(tokens, end, Phrase(text), today, order, clock_given):
             end += 1
         span = tokens[i:end]
-        # Only words this language does not know, or digits with letters ("3-dec-2026"): canonical words and plain
-        # numbers are ours, and dateparser reads "in 15" or "3-5" as dates.
-        if not any(token.startswith("?") or (re.search(r"\d", token) and re.search(r"[a-z]", token)) for token in span):
+        # Only words this language does not know, or a month name glued to digits ("3-dec-2026"): canonical words and
+        # plain numbers are ours, and dateparser reads "in 15" or "3-5" as dates.
+        if not any(token.startswith("?") or _GLUED_MONTH_RE.search(token) for token in span):
             return None
         day = dateparser_day(" ".join(token.lstrip("?#") for token in span), lang, today)
         if day is None:

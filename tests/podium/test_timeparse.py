@@ -7,6 +7,7 @@ zoneinfo), so a wrong day, a wrong fold or a wrong offset fails.
 from __future__ import annotations
 
 import inspect
+import random
 import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -796,3 +797,34 @@ def test_parse_when_takes_the_locale_as_a_keyword_only_argument():
     parameter = inspect.signature(parse_when).parameters["locale"]
     assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
     assert parameter.default is None
+
+
+# Inputs that once crashed the parser with something other than TimeInputError (found by fuzzing).
+@pytest.mark.parametrize(
+    "text", ["tuesday,the", "quarter,3pm,time,couple", "#/after/pm", "2026 fortnight from", "the-12.05", "0:00-the"]
+)
+def test_odd_inputs_are_refused_not_crashed(text):
+    with pytest.raises(TimeInputError):
+        parse_when(text, zone=BERLIN, now=instant(BERLIN, SATURDAY))
+
+
+def test_random_word_salad_only_ever_raises_time_input_errors():
+    """The cogs catch TimeInputError only: no mix of the parser's own words may raise anything else."""
+    rng = random.Random(20261202)
+    words = ["at", "on", "the", "of", "in", "a", "to", "past", "after", "from", "quarter", "half", "halb", "viertel",
+             "noon", "midnight", "tonight", "tomorrow", "friday", "next", "week", "weekend", "morning", "pm", "am",
+             "3pm", "17:30", "3", "12", "1700", "330", "20.03.", "03/04", "12.05", "3rd", "2026", "december", "hours",
+             "days", "months", "few", "couple", "ago", "hence", "bst", "utc+2", "uhr", "um", "morgen", "vier", "#",
+             "?"]  # fmt: skip
+    now = instant(NY, SATURDAY)
+    for _ in range(3000):
+        text = rng.choice([" ", ",", "-", "/", "."]).join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+        try:
+            result = parse_when(text, zone=NY, now=now, locale=rng.choice([None, "de", "en-US"]))
+        except AmbiguousTimeError as exc:
+            assert 2 <= len(exc.readings) <= 4, text
+            assert all(reading.when > now for reading in exc.readings), text
+        except TimeInputError:
+            continue
+        else:
+            assert now < result.when <= now + timedelta(days=365), text
