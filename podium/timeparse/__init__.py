@@ -11,9 +11,9 @@ Rules (each one decides explicitly what plain dateparser gets wrong or guesses):
   04:30 is tomorrow, whether written "3am", "at three am" or "3 in the morning".
 - An hour from 1 to 12 without am/pm, a part of the day or a leading zero has a 12-hour and a 24-hour reading.
   Without a day, it is read when the 24-hour reading is also the next one on the clock face and the hour is 7 to 12
-  ("10:30" at 04:30 is 10:30); otherwise it is asked ("3:30" at 04:30: 15:30 today or 03:30 tomorrow?). After a day,
-  7 to 12 is the morning and noon ("tomorrow 9" is 09:00) and 1 to 6 is asked ("tomorrow 3:30"). Readings already
-  past are dropped ("today 3:30" at 04:30 is 15:30). German "halb vier", "um 3" follow the same rule.
+  ("10:30" at 04:30 is 10:30); otherwise it is asked ("3:30" at 04:30: 15:30 today or 03:30 tomorrow?). After a day
+  it is asked ("friday at 8": 08:00 or 20:00?), except 12, which is noon. Readings already past are dropped ("today
+  3:30" at 04:30 is 15:30). German "halb vier", "um 9" follow the same rule.
 - A part of the day settles am/pm: "8 tonight", "9 tomorrow morning", "heute Abend um 8". "tonight 1am" and "this
   evening at 12" are the early hours of the next date; "tonight 7am" is refused. "12" in the morning is asked (noon,
   or midnight); "midnight" with a day is asked (its start or its end?) unless the part of the day settles it.

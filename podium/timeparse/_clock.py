@@ -8,9 +8,9 @@ A clock is one of:
 
 `options` turns a clock and the part of the day it was said with into the wall times it can mean. An open hour with
 a part of the day is settled by it ("9 tomorrow morning", "8 tonight", "heute Abend um 8"); without one, the
-12-hour/24-hour rule decides (see _resolve): after a day, 7 to 12 is the morning and noon ("tomorrow 9" is 09:00) and
-1 to 6 is asked (03:30 or 15:30?); without a day, the hour is read when the 24-hour reading is also the next one
-on the clock face, else asked.
+12-hour/24-hour rule decides (see _resolve): after a day it is asked ("friday at 8": 08:00 or 20:00?), except 12,
+which is noon; without a day, the hour is read when the 24-hour reading is also the next one on the clock face and
+the hour is 7 to 12 ("10:30" at 04:30), else asked ("3:30" at 04:30: 15:30 today or 03:30 tomorrow?).
 
 "midnight" with a day is asked (the start or the end of that day?) unless the part of the day settles it ("tonight at
 midnight" is the end). "12" in the morning is asked (noon, or "12 am" meaning midnight); in the evening it is the
@@ -291,8 +291,8 @@ def options(clock: Clock, part: str | None, *, dated: bool) -> tuple[tuple[Optio
         return (Option(hour + 12, minute),), None
     literal = Option(hour, minute)
     other = Option((hour + 12) % 24, minute, literal=False)
-    if dated:
-        return ((literal,), None) if hour >= 7 else ((literal, other), "clock")
+    if dated:  # "friday at 8": 08:00 or 20:00 are both plausible; "friday at 12" is noon
+        return ((literal,), None) if hour == 12 else ((literal, other), "clock")
     return (literal, other), "open"
 
 

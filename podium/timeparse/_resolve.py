@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 TONIGHT_HOUR = 20
 # Most readings one question offers: "03/04 3:30" has four.
 MAX_READINGS = 4
-# Hours from 7 to 12 typed without am/pm are read as the morning and noon after a day ("tomorrow 9" is 09:00).
+# Without a day, an hour from 7 to 12 typed without am/pm is read when its 24-hour reading is the next one.
 _MORNING_HOURS = range(7, 13)
 _PART_EXAMPLES = {"morning": ("9:30", "10am"), "afternoon": ("15:00", "3pm"), "evening": ("19:00", "7pm"),
                   "night": ("21:00", "9pm")}  # fmt: skip
@@ -240,7 +240,10 @@ def _labels(whens: list[datetime], ctx: _Context, *, short: bool = True) -> list
 def _example(local: datetime, ctx: _Context) -> str:
     """An input that reads as exactly this instant, without a question: "sunday 03:30", "dec 5 18:00"."""
     days = (local.date() - ctx.today).days
-    at = f"{local:%H:%M}"  # a leading zero is the 24-hour clock: never asked
+    # A leading zero or an hour past 12 is the 24-hour clock, never asked; 10 and 11 need am to say so.
+    at = f"{local:%H:%M}"
+    if local.hour in (10, 11):
+        at = f"{local.hour}am" if local.minute == 0 else f"{local.hour}:{local:%M}am"
     if 0 <= days <= 6:
         text = f"{WEEKDAYS[local.weekday()]} {at}"
     elif days == 7:

@@ -90,7 +90,7 @@ MAIN_CASES = [
     ("1700", "2026-11-29 17:00"),  # four digits are the 24-hour clock (refused before)
     ("tomorrow 1730", "2026-11-29 17:30"),
     # tomorrow / today + time; a number after a day is an hour on the 24-hour clock
-    ("tomorrow 9", "2026-11-29 09:00"),
+    ("tomorrow 09:00", "2026-11-29 09:00"),  # "tomorrow 9" is now asked: 09:00 or 21:00?
     ("tomorrow 21", "2026-11-29 21:00"),
     ("tomorrow 9pm", "2026-11-29 21:00"),
     ("tomorrow at 21:30", "2026-11-29 21:30"),
@@ -104,7 +104,7 @@ MAIN_CASES = [
     ("next friday 6pm", "2026-12-04 18:00"),
     ("this friday at 18:30", "2026-12-04 18:30"),
     ("FRIDAY 6 PM", "2026-12-04 18:00"),
-    ("fri 9", "2026-12-04 09:00"),
+    ("fri 9am", "2026-12-04 09:00"),
     ("friday evening 7", "2026-12-04 19:00"),
     ("saturday 20:00", "2026-11-28 20:00"),  # today, still ahead
     ("saturday 17:00", "2026-12-05 17:00"),  # today's has passed
@@ -141,7 +141,7 @@ MAIN_CASES = [
     ("in 3 days", "2026-12-01 18:30"),
     ("in 2 weeks", "2026-12-12 18:30"),
     ("in 200 days", "2027-06-16 18:30"),
-    ("in 3 days at 10:00", "2026-12-01 10:00"),
+    ("in 3 days at 10am", "2026-12-01 10:00"),
     ("in 1 day and 2 hours", "2026-11-29 20:30"),
     # the rest goes to dateparser
     ("next week 5pm", "2026-12-05 17:00"),
@@ -188,8 +188,8 @@ EVE_CASES = [
     ("in 1 day", (1, "12:00", "new"), (1, "12:00", "new")),  # 23 or 25 hours
     ("in 24 hours", (1, "13:00", "new"), (1, "11:00", "new")),
     ("in 3 days", (3, "12:00", "new"), (3, "12:00", "new")),
-    ("monday 9:00", (2, "09:00", "new"), (2, "09:00", "new")),
-    ("saturday 11:00", (7, "11:00", "new"), (7, "11:00", "new")),
+    ("monday 09:00", (2, "09:00", "new"), (2, "09:00", "new")),
+    ("saturday 11am", (7, "11:00", "new"), (7, "11:00", "new")),
     ("next saturday 12:00", (7, "12:00", "new"), (7, "12:00", "new")),
 ]
 
@@ -324,7 +324,7 @@ def test_this_friday_on_a_friday_is_today_until_that_time():
     assert wall(parse_when("this friday 18:30", zone=NY, now=now), NY) == "2026-12-04 18:30"
     assert wall(parse_when("friday 18:30", zone=NY, now=now), NY) == "2026-12-04 18:30"
     assert wall(parse_when("next friday 18:30", zone=NY, now=now), NY) == "2026-12-11 18:30"
-    assert wall(parse_when("this friday 9:00", zone=NY, now=now), NY) == "2026-12-11 09:00"
+    assert wall(parse_when("this friday 9am", zone=NY, now=now), NY) == "2026-12-11 09:00"
 
 
 def test_relative_times_are_exact_and_clock_times_whole_minutes():
@@ -647,6 +647,8 @@ def test_the_issues_misreadings_are_read_as_meant(text, expected):
         ("5", "2026-11-28 04:30", ["2026-11-28 05:00", "2026-11-28 17:00"]),  # was refused
         ("friday midnight", "2026-11-28 04:30", ["2026-12-04 00:00", "2026-12-05 00:00"]),  # was refused
         ("tomorrow at 5", "2026-11-28 04:30", ["2026-11-29 05:00", "2026-11-29 17:00"]),  # was 05:00
+        ("friday at 8", "2026-11-28 04:30", ["2026-12-04 08:00", "2026-12-04 20:00"]),  # was 08:00
+        ("tomorrow 9", "2026-11-28 04:30", ["2026-11-29 09:00", "2026-11-29 21:00"]),  # was 09:00
         ("this weekend at 2pm", "2026-11-28 04:30", ["2026-11-28 14:00", "2026-11-29 14:00"]),
         ("03/04 3:30", "2026-11-28 04:30", ["2027-03-04 03:30", "2027-03-04 15:30", "2027-04-03 03:30",
                                             "2027-04-03 15:30"]),
@@ -686,7 +688,7 @@ def test_two_plausible_readings_are_asked_not_guessed(text, now, expected):
         ("nächsten Freitag 18:30", "de", "2026-12-04 18:30"),
         ("in 2 Stunden", "de", "2026-11-28 06:30"),
         ("heute Abend um 8", "de", "2026-11-28 20:00"),
-        ("übermorgen 9 Uhr", "de", "2026-11-30 09:00"),
+        ("übermorgen 14 Uhr", "de", "2026-11-30 14:00"),
         ("am 20.03. um 17 Uhr", "de", "2027-03-20 17:00"),
         ("in einer Viertelstunde", "de", "2026-11-28 04:45"),
         ("Viertel vor 8", "de", "2026-11-28 07:45"),
@@ -740,7 +742,11 @@ def test_german_words_need_a_german_locale_and_english_is_always_understood():
         assert issue_wall(parse_when(text, zone=ISSUE_ZONE, now=now, locale="de").when) == "2026-11-29 17:00", text
     # German "am" is "on" before a day; typed after a number by a German member it is still a.m.
     assert issue_wall(parse_when("9 am friday", zone=ISSUE_ZONE, now=now, locale="de").when) == "2026-12-04 09:00"
-    assert issue_wall(parse_when("um 9 am Freitag", zone=ISSUE_ZONE, now=now, locale="de").when) == ("2026-12-04 09:00")
+    assert issue_wall(parse_when("um 19 Uhr am Freitag", zone=ISSUE_ZONE, now=now, locale="de").when) == (
+        "2026-12-04 19:00"
+    )
+    # "übermorgen 9 Uhr" follows the 12/24-hour rule like English: after a day, 09:00 or 21:00 is asked
+    assert readings_of("übermorgen 9 Uhr", locale="de") == ["2026-11-30 09:00", "2026-11-30 21:00"]
     # "halb vier" is 3:30 (German), "half four" 4:30 (British): both open hours, asked at 04:30
     assert readings_of("halb vier", locale="de") == ["2026-11-28 15:30", "2026-11-29 03:30"]
     assert readings_of("half four") == ["2026-11-28 16:30", "2026-11-29 04:30"]
