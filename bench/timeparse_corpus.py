@@ -40,6 +40,23 @@ def load(path: str | None) -> ModuleType:
     return module
 
 
+def breakdown(pairs: list[tuple[str, str, str]]) -> str:
+    """What the agreeing entries were, and what kind of misreads there were: (verdict, meant kind, got kind)."""
+    agreed = Counter(got for verdict, _, got in pairs if verdict == "agree")
+    wrong = Counter(
+        "a guess where the corpus asks" if meant == "ask" and got == "read"
+        else "a question without the meant reading" if got == "ask"
+        else "a reading of a refuse-worthy entry" if meant == "refuse"
+        else "a different instant"
+        for verdict, meant, got in pairs
+        if verdict == "misread"
+    )  # fmt: skip
+    text = f"agree = {agreed['read']} instants + {agreed['ask']} questions + {agreed['refuse']} refusals"
+    if wrong:
+        text += "; misread = " + " + ".join(f"{count} {kind}" for kind, count in sorted(wrong.items()))
+    return text
+
+
 def counts_line(label: str, verdicts: list[tuple[bool, str]]) -> str:
     counts = Counter(verdict for _, verdict in verdicts)
     plausible = [verdict for is_plausible, verdict in verdicts if is_plausible]
@@ -66,9 +83,11 @@ def main() -> None:
     held_out = set(HELD_OUT)
     shown = {name for name in args.show.split(",") if name}
     lines = []
+    kinds: list[tuple[str, str, str]] = []
     for case in CASES:
         got = outcome(case, module)
         verdict = judge(case, got)
+        kinds.append((verdict, case.kind, got.kind))
         for key in ("all", case.lang, *(("held",) if case in held_out else ())):
             verdicts[key].append((case.plausible, verdict))
         if verdict in shown:
@@ -79,6 +98,7 @@ def main() -> None:
             lines.append(f"  {verdict:<8} {where} {case.text!r}: meant {expected}; got {found}{note}")
     for key in ("all", "en", "de", "held"):
         print(counts_line(key, verdicts[key]))
+    print(f"all: {breakdown(kinds)}")
     if lines:
         print("entries not read as meant:")
         print("\n".join(sorted(lines)))
