@@ -945,6 +945,14 @@ class FakeDiscord:
         segments = tuple(route.strip("/").split("/"))
         self._faults.append(_Fault(method.upper(), segments, status, code, times, retry_after, message, scope))
 
+    def exhaust_bucket(self, method: str, route: str, *, seconds: float, **params: int | str) -> None:
+        """Use up a bucket for ``seconds``, as other traffic would: its next request gets a genuine 429.
+
+        ``route`` is a template; ``params`` give its major parameter, e.g. ``channel_id=...``.
+        """
+        bucket = self._bucket_for(method.upper(), route, {k: str(v) for k, v in params.items()})
+        bucket.exhaust(time.time(), seconds)
+
     def clear_faults(self) -> None:
         """Forget every pending `fail(...)` rule."""
         self._faults.clear()

@@ -1,0 +1,107 @@
+"""Every slash command answers Discord within its 3 s while Discord makes the bot wait.
+
+Discord drops an interaction that is not answered within 3 s ("This interaction failed"). A handler that makes
+a REST call before its reply (a post to a channel, say) must defer first, because that call can wait for a
+rate limit. This runs EVERY registered command with the channel rate-limited; a new command without an entry
+in COMMANDS fails the test, so the rule cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.dbcheck import query
+from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID, InteractionFailed
+
+ROUTE = "/channels/{channel_id}/messages"
+
+
+def option(name: str, value: object) -> dict[str, object]:
+    kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
+    if name == "channel":
+        kind = 7
+    return {"type": kind, "name": name, "value": str(value) if kind == 7 else value}
+
+
+# Every leaf command with options that exercise its real path ("{talk}" is the setup talk's id).
+COMMANDS: dict[str, dict[str, object]] = {
+    "announce-settings channel": {"channel": GENERAL_CHANNEL_ID},
+    "announce-settings engagement": {"days": "14"},
+    "announce-settings log-channel": {"channel": GENERAL_CHANNEL_ID},
+    "announce-settings preview": {},
+    "announce-settings reminders": {"before": "24h, 1h"},
+    "announce-settings show": {},
+    "announce-settings talks": {"slot-minutes": 45},
+    "announce-settings test": {},
+    "announce-settings weekly": {"day": "0", "time": "09:00"},
+    "opt-out forget-me": {},
+    "opt-out status": {},
+    "opt-out stop": {"what": "personal-reminders"},
+    "opt-out undo": {"what": "personal-reminders"},
+    "remind-me at": {"when": "in 2 hours", "message": "slides"},
+    "remind-me delete": {"reminder": "999999"},
+    "remind-me list": {},
+    "remind-me show": {},
+    "remind-me talks": {"before": "24h, 1h"},
+    "remind-me timezone": {"zone": "Europe/Berlin"},
+    "schedule add": {"when": "in 3 days at 18:00", "topic": "Another talk"},
+    "schedule cancel": {"talk": "{talk}"},
+    "schedule export": {},
+    "schedule info": {"talk": "{talk}"},
+    "schedule list": {},
+    "schedule mine": {},
+    "schedule reschedule": {"talk": "{talk}", "when": "in 4 days at 19:00"},
+}
+
+
+def registered(fake) -> set[str]:
+    names = set()
+    for command in fake.global_commands.values():
+        subs = [o for o in command.get("options", []) if o["type"] in (1, 2)]
+        names.update(f"{command['name']} {s['name']}" for s in subs)
+        if not subs:
+            names.add(command["name"])
+    return names
+
+
+@pytest.fixture
+async def bot(fake, bot_factory):
+    process = bot_factory()
+    await process.start()
+    return process
+
+
+async def test_every_command_answers_within_3_s_while_the_channel_is_rate_limited(fake, bot):
+    assert set(COMMANDS) == registered(fake), "add the new command to COMMANDS with options that exercise it"
+    # Setup: an announcement channel, and a talk for the commands that act on one.
+    channel = [{"type": 1, "name": "channel", "options": [option("channel", GENERAL_CHANNEL_ID)]}]
+    setup = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,
+                              name="announce-settings", options=channel)
+    await fake.wait_for_response(setup)
+    added = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,
+                              name="schedule", options=[{"type": 1, "name": "add", "options": [
+                                  option("when", "in 2 days at 18:00"), option("topic", "Rust")]}])
+    await fake.wait_for_response(added)
+    [talk] = query(bot.db_path, "SELECT id FROM talks")
+
+    slow = []
+    for qualified, values in COMMANDS.items():
+        # Other traffic used up the channel's message bucket: any post there now waits ~10 s for it.
+        fake.exhaust_bucket("POST", ROUTE, seconds=10, channel_id=GENERAL_CHANNEL_ID)
+        name, sub = qualified.split(" ")
+        options = [option(k, str(v).format(talk=talk["id"]) if isinstance(v, str) else v) for k, v in values.items()]
+        started = time.monotonic()
+        interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,
+                                        name=name, options=[{"type": 1, "name": sub, "options": options}])
+        try:
+            await fake.wait_for_response(interaction, timeout=5)
+        except (InteractionFailed, TimeoutError) as exc:
+            slow.append(f"/{qualified}: {exc}")
+            continue
+        if time.monotonic() - started > 3:
+            slow.append(f"/{qualified}: answered after {time.monotonic() - started:.1f} s")
+    assert slow == []
+    # Each ran its real path: no handler failed on the way (the options above are valid).
+    assert [line for line in bot.log().splitlines() if "failed (guild" in line] == []
