@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 TargetType = Literal["dm", "thread", "channel"]
 State = Literal["pending", "sending", "sent", "failed", "skipped", "expired", "cancelled"]
 FINAL_STATES: tuple[State, ...] = ("sent", "failed", "skipped", "expired", "cancelled")
+# The fair claim order considers this many due rows per free delivery slot.
+CLAIM_CANDIDATES_PER_SLOT = 10
 
 KINDS = frozenset(
     {
@@ -118,6 +120,25 @@ class OutboxRow:
             maybe_sent=bool(row["maybe_sent"]),
             talk_start=_maybe_time(row["talk_start_ms"]),
         )
+
+
+def target_key(row: sqlite3.Row) -> tuple[object, ...]:
+    """Which queue a row waits in for fairness: its person, channel or thread (as in the claim's SQL)."""
+    for column in ("channel_id", "talk_id", "user_id", "guild_id"):
+        if row[column] is not None:
+            return (row["target_type"], row[column])
+    return (row["target_type"], None)
+
+
+def fair_order(rows: Sequence[sqlite3.Row]) -> list[sqlite3.Row]:
+    """Earliest first, one row per target per round (the order the claim chose them in)."""
+    seen: dict[tuple[object, ...], int] = {}
+    ranked = []
+    for row in sorted(rows, key=lambda r: (r["next_attempt_at_ms"], r["id"])):
+        key = target_key(row)
+        seen[key] = seen.get(key, 0) + 1
+        ranked.append((seen[key], row["next_attempt_at_ms"], row["id"], row))
+    return [item[-1] for item in sorted(ranked, key=lambda item: item[:3])]
 
 
 def _maybe_time(ms: int | None) -> datetime | None:
@@ -271,7 +292,13 @@ class Outbox:
     # -- the dispatcher's side ---------------------------------------------------------------
 
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
-        """Move up to `limit` due pending rows to 'sending' (attempts + 1), earliest first."""
+        """Move up to `limit` due pending rows to 'sending' (attempts + 1), in a fair order.
+
+        Earliest first, but one message per target (person, channel, thread) per round: a burst to one busy
+        channel does not take the global request budget ahead of DMs due at the same instant. The fairness
+        looks at the earliest CLAIM_CANDIDATES_PER_SLOT x `limit` due rows, so the claim stays one short range
+        scan of the due index however long the queue is.
+        """
         now_ms = to_ms(now)
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
@@ -279,15 +306,24 @@ class Outbox:
                 UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at_ms = ?,
                                   first_attempt_at_ms = coalesce(first_attempt_at_ms, ?)
                 WHERE id IN (
-                    SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= ?
-                    ORDER BY next_attempt_at_ms LIMIT ?
+                    SELECT id FROM (
+                        SELECT id, next_attempt_at_ms, row_number() OVER (
+                            PARTITION BY target_type, coalesce(channel_id, talk_id, user_id, guild_id)
+                            ORDER BY next_attempt_at_ms, id
+                        ) AS round
+                        FROM (
+                            SELECT id, target_type, channel_id, talk_id, user_id, guild_id, next_attempt_at_ms
+                            FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= ?
+                            ORDER BY next_attempt_at_ms LIMIT ?
+                        )
+                    )
+                    ORDER BY round, next_attempt_at_ms, id LIMIT ?
                 )
                 RETURNING *
                 """,
-                (now_ms, now_ms, now_ms, limit),
+                (now_ms, now_ms, now_ms, limit * CLAIM_CANDIDATES_PER_SLOT, limit),
             )
-        rows.sort(key=lambda r: (r["next_attempt_at_ms"], r["id"]))
-        return [OutboxRow.from_db(r) for r in rows]
+        return [OutboxRow.from_db(r) for r in fair_order(rows)]
 
     async def next_due(self) -> datetime | None:
         """When the earliest pending row is due (None if nothing is pending)."""

@@ -23,9 +23,9 @@ BOT_PY = ROOT / "bot.py"
 TOKEN = base64.b64encode(str(APPLICATION_ID).encode()).decode().rstrip("=") + ".fake.e2e-token-not-secret"
 
 
-def bot_command(*args: str) -> list[str]:
+def bot_command(*args: str, bot_py: Path = BOT_PY) -> list[str]:
     """`python /absolute/path/to/bot.py ARGS`: runnable from any working directory."""
-    return [sys.executable, str(BOT_PY), *args]
+    return [sys.executable, str(bot_py), *args]
 
 
 def working_dir(base: Path) -> Path:
@@ -45,8 +45,10 @@ def inherited_environ() -> dict[str, str]:
 class BotProcess:
     """One `python bot.py` subprocess; stderr goes to a log file the test can read on failure."""
 
-    def __init__(self, fake: FakeDiscord, tmp_path: Path, **env: str) -> None:
+    def __init__(self, fake: FakeDiscord, tmp_path: Path, *, bot_py: Path = BOT_PY, **env: str) -> None:
+        """`bot_py`: another checkout's bot.py (benchmarks compare an earlier version with this one)."""
         self.fake = fake
+        self.bot_py = bot_py
         self.db_path = tmp_path / "podium.db"
         self.log_path = tmp_path / "bot.log"
         self.cwd = working_dir(tmp_path)
@@ -70,7 +72,7 @@ class BotProcess:
         log.write(f"\n===== start {self.starts} =====\n")
         log.flush()
         self.proc = await asyncio.create_subprocess_exec(
-            *bot_command(), cwd=self.cwd, env=self.env, stdout=log, stderr=log
+            *bot_command(bot_py=self.bot_py), cwd=self.cwd, env=self.env, stdout=log, stderr=log
         )
         log.close()
         if wait_ready:

@@ -171,3 +171,28 @@ async def test_finding_due_rows_uses_the_partial_index(db):
         " ORDER BY next_attempt_at_ms LIMIT 50"
     )
     assert any("USING INDEX outbox_due" in r["detail"] for r in plan), [r["detail"] for r in plan]
+
+
+async def test_claim_takes_one_message_per_target_per_round(db, clock):
+    """A burst to one channel, queued first, does not go ahead of DMs due at the same instant."""
+    from datetime import timedelta
+
+    from podium.outbox import OutboxMessage
+
+    outbox = Outbox(db)
+    due = clock.now() - timedelta(seconds=1)
+    async with db.transaction() as tx:
+        for i in range(6):
+            await outbox.enqueue(tx, OutboxMessage(kind="test", dedupe_key=f"ch-{i}", due_at=due,
+                                                   target_type="channel", channel_id=77, payload={"text": "x"}),
+                                 now=clock.now())
+        for user in (1, 2, 3):
+            await outbox.enqueue(tx, OutboxMessage(kind="personal_reminder", dedupe_key=f"dm-{user}", due_at=due,
+                                                   target_type="dm", user_id=user, payload={"text": "x"}),
+                                 now=clock.now())
+    rows = await outbox.claim_due(clock.now(), 5)
+    assert [(r.target_type, r.channel_id or r.user_id) for r in rows] == [
+        ("channel", 77), ("dm", 1), ("dm", 2), ("dm", 3), ("channel", 77)
+    ]
+    rest = await outbox.claim_due(clock.now(), 10)
+    assert [r.channel_id for r in rest] == [77] * 4
