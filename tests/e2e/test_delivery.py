@@ -172,3 +172,31 @@ async def test_kill_9_during_a_burst_of_200_loses_none_and_doubles_none(fake, bo
     nonces = [m.nonce for m in fake.messages]
     assert len(nonces) == len(set(nonces)) == 200
     assert query(bot.db_path, "SELECT state, count(*) AS n FROM outbox GROUP BY state") == [{"state": "sent", "n": 200}]
+
+
+def dm(key, due, user_id, text="hi"):
+    return OutboxMessage(kind="personal_reminder", dedupe_key=key, due_at=due, target_type="dm", user_id=user_id,
+                         payload={"text": text})
+
+
+async def test_warm_channels_are_not_throttled_together(fake, bot_factory):
+    """Discord's bucket naming, every channel already used: 2 DMs each to 8 people all go out at once.
+
+    nextcord 3.2 alone would merge the 8 channels' limiters into one (5 per 5 s for all of them), so the 16
+    messages would take over 10 s; keyed per channel they fit each channel's own limit.
+    """
+    users = [830000000000000000 + i for i in range(8)]
+    for user_id in users:
+        fake.add_user(user_id, f"w{user_id % 100}")
+    bot = bot_factory(DISPATCH_TICK_SECONDS="1")
+    await bot.start()
+    await queue(bot.db_path, *[dm(f"warm-{u}", now(), u) for u in users])
+    await fake.wait_for_message(lambda m: len([x for x in fake.messages if x.content.endswith("**hi**")]) >= 8,
+                                timeout=15)
+    await asyncio.sleep(5.5)  # every channel's window is fresh again, its limiter known to the bot
+    due = now() + timedelta(seconds=2)
+    await queue(bot.db_path, *[dm(f"pair-{u}-{n}", due, u, text=f"pair {n}") for u in users for n in (1, 2)])
+    await fake.wait_for_message(lambda m: len([x for x in fake.messages if "pair" in x.content]) >= 16, timeout=30)
+    pairs = sorted(m.created_at for m in fake.messages if "pair" in m.content)
+    assert pairs[-1] - due.timestamp() < 3.0, f"the last of 16 arrived {pairs[-1] - due.timestamp():.1f} s late"
+    assert fake.count_429 == 0
