@@ -19,7 +19,7 @@ from pathlib import Path
 
 from _common import MESSAGES_ROUTE, now, wait_until
 
-from tests.botprocess import BOT_PY, BotProcess
+from tests.botprocess import BOT_PY, BotProcess, bot_py_of
 from tests.fake_discord import FakeDiscord, RecordedRequest
 
 PROACTIVE_ROUTES = {"/users/@me/channels", MESSAGES_ROUTE}
@@ -85,7 +85,7 @@ class Bench:
     @classmethod
     async def start(cls, fake: FakeDiscord, tmp: Path, bot_root: Path | None, **env: str) -> Bench:
         """Start the bot (it creates its database), logged in and ready."""
-        bot_py = (bot_root / "bot.py") if bot_root else BOT_PY
+        bot_py = bot_py_of(bot_root) if bot_root else BOT_PY
         # Rows come from another process: a 1 s safety tick picks them up (the bot then sleeps until due).
         env = {"DISPATCH_TICK_SECONDS": "1", "LOG_LEVEL": "WARNING", **env}
         bot = BotProcess(fake, tmp, bot_py=bot_py, **env)

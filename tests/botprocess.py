@@ -28,6 +28,11 @@ def bot_command(*args: str, bot_py: Path = BOT_PY) -> list[str]:
     return [sys.executable, str(bot_py), *args]
 
 
+def bot_py_of(checkout: Path) -> Path:
+    """bot.py of another checkout (benchmarks measure an earlier release with the same script)."""
+    return checkout / BOT_PY.name
+
+
 def working_dir(base: Path) -> Path:
     """A folder to run bot.py in (`base/cwd`, created): never the checkout, so no `.env` of the developer's."""
     path = base / "cwd"
