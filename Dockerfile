@@ -10,7 +10,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY bot.py schema.sql ./
+COPY bot.py cli.py schema.sql ./
 COPY podium ./podium
 COPY db ./db
 COPY cogs ./cogs

@@ -29,11 +29,13 @@ class MonotonicLoop:
         *,
         interval: float = 0.0,
         before: Callable[[], Awaitable[object]] | None = None,
+        error_pause: float = ERROR_PAUSE_SECONDS,
     ) -> None:
         self.name = name
         self.body = body
         self.interval = interval
         self.before = before
+        self.error_pause = error_pause
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -69,8 +71,8 @@ class MonotonicLoop:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("%s: a pass failed; trying again in %.0f s", self.name, ERROR_PAUSE_SECONDS)
-                await asyncio.sleep(ERROR_PAUSE_SECONDS)
+                log.exception("%s: a pass failed; trying again in %.0f s", self.name, self.error_pause)
+                await asyncio.sleep(self.error_pause)
                 continue
             if self.interval > 0:
                 # loop.time() is monotonic: a wall-clock step changes nothing here.

@@ -1,30 +1,49 @@
-"""Reply helpers shared by the cogs: every user-facing answer goes through these."""
+"""What every cog needs to answer: private replies, the guild and user of a command, shared labels and views."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+import logging
 
 import nextcord
 
 from podium import timeparse
-from podium.preferences import effective_zone, load_guild, load_user
+from podium.errors import UserError
+from podium.preferences import Via
 
-if TYPE_CHECKING:
-    from bot import PodiumBot
+log = logging.getLogger(__name__)
 
 # Where talk reminders go, as offered in /remind-me talks and /announce-settings reminders.
-VIA_CHOICES = {"DM": "dm", "the talk's thread": "thread", "the announcement channel (mention)": "channel"}
-VIA_LABEL = {value: label for label, value in VIA_CHOICES.items()}
+VIA_CHOICES: dict[str, Via] = {
+    "DM": "dm",
+    "the talk's thread": "thread",
+    "the announcement channel (mention)": "channel",
+}
+VIA_LABEL: dict[str, str] = {value: label for label, value in VIA_CHOICES.items()}
+NO_MENTIONS = nextcord.AllowedMentions.none()
 
 
 async def reply_ephemeral(interaction: nextcord.Interaction, content: str) -> None:
     """Answer privately, whether or not the interaction was already answered or deferred."""
     # User-supplied text may be echoed back: never let it ping anyone.
-    mentions = nextcord.AllowedMentions.none()
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, allowed_mentions=mentions)
+        await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
     else:
-        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=mentions)
+        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def guild_id_of(interaction: nextcord.Interaction) -> int:
+    """The guild of a guild-only command (Discord never sends one without)."""
+    if interaction.guild_id is None:
+        raise UserError("This command works in a server, not in direct messages.")
+    return interaction.guild_id
+
+
+def user_id_of(interaction: nextcord.Interaction) -> int:
+    """Who ran the command or pressed the button."""
+    if interaction.user is None:
+        raise UserError("Discord did not say who you are; please try again.")
+    return interaction.user.id
 
 
 async def autocomplete_timezones(interaction: nextcord.Interaction, typed: str | None) -> None:
@@ -34,8 +53,15 @@ async def autocomplete_timezones(interaction: nextcord.Interaction, typed: str |
     )
 
 
-async def parse_user_time(bot: PodiumBot, interaction: nextcord.Interaction, text: str) -> timeparse.ParsedTime:
-    """Read `text` in the caller's zone (theirs, else the server's, else UTC)."""
-    user = await load_user(bot.db, interaction.user.id)
-    guild = await load_guild(bot.db, interaction.guild_id) if interaction.guild_id else None
-    return timeparse.parse_when(text, zone=effective_zone(user, guild), now=bot.clock.now())
+class PodiumView(nextcord.ui.View):
+    """A View whose button callbacks may raise UserError, answered like a command's (privately)."""
+
+    async def on_error(self, error: Exception, item: nextcord.ui.Item, interaction: nextcord.Interaction) -> None:  # type: ignore[override]
+        """A UserError is the presser's mistake; anything else is logged and apologised for."""
+        if isinstance(error, UserError):
+            with contextlib.suppress(nextcord.HTTPException):
+                await reply_ephemeral(interaction, str(error))
+            return
+        log.error("a button of %s failed", type(self).__name__, exc_info=error)
+        with contextlib.suppress(nextcord.HTTPException):
+            await reply_ephemeral(interaction, "Sorry, something went wrong on our side; nothing was changed.")

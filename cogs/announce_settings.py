@@ -1,25 +1,27 @@
-"""/announce-settings (moderators): where and when Podium speaks to everyone; plus the hourly planner."""
+"""/announce-settings (moderators): where and when Podium speaks to everyone. Thin: parse, call the service, reply."""
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import cast
 
 import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._loops import MonotonicLoop
-from cogs._replies import VIA_CHOICES, autocomplete_timezones, reply_ephemeral
+from cogs._replies import (
+    NO_MENTIONS,
+    VIA_CHOICES,
+    autocomplete_timezones,
+    guild_id_of,
+    reply_ephemeral,
+)
 from podium import timeparse, weekly
-from podium.housekeeping import tidy
-from podium.preferences import GuildSettings, load_guild, update_guild
+from podium.errors import UserError
+from podium.preferences import GuildSettings, Via
 from podium.render import RenderContext, render
-
-if TYPE_CHECKING:
-    from bot import PodiumBot
+from podium.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -63,49 +65,15 @@ def describe(guild: GuildSettings) -> str:
 class AnnounceSettings(commands.Cog):
     """/announce-settings channel | weekly | reminders | engagement | talks | log-channel | show | preview | test."""
 
-    def __init__(self, bot: PodiumBot, *, background: bool = True) -> None:
-        self.bot = bot
-        # Hourly: summaries stay planned a week ahead; the call-for-speakers rule is checked.
-        self.planner = MonotonicLoop("podium-planner", self.plan_all, interval=3600, before=bot.logged_in.wait)
-        if background:
-            self.planner.start()
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.guild_settings
 
-    def cog_unload(self) -> None:
-        """Stop the planner."""
-        self.planner.cancel()
-
-    # -- the hourly planner --------------------------------------------------------------------
-
-    async def plan_all(self) -> None:
-        """Tidy up, then queue each configured guild's next summary and any due call for speakers."""
-        # An error here is logged by the loop, which tries again an hour later.
-        now = self.bot.clock.now()
-        await tidy(self.bot.db, self.bot.outbox, now)
-        rows = await self.bot.db.fetchall("SELECT guild_id FROM guild_settings WHERE announce_channel_id IS NOT NULL")
-        for row in rows:
-            async with self.bot.db.transaction() as tx:
-                guild = await load_guild(tx, row["guild_id"])
-                await weekly.ensure_weekly(tx, self.bot.outbox, guild, now)
-                await weekly.check_engagement(tx, self.bot.outbox, guild, now)
-
-    # -- helpers -------------------------------------------------------------------------------
-
-    async def allowed(self, interaction: Interaction) -> bool:
+    @staticmethod
+    def require_manage_server(interaction: Interaction) -> None:
         """Manage Server is required: default_member_permissions only hides the command by default."""
-        if interaction.permissions.manage_guild:
-            return True
-        await reply_ephemeral(interaction, "You need the **Manage Server** permission to change announcement settings.")
-        return False
-
-    async def save(self, interaction: Interaction, replan: bool = False, **columns: object) -> GuildSettings:
-        """Store settings; re-plan the weekly summary in the same transaction when it is affected."""
-        now = self.bot.clock.now()
-        async with self.bot.db.transaction() as tx:
-            guild = await update_guild(tx, interaction.guild_id, now, **columns)
-            if replan:
-                await weekly.plan_weekly(tx, self.bot.outbox, guild, now)
-                await weekly.check_engagement(tx, self.bot.outbox, guild, now)
-        return guild
+        if not interaction.permissions.manage_guild:
+            raise UserError("You need the **Manage Server** permission to change announcement settings.")
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -125,19 +93,16 @@ class AnnounceSettings(commands.Cog):
         channel: nextcord.TextChannel = SlashOption(description="A text channel", channel_types=TEXT_ONLY),
     ) -> None:
         """Set the announcement channel after checking the bot may post there."""
-        if not await self.allowed(interaction):
-            return
+        self.require_manage_server(interaction)
         guild = interaction.guild
         me = guild.me if guild else None
         missing = missing_permissions(channel.permissions_for(me)) if me else list(REQUIRED.values())
         if missing:
-            await reply_ephemeral(
-                interaction,
+            raise UserError(
                 f"I can't use {channel.mention}: I'm missing **{', '.join(missing)}** there. "
-                "Grant them to my role in the channel's settings, then try again. Nothing was changed.",
+                "Grant them to my role in the channel's settings, then try again. Nothing was changed."
             )
-            return
-        await self.save(interaction, replan=True, announce_channel_id=channel.id)
+        await self.settings.set_announce_channel(guild_id_of(interaction), channel.id)
         await reply_ephemeral(interaction, f"📣 Announcements will go to {channel.mention}.")
 
     @announce_settings.subcommand(name="weekly", description="When the weekly summary is posted (local time)")
@@ -154,28 +119,21 @@ class AnnounceSettings(commands.Cog):
         ),
     ) -> None:
         """Set (or turn off) the weekly summary slot."""
-        if not await self.allowed(interaction):
-            return
+        self.require_manage_server(interaction)
+        guild_id = guild_id_of(interaction)
         if day == "off":
-            await self.save(interaction, replan=True, weekly_enabled=0)
+            await self.settings.weekly_off(guild_id)
             await reply_ephemeral(interaction, "The weekly summary is off.")
             return
-        columns: dict[str, object] = {"weekly_enabled": 1, "weekly_day": int(day)}
-        if ping_speakers is not None:
-            columns["ping_speakers"] = int(ping_speakers)
         try:
-            if time is not None:
-                wall = weekly.parse_hhmm(time)
-                columns["weekly_time"] = f"{wall.hour:02d}:{wall.minute:02d}"
-            if timezone is not None:
-                columns["timezone"], _ = timeparse.resolve_timezone(timezone)
-        except (ValueError, timeparse.TimeInputError) as exc:
-            await reply_ephemeral(interaction, f"{exc}. Example: `day:Monday time:09:00 timezone:Europe/Berlin`")
-            return
-        guild = await self.save(interaction, replan=True, **columns)
-        slot = weekly.next_slot(
-            self.bot.clock.now(), guild.weekly_day, weekly.parse_hhmm(guild.weekly_time), guild.timezone
+            wall = weekly.parse_hhmm(time) if time is not None else None
+        except ValueError as exc:
+            raise UserError(f"{exc}. Example: `day:Monday time:09:00 timezone:Europe/Berlin`") from None
+        zone = timeparse.resolve_timezone(timezone)[0] if timezone is not None else None
+        guild = await self.settings.set_weekly(
+            guild_id, day=int(day), at=wall, zone=zone, ping_speakers=ping_speakers
         )
+        slot = await self.settings.next_weekly_slot(guild)
         note = "" if guild.announce_channel_id else " Set the channel with `/announce-settings channel` first."
         await reply_ephemeral(
             interaction,
@@ -196,17 +154,9 @@ class AnnounceSettings(commands.Cog):
         via: str | None = SlashOption(description="Where reminders go", required=False, choices=VIA_CHOICES),
     ) -> None:
         """Set the guild's default offsets (speakers can override theirs with /remind-me talks)."""
-        if not await self.allowed(interaction):
-            return
-        try:
-            offsets = timeparse.parse_offsets(before)
-        except timeparse.TimeInputError as exc:
-            await reply_ephemeral(interaction, str(exc))
-            return
-        columns: dict[str, object] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
-        if via:
-            columns["reminder_via"] = via
-        guild = await self.save(interaction, **columns)
+        self.require_manage_server(interaction)
+        offsets = timeparse.parse_offsets(before)
+        guild = await self.settings.set_reminders(guild_id_of(interaction), offsets, cast(Via | None, via))
         await reply_ephemeral(
             interaction,
             f"⏰ Default reminders: {', '.join(timeparse.format_offset(o) for o in offsets)} before, by "
@@ -220,17 +170,15 @@ class AnnounceSettings(commands.Cog):
         days: str = SlashOption(description="Days without talks before a call (3-60), or 'off'", max_length=3),
     ) -> None:
         """Set or turn off the call for speakers."""
-        if not await self.allowed(interaction):
-            return
+        self.require_manage_server(interaction)
         value = days.strip().lower()
         if value == "off":
-            await self.save(interaction, engagement_days=None)
+            await self.settings.set_engagement(guild_id_of(interaction), None)
             await reply_ephemeral(interaction, "Calls for speakers are off.")
             return
-        if not value.isdigit() or not 3 <= int(value) <= 60:
-            await reply_ephemeral(interaction, "Give a number of days from 3 to 60, or `off`. Example: `days:14`")
-            return
-        await self.save(interaction, replan=True, engagement_days=int(value))
+        if not value.isdigit():
+            raise UserError("Give a number of days from 3 to 60, or `off`. Example: `days:14`")
+        await self.settings.set_engagement(guild_id_of(interaction), int(value))
         await reply_ephemeral(interaction, f"🎤 A call for speakers goes out when {value} days ahead are empty.")
 
     @announce_settings.subcommand(name="talks", description="Default talk length and the moderator role")
@@ -245,19 +193,12 @@ class AnnounceSettings(commands.Cog):
         ),
     ) -> None:
         """Set the slot length and moderator role."""
-        if not await self.allowed(interaction):
-            return
-        columns: dict[str, object] = {}
-        if slot_minutes is not None:
-            columns["talk_minutes"] = slot_minutes
-        if moderator_role is not None:
-            columns["moderator_role_id"] = moderator_role.id
-        if not columns:
-            await reply_ephemeral(
-                interaction, "Give `slot-minutes`, `moderator-role` or both. Example: `slot-minutes:45`"
-            )
-            return
-        guild = await self.save(interaction, **columns)
+        self.require_manage_server(interaction)
+        guild = await self.settings.set_talks(
+            guild_id_of(interaction),
+            slot_minutes=slot_minutes,
+            moderator_role_id=moderator_role.id if moderator_role is not None else None,
+        )
         await reply_ephemeral(interaction, "Saved.\n" + describe(guild))
 
     @announce_settings.subcommand(name="log-channel", description="Where failed deliveries are reported")
@@ -267,54 +208,47 @@ class AnnounceSettings(commands.Cog):
         channel: nextcord.TextChannel = SlashOption(description="A text channel", channel_types=TEXT_ONLY),
     ) -> None:
         """Set the log channel."""
-        if not await self.allowed(interaction):
-            return
+        self.require_manage_server(interaction)
         me = interaction.guild.me if interaction.guild else None
         if me is None or not channel.permissions_for(me).send_messages:
-            await reply_ephemeral(interaction, f"I can't post in {channel.mention}; nothing was changed.")
-            return
-        await self.save(interaction, log_channel_id=channel.id)
+            raise UserError(f"I can't post in {channel.mention}; nothing was changed.")
+        await self.settings.set_log_channel(guild_id_of(interaction), channel.id)
         await reply_ephemeral(interaction, f"🪵 Delivery problems will be reported in {channel.mention}.")
 
     @announce_settings.subcommand(name="show", description="Every setting")
     async def show(self, interaction: Interaction) -> None:
         """Every setting with its value."""
-        if not await self.allowed(interaction):
-            return
-        await reply_ephemeral(interaction, describe(await load_guild(self.bot.db, interaction.guild_id)))
+        self.require_manage_server(interaction)
+        await reply_ephemeral(interaction, describe(await self.settings.get(guild_id_of(interaction))))
 
     @announce_settings.subcommand(name="preview", description="This week's summary, exactly as it would be posted")
     async def preview(self, interaction: Interaction) -> None:
         """Render the summary privately."""
-        if not await self.allowed(interaction):
-            return
-        now = self.bot.clock.now()
-        payload = await weekly.summary_payload(self.bot.db, interaction.guild_id, now)
-        body = render(RenderContext("weekly_summary", payload, None, now, now), mention_user_id=None)
+        self.require_manage_server(interaction)
+        now = self.services.clock.now()
+        payload = await self.settings.summary_preview(guild_id_of(interaction))
+        body = render(RenderContext(weekly.WEEKLY_SUMMARY.name, payload, None, now, now), mention_user_id=None)
         embeds = [nextcord.Embed.from_dict(e) for e in body.get("embeds", [])]
         await interaction.response.send_message(
-            body["content"], embeds=embeds, ephemeral=True, allowed_mentions=nextcord.AllowedMentions.none()
+            body["content"], embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     @announce_settings.subcommand(name="test", description="Post a short test message to the announcement channel")
     async def test(self, interaction: Interaction) -> None:
         """Try the channel now and report exactly what happened."""
-        if not await self.allowed(interaction):
-            return
-        guild = await load_guild(self.bot.db, interaction.guild_id)
-        channel = self.bot.get_channel(guild.announce_channel_id) if guild.announce_channel_id else None
-        if channel is None:
-            await reply_ephemeral(
-                interaction,
-                "No announcement channel is set (or I can't see it). Set one with `/announce-settings channel`.",
+        self.require_manage_server(interaction)
+        guild = await self.settings.get(guild_id_of(interaction))
+        channel = interaction.client.get_channel(guild.announce_channel_id) if guild.announce_channel_id else None
+        if not isinstance(channel, nextcord.abc.Messageable):
+            raise UserError(
+                "No announcement channel is set (or I can't see it). Set one with `/announce-settings channel`."
             )
-            return
         # The post may wait for the channel's rate limit: answer Discord first (it allows 3 s), report after.
         await interaction.response.defer(ephemeral=True)
         try:
             await channel.send(
                 "👋 Podium test message: announcements will appear here.",
-                allowed_mentions=nextcord.AllowedMentions.none(),
+                allowed_mentions=NO_MENTIONS,
             )
         except nextcord.HTTPException as exc:
             await reply_ephemeral(

@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._replies import reply_ephemeral
-from podium.people import OPT_OUT_COLUMNS
-
-if TYPE_CHECKING:
-    from bot import PodiumBot
+from cogs._replies import PodiumView, reply_ephemeral, user_id_of
+from podium.consent import TOPICS
+from podium.people import People
+from podium.services import Services
 
 log = logging.getLogger(__name__)
 
-TOPICS = {
-    "everything": "everything (no proactive message at all)",
-    "talk-reminders": "reminders before your talks",
-    "notices": "notices when your talk is moved or cancelled",
-    "personal-reminders": "your /remind-me at reminders",
-    "dms": "direct messages (reminders then come in the talk's thread or the channel)",
-}
-TOPIC_CHOICES = {label[:100]: key for key, label in TOPICS.items()}
+TOPIC_CHOICES = {topic.label[:100]: key for key, topic in TOPICS.items()}
 
 
 class OptOut(commands.Cog):
     """/opt-out | /opt-out undo | /opt-out status | /opt-out forget-me."""
 
-    def __init__(self, bot: PodiumBot) -> None:
-        self.bot = bot
+    def __init__(self, services: Services) -> None:
+        self.people = services.people
 
     @nextcord.slash_command(
         name="opt-out",
@@ -48,10 +39,10 @@ class OptOut(commands.Cog):
         what: str = SlashOption(description="What to stop", choices=TOPIC_CHOICES),
     ) -> None:
         """Opt out of one kind of message."""
-        await self.bot.people.set_opt_out(interaction.user.id, what, True)
+        topic = await self.people.set_opt_out(user_id_of(interaction), what, True)
         await reply_ephemeral(
             interaction,
-            f"🔕 Done: no more {TOPICS[what]}. This applies to messages already queued too. Undo with `/opt-out undo`.",
+            f"🔕 Done: no more {topic.label}. This applies to messages already queued too. Undo with `/opt-out undo`.",
         )
 
     @opt_out.subcommand(name="undo", description="Allow one kind of message again")
@@ -61,16 +52,15 @@ class OptOut(commands.Cog):
         what: str = SlashOption(description="What to allow again", choices=TOPIC_CHOICES),
     ) -> None:
         """Opt back in."""
-        await self.bot.people.set_opt_out(interaction.user.id, what, False)
-        await reply_ephemeral(interaction, f"🔔 {TOPICS[what].capitalize()} are allowed again.")
+        topic = await self.people.set_opt_out(user_id_of(interaction), what, False)
+        await reply_ephemeral(interaction, f"🔔 {topic.label.capitalize()} are allowed again.")
 
     @opt_out.subcommand(name="status", description="What Podium may send you")
     async def status(self, interaction: Interaction) -> None:
         """Every consent switch and its value."""
-        row = await self.bot.db.fetchone("SELECT * FROM users WHERE user_id = ?", (interaction.user.id,))
         lines = [
-            f"{'🔕 stopped' if row is not None and row[column] else '🔔 allowed'} — {TOPICS[topic]}"
-            for topic, column in OPT_OUT_COLUMNS.items()
+            f"{'🔕 stopped' if stopped else '🔔 allowed'} — {topic.label}"
+            for topic, stopped in await self.people.consent(user_id_of(interaction))
         ]
         await reply_ephemeral(interaction, "\n".join(lines))
 
@@ -81,17 +71,17 @@ class OptOut(commands.Cog):
             "This deletes your time zone, reminder settings, opt-outs, personal reminders and every message "
             "queued for you. Talks you signed up for stay on the schedule (cancel them with `/schedule cancel`). "
             "Continue?",
-            view=ConfirmForget(self.bot, interaction.user.id),
+            view=ConfirmForget(self.people, user_id_of(interaction)),
             ephemeral=True,
         )
 
 
-class ConfirmForget(nextcord.ui.View):
+class ConfirmForget(PodiumView):
     """Delete / keep buttons for /opt-out forget-me."""
 
-    def __init__(self, bot: PodiumBot, user_id: int) -> None:
+    def __init__(self, people: People, user_id: int) -> None:
         super().__init__(timeout=300)
-        self.bot, self.user_id = bot, user_id
+        self.people, self.user_id = people, user_id
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         """Only the person whose data it is."""
@@ -101,7 +91,7 @@ class ConfirmForget(nextcord.ui.View):
     async def confirm(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
         """Delete now."""
         self.stop()
-        deleted = await self.bot.people.forget(self.user_id)
+        deleted = await self.people.forget(self.user_id)
         await interaction.response.edit_message(
             content=f"🧹 Done: your settings are gone and {deleted} queued message(s) or reminder(s) deleted.",
             view=None,

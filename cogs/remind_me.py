@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import cast
 
 import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, parse_user_time, reply_ephemeral
+from cogs._options import WhenOption
+from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, guild_id_of, reply_ephemeral, user_id_of
 from podium import timeparse
-from podium.people import PeopleError
-from podium.preferences import effective_reminders, effective_zone, load_guild, load_user
-from podium.render import both_times, discord_time, quote
-
-if TYPE_CHECKING:
-    from bot import PodiumBot
+from podium.markup import both_times, discord_time, quote
+from podium.preferences import Via, effective_reminders, effective_zone
+from podium.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +23,9 @@ log = logging.getLogger(__name__)
 class RemindMe(commands.Cog):
     """/remind-me timezone | talks | at | list | delete | show."""
 
-    def __init__(self, bot: PodiumBot) -> None:
-        self.bot = bot
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.people = services.people
 
     @nextcord.slash_command(
         name="remind-me",
@@ -43,13 +42,9 @@ class RemindMe(commands.Cog):
         zone: str = SlashOption(description="e.g. Europe/Berlin, America/New_York, or a city", autocomplete=True),
     ) -> None:
         """Store the caller's IANA zone and show the local time there."""
-        try:
-            name, note = timeparse.resolve_timezone(zone)
-        except timeparse.TimeInputError as exc:
-            await reply_ephemeral(interaction, str(exc))
-            return
-        await self.bot.people.set_timezone(interaction.user.id, name)
-        local = timeparse.local_now_text(name, self.bot.clock.now())
+        name, note = timeparse.resolve_timezone(zone)
+        await self.people.set_timezone(user_id_of(interaction), name)
+        local = timeparse.local_now_text(name, self.services.clock.now())
         extra = f"\n-# {note}" if note else ""
         await reply_ephemeral(interaction, f"🌍 Your time zone is now **{name}** — it is {local} there.{extra}")
 
@@ -68,12 +63,8 @@ class RemindMe(commands.Cog):
         via: str | None = SlashOption(description="Where reminders go", required=False, choices=VIA_CHOICES),
     ) -> None:
         """Store reminder offsets (and delivery) and re-plan the caller's upcoming talks."""
-        try:
-            offsets = timeparse.parse_offsets(before)
-        except timeparse.TimeInputError as exc:
-            await reply_ephemeral(interaction, str(exc))
-            return
-        replanned = await self.bot.people.set_talk_reminders(interaction.user.id, offsets, via)
+        offsets = timeparse.parse_offsets(before)
+        replanned = await self.people.set_talk_reminders(user_id_of(interaction), offsets, cast(Via | None, via))
         where = f" by {VIA_LABEL[via]}" if via else ""
         talks = f" Re-planned {replanned} upcoming talk{'s' if replanned != 1 else ''}." if replanned else ""
         await reply_ephemeral(
@@ -86,33 +77,28 @@ class RemindMe(commands.Cog):
     async def at(
         self,
         interaction: Interaction,
-        when: str = SlashOption(description="e.g. 'in 30 minutes', 'tomorrow 9:00'", max_length=100),
+        when: WhenOption = SlashOption(description="e.g. 'in 30 minutes', 'tomorrow 9:00'", max_length=100),
         message: str = SlashOption(description="What to remind you of", min_length=1, max_length=500),
     ) -> None:
         """Queue a personal reminder."""
-        try:
-            parsed = await parse_user_time(self.bot, interaction, when)
-            reminder = await self.bot.people.add_personal_reminder(
-                user_id=interaction.user.id,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                when=parsed.when,
-                text=message,
-            )
-        except (timeparse.TimeInputError, PeopleError) as exc:
-            await reply_ephemeral(interaction, str(exc))
-            return
+        reminder = await self.people.add_personal_reminder(
+            user_id=user_id_of(interaction),
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            when=when.when,
+            text=message,
+        )
         await reply_ephemeral(
             interaction,
             f"🔔 I'll remind you {both_times(reminder.due_at)}: {quote(reminder.text)}\n"
-            f"-# Read “{when}” in {parsed.zone}.",
+            f"-# Read “{when.text}” in {when.zone}.",
         )
 
     @remind_me.subcommand(name="list", description="Your pending reminders")
     async def list_(self, interaction: Interaction) -> None:
         """Personal reminders and planned talk reminders."""
-        personal = await self.bot.people.personal_reminders(interaction.user.id)
-        talk_rows = await self.bot.people.talk_reminders(interaction.user.id)
+        personal = await self.people.personal_reminders(user_id_of(interaction))
+        talk_rows = await self.people.talk_reminders(user_id_of(interaction))
         lines = ["**Personal reminders**"] + (
             [f"• #{r.id} {both_times(r.due_at)}: {quote(r.text)}" for r in personal] or ["• none"]
         )
@@ -132,7 +118,7 @@ class RemindMe(commands.Cog):
         if not reminder.strip().isdigit():
             await reply_ephemeral(interaction, "Pick a reminder from the list that appears as you type.")
             return
-        if await self.bot.people.delete_personal_reminder(interaction.user.id, int(reminder)):
+        if await self.people.delete_personal_reminder(user_id_of(interaction), int(reminder)):
             await reply_ephemeral(interaction, "🗑️ Deleted.")
         else:
             await reply_ephemeral(interaction, "I can't find that pending reminder of yours; nothing changed.")
@@ -142,7 +128,7 @@ class RemindMe(commands.Cog):
         """The caller's pending personal reminders, matched on text."""
         needle = (reminder or "").casefold()
         found = [
-            r for r in await self.bot.people.personal_reminders(interaction.user.id) if needle in r.text.casefold()
+            r for r in await self.people.personal_reminders(user_id_of(interaction)) if needle in r.text.casefold()
         ]
         await interaction.response.send_autocomplete(
             {f"{r.due_at:%Y-%m-%d %H:%M} UTC — {r.text}"[:100]: str(r.id) for r in found[:25]}
@@ -151,24 +137,14 @@ class RemindMe(commands.Cog):
     @remind_me.subcommand(name="show", description="Your settings")
     async def show(self, interaction: Interaction) -> None:
         """The caller's effective settings and where each comes from."""
-        user = await load_user(self.bot.db, interaction.user.id)
-        guild = await load_guild(self.bot.db, interaction.guild_id)
+        user = await self.people.preferences(user_id_of(interaction))
+        guild = await self.services.guild_settings.get(guild_id_of(interaction))
         offsets, via = effective_reminders(user, guild)
         zone = effective_zone(user, guild)
-        opted = [
-            name
-            for name, on in (
-                ("everything", user.opt_out_everything),
-                ("talk reminders", user.opt_out_talk_reminders),
-                ("notices", user.opt_out_notices),
-                ("personal reminders", user.opt_out_personal_reminders),
-                ("DMs", user.opt_out_dms),
-            )
-            if on
-        ]
+        opted = [topic.key for topic, stopped in await self.people.consent(user.user_id) if stopped]
         lines = [
             f"Time zone: **{zone}**{'' if user.timezone else ' (server default)'} — "
-            f"{timeparse.local_now_text(zone, self.bot.clock.now())}",
+            f"{timeparse.local_now_text(zone, self.services.clock.now())}",
             "Talk reminders: "
             + ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in offsets)
             + f" before, by {VIA_LABEL.get(via, via)}{'' if user.reminder_offsets else ' (server default)'}",

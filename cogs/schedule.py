@@ -5,28 +5,24 @@ from __future__ import annotations
 import io
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._replies import VIA_LABEL, parse_user_time, reply_ephemeral
+from cogs._options import WhenOption
+from cogs._replies import NO_MENTIONS, VIA_LABEL, PodiumView, guild_id_of, reply_ephemeral, user_id_of
 from podium import timeparse
 from podium.clock import from_ms
 from podium.ics import talks_to_ics
-from podium.preferences import load_guild
-from podium.render import both_times, discord_time, escape_bold
+from podium.markup import both_times, discord_time, escape_bold
+from podium.services import Services
 from podium.talks import Actor, Talk, TalkError
-
-if TYPE_CHECKING:
-    from bot import PodiumBot
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 LIST_PREFIX = "podium:list:"
-NO_MENTIONS = nextcord.AllowedMentions.none()
 
 
 def talk_line(talk: Talk) -> str:
@@ -43,8 +39,9 @@ def choice_label(talk: Talk) -> str:
 class Schedule(commands.Cog):
     """/schedule add | list | mine | reschedule | cancel | info | export."""
 
-    def __init__(self, bot: PodiumBot) -> None:
-        self.bot = bot
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.talks = services.talks
         # dateparser's first call costs ~300 ms: pay it at start, not in someone's command.
         log.debug("dateparser warmed up in %.0f ms", timeparse.warm_up() * 1000)
 
@@ -53,14 +50,14 @@ class Schedule(commands.Cog):
     async def actor(self, interaction: Interaction) -> Actor:
         """Who is acting, and whether they count as a moderator here."""
         permissions = interaction.permissions
-        is_moderator = permissions.manage_events or permissions.manage_guild
+        is_moderator = bool(permissions.manage_events or permissions.manage_guild)
         if not is_moderator and interaction.guild_id is not None:
-            guild = await load_guild(self.bot.db, interaction.guild_id)
+            guild = await self.services.guild_settings.get(interaction.guild_id)
             member_roles = getattr(interaction.user, "roles", [])
             is_moderator = guild.moderator_role_id is not None and any(
                 role.id == guild.moderator_role_id for role in member_roles
             )
-        return Actor(interaction.user.id, is_moderator=is_moderator)
+        return Actor(user_id_of(interaction), is_moderator=is_moderator)
 
     @staticmethod
     def talk_id(value: str) -> int:
@@ -71,7 +68,7 @@ class Schedule(commands.Cog):
 
     async def list_page(self, guild_id: int, days: int, page: int) -> tuple[nextcord.Embed, nextcord.ui.View | None]:
         """One page of upcoming talks, with previous/next buttons past PAGE_SIZE talks."""
-        talks, total = await self.bot.talks.upcoming(
+        talks, total = await self.talks.upcoming(
             guild_id, within=timedelta(days=days), limit=PAGE_SIZE, offset=page * PAGE_SIZE
         )
         pages = max(1, -(-total // PAGE_SIZE))
@@ -103,7 +100,7 @@ class Schedule(commands.Cog):
     async def add(
         self,
         interaction: Interaction,
-        when: str = SlashOption(
+        when: WhenOption = SlashOption(
             description="When, in your time zone: e.g. 'friday 18:00', '2026-12-03 19:00'", max_length=100
         ),
         topic: str = SlashOption(description="What the talk is about", min_length=1, max_length=200),
@@ -113,25 +110,20 @@ class Schedule(commands.Cog):
         ),
     ) -> None:
         """Sign up for a talk."""
-        try:
-            parsed = await parse_user_time(self.bot, interaction, when)
-            actor = await self.actor(interaction)
-            talk = await self.bot.talks.add(
-                guild_id=interaction.guild_id,
-                actor=actor,
-                speaker_id=speaker.id if speaker else actor.user_id,
-                topic=topic,
-                starts_at=parsed.when,
-                duration_minutes=duration,
-            )
-        except (TalkError, timeparse.TimeInputError) as exc:
-            await reply_ephemeral(interaction, str(exc))
-            return
-        who = "You are" if talk.speaker_id == interaction.user.id else f"<@{talk.speaker_id}> is"
+        actor = await self.actor(interaction)
+        talk = await self.talks.add(
+            guild_id=guild_id_of(interaction),
+            actor=actor,
+            speaker_id=speaker.id if speaker else actor.user_id,
+            topic=topic,
+            starts_at=when.when,
+            duration_minutes=duration,
+        )
+        who = "You are" if talk.speaker_id == actor.user_id else f"<@{talk.speaker_id}> is"
         await reply_ephemeral(
             interaction,
             f"✅ {who} signed up: **{escape_bold(talk.topic)}** on {both_times(talk.starts_at)}, "
-            f"{talk.duration_minutes} min.\n-# Read “{when}” in {parsed.zone}. Talk #{talk.id}.",
+            f"{talk.duration_minutes} min.\n-# Read “{when.text}” in {when.zone}. Talk #{talk.id}.",
         )
 
     @schedule.subcommand(name="list", description="Upcoming talks")
@@ -143,14 +135,14 @@ class Schedule(commands.Cog):
         ),
     ) -> None:
         """Upcoming talks, paginated."""
-        embed, view = await self.list_page(interaction.guild_id, days, 0)
+        embed, view = await self.list_page(guild_id_of(interaction), days, 0)
         kwargs = {"view": view} if view is not None else {}
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS, **kwargs)
 
     @schedule.subcommand(name="mine", description="Your upcoming talks")
     async def mine(self, interaction: Interaction) -> None:
         """The caller's own upcoming talks."""
-        talks, total = await self.bot.talks.upcoming(interaction.guild_id, speaker_id=interaction.user.id)
+        talks, total = await self.talks.upcoming(guild_id_of(interaction), speaker_id=user_id_of(interaction))
         if not talks:
             await reply_ephemeral(interaction, "You have no upcoming talks. Sign up with `/schedule add`.")
             return
@@ -162,25 +154,19 @@ class Schedule(commands.Cog):
         self,
         interaction: Interaction,
         talk: str = SlashOption(description="The talk to move", autocomplete=True),
-        when: str = SlashOption(description="The new time, in your time zone", max_length=100),
+        when: WhenOption = SlashOption(description="The new time, in your time zone", max_length=100),
     ) -> None:
         """Move a talk to a new time."""
-        try:
-            talk_id = self.talk_id(talk)
-            parsed = await parse_user_time(self.bot, interaction, when)
-            _, after = await self.bot.talks.reschedule(
-                guild_id=interaction.guild_id,
-                actor=await self.actor(interaction),
-                talk_id=talk_id,
-                starts_at=parsed.when,
-            )
-        except (TalkError, timeparse.TimeInputError) as exc:
-            await reply_ephemeral(interaction, str(exc))
-            return
+        _, after = await self.talks.reschedule(
+            guild_id=guild_id_of(interaction),
+            actor=await self.actor(interaction),
+            talk_id=self.talk_id(talk),
+            starts_at=when.when,
+        )
         await reply_ephemeral(
             interaction,
             f"📅 **{escape_bold(after.topic)}** moved to {both_times(after.starts_at)}. The speaker is notified and "
-            f"the reminders re-planned.\n-# Read “{when}” in {parsed.zone}.",
+            f"the reminders re-planned.\n-# Read “{when.text}” in {when.zone}.",
         )
 
     @schedule.subcommand(name="cancel", description="Cancel a talk (asks to confirm)")
@@ -191,17 +177,12 @@ class Schedule(commands.Cog):
         reason: str | None = SlashOption(description="Why (told to the speaker)", required=False, max_length=300),
     ) -> None:
         """Ask to confirm, then cancel."""
-        try:
-            talk_id = self.talk_id(talk)
-            found = await self.bot.talks.get(interaction.guild_id, talk_id)
-            if found is None or found.state != "scheduled":
-                raise TalkError("I can't find that scheduled talk. Pick one from the list that appears as you type.")
-            actor = await self.actor(interaction)
-            if found.speaker_id != actor.user_id and not actor.is_moderator:
-                raise TalkError("Only the speaker or a moderator can cancel this talk.")
-        except TalkError as exc:
-            await reply_ephemeral(interaction, str(exc))
-            return
+        found = await self.talks.get(guild_id_of(interaction), self.talk_id(talk))
+        if found is None or found.state != "scheduled":
+            raise TalkError("I can't find that scheduled talk. Pick one from the list that appears as you type.")
+        actor = await self.actor(interaction)
+        if found.speaker_id != actor.user_id and not actor.is_moderator:
+            raise TalkError("Only the speaker or a moderator can cancel this talk.")
         view = ConfirmCancel(self, found, actor, reason)
         await interaction.response.send_message(
             f"Cancel **{escape_bold(found.topic)}** on {discord_time(found.starts_at)}? This can't be undone.",
@@ -215,18 +196,14 @@ class Schedule(commands.Cog):
         self, interaction: Interaction, talk: str = SlashOption(description="The talk", autocomplete=True)
     ) -> None:
         """Details of one talk."""
-        try:
-            found = await self.bot.talks.get(interaction.guild_id, self.talk_id(talk))
-            if found is None:
-                raise TalkError("I can't find that talk. Pick one from the list that appears as you type.")
-        except TalkError as exc:
-            await reply_ephemeral(interaction, str(exc))
-            return
+        found = await self.talks.get(guild_id_of(interaction), self.talk_id(talk))
+        if found is None:
+            raise TalkError("I can't find that talk. Pick one from the list that appears as you type.")
         lines = [
             f"**{escape_bold(found.topic)}** (#{found.id}, {found.state})",
             f"Speaker: <@{found.speaker_id}> · {both_times(found.starts_at)} · {found.duration_minutes} min",
         ]
-        planned = await self.bot.talks.planned_messages(found.id)
+        planned = await self.talks.planned_messages(found.id)
         reminders = [
             f"• {r['kind'].replace('_', ' ')} {discord_time(from_ms(r['due_at_ms']))} "
             f"via {VIA_LABEL.get(r['target_type'], r['target_type'])}"
@@ -238,7 +215,7 @@ class Schedule(commands.Cog):
     @schedule.subcommand(name="export", description="Download upcoming talks as a calendar file (.ics)")
     async def export(self, interaction: Interaction) -> None:
         """An .ics file of the upcoming talks."""
-        talks, _ = await self.bot.talks.upcoming(interaction.guild_id, limit=1000)
+        talks, _ = await self.talks.upcoming(guild_id_of(interaction), limit=1000)
         data = talks_to_ics(talks, guild_name=interaction.guild.name if interaction.guild else "Podium")
         await interaction.response.send_message(
             f"{len(talks)} upcoming talk{'s' if len(talks) != 1 else ''}: open the file to add them to your calendar.",
@@ -252,8 +229,8 @@ class Schedule(commands.Cog):
     async def talk_autocomplete(self, interaction: Interaction, talk: str) -> None:
         """The caller's own upcoming talks (all talks for moderators), matched on topic."""
         actor = await self.actor(interaction)
-        found = await self.bot.talks.search(
-            interaction.guild_id, talk or "", speaker_id=None if actor.is_moderator else actor.user_id
+        found = await self.talks.search(
+            guild_id_of(interaction), talk or "", speaker_id=None if actor.is_moderator else actor.user_id
         )
         await interaction.response.send_autocomplete({choice_label(t): str(t.id) for t in found[:25]})
 
@@ -262,18 +239,18 @@ class Schedule(commands.Cog):
         """Previous/next buttons of /schedule list (stateless custom ids: they work after a restart)."""
         if interaction.type != nextcord.InteractionType.component:
             return
-        custom_id = (interaction.data or {}).get("custom_id", "")
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
         if not custom_id.startswith(LIST_PREFIX):
             return
         try:
             days, page = (int(part) for part in custom_id[len(LIST_PREFIX) :].split(":")[:2])
         except ValueError:
             return
-        embed, view = await self.list_page(interaction.guild_id, days, max(0, page))
+        embed, view = await self.list_page(guild_id_of(interaction), days, max(0, page))
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-class ConfirmCancel(nextcord.ui.View):
+class ConfirmCancel(PodiumView):
     """Confirm / keep buttons for /schedule cancel; only the person who asked can press them."""
 
     def __init__(self, cog: Schedule, talk: Talk, actor: Actor, reason: str | None) -> None:
@@ -289,10 +266,11 @@ class ConfirmCancel(nextcord.ui.View):
         """Cancel it now."""
         self.stop()
         try:
-            talk = await self.cog.bot.talks.cancel(
+            talk = await self.cog.talks.cancel(
                 guild_id=self.talk.guild_id, actor=self.actor, talk_id=self.talk.id, reason=self.reason
             )
         except TalkError as exc:
+            # Replace the question with the reason (the talk started, or was cancelled meanwhile).
             await interaction.response.edit_message(content=str(exc), view=None)
             return
         await interaction.response.edit_message(

@@ -6,20 +6,21 @@ import asyncio
 import contextlib
 import logging
 import random
-import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from db import Database, Transaction
-from podium.clock import Clock, from_ms, to_ms
+from db import Database
+from podium import kinds
+from podium.clock import Clock, to_ms
+from podium.consent import DMS, allows, opted_out
 from podium.metrics import Metrics
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
 from podium.pacing import ChannelBusy, Pacer
-from podium.preferences import remember_dm_channel
-from podium.render import RenderContext, RenderError, TalkInfo, render, same_message
+from podium.preferences import GuildSettings, UserPreferences, load_guild, load_user, remember_dm_channel
+from podium.render import RenderContext, RenderError, plain_text, render, same_message
+from podium.talks import Talk, load_talk
 from podium.transport import (
     DeliveryError,
     GoneError,
@@ -51,22 +52,22 @@ SWEEP_STALE_AFTER = timedelta(minutes=2)
 # After a 401 (the token was reset) nothing is attempted for this long; then one row tries again.
 UNAUTHORIZED_PAUSE = 60.0
 UNAUTHORIZED_LOG_EVERY = 600.0
-# Kinds bound to a talk's current state: cancelled with the talk, stale once it moved, superseded by a later one.
-TALK_BOUND_KINDS = frozenset({"talk_reminder"})
-
-# Which opt-out column silences which kind. Broadcasts (summaries, prompts) are for nobody in particular.
-CONSENT_COLUMN = {
-    "talk_reminder": "opt_out_talk_reminders",
-    "reschedule_notice": "opt_out_notices",
-    "cancel_notice": "opt_out_notices",
-    "personal_reminder": "opt_out_personal_reminders",
-}
-
-
-# Kind-specific steps: a preparer adds to the payload what must be read at send time (a weekly summary
-# lists the talks of that moment); an on-sent step runs in the same transaction as marking the row sent.
-Preparer = Callable[[Database, OutboxRow, datetime], Awaitable[dict[str, Any]]]
-OnSent = Callable[[Transaction, OutboxRow, dict[str, Any]], Awaitable[None]]
+LOG = kinds.register(
+    kinds.KindSpec(
+        name="log",
+        render=plain_text,
+        consent=None,
+        description="the guild's log channel: a delivery that failed for good, and why",
+    )
+)
+TEST = kinds.register(
+    kinds.KindSpec(
+        name="test",
+        render=plain_text,
+        consent=None,
+        description="a plain text post queued by an operator or a benchmark",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +117,6 @@ class Dispatcher:
         max_in_flight: int = MAX_IN_FLIGHT,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
-        preparers: Mapping[str, Preparer] | None = None,
-        on_sent: Mapping[str, OnSent] | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -127,8 +126,6 @@ class Dispatcher:
         self.retry_base_seconds = retry_base_seconds
         self.max_in_flight = max_in_flight
         self.rng = rng or random.Random()
-        self.preparers = dict(preparers or {})
-        self.on_sent = dict(on_sent or {})
         self.in_flight: set[asyncio.Task[Outcome]] = set()
         self._row_of: dict[asyncio.Task[Outcome], int] = {}
         self.last_step_at: datetime | None = None
@@ -295,20 +292,19 @@ class Dispatcher:
         now = self.clock.now()
         if row.expires_at is not None and now >= row.expires_at:
             return await self._final(row, "expired", f"expired at {row.expires_at.isoformat()}")
-        user = await self._user(row.user_id)
-        if user is not None and (
-            user["opt_out_everything"] or user[CONSENT_COLUMN.get(row.kind, "opt_out_everything")]
-        ):
+        spec = kinds.get(row.kind)
+        user = await load_user(self.db, row.user_id) if row.user_id is not None else None
+        if not allows(user, spec.consent):
             return await self._final(row, "skipped", "the user opted out")
-        talk = await self._talk(row.talk_id)
-        if (stale := await self._talk_bound_problem(row, talk, now)) is not None:
+        talk = await load_talk(self.db, row.talk_id) if row.talk_id is not None else None
+        if (stale := await self._talk_bound_problem(row, spec, talk, now)) is not None:
             return await self._final(row, "cancelled", stale)
-        guild = await self._guild(row.guild_id)
+        guild = await load_guild(self.db, row.guild_id) if row.guild_id is not None else None
         payload = row.payload
-        if (prepare := self.preparers.get(row.kind)) is not None:
-            payload = {**payload, **await prepare(self.db, row, now)}
+        if spec.prepare is not None:
+            payload = {**payload, **await spec.prepare(self.db, row, now)}
         refusals: list[str] = []
-        for via in fallback_chain(row, dms_allowed=not (user and user["opt_out_dms"])):
+        for via in fallback_chain(row, dms_allowed=not opted_out(user, DMS)):
             try:
                 channel_id = await self._resolve(via, row, user, guild, talk)
                 if channel_id is None:
@@ -320,10 +316,10 @@ class Dispatcher:
                 body["nonce"] = row.nonce
                 body["enforce_nonce"] = True
                 if (found := await self._posted_before(row, channel_id, body)) is not None:
-                    return await self._sent(row, payload, via, channel_id, found, "found in the channel")
+                    return await self._sent(row, spec, payload, via, channel_id, found, "found in the channel")
                 # The last look before the message leaves: the talk may have moved, the person may have asked
                 # to be forgotten, while this delivery was waiting.
-                if (stale := await self._stale_now(row)) is not None:
+                if (stale := await self._stale_now(row, spec)) is not None:
                     return await self._final(row, "cancelled", stale)
                 message_id = await self.transport.post_message(channel_id, body)
             except RenderError as exc:
@@ -346,26 +342,34 @@ class Dispatcher:
             if self.pause_reason is not None:
                 log.warning("Discord accepts the token again; delivery resumes")
                 self.pause_reason = None
-            return await self._sent(row, payload, via, channel_id, message_id)
+            return await self._sent(row, spec, payload, via, channel_id, message_id)
         if not refusals:
             return await self._final(row, "skipped", "no delivery target is allowed")
         return await self._final(row, "failed", "no target accepted it: " + "; ".join(refusals))
 
     async def _sent(
-        self, row: OutboxRow, payload: dict[str, Any], via: TargetType, channel_id: int, message_id: int,
+        self,
+        row: OutboxRow,
+        spec: kinds.KindSpec,
+        payload: dict[str, Any],
+        via: TargetType,
+        channel_id: int,
+        message_id: int,
         note: str | None = None,
     ) -> Outcome:
         async with self.db.transaction() as tx:
             await self.outbox.mark_sent(
                 tx, row.id, now=self.clock.now(), message_id=message_id, via=via, channel_id=channel_id
             )
-            if (after_sent := self.on_sent.get(row.kind)) is not None:
-                await after_sent(tx, row, payload)
+            if spec.on_sent is not None:
+                await spec.on_sent(tx, row, payload)
         return Outcome(row.id, row.kind, "sent", via, channel_id, message_id, reason=note)
 
-    async def _talk_bound_problem(self, row: OutboxRow, talk: TalkInfo | None, now: datetime) -> str | None:
-        """Why a talk-bound row must not go out (talk gone, moved, or a later reminder of it is due too)."""
-        if row.kind not in TALK_BOUND_KINDS or row.talk_id is None:
+    async def _talk_bound_problem(
+        self, row: OutboxRow, spec: kinds.KindSpec, talk: Talk | None, now: datetime
+    ) -> str | None:
+        """Why a talk-bound row must not go out (talk gone, moved, or a later one of its kind is due too)."""
+        if not spec.talk_bound or row.talk_id is None:
             return None
         if talk is None or talk.state != "scheduled":
             return "the talk is no longer scheduled"
@@ -378,10 +382,10 @@ class Dispatcher:
             (row.talk_id, row.kind, row.user_id, row.id, to_ms(row.due_at), to_ms(now)),
         )
         if later is not None:
-            return f"superseded by a later reminder (outbox {later['id']})"
+            return f"superseded by a later {row.kind} (outbox {later['id']})"
         return None
 
-    async def _stale_now(self, row: OutboxRow) -> str | None:
+    async def _stale_now(self, row: OutboxRow, spec: kinds.KindSpec) -> str | None:
         """Re-read the row and its talk right before sending: None if it should still go out."""
         current = await self.db.fetchone(
             "SELECT o.state, t.state AS talk_state, t.starts_at_ms FROM outbox AS o"
@@ -392,7 +396,7 @@ class Dispatcher:
             return "deleted while it was being sent (forget-me)"
         if current["state"] != "sending":
             return f"became {current['state']} while it was being sent"
-        if row.kind in TALK_BOUND_KINDS and row.talk_id is not None:
+        if spec.talk_bound and row.talk_id is not None:
             if current["talk_state"] != "scheduled":
                 return "the talk is no longer scheduled"
             if row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
@@ -435,17 +439,19 @@ class Dispatcher:
         self,
         via: TargetType,
         row: OutboxRow,
-        user: sqlite3.Row | None,
-        guild: sqlite3.Row | None,
-        talk: TalkInfo | None,
+        user: UserPreferences | None,
+        guild: GuildSettings | None,
+        talk: Talk | None,
     ) -> int | None:
         """The channel id to post into for this target, creating a DM channel or thread if needed."""
         # For a thread target without a talk, channel_id is the thread itself, not a fallback channel.
         fallback_channel = None if row.target_type == "thread" and talk is None else row.channel_id
-        announce = guild["announce_channel_id"] if guild is not None else None
+        announce = guild.announce_channel_id if guild is not None else None
         if via == "dm":
-            if user is not None and user["dm_channel_id"]:
-                return user["dm_channel_id"]
+            if row.user_id is None:
+                return None
+            if user is not None and user.dm_channel_id:
+                return user.dm_channel_id
             channel_id = await self.transport.open_dm(row.user_id)
             await self._remember_dm(row.user_id, channel_id)
             return channel_id
@@ -456,7 +462,7 @@ class Dispatcher:
             return await self._talk_thread(talk, parent, row.guild_id)
         return fallback_channel or announce
 
-    async def _talk_thread(self, talk: TalkInfo, parent: int | None, guild_id: int | None) -> int | None:
+    async def _talk_thread(self, talk: Talk, parent: int | None, guild_id: int | None) -> int | None:
         """The talk's thread: stored, else one a crash left behind, else a new one; one per talk, ever."""
         lock = self._thread_locks.setdefault(talk.id, asyncio.Lock())
         try:
@@ -537,39 +543,12 @@ class Dispatcher:
             now=now,
         )
 
-    async def _user(self, user_id: int | None) -> sqlite3.Row | None:
-        if user_id is None:
-            return None
-        return await self.db.fetchone("SELECT * FROM users WHERE user_id = ?", (user_id,))
-
-    async def _guild(self, guild_id: int | None) -> sqlite3.Row | None:
-        if guild_id is None:
-            return None
-        return await self.db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
-
-    async def _talk(self, talk_id: int | None) -> TalkInfo | None:
-        if talk_id is None:
-            return None
-        row = await self.db.fetchone(
-            "SELECT id, topic, speaker_id, starts_at_ms, duration_minutes, state FROM talks WHERE id = ?", (talk_id,)
-        )
-        if row is None:
-            return None
-        return TalkInfo(
-            row["id"],
-            row["topic"],
-            row["speaker_id"],
-            from_ms(row["starts_at_ms"]),
-            row["duration_minutes"],
-            row["state"],
-        )
-
     async def _remember_dm(self, user_id: int, channel_id: int) -> None:
         # Only while a message to them is queued: after /opt-out forget-me nothing about them is written again.
         async with self.db.transaction() as tx:
             await remember_dm_channel(tx, user_id, channel_id, self.clock.now())
 
 
-def thread_name(talk: TalkInfo) -> str:
+def thread_name(talk: Talk) -> str:
     """The talk's thread name; the id keeps two talks with one topic apart when a lost thread is looked for."""
     return f"Talk {talk.id}: {talk.topic}"[:100]

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
-from podium.outbox import FINAL_STATES, KINDS
+from podium import kinds
+from podium.outbox import FINAL_STATES
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,13 @@ class Metrics:
         )
         self.command_errors = Counter(
             "podium_command_errors",
-            "Slash commands that failed (check or handler error), by command",
+            "Slash commands that failed on Podium's side (an unexpected error), by command",
+            ["command"],
+            registry=registry,
+        )
+        self.command_refusals = Counter(
+            "podium_command_refusals",
+            "Slash commands refused as the person's mistake (bad input, no right to do it), by command",
             ["command"],
             registry=registry,
         )
@@ -84,7 +91,7 @@ class Metrics:
             "podium_deliveries_in_flight", "Deliveries started and not finished yet", registry=registry
         )
         # Series exist (at 0) from the start, so rate() and alerts work before the first event.
-        for kind in sorted(KINDS):
+        for kind in sorted(kinds.names()):
             self.retries.labels(kind)
             for outcome in FINAL_STATES:
                 self.messages.labels(kind, outcome)
@@ -105,12 +112,15 @@ class Metrics:
         for name in names:
             self.commands.labels(name)
             self.command_errors.labels(name)
+            self.command_refusals.labels(name)
 
-    def command_ran(self, name: str, *, failed: bool) -> None:
-        """One slash command invocation finished."""
+    def command_ran(self, name: str, *, outcome: str) -> None:
+        """One slash command invocation finished: "ok", "refused" (the person's mistake) or "failed" (ours)."""
         self.commands.labels(name).inc()
-        if failed:
+        if outcome == "failed":
             self.command_errors.labels(name).inc()
+        elif outcome == "refused":
+            self.command_refusals.labels(name).inc()
 
     def set_outbox_counts(self, counts: Mapping[str, int]) -> None:
         """The outbox's rows by state, as read from the database just now."""

@@ -17,27 +17,18 @@ from typing import Any, Literal
 
 from db import Database, Transaction
 from podium.clock import from_ms, to_ms
+from podium.kinds import get as kind_spec
+from podium.preferences import Via
 
 log = logging.getLogger(__name__)
 
-TargetType = Literal["dm", "thread", "channel"]
+# Where a message goes: the same three places a person can choose for their reminders.
+TargetType = Via
 State = Literal["pending", "sending", "sent", "failed", "skipped", "expired", "cancelled"]
 FINAL_STATES: tuple[State, ...] = ("sent", "failed", "skipped", "expired", "cancelled")
 # The fair claim order considers this many due rows per free delivery slot.
 CLAIM_CANDIDATES_PER_SLOT = 10
 
-KINDS = frozenset(
-    {
-        "talk_reminder",
-        "reschedule_notice",
-        "cancel_notice",
-        "weekly_summary",
-        "engagement_prompt",
-        "personal_reminder",
-        "log",
-        "test",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +49,9 @@ class OutboxMessage:
     talk_start: datetime | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown outbox kind {self.kind!r}")
+        spec = kind_spec(self.kind)  # ValueError for an unknown kind
+        if spec.talk_bound and (self.talk_id is None or self.talk_start is None):
+            raise ValueError(f"a {self.kind} is bound to a talk: it needs talk_id and talk_start")
         if self.target_type == "dm" and self.user_id is None:
             raise ValueError("a DM needs a user_id")
         if self.target_type in ("thread", "channel") and self.channel_id is None and self.guild_id is None:
@@ -160,6 +152,8 @@ class Outbox:
         """Queue a message; re-queueing a pending dedupe_key re-plans it. Returns the row id (None if final)."""
         now_ms = to_ms(now)
         due_ms = to_ms(message.due_at)
+        expiry = kind_spec(message.kind).expiry
+        expires_at = message.expires_at or (expiry(message) if expiry is not None else None)
         row = await tx.fetchone(
             """
             INSERT INTO outbox (kind, guild_id, target_type, user_id, channel_id, talk_id, payload,
@@ -187,7 +181,7 @@ class Outbox:
                 message.talk_id,
                 json.dumps(message.payload, separators=(",", ":"), sort_keys=True),
                 due_ms,
-                to_ms(message.expires_at) if message.expires_at else None,
+                to_ms(expires_at) if expires_at else None,
                 due_ms,
                 message.dedupe_key,
                 now_ms,
@@ -231,11 +225,12 @@ class Outbox:
         reason: str,
         talk_id: int | None = None,
         user_id: int | None = None,
+        guild_id: int | None = None,
         kinds: Iterable[str] | None = None,
     ) -> int:
-        """Cancel pending rows of a talk and/or a user (optionally of some kinds); returns how many."""
-        if talk_id is None and user_id is None:
-            raise ValueError("cancel_pending needs a talk_id or a user_id")
+        """Cancel pending rows of a talk, a user and/or a guild (optionally of some kinds); returns how many."""
+        if talk_id is None and user_id is None and guild_id is None:
+            raise ValueError("cancel_pending needs a talk_id, a user_id or a guild_id")
         where = ["state = 'pending'"]
         params: list[Any] = [to_ms(now), reason]
         if talk_id is not None:
@@ -244,6 +239,9 @@ class Outbox:
         if user_id is not None:
             where.append("user_id = ?")
             params.append(user_id)
+        if guild_id is not None:
+            where.append("guild_id = ?")
+            params.append(guild_id)
         if kinds is not None:
             kinds = tuple(kinds)
             where.append(f"kind IN ({','.join('?' * len(kinds))})")

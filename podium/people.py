@@ -7,30 +7,41 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from db import Database, Transaction
+from podium import kinds
 from podium.clock import Clock, to_ms
+from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
+from podium.errors import UserError
+from podium.markup import quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
-from podium.preferences import update_user
-from podium.talks import Talk, plan_reminders
+from podium.preferences import UserPreferences, load_user, update_user
+from podium.render import RenderContext, need
+from podium.talks import TALK_REMINDER, Talk, plan_reminders
 
 log = logging.getLogger(__name__)
 
 MAX_PENDING_PERSONAL = 25
 MESSAGE_MAX = 500
 
-OptOutTopic = Literal["everything", "talk-reminders", "notices", "personal-reminders", "dms"]
-OPT_OUT_COLUMNS: dict[str, str] = {
-    "everything": "opt_out_everything",
-    "talk-reminders": "opt_out_talk_reminders",
-    "notices": "opt_out_notices",
-    "personal-reminders": "opt_out_personal_reminders",
-    "dms": "opt_out_dms",
-}
 
 
-class PeopleError(ValueError):
+def _personal_reminder(ctx: RenderContext) -> str:
+    return f"🔔 You asked me to remind you: {quote(need(ctx.payload, 'text', str))}"
+
+
+PERSONAL_REMINDER = kinds.register(
+    kinds.KindSpec(
+        name="personal_reminder",
+        render=_personal_reminder,
+        consent=PERSONAL_REMINDERS,
+        description="the person who set it with /remind-me at, at the time they chose",
+    )
+)
+
+
+class PeopleError(UserError):
     """A refused change; the message is shown to the user as it is."""
 
 
@@ -60,7 +71,7 @@ class People:
         for row in rows:
             talk = Talk.from_db(row)
             plan = await plan_reminders(tx, talk, now)
-            await self.outbox.replace_for_talk(tx, talk.id, ["talk_reminder"], plan, now=now)
+            await self.outbox.replace_for_talk(tx, talk.id, [TALK_REMINDER.name], plan, now=now)
         return len(rows)
 
     async def set_timezone(self, user_id: int, zone: str) -> int:
@@ -92,9 +103,8 @@ class People:
             raise PeopleError("That time is in the past. Example: `in 2 hours`")
         async with self.db.transaction() as tx:
             row = await tx.fetchone(
-                "SELECT count(*) AS n FROM outbox"
-                " WHERE user_id = ? AND kind = 'personal_reminder' AND state = 'pending'",
-                (user_id,),
+                "SELECT count(*) AS n FROM outbox WHERE user_id = ? AND kind = ? AND state = 'pending'",
+                (user_id, PERSONAL_REMINDER.name),
             )
             if row["n"] >= MAX_PENDING_PERSONAL:
                 raise PeopleError(
@@ -104,7 +114,7 @@ class People:
             row_id = await self.outbox.enqueue(
                 tx,
                 OutboxMessage(
-                    kind="personal_reminder",
+                    kind=PERSONAL_REMINDER.name,
                     dedupe_key=f"personal:{user_id}:{to_ms(now)}:{secrets.token_hex(4)}",
                     due_at=when,
                     target_type="dm",
@@ -120,27 +130,37 @@ class People:
 
     async def personal_reminders(self, user_id: int) -> list[PersonalReminder]:
         """A person's pending personal reminders, soonest first."""
-        rows = await self.outbox.pending_for_user(user_id, ["personal_reminder"])
+        rows = await self.outbox.pending_for_user(user_id, [PERSONAL_REMINDER.name])
         return [PersonalReminder(r.id, r.due_at, str(r.payload.get("text", ""))) for r in rows]
 
     async def talk_reminders(self, user_id: int) -> list[OutboxRow]:
         """A person's planned talk reminders, soonest first."""
-        return await self.outbox.pending_for_user(user_id, ["talk_reminder"])
+        return await self.outbox.pending_for_user(user_id, [TALK_REMINDER.name])
 
     async def delete_personal_reminder(self, user_id: int, row_id: int) -> bool:
         """Cancel one of this person's pending reminders; False if it is not theirs or not pending."""
         async with self.db.transaction() as tx:
             return await self.outbox.cancel_row(
-                tx, row_id, user_id=user_id, kind="personal_reminder", now=self.clock.now()
+                tx, row_id, user_id=user_id, kind=PERSONAL_REMINDER.name, now=self.clock.now()
             )
 
-    async def set_opt_out(self, user_id: int, topic: str, opted_out: bool) -> None:
-        """Opt out of (or back into) one kind of message; checked again at send time for queued ones."""
-        column = OPT_OUT_COLUMNS.get(topic)
-        if column is None:
-            raise PeopleError(f"Unknown choice {topic!r}; choose one of: {', '.join(OPT_OUT_COLUMNS)}.")
+    async def set_opt_out(self, user_id: int, topic_key: str, stopped: bool) -> ConsentTopic:
+        """Stop (or allow again) one topic; checked again at send time, so queued messages obey it too."""
+        topic = TOPICS.get(topic_key)
+        if topic is None:
+            raise PeopleError(f"Unknown choice {topic_key!r}; choose one of: {', '.join(TOPICS)}.")
         async with self.db.transaction() as tx:
-            await update_user(tx, user_id, self.clock.now(), **{column: int(opted_out)})
+            await update_user(tx, user_id, self.clock.now(), **{topic.column: int(stopped)})
+        return topic
+
+    async def preferences(self, user_id: int) -> UserPreferences:
+        """A person's stored preferences (defaults if they set none)."""
+        return await load_user(self.db, user_id)
+
+    async def consent(self, user_id: int) -> list[tuple[ConsentTopic, bool]]:
+        """Every consent topic and whether this person stopped it."""
+        person = await load_user(self.db, user_id)
+        return [(topic, opted_out(person, topic)) for topic in TOPICS.values()]
 
     async def forget(self, user_id: int) -> int:
         """Delete a person's preferences, personal reminders and queued messages; their talks stay."""

@@ -10,11 +10,14 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from db import Database, Transaction
-from podium import weekly
+from podium import kinds, weekly
 from podium.clock import Clock, from_ms, to_ms
+from podium.consent import NOTICES, TALK_REMINDERS
+from podium.errors import UserError
+from podium.markup import both_times, discord_time, quote
 from podium.outbox import Outbox, OutboxMessage
 from podium.preferences import effective_reminders, load_guild, load_user
-from podium.render import quote
+from podium.render import RenderContext, need, talk_of
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ _LONGEST_MS = DURATION_RANGE[1] * 60_000
 EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled"]
 
 
-class TalkError(ValueError):
+class TalkError(UserError):
     """A refused change; the message is shown to the user as it is."""
 
 
@@ -119,6 +122,12 @@ class TalkHooks:
             await subscriber(tx, event)
 
 
+async def load_talk(source: Database | Transaction, talk_id: int) -> Talk | None:
+    """One talk by id (any guild, any state)."""
+    row = await source.fetchone("SELECT * FROM talks WHERE id = ?", (talk_id,))
+    return Talk.from_db(row) if row is not None else None
+
+
 def reminder_key(talk: Talk, offset_s: int) -> str:
     """Dedupe key of one reminder; the start is part of it so a moved talk gets fresh reminders."""
     return f"talk:{talk.id}:reminder:{offset_s}:{to_ms(talk.starts_at)}"
@@ -136,11 +145,9 @@ async def plan_reminders(tx: Transaction, talk: Talk, now: datetime) -> list[Out
             continue
         plan.append(
             OutboxMessage(
-                kind="talk_reminder",
+                kind=TALK_REMINDER.name,
                 dedupe_key=reminder_key(talk, offset),
                 due_at=due,
-                # A reminder after the talk has started is pointless.
-                expires_at=talk.starts_at,
                 target_type=via,
                 guild_id=talk.guild_id,
                 user_id=talk.speaker_id,
@@ -152,20 +159,91 @@ async def plan_reminders(tx: Transaction, talk: Talk, now: datetime) -> list[Out
     return plan
 
 
+def _talk_reminder(ctx: RenderContext) -> str:
+    talk = talk_of(ctx)
+    return f"⏰ Reminder: your talk {quote(talk.topic)} starts {both_times(talk.starts_at)}."
+
+
+def _changed_by(payload: dict[str, object]) -> str:
+    by, speaker = payload.get("by_user_id"), payload.get("speaker_id")
+    if not isinstance(by, int):
+        return ""
+    return " by you" if by == speaker else f" by <@{by}>"
+
+
+def _whose(payload: dict[str, object], topic: str) -> str:
+    """'Your talk X' to the speaker; 'The talk X by @speaker' (named, not pinged) to a channel."""
+    speaker = payload.get("speaker_id")
+    if payload.get("audience") == "channel" and isinstance(speaker, int):
+        return f"The talk {quote(topic)} by <@{speaker}>"
+    return f"Your talk {quote(topic)}"
+
+
+def _reschedule_notice(ctx: RenderContext) -> str:
+    topic = need(ctx.payload, "topic", str)
+    new = from_ms(need(ctx.payload, "new_start_ms", int))
+    old = from_ms(need(ctx.payload, "old_start_ms", int))
+    return (
+        f"📅 {_whose(ctx.payload, topic)} was moved{_changed_by(ctx.payload)} "
+        f"from {discord_time(old)} to {both_times(new)}."
+    )
+
+
+def _cancel_notice(ctx: RenderContext) -> str:
+    topic = need(ctx.payload, "topic", str)
+    start = from_ms(need(ctx.payload, "start_ms", int))
+    reason = ctx.payload.get("reason")
+    because = f" Reason: {quote(reason)}" if isinstance(reason, str) and reason else ""
+    return f"🚫 {_whose(ctx.payload, topic)} on {discord_time(start)} was cancelled{_changed_by(ctx.payload)}.{because}"
+
+
+TALK_REMINDER = kinds.register(
+    kinds.KindSpec(
+        name="talk_reminder",
+        render=_talk_reminder,
+        consent=TALK_REMINDERS,
+        talk_bound=True,
+        plan=plan_reminders,
+        # A reminder after the talk has started is pointless.
+        expiry=lambda message: message.talk_start,
+        description="the speaker, at each of their offsets before the talk",
+    )
+)
+RESCHEDULE_NOTICE = kinds.register(
+    kinds.KindSpec(
+        name="reschedule_notice",
+        render=_reschedule_notice,
+        consent=NOTICES,
+        description="the speaker (and the channel if the talk was announced) when a talk is moved",
+    )
+)
+CANCEL_NOTICE = kinds.register(
+    kinds.KindSpec(
+        name="cancel_notice",
+        render=_cancel_notice,
+        consent=NOTICES,
+        description="the speaker (and the channel if the talk was announced) when a talk is cancelled",
+    )
+)
+
+
 def default_hooks(outbox: Outbox) -> TalkHooks:
-    """The built-in subscribers: plan reminders, tell the speaker, tell the channel if it had been announced."""
+    """The built-in subscribers: plan talk-bound messages, tell the speaker, tell the channel if announced."""
     hooks = TalkHooks()
 
     @hooks.subscribe("talk_scheduled", "talk_rescheduled")
-    async def replan_reminders(tx: Transaction, event: TalkEvent) -> None:
-        plan = await plan_reminders(tx, event.after, event.now)
-        await outbox.replace_for_talk(tx, event.after.id, ["talk_reminder"], plan, now=event.now)
+    async def replan_talk_bound(tx: Transaction, event: TalkEvent) -> None:
+        # Every talk-bound kind, whoever owns it: a new one is planned (and re-planned) without touching this.
+        for spec in kinds.talk_bound():
+            assert spec.plan is not None
+            plan = await spec.plan(tx, event.after, event.now)
+            await outbox.replace_for_talk(tx, event.after.id, [spec.name], plan, now=event.now)
 
     @hooks.subscribe("talk_cancelled")
-    async def drop_reminders(tx: Transaction, event: TalkEvent) -> None:
-        await outbox.cancel_pending(
-            tx, now=event.now, reason="talk cancelled", talk_id=event.after.id, kinds=["talk_reminder"]
-        )
+    async def drop_talk_bound(tx: Transaction, event: TalkEvent) -> None:
+        kinds_of_talk = [spec.name for spec in kinds.talk_bound()]
+        await outbox.cancel_pending(tx, now=event.now, reason="talk cancelled", talk_id=event.after.id,
+                                    kinds=kinds_of_talk)
 
     @hooks.subscribe("talk_rescheduled", "talk_cancelled")
     async def notify_speaker(tx: Transaction, event: TalkEvent) -> None:
@@ -174,10 +252,10 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
         # It is the speaker's record even when they made the change themselves; it says who did.
         common = {"topic": talk.topic, "by_user_id": event.actor.user_id, "speaker_id": talk.speaker_id}
         if event.name == "talk_rescheduled":
-            kind = "reschedule_notice"
+            kind = RESCHEDULE_NOTICE.name
             payload = {**common, "old_start_ms": to_ms(before.starts_at), "new_start_ms": to_ms(talk.starts_at)}
         else:
-            kind = "cancel_notice"
+            kind = CANCEL_NOTICE.name
             payload = {**common, "start_ms": to_ms(talk.starts_at), "reason": event.reason or ""}
         to_speaker = OutboxMessage(
             kind=kind,

@@ -8,9 +8,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db import Database, Transaction
-from podium.clock import to_ms
+from podium import kinds
+from podium.clock import from_ms, to_ms
+from podium.markup import both_times, escape_bold
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import GuildSettings, load_guild
+from podium.render import RenderContext, Rendered, RenderError, need
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +65,7 @@ def summary_key(guild_id: int, slot: datetime, zone_name: str) -> str:
 
 async def plan_weekly(tx: Transaction, outbox: Outbox, guild: GuildSettings, now: datetime) -> int | None:
     """Re-plan after a settings change: the pending summary is replaced by one for the new next slot."""
-    await tx.execute(
-        "UPDATE outbox SET state = 'cancelled', last_error = 'replanned', updated_at_ms = ?"
-        " WHERE guild_id = ? AND kind = 'weekly_summary' AND state = 'pending'",
-        (to_ms(now), guild.guild_id),
-    )
+    await outbox.cancel_pending(tx, now=now, reason="replanned", guild_id=guild.guild_id, kinds=[WEEKLY_SUMMARY.name])
     return await ensure_weekly(tx, outbox, guild, now)
 
 
@@ -75,8 +74,8 @@ async def ensure_weekly(tx: Transaction, outbox: Outbox, guild: GuildSettings, n
     if not guild.weekly_enabled or guild.announce_channel_id is None:
         return None
     pending = await tx.fetchone(
-        "SELECT 1 FROM outbox WHERE guild_id = ? AND kind = 'weekly_summary' AND state = 'pending'",
-        (guild.guild_id,),
+        "SELECT 1 FROM outbox WHERE guild_id = ? AND kind = ? AND state = 'pending'",
+        (guild.guild_id, WEEKLY_SUMMARY.name),
     )
     if pending is not None:
         # Possibly a slot the bot was down for: the dispatcher posts it late or lets it expire.
@@ -86,10 +85,9 @@ async def ensure_weekly(tx: Transaction, outbox: Outbox, guild: GuildSettings, n
     return await outbox.enqueue(
         tx,
         OutboxMessage(
-            kind="weekly_summary",
+            kind=WEEKLY_SUMMARY.name,
             dedupe_key=summary_key(guild.guild_id, slot, guild.timezone),
             due_at=slot,
-            expires_at=slot + CATCH_UP,
             target_type="channel",
             guild_id=guild.guild_id,
             channel_id=guild.announce_channel_id,
@@ -145,16 +143,16 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
     # A prompt that failed (deleted channel, missing permission) counts too, so a broken channel is not retried
     # every hour: the next try is N days later, or at once when the announcement channel is changed.
     recent = await tx.fetchone(
-        "SELECT 1 FROM outbox WHERE guild_id = ? AND kind = 'engagement_prompt' AND created_at_ms > ?"
+        "SELECT 1 FROM outbox WHERE guild_id = ? AND kind = ? AND created_at_ms > ?"
         " AND (state IN ('pending', 'sending', 'sent') OR (state = 'failed' AND channel_id IS ?))",
-        (guild.guild_id, to_ms(now - window), guild.announce_channel_id),
+        (guild.guild_id, ENGAGEMENT_PROMPT.name, to_ms(now - window), guild.announce_channel_id),
     )
     if recent is not None:
         return None
     return await outbox.enqueue(
         tx,
         OutboxMessage(
-            kind="engagement_prompt",
+            kind=ENGAGEMENT_PROMPT.name,
             dedupe_key=f"engage:{guild.guild_id}:{to_ms(now)}",
             due_at=now,
             target_type="channel",
@@ -164,3 +162,66 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
         ),
         now=now,
     )
+
+
+def _weekly_summary(ctx: RenderContext) -> Rendered:
+    talks = need(ctx.payload, "talks", list)
+    if not talks:
+        return Rendered("📣 **This week**: no talks yet — sign up with `/schedule add`!")
+    lines = []
+    for talk in talks:
+        if not isinstance(talk, dict):
+            raise RenderError("payload.talks holds a non-object")
+        start = from_ms(need(talk, "start_ms", int))
+        lines.append(
+            f"{both_times(start)}\n**{escape_bold(need(talk, 'topic', str))}** — <@{need(talk, 'speaker_id', int)}>"
+        )
+    embed = {
+        "title": "This week's talks",
+        "description": "\n\n".join(lines)[:4000],
+        "color": 0x5865F2,
+        "footer": {"text": "Sign up with /schedule add · times are shown in your own time zone"},
+    }
+    if not ctx.payload.get("ping_speakers"):
+        return Rendered("📣 **Coming up this week**", (embed,))
+    # Mentions inside embeds never ping: the guild asked for pings, so they go in the content, for the
+    # speakers who have not opted out (payload.ping_ids, read at send time).
+    chosen = ctx.payload.get("ping_ids")
+    ids = chosen if isinstance(chosen, list) else [t["speaker_id"] for t in talks]
+    pings = tuple(dict.fromkeys(s for s in ids if isinstance(s, int) and not isinstance(s, bool)))
+    if not pings:
+        return Rendered("📣 **Coming up this week**", (embed,))
+    return Rendered("📣 **Coming up this week** — " + " ".join(f"<@{s}>" for s in pings), (embed,), pings)
+
+
+def _engagement_prompt(ctx: RenderContext) -> str:
+    days = need(ctx.payload, "days", int)
+    return f"🎤 No talk is scheduled for the next {days} days. Want to share something? Sign up with `/schedule add`."
+
+
+async def _prepare_summary(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
+    if row.guild_id is None:
+        raise RenderError("a weekly summary needs its guild")
+    return await summary_payload(db, row.guild_id, now)
+
+
+WEEKLY_SUMMARY = kinds.register(
+    kinds.KindSpec(
+        name="weekly_summary",
+        render=_weekly_summary,
+        consent=None,
+        prepare=_prepare_summary,
+        on_sent=mark_announced,
+        # Posted late after downtime, but not half a day late: then the next week's is planned instead.
+        expiry=lambda message: message.due_at + CATCH_UP,
+        description="the announcement channel, at the guild's weekly local day and time",
+    )
+)
+ENGAGEMENT_PROMPT = kinds.register(
+    kinds.KindSpec(
+        name="engagement_prompt",
+        render=_engagement_prompt,
+        consent=None,
+        description="the announcement channel, when no talk is scheduled in the next N days",
+    )
+)

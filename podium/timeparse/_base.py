@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from podium.errors import UserError
+
 MAX_INPUT_CHARS = 100
 EXAMPLES: tuple[str, ...] = ("tomorrow 17:00", "friday 18:30", "in 2 hours", "dec 3 7pm", "next monday 9am")
 OFFSET_EXAMPLES: tuple[str, ...] = ("24h, 1h", "2d 30m", "1h30m, 10m")
@@ -14,7 +16,7 @@ MAX_OFFSET = timedelta(days=30)
 MAX_OFFSETS = 5
 
 
-class TimeInputError(ValueError):
+class TimeInputError(UserError):
     """User input that cannot be used; str(exc) is a complete sentence for the user, with examples."""
 
 

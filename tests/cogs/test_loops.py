@@ -60,8 +60,7 @@ async def test_monotonic_loop_keeps_going_when_the_wall_clock_steps_back(wall_cl
     assert await count_iterations(loop.start, loop.stop, 0.6, ran) >= 6
 
 
-async def test_monotonic_loop_survives_errors_and_runs_before_once(monkeypatch):
-    monkeypatch.setattr("cogs._loops.ERROR_PAUSE_SECONDS", 0.01)
+async def test_monotonic_loop_survives_errors_and_runs_before_once():
     events: list[str] = []
 
     async def before() -> None:
@@ -73,7 +72,7 @@ async def test_monotonic_loop_survives_errors_and_runs_before_once(monkeypatch):
             raise RuntimeError("boom")  # logged; the loop goes on
         await asyncio.sleep(0.01)
 
-    loop = MonotonicLoop("test", body, before=before)
+    loop = MonotonicLoop("test", body, before=before, error_pause=0.01)
     loop.start()
     await asyncio.sleep(0.1)
     assert loop.running

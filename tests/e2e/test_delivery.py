@@ -4,8 +4,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from db import Database
-from podium.clock import to_ms
 from podium.outbox import Outbox, OutboxMessage
+from tests import factories
 from tests.e2e.dbcheck import query, wait_for_state
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
 
@@ -21,24 +21,17 @@ async def queue(db_path, *messages, guild_announce=None, talk_starts_in=None):
     db = await Database.open(db_path)
     try:
         outbox = Outbox(db)
+        if guild_announce is not None:
+            await factories.add_guild(db, GUILD_ID, announce_channel_id=guild_announce)
+        talk_id, talk_start = None, None
+        if talk_starts_in is not None:
+            talk_start = now() + talk_starts_in
+            talk_id = await factories.add_talk(db, guild_id=GUILD_ID, speaker_id=MEMBER_ID, topic="Rust @everyone",
+                                               starts_at=talk_start)
         async with db.transaction() as tx:
-            if guild_announce is not None:
-                await tx.execute(
-                    "INSERT OR REPLACE INTO guild_settings (guild_id, announce_channel_id, created_at_ms,"
-                    " updated_at_ms) VALUES (?, ?, 0, 0)",
-                    (GUILD_ID, guild_announce),
-                )
-            talk_id = None
-            if talk_starts_in is not None:
-                cur = await tx.execute(
-                    "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,"
-                    " updated_by, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, 30, ?, ?, 0, 0)",
-                    (GUILD_ID, MEMBER_ID, "Rust @everyone", to_ms(now() + talk_starts_in), MEMBER_ID, MEMBER_ID),
-                )
-                talk_id = cur.lastrowid
             ids = []
             for message in messages:
-                built = message(talk_id) if callable(message) else message
+                built = message(talk_id, talk_start) if callable(message) else message
                 ids.append(await outbox.enqueue(tx, built, now=now()))
         return ids
     finally:
@@ -99,16 +92,16 @@ async def test_closed_dms_fall_back_to_the_talk_thread(fake, bot_factory):
     bot = bot_factory()
     fake.closed_dms.add(MEMBER_ID)
 
-    def reminder(talk_id):
+    def reminder(talk_id, talk_start):
         return OutboxMessage(
             kind="talk_reminder",
             dedupe_key="talk-reminder",
             due_at=now(),
-            expires_at=now() + timedelta(hours=1),
             target_type="dm",
             guild_id=GUILD_ID,
             user_id=MEMBER_ID,
             talk_id=talk_id,
+            talk_start=talk_start,
         )
 
     [row_id] = await queue(bot.db_path, reminder, guild_announce=GENERAL_CHANNEL_ID, talk_starts_in=timedelta(hours=1))

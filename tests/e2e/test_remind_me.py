@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.dbcheck import execute, query, wait_for_state
+from tests import factories
+from tests.e2e.dbcheck import query, wait_for_state
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
 
 
@@ -68,12 +69,7 @@ async def test_talk_reminder_arrives_at_its_offset(fake, bot):
 
 
 async def test_closed_dms_send_the_reminder_to_the_thread(fake, bot):
-    execute(
-        bot.db_path,
-        "INSERT INTO guild_settings (guild_id, announce_channel_id, created_at_ms, updated_at_ms) VALUES (?, ?, 0, 0)",
-        GUILD_ID,
-        GENERAL_CHANNEL_ID,
-    )
+    factories.add_guild_row(bot.db_path, GUILD_ID, announce_channel_id=GENERAL_CHANNEL_ID)
     fake.closed_dms.add(MEMBER_ID)
     await run(fake, "remind-me", "talks", before="1h")
     await run(fake, "schedule", "add", when=iso_in(3600 + 6), topic="Thread talk")

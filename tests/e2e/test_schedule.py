@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.dbcheck import execute, query
+from tests import factories
+from tests.e2e.dbcheck import query
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
 
 
@@ -50,11 +51,7 @@ async def test_add_stores_the_talk_plans_reminders_and_echoes_the_time(fake, bot
 
 
 async def test_time_is_read_in_the_callers_zone(fake, bot):
-    execute(
-        bot.db_path,
-        "INSERT INTO users (user_id, timezone, created_at_ms, updated_at_ms) VALUES (?, 'Asia/Tokyo', 0, 0)",
-        MEMBER_ID,
-    )
+    factories.add_user_row(bot.db_path, MEMBER_ID, timezone="Asia/Tokyo")
     _, response = await run(fake, MEMBER_ID, "add", when="tomorrow 17:00", topic="Tokyo time")
     assert "in Asia/Tokyo" in response["data"]["content"]
     [talk] = query(bot.db_path, "SELECT starts_at_ms FROM talks")

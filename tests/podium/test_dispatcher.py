@@ -5,11 +5,14 @@ from datetime import timedelta
 
 import pytest
 
+from podium import kinds
 from podium.clock import SystemClock, to_ms
 from podium.dispatcher import MAX_ATTEMPTS, Dispatcher, backoff_delay, fallback_chain
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.pacing import Pacer
+from podium.talks import load_talk
 from podium.transport import GoneError, PostedMessage, RefusedError, RejectedError, TransientError
+from tests import factories
 
 GUILD, ANNOUNCE, LOG_CHANNEL, SPEAKER = 100, 200, 300, 42
 
@@ -86,32 +89,16 @@ def dispatcher(db, clock, transport):
 
 
 async def add_guild(db, log_channel=LOG_CHANNEL):
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO guild_settings (guild_id, announce_channel_id, log_channel_id, created_at_ms, updated_at_ms)"
-            " VALUES (?, ?, ?, 0, 0)",
-            (GUILD, ANNOUNCE, log_channel),
-        )
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=log_channel)
 
 
 async def add_talk(db, clock, state="scheduled"):
-    async with db.transaction() as tx:
-        cur = await tx.execute(
-            "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, state, created_by,"
-            " updated_by, created_at_ms, updated_at_ms) VALUES (?, ?, '@everyone rust', ?, 30, ?, 1, 1, 0, 0)",
-            (GUILD, SPEAKER, to_ms(clock.now() + timedelta(hours=1)), state),
-        )
-        return cur.lastrowid
+    return await factories.add_talk(db, guild_id=GUILD, speaker_id=SPEAKER, topic="@everyone rust",
+                                    starts_at=clock.now() + timedelta(hours=1), state=state)
 
 
 async def set_user(db, **columns):
-    names = ", ".join(columns)
-    marks = ", ".join("?" * len(columns))
-    async with db.transaction() as tx:
-        await tx.execute(
-            f"INSERT INTO users (user_id, created_at_ms, updated_at_ms, {names}) VALUES (?, 0, 0, {marks})",
-            (SPEAKER, *columns.values()),
-        )
+    await factories.add_user(db, SPEAKER, **columns)
 
 
 async def queue(dispatcher, clock, key="m1", **overrides):
@@ -125,6 +112,9 @@ async def queue(dispatcher, clock, key="m1", **overrides):
         "payload": {"text": "stretch"},
     }
     fields.update(overrides)
+    if kinds.get(fields["kind"]).talk_bound and "talk_start" not in fields:
+        talk = await load_talk(dispatcher.db, fields["talk_id"])
+        fields["talk_start"] = talk.starts_at
     async with dispatcher.db.transaction() as tx:
         return await dispatcher.outbox.enqueue(tx, OutboxMessage(**fields), now=clock.now())
 

@@ -18,6 +18,7 @@ from podium.transport import (
     TransientError,
     UnauthorizedError,
 )
+from tests import factories
 from tests.podium.test_dispatcher import (
     ANNOUNCE,
     GUILD,
@@ -271,9 +272,7 @@ async def test_a_resend_after_a_crash_looks_first_when_it_is_late(dispatcher, cl
     row_id = await queue(dispatcher, clock)
     await outbox.claim_due(clock.now(), 10)
     await transport.open_dm(SPEAKER)
-    async with db.transaction() as tx:
-        await tx.execute("INSERT INTO users (user_id, dm_channel_id, created_at_ms, updated_at_ms) VALUES (?, ?, 0, 0)",
-                         (SPEAKER, 5000 + SPEAKER))
+    await factories.add_user(db, SPEAKER, dm_channel_id=5000 + SPEAKER)
     # Crashed right after Discord took it: the message exists, the row is still 'sending'.
     transport.channel_history[5000 + SPEAKER] = [PostedMessage(99, "🔔 You asked me to remind you: **stretch**")]
     clock.advance(timedelta(hours=1))

@@ -3,16 +3,11 @@ from datetime import timedelta
 from podium.clock import to_ms
 from podium.housekeeping import KEEP_FINISHED_MESSAGES, tidy
 from podium.outbox import Outbox, OutboxMessage
+from tests import factories
 
 
 async def add_talk(db, clock, starts_in, minutes=30):
-    async with db.transaction() as tx:
-        cur = await tx.execute(
-            "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by, updated_by,"
-            " created_at_ms, updated_at_ms) VALUES (1, 1, 't', ?, ?, 1, 1, 0, 0)",
-            (to_ms(clock.now() + starts_in), minutes),
-        )
-        return cur.lastrowid
+    return await factories.add_talk(db, starts_at=clock.now() + starts_in, duration_minutes=minutes)
 
 
 async def test_talks_that_are_over_become_done(db, clock):

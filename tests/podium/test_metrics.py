@@ -63,10 +63,12 @@ def test_lateness_lands_in_the_right_bucket():
 def test_commands_and_errors_by_command():
     metrics = Metrics()
     metrics.known_commands(["schedule add", "opt-out"])
-    metrics.command_ran("schedule add", failed=False)
-    metrics.command_ran("schedule add", failed=True)
-    assert value(metrics, "podium_command_invocations_total", command="schedule add") == 2
+    metrics.command_ran("schedule add", outcome="ok")
+    metrics.command_ran("schedule add", outcome="failed")
+    metrics.command_ran("schedule add", outcome="refused")
+    assert value(metrics, "podium_command_invocations_total", command="schedule add") == 3
     assert value(metrics, "podium_command_errors_total", command="schedule add") == 1
+    assert value(metrics, "podium_command_refusals_total", command="schedule add") == 1
     assert value(metrics, "podium_command_invocations_total", command="opt-out") == 0
 
 

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 
 from podium.outbox import Outbox, OutboxMessage
+from tests import factories
 
 
 def message(key="k1", due=None, **overrides):
@@ -98,17 +99,15 @@ async def test_wake_is_set_after_commit_only(db, clock):
 
 async def test_replace_for_talk_keeps_exactly_the_new_plan(db, clock):
     outbox = Outbox(db)
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO talks (id, guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,"
-            " updated_by, created_at_ms, updated_at_ms) VALUES (1, 1, 42, 't', 0, 30, 42, 42, 0, 0)"
-        )
+    start = clock.now() + timedelta(days=2)
+    await factories.add_talk(db, id=1, starts_at=start)
     later = clock.now() + timedelta(days=1)
-    old = [message(key=k, due=later, kind="talk_reminder", talk_id=1) for k in ("t1:24h", "t1:1h")]
+    reminder = {"kind": "talk_reminder", "talk_id": 1, "talk_start": start}
+    old = [message(key=k, due=later, **reminder) for k in ("t1:24h", "t1:1h")]
     async with db.transaction() as tx:
         await outbox.replace_for_talk(tx, 1, ["talk_reminder"], old, now=clock.now())
         await outbox.enqueue(tx, message(key="t1:notice", due=later, kind="cancel_notice", talk_id=1), now=clock.now())
-    new = [message(key=k, due=later, kind="talk_reminder", talk_id=1) for k in ("t1:1h", "t1:10m")]
+    new = [message(key=k, due=later, **reminder) for k in ("t1:1h", "t1:10m")]
     async with db.transaction() as tx:
         await outbox.replace_for_talk(tx, 1, ["talk_reminder"], new, now=clock.now())
     assert await states(db) == {"t1:24h": "cancelled", "t1:1h": "pending", "t1:10m": "pending", "t1:notice": "pending"}
@@ -132,7 +131,7 @@ async def test_cancel_pending_by_user_and_kind(db, clock):
         )
     assert n == 1
     assert await states(db) == {"a": "cancelled", "b": "pending", "c": "pending"}
-    with pytest.raises(ValueError, match="talk_id or a user_id"):
+    with pytest.raises(ValueError, match="talk_id, a user_id or a guild_id"):
         async with db.transaction() as tx:
             await outbox.cancel_pending(tx, now=clock.now(), reason="x")
 

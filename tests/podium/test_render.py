@@ -3,11 +3,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from podium.clock import to_ms
-from podium.render import RenderContext, RenderError, TalkInfo, render
+from podium.render import RenderContext, RenderError, render
+from tests import factories
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 START = NOW + timedelta(hours=1)
-TALK = TalkInfo(7, "Rust_*intro*", 42, START, 30, "scheduled")
+TALK = factories.talk(id=7, topic="Rust_*intro*", speaker_id=42, starts_at=START)
 
 
 def ctx(kind, payload, talk=None, due=NOW, now=NOW):

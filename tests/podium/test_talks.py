@@ -6,6 +6,7 @@ import pytest
 from podium.clock import from_ms, to_ms
 from podium.outbox import Outbox
 from podium.talks import Actor, TalkError, TalkService, default_hooks, reminder_key
+from tests import factories
 
 GUILD, ANNOUNCE = 10, 20
 ALICE, BOB, MOD = 1, 2, 3
@@ -58,12 +59,7 @@ async def test_reminders_already_past_are_not_planned(service, clock, db):
 
 
 async def test_personal_offsets_and_delivery_are_used(service, clock, db):
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO users (user_id, reminder_offsets, reminder_via, created_at_ms, updated_at_ms)"
-            " VALUES (?, ?, 'thread', 0, 0)",
-            (ALICE, json.dumps([7200, 600])),
-        )
+    await factories.add_user(db, ALICE, reminder_offsets=json.dumps([7200, 600]), reminder_via="thread")
     talk = await add(service, clock)
     rows = await outbox_rows(db, talk_id=talk.id)
     assert [(json.loads(r["payload"])["offset_s"], r["target_type"]) for r in rows] == [
@@ -190,12 +186,7 @@ async def test_reschedule_replans_reminders_and_notifies_the_speaker(service, cl
 
 
 async def test_announced_talk_change_is_also_told_to_the_channel(service, clock, db):
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO guild_settings (guild_id, announce_channel_id, created_at_ms, updated_at_ms)"
-            " VALUES (?, ?, 0, 0)",
-            (GUILD, ANNOUNCE),
-        )
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE)
     quiet = await add(service, clock, topic="quiet")
     shown = await add(service, clock, hours=72, topic="shown")
     async with db.transaction() as tx:

@@ -10,6 +10,7 @@ from podium.outbox import Outbox
 from podium.pacing import Pacer
 from podium.preferences import GuildSettings, load_guild, update_guild
 from podium.weekly import check_engagement, ensure_weekly, next_slot, plan_weekly, summary_key, summary_payload
+from tests import factories
 
 GUILD, CHANNEL = 10, 20
 
@@ -136,7 +137,6 @@ async def test_catch_up_after_downtime(db, configured, late_hours, state, posted
         clock,
         pacer=Pacer(100),
         rng=random.Random(0),
-        preparers={"weekly_summary": lambda d, row, now: summary_payload(d, row.guild_id, now)},
     )
     [row] = await outbox.claim_due(clock.now(), 10)
     outcome = await dispatcher.deliver(row)
@@ -153,12 +153,7 @@ async def test_catch_up_after_downtime(db, configured, late_hours, state, posted
 
 
 async def add_talk(db, clock, days):
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by, updated_by,"
-            " created_at_ms, updated_at_ms) VALUES (?, 1, 't', ?, 30, 1, 1, 0, 0)",
-            (GUILD, int((clock.now() + timedelta(days=days)).timestamp() * 1000)),
-        )
+    await factories.add_talk(db, guild_id=GUILD, speaker_id=1, starts_at=clock.now() + timedelta(days=days))
 
 
 async def engage(db, outbox, clock):
@@ -222,11 +217,8 @@ async def test_weekly_pings_leave_out_speakers_who_opted_out(db, clock, configur
     async with db.transaction() as tx:
         await update_guild(tx, GUILD, clock.now(), ping_speakers=1)
         for speaker, minutes in ((41, 60), (42, 120), (43, 180)):
-            await tx.execute(
-                "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,"
-                " updated_by, created_at_ms, updated_at_ms) VALUES (?, ?, 't', ?, 30, 1, 1, 0, 0)",
-                (GUILD, speaker, int((clock.now() + timedelta(minutes=minutes)).timestamp() * 1000)),
-            )
+            await factories.add_talk(tx, guild_id=GUILD, speaker_id=speaker,
+                                     starts_at=clock.now() + timedelta(minutes=minutes))
         await update_user(tx, 42, clock.now(), opt_out_talk_reminders=1)
         await update_user(tx, 43, clock.now(), opt_out_everything=1)
     payload = await summary_payload(db, GUILD, clock.now())

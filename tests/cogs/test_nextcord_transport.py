@@ -14,7 +14,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from nextcord.http import Route
 
 from cogs._discord_http import MajorKeyedHTTPClient
-from cogs._transport import NextcordTransport, classify, snowflake_at
+from cogs._nextcord_transport import NextcordTransport, classify, snowflake_at
 from podium.pacing import ChannelBusy, Pacer
 from podium.transport import (
     GoneError,

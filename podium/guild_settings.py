@@ -1,0 +1,111 @@
+"""Guild settings changes, each in one transaction with the re-planning it causes (cogs open no transaction)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from db import Database, Transaction
+from podium import weekly
+from podium.clock import Clock
+from podium.errors import UserError
+from podium.outbox import Outbox
+from podium.preferences import GuildSettings, Via, load_guild, update_guild
+
+log = logging.getLogger(__name__)
+
+ENGAGEMENT_DAYS = (3, 60)
+
+
+class SettingsError(UserError):
+    """A refused settings change; the message is shown as it is."""
+
+
+class GuildSettingsService:
+    """What /announce-settings changes: where and when Podium speaks to everyone, and the defaults."""
+
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.clock = clock
+
+    async def get(self, guild_id: int) -> GuildSettings:
+        """The guild's settings (defaults if it never set anything)."""
+        return await load_guild(self.db, guild_id)
+
+    async def _save(self, guild_id: int, *, replan: bool, **columns: Any) -> GuildSettings:
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            guild = await update_guild(tx, guild_id, now, **columns)
+            if replan:
+                await self._replan(tx, guild, now)
+        return guild
+
+    async def _replan(self, tx: Transaction, guild: GuildSettings, now: datetime) -> None:
+        # The summary's slot or channel may have changed, and a call for speakers may now be due.
+        await weekly.plan_weekly(tx, self.outbox, guild, now)
+        await weekly.check_engagement(tx, self.outbox, guild, now)
+
+    async def set_announce_channel(self, guild_id: int, channel_id: int) -> GuildSettings:
+        """Where summaries, calls for speakers and channel notices go."""
+        return await self._save(guild_id, replan=True, announce_channel_id=channel_id)
+
+    async def set_log_channel(self, guild_id: int, channel_id: int) -> GuildSettings:
+        """Where failed deliveries are reported."""
+        return await self._save(guild_id, replan=False, log_channel_id=channel_id)
+
+    async def set_weekly(
+        self, guild_id: int, *, day: int, at: time | None, zone: str | None, ping_speakers: bool | None
+    ) -> GuildSettings:
+        """Turn the weekly summary on at a local day (and time, zone, pings if given)."""
+        columns: dict[str, Any] = {"weekly_enabled": 1, "weekly_day": day}
+        if at is not None:
+            columns["weekly_time"] = f"{at.hour:02d}:{at.minute:02d}"
+        if zone is not None:
+            columns["timezone"] = zone
+        if ping_speakers is not None:
+            columns["ping_speakers"] = int(ping_speakers)
+        return await self._save(guild_id, replan=True, **columns)
+
+    async def weekly_off(self, guild_id: int) -> GuildSettings:
+        """No weekly summary (the pending one is cancelled)."""
+        return await self._save(guild_id, replan=True, weekly_enabled=0)
+
+    async def next_weekly_slot(self, guild: GuildSettings) -> datetime:
+        """When the weekly summary goes out next."""
+        return weekly.next_slot(
+            self.clock.now(), guild.weekly_day, weekly.parse_hhmm(guild.weekly_time), guild.timezone
+        )
+
+    async def set_reminders(self, guild_id: int, offsets: tuple[timedelta, ...], via: Via | None) -> GuildSettings:
+        """The default talk-reminder offsets (and delivery) for speakers who set none."""
+        columns: dict[str, Any] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
+        if via is not None:
+            columns["reminder_via"] = via
+        return await self._save(guild_id, replan=False, **columns)
+
+    async def set_engagement(self, guild_id: int, days: int | None) -> GuildSettings:
+        """Call for speakers after `days` empty days ahead, or never (None)."""
+        low, high = ENGAGEMENT_DAYS
+        if days is not None and not low <= days <= high:
+            raise SettingsError(f"Give a number of days from {low} to {high}, or `off`. Example: `days:14`")
+        return await self._save(guild_id, replan=days is not None, engagement_days=days)
+
+    async def set_talks(
+        self, guild_id: int, *, slot_minutes: int | None, moderator_role_id: int | None
+    ) -> GuildSettings:
+        """The default talk length and the moderator role."""
+        columns: dict[str, Any] = {}
+        if slot_minutes is not None:
+            columns["talk_minutes"] = slot_minutes
+        if moderator_role_id is not None:
+            columns["moderator_role_id"] = moderator_role_id
+        if not columns:
+            raise SettingsError("Give `slot-minutes`, `moderator-role` or both. Example: `slot-minutes:45`")
+        return await self._save(guild_id, replan=False, **columns)
+
+    async def summary_preview(self, guild_id: int) -> dict[str, Any]:
+        """This week's summary payload, as it would be posted now."""
+        return await weekly.summary_payload(self.db, guild_id, self.clock.now())

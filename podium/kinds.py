@@ -1,0 +1,103 @@
+"""One spec per kind of proactive message: everything the engine needs to know about it, in one registry.
+
+A feature owns its kinds (RoboDanny's timers name an event and the owning cog listens): the module that plans a
+message also registers its spec — renderer, consent topic, whether it is bound to a talk, send-time preparer and
+on-sent step, expiry rule. The outbox validates against the registry, the renderer, the consent check, the talk
+hooks (cancel with the talk, re-plan on a move) and the dispatcher all read it. Adding a kind touches the
+feature module that registers it (see docs/architecture.md, "Adding a new kind of proactive message").
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from podium.consent import ConsentTopic
+
+if TYPE_CHECKING:
+    from db import Database, Transaction
+    from podium.outbox import OutboxMessage, OutboxRow
+    from podium.render import RenderContext, Rendered
+    from podium.talks import Talk
+
+Renderer = Callable[["RenderContext"], "str | Rendered"]
+# Adds to the payload what must be read when the message goes out (a summary lists the talks of that moment).
+Preparer = Callable[["Database", "OutboxRow", datetime], Awaitable[dict[str, Any]]]
+# Runs in the transaction that marks the row sent (a summary marks the talks it showed as announced).
+OnSent = Callable[["Transaction", "OutboxRow", dict[str, Any]], Awaitable[None]]
+# A talk-bound kind's messages for a talk as it is now (re-planned whenever the talk changes).
+TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable[list["OutboxMessage"]]]
+# When a message becomes pointless, from the message itself (None: never).
+Expiry = Callable[["OutboxMessage"], datetime | None]
+
+# The modules that own the built-in kinds; importing one registers its kinds.
+BUILTIN_MODULES = ("podium.talks", "podium.people", "podium.weekly", "podium.dispatcher")
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """What one kind of proactive message is and how the engine treats it."""
+
+    name: str
+    render: Renderer
+    # Who may refuse it with /opt-out; None for broadcasts to a channel and messages to the operator.
+    consent: ConsentTopic | None
+    # Bound to its talk: planned by `plan` whenever the talk is added or moved, cancelled with it, sent only while
+    # the talk still starts when it was planned for, and after downtime only the latest due one is sent.
+    talk_bound: bool = False
+    plan: TalkPlanner | None = None
+    prepare: Preparer | None = None
+    on_sent: OnSent | None = None
+    expiry: Expiry | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.talk_bound != (self.plan is not None):
+            raise ValueError(f"kind {self.name!r}: a talk-bound kind needs a planner, and only it has one")
+
+
+_registry: dict[str, KindSpec] = {}
+_loading: list[str] = []  # the built-in modules already imported (a list, so no `global` is needed)
+
+
+def register(spec: KindSpec) -> KindSpec:
+    """Add a kind (at import of the module that owns it); registering one name twice is a mistake."""
+    if spec.name in _registry and _registry[spec.name] is not spec:
+        raise ValueError(f"kind {spec.name!r} is registered twice")
+    _registry[spec.name] = spec
+    return spec
+
+
+def _load_builtin() -> None:
+    for module in BUILTIN_MODULES:
+        if module not in _loading:
+            _loading.append(module)
+            importlib.import_module(module)
+
+
+def get(name: str) -> KindSpec:
+    """The spec of a kind; ValueError for an unknown one."""
+    _load_builtin()
+    try:
+        return _registry[name]
+    except KeyError:
+        raise ValueError(f"unknown outbox kind {name!r}") from None
+
+
+def all_specs() -> tuple[KindSpec, ...]:
+    """Every registered kind, by name."""
+    _load_builtin()
+    return tuple(_registry[name] for name in sorted(_registry))
+
+
+def names() -> frozenset[str]:
+    """Every registered kind's name."""
+    return frozenset(spec.name for spec in all_specs())
+
+
+def talk_bound() -> tuple[KindSpec, ...]:
+    """The kinds that live and die with their talk."""
+    return tuple(spec for spec in all_specs() if spec.talk_bound)

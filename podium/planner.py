@@ -1,0 +1,39 @@
+"""The hourly plan: housekeeping, each guild's next weekly summary, and the call-for-speakers rule."""
+
+from __future__ import annotations
+
+import logging
+
+from db import Database
+from podium import weekly
+from podium.clock import Clock
+from podium.housekeeping import tidy
+from podium.outbox import Outbox
+from podium.preferences import load_guild
+
+log = logging.getLogger(__name__)
+
+PLAN_EVERY_SECONDS = 3600.0
+# A failed pass (database busy, disk full) is tried again this soon, not an hour later.
+PLAN_RETRY_SECONDS = 60.0
+
+
+class Planner:
+    """Keeps what is planned ahead planned: idempotent, safe to run at start and every hour."""
+
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.clock = clock
+
+    async def run_once(self) -> None:
+        """Tidy up, then queue each configured guild's next summary and any due call for speakers."""
+        now = self.clock.now()
+        await tidy(self.db, self.outbox, now)
+        rows = await self.db.fetchall("SELECT guild_id FROM guild_settings WHERE announce_channel_id IS NOT NULL")
+        for row in rows:
+            # One transaction per guild: one guild's failure does not undo the others' plans.
+            async with self.db.transaction() as tx:
+                guild = await load_guild(tx, row["guild_id"])
+                await weekly.ensure_weekly(tx, self.outbox, guild, now)
+                await weekly.check_engagement(tx, self.outbox, guild, now)

@@ -1,0 +1,34 @@
+"""Every domain service of a running bot, built once by the composition root (bot.py) and handed to the cogs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from db import Database
+from podium.clock import Clock
+from podium.config import Settings
+from podium.dispatcher import Dispatcher
+from podium.guild_settings import GuildSettingsService
+from podium.metrics import Metrics
+from podium.outbox import Outbox
+from podium.pacing import Pacer
+from podium.people import People
+from podium.planner import Planner
+from podium.talks import TalkService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The one instance of each service; cogs receive this and never build their own."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    outbox: Outbox
+    talks: TalkService
+    people: People
+    guild_settings: GuildSettingsService
+    metrics: Metrics
+    pacer: Pacer
+    dispatcher: Dispatcher
+    planner: Planner
