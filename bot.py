@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from typing import Any, cast
 
 import nextcord
 from nextcord.ext import commands
@@ -224,7 +225,7 @@ def command_name(interaction: nextcord.Interaction) -> str:
     command = interaction.application_command
     if command is not None:
         return command.qualified_name
-    data = interaction.data or {}
+    data = cast(dict[str, Any], interaction.data or {})
     parts = [str(data.get("name", "?"))]
     options = data.get("options") or []
     while options and options[0].get("type") in (1, 2):  # subcommand (group)

@@ -1,5 +1,8 @@
-"""Podium's command line: run the bot, or check its setup (`--check`), print its invite link (`--invite-url`),
-or back up the live database (`--backup PATH`). `python bot.py [options]` comes here."""
+"""Podium's command line: `python bot.py [options]` comes here.
+
+Run the bot, or check its setup (`--check`), print its invite link (`--invite-url`), or back up the live
+database (`--backup PATH`).
+"""
 
 from __future__ import annotations
 

@@ -93,7 +93,7 @@ class Bench:
         return cls(fake, bot)
 
     def posted(self) -> dict[str, float]:
-        """nonce -> when the fake first received a POST of it (successful or not)."""
+        """Nonce -> when the fake first received a POST of it (successful or not)."""
         first: dict[str, float] = {}
         for request in self.fake.requests:
             if request.route == MESSAGES_ROUTE and request.method == "POST" and isinstance(request.json, dict):

@@ -1,4 +1,4 @@
-"""Head-of-line: does a burst to one busy channel delay DMs due at the same time?
+"""Head-of-line: whether a burst to one busy channel delays DMs due at the same time.
 
 One run, two phases against Discord's bucket naming with warm channels: (A) 20 DMs to 20 users due at once,
 alone; (B) 40 messages to one channel plus 20 DMs to the same 20 users, all due at once. The DMs' lateness in

@@ -95,14 +95,14 @@ class MajorKeyedHTTPClient(HTTPClient):
             time_offset=self._time_offset,
             use_reset_timestamp=self._ratelimit_use_timestamp,
         )
-        self._url_rate_limits[self._url_key(method, route, auth)] = limiter  # type: ignore[index]
+        self._url_rate_limits[self._url_key(method, route, auth)] = limiter
         return limiter
 
     def _set_url_rate_limit(self, method: str, route: Route, auth: str | None, rate_limit: RateLimit) -> None:
-        self._url_rate_limits[self._url_key(method, route, auth)] = rate_limit  # type: ignore[index]
+        self._url_rate_limits[self._url_key(method, route, auth)] = rate_limit
 
     def _get_url_rate_limit(self, method: str, route: Route, auth: str | None) -> RateLimit | None:
-        return self._url_rate_limits.get(self._url_key(method, route, auth))  # type: ignore[call-overload]
+        return self._url_rate_limits.get(self._url_key(method, route, auth))
 
     @classmethod
     def adopt(cls, http: HTTPClient) -> MajorKeyedHTTPClient:

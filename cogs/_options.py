@@ -26,7 +26,7 @@ class When(nextcord.OptionConverter):
 
     async def convert(self, interaction: nextcord.Interaction, value: Any) -> timeparse.ParsedTime:
         """Parse `value` in the invoking member's zone."""
-        bot: PodiumBot = interaction.client  # type: ignore[assignment]
+        bot: PodiumBot = interaction.client
         return await read_time(bot, interaction, str(value))
 
 

@@ -56,7 +56,7 @@ async def autocomplete_timezones(interaction: nextcord.Interaction, typed: str |
 class PodiumView(nextcord.ui.View):
     """A View whose button callbacks may raise UserError, answered like a command's (privately)."""
 
-    async def on_error(self, error: Exception, item: nextcord.ui.Item, interaction: nextcord.Interaction) -> None:  # type: ignore[override]
+    async def on_error(self, error: Exception, item: nextcord.ui.Item, interaction: nextcord.Interaction) -> None:
         """A UserError is the presser's mistake; anything else is logged and apologised for."""
         if isinstance(error, UserError):
             with contextlib.suppress(nextcord.HTTPException):

@@ -239,7 +239,7 @@ class AnnounceSettings(commands.Cog):
         self.require_manage_server(interaction)
         guild = await self.settings.get(guild_id_of(interaction))
         channel = interaction.client.get_channel(guild.announce_channel_id) if guild.announce_channel_id else None
-        if not isinstance(channel, nextcord.abc.Messageable):
+        if not isinstance(channel, nextcord.TextChannel):
             raise UserError(
                 "No announcement channel is set (or I can't see it). Set one with `/announce-settings channel`."
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import timedelta
+from typing import Any, cast
 
 import nextcord
 from nextcord import Interaction, SlashOption
@@ -136,8 +137,10 @@ class Schedule(commands.Cog):
     ) -> None:
         """Upcoming talks, paginated."""
         embed, view = await self.list_page(guild_id_of(interaction), days, 0)
-        kwargs = {"view": view} if view is not None else {}
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS, **kwargs)
+        if view is None:
+            await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
     @schedule.subcommand(name="mine", description="Your upcoming talks")
     async def mine(self, interaction: Interaction) -> None:
@@ -239,7 +242,7 @@ class Schedule(commands.Cog):
         """Previous/next buttons of /schedule list (stateless custom ids: they work after a restart)."""
         if interaction.type != nextcord.InteractionType.component:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(cast(dict[str, Any], interaction.data or {}).get("custom_id", ""))
         if not custom_id.startswith(LIST_PREFIX):
             return
         try:

@@ -139,7 +139,7 @@ def _copy(source: Path, target: Path) -> int:
             dst.close()
     finally:
         src.close()
-    return version
+    return int(version)
 
 
 def _verify_and_count(path: Path) -> dict[str, int]:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,34 +36,87 @@ class DatabaseTooNew(DatabaseError):
     """The database was written by a newer Podium than this one."""
 
 
-class Transaction:
+# One connection serialises every query: one that takes this long holds up everything else, so it is logged.
+SLOW_QUERY_SECONDS = 0.1
+
+
+class NoRowError(LookupError):
+    """A query that must return a row (count(*), RETURNING of a row just written) returned none."""
+
+
+def _warn_if_slow(started: float, what: str, sql: str) -> None:
+    elapsed = time.perf_counter() - started
+    if elapsed >= SLOW_QUERY_SECONDS:
+        log.warning("slow %s (%.0f ms): %s", what, elapsed * 1000, " ".join(sql.split())[:200])
+
+
+class _Reads:
+    """fetchval / fetchrow on top of fetchone, for a connection or a transaction."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """The first row of a query (None if there is none)."""
+        raise NotImplementedError
+
+    async def fetchrow(self, sql: str, params: Params = ()) -> sqlite3.Row:
+        """The first row of a query that always returns one (NoRowError otherwise)."""
+        row = await self.fetchone(sql, params)
+        if row is None:
+            raise NoRowError(f"no row from {' '.join(sql.split())[:80]!r}")
+        return row
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row of a query that always returns one, e.g. a count(*)."""
+        return (await self.fetchrow(sql, params))[0]
+
+
+class Transaction(_Reads):
     """An open write transaction; callbacks registered with `on_commit` run after COMMIT."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._after_commit: list[Callable[[], None]] = []
+        self.first_statement = ""
 
     async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
         """Run one statement; the cursor gives rowcount and lastrowid."""
-        return await self._conn.execute(sql, params)
+        self.first_statement = self.first_statement or sql
+        started = time.perf_counter()
+        cursor = await self._conn.execute(sql, params)
+        _warn_if_slow(started, "statement", sql)
+        return cursor
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> aiosqlite.Cursor:
         """Run one statement for many parameter rows."""
+        self.first_statement = self.first_statement or sql
         return await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a query, seeing this transaction's own writes."""
+        self.first_statement = self.first_statement or sql
+        started = time.perf_counter()
         async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+            row = await cursor.fetchone()
+        _warn_if_slow(started, "query", sql)
+        return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """All rows of a query, seeing this transaction's own writes."""
+        self.first_statement = self.first_statement or sql
+        started = time.perf_counter()
         async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+            rows = list(await cursor.fetchall())
+        _warn_if_slow(started, "query", sql)
+        return rows
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the transaction has committed (never if it rolls back)."""
         self._after_commit.append(callback)
+
+
+def _first(row: sqlite3.Row | None) -> Any:
+    if row is None:
+        raise NoRowError("a PRAGMA or count(*) returned no row")
+    return row[0]
 
 
 def _create_private(path: Path) -> None:
@@ -79,7 +133,7 @@ def _create_private(path: Path) -> None:
         os.close(fd)
 
 
-class Database:
+class Database(_Reads):
     """The bot's single SQLite connection: WAL, foreign keys, explicit transactions, migrations."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, version: int) -> None:
@@ -110,7 +164,7 @@ class Database:
             conn.row_factory = sqlite3.Row
             await conn.execute("PRAGMA busy_timeout = 5000")
             async with conn.execute("PRAGMA journal_mode = WAL") as cur:
-                mode = (await cur.fetchone())[0]
+                mode = _first(await cur.fetchone())
             if mode != "wal":
                 log.warning("SQLite refused WAL mode for %s (got %s)", path, mode)
             # FULL: a queued message must survive a power cut, not only a process crash (~0.1 ms more).
@@ -128,7 +182,7 @@ class Database:
 
     async def _migrate(self, schema: tuple[str, ...], migrations: tuple[Migration, ...], target: int) -> int:
         async with self._conn.execute("PRAGMA user_version") as cur:
-            version = (await cur.fetchone())[0]
+            version = int(_first(await cur.fetchone()))
         if version > target:
             raise DatabaseTooNew(
                 f"the database {self.path} has schema version {version}, newer than this Podium "
@@ -138,7 +192,7 @@ class Database:
             return version
         if version == 0:
             async with self._conn.execute("SELECT count(*) FROM sqlite_master") as cur:
-                if (await cur.fetchone())[0]:
+                if _first(await cur.fetchone()):
                     raise DatabaseError(
                         f"{self.path} holds tables but no Podium schema version: is it another program's database?"
                     )
@@ -166,6 +220,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (cancellation included)."""
         async with self._lock:
+            started = time.perf_counter()
             # IMMEDIATE takes the write lock now, so a concurrent writer (a backup, a test) makes us
             # wait at BEGIN under busy_timeout instead of failing halfway through.
             await self._conn.execute("BEGIN IMMEDIATE")
@@ -176,6 +231,8 @@ class Database:
                 await asyncio.shield(self._conn.execute("ROLLBACK"))
                 raise
             await self._conn.execute("COMMIT")
+            # The whole transaction held the one connection: slow ones are named by their first statement.
+            _warn_if_slow(started, "transaction", tx.first_statement or "BEGIN")
         for callback in tx._after_commit:
             try:
                 callback()
@@ -184,13 +241,21 @@ class Database:
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a read-only query."""
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        async with self._lock:
+            started = time.perf_counter()
+            async with self._conn.execute(sql, params) as cursor:
+                row = await cursor.fetchone()
+            _warn_if_slow(started, "query", sql)
+            return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """All rows of a read-only query."""
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self._lock:
+            started = time.perf_counter()
+            async with self._conn.execute(sql, params) as cursor:
+                rows = list(await cursor.fetchall())
+            _warn_if_slow(started, "query", sql)
+            return rows
 
     async def backup_to(self, target: Path) -> None:
         """Write a consistent copy of the live database with SQLite's online backup API."""

@@ -32,8 +32,15 @@ TOPICS: dict[str, ConsentTopic] = {t.key: t for t in (EVERYTHING, TALK_REMINDERS
 class HasOptOuts(Protocol):
     """Anything with the opt-out flags of a person (UserPreferences)."""
 
-    opt_out_everything: bool
-    opt_out_dms: bool
+    @property
+    def opt_out_everything(self) -> bool:
+        """Stopped every message."""
+        ...
+
+    @property
+    def opt_out_dms(self) -> bool:
+        """Stopped direct messages."""
+        ...
 
 
 def opted_out(person: HasOptOuts | None, topic: ConsentTopic) -> bool:

@@ -85,7 +85,7 @@ class Outcome:
 
 def backoff_delay(attempts: int, base: float, rng: random.Random, retry_after: float | None = None) -> float:
     """Seconds before the next attempt after `attempts` failed ones: exponential, with ±20 % jitter."""
-    delay = base * BACKOFF_FACTOR ** max(0, attempts - 1) * rng.uniform(0.8, 1.2)
+    delay = base * float(BACKOFF_FACTOR ** max(0, attempts - 1)) * rng.uniform(0.8, 1.2)
     return max(delay, retry_after or 0.0)
 
 
@@ -132,7 +132,7 @@ class Dispatcher:
         # The end of the last pass that claimed and started what was due without an error.
         self.last_success_at: datetime | None = None
         self.metrics = metrics if metrics is not None else Metrics()
-        self._prefetch_task: asyncio.Task[None] | None = None
+        self._prefetch_task: asyncio.Task[int] | None = None
         self._prefetch_started = float("-inf")
         self._swept_at = time.monotonic()
         # Set by a 401: delivery stops (rows stay pending) until this monotonic instant.

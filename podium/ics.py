@@ -24,4 +24,4 @@ def talks_to_ics(talks: Iterable[Talk], *, guild_name: str) -> bytes:
         event.add("dtstamp", talk.updated_at)
         event.add("description", f"A talk on {guild_name} (Discord). Speaker id {talk.speaker_id}.")
         calendar.add_component(event)
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

@@ -192,7 +192,7 @@ class Outbox:
         if row is None:
             return None
         tx.on_commit(self.wake.set)
-        return row["id"]
+        return int(row["id"])
 
     async def replace_for_talk(
         self, tx: Transaction, talk_id: int, kinds: Iterable[str], messages: Sequence[OutboxMessage], *, now: datetime

@@ -102,13 +102,15 @@ class People:
         if when <= now:
             raise PeopleError("That time is in the past. Example: `in 2 hours`")
         async with self.db.transaction() as tx:
-            row = await tx.fetchone(
-                "SELECT count(*) AS n FROM outbox WHERE user_id = ? AND kind = ? AND state = 'pending'",
-                (user_id, PERSONAL_REMINDER.name),
+            pending = int(
+                await tx.fetchval(
+                    "SELECT count(*) FROM outbox WHERE user_id = ? AND kind = ? AND state = 'pending'",
+                    (user_id, PERSONAL_REMINDER.name),
+                )
             )
-            if row["n"] >= MAX_PENDING_PERSONAL:
+            if pending >= MAX_PENDING_PERSONAL:
                 raise PeopleError(
-                    f"You already have {row['n']} pending reminders, the most allowed. "
+                    f"You already have {pending} pending reminders, the most allowed. "
                     "Delete one with `/remind-me delete` first."
                 )
             row_id = await self.outbox.enqueue(
@@ -126,6 +128,8 @@ class People:
                 ),
                 now=now,
             )
+        if row_id is None:
+            raise AssertionError("a new dedupe key always makes a new row")
         return PersonalReminder(row_id, when, text)
 
     async def personal_reminders(self, user_id: int) -> list[PersonalReminder]:

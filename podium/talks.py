@@ -323,17 +323,19 @@ class TalkService:
             validate_duration(duration_minutes)
             await self._check_overlap(tx, guild_id, starts_at, duration_minutes, exclude_id=None)
             if not actor.is_moderator:
-                row = await tx.fetchone(
-                    "SELECT count(*) AS n FROM talks WHERE speaker_id = ? AND guild_id = ? AND state = 'scheduled'"
-                    " AND starts_at_ms > ?",
-                    (speaker_id, guild_id, to_ms(now)),
+                upcoming = int(
+                    await tx.fetchval(
+                        "SELECT count(*) FROM talks WHERE speaker_id = ? AND guild_id = ? AND state = 'scheduled'"
+                        " AND starts_at_ms > ?",
+                        (speaker_id, guild_id, to_ms(now)),
+                    )
                 )
-                if row["n"] >= MAX_UPCOMING_PER_SPEAKER:
+                if upcoming >= MAX_UPCOMING_PER_SPEAKER:
                     raise TalkError(
-                        f"You already have {row['n']} upcoming talks, the most one speaker can hold. "
+                        f"You already have {upcoming} upcoming talks, the most one speaker can hold. "
                         "Cancel one with `/schedule cancel` first, or ask a moderator."
                     )
-            row = await tx.fetchone(
+            row = await tx.fetchrow(
                 """
                 INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,
                                    updated_by, created_at_ms, updated_at_ms)
@@ -365,7 +367,7 @@ class TalkService:
             if starts_at == before.starts_at:
                 raise TalkError("That is already when the talk starts; nothing changed.")
             await self._check_overlap(tx, guild_id, starts_at, before.duration_minutes, exclude_id=talk_id)
-            row = await tx.fetchone(
+            row = await tx.fetchrow(
                 "UPDATE talks SET starts_at_ms = ?, updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
                 (to_ms(starts_at), actor.user_id, to_ms(now), talk_id),
             )
@@ -380,7 +382,7 @@ class TalkService:
         reason = (reason or "").strip()[:300] or None
         async with self.db.transaction() as tx:
             before = await self._editable(tx, guild_id, talk_id, actor)
-            row = await tx.fetchone(
+            row = await tx.fetchrow(
                 "UPDATE talks SET state = 'cancelled', updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
                 (actor.user_id, to_ms(now), talk_id),
             )
@@ -420,7 +422,7 @@ class TalkService:
             # SQLite's lower() folds ASCII only; good enough to find a talk while typing.
             where += " AND instr(lower(topic), ?) > 0"
             params.append(topic_contains.strip().lower())
-        total = (await self.db.fetchone(f"SELECT count(*) AS n FROM talks WHERE {where}", params))["n"]
+        total = int(await self.db.fetchval(f"SELECT count(*) FROM talks WHERE {where}", params))
         rows = await self.db.fetchall(
             f"SELECT * FROM talks WHERE {where} ORDER BY starts_at_ms, id LIMIT ? OFFSET ?", [*params, limit, offset]
         )

@@ -92,7 +92,7 @@ class BotProcess:
         return await asyncio.wait_for(self.proc.wait(), 10)
 
     async def kill(self) -> None:
-        """kill -9: no cleanup at all."""
+        """Kill -9: no cleanup at all."""
         await self.stop(signal.SIGKILL)
 
     def log(self) -> str:

@@ -228,10 +228,10 @@ def _offset_at(tokens: list[str], i: int) -> tuple[int, int, int] | None:
     link = tokens[i + 1] if i + 1 < len(tokens) else ""
     if number is None or link not in ("past", "after", "to", "of", "before", "until"):
         return None
-    value, as_word = number
-    if not (value in _FACE_MINUTES or (as_word and 1 <= value <= 30)):
+    count, as_word = number
+    if not (count in _FACE_MINUTES or (as_word and 1 <= count <= 30)):
         return None
-    return value, (-1 if link in ("to", "of", "before", "until") else 1), i + 2
+    return count, (-1 if link in ("to", "of", "before", "until") else 1), i + 2
 
 
 def part_at(tokens: list[str], i: int) -> tuple[int, str] | None:

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from dateparser import DateDataParser
+from dateparser.date import DateDataParser
 
 from podium.timeparse._lang import MONTHS, PARTS_OF_DAY, WEEKDAYS
 from podium.timeparse._messages import echo, fail, iso_example
@@ -50,7 +50,7 @@ _DAY_FIRST = frozenset({"id", "da", "de", "en-GB", "es-ES", "es-419", "fr", "hr"
 
 
 def date_order(locale: str | None) -> str | None:
-    """ "DMY", "MDY" or "YMD" for a Discord locale ("de", "en-US", "de-AT"); None when unknown (then it is asked)."""
+    """The date order ("DMY", "MDY", "YMD") of a Discord locale ("de", "en-US"); None when unknown (then asked)."""
     if not locale:
         return None
     for orders, name in ((_MONTH_FIRST, "MDY"), (_YEAR_FIRST, "YMD"), (_DAY_FIRST, "DMY")):
@@ -175,7 +175,7 @@ _DAY_WORDS = {"today": 0, "tomorrow": 1, "overmorrow": 2, "yesterday": -1}
 
 
 def _word_at(tokens: list[str], i: int, today: date, order: str | None, dotted: bool) -> tuple[int, Day] | None:
-    """ "today", "tomorrow", "the day after tomorrow", "tonight", "this morning"."""
+    """Day words: "today", "tomorrow", "the day after tomorrow", "tonight", "this morning"."""
     token = tokens[i]
     if token in _DAY_WORDS:
         return 1, Day((today + timedelta(days=_DAY_WORDS[token]),), None, text=token)
@@ -190,7 +190,7 @@ def _word_at(tokens: list[str], i: int, today: date, order: str | None, dotted: 
 
 
 def _weekday_at(tokens: list[str], i: int, today: date, order: str | None, dotted: bool) -> tuple[int, Day] | None:
-    """ "friday", "next friday", "friday next week", "next week friday", "friday week", "this weekend"."""
+    """Weekdays: "friday", "next friday", "friday next week", "next week friday", "friday week", "this weekend"."""
     j = i
     modifier = tokens[j] if tokens[j] in ("next", "this", "coming", "last", "afternext") else None
     if modifier is not None:
@@ -244,7 +244,7 @@ def _day_number(token: str, ordinal_word_ok: bool) -> int | None:
 
 
 def _month_date_at(tokens: list[str], i: int, today: date, order: str | None, dotted: bool) -> tuple[int, Day] | None:
-    """ "dec 3", "december 3rd 2026", "3 dec", "the 3rd of december", "december the 3rd", "3. Dezember"."""
+    """Month dates: "dec 3", "december 3rd 2026", "3 dec", "the 3rd of december", "december the 3rd", "3. Dezember"."""
     month = day_number = None
     end = i
     k = i + 1 if tokens[i] == "the" else i
@@ -311,7 +311,7 @@ def with_weekday(day: Day, weekday: int, today: date) -> Day:
 
 
 def _numeric_at(tokens: list[str], i: int, today: date, order: str | None, dotted: bool) -> tuple[int, Day] | None:
-    """ "2027/03/20", "20.03.2027", "20.03.", "03/04", "03/04/27" (and "12.05" when `dotted`)."""
+    """Numeric dates: "2027/03/20", "20.03.2027", "20.03.", "03/04", "03/04/27" (and "12.05" when `dotted`)."""
     token = tokens[i]
     if match := _YMD_RE.fullmatch(token):
         try:
@@ -357,7 +357,7 @@ def _orders(a: int, b: int, year: int | None, order: str | None, three: bool) ->
 
 
 def _ordinal_at(tokens: list[str], i: int, today: date, order: str | None, dotted: bool) -> tuple[int, Day] | None:
-    """ "the 15th", "the 3rd", German "am 3.": the next such day of a month."""
+    """Ordinal days: "the 15th", "the 3rd", German "am 3.": the next such day of a month."""
     j = i + 1 if tokens[i] == "the" else i
     if j >= len(tokens):
         return None
@@ -401,7 +401,7 @@ def dateparser_day(words: str, lang: str, today: date) -> Day | None:
     except Exception:
         log.exception("dateparser failed on %r", words)
         return None
-    parts = set(data.parts or ())
+    parts = set(getattr(data, "parts", None) or ())  # DateData.parts: which parts were given (not in the stubs)
     if data.date_obj is None or not {"day", "month"} <= parts or "time" in parts:
         return None
     found = data.date_obj.date()

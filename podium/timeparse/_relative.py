@@ -94,7 +94,7 @@ _MILITARY_RE = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d")
 
 
 def _military_hours(tokens: list[str]) -> bool:
-    """ "1500 hours" is military time, not two months from now."""
+    """Whether "1500 hours" is military time, not two months from now."""
     return len(tokens) == 2 and tokens[1] == "hours" and _MILITARY_RE.fullmatch(tokens[0]) is not None
 
 
@@ -134,7 +134,7 @@ def _quantity(tokens: list[str], i: int) -> tuple[float, int] | None:
 
 
 def _glued(token: str) -> list[tuple[float, timedelta]] | None:
-    """ "2h", "1h30m", "1h30", "90min" as (number, unit) pairs."""
+    """Glued amounts: "2h", "1h30m", "1h30", "90min" as (number, unit) pairs."""
     if not _GLUED_RE.fullmatch(token):
         return None
     pairs: list[tuple[float, timedelta]] = []

@@ -226,7 +226,7 @@ def _parsed(when: datetime, ctx: _Context) -> ParsedTime:
 
 
 def _labels(whens: list[datetime], ctx: _Context, *, short: bool = True) -> list[str]:
-    """ "Sat 15:30" when all are within the coming week, else "Thu 3 Dec 18:00" (with a year not this one)."""
+    """Labels: "Sat 15:30" when all are within the coming week, else "Thu 3 Dec 18:00" (with a year not this one)."""
     local = [when.astimezone(ctx.zone) for when in whens]
     if short and all(0 <= (moment.date() - ctx.today).days <= 6 for moment in local):
         return [f"{moment:%a %H:%M}" for moment in local]
@@ -256,7 +256,7 @@ def _example(local: datetime, ctx: _Context) -> str:
 
 
 def _elapsed(offset: Amount, ctx: _Context) -> datetime:
-    """ "in 2 hours" is exact elapsed time; "in 3 days" moves the calendar and keeps the wall clock."""
+    """An offset's instant: "in 2 hours" is elapsed time; "in 3 days" moves the calendar, keeps the clock."""
     local = ctx.now.astimezone(ctx.zone).replace(tzinfo=None)
     try:
         # A wall time the clocks skip moves forward (fold=0 does).

@@ -195,7 +195,7 @@ async def test_errors_are_one_clear_message_and_leave_nothing_behind(tmp_path, c
 
 @pytest.fixture
 def open_umask():
-    """umask 000: what a careless shell or service manager may give; backups must be private anyway."""
+    """Umask 000: what a careless shell or service manager may give; backups must be private anyway."""
     old = os.umask(0)
     yield
     os.umask(old)

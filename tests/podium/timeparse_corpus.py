@@ -853,7 +853,7 @@ def outcome(case: Case, module: ModuleType) -> Outcome:
 
 
 def judge(case: Case, got: Outcome) -> str:
-    """agree (as meant), ask (asked though one reading was meant; never wrong), refuse, or misread.
+    """Agree (as meant), ask (asked though one reading was meant; never wrong), refuse, or misread.
 
     A misread is the failure that matters: a different instant than meant, a guess where the member must be asked,
     a question that leaves out what was meant, or a reading of something that should have been refused.
