@@ -17,7 +17,8 @@ CREATE TABLE guild_settings (
     talk_minutes          INTEGER NOT NULL DEFAULT 30 CHECK (talk_minutes BETWEEN 5 AND 240),
     ping_speakers         INTEGER NOT NULL DEFAULT 0 CHECK (ping_speakers IN (0, 1)),
     created_at_ms         INTEGER NOT NULL,
-    updated_at_ms         INTEGER NOT NULL
+    updated_at_ms         INTEGER NOT NULL,
+    starting_now          INTEGER NOT NULL DEFAULT 0 CHECK (starting_now IN (0, 1))  -- post when a talk starts
 );
 
 -- Per person, across servers: a time zone and reminder preferences are personal.

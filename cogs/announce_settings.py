@@ -58,6 +58,7 @@ def describe(guild: GuildSettings) -> str:
             f"Talk slot: {guild.talk_minutes} min · moderator role: "
             f"{f'<@&{guild.moderator_role_id}>' if guild.moderator_role_id else 'none'}",
             f"Ping speakers in summaries: {'yes' if guild.ping_speakers else 'no'}",
+            f"Post when a talk starts: {'yes' if guild.starting_now else 'no'}",
         ]
     )
 
@@ -200,6 +201,23 @@ class AnnounceSettings(commands.Cog):
             moderator_role_id=moderator_role.id if moderator_role is not None else None,
         )
         await reply_ephemeral(interaction, "Saved.\n" + describe(guild))
+
+    @announce_settings.subcommand(name="starting-now", description="Post in the channel when each talk starts")
+    async def starting_now(
+        self,
+        interaction: Interaction,
+        enabled: bool = SlashOption(description="On: a short post when a talk begins; off: none (the default)"),
+    ) -> None:
+        """Turn the "🎤 starting now" post on or off."""
+        self.require_manage_server(interaction)
+        guild = await self.settings.set_starting_now(guild_id_of(interaction), enabled)
+        if not enabled:
+            await reply_ephemeral(interaction, "No more posts when a talk starts.")
+            return
+        note = "" if guild.announce_channel_id else " Set the channel with `/announce-settings channel` first."
+        await reply_ephemeral(
+            interaction, f"🎤 A short post will go to the announcement channel as each talk starts.{note}"
+        )
 
     @announce_settings.subcommand(name="log-channel", description="Where failed deliveries are reported")
     async def log_channel(

@@ -58,6 +58,7 @@ LOG = kinds.register(
         render=plain_text,
         consent=None,
         description="the guild's log channel: a delivery that failed for good, and why",
+        example={"text": "⚠️ " + "x" * 1890},
     )
 )
 TEST = kinds.register(
@@ -66,6 +67,7 @@ TEST = kinds.register(
         render=plain_text,
         consent=None,
         description="a plain text post queued by an operator or a benchmark",
+        example={"text": "hello"},
     )
 )
 

@@ -13,6 +13,8 @@ from podium.clock import Clock
 from podium.errors import UserError
 from podium.outbox import Outbox
 from podium.preferences import GuildSettings, Via, load_guild, update_guild
+from podium.starting import STARTING_NOW
+from podium.talks import replan_guild_talks
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,14 @@ class GuildSettingsService:
         if not columns:
             raise SettingsError("Give `slot-minutes`, `moderator-role` or both. Example: `slot-minutes:45`")
         return await self._save(guild_id, replan=False, **columns)
+
+    async def set_starting_now(self, guild_id: int, enabled: bool) -> GuildSettings:
+        """Post in the announcement channel when each talk starts (or stop); upcoming talks are re-planned."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            guild = await update_guild(tx, guild_id, now, starting_now=int(enabled))
+            await replan_guild_talks(tx, self.outbox, guild_id, now, [STARTING_NOW])
+        return guild
 
     async def summary_preview(self, guild_id: int) -> dict[str, Any]:
         """This week's summary payload, as it would be posted now."""

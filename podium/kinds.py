@@ -10,8 +10,8 @@ feature module that registers it (see docs/architecture.md, "Adding a new kind o
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable[list["Outbox
 Expiry = Callable[["OutboxMessage"], datetime | None]
 
 # The modules that own the built-in kinds; importing one registers its kinds.
-BUILTIN_MODULES = ("podium.talks", "podium.people", "podium.weekly", "podium.dispatcher")
+BUILTIN_MODULES = ("podium.talks", "podium.people", "podium.weekly", "podium.dispatcher", "podium.starting")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,8 @@ class KindSpec:
     on_sent: OnSent | None = None
     expiry: Expiry | None = None
     description: str = ""
+    # A payload as the planner writes it, at its largest: the test over all kinds renders it (with a talk).
+    example: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.talk_bound != (self.plan is not None):

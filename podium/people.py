@@ -18,7 +18,7 @@ from podium.markup import quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import UserPreferences, load_user, update_user
 from podium.render import RenderContext, need
-from podium.talks import TALK_REMINDER, Talk, plan_reminders
+from podium.talks import TALK_REMINDER, Talk, replan_talk_bound
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ PERSONAL_REMINDER = kinds.register(
         render=_personal_reminder,
         consent=PERSONAL_REMINDERS,
         description="the person who set it with /remind-me at, at the time they chose",
+        example={"text": "_" * MESSAGE_MAX},
     )
 )
 
@@ -69,9 +70,7 @@ class People:
             (user_id, to_ms(now)),
         )
         for row in rows:
-            talk = Talk.from_db(row)
-            plan = await plan_reminders(tx, talk, now)
-            await self.outbox.replace_for_talk(tx, talk.id, [TALK_REMINDER.name], plan, now=now)
+            await replan_talk_bound(tx, self.outbox, Talk.from_db(row), now, [TALK_REMINDER])
         return len(rows)
 
     async def set_timezone(self, user_id: int, zone: str) -> int:

@@ -35,6 +35,7 @@ class GuildSettings:
     engagement_days: int | None = 14
     talk_minutes: int = 30
     ping_speakers: bool = False
+    starting_now: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         engagement_days=row["engagement_days"],
         talk_minutes=row["talk_minutes"],
         ping_speakers=bool(row["ping_speakers"]),
+        starting_now=bool(row["starting_now"]),
     )
 
 

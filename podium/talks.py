@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -207,6 +207,7 @@ TALK_REMINDER = kinds.register(
         # A reminder after the talk has started is pointless.
         expiry=lambda message: message.talk_start,
         description="the speaker, at each of their offsets before the talk",
+        example={"offset_s": 3600},
     )
 )
 RESCHEDULE_NOTICE = kinds.register(
@@ -215,6 +216,8 @@ RESCHEDULE_NOTICE = kinds.register(
         render=_reschedule_notice,
         consent=NOTICES,
         description="the speaker (and the channel if the talk was announced) when a talk is moved",
+        example={"topic": "_" * 200, "old_start_ms": 1795900000000, "new_start_ms": 1796000000000,
+                 "by_user_id": 1, "speaker_id": 2, "audience": "channel"},
     )
 )
 CANCEL_NOTICE = kinds.register(
@@ -223,8 +226,31 @@ CANCEL_NOTICE = kinds.register(
         render=_cancel_notice,
         consent=NOTICES,
         description="the speaker (and the channel if the talk was announced) when a talk is cancelled",
+        example={"topic": "_" * 200, "start_ms": 1795900000000, "reason": "*" * 300, "by_user_id": 1,
+                 "speaker_id": 2, "audience": "channel"},
     )
 )
+
+
+async def replan_talk_bound(
+    tx: Transaction, outbox: Outbox, talk: Talk, now: datetime, specs: Sequence[kinds.KindSpec] | None = None
+) -> None:
+    """Make the talk's pending talk-bound messages (of `specs`, default all such kinds) what they should be now."""
+    for spec in specs if specs is not None else kinds.talk_bound():
+        assert spec.plan is not None
+        await outbox.replace_for_talk(tx, talk.id, [spec.name], await spec.plan(tx, talk, now), now=now)
+
+
+async def replan_guild_talks(
+    tx: Transaction, outbox: Outbox, guild_id: int, now: datetime, specs: Sequence[kinds.KindSpec] | None = None
+) -> int:
+    """Re-plan the talk-bound messages of a guild's upcoming talks (a setting they depend on changed)."""
+    rows = await tx.fetchall(
+        "SELECT * FROM talks WHERE guild_id = ? AND state = 'scheduled' AND starts_at_ms > ?", (guild_id, to_ms(now))
+    )
+    for row in rows:
+        await replan_talk_bound(tx, outbox, Talk.from_db(row), now, specs)
+    return len(rows)
 
 
 def default_hooks(outbox: Outbox) -> TalkHooks:
@@ -232,12 +258,9 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
     hooks = TalkHooks()
 
     @hooks.subscribe("talk_scheduled", "talk_rescheduled")
-    async def replan_talk_bound(tx: Transaction, event: TalkEvent) -> None:
+    async def plan_talk_bound(tx: Transaction, event: TalkEvent) -> None:
         # Every talk-bound kind, whoever owns it: a new one is planned (and re-planned) without touching this.
-        for spec in kinds.talk_bound():
-            assert spec.plan is not None
-            plan = await spec.plan(tx, event.after, event.now)
-            await outbox.replace_for_talk(tx, event.after.id, [spec.name], plan, now=event.now)
+        await replan_talk_bound(tx, outbox, event.after, event.now)
 
     @hooks.subscribe("talk_cancelled")
     async def drop_talk_bound(tx: Transaction, event: TalkEvent) -> None:

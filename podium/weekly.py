@@ -215,6 +215,14 @@ WEEKLY_SUMMARY = kinds.register(
         # Posted late after downtime, but not half a day late: then the next week's is planned instead.
         expiry=lambda message: message.due_at + CATCH_UP,
         description="the announcement channel, at the guild's weekly local day and time",
+        example={
+            "talks": [
+                {"id": i, "speaker_id": 10**18 + i, "topic": "_" * 200, "start_ms": 1795900000000 + i * 3_600_000}
+                for i in range(25)
+            ],
+            "ping_speakers": True,
+            "ping_ids": [10**18 + i for i in range(25)],
+        },
     )
 )
 ENGAGEMENT_PROMPT = kinds.register(
@@ -223,5 +231,6 @@ ENGAGEMENT_PROMPT = kinds.register(
         render=_engagement_prompt,
         consent=None,
         description="the announcement channel, when no talk is scheduled in the next N days",
+        example={"days": 60},
     )
 )

@@ -33,6 +33,7 @@ COMMANDS: dict[str, dict[str, object]] = {
     "announce-settings preview": {},
     "announce-settings reminders": {"before": "24h, 1h"},
     "announce-settings show": {},
+    "announce-settings starting-now": {"enabled": True},
     "announce-settings talks": {"slot-minutes": 45},
     "announce-settings test": {},
     "announce-settings weekly": {"day": "0", "time": "09:00"},

@@ -231,3 +231,29 @@ async def test_backup_of_the_running_bot_while_it_writes(fake, bot_factory, tmp_
     expected = {f"podium-{i}" for i in ids}
     await fake.wait_for_message(lambda m: expected <= {x.nonce for x in fake.messages}, timeout=60)
     assert await bot.stop() == 0
+
+
+async def test_user_mistakes_are_answered_privately_and_counted_as_refused(fake, bot_factory):
+    """One path for user mistakes: a time that cannot be read (refused while nextcord converts the option) and a
+    domain refusal (an empty topic) both get the reason privately and count as refused, not as errors.
+    """
+    port = free_port()
+    bot = bot_factory(HTTP_PORT=str(port))
+    await bot.start()
+    cases = [
+        ("add", [{"type": 3, "name": "when", "value": "whenever"}, {"type": 3, "name": "topic", "value": "Rust"}],
+         "Try"),
+        ("add", [{"type": 3, "name": "when", "value": "in 2 days at 18:00"}, {"type": 3, "name": "topic",
+                                                                              "value": "   "}], "topic"),
+    ]
+    for sub, options, expected in cases:
+        interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID,
+                                        name="schedule", options=[{"type": 1, "name": sub, "options": options}])
+        response = await fake.wait_for_response(interaction)
+        assert response["data"]["flags"] & 64, "the reason is private"
+        assert expected in response["data"]["content"]
+    await asyncio.sleep(0.2)
+    values = metric_values((await http("GET", port, "/metrics"))[1])
+    assert values[("podium_command_refusals_total", (("command", "schedule add"),))] == 2
+    assert values[("podium_command_errors_total", (("command", "schedule add"),))] == 0
+    assert "Traceback" not in bot.log()

@@ -8,12 +8,15 @@ import pytest
 
 from tests import factories
 from tests.e2e.dbcheck import query, wait_for_state
-from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
+from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 
 
 def sub(name, **options):
-    values = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
-    return [{"type": 1, "name": name, "options": values}]
+    def typed(key, value):
+        kind = 5 if isinstance(value, bool) else 7 if key == "channel" else 3
+        return {"type": kind, "name": key, "value": str(value) if kind == 7 else value}
+
+    return [{"type": 1, "name": name, "options": [typed(k, v) for k, v in options.items()]}]
 
 
 async def run(fake, command, name, user_id=MEMBER_ID, **options):
@@ -120,3 +123,16 @@ async def test_forget_me_after_confirming(fake, bot):
     assert "Done" in (await fake.wait_for_response(press))["data"]["content"]
     assert query(bot.db_path, "SELECT count(*) AS n FROM users") == [{"n": 0}]
     assert query(bot.db_path, "SELECT count(*) AS n FROM outbox") == [{"n": 0}]
+
+
+async def test_the_starting_now_post_goes_to_the_channel_when_the_talk_starts(fake, bot):
+    """The kind added by walking docs/architecture.md's recipe, end to end through the real process."""
+    await run(fake, "announce-settings", "channel", user_id=MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
+    _, reply = await run(fake, "announce-settings", "starting-now", user_id=MODERATOR_ID, enabled=True)
+    assert "as each talk starts" in reply
+    await run(fake, "schedule", "add", when=iso_in(8), topic="Lightning @everyone")
+    sent = time.time()
+    post = await fake.wait_for_message(lambda m: m.content.startswith("🎤 Starting now"), timeout=20)
+    assert post.channel_id == GENERAL_CHANNEL_ID
+    assert f"<@{MEMBER_ID}>" in post.content and post.mention_user_ids == [] and post.mention_everyone is False
+    assert 6 <= post.created_at - sent <= 12

@@ -1,0 +1,116 @@
+"""Every kind of proactive message, checked the same way: what a checklist forgets, this catches.
+
+A new kind registered anywhere is picked up here: it must be loaded with the built-in ones, render its example
+within Discord's limits pinging nobody but its recipient, say who may refuse it in /opt-out's words, and (if it
+is bound to a talk) be planned with the talk, cancelled with it and never sent once the talk moved.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from datetime import timedelta
+
+import pytest
+
+import podium
+from cogs.opt_out import TOPIC_CHOICES
+from podium import consent, kinds
+from podium.dispatcher import Dispatcher
+from podium.outbox import Outbox
+from podium.pacing import Pacer
+from podium.render import RenderContext, render
+from podium.talks import Actor, TalkService, default_hooks
+from tests import factories
+from tests.podium.test_dispatcher import ScriptedTransport
+
+SPECS = kinds.all_specs()
+TALK_BOUND = kinds.talk_bound()
+GUILD, SPEAKER, ANNOUNCE = factories.GUILD, factories.SPEAKER, 555
+# Discord's limits on one message.
+CONTENT, TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 2000, 256, 4096, 25, 256, 1024, 2048, 6000
+
+
+def test_every_module_that_registers_kinds_is_loaded_with_the_built_in_ones():
+    before = {spec.name for spec in SPECS}
+    for module in pkgutil.walk_packages(podium.__path__, "podium."):
+        importlib.import_module(module.name)
+    assert {spec.name for spec in kinds.all_specs()} == before, "add the module to kinds.BUILTIN_MODULES"
+
+
+def embed_size(embed):
+    fields = embed.get("fields") or []
+    assert len(fields) <= FIELDS
+    for field in fields:
+        assert len(field.get("name", "")) <= FIELD_NAME and len(field.get("value", "")) <= FIELD_VALUE
+    assert len(embed.get("title") or "") <= TITLE
+    assert len(embed.get("description") or "") <= DESCRIPTION
+    assert len((embed.get("footer") or {}).get("text") or "") <= FOOTER
+    return sum(len(x) for x in (embed.get("title") or "", embed.get("description") or "",
+                                (embed.get("footer") or {}).get("text") or "",
+                                *(f.get("name", "") + f.get("value", "") for f in fields)))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+@pytest.mark.parametrize("recipient", [None, SPEAKER], ids=["broadcast", "to-a-person"])
+def test_every_kind_renders_within_discords_limits_and_pings_only_its_recipient(spec, recipient, clock):
+    talk = factories.talk(topic="*_`~" * 50, starts_at=clock.now() + timedelta(hours=1))
+    late = clock.now() + timedelta(hours=2)  # with the "(delayed ...)" note too
+    for now in (clock.now(), late):
+        body = render(RenderContext(spec.name, dict(spec.example), talk, clock.now(), now), mention_user_id=recipient)
+        assert 0 < len(body["content"]) <= CONTENT or body.get("embeds")
+        assert len(body["content"]) <= CONTENT
+        assert sum(embed_size(e) for e in body.get("embeds", [])) <= TOTAL
+        mentions = body["allowed_mentions"]
+        assert mentions["parse"] == [] and mentions["replied_user"] is False
+        allowed = {str(recipient)} if recipient else set()
+        allowed |= {str(i) for i in spec.example.get("ping_ids", [])}
+        assert set(mentions["users"]) <= allowed
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_every_consent_topic_is_one_opt_out_offers(spec):
+    if spec.consent is None:
+        return
+    assert consent.TOPICS[spec.consent.key] is spec.consent
+    assert spec.consent.key in TOPIC_CHOICES.values()
+
+
+async def setup_talk(db, clock):
+    """A guild with every optional talk-bound message turned on, and a talk 30 hours ahead."""
+    outbox = Outbox(db)
+    talks = TalkService(db, outbox, clock, default_hooks(outbox))
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, starting_now=1)
+    talk = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
+                           starts_at=clock.now() + timedelta(hours=30))
+    return outbox, talks, talk
+
+
+async def rows_of(db, talk_id, kind):
+    return [dict(r) for r in await db.fetchall(
+        "SELECT id, state FROM outbox WHERE talk_id = ? AND kind = ? ORDER BY id", (talk_id, kind))]
+
+
+@pytest.mark.parametrize("spec", TALK_BOUND, ids=lambda s: s.name)
+async def test_every_talk_bound_kind_is_planned_with_its_talk_and_cancelled_with_it(spec, db, clock):
+    _, talks, talk = await setup_talk(db, clock)
+    planned = await rows_of(db, talk.id, spec.name)
+    assert planned and all(r["state"] == "pending" for r in planned), "turn its feature on in setup_talk"
+    await talks.cancel(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id)
+    assert {r["state"] for r in await rows_of(db, talk.id, spec.name)} == {"cancelled"}
+
+
+@pytest.mark.parametrize("spec", TALK_BOUND, ids=lambda s: s.name)
+async def test_every_talk_bound_kind_is_not_sent_once_its_talk_moved(spec, db, clock):
+    outbox, talks, talk = await setup_talk(db, clock)
+    transport = ScriptedTransport()
+    dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
+    clock.set(talk.starts_at - timedelta(minutes=1))  # the talk can still be moved...
+    # ...and every one of its messages is in flight (claimed as if due: the last are due at its very start).
+    claimed = [r for r in await outbox.claim_due(talk.starts_at, 100) if r.kind == spec.name]
+    assert claimed
+    await talks.reschedule(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id,
+                           starts_at=talk.starts_at + timedelta(days=1))
+    outcomes = [await dispatcher.deliver(row) for row in claimed]
+    assert {o.state for o in outcomes} == {"cancelled"}
+    assert not [c for c in transport.posts() if c[2].get("nonce") in {r.nonce for r in claimed}]
