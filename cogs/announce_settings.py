@@ -126,10 +126,7 @@ class AnnounceSettings(commands.Cog):
             await self.settings.weekly_off(guild_id)
             await reply_ephemeral(interaction, "The weekly summary is off.")
             return
-        try:
-            wall = weekly.parse_hhmm(time) if time is not None else None
-        except ValueError as exc:
-            raise UserError(f"{exc}. Example: `day:Monday time:09:00 timezone:Europe/Berlin`") from None
+        wall = weekly.parse_hhmm(time) if time is not None else None
         zone = timeparse.resolve_timezone(timezone)[0] if timezone is not None else None
         guild = await self.settings.set_weekly(
             guild_id, day=int(day), at=wall, zone=zone, ping_speakers=ping_speakers

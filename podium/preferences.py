@@ -121,34 +121,61 @@ _GUILD_COLUMNS = frozenset(GuildSettings.__slots__) - {"guild_id"}
 _USER_COLUMNS = frozenset(UserPreferences.__slots__) - {"user_id"}
 
 
+def _stored(value: object) -> object:
+    """A read-model value as its column stores it."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, tuple):
+        return json.dumps(list(value))
+    return value
+
+
+def _defaults(model: GuildSettings | UserPreferences, allowed: frozenset[str]) -> dict[str, object]:
+    """The read model's defaults, column by column: the one place defaults are defined."""
+    return {name: _stored(getattr(model, name)) for name in sorted(allowed) if hasattr(model, name)}
+
+
 async def _upsert(
-    tx: Transaction, table: str, key: str, key_value: int, allowed: frozenset[str], now: datetime, columns: dict
+    tx: Transaction,
+    table: str,
+    key: str,
+    key_value: int,
+    allowed: frozenset[str],
+    now: datetime,
+    columns: dict[str, object],
+    defaults: dict[str, object],
 ) -> None:
     unknown = set(columns) - allowed
     if unknown:
         raise ValueError(f"not columns of {table}: {sorted(unknown)}")
-    names = list(columns)
+    # A new row gets every column from the read model's defaults (never the schema's DEFAULT clauses, which
+    # only old rows and hand-written SQL see); an existing row changes only the given columns.
+    inserted = {**defaults, **columns}
+    names = list(inserted)
     now_ms = to_ms(now)
     await tx.execute(
         f"""
         INSERT INTO {table} ({key}, created_at_ms, updated_at_ms, {", ".join(names)})
         VALUES (?, ?, ?, {", ".join("?" * len(names))})
-        ON CONFLICT ({key}) DO UPDATE SET updated_at_ms = excluded.updated_at_ms,
-            {", ".join(f"{n} = excluded.{n}" for n in names)}
+        ON CONFLICT ({key}) DO UPDATE SET updated_at_ms = excluded.updated_at_ms
+            {"".join(f", {n} = excluded.{n}" for n in columns)}
         """,
-        (key_value, now_ms, now_ms, *columns.values()),
+        (key_value, now_ms, now_ms, *inserted.values()),
     )
 
 
 async def update_guild(tx: Transaction, guild_id: int, now: datetime, **columns: object) -> GuildSettings:
     """Insert or update the guild's settings with these columns; the settings after."""
-    await _upsert(tx, "guild_settings", "guild_id", guild_id, _GUILD_COLUMNS, now, columns)
+    defaults = _defaults(GuildSettings(guild_id), _GUILD_COLUMNS)
+    await _upsert(tx, "guild_settings", "guild_id", guild_id, _GUILD_COLUMNS, now, columns, defaults)
     return await load_guild(tx, guild_id)
 
 
 async def update_user(tx: Transaction, user_id: int, now: datetime, **columns: object) -> None:
     """Insert or update a person's preferences with these columns."""
-    await _upsert(tx, "users", "user_id", user_id, _USER_COLUMNS, now, columns)
+    await _upsert(
+        tx, "users", "user_id", user_id, _USER_COLUMNS, now, columns, _defaults(UserPreferences(user_id), _USER_COLUMNS)
+    )
 
 
 async def remember_dm_channel(tx: Transaction, user_id: int, channel_id: int, now: datetime) -> None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from db import Database, Transaction
 from podium import kinds
 from podium.clock import from_ms, to_ms
+from podium.errors import UserError
 from podium.markup import both_times, escape_bold
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import GuildSettings, load_guild
@@ -24,12 +25,15 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 
 
 def parse_hhmm(text: str) -> time:
-    """'09:00' -> time(9, 0); ValueError with an example otherwise."""
+    """'09:00' -> time(9, 0); a UserError with an example otherwise."""
     try:
         hours, minutes = text.strip().split(":")
         value = time(int(hours), int(minutes))
     except ValueError:
-        raise ValueError(f"{text!r} is not a time of day like 09:00 or 18:30") from None
+        raise UserError(
+            f"{text!r} is not a time of day like 09:00 or 18:30. "
+            "Example: `day:Monday time:09:00 timezone:Europe/Berlin`"
+        ) from None
     return value
 
 

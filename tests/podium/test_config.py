@@ -288,3 +288,22 @@ def test_missing_files_are_not_warned_about(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         assert warn_about_permissions(tmp_path / "none.db", env_file=tmp_path / ".env") == []
     assert caplog.records == []
+
+
+async def test_a_new_settings_row_takes_the_read_models_defaults_not_the_schemas(db):
+    """Defaults are defined once, in GuildSettings/UserPreferences; the schema's DEFAULTs must agree anyway."""
+    from datetime import UTC, datetime
+
+    from podium.preferences import GuildSettings, UserPreferences, load_guild, load_user, update_guild, update_user
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    async with db.transaction() as tx:
+        await update_guild(tx, 1, now, log_channel_id=5)
+        await update_user(tx, 2, now, timezone="Europe/Berlin")
+        # Rows made by plain SQL (old releases, hand-written fixes) get the schema's DEFAULTs.
+        await tx.execute("INSERT INTO guild_settings (guild_id, created_at_ms, updated_at_ms) VALUES (3, 0, 0)")
+        await tx.execute("INSERT INTO users (user_id, created_at_ms, updated_at_ms) VALUES (4, 0, 0)")
+    assert await load_guild(db, 1) == GuildSettings(1, log_channel_id=5)
+    assert await load_user(db, 2) == UserPreferences(2, timezone="Europe/Berlin")
+    assert await load_guild(db, 3) == GuildSettings(3)
+    assert await load_user(db, 4) == UserPreferences(4)
