@@ -76,6 +76,8 @@ MENTION_EVERYONE = 1 << 17
 USE_EXTERNAL_EMOJIS = 1 << 18
 CONNECT = 1 << 20
 SPEAK = 1 << 21
+MUTE_MEMBERS = 1 << 22
+MOVE_MEMBERS = 1 << 24
 CHANGE_NICKNAME = 1 << 26
 USE_APPLICATION_COMMANDS = 1 << 31
 MANAGE_EVENTS = 1 << 33
@@ -83,6 +85,7 @@ MANAGE_THREADS = 1 << 34
 CREATE_PUBLIC_THREADS = 1 << 35
 CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
+CREATE_EVENTS = 1 << 44  # split from MANAGE_EVENTS; required to create events since 2026-02-23 (change log 2025-11-24)
 ALL_PERMISSIONS = (1 << 53) - 1
 
 DEFAULT_EVERYONE_PERMISSIONS = (
@@ -93,7 +96,7 @@ DEFAULT_EVERYONE_PERMISSIONS = (
 DEFAULT_BOT_PERMISSIONS = (
     VIEW_CHANNEL | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
     | ADD_REACTIONS | USE_EXTERNAL_EMOJIS | CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS | MANAGE_THREADS
-    | MANAGE_EVENTS | USE_APPLICATION_COMMANDS
+    | MANAGE_EVENTS | CREATE_EVENTS | USE_APPLICATION_COMMANDS
 )
 
 # Gateway intents (only the ones that decide which events the fake echoes).
@@ -106,10 +109,23 @@ INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
 # Channel types.
 GUILD_TEXT = 0
 DM = 1
+GUILD_VOICE = 2
 GUILD_CATEGORY = 4
+GUILD_ANNOUNCEMENT = 5
+ANNOUNCEMENT_THREAD = 10
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
-THREAD_TYPES = frozenset({10, PUBLIC_THREAD, PRIVATE_THREAD})
+GUILD_STAGE_VOICE = 13
+THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
+AUTO_ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes (channel resource docs, Start Thread)
+
+# Locales Discord accepts: docs/reference#locales lists 32; Discord's OpenAPI spec (AvailableLocalesEnum,
+# discord/discord-api-spec 2026-07) also has "ar" and "he" (34 = its maxProperties for localization dicts).
+DISCORD_LOCALES = frozenset({
+    "ar", "bg", "cs", "da", "de", "el", "en-GB", "en-US", "es-419", "es-ES", "fi", "fr", "he", "hi", "hr", "hu",
+    "id", "it", "ja", "ko", "lt", "nl", "no", "pl", "pt-BR", "ro", "ru", "sv-SE", "th", "tr", "uk", "vi", "zh-CN",
+    "zh-TW",
+})
 
 # Interaction types and callback types.
 INTERACTION_APPLICATION_COMMAND = 2
@@ -123,8 +139,10 @@ CALLBACK_UPDATE_MESSAGE = 7
 CALLBACK_AUTOCOMPLETE_RESULT = 8
 CALLBACK_MODAL = 9
 
+CROSSPOSTED_FLAG = 1 << 0
 EPHEMERAL_FLAG = 1 << 6
 LOADING_FLAG = 1 << 7
+IS_COMPONENTS_V2_FLAG = 1 << 15
 
 ERROR_MESSAGES: dict[int, str] = {
     0: "",
@@ -138,17 +156,24 @@ ERROR_MESSAGES: dict[int, str] = {
     10063: "Unknown application command",
     10070: "Unknown Guild Scheduled Event",
     30007: "Maximum number of webhooks reached",
+    30033: "Maximum number of thread participants has been reached (1000)",
+    30038: "Maximum number of uncompleted guild scheduled events reached (100)",
+    40033: "This message has already been crossposted",
     40060: "Interaction has already been acknowledged.",
     50001: "Missing Access",
     50006: "Cannot send an empty message",
     50007: "Cannot send messages to this user",
     50013: "Missing Permissions",
+    50021: "Cannot execute action on a system message",
+    50024: "Cannot execute action on this channel type",
     50027: "Invalid Webhook Token",
     50033: "Invalid Recipient(s)",
     50035: "Invalid Form Body",
     50083: "Thread is archived",
     160005: "Thread is locked",
     160006: "Maximum number of active threads reached",
+    160007: "Maximum number of active announcement threads reached",
+    180000: "Cannot update a finished event",
     50109: "The request body contains invalid JSON.",
 }
 STATUS_MESSAGES: dict[int, str] = {
@@ -167,7 +192,9 @@ STATUS_MESSAGES: dict[int, str] = {
 _USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
 _ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
 _EVERYONE_MENTION = re.compile(r"@(everyone|here)\b")
-_COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
+# Discord: ^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$ (application-commands#naming). Python's \w is letters, digits
+# and "_"; Devanagari and Thai vowel signs are not \w, hence their blocks.
+_COMMAND_NAME = re.compile(r"^[-_'\w\u0900-\u097f\ua8e0-\ua8ff\u0e00-\u0e7f]{1,32}$")
 
 
 def _iso(ts: float | None) -> str | None:
@@ -483,6 +510,9 @@ class FakeInteraction:
     followups: list[FakeMessage] = field(default_factory=list)
     acknowledged: bool = False
     component_message: FakeMessage | None = None  # message whose component was used (type 3)
+    modal: dict[str, Any] | None = None  # the modal the bot showed in answer (callback type 9), ids filled in
+    modal_submitted: bool = False
+    focused_type: int | None = None  # autocomplete: option type of the focused option (3 string, 4 int, 10 number)
 
     @property
     def callback(self) -> dict[str, Any] | None:
@@ -518,6 +548,490 @@ def _form_error(path: list[str | int], code: str, message: str) -> DiscordHTTPEr
     for key in reversed(path):
         errors = {str(key): errors}
     return DiscordHTTPError(400, 50035, "Invalid Form Body", errors)
+
+
+# --- Discord's form rules (payload validation) ------------------------------------------------------------
+# Limits from docs.discord.com: resources/message#embed-limits, components/reference, interactions/
+# receiving-and-responding#interaction-response-object-modal, interactions/application-commands; where the docs are
+# silent, from Discord's OpenAPI spec (discord/discord-api-spec, specs/openapi.json). Error codes follow what Discord
+# answers (BASE_TYPE_*, COMPONENT_*); tests should rely on the status, 50035 and the error path.
+
+Path = list[str | int]
+
+
+def _length_error(path: Path, low: int, high: int) -> DiscordHTTPError:
+    if low > 0:
+        return _form_error(path, "BASE_TYPE_BAD_LENGTH", f"Must be between {low} and {high} in length.")
+    return _form_error(path, "BASE_TYPE_MAX_LENGTH", f"Must be {high} or fewer in length.")
+
+
+def _check_str(value: Any, path: Path, high: int, *, low: int = 0, required: bool = False) -> None:
+    """A string field of ``low``..``high`` characters (None/absent allowed unless required)."""
+    if value is None:
+        if required:
+            raise _form_error(path, "BASE_TYPE_REQUIRED", "This field is required")
+        return
+    if not isinstance(value, str):
+        raise _form_error(path, "BASE_TYPE_BAD_TYPE", "Must be a string.")
+    if not low <= len(value) <= high:
+        raise _length_error(path, low, high)
+
+
+def _check_int(value: Any, path: Path, low: int, high: int) -> None:
+    """An optional integer field within ``low``..``high``."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _form_error(path, "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not int.")
+    if value < low:
+        raise _form_error(path, "NUMBER_TYPE_MIN", f"int value should be greater than or equal to {low}.")
+    if value > high:
+        raise _form_error(path, "NUMBER_TYPE_MAX", f"int value should be less than or equal to {high}.")
+
+
+def _check_list(value: Any, path: Path, high: int, *, low: int = 0) -> list[Any]:
+    if value is None:
+        value = []
+    if not isinstance(value, list):
+        raise _form_error(path, "BASE_TYPE_BAD_TYPE", "Must be an array.")
+    if len(value) > high:
+        raise _form_error(path, "BASE_TYPE_MAX_LENGTH", f"Must be {high} or fewer in length.")
+    if len(value) < low:
+        raise _form_error(path, "BASE_TYPE_MIN_LENGTH", f"Must be {low} or more in length.")
+    return value
+
+
+def _validate_embeds(embeds: Any, path: Path) -> None:
+    """Embed limits; lengths are counted after trimming whitespace, as Discord does, and the 6,000 total spans
+    title, description, field names and values, footer text and author name of ALL embeds of the message."""
+    embeds = _check_list(embeds, path, 10)
+    total = 0
+    for index, embed in enumerate(embeds):
+        here = [*path, index]
+        if not isinstance(embed, dict):
+            raise _form_error(here, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
+
+        def text(value: Any, where: Path, limit: int, *, required: bool = False) -> int:
+            if value is None or (isinstance(value, str) and not value.strip() and not required):
+                if required:
+                    raise _form_error(where, "BASE_TYPE_REQUIRED", "This field is required")
+                return 0
+            if not isinstance(value, str):
+                raise _form_error(where, "BASE_TYPE_BAD_TYPE", "Must be a string.")
+            stripped = value.strip()
+            if required and not stripped:
+                raise _form_error(where, "BASE_TYPE_REQUIRED", "This field is required")
+            if len(stripped) > limit:
+                raise _form_error(where, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+            return len(stripped)
+
+        total += text(embed.get("title"), [*here, "title"], 256)
+        total += text(embed.get("description"), [*here, "description"], 4096)
+        for number, item in enumerate(_check_list(embed.get("fields"), [*here, "fields"], 25)):
+            total += text(item.get("name"), [*here, "fields", number, "name"], 256, required=True)
+            total += text(item.get("value"), [*here, "fields", number, "value"], 1024, required=True)
+        if (footer := embed.get("footer")) is not None:
+            total += text(footer.get("text"), [*here, "footer", "text"], 2048, required=True)
+        if (author := embed.get("author")) is not None:
+            total += text(author.get("name"), [*here, "author", "name"], 256, required=True)
+    if total > 6000:
+        raise _form_error(path, "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+
+
+_SELECT_TYPES = frozenset({3, 5, 6, 7, 8})  # string, user, role, mentionable, channel
+_V2_MESSAGE_TYPES = frozenset({1, 9, 10, 12, 13, 14, 17})  # top level of an IS_COMPONENTS_V2 message
+_LABEL_CHILD_TYPES = frozenset({3, 4, 5, 6, 7, 8, 19, 21, 22, 23})
+
+
+class _ComponentChecker:
+    """Validates one message's or modal's components; ``custom_id`` must be unique across all of them."""
+
+    def __init__(self, *, modal: bool) -> None:
+        self.modal = modal
+        self.custom_ids: set[str] = set()
+        self.count = 0
+
+    def custom_id(self, component: dict[str, Any], path: Path) -> None:
+        value = component.get("custom_id")
+        _check_str(value, [*path, "custom_id"], 100, low=1, required=True)
+        if value in self.custom_ids:
+            raise _form_error([*path, "custom_id"], "COMPONENT_CUSTOM_ID_DUPLICATED",
+                              "Component custom id cannot be duplicated")
+        self.custom_ids.add(value)
+
+    def component(self, component: Any, path: Path, allowed: frozenset[int]) -> None:
+        if not isinstance(component, dict):
+            raise _form_error(path, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
+        self.count += 1
+        kind = component.get("type")
+        if kind not in allowed:
+            raise _form_error([*path, "type"], "UNION_TYPE_CHOICES",
+                              f"Value of field \"type\" must be one of {tuple(sorted(allowed))}.")
+        if kind == 1:
+            self.action_row(component, path)
+        elif kind == 2:
+            self.button(component, path)
+        elif kind in _SELECT_TYPES:
+            self.select(component, path)
+        elif kind == 4:
+            self.text_input(component, path, labelled=False)
+        elif kind == 18:
+            _check_str(component.get("label"), [*path, "label"], 45, low=1, required=True)
+            _check_str(component.get("description"), [*path, "description"], 100, low=1)
+            child = component.get("component")
+            if child is None:
+                raise _form_error([*path, "component"], "BASE_TYPE_REQUIRED", "This field is required")
+            if isinstance(child, dict) and child.get("type") == 4:
+                self.count += 1
+                self.text_input(child, [*path, "component"], labelled=True)
+            else:
+                self.component(child, [*path, "component"], _LABEL_CHILD_TYPES - {4})
+        elif kind == 10:
+            _check_str(component.get("content"), [*path, "content"], 4000, low=1, required=True)
+        elif kind == 9:  # section: 1-3 text displays and an accessory (button or thumbnail)
+            for index, child in enumerate(_check_list(component.get("components"), [*path, "components"], 3, low=1)):
+                self.component(child, [*path, "components", index], frozenset({10}))
+            self.component(component.get("accessory"), [*path, "accessory"], frozenset({2, 11}))
+        elif kind == 17:  # container
+            for index, child in enumerate(_check_list(component.get("components"), [*path, "components"], 40,
+                                                      low=1)):
+                self.component(child, [*path, "components", index], frozenset({1, 9, 10, 12, 13, 14}))
+
+    def action_row(self, row: dict[str, Any], path: Path) -> None:
+        here = [*path, "components"]
+        children = _check_list(row.get("components"), here, 5, low=1)
+        if self.modal:
+            # A modal row holds exactly one text input (rows in modals are deprecated in favour of Label).
+            if len(children) != 1:
+                raise _form_error(here, "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                                  "The specified component exceeds the maximum width")
+            self.component(children[0], [*here, 0], frozenset({4}))
+            return
+        kinds = [c.get("type") if isinstance(c, dict) else None for c in children]
+        if any(k in _SELECT_TYPES for k in kinds) and len(children) > 1:
+            # Up to 5 buttons, or one select alone (components/reference#action-row).
+            raise _form_error(here, "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                              "The specified component exceeds the maximum width")
+        for index, child in enumerate(children):
+            self.component(child, [*here, index], frozenset({2}) | _SELECT_TYPES)
+
+    def button(self, button: dict[str, Any], path: Path) -> None:
+        if self.modal:
+            raise _form_error([*path, "type"], "UNION_TYPE_CHOICES", "Buttons cannot be used in modals.")
+        style = button.get("style")
+        if style not in (1, 2, 3, 4, 5, 6):
+            raise _form_error([*path, "style"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3, 4, 5, 6).")
+        _check_str(button.get("label"), [*path, "label"], 80)
+        if style == 5:  # link: url, no custom_id
+            _check_str(button.get("url"), [*path, "url"], 512, low=1, required=True)
+            forbidden = ("custom_id", "sku_id")
+        elif style == 6:  # premium: sku_id only
+            if button.get("sku_id") is None:
+                raise _form_error([*path, "sku_id"], "BASE_TYPE_REQUIRED", "This field is required")
+            forbidden = ("custom_id", "label", "url", "emoji")
+        else:
+            self.custom_id(button, path)
+            forbidden = ("url", "sku_id")
+        for key in forbidden:
+            if button.get(key) is not None:
+                raise _form_error([*path, key], "BUTTON_COMPONENT_INVALID_FIELD",
+                                  f"A button of style {style} cannot have a {key}.")
+
+    def select(self, select: dict[str, Any], path: Path) -> None:
+        self.custom_id(select, path)
+        _check_str(select.get("placeholder"), [*path, "placeholder"], 150)
+        min_values, max_values = select.get("min_values"), select.get("max_values")
+        _check_int(min_values, [*path, "min_values"], 0, 25)
+        _check_int(max_values, [*path, "max_values"], 1, 25)
+        low = 1 if min_values is None else min_values
+        high = 1 if max_values is None else max_values
+        if low > high:
+            raise _form_error([*path, "min_values"], "SELECT_COMPONENT_MIN_VALUES_GREATER_THAN_MAX",
+                              "min_values must be less than or equal to max_values.")
+        if self.modal and select.get("disabled"):
+            raise _form_error([*path, "disabled"], "COMPONENT_DISABLED_IN_MODAL",
+                              "Modals can not have disabled components.")
+        if select.get("type") == 3:
+            options = _check_list(select.get("options"), [*path, "options"], 25, low=1)
+            values: set[str] = set()
+            for index, option in enumerate(options):
+                here = [*path, "options", index]
+                _check_str(option.get("label"), [*here, "label"], 100, low=1, required=True)
+                _check_str(option.get("value"), [*here, "value"], 100, low=1, required=True)
+                _check_str(option.get("description"), [*here, "description"], 100)
+                if option["value"] in values:
+                    raise _form_error([*here, "value"], "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+                                      "Select component option values must be unique.")
+                values.add(option["value"])
+            if high > len(options):
+                raise _form_error([*path, "max_values"], "NUMBER_TYPE_MAX",
+                                  f"int value should be less than or equal to {len(options)}.")
+        else:
+            defaults = select.get("default_values")
+            if defaults is not None and not low <= len(defaults) <= high:
+                raise _form_error([*path, "default_values"], "BASE_TYPE_BAD_LENGTH",
+                                  f"Must be between {low} and {high} in length.")
+
+    def text_input(self, text_input: dict[str, Any], path: Path, *, labelled: bool) -> None:
+        if not self.modal:
+            raise _form_error([*path, "type"], "UNION_TYPE_CHOICES", "Text inputs can only be used in modals.")
+        self.custom_id(text_input, path)
+        if text_input.get("style") not in (1, 2):
+            raise _form_error([*path, "style"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2).")
+        _check_str(text_input.get("label"), [*path, "label"], 45, low=1, required=not labelled)
+        _check_str(text_input.get("value"), [*path, "value"], 4000)
+        _check_str(text_input.get("placeholder"), [*path, "placeholder"], 100)
+        _check_int(text_input.get("min_length"), [*path, "min_length"], 0, 4000)
+        _check_int(text_input.get("max_length"), [*path, "max_length"], 1, 4000)
+        low, high = text_input.get("min_length"), text_input.get("max_length")
+        if low is not None and high is not None and low > high:
+            raise _form_error([*path, "min_length"], "TEXT_INPUT_MIN_GREATER_THAN_MAX",
+                              "min_length must be less than or equal to max_length.")
+
+
+def _validate_message_components(components: Any, path: Path, flags: int) -> None:
+    """Components of a message: at most 5 action rows (legacy), or 40 components with IS_COMPONENTS_V2."""
+    checker = _ComponentChecker(modal=False)
+    if flags & IS_COMPONENTS_V2_FLAG:
+        for index, component in enumerate(_check_list(components, path, 40)):
+            checker.component(component, [*path, index], _V2_MESSAGE_TYPES)
+        if checker.count > 40:
+            raise _form_error(path, "BASE_TYPE_MAX_LENGTH", "Must be 40 or fewer in length.")
+        return
+    for index, row in enumerate(_check_list(components, path, 5)):
+        checker.component(row, [*path, index], frozenset({1}))
+
+
+def _validate_modal(data: Any, path: Path) -> None:
+    """Modal callback data: custom_id 1-100, title 1-45, 1-5 components (receiving-and-responding#modal)."""
+    if not isinstance(data, dict):
+        raise _form_error(path, "BASE_TYPE_REQUIRED", "This field is required")
+    _check_str(data.get("custom_id"), [*path, "custom_id"], 100, low=1, required=True)
+    _check_str(data.get("title"), [*path, "title"], 45, low=1, required=True)
+    checker = _ComponentChecker(modal=True)
+    components = _check_list(data.get("components"), [*path, "components"], 5, low=1)
+    for index, component in enumerate(components):
+        checker.component(component, [*path, "components", index], frozenset({1, 10, 18}))
+
+
+def _assign_component_ids(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copy of the components with Discord's numeric ``id`` filled in depth first where missing or 0."""
+    copied: list[dict[str, Any]] = json.loads(json.dumps(components))
+    used: set[int] = set()
+
+    def children(item: dict[str, Any]) -> list[dict[str, Any]]:
+        found = list(item.get("components") or [])
+        found += [item[key] for key in ("accessory", "component") if isinstance(item.get(key), dict)]
+        return found
+
+    def collect(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if isinstance(item.get("id"), int) and item["id"] > 0:
+                used.add(item["id"])
+            collect(children(item))
+
+    collect(copied)
+    counter = 0
+
+    def fill(items: list[dict[str, Any]]) -> None:
+        nonlocal counter
+        for item in items:
+            if not (isinstance(item.get("id"), int) and item["id"] > 0):
+                counter += 1
+                while counter in used:
+                    counter += 1
+                item["id"] = counter
+            fill(children(item))
+
+    fill(copied)
+    return copied
+
+
+def _walk_components(components: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every component, depth first (rows, containers, sections' accessories, labels' children)."""
+    for item in components:
+        yield item
+        nested = list(item.get("components") or [])
+        nested += [item[key] for key in ("accessory", "component") if isinstance(item.get(key), dict)]
+        yield from _walk_components(nested)
+
+MAX_SAFE_INTEGER = 2**53 - 1  # INTEGER options and choices: -2^53+1 .. 2^53-1; NUMBER: -2^53 .. 2^53
+
+
+def _check_chat_input_name(name: Any, path: Path) -> None:
+    """CHAT_INPUT command and option names: Discord's regex, lowercase where a lowercase variant exists."""
+    if not isinstance(name, str) or not _COMMAND_NAME.match(name) or name != name.lower():
+        raise _form_error(path, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+
+
+def _check_localizations(value: Any, path: Path, check: Callable[[Any, Path], None]) -> dict[str, str]:
+    """A ``*_localizations`` dictionary: keys are Discord locales, each value obeys the default field's rules."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _form_error(path, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
+    for locale, text in value.items():
+        if locale not in DISCORD_LOCALES:
+            raise _form_error([*path, locale], "ENUM_TYPE_COERCE", f"Value \"{locale}\" is not a valid enum value.")
+        check(text, [*path, locale])
+    return value
+
+
+def _check_description(value: Any, path: Path) -> None:
+    _check_str(value, path, 100, low=1, required=True)
+
+
+def _longest(default: Any, localized: dict[str, str]) -> int:
+    """Size of a field for the 8,000-character command limit: the longest of the default and its localizations."""
+    return max([len(default) if isinstance(default, str) else len(str(default))]
+               + [len(v) for v in localized.values() if isinstance(v, str)])
+
+
+def _check_choice_value(value: Any, path: Path, option_type: int) -> None:
+    if option_type == 3:
+        if not isinstance(value, str):
+            raise _form_error(path, "BASE_TYPE_BAD_TYPE", "Must be a string.")
+        if len(value) > 100:  # docs: "up to 100 characters if string" (the OpenAPI spec says 6000)
+            raise _form_error(path, "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+    elif option_type == 4:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _form_error(path, "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not int.")
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise _form_error(path, "NUMBER_TYPE_MAX", "int value should be less than or equal to 9007199254740991.")
+    elif option_type == 10:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _form_error(path, "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not a number.")
+        if abs(value) > MAX_SAFE_INTEGER + 1:
+            raise _form_error(path, "NUMBER_TYPE_MAX", "Value should be less than or equal to 9007199254740992.")
+
+
+def _validate_choices(choices: Any, path: Path, option_type: int) -> int:
+    """Option choices or autocomplete results: at most 25; name 1-100 (localizable), value typed like the option.
+    Returns their size for the 8,000-character command limit."""
+    size = 0
+    for index, choice in enumerate(_check_list(choices, path, 25)):
+        here = [*path, index]
+        if not isinstance(choice, dict):
+            raise _form_error(here, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
+        _check_str(choice.get("name"), [*here, "name"], 100, low=1, required=True)
+        localized = _check_localizations(choice.get("name_localizations"), [*here, "name_localizations"],
+                                         lambda v, p: _check_str(v, p, 100, low=1, required=True))
+        if "value" not in choice:
+            raise _form_error([*here, "value"], "BASE_TYPE_REQUIRED", "This field is required")
+        _check_choice_value(choice["value"], [*here, "value"], option_type)
+        size += _longest(choice["name"], localized) + len(str(choice["value"]))
+    return size
+
+
+def _validate_options(options: Any, path: Path, *, level: str) -> int:
+    """Options of a command (level "command"), a subcommand group ("group") or a subcommand ("subcommand").
+    Returns their size for the 8,000-character limit."""
+    options = _check_list(options, path, 25)
+    size = 0
+    seen_optional = False
+    names: set[str] = set()
+    localized_names: dict[str, set[str]] = collections.defaultdict(set)
+    kinds = [o.get("type") if isinstance(o, dict) else None for o in options]
+    if level == "command" and any(k in (1, 2) for k in kinds) and not all(k in (1, 2) for k in kinds):
+        raise _form_error(path, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+                          "Sub-command and sub-command group option types are mutually exclusive to all other types")
+    for index, option in enumerate(options):
+        here = [*path, index]
+        if not isinstance(option, dict):
+            raise _form_error(here, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
+        kind = option.get("type")
+        allowed = {"command": set(range(1, 12)), "group": {1}, "subcommand": set(range(3, 12))}[level]
+        if kind not in allowed:
+            raise _form_error([*here, "type"], "BASE_TYPE_CHOICES",
+                              f"Value must be one of {tuple(sorted(allowed))}.")
+        name = option.get("name") or ""
+        _check_chat_input_name(name, [*here, "name"])
+        if name in names:
+            raise _form_error([*here, "name"], "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+                              "Option names must be unique")
+        names.add(name)
+        name_loc = _check_localizations(option.get("name_localizations"), [*here, "name_localizations"],
+                                        _check_chat_input_name)
+        _check_description(option.get("description"), [*here, "description"])
+        desc_loc = _check_localizations(option.get("description_localizations"),
+                                        [*here, "description_localizations"], _check_description)
+        size += _longest(name, name_loc) + _longest(option["description"], desc_loc)
+        for locale, localized in name_loc.items():
+            # "distinct from all other default option names of that command, as well as all other option names
+            # within that locale" (application-commands#localization)
+            if localized in localized_names[locale] or (localized in {o.get("name") for o in options}
+                                                        and localized != name):
+                raise _form_error([*here, "name_localizations", locale],
+                                  "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Option names must be unique")
+            localized_names[locale].add(localized)
+        if kind in (1, 2):
+            size += _validate_options(option.get("options"), [*here, "options"],
+                                      level="group" if kind == 2 else "subcommand")
+            continue
+        if option.get("required"):
+            if seen_optional:
+                raise _form_error(path, "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                                  "Required options must be placed before non-required options")
+        else:
+            seen_optional = True
+        size += _validate_value_option(option, here, kind)
+    return size
+
+
+def _validate_value_option(option: dict[str, Any], here: Path, kind: int) -> int:
+    """Choices, autocomplete and bounds of a non-subcommand option; returns the choices' size."""
+    size = 0
+    if choices := option.get("choices"):
+        if kind not in (3, 4, 10):
+            raise _form_error([*here, "choices"], "APPLICATION_COMMAND_OPTION_CHOICES_INVALID",
+                              "Choices are only allowed for STRING, INTEGER and NUMBER options")
+        if option.get("autocomplete"):
+            raise _form_error([*here, "autocomplete"], "AUTOCOMPLETE_AND_CHOICES",
+                              "Autocomplete cannot be set for options with choices.")
+        size += _validate_choices(choices, [*here, "choices"], kind)
+    if option.get("autocomplete") and kind not in (3, 4, 10):
+        raise _form_error([*here, "autocomplete"], "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
+                          "Autocomplete is only allowed for STRING, INTEGER and NUMBER options")
+    if kind == 3:
+        _check_int(option.get("min_length"), [*here, "min_length"], 0, 6000)
+        _check_int(option.get("max_length"), [*here, "max_length"], 1, 6000)
+    for key in ("min_value", "max_value"):
+        value = option.get(key)
+        if value is not None and kind in (4, 10):
+            _check_choice_value(value, [*here, key], kind)
+    return size
+
+
+def _validate_command(body: Any, path: Path) -> None:
+    """An application command as Discord checks it on create, edit and bulk overwrite."""
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+        raise _form_error([*path, "name"], "BASE_TYPE_REQUIRED", "This field is required")
+    command_type = int(body.get("type") or 1)
+    name = body["name"]
+    if command_type == 1:
+        _check_chat_input_name(name, [*path, "name"])
+        name_loc = _check_localizations(body.get("name_localizations"), [*path, "name_localizations"],
+                                        _check_chat_input_name)
+        _check_description(body.get("description"), [*path, "description"])
+        desc_loc = _check_localizations(body.get("description_localizations"),
+                                        [*path, "description_localizations"], _check_description)
+        size = _longest(name, name_loc) + _longest(body["description"], desc_loc)
+        size += _validate_options(body.get("options"), [*path, "options"], level="command")
+        if size > 8000:  # application-commands#slash-commands
+            raise _form_error(path, "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (8000)")
+    elif command_type in (2, 3):  # USER / MESSAGE: 1-32 characters, any case, spaces allowed
+        _check_str(name, [*path, "name"], 32, low=1, required=True)
+        _check_localizations(body.get("name_localizations"), [*path, "name_localizations"],
+                             lambda v, p: _check_str(v, p, 32, low=1, required=True))
+        if body.get("description"):
+            raise _form_error([*path, "description"], "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION",
+                              "Context menu commands cannot have description")
+        if body.get("options"):
+            raise _form_error([*path, "options"], "APPLICATION_COMMAND_OPTIONS_INVALID",
+                              "Context menu commands cannot have options")
+    else:
+        raise _form_error([*path, "type"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3, 4).")
+
 
 
 # --- Internals --------------------------------------------------------------------------------------------
@@ -1128,45 +1642,118 @@ class FakeDiscord:
         """Dispatch an APPLICATION_COMMAND_AUTOCOMPLETE interaction; the bot should answer with callback type 8.
 
         Mark the option being typed with ``"focused": True`` in ``options`` or name it with ``focused``
-        (searched through subcommands too).
+        (searched through subcommands too). As in Discord, only an option registered with ``autocomplete: true``
+        can be focused (else LookupError); the bot's choices must have that option's type.
         """
         command = self.find_command(name, guild_id)
         options = json.loads(json.dumps(options))  # do not mutate the caller's list
         if focused is not None:
             _mark_focused(options, focused)
+        definition = _focused_definition(command.get("options") or [], options)
+        if definition is None or not definition.get("autocomplete"):
+            raise LookupError(f"no focused option of /{name} has autocomplete enabled: {options}")
         data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "options": options}
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
-        return self._dispatch_interaction(INTERACTION_AUTOCOMPLETE, guild_id, channel_id, user_id, data,
-                                          name=name, locale=locale)
+        interaction = self._dispatch_interaction(INTERACTION_AUTOCOMPLETE, guild_id, channel_id, user_id, data,
+                                                 name=name, locale=locale)
+        interaction.focused_type = int(definition.get("type") or 3)
+        return interaction
 
-    async def invoke_component(self, *, message_id: int, custom_id: str, user_id: int, component_type: int = 2,
-                               values: list[str] | None = None, locale: str = "en-US") -> FakeInteraction:
+    async def invoke_component(self, *, message_id: int, custom_id: str, user_id: int,
+                               component_type: int | None = None, values: list[str] | None = None,
+                               locale: str = "en-US", force: bool = False) -> FakeInteraction:
         """Dispatch a MESSAGE_COMPONENT interaction: ``user_id`` clicks ``custom_id`` on a message the bot sent.
 
-        component_type 2 is a button, 3 a string select (pass ``values``).
+        The component's type is read from the message (``component_type``, if given, must match). A select needs
+        ``values``: for a string select, values of its options, as many as its min_values..max_values allow (1 by
+        default); for user/role/channel/mentionable selects, ids (resolved like command options). As in Discord's
+        client, a user cannot use a disabled component, nor one on an ephemeral message shown to someone else
+        (LookupError); ``force=True`` dispatches anyway, to test a bot's own checks against forged interactions.
         """
         message = self._messages_by_id.get(message_id)
         if message is None or message.deleted:
             raise LookupError(f"unknown message {message_id}")
-        if custom_id not in message.custom_ids:
+        component = next((c for c in _walk_components(message.components) if c.get("custom_id") == custom_id
+                          and c.get("type") in ({2} | _SELECT_TYPES)), None)
+        if component is None:
             raise LookupError(f"message {message_id} has no component {custom_id!r}; it has {message.custom_ids}")
-        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
-        if values is not None:
-            data["values"] = values
-        interaction = self._dispatch_interaction(
+        kind = int(component["type"])
+        if component_type is not None and component_type != kind:
+            raise LookupError(f"component {custom_id!r} has type {kind}, not {component_type}")
+        if not force:
+            owner = self.interactions.get(message.interaction_id or 0)
+            if message.ephemeral and owner is not None and owner.user_id != user_id:
+                raise LookupError(f"message {message_id} is ephemeral: only user {owner.user_id} can see it")
+            if component.get("disabled"):
+                raise LookupError(f"component {custom_id!r} is disabled")
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": kind, "id": component.get("id", 0)}
+        if kind == 2:
+            if values is not None:
+                raise ValueError("a button has no values")
+        else:
+            data["values"] = self._select_values(component, values, message.guild_id, data)
+        return self._dispatch_interaction(
             INTERACTION_MESSAGE_COMPONENT, message.guild_id, message.channel_id, user_id, data, name=custom_id,
             locale=locale, message=message)
-        return interaction
 
-    async def invoke_modal_submit(self, *, guild_id: int | None, channel_id: int | None = None, user_id: int,
-                                  custom_id: str, values: dict[str, str], locale: str = "en-US") -> FakeInteraction:
-        """Dispatch a MODAL_SUBMIT interaction with text inputs ``values`` (custom_id -> text)."""
-        rows = [{"type": 1, "components": [{"type": 4, "custom_id": cid, "value": text}]}
-                for cid, text in values.items()]
-        data = {"custom_id": custom_id, "components": rows}
-        return self._dispatch_interaction(INTERACTION_MODAL_SUBMIT, guild_id, channel_id, user_id, data,
-                                          name=custom_id, locale=locale)
+    def _select_values(self, select: dict[str, Any], values: list[str] | None, guild_id: int | None,
+                       data: dict[str, Any]) -> list[str]:
+        """Check what a user picked in a select the way the client constrains it; fill ``resolved`` for ids."""
+        if values is None:
+            raise ValueError(f"select {select.get('custom_id')!r} needs values")
+        low = 1 if select.get("min_values") is None else int(select["min_values"])
+        high = 1 if select.get("max_values") is None else int(select["max_values"])
+        if not low <= len(values) <= high or len(set(values)) != len(values):
+            raise ValueError(f"select {select.get('custom_id')!r} takes {low}..{high} distinct values, not {values}")
+        if select["type"] == 3:
+            offered = [o["value"] for o in select.get("options") or []]
+            if unknown := [v for v in values if v not in offered]:
+                raise ValueError(f"values {unknown} are not options of {select.get('custom_id')!r}: {offered}")
+            return list(values)
+        option_type = {5: 6, 6: 8, 7: 9, 8: 7}[int(select["type"])]
+        resolved = self._resolve_options(guild_id, [{"type": option_type, "value": v} for v in values])
+        if resolved:
+            data["resolved"] = resolved
+        return [str(v) for v in values]
+
+    async def invoke_modal_submit(self, *, guild_id: int | None = None, channel_id: int | None = None,
+                                  user_id: int | None = None, custom_id: str | None = None,
+                                  values: Mapping[str, str | list[str]], modal_from: FakeInteraction | None = None,
+                                  locale: str = "en-US", force: bool = False) -> FakeInteraction:
+        """Dispatch a MODAL_SUBMIT interaction: the user fills in and submits a modal the bot showed.
+
+        The modal is the one shown in answer to ``modal_from`` (default: the latest unsubmitted modal shown to
+        ``user_id`` with ``custom_id``). ``values`` maps each input's custom_id to its text (a list of values for a
+        select). As in the client, required inputs must be filled, lengths respect min_length/max_length, and a
+        modal is submitted once (ValueError / LookupError otherwise). ``force=True`` skips these checks and sends
+        the values as given in action rows, even without a modal shown (to test a bot against forged submits).
+        """
+        if modal_from is None:
+            modal_from = next((i for i in reversed(self.interactions.values())
+                               if i.modal is not None and not i.modal_submitted
+                               and (user_id is None or i.user_id == user_id)
+                               and (custom_id is None or i.modal["custom_id"] == custom_id)), None)
+        if modal_from is None or modal_from.modal is None:
+            if not force:
+                raise LookupError(f"no modal {custom_id!r} was shown to user {user_id}")
+            if user_id is None or custom_id is None:
+                raise ValueError("a forged modal submit needs user_id and custom_id")
+            rows = [{"type": 1, "components": [{"type": 4, "custom_id": cid, "value": text}]}
+                    for cid, text in values.items()]
+            return self._dispatch_interaction(INTERACTION_MODAL_SUBMIT, guild_id, channel_id, user_id,
+                                              {"custom_id": custom_id, "components": rows}, name=custom_id,
+                                              locale=locale)
+        if modal_from.modal_submitted and not force:
+            raise LookupError(f"the modal shown for interaction {modal_from.id} was already submitted")
+        modal = modal_from.modal
+        components = _modal_submit_components(modal["components"], values, check=not force)
+        modal_from.modal_submitted = True
+        message = modal_from.component_message
+        return self._dispatch_interaction(
+            INTERACTION_MODAL_SUBMIT, modal_from.guild_id, modal_from.channel_id, modal_from.user_id,
+            {"custom_id": modal["custom_id"], "components": components}, name=modal["custom_id"], locale=locale,
+            message=message)
 
     # -- gateway controls -----------------------------------------------------------------------------------
 
@@ -1199,6 +1786,8 @@ class FakeDiscord:
 
     def _adopt_guild(self, guild: FakeGuild) -> None:
         """Index a guild and give the bot a member and a managed role in it (unless the test defined them)."""
+        if guild.preferred_locale not in DISCORD_LOCALES:
+            raise ValueError(f"guild {guild.id}: preferred_locale {guild.preferred_locale!r} is not a Discord locale")
         self._commands.setdefault(guild.id, {})
         bot_role = next((r for r in guild.role_list if r.bot_id == self.bot_user_id), None)
         if bot_role is None:
@@ -1366,43 +1955,41 @@ class FakeDiscord:
         message.mention_everyone = everyone
 
     def _validate_message_body(self, body: dict[str, Any], files: list[dict[str, Any]], *,
-                               allow_empty: bool = False) -> None:
-        """Discord's checks on a message payload (the subset a bot is likely to trip over)."""
+                               allow_empty: bool = False, path: Path | None = None, flags: int | None = None) -> None:
+        """Discord's checks on a message payload: one validator for channel messages, interaction callbacks,
+        followups and edits (``path`` prefixes error paths, e.g. ["data"] for callbacks; ``flags`` of an edited
+        message decide whether its components follow the IS_COMPONENTS_V2 rules)."""
+        path = path or []
+        if not isinstance(body, dict):
+            raise _form_error(path, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
         content = body.get("content")
         if content is not None and not isinstance(content, str):
-            raise _form_error(["content"], "BASE_TYPE_BAD_TYPE", "Must be a string.")
+            raise _form_error([*path, "content"], "BASE_TYPE_BAD_TYPE", "Must be a string.")
         if content and len(content) > 2000:
-            raise _form_error(["content"], "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
+            raise _form_error([*path, "content"], "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
         embeds = body.get("embeds") or []
-        if len(embeds) > 10:
-            raise _form_error(["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
-        total = 0
-        for index, embed in enumerate(embeds):
-            for key, limit in (("title", 256), ("description", 4096)):
-                value = embed.get(key) or ""
-                total += len(value)
-                if len(value) > limit:
-                    raise _form_error(["embeds", index, key], "BASE_TYPE_MAX_LENGTH",
-                                      f"Must be {limit} or fewer in length.")
-            fields = embed.get("fields") or []
-            if len(fields) > 25:
-                raise _form_error(["embeds", index, "fields"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
-            for f in fields:
-                total += len(f.get("name") or "") + len(f.get("value") or "")
-            total += len((embed.get("footer") or {}).get("text") or "")
-        if total > 6000:
-            raise _form_error(["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+        _validate_embeds(embeds, [*path, "embeds"])
+        flags = int(body.get("flags") or 0) if flags is None else flags | int(body.get("flags") or 0)
+        components = body.get("components")
+        if components:
+            _validate_message_components(components, [*path, "components"], flags)
+        if flags & IS_COMPONENTS_V2_FLAG:
+            for key in ("content", "embeds", "poll", "sticker_ids"):
+                if body.get(key):
+                    raise _form_error([*path, key], "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                                      "The 'content', 'embeds', 'sticker_ids' and 'poll' fields cannot be used "
+                                      "when using MessageFlags.IS_COMPONENTS_V2")
         allowed = body.get("allowed_mentions")
         if allowed is not None:
             parse = allowed.get("parse") or []
             for kind in ("users", "roles"):
                 if kind in parse and allowed.get(kind):
-                    raise _form_error(["allowed_mentions", kind], "ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                    raise _form_error([*path, "allowed_mentions", kind], "ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
                                       f"parse:[\"{kind}\"] and {kind}: [ids...] are mutually exclusive.")
         nonce = body.get("nonce")
         if isinstance(nonce, str) and len(nonce) > 25:
-            raise _form_error(["nonce"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
-        if not allow_empty and not (content or embeds or body.get("components") or files or body.get("sticker_ids")
+            raise _form_error([*path, "nonce"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+        if not allow_empty and not (content or embeds or components or files or body.get("sticker_ids")
                                     or body.get("poll")):
             raise DiscordHTTPError(400, 50006)
 
@@ -1424,7 +2011,7 @@ class FakeDiscord:
         message = FakeMessage(
             id=self._snowflakes.next(), channel_id=channel_id, guild_id=guild_id,
             author_id=self.bot_user_id if author_id is None else author_id, content=body.get("content") or "",
-            embeds=list(body.get("embeds") or []), components=list(body.get("components") or []),
+            embeds=list(body.get("embeds") or []), components=_assign_component_ids(body.get("components") or []),
             allowed_mentions=body.get("allowed_mentions"), nonce=body.get("nonce"), flags=int(body.get("flags") or 0),
             tts=bool(body.get("tts", False)), attachments=self._attachments_for(files, body),
             message_reference=body.get("message_reference"), kind=kind,
@@ -1434,18 +2021,29 @@ class FakeDiscord:
         self._compute_mentions(message)
         return message
 
-    def _edit_message(self, message: FakeMessage, body: dict[str, Any], files: list[dict[str, Any]]) -> None:
-        self._validate_message_body(body, files, allow_empty=True)
+    def _edit_message(self, message: FakeMessage, body: dict[str, Any], files: list[dict[str, Any]], *,
+                      path: Path | None = None) -> None:
+        self._validate_message_body(body, files, allow_empty=True, path=path, flags=message.flags)
+        if (thread := self.threads.get(message.channel_id)) is not None and not message.ephemeral:
+            # "Users cannot edit messages ... in archived threads"; locked ones need MANAGE_THREADS (topics/threads).
+            if thread["thread_metadata"]["archived"]:
+                raise DiscordHTTPError(400, 50083)
+            if thread["thread_metadata"]["locked"] and not (self._bot_permissions_in(message.channel_id) or 0) \
+                    & MANAGE_THREADS:
+                raise DiscordHTTPError(403, 160005)
         for key in ("content", "embeds", "components", "allowed_mentions"):
             if key in body:
                 value = body[key]
                 if key == "content":
                     value = value or ""
-                elif key in ("embeds", "components"):
+                elif key == "embeds":
                     value = list(value or [])
+                elif key == "components":
+                    value = _assign_component_ids(value or [])
                 setattr(message, key, value)
         if "flags" in body and body["flags"] is not None:
-            message.flags = (message.flags & EPHEMERAL_FLAG) | int(body["flags"])
+            kept = EPHEMERAL_FLAG | IS_COMPONENTS_V2_FLAG | CROSSPOSTED_FLAG  # flags an edit cannot remove
+            message.flags = (message.flags & kept) | int(body["flags"])
         message.flags &= ~LOADING_FLAG
         if files or "attachments" in body:
             kept_ids = {str(a.get("id")) for a in body.get("attachments") or []}
@@ -1555,6 +2153,8 @@ class FakeDiscord:
     def _dispatch_interaction(self, interaction_type: int, guild_id: int | None, channel_id: int | None,
                               user_id: int, data: dict[str, Any], *, name: str, locale: str,
                               message: FakeMessage | None = None) -> FakeInteraction:
+        if locale not in DISCORD_LOCALES:  # the user's client language: always one of Discord's locales
+            raise ValueError(f"{locale!r} is not a Discord locale; use one of {sorted(DISCORD_LOCALES)}")
         interaction_id = self._snowflakes.next()
         token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
         payload: dict[str, Any] = {
@@ -1911,60 +2511,6 @@ class FakeDiscord:
             return command
         return {k: v for k, v in command.items() if k not in ("name_localizations", "description_localizations")}
 
-    def _validate_command(self, body: Any, path: list[str | int]) -> None:
-        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
-            raise _form_error([*path, "name"], "BASE_TYPE_REQUIRED", "This field is required")
-        command_type = int(body.get("type", 1))
-        name = body["name"]
-        description = body.get("description") or ""
-        if command_type == 1:
-            if not _COMMAND_NAME.match(name) or name != name.lower():
-                raise _form_error([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME",
-                                  "Command name is invalid")
-            if not 1 <= len(description) <= 100:
-                raise _form_error([*path, "description"], "BASE_TYPE_BAD_LENGTH",
-                                  "Must be between 1 and 100 in length.")
-            self._validate_options(body.get("options") or [], [*path, "options"])
-        else:
-            if not 1 <= len(name) <= 32:
-                raise _form_error([*path, "name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
-            if description:
-                raise _form_error([*path, "description"], "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION",
-                                  "Context menu commands cannot have description")
-
-    def _validate_options(self, options: list[dict[str, Any]], path: list[str | int]) -> None:
-        if len(options) > 25:
-            raise _form_error(path, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
-        seen_optional = False
-        names: set[str] = set()
-        for index, option in enumerate(options):
-            here = [*path, index]
-            name = option.get("name") or ""
-            if not _COMMAND_NAME.match(name) or name != name.lower():
-                raise _form_error([*here, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
-            if name in names:
-                raise _form_error([*here, "name"], "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
-                                  "Option names must be unique")
-            names.add(name)
-            if not 1 <= len(option.get("description") or "") <= 100:
-                raise _form_error([*here, "description"], "BASE_TYPE_BAD_LENGTH",
-                                  "Must be between 1 and 100 in length.")
-            if option.get("type") in (1, 2):
-                self._validate_options(option.get("options") or [], [*here, "options"])
-                continue
-            if option.get("required"):
-                if seen_optional:
-                    raise _form_error(path, "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                                      "Required options must be placed before non-required options")
-            else:
-                seen_optional = True
-            choices = option.get("choices") or []
-            if len(choices) > 25:
-                raise _form_error([*here, "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
-            if choices and option.get("autocomplete"):
-                raise _form_error([*here, "autocomplete"], "AUTOCOMPLETE_AND_CHOICES",
-                                  "Autocomplete cannot be set for options with choices.")
-
     def _store_command(self, scope: int | None, store: dict[tuple[int, str], dict[str, Any]],
                        body: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
         command = dict(body)
@@ -1985,7 +2531,7 @@ class FakeDiscord:
 
     def _h_create_command(self, call: _Call) -> tuple[int, dict[str, Any]]:
         scope, store = self._command_scope(call)
-        self._validate_command(call.json, [])
+        _validate_command(call.json, [])
         key = (int(call.json.get("type", 1)), call.json["name"])
         existing = store.get(key)
         command = self._store_command(scope, store, call.json, existing)
@@ -1997,7 +2543,7 @@ class FakeDiscord:
             raise DiscordHTTPError(400, 50035, "Invalid Form Body")
         seen: set[tuple[int, str]] = set()
         for index, body in enumerate(call.json):
-            self._validate_command(body, [index])
+            _validate_command(body, [index])
             key = (int(body.get("type", 1)), body["name"])
             if key in seen:
                 raise _form_error([index, "name"], "APPLICATION_COMMANDS_DUPLICATE_NAME",
@@ -2023,7 +2569,7 @@ class FakeDiscord:
         existing = self._find_command_by_id(store, call.params["command_id"])
         merged = {k: v for k, v in existing.items() if k not in ("id", "application_id", "version", "guild_id")}
         merged.update(call.json or {})
-        self._validate_command(merged, [])
+        _validate_command(merged, [])
         return self._store_command(scope, store, merged, existing)
 
     def _h_delete_command(self, call: _Call) -> None:
@@ -2059,7 +2605,7 @@ class FakeDiscord:
             if interaction.type not in (INTERACTION_APPLICATION_COMMAND, INTERACTION_MESSAGE_COMPONENT,
                                         INTERACTION_MODAL_SUBMIT):
                 raise DiscordHTTPError(400, 50035, "Invalid interaction response type")
-            self._validate_message_body(data, files)
+            self._validate_message_body(data, files, path=["data"])
             message = self._new_message(channel_id=interaction.channel_id, body=data, files=files,
                                         kind="interaction", interaction=interaction)
             interaction.original = message
@@ -2072,16 +2618,17 @@ class FakeDiscord:
             if interaction.component_message is None:
                 raise DiscordHTTPError(400, 50035, "Invalid interaction response type for this interaction")
             if callback_type == CALLBACK_UPDATE_MESSAGE:
-                self._edit_message(interaction.component_message, data, files)
+                self._edit_message(interaction.component_message, data, files, path=["data"])
             message = interaction.component_message
         elif callback_type == CALLBACK_AUTOCOMPLETE_RESULT:
             if interaction.type != INTERACTION_AUTOCOMPLETE:
                 raise DiscordHTTPError(400, 50035, "Invalid interaction response type")
-            if len(data.get("choices") or []) > 25:
-                raise _form_error(["data", "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+            _validate_choices(data.get("choices"), ["data", "choices"], interaction.focused_type or 3)
         elif callback_type == CALLBACK_MODAL:
             if interaction.type in (INTERACTION_AUTOCOMPLETE, INTERACTION_MODAL_SUBMIT):
                 raise DiscordHTTPError(400, 50035, "Invalid interaction response type")
+            _validate_modal(body.get("data"), ["data"])
+            interaction.modal = {**data, "components": _assign_component_ids(data["components"])}
         else:
             raise _form_error(["type"], "BASE_TYPE_CHOICES",
                               f"Value must be one of (4, 5, 6, 7, 8, 9): {callback_type}")
@@ -2169,7 +2716,8 @@ class FakeDiscord:
     def _channel_message(self, call: _Call) -> FakeMessage:
         channel_id = self._known_channel(call)
         message = self._messages_by_id.get(int(call.params["message_id"]))
-        if message is None or message.deleted or message.channel_id != channel_id:
+        # Ephemeral messages exist only for their recipient: channel routes do not know them (webhook routes do).
+        if message is None or message.deleted or message.channel_id != channel_id or message.ephemeral:
             raise DiscordHTTPError(404, 10008)
         return message
 
@@ -2544,6 +3092,55 @@ def _mark_focused(options: list[dict[str, Any]], name: str) -> bool:
             option["focused"] = True
             return True
     return False
+
+
+def _focused_definition(definitions: list[dict[str, Any]], given: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The registered option matching the focused option in an autocomplete payload (through subcommands)."""
+    for option in given:
+        definition = next((d for d in definitions if d.get("name") == option.get("name")), None)
+        if option.get("type") in (1, 2):
+            if definition is not None and (found := _focused_definition(definition.get("options") or [],
+                                                                        option.get("options") or [])):
+                return found
+        elif option.get("focused"):
+            return definition
+    return None
+
+
+def _modal_submit_components(shown: list[dict[str, Any]], values: Mapping[str, str | list[str]], *,
+                             check: bool) -> list[dict[str, Any]]:
+    """MODAL_SUBMIT data.components for a shown modal filled with ``values``, checked like the client does."""
+    inputs = {c["custom_id"]: c for c in _walk_components(shown) if c.get("type") in ({4} | _SELECT_TYPES)}
+    if check and (unknown := set(values) - set(inputs)):
+        raise ValueError(f"the modal has no inputs {sorted(unknown)}; it has {sorted(inputs)}")
+
+    def answer(component: dict[str, Any]) -> dict[str, Any]:
+        custom_id = component["custom_id"]
+        value = values.get(custom_id)
+        out: dict[str, Any] = {"type": component["type"], "id": component.get("id", 0), "custom_id": custom_id}
+        if component["type"] != 4:
+            out["values"] = list(value or [])
+            return out
+        text = "" if value is None else str(value)
+        if check:
+            required = component.get("required", True)
+            if required and not text:
+                raise ValueError(f"input {custom_id!r} is required")
+            low, high = component.get("min_length") or 0, component.get("max_length") or 4000
+            if text and not low <= len(text) <= high:
+                raise ValueError(f"input {custom_id!r} takes {low}..{high} characters, not {len(text)}")
+        out["value"] = text
+        return out
+
+    result: list[dict[str, Any]] = []
+    for item in shown:
+        if item.get("type") == 1:
+            result.append({"type": 1, "id": item.get("id", 0), "components": [answer(c) for c in item["components"]]})
+        elif item.get("type") == 18:
+            result.append({"type": 18, "id": item.get("id", 0), "component": answer(item["component"])})
+        elif item.get("type") == 10:
+            result.append({"type": 10, "id": item.get("id", 0)})
+    return result
 
 
 # --- Loopback guard ---------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from tests.fake_discord import (
     GUILD_ID,
     MEMBER_ID,
     MODERATOR_ID,
+    OWNER_ID,
     FakeChannel,
     FakeDiscord,
     FakeGuild,
@@ -89,6 +90,56 @@ def build_bot() -> commands.Bot:
     async def confirm(interaction: nextcord.Interaction) -> None:
         await interaction.response.send_message("sure?", view=Confirm())
 
+    class Pick(nextcord.ui.View):
+        def __init__(self) -> None:
+            super().__init__(timeout=None)
+
+        @nextcord.ui.string_select(custom_id="pick:talks", min_values=1, max_values=2, options=[
+            nextcord.SelectOption(label=f"Talk {c.upper()}", value=c) for c in "abc"])
+        async def talks(self, select: nextcord.ui.StringSelect, interaction: nextcord.Interaction) -> None:
+            await interaction.response.edit_message(content="picked " + ",".join(select.values), view=None)
+
+        @nextcord.ui.button(label="Later", custom_id="pick:later", disabled=True)
+        async def later(self, button: nextcord.ui.Button, interaction: nextcord.Interaction) -> None:
+            await interaction.response.send_message("never")
+
+    @bot.slash_command(name="pick", description="Pick talks in an ephemeral followup", guild_ids=[GUILD_ID])
+    async def pick(interaction: nextcord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True)
+        await interaction.followup.send("which talks?", view=Pick(), ephemeral=True)
+
+    class Feedback(nextcord.ui.Modal):
+        def __init__(self) -> None:
+            super().__init__("Feedback on the talk", custom_id="feedback", timeout=None)
+            self.text = nextcord.ui.TextInput("Your feedback", custom_id="feedback:text", min_length=5,
+                                              max_length=100)
+            self.add_item(self.text)
+
+        async def callback(self, interaction: nextcord.Interaction) -> None:
+            await interaction.response.send_message(f"thanks: {self.text.value}", ephemeral=True)
+
+    @bot.slash_command(name="feedback", description="Give feedback in a modal", guild_ids=[GUILD_ID])
+    async def feedback(interaction: nextcord.Interaction) -> None:
+        await interaction.response.send_modal(Feedback())
+
+    @bot.slash_command(name="quiet", description="Never answers: tests send raw callbacks", guild_ids=[GUILD_ID],
+                       name_localizations={"de": "leise", "fr": "silence"},
+                       description_localizations={"de": "Antwortet nie"})
+    async def quiet(interaction: nextcord.Interaction,
+                    text: str = nextcord.SlashOption(autocomplete=True, required=False),
+                    count: int = nextcord.SlashOption(autocomplete=True, required=False),
+                    mode: str = nextcord.SlashOption(required=False, choices={"fast": "f", "slow": "s"},
+                                                     choice_localizations={"fast": {"de": "schnell"}})) -> None:
+        pass
+
+    @quiet.on_autocomplete("text")
+    async def quiet_text(interaction: nextcord.Interaction, text: str) -> None:
+        pass
+
+    @quiet.on_autocomplete("count")
+    async def quiet_count(interaction: nextcord.Interaction, count: int) -> None:
+        pass
+
     return bot
 
 
@@ -149,7 +200,7 @@ async def test_login_identifies_and_syncs_global_and_guild_commands(env: Env) ->
     assert bot.get_guild(GUILD_ID) is not None
     assert bot.get_channel(GENERAL_CHANNEL_ID) is not None
     assert set(fake.global_commands) == {"slow"}
-    assert set(fake.guild_commands[GUILD_ID]) == {"ping", "zone", "confirm"}
+    assert set(fake.guild_commands[GUILD_ID]) == {"ping", "zone", "confirm", "pick", "feedback", "quiet"}
     ping = fake.guild_commands[GUILD_ID]["ping"]
     assert ping["guild_id"] == str(GUILD_ID) and ping["options"][0]["name"] == "text"
     # nextcord lists commands with localizations before registering.
@@ -496,3 +547,317 @@ async def test_nextcord_merges_channel_limiters_when_bucket_names_are_shared(env
         Route.BASE = original_base
     assert timings[False] < 0.3  # 2 per channel fit each channel's own bucket
     assert timings[True] >= 0.45  # 4 messages through one merged 2-per-0.5 s limiter
+
+
+# --- Discord's form rules: components, embeds, modals, autocomplete, commands ----------------------------
+
+
+def error_path(errors: dict[str, object]) -> str:
+    """Dotted path of the first error in a Discord 50035 ``errors`` object, e.g. "components.0.custom_id"."""
+    parts: list[str] = []
+    node: object = errors
+    while isinstance(node, dict) and "_errors" not in node:
+        key = next(iter(node))
+        parts.append(key)
+        node = node[key]
+    return ".".join(parts)
+
+
+async def rejected(env: Env, route: Route, body: object) -> str:
+    """Send ``body`` and return the error path of the 400 50035 the fake answers."""
+    with pytest.raises(nextcord.HTTPException) as caught:
+        await env.bot.http.request(route, json=body)
+    assert (caught.value.status, caught.value.code) == (400, 50035), caught.value
+    return error_path(env.fake.requests[-1].response["errors"])
+
+
+def row(*components: dict[str, object]) -> dict[str, object]:
+    return {"type": 1, "components": list(components)}
+
+
+def button(custom_id: str, **extra: object) -> dict[str, object]:
+    return {"type": 2, "style": 1, "label": "Go", "custom_id": custom_id, **extra}
+
+
+def select(custom_id: str, n: int = 3, **extra: object) -> dict[str, object]:
+    return {"type": 3, "custom_id": custom_id, "options": [{"label": f"L{i}", "value": f"v{i}"} for i in range(n)],
+            **extra}
+
+
+def unthrottled_channel(env: Env, name: str) -> int:
+    """A new channel whose message bucket is not enforced: many rejected sends stay fast."""
+    env.fake.channel_message_limit = None  # applies to buckets created from now on; reset after the test
+    channel_id = GUILD_ID + 300 + len(env.fake.guilds[GUILD_ID].channel_list)
+    env.fake.add_channel(GUILD_ID, FakeChannel(id=channel_id, name=name))
+    return channel_id
+
+
+@module_loop
+async def test_message_components_are_validated_like_discord(env: Env) -> None:
+    send = Route("POST", "/channels/{channel_id}/messages", channel_id=unthrottled_channel(env, "components"))
+    cases = {
+        "components": [row(button(f"r{i}")) for i in range(6)],  # at most 5 action rows
+        "components.0.components": [row(*(button(f"b{i}") for i in range(6)))],  # at most 5 buttons a row
+        "components.0.components ": [row(select("s"), button("b"))],  # a select fills its row
+        "components.1.components.0.custom_id": [row(button("same")), row(button("same"))],  # unique custom_id
+        "components.0.components.0.custom_id": [row(button("x" * 101))],
+        "components.0.components.0.label": [row(button("b", label="x" * 81))],
+        "components.0.components.0.custom_id ": [row({"type": 2, "style": 5, "label": "Docs",
+                                                      "url": "https://example.org", "custom_id": "link"})],
+        "components.0.components.0.url": [row({"type": 2, "style": 5, "label": "Docs"})],
+        "components.0.components.0.options": [row(select("s", 26))],
+        "components.0.components.0.options.0.label": [row({**select("s"), "options": [
+            {"label": "x" * 101, "value": "v"}]})],
+        "components.0.components.0.options.1.value": [row({**select("s"), "options": [
+            {"label": "a", "value": "v"}, {"label": "b", "value": "v"}]})],
+        "components.0.components.0.placeholder": [row(select("s", placeholder="x" * 151))],
+        "components.0.components.0.min_values": [row(select("s", min_values=3, max_values=2))],
+        "components.0.components.0.max_values": [row(select("s", 3, max_values=4))],
+        "components.0.components.0.type": [row({"type": 4, "custom_id": "t", "style": 1, "label": "x"})],
+    }
+    for expected, components in cases.items():
+        path = await rejected(env, send, {"content": "x", "components": components})
+        assert path == expected.strip(), (expected, components)
+
+    sent = await env.bot.http.request(send, json={"components": [row(button("ok"), button("no")), row(select("s"))]})
+    message = env.fake.get_message(int(sent["id"]))
+    assert message is not None and message.custom_ids == ["ok", "no", "s"]
+    # Discord numbers the components depth first where the bot gave no id.
+    assert [c["id"] for c in message.components] == [1, 4]
+    assert [c["id"] for c in message.components[0]["components"]] == [2, 3]
+
+
+@module_loop
+async def test_embed_limits_count_every_embed_of_the_message(env: Env) -> None:
+    send = Route("POST", "/channels/{channel_id}/messages", channel_id=unthrottled_channel(env, "embeds"))
+    cases = {
+        "embeds.0.fields.0.name": [{"fields": [{"name": "n" * 257, "value": "v"}]}],
+        "embeds.0.fields.0.value": [{"fields": [{"name": "n", "value": "v" * 1025}]}],
+        "embeds.0.fields.1.value": [{"fields": [{"name": "n", "value": "v"}, {"name": "n", "value": "  "}]}],
+        "embeds.0.footer.text": [{"footer": {"text": "f" * 2049}}],
+        "embeds.0.author.name": [{"author": {"name": "a" * 257}}],
+        "embeds.1.title": [{"title": "ok"}, {"title": "t" * 257}],
+        # 4096 + 1700 + 256 (author) = 6052 > 6000 over two embeds.
+        "embeds": [{"description": "d" * 4096}, {"description": "d" * 1700, "author": {"name": "a" * 256}}],
+    }
+    for expected, embeds in cases.items():
+        assert await rejected(env, send, {"embeds": embeds}) == expected
+    # Whitespace is trimmed before counting, as Discord does: 4096 + 1700 + 200 fits.
+    padded = [{"description": "d" * 4096 + " " * 50}, {"description": "d" * 1700, "author": {"name": "a" * 200}}]
+    await env.bot.http.request(send, json={"embeds": padded})
+
+
+async def quiet_interaction(env: Env, **kwargs: object) -> FakeInteraction:
+    """An interaction the bot never answers, so a test can send raw callbacks and followups."""
+    return await invoke(env.fake, "quiet", **kwargs)
+
+
+def callback_route(interaction: FakeInteraction) -> Route:
+    return Route("POST", "/interactions/{interaction_id}/{interaction_token}/callback",
+                 interaction_id=interaction.id, interaction_token=interaction.token)
+
+
+@module_loop
+async def test_interaction_responses_use_the_same_checks(env: Env) -> None:
+    fake, http = env.fake, env.bot.http
+    interaction = await quiet_interaction(env)
+    route = callback_route(interaction)
+    assert await rejected(env, route, {"type": 4, "data": {"content": "x" * 2001}}) == "data.content"
+    assert await rejected(env, route, {"type": 4, "data": {"embeds": [{"footer": {"text": "f" * 2049}}]}}) \
+        == "data.embeds.0.footer.text"
+    assert await rejected(env, route, {"type": 4, "data": {"content": "x", "components": [
+        row(button("a"), button("a"))]}}) == "data.components.0.components.1.custom_id"
+    await http.request(route, json={"type": 5, "data": {"flags": 64}})
+
+    followup = Route("POST", "/webhooks/{webhook_id}/{webhook_token}", webhook_id=fake.application_id,
+                     webhook_token=interaction.token)
+    assert await rejected(env, followup, {"content": "x" * 2001}) == "content"
+    edit = Route("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                 webhook_id=fake.application_id, webhook_token=interaction.token)
+    assert await rejected(env, edit, {"content": "x" * 2001}) == "content"
+    assert await rejected(env, edit, {"embeds": [{"title": "t"}] * 11}) == "embeds"
+    await http.request(edit, json={"content": "fine", "components": [row(button("late"))]})
+    assert interaction.original is not None and interaction.original.custom_ids == ["late"]
+    assert [r.status for r in interaction.responses if r.kind == "followup"] == [400]
+
+
+@module_loop
+async def test_modals_are_validated_like_discord(env: Env) -> None:
+    interaction = await quiet_interaction(env)
+    route = callback_route(interaction)
+
+    def modal(**changes: object) -> dict[str, object]:
+        text = {"type": 4, "custom_id": "t", "style": 1, "label": "Your feedback"}
+        return {"type": 9, "data": {"custom_id": "m", "title": "Feedback", "components": [row(text)], **changes}}
+
+    def text_row(**changes: object) -> list[dict[str, object]]:
+        return [row({"type": 4, "custom_id": "t", "style": 1, "label": "Your feedback", **changes})]
+
+    cases = {
+        "data.title": modal(title="x" * 46),
+        "data.custom_id": modal(custom_id=""),
+        "data.components": modal(components=[row({"type": 4, "custom_id": f"t{i}", "style": 1, "label": "x"})
+                                             for i in range(6)]),
+        "data.components.0.components.0.label": modal(components=text_row(label="x" * 46)),
+        "data.components.0.components.0.min_length": modal(components=text_row(min_length=4001)),
+        "data.components.0.components.0.max_length": modal(components=text_row(max_length=0)),
+        "data.components.0.components.0.placeholder": modal(components=text_row(placeholder="x" * 101)),
+        "data.components.0.components.0.value": modal(components=text_row(value="x" * 4001)),
+        "data.components.0.components.0.type": modal(components=[row(button("b"))]),
+        "data.components.0.label": modal(components=[{"type": 18, "label": "x" * 46, "component": {
+            "type": 4, "custom_id": "t", "style": 2}}]),
+    }
+    for expected, body in cases.items():
+        assert await rejected(env, route, body) == expected
+    assert not interaction.acknowledged
+    await env.bot.http.request(route, json=modal())
+    assert interaction.modal is not None and interaction.modal["title"] == "Feedback"
+
+
+@module_loop
+async def test_autocomplete_choices_must_fit_the_option(env: Env) -> None:
+    fake = env.fake
+
+    async def typing(option: str, option_type: int, value: object) -> FakeInteraction:
+        return await fake.invoke_autocomplete(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID,
+                                              name="quiet", options=[{"type": option_type, "name": option,
+                                                                      "value": value}], focused=option)
+
+    text = await typing("text", 3, "ta")
+    route = callback_route(text)
+    cases = {
+        "data.choices": [{"name": f"c{i}", "value": f"c{i}"} for i in range(26)],
+        "data.choices.0.name": [{"name": "n" * 101, "value": "v"}],
+        "data.choices.0.value": [{"name": "n", "value": "v" * 101}],
+        "data.choices.1.value": [{"name": "n", "value": "v"}, {"name": "n", "value": 5}],
+        "data.choices.0.name_localizations.de-DE": [{"name": "n", "value": "v", "name_localizations": {"de-DE": "x"}}],
+    }
+    for expected, choices in cases.items():
+        assert await rejected(env, route, {"type": 8, "data": {"choices": choices}}) == expected
+    await env.bot.http.request(route, json={"type": 8, "data": {"choices": [
+        {"name": "Talk", "value": "t" * 100, "name_localizations": {"de": "Vortrag"}}]}})
+
+    count = await typing("count", 4, "1")
+    assert await rejected(env, callback_route(count), {"type": 8, "data": {"choices": [
+        {"name": "one", "value": "1"}]}}) == "data.choices.0.value"
+    await env.bot.http.request(callback_route(count), json={"type": 8, "data": {"choices": [{"name": "one",
+                                                                                                 "value": 1}]}})
+    # Only an option registered with autocomplete can be focused, as in Discord's client.
+    with pytest.raises(LookupError, match="autocomplete"):
+        await typing("mode", 3, "f")
+
+
+@module_loop
+async def test_command_localizations_and_names_are_checked(env: Env) -> None:
+    fake, http = env.fake, env.bot.http
+    create = Route("POST", "/applications/{application_id}/guilds/{guild_id}/commands",
+                   application_id=fake.application_id, guild_id=GUILD_ID)
+
+    def command(**changes: object) -> dict[str, object]:
+        option = {"type": 3, "name": "topic", "description": "The topic"}
+        return {"name": "talk", "description": "Talks", "options": [option], **changes}
+
+    def option(**changes: object) -> dict[str, object]:
+        return command(options=[{"type": 3, "name": "topic", "description": "The topic", **changes},
+                                {"type": 3, "name": "room", "description": "The room"}])
+
+    cases = {
+        "name_localizations.de-DE": command(name_localizations={"de-DE": "vortrag"}),
+        "name_localizations.en": command(name_localizations={"en": "talk"}),
+        "name_localizations.de": command(name_localizations={"de": "Vortrag"}),  # names are lowercase
+        "description_localizations.fr": command(description_localizations={"fr": "x" * 101}),
+        "description_localizations.es-ES": command(description_localizations={"es-ES": ""}),
+        "options.0.name_localizations.pt-BR": option(name_localizations={"pt-BR": "has space"}),
+        "options.1.name_localizations.de": command(options=[
+            {"type": 3, "name": "topic", "description": "d", "name_localizations": {"de": "thema"}},
+            {"type": 3, "name": "room", "description": "d", "name_localizations": {"de": "thema"}}]),
+        "options.0.name_localizations.de ": option(name_localizations={"de": "room"}),  # a default name
+        "options.0.choices.0.name_localizations.ja": option(choices=[
+            {"name": "n", "value": "v", "name_localizations": {"ja": "x" * 101}}]),
+        "options.0.choices.0.value": option(choices=[{"name": "n", "value": "v" * 101}]),
+        "options.0.min_length": option(min_length=6001),
+        "name": command(name="Talk"),
+        "": command(description="d" * 100, options=[
+            {"type": 3, "name": f"o{i}", "description": "d" * 100,
+             "choices": [{"name": "n" * 100, "value": f"{j}" * 100} for j in range(10)]} for i in range(5)]),
+    }
+    for expected, body in cases.items():
+        assert await rejected(env, create, body) == expected.strip(), expected
+    assert "talk" not in fake.guild_commands[GUILD_ID]
+    # Valid ones pass, in scripts Python's \\w would not cover (Devanagari vowel signs) and with 34 locales.
+    await http.request(create, json=command(name_localizations={"hi": "बातचीत", "th": "พูดคุย", "zh-TW": "演講"}))
+    assert fake.guild_commands[GUILD_ID]["talk"]["name_localizations"]["hi"] == "बातचीत"
+    await http.request(Route("DELETE", "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}",
+                             application_id=fake.application_id, guild_id=GUILD_ID,
+                             command_id=fake.guild_commands[GUILD_ID]["talk"]["id"]))
+    # nextcord's own localized command (see build_bot) was accepted at startup.
+    assert fake.guild_commands[GUILD_ID]["quiet"]["name_localizations"] == {"de": "leise", "fr": "silence"}
+
+
+@module_loop
+async def test_interactions_carry_the_user_and_guild_locales(env: Env) -> None:
+    fake = env.fake
+    guild = fake.guilds[GUILD_ID]
+    interaction = await quiet_interaction(env, locale="pt-BR")
+    assert (interaction.payload["locale"], interaction.payload["guild_locale"]) == ("pt-BR", "en-US")
+    assert interaction.payload["guild"]["locale"] == "en-US"
+    guild.preferred_locale = "de"
+    try:
+        interaction = await quiet_interaction(env, locale="es-419")
+        assert (interaction.payload["locale"], interaction.payload["guild_locale"]) == ("es-419", "de")
+    finally:
+        guild.preferred_locale = "en-US"
+    dm = await fake.invoke(guild_id=None, user_id=MEMBER_ID, name="slow", locale="ja")
+    assert dm.payload["locale"] == "ja" and "guild_locale" not in dm.payload
+    await fake.wait_for_followup(dm)
+    with pytest.raises(ValueError, match="not a Discord locale"):
+        await quiet_interaction(env, locale="de-DE")
+    with pytest.raises(ValueError, match="preferred_locale"):
+        FakeDiscord(guilds=[FakeGuild(id=GUILD_ID + 900, preferred_locale="en")])
+
+
+@module_loop
+async def test_selects_and_buttons_on_an_ephemeral_followup(env: Env) -> None:
+    fake = env.fake
+    interaction = await invoke(fake, "pick")
+    followup = await fake.wait_for_followup(interaction)
+    assert followup.ephemeral and followup.custom_ids == ["pick:talks", "pick:later"]
+    # Only the user who got the ephemeral message sees it: nobody else can click, and channel routes 404.
+    with pytest.raises(LookupError, match="ephemeral"):
+        await fake.invoke_component(message_id=followup.id, custom_id="pick:talks", user_id=MODERATOR_ID,
+                                    values=["a"])
+    with pytest.raises(nextcord.NotFound):
+        await env.bot.http.get_message(GENERAL_CHANNEL_ID, followup.id)
+    with pytest.raises(LookupError, match="disabled"):
+        await fake.invoke_component(message_id=followup.id, custom_id="pick:later", user_id=MEMBER_ID)
+    for values in (["z"], ["a", "b", "c"], [], ["a", "a"]):
+        with pytest.raises(ValueError, match=r"values|options"):
+            await fake.invoke_component(message_id=followup.id, custom_id="pick:talks", user_id=MEMBER_ID,
+                                        values=values)
+    with pytest.raises(LookupError, match="type 3"):
+        await fake.invoke_component(message_id=followup.id, custom_id="pick:talks", user_id=MEMBER_ID,
+                                    component_type=2)
+    choose = await fake.invoke_component(message_id=followup.id, custom_id="pick:talks", user_id=MEMBER_ID,
+                                         values=["c", "a"])
+    assert choose.payload["data"]["component_type"] == 3 and choose.payload["message"]["flags"] & 64
+    assert (await fake.wait_for_response(choose))["type"] == 7
+    assert followup.content == "picked c,a" and followup.components == []
+
+
+@module_loop
+async def test_modal_submit_follows_the_modal_the_bot_showed(env: Env) -> None:
+    fake = env.fake
+    with pytest.raises(LookupError, match="no modal"):
+        await fake.invoke_modal_submit(user_id=OWNER_ID, custom_id="feedback", values={"feedback:text": "hello"})
+    asked = await invoke(fake, "feedback")
+    shown = await fake.wait_for_response(asked)
+    assert shown["type"] == 9 and asked.modal is not None
+    for values in ({"feedback:text": "hey"}, {"feedback:text": ""}, {"other": "hello there"}):
+        with pytest.raises(ValueError):
+            await fake.invoke_modal_submit(modal_from=asked, values=values)
+    submit = await fake.invoke_modal_submit(user_id=MEMBER_ID, custom_id="feedback",
+                                            values={"feedback:text": "great talk"})
+    assert submit.payload["data"]["components"][0]["components"][0]["value"] == "great talk"
+    assert (await fake.wait_for_response(submit))["data"]["content"] == "thanks: great talk"
+    with pytest.raises(LookupError, match="already submitted"):
+        await fake.invoke_modal_submit(modal_from=asked, values={"feedback:text": "again!"})
