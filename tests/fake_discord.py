@@ -1307,7 +1307,8 @@ class FakeDiscord:
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id, for DMs the bot opened (POST)
         self.threads: dict[int, dict[str, Any]] = {}  # thread id -> thread channel object
         self.closed_dms: set[int] = set()
-        self.scheduled_events: dict[int, dict[str, Any]] = {}
+        self.scheduled_events: dict[int, dict[str, Any]] = {}  # event id -> event object (without user_count)
+        self.interested: dict[int, set[int]] = {}  # event id -> ids of users who marked it "Interested"
         self.interactions: dict[int, FakeInteraction] = {}
         self.count_429 = 0
         self.invalid_request_count = 0  # 401/403/429 answers, which Discord counts towards an IP ban
@@ -1316,6 +1317,7 @@ class FakeDiscord:
         self.heartbeat_count = 0
         self.identify_payloads: list[dict[str, Any]] = []
         self.gateway_received: list[dict[str, Any]] = []  # every payload the bot sent on the gateway
+        self.dispatched: list[tuple[str, dict[str, Any]]] = []  # (event, data) sent to the bot (intents allowing)
 
     def _init_state(self) -> None:
         """Internal indexes, rate-limit state, router, server and gateway state."""
@@ -1534,6 +1536,102 @@ class FakeDiscord:
         self._store_message(message)
         self._dispatch_message_event("MESSAGE_CREATE", message)
         return message
+
+    # -- scheduled events as members and moderators see them ------------------------------------------------
+
+    def _event_by_id(self, event_id: int) -> tuple[FakeGuild, dict[str, Any]]:
+        event = self.scheduled_events.get(event_id)
+        if event is None:
+            raise LookupError(f"unknown scheduled event {event_id}")
+        return self.guilds[int(event["guild_id"])], event
+
+    def mark_interested(self, event_id: int, user_id: int) -> None:
+        """A member clicks "Interested" on an event: they join its users list and, if the bot identified with the
+        GUILD_SCHEDULED_EVENTS intent, GUILD_SCHEDULED_EVENT_USER_ADD is dispatched (nothing if already marked)."""
+        guild, event = self._event_by_id(event_id)
+        if guild.get_member(user_id) is None:
+            raise LookupError(f"user {user_id} is not a member of guild {guild.id}")
+        if int(event["status"]) not in (1, 2):
+            raise ValueError(f"event {event_id} has ended (status {event['status']}): nobody can mark it")
+        users = self.interested.setdefault(event_id, set())
+        if user_id in users:
+            return
+        users.add(user_id)
+        self._dispatch("GUILD_SCHEDULED_EVENT_USER_ADD", {"guild_scheduled_event_id": str(event_id),
+                                                          "user_id": str(user_id), "guild_id": str(guild.id)},
+                       INTENT_GUILD_SCHEDULED_EVENTS)
+
+    def unmark_interested(self, event_id: int, user_id: int) -> None:
+        """A member takes back "Interested": GUILD_SCHEDULED_EVENT_USER_REMOVE (nothing if they had not marked it)."""
+        guild, _ = self._event_by_id(event_id)
+        users = self.interested.setdefault(event_id, set())
+        if user_id not in users:
+            return
+        users.discard(user_id)
+        self._dispatch("GUILD_SCHEDULED_EVENT_USER_REMOVE", {"guild_scheduled_event_id": str(event_id),
+                                                             "user_id": str(user_id), "guild_id": str(guild.id)},
+                       INTENT_GUILD_SCHEDULED_EVENTS)
+
+    def create_event_as_moderator(self, guild_id: int, *, name: str, start: datetime | str,
+                                  end: datetime | str | None = None, location: str | None = None,
+                                  channel_id: int | None = None, entity_type: int | None = None,
+                                  description: str | None = None, by: int | None = None) -> dict[str, Any]:
+        """A member (default: the guild owner) creates an event in Discord's client: GUILD_SCHEDULED_EVENT_CREATE.
+
+        ``entity_type`` defaults to 3 (external, needs ``location`` and ``end``) without ``channel_id``, else to
+        the channel's kind (2 voice, 1 stage). Discord's rules and the member's permissions apply
+        (DiscordHTTPError). Returns the event object.
+        """
+        guild = self.guilds[guild_id]
+        if entity_type is None:
+            channel = guild.get_channel(channel_id) if channel_id is not None else None
+            entity_type = 3 if channel is None else (1 if channel.type == GUILD_STAGE_VOICE else 2)
+        body: dict[str, Any] = {
+            "name": name, "privacy_level": 2, "entity_type": entity_type, "description": description,
+            "scheduled_start_time": _iso_time(start), "scheduled_end_time": None if end is None else _iso_time(end),
+            "channel_id": None if channel_id is None else str(channel_id),
+            "entity_metadata": {"location": location} if location is not None else None,
+        }
+        return self._create_event(guild, body, guild.owner_id if by is None else by)
+
+    def edit_event_as_moderator(self, event_id: int, *, by: int | None = None, **changes: Any) -> dict[str, Any]:
+        """A member (default: the guild owner) edits an event in the client, with Discord's rules (status
+        transitions, times, permissions): GUILD_SCHEDULED_EVENT_UPDATE. ``changes`` use the JSON field names
+        (``status=2`` starts it); datetimes are accepted for the two times."""
+        guild, event = self._event_by_id(event_id)
+        body = {k: _iso_time(v) if isinstance(v, datetime) else v for k, v in changes.items()}
+        self._edit_event(guild, event, body, guild.owner_id if by is None else by)
+        return event
+
+    def delete_event_as_moderator(self, event_id: int, *, by: int | None = None) -> None:
+        """A member (default: the guild owner) deletes an event in the client: GUILD_SCHEDULED_EVENT_DELETE."""
+        guild, event = self._event_by_id(event_id)
+        self._delete_event(guild, event, guild.owner_id if by is None else by)
+
+    def advance_events(self, *, now: float | None = None, cancel_after: float = 3 * 3600.0) -> list[int]:
+        """Run Discord's status automation as of ``now`` (default: the wall clock) and return the events changed.
+
+        Documented: an EXTERNAL event becomes ACTIVE at its start and COMPLETED at its end; a SCHEDULED event
+        not started ``cancel_after`` seconds after its start is CANCELED (Discord says "on the order of hours";
+        the exact delay is not documented). Nothing happens on its own: tests call this explicitly.
+        """
+        now = time.time() if now is None else now
+        changed = []
+        for event_id, event in self.scheduled_events.items():
+            start = _parse_time(event["scheduled_start_time"], [])
+            end = _parse_time(event["scheduled_end_time"], []) if event.get("scheduled_end_time") else None
+            status = int(event["status"])
+            if event["entity_type"] == 3 and status == 1 and start <= now:
+                status = 2
+            if event["entity_type"] == 3 and status == 2 and end is not None and end <= now:
+                status = 3
+            if status == 1 and start + cancel_after <= now:
+                status = 4
+            if status != event["status"]:
+                event["status"] = status
+                changed.append(event_id)
+                self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", self._event_json(event), INTENT_GUILD_SCHEDULED_EVENTS)
+        return changed
 
     # -- waiting --------------------------------------------------------------------------------------------
 
@@ -2067,6 +2165,7 @@ class FakeDiscord:
         if not self._intents_allow(intent):
             return
         session.seq += 1
+        self.dispatched.append((event, data))
         frame = json.dumps({"op": 0, "t": event, "s": session.seq, "d": data}, separators=(",", ":"))
         session.buffer.append((session.seq, frame))
         if session.connection is not None:
@@ -2467,6 +2566,7 @@ class FakeDiscord:
         add("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_get_event)
         add("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_edit_event)
         add("DELETE", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_delete_event)
+        add("GET", "/guilds/{guild_id}/scheduled-events/{event_id}/users", self._h_event_users)
 
     # -- users, application ---------------------------------------------------------------------------------
 
@@ -2888,10 +2988,21 @@ class FakeDiscord:
         return 201, thread
 
     # -- scheduled events -----------------------------------------------------------------------------------
+    # resources/guild-scheduled-event: field requirements by entity type, status transitions, permissions
+    # requirements; CREATE_EVENTS required to create since 2026-02-23 (change log 2025-11-24).
+
+    def _event_json(self, event: dict[str, Any], *, with_user_count: bool = False) -> dict[str, Any]:
+        """An event as Discord sends it; ``user_count`` only when asked for (``with_user_count=true``)."""
+        data = dict(event)
+        if with_user_count:
+            data["user_count"] = len(self.interested.get(int(event["id"]), ()))
+        return data
 
     def _h_list_events(self, call: _Call) -> list[dict[str, Any]]:
         guild = self._guild(call.params["guild_id"])
-        return [e for e in self.scheduled_events.values() if e["guild_id"] == str(guild.id)]
+        count = _query_bool(call, "with_user_count")
+        return [self._event_json(e, with_user_count=count) for e in self.scheduled_events.values()
+                if e["guild_id"] == str(guild.id)]
 
     def _event(self, call: _Call) -> dict[str, Any]:
         guild = self._guild(call.params["guild_id"])
@@ -2900,66 +3011,148 @@ class FakeDiscord:
             raise DiscordHTTPError(404, 10070)
         return event
 
-    def _validate_event(self, event: dict[str, Any], *, creating: bool) -> None:
+    def _validate_event(self, guild: FakeGuild, event: dict[str, Any], *, creating: bool,
+                        old: dict[str, Any] | None = None) -> None:
+        """Discord's rules for a whole event after a create or a change (``old``: the event before a PATCH)."""
         for key in ("name", "scheduled_start_time", "privacy_level", "entity_type"):
             if event.get(key) is None:
                 raise _form_error([key], "BASE_TYPE_REQUIRED", "This field is required")
-        if not 1 <= len(event["name"]) <= 100:
-            raise _form_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
-        start = datetime.fromisoformat(event["scheduled_start_time"]).timestamp()
-        if creating and start < time.time():
+        _check_str(event["name"], ["name"], 100, low=1, required=True)
+        _check_str(event.get("description"), ["description"], 1000)
+        if event["privacy_level"] != 2:
+            raise _form_error(["privacy_level"], "BASE_TYPE_CHOICES", "Value must be one of (2,).")
+        entity_type = event["entity_type"]
+        if entity_type not in (1, 2, 3):
+            raise _form_error(["entity_type"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3).")
+        start = _parse_time(event["scheduled_start_time"], ["scheduled_start_time"])
+        moved = old is None or event["scheduled_start_time"] != old["scheduled_start_time"]
+        if (creating or moved) and start < time.time():
             raise _form_error(["scheduled_start_time"], "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
                               "Cannot schedule event in the past.")
-        if int(event["entity_type"]) == 3:
-            if not (event.get("entity_metadata") or {}).get("location"):
-                raise _form_error(["entity_metadata", "location"], "BASE_TYPE_REQUIRED", "This field is required")
-            if not event.get("scheduled_end_time"):
-                raise _form_error(["scheduled_end_time"], "BASE_TYPE_REQUIRED", "This field is required")
         end = event.get("scheduled_end_time")
-        if end and datetime.fromisoformat(end).timestamp() <= start:
+        if entity_type == 3:
+            if event.get("channel_id") is not None:
+                raise _form_error(["channel_id"], "GUILD_SCHEDULED_EVENT_CHANNEL_NOT_NULL",
+                                  "channel_id must be null for an external event")
+            location = (event.get("entity_metadata") or {}).get("location")
+            _check_str(location, ["entity_metadata", "location"], 100, low=1, required=True)
+            if not end:
+                raise _form_error(["scheduled_end_time"], "BASE_TYPE_REQUIRED", "This field is required")
+        else:
+            channel_id = event.get("channel_id")
+            if channel_id is None:
+                raise _form_error(["channel_id"], "BASE_TYPE_REQUIRED", "This field is required")
+            channel = guild.get_channel(int(channel_id))
+            wanted = GUILD_STAGE_VOICE if entity_type == 1 else GUILD_VOICE
+            if channel is None or channel.type != wanted:
+                raise _form_error(["channel_id"], "GUILD_SCHEDULED_EVENT_INVALID_CHANNEL",
+                                  f"Channel must be a {'stage' if entity_type == 1 else 'voice'} channel")
+            if creating and event.get("entity_metadata"):
+                raise _form_error(["entity_metadata"], "GUILD_SCHEDULED_EVENT_METADATA_NOT_NULL",
+                                  "entity_metadata must be null for a stage or voice event")
+        if end and _parse_time(end, ["scheduled_end_time"]) <= start:
             raise _form_error(["scheduled_end_time"], "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
                               "End time must be after start time.")
 
-    def _h_create_event(self, call: _Call) -> dict[str, Any]:
-        guild = self._guild(call.params["guild_id"])
-        if not guild.base_permissions(self.bot_user_id) & MANAGE_EVENTS:
+    def _require_event_permissions(self, guild: FakeGuild, event: dict[str, Any], user_id: int, *,
+                                   creating: bool) -> None:
+        """Create: CREATE_EVENTS; modify/delete: MANAGE_EVENTS, or CREATE_EVENTS for one's own events; voice events
+        also VIEW_CHANNEL + CONNECT in the channel, stage events MANAGE_CHANNELS + MUTE_MEMBERS + MOVE_MEMBERS."""
+        channel = guild.get_channel(int(event["channel_id"])) if event.get("channel_id") is not None else None
+        perms = (guild.channel_permissions(user_id, channel) if channel is not None
+                 else guild.base_permissions(user_id))
+        own = creating or event.get("creator_id") == str(user_id)
+        needed = {1: MANAGE_CHANNELS | MUTE_MEMBERS | MOVE_MEMBERS, 2: VIEW_CHANNEL | CONNECT}.get(
+            int(event["entity_type"]), 0)
+        event_perm = perms & (CREATE_EVENTS | MANAGE_EVENTS) if own else perms & MANAGE_EVENTS
+        if creating:
+            event_perm = perms & CREATE_EVENTS
+        if not event_perm or perms & needed != needed:
             raise DiscordHTTPError(403, 50013)
-        body = call.json if isinstance(call.json, dict) else {}
+
+    def _create_event(self, guild: FakeGuild, body: dict[str, Any], creator_id: int) -> dict[str, Any]:
         event = {"channel_id": None, "description": None, "scheduled_end_time": None, "entity_metadata": None,
-                 "image": None, **body}
-        self._validate_event(event, creating=True)
+                 "image": None, "recurrence_rule": None, **_snowflake_fields(body, "channel_id")}
+        self._validate_event(guild, event, creating=True)
+        self._require_event_permissions(guild, event, creator_id, creating=True)
         active = [e for e in self.scheduled_events.values() if e["guild_id"] == str(guild.id) and e["status"] in (1, 2)]
         if len(active) >= 100:
-            raise DiscordHTTPError(400, 30038, "Maximum number of guild scheduled events reached (100)")
+            raise DiscordHTTPError(400, 30038)
         event_id = self._snowflakes.next()
-        event.update({"id": str(event_id), "guild_id": str(guild.id), "creator_id": str(self.bot_user_id),
-                      "creator": self._users[self.bot_user_id], "status": 1, "entity_id": None, "user_count": 0})
+        event.update({"id": str(event_id), "guild_id": str(guild.id), "creator_id": str(creator_id),
+                      "creator": self._user(creator_id), "status": 1, "entity_id": None})
+        if event["entity_type"] != 3:
+            event["entity_metadata"] = None
         self.scheduled_events[event_id] = event
-        self._dispatch("GUILD_SCHEDULED_EVENT_CREATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
+        self.interested[event_id] = set()
+        self._dispatch("GUILD_SCHEDULED_EVENT_CREATE", self._event_json(event), INTENT_GUILD_SCHEDULED_EVENTS)
         return event
 
+    def _edit_event(self, guild: FakeGuild, event: dict[str, Any], body: dict[str, Any], user_id: int) -> None:
+        if int(event["status"]) in (3, 4):  # "Once status is set to COMPLETED or CANCELED, it can no longer be updated"
+            raise DiscordHTTPError(400, 180000)
+        status = body.get("status")
+        if status is not None and status != event["status"] and status not in {1: (2, 4), 2: (3,)}[event["status"]]:
+            raise _form_error(["status"], "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                              "Invalid status transition")  # SCHEDULED->ACTIVE->COMPLETED, SCHEDULED->CANCELED
+        body = _snowflake_fields(body, "channel_id")
+        if body.get("entity_type", event["entity_type"]) != 3:
+            body.pop("entity_metadata", None)  # "silently discards entity_metadata for non-EXTERNAL events"
+        elif event["entity_type"] != 3 and "channel_id" not in body:
+            # Changing to EXTERNAL: channel_id must be given, as null.
+            raise _form_error(["channel_id"], "BASE_TYPE_REQUIRED", "This field is required")
+        self._require_event_permissions(guild, event, user_id, creating=False)
+        updated = {**event, **body}
+        self._validate_event(guild, updated, creating=False, old=event)
+        self._require_event_permissions(guild, updated, user_id, creating=False)
+        if updated["entity_type"] != 3:
+            updated["entity_metadata"] = None
+        event.clear()
+        event.update(updated)
+        self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", self._event_json(event), INTENT_GUILD_SCHEDULED_EVENTS)
+
+    def _delete_event(self, guild: FakeGuild, event: dict[str, Any], user_id: int) -> None:
+        self._require_event_permissions(guild, event, user_id, creating=False)
+        del self.scheduled_events[int(event["id"])]
+        self._dispatch("GUILD_SCHEDULED_EVENT_DELETE", self._event_json(event), INTENT_GUILD_SCHEDULED_EVENTS)
+
+    def _h_create_event(self, call: _Call) -> dict[str, Any]:
+        guild = self._guild(call.params["guild_id"])
+        body = call.json if isinstance(call.json, dict) else {}
+        return self._event_json(self._create_event(guild, body, self.bot_user_id))
+
     def _h_get_event(self, call: _Call) -> dict[str, Any]:
-        return self._event(call)
+        return self._event_json(self._event(call), with_user_count=_query_bool(call, "with_user_count"))
 
     def _h_edit_event(self, call: _Call) -> dict[str, Any]:
         event = self._event(call)
         body = call.json if isinstance(call.json, dict) else {}
-        status = body.get("status")
-        if status is not None:
-            allowed = {1: {2, 4}, 2: {3}}.get(int(event["status"]), set())
-            if int(status) != int(event["status"]) and int(status) not in allowed:
-                raise _form_error(["status"], "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
-                                  "Invalid status transition")
-        updated = {**event, **body}
-        self._validate_event(updated, creating=False)
-        event.update(body)
-        self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, INTENT_GUILD_SCHEDULED_EVENTS)
-        return event
+        self._edit_event(self._guild(call.params["guild_id"]), event, body, self.bot_user_id)
+        return self._event_json(event)
 
     def _h_delete_event(self, call: _Call) -> None:
+        self._delete_event(self._guild(call.params["guild_id"]), self._event(call), self.bot_user_id)
+
+    def _h_event_users(self, call: _Call) -> list[dict[str, Any]]:
+        """Interested users, ascending by user id; ``before`` wins over ``after`` (Get Guild Scheduled Event Users)."""
+        guild = self._guild(call.params["guild_id"])
         event = self._event(call)
-        del self.scheduled_events[int(event["id"])]
-        self._dispatch("GUILD_SCHEDULED_EVENT_DELETE", event, INTENT_GUILD_SCHEDULED_EVENTS)
+        limit = _query_int(call, "limit", 100, 1, 100)
+        with_member = _query_bool(call, "with_member")
+        users = sorted(self.interested.get(int(event["id"]), ()))
+        if (before := call.query.get("before")) is not None:
+            users = [u for u in users if u < int(before)][-limit:]
+        elif (after := call.query.get("after")) is not None:
+            users = [u for u in users if u > int(after)][:limit]
+        else:
+            users = users[:limit]
+        result = []
+        for user_id in users:
+            item: dict[str, Any] = {"guild_scheduled_event_id": event["id"], "user": self._user(user_id)}
+            if with_member and (member := guild.get_member(user_id)) is not None:
+                item["member"] = member.to_json()
+            result.append(item)
+        return result
 
     # =====================================================================================================
     # Gateway
@@ -3092,6 +3285,53 @@ def _mark_focused(options: list[dict[str, Any]], name: str) -> bool:
             option["focused"] = True
             return True
     return False
+
+
+def _query_bool(call: _Call, name: str) -> bool:
+    """A boolean query parameter: True/true/1 or False/false/0 (reference#boolean-query-strings)."""
+    value = call.query.get(name)
+    if value is None or value in ("False", "false", "0"):
+        return False
+    if value in ("True", "true", "1"):
+        return True
+    raise _form_error([name], "BOOLEAN_TYPE_CONVERT", "Must be either true or false.")
+
+
+def _query_int(call: _Call, name: str, default: int, low: int, high: int) -> int:
+    value = call.query.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise _form_error([name], "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not int.") from None
+    _check_int(number, [name], low, high)
+    return number
+
+
+def _snowflake_fields(body: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """Copy of a request body with snowflakes sent as numbers turned into strings, as Discord echoes them."""
+    return {k: str(v) if k in keys and isinstance(v, int) and not isinstance(v, bool) else v for k, v in body.items()}
+
+
+def _iso_time(value: datetime | str) -> str:
+    """A datetime (aware; naive is read as UTC) or an ISO string, as Discord's ISO 8601 timestamp."""
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def _parse_time(value: Any, path: Path) -> float:
+    """An ISO 8601 timestamp as POSIX time (a naive one is read as UTC)."""
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _form_error(path, "DATE_TIME_TYPE_PARSE", f"Could not parse {value}. Should be ISO8601.") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
 
 
 def _focused_definition(definitions: list[dict[str, Any]], given: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import nextcord
@@ -21,11 +22,17 @@ from nextcord.ext import commands
 from nextcord.http import Route
 
 from tests.fake_discord import (
+    BOT_ROLE_ID,
+    CREATE_EVENTS,
     GENERAL_CHANNEL_ID,
     GUILD_ID,
+    GUILD_STAGE_VOICE,
+    GUILD_VOICE,
+    INTENT_GUILD_SCHEDULED_EVENTS,
     MEMBER_ID,
     MODERATOR_ID,
     OWNER_ID,
+    DiscordHTTPError,
     FakeChannel,
     FakeDiscord,
     FakeGuild,
@@ -40,6 +47,8 @@ pytestmark = pytest.mark.timeout(60)
 module_loop = pytest.mark.asyncio(loop_scope="module")
 
 SECOND_CHANNEL_ID = GUILD_ID + 50
+STAGE_CHANNEL_ID = GUILD_ID + 51
+VOICE_CHANNEL_ID = GUILD_ID + 52
 READY_TIMEOUT = 0.2  # nextcord's guild_ready_timeout for the test bot (default 2 s)
 
 
@@ -54,7 +63,7 @@ class Env:
 def build_bot() -> commands.Bot:
     """A tiny bot: one guild command that replies, one global command that defers, autocomplete and a button."""
     bot = commands.Bot(
-        intents=nextcord.Intents(guilds=True, guild_messages=True),
+        intents=nextcord.Intents(guilds=True, guild_messages=True, scheduled_events=True),
         allowed_mentions=nextcord.AllowedMentions.none(),
         guild_ready_timeout=READY_TIMEOUT,
     )
@@ -159,7 +168,9 @@ def _loopback_only() -> Iterator[None]:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def env() -> AsyncIterator[Env]:
     guild = FakeGuild(channels=[FakeChannel(id=GENERAL_CHANNEL_ID, name="general"),
-                                FakeChannel(id=SECOND_CHANNEL_ID, name="talks")])
+                                FakeChannel(id=SECOND_CHANNEL_ID, name="talks"),
+                                FakeChannel(id=STAGE_CHANNEL_ID, name="Main stage", type=GUILD_STAGE_VOICE),
+                                FakeChannel(id=VOICE_CHANNEL_ID, name="Hallway", type=GUILD_VOICE)])
     original_base = Route.BASE
     with loopback_only():
         async with FakeDiscord(guilds=[guild]) as fake:
@@ -861,3 +872,193 @@ async def test_modal_submit_follows_the_modal_the_bot_showed(env: Env) -> None:
     assert (await fake.wait_for_response(submit))["data"]["content"] == "thanks: great talk"
     with pytest.raises(LookupError, match="already submitted"):
         await fake.invoke_modal_submit(modal_from=asked, values={"feedback:text": "again!"})
+
+
+# --- guild scheduled events -------------------------------------------------------------------------------
+
+
+def in_hours(hours: float) -> datetime:
+    return datetime.now(UTC) + timedelta(hours=hours)
+
+
+async def until(check: Callable[[], object], what: str) -> None:
+    """Wait (up to 2 s) until the bot's state shows what a dispatched event should have done."""
+    for _ in range(100):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the bot never saw: {what}")
+
+
+@module_loop
+async def test_scheduled_events_follow_discords_rules(env: Env) -> None:
+    fake, bot = env.fake, env.bot
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None
+    event = await guild.create_scheduled_event(
+        name="Talk: async Python", entity_type=nextcord.ScheduledEventEntityType.external,
+        metadata=nextcord.EntityMetadata(location="Room 1"), start_time=in_hours(1), end_time=in_hours(2))
+    assert fake.scheduled_events[event.id]["creator_id"] == str(fake.bot_user_id)
+    await until(lambda: guild.get_scheduled_event(event.id), "GUILD_SCHEDULED_EVENT_CREATE")  # Discord echoes it
+
+    create = Route("POST", "/guilds/{guild_id}/scheduled-events", guild_id=GUILD_ID)
+    external = {"name": "Talk", "privacy_level": 2, "entity_type": 3, "entity_metadata": {"location": "Room 1"},
+                "scheduled_start_time": in_hours(1).isoformat(), "scheduled_end_time": in_hours(2).isoformat()}
+    voice = {**external, "entity_type": 2, "channel_id": str(VOICE_CHANNEL_ID), "entity_metadata": None}
+    cases = {
+        "name": {**external, "name": "n" * 101},
+        "name ": {**external, "name": ""},
+        "description": {**external, "description": "d" * 1001},
+        "entity_metadata.location": {**external, "entity_metadata": {"location": "l" * 101}},
+        "entity_metadata.location ": {**external, "entity_metadata": None},
+        "scheduled_end_time": {**external, "scheduled_end_time": None},
+        "scheduled_end_time ": {**external, "scheduled_end_time": in_hours(0.5).isoformat()},
+        "scheduled_start_time": {**external, "scheduled_start_time": in_hours(-1).isoformat()},
+        "channel_id": {**external, "channel_id": str(VOICE_CHANNEL_ID)},
+        "channel_id ": {**voice, "channel_id": None},
+        "channel_id  ": {**voice, "channel_id": str(GENERAL_CHANNEL_ID)},  # a voice event needs a voice channel
+        "channel_id   ": {**voice, "entity_type": 1},  # a stage event needs a stage channel
+        "privacy_level": {**external, "privacy_level": 1},
+        "entity_type": {**external, "entity_type": 4},
+    }
+    for expected, body in cases.items():
+        assert await rejected(env, create, body) == expected.strip(), expected
+    hallway = await bot.http.request(create, json=voice)
+    assert hallway["channel_id"] == str(VOICE_CHANNEL_ID) and hallway["entity_metadata"] is None
+    # A stage event needs MANAGE_CHANNELS, MUTE_MEMBERS and MOVE_MEMBERS in the stage: the bot lacks them.
+    with pytest.raises(nextcord.Forbidden) as forbidden:
+        await bot.http.request(create, json={**voice, "entity_type": 1, "channel_id": str(STAGE_CHANNEL_ID)})
+    assert forbidden.value.code == 50013
+    # Since 2026-02-23 creating needs CREATE_EVENTS; MANAGE_EVENTS alone is not enough.
+    role = fake.guilds[GUILD_ID].get_role(BOT_ROLE_ID)
+    assert role is not None
+    role.permissions &= ~CREATE_EVENTS
+    try:
+        with pytest.raises(nextcord.Forbidden):
+            await bot.http.request(create, json=external)
+        await bot.http.request(Route("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", guild_id=GUILD_ID,
+                                     event_id=event.id), json={"name": "Own events: MANAGE_EVENTS suffices"})
+    finally:
+        role.permissions |= CREATE_EVENTS
+
+    # Status: SCHEDULED -> ACTIVE -> COMPLETED (or SCHEDULED -> CANCELED); finished events cannot change.
+    edit = Route("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", guild_id=GUILD_ID, event_id=event.id)
+    assert await rejected(env, edit, {"status": 3}) == "status"
+    assert await rejected(env, edit, {"scheduled_start_time": in_hours(-2).isoformat()}) == "scheduled_start_time"
+    await event.edit(start_time=in_hours(0.5), description="moved earlier")
+    event = await event.edit(status=nextcord.ScheduledEventStatus.active)
+    assert await rejected(env, edit, {"status": 1}) == "status"
+    await event.edit(status=nextcord.ScheduledEventStatus.completed)
+    with pytest.raises(nextcord.HTTPException) as finished:
+        await event.edit(name="too late")
+    assert finished.value.code == 180000
+    # nextcord 3.2's ScheduledEvent has no status attribute: what the bot saw is read from its cache's description.
+    assert fake.scheduled_events[event.id]["status"] == 3
+    await until(lambda: guild.get_scheduled_event(event.id).description == "moved earlier",  # type: ignore[union-attr]
+                "GUILD_SCHEDULED_EVENT_UPDATE")
+    await bot.http.delete_event(GUILD_ID, int(hallway["id"]))
+    await until(lambda: guild.get_scheduled_event(int(hallway["id"])) is None, "GUILD_SCHEDULED_EVENT_DELETE")
+
+
+@module_loop
+async def test_at_most_100_active_events(env: Env) -> None:
+    fake = env.fake
+    create = Route("POST", "/guilds/{guild_id}/scheduled-events", guild_id=GUILD_ID)
+    active = [e for e in fake.scheduled_events.values() if e["status"] in (1, 2)]
+    filler = [fake.create_event_as_moderator(GUILD_ID, name=f"Filler {i}", start=in_hours(1), end=in_hours(2),
+                                             location="Room 2")["id"] for i in range(100 - len(active))]
+    body = {"name": "One too many", "privacy_level": 2, "entity_type": 3, "entity_metadata": {"location": "R"},
+            "scheduled_start_time": in_hours(1).isoformat(), "scheduled_end_time": in_hours(2).isoformat()}
+    with pytest.raises(nextcord.HTTPException) as full:
+        await env.bot.http.request(create, json=body)
+    assert (full.value.status, full.value.code) == (400, 30038)
+    fake.edit_event_as_moderator(int(filler[0]), status=4)  # canceled events no longer count
+    await env.bot.http.request(create, json=body)
+    for event_id in list(fake.scheduled_events):
+        fake.delete_event_as_moderator(event_id)
+
+
+@module_loop
+async def test_interested_members_and_moderator_changes(env: Env) -> None:
+    fake, bot = env.fake, env.bot
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None
+    added: list[tuple[int, int]] = []
+
+    async def on_user_add(event: nextcord.ScheduledEvent, user: nextcord.ScheduledEventUser) -> None:
+        added.append((event.id, user.user_id))
+
+    bot.add_listener(on_user_add, "on_guild_scheduled_event_user_add")
+    try:
+        created = fake.create_event_as_moderator(GUILD_ID, name="Keynote", start=in_hours(3), end=in_hours(4),
+                                                 location="Main hall", by=OWNER_ID)
+        event_id = int(created["id"])
+        await until(lambda: guild.get_scheduled_event(event_id), "GUILD_SCHEDULED_EVENT_CREATE")
+        for user_id in (MODERATOR_ID, MEMBER_ID, OWNER_ID):
+            fake.mark_interested(event_id, user_id)
+        fake.mark_interested(event_id, MEMBER_ID)  # already marked: nothing happens
+        await until(lambda: len(added) == 3, "three GUILD_SCHEDULED_EVENT_USER_ADD")
+    finally:
+        bot.remove_listener(on_user_add, "on_guild_scheduled_event_user_add")
+    assert sorted(u for _, u in added) == sorted([MODERATOR_ID, MEMBER_ID, OWNER_ID])
+
+    users = Route("GET", "/guilds/{guild_id}/scheduled-events/{event_id}/users", guild_id=GUILD_ID,
+                  event_id=event_id)
+    everyone = await bot.http.request(users)
+    assert [int(u["user"]["id"]) for u in everyone] == sorted([OWNER_ID, MODERATOR_ID, MEMBER_ID])
+    assert all("member" not in u and u["guild_scheduled_event_id"] == str(event_id) for u in everyone)
+    page = await bot.http.request(users, params={"limit": 1, "after": OWNER_ID, "with_member": "true"})
+    assert [int(u["user"]["id"]) for u in page] == [MODERATOR_ID] and page[0]["member"]["user"]["id"]
+    page = await bot.http.request(users, params={"limit": 1, "before": MEMBER_ID, "after": 0})  # before wins
+    assert [int(u["user"]["id"]) for u in page] == [MODERATOR_ID]
+    for params in ({"limit": 101}, {"limit": 0}, {"with_member": "yes"}):
+        with pytest.raises(nextcord.HTTPException) as bad:
+            await bot.http.request(users, params=params)
+        assert bad.value.code == 50035
+    fetched = [u.user_id async for u in guild.get_scheduled_event(event_id).fetch_users()]  # type: ignore[union-attr]
+    assert sorted(fetched) == sorted([OWNER_ID, MODERATOR_ID, MEMBER_ID])
+
+    one = Route("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", guild_id=GUILD_ID, event_id=event_id)
+    assert "user_count" not in await bot.http.request(one)
+    assert (await bot.http.request(one, params={"with_user_count": "true"}))["user_count"] == 3
+    fake.unmark_interested(event_id, OWNER_ID)
+    assert (await guild.fetch_scheduled_event(event_id, with_users=True)).user_count == 2
+    assert fake.dispatched[-1][0] == "GUILD_SCHEDULED_EVENT_USER_REMOVE"
+
+    with pytest.raises(LookupError):
+        fake.mark_interested(event_id, 123)  # not a member
+    fake.delete_event_as_moderator(event_id)
+    await until(lambda: guild.get_scheduled_event(event_id) is None, "GUILD_SCHEDULED_EVENT_DELETE")
+
+
+@module_loop
+async def test_moderators_change_events_and_discord_runs_external_ones(env: Env) -> None:
+    fake, bot = env.fake, env.bot
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None
+    event_id = int(fake.create_event_as_moderator(GUILD_ID, name="Keynote", start=in_hours(3), end=in_hours(4),
+                                                  location="Main hall")["id"])
+    await until(lambda: guild.get_scheduled_event(event_id), "GUILD_SCHEDULED_EVENT_CREATE")
+    # Without the GUILD_SCHEDULED_EVENTS intent the bot hears nothing of "Interested" clicks.
+    session = fake._session
+    assert session is not None
+    session.intents &= ~INTENT_GUILD_SCHEDULED_EVENTS
+    try:
+        before = len(fake.dispatched)
+        fake.mark_interested(event_id, OWNER_ID)
+        assert len(fake.dispatched) == before and fake.interested[event_id] == {OWNER_ID}
+    finally:
+        session.intents |= INTENT_GUILD_SCHEDULED_EVENTS
+    fake.edit_event_as_moderator(event_id, name="Opening keynote", scheduled_start_time=in_hours(2))
+    await until(lambda: guild.get_scheduled_event(event_id).name == "Opening keynote",  # type: ignore[union-attr]
+                "GUILD_SCHEDULED_EVENT_UPDATE")
+    with pytest.raises(DiscordHTTPError, match="50035"):
+        fake.edit_event_as_moderator(event_id, status=3)  # not started yet
+    start = datetime.fromisoformat(fake.scheduled_events[event_id]["scheduled_start_time"]).timestamp()
+    assert fake.advance_events(now=start + 1) == [event_id]  # an external event starts by itself
+    assert fake.scheduled_events[event_id]["status"] == 2
+    assert fake.advance_events(now=start + 2 * 3600 + 1) == [event_id]  # and ends at its end time
+    with pytest.raises(ValueError, match="ended"):
+        fake.mark_interested(event_id, MEMBER_ID)
+    fake.delete_event_as_moderator(event_id)
+    await until(lambda: guild.get_scheduled_event(event_id) is None, "GUILD_SCHEDULED_EVENT_DELETE")
