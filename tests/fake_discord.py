@@ -103,8 +103,11 @@ DEFAULT_BOT_PERMISSIONS = (
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
+INTENT_GUILD_PRESENCES = 1 << 8
 INTENT_DIRECT_MESSAGES = 1 << 12
+INTENT_MESSAGE_CONTENT = 1 << 15
 INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
+PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
 
 # Channel types.
 GUILD_TEXT = 0
@@ -1259,6 +1262,7 @@ class FakeDiscord:
         echo_events: bool = True,
         bucket_names: Literal["discord", "per_channel"] = "discord",
         nonce_window: float = 120.0,
+        privileged_intents: int = 0,
     ) -> None:
         """Configure the fake; nothing listens until start().
 
@@ -1274,6 +1278,10 @@ class FakeDiscord:
             (method, route, major parameter) — kinder than Discord: it hides clients that key limiters by name.
         nonce_window: seconds during which an ``enforce_nonce`` send with a seen nonce returns the first message.
             Discord documents "the past few minutes"; 2 minutes is the strict reading.
+        privileged_intents: the privileged intents switched on for the application in the Developer Portal
+            (INTENT_GUILD_MEMBERS, INTENT_GUILD_PRESENCES, INTENT_MESSAGE_CONTENT). None by default, like a new
+            application: IDENTIFY asking for others is closed with 4014, and GET .../thread-members needs
+            GUILD_MEMBERS (403 50001 otherwise).
         """
         if bucket_names not in ("discord", "per_channel"):
             raise ValueError(f"bucket_names must be 'discord' or 'per_channel', not {bucket_names!r}")
@@ -1291,6 +1299,7 @@ class FakeDiscord:
         self.echo_events = echo_events
         self.bucket_names = bucket_names
         self.nonce_window = nonce_window
+        self.privileged_intents = privileged_intents
         self.max_active_threads = 1000  # Discord's limit per guild
         self._init_records()
         self._init_state()
@@ -1306,6 +1315,7 @@ class FakeDiscord:
         self.interaction_messages: list[FakeMessage] = []  # interaction originals and followups
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id, for DMs the bot opened (POST)
         self.threads: dict[int, dict[str, Any]] = {}  # thread id -> thread channel object
+        self.thread_members: dict[int, dict[int, float]] = {}  # thread id -> user id -> join time
         self.closed_dms: set[int] = set()
         self.scheduled_events: dict[int, dict[str, Any]] = {}  # event id -> event object (without user_count)
         self.interested: dict[int, set[int]] = {}  # event id -> ids of users who marked it "Interested"
@@ -1327,6 +1337,7 @@ class FakeDiscord:
         self._dm_recipient: dict[int, int] = {}  # DM channel id -> user id
         self._dm_by_user: dict[int, int] = {}  # user id -> DM channel id (also for DM interactions)
         self._messages_by_id: dict[int, FakeMessage] = {}
+        self._thread_activity: dict[int, float] = {}  # thread id -> time of its last activity
         self._interactions_by_token: dict[str, FakeInteraction] = {}
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self._commands: dict[int | None, dict[tuple[int, str], dict[str, Any]]] = {None: {}}
@@ -1495,6 +1506,8 @@ class FakeDiscord:
         """Delete a guild channel or thread: later requests to it get 404 10003."""
         if channel_id in self.threads:
             thread = self.threads.pop(channel_id)
+            self.thread_members.pop(channel_id, None)
+            self._thread_activity.pop(channel_id, None)
             self._channel_guild.pop(channel_id, None)
             self._dispatch("THREAD_DELETE", {k: thread[k] for k in ("id", "guild_id", "parent_id", "type")},
                            INTENT_GUILDS)
@@ -1632,6 +1645,30 @@ class FakeDiscord:
                 changed.append(event_id)
                 self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", self._event_json(event), INTENT_GUILD_SCHEDULED_EVENTS)
         return changed
+
+    # -- threads as time passes -----------------------------------------------------------------------------
+
+    def archive_thread(self, thread_id: int) -> None:
+        """Discord archives a thread (as its auto-archive would): THREAD_UPDATE; no-op if already archived."""
+        thread = self.threads[thread_id]
+        if thread["thread_metadata"]["archived"]:
+            return
+        self._set_archived(thread, True)
+        self._dispatch("THREAD_UPDATE", thread, INTENT_GUILDS)
+
+    def archive_idle_threads(self, *, now: float | None = None) -> list[int]:
+        """Archive every active thread idle for its ``auto_archive_duration`` minutes as of ``now`` (default: the
+        wall clock; pass a later time to "advance" it) and return their ids. Activity is a message, an unarchive
+        or a change of auto_archive_duration (topics/threads). There is no timer: tests call this explicitly."""
+        now = time.time() if now is None else now
+        archived = []
+        for thread_id, thread in list(self.threads.items()):
+            metadata = thread["thread_metadata"]
+            idle_since = self._thread_activity.get(thread_id, 0.0)
+            if not metadata["archived"] and idle_since + 60 * metadata["auto_archive_duration"] <= now:
+                self.archive_thread(thread_id)
+                archived.append(thread_id)
+        return archived
 
     # -- waiting --------------------------------------------------------------------------------------------
 
@@ -1986,6 +2023,7 @@ class FakeDiscord:
         else:
             self.interaction_messages.append(message)
         if (thread := self.threads.get(message.channel_id)) is not None:
+            self._touch_thread(thread, now=message.created_at)
             thread["message_count"] += 1
             thread["total_message_sent"] = thread.get("total_message_sent", 0) + 1
             thread["last_message_id"] = str(message.id)
@@ -2128,7 +2166,7 @@ class FakeDiscord:
                 raise DiscordHTTPError(400, 50083)
             if thread["thread_metadata"]["locked"] and not (self._bot_permissions_in(message.channel_id) or 0) \
                     & MANAGE_THREADS:
-                raise DiscordHTTPError(403, 160005)
+                raise DiscordHTTPError(400, 160005)
         for key in ("content", "embeds", "components", "allowed_mentions"):
             if key in body:
                 value = body[key]
@@ -2549,8 +2587,13 @@ class FakeDiscord:
             lambda c: self._channel_message(c) and None)
         add("POST", "/channels/{channel_id}/threads", self._h_thread_without_message)
         add("POST", "/channels/{channel_id}/messages/{message_id}/threads", self._h_thread_from_message)
-        add("PUT", "/channels/{channel_id}/thread-members/@me", lambda c: self._known_channel(c) and None)
-        add("DELETE", "/channels/{channel_id}/thread-members/@me", lambda c: self._known_channel(c) and None)
+        add("PUT", "/channels/{channel_id}/thread-members/@me", self._h_join_thread)
+        add("DELETE", "/channels/{channel_id}/thread-members/@me", self._h_leave_thread)
+        add("GET", "/channels/{channel_id}/thread-members", self._h_list_thread_members)
+        add("PUT", "/channels/{channel_id}/thread-members/{user_id}", self._h_add_thread_member)
+        add("DELETE", "/channels/{channel_id}/thread-members/{user_id}", self._h_remove_thread_member)
+        add("GET", "/channels/{channel_id}/thread-members/{user_id}", self._h_get_thread_member)
+        add("GET", "/channels/{channel_id}/threads/archived/public", self._h_public_archived_threads)
 
         add("GET", "/guilds/{guild_id}", lambda c: self._guild_json(self._guild(c.params["guild_id"])))
         add("GET", "/guilds/{guild_id}/channels", lambda c: [
@@ -2827,6 +2870,8 @@ class FakeDiscord:
         if (recipient := self._dm_recipient.get(channel_id)) is not None and recipient in self.closed_dms:
             raise DiscordHTTPError(403, 50007)
         thread = self.threads.get(channel_id)
+        if thread is not None:
+            self._thread_permissions(thread)
         self._require_bot_permissions(channel_id, SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES)
         self._validate_message_body(body, call.files)
         nonce = body.get("nonce")
@@ -2840,7 +2885,8 @@ class FakeDiscord:
         if thread is not None and thread["thread_metadata"]["archived"]:
             if thread["thread_metadata"]["locked"]:
                 raise DiscordHTTPError(400, 50083)
-            thread["thread_metadata"]["archived"] = False
+            self._set_archived(thread, False)  # "Sending a message will automatically unarchive the thread"
+            self._dispatch("THREAD_UPDATE", thread, INTENT_GUILDS)
         elif thread is not None and thread["thread_metadata"]["locked"]:
             bot_perms = self._bot_permissions_in(channel_id) or 0
             if not bot_perms & (MANAGE_THREADS | ADMINISTRATOR):
@@ -2906,15 +2952,7 @@ class FakeDiscord:
             channel.topic = body.get("topic", channel.topic)
             self.update_channel(channel_id)
             return channel.to_json(guild.id)
-        if "name" in body:
-            thread["name"] = body["name"]
-        for key in ("archived", "locked", "auto_archive_duration", "invitable"):
-            if key in body:
-                thread["thread_metadata"][key] = body[key]
-        if "archived" in body:
-            thread["thread_metadata"]["archive_timestamp"] = _iso(time.time())
-        self._dispatch("THREAD_UPDATE", thread, INTENT_GUILDS)
-        return thread
+        return self._edit_thread(thread, body)
 
     def _h_delete_channel(self, call: _Call) -> dict[str, Any]:
         channel_id = self._known_channel(call)
@@ -2928,17 +2966,242 @@ class FakeDiscord:
         self.delete_channel(channel_id)
         return data
 
+    # -- threads --------------------------------------------------------------------------------------------
+    # topics/threads (permissions, locked and archived threads, membership) and resources/channel (Modify
+    # Channel for threads, thread-member routes, List Public Archived Threads).
+
+    def _thread(self, call: _Call) -> dict[str, Any]:
+        """The thread a thread route names: 404 10003 if unknown, 400 50024 for a channel that is not a thread."""
+        channel_id = self._known_channel(call)
+        thread = self.threads.get(channel_id)
+        if thread is None:
+            raise DiscordHTTPError(400, 50024)
+        return thread
+
+    def _thread_permissions(self, thread: dict[str, Any]) -> int:
+        """The bot's permissions in a thread (its parent's); a private thread is invisible to non-members without
+        MANAGE_THREADS, like a channel without VIEW_CHANNEL (403 50001)."""
+        perms = self._bot_permissions_in(int(thread["id"])) or 0
+        if not perms & VIEW_CHANNEL:
+            raise DiscordHTTPError(403, 50001)
+        if (thread["type"] == PRIVATE_THREAD and self.bot_user_id not in self.thread_members[int(thread["id"])]
+                and not perms & MANAGE_THREADS):
+            raise DiscordHTTPError(403, 50001)
+        return perms
+
+    def _thread_member_json(self, thread_id: int, user_id: int, *, with_member: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": str(thread_id), "user_id": str(user_id),
+                                "join_timestamp": _iso(self.thread_members[thread_id][user_id]), "flags": 0}
+        if with_member:
+            guild = self.guilds[self._channel_guild[thread_id]]
+            if (member := guild.get_member(user_id)) is not None:
+                data["member"] = member.to_json()
+        return data
+
+    def _touch_thread(self, thread: dict[str, Any], *, now: float | None = None) -> None:
+        """Record activity: a message, an unarchive or a new auto_archive_duration (topics/threads)."""
+        self._thread_activity[int(thread["id"])] = time.time() if now is None else now
+
+    def _set_archived(self, thread: dict[str, Any], archived: bool) -> None:
+        metadata = thread["thread_metadata"]
+        if metadata["archived"] != archived:
+            metadata["archived"] = archived
+            metadata["archive_timestamp"] = _iso(time.time())
+            if not archived:
+                self._touch_thread(thread)
+
+    def _thread_members_changed(self, thread: dict[str, Any], *, added: int | None = None,
+                                removed: int | None = None) -> None:
+        """THREAD_MEMBERS_UPDATE: with GUILDS for the bot's own membership, else only with GUILD_MEMBERS."""
+        thread_id = int(thread["id"])
+        members = self.thread_members[thread_id]
+        thread["member_count"] = min(len(members), 50)  # "stops counting at 50"
+        if self.bot_user_id in members:
+            thread["member"] = self._thread_member_json(thread_id, self.bot_user_id)
+        else:
+            thread.pop("member", None)
+        data: dict[str, Any] = {"id": thread["id"], "guild_id": thread["guild_id"],
+                                "member_count": thread["member_count"]}
+        user_id = added if added is not None else removed
+        if added is not None:
+            data["added_members"] = [{**self._thread_member_json(thread_id, added, with_member=True),
+                                      "presence": None}]
+        else:
+            data["removed_member_ids"] = [str(removed)]
+        self._dispatch("THREAD_MEMBERS_UPDATE", data,
+                       INTENT_GUILDS if user_id == self.bot_user_id else INTENT_GUILD_MEMBERS)
+
+    def _h_join_thread(self, call: _Call) -> None:
+        thread = self._thread(call)
+        perms = self._thread_permissions(thread)
+        if thread["thread_metadata"]["archived"]:
+            raise DiscordHTTPError(400, 50083)
+        if thread["type"] == PRIVATE_THREAD and not perms & MANAGE_THREADS \
+                and self.bot_user_id not in self.thread_members[int(thread["id"])]:
+            raise DiscordHTTPError(403, 50001)
+        members = self.thread_members[int(thread["id"])]
+        if self.bot_user_id not in members:
+            members[self.bot_user_id] = time.time()
+            self._thread_members_changed(thread, added=self.bot_user_id)
+            self._dispatch("THREAD_CREATE", thread, INTENT_GUILDS)  # Join Thread fires both
+
+    def _h_leave_thread(self, call: _Call) -> None:
+        thread = self._thread(call)
+        if thread["thread_metadata"]["archived"]:
+            raise DiscordHTTPError(400, 50083)
+        if self.thread_members[int(thread["id"])].pop(self.bot_user_id, None) is not None:
+            self._thread_members_changed(thread, removed=self.bot_user_id)
+
+    def _h_add_thread_member(self, call: _Call) -> None:
+        """Add Thread Member: needs the ability to send messages in the thread (SEND_MESSAGES_IN_THREADS), a thread
+        that is not archived and a guild member; 204 also if already a member (no event then)."""
+        thread = self._thread(call)
+        perms = self._thread_permissions(thread)
+        if not perms & SEND_MESSAGES_IN_THREADS:
+            raise DiscordHTTPError(403, 50013)
+        if (thread["type"] == PRIVATE_THREAD and not thread["thread_metadata"].get("invitable", True)
+                and not perms & MANAGE_THREADS):
+            raise DiscordHTTPError(403, 50013)  # "whether non-moderators can add other non-moderators"
+        if thread["thread_metadata"]["archived"]:
+            raise DiscordHTTPError(400, 50083)
+        user_id = int(call.params["user_id"])
+        guild = self.guilds[int(thread["guild_id"])]
+        if guild.get_member(user_id) is None:
+            raise DiscordHTTPError(404, 10007)
+        members = self.thread_members[int(thread["id"])]
+        if user_id in members:
+            return
+        if len(members) >= 1000:
+            raise DiscordHTTPError(400, 30033)
+        members[user_id] = time.time()
+        self._thread_members_changed(thread, added=user_id)
+
+    def _h_remove_thread_member(self, call: _Call) -> None:
+        """Remove Thread Member: MANAGE_THREADS, or being the creator of a PRIVATE thread; not archived."""
+        thread = self._thread(call)
+        perms = self._thread_permissions(thread)
+        creator = thread["type"] == PRIVATE_THREAD and thread["owner_id"] == str(self.bot_user_id)
+        if not (perms & MANAGE_THREADS or creator):
+            raise DiscordHTTPError(403, 50013)
+        if thread["thread_metadata"]["archived"]:
+            raise DiscordHTTPError(400, 50083)
+        user_id = int(call.params["user_id"])
+        if self.thread_members[int(thread["id"])].pop(user_id, None) is not None:
+            self._thread_members_changed(thread, removed=user_id)
+
+    def _h_get_thread_member(self, call: _Call) -> dict[str, Any]:
+        thread = self._thread(call)
+        self._thread_permissions(thread)
+        user_id = int(call.params["user_id"])
+        if user_id not in self.thread_members[int(thread["id"])]:
+            raise DiscordHTTPError(404, 10007)
+        return self._thread_member_json(int(thread["id"]), user_id, with_member=_query_bool(call, "with_member"))
+
+    def _h_list_thread_members(self, call: _Call) -> list[dict[str, Any]]:
+        """List Thread Members: only for apps with the GUILD_MEMBERS privileged intent enabled (403 50001 else);
+        paginated (after, limit 1-100) when with_member=true, as before API v11."""
+        if not self.privileged_intents & INTENT_GUILD_MEMBERS:
+            raise DiscordHTTPError(403, 50001)
+        thread = self._thread(call)
+        self._thread_permissions(thread)
+        thread_id = int(thread["id"])
+        with_member = _query_bool(call, "with_member")
+        users = sorted(self.thread_members[thread_id])
+        if with_member:
+            limit = _query_int(call, "limit", 100, 1, 100)
+            after = int(call.query.get("after") or 0)
+            users = [u for u in users if u > after][:limit]
+        return [self._thread_member_json(thread_id, u, with_member=with_member) for u in users]
+
+    def _h_public_archived_threads(self, call: _Call) -> dict[str, Any]:
+        """Archived public threads of a text (PUBLIC_THREAD) or announcement channel (ANNOUNCEMENT_THREAD), newest
+        archive_timestamp first; READ_MESSAGE_HISTORY needed; ``before`` is a timestamp, ``limit`` 2-100."""
+        channel_id = self._known_channel(call)
+        found = self._guild_channel(channel_id)
+        if found is None or channel_id in self.threads or found[1].type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT):
+            raise DiscordHTTPError(400, 50024)
+        self._require_bot_permissions(channel_id, READ_MESSAGE_HISTORY)
+        limit = _query_int(call, "limit", 50, 2, 100)
+        wanted = ANNOUNCEMENT_THREAD if found[1].type == GUILD_ANNOUNCEMENT else PUBLIC_THREAD
+        threads = [t for t in self.threads.values() if t["parent_id"] == str(channel_id) and t["type"] == wanted
+                   and t["thread_metadata"]["archived"]]
+        threads.sort(key=lambda t: _parse_time(t["thread_metadata"]["archive_timestamp"], []), reverse=True)
+        if (before := call.query.get("before")) is not None:
+            cutoff = _parse_time(before, ["before"])
+            threads = [t for t in threads if _parse_time(t["thread_metadata"]["archive_timestamp"], []) < cutoff]
+        page = threads[:limit]
+        members = [self._thread_member_json(int(t["id"]), self.bot_user_id) for t in page
+                   if self.bot_user_id in self.thread_members[int(t["id"])]]
+        return {"threads": page, "members": members, "has_more": len(threads) > limit}
+
+    def _edit_thread(self, thread: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """Modify Channel (thread): archived threads only change by unarchiving them in the same request; name,
+        archived and auto_archive_duration need MANAGE_THREADS or being the thread's creator, locked and
+        rate_limit_per_user MANAGE_THREADS; unlocked threads can be unarchived by anyone who can send in them,
+        locked ones only with MANAGE_THREADS; locked threads cannot be renamed without MANAGE_THREADS."""
+        perms = self._thread_permissions(thread)
+        metadata = thread["thread_metadata"]
+        manage = bool(perms & MANAGE_THREADS)
+        owner = thread["owner_id"] == str(self.bot_user_id)
+        if metadata["archived"] and body.get("archived") is not False:
+            raise DiscordHTTPError(400, 50083)
+        if "name" in body:
+            _check_str(body["name"], ["name"], 100, low=1, required=True)
+        if "auto_archive_duration" in body and body["auto_archive_duration"] not in AUTO_ARCHIVE_DURATIONS:
+            raise _form_error(["auto_archive_duration"], "BASE_TYPE_CHOICES",
+                              f"Value must be one of {AUTO_ARCHIVE_DURATIONS}.")
+        if "rate_limit_per_user" in body:
+            _check_int(body["rate_limit_per_user"], ["rate_limit_per_user"], 0, 21600)
+        current = {"name": thread["name"], "rate_limit_per_user": thread.get("rate_limit_per_user", 0), **metadata}
+        changed = {key for key, value in body.items() if key in current and value != current[key]}
+        if changed & {"locked", "rate_limit_per_user", "invitable"} and not manage:
+            raise DiscordHTTPError(403, 50013)
+        if changed & {"name", "auto_archive_duration"}:
+            if not (manage or owner):
+                raise DiscordHTTPError(403, 50013)
+            if metadata["locked"] and not manage:
+                raise DiscordHTTPError(400, 160005)
+        if "archived" in changed:
+            if body["archived"]:
+                allowed = manage or owner
+            elif metadata["locked"] or body.get("locked"):
+                allowed = manage
+            else:
+                allowed = manage or owner or bool(perms & SEND_MESSAGES_IN_THREADS)
+            if not allowed:
+                raise DiscordHTTPError(403, 50013)
+        if "name" in body:
+            thread["name"] = body["name"]
+        if "rate_limit_per_user" in body:
+            thread["rate_limit_per_user"] = body["rate_limit_per_user"]
+        for key in ("locked", "invitable"):
+            if key in body:
+                metadata[key] = bool(body[key])
+        if "auto_archive_duration" in body and body["auto_archive_duration"] != metadata["auto_archive_duration"]:
+            metadata["auto_archive_duration"] = body["auto_archive_duration"]
+            metadata["archive_timestamp"] = _iso(time.time())
+            self._touch_thread(thread)
+        if "archived" in body:
+            self._set_archived(thread, bool(body["archived"]))
+        self._dispatch("THREAD_UPDATE", thread, INTENT_GUILDS)
+        return thread
+
     def _new_thread(self, parent_id: int, name: str, thread_type: int, body: dict[str, Any],
                     thread_id: int | None = None) -> dict[str, Any]:
-        if not isinstance(name, str) or not 1 <= len(name) <= 100:
-            raise _form_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        _check_str(name, ["name"], 100, low=1, required=True)
+        duration = body.get("auto_archive_duration")
+        if duration is not None and duration not in AUTO_ARCHIVE_DURATIONS:
+            raise _form_error(["auto_archive_duration"], "BASE_TYPE_CHOICES",
+                              f"Value must be one of {AUTO_ARCHIVE_DURATIONS}.")
+        _check_int(body.get("rate_limit_per_user"), ["rate_limit_per_user"], 0, 21600)
         guild_id = self._channel_guild[parent_id]
         needed = CREATE_PRIVATE_THREADS if thread_type == PRIVATE_THREAD else CREATE_PUBLIC_THREADS
         self._require_bot_permissions(parent_id, needed)
-        active = sum(1 for t in self.threads.values()
-                     if t["guild_id"] == str(guild_id) and not t["thread_metadata"]["archived"])
+        announcement = thread_type == ANNOUNCEMENT_THREAD
+        active = sum(1 for t in self.threads.values() if t["guild_id"] == str(guild_id)
+                     and not t["thread_metadata"]["archived"] and (t["type"] == ANNOUNCEMENT_THREAD) == announcement)
         if active >= self.max_active_threads:
-            raise DiscordHTTPError(400, 160006)
+            raise DiscordHTTPError(400, 160007 if announcement else 160006)
         now = time.time()
         thread_id = self._snowflakes.next() if thread_id is None else thread_id
         thread: dict[str, Any] = {
@@ -2955,6 +3218,8 @@ class FakeDiscord:
                        "flags": 0},
         }
         self.threads[thread_id] = thread
+        self.thread_members[thread_id] = {self.bot_user_id: now}  # the creator is its first member
+        self._thread_activity[thread_id] = now
         self._channel_guild[thread_id] = guild_id
         self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}, INTENT_GUILDS)
         return thread
@@ -2971,9 +3236,15 @@ class FakeDiscord:
         if channel_id in self._dm_recipient or channel_id in self.threads:
             raise DiscordHTTPError(400, 50024, "Cannot execute action on this channel type")
         body = call.json if isinstance(call.json, dict) else {}
-        thread_type = int(body.get("type") or PRIVATE_THREAD)
-        if thread_type not in (PUBLIC_THREAD, PRIVATE_THREAD):
+        thread_type = int(body.get("type") or PRIVATE_THREAD)  # "type currently defaults to PRIVATE_THREAD"
+        if thread_type not in THREAD_TYPES:
             raise _form_error(["type"], "BASE_TYPE_CHOICES", "Value must be one of (10, 11, 12).")
+        found = self._guild_channel(channel_id)
+        parent_type = found[1].type if found is not None else None
+        # Announcement channels hold announcement threads; private threads exist only in text channels.
+        if parent_type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT) or (thread_type == ANNOUNCEMENT_THREAD) != (
+                parent_type == GUILD_ANNOUNCEMENT):
+            raise DiscordHTTPError(400, 50024)
         return 201, self._new_thread(channel_id, body.get("name"), thread_type, body)
 
     def _h_thread_from_message(self, call: _Call) -> tuple[int, dict[str, Any]]:
@@ -2983,7 +3254,10 @@ class FakeDiscord:
         if message.thread_id is not None:
             raise DiscordHTTPError(400, 160004, "A thread has already been created for this message")
         body = call.json if isinstance(call.json, dict) else {}
-        thread = self._new_thread(message.channel_id, body.get("name"), PUBLIC_THREAD, body, thread_id=message.id)
+        found = self._guild_channel(message.channel_id)
+        announcement = found is not None and found[1].type == GUILD_ANNOUNCEMENT
+        thread_type = ANNOUNCEMENT_THREAD if announcement else PUBLIC_THREAD
+        thread = self._new_thread(message.channel_id, body.get("name"), thread_type, body, thread_id=message.id)
         message.thread_id = message.id
         return 201, thread
 
@@ -3220,6 +3494,9 @@ class FakeDiscord:
     async def _on_identify(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
         if self.token is not None and data.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        if int(data.get("intents", 0)) & PRIVILEGED_INTENTS & ~self.privileged_intents:
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")  # topics/opcodes-and-status-codes
             return
         self.identify_count += 1
         self.identify_payloads.append(data)

@@ -8,6 +8,7 @@ fails.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -28,10 +29,14 @@ from tests.fake_discord import (
     GUILD_ID,
     GUILD_STAGE_VOICE,
     GUILD_VOICE,
+    INTENT_GUILD_MEMBERS,
     INTENT_GUILD_SCHEDULED_EVENTS,
+    MANAGE_THREADS,
     MEMBER_ID,
     MODERATOR_ID,
     OWNER_ID,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES_IN_THREADS,
     DiscordHTTPError,
     FakeChannel,
     FakeDiscord,
@@ -1062,3 +1067,154 @@ async def test_moderators_change_events_and_discord_runs_external_ones(env: Env)
         fake.mark_interested(event_id, MEMBER_ID)
     fake.delete_event_as_moderator(event_id)
     await until(lambda: guild.get_scheduled_event(event_id) is None, "GUILD_SCHEDULED_EVENT_DELETE")
+
+
+# --- threads ----------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def bot_role_without(fake: FakeDiscord, permissions: int) -> Iterator[None]:
+    """Take permissions from the bot's role and from @everyone for the duration of the block."""
+    roles = [fake.guilds[GUILD_ID].get_role(BOT_ROLE_ID), fake.guilds[GUILD_ID].get_role(GUILD_ID)]
+    saved = [r.permissions for r in roles if r is not None]
+    for role in roles:
+        assert role is not None
+        role.permissions &= ~permissions
+    try:
+        yield
+    finally:
+        for role, permissions_before in zip(roles, saved, strict=True):
+            assert role is not None
+            role.permissions = permissions_before
+
+
+async def new_thread(env: Env, name: str, **kwargs: object) -> nextcord.Thread:
+    channel = env.bot.get_channel(SECOND_CHANNEL_ID)
+    assert isinstance(channel, nextcord.TextChannel)
+    return await channel.create_thread(name=name, type=nextcord.ChannelType.public_thread, **kwargs)  # type: ignore[arg-type]
+
+
+@module_loop
+async def test_thread_members(env: Env) -> None:
+    fake, http = env.fake, env.bot.http
+    thread = await new_thread(env, "Talk: attendees")
+    assert fake.thread_members[thread.id].keys() == {fake.bot_user_id}  # the creator is a member
+    before = len(fake.dispatched)
+    await thread.add_user(nextcord.Object(MEMBER_ID))
+    await thread.add_user(nextcord.Object(MEMBER_ID))  # already a member: 204, nothing happens
+    assert set(fake.thread_members[thread.id]) == {fake.bot_user_id, MEMBER_ID}
+    # Others' membership changes reach only bots with the GUILD_MEMBERS intent: this one has not.
+    assert [e for e, _ in fake.dispatched[before:]] == []
+    with pytest.raises(nextcord.NotFound) as unknown:
+        await thread.add_user(nextcord.Object(123))
+    assert unknown.value.code == 10007
+    with bot_role_without(fake, SEND_MESSAGES_IN_THREADS), pytest.raises(nextcord.Forbidden):
+        await thread.add_user(nextcord.Object(MODERATOR_ID))
+
+    with pytest.raises(nextcord.HTTPException) as not_a_thread:
+        await http.add_user_to_thread(GENERAL_CHANNEL_ID, MEMBER_ID)
+    assert not_a_thread.value.code == 50024
+
+
+@module_loop
+async def test_listing_thread_members_and_membership_events(env: Env) -> None:
+    fake, http = env.fake, env.bot.http
+    thread = await new_thread(env, "Talk: listing")
+    await thread.add_user(nextcord.Object(MEMBER_ID))
+    one = await http.request(Route("GET", "/channels/{channel_id}/thread-members/{user_id}", channel_id=thread.id,
+                                   user_id=MEMBER_ID), params={"with_member": "true"})
+    assert one["user_id"] == str(MEMBER_ID) and one["member"]["user"]["id"] == str(MEMBER_ID)
+    with pytest.raises(nextcord.NotFound):
+        await http.request(Route("GET", "/channels/{channel_id}/thread-members/{user_id}", channel_id=thread.id,
+                                 user_id=OWNER_ID))
+    listing = Route("GET", "/channels/{channel_id}/thread-members", channel_id=thread.id)
+    with pytest.raises(nextcord.Forbidden) as privileged:  # needs the GUILD_MEMBERS privileged intent
+        await http.request(listing)
+    assert privileged.value.code == 50001
+    fake.privileged_intents = INTENT_GUILD_MEMBERS
+    try:
+        assert [m["user_id"] for m in await http.request(listing)] == [str(fake.bot_user_id), str(MEMBER_ID)]
+        page = await http.request(listing, params={"with_member": "true", "limit": 1, "after": fake.bot_user_id})
+        assert [m["user_id"] for m in page] == [str(MEMBER_ID)] and "member" in page[0]
+    finally:
+        fake.privileged_intents = 0
+
+    session = fake._session
+    assert session is not None
+    session.intents |= INTENT_GUILD_MEMBERS  # as if the bot had identified with it
+    try:
+        await thread.add_user(nextcord.Object(MODERATOR_ID))
+        event, data = fake.dispatched[-1]
+        assert event == "THREAD_MEMBERS_UPDATE" and data["added_members"][0]["user_id"] == str(MODERATOR_ID)
+        assert data["member_count"] == 3 and data["added_members"][0]["member"]["user"]["id"] == str(MODERATOR_ID)
+    finally:
+        session.intents &= ~INTENT_GUILD_MEMBERS
+    # Removing others needs MANAGE_THREADS (creating a public thread does not give it).
+    with bot_role_without(fake, MANAGE_THREADS), pytest.raises(nextcord.Forbidden):
+        await thread.remove_user(nextcord.Object(MEMBER_ID))
+    await thread.remove_user(nextcord.Object(MEMBER_ID))
+    assert MEMBER_ID not in fake.thread_members[thread.id]
+    # The bot's own membership changes always reach it (GUILDS intent).
+    await thread.leave()
+    assert fake.dispatched[-1][0] == "THREAD_MEMBERS_UPDATE" and "member" not in fake.threads[thread.id]
+    # nextcord 3.2's Thread.join() POSTs where Discord wants PUT: Discord (and the fake) answer 405.
+    with pytest.raises(nextcord.HTTPException) as wrong_method:
+        await thread.join()
+    assert wrong_method.value.status == 405
+    await http.request(Route("PUT", "/channels/{channel_id}/thread-members/@me", channel_id=thread.id))
+    assert fake.bot_user_id in fake.thread_members[thread.id]
+
+
+@module_loop
+async def test_archiving_locking_and_idle_threads(env: Env) -> None:
+    fake, http = env.fake, env.bot.http
+    thread = await new_thread(env, "Talk: archive me", auto_archive_duration=60)
+    edit = Route("PATCH", "/channels/{channel_id}", channel_id=thread.id)
+    assert await rejected(env, edit, {"auto_archive_duration": 30}) == "auto_archive_duration"
+    with bot_role_without(fake, MANAGE_THREADS):
+        with pytest.raises(nextcord.Forbidden):
+            await http.request(edit, json={"locked": True})  # locking needs MANAGE_THREADS
+        await http.request(edit, json={"archived": True})  # the creator may archive its own thread
+        assert fake.threads[thread.id]["thread_metadata"]["archived"]
+        with pytest.raises(nextcord.HTTPException) as archived:
+            await http.request(edit, json={"name": "renamed while archived"})
+        assert archived.value.code == 50083
+        with pytest.raises(nextcord.HTTPException) as no_members:
+            await http.add_user_to_thread(thread.id, MEMBER_ID)
+        assert no_members.value.code == 50083
+        # Sending unarchives an unlocked thread, and Discord tells the bot.
+        await http.send_message(thread.id, content="back to life")
+        assert not fake.threads[thread.id]["thread_metadata"]["archived"]
+        assert fake.dispatched[-2][0] == "THREAD_UPDATE"
+        fake.threads[thread.id]["owner_id"] = str(MEMBER_ID)  # someone else's thread
+        with pytest.raises(nextcord.Forbidden):
+            await http.request(edit, json={"archived": True})
+        fake.threads[thread.id]["owner_id"] = str(fake.bot_user_id)
+    await http.request(edit, json={"locked": True, "archived": True})
+    with bot_role_without(fake, MANAGE_THREADS), pytest.raises(nextcord.Forbidden):
+        await http.request(edit, json={"archived": False})  # only moderators unarchive a locked thread
+    with pytest.raises(nextcord.HTTPException) as locked:
+        await http.send_message(thread.id, content="locked and archived")
+    assert locked.value.code == 50083
+    await http.request(edit, json={"archived": False, "locked": False})
+
+    # Auto-archive happens only when a test advances time.
+    now = time.time()
+    assert thread.id not in fake.archive_idle_threads(now=now + 3500)
+    assert thread.id in fake.archive_idle_threads(now=now + 3700)
+    assert fake.threads[thread.id]["thread_metadata"]["archived"]
+
+    channel = env.bot.get_channel(SECOND_CHANNEL_ID)
+    assert isinstance(channel, nextcord.TextChannel)
+    fake.archive_thread((await new_thread(env, "Talk: archived later")).id)
+    archived_ids = [t.id async for t in channel.archived_threads(limit=50)]
+    assert thread.id in archived_ids and len(archived_ids) == len(set(archived_ids))
+    listing = Route("GET", "/channels/{channel_id}/threads/archived/public", channel_id=SECOND_CHANNEL_ID)
+    page = await http.request(listing, params={"limit": 2})
+    stamps = [t["thread_metadata"]["archive_timestamp"] for t in page["threads"]]
+    assert stamps == sorted(stamps, reverse=True) and page["has_more"] == (len(archived_ids) > 2)
+    for params in ({"limit": 101}, {"limit": 1}):
+        with pytest.raises(nextcord.HTTPException):
+            await http.request(listing, params=params)
+    with bot_role_without(fake, READ_MESSAGE_HISTORY), pytest.raises(nextcord.Forbidden):
+        await http.request(listing)
