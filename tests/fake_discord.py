@@ -110,7 +110,7 @@ INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
 PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
 
 # Channel types.
-GUILD_TEXT = 0
+GUILD_TEXT = 0  # FakeChannel(type=GUILD_ANNOUNCEMENT) is an announcement channel: same sending rules, publishing
 DM = 1
 GUILD_VOICE = 2
 GUILD_CATEGORY = 4
@@ -543,6 +543,19 @@ class DiscordHTTPError(Exception):
         if self.errors:
             data["errors"] = self.errors
         return data
+
+
+class _ResourceRateLimited(DiscordHTTPError):
+    """429 of a per-resource limit (e.g. publishing): scope "shared", route headers unchanged (topics/rate-limits,
+    "Example Exceeded Resource Rate Limit Response"); such 429s do not count as invalid requests."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(429, 0, "The resource is being rate limited.")
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(math.ceil(retry_after)), "Via": "1.1 google", "X-RateLimit-Scope": "shared"}
+
+    def body(self) -> dict[str, Any]:
+        return {"message": self.message, "retry_after": round(self.retry_after, 3), "global": False, "code": 0}
 
 
 def _form_error(path: list[str | int], code: str, message: str) -> DiscordHTTPError:
@@ -1263,6 +1276,7 @@ class FakeDiscord:
         bucket_names: Literal["discord", "per_channel"] = "discord",
         nonce_window: float = 120.0,
         privileged_intents: int = 0,
+        crosspost_limit: tuple[int, float] | None = (10, 3600.0),
     ) -> None:
         """Configure the fake; nothing listens until start().
 
@@ -1282,6 +1296,9 @@ class FakeDiscord:
             (INTENT_GUILD_MEMBERS, INTENT_GUILD_PRESENCES, INTENT_MESSAGE_CONTENT). None by default, like a new
             application: IDENTIFY asking for others is closed with 4014, and GET .../thread-members needs
             GUILD_MEMBERS (403 50001 otherwise).
+        crosspost_limit: (N, seconds): at most N messages published per announcement channel in any such window,
+            else 429 with scope "shared". Not in Discord's API docs; reported by developers and in Discord's UI as
+            10 an hour per channel (discord.js#4956 says per server). None = not enforced.
         """
         if bucket_names not in ("discord", "per_channel"):
             raise ValueError(f"bucket_names must be 'discord' or 'per_channel', not {bucket_names!r}")
@@ -1300,6 +1317,7 @@ class FakeDiscord:
         self.bucket_names = bucket_names
         self.nonce_window = nonce_window
         self.privileged_intents = privileged_intents
+        self.crosspost_limit = crosspost_limit
         self.max_active_threads = 1000  # Discord's limit per guild
         self._init_records()
         self._init_state()
@@ -1338,6 +1356,7 @@ class FakeDiscord:
         self._dm_by_user: dict[int, int] = {}  # user id -> DM channel id (also for DM interactions)
         self._messages_by_id: dict[int, FakeMessage] = {}
         self._thread_activity: dict[int, float] = {}  # thread id -> time of its last activity
+        self._crossposts: dict[int, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._interactions_by_token: dict[str, FakeInteraction] = {}
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self._commands: dict[int | None, dict[tuple[int, str], dict[str, Any]]] = {None: {}}
@@ -2453,8 +2472,8 @@ class FakeDiscord:
         record.response = body
         if status == 429:
             self.count_429 += 1
-        if status in (401, 403, 429):
-            self.invalid_request_count += 1
+        if status in (401, 403) or (status == 429 and headers.get("X-RateLimit-Scope") != "shared"):
+            self.invalid_request_count += 1  # shared-scope 429s "are not counted against you" (topics/rate-limits)
         self._requests.append(record)
         if status >= 400:
             log.debug("%s %s -> %s %s", method, path, status, body)
@@ -2513,6 +2532,8 @@ class FakeDiscord:
             if isinstance(result, Awaitable):
                 result = await result
         except DiscordHTTPError as exc:
+            if isinstance(exc, _ResourceRateLimited):
+                headers.update(exc.headers)
             return exc.status, exc.body()
         except Exception:
             log.exception("fake Discord handler crashed on %s %s", method, record.path)
@@ -2582,6 +2603,7 @@ class FakeDiscord:
         add("GET", "/channels/{channel_id}/messages/{message_id}", self._h_get_message)
         add("PATCH", "/channels/{channel_id}/messages/{message_id}", self._h_edit_message)
         add("DELETE", "/channels/{channel_id}/messages/{message_id}", self._h_delete_message)
+        add("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", self._h_crosspost)
         add("POST", "/channels/{channel_id}/typing", lambda c: self._known_channel(c) and None)
         add("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
             lambda c: self._channel_message(c) and None)
@@ -2595,6 +2617,10 @@ class FakeDiscord:
         add("GET", "/channels/{channel_id}/thread-members/{user_id}", self._h_get_thread_member)
         add("GET", "/channels/{channel_id}/threads/archived/public", self._h_public_archived_threads)
 
+        self._register_guild_routes()
+
+    def _register_guild_routes(self) -> None:
+        add = self._router.add
         add("GET", "/guilds/{guild_id}", lambda c: self._guild_json(self._guild(c.params["guild_id"])))
         add("GET", "/guilds/{guild_id}/channels", lambda c: [
             ch.to_json(g.id) for g in [self._guild(c.params["guild_id"])] for ch in g.channel_list])
@@ -2901,6 +2927,32 @@ class FakeDiscord:
             self._nonces[(self.bot_user_id, str(nonce))] = (message.id, now)
         self._store_message(message)
         self._dispatch_message_event("MESSAGE_CREATE", message)
+        return self._message_json(message)
+
+    def _h_crosspost(self, call: _Call) -> dict[str, Any]:
+        """Publish a message of an announcement channel (resources/message#crosspost-message): SEND_MESSAGES for the
+        bot's own messages, also MANAGE_MESSAGES for others'; once only (40033); crosspost_limit per channel."""
+        message = self._channel_message(call)
+        found = self._guild_channel(message.channel_id)
+        if found is None or message.channel_id in self.threads or found[1].type != GUILD_ANNOUNCEMENT:
+            raise DiscordHTTPError(400, 50024)
+        own = message.author_id == self.bot_user_id
+        self._require_bot_permissions(message.channel_id, SEND_MESSAGES if own else SEND_MESSAGES | MANAGE_MESSAGES)
+        if message.kind == "system":
+            raise DiscordHTTPError(400, 50021)
+        if message.flags & CROSSPOSTED_FLAG:
+            raise DiscordHTTPError(400, 40033)
+        if self.crosspost_limit is not None:
+            limit, window = self.crosspost_limit
+            published = self._crossposts[message.channel_id]
+            now = time.time()
+            while published and published[0] <= now - window:
+                published.popleft()
+            if len(published) >= limit:
+                raise _ResourceRateLimited(published[0] + window - now)
+            published.append(now)
+        message.flags |= CROSSPOSTED_FLAG
+        self._dispatch_message_event("MESSAGE_UPDATE", message)
         return self._message_json(message)
 
     def _h_get_message(self, call: _Call) -> dict[str, Any]:

@@ -26,11 +26,13 @@ from tests.fake_discord import (
     BOT_ROLE_ID,
     CREATE_EVENTS,
     GENERAL_CHANNEL_ID,
+    GUILD_ANNOUNCEMENT,
     GUILD_ID,
     GUILD_STAGE_VOICE,
     GUILD_VOICE,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_SCHEDULED_EVENTS,
+    MANAGE_MESSAGES,
     MANAGE_THREADS,
     MEMBER_ID,
     MODERATOR_ID,
@@ -54,6 +56,7 @@ module_loop = pytest.mark.asyncio(loop_scope="module")
 SECOND_CHANNEL_ID = GUILD_ID + 50
 STAGE_CHANNEL_ID = GUILD_ID + 51
 VOICE_CHANNEL_ID = GUILD_ID + 52
+NEWS_CHANNEL_ID = GUILD_ID + 53
 READY_TIMEOUT = 0.2  # nextcord's guild_ready_timeout for the test bot (default 2 s)
 
 
@@ -175,7 +178,8 @@ async def env() -> AsyncIterator[Env]:
     guild = FakeGuild(channels=[FakeChannel(id=GENERAL_CHANNEL_ID, name="general"),
                                 FakeChannel(id=SECOND_CHANNEL_ID, name="talks"),
                                 FakeChannel(id=STAGE_CHANNEL_ID, name="Main stage", type=GUILD_STAGE_VOICE),
-                                FakeChannel(id=VOICE_CHANNEL_ID, name="Hallway", type=GUILD_VOICE)])
+                                FakeChannel(id=VOICE_CHANNEL_ID, name="Hallway", type=GUILD_VOICE),
+                                FakeChannel(id=NEWS_CHANNEL_ID, name="news", type=GUILD_ANNOUNCEMENT)])
     original_base = Route.BASE
     with loopback_only():
         async with FakeDiscord(guilds=[guild]) as fake:
@@ -580,11 +584,18 @@ def error_path(errors: dict[str, object]) -> str:
 
 
 async def rejected(env: Env, route: Route, body: object) -> str:
-    """Send ``body`` and return the error path of the 400 50035 the fake answers."""
-    with pytest.raises(nextcord.HTTPException) as caught:
-        await env.bot.http.request(route, json=body)
-    assert (caught.value.status, caught.value.code) == (400, 50035), caught.value
-    return error_path(env.fake.requests[-1].response["errors"])
+    """Send ``body`` (straight, not through nextcord's limiters: many requests stay fast) and return the error
+    path of the 400 50035 the fake answers."""
+    async with aiohttp.ClientSession() as session:
+        while True:
+            async with session.request(route.method, route.url, json=body,
+                                       headers={"Authorization": "Bot fake-token"}) as response:
+                answer = await response.json(content_type=None)
+            if response.status != 429:
+                break
+            await asyncio.sleep(answer["retry_after"])  # the global 50/s: wait like a client
+    assert (response.status, answer.get("code")) == (400, 50035), answer
+    return error_path(answer["errors"])
 
 
 def row(*components: dict[str, object]) -> dict[str, object]:
@@ -1218,3 +1229,61 @@ async def test_archiving_locking_and_idle_threads(env: Env) -> None:
             await http.request(listing, params=params)
     with bot_role_without(fake, READ_MESSAGE_HISTORY), pytest.raises(nextcord.Forbidden):
         await http.request(listing)
+
+
+# --- announcement channels --------------------------------------------------------------------------------
+
+
+@module_loop
+async def test_publishing_in_an_announcement_channel(env: Env) -> None:
+    fake, bot = env.fake, env.bot
+    channel = bot.get_channel(NEWS_CHANNEL_ID)
+    assert isinstance(channel, nextcord.TextChannel) and channel.is_news()
+    news = await channel.send("Schedule for day 2 is out")
+    await news.publish()
+    stored = fake.get_message(news.id)
+    assert stored is not None and stored.flags & 1  # CROSSPOSTED
+    assert fake.dispatched[-1][0] == "MESSAGE_UPDATE"
+    with pytest.raises(nextcord.HTTPException) as twice:
+        await news.publish()
+    assert (twice.value.status, twice.value.code) == (400, 40033)
+
+    # Someone else's message: MANAGE_MESSAGES as well.
+    theirs = fake.inject_message(channel_id=NEWS_CHANNEL_ID, user_id=MODERATOR_ID, content="Doors open at 9")
+    with pytest.raises(nextcord.Forbidden):
+        await bot.http.publish_message(NEWS_CHANNEL_ID, theirs.id)
+    role = fake.guilds[GUILD_ID].get_role(BOT_ROLE_ID)
+    assert role is not None
+    role.permissions |= MANAGE_MESSAGES
+    try:
+        await bot.http.publish_message(NEWS_CHANNEL_ID, theirs.id)
+    finally:
+        role.permissions &= ~MANAGE_MESSAGES
+    general = await bot.http.send_message(GENERAL_CHANNEL_ID, content="not news")
+    with pytest.raises(nextcord.HTTPException) as wrong_channel:
+        await bot.http.publish_message(GENERAL_CHANNEL_ID, int(general["id"]))
+    assert wrong_channel.value.code == 50024
+    # Threads of announcement channels are announcement threads.
+    thread = await news.create_thread(name="Day 2 questions")
+    assert fake.threads[thread.id]["type"] == 10
+
+
+@module_loop
+async def test_publishing_is_limited_per_channel(env: Env) -> None:
+    fake, http = env.fake, env.bot.http
+    channel_id = GUILD_ID + 400
+    fake.add_channel(GUILD_ID, FakeChannel(id=channel_id, name="busy-news", type=GUILD_ANNOUNCEMENT))
+    # The bot's own messages, put in place directly so that the message bucket does not slow the test down.
+    sent = [fake.inject_message(channel_id=channel_id, user_id=fake.bot_user_id, content=f"news {n}")
+            for n in range(11)]
+    for message in sent[:10]:
+        await http.publish_message(channel_id, message.id)
+    invalid = fake.invalid_request_count
+    crosspost = Route("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", channel_id=channel_id,
+                      message_id=sent[10].id)
+    with pytest.raises(nextcord.HTTPException) as limited:
+        await http.request(crosspost, retry_request=False)
+    assert limited.value.status == 429
+    assert limited.value.response.headers["X-RateLimit-Scope"] == "shared"
+    assert 3590 < fake.requests[-1].response["retry_after"] <= 3600
+    assert fake.invalid_request_count == invalid  # shared-scope 429s do not count against the bot
