@@ -16,6 +16,20 @@ Facts about nextcord 3.2 this relies on (see /work/shared/FIELD-NOTES.md):
   for 2 minutes, the first interaction response must come within 3 s.
 - A 429 carries a ``Via`` header and a JSON body, or nextcord treats it as a Cloudflare ban.
 - The gateway answers with plain JSON text frames although nextcord asks for ``compress=zlib-stream``.
+
+Discord's rules the fake enforces (sources: Discord's developer docs, discord/discord-api-docs; where they are
+silent, Discord's OpenAPI spec discord/discord-api-spec; each rule cites its page next to the code):
+- Form rules answered with 400 50035 and the error path, one validator for channel messages, interaction callbacks
+  (paths under "data"), followups and edits: content, embeds (per-field limits and the 6,000 total over all embeds),
+  components (rows, buttons, selects, custom_id), modals, autocomplete choices, application commands (names,
+  localizations keyed by Discord locales, choices, the 8,000-character size).
+- Guild scheduled events: field requirements by entity type, status transitions, the 100 active events, the
+  CREATE_EVENTS / MANAGE_EVENTS split, interested users; threads: membership, archiving, locking, who may do what;
+  announcement channels: publishing once, 10 an hour per channel (``crosspost_limit``).
+- Test controls act like people in Discord's client and are held to what the client allows (``force=True`` where a
+  test must forge an impossible interaction): ``invoke*``, ``mark_interested``, ``*_event_as_moderator``. Nothing
+  happens by itself with time: ``advance_events`` and ``archive_idle_threads`` run Discord's automation on demand.
+- Privileged intents are off unless ``privileged_intents`` enables them, as for a new application.
 """
 
 from __future__ import annotations
@@ -110,11 +124,11 @@ INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
 PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
 
 # Channel types.
-GUILD_TEXT = 0  # FakeChannel(type=GUILD_ANNOUNCEMENT) is an announcement channel: same sending rules, publishing
+GUILD_TEXT = 0
 DM = 1
 GUILD_VOICE = 2
 GUILD_CATEGORY = 4
-GUILD_ANNOUNCEMENT = 5
+GUILD_ANNOUNCEMENT = 5  # FakeChannel(type=GUILD_ANNOUNCEMENT): sends like GUILD_TEXT, and can publish
 ANNOUNCEMENT_THREAD = 10
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
@@ -3765,7 +3779,8 @@ def loopback_only() -> Iterator[None]:
 
 
 __all__ = [
-    "APPLICATION_ID", "BOT_USER_ID", "GENERAL_CHANNEL_ID", "GUILD_ID", "MEMBER_ID", "MODERATOR_ID",
+    "APPLICATION_ID", "BOT_USER_ID", "DISCORD_LOCALES", "GENERAL_CHANNEL_ID", "GUILD_ANNOUNCEMENT", "GUILD_ID",
+    "GUILD_STAGE_VOICE", "GUILD_VOICE", "MEMBER_ID", "MODERATOR_ID",
     "MODERATOR_ROLE_ID", "OWNER_ID", "DiscordHTTPError", "FakeChannel", "FakeDiscord", "FakeGuild",
     "FakeInteraction", "FakeMember", "FakeMessage", "FakeRole", "InteractionFailed", "InteractionResponse",
     "RecordedRequest", "loopback_only",
