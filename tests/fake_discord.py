@@ -561,7 +561,8 @@ class DiscordHTTPError(Exception):
 
 class _ResourceRateLimited(DiscordHTTPError):
     """429 of a per-resource limit (e.g. publishing): scope "shared", route headers unchanged (topics/rate-limits,
-    "Example Exceeded Resource Rate Limit Response"); such 429s do not count as invalid requests."""
+    "Example Exceeded Resource Rate Limit Response"); such 429s do not count as invalid requests.
+    """
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(429, 0, "The resource is being rate limited.")
@@ -633,7 +634,8 @@ def _check_list(value: Any, path: Path, high: int, *, low: int = 0) -> list[Any]
 
 def _validate_embeds(embeds: Any, path: Path) -> None:
     """Embed limits; lengths are counted after trimming whitespace, as Discord does, and the 6,000 total spans
-    title, description, field names and values, footer text and author name of ALL embeds of the message."""
+    title, description, field names and values, footer text and author name of ALL embeds of the message.
+    """
     embeds = _check_list(embeds, path, 10)
     total = 0
     for index, embed in enumerate(embeds):
@@ -937,7 +939,8 @@ def _check_choice_value(value: Any, path: Path, option_type: int) -> None:
 
 def _validate_choices(choices: Any, path: Path, option_type: int) -> int:
     """Option choices or autocomplete results: at most 25; name 1-100 (localizable), value typed like the option.
-    Returns their size for the 8,000-character command limit."""
+    Returns their size for the 8,000-character command limit.
+    """
     size = 0
     for index, choice in enumerate(_check_list(choices, path, 25)):
         here = [*path, index]
@@ -955,7 +958,8 @@ def _validate_choices(choices: Any, path: Path, option_type: int) -> int:
 
 def _validate_options(options: Any, path: Path, *, level: str) -> int:
     """Options of a command (level "command"), a subcommand group ("group") or a subcommand ("subcommand").
-    Returns their size for the 8,000-character limit."""
+    Returns their size for the 8,000-character limit.
+    """
     options = _check_list(options, path, 25)
     size = 0
     seen_optional = False
@@ -1593,7 +1597,8 @@ class FakeDiscord:
 
     def mark_interested(self, event_id: int, user_id: int) -> None:
         """A member clicks "Interested" on an event: they join its users list and, if the bot identified with the
-        GUILD_SCHEDULED_EVENTS intent, GUILD_SCHEDULED_EVENT_USER_ADD is dispatched (nothing if already marked)."""
+        GUILD_SCHEDULED_EVENTS intent, GUILD_SCHEDULED_EVENT_USER_ADD is dispatched (nothing if already marked).
+        """
         guild, event = self._event_by_id(event_id)
         if guild.get_member(user_id) is None:
             raise LookupError(f"user {user_id} is not a member of guild {guild.id}")
@@ -1643,7 +1648,8 @@ class FakeDiscord:
     def edit_event_as_moderator(self, event_id: int, *, by: int | None = None, **changes: Any) -> dict[str, Any]:
         """A member (default: the guild owner) edits an event in the client, with Discord's rules (status
         transitions, times, permissions): GUILD_SCHEDULED_EVENT_UPDATE. ``changes`` use the JSON field names
-        (``status=2`` starts it); datetimes are accepted for the two times."""
+        (``status=2`` starts it); datetimes are accepted for the two times.
+        """
         guild, event = self._event_by_id(event_id)
         body = {k: _iso_time(v) if isinstance(v, datetime) else v for k, v in changes.items()}
         self._edit_event(guild, event, body, guild.owner_id if by is None else by)
@@ -1692,7 +1698,8 @@ class FakeDiscord:
     def archive_idle_threads(self, *, now: float | None = None) -> list[int]:
         """Archive every active thread idle for its ``auto_archive_duration`` minutes as of ``now`` (default: the
         wall clock; pass a later time to "advance" it) and return their ids. Activity is a message, an unarchive
-        or a change of auto_archive_duration (topics/threads). There is no timer: tests call this explicitly."""
+        or a change of auto_archive_duration (topics/threads). There is no timer: tests call this explicitly.
+        """
         now = time.time() if now is None else now
         archived = []
         for thread_id, thread in list(self.threads.items()):
@@ -2127,7 +2134,8 @@ class FakeDiscord:
                                allow_empty: bool = False, path: Path | None = None, flags: int | None = None) -> None:
         """Discord's checks on a message payload: one validator for channel messages, interaction callbacks,
         followups and edits (``path`` prefixes error paths, e.g. ["data"] for callbacks; ``flags`` of an edited
-        message decide whether its components follow the IS_COMPONENTS_V2 rules)."""
+        message decide whether its components follow the IS_COMPONENTS_V2 rules).
+        """
         path = path or []
         if not isinstance(body, dict):
             raise _form_error(path, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
@@ -2945,7 +2953,8 @@ class FakeDiscord:
 
     def _h_crosspost(self, call: _Call) -> dict[str, Any]:
         """Publish a message of an announcement channel (resources/message#crosspost-message): SEND_MESSAGES for the
-        bot's own messages, also MANAGE_MESSAGES for others'; once only (40033); crosspost_limit per channel."""
+        bot's own messages, also MANAGE_MESSAGES for others'; once only (40033); crosspost_limit per channel.
+        """
         message = self._channel_message(call)
         found = self._guild_channel(message.channel_id)
         if found is None or message.channel_id in self.threads or found[1].type != GUILD_ANNOUNCEMENT:
@@ -3046,7 +3055,8 @@ class FakeDiscord:
 
     def _thread_permissions(self, thread: dict[str, Any]) -> int:
         """The bot's permissions in a thread (its parent's); a private thread is invisible to non-members without
-        MANAGE_THREADS, like a channel without VIEW_CHANNEL (403 50001)."""
+        MANAGE_THREADS, like a channel without VIEW_CHANNEL (403 50001).
+        """
         perms = self._bot_permissions_in(int(thread["id"])) or 0
         if not perms & VIEW_CHANNEL:
             raise DiscordHTTPError(403, 50001)
@@ -3120,7 +3130,8 @@ class FakeDiscord:
 
     def _h_add_thread_member(self, call: _Call) -> None:
         """Add Thread Member: needs the ability to send messages in the thread (SEND_MESSAGES_IN_THREADS), a thread
-        that is not archived and a guild member; 204 also if already a member (no event then)."""
+        that is not archived and a guild member; 204 also if already a member (no event then).
+        """
         thread = self._thread(call)
         perms = self._thread_permissions(thread)
         if not perms & SEND_MESSAGES_IN_THREADS:
@@ -3165,7 +3176,8 @@ class FakeDiscord:
 
     def _h_list_thread_members(self, call: _Call) -> list[dict[str, Any]]:
         """List Thread Members: only for apps with the GUILD_MEMBERS privileged intent enabled (403 50001 else);
-        paginated (after, limit 1-100) when with_member=true, as before API v11."""
+        paginated (after, limit 1-100) when with_member=true, as before API v11.
+        """
         if not self.privileged_intents & INTENT_GUILD_MEMBERS:
             raise DiscordHTTPError(403, 50001)
         thread = self._thread(call)
@@ -3181,7 +3193,8 @@ class FakeDiscord:
 
     def _h_public_archived_threads(self, call: _Call) -> dict[str, Any]:
         """Archived public threads of a text (PUBLIC_THREAD) or announcement channel (ANNOUNCEMENT_THREAD), newest
-        archive_timestamp first; READ_MESSAGE_HISTORY needed; ``before`` is a timestamp, ``limit`` 2-100."""
+        archive_timestamp first; READ_MESSAGE_HISTORY needed; ``before`` is a timestamp, ``limit`` 2-100.
+        """
         channel_id = self._known_channel(call)
         found = self._guild_channel(channel_id)
         if found is None or channel_id in self.threads or found[1].type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT):
@@ -3204,7 +3217,8 @@ class FakeDiscord:
         """Modify Channel (thread): archived threads only change by unarchiving them in the same request; name,
         archived and auto_archive_duration need MANAGE_THREADS or being the thread's creator, locked and
         rate_limit_per_user MANAGE_THREADS; unlocked threads can be unarchived by anyone who can send in them,
-        locked ones only with MANAGE_THREADS; locked threads cannot be renamed without MANAGE_THREADS."""
+        locked ones only with MANAGE_THREADS; locked threads cannot be renamed without MANAGE_THREADS.
+        """
         perms = self._thread_permissions(thread)
         metadata = thread["thread_metadata"]
         manage = bool(perms & MANAGE_THREADS)
@@ -3397,7 +3411,8 @@ class FakeDiscord:
     def _require_event_permissions(self, guild: FakeGuild, event: dict[str, Any], user_id: int, *,
                                    creating: bool) -> None:
         """Create: CREATE_EVENTS; modify/delete: MANAGE_EVENTS, or CREATE_EVENTS for one's own events; voice events
-        also VIEW_CHANNEL + CONNECT in the channel, stage events MANAGE_CHANNELS + MUTE_MEMBERS + MOVE_MEMBERS."""
+        also VIEW_CHANNEL + CONNECT in the channel, stage events MANAGE_CHANNELS + MUTE_MEMBERS + MOVE_MEMBERS.
+        """
         channel = guild.get_channel(int(event["channel_id"])) if event.get("channel_id") is not None else None
         perms = (guild.channel_permissions(user_id, channel) if channel is not None
                  else guild.base_permissions(user_id))

@@ -585,7 +585,8 @@ def error_path(errors: dict[str, object]) -> str:
 
 async def rejected(env: Env, route: Route, body: object) -> str:
     """Send ``body`` (straight, not through nextcord's limiters: many requests stay fast) and return the error
-    path of the 400 50035 the fake answers."""
+    path of the 400 50035 the fake answers.
+    """
     async with aiohttp.ClientSession() as session:
         while True:
             async with session.request(route.method, route.url, json=body,
