@@ -18,7 +18,9 @@ CREATE TABLE guild_settings (
     ping_speakers         INTEGER NOT NULL DEFAULT 0 CHECK (ping_speakers IN (0, 1)),
     created_at_ms         INTEGER NOT NULL,
     updated_at_ms         INTEGER NOT NULL,
-    starting_now          INTEGER NOT NULL DEFAULT 0 CHECK (starting_now IN (0, 1))  -- post when a talk starts
+    starting_now          INTEGER NOT NULL DEFAULT 0 CHECK (starting_now IN (0, 1)),  -- post when a talk starts
+    announce_new_talks    INTEGER NOT NULL DEFAULT 0 CHECK (announce_new_talks IN (0, 1)),  -- post each new talk
+    guild_name            TEXT                     -- as Discord last told it: DM reminders name the server
 );
 
 -- Per person, across servers: a time zone and reminder preferences are personal.
@@ -50,10 +52,21 @@ CREATE TABLE talks (
     created_by        INTEGER NOT NULL,
     updated_by        INTEGER NOT NULL,
     created_at_ms     INTEGER NOT NULL,
-    updated_at_ms     INTEGER NOT NULL
+    updated_at_ms     INTEGER NOT NULL,
+    description       TEXT CHECK (description IS NULL OR length(description) <= 1000)
 );
 CREATE INDEX talks_upcoming ON talks (guild_id, starts_at_ms) WHERE state = 'scheduled';
 CREATE INDEX talks_by_speaker ON talks (speaker_id, starts_at_ms);
+
+-- The audience: who asked to be reminded of which talk ("🔔 Remind me"). Every query on it is answered from an
+-- index alone: the primary key (is X going, how many are going, the talk's attendees), attendees_by_user (X's talks).
+CREATE TABLE attendees (
+    talk_id        INTEGER NOT NULL REFERENCES talks (id) ON DELETE CASCADE,
+    user_id        INTEGER NOT NULL,
+    created_at_ms  INTEGER NOT NULL,
+    PRIMARY KEY (talk_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX attendees_by_user ON attendees (user_id, talk_id);
 
 -- The transactional outbox: one row per proactive message, written with the change that causes it.
 -- pending -> sending -> sent, or failed / skipped / expired / cancelled. Only podium/outbox.py writes it.
@@ -87,7 +100,8 @@ CREATE TABLE outbox (
 -- The dispatcher's only hot query: the next due pending rows, one range scan of a small partial index.
 CREATE INDEX outbox_due ON outbox (next_attempt_at_ms) WHERE state = 'pending';
 CREATE INDEX outbox_in_flight ON outbox (id) WHERE state = 'sending';
-CREATE INDEX outbox_by_talk ON outbox (talk_id) WHERE talk_id IS NOT NULL;
+-- A talk's rows, and one person's rows of a talk (a talk may have thousands of attendees).
+CREATE INDEX outbox_by_talk_user ON outbox (talk_id, user_id, kind, due_at_ms) WHERE talk_id IS NOT NULL;
 CREATE INDEX outbox_by_user ON outbox (user_id, state) WHERE user_id IS NOT NULL;
 -- The hourly weekly-summary and call-for-speakers checks: one guild's rows of one kind.
 CREATE INDEX outbox_by_guild_kind ON outbox (guild_id, kind, created_at_ms) WHERE guild_id IS NOT NULL;

@@ -36,6 +36,8 @@ class GuildSettings:
     talk_minutes: int = 30
     ping_speakers: bool = False
     starting_now: bool = False
+    announce_new_talks: bool = False
+    guild_name: str | None = None  # as Discord last told it; DM reminders name the server
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,8 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         talk_minutes=row["talk_minutes"],
         ping_speakers=bool(row["ping_speakers"]),
         starting_now=bool(row["starting_now"]),
+        announce_new_talks=bool(row["announce_new_talks"]),
+        guild_name=row["guild_name"],
     )
 
 

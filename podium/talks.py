@@ -49,6 +49,8 @@ class Talk:
     created_by: int
     updated_by: int
     updated_at: datetime
+    thread_id: int | None = None  # the talk's thread, once one was made
+    description: str | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -70,6 +72,8 @@ class Talk:
             created_by=row["created_by"],
             updated_by=row["updated_by"],
             updated_at=from_ms(row["updated_at_ms"]),
+            thread_id=row["thread_id"],
+            description=row["description"],
         )
 
 
