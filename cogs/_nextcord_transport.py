@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 UNKNOWN_CHANNEL_CODES = frozenset({10003, 10008})
 # This target will not take it, the next one may: an archived or locked thread, too many active threads.
 REFUSING_CODES = frozenset({50083, 160005, 160006})
+THREAD_ARCHIVED = 50083
 # How long to wait, in all, for nextcord's own rate-limit bucket to unlock before giving the row back.
 LOCKED_BUCKET_PATIENCE = 30.0
 # A message waits in place at most this long for its channel's window; longer, the row goes back to the queue
@@ -138,6 +139,22 @@ class NextcordTransport:
             ):
                 return int(thread["id"])
         return None
+
+    async def add_thread_member(self, thread_id: int, user_id: int) -> None:
+        """PUT the member (204 also when already one); an archived thread is reopened and the PUT tried again."""
+        route = Route("PUT", "/channels/{channel_id}/thread-members/{user_id}", channel_id=thread_id, user_id=user_id)
+        try:
+            await self._request(route)
+        except RefusedError as exc:
+            # A thread idle for its auto-archive duration is archived; members can only be added to an open one.
+            if exc.code != THREAD_ARCHIVED:
+                raise
+            await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": False})
+            await self._request(route)
+
+    async def archive_thread(self, thread_id: int) -> None:
+        """PATCH archived=true (the bot created the thread, so it may)."""
+        await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": True})
 
     async def post_message(self, channel_id: int, body: dict[str, Any]) -> int:
         """POST a message; returns its id."""

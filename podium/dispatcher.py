@@ -52,6 +52,7 @@ SWEEP_STALE_AFTER = timedelta(minutes=2)
 # After a 401 (the token was reset) nothing is attempted for this long; then one row tries again.
 UNAUTHORIZED_PAUSE = 60.0
 UNAUTHORIZED_LOG_EVERY = 600.0
+UNKNOWN_CHANNEL = 10003  # Discord's code for a channel (or thread) that does not exist
 LOG = kinds.register(
     kinds.KindSpec(
         name="log",
@@ -302,6 +303,8 @@ class Dispatcher:
         if (stale := await self._talk_bound_problem(row, spec, talk, now)) is not None:
             return await self._final(row, "cancelled", stale)
         guild = await load_guild(self.db, row.guild_id) if row.guild_id is not None else None
+        if spec.action != "post":
+            return await self._act(row, spec, talk, guild)
         payload = row.payload
         if spec.prepare is not None:
             payload = {**payload, **await spec.prepare(self.db, row, now)}
@@ -312,7 +315,7 @@ class Dispatcher:
                 if channel_id is None:
                     refusals.append(f"{via}: none configured")
                     continue
-                ctx = RenderContext(row.kind, payload, talk, row.due_at, self.clock.now())
+                ctx = RenderContext(row.kind, payload, talk, row.due_at, self.clock.now(), via=via)
                 body: dict[str, Any] = render(ctx, mention_user_id=row.user_id if via != "dm" else None)
                 # enforce_nonce: if a crash hid an earlier success, Discord returns that message.
                 body["nonce"] = row.nonce
@@ -349,6 +352,46 @@ class Dispatcher:
             return await self._final(row, "skipped", "no delivery target is allowed")
         return await self._final(row, "failed", "no target accepted it: " + "; ".join(refusals))
 
+    async def _act(
+        self, row: OutboxRow, spec: kinds.KindSpec, talk: Talk | None, guild: GuildSettings | None
+    ) -> Outcome:
+        """A kind that acts on its talk's thread instead of posting: add its person to it, or archive it."""
+        if talk is None:
+            return await self._final(row, "skipped", "the talk no longer exists")
+        try:
+            if spec.action == "add_to_thread":
+                if row.user_id is None:
+                    return await self._final(row, "failed", "adding to a thread needs the row's user_id")
+                parent = (guild.announce_channel_id if guild is not None else None) or row.channel_id
+                thread_id = await self._talk_thread(talk, parent, row.guild_id)
+                if thread_id is None:
+                    return await self._final(row, "skipped", "no announcement channel to hold the talk's thread")
+                await self.transport.add_thread_member(thread_id, row.user_id)
+            else:
+                # Never creates one: a talk nobody made a thread for has nothing to archive.
+                stored = await self.db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (talk.id,))
+                thread_id = stored["thread_id"] if stored is not None else None
+                if thread_id is None:
+                    return await self._final(row, "skipped", "the talk has no thread")
+                await self.transport.archive_thread(thread_id)
+        except ChannelBusy as exc:
+            return await self._defer(row, exc.delay, f"thread: busy for {exc.delay:.1f} s")
+        except RateLimitedError as exc:
+            return await self._defer(row, exc.retry_after or 1.0, f"thread: rate limited ({exc.scope}): {exc}")
+        except UnauthorizedError as exc:
+            self._pause_for_token(str(exc))
+            return await self._defer(row, UNAUTHORIZED_PAUSE, f"thread: {exc}")
+        except TransientError as exc:
+            return await self._retry_or_fail(row, f"thread: {exc}", exc.retry_after)
+        except GoneError as exc:
+            # The thread was deleted (forgotten: the next thread delivery makes a new one), or the member left.
+            if exc.code == UNKNOWN_CHANNEL:
+                await self._forget_target("thread", row, exc)
+            return await self._final(row, "skipped", f"thread: {exc}")
+        except (RefusedError, RejectedError) as exc:
+            return await self._final(row, "failed", f"thread: {exc}")
+        return await self._sent(row, spec, row.payload, "thread", thread_id, None)
+
     async def _sent(
         self,
         row: OutboxRow,
@@ -356,7 +399,7 @@ class Dispatcher:
         payload: dict[str, Any],
         via: TargetType,
         channel_id: int,
-        message_id: int,
+        message_id: int | None,
         note: str | None = None,
     ) -> Outcome:
         async with self.db.transaction() as tx:

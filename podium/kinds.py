@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from podium.consent import ConsentTopic
 
@@ -32,9 +32,18 @@ OnSent = Callable[["Transaction", "OutboxRow", dict[str, Any]], Awaitable[None]]
 TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable[list["OutboxMessage"]]]
 # When a message becomes pointless, from the message itself (None: never).
 Expiry = Callable[["OutboxMessage"], datetime | None]
+# What delivering a row does: post the rendered message (almost every kind), or act on its talk's thread:
+# add the row's person to it (created if needed), or archive it. Both are idempotent on Discord's side.
+Action = Literal["post", "add_to_thread", "archive_thread"]
 
 # The modules that own the built-in kinds; importing one registers its kinds.
-BUILTIN_MODULES = ("podium.talks", "podium.people", "podium.weekly", "podium.dispatcher", "podium.starting")
+BUILTIN_MODULES = (
+    "podium.talks",
+    "podium.people",
+    "podium.weekly",
+    "podium.dispatcher",
+    "podium.starting",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,7 @@ class KindSpec:
     prepare: Preparer | None = None
     on_sent: OnSent | None = None
     expiry: Expiry | None = None
+    action: Action = "post"
     description: str = ""
     # A payload as the planner writes it, at its largest: the test over all kinds renders it (with a talk).
     example: Mapping[str, Any] = field(default_factory=dict)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+
+# Command ids are known only after the bot synced its commands with Discord; bot.py installs the lookup.
+CommandLookup = Callable[[str], "int | None"]
+_lookup: list[CommandLookup] = []
 
 
 def discord_time(when: datetime, style: str = "F") -> str:
@@ -25,3 +30,16 @@ def escape_bold(text: str) -> str:
 def quote(text: str) -> str:
     """User text shown inline in bold; markdown that would break out of it is escaped."""
     return f"**{escape_bold(text)}**"
+
+
+def set_command_lookup(lookup: CommandLookup | None) -> None:
+    """Install (or, with None, remove) how a top-level command name maps to its Discord id."""
+    _lookup.clear()
+    if lookup is not None:
+        _lookup.append(lookup)
+
+
+def command(name: str) -> str:
+    """A clickable command mention (`</schedule add:123>`), or `/schedule add` as code while its id is unknown."""
+    command_id = _lookup[0](name.split(maxsplit=1)[0]) if _lookup else None
+    return f"</{name}:{command_id}>" if command_id else f"`/{name}`"

@@ -56,6 +56,11 @@ class UserPreferences:
     dm_channel_id: int | None = None  # cached by the dispatcher: a DM then costs one request
 
 
+def stored_offsets(raw: str | None) -> tuple[int, ...] | None:
+    """Reminder offsets as a `reminder_offsets` column stores them (JSON seconds); None if unset or malformed."""
+    return _offsets(raw)
+
+
 def _offsets(raw: str | None) -> tuple[int, ...] | None:
     if raw is None:
         return None

@@ -23,11 +23,14 @@ class RenderError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A message with more than text: embeds, and users it may ping besides the recipient."""
+    """A message with more than text: embeds, users it may ping besides the recipient, buttons and selects."""
 
     content: str
     embeds: tuple[dict[str, Any], ...] = ()
     pings: tuple[int, ...] = ()
+    # Action rows in Discord's JSON (podium/components.py builds them); stateless custom ids, so they keep
+    # working after a restart: the cogs answer them by their id alone.
+    components: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,9 @@ class RenderContext:
     talk: Talk | None
     due_at: datetime
     now: datetime
+    # Where this attempt delivers it ("dm", "thread", "channel"; None outside the dispatcher, e.g. a preview):
+    # a DM names the server and links the talk's thread, a post in the thread itself need not.
+    via: str | None = None
 
 
 def need(payload: dict[str, Any], key: str, kind: type) -> Any:
@@ -106,4 +112,6 @@ def render(ctx: RenderContext, *, mention_user_id: int | None) -> dict[str, Any]
     }
     if rendered.embeds:
         body["embeds"] = list(rendered.embeds)
+    if rendered.components:
+        body["components"] = list(rendered.components)
     return body

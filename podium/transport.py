@@ -89,6 +89,14 @@ class Transport(Protocol):
         """An active thread this bot started in `parent_id` with this name (left by a crash), if any."""
         ...
 
+    async def add_thread_member(self, thread_id: int, user_id: int) -> None:
+        """Add a member to a thread (a no-op if they already are one); an archived thread is reopened first."""
+        ...
+
+    async def archive_thread(self, thread_id: int) -> None:
+        """Archive a thread (it stays readable; a new message in it reopens it)."""
+        ...
+
     async def post_message(self, channel_id: int, body: dict[str, Any]) -> int:
         """POST a message (with nonce + enforce_nonce in `body`); the message id."""
         ...

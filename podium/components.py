@@ -1,0 +1,111 @@
+"""Buttons and selects as Discord JSON, and the stateless custom ids they carry (no Discord objects here).
+
+A custom id says everything needed to answer a click ("podium:att:join:12" = remind me of talk 12), so a button
+keeps working after a restart and on a message sent months ago: the cogs answer by the id alone (FIELD-NOTES:
+such views are sent with `prevent_update=False` and handled by a listener).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# Discord's component limits (components/reference): 5 rows of 5 buttons, or one select of 25 options a row.
+ROWS, BUTTONS_PER_ROW, SELECT_OPTIONS = 5, 5, 25
+LABEL_MAX, OPTION_LABEL_MAX, CUSTOM_ID_MAX = 80, 100, 100
+PRIMARY, SECONDARY, SUCCESS, DANGER, LINK = 1, 2, 3, 4, 5
+
+JOIN = "podium:att:join"  # :talk id — "🔔 Remind me"
+LEAVE = "podium:att:leave"  # :talk id — "Can't make it"
+PICK = "podium:att:pick"  # a select whose values are talk ids
+SNOOZE = "podium:snooze"  # :outbox row id:minutes — a personal reminder again later
+MOVE = "podium:talk:move"  # :talk id — the speaker's "Reschedule…" (opens MOVE_MODAL)
+CANCEL = "podium:talk:cancel"  # :talk id — the speaker's "Cancel…" (opens CANCEL_MODAL)
+MOVE_MODAL = "podium:talk:move-modal"  # :talk id
+CANCEL_MODAL = "podium:talk:cancel-modal"  # :talk id
+SNOOZE_MINUTES = (10, 60)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomId:
+    """A parsed custom id: what it does and its numbers."""
+
+    action: str
+    numbers: tuple[int, ...]
+
+
+def custom_id(action: str, *numbers: int) -> str:
+    """`podium:att:join:12`."""
+    return ":".join([action, *(str(n) for n in numbers)])
+
+
+def parse(value: str) -> CustomId | None:
+    """The action and numbers of one of Podium's custom ids; None for anything else (another bot's, malformed)."""
+    for action in (JOIN, LEAVE, PICK, SNOOZE, MOVE_MODAL, CANCEL_MODAL, MOVE, CANCEL):
+        if value == action:
+            return CustomId(action, ())
+        if value.startswith(action + ":"):
+            parts = value[len(action) + 1 :].split(":")
+            if not all(p.isdigit() for p in parts):
+                return None
+            return CustomId(action, tuple(int(p) for p in parts))
+    return None
+
+
+def button(label: str, action: str, *numbers: int, style: int = SECONDARY) -> dict[str, Any]:
+    """A button that sends an interaction with this custom id."""
+    return {"type": 2, "style": style, "label": label[:LABEL_MAX], "custom_id": custom_id(action, *numbers)}
+
+
+def link(label: str, url: str) -> dict[str, Any]:
+    """A button that opens a URL (no interaction)."""
+    return {"type": 2, "style": LINK, "label": label[:LABEL_MAX], "url": url}
+
+
+def row(*items: dict[str, Any]) -> dict[str, Any]:
+    """An action row (at most 5 buttons, or one select)."""
+    if not 1 <= len(items) <= BUTTONS_PER_ROW:
+        raise ValueError(f"an action row holds 1 to {BUTTONS_PER_ROW} items, not {len(items)}")
+    return {"type": 1, "components": list(items)}
+
+
+def jump_url(guild_id: int, channel_id: int) -> str:
+    """A link that opens a channel or thread in Discord's client."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}"
+
+
+def remind_buttons(talk_id: int) -> dict[str, Any]:
+    """"🔔 Remind me" and "Can't make it" for one talk."""
+    return row(
+        button("🔔 Remind me", JOIN, talk_id, style=PRIMARY),
+        button("Can't make it / stop reminding me", LEAVE, talk_id),
+    )
+
+
+def talk_picker(talks: Sequence[tuple[int, str]], *, placeholder: str = "🔔 Remind me of…") -> dict[str, Any]:
+    """One select of up to 25 talks (id, label); any number may be picked at once."""
+    options = [{"label": label[:OPTION_LABEL_MAX] or f"Talk {talk_id}", "value": str(talk_id)}
+               for talk_id, label in talks[:SELECT_OPTIONS]]
+    if not options:
+        raise ValueError("a talk picker needs at least one talk")
+    return row({
+        "type": 3, "custom_id": PICK, "placeholder": placeholder, "min_values": 1, "max_values": len(options),
+        "options": options,
+    })
+
+
+def remind_choices(talks: Sequence[tuple[int, str]]) -> tuple[dict[str, Any], ...]:
+    """"Remind me" for a list of talks: one button per talk for a few, a select when there are many."""
+    if not talks:
+        return ()
+    if len(talks) <= BUTTONS_PER_ROW:
+        return (row(*(button(f"🔔 {label}", JOIN, talk_id) for talk_id, label in talks)),)
+    return (talk_picker(talks),)
+
+
+def thread_link(guild_id: int | None, thread_id: int | None) -> tuple[dict[str, Any], ...]:
+    """A "Jump to the talk's thread" link button, if the talk has a thread."""
+    if guild_id is None or thread_id is None:
+        return ()
+    return (link("💬 Jump to the talk's thread", jump_url(guild_id, thread_id)),)
