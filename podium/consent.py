@@ -20,8 +20,13 @@ class ConsentTopic:
 
 
 EVERYTHING = ConsentTopic("everything", "every message Podium sends you on its own", "opt_out_everything")
-TALK_REMINDERS = ConsentTopic("talk-reminders", "reminders before your talks", "opt_out_talk_reminders")
-NOTICES = ConsentTopic("notices", "notices when your talk is moved or cancelled", "opt_out_notices")
+# "Talks" are the ones you speak at and the ones you clicked 🔔 Remind me on (podium/audience.py).
+TALK_REMINDERS = ConsentTopic(
+    "talk-reminders", "reminders before talks you speak at or asked to be reminded of", "opt_out_talk_reminders"
+)
+NOTICES = ConsentTopic(
+    "notices", "notices when such a talk is moved, cancelled or gets another speaker", "opt_out_notices"
+)
 PERSONAL_REMINDERS = ConsentTopic("personal-reminders", "your /remind-me at reminders", "opt_out_personal_reminders")
 # Not a kind of message but a way of delivering: with DMs stopped, reminders come in the thread or the channel.
 DMS = ConsentTopic("dms", "direct messages (reminders then come in the talk's thread or the channel)", "opt_out_dms")

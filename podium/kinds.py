@@ -43,6 +43,7 @@ BUILTIN_MODULES = (
     "podium.weekly",
     "podium.dispatcher",
     "podium.starting",
+    "podium.audience",
 )
 
 

@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import kinds
+from podium import audience, components, kinds
 from podium.clock import Clock, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
 from podium.errors import UserError
-from podium.markup import quote
+from podium.markup import command, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import UserPreferences, load_user, update_user
-from podium.render import RenderContext, need
+from podium.render import RenderContext, Rendered, need
 from podium.talks import TALK_REMINDER, Talk, replan_talk_bound
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,25 @@ MESSAGE_MAX = 500
 
 
 
-def _personal_reminder(ctx: RenderContext) -> str:
-    return f"🔔 You asked me to remind you: {quote(need(ctx.payload, 'text', str))}"
+def _personal_reminder(ctx: RenderContext) -> Rendered:
+    text = f"🔔 You asked me to remind you: {quote(need(ctx.payload, 'text', str))}"
+    # Snooze buttons name this row (the prepare step adds its id); the link opens where it was set.
+    row_id = ctx.payload.get("row_id")
+    buttons = [
+        components.button(f"Snooze {label}", components.SNOOZE, row_id, minutes)
+        for minutes, label in zip(components.SNOOZE_MINUTES, ("10 min", "1 h"), strict=True)
+    ] if isinstance(row_id, int) else []
+    guild_id, channel_id = ctx.payload.get("origin_guild_id"), ctx.payload.get("origin_channel_id")
+    if isinstance(guild_id, int) and isinstance(channel_id, int):
+        buttons.append(components.link("Where you set it", components.jump_url(guild_id, channel_id)))
+    return Rendered(text, components=(components.row(*buttons),) if buttons else ())
+
+
+async def _prepare_personal(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
+    """Its own id (for the snooze buttons) and where it was asked for (the jump link)."""
+    origin = {"origin_guild_id": row.guild_id, "origin_channel_id": row.channel_id}
+    # A snoozed or edited reminder carries where the first one was asked for.
+    return {"row_id": row.id, **origin, **{k: v for k, v in row.payload.items() if k.startswith("origin_")}}
 
 
 PERSONAL_REMINDER = kinds.register(
@@ -36,8 +53,9 @@ PERSONAL_REMINDER = kinds.register(
         name="personal_reminder",
         render=_personal_reminder,
         consent=PERSONAL_REMINDERS,
+        prepare=_prepare_personal,
         description="the person who set it with /remind-me at, at the time they chose",
-        example={"text": "_" * MESSAGE_MAX},
+        example={"text": "_" * MESSAGE_MAX, "row_id": 2**53, "origin_guild_id": 10**18, "origin_channel_id": 10**18},
     )
 )
 
@@ -64,14 +82,14 @@ class People:
         self.clock = clock
 
     async def _replan_talks(self, tx: Transaction, user_id: int, now: datetime) -> int:
-        """Re-plan the reminders of every upcoming talk this person speaks at."""
+        """Re-plan the reminders of every upcoming talk this person speaks at or asked to be reminded of."""
         rows = await tx.fetchall(
             "SELECT * FROM talks WHERE speaker_id = ? AND state = 'scheduled' AND starts_at_ms > ?",
             (user_id, to_ms(now)),
         )
         for row in rows:
             await replan_talk_bound(tx, self.outbox, Talk.from_db(row), now, [TALK_REMINDER])
-        return len(rows)
+        return len(rows) + await audience.replan_person(tx, self.outbox, user_id, now)
 
     async def set_timezone(self, user_id: int, zone: str) -> int:
         """Store a person's IANA zone; returns how many talks were re-planned."""
@@ -137,8 +155,66 @@ class People:
         return [PersonalReminder(r.id, r.due_at, str(r.payload.get("text", ""))) for r in rows]
 
     async def talk_reminders(self, user_id: int) -> list[OutboxRow]:
-        """A person's planned talk reminders, soonest first."""
-        return await self.outbox.pending_for_user(user_id, [TALK_REMINDER.name])
+        """A person's planned talk reminders (as speaker and as attendee), soonest first."""
+        return await self.outbox.pending_for_user(user_id, [TALK_REMINDER.name, audience.ATTENDEE_REMINDER.name])
+
+    async def edit_personal_reminder(
+        self, user_id: int, row_id: int, *, when: datetime | None, text: str | None
+    ) -> PersonalReminder:
+        """Change the time and/or text of one of this person's pending reminders (the same row, re-planned)."""
+        now = self.clock.now()
+        if when is None and text is None:
+            raise PeopleError(
+                "Give a new `when`, a new `message`, or both. Example: `/remind-me edit reminder:… when:in 2 hours`"
+            )
+        if text is not None:
+            text = text.strip()
+            if not 1 <= len(text) <= MESSAGE_MAX:
+                raise PeopleError(f"The message must be 1 to {MESSAGE_MAX} characters. Example: `message:Slides`")
+        if when is not None and when <= now:
+            raise PeopleError("That time is in the past. Example: `in 2 hours`")
+        async with self.db.transaction() as tx:
+            found = await tx.fetchone(
+                "SELECT * FROM outbox WHERE id = ? AND user_id = ? AND kind = ? AND state = 'pending'",
+                (row_id, user_id, PERSONAL_REMINDER.name),
+            )
+            if found is None:
+                raise PeopleError(
+                    f"I can't find that pending reminder of yours; see them with {command('remind-me list')}."
+                )
+            row = OutboxRow.from_db(found)
+            payload = {**row.payload, "text": text if text is not None else row.payload.get("text", "")}
+            # The same dedupe key: enqueue re-plans the pending row in place (its id, and so its buttons, stay).
+            await self.outbox.enqueue(tx, OutboxMessage(
+                kind=PERSONAL_REMINDER.name, dedupe_key=row.dedupe_key, due_at=when or row.due_at,
+                target_type=row.target_type, guild_id=row.guild_id, user_id=user_id, channel_id=row.channel_id,
+                payload=payload,
+            ), now=now)
+        return PersonalReminder(row_id, when or row.due_at, str(payload["text"]))
+
+    async def snooze(self, user_id: int, row_id: int, minutes: int) -> PersonalReminder:
+        """A delivered personal reminder again in `minutes`; snoozing it again re-times the same snooze."""
+        now = self.clock.now()
+        if minutes not in components.SNOOZE_MINUTES:
+            raise PeopleError("That snooze button is not one of mine; nothing changed.")
+        row = await self.outbox.row(row_id)
+        if row is None or row.kind != PERSONAL_REMINDER.name or row.user_id != user_id:
+            raise PeopleError(
+                f"I can't find that reminder any more. Set a new one with {command('remind-me at')}."
+            )
+        when = now + timedelta(minutes=minutes)
+        text = str(row.payload.get("text", ""))
+        origin = {k: v for k, v in row.payload.items() if k.startswith("origin_")} or {
+            "origin_guild_id": row.guild_id, "origin_channel_id": row.channel_id}
+        async with self.db.transaction() as tx:
+            new_id = await self.outbox.enqueue(tx, OutboxMessage(
+                kind=PERSONAL_REMINDER.name, dedupe_key=f"snooze:{row_id}", due_at=when, target_type="dm",
+                guild_id=row.guild_id, user_id=user_id, channel_id=row.channel_id,
+                payload={"text": text, **origin},
+            ), now=now)
+        if new_id is None:
+            raise PeopleError("That snooze already went off; snooze the reminder it sent instead.")
+        return PersonalReminder(new_id, when, text)
 
     async def delete_personal_reminder(self, user_id: int, row_id: int) -> bool:
         """Cancel one of this person's pending reminders; False if it is not theirs or not pending."""
@@ -169,6 +245,7 @@ class People:
         """Delete a person's preferences, personal reminders and queued messages; their talks stay."""
         async with self.db.transaction() as tx:
             deleted = await self.outbox.forget_user(tx, user_id)
+            await audience.forget(tx, user_id)
             await tx.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
         log.info("forgot user %d (%d outbox rows deleted)", user_id, deleted)
         return deleted

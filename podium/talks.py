@@ -7,27 +7,28 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from db import Database, Transaction
-from podium import kinds, weekly
+from podium import components, kinds, weekly
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import NOTICES, TALK_REMINDERS
 from podium.errors import UserError
-from podium.markup import both_times, discord_time, quote
-from podium.outbox import Outbox, OutboxMessage
+from podium.markup import both_times, command, discord_time, quote
+from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import effective_reminders, load_guild, load_user
-from podium.render import RenderContext, need, talk_of
+from podium.render import RenderContext, Rendered, need, talk_of
 
 log = logging.getLogger(__name__)
 
 TOPIC_MAX = 200
+DESCRIPTION_MAX = 1000
 DURATION_RANGE = (5, 240)
 MAX_UPCOMING_PER_SPEAKER = 5
 MAX_AHEAD = timedelta(days=365)
 _LONGEST_MS = DURATION_RANGE[1] * 60_000
 
-EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled"]
+EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited"]
 
 
 class TalkError(UserError):
@@ -108,6 +109,7 @@ class TalkHooks:
             "talk_scheduled": [],
             "talk_rescheduled": [],
             "talk_cancelled": [],
+            "talk_edited": [],  # topic, length, description or speaker (not the time: that is a reschedule)
         }
 
     def subscribe(self, *names: EventName) -> Callable[[Subscriber], Subscriber]:
@@ -163,9 +165,29 @@ async def plan_reminders(tx: Transaction, talk: Talk, now: datetime) -> list[Out
     return plan
 
 
-def _talk_reminder(ctx: RenderContext) -> str:
+def _talk_reminder(ctx: RenderContext) -> Rendered:
     talk = talk_of(ctx)
-    return f"⏰ Reminder: your talk {quote(talk.topic)} starts {both_times(talk.starts_at)}."
+    # A DM says which server it is about and links the talk's thread; buttons let the speaker act on it at once.
+    name = ctx.payload.get("guild_name")
+    server = f" on {quote(name)}" if ctx.via == "dm" and isinstance(name, str) and name else ""
+    in_dm = ctx.via == "dm" and talk.thread_id is not None
+    thread = f" Its thread: <#{talk.thread_id}>." if in_dm else ""
+    actions = [
+        components.button("Reschedule…", components.MOVE, talk.id),
+        components.button("Cancel…", components.CANCEL, talk.id, style=components.DANGER),
+        *(components.thread_link(talk.guild_id, talk.thread_id) if in_dm else ()),
+    ]
+    return Rendered(
+        f"⏰ Reminder: your talk {quote(talk.topic)}{server} starts {both_times(talk.starts_at)}.{thread}\n"
+        f"-# Change how you are reminded with {command('remind-me talks')}.",
+        components=(components.row(*actions),),
+    )
+
+
+async def _prepare_talk_reminder(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
+    """The server's name, read when the reminder goes out (a DM names the server it is about)."""
+    guild = await load_guild(db, row.guild_id) if row.guild_id is not None else None
+    return {"guild_name": guild.guild_name if guild is not None else None}
 
 
 def _changed_by(payload: dict[str, object]) -> str:
@@ -208,10 +230,11 @@ TALK_REMINDER = kinds.register(
         consent=TALK_REMINDERS,
         talk_bound=True,
         plan=plan_reminders,
+        prepare=_prepare_talk_reminder,
         # A reminder after the talk has started is pointless.
         expiry=lambda message: message.talk_start,
         description="the speaker, at each of their offsets before the talk",
-        example={"offset_s": 3600},
+        example={"offset_s": 3600, "guild_name": "_" * 100},
     )
 )
 RESCHEDULE_NOTICE = kinds.register(
@@ -261,7 +284,7 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
     """The built-in subscribers: plan talk-bound messages, tell the speaker, tell the channel if announced."""
     hooks = TalkHooks()
 
-    @hooks.subscribe("talk_scheduled", "talk_rescheduled")
+    @hooks.subscribe("talk_scheduled", "talk_rescheduled", "talk_edited")
     async def plan_talk_bound(tx: Transaction, event: TalkEvent) -> None:
         # Every talk-bound kind, whoever owns it: a new one is planned (and re-planned) without touching this.
         await replan_talk_bound(tx, outbox, event.after, event.now)
@@ -418,6 +441,56 @@ class TalkService:
         log.info("talk %d cancelled by %d", talk_id, actor.user_id)
         return after
 
+    async def edit(
+        self,
+        *,
+        guild_id: int,
+        actor: Actor,
+        talk_id: int,
+        topic: str | None = None,
+        duration_minutes: int | None = None,
+        description: str | None = None,
+        speaker_id: int | None = None,
+    ) -> tuple[Talk, Talk]:
+        """Change a talk's topic, length, description or (moderators) speaker without cancelling it."""
+        now = self.clock.now()
+        changes: dict[str, Any] = {}
+        if topic is not None:
+            changes["topic"] = validate_topic(topic)
+        if duration_minutes is not None:
+            validate_duration(duration_minutes)
+            changes["duration_minutes"] = duration_minutes
+        if description is not None:
+            changes["description"] = validate_description(description)
+        if speaker_id is not None:
+            if not actor.is_moderator:
+                raise TalkError("Only moderators can give a talk to another speaker; ask one, or cancel yours.")
+            changes["speaker_id"] = speaker_id
+        if not changes:
+            raise TalkError(
+                "Give what to change: `topic`, `duration`, `description` or (moderators) `speaker`. "
+                "Example: `/schedule edit talk:Intro to Rust topic:Intro to Rust 2`"
+            )
+        async with self.db.transaction() as tx:
+            before = await self._editable(tx, guild_id, talk_id, actor)
+            current = {"topic": before.topic, "duration_minutes": before.duration_minutes,
+                       "description": before.description, "speaker_id": before.speaker_id}
+            changes = {column: value for column, value in changes.items() if current[column] != value}
+            if not changes:
+                raise TalkError("That is what the talk already has; nothing changed.")
+            if "duration_minutes" in changes:
+                await self._check_overlap(tx, guild_id, before.starts_at, changes["duration_minutes"],
+                                          exclude_id=talk_id)
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            row = await tx.fetchrow(
+                f"UPDATE talks SET {assignments}, updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
+                (*changes.values(), actor.user_id, to_ms(now), talk_id),
+            )
+            after = Talk.from_db(row)
+            await self.hooks.emit(tx, TalkEvent("talk_edited", before, after, actor, now))
+        log.info("talk %d edited by %d: %s", talk_id, actor.user_id, ", ".join(changes))
+        return before, after
+
     async def get(self, guild_id: int, talk_id: int) -> Talk | None:
         """One talk of this guild."""
         row = await self.db.fetchone("SELECT * FROM talks WHERE id = ? AND guild_id = ?", (talk_id, guild_id))
@@ -460,12 +533,12 @@ class TalkService:
         talks, _ = await self.upcoming(guild_id, speaker_id=speaker_id, topic_contains=query, limit=limit)
         return talks
 
-    async def planned_messages(self, talk_id: int) -> list[sqlite3.Row]:
-        """The talk's pending outbox rows (reminders and notices), soonest first."""
+    async def planned_messages(self, talk_id: int, *, exclude: Sequence[str] = ()) -> list[sqlite3.Row]:
+        """The talk's pending outbox rows (reminders and notices), soonest first, except those of `exclude` kinds."""
         return await self.db.fetchall(
             "SELECT kind, target_type, due_at_ms, payload FROM outbox WHERE talk_id = ? AND state = 'pending'"
-            " ORDER BY due_at_ms",
-            (talk_id,),
+            f" AND kind NOT IN ({','.join('?' * len(exclude))}) ORDER BY due_at_ms",
+            (talk_id, *exclude),
         )
 
     async def _editable(self, tx: Transaction, guild_id: int, talk_id: int, actor: Actor) -> Talk:
@@ -514,6 +587,18 @@ def validate_topic(topic: str) -> str:
     if len(topic) > TOPIC_MAX:
         raise TalkError(f"The topic is {len(topic)} characters; the most is {TOPIC_MAX}. Please shorten it.")
     return topic
+
+
+def validate_description(text: str) -> str | None:
+    """At most 1,000 characters, surrounding space trimmed; "-" (or nothing) removes it."""
+    text = text.strip()
+    if text in ("", "-"):
+        return None
+    if len(text) > DESCRIPTION_MAX:
+        raise TalkError(
+            f"The description is {len(text)} characters; the most is {DESCRIPTION_MAX}. Please shorten it."
+        )
+    return text
 
 
 def validate_duration(minutes: int) -> None:

@@ -54,6 +54,14 @@ class ScriptedTransport:
         self.calls.append(("find_thread", guild_id, parent_id, name))
         return self.orphan_threads.get((parent_id, name))
 
+    async def add_thread_member(self, thread_id, user_id):
+        self.calls.append(("add_thread_member", thread_id, user_id))
+        self._maybe_fail("add_thread_member", thread_id)
+
+    async def archive_thread(self, thread_id):
+        self.calls.append(("archive_thread", thread_id))
+        self._maybe_fail("archive_thread", thread_id)
+
     async def post_message(self, channel_id, body):
         self.calls.append(("post", channel_id, body))
         self.posted.set()

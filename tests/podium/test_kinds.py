@@ -15,18 +15,20 @@ import pytest
 
 import podium
 from cogs.opt_out import TOPIC_CHOICES
-from podium import consent, kinds
+from podium import audience, consent, kinds
 from podium.dispatcher import Dispatcher
 from podium.outbox import Outbox
 from podium.pacing import Pacer
 from podium.render import RenderContext, render
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
+from tests.fake_discord import _validate_message_components
 from tests.podium.test_dispatcher import ScriptedTransport
 
 SPECS = kinds.all_specs()
 TALK_BOUND = kinds.talk_bound()
 GUILD, SPEAKER, ANNOUNCE = factories.GUILD, factories.SPEAKER, 555
+FAN, THREAD_FAN = 43, 44  # two members who clicked 🔔 Remind me: one reminded by DM, one in the talk's thread
 # Discord's limits on one message.
 CONTENT, TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 2000, 256, 4096, 25, 256, 1024, 2048, 6000
 
@@ -54,10 +56,14 @@ def embed_size(embed):
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 @pytest.mark.parametrize("recipient", [None, SPEAKER], ids=["broadcast", "to-a-person"])
 def test_every_kind_renders_within_discords_limits_and_pings_only_its_recipient(spec, recipient, clock):
-    talk = factories.talk(topic="*_`~" * 50, starts_at=clock.now() + timedelta(hours=1))
+    talk = factories.talk(topic="*_`~" * 50, starts_at=clock.now() + timedelta(hours=1), thread_id=10**18,
+                          description="*" * 1000)
     late = clock.now() + timedelta(hours=2)  # with the "(delayed ...)" note too
-    for now in (clock.now(), late):
-        body = render(RenderContext(spec.name, dict(spec.example), talk, clock.now(), now), mention_user_id=recipient)
+    for now, via in ((clock.now(), "dm"), (late, "thread"), (late, None)):
+        ctx = RenderContext(spec.name, dict(spec.example), talk, clock.now(), now, via=via)
+        body = render(ctx, mention_user_id=recipient)
+        # Buttons and selects as Discord's form rules want them (the fake's validator: rows, ids, labels, urls).
+        _validate_message_components(body.get("components", []), ["components"], 0)
         assert 0 < len(body["content"]) <= CONTENT or body.get("embeds")
         assert len(body["content"]) <= CONTENT
         assert sum(embed_size(e) for e in body.get("embeds", [])) <= TOTAL
@@ -77,12 +83,16 @@ def test_every_consent_topic_is_one_opt_out_offers(spec):
 
 
 async def setup_talk(db, clock):
-    """A guild with every optional talk-bound message turned on, and a talk 30 hours ahead."""
+    """A guild with every optional talk-bound message turned on, a talk 30 hours ahead, and its audience."""
     outbox = Outbox(db)
-    talks = TalkService(db, outbox, clock, default_hooks(outbox))
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, starting_now=1)
+    talks = TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox))
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, starting_now=1, announce_new_talks=1)
     talk = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
                            starts_at=clock.now() + timedelta(hours=30))
+    await factories.add_user(db, THREAD_FAN, reminder_via="thread")
+    members = audience.Audience(db, outbox, clock)
+    for fan in (FAN, THREAD_FAN):
+        await members.join(talk_id=talk.id, user_id=fan, guild_id=GUILD)
     return outbox, talks, talk
 
 

@@ -1,0 +1,699 @@
+"""The audience: members who asked to be reminded of a talk ("🔔 Remind me"), and everything Podium sends them.
+
+Owns the `attendees` table and these kinds (docs/architecture.md, "A spec per kind of message"):
+- `attendee_reminder` (talk-bound): at each attendee's offsets (theirs, else the server's). By DM, one row per
+  attendee per offset; attendees who chose the talk's thread (or the channel, or who stopped DMs) share one post
+  per offset in the talk's thread that mentions them (a channel takes 5 messages per 5 s: 2,000 mentions one
+  by one would take half an hour).
+- `attendee_notice`: when a talk they asked for is moved, cancelled or given another speaker; one pending notice
+  per attendee per talk that sums up every change until it is sent.
+- `talk_announcement` and `talk_thread_open`: the post of a new talk in the announcement channel with its buttons
+  (a guild setting, off by default), and the first post of the talk's thread, which creates the thread.
+- `thread_member` and `thread_archive`: attendees are added to the talk's thread; it is archived after the talk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from db import Database, Transaction
+from podium import components, kinds
+from podium.clock import Clock, from_ms, to_ms
+from podium.consent import DMS, EVERYTHING, NOTICES, TALK_REMINDERS, opted_out
+from podium.errors import UserError
+from podium.markup import both_times, command, discord_time, quote
+from podium.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.preferences import (
+    GuildSettings,
+    Via,
+    effective_reminders,
+    load_guild,
+    load_user,
+    stored_offsets,
+)
+from podium.render import RenderContext, Rendered, need, talk_of
+from podium.talks import DESCRIPTION_MAX, Talk, TalkEvent, TalkHooks, load_talk
+
+log = logging.getLogger(__name__)
+
+# A post in the talk's thread mentions at most this many attendees (Discord: 2,000 characters a message); the
+# others are members of the thread and see it there.
+MAX_PINGS = 50
+# The talk's thread is archived this long after the talk ends (talk moved: re-timed; cancelled: soon).
+ARCHIVE_AFTER_END = timedelta(hours=1)
+ARCHIVE_AFTER_CANCEL = timedelta(minutes=10)
+NOTICE_KEYS = ("old_start_ms", "new_start_ms", "old_speaker_id", "new_speaker_id", "cancelled", "reason")
+
+
+class AudienceError(UserError):
+    """A refused click or command; the message is shown to the member as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """One attendee as planning sees them: their offsets and where they are reminded."""
+
+    user_id: int
+    offsets: tuple[int, ...]
+    via: Via  # "dm", or "thread" (chose the thread or the channel, or stopped DMs)
+    stopped: bool  # opted out of talk reminders (or of everything): planned, but skipped when sent
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """What a click did: the talk, whether anything changed, and how the member will be reminded."""
+
+    talk: Talk
+    changed: bool
+    attending: bool
+    via: Via
+    offsets: tuple[int, ...]
+    next_reminder: datetime | None
+    attendees: int
+
+
+def audience_via(via: Via, dms_stopped: bool) -> Via:
+    """Where an attendee is reminded: by DM, else in the talk's thread (never one mention each in the channel)."""
+    return "dm" if via == "dm" and not dms_stopped else "thread"
+
+
+async def listeners(
+    source: Database | Transaction, talk_id: int, guild: GuildSettings, user_id: int | None = None
+) -> list[Listener]:
+    """The talk's attendees (or one of them) with their effective reminder preferences, in one query."""
+    rows = await source.fetchall(
+        "SELECT a.user_id, u.reminder_offsets, u.reminder_via, coalesce(u.opt_out_dms, 0) AS no_dms,"
+        " coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_talk_reminders, 0) AS stopped"
+        " FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
+        " WHERE a.talk_id = ?" + (" AND a.user_id = ?" if user_id is not None else ""),
+        (talk_id,) if user_id is None else (talk_id, user_id),
+    )
+    return [
+        Listener(
+            user_id=row["user_id"],
+            offsets=stored_offsets(row["reminder_offsets"]) or guild.reminder_offsets,
+            via=audience_via(row["reminder_via"] or guild.reminder_via, bool(row["no_dms"])),
+            stopped=bool(row["stopped"]),
+        )
+        for row in rows
+    ]
+
+
+def attendee_key(talk: Talk, user_id: int, offset_s: int) -> str:
+    """Dedupe key of one attendee's reminder; the start is part of it, as in `talks.reminder_key`."""
+    return f"talk:{talk.id}:attendee:{user_id}:{offset_s}:{to_ms(talk.starts_at)}"
+
+
+def thread_key(talk: Talk, offset_s: int) -> str:
+    """Dedupe key of the thread post that reminds the attendees who chose the thread, for one offset."""
+    return f"talk:{talk.id}:attendee:thread:{offset_s}:{to_ms(talk.starts_at)}"
+
+
+def _reminder(talk: Talk, offset: int, user_id: int | None, key: str) -> OutboxMessage:
+    return OutboxMessage(
+        kind=ATTENDEE_REMINDER.name,
+        dedupe_key=key,
+        due_at=talk.starts_at - timedelta(seconds=offset),
+        target_type="dm" if user_id is not None else "thread",
+        guild_id=talk.guild_id,
+        user_id=user_id,
+        talk_id=talk.id,
+        payload={"offset_s": offset},
+        talk_start=talk.starts_at,
+    )
+
+
+def dm_reminders(talk: Talk, people: Sequence[Listener], now: datetime) -> list[OutboxMessage]:
+    """One row per attendee reminded by DM per offset still ahead."""
+    return [
+        _reminder(talk, offset, person.user_id, attendee_key(talk, person.user_id, offset))
+        for person in people
+        if person.via == "dm"
+        for offset in sorted(set(person.offsets), reverse=True)
+        if talk.starts_at - timedelta(seconds=offset) > now
+    ]
+
+
+def thread_reminders(talk: Talk, people: Sequence[Listener], now: datetime) -> list[OutboxMessage]:
+    """One thread post per offset that any attendee reminded in the thread asked for."""
+    offsets = {offset for person in people if person.via == "thread" for offset in person.offsets}
+    return [
+        _reminder(talk, offset, None, thread_key(talk, offset))
+        for offset in sorted(offsets, reverse=True)
+        if talk.starts_at - timedelta(seconds=offset) > now
+    ]
+
+
+async def plan_attendee_reminders(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
+    """Every attendee's reminders for the talk as it is now (the talk-bound planner: re-planned with the talk)."""
+    people = await listeners(tx, talk.id, await load_guild(tx, talk.guild_id))
+    return dm_reminders(talk, people, now) + thread_reminders(talk, people, now)
+
+
+async def replan_attendee(
+    tx: Transaction, outbox: Outbox, talk: Talk, user_id: int, now: datetime, *, thread_posts: bool = False
+) -> None:
+    """Re-plan one attendee's reminders of one talk (they joined or left), reading only their own rows.
+
+    The shared thread posts are re-planned too when this person is reminded in the thread, or when asked
+    (`thread_posts`: their preferences changed, they may have left the thread): that reads every attendee.
+    """
+    guild = await load_guild(tx, talk.guild_id)
+    person = await listeners(tx, talk.id, guild, user_id)
+    mine = dm_reminders(talk, person, now) if talk.state == "scheduled" else []
+    await outbox.replace_for_talk_user(tx, talk.id, [ATTENDEE_REMINDER.name], user_id, mine, now=now)
+    user = await load_user(tx, user_id)
+    _, via = effective_reminders(user, guild)
+    if thread_posts or audience_via(via, opted_out(user, DMS)) == "thread":
+        everyone = await listeners(tx, talk.id, guild) if talk.state == "scheduled" else []
+        shared = thread_reminders(talk, everyone, now)
+        await outbox.replace_for_talk_user(tx, talk.id, [ATTENDEE_REMINDER.name], None, shared, now=now)
+
+
+async def replan_person(tx: Transaction, outbox: Outbox, user_id: int, now: datetime) -> int:
+    """Re-plan a person's reminders of every upcoming talk they asked for; how many talks."""
+    rows = await tx.fetchall(
+        "SELECT t.* FROM attendees AS a JOIN talks AS t ON t.id = a.talk_id"
+        " WHERE a.user_id = ? AND t.state = 'scheduled' AND t.starts_at_ms > ?",
+        (user_id, to_ms(now)),
+    )
+    for row in rows:
+        await replan_attendee(tx, outbox, Talk.from_db(row), user_id, now, thread_posts=True)
+    return len(rows)
+
+
+async def forget(tx: Transaction, user_id: int) -> int:
+    """/opt-out forget-me: the person is nobody's attendee any more (their queued rows go with the outbox's)."""
+    cursor = await tx.execute("DELETE FROM attendees WHERE user_id = ?", (user_id,))
+    return cursor.rowcount
+
+
+async def count_attendees(source: Database | Transaction, talk_id: int) -> int:
+    """How many members asked to be reminded of the talk (from the primary key alone)."""
+    return int(await source.fetchval("SELECT count(*) FROM attendees WHERE talk_id = ?", (talk_id,)))
+
+
+async def count_attendees_of(source: Database | Transaction, talk_ids: Sequence[int]) -> dict[int, int]:
+    """Attendees of each of these talks (0 for none)."""
+    if not talk_ids:
+        return {}
+    rows = await source.fetchall(
+        f"SELECT talk_id, count(*) AS n FROM attendees WHERE talk_id IN ({','.join('?' * len(talk_ids))})"
+        " GROUP BY talk_id",
+        tuple(talk_ids),
+    )
+    found = {row["talk_id"]: row["n"] for row in rows}
+    return {talk_id: found.get(talk_id, 0) for talk_id in talk_ids}
+
+
+def going(n: int) -> str:
+    """'1 going', '12 going'."""
+    return f"{n} going"
+
+
+# -- sending: what the dispatcher reads when a message goes out ------------------------------------------------
+
+
+async def _pings(db: Database, row: OutboxRow, topic_columns: tuple[str, ...]) -> dict[str, Any]:
+    """Whom a thread post for attendees mentions, read when it goes out; plus how many more there are.
+
+    Those reminded in the thread who have not opted out (of everything or of `topic_columns`), at most MAX_PINGS.
+    """
+    if row.talk_id is None or row.guild_id is None:
+        return {"ping_ids": [], "more": 0}
+    guild = await load_guild(db, row.guild_id)
+    offset = row.payload.get("offset_s")
+    stopped = " OR ".join(f"coalesce(u.{column}, 0)" for column in ("opt_out_everything", *topic_columns))
+    rows = await db.fetchall(
+        "SELECT a.user_id, u.reminder_offsets, u.reminder_via, coalesce(u.opt_out_dms, 0) AS no_dms"
+        " FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
+        f" WHERE a.talk_id = ? AND NOT ({stopped})",
+        (row.talk_id,),
+    )
+    chosen = [
+        r["user_id"]
+        for r in rows
+        if audience_via(r["reminder_via"] or guild.reminder_via, bool(r["no_dms"])) == "thread"
+        and (offset is None or offset in (stored_offsets(r["reminder_offsets"]) or guild.reminder_offsets))
+    ]
+    return {"ping_ids": chosen[:MAX_PINGS], "more": max(0, len(chosen) - MAX_PINGS)}
+
+
+async def _where_from(db: Database, row: OutboxRow) -> dict[str, Any]:
+    """The server's name (a DM says where it comes from)."""
+    guild = await load_guild(db, row.guild_id) if row.guild_id is not None else None
+    return {"guild_name": guild.guild_name if guild is not None else None}
+
+
+async def _prepare_reminder(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
+    if row.user_id is None:
+        return await _pings(db, row, ("opt_out_talk_reminders",))
+    return await _where_from(db, row)
+
+
+async def _prepare_notice(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
+    if row.user_id is None:
+        return await _pings(db, row, ("opt_out_notices",))
+    return await _where_from(db, row)
+
+
+async def _prepare_announcement(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
+    return {"attendees": await count_attendees(db, row.talk_id) if row.talk_id is not None else 0}
+
+
+async def _mark_announced(tx: Transaction, row: OutboxRow, payload: dict[str, Any]) -> None:
+    """An announced talk's later changes are told to the channel too (as after a weekly summary)."""
+    if row.talk_id is not None:
+        await tx.execute("UPDATE talks SET announced = 1 WHERE id = ?", (row.talk_id,))
+
+
+# -- rendering ------------------------------------------------------------------------------------------------
+
+
+def _server(ctx: RenderContext) -> str:
+    name = ctx.payload.get("guild_name")
+    return f" on {quote(name)}" if ctx.via == "dm" and isinstance(name, str) and name else ""
+
+
+def _thread_bits(ctx: RenderContext, talk: Talk) -> tuple[str, tuple[dict[str, Any], ...]]:
+    """In a DM: the talk's thread named, and a button that opens it."""
+    if ctx.via != "dm" or talk.thread_id is None:
+        return "", ()
+    return f" Its thread: <#{talk.thread_id}>.", components.thread_link(talk.guild_id, talk.thread_id)
+
+
+def _mentions(ctx: RenderContext) -> tuple[str, tuple[int, ...]]:
+    ids = ctx.payload.get("ping_ids")
+    pings = tuple(i for i in ids if isinstance(i, int) and not isinstance(i, bool)) if isinstance(ids, list) else ()
+    more = ctx.payload.get("more")
+    extra = f" (+{more} more)" if isinstance(more, int) and more > 0 else ""
+    return (" ".join(f"<@{i}>" for i in pings) + extra + " " if pings else ""), pings
+
+
+def render_reminder(ctx: RenderContext) -> Rendered:
+    """⏰ to an attendee (DM) or to the attendees reminded in the talk's thread."""
+    talk = talk_of(ctx)
+    who, pings = _mentions(ctx)
+    thread, links = _thread_bits(ctx, talk)
+    text = (
+        f"⏰ {who}{quote(talk.topic)} by <@{talk.speaker_id}>{_server(ctx)} starts {both_times(talk.starts_at)}."
+        f"{thread}\n-# You asked to be reminded. Change when and how with {command('remind-me talks')}."
+    )
+    leave = components.button("Can't make it / stop reminding me", components.LEAVE, talk.id)
+    return Rendered(text, pings=pings, components=(components.row(leave, *links),))
+
+
+def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
+    payload = ctx.payload
+    lines = []
+    if payload.get("cancelled"):
+        start = from_ms(need(payload, "old_start_ms", int))
+        reason = payload.get("reason")
+        because = f" Reason: {quote(reason)}" if isinstance(reason, str) and reason else ""
+        return [f"🚫 {quote(talk_topic)}{_server(ctx)} on {discord_time(start)} was cancelled.{because}"]
+    old, new = payload.get("old_start_ms"), payload.get("new_start_ms")
+    if isinstance(old, int) and isinstance(new, int) and old != new:
+        lines.append(
+            f"📅 {quote(talk_topic)}{_server(ctx)} was moved from {discord_time(from_ms(old))} to "
+            f"{both_times(from_ms(new))}. Your reminders moved with it."
+        )
+    old_speaker, new_speaker = payload.get("old_speaker_id"), payload.get("new_speaker_id")
+    if isinstance(old_speaker, int) and isinstance(new_speaker, int) and old_speaker != new_speaker:
+        lines.append(f"🎤 {quote(talk_topic)}{_server(ctx)} has a new speaker: <@{new_speaker}> "
+                     f"(instead of <@{old_speaker}>).")
+    return lines
+
+
+def render_notice(ctx: RenderContext) -> Rendered:
+    """What changed about a talk the attendee asked for: time, speaker, or its cancellation."""
+    topic = need(ctx.payload, "topic", str)
+    who, pings = _mentions(ctx)
+    lines = _change_lines(ctx, topic) or [f"ℹ️ {quote(topic)}{_server(ctx)} changed."]
+    text = who + "\n".join(lines) + "\n-# You asked to be reminded of this talk."
+    if ctx.payload.get("cancelled") or ctx.talk is None:
+        return Rendered(text, pings=pings)
+    thread, links = _thread_bits(ctx, ctx.talk)
+    leave = components.button("Can't make it / stop reminding me", components.LEAVE, ctx.talk.id)
+    return Rendered(text + thread, pings=pings, components=(components.row(leave, *links),))
+
+
+def render_announcement(ctx: RenderContext) -> Rendered:
+    """📣 A new talk, with its buttons; the speaker named, not pinged."""
+    talk = talk_of(ctx)
+    attendees = ctx.payload.get("attendees")
+    embed: dict[str, Any] = {
+        "title": talk.topic[:256],
+        "color": 0x5865F2,
+        "fields": [
+            {"name": "When", "value": both_times(talk.starts_at), "inline": True},
+            {"name": "Speaker", "value": f"<@{talk.speaker_id}>", "inline": True},
+            {"name": "Length", "value": f"{talk.duration_minutes} min", "inline": True},
+        ],
+        "footer": {"text": f"🔔 {going(attendees if isinstance(attendees, int) else 0)} · "
+                           "times are shown in your own time zone"},
+    }
+    if talk.description:
+        embed["description"] = talk.description[:DESCRIPTION_MAX]
+    content = (
+        f"📣 **New talk**: {quote(talk.topic)} by <@{talk.speaker_id}>, {both_times(talk.starts_at)}. "
+        f"Click 🔔 to be reminded — want to speak too? {command('schedule add')}"
+    )
+    return Rendered(content, (embed,), components=(components.remind_buttons(talk.id),))
+
+
+def render_thread_open(ctx: RenderContext) -> Rendered:
+    """The first post of a talk's thread."""
+    talk = talk_of(ctx)
+    return Rendered(
+        f"🧵 The thread of {quote(talk.topic)} by <@{talk.speaker_id}>, {both_times(talk.starts_at)}. "
+        "Everyone who clicks 🔔 Remind me is added here; questions for the speaker are welcome.",
+        components=(components.remind_buttons(talk.id),),
+    )
+
+
+def _describe_action(text: str) -> kinds.Renderer:
+    """A kind that acts instead of posting still describes itself (logs, /schedule info, the test over all kinds)."""
+
+    def render(ctx: RenderContext) -> str:
+        return text
+
+    return render
+
+
+ATTENDEE_REMINDER = kinds.register(
+    kinds.KindSpec(
+        name="attendee_reminder",
+        render=render_reminder,
+        consent=TALK_REMINDERS,
+        talk_bound=True,
+        plan=plan_attendee_reminders,
+        prepare=_prepare_reminder,
+        expiry=lambda message: message.talk_start,
+        description="members who clicked 🔔 Remind me, at their offsets: by DM, or one post in the talk's thread",
+        example={"offset_s": 3600, "guild_name": "_" * 100, "ping_ids": [10**18 + i for i in range(MAX_PINGS)],
+                 "more": 1950},
+    )
+)
+ATTENDEE_NOTICE = kinds.register(
+    kinds.KindSpec(
+        name="attendee_notice",
+        render=render_notice,
+        consent=NOTICES,
+        prepare=_prepare_notice,
+        description="members who clicked 🔔 Remind me, when the talk is moved, cancelled or gets another speaker",
+        example={"topic": "_" * 200, "old_start_ms": 1795900000000, "new_start_ms": 1796000000000,
+                 "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1, "cancelled": False, "guild_name": "_" * 100,
+                 "ping_ids": [10**18 + i for i in range(MAX_PINGS)], "more": 1950},
+    )
+)
+TALK_ANNOUNCEMENT = kinds.register(
+    kinds.KindSpec(
+        name="talk_announcement",
+        render=render_announcement,
+        consent=None,
+        prepare=_prepare_announcement,
+        on_sent=_mark_announced,
+        expiry=lambda message: message.talk_start,
+        description="the announcement channel, when a talk is added (if the guild turned it on)",
+        example={"attendees": 100000},
+    )
+)
+TALK_THREAD_OPEN = kinds.register(
+    kinds.KindSpec(
+        name="talk_thread_open",
+        render=render_thread_open,
+        consent=None,
+        expiry=lambda message: message.talk_start,
+        description="the talk's new thread (which this first post creates), when the talk is announced",
+    )
+)
+THREAD_MEMBER = kinds.register(
+    kinds.KindSpec(
+        name="thread_member",
+        render=_describe_action("(adds the attendee to the talk's thread)"),
+        consent=TALK_REMINDERS,
+        action="add_to_thread",
+        description="adds a member who clicked 🔔 Remind me to the talk's thread (made if needed)",
+    )
+)
+THREAD_ARCHIVE = kinds.register(
+    kinds.KindSpec(
+        name="thread_archive",
+        render=_describe_action("(archives the talk's thread)"),
+        consent=None,
+        action="archive_thread",
+        description="archives the talk's thread an hour after the talk (soon after it is cancelled)",
+    )
+)
+# Rows of these kinds belong to a talk's audience; /schedule info counts them instead of listing them.
+AUDIENCE_KINDS = (ATTENDEE_REMINDER.name, ATTENDEE_NOTICE.name, THREAD_MEMBER.name)
+
+
+# -- the talk hooks: what a change to a talk means for its audience -------------------------------------------
+
+
+def _archive(talk: Talk, due: datetime) -> OutboxMessage:
+    return OutboxMessage(
+        kind=THREAD_ARCHIVE.name,
+        dedupe_key=f"talk:{talk.id}:thread-archive",
+        due_at=due,
+        target_type="thread",
+        guild_id=talk.guild_id,
+        talk_id=talk.id,
+    )
+
+
+async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: dict[str, Any]) -> int:
+    """One notice per attendee for this change, merged with a notice still pending for an earlier one."""
+    talk = event.after
+    pending = await tx.fetchone(
+        "SELECT payload FROM outbox WHERE talk_id = ? AND kind = ? AND state = 'pending' ORDER BY id LIMIT 1",
+        (talk.id, ATTENDEE_NOTICE.name),
+    )
+    await outbox.cancel_pending(tx, now=event.now, reason="merged into a later notice", talk_id=talk.id,
+                                kinds=[ATTENDEE_NOTICE.name])
+    merged = dict(change)
+    if pending is not None:
+        earlier = json.loads(pending["payload"])
+        # What attendees last heard is what the earlier notice would have changed from.
+        for key in ("old_start_ms", "old_speaker_id"):
+            if isinstance(earlier.get(key), int):
+                merged[key] = earlier[key]
+    if not merged.get("cancelled") and merged.get("old_start_ms") == merged.get("new_start_ms") and merged.get(
+        "old_speaker_id"
+    ) == merged.get("new_speaker_id"):
+        return 0  # changed and changed back before anyone was told
+    guild = await load_guild(tx, talk.guild_id)
+    people = [p for p in await listeners(tx, talk.id, guild) if p.user_id != event.actor.user_id]
+    stamp = to_ms(talk.updated_at)
+    payload = {"topic": talk.topic, "by_user_id": event.actor.user_id, **merged}
+    notices = [
+        OutboxMessage(
+            kind=ATTENDEE_NOTICE.name,
+            dedupe_key=f"talk:{talk.id}:attendee-notice:{p.user_id}:{stamp}",
+            due_at=event.now,
+            target_type="dm",
+            guild_id=talk.guild_id,
+            user_id=p.user_id,
+            talk_id=talk.id,
+            payload=payload,
+        )
+        for p in people
+        if p.via == "dm"
+    ]
+    if any(p.via == "thread" for p in people):
+        notices.append(
+            OutboxMessage(
+                kind=ATTENDEE_NOTICE.name,
+                dedupe_key=f"talk:{talk.id}:attendee-notice:thread:{stamp}",
+                due_at=event.now,
+                target_type="thread",
+                guild_id=talk.guild_id,
+                talk_id=talk.id,
+                payload=payload,
+            )
+        )
+    await outbox.enqueue_many(tx, notices, now=event.now)
+    return len(notices)
+
+
+def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
+    """Add the audience's subscribers to the talk hooks (bot.py's composition root does this once)."""
+
+    @hooks.subscribe("talk_scheduled")
+    async def announce(tx: Transaction, event: TalkEvent) -> None:
+        talk = event.after
+        guild = await load_guild(tx, talk.guild_id)
+        messages = [_archive(talk, talk.ends_at + ARCHIVE_AFTER_END)]
+        if guild.announce_new_talks and guild.announce_channel_id is not None:
+            messages += [
+                OutboxMessage(kind=TALK_ANNOUNCEMENT.name, dedupe_key=f"talk:{talk.id}:announcement",
+                              due_at=event.now, target_type="channel", guild_id=talk.guild_id,
+                              channel_id=guild.announce_channel_id, talk_id=talk.id),
+                # Its first post creates the talk's thread now, so attendees can be added as they click.
+                OutboxMessage(kind=TALK_THREAD_OPEN.name, dedupe_key=f"talk:{talk.id}:thread-open",
+                              due_at=event.now, target_type="thread", guild_id=talk.guild_id, talk_id=talk.id),
+            ]
+        await outbox.enqueue_many(tx, messages, now=event.now)
+
+    @hooks.subscribe("talk_rescheduled")
+    async def moved(tx: Transaction, event: TalkEvent) -> None:
+        before, talk = event.before or event.after, event.after
+        await outbox.enqueue(tx, _archive(talk, talk.ends_at + ARCHIVE_AFTER_END), now=event.now)
+        await _notices(tx, outbox, event, {
+            "old_start_ms": to_ms(before.starts_at), "new_start_ms": to_ms(talk.starts_at),
+            "old_speaker_id": before.speaker_id, "new_speaker_id": talk.speaker_id,
+        })
+
+    @hooks.subscribe("talk_cancelled")
+    async def cancelled(tx: Transaction, event: TalkEvent) -> None:
+        talk = event.after
+        await outbox.cancel_pending(tx, now=event.now, reason="talk cancelled", talk_id=talk.id,
+                                    kinds=[TALK_ANNOUNCEMENT.name, TALK_THREAD_OPEN.name, THREAD_MEMBER.name])
+        await _notices(tx, outbox, event, {
+            "cancelled": True, "reason": event.reason or "", "old_start_ms": to_ms(talk.starts_at),
+            "new_start_ms": to_ms(talk.starts_at), "old_speaker_id": talk.speaker_id,
+            "new_speaker_id": talk.speaker_id,
+        })
+        # After the notice in it: the thread stays readable, and a later message would reopen it.
+        await outbox.enqueue(tx, _archive(talk, event.now + ARCHIVE_AFTER_CANCEL), now=event.now)
+
+    @hooks.subscribe("talk_edited")
+    async def edited(tx: Transaction, event: TalkEvent) -> None:
+        before, talk = event.before or event.after, event.after
+        await outbox.enqueue(tx, _archive(talk, talk.ends_at + ARCHIVE_AFTER_END), now=event.now)
+        if before.speaker_id == talk.speaker_id:
+            return  # topic, length or description: nothing an attendee must be told about
+        # The new speaker is reminded as the speaker now, not also as an attendee.
+        await tx.execute("DELETE FROM attendees WHERE talk_id = ? AND user_id = ?", (talk.id, talk.speaker_id))
+        await replan_attendee(tx, outbox, talk, talk.speaker_id, event.now)
+        await _notices(tx, outbox, event, {
+            "old_start_ms": to_ms(talk.starts_at), "new_start_ms": to_ms(talk.starts_at),
+            "old_speaker_id": before.speaker_id, "new_speaker_id": talk.speaker_id,
+        })
+
+    return hooks
+
+
+# -- the service the cogs call ----------------------------------------------------------------------------------
+
+
+class Audience:
+    """Joining and leaving a talk's audience; each click commits with the re-planning it causes."""
+
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.clock = clock
+
+    async def _talk(self, tx: Transaction, talk_id: int, guild_id: int | None) -> Talk:
+        talk = await load_talk(tx, talk_id)
+        # A button in a DM has no guild; one in a server only acts on that server's talks.
+        if talk is None or (guild_id is not None and talk.guild_id != guild_id):
+            raise AudienceError(f"I can't find that talk any more. See what's coming with {command('schedule list')}.")
+        return talk
+
+    async def join(self, *, talk_id: int, user_id: int, guild_id: int | None) -> Attendance:
+        """"🔔 Remind me": plan this member's reminders of the talk; clicking again changes nothing."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            talk = await self._talk(tx, talk_id, guild_id)
+            if talk.state == "cancelled":
+                raise AudienceError(f"{quote(talk.topic)} was cancelled; there is nothing to be reminded of.")
+            if talk.state == "done" or talk.starts_at <= now:
+                raise AudienceError(f"{quote(talk.topic)} has already started; it's too late for a reminder.")
+            if talk.speaker_id == user_id:
+                raise AudienceError(
+                    f"You're the speaker of {quote(talk.topic)}: you're reminded as its speaker. "
+                    f"Change when and how with {command('remind-me talks')}."
+                )
+            user = await load_user(tx, user_id)
+            if opted_out(user, EVERYTHING) or opted_out(user, TALK_REMINDERS):
+                what = EVERYTHING if opted_out(user, EVERYTHING) else TALK_REMINDERS
+                raise AudienceError(
+                    f"You stopped {what.label} with /opt-out, so I won't remind you of {quote(talk.topic)}. "
+                    f"Allow them again with {command('opt-out undo')} `what:{what.key}`, then click again."
+                )
+            cursor = await tx.execute(
+                "INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (talk.id, user_id, to_ms(now)),
+            )
+            joined = cursor.rowcount == 1
+            if joined:
+                await replan_attendee(tx, self.outbox, talk, user_id, now)
+                guild = await load_guild(tx, talk.guild_id)
+                if guild.announce_channel_id is not None:
+                    await self.outbox.enqueue(tx, OutboxMessage(
+                        kind=THREAD_MEMBER.name,
+                        dedupe_key=f"talk:{talk.id}:thread-member:{user_id}",
+                        due_at=now,
+                        target_type="thread",
+                        guild_id=talk.guild_id,
+                        user_id=user_id,
+                        talk_id=talk.id,
+                        expires_at=talk.ends_at,
+                    ), now=now)
+            attendance = await self._attendance(tx, talk, user_id, changed=joined, attending=True, now=now)
+        if joined:
+            log.info("user %d will be reminded of talk %d", user_id, talk.id)
+        return attendance
+
+    async def leave(self, *, talk_id: int, user_id: int, guild_id: int | None) -> Attendance:
+        """"Can't make it": no more reminders or notices of the talk for this member."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            talk = await self._talk(tx, talk_id, guild_id)
+            cursor = await tx.execute("DELETE FROM attendees WHERE talk_id = ? AND user_id = ?", (talk.id, user_id))
+            left = cursor.rowcount == 1
+            if left:
+                await replan_attendee(tx, self.outbox, talk, user_id, now)
+                await self.outbox.cancel_pending(tx, now=now, reason="left the audience", talk_id=talk.id,
+                                                 user_id=user_id, kinds=[ATTENDEE_NOTICE.name, THREAD_MEMBER.name])
+            attendance = await self._attendance(tx, talk, user_id, changed=left, attending=False, now=now)
+        if left:
+            log.info("user %d left the audience of talk %d", user_id, talk.id)
+        return attendance
+
+    async def _attendance(
+        self, tx: Transaction, talk: Talk, user_id: int, *, changed: bool, attending: bool, now: datetime
+    ) -> Attendance:
+        user = await load_user(tx, user_id)
+        offsets, via = effective_reminders(user, await load_guild(tx, talk.guild_id))
+        ahead = [talk.starts_at - timedelta(seconds=o) for o in offsets if talk.starts_at - timedelta(seconds=o) > now]
+        return Attendance(
+            talk=talk,
+            changed=changed,
+            attending=attending,
+            via=audience_via(via, opted_out(user, DMS)),
+            offsets=tuple(sorted(set(offsets), reverse=True)),
+            next_reminder=min(ahead) if ahead else None,
+            attendees=await count_attendees(tx, talk.id),
+        )
+
+    async def count(self, talk_id: int) -> int:
+        """How many members asked to be reminded of the talk."""
+        return await count_attendees(self.db, talk_id)
+
+    async def counts(self, talk_ids: Sequence[int]) -> dict[int, int]:
+        """Attendees of each of these talks."""
+        return await count_attendees_of(self.db, talk_ids)
+
+    async def is_attending(self, talk_id: int, user_id: int) -> bool:
+        """Whether this member asked to be reminded of the talk."""
+        row = await self.db.fetchone("SELECT 1 FROM attendees WHERE talk_id = ? AND user_id = ?", (talk_id, user_id))
+        return row is not None
+
+    async def planned(self, talk_id: int) -> dict[str, int]:
+        """The talk's pending audience rows, counted by kind (a talk may have thousands)."""
+        rows = await self.db.fetchall(
+            f"SELECT kind, count(*) AS n FROM outbox WHERE talk_id = ? AND state = 'pending'"
+            f" AND kind IN ({','.join('?' * len(AUDIENCE_KINDS))}) GROUP BY kind",
+            (talk_id, *AUDIENCE_KINDS),
+        )
+        return {row["kind"]: row["n"] for row in rows}
+
