@@ -18,12 +18,15 @@ from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._nextcord_transport import NextcordTransport
 from cogs._replies import reply_ephemeral
 from cogs.announce_settings import AnnounceSettings
+from cogs.audience import AudienceCog
 from cogs.delivery_loop import DeliveryLoop
 from cogs.opt_out import OptOut
 from cogs.planner_loop import PlannerLoop
 from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from db import Database
+from podium import audience, markup
+from podium.audience import Audience
 from podium.clock import Clock
 from podium.config import Settings
 from podium.dispatcher import Dispatcher
@@ -78,8 +81,16 @@ class PodiumBot(commands.Bot):
         self.logged_in = asyncio.Event()
         self.services = self._build_services(settings, db, clock)
         services = self.services
-        for cog in (Schedule(services), RemindMe(services), AnnounceSettings(services), OptOut(services)):
+        for cog in (
+            Schedule(services),
+            RemindMe(services),
+            AnnounceSettings(services),
+            OptOut(services),
+            AudienceCog(services),
+        ):
             self.add_cog(cog)
+        # Command names in messages become clickable mentions once Discord has given the commands their ids.
+        markup.set_command_lookup(self.command_id)
         # Background loops only when really running (not for --check).
         self.delivery_loop = DeliveryLoop(services, self.logged_in) if background else None
         self.planner_loop = PlannerLoop(services, self.logged_in) if background else None
@@ -99,7 +110,8 @@ class PodiumBot(commands.Bot):
             db=db,
             clock=clock,
             outbox=outbox,
-            talks=TalkService(db, outbox, clock, default_hooks(outbox)),
+            talks=TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox)),
+            audience=Audience(db, outbox, clock),
             people=People(db, outbox, clock),
             guild_settings=GuildSettingsService(db, outbox, clock),
             metrics=metrics,
@@ -136,6 +148,14 @@ class PodiumBot(commands.Bot):
     async def on_error(self, event_method: str, *args: object, **kwargs: object) -> None:
         """Errors in event handlers go through logging (nextcord's default prints raw text to stderr)."""
         log.exception("unhandled error in %s", event_method)
+
+    def command_id(self, name: str) -> int | None:
+        """The Discord id of a top-level slash command once synced (global, else any guild's), or None."""
+        for command in self.get_all_application_commands():
+            if getattr(command, "name", None) == name:
+                ids: dict[int | None, int] = getattr(command, "command_ids", {})
+                return ids.get(None) or next(iter(ids.values()), None)
+        return None
 
     def gateway_connected(self) -> bool:
         """The gateway session is up: READY was received and the websocket is open (False while reconnecting)."""

@@ -59,12 +59,13 @@ def describe(guild: GuildSettings) -> str:
             f"{f'<@&{guild.moderator_role_id}>' if guild.moderator_role_id else 'none'}",
             f"Ping speakers in summaries: {'yes' if guild.ping_speakers else 'no'}",
             f"Post when a talk starts: {'yes' if guild.starting_now else 'no'}",
+            f"Post each new talk with a 🔔 Remind me button: {'yes' if guild.announce_new_talks else 'no'}",
         ]
     )
 
 
 class AnnounceSettings(commands.Cog):
-    """/announce-settings channel | weekly | reminders | engagement | talks | log-channel | show | preview | test."""
+    """/announce-settings: channel, weekly, reminders, engagement, talks, starting-now, new-talks and more."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -214,6 +215,27 @@ class AnnounceSettings(commands.Cog):
         note = "" if guild.announce_channel_id else " Set the channel with `/announce-settings channel` first."
         await reply_ephemeral(
             interaction, f"🎤 A short post will go to the announcement channel as each talk starts.{note}"
+        )
+
+    @announce_settings.subcommand(name="new-talks", description="Post each new talk, with a 🔔 Remind me button")
+    async def new_talks(
+        self,
+        interaction: Interaction,
+        enabled: bool = SlashOption(
+            description="On: each talk added is posted, with its own thread; off: none (the default)"
+        ),
+    ) -> None:
+        """Turn the new-talk announcement on or off (talks added from now on)."""
+        self.require_manage_server(interaction)
+        guild = await self.settings.set_new_talks(guild_id_of(interaction), enabled)
+        if not enabled:
+            await reply_ephemeral(interaction, "New talks will not be posted any more.")
+            return
+        note = "" if guild.announce_channel_id else " Set the channel with `/announce-settings channel` first."
+        await reply_ephemeral(
+            interaction,
+            "📣 Each talk added from now on is posted in the announcement channel with a 🔔 Remind me button, "
+            f"and gets a thread where those who click it are added.{note}",
         )
 
     @announce_settings.subcommand(name="log-channel", description="Where failed deliveries are reported")

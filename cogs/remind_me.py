@@ -10,10 +10,11 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._options import WhenOption
+from cogs._options import WhenOption, read_time
 from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, guild_id_of, reply_ephemeral, user_id_of
 from podium import timeparse
 from podium.markup import both_times, discord_time, quote
+from podium.people import PeopleError
 from podium.preferences import Via, effective_reminders, effective_zone
 from podium.services import Services
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class RemindMe(commands.Cog):
-    """/remind-me timezone | talks | at | list | delete | show."""
+    """/remind-me timezone | talks | at | list | edit | delete | show."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -53,7 +54,9 @@ class RemindMe(commands.Cog):
         """IANA names matched on any part, plus common abbreviations."""
         await autocomplete_timezones(interaction, zone)
 
-    @remind_me.subcommand(name="talks", description="When and where you are reminded before your talks")
+    @remind_me.subcommand(
+        name="talks", description="When and where you are reminded of talks you speak at or asked to be reminded of"
+    )
     async def talks(
         self,
         interaction: Interaction,
@@ -69,8 +72,8 @@ class RemindMe(commands.Cog):
         talks = f" Re-planned {replanned} upcoming talk{'s' if replanned != 1 else ''}." if replanned else ""
         await reply_ephemeral(
             interaction,
-            f"⏰ You'll be reminded {', '.join(timeparse.format_offset(o) for o in offsets)} before each talk"
-            f"{where}.{talks}",
+            f"⏰ You'll be reminded {', '.join(timeparse.format_offset(o) for o in offsets)} before each talk you "
+            f"speak at or asked to be reminded of (🔔 Remind me){where}.{talks}",
         )
 
     @remind_me.subcommand(name="at", description="A one-off reminder for yourself")
@@ -102,11 +105,36 @@ class RemindMe(commands.Cog):
         lines = ["**Personal reminders**"] + (
             [f"• #{r.id} {both_times(r.due_at)}: {quote(r.text)}" for r in personal] or ["• none"]
         )
-        lines += ["**Talk reminders**"] + (
-            [f"• {discord_time(r.due_at)} via {VIA_LABEL.get(r.target_type, r.target_type)}" for r in talk_rows]
+        lines += ["**Talk reminders** (talks you speak at, and 🔔 talks you asked to be reminded of)"] + (
+            [
+                f"• {'' if r.kind == 'talk_reminder' else '🔔 '}{discord_time(r.due_at)} "
+                f"via {VIA_LABEL.get(r.target_type, r.target_type)}"
+                for r in talk_rows
+            ]
             or ["• none"]
         )
         await reply_ephemeral(interaction, "\n".join(lines)[:2000])
+
+    @remind_me.subcommand(name="edit", description="Change the time or text of one of your personal reminders")
+    async def edit(
+        self,
+        interaction: Interaction,
+        reminder: str = SlashOption(description="The reminder", autocomplete=True),
+        when: str | None = SlashOption(
+            description="A new time, e.g. 'in 2 hours', 'tomorrow 9:00'", required=False, max_length=100
+        ),
+        message: str | None = SlashOption(description="A new text", required=False, min_length=1, max_length=500),
+    ) -> None:
+        """Re-time or re-word a pending personal reminder (the same reminder, so its buttons stay)."""
+        if not reminder.strip().isdigit():
+            raise PeopleError("Pick a reminder from the list that appears as you type.")
+        # The same reading of times as every `when` option: the member's zone and language.
+        parsed = await read_time(interaction.client, interaction, when) if when is not None else None
+        edited = await self.people.edit_personal_reminder(
+            user_id_of(interaction), int(reminder), when=parsed.when if parsed else None, text=message
+        )
+        read = f"\n-# Read “{parsed.text}” in {parsed.zone}." if parsed else ""
+        await reply_ephemeral(interaction, f"✏️ I'll remind you {both_times(edited.due_at)}: {quote(edited.text)}{read}")
 
     @remind_me.subcommand(name="delete", description="Delete one of your personal reminders")
     async def delete(
@@ -124,6 +152,7 @@ class RemindMe(commands.Cog):
             await reply_ephemeral(interaction, "I can't find that pending reminder of yours; nothing changed.")
 
     @delete.on_autocomplete("reminder")
+    @edit.on_autocomplete("reminder")
     async def reminder_autocomplete(self, interaction: Interaction, reminder: str) -> None:
         """The caller's pending personal reminders, matched on text."""
         needle = (reminder or "").casefold()

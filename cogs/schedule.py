@@ -11,12 +11,14 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
+from cogs._components import view_of
 from cogs._options import WhenOption
 from cogs._replies import NO_MENTIONS, VIA_LABEL, PodiumView, guild_id_of, reply_ephemeral, user_id_of
-from podium import timeparse
+from podium import components, timeparse
+from podium.audience import AUDIENCE_KINDS, going
 from podium.clock import from_ms
 from podium.ics import talks_to_ics
-from podium.markup import both_times, discord_time, escape_bold
+from podium.markup import both_times, command, discord_time, escape_bold
 from podium.services import Services
 from podium.talks import Actor, Talk, TalkError
 
@@ -26,10 +28,11 @@ PAGE_SIZE = 10
 LIST_PREFIX = "podium:list:"
 
 
-def talk_line(talk: Talk) -> str:
-    """One line of a talk list: when, topic, speaker (named; embeds never ping)."""
+def talk_line(talk: Talk, attendees: int = 0) -> str:
+    """One line of a talk list: when, topic, speaker (named; embeds never ping), how many are going."""
     topic = escape_bold(talk.topic)
-    return f"{both_times(talk.starts_at)} — **{topic}** by <@{talk.speaker_id}> · {talk.duration_minutes} min"
+    count = f" · 🔔 {going(attendees)}" if attendees else ""
+    return f"{both_times(talk.starts_at)} — **{topic}** by <@{talk.speaker_id}> · {talk.duration_minutes} min{count}"
 
 
 def choice_label(talk: Talk) -> str:
@@ -38,7 +41,7 @@ def choice_label(talk: Talk) -> str:
 
 
 class Schedule(commands.Cog):
-    """/schedule add | list | mine | reschedule | cancel | info | export."""
+    """/schedule add | list | mine | reschedule | edit | cancel | info | export."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -68,23 +71,30 @@ class Schedule(commands.Cog):
         return int(value)
 
     async def list_page(self, guild_id: int, days: int, page: int) -> tuple[nextcord.Embed, nextcord.ui.View | None]:
-        """One page of upcoming talks, with previous/next buttons past PAGE_SIZE talks."""
+        """One page of upcoming talks, a "Remind me of…" select of them, previous/next buttons past PAGE_SIZE."""
         talks, total = await self.talks.upcoming(
             guild_id, within=timedelta(days=days), limit=PAGE_SIZE, offset=page * PAGE_SIZE
         )
         pages = max(1, -(-total // PAGE_SIZE))
+        going_to = await self.services.audience.counts([t.id for t in talks])
         embed = nextcord.Embed(title=f"Upcoming talks — next {days} days", colour=nextcord.Colour.blurple())
-        embed.description = "\n".join(talk_line(t) for t in talks) or "No talks yet — sign up with `/schedule add`."
+        embed.description = "\n".join(talk_line(t, going_to[t.id]) for t in talks) or (
+            f"No talks yet — sign up with {command('schedule add')}."
+        )
         embed.set_footer(text=f"Page {page + 1}/{pages} · {total} talk{'s' if total != 1 else ''}")
-        if pages == 1:
+        if not talks:
             return embed, None
-        # prevent_update=False: nextcord must not track (and auto-answer) these buttons; the stateless
-        # on_list_page listener answers them, also after a restart.
-        view = nextcord.ui.View(timeout=None, prevent_update=False)
-        for label, target, disabled in (("◀ Previous", page - 1, page == 0), ("Next ▶", page + 1, page >= pages - 1)):
-            view.add_item(
-                nextcord.ui.Button(label=label, custom_id=f"{LIST_PREFIX}{days}:{target}:{label[0]}", disabled=disabled)
-            )
+        # prevent_update=False (view_of): nextcord must not track (and auto-answer) these; the stateless
+        # listeners answer them (on_list_page, and cogs/audience.py for the select), also after a restart.
+        view = view_of([components.talk_picker([(t.id, choice_label(t)) for t in talks])])
+        if pages > 1:
+            for label, target, disabled in (
+                ("◀ Previous", page - 1, page == 0),
+                ("Next ▶", page + 1, page >= pages - 1),
+            ):
+                view.add_item(nextcord.ui.Button(
+                    label=label, custom_id=f"{LIST_PREFIX}{days}:{target}:{label[0]}", disabled=disabled, row=1
+                ))
         return embed, view
 
     # -- commands ------------------------------------------------------------------------------
@@ -172,6 +182,48 @@ class Schedule(commands.Cog):
             f"the reminders re-planned.\n-# Read “{when.text}” in {when.zone}.",
         )
 
+    @schedule.subcommand(name="edit", description="Change a talk's topic, length, description or speaker")
+    async def edit(
+        self,
+        interaction: Interaction,
+        talk: str = SlashOption(description="The talk to change", autocomplete=True),
+        topic: str | None = SlashOption(description="A new topic", required=False, min_length=1, max_length=200),
+        duration: int | None = SlashOption(
+            description="A new length in minutes (5-240)", required=False, min_value=5, max_value=240
+        ),
+        description: str | None = SlashOption(
+            description="What the talk is about, up to 1,000 characters ('-' removes it)", required=False,
+            max_length=1000,
+        ),
+        speaker: nextcord.Member | None = SlashOption(description="Give it to someone else (moderators)",
+                                                      required=False),
+    ) -> None:
+        """Edit a talk without cancelling it; attendees hear only of a new speaker."""
+        before, after = await self.talks.edit(
+            guild_id=guild_id_of(interaction),
+            actor=await self.actor(interaction),
+            talk_id=self.talk_id(talk),
+            topic=topic,
+            duration_minutes=duration,
+            description=description,
+            speaker_id=speaker.id if speaker else None,
+        )
+        changed = [
+            name for name, old, new in (
+                ("topic", before.topic, after.topic),
+                ("length", before.duration_minutes, after.duration_minutes),
+                ("description", before.description, after.description),
+                ("speaker", before.speaker_id, after.speaker_id),
+            ) if old != new
+        ]
+        told = (" Those who asked to be reminded are told about the new speaker, who gets the speaker's reminders."
+                if before.speaker_id != after.speaker_id else "")
+        await reply_ephemeral(
+            interaction,
+            f"✏️ **{escape_bold(after.topic)}** ({both_times(after.starts_at)}): changed the {', '.join(changed)}."
+            f"{told}",
+        )
+
     @schedule.subcommand(name="cancel", description="Cancel a talk (asks to confirm)")
     async def cancel(
         self,
@@ -202,18 +254,34 @@ class Schedule(commands.Cog):
         found = await self.talks.get(guild_id_of(interaction), self.talk_id(talk))
         if found is None:
             raise TalkError("I can't find that talk. Pick one from the list that appears as you type.")
+        attendees = await self.services.audience.count(found.id)
+        mine = await self.services.audience.is_attending(found.id, user_id_of(interaction))
         lines = [
             f"**{escape_bold(found.topic)}** (#{found.id}, {found.state})",
             f"Speaker: <@{found.speaker_id}> · {both_times(found.starts_at)} · {found.duration_minutes} min",
+            f"🔔 {going(attendees)}{' (you too)' if mine else ''}",
         ]
-        planned = await self.talks.planned_messages(found.id)
+        if found.description:
+            lines.append(f">>> {found.description}")
+        # The audience's rows are counted, not listed: a talk may have thousands of attendees.
+        planned = await self.talks.planned_messages(found.id, exclude=AUDIENCE_KINDS)
         reminders = [
             f"• {r['kind'].replace('_', ' ')} {discord_time(from_ms(r['due_at_ms']))} "
             f"via {VIA_LABEL.get(r['target_type'], r['target_type'])}"
-            for r in planned
+            for r in planned[:15]
         ]
-        lines.append("Planned messages:\n" + "\n".join(reminders) if reminders else "No messages planned.")
-        await reply_ephemeral(interaction, "\n".join(lines))
+        reminders += [f"• {n} {kind.replace('_', ' ')}{'s' if n != 1 else ''}"
+                      for kind, n in (await self.services.audience.planned(found.id)).items()]
+        if len(planned) > 15:
+            reminders.append(f"• … and {len(planned) - 15} more")
+        lines.insert(3, "Planned messages:\n" + "\n".join(reminders) if reminders else "No messages planned.")
+        content = "\n".join(lines)[:2000]
+        if found.state != "scheduled":
+            await reply_ephemeral(interaction, content)
+            return
+        await interaction.response.send_message(
+            content, view=view_of([components.remind_buttons(found.id)]), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     @schedule.subcommand(name="export", description="Download upcoming talks as a calendar file (.ics)")
     async def export(self, interaction: Interaction) -> None:
@@ -227,6 +295,7 @@ class Schedule(commands.Cog):
         )
 
     @reschedule.on_autocomplete("talk")
+    @edit.on_autocomplete("talk")
     @cancel.on_autocomplete("talk")
     @info.on_autocomplete("talk")
     async def talk_autocomplete(self, interaction: Interaction, talk: str) -> None:

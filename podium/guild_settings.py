@@ -116,6 +116,15 @@ class GuildSettingsService:
             await replan_guild_talks(tx, self.outbox, guild_id, now, [STARTING_NOW])
         return guild
 
+    async def set_new_talks(self, guild_id: int, enabled: bool) -> GuildSettings:
+        """Post each talk added from now on in the announcement channel, with its "Remind me" buttons (or stop)."""
+        return await self._save(guild_id, replan=False, announce_new_talks=int(enabled))
+
+    async def remember_name(self, guild_id: int, name: str) -> None:
+        """The server's name as Discord says it (DM reminders name the server); written only when it changed."""
+        if (await load_guild(self.db, guild_id)).guild_name != name:
+            await self._save(guild_id, replan=False, guild_name=name[:100])
+
     async def summary_preview(self, guild_id: int) -> dict[str, Any]:
         """This week's summary payload, as it would be posted now."""
         return await weekly.summary_payload(self.db, guild_id, self.clock.now())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db import Database
+from podium.audience import Audience
 from podium.clock import Clock
 from podium.config import Settings
 from podium.dispatcher import Dispatcher
@@ -26,6 +27,7 @@ class Services:
     clock: Clock
     outbox: Outbox
     talks: TalkService
+    audience: Audience
     people: People
     guild_settings: GuildSettingsService
     metrics: Metrics

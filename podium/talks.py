@@ -491,6 +491,10 @@ class TalkService:
         log.info("talk %d edited by %d: %s", talk_id, actor.user_id, ", ".join(changes))
         return before, after
 
+    async def find(self, talk_id: int) -> Talk | None:
+        """One talk by id, whatever its guild (a button in a DM names the talk, not the server)."""
+        return await load_talk(self.db, talk_id)
+
     async def get(self, guild_id: int, talk_id: int) -> Talk | None:
         """One talk of this guild."""
         row = await self.db.fetchone("SELECT * FROM talks WHERE id = ? AND guild_id = ?", (talk_id, guild_id))

@@ -8,10 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db import Database, Transaction
-from podium import kinds
+from podium import components, kinds
 from podium.clock import from_ms, to_ms
 from podium.errors import UserError
-from podium.markup import both_times, escape_bold
+from podium.markup import both_times, command, escape_bold
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import GuildSettings, load_guild
 from podium.render import RenderContext, Rendered, RenderError, need
@@ -106,7 +106,9 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
     guild = await load_guild(db, guild_id)
     rows = await db.fetchall(
         "SELECT t.id, t.speaker_id, t.topic, t.starts_at_ms,"
-        " coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_talk_reminders, 0) AS no_ping"
+        " coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_talk_reminders, 0) AS no_ping,"
+        # How many clicked 🔔 Remind me: counted from the attendees' primary key alone.
+        " (SELECT count(*) FROM attendees AS a WHERE a.talk_id = t.id) AS going"
         " FROM talks AS t LEFT JOIN users AS u ON u.user_id = t.speaker_id"
         " WHERE t.guild_id = ? AND t.state = 'scheduled' AND t.starts_at_ms > ? AND t.starts_at_ms <= ?"
         " ORDER BY t.starts_at_ms LIMIT 25",
@@ -114,7 +116,8 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
     )
     payload: dict[str, Any] = {
         "talks": [
-            {"id": r["id"], "speaker_id": r["speaker_id"], "topic": r["topic"], "start_ms": r["starts_at_ms"]}
+            {"id": r["id"], "speaker_id": r["speaker_id"], "topic": r["topic"], "start_ms": r["starts_at_ms"],
+             "going": r["going"]}
             for r in rows
         ],
         "ping_speakers": guild.ping_speakers,
@@ -171,15 +174,22 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
 def _weekly_summary(ctx: RenderContext) -> Rendered:
     talks = need(ctx.payload, "talks", list)
     if not talks:
-        return Rendered("📣 **This week**: no talks yet — sign up with `/schedule add`!")
+        return Rendered(f"📣 **This week**: no talks yet — sign up with {command('schedule add')}!")
     lines = []
+    choices = []
     for talk in talks:
         if not isinstance(talk, dict):
             raise RenderError("payload.talks holds a non-object")
         start = from_ms(need(talk, "start_ms", int))
+        going = talk.get("going")
+        count = f" · 🔔 {going} going" if isinstance(going, int) and going > 0 else ""
         lines.append(
-            f"{both_times(start)}\n**{escape_bold(need(talk, 'topic', str))}** — <@{need(talk, 'speaker_id', int)}>"
+            f"{both_times(start)}\n**{escape_bold(need(talk, 'topic', str))}** — "
+            f"<@{need(talk, 'speaker_id', int)}>{count}"
         )
+        choices.append((need(talk, "id", int), f"{talk['topic']} — {start:%a %d %b}"))
+    # One "🔔 Remind me" button per talk for a few talks, a select of them when there are many.
+    buttons = components.remind_choices(choices)
     embed = {
         "title": "This week's talks",
         "description": "\n\n".join(lines)[:4000],
@@ -187,20 +197,24 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
         "footer": {"text": "Sign up with /schedule add · times are shown in your own time zone"},
     }
     if not ctx.payload.get("ping_speakers"):
-        return Rendered("📣 **Coming up this week**", (embed,))
+        return Rendered("📣 **Coming up this week**", (embed,), components=buttons)
     # Mentions inside embeds never ping: the guild asked for pings, so they go in the content, for the
     # speakers who have not opted out (payload.ping_ids, read at send time).
     chosen = ctx.payload.get("ping_ids")
     ids = chosen if isinstance(chosen, list) else [t["speaker_id"] for t in talks]
     pings = tuple(dict.fromkeys(s for s in ids if isinstance(s, int) and not isinstance(s, bool)))
     if not pings:
-        return Rendered("📣 **Coming up this week**", (embed,))
-    return Rendered("📣 **Coming up this week** — " + " ".join(f"<@{s}>" for s in pings), (embed,), pings)
+        return Rendered("📣 **Coming up this week**", (embed,), components=buttons)
+    content = "📣 **Coming up this week** — " + " ".join(f"<@{s}>" for s in pings)
+    return Rendered(content, (embed,), pings, components=buttons)
 
 
 def _engagement_prompt(ctx: RenderContext) -> str:
     days = need(ctx.payload, "days", int)
-    return f"🎤 No talk is scheduled for the next {days} days. Want to share something? Sign up with `/schedule add`."
+    return (
+        f"🎤 No talk is scheduled for the next {days} days. Want to share something? "
+        f"Sign up with {command('schedule add')}."
+    )
 
 
 async def _prepare_summary(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
@@ -221,7 +235,8 @@ WEEKLY_SUMMARY = kinds.register(
         description="the announcement channel, at the guild's weekly local day and time",
         example={
             "talks": [
-                {"id": i, "speaker_id": 10**18 + i, "topic": "_" * 200, "start_ms": 1795900000000 + i * 3_600_000}
+                {"id": i, "speaker_id": 10**18 + i, "topic": "_" * 200, "start_ms": 1795900000000 + i * 3_600_000,
+                 "going": 100000}
                 for i in range(25)
             ],
             "ping_speakers": True,

@@ -1,0 +1,193 @@
+"""Buttons on Podium's messages: 🔔 Remind me / Can't make it, snooze, and the speaker's Reschedule… / Cancel….
+
+Every button carries a stateless custom id (podium/components.py) and is answered here by a listener, so buttons
+on a message posted months ago, before a restart, still work. Thin: parse the id, call a service, reply privately.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, cast
+
+import nextcord
+from nextcord import Interaction
+from nextcord.ext import commands
+
+from cogs._components import answer, custom_id_of, modal_values
+from cogs._replies import reply_ephemeral, user_id_of
+from podium import components, timeparse
+from podium.audience import Attendance, AudienceError, going
+from podium.markup import both_times, command, discord_time, quote
+from podium.preferences import effective_zone, load_guild, load_user
+from podium.services import Services
+from podium.talks import Actor, Talk, TalkError
+
+log = logging.getLogger(__name__)
+
+WHEN_INPUT, REASON_INPUT = "when", "reason"
+MODAL_TIMEOUT = 600.0  # seconds nextcord keeps a shown modal; a later submit is still answered by the listener
+
+
+def attendance_text(attendance: Attendance) -> str:
+    """What a click did, in one private message."""
+    talk, topic = attendance.talk, quote(attendance.talk.topic)
+    if not attendance.attending:
+        if not attendance.changed:
+            return f"You weren't on the list for {topic}; nothing changed."
+        return f"🔕 You won't be reminded of {topic} any more. {going(attendance.attendees)}."
+    where = "by DM" if attendance.via == "dm" else "in the talk's thread"
+    if attendance.next_reminder is not None:
+        when = f"you'll be reminded {discord_time(attendance.next_reminder, 'R')} {where}"
+    else:
+        before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in attendance.offsets)
+        when = (f"it starts {discord_time(talk.starts_at, 'R')}, sooner than your reminders ({before} before): "
+                "none will come, but you're on the list")
+    head = f"🔔 {topic}: " if attendance.changed else f"You're already on the list for {topic}: "
+    return f"{head}{when} — change it with {command('remind-me talks')}. {going(attendance.attendees)}."
+
+
+class AudienceCog(commands.Cog):
+    """Answers the buttons and selects of every Podium message, and keeps the server's name for DMs."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.audience = services.audience
+        self.talks = services.talks
+        self.people = services.people
+
+    @commands.Cog.listener("on_interaction")
+    async def on_podium_component(self, interaction: Interaction) -> None:
+        """Route a click (or a modal submit) on one of Podium's custom ids to its handler."""
+        if interaction.type not in (nextcord.InteractionType.component, nextcord.InteractionType.modal_submit):
+            return
+        parsed = components.parse(custom_id_of(interaction))
+        if parsed is None:
+            return  # another feature's (the list's pages) or not ours
+        talk_id = parsed.numbers[0] if parsed.numbers else 0
+        if parsed.action == components.JOIN:
+            await answer(interaction, self.join(interaction, [talk_id]))
+        elif parsed.action == components.PICK:
+            values = cast(dict[str, Any], interaction.data or {}).get("values") or []
+            await answer(interaction, self.join(interaction, [int(v) for v in values if str(v).isdigit()]))
+        elif parsed.action == components.LEAVE:
+            await answer(interaction, self.leave(interaction, talk_id))
+        elif parsed.action == components.SNOOZE and len(parsed.numbers) == 2:
+            await answer(interaction, self.snooze(interaction, *parsed.numbers))
+        elif parsed.action in (components.MOVE, components.CANCEL):
+            await answer(interaction, self.ask(interaction, parsed.action, talk_id))
+        elif parsed.action == components.MOVE_MODAL:
+            await answer(interaction, self.move(interaction, talk_id))
+        elif parsed.action == components.CANCEL_MODAL:
+            await answer(interaction, self.cancel(interaction, talk_id))
+
+    # -- the audience ----------------------------------------------------------------------------------------
+
+    async def join(self, interaction: Interaction, talk_ids: list[int]) -> None:
+        """🔔 Remind me (a button for one talk, or several picked in a select)."""
+        user_id = user_id_of(interaction)
+        lines = []
+        for talk_id in talk_ids:
+            try:
+                attendance = await self.audience.join(talk_id=talk_id, user_id=user_id,
+                                                      guild_id=interaction.guild_id)
+            except AudienceError as exc:
+                if len(talk_ids) == 1:
+                    raise
+                lines.append(str(exc))  # one refused talk of several picked: say why, do the others
+                continue
+            lines.append(attendance_text(attendance))
+        await reply_ephemeral(interaction, "\n".join(lines)[:2000] or "Pick at least one talk.")
+
+    async def leave(self, interaction: Interaction, talk_id: int) -> None:
+        """Can't make it / stop reminding me."""
+        attendance = await self.audience.leave(talk_id=talk_id, user_id=user_id_of(interaction),
+                                               guild_id=interaction.guild_id)
+        await reply_ephemeral(interaction, attendance_text(attendance))
+
+    async def snooze(self, interaction: Interaction, row_id: int, minutes: int) -> None:
+        """A personal reminder again in 10 min or 1 h."""
+        again = await self.people.snooze(user_id_of(interaction), row_id, minutes)
+        await reply_ephemeral(interaction, f"💤 Snoozed: I'll remind you again {discord_time(again.due_at, 'R')}.")
+
+    # -- the speaker's buttons on their reminder -------------------------------------------------------------
+
+    async def _own_talk(self, interaction: Interaction, talk_id: int) -> Talk:
+        talk = await self.talks.find(talk_id)
+        if talk is None or talk.state != "scheduled":
+            raise TalkError("That talk is no longer scheduled; nothing to change.")
+        if talk.speaker_id != user_id_of(interaction):
+            raise TalkError("Only the speaker can change the talk from here; moderators can use "
+                            f"{command('schedule reschedule')} or {command('schedule cancel')}.")
+        return talk
+
+    async def ask(self, interaction: Interaction, action: str, talk_id: int) -> None:
+        """Reschedule… / Cancel…: a form for the new time (or the reason), after checking it is theirs."""
+        talk = await self._own_talk(interaction, talk_id)
+        if action == components.MOVE:
+            # auto_defer=False: the listener answers the submit (nextcord would defer it first otherwise).
+            modal = nextcord.ui.Modal(title="Reschedule your talk", timeout=MODAL_TIMEOUT, auto_defer=False,
+                                      custom_id=components.custom_id(components.MOVE_MODAL, talk.id))
+            modal.add_item(nextcord.ui.TextInput(
+                label="New time, in your time zone", custom_id=WHEN_INPUT, placeholder="e.g. friday 18:30",
+                min_length=1, max_length=100, required=True,
+            ))
+        else:
+            modal = nextcord.ui.Modal(title="Cancel your talk?", timeout=MODAL_TIMEOUT, auto_defer=False,
+                                      custom_id=components.custom_id(components.CANCEL_MODAL, talk.id))
+            modal.add_item(nextcord.ui.TextInput(
+                label="Why (told to those who asked; optional)", custom_id=REASON_INPUT,
+                style=nextcord.TextInputStyle.paragraph, max_length=300, required=False,
+            ))
+        await interaction.response.send_modal(modal)
+
+    async def move(self, interaction: Interaction, talk_id: int) -> None:
+        """The Reschedule… form: its text read like any typed time, in the speaker's zone and language."""
+        talk = await self._own_talk(interaction, talk_id)
+        text = modal_values(interaction).get(WHEN_INPUT, "")
+        db = self.services.db
+        user = await load_user(db, user_id_of(interaction))
+        # A DM has no server: the talk's server's zone is the fallback, as in the server itself.
+        zone = effective_zone(user, await load_guild(db, talk.guild_id))
+        parsed = timeparse.parse_when(text, zone=zone, now=self.services.clock.now(), locale=interaction.locale)
+        _, after = await self.talks.reschedule(guild_id=talk.guild_id, actor=Actor(talk.speaker_id),
+                                               talk_id=talk.id, starts_at=parsed.when)
+        await reply_ephemeral(
+            interaction,
+            f"📅 {quote(after.topic)} moved to {both_times(after.starts_at)}. Those who asked to be reminded are "
+            f"told, and every reminder is re-planned.\n-# Read “{parsed.text}” in {parsed.zone}.",
+        )
+
+    async def cancel(self, interaction: Interaction, talk_id: int) -> None:
+        """The Cancel… form: submitting it is the confirmation."""
+        talk = await self._own_talk(interaction, talk_id)
+        reason = modal_values(interaction).get(REASON_INPUT) or None
+        await self.talks.cancel(guild_id=talk.guild_id, actor=Actor(talk.speaker_id), talk_id=talk.id, reason=reason)
+        await reply_ephemeral(interaction, f"🚫 {quote(talk.topic)} is cancelled. Those who asked to be reminded "
+                                           "are told.")
+
+    # -- the server's name, for DMs -------------------------------------------------------------------------
+
+    @commands.Cog.listener("on_guild_available")
+    async def remember_available(self, guild: nextcord.Guild) -> None:
+        """At every start: DM reminders name the server they come from."""
+        await self._remember(guild)
+
+    @commands.Cog.listener("on_guild_join")
+    async def remember_joined(self, guild: nextcord.Guild) -> None:
+        """A server that just added the bot."""
+        await self._remember(guild)
+
+    @commands.Cog.listener("on_guild_update")
+    async def remember_renamed(self, before: nextcord.Guild, after: nextcord.Guild) -> None:
+        """A renamed server."""
+        await self._remember(after)
+
+    async def _remember(self, guild: nextcord.Guild) -> None:
+        if guild.name:
+            try:
+                await self.services.guild_settings.remember_name(guild.id, guild.name)
+            except Exception:
+                # Only a nicety for DMs: a busy database must not break the gateway's event handling.
+                log.exception("could not store the name of guild %s", guild.id)
+
