@@ -38,12 +38,12 @@ def attendance_text(attendance: Attendance) -> str:
         return f"🔕 You won't be reminded of {topic} any more. {going(attendance.attendees)}."
     where = "by DM" if attendance.via == "dm" else "in the talk's thread"
     if attendance.next_reminder is not None:
-        when = f"you'll be reminded {discord_time(attendance.next_reminder, 'R')} {where}"
+        when = f"You'll be reminded of {topic} {discord_time(attendance.next_reminder, 'R')} {where}"
     else:
         before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in attendance.offsets)
-        when = (f"it starts {discord_time(talk.starts_at, 'R')}, sooner than your reminders ({before} before): "
+        when = (f"{topic} starts {discord_time(talk.starts_at, 'R')}, sooner than your reminders ({before} before): "
                 "none will come, but you're on the list")
-    head = f"🔔 {topic}: " if attendance.changed else f"You're already on the list for {topic}: "
+    head = "🔔 " if attendance.changed else "You're already on the list. "
     return f"{head}{when} — change it with {command('remind-me talks')}. {going(attendance.attendees)}."
 
 
