@@ -19,8 +19,15 @@ CREATE TABLE guild_settings (
     created_at_ms         INTEGER NOT NULL,
     updated_at_ms         INTEGER NOT NULL,
     starting_now          INTEGER NOT NULL DEFAULT 0 CHECK (starting_now IN (0, 1)),  -- post when a talk starts
-    announce_new_talks    INTEGER NOT NULL DEFAULT 0 CHECK (announce_new_talks IN (0, 1)),  -- post each new talk
-    guild_name            TEXT                     -- as Discord last told it: DM reminders name the server
+    announce_new_talks    INTEGER NOT NULL DEFAULT 0 CHECK (announce_new_talks IN (0, 1))  -- post each new talk
+);
+
+-- The server's name as Discord last told it (DM reminders name the server); apart from guild_settings, whose row
+-- means the server configured something.
+CREATE TABLE guild_names (
+    guild_id       INTEGER PRIMARY KEY,
+    name           TEXT    NOT NULL,
+    updated_at_ms  INTEGER NOT NULL
 );
 
 -- Per person, across servers: a time zone and reminder preferences are personal.

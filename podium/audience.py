@@ -33,6 +33,7 @@ from podium.preferences import (
     Via,
     effective_reminders,
     load_guild,
+    load_guild_name,
     load_user,
     stored_offsets,
 )
@@ -246,8 +247,7 @@ async def _pings(db: Database, row: OutboxRow, topic_columns: tuple[str, ...]) -
 
 async def _where_from(db: Database, row: OutboxRow) -> dict[str, Any]:
     """The server's name (a DM says where it comes from)."""
-    guild = await load_guild(db, row.guild_id) if row.guild_id is not None else None
-    return {"guild_name": guild.guild_name if guild is not None else None}
+    return {"guild_name": await load_guild_name(db, row.guild_id)}
 
 
 async def _prepare_reminder(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:

@@ -12,7 +12,14 @@ from podium import weekly
 from podium.clock import Clock
 from podium.errors import UserError
 from podium.outbox import Outbox
-from podium.preferences import GuildSettings, Via, load_guild, update_guild
+from podium.preferences import (
+    GuildSettings,
+    Via,
+    load_guild,
+    load_guild_name,
+    remember_guild_name,
+    update_guild,
+)
 from podium.starting import STARTING_NOW
 from podium.talks import replan_guild_talks
 
@@ -122,8 +129,9 @@ class GuildSettingsService:
 
     async def remember_name(self, guild_id: int, name: str) -> None:
         """The server's name as Discord says it (DM reminders name the server); written only when it changed."""
-        if (await load_guild(self.db, guild_id)).guild_name != name:
-            await self._save(guild_id, replan=False, guild_name=name[:100])
+        if await load_guild_name(self.db, guild_id) != name[:100]:
+            async with self.db.transaction() as tx:
+                await remember_guild_name(tx, guild_id, name, self.clock.now())
 
     async def summary_preview(self, guild_id: int) -> dict[str, Any]:
         """This week's summary payload, as it would be posted now."""

@@ -37,7 +37,6 @@ class GuildSettings:
     ping_speakers: bool = False
     starting_now: bool = False
     announce_new_talks: bool = False
-    guild_name: str | None = None  # as Discord last told it; DM reminders name the server
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +92,6 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         ping_speakers=bool(row["ping_speakers"]),
         starting_now=bool(row["starting_now"]),
         announce_new_talks=bool(row["announce_new_talks"]),
-        guild_name=row["guild_name"],
     )
 
 
@@ -113,6 +111,23 @@ async def load_user(source: Database | Transaction, user_id: int) -> UserPrefere
         opt_out_personal_reminders=bool(row["opt_out_personal_reminders"]),
         opt_out_dms=bool(row["opt_out_dms"]),
         dm_channel_id=row["dm_channel_id"],
+    )
+
+
+async def load_guild_name(source: Database | Transaction, guild_id: int | None) -> str | None:
+    """The server's name as Discord last told it (None if unknown)."""
+    if guild_id is None:
+        return None
+    row = await source.fetchone("SELECT name FROM guild_names WHERE guild_id = ?", (guild_id,))
+    return str(row["name"]) if row is not None else None
+
+
+async def remember_guild_name(tx: Transaction, guild_id: int, name: str, now: datetime) -> None:
+    """Store the server's name (DM reminders name the server they come from)."""
+    await tx.execute(
+        "INSERT INTO guild_names (guild_id, name, updated_at_ms) VALUES (?, ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, updated_at_ms = excluded.updated_at_ms",
+        (guild_id, name[:100], to_ms(now)),
     )
 
 

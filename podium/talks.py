@@ -16,7 +16,7 @@ from podium.consent import NOTICES, TALK_REMINDERS
 from podium.errors import UserError
 from podium.markup import both_times, command, discord_time, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
-from podium.preferences import effective_reminders, load_guild, load_user
+from podium.preferences import effective_reminders, load_guild, load_guild_name, load_user
 from podium.render import RenderContext, Rendered, need, talk_of
 
 log = logging.getLogger(__name__)
@@ -186,8 +186,7 @@ def _talk_reminder(ctx: RenderContext) -> Rendered:
 
 async def _prepare_talk_reminder(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
     """The server's name, read when the reminder goes out (a DM names the server it is about)."""
-    guild = await load_guild(db, row.guild_id) if row.guild_id is not None else None
-    return {"guild_name": guild.guild_name if guild is not None else None}
+    return {"guild_name": await load_guild_name(db, row.guild_id)}
 
 
 def _changed_by(payload: dict[str, object]) -> str:

@@ -4,8 +4,13 @@ ALTER TABLE talks ADD COLUMN description TEXT CHECK (description IS NULL OR leng
 -- Post each new talk in the announcement channel, with a "Remind me" button (off by default).
 ALTER TABLE guild_settings ADD COLUMN announce_new_talks INTEGER NOT NULL DEFAULT 0
     CHECK (announce_new_talks IN (0, 1));
--- The server's name as Discord last told it: DM reminders name the server they come from.
-ALTER TABLE guild_settings ADD COLUMN guild_name TEXT;
+-- The server's name as Discord last told it: DM reminders name the server they come from. Its own table: a
+-- guild_settings row means the server configured something.
+CREATE TABLE guild_names (
+    guild_id       INTEGER PRIMARY KEY,
+    name           TEXT    NOT NULL,
+    updated_at_ms  INTEGER NOT NULL
+);
 -- Who asked to be reminded of which talk. The primary key answers "is X going" and "how many are going" from the
 -- index alone; attendees_by_user answers "which talks is X going to" (re-planning, /opt-out forget-me).
 CREATE TABLE attendees (

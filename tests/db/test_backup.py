@@ -109,7 +109,7 @@ async def test_backup_never_changes_the_live_file(tmp_path):
     before = digest(live)
     result = backup_file(live, tmp_path / "copy.db", now=NOW)
     assert digest(live) == before
-    assert result.counts == {"attendees": 0, "guild_settings": 0, "outbox": 5, "talks": 0, "users": 0}
+    assert result.counts == {"attendees": 0, "guild_names": 0, "guild_settings": 0, "outbox": 5, "talks": 0, "users": 0}
 
 
 async def test_backup_does_not_migrate_an_old_database(tmp_path):

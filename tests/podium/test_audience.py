@@ -12,6 +12,7 @@ from podium.dispatcher import Dispatcher
 from podium.outbox import Outbox
 from podium.pacing import Pacer
 from podium.people import People
+from podium.preferences import remember_guild_name
 from podium.talks import Actor, TalkError, TalkService, default_hooks
 from tests import factories
 from tests.podium.test_dispatcher import ScriptedTransport
@@ -164,7 +165,8 @@ async def test_members_reminded_in_the_thread_share_one_post_per_offset(members,
 
 
 async def test_a_dm_reminder_names_the_server_links_the_thread_and_offers_to_leave(members, talk, db, outbox, clock):
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, guild_name="Rustaceans")
+    async with db.transaction() as tx:
+        await remember_guild_name(tx, GUILD, "Rustaceans", clock.now())
     await db.fetchall("UPDATE talks SET thread_id = 999 WHERE id = ?", (talk.id,))
     await join(members, ANN, talk)
     transport = ScriptedTransport()
@@ -323,7 +325,7 @@ async def test_a_talk_without_a_thread_has_nothing_to_archive(talks, talk, db, o
 
 
 async def test_new_talks_are_announced_with_buttons_and_a_thread_when_the_guild_wants_it(talks, db, outbox, clock):
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, announce_new_talks=1, guild_name="R")
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, announce_new_talks=1)
     talk = await talks.add(guild_id=GUILD, actor=speaker, speaker_id=SPEAKER, topic="Rust",
                            starts_at=clock.now() + timedelta(days=3))
     transport = ScriptedTransport()
