@@ -71,7 +71,10 @@ class AudienceCog(commands.Cog):
             values = cast(dict[str, Any], interaction.data or {}).get("values") or []
             await answer(interaction, self.join(interaction, [int(v) for v in values if str(v).isdigit()]))
         elif parsed.action == components.LEAVE:
-            await answer(interaction, self.leave(interaction, talk_id))
+            await answer(interaction, self.leave(interaction, [talk_id]))
+        elif parsed.action == components.UNPICK:
+            values = cast(dict[str, Any], interaction.data or {}).get("values") or []
+            await answer(interaction, self.leave(interaction, [int(v) for v in values if str(v).isdigit()]))
         elif parsed.action == components.SNOOZE and len(parsed.numbers) == 2:
             await answer(interaction, self.snooze(interaction, *parsed.numbers))
         elif parsed.action in (components.MOVE, components.CANCEL):
@@ -99,11 +102,14 @@ class AudienceCog(commands.Cog):
             lines.append(attendance_text(attendance))
         await reply_ephemeral(interaction, "\n".join(lines)[:2000] or "Pick at least one talk.")
 
-    async def leave(self, interaction: Interaction, talk_id: int) -> None:
-        """Can't make it / stop reminding me."""
-        attendance = await self.audience.leave(talk_id=talk_id, user_id=user_id_of(interaction),
-                                               guild_id=interaction.guild_id)
-        await reply_ephemeral(interaction, attendance_text(attendance))
+    async def leave(self, interaction: Interaction, talk_ids: list[int]) -> None:
+        """Can't make it / stop reminding me (a button for one talk, or several picked in a select)."""
+        lines = []
+        for talk_id in talk_ids:
+            attendance = await self.audience.leave(talk_id=talk_id, user_id=user_id_of(interaction),
+                                                   guild_id=interaction.guild_id)
+            lines.append(attendance_text(attendance))
+        await reply_ephemeral(interaction, "\n".join(lines)[:2000] or "Pick at least one talk.")
 
     async def snooze(self, interaction: Interaction, row_id: int, minutes: int) -> None:
         """A personal reminder again in 10 min or 1 h."""

@@ -68,8 +68,9 @@ class OptOut(commands.Cog):
     async def forget_me(self, interaction: Interaction) -> None:
         """Ask to confirm, then delete the caller's data."""
         await interaction.response.send_message(
-            "This deletes your time zone, reminder settings, opt-outs, personal reminders and every message "
-            "queued for you. Talks you signed up for stay on the schedule (cancel them with `/schedule cancel`). "
+            "This deletes your time zone, reminder settings, opt-outs, personal reminders, the talks you asked to be "
+            "reminded of and every message queued for you. Talks you signed up for stay on the schedule (cancel "
+            "them with `/schedule cancel`). "
             "Continue?",
             view=ConfirmForget(self.people, user_id_of(interaction)),
             ephemeral=True,

@@ -86,14 +86,15 @@ class Schedule(commands.Cog):
             return embed, None
         # prevent_update=False (view_of): nextcord must not track (and auto-answer) these; the stateless
         # listeners answer them (on_list_page, and cogs/audience.py for the select), also after a restart.
-        view = view_of([components.talk_picker([(t.id, choice_label(t)) for t in talks])])
+        choices = [(t.id, choice_label(t)) for t in talks]
+        view = view_of([components.talk_picker(choices), components.stop_picker(choices)])
         if pages > 1:
             for label, target, disabled in (
                 ("◀ Previous", page - 1, page == 0),
                 ("Next ▶", page + 1, page >= pages - 1),
             ):
                 view.add_item(nextcord.ui.Button(
-                    label=label, custom_id=f"{LIST_PREFIX}{days}:{target}:{label[0]}", disabled=disabled, row=1
+                    label=label, custom_id=f"{LIST_PREFIX}{days}:{target}:{label[0]}", disabled=disabled, row=2
                 ))
         return embed, view
 

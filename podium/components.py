@@ -19,6 +19,7 @@ PRIMARY, SECONDARY, SUCCESS, DANGER, LINK = 1, 2, 3, 4, 5
 JOIN = "podium:att:join"  # :talk id — "🔔 Remind me"
 LEAVE = "podium:att:leave"  # :talk id — "Can't make it"
 PICK = "podium:att:pick"  # a select whose values are talk ids
+UNPICK = "podium:att:unpick"  # the same to stop being reminded
 SNOOZE = "podium:snooze"  # :outbox row id:minutes — a personal reminder again later
 MOVE = "podium:talk:move"  # :talk id — the speaker's "Reschedule…" (opens MOVE_MODAL)
 CANCEL = "podium:talk:cancel"  # :talk id — the speaker's "Cancel…" (opens CANCEL_MODAL)
@@ -42,7 +43,7 @@ def custom_id(action: str, *numbers: int) -> str:
 
 def parse(value: str) -> CustomId | None:
     """The action and numbers of one of Podium's custom ids; None for anything else (another bot's, malformed)."""
-    for action in (JOIN, LEAVE, PICK, SNOOZE, MOVE_MODAL, CANCEL_MODAL, MOVE, CANCEL):
+    for action in (JOIN, LEAVE, PICK, UNPICK, SNOOZE, MOVE_MODAL, CANCEL_MODAL, MOVE, CANCEL):
         if value == action:
             return CustomId(action, ())
         if value.startswith(action + ":"):
@@ -83,25 +84,34 @@ def remind_buttons(talk_id: int) -> dict[str, Any]:
     )
 
 
-def talk_picker(talks: Sequence[tuple[int, str]], *, placeholder: str = "🔔 Remind me of…") -> dict[str, Any]:
+def talk_picker(
+    talks: Sequence[tuple[int, str]], *, action: str = PICK, placeholder: str = "🔔 Remind me of…"
+) -> dict[str, Any]:
     """One select of up to 25 talks (id, label); any number may be picked at once."""
     options = [{"label": label[:OPTION_LABEL_MAX] or f"Talk {talk_id}", "value": str(talk_id)}
                for talk_id, label in talks[:SELECT_OPTIONS]]
     if not options:
         raise ValueError("a talk picker needs at least one talk")
     return row({
-        "type": 3, "custom_id": PICK, "placeholder": placeholder, "min_values": 1, "max_values": len(options),
+        "type": 3, "custom_id": action, "placeholder": placeholder, "min_values": 1, "max_values": len(options),
         "options": options,
     })
 
 
+def stop_picker(talks: Sequence[tuple[int, str]]) -> dict[str, Any]:
+    """"Can't make it / stop reminding me" for a list of talks: a select of them."""
+    return talk_picker(talks, action=UNPICK, placeholder="🔕 Can't make it / stop reminding me of…")
+
+
 def remind_choices(talks: Sequence[tuple[int, str]]) -> tuple[dict[str, Any], ...]:
-    """"Remind me" for a list of talks: one button per talk for a few, a select when there are many."""
+    """"Remind me" for a list of talks (one button each for a few, a select for many), and a select to stop."""
     if not talks:
         return ()
     if len(talks) <= BUTTONS_PER_ROW:
-        return (row(*(button(f"🔔 {label}", JOIN, talk_id) for talk_id, label in talks)),)
-    return (talk_picker(talks),)
+        remind = row(*(button(f"🔔 {label}", JOIN, talk_id) for talk_id, label in talks))
+    else:
+        remind = talk_picker(talks)
+    return (remind, stop_picker(talks))
 
 
 def thread_link(guild_id: int | None, thread_id: int | None) -> tuple[dict[str, Any], ...]:

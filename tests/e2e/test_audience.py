@@ -210,8 +210,11 @@ async def test_a_new_talk_is_announced_with_its_thread_and_buttons(fake, bot):
     assert "1 going" in content
     await fake.wait_for_request(lambda r: r.method == "PUT" and r.path.endswith(f"/thread-members/{MEMBER_ID}"))
     assert MEMBER_ID in fake.thread_members[opened.channel_id]
+    # The buttons carry everything they need: they still work after a restart.
+    assert await bot.stop() == 0
+    await bot.start()
     _, content = await click(fake, post, f"podium:att:leave:{talk['id']}")
-    assert content.startswith("🔕 You won't be reminded")
+    assert content.startswith("🔕 You won't be reminded of **Async Rust** any more. 0 going.")
 
 
 async def test_a_member_who_stopped_talk_reminders_is_told_how_to_allow_them_again(fake, bot):
@@ -230,3 +233,6 @@ async def test_the_list_offers_a_select_of_its_talks(fake, bot):
     _, content = await click(fake, listing, "podium:att:pick", values=[str(first["id"]), str(second["id"])])
     assert "**First**" in content and "**Second**" in content
     assert len(query(bot.db_path, "SELECT * FROM attendees")) == 2
+    _, content = await click(fake, listing, "podium:att:unpick", values=[str(first["id"])])
+    assert content.startswith("🔕 You won't be reminded of **First**")
+    assert query(bot.db_path, "SELECT talk_id FROM attendees") == [{"talk_id": second["id"]}]

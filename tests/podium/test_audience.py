@@ -13,8 +13,10 @@ from podium.outbox import Outbox
 from podium.pacing import Pacer
 from podium.people import People
 from podium.preferences import remember_guild_name
+from podium.render import RenderContext, render
 from podium.talks import Actor, TalkError, TalkService, default_hooks
 from tests import factories
+from tests.fake_discord import _validate_message_components
 from tests.podium.test_dispatcher import ScriptedTransport
 
 GUILD, ANNOUNCE = factories.GUILD, 555
@@ -361,6 +363,16 @@ async def test_two_thousand_attendees_with_five_offsets_plan_ten_thousand_rows_i
     await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=later)
     assert len(await pending(db, ATTENDEE_REMINDER.name)) == 10_000
     assert len(await pending(db, ATTENDEE_NOTICE.name)) == 2000
+
+
+@pytest.mark.parametrize(("talks", "shapes"), [(1, [[2], [3]]), (5, [[2] * 5, [3]]), (6, [[3], [3]]), (25, [[3], [3]])])
+async def test_the_weekly_summary_offers_remind_me_for_each_talk(talks, shapes, clock):
+    payload = {"talks": [{"id": i, "speaker_id": 100 + i, "topic": f"Talk {i}", "start_ms": to_ms(clock.now()) + i,
+                          "going": i} for i in range(talks)]}
+    body = render(RenderContext("weekly_summary", payload, None, clock.now(), clock.now()), mention_user_id=None)
+    assert [[c["type"] for c in row["components"]] for row in body["components"]] == shapes
+    _validate_message_components(body["components"], ["components"], 0)  # Discord's form rules, as the fake has them
+    assert ("🔔 1 going" in body["embeds"][0]["description"]) == (talks > 1)  # 0 going is not shown
 
 
 # -- every query on the audience is answered from an index ----------------------------------------------------
