@@ -605,7 +605,9 @@ class Audience:
             talk = await self._talk(tx, talk_id, guild_id)
             if talk.state == "cancelled":
                 raise AudienceError(f"{quote(talk.topic)} was cancelled; there is nothing to be reminded of.")
-            if talk.state == "done" or talk.starts_at <= now:
+            if talk.state == "done" or talk.ends_at <= now:
+                raise AudienceError(f"{quote(talk.topic)} has already taken place; there is nothing to remind you of.")
+            if talk.starts_at <= now:
                 raise AudienceError(f"{quote(talk.topic)} has already started; it's too late for a reminder.")
             if talk.speaker_id == user_id:
                 raise AudienceError(

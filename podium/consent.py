@@ -25,7 +25,7 @@ TALK_REMINDERS = ConsentTopic(
     "talk-reminders", "reminders before talks you speak at or asked to be reminded of", "opt_out_talk_reminders"
 )
 NOTICES = ConsentTopic(
-    "notices", "notices when such a talk is moved, cancelled or gets another speaker", "opt_out_notices"
+    "notices", "notices when a talk you speak at or asked for is moved, cancelled or changes speaker", "opt_out_notices"
 )
 PERSONAL_REMINDERS = ConsentTopic("personal-reminders", "your /remind-me at reminders", "opt_out_personal_reminders")
 # Not a kind of message but a way of delivering: with DMs stopped, reminders come in the thread or the channel.

@@ -106,6 +106,7 @@ async def test_the_click_and_its_reminders_commit_together(members, talk, db, ou
     [
         ("cancelled", ANN, "was cancelled"),
         ("started", ANN, "already started"),
+        ("finished", ANN, "already taken place"),
         ("speaker", SPEAKER, "You're the speaker"),
         ("opted-out", ANN, "stopped reminders before talks"),
         ("opted-out-everything", ANN, "stopped every message"),
@@ -118,6 +119,8 @@ async def test_a_refused_click_says_why_and_changes_nothing(setup, user, says, m
         await talks.cancel(guild_id=GUILD, actor=speaker, talk_id=talk.id)
     elif setup == "started":
         clock.set(talk.starts_at + timedelta(minutes=1))
+    elif setup == "finished":
+        clock.set(talk.ends_at + timedelta(minutes=1))
     elif setup == "opted-out":
         await factories.add_user(db, ANN, opt_out_talk_reminders=1)
     elif setup == "opted-out-everything":
