@@ -236,3 +236,17 @@ async def test_the_list_offers_a_select_of_its_talks(fake, bot):
     _, content = await click(fake, listing, "podium:att:unpick", values=[str(first["id"])])
     assert content.startswith("🔕 You won't be reminded of **First**")
     assert query(bot.db_path, "SELECT talk_id FROM attendees") == [{"talk_id": second["id"]}]
+
+
+async def test_the_weekly_summary_offers_remind_me_for_its_talks(fake, bot):
+    talk = await add_talk(fake, bot, 2 * 86400, topic="Summarised")
+    await remind_me(fake, talk, MODERATOR_ID)
+    [summary] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'weekly_summary' AND state = 'pending'")
+    due_ms = int(time.time() * 1000)
+    execute(bot.db_path, "UPDATE outbox SET due_at_ms = ?, next_attempt_at_ms = ? WHERE id = ?", due_ms, due_ms,
+            summary["id"])
+    posted = await fake.wait_for_message(lambda m: m.content.startswith("📣 **Coming up this week**"), timeout=10)
+    assert posted.custom_ids == [f"podium:att:join:{talk['id']}", "podium:att:unpick"]
+    assert "🔔 1 going" in posted.embeds[0]["description"]
+    _, content = await click(fake, posted, f"podium:att:join:{talk['id']}")
+    assert "You'll be reminded of **Summarised**" in content and "2 going" in content
