@@ -17,6 +17,7 @@ from nextcord.ext import commands
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._nextcord_transport import NextcordTransport
 from cogs._replies import reply_ephemeral
+from cogs._time_questions import TimeQuestions, leaf_command
 from cogs.announce_settings import AnnounceSettings
 from cogs.delivery_loop import DeliveryLoop
 from cogs.opt_out import OptOut
@@ -36,6 +37,7 @@ from podium.people import People
 from podium.planner import Planner
 from podium.services import Services
 from podium.talks import TalkService, default_hooks
+from podium.timeparse import AmbiguousTimeError
 
 log = logging.getLogger("podium")
 
@@ -78,6 +80,9 @@ class PodiumBot(commands.Bot):
         self.logged_in = asyncio.Event()
         self.services = self._build_services(settings, db, clock)
         services = self.services
+        # Typed times with two readings are asked about with buttons (cogs/_time_questions.py).
+        self.time_questions = TimeQuestions(self._connection)
+        self.add_listener(self._on_component, "on_interaction")
         for cog in (Schedule(services), RemindMe(services), AnnounceSettings(services), OptOut(services)):
             self.add_cog(cog)
         # Background loops only when really running (not for --check).
@@ -148,9 +153,22 @@ class PodiumBot(commands.Bot):
         """Run the command; a UserError raised while its options are converted is refused like any other."""
         try:
             await super().process_application_commands(interaction)
+        except AmbiguousTimeError as exc:
+            # Two plausible readings: ask with buttons; the click runs the command with the chosen one.
+            data = cast(dict[str, Any], interaction.data or {})
+            command = self.get_application_command(int(data.get("id", 0)))
+            if not isinstance(command, nextcord.SlashApplicationCommand):
+                await self.refuse(interaction, exc, command=command_name(interaction))
+                return
+            leaf, options = leaf_command(command, data)
+            await self.time_questions.ask(interaction, exc, command=leaf, options=options)
         except UserError as exc:
             # Raised by an option converter (a time that cannot be read) before nextcord's own error hooks run.
             await self.refuse(interaction, exc, command=command_name(interaction))
+
+    async def _on_component(self, interaction: nextcord.Interaction) -> None:
+        if interaction.type == nextcord.InteractionType.component:
+            await self.time_questions.on_click(interaction)
 
     async def on_application_command_error(
         self, interaction: nextcord.Interaction, exception: nextcord.ApplicationError

@@ -1,5 +1,6 @@
 """/schedule through the loopback Discord and the real bot process."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -168,3 +169,41 @@ async def test_export_attaches_an_ics_file(fake, bot):
     assert "1 upcoming talk" in response["data"]["content"]
     [attachment] = interaction.original.attachments
     assert attachment["filename"] == "podium-talks.ics"
+
+
+async def test_a_time_with_two_readings_is_asked_with_buttons_and_the_click_stores_it(fake, bot):
+    """Issue 16: never guess. Nothing is stored until the member picks; the pick runs the command."""
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID, name="schedule",
+        options=[{"type": 1, "name": "add", "options": [
+            {"type": 3, "name": "when", "value": "tomorrow 3:30"},
+            {"type": 3, "name": "topic", "value": "Ask me"},
+            {"type": 6, "name": "speaker", "value": str(MEMBER_ID)},  # resolved from the original interaction
+        ]}],
+    )
+    question = await fake.wait_for_response(interaction)
+    assert question["data"]["flags"] & EPHEMERAL_FLAG
+    assert "could mean" in question["data"]["content"] and "Nothing is stored" in question["data"]["content"]
+    assert query(bot.db_path, "SELECT * FROM talks") == []
+    buttons = interaction.original.custom_ids
+    labels = [c["label"] for row in interaction.original.components for c in row["components"]]
+    assert len(buttons) == 2 and labels[1].endswith("15:30")
+    # Someone else's click changes nothing (Discord would not show them the question; forged anyway).
+    other = await fake.invoke_component(message_id=interaction.original.id, custom_id=buttons[1], user_id=OWNER_ID,
+                                        force=True)
+    assert "Only the person who asked" in (await fake.wait_for_response(other))["data"]["content"]
+    click = await fake.invoke_component(message_id=interaction.original.id, custom_id=buttons[1],
+                                        user_id=MODERATOR_ID)
+    answer = await fake.wait_for_response(click)
+    assert "signed up" in answer["data"]["content"] and answer["data"]["flags"] & EPHEMERAL_FLAG
+    [talk] = query(bot.db_path, "SELECT speaker_id, topic, starts_at_ms FROM talks")
+    start = datetime.fromtimestamp(talk["starts_at_ms"] / 1000, tz=UTC)
+    assert (talk["speaker_id"], talk["topic"], start.strftime("%H:%M")) == (MEMBER_ID, "Ask me", "15:30")
+    assert start.date() == (datetime.now(UTC) + timedelta(days=1)).date()
+    # The question is answered: its buttons go (edited right after the answer), so it cannot run twice.
+    for _ in range(50):
+        if interaction.original.components == []:
+            break
+        await asyncio.sleep(0.05)
+    assert interaction.original.components == [] and "You picked" in interaction.original.content
+    assert len(query(bot.db_path, "SELECT * FROM talks")) == 1
