@@ -10,6 +10,7 @@ that (or after a restart) is answered politely and does nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import logging
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 PREFIX = "podium:when:"
 QUESTION_SECONDS = 300.0
 EXPIRED = "That question has expired (or Podium restarted since); nothing was stored. Please run the command again."
+EXPIRED_NOTE = "⏳ This question expired after 5 minutes; nothing was stored. Run the command again when you're ready."
 
 # While a chosen reading is applied: typed text -> the reading the member picked for it.
 _chosen: contextvars.ContextVar[Mapping[str, ParsedTime] | None] = contextvars.ContextVar(
@@ -74,6 +76,7 @@ class TimeQuestions:
     def __init__(self, state: ConnectionState) -> None:
         self.state = state
         self._pending: dict[str, _Question] = {}
+        self._timers: set[asyncio.Task[None]] = set()
 
     async def ask(
         self,
@@ -101,6 +104,17 @@ class TimeQuestions:
             await interaction.followup.send(content, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:
             await interaction.response.send_message(content, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        # Unanswered, the question says so itself when it expires (its buttons would only answer "expired").
+        task = asyncio.get_running_loop().create_task(self._expire(token), name=f"time-question-{token}")
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def _expire(self, token: str) -> None:
+        await asyncio.sleep(QUESTION_SECONDS)
+        question = self._pending.pop(token, None)
+        if question is not None:
+            with contextlib.suppress(nextcord.HTTPException):
+                await question.original.edit_original_message(content=EXPIRED_NOTE, view=None)
 
     async def on_click(self, interaction: nextcord.Interaction) -> bool:
         """Handle a click on a reading; False if the interaction is not one of ours."""

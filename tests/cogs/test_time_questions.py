@@ -69,3 +69,13 @@ def test_leaf_command_walks_subcommands():
     root = Mock(children={"add": add})
     leaf, options = leaf_command(root, {"options": [{"type": 1, "name": "add", "options": [{"name": "when"}]}]})
     assert leaf is add and options == [{"name": "when"}]
+
+
+async def test_an_unanswered_question_says_it_expired(monkeypatch):
+    monkeypatch.setattr(_time_questions, "QUESTION_SECONDS", 0.01)
+    questions = TimeQuestions(Mock())
+    asker = click("", user_id=7)
+    await questions.ask(asker, AmbiguousTimeError("ambiguous", READINGS), command=Mock(), options=[])
+    for task in list(questions._timers):
+        await task
+    asker.edit_original_message.assert_awaited_once_with(content=_time_questions.EXPIRED_NOTE, view=None)
