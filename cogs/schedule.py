@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import nextcord
@@ -16,7 +16,7 @@ from cogs._replies import NO_MENTIONS, VIA_LABEL, PodiumView, guild_id_of, reply
 from podium import timeparse
 from podium.clock import from_ms
 from podium.ics import talks_to_ics
-from podium.markup import both_times, discord_time, escape_bold
+from podium.markup import both_times, discord_time, escape_bold, fit_lines, quote_clipped
 from podium.services import Services
 from podium.talks import Actor, Talk, TalkError
 
@@ -24,12 +24,42 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 LIST_PREFIX = "podium:list:"
+CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT = 2000, 4096
+MORE_TALKS = "… and {n} more"
+
+
+# A topic in a list takes at most this many characters (escaped): ten of them always fit one embed.
+LIST_TOPIC_CHARS = 150
 
 
 def talk_line(talk: Talk) -> str:
     """One line of a talk list: when, topic, speaker (named; embeds never ping)."""
-    topic = escape_bold(talk.topic)
-    return f"{both_times(talk.starts_at)} — **{topic}** by <@{talk.speaker_id}> · {talk.duration_minutes} min"
+    topic = quote_clipped(talk.topic, LIST_TOPIC_CHARS)
+    return f"{both_times(talk.starts_at)} — {topic} by <@{talk.speaker_id}> · {talk.duration_minutes} min"
+
+
+def mine_text(talks: list[Talk], total: int) -> str:
+    """The reply of /schedule mine, within Discord's 2,000 characters."""
+    lines, _ = fit_lines([f"#{t.id} {talk_line(t)}" for t in talks], CONTENT_LIMIT - 40, more=MORE_TALKS)
+    return f"Your upcoming talks ({total}):\n{lines}"
+
+
+def info_text(talk: Talk, planned: list[tuple[str, datetime, str]] | None) -> str:
+    """The reply of /schedule info; `planned` (kind, when, via) only for the speaker and moderators."""
+    head = [
+        f"{quote_clipped(talk.topic, 400)} (#{talk.id}, {talk.state})",
+        f"Speaker: <@{talk.speaker_id}> · {both_times(talk.starts_at)} · {talk.duration_minutes} min",
+    ]
+    if planned is None:
+        return "\n".join(head)
+    if not planned:
+        return "\n".join([*head, "No messages planned."])
+    lines = [
+        f"• {kind.replace('_', ' ')} {discord_time(when)} via {VIA_LABEL.get(via, via)}" for kind, when, via in planned
+    ]
+    budget = CONTENT_LIMIT - len("\n".join(head)) - 30
+    listed, _ = fit_lines(lines, budget, more="… and {n} more")
+    return "\n".join([*head, "Planned messages:", listed])
 
 
 def choice_label(talk: Talk) -> str:
@@ -74,7 +104,8 @@ class Schedule(commands.Cog):
         )
         pages = max(1, -(-total // PAGE_SIZE))
         embed = nextcord.Embed(title=f"Upcoming talks — next {days} days", colour=nextcord.Colour.blurple())
-        embed.description = "\n".join(talk_line(t) for t in talks) or "No talks yet — sign up with `/schedule add`."
+        lines, _ = fit_lines([talk_line(t) for t in talks], EMBED_DESCRIPTION_LIMIT, more=MORE_TALKS)
+        embed.description = lines or "No talks yet — sign up with `/schedule add`."
         embed.set_footer(text=f"Page {page + 1}/{pages} · {total} talk{'s' if total != 1 else ''}")
         if pages == 1:
             return embed, None
@@ -149,8 +180,7 @@ class Schedule(commands.Cog):
         if not talks:
             await reply_ephemeral(interaction, "You have no upcoming talks. Sign up with `/schedule add`.")
             return
-        lines = [f"#{t.id} {talk_line(t)}" for t in talks]
-        await reply_ephemeral(interaction, f"Your upcoming talks ({total}):\n" + "\n".join(lines))
+        await reply_ephemeral(interaction, mine_text(talks, total))
 
     @schedule.subcommand(name="reschedule", description="Move a talk")
     async def reschedule(
@@ -202,18 +232,13 @@ class Schedule(commands.Cog):
         found = await self.talks.get(guild_id_of(interaction), self.talk_id(talk))
         if found is None:
             raise TalkError("I can't find that talk. Pick one from the list that appears as you type.")
-        lines = [
-            f"**{escape_bold(found.topic)}** (#{found.id}, {found.state})",
-            f"Speaker: <@{found.speaker_id}> · {both_times(found.starts_at)} · {found.duration_minutes} min",
-        ]
-        planned = await self.talks.planned_messages(found.id)
-        reminders = [
-            f"• {r['kind'].replace('_', ' ')} {discord_time(from_ms(r['due_at_ms']))} "
-            f"via {VIA_LABEL.get(r['target_type'], r['target_type'])}"
-            for r in planned
-        ]
-        lines.append("Planned messages:\n" + "\n".join(reminders) if reminders else "No messages planned.")
-        await reply_ephemeral(interaction, "\n".join(lines))
+        actor = await self.actor(interaction)
+        planned = None
+        if actor.user_id == found.speaker_id or actor.is_moderator:
+            # When and where someone is reminded is theirs: shown to the speaker and moderators only.
+            rows = await self.talks.planned_messages(found.id)
+            planned = [(r["kind"], from_ms(r["due_at_ms"]), r["target_type"]) for r in rows]
+        await reply_ephemeral(interaction, info_text(found, planned))
 
     @schedule.subcommand(name="export", description="Download upcoming talks as a calendar file (.ics)")
     async def export(self, interaction: Interaction) -> None:

@@ -308,7 +308,7 @@ class Dispatcher:
         refusals: list[str] = []
         for via in fallback_chain(row, dms_allowed=not opted_out(user, DMS)):
             try:
-                channel_id = await self._resolve(via, row, user, guild, talk)
+                channel_id = await self._resolve(via, row, spec, user, guild, talk)
                 if channel_id is None:
                     refusals.append(f"{via}: none configured")
                     continue
@@ -347,6 +347,9 @@ class Dispatcher:
             return await self._sent(row, spec, payload, via, channel_id, message_id)
         if not refusals:
             return await self._final(row, "skipped", "no delivery target is allowed")
+        if not spec.announce_fallback and row.channel_id is None:
+            # The person's own choices (closed DMs, no channel they could post in): not a failure to report.
+            return await self._final(row, "skipped", "DMs refused and no channel it may go to: " + "; ".join(refusals))
         return await self._final(row, "failed", "no target accepted it: " + "; ".join(refusals))
 
     async def _sent(
@@ -441,6 +444,7 @@ class Dispatcher:
         self,
         via: TargetType,
         row: OutboxRow,
+        spec: kinds.KindSpec,
         user: UserPreferences | None,
         guild: GuildSettings | None,
         talk: Talk | None,
@@ -448,7 +452,7 @@ class Dispatcher:
         """The channel id to post into for this target, creating a DM channel or thread if needed."""
         # For a thread target without a talk, channel_id is the thread itself, not a fallback channel.
         fallback_channel = None if row.target_type == "thread" and talk is None else row.channel_id
-        announce = guild.announce_channel_id if guild is not None else None
+        announce = guild.announce_channel_id if guild is not None and spec.announce_fallback else None
         if via == "dm":
             if row.user_id is None:
                 return None

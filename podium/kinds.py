@@ -52,6 +52,9 @@ class KindSpec:
     prepare: Preparer | None = None
     on_sent: OnSent | None = None
     expiry: Expiry | None = None
+    # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
+    # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
+    announce_fallback: bool = True
     description: str = ""
     # A payload as the planner writes it, at its largest: the test over all kinds renders it (with a talk).
     example: Mapping[str, Any] = field(default_factory=dict)

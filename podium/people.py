@@ -11,7 +11,7 @@ from typing import Any
 
 from db import Database, Transaction
 from podium import kinds
-from podium.clock import Clock, to_ms
+from podium.clock import Clock, from_ms, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
 from podium.errors import UserError
 from podium.markup import quote
@@ -36,6 +36,9 @@ PERSONAL_REMINDER = kinds.register(
         name="personal_reminder",
         render=_personal_reminder,
         consent=PERSONAL_REMINDERS,
+        # The member's own text: never in the announcement channel; in the channel where they set it only if they
+        # could post there (else anyone with Use Application Commands could make the bot post in a read-only one).
+        announce_fallback=False,
         description="the person who set it with /remind-me at, at the time they chose",
         example={"text": "_" * MESSAGE_MAX},
     )
@@ -48,11 +51,14 @@ class PeopleError(UserError):
 
 @dataclass(frozen=True, slots=True)
 class PersonalReminder:
-    """A pending /remind-me at reminder."""
+    """A /remind-me at reminder: when, what, and the channel it may fall back to (None: by DM only)."""
 
     id: int
     due_at: datetime
     text: str
+    fallback_channel_id: int | None = None
+    state: str = "pending"
+    reason: str | None = None
 
 
 class People:
@@ -91,9 +97,16 @@ class People:
             return await self._replan_talks(tx, user_id, now)
 
     async def add_personal_reminder(
-        self, *, user_id: int, guild_id: int | None, channel_id: int | None, when: datetime, text: str
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        when: datetime,
+        text: str,
+        can_post_there: bool = False,
     ) -> PersonalReminder:
-        """Queue a one-off reminder for this person."""
+        """Queue a one-off reminder; it may fall back to `channel_id` only if the member could post there."""
         now = self.clock.now()
         text = text.strip()
         if not 1 <= len(text) <= MESSAGE_MAX:
@@ -121,20 +134,42 @@ class People:
                     target_type="dm",
                     guild_id=guild_id,
                     user_id=user_id,
-                    # If DMs are closed, the reminder goes to the channel where it was asked for.
-                    channel_id=channel_id,
+                    # If DMs are closed, the reminder goes to the channel where it was asked for, but only if the
+                    # member could post there themselves.
+                    channel_id=channel_id if can_post_there else None,
                     payload={"text": text},
                 ),
                 now=now,
             )
         if row_id is None:
             raise AssertionError("a new dedupe key always makes a new row")
-        return PersonalReminder(row_id, when, text)
+        return PersonalReminder(row_id, when, text, channel_id if can_post_there else None)
 
     async def personal_reminders(self, user_id: int) -> list[PersonalReminder]:
         """A person's pending personal reminders, soonest first."""
         rows = await self.outbox.pending_for_user(user_id, [PERSONAL_REMINDER.name])
-        return [PersonalReminder(r.id, r.due_at, str(r.payload.get("text", ""))) for r in rows]
+        return [PersonalReminder(r.id, r.due_at, str(r.payload.get("text", "")), r.channel_id) for r in rows]
+
+    async def undelivered_reminders(self, user_id: int, *, since: datetime) -> list[PersonalReminder]:
+        """This person's personal reminders that could not be delivered since `since`, with the reason."""
+        rows = await self.db.fetchall(
+            "SELECT id, due_at_ms, payload, channel_id, state, last_error FROM outbox"
+            " WHERE user_id = ? AND kind = ? AND state IN ('skipped', 'failed') AND updated_at_ms >= ?"
+            " ORDER BY due_at_ms DESC LIMIT 10",
+            (user_id, PERSONAL_REMINDER.name, to_ms(since)),
+        )
+        found = []
+        for row in rows:
+            try:
+                text = str(json.loads(row["payload"]).get("text", ""))
+            except (ValueError, AttributeError):
+                text = ""
+            found.append(
+                PersonalReminder(
+                    row["id"], from_ms(row["due_at_ms"]), text, row["channel_id"], row["state"], row["last_error"]
+                )
+            )
+        return found
 
     async def talk_reminders(self, user_id: int) -> list[OutboxRow]:
         """A person's planned talk reminders, soonest first."""

@@ -11,7 +11,7 @@ from db import Database, Transaction
 from podium import kinds
 from podium.clock import from_ms, to_ms
 from podium.errors import UserError
-from podium.markup import both_times, escape_bold
+from podium.markup import both_times, fit_lines, quote_clipped
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import GuildSettings, load_guild
 from podium.render import RenderContext, Rendered, RenderError, need
@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 # A summary posted later than this after its slot (the bot was down) is skipped; the next week's is planned.
 CATCH_UP = timedelta(hours=6)
 SUMMARY_DAYS = 7
+# A topic in the summary takes at most this many characters (escaped); talks that do not fit are counted instead.
+SUMMARY_TOPIC_CHARS = 150
+SUMMARY_DESCRIPTION_LIMIT = 4096
+SUMMARY_MORE = "… and {n} more: see `/schedule list`"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -126,8 +130,8 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
 
 
 async def mark_announced(tx: Transaction, row: OutboxRow, payload: dict[str, Any]) -> None:
-    """Talks shown in a posted summary get channel notices when they later change."""
-    ids = [t["id"] for t in payload.get("talks", []) if isinstance(t, dict) and isinstance(t.get("id"), int)]
+    """Talks shown in a posted summary get channel notices when they later change (a talk cut off was not shown)."""
+    _, ids = fit_summary(payload.get("talks") or [])
     if ids:
         await tx.execute(f"UPDATE talks SET announced = 1 WHERE id IN ({','.join('?' * len(ids))})", ids)
 
@@ -168,21 +172,32 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
     )
 
 
-def _weekly_summary(ctx: RenderContext) -> Rendered:
-    talks = need(ctx.payload, "talks", list)
-    if not talks:
-        return Rendered("📣 **This week**: no talks yet — sign up with `/schedule add`!")
-    lines = []
+def fit_summary(talks: list[Any]) -> tuple[str, list[int]]:
+    """The summary's talk list within Discord's embed limit, and the ids of the talks it shows.
+
+    Topics are cut to SUMMARY_TOPIC_CHARS; talks that still do not fit are left out with "… and N more". Only the
+    talks shown count as announced (the renderer and the on-sent step both use this).
+    """
+    lines, ids = [], []
     for talk in talks:
         if not isinstance(talk, dict):
             raise RenderError("payload.talks holds a non-object")
         start = from_ms(need(talk, "start_ms", int))
-        lines.append(
-            f"{both_times(start)}\n**{escape_bold(need(talk, 'topic', str))}** — <@{need(talk, 'speaker_id', int)}>"
-        )
+        topic = quote_clipped(need(talk, "topic", str), SUMMARY_TOPIC_CHARS)
+        lines.append(f"{both_times(start)}\n{topic} — <@{need(talk, 'speaker_id', int)}>")
+        ids.append(need(talk, "id", int))
+    text, shown = fit_lines(lines, SUMMARY_DESCRIPTION_LIMIT, more=SUMMARY_MORE, separator="\n\n")
+    return text, ids[:shown]
+
+
+def _weekly_summary(ctx: RenderContext) -> Rendered:
+    talks = need(ctx.payload, "talks", list)
+    if not talks:
+        return Rendered("📣 **This week**: no talks yet — sign up with `/schedule add`!")
+    description, _ = fit_summary(talks)
     embed = {
         "title": "This week's talks",
-        "description": "\n\n".join(lines)[:4000],
+        "description": description,
         "color": 0x5865F2,
         "footer": {"text": "Sign up with /schedule add · times are shown in your own time zone"},
     }
