@@ -306,6 +306,7 @@ class Dispatcher:
         if spec.prepare is not None:
             payload = {**payload, **await spec.prepare(self.db, row, now)}
         refusals: list[str] = []
+        gone = False
         for via in fallback_chain(row, dms_allowed=not opted_out(user, DMS)):
             try:
                 channel_id = await self._resolve(via, row, spec, user, guild, talk)
@@ -330,6 +331,7 @@ class Dispatcher:
                 return await self._defer(row, exc.delay, f"{via}: channel busy for {exc.delay:.1f} s")
             except (RefusedError, GoneError) as exc:
                 refusals.append(f"{via}: {exc}")
+                gone = gone or isinstance(exc, GoneError)
                 await self._forget_target(via, row, exc)
                 continue
             except RateLimitedError as exc:
@@ -347,7 +349,7 @@ class Dispatcher:
             return await self._sent(row, spec, payload, via, channel_id, message_id)
         if not refusals:
             return await self._final(row, "skipped", "no delivery target is allowed")
-        if not spec.announce_fallback and row.channel_id is None:
+        if not spec.announce_fallback and row.channel_id is None and not gone:
             # The person's own choices (closed DMs, no channel they could post in): not a failure to report.
             return await self._final(row, "skipped", "DMs refused and no channel it may go to: " + "; ".join(refusals))
         return await self._final(row, "failed", "no target accepted it: " + "; ".join(refusals))
