@@ -27,6 +27,7 @@ from cogs.schedule import Schedule
 from db import Database
 from podium.clock import Clock
 from podium.config import Settings
+from podium.cooldown import Cooldown
 from podium.dispatcher import Dispatcher
 from podium.errors import UserError
 from podium.guild_settings import GuildSettingsService
@@ -96,6 +97,8 @@ class PodiumBot(commands.Bot):
     def _build_services(self, settings: Settings, db: Database, clock: Clock) -> Services:
         outbox = Outbox(db)
         metrics = Metrics()
+        # One member's (or one guild's settings') changes: at most 10 a minute, shared by every service.
+        cooldown = Cooldown(clock)
         # One pacer: the transport counts each request as it leaves; the dispatcher reads the load.
         pacer = Pacer(settings.send_rate_per_second)
         transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
@@ -104,9 +107,9 @@ class PodiumBot(commands.Bot):
             db=db,
             clock=clock,
             outbox=outbox,
-            talks=TalkService(db, outbox, clock, default_hooks(outbox)),
-            people=People(db, outbox, clock),
-            guild_settings=GuildSettingsService(db, outbox, clock),
+            talks=TalkService(db, outbox, clock, default_hooks(outbox), cooldown),
+            people=People(db, outbox, clock, cooldown),
+            guild_settings=GuildSettingsService(db, outbox, clock, Cooldown(clock)),
             metrics=metrics,
             pacer=pacer,
             dispatcher=Dispatcher(

@@ -10,6 +10,7 @@ from typing import Any
 from db import Database, Transaction
 from podium import weekly
 from podium.clock import Clock
+from podium.cooldown import Cooldown
 from podium.errors import UserError
 from podium.outbox import Outbox
 from podium.preferences import GuildSettings, Via, load_guild, update_guild
@@ -28,16 +29,20 @@ class SettingsError(UserError):
 class GuildSettingsService:
     """What /announce-settings changes: where and when Podium speaks to everyone, and the defaults."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, cooldown: Cooldown | None = None) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        # Counted per guild: settings are shared, and a change re-plans the whole guild's messages.
+        self.cooldown = cooldown
 
     async def get(self, guild_id: int) -> GuildSettings:
         """The guild's settings (defaults if it never set anything)."""
         return await load_guild(self.db, guild_id)
 
     async def _save(self, guild_id: int, *, replan: bool, **columns: Any) -> GuildSettings:
+        if self.cooldown is not None:
+            self.cooldown.hit(guild_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             guild = await update_guild(tx, guild_id, now, **columns)
@@ -110,6 +115,8 @@ class GuildSettingsService:
 
     async def set_starting_now(self, guild_id: int, enabled: bool) -> GuildSettings:
         """Post in the announcement channel when each talk starts (or stop); upcoming talks are re-planned."""
+        if self.cooldown is not None:
+            self.cooldown.hit(guild_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             guild = await update_guild(tx, guild_id, now, starting_now=int(enabled))

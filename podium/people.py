@@ -13,6 +13,7 @@ from db import Database, Transaction
 from podium import kinds
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
+from podium.cooldown import Cooldown
 from podium.errors import UserError
 from podium.markup import quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
@@ -23,6 +24,8 @@ from podium.talks import TALK_REMINDER, Talk, replan_talk_bound
 log = logging.getLogger(__name__)
 
 MAX_PENDING_PERSONAL = 25
+# Talk reminders delivered as a mention in the channel: everyone sees them, so few.
+MAX_CHANNEL_REMINDERS = 2
 MESSAGE_MAX = 500
 
 
@@ -64,10 +67,15 @@ class PersonalReminder:
 class People:
     """Per-person changes; each commits together with the re-planning it causes."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, cooldown: Cooldown | None = None) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        self.cooldown = cooldown
+
+    def _count_change(self, user_id: int) -> None:
+        if self.cooldown is not None:
+            self.cooldown.hit(user_id)
 
     async def _replan_talks(self, tx: Transaction, user_id: int, now: datetime) -> int:
         """Re-plan the reminders of every upcoming talk this person speaks at."""
@@ -81,6 +89,7 @@ class People:
 
     async def set_timezone(self, user_id: int, zone: str) -> int:
         """Store a person's IANA zone; returns how many talks were re-planned."""
+        self._count_change(user_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             await update_user(tx, user_id, now, timezone=zone)
@@ -88,6 +97,14 @@ class People:
 
     async def set_talk_reminders(self, user_id: int, offsets: tuple[timedelta, ...], via: str | None) -> int:
         """Store reminder offsets (and delivery, if given); returns how many talks were re-planned."""
+        self._count_change(user_id)
+        effective_via = via or (await load_user(self.db, user_id)).reminder_via
+        if effective_via == "channel" and len(offsets) > MAX_CHANNEL_REMINDERS:
+            # Everyone in the channel sees (and is pinged for nobody but) each of them: a handful per talk floods it.
+            raise PeopleError(
+                f"In the channel, at most {MAX_CHANNEL_REMINDERS} reminders per talk (everyone sees them). "
+                "Example: `before:24h, 1h via:the announcement channel`, or choose DM for more."
+            )
         now = self.clock.now()
         columns: dict[str, Any] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
         if via is not None:
@@ -107,6 +124,7 @@ class People:
         can_post_there: bool = False,
     ) -> PersonalReminder:
         """Queue a one-off reminder; it may fall back to `channel_id` only if the member could post there."""
+        self._count_change(user_id)
         now = self.clock.now()
         text = text.strip()
         if not 1 <= len(text) <= MESSAGE_MAX:
@@ -177,6 +195,7 @@ class People:
 
     async def delete_personal_reminder(self, user_id: int, row_id: int) -> bool:
         """Cancel one of this person's pending reminders; False if it is not theirs or not pending."""
+        self._count_change(user_id)
         async with self.db.transaction() as tx:
             return await self.outbox.cancel_row(
                 tx, row_id, user_id=user_id, kind=PERSONAL_REMINDER.name, now=self.clock.now()
@@ -184,6 +203,7 @@ class People:
 
     async def set_opt_out(self, user_id: int, topic_key: str, stopped: bool) -> ConsentTopic:
         """Stop (or allow again) one topic; checked again at send time, so queued messages obey it too."""
+        self._count_change(user_id)
         topic = TOPICS.get(topic_key)
         if topic is None:
             raise PeopleError(f"Unknown choice {topic_key!r}; choose one of: {', '.join(TOPICS)}.")
