@@ -15,6 +15,7 @@ from cogs._replies import (
     VIA_CHOICES,
     autocomplete_timezones,
     guild_id_of,
+    guild_rights,
     reply_ephemeral,
 )
 from podium import timeparse, weekly
@@ -72,8 +73,13 @@ class AnnounceSettings(commands.Cog):
 
     @staticmethod
     def require_manage_server(interaction: Interaction) -> None:
-        """Manage Server is required: default_member_permissions only hides the command by default."""
-        if not interaction.permissions.manage_guild:
+        """Require Manage Server, server-wide from the member's roles.
+
+        default_member_permissions only hides the command by default, and a channel's overwrite is not a right over
+        the whole server.
+        """
+        rights = guild_rights(interaction)
+        if not (rights.manage_guild or rights.administrator):
             raise UserError("You need the **Manage Server** permission to change announcement settings.")
 
     # -- commands ------------------------------------------------------------------------------
@@ -192,6 +198,11 @@ class AnnounceSettings(commands.Cog):
     ) -> None:
         """Set the slot length and moderator role."""
         self.require_manage_server(interaction)
+        if moderator_role is not None and (moderator_role.is_default() or moderator_role.managed):
+            # @everyone would make every member a moderator; a bot's or integration's own role is not for people.
+            raise UserError(
+                f"{moderator_role.mention} can't be the moderator role: pick a role you give to people who run talks."
+            )
         guild = await self.settings.set_talks(
             guild_id_of(interaction),
             slot_minutes=slot_minutes,

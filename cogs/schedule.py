@@ -12,7 +12,16 @@ from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
 from cogs._options import WhenOption
-from cogs._replies import NO_MENTIONS, VIA_LABEL, PodiumView, guild_id_of, reply_ephemeral, user_id_of
+from cogs._replies import (
+    NO_MENTIONS,
+    VIA_LABEL,
+    PodiumView,
+    guild_id_of,
+    guild_rights,
+    has_role,
+    reply_ephemeral,
+    user_id_of,
+)
 from podium import timeparse
 from podium.clock import from_ms
 from podium.ics import talks_to_ics
@@ -79,15 +88,16 @@ class Schedule(commands.Cog):
     # -- helpers -------------------------------------------------------------------------------
 
     async def actor(self, interaction: Interaction) -> Actor:
-        """Who is acting, and whether they count as a moderator here."""
-        permissions = interaction.permissions
-        is_moderator = bool(permissions.manage_events or permissions.manage_guild)
+        """Who is acting, and whether they are a moderator of the whole server.
+
+        Manage Events, Manage Server or Administrator from their roles, or the moderator role — never from one
+        channel's overwrites.
+        """
+        rights = guild_rights(interaction)
+        is_moderator = bool(rights.manage_events or rights.manage_guild or rights.administrator)
         if not is_moderator and interaction.guild_id is not None:
             guild = await self.services.guild_settings.get(interaction.guild_id)
-            member_roles = getattr(interaction.user, "roles", [])
-            is_moderator = guild.moderator_role_id is not None and any(
-                role.id == guild.moderator_role_id for role in member_roles
-            )
+            is_moderator = has_role(interaction, guild.moderator_role_id)
         return Actor(user_id_of(interaction), is_moderator=is_moderator)
 
     @staticmethod
@@ -293,9 +303,11 @@ class ConfirmCancel(PodiumView):
     async def confirm(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
         """Cancel it now."""
         self.stop()
+        # Rights are checked again at the click: a moderator role taken away meanwhile no longer counts.
+        actor = await self.cog.actor(interaction)
         try:
             talk = await self.cog.talks.cancel(
-                guild_id=self.talk.guild_id, actor=self.actor, talk_id=self.talk.id, reason=self.reason
+                guild_id=self.talk.guild_id, actor=actor, talk_id=self.talk.id, reason=self.reason
             )
         except TalkError as exc:
             # Replace the question with the reason (the talk started, or was cancelled meanwhile).

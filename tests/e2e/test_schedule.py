@@ -207,3 +207,47 @@ async def test_a_time_with_two_readings_is_asked_with_buttons_and_the_click_stor
         await asyncio.sleep(0.05)
     assert interaction.original.components == [] and "You picked" in interaction.original.content
     assert len(query(bot.db_path, "SELECT * FROM talks")) == 1
+
+
+async def test_a_channel_overwrite_does_not_make_a_moderator(fake, bot):
+    """Issue 12: Manage Events granted on one channel only is not a right over every talk of the server."""
+    from tests.fake_discord import MANAGE_EVENTS, FakeChannel
+
+    stage = GUILD_ID + 88
+    fake.add_channel(GUILD_ID, FakeChannel(stage, "stage-ish", permission_overwrites=[
+        {"id": str(MEMBER_ID), "type": 1, "allow": str(MANAGE_EVENTS), "deny": "0"}]))
+    await run(fake, OWNER_ID, "add", when=in_days(2), topic="Owner's talk")
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=stage, user_id=MEMBER_ID, name="schedule",
+                                    options=sub("reschedule", talk=str(talk["id"]), when=in_days(4)))
+    response = await fake.wait_for_response(interaction)
+    assert "Only the speaker or a moderator" in response["data"]["content"]
+    assert query(bot.db_path, "SELECT * FROM talks") == [talk]
+
+
+async def test_everyone_and_bot_roles_cannot_be_the_moderator_role(fake, bot):
+    from tests.fake_discord import BOT_ROLE_ID
+
+    for role in (GUILD_ID, BOT_ROLE_ID):  # @everyone's id is the guild's
+        interaction = await fake.invoke(
+            guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID, name="announce-settings",
+            options=[{"type": 1, "name": "talks", "options": [{"type": 8, "name": "moderator-role",
+                                                                "value": str(role)}]}],
+        )
+        response = await fake.wait_for_response(interaction)
+        assert "can't be the moderator role" in response["data"]["content"]
+    assert query(bot.db_path, "SELECT moderator_role_id FROM guild_settings") in ([], [{"moderator_role_id": None}])
+
+
+async def test_rights_are_checked_again_when_the_confirm_button_is_pressed(fake, bot):
+    await run(fake, OWNER_ID, "add", when=in_days(2), topic="Owner's talk")
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    interaction, response = await run(fake, MODERATOR_ID, "cancel", talk=str(talk["id"]))
+    assert "can't be undone" in response["data"]["content"]
+    fake.update_member(GUILD_ID, MODERATOR_ID, roles=[])  # no longer a moderator
+    press = await fake.invoke_component(
+        message_id=interaction.original.id, custom_id=interaction.original.custom_ids[0], user_id=MODERATOR_ID
+    )
+    answer = await fake.wait_for_response(press)
+    assert "Only the speaker or a moderator" in answer["data"]["content"]
+    assert query(bot.db_path, "SELECT state FROM talks") == [{"state": "scheduled"}]
