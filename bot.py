@@ -25,6 +25,7 @@ from cogs.planner_loop import PlannerLoop
 from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from db import Database
+from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
 from podium.config import Settings
 from podium.cooldown import Cooldown
@@ -102,13 +103,14 @@ class PodiumBot(commands.Bot):
         # One pacer: the transport counts each request as it leaves; the dispatcher reads the load.
         pacer = Pacer(settings.send_rate_per_second)
         transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
+        calendars = Calendars(db, clock)
         return Services(
             settings=settings,
             db=db,
             clock=clock,
             outbox=outbox,
             talks=TalkService(db, outbox, clock, default_hooks(outbox), cooldown),
-            people=People(db, outbox, clock, cooldown),
+            people=People(db, outbox, clock, cooldown, calendars),
             guild_settings=GuildSettingsService(db, outbox, clock, Cooldown(clock)),
             metrics=metrics,
             pacer=pacer,
@@ -121,7 +123,8 @@ class PodiumBot(commands.Bot):
                 retry_base_seconds=settings.retry_base_seconds,
                 metrics=metrics,
             ),
-            planner=Planner(db, outbox, clock),
+            planner=Planner(db, outbox, clock, calendars, self.calendar_name),
+            calendars=calendars,
         )
 
     async def stop_background(self) -> None:
@@ -144,6 +147,12 @@ class PodiumBot(commands.Bot):
     async def on_error(self, event_method: str, *args: object, **kwargs: object) -> None:
         """Errors in event handlers go through logging (nextcord's default prints raw text to stderr)."""
         log.exception("unhandled error in %s", event_method)
+
+    def calendar_name(self, feed: Feed) -> str:
+        """A feed's title in calendar apps: the server's name (and the member's, for their own feed)."""
+        guild = self.get_guild(feed.guild_id)
+        name = guild.name if guild is not None else "Discord"
+        return f"{name} talks" if feed.user_id is None else f"My talks on {name}"
 
     def gateway_connected(self) -> bool:
         """The gateway session is up: READY was received and the websocket is open (False while reconnecting)."""

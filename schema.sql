@@ -50,10 +50,23 @@ CREATE TABLE talks (
     created_by        INTEGER NOT NULL,
     updated_by        INTEGER NOT NULL,
     created_at_ms     INTEGER NOT NULL,
-    updated_at_ms     INTEGER NOT NULL
+    updated_at_ms     INTEGER NOT NULL,
+    sequence          INTEGER NOT NULL DEFAULT 0,      -- iCalendar SEQUENCE: grows with every change
+    speaker_name      TEXT                             -- display name at the last sign-up or change (for feeds)
 );
 CREATE INDEX talks_upcoming ON talks (guild_id, starts_at_ms) WHERE state = 'scheduled';
 CREATE INDEX talks_by_speaker ON talks (speaker_id, starts_at_ms);
+-- Cancelled talks stay in calendar feeds for 30 days: found by their last change.
+CREATE INDEX talks_changed ON talks (guild_id, updated_at_ms);
+
+-- Subscribable calendar feeds: one unguessable token each, a guild's (user_id NULL) or a member's.
+CREATE TABLE calendar_feeds (
+    token          TEXT    PRIMARY KEY,
+    guild_id       INTEGER NOT NULL,
+    user_id        INTEGER,
+    created_at_ms  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX calendar_feeds_owner ON calendar_feeds (guild_id, coalesce(user_id, 0));
 
 -- The transactional outbox: one row per proactive message, written with the change that causes it.
 -- pending -> sending -> sent, or failed / skipped / expired / cancelled. Only podium/outbox.py writes it.

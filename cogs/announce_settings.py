@@ -19,6 +19,7 @@ from cogs._replies import (
     reply_ephemeral,
 )
 from podium import timeparse, weekly
+from podium.calendar_feed import feed_links
 from podium.errors import UserError
 from podium.preferences import GuildSettings, Via
 from podium.render import RenderContext, render
@@ -61,6 +62,24 @@ def describe(guild: GuildSettings) -> str:
             f"Ping speakers in summaries: {'yes' if guild.ping_speakers else 'no'}",
             f"Post when a talk starts: {'yes' if guild.starting_now else 'no'}",
         ]
+    )
+
+
+def calendar_reply(services: Services, token: str, *, rotated: bool, whose: str) -> str:
+    """The private answer with a feed's links, or what the host must set up first."""
+    settings = services.settings
+    links = feed_links(settings.public_url, token)
+    if links is None or settings.http_port is None:
+        return (
+            "Calendar feeds need the bot's web endpoint to be reachable: ask whoever hosts Podium to set `HTTP_PORT` "
+            "and `PUBLIC_URL` (README, \"Calendar feeds\")."
+        )
+    url, webcal = links
+    note = " The old link no longer works." if rotated else ""
+    return (
+        f"📅 Subscribe to {whose} talks in your calendar app: <{webcal}>\n"
+        f"Or add it by URL (Google Calendar: *Other calendars → From URL*): <{url}>\n"
+        f"-# Keep it to yourselves: anyone with the link can read the talks. New link: `rotate:True`.{note}"
     )
 
 
@@ -226,6 +245,18 @@ class AnnounceSettings(commands.Cog):
         await reply_ephemeral(
             interaction, f"🎤 A short post will go to the announcement channel as each talk starts.{note}"
         )
+
+    @announce_settings.subcommand(name="calendar", description="The server's calendar feed: a link to subscribe to")
+    async def calendar(
+        self,
+        interaction: Interaction,
+        rotate: bool = SlashOption(description="Make a new link (the old one stops working)", required=False,
+                                   default=False),
+    ) -> None:
+        """Show (or replace) the link to the guild's subscribable calendar feed."""
+        self.require_manage_server(interaction)
+        token = await self.services.calendars.token(guild_id_of(interaction), rotate=rotate)
+        await reply_ephemeral(interaction, calendar_reply(self.services, token, rotated=rotate, whose="the server's"))
 
     @announce_settings.subcommand(name="log-channel", description="Where failed deliveries are reported")
     async def log_channel(

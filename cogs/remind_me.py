@@ -12,6 +12,7 @@ from nextcord.ext import commands
 
 from cogs._options import WhenOption
 from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, guild_id_of, reply_ephemeral, user_id_of
+from cogs.announce_settings import calendar_reply
 from podium import timeparse
 from podium.markup import both_times, discord_time, fit_lines, quote, quote_clipped
 from podium.outbox import OutboxRow
@@ -183,6 +184,17 @@ class RemindMe(commands.Cog):
         await interaction.response.send_autocomplete(
             {f"{r.due_at:%Y-%m-%d %H:%M} UTC — {r.text}"[:100]: str(r.id) for r in found[:25]}
         )
+
+    @remind_me.subcommand(name="calendar", description="Your own calendar feed: the talks you speak at")
+    async def calendar(
+        self,
+        interaction: Interaction,
+        rotate: bool = SlashOption(description="Make a new link (the old one stops working)", required=False,
+                                   default=False),
+    ) -> None:
+        """Show (or replace) the link to the member's own calendar feed."""
+        token = await self.services.calendars.token(guild_id_of(interaction), user_id_of(interaction), rotate=rotate)
+        await reply_ephemeral(interaction, calendar_reply(self.services, token, rotated=rotate, whose="your"))
 
     @remind_me.subcommand(name="show", description="Your settings")
     async def show(self, interaction: Interaction) -> None:

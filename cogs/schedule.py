@@ -23,8 +23,8 @@ from cogs._replies import (
     user_id_of,
 )
 from podium import timeparse
+from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
-from podium.ics import talks_to_ics
 from podium.markup import both_times, discord_time, escape_bold, fit_lines, quote_clipped
 from podium.services import Services
 from podium.talks import Actor, Talk, TalkError
@@ -153,6 +153,7 @@ class Schedule(commands.Cog):
     ) -> None:
         """Sign up for a talk."""
         actor = await self.actor(interaction)
+        person = speaker or interaction.user
         talk = await self.talks.add(
             guild_id=guild_id_of(interaction),
             actor=actor,
@@ -160,6 +161,7 @@ class Schedule(commands.Cog):
             topic=topic,
             starts_at=when.when,
             duration_minutes=duration,
+            speaker_name=person.display_name if person is not None else None,
         )
         who = "You are" if talk.speaker_id == actor.user_id else f"<@{talk.speaker_id}> is"
         await reply_ephemeral(
@@ -254,7 +256,8 @@ class Schedule(commands.Cog):
     async def export(self, interaction: Interaction) -> None:
         """An .ics file of the upcoming talks."""
         talks, _ = await self.talks.upcoming(guild_id_of(interaction), limit=1000)
-        data = talks_to_ics(talks, guild_name=interaction.guild.name if interaction.guild else "Podium")
+        name = f"{interaction.guild.name} talks" if interaction.guild else "Talks"
+        data = build_calendar(talks, name=name, now=self.services.clock.now())
         await interaction.response.send_message(
             f"{len(talks)} upcoming talk{'s' if len(talks) != 1 else ''}: open the file to add them to your calendar.",
             file=nextcord.File(io.BytesIO(data), filename="podium-talks.ics"),

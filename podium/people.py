@@ -11,6 +11,7 @@ from typing import Any
 
 from db import Database, Transaction
 from podium import kinds
+from podium.calendar_feed import Calendars
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
 from podium.cooldown import Cooldown
@@ -67,11 +68,19 @@ class PersonalReminder:
 class People:
     """Per-person changes; each commits together with the re-planning it causes."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock, cooldown: Cooldown | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        clock: Clock,
+        cooldown: Cooldown | None = None,
+        calendars: Calendars | None = None,
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
         self.cooldown = cooldown
+        self.calendars = calendars
 
     def _count_change(self, user_id: int) -> None:
         if self.cooldown is not None:
@@ -225,5 +234,7 @@ class People:
         async with self.db.transaction() as tx:
             deleted = await self.outbox.forget_user(tx, user_id)
             await tx.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+            if self.calendars is not None:
+                await self.calendars.forget_user(tx, user_id)
         log.info("forgot user %d (%d outbox rows deleted)", user_id, deleted)
         return deleted

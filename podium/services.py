@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db import Database
+from podium.calendar_feed import Calendars
 from podium.clock import Clock
 from podium.config import Settings
 from podium.dispatcher import Dispatcher
@@ -32,3 +33,4 @@ class Services:
     pacer: Pacer
     dispatcher: Dispatcher
     planner: Planner
+    calendars: Calendars

@@ -53,6 +53,9 @@ class Talk:
     created_by: int
     updated_by: int
     updated_at: datetime
+    sequence: int = 0
+    speaker_name: str | None = None
+    thread_id: int | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -74,6 +77,9 @@ class Talk:
             created_by=row["created_by"],
             updated_by=row["updated_by"],
             updated_at=from_ms(row["updated_at_ms"]),
+            sequence=row["sequence"],
+            speaker_name=row["speaker_name"],
+            thread_id=row["thread_id"],
         )
 
 
@@ -381,8 +387,9 @@ class TalkService:
         topic: str,
         starts_at: datetime,
         duration_minutes: int | None = None,
+        speaker_name: str | None = None,
     ) -> Talk:
-        """Sign a speaker up for a talk."""
+        """Sign a speaker up for a talk (`speaker_name`: their display name, shown in calendar feeds)."""
         self._count_change(actor)
         now = self.clock.now()
         topic = validate_topic(topic)
@@ -410,8 +417,8 @@ class TalkService:
             row = await tx.fetchrow(
                 """
                 INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,
-                                   updated_by, created_at_ms, updated_at_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                                   updated_by, created_at_ms, updated_at_ms, speaker_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
                 """,
                 (
                     guild_id,
@@ -423,6 +430,7 @@ class TalkService:
                     actor.user_id,
                     to_ms(now),
                     to_ms(now),
+                    (speaker_name or "").strip()[:100] or None,
                 ),
             )
             talk = Talk.from_db(row)
@@ -441,7 +449,8 @@ class TalkService:
                 raise TalkError("That is already when the talk starts; nothing changed.")
             await self._check_overlap(tx, guild_id, starts_at, before.duration_minutes, exclude_id=talk_id)
             row = await tx.fetchrow(
-                "UPDATE talks SET starts_at_ms = ?, updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
+                "UPDATE talks SET starts_at_ms = ?, updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
+                " WHERE id = ? RETURNING *",
                 (to_ms(starts_at), actor.user_id, to_ms(now), talk_id),
             )
             after = Talk.from_db(row)
@@ -457,7 +466,8 @@ class TalkService:
         async with self.db.transaction() as tx:
             before = await self._editable(tx, guild_id, talk_id, actor)
             row = await tx.fetchrow(
-                "UPDATE talks SET state = 'cancelled', updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
+                "UPDATE talks SET state = 'cancelled', updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
+                " WHERE id = ? RETURNING *",
                 (actor.user_id, to_ms(now), talk_id),
             )
             after = Talk.from_db(row)

@@ -27,6 +27,7 @@ def option(name: str, value: object) -> dict[str, object]:
 
 # Every leaf command with options that exercise its real path ("{talk}" is the setup talk's id).
 COMMANDS: dict[str, dict[str, object]] = {
+    "announce-settings calendar": {},
     "announce-settings channel": {"channel": GENERAL_CHANNEL_ID},
     "announce-settings engagement": {"days": "14"},
     "announce-settings log-channel": {"channel": GENERAL_CHANNEL_ID},
@@ -42,6 +43,7 @@ COMMANDS: dict[str, dict[str, object]] = {
     "opt-out stop": {"what": "personal-reminders"},
     "opt-out undo": {"what": "personal-reminders"},
     "remind-me at": {"when": "in 2 hours", "message": "slides"},
+    "remind-me calendar": {},
     "remind-me delete": {"reminder": "999999"},
     "remind-me list": {},
     "remind-me show": {},
