@@ -18,7 +18,9 @@ CREATE TABLE guild_settings (
     ping_speakers         INTEGER NOT NULL DEFAULT 0 CHECK (ping_speakers IN (0, 1)),
     created_at_ms         INTEGER NOT NULL,
     updated_at_ms         INTEGER NOT NULL,
-    starting_now          INTEGER NOT NULL DEFAULT 0 CHECK (starting_now IN (0, 1))  -- post when a talk starts
+    starting_now          INTEGER NOT NULL DEFAULT 0 CHECK (starting_now IN (0, 1)),  -- post when a talk starts
+    crosspost_summary     INTEGER NOT NULL DEFAULT 0 CHECK (crosspost_summary IN (0, 1)),  -- publish the summary
+    locale                TEXT                     -- channel posts' language; NULL: the server's Discord locale
 );
 
 -- Per person, across servers: a time zone and reminder preferences are personal.
@@ -34,7 +36,8 @@ CREATE TABLE users (
     opt_out_dms                 INTEGER NOT NULL DEFAULT 0 CHECK (opt_out_dms IN (0, 1)),
     dm_channel_id               INTEGER,               -- cached: a DM then costs one request
     created_at_ms               INTEGER NOT NULL,
-    updated_at_ms               INTEGER NOT NULL
+    updated_at_ms               INTEGER NOT NULL,
+    locale                      TEXT                   -- the Discord locale they last used Podium in (their DMs)
 );
 
 CREATE TABLE talks (

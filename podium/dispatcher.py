@@ -305,6 +305,8 @@ class Dispatcher:
         payload = row.payload
         if spec.prepare is not None:
             payload = {**payload, **await spec.prepare(self.db, row, now)}
+        if spec.act is not None:
+            return await self._act(row, spec, payload, guild, talk, now)
         refusals: list[str] = []
         gone = False
         for via in fallback_chain(row, dms_allowed=not opted_out(user, DMS)):
@@ -354,6 +356,35 @@ class Dispatcher:
             return await self._final(row, "skipped", "DMs refused and no channel it may go to: " + "; ".join(refusals))
         return await self._final(row, "failed", "no target accepted it: " + "; ".join(refusals))
 
+    async def _act(
+        self,
+        row: OutboxRow,
+        spec: kinds.KindSpec,
+        payload: dict[str, Any],
+        guild: GuildSettings | None,
+        talk: Talk | None,
+        now: datetime,
+    ) -> Outcome:
+        """A kind that does something other than post: its action, with the same errors, retries and record."""
+        assert spec.act is not None
+        context = kinds.ActionContext(row, payload, self.transport, self.db, guild, talk, now)
+        try:
+            if (stale := await self._stale_now(row, spec)) is not None:
+                return await self._final(row, "cancelled", stale)
+            made = await spec.act(context)
+        except ChannelBusy as exc:
+            return await self._defer(row, exc.delay, f"channel busy for {exc.delay:.1f} s")
+        except RateLimitedError as exc:
+            return await self._defer(row, exc.retry_after or 1.0, f"rate limited ({exc.scope}): {exc}")
+        except UnauthorizedError as exc:
+            self._pause_for_token(str(exc))
+            return await self._defer(row, UNAUTHORIZED_PAUSE, str(exc))
+        except TransientError as exc:
+            return await self._retry_or_fail(row, str(exc), exc.retry_after, maybe_sent=exc.maybe_sent)
+        except (RefusedError, GoneError, RejectedError) as exc:
+            return await self._final(row, "failed", str(exc))
+        return await self._sent(row, spec, payload, "channel", row.channel_id or 0, made)
+
     async def _sent(
         self,
         row: OutboxRow,
@@ -369,7 +400,9 @@ class Dispatcher:
                 tx, row.id, now=self.clock.now(), message_id=message_id, via=via, channel_id=channel_id
             )
             if spec.on_sent is not None:
-                await spec.on_sent(tx, row, payload)
+                await spec.on_sent(
+                    kinds.SentContext(tx, row, payload, channel_id, message_id, self.outbox, self.clock.now())
+                )
         return Outcome(row.id, row.kind, "sent", via, channel_id, message_id, reason=note)
 
     async def _talk_bound_problem(

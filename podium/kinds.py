@@ -19,19 +19,50 @@ from podium.consent import ConsentTopic
 
 if TYPE_CHECKING:
     from db import Database, Transaction
-    from podium.outbox import OutboxMessage, OutboxRow
+    from podium.outbox import Outbox, OutboxMessage, OutboxRow
+    from podium.preferences import GuildSettings
     from podium.render import RenderContext, Rendered
     from podium.talks import Talk
+    from podium.transport import Transport
 
 Renderer = Callable[["RenderContext"], "str | Rendered"]
 # Adds to the payload what must be read when the message goes out (a summary lists the talks of that moment).
 Preparer = Callable[["Database", "OutboxRow", datetime], Awaitable[dict[str, Any]]]
 # Runs in the transaction that marks the row sent (a summary marks the talks it showed as announced).
-OnSent = Callable[["Transaction", "OutboxRow", dict[str, Any]], Awaitable[None]]
+OnSent = Callable[["SentContext"], Awaitable[None]]
 # A talk-bound kind's messages for a talk as it is now (re-planned whenever the talk changes).
 TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable[list["OutboxMessage"]]]
 # When a message becomes pointless, from the message itself (None: never).
 Expiry = Callable[["OutboxMessage"], datetime | None]
+# A Discord action other than posting a message (publish a post, mirror a talk as a scheduled event): it
+# returns the id of what it made or changed, stored like a message id; it raises the transport's errors.
+Action = Callable[["ActionContext"], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class SentContext:
+    """What an on-sent step may use: the open transaction, the row, its payload, where it went, the outbox."""
+
+    tx: Transaction
+    row: OutboxRow
+    payload: dict[str, Any]
+    channel_id: int
+    message_id: int
+    outbox: Outbox
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ActionContext:
+    """What an action may use: the row, its (prepared) payload, its guild and talk, and the transport."""
+
+    row: OutboxRow
+    payload: dict[str, Any]
+    transport: Transport
+    db: Database
+    guild: GuildSettings | None
+    talk: Talk | None
+    now: datetime
 
 # The modules that own the built-in kinds; importing one registers its kinds.
 BUILTIN_MODULES = ("podium.talks", "podium.people", "podium.weekly", "podium.dispatcher", "podium.starting")
@@ -52,6 +83,8 @@ class KindSpec:
     prepare: Preparer | None = None
     on_sent: OnSent | None = None
     expiry: Expiry | None = None
+    # Instead of posting a message: one Discord action, durable and retried like a post (no fallback targets).
+    act: Action | None = None
     # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
     # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
     announce_fallback: bool = True

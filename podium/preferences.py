@@ -36,6 +36,8 @@ class GuildSettings:
     talk_minutes: int = 30
     ping_speakers: bool = False
     starting_now: bool = False
+    crosspost_summary: bool = False
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class UserPreferences:
     opt_out_personal_reminders: bool = False
     opt_out_dms: bool = False
     dm_channel_id: int | None = None  # cached by the dispatcher: a DM then costs one request
+    locale: str | None = None  # the Discord locale they last used Podium in: their DMs are written in it
 
 
 def _offsets(raw: str | None) -> tuple[int, ...] | None:
@@ -85,6 +88,8 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         talk_minutes=row["talk_minutes"],
         ping_speakers=bool(row["ping_speakers"]),
         starting_now=bool(row["starting_now"]),
+        crosspost_summary=bool(row["crosspost_summary"]),
+        locale=row["locale"],
     )
 
 
@@ -104,6 +109,7 @@ async def load_user(source: Database | Transaction, user_id: int) -> UserPrefere
         opt_out_personal_reminders=bool(row["opt_out_personal_reminders"]),
         opt_out_dms=bool(row["opt_out_dms"]),
         dm_channel_id=row["dm_channel_id"],
+        locale=row["locale"],
     )
 
 

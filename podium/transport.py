@@ -93,6 +93,10 @@ class Transport(Protocol):
         """POST a message (with nonce + enforce_nonce in `body`); the message id."""
         ...
 
+    async def crosspost(self, channel_id: int, message_id: int) -> int:
+        """Publish a message of an announcement channel to the servers following it; the message id."""
+        ...
+
     async def own_messages_since(self, channel_id: int, since: datetime) -> list[PostedMessage]:
         """The messages this bot posted in the channel since `since` (at most the latest 100)."""
         ...

@@ -129,7 +129,28 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
     return payload
 
 
-async def mark_announced(tx: Transaction, row: OutboxRow, payload: dict[str, Any]) -> None:
+async def summary_sent(sent: kinds.SentContext) -> None:
+    """After a summary is posted: mark its talks announced, and publish it to following servers if asked."""
+    await mark_announced(sent.tx, sent.payload)
+    row = sent.row
+    if row.guild_id is not None and (await load_guild(sent.tx, row.guild_id)).crosspost_summary:
+        # Publishing is its own durable step: retried on its own, never holding this transaction over a request.
+        await sent.outbox.enqueue(
+            sent.tx,
+            OutboxMessage(
+                kind=SUMMARY_CROSSPOST.name,
+                dedupe_key=f"crosspost:{sent.channel_id}:{sent.message_id}",
+                due_at=sent.now,
+                target_type="channel",
+                guild_id=row.guild_id,
+                channel_id=sent.channel_id,
+                payload={"message_id": sent.message_id},
+            ),
+            now=sent.now,
+        )
+
+
+async def mark_announced(tx: Transaction, payload: dict[str, Any]) -> None:
     """Talks shown in a posted summary get channel notices when they later change (a talk cut off was not shown)."""
     _, ids = fit_summary(payload.get("talks") or [])
     if ids:
@@ -230,7 +251,7 @@ WEEKLY_SUMMARY = kinds.register(
         render=_weekly_summary,
         consent=None,
         prepare=_prepare_summary,
-        on_sent=mark_announced,
+        on_sent=summary_sent,
         # Posted late after downtime, but not half a day late: then the next week's is planned instead.
         expiry=lambda message: message.due_at + CATCH_UP,
         description="the announcement channel, at the guild's weekly local day and time",
@@ -251,5 +272,30 @@ ENGAGEMENT_PROMPT = kinds.register(
         consent=None,
         description="the announcement channel, when no talk is scheduled in the next N days",
         example={"days": 60},
+    )
+)
+
+
+def _crosspost_text(ctx: RenderContext) -> str:
+    return f"(publishes message {need(ctx.payload, 'message_id', int)} to the servers following this channel)"
+
+
+async def _crosspost(action: kinds.ActionContext) -> int:
+    channel_id = action.row.channel_id
+    if channel_id is None:
+        raise RenderError("a crosspost needs its channel")
+    return await action.transport.crosspost(channel_id, need(action.payload, "message_id", int))
+
+
+SUMMARY_CROSSPOST = kinds.register(
+    kinds.KindSpec(
+        name="summary_crosspost",
+        render=_crosspost_text,
+        consent=None,
+        act=_crosspost,
+        # Publishing a summary a day late is no use to the following servers.
+        expiry=lambda message: message.due_at + CATCH_UP,
+        description="publishes the weekly summary to following servers, in an announcement channel (if asked)",
+        example={"message_id": 1234},
     )
 )

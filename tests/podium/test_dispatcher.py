@@ -62,6 +62,11 @@ class ScriptedTransport:
         self.channel_history.setdefault(channel_id, []).append(PostedMessage(message_id, body["content"]))
         return message_id
 
+    async def crosspost(self, channel_id, message_id):
+        self.calls.append(("crosspost", channel_id, message_id))
+        self._maybe_fail("crosspost", channel_id)
+        return message_id
+
     async def own_messages_since(self, channel_id, since):
         self.calls.append(("history", channel_id, since))
         return list(self.channel_history.get(channel_id, []))
