@@ -15,11 +15,18 @@ from podium.errors import UserError
 from podium.outbox import Outbox
 from podium.preferences import GuildSettings, Via, load_guild, update_guild
 from podium.starting import STARTING_NOW
-from podium.talks import replan_guild_talks
+from podium.talks import TALK_REMINDER, replan_guild_talks
 
 log = logging.getLogger(__name__)
 
 ENGAGEMENT_DAYS = (3, 60)
+# What /announce-settings clear can put back to its default, by the words it offers.
+CLEARABLE = {
+    "announcement channel": "announce_channel_id",
+    "log channel": "log_channel_id",
+    "moderator role": "moderator_role_id",
+    "time zone": "timezone",
+}
 
 
 class SettingsError(UserError):
@@ -64,17 +71,37 @@ class GuildSettingsService:
         return await self._save(guild_id, replan=False, log_channel_id=channel_id)
 
     async def set_weekly(
-        self, guild_id: int, *, day: int, at: time | None, zone: str | None, ping_speakers: bool | None
+        self,
+        guild_id: int,
+        *,
+        day: int,
+        at: time | None,
+        ping_speakers: bool | None = None,
+        publish: bool | None = None,
     ) -> GuildSettings:
-        """Turn the weekly summary on at a local day (and time, zone, pings if given)."""
+        """Turn the weekly summary on at a local day (and time, pings, publishing if given)."""
         columns: dict[str, Any] = {"weekly_enabled": 1, "weekly_day": day}
         if at is not None:
             columns["weekly_time"] = f"{at.hour:02d}:{at.minute:02d}"
-        if zone is not None:
-            columns["timezone"] = zone
         if ping_speakers is not None:
             columns["ping_speakers"] = int(ping_speakers)
+        if publish is not None:
+            columns["crosspost_summary"] = int(publish)
         return await self._save(guild_id, replan=True, **columns)
+
+    async def set_timezone(self, guild_id: int, zone: str) -> GuildSettings:
+        """The server's time zone: members without one of their own type times in it; the summary's slot is in it."""
+        return await self._save(guild_id, replan=True, timezone=zone)
+
+    async def clear(self, guild_id: int, setting: str) -> GuildSettings:
+        """Put one setting back to its default (no channel, no role, UTC)."""
+        defaults = GuildSettings(guild_id)
+        column = CLEARABLE.get(setting)
+        if column is None:
+            raise SettingsError(f"Unknown setting {setting!r}; choose one of: {', '.join(CLEARABLE)}.")
+        # The announcement channel and the zone decide the summary's slot and target: re-plan with them.
+        return await self._save(guild_id, replan=column in ("announce_channel_id", "timezone"),
+                                **{column: getattr(defaults, column)})
 
     async def weekly_off(self, guild_id: int) -> GuildSettings:
         """No weekly summary (the pending one is cancelled)."""
@@ -91,7 +118,14 @@ class GuildSettingsService:
         columns: dict[str, Any] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
         if via is not None:
             columns["reminder_via"] = via
-        return await self._save(guild_id, replan=False, **columns)
+        if self.cooldown is not None:
+            self.cooldown.hit(guild_id)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            guild = await update_guild(tx, guild_id, now, **columns)
+            # Talks already scheduled follow the new default too (speakers with their own keep theirs).
+            await replan_guild_talks(tx, self.outbox, guild_id, now, [TALK_REMINDER])
+        return guild
 
     async def set_engagement(self, guild_id: int, days: int | None) -> GuildSettings:
         """Call for speakers after `days` empty days ahead, or never (None)."""

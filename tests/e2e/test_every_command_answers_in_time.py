@@ -29,7 +29,8 @@ def option(name: str, value: object) -> dict[str, object]:
 COMMANDS: dict[str, dict[str, object]] = {
     "announce-settings calendar": {},
     "announce-settings channel": {"channel": GENERAL_CHANNEL_ID},
-    "announce-settings engagement": {"days": "14"},
+    "announce-settings clear": {"setting": "log channel"},
+    "announce-settings engagement": {"days": 14},
     "announce-settings log-channel": {"channel": GENERAL_CHANNEL_ID},
     "announce-settings preview": {},
     "announce-settings reminders": {"before": "24h, 1h"},
@@ -37,6 +38,7 @@ COMMANDS: dict[str, dict[str, object]] = {
     "announce-settings starting-now": {"enabled": True},
     "announce-settings talks": {"slot-minutes": 45},
     "announce-settings test": {},
+    "announce-settings timezone": {"zone": "Europe/Berlin"},
     "announce-settings weekly": {"day": "0", "time": "09:00"},
     "opt-out forget-me": {},
     "opt-out status": {},
