@@ -156,7 +156,6 @@ async def test_test_posts_to_the_channel_and_reports(fake, bot):
 
 async def test_an_announcement_channel_can_be_chosen_and_the_summary_published(fake, bot):
     """Issue 15: announcement channels (type 5) are offered; the posted summary is published to followers."""
-    from tests.e2e.dbcheck import execute
     from tests.fake_discord import GUILD_ANNOUNCEMENT
 
     news = GUILD_ID + 55
@@ -176,8 +175,10 @@ async def test_an_announcement_channel_can_be_chosen_and_the_summary_published(f
     posted = await fake.wait_for_message(lambda m: m.channel_id == news
                                          and ("Coming up" in m.content or "This week" in m.content), timeout=40)
     await fake.wait_for_request(lambda r: r.route.endswith("/crosspost") and r.status == 200, timeout=20)
-    [row] = query(bot.db_path, "SELECT state, payload FROM outbox WHERE kind = 'summary_crosspost'")
-    assert row["state"] == "sent" and str(posted.id) in row["payload"]
+    # The 200 reaches the fake before the bot has recorded it: wait for the row, do not race it.
+    [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'summary_crosspost'")
+    row = await wait_for_state(bot.db_path, row["id"], "sent")
+    assert str(posted.id) in row["payload"]
 
 
 async def test_publishing_needs_an_announcement_channel(fake, bot):
