@@ -17,6 +17,7 @@ from nextcord.ext import commands
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._nextcord_transport import NextcordTransport
 from cogs._replies import reply_ephemeral
+from cogs._time_questions import TimeQuestions, leaf_command
 from cogs.announce_settings import AnnounceSettings
 from cogs.audience import AudienceCog
 from cogs.delivery_loop import DeliveryLoop
@@ -27,8 +28,10 @@ from cogs.schedule import Schedule
 from db import Database
 from podium import audience, markup
 from podium.audience import Audience
+from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
 from podium.config import Settings
+from podium.cooldown import Cooldown
 from podium.dispatcher import Dispatcher
 from podium.errors import UserError
 from podium.guild_settings import GuildSettingsService
@@ -39,6 +42,7 @@ from podium.people import People
 from podium.planner import Planner
 from podium.services import Services
 from podium.talks import TalkService, default_hooks
+from podium.timeparse import AmbiguousTimeError
 
 log = logging.getLogger("podium")
 
@@ -81,6 +85,9 @@ class PodiumBot(commands.Bot):
         self.logged_in = asyncio.Event()
         self.services = self._build_services(settings, db, clock)
         services = self.services
+        # Typed times with two readings are asked about with buttons (cogs/_time_questions.py).
+        self.time_questions = TimeQuestions(self._connection)
+        self.add_listener(self._on_component, "on_interaction")
         for cog in (
             Schedule(services),
             RemindMe(services),
@@ -102,18 +109,21 @@ class PodiumBot(commands.Bot):
     def _build_services(self, settings: Settings, db: Database, clock: Clock) -> Services:
         outbox = Outbox(db)
         metrics = Metrics()
+        # One member's (or one guild's settings') changes: at most 10 a minute, shared by every service.
+        cooldown = Cooldown(clock)
         # One pacer: the transport counts each request as it leaves; the dispatcher reads the load.
         pacer = Pacer(settings.send_rate_per_second)
         transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
+        calendars = Calendars(db, clock)
         return Services(
             settings=settings,
             db=db,
             clock=clock,
             outbox=outbox,
-            talks=TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox)),
+            talks=TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox), cooldown),
             audience=Audience(db, outbox, clock),
-            people=People(db, outbox, clock),
-            guild_settings=GuildSettingsService(db, outbox, clock),
+            people=People(db, outbox, clock, cooldown, calendars),
+            guild_settings=GuildSettingsService(db, outbox, clock, Cooldown(clock)),
             metrics=metrics,
             pacer=pacer,
             dispatcher=Dispatcher(
@@ -125,7 +135,8 @@ class PodiumBot(commands.Bot):
                 retry_base_seconds=settings.retry_base_seconds,
                 metrics=metrics,
             ),
-            planner=Planner(db, outbox, clock),
+            planner=Planner(db, outbox, clock, calendars, self.calendar_name),
+            calendars=calendars,
         )
 
     async def stop_background(self) -> None:
@@ -156,6 +167,11 @@ class PodiumBot(commands.Bot):
                 ids: dict[int | None, int] = getattr(command, "command_ids", {})
                 return ids.get(None) or next(iter(ids.values()), None)
         return None
+    def calendar_name(self, feed: Feed) -> str:
+        """A feed's title in calendar apps: the server's name (and the member's, for their own feed)."""
+        guild = self.get_guild(feed.guild_id)
+        name = guild.name if guild is not None else "Discord"
+        return f"{name} talks" if feed.user_id is None else f"My talks on {name}"
 
     def gateway_connected(self) -> bool:
         """The gateway session is up: READY was received and the websocket is open (False while reconnecting)."""
@@ -168,9 +184,22 @@ class PodiumBot(commands.Bot):
         """Run the command; a UserError raised while its options are converted is refused like any other."""
         try:
             await super().process_application_commands(interaction)
+        except AmbiguousTimeError as exc:
+            # Two plausible readings: ask with buttons; the click runs the command with the chosen one.
+            data = cast(dict[str, Any], interaction.data or {})
+            command = self.get_application_command(int(data.get("id", 0)))
+            if not isinstance(command, nextcord.SlashApplicationCommand):
+                await self.refuse(interaction, exc, command=command_name(interaction))
+                return
+            leaf, options = leaf_command(command, data)
+            await self.time_questions.ask(interaction, exc, command=leaf, options=options)
         except UserError as exc:
             # Raised by an option converter (a time that cannot be read) before nextcord's own error hooks run.
             await self.refuse(interaction, exc, command=command_name(interaction))
+
+    async def _on_component(self, interaction: nextcord.Interaction) -> None:
+        if interaction.type == nextcord.InteractionType.component:
+            await self.time_questions.on_click(interaction)
 
     async def on_application_command_error(
         self, interaction: nextcord.Interaction, exception: nextcord.ApplicationError

@@ -93,6 +93,8 @@ async def start_ops_server(bot: PodiumBot, settings: Settings) -> OpsServer:
         gateway_connected=bot.gateway_connected,
         logged_in=bot.logged_in.is_set,
         cron_secret=settings.cron_secret,
+        calendars=services.calendars,
+        calendar_name=bot.calendar_name,
     )
     try:
         await server.start(settings.http_host, settings.http_port)

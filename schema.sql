@@ -19,6 +19,8 @@ CREATE TABLE guild_settings (
     created_at_ms         INTEGER NOT NULL,
     updated_at_ms         INTEGER NOT NULL,
     starting_now          INTEGER NOT NULL DEFAULT 0 CHECK (starting_now IN (0, 1)),  -- post when a talk starts
+    crosspost_summary     INTEGER NOT NULL DEFAULT 0 CHECK (crosspost_summary IN (0, 1)),  -- publish the summary
+    locale                TEXT,                    -- channel posts' language; NULL: the server's Discord locale
     announce_new_talks    INTEGER NOT NULL DEFAULT 0 CHECK (announce_new_talks IN (0, 1))  -- post each new talk
 );
 
@@ -43,7 +45,8 @@ CREATE TABLE users (
     opt_out_dms                 INTEGER NOT NULL DEFAULT 0 CHECK (opt_out_dms IN (0, 1)),
     dm_channel_id               INTEGER,               -- cached: a DM then costs one request
     created_at_ms               INTEGER NOT NULL,
-    updated_at_ms               INTEGER NOT NULL
+    updated_at_ms               INTEGER NOT NULL,
+    locale                      TEXT                   -- the Discord locale they last used Podium in (their DMs)
 );
 
 CREATE TABLE talks (
@@ -60,10 +63,23 @@ CREATE TABLE talks (
     updated_by        INTEGER NOT NULL,
     created_at_ms     INTEGER NOT NULL,
     updated_at_ms     INTEGER NOT NULL,
+    sequence          INTEGER NOT NULL DEFAULT 0,      -- iCalendar SEQUENCE: grows with every change
+    speaker_name      TEXT,                            -- display name at the last sign-up or change (for feeds)
     description       TEXT CHECK (description IS NULL OR length(description) <= 1000)
 );
 CREATE INDEX talks_upcoming ON talks (guild_id, starts_at_ms) WHERE state = 'scheduled';
 CREATE INDEX talks_by_speaker ON talks (speaker_id, starts_at_ms);
+-- Cancelled talks stay in calendar feeds for 30 days: found by their last change.
+CREATE INDEX talks_changed ON talks (guild_id, updated_at_ms);
+
+-- Subscribable calendar feeds: one unguessable token each, a guild's (user_id NULL) or a member's.
+CREATE TABLE calendar_feeds (
+    token          TEXT    PRIMARY KEY,
+    guild_id       INTEGER NOT NULL,
+    user_id        INTEGER,
+    created_at_ms  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX calendar_feeds_owner ON calendar_feeds (guild_id, coalesce(user_id, 0));
 
 -- The audience: who asked to be reminded of which talk ("🔔 Remind me"). Every query on it is answered from an
 -- index alone: the primary key (is X going, how many are going, the talk's attendees), attendees_by_user (X's talks).

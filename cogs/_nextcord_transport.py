@@ -162,6 +162,15 @@ class NextcordTransport:
         data = await self._request(route, body, channel_id)
         return int(data["id"])
 
+    async def crosspost(self, channel_id: int, message_id: int) -> int:
+        """Publish the message to following servers (announcement channels only)."""
+        route = Route(
+            "POST", "/channels/{channel_id}/messages/{message_id}/crosspost", channel_id=channel_id,
+            message_id=message_id,
+        )
+        data = await self._request(route)
+        return int(data["id"])
+
     async def own_messages_since(self, channel_id: int, since: datetime) -> list[PostedMessage]:
         """The bot's messages in the channel after `since` (the latest 100)."""
         route = Route("GET", "/channels/{channel_id}/messages", channel_id=channel_id)

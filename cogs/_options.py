@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import nextcord
 
 from cogs._replies import user_id_of
+from cogs._time_questions import chosen_reading
 from podium import timeparse
 from podium.preferences import effective_zone, load_guild, load_user
 
@@ -25,8 +26,10 @@ class When(nextcord.OptionConverter):
         super().__init__(str)
 
     async def convert(self, interaction: nextcord.Interaction, value: Any) -> timeparse.ParsedTime:
-        """Parse `value` in the invoking member's zone."""
-        bot: PodiumBot = interaction.client
+        """Parse `value` in the invoking member's zone (or take the reading they picked when it was ambiguous)."""
+        if (picked := chosen_reading(str(value))) is not None:
+            return picked
+        bot = cast("PodiumBot", interaction.client)
         return await read_time(bot, interaction, str(value))
 
 

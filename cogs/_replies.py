@@ -46,6 +46,24 @@ def user_id_of(interaction: nextcord.Interaction) -> int:
     return interaction.user.id
 
 
+def guild_rights(interaction: nextcord.Interaction) -> nextcord.Permissions:
+    """The member's rights in the whole server, from their roles (not the channel's overwrites).
+
+    `interaction.permissions` are the member's permissions in THAT channel: a Manage Events overwrite on one voice
+    channel must not make anyone a moderator of every talk.
+    """
+    member = interaction.user
+    if isinstance(member, nextcord.Member):
+        return member.guild_permissions
+    return nextcord.Permissions.none()
+
+
+def has_role(interaction: nextcord.Interaction, role_id: int | None) -> bool:
+    """Whether the member holds this role."""
+    member = interaction.user
+    return role_id is not None and isinstance(member, nextcord.Member) and any(r.id == role_id for r in member.roles)
+
+
 async def autocomplete_timezones(interaction: nextcord.Interaction, typed: str | None) -> None:
     """Offer IANA zones matching what was typed (any part of the name, or an abbreviation)."""
     await interaction.response.send_autocomplete(

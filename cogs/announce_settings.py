@@ -13,12 +13,16 @@ from nextcord.ext import commands
 from cogs._replies import (
     NO_MENTIONS,
     VIA_CHOICES,
+    VIA_LABEL,
     autocomplete_timezones,
     guild_id_of,
+    guild_rights,
     reply_ephemeral,
 )
 from podium import timeparse, weekly
+from podium.calendar_feed import feed_links
 from podium.errors import UserError
+from podium.guild_settings import CLEARABLE
 from podium.preferences import GuildSettings, Via
 from podium.render import RenderContext, render
 from podium.services import Services
@@ -26,7 +30,13 @@ from podium.services import Services
 log = logging.getLogger(__name__)
 
 DAY_CHOICES = {name: str(i) for i, name in enumerate(weekly.DAYS)} | {"Off (no weekly summary)": "off"}
-TEXT_ONLY = [nextcord.ChannelType.text]
+# "Off" is a choice like the others, everywhere.
+ENGAGEMENT_CHOICES = {"Off (no call for speakers)": 0} | {
+    f"after {n} empty days{' (default)' if n == 14 else ''}": n for n in (3, 5, 7, 10, 14, 21, 30, 45, 60)
+}
+CLEAR_CHOICES = {words.capitalize(): words for words in CLEARABLE}
+# Text and announcement channels (type 5, where communities post announcements others can follow).
+POSTABLE = [nextcord.ChannelType.text, nextcord.ChannelType.news]
 # What the bot must be allowed in the announcement channel, with the names Discord's UI shows.
 REQUIRED = {
     "view_channel": "View Channel",
@@ -43,17 +53,18 @@ def missing_permissions(permissions: nextcord.Permissions) -> list[str]:
 
 
 def describe(guild: GuildSettings) -> str:
-    """Every setting with its value."""
-    weekly_text = (
-        f"{weekly.DAYS[guild.weekly_day]} {guild.weekly_time} ({guild.timezone})" if guild.weekly_enabled else "off"
-    )
+    """Every setting with its value, in words."""
+    weekly_text = f"{weekly.DAYS[guild.weekly_day]} at {guild.weekly_time}" if guild.weekly_enabled else "off"
+    if guild.weekly_enabled and guild.crosspost_summary:
+        weekly_text += ", published to following servers"
     offsets = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in guild.reminder_offsets)
     return "\n".join(
         [
+            f"Time zone: {guild.timezone}",
             f"Announcement channel: {f'<#{guild.announce_channel_id}>' if guild.announce_channel_id else 'not set'}",
             f"Log channel: {f'<#{guild.log_channel_id}>' if guild.log_channel_id else 'not set'}",
             f"Weekly summary: {weekly_text}",
-            f"Default talk reminders: {offsets} before, by {guild.reminder_via}",
+            f"Default talk reminders: {offsets} before, by {VIA_LABEL.get(guild.reminder_via, guild.reminder_via)}",
             f"Call for speakers: {f'after {guild.engagement_days} empty days' if guild.engagement_days else 'off'}",
             f"Talk slot: {guild.talk_minutes} min · moderator role: "
             f"{f'<@&{guild.moderator_role_id}>' if guild.moderator_role_id else 'none'}",
@@ -61,6 +72,24 @@ def describe(guild: GuildSettings) -> str:
             f"Post when a talk starts: {'yes' if guild.starting_now else 'no'}",
             f"Post each new talk with a 🔔 Remind me button: {'yes' if guild.announce_new_talks else 'no'}",
         ]
+    )
+
+
+def calendar_reply(services: Services, token: str, *, rotated: bool, whose: str) -> str:
+    """The private answer with a feed's links, or what the host must set up first."""
+    settings = services.settings
+    links = feed_links(settings.public_url, token)
+    if links is None or settings.http_port is None:
+        return (
+            "Calendar feeds need the bot's web endpoint to be reachable: ask whoever hosts Podium to set `HTTP_PORT` "
+            "and `PUBLIC_URL` (README, \"Calendar feeds\")."
+        )
+    url, webcal = links
+    note = " The old link no longer works." if rotated else ""
+    return (
+        f"📅 Subscribe to {whose} talks in your calendar app: <{webcal}>\n"
+        f"Or add it by URL (Google Calendar: *Other calendars → From URL*): <{url}>\n"
+        f"-# Keep it to yourselves: anyone with the link can read the talks. New link: `rotate:True`.{note}"
     )
 
 
@@ -73,8 +102,13 @@ class AnnounceSettings(commands.Cog):
 
     @staticmethod
     def require_manage_server(interaction: Interaction) -> None:
-        """Manage Server is required: default_member_permissions only hides the command by default."""
-        if not interaction.permissions.manage_guild:
+        """Require Manage Server, server-wide from the member's roles.
+
+        default_member_permissions only hides the command by default, and a channel's overwrite is not a right over
+        the whole server.
+        """
+        rights = guild_rights(interaction)
+        if not (rights.manage_guild or rights.administrator):
             raise UserError("You need the **Manage Server** permission to change announcement settings.")
 
     # -- commands ------------------------------------------------------------------------------
@@ -92,7 +126,9 @@ class AnnounceSettings(commands.Cog):
     async def channel(
         self,
         interaction: Interaction,
-        channel: nextcord.TextChannel = SlashOption(description="A text channel", channel_types=TEXT_ONLY),
+        channel: nextcord.TextChannel = SlashOption(
+            description="A text or announcement channel", channel_types=POSTABLE
+        ),
     ) -> None:
         """Set the announcement channel after checking the bot may post there."""
         self.require_manage_server(interaction)
@@ -104,46 +140,87 @@ class AnnounceSettings(commands.Cog):
                 f"I can't use {channel.mention}: I'm missing **{', '.join(missing)}** there. "
                 "Grant them to my role in the channel's settings, then try again. Nothing was changed."
             )
-        await self.settings.set_announce_channel(guild_id_of(interaction), channel.id)
-        await reply_ephemeral(interaction, f"📣 Announcements will go to {channel.mention}.")
+        guild_settings = await self.settings.set_announce_channel(guild_id_of(interaction), channel.id)
+        note = ""
+        if channel.is_news() and not guild_settings.crosspost_summary:
+            note = "\n-# It's an announcement channel: `/announce-settings weekly publish:True` publishes the summary."
+        await reply_ephemeral(interaction, f"📣 Announcements will go to {channel.mention}.{note}")
 
-    @announce_settings.subcommand(name="weekly", description="When the weekly summary is posted (local time)")
+    @announce_settings.subcommand(name="weekly", description="When the weekly summary is posted (server's time)")
     async def weekly_cmd(
         self,
         interaction: Interaction,
         day: str = SlashOption(description="Day of the week, or Off", choices=DAY_CHOICES),
         time: str | None = SlashOption(description="Local time, HH:MM (default 09:00)", required=False, max_length=5),
-        timezone: str | None = SlashOption(
-            description="The server's time zone, e.g. Europe/Berlin", required=False, autocomplete=True
-        ),
         ping_speakers: bool | None = SlashOption(
             name="ping-speakers", description="Mention (ping) the speakers in the summary", required=False
         ),
+        publish: bool | None = SlashOption(
+            description="Publish it to servers following the announcement channel (announcement channels only)",
+            required=False,
+        ),
     ) -> None:
-        """Set (or turn off) the weekly summary slot."""
+        """Set (or turn off) the weekly summary slot, in the server's time zone."""
         self.require_manage_server(interaction)
         guild_id = guild_id_of(interaction)
         if day == "off":
             await self.settings.weekly_off(guild_id)
             await reply_ephemeral(interaction, "The weekly summary is off.")
             return
+        if publish:
+            current = await self.settings.get(guild_id)
+            channel = interaction.client.get_channel(current.announce_channel_id or 0)
+            if not isinstance(channel, nextcord.TextChannel) or not channel.is_news():
+                raise UserError(
+                    "Publishing needs an announcement channel (one other servers can follow): set one with "
+                    "`/announce-settings channel`, then try again. Nothing was changed."
+                )
         wall = weekly.parse_hhmm(time) if time is not None else None
-        zone = timeparse.resolve_timezone(timezone)[0] if timezone is not None else None
         guild = await self.settings.set_weekly(
-            guild_id, day=int(day), at=wall, zone=zone, ping_speakers=ping_speakers
+            guild_id, day=int(day), at=wall, ping_speakers=ping_speakers, publish=publish
         )
         slot = await self.settings.next_weekly_slot(guild)
         note = "" if guild.announce_channel_id else " Set the channel with `/announce-settings channel` first."
         await reply_ephemeral(
             interaction,
-            f"🗓️ Weekly summary: {weekly.DAYS[guild.weekly_day]} {guild.weekly_time} {guild.timezone}. "
-            f"Next: <t:{int(slot.timestamp())}:F>.{note}",
+            f"🗓️ Weekly summary: {weekly.DAYS[guild.weekly_day]} at {guild.weekly_time}, {guild.timezone} time. "
+            f"Next: <t:{int(slot.timestamp())}:F>.{note}\n-# Change the server's time zone with "
+            "`/announce-settings timezone`.",
         )
 
-    @weekly_cmd.on_autocomplete("timezone")
-    async def timezone_autocomplete(self, interaction: Interaction, timezone: str) -> None:
+    @announce_settings.subcommand(name="timezone", description="The server's time zone (members' default)")
+    async def timezone(
+        self,
+        interaction: Interaction,
+        zone: str = SlashOption(description="e.g. Europe/Berlin, America/New_York, or a city", autocomplete=True),
+    ) -> None:
+        """Set the server's time zone: times members type are read in it unless they set their own."""
+        self.require_manage_server(interaction)
+        name, note = timeparse.resolve_timezone(zone)
+        await self.settings.set_timezone(guild_id_of(interaction), name)
+        local = timeparse.local_now_text(name, self.services.clock.now())
+        extra = f"\n-# {note}" if note else ""
+        await reply_ephemeral(
+            interaction,
+            f"🌍 The server's time zone is now **{name}** (it is {local} there). Members without their own "
+            f"(`/remind-me timezone`) type times in it, and the weekly summary goes out in it.{extra}",
+        )
+
+    @timezone.on_autocomplete("zone")
+    async def timezone_autocomplete(self, interaction: Interaction, zone: str) -> None:
         """IANA names matched on any part."""
-        await autocomplete_timezones(interaction, timezone)
+        await autocomplete_timezones(interaction, zone)
+
+    @announce_settings.subcommand(name="clear", description="Put one setting back to its default")
+    async def clear(
+        self,
+        interaction: Interaction,
+        setting: str = SlashOption(description="Which setting", choices=CLEAR_CHOICES),
+    ) -> None:
+        """Clear a channel, the moderator role, or the time zone."""
+        self.require_manage_server(interaction)
+        guild = await self.settings.clear(guild_id_of(interaction), setting)
+        await reply_ephemeral(interaction, f"Cleared the {setting}.\n" + describe(guild))
 
     @announce_settings.subcommand(name="reminders", description="Default talk reminders for this server")
     async def reminders(
@@ -159,26 +236,25 @@ class AnnounceSettings(commands.Cog):
         await reply_ephemeral(
             interaction,
             f"⏰ Default reminders: {', '.join(timeparse.format_offset(o) for o in offsets)} before, by "
-            f"{guild.reminder_via}. Applies to talks planned from now on.",
+            f"{VIA_LABEL.get(guild.reminder_via, guild.reminder_via)}. Talks already scheduled are re-planned "
+            "(speakers who chose their own keep them).",
         )
 
     @announce_settings.subcommand(name="engagement", description="Call for speakers when the schedule runs dry")
     async def engagement(
         self,
         interaction: Interaction,
-        days: str = SlashOption(description="Days without talks before a call (3-60), or 'off'", max_length=3),
+        days: int = SlashOption(description="When no talk is scheduled this many days ahead, or Off",
+                                choices=ENGAGEMENT_CHOICES),
     ) -> None:
         """Set or turn off the call for speakers."""
         self.require_manage_server(interaction)
-        value = days.strip().lower()
-        if value == "off":
+        if days == 0:
             await self.settings.set_engagement(guild_id_of(interaction), None)
             await reply_ephemeral(interaction, "Calls for speakers are off.")
             return
-        if not value.isdigit():
-            raise UserError("Give a number of days from 3 to 60, or `off`. Example: `days:14`")
-        await self.settings.set_engagement(guild_id_of(interaction), int(value))
-        await reply_ephemeral(interaction, f"🎤 A call for speakers goes out when {value} days ahead are empty.")
+        await self.settings.set_engagement(guild_id_of(interaction), days)
+        await reply_ephemeral(interaction, f"🎤 A call for speakers goes out when {days} days ahead are empty.")
 
     @announce_settings.subcommand(name="talks", description="Default talk length and the moderator role")
     async def talks(
@@ -193,6 +269,11 @@ class AnnounceSettings(commands.Cog):
     ) -> None:
         """Set the slot length and moderator role."""
         self.require_manage_server(interaction)
+        if moderator_role is not None and (moderator_role.is_default() or moderator_role.managed):
+            # @everyone would make every member a moderator; a bot's or integration's own role is not for people.
+            raise UserError(
+                f"{moderator_role.mention} can't be the moderator role: pick a role you give to people who run talks."
+            )
         guild = await self.settings.set_talks(
             guild_id_of(interaction),
             slot_minutes=slot_minutes,
@@ -237,12 +318,25 @@ class AnnounceSettings(commands.Cog):
             "📣 Each talk added from now on is posted in the announcement channel with a 🔔 Remind me button, "
             f"and gets a thread where those who click it are added.{note}",
         )
+    @announce_settings.subcommand(name="calendar", description="The server's calendar feed: a link to subscribe to")
+    async def calendar(
+        self,
+        interaction: Interaction,
+        rotate: bool = SlashOption(description="Make a new link (the old one stops working)", required=False,
+                                   default=False),
+    ) -> None:
+        """Show (or replace) the link to the guild's subscribable calendar feed."""
+        self.require_manage_server(interaction)
+        token = await self.services.calendars.token(guild_id_of(interaction), rotate=rotate)
+        await reply_ephemeral(interaction, calendar_reply(self.services, token, rotated=rotate, whose="the server's"))
 
     @announce_settings.subcommand(name="log-channel", description="Where failed deliveries are reported")
     async def log_channel(
         self,
         interaction: Interaction,
-        channel: nextcord.TextChannel = SlashOption(description="A text channel", channel_types=TEXT_ONLY),
+        channel: nextcord.TextChannel = SlashOption(
+            description="A text or announcement channel", channel_types=POSTABLE
+        ),
     ) -> None:
         """Set the log channel."""
         self.require_manage_server(interaction)
@@ -280,6 +374,13 @@ class AnnounceSettings(commands.Cog):
             raise UserError(
                 "No announcement channel is set (or I can't see it). Set one with `/announce-settings channel`."
             )
+        me = interaction.guild.me if interaction.guild else None
+        missing = missing_permissions(channel.permissions_for(me)) if me else []
+        if missing:
+            raise UserError(
+                f"I can't post in {channel.mention}: I'm missing **{', '.join(missing)}** there. Grant them to my "
+                "role in the channel's settings (Edit Channel → Permissions), then try again."
+            )
         # The post may wait for the channel's rate limit: answer Discord first (it allows 3 s), report after.
         await interaction.response.defer(ephemeral=True)
         try:
@@ -287,9 +388,16 @@ class AnnounceSettings(commands.Cog):
                 "👋 Podium test message: announcements will appear here.",
                 allowed_mentions=NO_MENTIONS,
             )
+        except nextcord.Forbidden:
+            await reply_ephemeral(
+                interaction,
+                f"Discord did not let me post in {channel.mention}: my role lacks a permission there (Send Messages, "
+                "or View Channel). Check the channel's permissions for my role, then try again.",
+            )
+            return
         except nextcord.HTTPException as exc:
             await reply_ephemeral(
-                interaction, f"Posting to <#{channel.id}> failed: {exc.status} {exc.text} (code {exc.code})."
+                interaction, f"Posting to {channel.mention} failed on Discord's side ({exc.status}); try again later."
             )
             return
         await reply_ephemeral(interaction, f"✅ Posted a test message in <#{channel.id}>.")

@@ -12,13 +12,67 @@ from nextcord.ext import commands
 
 from cogs._options import WhenOption, read_time
 from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, guild_id_of, reply_ephemeral, user_id_of
+from cogs.announce_settings import calendar_reply
 from podium import timeparse
-from podium.markup import both_times, discord_time, quote
-from podium.people import PeopleError
+from podium.markup import both_times, discord_time, fit_lines, quote, quote_clipped
+from podium.outbox import OutboxRow
+from podium.people import PeopleError, PersonalReminder
 from podium.preferences import Via, effective_reminders, effective_zone
 from podium.services import Services
 
 log = logging.getLogger(__name__)
+
+
+# Each part of /remind-me list gets a share of Discord's 2,000 characters; long lists end with "… and N more".
+LIST_PARTS = {"personal": 1050, "talks": 420, "missed": 380}
+REMINDER_TEXT_CHARS = 120
+
+
+def where_it_goes(fallback_channel_id: int | None) -> str:
+    """Where a personal reminder is delivered, said when it is set and in the list."""
+    if fallback_channel_id is not None:
+        return f"-# By DM; if your DMs are closed, here in <#{fallback_channel_id}>."
+    return (
+        "-# By DM only: you can't post in this channel, so I won't post it here. If your DMs are closed it is "
+        "skipped (`/remind-me list` shows it)."
+    )
+
+
+def reminders_text(
+    personal: list[PersonalReminder], talk_rows: list[OutboxRow], missed: list[PersonalReminder]
+) -> str:
+    """The reply of /remind-me list, within Discord's 2,000 characters."""
+
+    def reminder_line(r: PersonalReminder) -> str:
+        where = f" (else <#{r.fallback_channel_id}>)" if r.fallback_channel_id else " (DM only)"
+        return f"• #{r.id} {both_times(r.due_at)}: {quote_clipped(r.text, REMINDER_TEXT_CHARS)}{where}"
+
+    parts = ["**Personal reminders**"]
+    parts.append(fit_lines([reminder_line(r) for r in personal], LIST_PARTS["personal"])[0] or "• none")
+    parts.append("**Talk reminders** (talks you speak at, and 🔔 talks you asked to be reminded of)")
+    talk_lines = [
+        f"• {'' if r.kind == 'talk_reminder' else '🔔 '}{discord_time(r.due_at)} "
+        f"via {VIA_LABEL.get(r.target_type, r.target_type)}"
+        for r in talk_rows
+    ]
+    parts.append(fit_lines(talk_lines, LIST_PARTS["talks"])[0] or "• none")
+    if missed:
+        parts.append("**Not delivered in the last 7 days**")
+        missed_lines = [
+            f"• {discord_time(r.due_at)}: {quote_clipped(r.text, 60)} — {explain_missed(r.reason)}" for r in missed
+        ]
+        parts.append(fit_lines(missed_lines, LIST_PARTS["missed"])[0])
+    return "\n".join(parts)
+
+
+def explain_missed(reason: str | None) -> str:
+    """Why a personal reminder was not delivered, in a person's words."""
+    text = reason or ""
+    if "opted out" in text:
+        return "you stopped personal reminders (`/opt-out undo`)"
+    if "DMs refused" in text or "50007" in text:
+        return "your DMs are closed and you couldn't post in the channel where you set it"
+    return "Discord refused it"
 
 
 class RemindMe(commands.Cog):
@@ -84,36 +138,32 @@ class RemindMe(commands.Cog):
         message: str = SlashOption(description="What to remind you of", min_length=1, max_length=500),
     ) -> None:
         """Queue a personal reminder."""
+        permissions = interaction.permissions
+        in_thread = isinstance(interaction.channel, nextcord.Thread)
         reminder = await self.people.add_personal_reminder(
             user_id=user_id_of(interaction),
             guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
             when=when.when,
             text=message,
+            # The member's own right to post here (Use Application Commands does not include it).
+            can_post_there=bool(permissions.send_messages_in_threads if in_thread else permissions.send_messages),
         )
         await reply_ephemeral(
             interaction,
             f"🔔 I'll remind you {both_times(reminder.due_at)}: {quote(reminder.text)}\n"
-            f"-# Read “{when.text}” in {when.zone}.",
+            f"{where_it_goes(reminder.fallback_channel_id)}\n-# Read “{when.text}” in {when.zone}.",
         )
 
     @remind_me.subcommand(name="list", description="Your pending reminders")
     async def list_(self, interaction: Interaction) -> None:
         """Personal reminders and planned talk reminders."""
-        personal = await self.people.personal_reminders(user_id_of(interaction))
-        talk_rows = await self.people.talk_reminders(user_id_of(interaction))
-        lines = ["**Personal reminders**"] + (
-            [f"• #{r.id} {both_times(r.due_at)}: {quote(r.text)}" for r in personal] or ["• none"]
-        )
-        lines += ["**Talk reminders** (talks you speak at, and 🔔 talks you asked to be reminded of)"] + (
-            [
-                f"• {'' if r.kind == 'talk_reminder' else '🔔 '}{discord_time(r.due_at)} "
-                f"via {VIA_LABEL.get(r.target_type, r.target_type)}"
-                for r in talk_rows
-            ]
-            or ["• none"]
-        )
-        await reply_ephemeral(interaction, "\n".join(lines)[:2000])
+        user_id = user_id_of(interaction)
+        personal = await self.people.personal_reminders(user_id)
+        talk_rows = await self.people.talk_reminders(user_id)
+        since = self.services.clock.now() - timedelta(days=7)
+        missed = await self.people.undelivered_reminders(user_id, since=since)
+        await reply_ephemeral(interaction, reminders_text(personal, talk_rows, missed))
 
     @remind_me.subcommand(name="edit", description="Change the time or text of one of your personal reminders")
     async def edit(
@@ -162,6 +212,17 @@ class RemindMe(commands.Cog):
         await interaction.response.send_autocomplete(
             {f"{r.due_at:%Y-%m-%d %H:%M} UTC — {r.text}"[:100]: str(r.id) for r in found[:25]}
         )
+
+    @remind_me.subcommand(name="calendar", description="Your own calendar feed: the talks you speak at")
+    async def calendar(
+        self,
+        interaction: Interaction,
+        rotate: bool = SlashOption(description="Make a new link (the old one stops working)", required=False,
+                                   default=False),
+    ) -> None:
+        """Show (or replace) the link to the member's own calendar feed."""
+        token = await self.services.calendars.token(guild_id_of(interaction), user_id_of(interaction), rotate=rotate)
+        await reply_ephemeral(interaction, calendar_reply(self.services, token, rotated=rotate, whose="your"))
 
     @remind_me.subcommand(name="show", description="Your settings")
     async def show(self, interaction: Interaction) -> None:

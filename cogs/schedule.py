@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import nextcord
@@ -13,12 +13,21 @@ from nextcord.ext import commands
 
 from cogs._components import view_of
 from cogs._options import WhenOption
-from cogs._replies import NO_MENTIONS, VIA_LABEL, PodiumView, guild_id_of, reply_ephemeral, user_id_of
+from cogs._replies import (
+    NO_MENTIONS,
+    VIA_LABEL,
+    PodiumView,
+    guild_id_of,
+    guild_rights,
+    has_role,
+    reply_ephemeral,
+    user_id_of,
+)
 from podium import components, timeparse
 from podium.audience import AUDIENCE_KINDS, going
+from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
-from podium.ics import talks_to_ics
-from podium.markup import both_times, command, discord_time, escape_bold
+from podium.markup import both_times, command, discord_time, fit_lines, quote_clipped
 from podium.services import Services
 from podium.talks import Actor, Talk, TalkError
 
@@ -26,13 +35,54 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 LIST_PREFIX = "podium:list:"
+CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT = 2000, 4096
+MORE_TALKS = "… and {n} more"
+
+
+# A topic in a list takes at most this many characters (escaped): ten of them always fit one embed.
+LIST_TOPIC_CHARS = 150
 
 
 def talk_line(talk: Talk, attendees: int = 0) -> str:
     """One line of a talk list: when, topic, speaker (named; embeds never ping), how many are going."""
-    topic = escape_bold(talk.topic)
+    topic = quote_clipped(talk.topic, LIST_TOPIC_CHARS)
     count = f" · 🔔 {going(attendees)}" if attendees else ""
-    return f"{both_times(talk.starts_at)} — **{topic}** by <@{talk.speaker_id}> · {talk.duration_minutes} min{count}"
+    return f"{both_times(talk.starts_at)} — {topic} by <@{talk.speaker_id}> · {talk.duration_minutes} min{count}"
+
+
+def mine_text(talks: list[Talk], total: int) -> str:
+    """The reply of /schedule mine, within Discord's 2,000 characters."""
+    lines, _ = fit_lines([f"#{t.id} {talk_line(t)}" for t in talks], CONTENT_LIMIT - 40, more=MORE_TALKS)
+    return f"Your upcoming talks ({total}):\n{lines}"
+
+
+def info_text(
+    talk: Talk,
+    planned: list[tuple[str, datetime, str]] | None,
+    *,
+    attendees: int = 0,
+    mine: bool = False,
+    audience_rows: dict[str, int] | None = None,
+) -> str:
+    """The reply of /schedule info; what is planned (and the audience's rows, counted) for speaker and moderators."""
+    head = [
+        f"{quote_clipped(talk.topic, 400)} (#{talk.id}, {talk.state})",
+        f"Speaker: <@{talk.speaker_id}> · {both_times(talk.starts_at)} · {talk.duration_minutes} min",
+        f"🔔 {going(attendees)}{' (you too)' if mine else ''}",
+    ]
+    # A block quote runs to the end of the message: the description comes last.
+    tail = f"\n>>> {talk.description}" if talk.description else ""
+    if planned is None:
+        return "\n".join(head) + tail
+    lines = [
+        f"• {kind.replace('_', ' ')} {discord_time(when)} via {VIA_LABEL.get(via, via)}" for kind, when, via in planned
+    ]
+    lines += [f"• {n} × {kind.replace('_', ' ')}" for kind, n in (audience_rows or {}).items()]
+    if not lines:
+        return "\n".join([*head, "No messages planned."]) + tail
+    budget = CONTENT_LIMIT - len("\n".join(head)) - len(tail) - 30
+    listed, _ = fit_lines(lines, budget, more="… and {n} more")
+    return "\n".join([*head, "Planned messages:", listed]) + tail
 
 
 def choice_label(talk: Talk) -> str:
@@ -52,15 +102,16 @@ class Schedule(commands.Cog):
     # -- helpers -------------------------------------------------------------------------------
 
     async def actor(self, interaction: Interaction) -> Actor:
-        """Who is acting, and whether they count as a moderator here."""
-        permissions = interaction.permissions
-        is_moderator = bool(permissions.manage_events or permissions.manage_guild)
+        """Who is acting, and whether they are a moderator of the whole server.
+
+        Manage Events, Manage Server or Administrator from their roles, or the moderator role — never from one
+        channel's overwrites.
+        """
+        rights = guild_rights(interaction)
+        is_moderator = bool(rights.manage_events or rights.manage_guild or rights.administrator)
         if not is_moderator and interaction.guild_id is not None:
             guild = await self.services.guild_settings.get(interaction.guild_id)
-            member_roles = getattr(interaction.user, "roles", [])
-            is_moderator = guild.moderator_role_id is not None and any(
-                role.id == guild.moderator_role_id for role in member_roles
-            )
+            is_moderator = has_role(interaction, guild.moderator_role_id)
         return Actor(user_id_of(interaction), is_moderator=is_moderator)
 
     @staticmethod
@@ -78,9 +129,8 @@ class Schedule(commands.Cog):
         pages = max(1, -(-total // PAGE_SIZE))
         going_to = await self.services.audience.counts([t.id for t in talks])
         embed = nextcord.Embed(title=f"Upcoming talks — next {days} days", colour=nextcord.Colour.blurple())
-        embed.description = "\n".join(talk_line(t, going_to[t.id]) for t in talks) or (
-            f"No talks yet — sign up with {command('schedule add')}."
-        )
+        lines, _ = fit_lines([talk_line(t, going_to[t.id]) for t in talks], EMBED_DESCRIPTION_LIMIT, more=MORE_TALKS)
+        embed.description = lines or f"No talks yet — sign up with {command('schedule add')}."
         embed.set_footer(text=f"Page {page + 1}/{pages} · {total} talk{'s' if total != 1 else ''}")
         if not talks:
             return embed, None
@@ -123,6 +173,7 @@ class Schedule(commands.Cog):
     ) -> None:
         """Sign up for a talk."""
         actor = await self.actor(interaction)
+        person = speaker or interaction.user
         talk = await self.talks.add(
             guild_id=guild_id_of(interaction),
             actor=actor,
@@ -130,11 +181,12 @@ class Schedule(commands.Cog):
             topic=topic,
             starts_at=when.when,
             duration_minutes=duration,
+            speaker_name=person.display_name if person is not None else None,
         )
         who = "You are" if talk.speaker_id == actor.user_id else f"<@{talk.speaker_id}> is"
         await reply_ephemeral(
             interaction,
-            f"✅ {who} signed up: **{escape_bold(talk.topic)}** on {both_times(talk.starts_at)}, "
+            f"✅ {who} signed up: {quote_clipped(talk.topic, 400)} on {both_times(talk.starts_at)}, "
             f"{talk.duration_minutes} min.\n-# Read “{when.text}” in {when.zone}. Talk #{talk.id}.",
         )
 
@@ -160,8 +212,7 @@ class Schedule(commands.Cog):
         if not talks:
             await reply_ephemeral(interaction, "You have no upcoming talks. Sign up with `/schedule add`.")
             return
-        lines = [f"#{t.id} {talk_line(t)}" for t in talks]
-        await reply_ephemeral(interaction, f"Your upcoming talks ({total}):\n" + "\n".join(lines))
+        await reply_ephemeral(interaction, mine_text(talks, total))
 
     @schedule.subcommand(name="reschedule", description="Move a talk")
     async def reschedule(
@@ -179,7 +230,7 @@ class Schedule(commands.Cog):
         )
         await reply_ephemeral(
             interaction,
-            f"📅 **{escape_bold(after.topic)}** moved to {both_times(after.starts_at)}. The speaker is notified and "
+            f"📅 {quote_clipped(after.topic, 400)} moved to {both_times(after.starts_at)}. The speaker is notified and "
             f"the reminders re-planned.\n-# Read “{when.text}” in {when.zone}.",
         )
 
@@ -221,7 +272,7 @@ class Schedule(commands.Cog):
                 if before.speaker_id != after.speaker_id else "")
         await reply_ephemeral(
             interaction,
-            f"✏️ **{escape_bold(after.topic)}** ({both_times(after.starts_at)}): changed the {', '.join(changed)}."
+            f"✏️ {quote_clipped(after.topic, 400)} ({both_times(after.starts_at)}): changed the {', '.join(changed)}."
             f"{told}",
         )
 
@@ -241,7 +292,7 @@ class Schedule(commands.Cog):
             raise TalkError("Only the speaker or a moderator can cancel this talk.")
         view = ConfirmCancel(self, found, actor, reason)
         await interaction.response.send_message(
-            f"Cancel **{escape_bold(found.topic)}** on {discord_time(found.starts_at)}? This can't be undone.",
+            f"Cancel {quote_clipped(found.topic, 400)} on {discord_time(found.starts_at)}? This can't be undone.",
             view=view,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -255,28 +306,19 @@ class Schedule(commands.Cog):
         found = await self.talks.get(guild_id_of(interaction), self.talk_id(talk))
         if found is None:
             raise TalkError("I can't find that talk. Pick one from the list that appears as you type.")
+        actor = await self.actor(interaction)
         attendees = await self.services.audience.count(found.id)
-        mine = await self.services.audience.is_attending(found.id, user_id_of(interaction))
-        lines = [
-            f"**{escape_bold(found.topic)}** (#{found.id}, {found.state})",
-            f"Speaker: <@{found.speaker_id}> · {both_times(found.starts_at)} · {found.duration_minutes} min",
-            f"🔔 {going(attendees)}{' (you too)' if mine else ''}",
-        ]
-        if found.description:
-            lines.append(f">>> {found.description}")
-        # The audience's rows are counted, not listed: a talk may have thousands of attendees.
-        planned = await self.talks.planned_messages(found.id, exclude=AUDIENCE_KINDS)
-        reminders = [
-            f"• {r['kind'].replace('_', ' ')} {discord_time(from_ms(r['due_at_ms']))} "
-            f"via {VIA_LABEL.get(r['target_type'], r['target_type'])}"
-            for r in planned[:15]
-        ]
-        reminders += [f"• {n} {kind.replace('_', ' ')}{'s' if n != 1 else ''}"
-                      for kind, n in (await self.services.audience.planned(found.id)).items()]
-        if len(planned) > 15:
-            reminders.append(f"• … and {len(planned) - 15} more")
-        lines.insert(3, "Planned messages:\n" + "\n".join(reminders) if reminders else "No messages planned.")
-        content = "\n".join(lines)[:2000]
+        mine = await self.services.audience.is_attending(found.id, actor.user_id)
+        planned = None
+        if actor.user_id == found.speaker_id or actor.is_moderator:
+            # When and where someone is reminded is theirs: shown to the speaker and moderators only. The
+            # audience's rows are counted, not listed: a talk may have thousands of attendees.
+            rows = await self.talks.planned_messages(found.id, exclude=AUDIENCE_KINDS)
+            planned = [(r["kind"], from_ms(r["due_at_ms"]), r["target_type"]) for r in rows]
+            audience_rows = await self.services.audience.planned(found.id)
+        else:
+            audience_rows = None
+        content = info_text(found, planned, attendees=attendees, mine=mine, audience_rows=audience_rows)
         if found.state != "scheduled":
             await reply_ephemeral(interaction, content)
             return
@@ -288,7 +330,8 @@ class Schedule(commands.Cog):
     async def export(self, interaction: Interaction) -> None:
         """An .ics file of the upcoming talks."""
         talks, _ = await self.talks.upcoming(guild_id_of(interaction), limit=1000)
-        data = talks_to_ics(talks, guild_name=interaction.guild.name if interaction.guild else "Podium")
+        name = f"{interaction.guild.name} talks" if interaction.guild else "Talks"
+        data = build_calendar(talks, name=name, now=self.services.clock.now())
         await interaction.response.send_message(
             f"{len(talks)} upcoming talk{'s' if len(talks) != 1 else ''}: open the file to add them to your calendar.",
             file=nextcord.File(io.BytesIO(data), filename="podium-talks.ics"),
@@ -338,16 +381,18 @@ class ConfirmCancel(PodiumView):
     async def confirm(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
         """Cancel it now."""
         self.stop()
+        # Rights are checked again at the click: a moderator role taken away meanwhile no longer counts.
+        actor = await self.cog.actor(interaction)
         try:
             talk = await self.cog.talks.cancel(
-                guild_id=self.talk.guild_id, actor=self.actor, talk_id=self.talk.id, reason=self.reason
+                guild_id=self.talk.guild_id, actor=actor, talk_id=self.talk.id, reason=self.reason
             )
         except TalkError as exc:
             # Replace the question with the reason (the talk started, or was cancelled meanwhile).
             await interaction.response.edit_message(content=str(exc), view=None)
             return
         await interaction.response.edit_message(
-            content=f"🚫 **{escape_bold(talk.topic)}** is cancelled. The speaker is notified.", view=None
+            content=f"🚫 {quote_clipped(talk.topic, 400)} is cancelled. The speaker is notified.", view=None
         )
 
     @nextcord.ui.button(label="Keep it", style=nextcord.ButtonStyle.secondary)

@@ -39,6 +39,7 @@ from podium.preferences import (
 )
 from podium.render import RenderContext, Rendered, need, talk_of
 from podium.talks import DESCRIPTION_MAX, Talk, TalkEvent, TalkHooks, load_talk
+from podium.transport import UNKNOWN_CHANNEL, GoneError
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +267,10 @@ async def _prepare_announcement(db: Database, row: OutboxRow, now: datetime) -> 
     return {"attendees": await count_attendees(db, row.talk_id) if row.talk_id is not None else 0}
 
 
-async def _mark_announced(tx: Transaction, row: OutboxRow, payload: dict[str, Any]) -> None:
+async def _mark_announced(sent: kinds.SentContext) -> None:
     """An announced talk's later changes are told to the channel too (as after a weekly summary)."""
-    if row.talk_id is not None:
-        await tx.execute("UPDATE talks SET announced = 1 WHERE id = ?", (row.talk_id,))
+    if sent.row.talk_id is not None:
+        await sent.tx.execute("UPDATE talks SET announced = 1 WHERE id = ?", (sent.row.talk_id,))
 
 
 # -- rendering ------------------------------------------------------------------------------------------------
@@ -385,6 +386,48 @@ def _describe_action(text: str) -> kinds.Renderer:
     return render
 
 
+async def _add_to_thread(action: kinds.ActionContext) -> int:
+    """Add the row's person to the talk's thread (made if needed, under the announcement channel)."""
+    row, talk = action.row, action.talk
+    if talk is None:
+        raise kinds.ActionSkipped("the talk no longer exists")
+    if row.user_id is None:
+        raise kinds.ActionSkipped("adding to a thread needs the row's user_id")
+    parent = (action.guild.announce_channel_id if action.guild is not None else None) or row.channel_id
+    thread_id = await action.talk_thread(talk, parent)
+    if thread_id is None:
+        raise kinds.ActionSkipped("no announcement channel to hold the talk's thread")
+    try:
+        await action.transport.add_thread_member(thread_id, row.user_id)
+    except GoneError as exc:
+        await _forget_deleted_thread(action, exc)
+        raise kinds.ActionSkipped(f"thread: {exc}") from exc
+    return thread_id
+
+
+async def _archive_thread(action: kinds.ActionContext) -> int:
+    """Archive the talk's thread; never makes one: a talk nobody made a thread for has nothing to archive."""
+    if action.talk is None:
+        raise kinds.ActionSkipped("the talk no longer exists")
+    stored = await action.db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (action.talk.id,))
+    if stored is None or stored["thread_id"] is None:
+        raise kinds.ActionSkipped("the talk has no thread")
+    thread_id = int(stored["thread_id"])
+    try:
+        await action.transport.archive_thread(thread_id)
+    except GoneError as exc:
+        await _forget_deleted_thread(action, exc)
+        raise kinds.ActionSkipped(f"thread: {exc}") from exc
+    return thread_id
+
+
+async def _forget_deleted_thread(action: kinds.ActionContext, exc: GoneError) -> None:
+    """A thread deleted by hand is forgotten (the next thread delivery makes a new one); a member who left is not."""
+    if exc.code == UNKNOWN_CHANNEL and action.talk is not None:
+        async with action.db.transaction() as tx:
+            await tx.execute("UPDATE talks SET thread_id = NULL WHERE id = ?", (action.talk.id,))
+
+
 ATTENDEE_REMINDER = kinds.register(
     kinds.KindSpec(
         name="attendee_reminder",
@@ -437,7 +480,7 @@ THREAD_MEMBER = kinds.register(
         name="thread_member",
         render=_describe_action("(adds the attendee to the talk's thread)"),
         consent=TALK_REMINDERS,
-        action="add_to_thread",
+        act=_add_to_thread,
         description="adds a member who clicked 🔔 Remind me to the talk's thread (made if needed)",
     )
 )
@@ -446,7 +489,7 @@ THREAD_ARCHIVE = kinds.register(
         name="thread_archive",
         render=_describe_action("(archives the talk's thread)"),
         consent=None,
-        action="archive_thread",
+        act=_archive_thread,
         description="archives the talk's thread an hour after the talk (soon after it is cancelled)",
     )
 )

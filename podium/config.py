@@ -34,6 +34,7 @@ SETTING_NAMES = (
     "HTTP_PORT",
     "HTTP_HOST",
     "CRON_SECRET",
+    "PUBLIC_URL",
 )
 SECRET_NAMES = ("DISCORD_TOKEN", "CRON_SECRET")
 REDACTED = "[redacted]"
@@ -65,6 +66,8 @@ class Settings:
     # repr=False: like the token, it must never reach a log line.
     cron_secret: str | None = field(default=None, repr=False)
     log_format: str = "text"
+    # Where the HTTP endpoint is reachable from outside (a reverse proxy): calendar feed links are printed with it.
+    public_url: str | None = None
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -177,6 +180,18 @@ def _http_port(raw: str) -> int | None:
     return int(raw)
 
 
+def _public_url(raw: str) -> str | None:
+    url = raw.strip().rstrip("/")
+    if not url:
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+        raise ConfigError(
+            f"PUBLIC_URL: {url!r} is not a base URL; e.g. PUBLIC_URL=https://podium.example.org (or leave it unset)"
+        )
+    return url
+
+
 def _cron_secret(raw: str) -> str | None:
     secret = raw.strip()
     if not secret:
@@ -253,6 +268,7 @@ def _settings(values: Mapping[str, str]) -> Settings:
         http_host=values.get("HTTP_HOST", "").strip() or "127.0.0.1",
         cron_secret=_cron_secret(values.get("CRON_SECRET", "")),
         log_format=log_format,
+        public_url=_public_url(values.get("PUBLIC_URL", "")),
     )
 
 

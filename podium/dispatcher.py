@@ -52,7 +52,6 @@ SWEEP_STALE_AFTER = timedelta(minutes=2)
 # After a 401 (the token was reset) nothing is attempted for this long; then one row tries again.
 UNAUTHORIZED_PAUSE = 60.0
 UNAUTHORIZED_LOG_EVERY = 600.0
-UNKNOWN_CHANNEL = 10003  # Discord's code for a channel (or thread) that does not exist
 LOG = kinds.register(
     kinds.KindSpec(
         name="log",
@@ -303,15 +302,16 @@ class Dispatcher:
         if (stale := await self._talk_bound_problem(row, spec, talk, now)) is not None:
             return await self._final(row, "cancelled", stale)
         guild = await load_guild(self.db, row.guild_id) if row.guild_id is not None else None
-        if spec.action != "post":
-            return await self._act(row, spec, talk, guild)
         payload = row.payload
         if spec.prepare is not None:
             payload = {**payload, **await spec.prepare(self.db, row, now)}
+        if spec.act is not None:
+            return await self._act(row, spec, payload, guild, talk, now)
         refusals: list[str] = []
+        gone = False
         for via in fallback_chain(row, dms_allowed=not opted_out(user, DMS)):
             try:
-                channel_id = await self._resolve(via, row, user, guild, talk)
+                channel_id = await self._resolve(via, row, spec, user, guild, talk)
                 if channel_id is None:
                     refusals.append(f"{via}: none configured")
                     continue
@@ -333,6 +333,7 @@ class Dispatcher:
                 return await self._defer(row, exc.delay, f"{via}: channel busy for {exc.delay:.1f} s")
             except (RefusedError, GoneError) as exc:
                 refusals.append(f"{via}: {exc}")
+                gone = gone or isinstance(exc, GoneError)
                 await self._forget_target(via, row, exc)
                 continue
             except RateLimitedError as exc:
@@ -350,47 +351,44 @@ class Dispatcher:
             return await self._sent(row, spec, payload, via, channel_id, message_id)
         if not refusals:
             return await self._final(row, "skipped", "no delivery target is allowed")
+        if not spec.announce_fallback and row.channel_id is None and not gone:
+            # The person's own choices (closed DMs, no channel they could post in): not a failure to report.
+            return await self._final(row, "skipped", "DMs refused and no channel it may go to: " + "; ".join(refusals))
         return await self._final(row, "failed", "no target accepted it: " + "; ".join(refusals))
 
     async def _act(
-        self, row: OutboxRow, spec: kinds.KindSpec, talk: Talk | None, guild: GuildSettings | None
+        self,
+        row: OutboxRow,
+        spec: kinds.KindSpec,
+        payload: dict[str, Any],
+        guild: GuildSettings | None,
+        talk: Talk | None,
+        now: datetime,
     ) -> Outcome:
-        """A kind that acts on its talk's thread instead of posting: add its person to it, or archive it."""
-        if talk is None:
-            return await self._final(row, "skipped", "the talk no longer exists")
+        """A kind that does something other than post: its action, with the same errors, retries and record."""
+        assert spec.act is not None
+        async def talk_thread(of: Talk, parent: int | None) -> int | None:
+            return await self._talk_thread(of, parent, row.guild_id)
+
+        context = kinds.ActionContext(row, payload, self.transport, self.db, guild, talk, now, talk_thread)
         try:
-            if spec.action == "add_to_thread":
-                if row.user_id is None:
-                    return await self._final(row, "failed", "adding to a thread needs the row's user_id")
-                parent = (guild.announce_channel_id if guild is not None else None) or row.channel_id
-                thread_id = await self._talk_thread(talk, parent, row.guild_id)
-                if thread_id is None:
-                    return await self._final(row, "skipped", "no announcement channel to hold the talk's thread")
-                await self.transport.add_thread_member(thread_id, row.user_id)
-            else:
-                # Never creates one: a talk nobody made a thread for has nothing to archive.
-                stored = await self.db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (talk.id,))
-                thread_id = stored["thread_id"] if stored is not None else None
-                if thread_id is None:
-                    return await self._final(row, "skipped", "the talk has no thread")
-                await self.transport.archive_thread(thread_id)
+            if (stale := await self._stale_now(row, spec)) is not None:
+                return await self._final(row, "cancelled", stale)
+            made = await spec.act(context)
+        except kinds.ActionSkipped as exc:
+            return await self._final(row, "skipped", str(exc))
         except ChannelBusy as exc:
-            return await self._defer(row, exc.delay, f"thread: busy for {exc.delay:.1f} s")
+            return await self._defer(row, exc.delay, f"channel busy for {exc.delay:.1f} s")
         except RateLimitedError as exc:
-            return await self._defer(row, exc.retry_after or 1.0, f"thread: rate limited ({exc.scope}): {exc}")
+            return await self._defer(row, exc.retry_after or 1.0, f"rate limited ({exc.scope}): {exc}")
         except UnauthorizedError as exc:
             self._pause_for_token(str(exc))
-            return await self._defer(row, UNAUTHORIZED_PAUSE, f"thread: {exc}")
+            return await self._defer(row, UNAUTHORIZED_PAUSE, str(exc))
         except TransientError as exc:
-            return await self._retry_or_fail(row, f"thread: {exc}", exc.retry_after)
-        except GoneError as exc:
-            # The thread was deleted (forgotten: the next thread delivery makes a new one), or the member left.
-            if exc.code == UNKNOWN_CHANNEL:
-                await self._forget_target("thread", row, exc)
-            return await self._final(row, "skipped", f"thread: {exc}")
-        except (RefusedError, RejectedError) as exc:
-            return await self._final(row, "failed", f"thread: {exc}")
-        return await self._sent(row, spec, row.payload, "thread", thread_id, None)
+            return await self._retry_or_fail(row, str(exc), exc.retry_after, maybe_sent=exc.maybe_sent)
+        except (RefusedError, GoneError, RejectedError) as exc:
+            return await self._final(row, "failed", str(exc))
+        return await self._sent(row, spec, payload, "channel", row.channel_id or 0, made)
 
     async def _sent(
         self,
@@ -407,7 +405,9 @@ class Dispatcher:
                 tx, row.id, now=self.clock.now(), message_id=message_id, via=via, channel_id=channel_id
             )
             if spec.on_sent is not None:
-                await spec.on_sent(tx, row, payload)
+                await spec.on_sent(
+                    kinds.SentContext(tx, row, payload, channel_id, message_id, self.outbox, self.clock.now())
+                )
         return Outcome(row.id, row.kind, "sent", via, channel_id, message_id, reason=note)
 
     async def _talk_bound_problem(
@@ -484,6 +484,7 @@ class Dispatcher:
         self,
         via: TargetType,
         row: OutboxRow,
+        spec: kinds.KindSpec,
         user: UserPreferences | None,
         guild: GuildSettings | None,
         talk: Talk | None,
@@ -491,7 +492,7 @@ class Dispatcher:
         """The channel id to post into for this target, creating a DM channel or thread if needed."""
         # For a thread target without a talk, channel_id is the thread itself, not a fallback channel.
         fallback_channel = None if row.target_type == "thread" and talk is None else row.channel_id
-        announce = guild.announce_channel_id if guild is not None else None
+        announce = guild.announce_channel_id if guild is not None and spec.announce_fallback else None
         if via == "dm":
             if row.user_id is None:
                 return None

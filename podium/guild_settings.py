@@ -10,6 +10,7 @@ from typing import Any
 from db import Database, Transaction
 from podium import weekly
 from podium.clock import Clock
+from podium.cooldown import Cooldown
 from podium.errors import UserError
 from podium.outbox import Outbox
 from podium.preferences import (
@@ -21,11 +22,18 @@ from podium.preferences import (
     update_guild,
 )
 from podium.starting import STARTING_NOW
-from podium.talks import replan_guild_talks
+from podium.talks import TALK_REMINDER, replan_guild_talks
 
 log = logging.getLogger(__name__)
 
 ENGAGEMENT_DAYS = (3, 60)
+# What /announce-settings clear can put back to its default, by the words it offers.
+CLEARABLE = {
+    "announcement channel": "announce_channel_id",
+    "log channel": "log_channel_id",
+    "moderator role": "moderator_role_id",
+    "time zone": "timezone",
+}
 
 
 class SettingsError(UserError):
@@ -35,16 +43,20 @@ class SettingsError(UserError):
 class GuildSettingsService:
     """What /announce-settings changes: where and when Podium speaks to everyone, and the defaults."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, cooldown: Cooldown | None = None) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        # Counted per guild: settings are shared, and a change re-plans the whole guild's messages.
+        self.cooldown = cooldown
 
     async def get(self, guild_id: int) -> GuildSettings:
         """The guild's settings (defaults if it never set anything)."""
         return await load_guild(self.db, guild_id)
 
     async def _save(self, guild_id: int, *, replan: bool, **columns: Any) -> GuildSettings:
+        if self.cooldown is not None:
+            self.cooldown.hit(guild_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             guild = await update_guild(tx, guild_id, now, **columns)
@@ -66,17 +78,37 @@ class GuildSettingsService:
         return await self._save(guild_id, replan=False, log_channel_id=channel_id)
 
     async def set_weekly(
-        self, guild_id: int, *, day: int, at: time | None, zone: str | None, ping_speakers: bool | None
+        self,
+        guild_id: int,
+        *,
+        day: int,
+        at: time | None,
+        ping_speakers: bool | None = None,
+        publish: bool | None = None,
     ) -> GuildSettings:
-        """Turn the weekly summary on at a local day (and time, zone, pings if given)."""
+        """Turn the weekly summary on at a local day (and time, pings, publishing if given)."""
         columns: dict[str, Any] = {"weekly_enabled": 1, "weekly_day": day}
         if at is not None:
             columns["weekly_time"] = f"{at.hour:02d}:{at.minute:02d}"
-        if zone is not None:
-            columns["timezone"] = zone
         if ping_speakers is not None:
             columns["ping_speakers"] = int(ping_speakers)
+        if publish is not None:
+            columns["crosspost_summary"] = int(publish)
         return await self._save(guild_id, replan=True, **columns)
+
+    async def set_timezone(self, guild_id: int, zone: str) -> GuildSettings:
+        """The server's time zone: members without one of their own type times in it; the summary's slot is in it."""
+        return await self._save(guild_id, replan=True, timezone=zone)
+
+    async def clear(self, guild_id: int, setting: str) -> GuildSettings:
+        """Put one setting back to its default (no channel, no role, UTC)."""
+        defaults = GuildSettings(guild_id)
+        column = CLEARABLE.get(setting)
+        if column is None:
+            raise SettingsError(f"Unknown setting {setting!r}; choose one of: {', '.join(CLEARABLE)}.")
+        # The announcement channel and the zone decide the summary's slot and target: re-plan with them.
+        return await self._save(guild_id, replan=column in ("announce_channel_id", "timezone"),
+                                **{column: getattr(defaults, column)})
 
     async def weekly_off(self, guild_id: int) -> GuildSettings:
         """No weekly summary (the pending one is cancelled)."""
@@ -93,7 +125,14 @@ class GuildSettingsService:
         columns: dict[str, Any] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
         if via is not None:
             columns["reminder_via"] = via
-        return await self._save(guild_id, replan=False, **columns)
+        if self.cooldown is not None:
+            self.cooldown.hit(guild_id)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            guild = await update_guild(tx, guild_id, now, **columns)
+            # Talks already scheduled follow the new default too (speakers with their own keep theirs).
+            await replan_guild_talks(tx, self.outbox, guild_id, now, [TALK_REMINDER])
+        return guild
 
     async def set_engagement(self, guild_id: int, days: int | None) -> GuildSettings:
         """Call for speakers after `days` empty days ahead, or never (None)."""
@@ -117,6 +156,8 @@ class GuildSettingsService:
 
     async def set_starting_now(self, guild_id: int, enabled: bool) -> GuildSettings:
         """Post in the announcement channel when each talk starts (or stop); upcoming talks are re-planned."""
+        if self.cooldown is not None:
+            self.cooldown.hit(guild_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             guild = await update_guild(tx, guild_id, now, starting_now=int(enabled))

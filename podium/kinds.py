@@ -13,28 +13,63 @@ import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from podium.consent import ConsentTopic
 
 if TYPE_CHECKING:
     from db import Database, Transaction
-    from podium.outbox import OutboxMessage, OutboxRow
+    from podium.outbox import Outbox, OutboxMessage, OutboxRow
+    from podium.preferences import GuildSettings
     from podium.render import RenderContext, Rendered
     from podium.talks import Talk
+    from podium.transport import Transport
 
 Renderer = Callable[["RenderContext"], "str | Rendered"]
 # Adds to the payload what must be read when the message goes out (a summary lists the talks of that moment).
 Preparer = Callable[["Database", "OutboxRow", datetime], Awaitable[dict[str, Any]]]
 # Runs in the transaction that marks the row sent (a summary marks the talks it showed as announced).
-OnSent = Callable[["Transaction", "OutboxRow", dict[str, Any]], Awaitable[None]]
+OnSent = Callable[["SentContext"], Awaitable[None]]
 # A talk-bound kind's messages for a talk as it is now (re-planned whenever the talk changes).
 TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable[list["OutboxMessage"]]]
 # When a message becomes pointless, from the message itself (None: never).
 Expiry = Callable[["OutboxMessage"], datetime | None]
-# What delivering a row does: post the rendered message (almost every kind), or act on its talk's thread:
-# add the row's person to it (created if needed), or archive it. Both are idempotent on Discord's side.
-Action = Literal["post", "add_to_thread", "archive_thread"]
+# A Discord action other than posting a message (publish a post, mirror a talk as a scheduled event): it
+# returns the id of what it made or changed, stored like a message id; it raises the transport's errors.
+Action = Callable[["ActionContext"], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class SentContext:
+    """What an on-sent step may use: the open transaction, the row, its payload, where it went, the outbox."""
+
+    tx: Transaction
+    row: OutboxRow
+    payload: dict[str, Any]
+    channel_id: int
+    message_id: int | None  # None: an action that made nothing to point at
+    outbox: Outbox
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ActionContext:
+    """What an action may use: the row, its (prepared) payload, its guild and talk, and the transport."""
+
+    row: OutboxRow
+    payload: dict[str, Any]
+    transport: Transport
+    db: Database
+    guild: GuildSettings | None
+    talk: Talk | None
+    now: datetime
+    # The talk's thread under `parent`: stored, else one a crash left behind, else a new one (None: no parent).
+    # The dispatcher's own, so actions and thread posts share its one-thread-per-talk lock.
+    talk_thread: Callable[[Talk, int | None], Awaitable[int | None]]
+
+
+class ActionSkipped(Exception):
+    """Raised by an action with nothing (left) to do: the row is recorded skipped, with this reason."""
 
 # The modules that own the built-in kinds; importing one registers its kinds.
 BUILTIN_MODULES = (
@@ -62,7 +97,11 @@ class KindSpec:
     prepare: Preparer | None = None
     on_sent: OnSent | None = None
     expiry: Expiry | None = None
-    action: Action = "post"
+    # Instead of posting a message: one Discord action, durable and retried like a post (no fallback targets).
+    act: Action | None = None
+    # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
+    # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
+    announce_fallback: bool = True
     description: str = ""
     # A payload as the planner writes it, at its largest: the test over all kinds renders it (with a talk).
     example: Mapping[str, Any] = field(default_factory=dict)

@@ -14,12 +14,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 from aiohttp import web
 
 from db import Database
+from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
 from podium.dispatcher import Dispatcher, Outcome
 from podium.metrics import Metrics
@@ -67,6 +69,8 @@ class OpsServer:
         gateway_connected: Callable[[], bool],
         logged_in: Callable[[], bool],
         cron_secret: str | None = None,
+        calendars: Calendars | None = None,
+        calendar_name: Callable[[Feed], str] | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -75,6 +79,8 @@ class OpsServer:
         self.clock = clock
         self.gateway_connected = gateway_connected
         self.logged_in = logged_in
+        self.calendars = calendars
+        self.calendar_name = calendar_name or (lambda feed: "Talks")
         self._secret = cron_secret.encode("utf-8") if cron_secret else None
         # One trigger pass at a time: overlapping cron calls would only report each other's deliveries.
         self._trigger_lock = asyncio.Lock()
@@ -89,6 +95,8 @@ class OpsServer:
         app = web.Application(client_max_size=64 * 1024)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics_view)
+        if self.calendars is not None:
+            app.router.add_get("/calendar/{token}.ics", self.calendar_feed)
         # Without a secret the trigger does not exist at all (404), rather than existing and refusing.
         if self._secret is not None:
             app.router.add_post("/api/proactive/run", self.trigger)
@@ -181,6 +189,27 @@ class OpsServer:
         if failing:
             body["failing"] = failing
         return web.json_response(body, status=503 if failing else 200)
+
+    # -- /calendar/<token>.ics -------------------------------------------------------------------------------
+
+    async def calendar_feed(self, request: web.Request) -> web.StreamResponse:
+        """A subscribable iCalendar feed: 404 for a wrong token, 304 when the caller already has this version."""
+        assert self.calendars is not None
+        feed = await self.calendars.feed(request.match_info["token"])
+        if feed is None:
+            return web.Response(status=404, text="not found")
+        built = await self.calendars.body(feed, name=self.calendar_name(feed))
+        headers = {"ETag": built.etag, "Cache-Control": "private, max-age=300"}
+        if built.last_modified is not None:
+            headers["Last-Modified"] = format_datetime(built.last_modified.astimezone(UTC), usegmt=True)
+        if built.etag in request.headers.get("If-None-Match", ""):
+            return web.Response(status=304, headers=headers)
+        if "If-None-Match" not in request.headers and built.last_modified is not None:
+            since = request.if_modified_since
+            if since is not None and built.last_modified.replace(microsecond=0) <= since:
+                return web.Response(status=304, headers=headers)
+        headers["Content-Type"] = "text/calendar; charset=utf-8"
+        return web.Response(body=built.body, headers=headers)
 
     # -- /metrics ---------------------------------------------------------------------------------------
 

@@ -280,6 +280,17 @@ class Outbox:
         )
         return cursor.rowcount
 
+    async def cancel_keys(self, tx: Transaction, dedupe_keys: Sequence[str], *, now: datetime, reason: str) -> int:
+        """Cancel the pending rows with these dedupe keys."""
+        if not dedupe_keys:
+            return 0
+        cursor = await tx.execute(
+            f"UPDATE outbox SET state = 'cancelled', last_error = ?, updated_at_ms = ?"
+            f" WHERE state = 'pending' AND dedupe_key IN ({','.join('?' * len(dedupe_keys))})",
+            (reason, to_ms(now), *dedupe_keys),
+        )
+        return cursor.rowcount
+
     async def cancel_row(self, tx: Transaction, row_id: int, *, user_id: int, kind: str, now: datetime) -> bool:
         """Cancel one pending row of this kind addressed to this user (a person deleting their reminder)."""
         cursor = await tx.execute(

@@ -11,8 +11,10 @@ from typing import Any
 
 from db import Database, Transaction
 from podium import audience, components, kinds
-from podium.clock import Clock, to_ms
+from podium.calendar_feed import Calendars
+from podium.clock import Clock, from_ms, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
+from podium.cooldown import Cooldown
 from podium.errors import UserError
 from podium.markup import command, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
@@ -23,6 +25,8 @@ from podium.talks import TALK_REMINDER, Talk, replan_talk_bound
 log = logging.getLogger(__name__)
 
 MAX_PENDING_PERSONAL = 25
+# Talk reminders delivered as a mention in the channel: everyone sees them, so few.
+MAX_CHANNEL_REMINDERS = 2
 MESSAGE_MAX = 500
 
 
@@ -54,6 +58,9 @@ PERSONAL_REMINDER = kinds.register(
         render=_personal_reminder,
         consent=PERSONAL_REMINDERS,
         prepare=_prepare_personal,
+        # The member's own text: never in the announcement channel; in the channel where they set it only if they
+        # could post there (else anyone with Use Application Commands could make the bot post in a read-only one).
+        announce_fallback=False,
         description="the person who set it with /remind-me at, at the time they chose",
         example={"text": "_" * MESSAGE_MAX, "row_id": 2**53, "origin_guild_id": 10**18, "origin_channel_id": 10**18},
     )
@@ -66,20 +73,36 @@ class PeopleError(UserError):
 
 @dataclass(frozen=True, slots=True)
 class PersonalReminder:
-    """A pending /remind-me at reminder."""
+    """A /remind-me at reminder: when, what, and the channel it may fall back to (None: by DM only)."""
 
     id: int
     due_at: datetime
     text: str
+    fallback_channel_id: int | None = None
+    state: str = "pending"
+    reason: str | None = None
 
 
 class People:
     """Per-person changes; each commits together with the re-planning it causes."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        clock: Clock,
+        cooldown: Cooldown | None = None,
+        calendars: Calendars | None = None,
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        self.cooldown = cooldown
+        self.calendars = calendars
+
+    def _count_change(self, user_id: int) -> None:
+        if self.cooldown is not None:
+            self.cooldown.hit(user_id)
 
     async def _replan_talks(self, tx: Transaction, user_id: int, now: datetime) -> int:
         """Re-plan the reminders of every upcoming talk this person speaks at or asked to be reminded of."""
@@ -93,6 +116,7 @@ class People:
 
     async def set_timezone(self, user_id: int, zone: str) -> int:
         """Store a person's IANA zone; returns how many talks were re-planned."""
+        self._count_change(user_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             await update_user(tx, user_id, now, timezone=zone)
@@ -100,6 +124,14 @@ class People:
 
     async def set_talk_reminders(self, user_id: int, offsets: tuple[timedelta, ...], via: str | None) -> int:
         """Store reminder offsets (and delivery, if given); returns how many talks were re-planned."""
+        self._count_change(user_id)
+        effective_via = via or (await load_user(self.db, user_id)).reminder_via
+        if effective_via == "channel" and len(offsets) > MAX_CHANNEL_REMINDERS:
+            # Everyone in the channel sees (and is pinged for nobody but) each of them: a handful per talk floods it.
+            raise PeopleError(
+                f"In the channel, at most {MAX_CHANNEL_REMINDERS} reminders per talk (everyone sees them). "
+                "Example: `before:24h, 1h via:the announcement channel`, or choose DM for more."
+            )
         now = self.clock.now()
         columns: dict[str, Any] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
         if via is not None:
@@ -109,15 +141,24 @@ class People:
             return await self._replan_talks(tx, user_id, now)
 
     async def add_personal_reminder(
-        self, *, user_id: int, guild_id: int | None, channel_id: int | None, when: datetime, text: str
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        when: datetime,
+        text: str,
+        can_post_there: bool = False,
     ) -> PersonalReminder:
-        """Queue a one-off reminder for this person."""
+        """Queue a one-off reminder; it may fall back to `channel_id` only if the member could post there."""
+        self._count_change(user_id)
         now = self.clock.now()
         text = text.strip()
         if not 1 <= len(text) <= MESSAGE_MAX:
             raise PeopleError(f"The message must be 1 to {MESSAGE_MAX} characters. Example: `message:Prepare slides`")
         if when <= now:
             raise PeopleError("That time is in the past. Example: `in 2 hours`")
+        origin = {"origin_guild_id": guild_id, "origin_channel_id": channel_id} if channel_id is not None else {}
         async with self.db.transaction() as tx:
             pending = int(
                 await tx.fetchval(
@@ -139,20 +180,43 @@ class People:
                     target_type="dm",
                     guild_id=guild_id,
                     user_id=user_id,
-                    # If DMs are closed, the reminder goes to the channel where it was asked for.
-                    channel_id=channel_id,
-                    payload={"text": text},
+                    # If DMs are closed, the reminder goes to the channel where it was asked for, but only if the
+                    # member could post there themselves.
+                    channel_id=channel_id if can_post_there else None,
+                    # Where it was asked (the DM's jump link), even where the reminder may not be posted.
+                    payload={"text": text, **origin},
                 ),
                 now=now,
             )
         if row_id is None:
             raise AssertionError("a new dedupe key always makes a new row")
-        return PersonalReminder(row_id, when, text)
+        return PersonalReminder(row_id, when, text, channel_id if can_post_there else None)
 
     async def personal_reminders(self, user_id: int) -> list[PersonalReminder]:
         """A person's pending personal reminders, soonest first."""
         rows = await self.outbox.pending_for_user(user_id, [PERSONAL_REMINDER.name])
-        return [PersonalReminder(r.id, r.due_at, str(r.payload.get("text", ""))) for r in rows]
+        return [PersonalReminder(r.id, r.due_at, str(r.payload.get("text", "")), r.channel_id) for r in rows]
+
+    async def undelivered_reminders(self, user_id: int, *, since: datetime) -> list[PersonalReminder]:
+        """This person's personal reminders that could not be delivered since `since`, with the reason."""
+        rows = await self.db.fetchall(
+            "SELECT id, due_at_ms, payload, channel_id, state, last_error FROM outbox"
+            " WHERE user_id = ? AND kind = ? AND state IN ('skipped', 'failed') AND updated_at_ms >= ?"
+            " ORDER BY due_at_ms DESC LIMIT 10",
+            (user_id, PERSONAL_REMINDER.name, to_ms(since)),
+        )
+        found = []
+        for row in rows:
+            try:
+                text = str(json.loads(row["payload"]).get("text", ""))
+            except (ValueError, AttributeError):
+                text = ""
+            found.append(
+                PersonalReminder(
+                    row["id"], from_ms(row["due_at_ms"]), text, row["channel_id"], row["state"], row["last_error"]
+                )
+            )
+        return found
 
     async def talk_reminders(self, user_id: int) -> list[OutboxRow]:
         """A person's planned talk reminders (as speaker and as attendee), soonest first."""
@@ -162,6 +226,7 @@ class People:
         self, user_id: int, row_id: int, *, when: datetime | None, text: str | None
     ) -> PersonalReminder:
         """Change the time and/or text of one of this person's pending reminders (the same row, re-planned)."""
+        self._count_change(user_id)
         now = self.clock.now()
         if when is None and text is None:
             raise PeopleError(
@@ -190,10 +255,11 @@ class People:
                 target_type=row.target_type, guild_id=row.guild_id, user_id=user_id, channel_id=row.channel_id,
                 payload=payload,
             ), now=now)
-        return PersonalReminder(row_id, when or row.due_at, str(payload["text"]))
+        return PersonalReminder(row_id, when or row.due_at, str(payload["text"]), row.channel_id)
 
     async def snooze(self, user_id: int, row_id: int, minutes: int) -> PersonalReminder:
         """A delivered personal reminder again in `minutes`; snoozing it again re-times the same snooze."""
+        self._count_change(user_id)
         now = self.clock.now()
         if minutes not in components.SNOOZE_MINUTES:
             raise PeopleError("That snooze button is not one of mine; nothing changed.")
@@ -214,10 +280,11 @@ class People:
             ), now=now)
         if new_id is None:
             raise PeopleError("That snooze already went off; snooze the reminder it sent instead.")
-        return PersonalReminder(new_id, when, text)
+        return PersonalReminder(new_id, when, text, row.channel_id)
 
     async def delete_personal_reminder(self, user_id: int, row_id: int) -> bool:
         """Cancel one of this person's pending reminders; False if it is not theirs or not pending."""
+        self._count_change(user_id)
         async with self.db.transaction() as tx:
             return await self.outbox.cancel_row(
                 tx, row_id, user_id=user_id, kind=PERSONAL_REMINDER.name, now=self.clock.now()
@@ -225,6 +292,7 @@ class People:
 
     async def set_opt_out(self, user_id: int, topic_key: str, stopped: bool) -> ConsentTopic:
         """Stop (or allow again) one topic; checked again at send time, so queued messages obey it too."""
+        self._count_change(user_id)
         topic = TOPICS.get(topic_key)
         if topic is None:
             raise PeopleError(f"Unknown choice {topic_key!r}; choose one of: {', '.join(TOPICS)}.")
@@ -247,5 +315,7 @@ class People:
             deleted = await self.outbox.forget_user(tx, user_id)
             await audience.forget(tx, user_id)
             await tx.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+            if self.calendars is not None:
+                await self.calendars.forget_user(tx, user_id)
         log.info("forgot user %d (%d outbox rows deleted)", user_id, deleted)
         return deleted

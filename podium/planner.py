@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from db import Database
 from podium import weekly
+from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
 from podium.housekeeping import tidy
 from podium.outbox import Outbox
@@ -21,10 +23,19 @@ PLAN_RETRY_SECONDS = 60.0
 class Planner:
     """Keeps what is planned ahead planned: idempotent, safe to run at start and every hour."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        clock: Clock,
+        calendars: Calendars | None = None,
+        calendar_name: Callable[[Feed], str] | None = None,
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        self.calendars = calendars
+        self.calendar_name = calendar_name or (lambda feed: "Talks")
 
     async def run_once(self) -> None:
         """Tidy up, then queue each configured guild's next summary and any due call for speakers."""
@@ -37,3 +48,5 @@ class Planner:
                 guild = await load_guild(tx, row["guild_id"])
                 await weekly.ensure_weekly(tx, self.outbox, guild, now)
                 await weekly.check_engagement(tx, self.outbox, guild, now)
+        if self.calendars is not None:
+            await self.calendars.warm_up(self.calendar_name)

@@ -37,6 +37,8 @@ class GuildSettings:
     ping_speakers: bool = False
     starting_now: bool = False
     announce_new_talks: bool = False
+    crosspost_summary: bool = False
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class UserPreferences:
     opt_out_personal_reminders: bool = False
     opt_out_dms: bool = False
     dm_channel_id: int | None = None  # cached by the dispatcher: a DM then costs one request
+    locale: str | None = None  # the Discord locale they last used Podium in: their DMs are written in it
 
 
 def stored_offsets(raw: str | None) -> tuple[int, ...] | None:
@@ -92,6 +95,8 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         ping_speakers=bool(row["ping_speakers"]),
         starting_now=bool(row["starting_now"]),
         announce_new_talks=bool(row["announce_new_talks"]),
+        crosspost_summary=bool(row["crosspost_summary"]),
+        locale=row["locale"],
     )
 
 
@@ -111,6 +116,7 @@ async def load_user(source: Database | Transaction, user_id: int) -> UserPrefere
         opt_out_personal_reminders=bool(row["opt_out_personal_reminders"]),
         opt_out_dms=bool(row["opt_out_dms"]),
         dm_channel_id=row["dm_channel_id"],
+        locale=row["locale"],
     )
 
 

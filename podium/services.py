@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from db import Database
 from podium.audience import Audience
+from podium.calendar_feed import Calendars
 from podium.clock import Clock
 from podium.config import Settings
 from podium.dispatcher import Dispatcher
@@ -34,3 +35,4 @@ class Services:
     pacer: Pacer
     dispatcher: Dispatcher
     planner: Planner
+    calendars: Calendars

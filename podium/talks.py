@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
@@ -13,6 +14,7 @@ from db import Database, Transaction
 from podium import components, kinds, weekly
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import NOTICES, TALK_REMINDERS
+from podium.cooldown import Cooldown
 from podium.errors import UserError
 from podium.markup import both_times, command, discord_time, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
@@ -26,6 +28,8 @@ DESCRIPTION_MAX = 1000
 DURATION_RANGE = (5, 240)
 MAX_UPCOMING_PER_SPEAKER = 5
 MAX_AHEAD = timedelta(days=365)
+# A talk's changes are told to the channel at most this often (the speaker's own DM still comes every time).
+CHANNEL_NOTICE_EVERY = timedelta(minutes=10)
 _LONGEST_MS = DURATION_RANGE[1] * 60_000
 
 EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited"]
@@ -50,7 +54,9 @@ class Talk:
     created_by: int
     updated_by: int
     updated_at: datetime
-    thread_id: int | None = None  # the talk's thread, once one was made
+    sequence: int = 0
+    speaker_name: str | None = None
+    thread_id: int | None = None
     description: str | None = None
 
     @property
@@ -73,6 +79,8 @@ class Talk:
             created_by=row["created_by"],
             updated_by=row["updated_by"],
             updated_at=from_ms(row["updated_at_ms"]),
+            sequence=row["sequence"],
+            speaker_name=row["speaker_name"],
             thread_id=row["thread_id"],
             description=row["description"],
         )
@@ -279,6 +287,43 @@ async def replan_guild_talks(
     return len(rows)
 
 
+async def queue_channel_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, now: datetime) -> None:
+    """A talk's change told to the channel, at most once per CHANNEL_NOTICE_EVERY: the latest state wins.
+
+    A notice still waiting is replaced by this one (a move keeps the start the channel last heard of, so twenty
+    moves read as one); otherwise it goes now, or CHANNEL_NOTICE_EVERY after the talk's last channel notice.
+    """
+    kinds_told = (RESCHEDULE_NOTICE.name, CANCEL_NOTICE.name)
+    waiting = await tx.fetchone(
+        "SELECT dedupe_key, kind, payload, due_at_ms FROM outbox WHERE talk_id = ? AND kind IN (?, ?)"
+        " AND target_type = 'channel' AND state = 'pending' ORDER BY id DESC LIMIT 1",
+        (notice.talk_id, *kinds_told),
+    )
+    if waiting is not None:
+        payload = dict(notice.payload)
+        earlier = json.loads(waiting["payload"])
+        if notice.kind == RESCHEDULE_NOTICE.name and waiting["kind"] == RESCHEDULE_NOTICE.name:
+            payload["old_start_ms"] = earlier.get("old_start_ms", payload.get("old_start_ms"))
+            if payload["old_start_ms"] == payload.get("new_start_ms"):
+                # Moved back to where the channel last saw it: nothing to tell.
+                await outbox.cancel_keys(tx, [waiting["dedupe_key"]], now=now, reason="moved back")
+                return
+        await outbox.enqueue(
+            tx,
+            replace(notice, dedupe_key=waiting["dedupe_key"], due_at=from_ms(waiting["due_at_ms"]), payload=payload),
+            now=now,
+        )
+        return
+    last = await tx.fetchval(
+        "SELECT max(coalesce(sent_at_ms, updated_at_ms)) FROM outbox WHERE talk_id = ? AND kind IN (?, ?)"
+        " AND target_type = 'channel' AND state IN ('sending', 'sent')",
+        (notice.talk_id, *kinds_told),
+    )
+    due = max(now, from_ms(last) + CHANNEL_NOTICE_EVERY) if last is not None else now
+    await outbox.enqueue(tx, replace(notice, dedupe_key=f"talk:{notice.talk_id}:channel-notice:{to_ms(now)}",
+                                     due_at=due), now=now)
+
+
 def default_hooks(outbox: Outbox) -> TalkHooks:
     """The built-in subscribers: plan talk-bound messages, tell the speaker, tell the channel if announced."""
     hooks = TalkHooks()
@@ -324,13 +369,12 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
             # The same notice for everyone who saw the talk in a summary: speaker named, not pinged.
             to_channel = replace(
                 to_speaker,
-                dedupe_key=f"talk:{talk.id}:{kind}:channel:{stamp}",
                 target_type="channel",
                 user_id=None,
                 channel_id=guild.announce_channel_id,
                 payload={**payload, "audience": "channel"},
             )
-            await outbox.enqueue(tx, to_channel, now=event.now)
+            await queue_channel_notice(tx, outbox, to_channel, event.now)
 
     @hooks.subscribe("talk_rescheduled", "talk_cancelled")
     async def call_for_speakers(tx: Transaction, event: TalkEvent) -> None:
@@ -344,11 +388,19 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
 class TalkService:
     """Adds, moves and cancels talks; every change and its messages commit together."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock, hooks: TalkHooks) -> None:
+    def __init__(
+        self, db: Database, outbox: Outbox, clock: Clock, hooks: TalkHooks, cooldown: Cooldown | None = None
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
         self.hooks = hooks
+        self.cooldown = cooldown
+
+    def _count_change(self, actor: Actor) -> None:
+        # Moderators schedule in bulk (a season of talks at once) and are trusted with everyone's talks anyway.
+        if self.cooldown is not None and not actor.is_moderator:
+            self.cooldown.hit(actor.user_id)
 
     async def add(
         self,
@@ -359,8 +411,10 @@ class TalkService:
         topic: str,
         starts_at: datetime,
         duration_minutes: int | None = None,
+        speaker_name: str | None = None,
     ) -> Talk:
-        """Sign a speaker up for a talk."""
+        """Sign a speaker up for a talk (`speaker_name`: their display name, shown in calendar feeds)."""
+        self._count_change(actor)
         now = self.clock.now()
         topic = validate_topic(topic)
         if speaker_id != actor.user_id and not actor.is_moderator:
@@ -387,8 +441,8 @@ class TalkService:
             row = await tx.fetchrow(
                 """
                 INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,
-                                   updated_by, created_at_ms, updated_at_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                                   updated_by, created_at_ms, updated_at_ms, speaker_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
                 """,
                 (
                     guild_id,
@@ -400,6 +454,7 @@ class TalkService:
                     actor.user_id,
                     to_ms(now),
                     to_ms(now),
+                    (speaker_name or "").strip()[:100] or None,
                 ),
             )
             talk = Talk.from_db(row)
@@ -409,6 +464,7 @@ class TalkService:
 
     async def reschedule(self, *, guild_id: int, actor: Actor, talk_id: int, starts_at: datetime) -> tuple[Talk, Talk]:
         """Move a talk; returns it before and after."""
+        self._count_change(actor)
         now = self.clock.now()
         validate_start(starts_at, now)
         async with self.db.transaction() as tx:
@@ -417,7 +473,8 @@ class TalkService:
                 raise TalkError("That is already when the talk starts; nothing changed.")
             await self._check_overlap(tx, guild_id, starts_at, before.duration_minutes, exclude_id=talk_id)
             row = await tx.fetchrow(
-                "UPDATE talks SET starts_at_ms = ?, updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
+                "UPDATE talks SET starts_at_ms = ?, updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
+                " WHERE id = ? RETURNING *",
                 (to_ms(starts_at), actor.user_id, to_ms(now), talk_id),
             )
             after = Talk.from_db(row)
@@ -427,12 +484,14 @@ class TalkService:
 
     async def cancel(self, *, guild_id: int, actor: Actor, talk_id: int, reason: str | None = None) -> Talk:
         """Cancel a talk."""
+        self._count_change(actor)
         now = self.clock.now()
         reason = (reason or "").strip()[:300] or None
         async with self.db.transaction() as tx:
             before = await self._editable(tx, guild_id, talk_id, actor)
             row = await tx.fetchrow(
-                "UPDATE talks SET state = 'cancelled', updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
+                "UPDATE talks SET state = 'cancelled', updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
+                " WHERE id = ? RETURNING *",
                 (actor.user_id, to_ms(now), talk_id),
             )
             after = Talk.from_db(row)
@@ -450,8 +509,10 @@ class TalkService:
         duration_minutes: int | None = None,
         description: str | None = None,
         speaker_id: int | None = None,
+        speaker_name: str | None = None,
     ) -> tuple[Talk, Talk]:
         """Change a talk's topic, length, description or (moderators) speaker without cancelling it."""
+        self._count_change(actor)
         now = self.clock.now()
         changes: dict[str, Any] = {}
         if topic is not None:
@@ -477,12 +538,15 @@ class TalkService:
             changes = {column: value for column, value in changes.items() if current[column] != value}
             if not changes:
                 raise TalkError("That is what the talk already has; nothing changed.")
+            if "speaker_id" in changes:
+                changes["speaker_name"] = (speaker_name or "").strip()[:100] or None
             if "duration_minutes" in changes:
                 await self._check_overlap(tx, guild_id, before.starts_at, changes["duration_minutes"],
                                           exclude_id=talk_id)
             assignments = ", ".join(f"{column} = ?" for column in changes)
             row = await tx.fetchrow(
-                f"UPDATE talks SET {assignments}, updated_by = ?, updated_at_ms = ? WHERE id = ? RETURNING *",
+                f"UPDATE talks SET {assignments}, updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
+                " WHERE id = ? RETURNING *",
                 (*changes.values(), actor.user_id, to_ms(now), talk_id),
             )
             after = Talk.from_db(row)

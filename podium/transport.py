@@ -61,6 +61,9 @@ class GoneError(DeliveryError):
     """The target does not exist (404, unknown channel 10003)."""
 
 
+UNKNOWN_CHANNEL = 10003  # Discord's code for a channel (or thread) that does not exist
+
+
 class RejectedError(DeliveryError):
     """Discord rejected the request itself (another 4xx): retrying will not help."""
 
@@ -99,6 +102,10 @@ class Transport(Protocol):
 
     async def post_message(self, channel_id: int, body: dict[str, Any]) -> int:
         """POST a message (with nonce + enforce_nonce in `body`); the message id."""
+        ...
+
+    async def crosspost(self, channel_id: int, message_id: int) -> int:
+        """Publish a message of an announcement channel to the servers following it; the message id."""
         ...
 
     async def own_messages_since(self, channel_id: int, since: datetime) -> list[PostedMessage]:

@@ -11,7 +11,7 @@ from db import Database, Transaction
 from podium import components, kinds
 from podium.clock import from_ms, to_ms
 from podium.errors import UserError
-from podium.markup import both_times, command, escape_bold
+from podium.markup import both_times, command, fit_lines, quote_clipped
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import GuildSettings, load_guild
 from podium.render import RenderContext, Rendered, RenderError, need
@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 # A summary posted later than this after its slot (the bot was down) is skipped; the next week's is planned.
 CATCH_UP = timedelta(hours=6)
 SUMMARY_DAYS = 7
+# A topic in the summary takes at most this many characters (escaped); talks that do not fit are counted instead.
+SUMMARY_TOPIC_CHARS = 150
+SUMMARY_DESCRIPTION_LIMIT = 4096
+SUMMARY_MORE = "… and {n} more: see `/schedule list`"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -128,9 +132,34 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
     return payload
 
 
-async def mark_announced(tx: Transaction, row: OutboxRow, payload: dict[str, Any]) -> None:
-    """Talks shown in a posted summary get channel notices when they later change."""
-    ids = [t["id"] for t in payload.get("talks", []) if isinstance(t, dict) and isinstance(t.get("id"), int)]
+async def summary_sent(sent: kinds.SentContext) -> None:
+    """After a summary is posted: mark its talks announced, and publish it to following servers if asked."""
+    await mark_announced(sent.tx, sent.payload)
+    row = sent.row
+    if (
+        row.guild_id is not None
+        and sent.message_id is not None
+        and (await load_guild(sent.tx, row.guild_id)).crosspost_summary
+    ):
+        # Publishing is its own durable step: retried on its own, never holding this transaction over a request.
+        await sent.outbox.enqueue(
+            sent.tx,
+            OutboxMessage(
+                kind=SUMMARY_CROSSPOST.name,
+                dedupe_key=f"crosspost:{sent.channel_id}:{sent.message_id}",
+                due_at=sent.now,
+                target_type="channel",
+                guild_id=row.guild_id,
+                channel_id=sent.channel_id,
+                payload={"message_id": sent.message_id},
+            ),
+            now=sent.now,
+        )
+
+
+async def mark_announced(tx: Transaction, payload: dict[str, Any]) -> None:
+    """Talks shown in a posted summary get channel notices when they later change (a talk cut off was not shown)."""
+    _, ids = fit_summary(payload.get("talks") or [])
     if ids:
         await tx.execute(f"UPDATE talks SET announced = 1 WHERE id IN ({','.join('?' * len(ids))})", ids)
 
@@ -171,28 +200,39 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
     )
 
 
-def _weekly_summary(ctx: RenderContext) -> Rendered:
-    talks = need(ctx.payload, "talks", list)
-    if not talks:
-        return Rendered(f"📣 **This week**: no talks yet — sign up with {command('schedule add')}!")
-    lines = []
-    choices = []
+def fit_summary(talks: list[Any]) -> tuple[str, list[int]]:
+    """The summary's talk list within Discord's embed limit, and the ids of the talks it shows.
+
+    Topics are cut to SUMMARY_TOPIC_CHARS; talks that still do not fit are left out with "… and N more". Only the
+    talks shown count as announced (the renderer and the on-sent step both use this).
+    """
+    lines, ids = [], []
     for talk in talks:
         if not isinstance(talk, dict):
             raise RenderError("payload.talks holds a non-object")
         start = from_ms(need(talk, "start_ms", int))
+        topic = quote_clipped(need(talk, "topic", str), SUMMARY_TOPIC_CHARS)
         going = talk.get("going")
         count = f" · 🔔 {going} going" if isinstance(going, int) and going > 0 else ""
-        lines.append(
-            f"{both_times(start)}\n**{escape_bold(need(talk, 'topic', str))}** — "
-            f"<@{need(talk, 'speaker_id', int)}>{count}"
-        )
-        choices.append((need(talk, "id", int), f"{talk['topic']} — {start:%a %d %b}"))
-    # One "🔔 Remind me" button per talk for a few talks, a select of them when there are many.
-    buttons = components.remind_choices(choices)
+        lines.append(f"{both_times(start)}\n{topic} — <@{need(talk, 'speaker_id', int)}>{count}")
+        ids.append(need(talk, "id", int))
+    text, shown = fit_lines(lines, SUMMARY_DESCRIPTION_LIMIT, more=SUMMARY_MORE, separator="\n\n")
+    return text, ids[:shown]
+
+
+def _weekly_summary(ctx: RenderContext) -> Rendered:
+    talks = need(ctx.payload, "talks", list)
+    if not talks:
+        return Rendered(f"📣 **This week**: no talks yet — sign up with {command('schedule add')}!")
+    description, shown = fit_summary(talks)
+    # One "🔔 Remind me" button per talk shown for a few talks, a select of them when there are many.
+    by_id = {talk["id"]: talk for talk in talks}
+    buttons = components.remind_choices(
+        [(i, f"{by_id[i]['topic']} — {from_ms(by_id[i]['start_ms']):%a %d %b}") for i in shown]
+    )
     embed = {
         "title": "This week's talks",
-        "description": "\n\n".join(lines)[:4000],
+        "description": description,
         "color": 0x5865F2,
         "footer": {"text": "Sign up with /schedule add · times are shown in your own time zone"},
     }
@@ -229,7 +269,7 @@ WEEKLY_SUMMARY = kinds.register(
         render=_weekly_summary,
         consent=None,
         prepare=_prepare_summary,
-        on_sent=mark_announced,
+        on_sent=summary_sent,
         # Posted late after downtime, but not half a day late: then the next week's is planned instead.
         expiry=lambda message: message.due_at + CATCH_UP,
         description="the announcement channel, at the guild's weekly local day and time",
@@ -251,5 +291,30 @@ ENGAGEMENT_PROMPT = kinds.register(
         consent=None,
         description="the announcement channel, when no talk is scheduled in the next N days",
         example={"days": 60},
+    )
+)
+
+
+def _crosspost_text(ctx: RenderContext) -> str:
+    return f"(publishes message {need(ctx.payload, 'message_id', int)} to the servers following this channel)"
+
+
+async def _crosspost(action: kinds.ActionContext) -> int:
+    channel_id = action.row.channel_id
+    if channel_id is None:
+        raise RenderError("a crosspost needs its channel")
+    return await action.transport.crosspost(channel_id, need(action.payload, "message_id", int))
+
+
+SUMMARY_CROSSPOST = kinds.register(
+    kinds.KindSpec(
+        name="summary_crosspost",
+        render=_crosspost_text,
+        consent=None,
+        act=_crosspost,
+        # Publishing a summary a day late is no use to the following servers.
+        expiry=lambda message: message.due_at + CATCH_UP,
+        description="publishes the weekly summary to following servers, in an announcement channel (if asked)",
+        example={"message_id": 1234},
     )
 )

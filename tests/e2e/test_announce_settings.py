@@ -79,8 +79,10 @@ async def test_channel_is_saved_and_the_summary_planned(fake, bot):
     assert guild["announce_channel_id"] == GENERAL_CHANNEL_ID
     [summary] = query(bot.db_path, "SELECT * FROM outbox WHERE kind = 'weekly_summary'")
     assert summary["state"] == "pending"
-    response = await settings(fake, "weekly", day="4", time="18:30", timezone="Europe/Berlin")
-    assert "Friday 18:30 Europe/Berlin" in response["data"]["content"]
+    response = await settings(fake, "timezone", zone="Europe/Berlin")
+    assert "time zone is now **Europe/Berlin**" in response["data"]["content"]
+    response = await settings(fake, "weekly", day="4", time="18:30")
+    assert "Friday at 18:30, Europe/Berlin time" in response["data"]["content"]
     [pending] = query(bot.db_path, "SELECT due_at_ms FROM outbox WHERE kind = 'weekly_summary' AND state = 'pending'")
     local = datetime.fromtimestamp(pending["due_at_ms"] / 1000, tz=ZoneInfo("Europe/Berlin"))
     assert (local.weekday(), local.hour, local.minute) == (4, 18, 30)
@@ -150,3 +152,64 @@ async def test_test_posts_to_the_channel_and_reports(fake, bot):
     assert "Posted a test message" in followup.content
     assert followup.ephemeral
     assert any("test message" in m.content for m in fake.channel_messages(GENERAL_CHANNEL_ID))
+
+
+async def test_an_announcement_channel_can_be_chosen_and_the_summary_published(fake, bot):
+    """Issue 15: announcement channels (type 5) are offered; the posted summary is published to followers."""
+    from tests.fake_discord import GUILD_ANNOUNCEMENT
+
+    news = GUILD_ID + 55
+    fake.add_channel(GUILD_ID, FakeChannel(news, "news", type=GUILD_ANNOUNCEMENT))
+    await asyncio.sleep(0.3)  # CHANNEL_CREATE reaches the bot's cache
+    response = await settings(fake, "channel", channel=news)
+    assert "announcement channel" in response["data"]["content"] and "publish:True" in response["data"]["content"]
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,
+                                    name="announce-settings", options=[{"type": 1, "name": "weekly", "options": [
+                                        {"type": 3, "name": "day", "value": "0"},
+                                        {"type": 5, "name": "publish", "value": True}]}])
+    assert "Weekly summary" in (await fake.wait_for_response(interaction))["data"]["content"]
+    # Make the planned summary due now.
+    execute(bot.db_path, "UPDATE outbox SET due_at_ms = 0, next_attempt_at_ms = 0, expires_at_ms = NULL"
+            " WHERE kind = 'weekly_summary' AND state = 'pending'")
+    await asyncio.sleep(0.1)
+    posted = await fake.wait_for_message(lambda m: m.channel_id == news
+                                         and ("Coming up" in m.content or "This week" in m.content), timeout=40)
+    await fake.wait_for_request(lambda r: r.route.endswith("/crosspost") and r.status == 200, timeout=20)
+    # The 200 reaches the fake before the bot has recorded it: wait for the row, do not race it.
+    [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'summary_crosspost'")
+    row = await wait_for_state(bot.db_path, row["id"], "sent")
+    assert str(posted.id) in row["payload"]
+
+
+async def test_publishing_needs_an_announcement_channel(fake, bot):
+    await settings(fake, "channel", channel=GENERAL_CHANNEL_ID)
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,
+                                    name="announce-settings", options=[{"type": 1, "name": "weekly", "options": [
+                                        {"type": 3, "name": "day", "value": "0"},
+                                        {"type": 5, "name": "publish", "value": True}]}])
+    assert "needs an announcement channel" in (await fake.wait_for_response(interaction))["data"]["content"]
+    assert query(bot.db_path, "SELECT crosspost_summary FROM guild_settings") == [{"crosspost_summary": 0}]
+
+
+async def test_every_setting_can_be_cleared(fake, bot):
+    await settings(fake, "channel", channel=GENERAL_CHANNEL_ID)
+    await settings(fake, "log-channel", channel=GENERAL_CHANNEL_ID)
+    await settings(fake, "timezone", zone="Asia/Tokyo")
+    for setting in ("announcement channel", "log channel", "time zone"):
+        response = await settings(fake, "clear", setting=setting)
+        assert f"Cleared the {setting}" in response["data"]["content"]
+    [guild] = query(bot.db_path, "SELECT announce_channel_id, log_channel_id, timezone FROM guild_settings")
+    assert guild == {"announce_channel_id": None, "log_channel_id": None, "timezone": "UTC"}
+    # No channel, no summary: the pending one was cancelled.
+    assert query(bot.db_path, "SELECT state FROM outbox WHERE kind = 'weekly_summary' AND state = 'pending'") == []
+
+
+async def test_test_names_the_missing_permission(fake, bot):
+    from tests.e2e.dbcheck import execute
+
+    # The channel was usable when chosen; an overwrite later took Send Messages away from the bot.
+    execute(bot.db_path, "INSERT INTO guild_settings (guild_id, announce_channel_id, created_at_ms, updated_at_ms)"
+            " VALUES (?, ?, 0, 0)", GUILD_ID, LOCKED_CHANNEL_ID)
+    response = await settings(fake, "test")
+    content = response["data"]["content"]
+    assert "Send Messages" in content and "(code" not in content and "403" not in content

@@ -27,8 +27,10 @@ def option(name: str, value: object) -> dict[str, object]:
 
 # Every leaf command with options that exercise its real path ("{talk}" is the setup talk's id).
 COMMANDS: dict[str, dict[str, object]] = {
+    "announce-settings calendar": {},
     "announce-settings channel": {"channel": GENERAL_CHANNEL_ID},
-    "announce-settings engagement": {"days": "14"},
+    "announce-settings clear": {"setting": "log channel"},
+    "announce-settings engagement": {"days": 14},
     "announce-settings log-channel": {"channel": GENERAL_CHANNEL_ID},
     "announce-settings new-talks": {"enabled": True},
     "announce-settings preview": {},
@@ -37,12 +39,14 @@ COMMANDS: dict[str, dict[str, object]] = {
     "announce-settings starting-now": {"enabled": True},
     "announce-settings talks": {"slot-minutes": 45},
     "announce-settings test": {},
+    "announce-settings timezone": {"zone": "Europe/Berlin"},
     "announce-settings weekly": {"day": "0", "time": "09:00"},
     "opt-out forget-me": {},
     "opt-out status": {},
     "opt-out stop": {"what": "personal-reminders"},
     "opt-out undo": {"what": "personal-reminders"},
     "remind-me at": {"when": "in 2 hours", "message": "slides"},
+    "remind-me calendar": {},
     "remind-me delete": {"reminder": "999999"},
     "remind-me edit": {"reminder": "999999", "when": "in 3 hours", "message": "slides v2"},
     "remind-me list": {},

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from podium.outbox import OutboxMessage
 from tests.botprocess import TOKEN, bot_command, working_dir
 from tests.e2e.test_delivery import channel_message, now, queue, wait_for_state
-from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
+from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 
 SECRET = "e2e-cron-secret-0123456789abcdef"
 
@@ -257,3 +257,43 @@ async def test_user_mistakes_are_answered_privately_and_counted_as_refused(fake,
     assert values[("podium_command_refusals_total", (("command", "schedule add"),))] == 2
     assert values[("podium_command_errors_total", (("command", "schedule add"),))] == 0
     assert "Traceback" not in bot.log()
+
+
+async def test_calendar_feeds_over_http_with_etag_304_and_rotation(fake, bot_factory):
+    port = free_port()
+    bot = bot_factory(HTTP_PORT=str(port), PUBLIC_URL="https://podium.example.org")
+    await bot.start()
+
+    async def settings(name, **options):
+        values = [{"type": 5 if isinstance(v, bool) else 3, "name": k, "value": v} for k, v in options.items()]
+        interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,
+                                        name="announce-settings",
+                                        options=[{"type": 1, "name": name, "options": values}])
+        return (await fake.wait_for_response(interaction))["data"]["content"]
+
+    reply = await settings("calendar")
+    token = reply.split("/calendar/")[1].split(".ics")[0]
+    assert "webcal://podium.example.org/calendar/" in reply
+    status, body = await http("GET", port, f"/calendar/{token}.ics")
+    assert status == 200 and body.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" not in body
+    async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/calendar/{token}.ics") as r:
+        assert r.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        etag = r.headers["ETag"]
+    async with aiohttp.ClientSession() as session, session.get(
+        f"http://127.0.0.1:{port}/calendar/{token}.ics", headers={"If-None-Match": etag}
+    ) as r:
+        assert r.status == 304
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID,
+                                    name="schedule", options=[{"type": 1, "name": "add", "options": [
+                                        {"type": 3, "name": "when", "value": "in 3 days at 18:00"},
+                                        {"type": 3, "name": "topic", "value": "Feeds"}]}])
+    await fake.wait_for_response(interaction)
+    async with aiohttp.ClientSession() as session, session.get(
+        f"http://127.0.0.1:{port}/calendar/{token}.ics", headers={"If-None-Match": etag}
+    ) as r:
+        assert r.status == 200 and b"SUMMARY:Feeds" in await r.read()  # a change: a new version
+    rotated = (await settings("calendar", rotate=True)).split("/calendar/")[1].split(".ics")[0]
+    assert rotated != token
+    assert (await http("GET", port, f"/calendar/{token}.ics"))[0] == 404
+    assert (await http("GET", port, f"/calendar/{rotated}.ics"))[0] == 200
+    assert (await http("GET", port, "/calendar/guessing.ics"))[0] == 404

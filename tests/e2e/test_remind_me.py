@@ -136,3 +136,27 @@ async def test_the_starting_now_post_goes_to_the_channel_when_the_talk_starts(fa
     assert post.channel_id == GENERAL_CHANNEL_ID
     assert f"<@{MEMBER_ID}>" in post.content and post.mention_user_ids == [] and post.mention_everyone is False
     assert 6 <= post.created_at - sent <= 12
+
+
+async def test_a_reminder_set_in_a_read_only_channel_never_posts_there(fake, bot):
+    """Issue 12: Use Application Commands is not Send Messages. With DMs closed, the member's text must not be
+    posted (with a ping) in a channel they could not post in themselves; it is skipped and /remind-me list says so.
+    """
+    from tests.fake_discord import SEND_MESSAGES, FakeChannel
+
+    read_only = GUILD_ID + 77
+    # @everyone (role id = guild id) may read and use commands, not post; the bot itself may post.
+    fake.add_channel(GUILD_ID, FakeChannel(read_only, "rules", permission_overwrites=[
+        {"id": str(GUILD_ID), "type": 0, "allow": "0", "deny": str(SEND_MESSAGES)}]))
+    factories.add_guild_row(bot.db_path, GUILD_ID, announce_channel_id=GENERAL_CHANNEL_ID)
+    fake.closed_dms.add(MEMBER_ID)
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=read_only, user_id=MEMBER_ID, name="remind-me",
+                                    options=sub("at", when=iso_in(5), message="@everyone free nitro"))
+    reply = (await fake.wait_for_response(interaction))["data"]["content"]
+    assert "By DM only" in reply
+    [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'")
+    await wait_for_state(bot.db_path, row["id"], "skipped", within=20)
+    assert fake.channel_messages(read_only) == []
+    assert not [m for m in fake.channel_messages(GENERAL_CHANNEL_ID) if "nitro" in m.content]
+    _, listed = await run(fake, "remind-me", "list")
+    assert "Not delivered" in listed and "DMs are closed" in listed

@@ -1,5 +1,6 @@
 """/schedule through the loopback Discord and the real bot process."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -169,3 +170,85 @@ async def test_export_attaches_an_ics_file(fake, bot):
     assert "1 upcoming talk" in response["data"]["content"]
     [attachment] = interaction.original.attachments
     assert attachment["filename"] == "podium-talks.ics"
+
+
+async def test_a_time_with_two_readings_is_asked_with_buttons_and_the_click_stores_it(fake, bot):
+    """Issue 16: never guess. Nothing is stored until the member picks; the pick runs the command."""
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID, name="schedule",
+        options=[{"type": 1, "name": "add", "options": [
+            {"type": 3, "name": "when", "value": "tomorrow 3:30"},
+            {"type": 3, "name": "topic", "value": "Ask me"},
+            {"type": 6, "name": "speaker", "value": str(MEMBER_ID)},  # resolved from the original interaction
+        ]}],
+    )
+    question = await fake.wait_for_response(interaction)
+    assert question["data"]["flags"] & EPHEMERAL_FLAG
+    assert "could mean" in question["data"]["content"] and "Nothing is stored" in question["data"]["content"]
+    assert query(bot.db_path, "SELECT * FROM talks") == []
+    buttons = interaction.original.custom_ids
+    labels = [c["label"] for row in interaction.original.components for c in row["components"]]
+    assert len(buttons) == 2 and labels[1].endswith("15:30")
+    # Someone else's click changes nothing (Discord would not show them the question; forged anyway).
+    other = await fake.invoke_component(message_id=interaction.original.id, custom_id=buttons[1], user_id=OWNER_ID,
+                                        force=True)
+    assert "Only the person who asked" in (await fake.wait_for_response(other))["data"]["content"]
+    click = await fake.invoke_component(message_id=interaction.original.id, custom_id=buttons[1],
+                                        user_id=MODERATOR_ID)
+    answer = await fake.wait_for_response(click)
+    assert "signed up" in answer["data"]["content"] and answer["data"]["flags"] & EPHEMERAL_FLAG
+    [talk] = query(bot.db_path, "SELECT speaker_id, topic, starts_at_ms FROM talks")
+    start = datetime.fromtimestamp(talk["starts_at_ms"] / 1000, tz=UTC)
+    assert (talk["speaker_id"], talk["topic"], start.strftime("%H:%M")) == (MEMBER_ID, "Ask me", "15:30")
+    assert start.date() == (datetime.now(UTC) + timedelta(days=1)).date()
+    # The question is answered: its buttons go (edited right after the answer), so it cannot run twice.
+    for _ in range(50):
+        if interaction.original.components == []:
+            break
+        await asyncio.sleep(0.05)
+    assert interaction.original.components == [] and "You picked" in interaction.original.content
+    assert len(query(bot.db_path, "SELECT * FROM talks")) == 1
+
+
+async def test_a_channel_overwrite_does_not_make_a_moderator(fake, bot):
+    """Issue 12: Manage Events granted on one channel only is not a right over every talk of the server."""
+    from tests.fake_discord import MANAGE_EVENTS, FakeChannel
+
+    stage = GUILD_ID + 88
+    fake.add_channel(GUILD_ID, FakeChannel(stage, "stage-ish", permission_overwrites=[
+        {"id": str(MEMBER_ID), "type": 1, "allow": str(MANAGE_EVENTS), "deny": "0"}]))
+    await run(fake, OWNER_ID, "add", when=in_days(2), topic="Owner's talk")
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=stage, user_id=MEMBER_ID, name="schedule",
+                                    options=sub("reschedule", talk=str(talk["id"]), when=in_days(4)))
+    response = await fake.wait_for_response(interaction)
+    assert "Only the speaker or a moderator" in response["data"]["content"]
+    assert query(bot.db_path, "SELECT * FROM talks") == [talk]
+
+
+async def test_everyone_and_bot_roles_cannot_be_the_moderator_role(fake, bot):
+    from tests.fake_discord import BOT_ROLE_ID
+
+    for role in (GUILD_ID, BOT_ROLE_ID):  # @everyone's id is the guild's
+        interaction = await fake.invoke(
+            guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID, name="announce-settings",
+            options=[{"type": 1, "name": "talks", "options": [{"type": 8, "name": "moderator-role",
+                                                                "value": str(role)}]}],
+        )
+        response = await fake.wait_for_response(interaction)
+        assert "can't be the moderator role" in response["data"]["content"]
+    assert query(bot.db_path, "SELECT moderator_role_id FROM guild_settings") in ([], [{"moderator_role_id": None}])
+
+
+async def test_rights_are_checked_again_when_the_confirm_button_is_pressed(fake, bot):
+    await run(fake, OWNER_ID, "add", when=in_days(2), topic="Owner's talk")
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    interaction, response = await run(fake, MODERATOR_ID, "cancel", talk=str(talk["id"]))
+    assert "can't be undone" in response["data"]["content"]
+    fake.update_member(GUILD_ID, MODERATOR_ID, roles=[])  # no longer a moderator
+    press = await fake.invoke_component(
+        message_id=interaction.original.id, custom_id=interaction.original.custom_ids[0], user_id=MODERATOR_ID
+    )
+    answer = await fake.wait_for_response(press)
+    assert "Only the speaker or a moderator" in answer["data"]["content"]
+    assert query(bot.db_path, "SELECT state FROM talks") == [{"state": "scheduled"}]

@@ -70,6 +70,11 @@ class ScriptedTransport:
         self.channel_history.setdefault(channel_id, []).append(PostedMessage(message_id, body["content"]))
         return message_id
 
+    async def crosspost(self, channel_id, message_id):
+        self.calls.append(("crosspost", channel_id, message_id))
+        self._maybe_fail("crosspost", channel_id)
+        return message_id
+
     async def own_messages_since(self, channel_id, since):
         self.calls.append(("history", channel_id, since))
         return list(self.channel_history.get(channel_id, []))
@@ -191,10 +196,20 @@ async def test_opted_out_user_is_skipped_at_send_time(dispatcher, clock, transpo
 async def test_dm_opt_out_moves_the_message_to_the_channel(dispatcher, clock, transport, db):
     await add_guild(db)
     await set_user(db, opt_out_dms=1)
-    await queue(dispatcher, clock)
+    notice = {"topic": "Rust", "old_start_ms": 0, "new_start_ms": 1, "speaker_id": SPEAKER}
+    await queue(dispatcher, clock, kind="reschedule_notice", payload=notice)
     [outcome] = await run_due(dispatcher, clock)
     assert (outcome.state, outcome.via, outcome.channel_id) == ("sent", "channel", ANNOUNCE)
     assert not [c for c in transport.calls if c[0] == "open_dm"]
+
+
+async def test_dm_opt_out_never_moves_a_personal_reminder_to_the_announcement_channel(dispatcher, clock, transport, db):
+    await add_guild(db)
+    await set_user(db, opt_out_dms=1)
+    await queue(dispatcher, clock)  # a personal reminder set where the member could not post: no channel_id
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "skipped"
+    assert transport.calls == []
 
 
 async def test_expired_row_is_not_sent(dispatcher, clock, transport, db):

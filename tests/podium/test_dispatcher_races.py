@@ -351,3 +351,29 @@ async def test_after_downtime_only_the_latest_due_reminder_of_a_talk_is_sent(dis
     assert "superseded" in states[0][1]
     [post] = transport.posts()
     assert "Reminder" in post[2]["content"]
+
+
+# -- personal reminders never reach a channel the member could not post in (issue 12) -------------------------
+
+
+@pytest.mark.parametrize("could_post", [True, False])
+async def test_a_personal_reminder_falls_back_only_to_a_channel_the_member_could_post_in(
+    dispatcher, clock, transport, db, could_post
+):
+    await add_guild(db)  # the guild has an announcement channel: a personal reminder must never go there
+    people = People(db, dispatcher.outbox, clock)
+    reminder = await people.add_personal_reminder(
+        user_id=SPEAKER, guild_id=GUILD, channel_id=777, when=clock.now() + timedelta(minutes=1), text="@here buy",
+        can_post_there=could_post,
+    )
+    transport.fail("post", 5000 + SPEAKER, RefusedError("403 (code 50007)", status=403, code=50007))
+    clock.advance(120)
+    [outcome] = await run_due(dispatcher, clock)
+    if could_post:
+        assert (outcome.state, outcome.channel_id) == ("sent", 777)
+    else:
+        assert outcome.state == "skipped"
+        assert [c[1] for c in transport.posts()] == [5000 + SPEAKER]  # only the refused DM was tried
+        [missed] = await people.undelivered_reminders(SPEAKER, since=clock.now() - timedelta(days=1))
+        assert (missed.id, missed.state) == (reminder.id, "skipped")
+    assert ANNOUNCE not in [c[1] for c in transport.posts()]

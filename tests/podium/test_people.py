@@ -145,7 +145,8 @@ async def test_opt_out_undo(people, outbox, clock, db):
 
 async def test_dm_opt_out_moves_reminders_to_the_channel(people, outbox, clock, db):
     await people.add_personal_reminder(
-        user_id=ALICE, guild_id=GUILD, channel_id=77, when=clock.now() + timedelta(minutes=1), text="x"
+        user_id=ALICE, guild_id=GUILD, channel_id=77, when=clock.now() + timedelta(minutes=1), text="x",
+        can_post_there=True,
     )
     await people.set_opt_out(ALICE, "dms", True)
     clock.advance(60)

@@ -1,4 +1,4 @@
--- Issue 13: the audience. Members who asked to be reminded of a talk, talk descriptions, new-talk announcements.
+-- Issue 13 (migration 6): the audience. Members who asked to be reminded of a talk, talk descriptions, new-talk announcements.
 -- A talk's optional description (shown in its announcement and /schedule info).
 ALTER TABLE talks ADD COLUMN description TEXT CHECK (description IS NULL OR length(description) <= 1000);
 -- Post each new talk in the announcement channel, with a "Remind me" button (off by default).

@@ -1,0 +1,103 @@
+"""Calendar feeds: valid iCalendar that calendar apps keep in step with the talks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from ical.calendar_stream import IcsCalendarStream
+from icalendar import Calendar
+
+from podium.calendar_feed import CANCELLED_KEPT, Calendars, build_calendar, feed_links
+from podium.outbox import Outbox
+from podium.people import People
+from podium.talks import Actor, TalkService, default_hooks
+from tests import factories
+
+GUILD, SPEAKER = factories.GUILD, factories.SPEAKER
+
+
+def events(body: bytes) -> dict[str, dict]:
+    """VEVENTs by UID, parsed by icalendar; the strict RFC 5545 parser (ical) must accept the whole feed too."""
+    IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
+    found = {}
+    for event in Calendar.from_ical(body).walk("VEVENT"):
+        found[str(event["UID"])] = {key: event.get(key) for key in event}
+    return found
+
+
+@pytest.fixture
+def talks(db, clock):
+    outbox = Outbox(db)
+    return TalkService(db, outbox, clock, default_hooks(outbox))
+
+
+async def test_a_feed_names_speakers_follows_changes_and_keeps_cancelled_talks(db, clock, talks):
+    calendars = Calendars(db, clock)
+    start = clock.now() + timedelta(days=2)
+    kept = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust; \"quotes\", commas",
+                           starts_at=start, speaker_name="Ada Lovelace")
+    dropped = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Go",
+                              starts_at=start + timedelta(hours=2), speaker_name="Ada Lovelace")
+    feed = await calendars.feed(await calendars.token(GUILD))
+    first = await calendars.body(feed, name="Guild talks")
+    assert first is await calendars.body(feed, name="Guild talks")  # cached until something changes
+    before = events(first.body)
+    event = before[f"talk-{kept.id}-{GUILD}@podium"]
+    assert str(event["SUMMARY"]) == 'Rust; "quotes", commas'
+    assert "Ada Lovelace" in str(event["DESCRIPTION"]) and str(SPEAKER) not in str(event["DESCRIPTION"])
+    assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (0, "CONFIRMED")
+    assert event["DTSTART"].dt == start and event["DTEND"].dt == start + timedelta(minutes=30)
+    assert "DTSTAMP" in event and "LAST-MODIFIED" in event
+
+    clock.advance(60)
+    await talks.reschedule(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=kept.id, starts_at=start + timedelta(days=1))
+    await talks.cancel(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=dropped.id)
+    second = await calendars.body(feed, name="Guild talks")
+    assert second.etag != first.etag
+    after = events(second.body)
+    moved = after[f"talk-{kept.id}-{GUILD}@podium"]  # the same UID: calendars update, not duplicate
+    assert int(moved["SEQUENCE"]) == 1 and moved["DTSTART"].dt == start + timedelta(days=1)
+    gone = after[f"talk-{dropped.id}-{GUILD}@podium"]
+    assert (str(gone["STATUS"]), int(gone["SEQUENCE"])) == ("CANCELLED", 1)
+
+    clock.advance(CANCELLED_KEPT + timedelta(days=1))  # long after: the cancelled one is no longer served
+    assert f"talk-{dropped.id}-{GUILD}@podium" not in events((await calendars.body(feed, name="x")).body)
+
+
+async def test_tokens_are_unguessable_rotate_and_stay_apart(db, clock):
+    calendars = Calendars(db, clock)
+    guild_token = await calendars.token(GUILD)
+    member_token = await calendars.token(GUILD, SPEAKER)
+    assert len(guild_token) >= 32 and guild_token != member_token  # 24 random bytes: 192 bits
+    assert await calendars.token(GUILD) == guild_token
+    rotated = await calendars.token(GUILD, rotate=True)
+    assert rotated != guild_token
+    assert await calendars.feed(guild_token) is None  # the old link: 404
+    assert (await calendars.feed(rotated)).user_id is None
+    assert (await calendars.feed(member_token)).user_id == SPEAKER
+
+
+async def test_a_member_feed_holds_their_own_talks_and_goes_with_forget_me(db, clock, talks):
+    calendars = Calendars(db, clock)
+    start = clock.now() + timedelta(days=1)
+    mine = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Mine", starts_at=start)
+    await talks.add(guild_id=GUILD, actor=Actor(7), speaker_id=7, topic="Theirs", starts_at=start + timedelta(hours=3))
+    token = await calendars.token(GUILD, SPEAKER)
+    feed = await calendars.feed(token)
+    assert list(events((await calendars.body(feed, name="Mine")).body)) == [f"talk-{mine.id}-{GUILD}@podium"]
+    people = People(db, Outbox(db), clock, calendars=calendars)
+    await people.forget(SPEAKER)
+    assert await calendars.feed(token) is None
+
+
+def test_links_need_a_public_url():
+    assert feed_links(None, "abc") is None
+    assert feed_links("https://podium.example.org", "abc") == (
+        "https://podium.example.org/calendar/abc.ics", "webcal://podium.example.org/calendar/abc.ics")
+
+
+def test_an_empty_calendar_is_valid(clock):
+    body = build_calendar([], name="Nothing yet", now=clock.now())
+    IcsCalendarStream.calendar_from_ics(body.decode())
+    assert b"X-WR-CALNAME:Nothing yet" in body
