@@ -172,10 +172,12 @@ class Calendars:
                 " UNION SELECT * FROM talks WHERE guild_id = ? AND state != 'cancelled' AND starts_at_ms >= ?",
                 (feed.guild_id, cancelled, feed.guild_id, recent),
             )
+        # A member's feed: the talks they speak at and the ones they clicked 🔔 Remind me on (attendees_by_user).
         return (
-            "SELECT * FROM talks WHERE guild_id = ? AND speaker_id = ? AND starts_at_ms >= ?"
-            " AND (state != 'cancelled' OR updated_at_ms >= ?)",
-            (feed.guild_id, feed.user_id, recent, cancelled),
+            "SELECT * FROM talks WHERE guild_id = ? AND starts_at_ms >= ?"
+            " AND (state != 'cancelled' OR updated_at_ms >= ?)"
+            " AND (speaker_id = ? OR id IN (SELECT talk_id FROM attendees WHERE user_id = ?))",
+            (feed.guild_id, recent, cancelled, feed.user_id, feed.user_id),
         )
 
     async def talks_of(self, feed: Feed) -> list[Talk]:

@@ -8,6 +8,7 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
+from podium.audience import Audience
 from podium.calendar_feed import CANCELLED_KEPT, Calendars, build_calendar, feed_links
 from podium.outbox import Outbox
 from podium.people import People
@@ -89,6 +90,22 @@ async def test_a_member_feed_holds_their_own_talks_and_goes_with_forget_me(db, c
     people = People(db, Outbox(db), clock, calendars=calendars)
     await people.forget(SPEAKER)
     assert await calendars.feed(token) is None
+
+
+async def test_a_member_feed_holds_the_talks_they_asked_to_be_reminded_of(db, clock, talks):
+    calendars = Calendars(db, clock)
+    audience = Audience(db, Outbox(db), clock)
+    start = clock.now() + timedelta(days=1)
+    theirs = await talks.add(guild_id=GUILD, actor=Actor(7), speaker_id=7, topic="Theirs", starts_at=start)
+    await talks.add(guild_id=GUILD, actor=Actor(8), speaker_id=8, topic="Other", starts_at=start + timedelta(hours=3))
+    feed = await calendars.feed(await calendars.token(GUILD, SPEAKER))
+    empty = await calendars.body(feed, name="Mine")
+    assert events(empty.body) == {}
+    await audience.join(talk_id=theirs.id, user_id=SPEAKER, guild_id=GUILD)
+    joined = await calendars.body(feed, name="Mine")
+    assert list(events(joined.body)) == [f"talk-{theirs.id}-{GUILD}@podium"] and joined.etag != empty.etag
+    await audience.leave(talk_id=theirs.id, user_id=SPEAKER, guild_id=GUILD)
+    assert events((await calendars.body(feed, name="Mine")).body) == {}
 
 
 def test_links_need_a_public_url():
