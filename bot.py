@@ -14,6 +14,7 @@ from typing import Any, cast
 import nextcord
 from nextcord.ext import commands
 
+from cogs._confirm import answer_late_click
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._nextcord_transport import NextcordTransport
 from cogs._replies import reply_ephemeral
@@ -21,6 +22,7 @@ from cogs._time_questions import TimeQuestions, leaf_command
 from cogs.announce_settings import AnnounceSettings
 from cogs.audience import AudienceCog
 from cogs.delivery_loop import DeliveryLoop
+from cogs.help import Help
 from cogs.opt_out import OptOut
 from cogs.planner_loop import PlannerLoop
 from cogs.remind_me import RemindMe
@@ -94,6 +96,7 @@ class PodiumBot(commands.Bot):
             AnnounceSettings(services),
             OptOut(services),
             AudienceCog(services),
+            Help(),
         ):
             self.add_cog(cog)
         # Command names in messages become clickable mentions once Discord has given the commands their ids.
@@ -199,7 +202,8 @@ class PodiumBot(commands.Bot):
 
     async def _on_component(self, interaction: nextcord.Interaction) -> None:
         if interaction.type == nextcord.InteractionType.component:
-            await self.time_questions.on_click(interaction)
+            # Each answers only its own custom ids; a click on expired confirm buttons is answered, not left to fail.
+            await self.time_questions.on_click(interaction) or await answer_late_click(interaction)
 
     async def on_application_command_error(
         self, interaction: nextcord.Interaction, exception: nextcord.ApplicationError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 
 import nextcord
 
@@ -23,13 +24,17 @@ VIA_LABEL: dict[str, str] = {value: label for label, value in VIA_CHOICES.items(
 NO_MENTIONS = nextcord.AllowedMentions.none()
 
 
-async def reply_ephemeral(interaction: nextcord.Interaction, content: str) -> None:
-    """Answer privately, whether or not the interaction was already answered or deferred."""
+async def reply_ephemeral(
+    interaction: nextcord.Interaction, content: str, *, view: nextcord.ui.View | None = None
+) -> None:
+    """Answer privately (with buttons, if given), whether or not the interaction was already answered or deferred."""
+    # nextcord treats an explicit view=None differently from no view: pass it only when there is one.
+    extra: dict[str, Any] = {"view": view} if view is not None else {}
     # User-supplied text may be echoed back: never let it ping anyone.
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
     else:
-        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
 
 
 def guild_id_of(interaction: nextcord.Interaction) -> int:

@@ -8,18 +8,20 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._replies import PodiumView, reply_ephemeral, user_id_of
+from cogs._confirm import ConfirmView
+from cogs._replies import reply_ephemeral, user_id_of
 from podium.consent import TOPICS
+from podium.markup import command
 from podium.people import People
 from podium.services import Services
 
 log = logging.getLogger(__name__)
 
-TOPIC_CHOICES = {topic.label[:100]: key for key, topic in TOPICS.items()}
+TOPIC_CHOICES = {topic.choice[:100]: key for key, topic in TOPICS.items()}
 
 
 class OptOut(commands.Cog):
-    """/opt-out | /opt-out undo | /opt-out status | /opt-out forget-me."""
+    """/opt-out stop | allow | status | forget-me."""
 
     def __init__(self, services: Services) -> None:
         self.people = services.people
@@ -42,51 +44,47 @@ class OptOut(commands.Cog):
         topic = await self.people.set_opt_out(user_id_of(interaction), what, True)
         await reply_ephemeral(
             interaction,
-            f"🔕 Done: no more {topic.label}. This applies to messages already queued too. Undo with `/opt-out undo`.",
+            f"🔕 {topic.stopped} This applies to messages already queued too. "
+            f"Changed your mind? {command('opt-out allow')} `what:{topic.choice}`.",
         )
 
-    @opt_out.subcommand(name="undo", description="Allow one kind of message again")
-    async def undo(
+    @opt_out.subcommand(name="allow", description="Allow one kind of message again")
+    async def allow(
         self,
         interaction: Interaction,
         what: str = SlashOption(description="What to allow again", choices=TOPIC_CHOICES),
     ) -> None:
         """Opt back in."""
         topic = await self.people.set_opt_out(user_id_of(interaction), what, False)
-        await reply_ephemeral(interaction, f"🔔 {topic.label.capitalize()} are allowed again.")
+        await reply_ephemeral(interaction, f"🔔 {topic.allowed}")
 
     @opt_out.subcommand(name="status", description="What Podium may send you")
     async def status(self, interaction: Interaction) -> None:
         """Every consent switch and its value."""
         lines = [
-            f"{'🔕 stopped' if stopped else '🔔 allowed'} — {topic.label}"
+            f"{'🔕 Stopped' if stopped else '🔔 Allowed'}: {topic.label}"
             for topic, stopped in await self.people.consent(user_id_of(interaction))
         ]
+        lines.append(f"-# Change one with {command('opt-out stop')} or {command('opt-out allow')}.")
         await reply_ephemeral(interaction, "\n".join(lines))
 
     @opt_out.subcommand(name="forget-me", description="Delete your settings, reminders and queued messages")
     async def forget_me(self, interaction: Interaction) -> None:
         """Ask to confirm, then delete the caller's data."""
-        await interaction.response.send_message(
+        await ConfirmForget(self.people, user_id_of(interaction)).ask(
+            interaction,
             "This deletes your time zone, reminder settings, opt-outs, personal reminders, the talks you asked to be "
-            "reminded of and every message queued for you. Talks you signed up for stay on the schedule (cancel "
-            "them with `/schedule cancel`). "
-            "Continue?",
-            view=ConfirmForget(self.people, user_id_of(interaction)),
-            ephemeral=True,
+            "reminded of, your calendar feed link and every message queued for you. Talks you signed up for stay on "
+            f"the schedule (cancel them with {command('schedule cancel')}). Continue?",
         )
 
 
-class ConfirmForget(PodiumView):
+class ConfirmForget(ConfirmView):
     """Delete / keep buttons for /opt-out forget-me."""
 
     def __init__(self, people: People, user_id: int) -> None:
-        super().__init__(timeout=300)
+        super().__init__(owner_id=user_id, command_name="opt-out forget-me")
         self.people, self.user_id = people, user_id
-
-    async def interaction_check(self, interaction: Interaction) -> bool:
-        """Only the person whose data it is."""
-        return interaction.user is not None and interaction.user.id == self.user_id
 
     @nextcord.ui.button(label="Delete my data", style=nextcord.ButtonStyle.danger)
     async def confirm(self, button: nextcord.ui.Button, interaction: Interaction) -> None:

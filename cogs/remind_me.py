@@ -5,19 +5,22 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import cast
+from zoneinfo import ZoneInfo
 
 import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
+from cogs._components import answer
 from cogs._options import WhenOption, read_time
 from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, guild_id_of, reply_ephemeral, user_id_of
+from cogs._zone import read_in, set_zone_from_button, zone_button_clicked
 from cogs.announce_settings import calendar_reply
 from podium import timeparse
 from podium.markup import both_times, discord_time, fit_lines, quote, quote_clipped
 from podium.outbox import OutboxRow
 from podium.people import PeopleError, PersonalReminder
-from podium.preferences import Via, effective_reminders, effective_zone
+from podium.preferences import Via, effective_reminders, effective_zone, load_guild, load_user
 from podium.services import Services
 
 log = logging.getLogger(__name__)
@@ -69,14 +72,17 @@ def explain_missed(reason: str | None) -> str:
     """Why a personal reminder was not delivered, in a person's words."""
     text = reason or ""
     if "opted out" in text:
-        return "you stopped personal reminders (`/opt-out undo`)"
+        return "you stopped personal reminders (`/opt-out allow`)"
     if "DMs refused" in text or "50007" in text:
         return "your DMs are closed and you couldn't post in the channel where you set it"
     return "Discord refused it"
 
 
+RESET_CHOICES = {"My time zone": "timezone", "My talk reminder settings": "talk-reminders", "Both": "all"}
+
+
 class RemindMe(commands.Cog):
-    """/remind-me timezone | talks | at | list | edit | delete | show."""
+    """/remind-me timezone | talks | at | list | edit | delete | calendar | reset | show."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -149,10 +155,12 @@ class RemindMe(commands.Cog):
             # The member's own right to post here (Use Application Commands does not include it).
             can_post_there=bool(permissions.send_messages_in_threads if in_thread else permissions.send_messages),
         )
+        read, view = await read_in(self.services, interaction, when)
         await reply_ephemeral(
             interaction,
             f"🔔 I'll remind you {both_times(reminder.due_at)}: {quote(reminder.text)}\n"
-            f"{where_it_goes(reminder.fallback_channel_id)}\n-# Read “{when.text}” in {when.zone}.",
+            f"{where_it_goes(reminder.fallback_channel_id)}\n{read}",
+            view=view,
         )
 
     @remind_me.subcommand(name="list", description="Your pending reminders")
@@ -183,8 +191,10 @@ class RemindMe(commands.Cog):
         edited = await self.people.edit_personal_reminder(
             user_id_of(interaction), int(reminder), when=parsed.when if parsed else None, text=message
         )
-        read = f"\n-# Read “{parsed.text}” in {parsed.zone}." if parsed else ""
-        await reply_ephemeral(interaction, f"✏️ I'll remind you {both_times(edited.due_at)}: {quote(edited.text)}{read}")
+        read, view = await read_in(self.services, interaction, parsed) if parsed else ("", None)
+        await reply_ephemeral(
+            interaction, f"✏️ I'll remind you {both_times(edited.due_at)}: {quote(edited.text)}\n{read}", view=view
+        )
 
     @remind_me.subcommand(name="delete", description="Delete one of your personal reminders")
     async def delete(
@@ -209,11 +219,16 @@ class RemindMe(commands.Cog):
         found = [
             r for r in await self.people.personal_reminders(user_id_of(interaction)) if needle in r.text.casefold()
         ]
+        user = await load_user(self.services.db, user_id_of(interaction))
+        guild = await load_guild(self.services.db, interaction.guild_id) if interaction.guild_id else None
+        zone = ZoneInfo(effective_zone(user, guild))
         await interaction.response.send_autocomplete(
-            {f"{r.due_at:%Y-%m-%d %H:%M} UTC — {r.text}"[:100]: str(r.id) for r in found[:25]}
+            {f"{r.due_at.astimezone(zone):%a %d %b %H:%M} — {r.text}"[:100]: str(r.id) for r in found[:25]}
         )
 
-    @remind_me.subcommand(name="calendar", description="Your own calendar feed: the talks you speak at")
+    @remind_me.subcommand(
+        name="calendar", description="Your own calendar feed: talks you speak at or asked to be reminded of"
+    )
     async def calendar(
         self,
         interaction: Interaction,
@@ -223,6 +238,36 @@ class RemindMe(commands.Cog):
         """Show (or replace) the link to the member's own calendar feed."""
         token = await self.services.calendars.token(guild_id_of(interaction), user_id_of(interaction), rotate=rotate)
         await reply_ephemeral(interaction, calendar_reply(self.services, token, rotated=rotate, whose="your"))
+
+    @remind_me.subcommand(name="reset", description="Go back to the server's default for a setting of yours")
+    async def reset(
+        self,
+        interaction: Interaction,
+        what: str = SlashOption(description="What to reset", choices=RESET_CHOICES),
+    ) -> None:
+        """Clear the caller's own time zone and/or talk reminder settings: the server's defaults apply again."""
+        user_id = user_id_of(interaction)
+        replanned = await self.people.reset(user_id, timezone=what in ("timezone", "all"),
+                                            talk_reminders=what in ("talk-reminders", "all"))
+        user = await self.people.preferences(user_id)
+        guild = await self.services.guild_settings.get(guild_id_of(interaction))
+        offsets, via = effective_reminders(user, guild)
+        lines = []
+        if what in ("timezone", "all"):
+            lines.append(f"🌍 Your times are read in the server's time zone again: **{effective_zone(user, guild)}**.")
+        if what in ("talk-reminders", "all"):
+            before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in offsets)
+            again = f" Re-planned {replanned} upcoming talk{'s' if replanned != 1 else ''}." if replanned else ""
+            lines.append(
+                f"⏰ Talk reminders follow the server again: {before} before, by {VIA_LABEL.get(via, via)}.{again}"
+            )
+        await reply_ephemeral(interaction, "\n".join(lines))
+
+    @commands.Cog.listener("on_interaction")
+    async def on_zone_button(self, interaction: Interaction) -> None:
+        """"Use … as my time zone", offered under a time read in the server's zone."""
+        if zone_button_clicked(interaction):
+            await answer(interaction, set_zone_from_button(self.services, interaction))
 
     @remind_me.subcommand(name="show", description="Your settings")
     async def show(self, interaction: Interaction) -> None:

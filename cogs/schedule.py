@@ -6,28 +6,31 @@ import io
 import logging
 from datetime import datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
 from cogs._components import view_of
+from cogs._confirm import ConfirmView
 from cogs._options import WhenOption
 from cogs._replies import (
     NO_MENTIONS,
     VIA_LABEL,
-    PodiumView,
     guild_id_of,
     guild_rights,
     has_role,
     reply_ephemeral,
     user_id_of,
 )
+from cogs._zone import read_in
 from podium import components, timeparse
 from podium.audience import AUDIENCE_KINDS, going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
 from podium.markup import both_times, command, discord_time, fit_lines, quote_clipped
+from podium.preferences import effective_zone, load_guild, load_user
 from podium.services import Services
 from podium.talks import Actor, Talk, TalkError
 
@@ -85,9 +88,13 @@ def info_text(
     return "\n".join([*head, "Planned messages:", listed]) + tail
 
 
-def choice_label(talk: Talk) -> str:
-    """An autocomplete label (Discord: at most 100 characters, no markup rendering)."""
-    return f"{talk.topic[:70]} — {talk.starts_at:%Y-%m-%d %H:%M} UTC"[:100]
+def choice_label(talk: Talk, zone: str = "UTC") -> str:
+    """An autocomplete label in the member's zone, with the speaker's name (Discord: ≤ 100 characters, plain text)."""
+    local = talk.starts_at.astimezone(ZoneInfo(zone))
+    when = f"{local:%a %d %b %H:%M}" + (" UTC" if zone == "UTC" else "")
+    by = f" · {talk.speaker_name[:30]}" if talk.speaker_name else ""
+    tail = f" — {when}{by}"
+    return f"{talk.topic[: 100 - len(tail)]}{tail}"
 
 
 class Schedule(commands.Cog):
@@ -184,10 +191,12 @@ class Schedule(commands.Cog):
             speaker_name=person.display_name if person is not None else None,
         )
         who = "You are" if talk.speaker_id == actor.user_id else f"<@{talk.speaker_id}> is"
+        read, view = await read_in(self.services, interaction, when)
         await reply_ephemeral(
             interaction,
             f"✅ {who} signed up: {quote_clipped(talk.topic, 400)} on {both_times(talk.starts_at)}, "
-            f"{talk.duration_minutes} min.\n-# Read “{when.text}” in {when.zone}. Talk #{talk.id}.",
+            f"{talk.duration_minutes} min. Talk #{talk.id}.\n{read}",
+            view=view,
         )
 
     @schedule.subcommand(name="list", description="Upcoming talks")
@@ -228,10 +237,12 @@ class Schedule(commands.Cog):
             talk_id=self.talk_id(talk),
             starts_at=when.when,
         )
+        read, view = await read_in(self.services, interaction, when)
         await reply_ephemeral(
             interaction,
             f"📅 {quote_clipped(after.topic, 400)} moved to {both_times(after.starts_at)}. The speaker is notified and "
-            f"the reminders re-planned.\n-# Read “{when.text}” in {when.zone}.",
+            f"the reminders re-planned.\n{read}",
+            view=view,
         )
 
     @schedule.subcommand(name="edit", description="Change a talk's topic, length, description or speaker")
@@ -290,12 +301,9 @@ class Schedule(commands.Cog):
         actor = await self.actor(interaction)
         if found.speaker_id != actor.user_id and not actor.is_moderator:
             raise TalkError("Only the speaker or a moderator can cancel this talk.")
-        view = ConfirmCancel(self, found, actor, reason)
-        await interaction.response.send_message(
+        await ConfirmCancel(self, found, actor, reason).ask(
+            interaction,
             f"Cancel {quote_clipped(found.topic, 400)} on {discord_time(found.starts_at)}? This can't be undone.",
-            view=view,
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
         )
 
     @schedule.subcommand(name="info", description="One talk in detail, with its planned reminders")
@@ -341,14 +349,27 @@ class Schedule(commands.Cog):
     @reschedule.on_autocomplete("talk")
     @edit.on_autocomplete("talk")
     @cancel.on_autocomplete("talk")
-    @info.on_autocomplete("talk")
     async def talk_autocomplete(self, interaction: Interaction, talk: str) -> None:
         """The caller's own upcoming talks (all talks for moderators), matched on topic."""
         actor = await self.actor(interaction)
         found = await self.talks.search(
             guild_id_of(interaction), talk or "", speaker_id=None if actor.is_moderator else actor.user_id
         )
-        await interaction.response.send_autocomplete({choice_label(t): str(t.id) for t in found[:25]})
+        await self.offer_talks(interaction, found)
+
+    @info.on_autocomplete("talk")
+    async def any_talk_autocomplete(self, interaction: Interaction, talk: str) -> None:
+        """Every upcoming talk of the server, matched on topic: anyone may look one up."""
+        found = await self.talks.search(guild_id_of(interaction), talk or "", speaker_id=None)
+        await self.offer_talks(interaction, found)
+
+    async def offer_talks(self, interaction: Interaction, talks: list[Talk]) -> None:
+        """Talks as autocomplete choices, labelled in the member's own zone (else the server's)."""
+        db = self.services.db
+        user = await load_user(db, user_id_of(interaction))
+        guild = await load_guild(db, interaction.guild_id) if interaction.guild_id else None
+        zone = effective_zone(user, guild)
+        await interaction.response.send_autocomplete({choice_label(t, zone): str(t.id) for t in talks[:25]})
 
     @commands.Cog.listener("on_interaction")
     async def on_list_page(self, interaction: Interaction) -> None:
@@ -363,19 +384,26 @@ class Schedule(commands.Cog):
         except ValueError:
             return
         embed, view = await self.list_page(guild_id_of(interaction), days, max(0, page))
-        await interaction.response.edit_message(embed=embed, view=view)
+        message = interaction.message
+        if message is not None and message.flags.ephemeral:
+            # The presser's own copy: turning its page disturbs nobody.
+            await interaction.response.edit_message(embed=embed, view=view)
+            return
+        # A list posted in the channel stays as it is for everyone reading it: the presser gets the page privately.
+        if view is None:
+            await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(
+                embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
 
 
-class ConfirmCancel(PodiumView):
+class ConfirmCancel(ConfirmView):
     """Confirm / keep buttons for /schedule cancel; only the person who asked can press them."""
 
     def __init__(self, cog: Schedule, talk: Talk, actor: Actor, reason: str | None) -> None:
-        super().__init__(timeout=300)
+        super().__init__(owner_id=actor.user_id, command_name="schedule cancel")
         self.cog, self.talk, self.actor, self.reason = cog, talk, actor, reason
-
-    async def interaction_check(self, interaction: Interaction) -> bool:
-        """Only the person who ran the command."""
-        return interaction.user is not None and interaction.user.id == self.actor.user_id
 
     @nextcord.ui.button(label="Cancel the talk", style=nextcord.ButtonStyle.danger)
     async def confirm(self, button: nextcord.ui.Button, interaction: Interaction) -> None:

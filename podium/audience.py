@@ -662,7 +662,7 @@ class Audience:
                 what = EVERYTHING if opted_out(user, EVERYTHING) else TALK_REMINDERS
                 raise AudienceError(
                     f"You stopped {what.label} with /opt-out, so I won't remind you of {quote(talk.topic)}. "
-                    f"Allow them again with {command('opt-out undo')} `what:{what.key}`, then click again."
+                    f"Allow them again with {command('opt-out allow')} `what:{what.choice}`, then click again."
                 )
             cursor = await tx.execute(
                 "INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

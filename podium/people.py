@@ -122,6 +122,21 @@ class People:
             await update_user(tx, user_id, now, timezone=zone)
             return await self._replan_talks(tx, user_id, now)
 
+    async def reset(self, user_id: int, *, timezone: bool, talk_reminders: bool) -> int:
+        """Clear a person's own zone and/or talk reminder settings (the server's apply); talks re-planned."""
+        self._count_change(user_id)
+        columns: dict[str, Any] = {}
+        if timezone:
+            columns["timezone"] = None
+        if talk_reminders:
+            columns |= {"reminder_offsets": None, "reminder_via": None}
+        if not columns:
+            raise PeopleError("Say what to reset. Example: `/remind-me reset what:My time zone`")
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            await update_user(tx, user_id, now, **columns)
+            return await self._replan_talks(tx, user_id, now)
+
     async def set_talk_reminders(self, user_id: int, offsets: tuple[timedelta, ...], via: str | None) -> int:
         """Store reminder offsets (and delivery, if given); returns how many talks were re-planned."""
         self._count_change(user_id)

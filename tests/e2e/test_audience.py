@@ -221,7 +221,7 @@ async def test_a_member_who_stopped_talk_reminders_is_told_how_to_allow_them_aga
     await run(fake, "opt-out", "stop", what="talk-reminders")
     talk = await add_talk(fake, bot, 3 * 86400)
     _, content = await remind_me(fake, talk)
-    assert "won't remind you" in content and "</opt-out undo:" in content and "what:talk-reminders" in content
+    assert "won't remind you" in content and "</opt-out allow:" in content and "what:Reminders before talks" in content
     assert query(bot.db_path, "SELECT * FROM attendees") == []
 
 

@@ -131,7 +131,7 @@ async def test_a_refused_click_says_why_and_changes_nothing(setup, user, says, m
     with pytest.raises(AudienceError, match=says) as refused:
         await members.join(talk_id=talk.id, user_id=user, guild_id=guild)
     if setup.startswith("opted-out"):
-        assert "/opt-out undo" in str(refused.value)  # the command that allows them again
+        assert "/opt-out allow" in str(refused.value)  # the command that allows them again
     assert await rows(db) == before
     assert await db.fetchall("SELECT * FROM attendees") == []
 

@@ -1,0 +1,129 @@
+"""Issue 15 through the real process: consent in sentences, resets, the zone a time was read in, private paging,
+expired confirm buttons, /help, autocomplete labels in the member's zone.
+"""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.dbcheck import query
+from tests.e2e.test_audience import click, option
+from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
+
+
+async def run(fake, command, name, user_id=MEMBER_ID, locale="en-US", **options):
+    """Run `/command name option:value…` (name "" for a command without subcommands); interaction, reply text."""
+    values = [option(k, v) for k, v in options.items()]
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name=command, locale=locale,
+        options=[{"type": 1, "name": name, "options": values}] if name else values,
+    )
+    response = await fake.wait_for_response(interaction)
+    return interaction, response["data"].get("content", "")
+
+
+def iso_in(days, hour=18):
+    day = datetime.now(UTC) + timedelta(days=days)
+    return day.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat(timespec="minutes")
+
+
+@pytest.fixture
+async def bot(bot_factory):
+    process = bot_factory()
+    await process.start()
+    return process
+
+
+async def test_opt_out_stop_and_allow_read_as_a_pair_of_sentences(fake, bot):
+    _, stopped = await run(fake, "opt-out", "stop", what="dms")
+    assert stopped.startswith("🔕 I won't send you direct messages any more")
+    assert "</opt-out allow:" in stopped and "what:Direct messages" in stopped
+    assert query(bot.db_path, "SELECT opt_out_dms FROM users") == [{"opt_out_dms": 1}]
+    _, allowed = await run(fake, "opt-out", "allow", what="dms")
+    assert allowed == "🔔 I'll send you direct messages again."
+    _, status = await run(fake, "opt-out", "status")
+    assert "🔔 Allowed: direct messages" in status and "no more" not in status
+
+
+async def test_remind_me_reset_goes_back_to_the_servers_defaults(fake, bot):
+    await run(fake, "remind-me", "timezone", zone="Asia/Tokyo")
+    await run(fake, "remind-me", "talks", before="2h", via="dm")
+    _, content = await run(fake, "remind-me", "reset", what="all")
+    assert "server's time zone again: **UTC**" in content and "follow the server again" in content
+    [user] = query(bot.db_path, "SELECT timezone, reminder_offsets, reminder_via FROM users")
+    assert user == {"timezone": None, "reminder_offsets": None, "reminder_via": None}
+
+
+async def test_a_member_without_a_zone_is_told_and_can_take_the_one_their_locale_suggests(fake, bot):
+    interaction, content = await run(fake, "remind-me", "at", locale="de", when="in 2 hours", message="slides")
+    assert "in UTC, the server's time zone: you have not set yours" in content
+    reply = interaction.original
+    assert reply.custom_ids == ["podium:tz:set:Europe/Berlin"]
+    _, answer = await click(fake, reply, "podium:tz:set:Europe/Berlin")
+    assert answer.startswith("🌍 Your time zone is now **Europe/Berlin**")
+    assert query(bot.db_path, "SELECT timezone FROM users") == [{"timezone": "Europe/Berlin"}]
+    # With a zone of their own the reply just says it, without a button.
+    interaction, content = await run(fake, "remind-me", "at", locale="de", when="in 3 hours", message="more")
+    assert "in Europe/Berlin." in content and interaction.original.custom_ids == []
+
+
+async def test_paging_a_posted_list_answers_the_presser_privately(fake, bot):
+    for day in range(1, 12):  # 11 talks: two pages (a moderator schedules in bulk, without the change limit)
+        _, content = await run(fake, "schedule", "add", MODERATOR_ID, when=iso_in(day), topic=f"Talk {day}")
+        assert "signed up" in content, content
+    interaction, _ = await run(fake, "schedule", "list")
+    posted = interaction.original
+    assert not posted.ephemeral
+    page_two = next(c for c in posted.custom_ids if c.startswith("podium:list:") and c.endswith(":N"))
+    clicked = await fake.invoke_component(message_id=posted.id, custom_id=page_two, user_id=OWNER_ID)
+    response = await fake.wait_for_response(clicked)
+    assert response["type"] == 4 and response["data"]["flags"] & EPHEMERAL_FLAG
+    assert "Page 2/2" in response["data"]["embeds"][0]["footer"]["text"]
+    assert "Page 1/2" in fake.get_message(posted.id).embeds[0]["footer"]["text"]  # unchanged for everyone else
+    # On the presser's own copy, the page turns in place.
+    private = clicked.original
+    back = next(c for c in private.custom_ids if c.startswith("podium:list:") and c.endswith(":◀"))
+    again = await fake.invoke_component(message_id=private.id, custom_id=back, user_id=OWNER_ID)
+    assert (await fake.wait_for_response(again))["type"] == 7
+
+
+async def test_confirm_buttons_clicked_after_a_restart_are_answered_and_change_nothing(fake, bot):
+    await run(fake, "schedule", "add", when=iso_in(3), topic="Keep me")
+    [talk] = query(bot.db_path, "SELECT id FROM talks")
+    interaction, content = await run(fake, "schedule", "cancel", talk=str(talk["id"]))
+    assert "Cancel **Keep me**" in content
+    question = interaction.original
+    [confirm, _keep] = question.custom_ids
+    assert confirm.startswith("podium:confirm:")
+    assert await bot.stop() == 0
+    await bot.start()
+    _, answer = await click(fake, question, confirm)
+    assert "These buttons have expired" in answer and "</schedule cancel:" in answer
+    assert query(bot.db_path, "SELECT state FROM talks") == [{"state": "scheduled"}]
+
+
+async def test_help_lists_every_command_as_a_clickable_mention(fake, bot):
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="help",
+                                    options=[])
+    response = await fake.wait_for_response(interaction)
+    assert response["data"]["flags"] & EPHEMERAL_FLAG
+    text = "\n".join(e.get("description", "") for e in response["data"]["embeds"])
+    for command in fake.global_commands.values():
+        subs = [o["name"] for o in command.get("options", []) if o["type"] == 1] or [""]
+        for sub in subs:
+            qualified = f"{command['name']} {sub}".strip()
+            assert f"</{qualified}:{command['id']}>" in text, qualified
+
+
+async def test_info_offers_any_talk_labelled_in_the_members_zone_with_the_speaker(fake, bot):
+    await run(fake, "schedule", "add", OWNER_ID, when=iso_in(3, hour=18), topic="Not mine")
+    await run(fake, "remind-me", "timezone", zone="Asia/Tokyo")
+    options = [{"type": 1, "name": "info", "options": [{"type": 3, "name": "talk", "value": "", "focused": True}]}]
+    interaction = await fake.invoke_autocomplete(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID,
+                                                 name="schedule", options=options)
+    [choice] = (await fake.wait_for_response(interaction))["data"]["choices"]
+    start = datetime.now(UTC) + timedelta(days=3)
+    tokyo = start.replace(hour=18, minute=0).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert choice["name"].startswith(f"Not mine — {tokyo:%a %d %b %H:%M}")
+    assert " · " in choice["name"]  # the speaker's name
