@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
@@ -51,6 +51,7 @@ class _Context:
     now: datetime
     max_ahead: timedelta
     user_zone: str  # the member's own zone: examples for another zone name theirs
+    numeric: bool = False  # the day was typed in digits ("03.04.2027"): labels name the month in words, and the year
 
     @property
     def today(self) -> date:
@@ -83,7 +84,7 @@ def parse_when(
     user = _Context(typed, zone, tz, now, max_ahead, zone)
     iso = _parse_iso(cleaned, user)
     if iso is not None:
-        return _one(iso, user)
+        return _one(iso, replace(user, numeric=True))
     order = date_order(locale)
     # German words when the member's Discord locale is German; English always, as the fallback.
     languages = ("de", "en") if locale and locale.lower().startswith("de") else ("en",)
@@ -118,6 +119,8 @@ def _resolve(phrase: Phrase, cleaned: str, ctx: _Context) -> ParsedTime:
         local = ctx.now.astimezone(ctx.zone).replace(tzinfo=None).time()
         readings = [_reading(datetime.combine(first, local), first, ctx) for first in day.dates]
         return _choose(readings, day, None, ctx)
+    if day is not None and day.kind == "numeric":
+        ctx = replace(ctx, numeric=True)  # "03.12.2026 17:00" is labelled "Thu 3 Dec 2026 17:00", not "Thu 17:00"
     if clock is None and part == "midday":
         clock = Clock(12, 0, "noon", None, "midday")  # "morgen Mittag"
     if clock is None:
@@ -226,15 +229,19 @@ def _parsed(when: datetime, ctx: _Context) -> ParsedTime:
 
 
 def _labels(whens: list[datetime], ctx: _Context, *, short: bool = True) -> list[str]:
-    """Labels: "Sat 15:30" when all are within the coming week, else "Thu 3 Dec 18:00" (with a year not this one)."""
+    """Labels: "Sat 15:30" when all are within the coming week, else "Thu 3 Dec 18:00" (with a year not this one).
+
+    A date typed in digits is always labelled with its month as a word and its year ("Thu 3 Dec 2026 18:00"), so a
+    member who meant the other order sees the misreading at once.
+    """
     local = [when.astimezone(ctx.zone) for when in whens]
-    if short and all(0 <= (moment.date() - ctx.today).days <= 6 for moment in local):
+    if short and not ctx.numeric and all(0 <= (moment.date() - ctx.today).days <= 6 for moment in local):
         return [f"{moment:%a %H:%M}" for moment in local]
-    return [
-        f"{moment:%a} {moment.day} {moment:%b}{f' {moment.year}' if moment.year != ctx.today.year else ''} "
-        f"{moment:%H:%M}"
-        for moment in local
-    ]
+    labels = []
+    for moment in local:
+        year = f" {moment.year}" if ctx.numeric or moment.year != ctx.today.year else ""
+        labels.append(f"{moment:%a} {moment.day} {moment:%b}{year} {moment:%H:%M}")
+    return labels
 
 
 def _example(local: datetime, ctx: _Context) -> str:

@@ -1,0 +1,55 @@
+"""Numeric dates the way people write them (issue 15): a certain order is read, a truly ambiguous one follows the
+member's Discord locale or is asked, and the label names the month in words so a misreading shows at once.
+
+Expected instants are written by hand as UTC: Europe/Berlin is UTC+1 in winter and UTC+2 from 2026-03-29 03:00
+to 2026-10-25 03:00, so a wrong day or a wrong order gives a different instant.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from podium.timeparse import AmbiguousTimeError, TimeInputError, parse_when
+
+ZONE = "Europe/Berlin"
+# Thursday 2026-01-15 10:00 in Berlin: March and April 2026 are ahead, so the issue's "20.03.2026 17:00" is too.
+NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+# Saturday 2026-11-28 04:30 in Berlin: the first days of December are within the coming week.
+LATE_NOW = datetime(2026, 11, 28, 3, 30, tzinfo=UTC)
+
+MARCH_20 = datetime(2026, 3, 20, 16, 0, tzinfo=UTC)  # Fri 20 Mar 2026 17:00 CET
+MARCH_4 = datetime(2026, 3, 4, 16, 0, tzinfo=UTC)  # Wed 4 Mar 2026 17:00 CET
+APRIL_3 = datetime(2026, 4, 3, 15, 0, tzinfo=UTC)  # Fri 3 Apr 2026 17:00 CEST
+
+
+def utc(iso: str) -> datetime:
+    return datetime.fromisoformat(iso).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "label"),
+    [
+        ("20.03.2026 17:00", NOW, "Fri 20 Mar 2026 17:00"),  # the issue's example
+        ("03.12.2026 17:00", LATE_NOW, "Thu 3 Dec 2026 17:00"),  # within the week: still the month, not "Thu 17:00"
+        ("03.12. 17:00", LATE_NOW, "Thu 3 Dec 2026 17:00"),
+        ("2026-12-03 17:00", LATE_NOW, "Thu 3 Dec 2026 17:00"),
+        ("2026-12-03T17:00", LATE_NOW, "Thu 3 Dec 2026 17:00"),  # ISO 8601
+        ("thursday 03/12 17:00", LATE_NOW, "Thu 3 Dec 2026 17:00"),  # the weekday settles the order
+    ],
+)
+def test_a_date_typed_in_digits_is_labelled_with_the_month_in_words(text, now, label):
+    assert parse_when(text, zone=ZONE, now=now, locale="de").label == label
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("thursday 17:00", "Thu 17:00"),  # no digits for the day: nothing to misread, the short label stays
+        ("dec 3 17:00", "Thu 17:00"),  # the month was typed as a word: nothing to misread either
+        ("in 2 hours", "Sat 06:30"),
+    ],
+)
+def test_other_labels_keep_their_short_form(text, label):
+    assert parse_when(text, zone=ZONE, now=LATE_NOW).label == label
