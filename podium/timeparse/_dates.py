@@ -54,7 +54,7 @@ def date_order(locale: str | None) -> str | None:
     if not locale:
         return None
     for orders, name in ((_MONTH_FIRST, "MDY"), (_YEAR_FIRST, "YMD"), (_DAY_FIRST, "DMY")):
-        if locale in orders:
+        if any(known.lower() == locale.lower() for known in orders):  # "en-us" stored by hand is en-US
             return name
     language = locale.split("-")[0].lower()
     if language == "en":

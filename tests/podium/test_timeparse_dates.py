@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from podium.timeparse import AmbiguousTimeError, TimeInputError, parse_when
+from podium.timeparse import AmbiguousTimeError, parse_when
 
 ZONE = "Europe/Berlin"
 # Thursday 2026-01-15 10:00 in Berlin: March and April 2026 are ahead, so the "20.03.2026 17:00" is too.
@@ -53,3 +53,32 @@ def test_a_date_typed_in_digits_is_labelled_with_the_month_in_words(text, now, l
 )
 def test_other_labels_keep_their_short_form(text, label):
     assert parse_when(text, zone=ZONE, now=LATE_NOW).label == label
+
+
+# Every Discord locale (https://discord.com/developers/docs/reference#locales) and how it writes a numeric date.
+DAY_FIRST = ["id", "da", "de", "en-GB", "es-ES", "es-419", "fr", "hr", "it", "nl", "no", "pl", "pt-BR", "ro", "fi",
+             "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th"]  # fmt: skip
+MONTH_FIRST = ["en-US"]
+YEAR_FIRST = ["ja", "ko", "zh-CN", "zh-TW", "hu", "lt"]  # 2026/03/04; their short forms are month/day
+
+
+def test_the_tables_cover_every_discord_locale_once():
+    assert len(DAY_FIRST + MONTH_FIRST + YEAR_FIRST) == len({*DAY_FIRST, *MONTH_FIRST, *YEAR_FIRST}) == 32
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [(locale, APRIL_3) for locale in DAY_FIRST]
+    + [(locale, MARCH_4) for locale in MONTH_FIRST]
+    + [(locale, None) for locale in YEAR_FIRST]  # day.month.year is not a form they write: asked
+    + [("de-AT", APRIL_3), ("fr-CA", APRIL_3), ("en-us", MARCH_4), ("DE", APRIL_3)]  # by language; any case
+    + [(None, None), ("", None), ("en", None), ("xx", None)],  # nothing settles it: asked
+)
+def test_a_truly_ambiguous_date_is_read_in_the_locales_order_or_asked(locale, expected):
+    if expected is None:
+        with pytest.raises(AmbiguousTimeError) as caught:
+            parse_when("03.04.2026 17:00", zone=ZONE, now=NOW, locale=locale)
+        assert [reading.when for reading in caught.value.readings] == [MARCH_4, APRIL_3]
+        assert [reading.label for reading in caught.value.readings] == ["Wed 4 Mar 2026 17:00", "Fri 3 Apr 2026 17:00"]
+    else:
+        assert parse_when("03.04.2026 17:00", zone=ZONE, now=NOW, locale=locale).when == expected
