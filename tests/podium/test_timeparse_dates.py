@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from podium.timeparse import AmbiguousTimeError, parse_when
+from podium.timeparse import AmbiguousTimeError, TimeInputError, parse_when
 
 ZONE = "Europe/Berlin"
 # Thursday 2026-01-15 10:00 in Berlin: March and April 2026 are ahead, so the "20.03.2026 17:00" is too.
@@ -82,3 +82,131 @@ def test_a_truly_ambiguous_date_is_read_in_the_locales_order_or_asked(locale, ex
         assert [reading.label for reading in caught.value.readings] == ["Wed 4 Mar 2026 17:00", "Fri 3 Apr 2026 17:00"]
     else:
         assert parse_when("03.04.2026 17:00", zone=ZONE, now=NOW, locale=locale).when == expected
+
+
+CERTAIN = [
+    # a part above 12 cannot be a month, whatever the separator
+    ("20.03.2026 17:00", MARCH_20),
+    ("20/03/2026 17:00", MARCH_20),
+    ("20-03-2026 17:00", MARCH_20),
+    ("03.20.2026 17:00", MARCH_20),
+    ("03/20/2026 17:00", MARCH_20),
+    ("03-20-2026 17:00", MARCH_20),
+    ("20.3.2026 5pm", MARCH_20),
+    ("20.03.26 17:00", MARCH_20),  # a two-digit year is 20xx
+    ("20.03. 17:00", MARCH_20),
+    ("20/03 17:00", MARCH_20),
+    ("3/20 5pm", MARCH_20),
+    ("am 20.03. um 17 Uhr", MARCH_20),
+    # four digits first: year, month, day
+    ("2026-03-04 17:00", MARCH_4),
+    ("2026/03/04 17:00", MARCH_4),
+    ("2026.03.04 17:00", MARCH_4),
+    ("2026-3-4 17:00", MARCH_4),
+    ("2026-04-03T17:00", APRIL_3),
+]
+
+
+@pytest.mark.parametrize("locale", [None, "de", "en-US", "ja"])
+@pytest.mark.parametrize(("text", "expected"), CERTAIN)
+def test_a_date_whose_order_is_certain_is_read_without_asking_in_every_locale(text, expected, locale):
+    if text.startswith("am "):
+        locale = "de"  # German words are read for a German member only
+    assert parse_when(text, zone=ZONE, now=NOW, locale=locale).when == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("friday 03.04.2026 17:00", None, APRIL_3),  # without a locale a weekday that fits one order settles it
+        ("wednesday 03/04 17:00", None, MARCH_4),
+        ("friday 03.04.2026 17:00", "de", APRIL_3),  # the locale and the weekday agree
+        ("wednesday 03/04 17:00", "en-US", MARCH_4),
+    ],
+)
+def test_a_weekday_that_fits_one_order_settles_it(text, locale, expected):
+    assert parse_when(text, zone=ZONE, now=NOW, locale=locale).when == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "message"),
+    [
+        ("friday 03.04.2026 17:00", "en-US", "March 4, 2026 is a Wednesday, not a Friday."),
+        ("wednesday 03/04 17:00", "de", "April 3, 2026 is a Friday, not a Wednesday."),
+    ],
+)
+def test_a_weekday_that_contradicts_the_locales_order_is_refused_not_guessed(text, locale, message):
+    with pytest.raises(TimeInputError) as caught:
+        parse_when(text, zone=ZONE, now=NOW, locale=locale)
+    assert str(caught.value).startswith(message)
+
+
+AMBIGUOUS = ["03.04.2026 17:00", "03/04/2026 17:00", "03-04-2026 17:00", "3.4.2026 17:00", "03.04.26 17:00",
+             "03.04. 17:00", "03/04 17:00", "3/4 5pm", "3-4 17:00", "am 03.04. um 17 Uhr"]  # fmt: skip
+
+
+BY_LOCALE = [("de", APRIL_3, "Fri 3 Apr 2026 17:00"), ("en-GB", APRIL_3, "Fri 3 Apr 2026 17:00"),
+             ("fr", APRIL_3, "Fri 3 Apr 2026 17:00"), ("pt-BR", APRIL_3, "Fri 3 Apr 2026 17:00"),
+             ("en-US", MARCH_4, "Wed 4 Mar 2026 17:00")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected", "label"),
+    [
+        (text, *reading)
+        for text in AMBIGUOUS
+        for reading in BY_LOCALE
+        if not text.startswith("am ") or reading[0] == "de"  # German words are read for a German member only
+    ],
+)
+def test_a_truly_ambiguous_date_follows_the_locale_and_its_label_shows_which(text, locale, expected, label):
+    parsed = parse_when(text, zone=ZONE, now=NOW, locale=locale)
+    assert (parsed.when, parsed.label) == (expected, label)
+
+
+@pytest.mark.parametrize("text", [t for t in AMBIGUOUS if not t.startswith("am ")])
+def test_without_a_locale_a_truly_ambiguous_date_is_still_asked(text):
+    with pytest.raises(AmbiguousTimeError) as caught:
+        parse_when(text, zone=ZONE, now=NOW)
+    readings = caught.value.readings
+    assert [(r.when, r.label) for r in readings] == [
+        (MARCH_4, "Wed 4 Mar 2026 17:00"),
+        (APRIL_3, "Fri 3 Apr 2026 17:00"),
+    ]
+    assert "Wed 4 Mar 2026 17:00 or Fri 3 Apr 2026 17:00" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        # the locale's order is taken literally, even when the other one would be later or earlier
+        ("01.10.2026 17:00", "de", utc("2026-10-01T15:00")),  # 1 October (CEST), not 10 January
+        ("01/10/2026 17:00", "en-GB", utc("2026-10-01T15:00")),
+        ("02/03/2026 17:00", "en-US", utc("2026-02-03T16:00")),  # 3 February, not 2 March
+        ("02.03.2026 17:00", "de", utc("2026-03-02T16:00")),  # 2 March, not 3 February
+        ("03.04.2026 17:00", "de", APRIL_3),
+        ("03.04.2026 17:00", "en-US", MARCH_4),
+        ("12.11.2026 17:00", "ru", utc("2026-11-12T16:00")),
+        ("12/11/2026 17:00", "en-US", utc("2026-12-11T16:00")),
+        ("12.12.2026 17:00", None, utc("2026-12-12T16:00")),  # both orders are the same day: nothing to ask
+    ],
+)
+def test_nothing_stores_a_different_instant_than_meant(text, locale, expected):
+    parsed = parse_when(text, zone=ZONE, now=NOW, locale=locale)
+    assert parsed.when == expected
+    assert parsed.when.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("01/10/2026 17:00", "en-US"),  # 10 January has passed: refused, never moved to 1 October
+        ("10.01.2026 17:00", "de"),
+        ("01/10/2026 17:00", None),  # no locale and one order has passed: refused rather than guessed
+    ],
+)
+def test_the_locales_order_having_passed_is_refused_not_swapped(text, locale):
+    with pytest.raises(TimeInputError) as caught:
+        parse_when(text, zone=ZONE, now=NOW, locale=locale)
+    assert not isinstance(caught.value, AmbiguousTimeError)
+    assert "has already passed" in str(caught.value)
