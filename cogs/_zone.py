@@ -30,9 +30,9 @@ async def read_in(
     """The "Read … in <zone>" line of a reply, and for a member without their own zone a button to set theirs."""
     user = await load_user(services.db, user_id_of(interaction))
     if user.timezone:
-        return f"-# Read “{parsed.text}” in {parsed.zone}.", None
+        return f"-# {timeparse.read_back(parsed)}", None
     line = (
-        f"-# Read “{parsed.text}” in {parsed.zone}, the server's time zone: you have not set yours "
+        f"-# {timeparse.read_back(parsed)} That is the server's time zone: you have not set yours "
         f"({command('remind-me timezone')})."
     )
     suggestion = suggest_zone(str(interaction.locale) if interaction.locale else None)

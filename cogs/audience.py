@@ -161,7 +161,7 @@ class AudienceCog(commands.Cog):
         await reply_ephemeral(
             interaction,
             f"📅 {quote(after.topic)} moved to {both_times(after.starts_at)}. Those who asked to be reminded are "
-            f"told, and every reminder is re-planned.\n-# Read “{parsed.text}” in {parsed.zone}.",
+            f"told, and every reminder is re-planned.\n-# {timeparse.read_back(parsed)}",
         )
 
     async def cancel(self, interaction: Interaction, talk_id: int) -> None:

@@ -37,6 +37,10 @@ Rules (each one decides explicitly what plain dateparser gets wrong or guesses):
   "18:00 UTC+2", "9am london time".
 - The result must be in the future and at most `max_ahead` (365 days) ahead.
 
+`read_back(parsed)` is the line a reply shows under what it did: what was typed, the zone, and the label, which
+names the month in words for a date typed in digits ("Read “03.04.2027 17:00” in Europe/Berlin: Sat 3 Apr 2027
+17:00.").
+
 Modules: _lang (English and German words onto one vocabulary), _zones, _dates, _clock, _relative (also reminder
 offsets), _phrase (which words are the day, the time, the zone), _resolve (readings, questions, refusals),
 _messages (every sentence shown to a user), _base (public types).
@@ -54,6 +58,7 @@ from podium.timeparse._base import (
     ParsedTime,
     TimeInputError,
 )
+from podium.timeparse._messages import read_back
 from podium.timeparse._relative import format_offset, parse_offsets
 from podium.timeparse._resolve import parse_when, warm_up
 from podium.timeparse._zones import find_timezones, local_now_text, resolve_timezone
@@ -74,6 +79,7 @@ __all__ = [
     "local_now_text",
     "parse_offsets",
     "parse_when",
+    "read_back",
     "resolve_timezone",
     "warm_up",
 ]

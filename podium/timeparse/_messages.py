@@ -52,6 +52,8 @@ TEXTS: dict[str, str] = {
     "ask_midnight": "{text} could be the start or the end of the day: {readings}?",
     "ask_noon_or_midnight": "{text} could be noon or midnight: {readings}?",
     "ask_weekend": "{text} could be {readings}.",
+    # what was read, under a reply: the label names the month in words, so a swapped day and month shows at once
+    "read_back": "Read {text} in {zone}: {label}.",
     # zones
     "zone_needed": "Give a timezone name.",
     "zone_unknown": "{zone} isn't a timezone I know.",
@@ -99,6 +101,15 @@ def ask(key: str, readings: tuple[ParsedTime, ...], examples: Sequence[str], **f
     labels = plain_or([reading.label for reading in readings])
     message = f"{say(key, readings=labels, **fields)} {say('try', examples=or_list(examples))}"
     return AmbiguousTimeError(message, readings)
+
+
+def read_back(parsed: ParsedTime) -> str:
+    """What a time was read as, for the line under a reply.
+
+    "Read “03.04.2027 17:00” in Europe/Berlin: Sat 3 Apr 2027 17:00." The label is in `parsed.zone`, the zone the
+    text was read in; the typed text is escaped like every echo of user text.
+    """
+    return say("read_back", text=echo(parsed.text, limit=100), zone=parsed.zone, label=parsed.label)
 
 
 def echo(typed: str, limit: int = 40) -> str:

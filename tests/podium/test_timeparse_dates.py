@@ -7,11 +7,12 @@ to 2026-10-25 03:00, so a wrong day or a wrong order gives a different instant.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
-from podium.timeparse import AmbiguousTimeError, TimeInputError, parse_when
+from podium.timeparse import AmbiguousTimeError, TimeInputError, parse_when, read_back
 
 ZONE = "Europe/Berlin"
 # Thursday 2026-01-15 10:00 in Berlin: March and April 2026 are ahead, so the "20.03.2026 17:00" is too.
@@ -210,3 +211,24 @@ def test_the_locales_order_having_passed_is_refused_not_swapped(text, locale):
         parse_when(text, zone=ZONE, now=NOW, locale=locale)
     assert not isinstance(caught.value, AmbiguousTimeError)
     assert "has already passed" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "line"),
+    [
+        ("20.03.2026 17:00", None, "Read “20.03.2026 17:00” in Europe/Berlin: Fri 20 Mar 2026 17:00."),
+        ("03.04.2026 17:00", "de", "Read “03.04.2026 17:00” in Europe/Berlin: Fri 3 Apr 2026 17:00."),
+        ("03.04.2026 17:00", "en-US", "Read “03.04.2026 17:00” in Europe/Berlin: Wed 4 Mar 2026 17:00."),
+        ("3/4 5pm", "de", "Read “3/4 5pm” in Europe/Berlin: Fri 3 Apr 2026 17:00."),
+        ("tomorrow 5pm", None, "Read “tomorrow 5pm” in Europe/Berlin: Fri 17:00."),
+        ("03.04.2026 17:00 UTC", "de", "Read “03.04.2026 17:00 UTC” in UTC: Fri 3 Apr 2026 17:00."),  # its zone
+    ],
+)
+def test_the_reply_reads_back_the_date_with_the_month_in_words(text, locale, line):
+    assert read_back(parse_when(text, zone=ZONE, now=NOW, locale=locale)) == line
+
+
+def test_the_read_back_line_escapes_what_was_typed():
+    parsed = parse_when("20.03.2026 17:00", zone=ZONE, now=NOW)
+    line = read_back(replace(parsed, text="*20.03.2026* 17:00"))
+    assert line == "Read “\\*20.03.2026\\* 17:00” in Europe/Berlin: Fri 20 Mar 2026 17:00."
