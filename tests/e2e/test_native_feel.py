@@ -57,7 +57,7 @@ async def test_remind_me_reset_goes_back_to_the_servers_defaults(fake, bot):
 
 async def test_a_member_without_a_zone_is_told_and_can_take_the_one_their_locale_suggests(fake, bot):
     interaction, content = await run(fake, "remind-me", "at", locale="de", when="in 2 hours", message="slides")
-    assert "in UTC, the server's time zone: you have not set yours" in content
+    assert "That is the server's time zone: you have not set yours" in content and "in UTC:" in content
     reply = interaction.original
     assert reply.custom_ids == ["podium:tz:set:Europe/Berlin"]
     _, answer = await click(fake, reply, "podium:tz:set:Europe/Berlin")
@@ -65,7 +65,7 @@ async def test_a_member_without_a_zone_is_told_and_can_take_the_one_their_locale
     assert query(bot.db_path, "SELECT timezone FROM users") == [{"timezone": "Europe/Berlin"}]
     # With a zone of their own the reply just says it, without a button.
     interaction, content = await run(fake, "remind-me", "at", locale="de", when="in 3 hours", message="more")
-    assert "in Europe/Berlin." in content and interaction.original.custom_ids == []
+    assert "in Europe/Berlin:" in content and interaction.original.custom_ids == []
 
 
 async def test_paging_a_posted_list_answers_the_presser_privately(fake, bot):
