@@ -230,6 +230,23 @@ def _cancel_notice(ctx: RenderContext) -> str:
     return f"🚫 {_whose(ctx.payload, topic)} on {discord_time(start)} was cancelled{_changed_by(ctx.payload)}.{because}"
 
 
+def _speaker_notice(ctx: RenderContext) -> str:
+    topic = need(ctx.payload, "topic", str)
+    start = from_ms(need(ctx.payload, "start_ms", int))
+    new_speaker = need(ctx.payload, "new_speaker_id", int)
+    by = ctx.payload.get("by_user_id")
+    given = f" by <@{by}>" if isinstance(by, int) else ""
+    if ctx.payload.get("role") == "new":
+        return (
+            f"🎤 You are now the speaker of {quote(topic)} on {both_times(start)}{given}. You'll be reminded "
+            f"before it (see {command('remind-me list')}); move or cancel it with {command('schedule reschedule')} "
+            f"or {command('schedule cancel')}."
+        )
+    return (
+        f"🎤 {quote(topic)} on {discord_time(start)} was given to <@{new_speaker}>{given}: you no longer speak at it."
+    )
+
+
 TALK_REMINDER = kinds.register(
     kinds.KindSpec(
         name="talk_reminder",
@@ -262,6 +279,17 @@ CANCEL_NOTICE = kinds.register(
         description="the speaker (and the channel if the talk was announced) when a talk is cancelled",
         example={"topic": "_" * 200, "start_ms": 1795900000000, "reason": "*" * 300, "by_user_id": 1,
                  "speaker_id": 2, "audience": "channel"},
+    )
+)
+
+SPEAKER_NOTICE = kinds.register(
+    kinds.KindSpec(
+        name="speaker_notice",
+        render=_speaker_notice,
+        consent=NOTICES,
+        description="the old and the new speaker, when a moderator gives a talk to someone else (/schedule edit)",
+        example={"topic": "_" * 200, "start_ms": 1795900000000, "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1,
+                 "by_user_id": 10**18 + 2, "role": "old"},
     )
 )
 
@@ -375,6 +403,28 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
                 payload={**payload, "audience": "channel"},
             )
             await queue_channel_notice(tx, outbox, to_channel, event.now)
+
+    @hooks.subscribe("talk_edited")
+    async def tell_both_speakers(tx: Transaction, event: TalkEvent) -> None:
+        # A talk given to someone else: the new speaker learns they have it, the old one that they no longer do.
+        talk, before = event.after, event.before
+        if before is None or before.speaker_id == talk.speaker_id:
+            return
+        payload = {"topic": talk.topic, "start_ms": to_ms(talk.starts_at), "old_speaker_id": before.speaker_id,
+                   "new_speaker_id": talk.speaker_id, "by_user_id": event.actor.user_id}
+        for role, user_id in (("old", before.speaker_id), ("new", talk.speaker_id)):
+            if user_id == event.actor.user_id:
+                continue  # who made the change saw it in their reply
+            await outbox.enqueue(tx, OutboxMessage(
+                kind=SPEAKER_NOTICE.name,
+                dedupe_key=f"talk:{talk.id}:speaker-notice:{role}:{to_ms(talk.updated_at)}",
+                due_at=event.now,
+                target_type="dm",
+                guild_id=talk.guild_id,
+                user_id=user_id,
+                talk_id=talk.id,
+                payload={**payload, "role": role},
+            ), now=event.now)
 
     @hooks.subscribe("talk_rescheduled", "talk_cancelled")
     async def call_for_speakers(tx: Transaction, event: TalkEvent) -> None:

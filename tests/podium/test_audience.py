@@ -249,6 +249,9 @@ async def test_editing_the_topic_is_quiet_a_new_speaker_is_announced(members, ta
     assert await members.is_attending(talk.id, BEN) is False
     assert {r["user_id"] for r in await pending(db, ATTENDEE_REMINDER.name)} == {ANN}
     assert {r["user_id"] for r in await pending(db, "talk_reminder")} == {BEN}
+    # The old and the new speaker are told (the moderator who did it saw it in their reply).
+    told = {n["user_id"]: n["payload"]["role"] for n in await pending(db, "speaker_notice")}
+    assert told == {SPEAKER: "old", BEN: "new"}
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ import pytest
 
 from podium.clock import from_ms, to_ms
 from podium.outbox import Outbox
+from podium.render import RenderContext, render
 from podium.talks import Actor, TalkError, TalkService, default_hooks, reminder_key
 from tests import factories
 
@@ -242,3 +243,15 @@ async def test_upcoming_pages_and_filters(service, clock):
     assert [t.id for t in await service.search(GUILD, "RUST", speaker_id=BOB)] == [
         t.id for t in talks if t.speaker_id == BOB
     ]
+
+
+@pytest.mark.parametrize(
+    ("role", "says"),
+    [("new", "🎤 You are now the speaker of **Rust** on <t:"), ("old", "was given to <@2> by <@3>: you no longer")],
+)
+def test_a_speaker_change_reads_right_to_each_speaker(role, says, clock):
+    payload = {"topic": "Rust", "start_ms": to_ms(clock.now()), "old_speaker_id": 1, "new_speaker_id": 2,
+               "by_user_id": 3, "role": role}
+    body = render(RenderContext("speaker_notice", payload, None, clock.now(), clock.now()), mention_user_id=None)
+    assert says in body["content"]
+    assert body["allowed_mentions"]["users"] == []  # a DM pings nobody, not even the moderator named
