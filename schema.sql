@@ -21,7 +21,12 @@ CREATE TABLE guild_settings (
     starting_now          INTEGER NOT NULL DEFAULT 0 CHECK (starting_now IN (0, 1)),  -- post when a talk starts
     crosspost_summary     INTEGER NOT NULL DEFAULT 0 CHECK (crosspost_summary IN (0, 1)),  -- publish the summary
     locale                TEXT,                    -- channel posts' language; NULL: the server's Discord locale
-    announce_new_talks    INTEGER NOT NULL DEFAULT 0 CHECK (announce_new_talks IN (0, 1))  -- post each new talk
+    announce_new_talks    INTEGER NOT NULL DEFAULT 0 CHECK (announce_new_talks IN (0, 1)),  -- post each new talk
+    -- Mirror talks as Discord scheduled events: on/off, entity type (1 stage, 2 voice, 3 external), where.
+    events_enabled        INTEGER NOT NULL DEFAULT 0 CHECK (events_enabled IN (0, 1)),
+    events_entity_type    INTEGER NOT NULL DEFAULT 3 CHECK (events_entity_type IN (1, 2, 3)),
+    events_channel_id     INTEGER,                 -- the stage or voice channel (types 1, 2)
+    events_location       TEXT CHECK (events_location IS NULL OR length(events_location) BETWEEN 1 AND 100)
 );
 
 -- The server's name as Discord last told it (DM reminders name the server); apart from guild_settings, whose row
@@ -65,8 +70,11 @@ CREATE TABLE talks (
     updated_at_ms     INTEGER NOT NULL,
     sequence          INTEGER NOT NULL DEFAULT 0,      -- iCalendar SEQUENCE: grows with every change
     speaker_name      TEXT,                            -- display name at the last sign-up or change (for feeds)
-    description       TEXT CHECK (description IS NULL OR length(description) <= 1000)
+    description       TEXT CHECK (description IS NULL OR length(description) <= 1000),
+    event_id          INTEGER                          -- its Discord scheduled event, once made or imported
 );
+-- One talk per scheduled event: gateway events find their talk through it; an event is imported once.
+CREATE UNIQUE INDEX talks_by_event ON talks (event_id) WHERE event_id IS NOT NULL;
 CREATE INDEX talks_upcoming ON talks (guild_id, starts_at_ms) WHERE state = 'scheduled';
 CREATE INDEX talks_by_speaker ON talks (speaker_id, starts_at_ms);
 -- Cancelled talks stay in calendar feeds for 30 days: found by their last change.

@@ -39,6 +39,11 @@ class GuildSettings:
     announce_new_talks: bool = False
     crosspost_summary: bool = False
     locale: str | None = None
+    # Talks mirrored as Discord scheduled events (off by default): where they take place.
+    events_enabled: bool = False
+    events_entity_type: int = 3  # 1 stage channel, 2 voice channel, 3 external (a location text)
+    events_channel_id: int | None = None
+    events_location: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,10 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         announce_new_talks=bool(row["announce_new_talks"]),
         crosspost_summary=bool(row["crosspost_summary"]),
         locale=row["locale"],
+        events_enabled=bool(row["events_enabled"]),
+        events_entity_type=row["events_entity_type"],
+        events_channel_id=row["events_channel_id"],
+        events_location=row["events_location"],
     )
 
 

@@ -58,6 +58,7 @@ class Talk:
     speaker_name: str | None = None
     thread_id: int | None = None
     description: str | None = None
+    event_id: int | None = None  # its Discord scheduled event (podium/scheduled_events.py)
 
     @property
     def ends_at(self) -> datetime:
@@ -83,6 +84,7 @@ class Talk:
             speaker_name=row["speaker_name"],
             thread_id=row["thread_id"],
             description=row["description"],
+            event_id=row["event_id"],
         )
 
 
@@ -462,8 +464,12 @@ class TalkService:
         starts_at: datetime,
         duration_minutes: int | None = None,
         speaker_name: str | None = None,
+        event_id: int | None = None,
     ) -> Talk:
-        """Sign a speaker up for a talk (`speaker_name`: their display name, shown in calendar feeds)."""
+        """Sign a speaker up for a talk (`speaker_name`: their display name, shown in calendar feeds).
+
+        `event_id`: the Discord scheduled event it comes from (/schedule import); it is stored with the talk.
+        """
         self._count_change(actor)
         now = self.clock.now()
         topic = validate_topic(topic)
@@ -491,8 +497,8 @@ class TalkService:
             row = await tx.fetchrow(
                 """
                 INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,
-                                   updated_by, created_at_ms, updated_at_ms, speaker_name)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                                   updated_by, created_at_ms, updated_at_ms, speaker_name, event_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
                 """,
                 (
                     guild_id,
@@ -505,6 +511,7 @@ class TalkService:
                     to_ms(now),
                     to_ms(now),
                     (speaker_name or "").strip()[:100] or None,
+                    event_id,
                 ),
             )
             talk = Talk.from_db(row)
