@@ -184,6 +184,39 @@ class NextcordTransport:
             found.append(PostedMessage(int(message["id"]), str(message.get("content") or ""), embeds))
         return found
 
+    async def create_scheduled_event(self, guild_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /guilds/{guild_id}/scheduled-events."""
+        route = Route("POST", "/guilds/{guild_id}/scheduled-events", guild_id=guild_id)
+        return dict(await self._request(route, body))
+
+    async def edit_scheduled_event(self, guild_id: int, event_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """PATCH /guilds/{guild_id}/scheduled-events/{event_id}."""
+        route = Route(
+            "PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", guild_id=guild_id, event_id=event_id
+        )
+        return dict(await self._request(route, body))
+
+    async def get_scheduled_event(self, guild_id: int, event_id: int) -> dict[str, Any]:
+        """GET one event (404, code 10070, when it was deleted: GoneError)."""
+        route = Route("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", guild_id=guild_id, event_id=event_id)
+        return dict(await self._request(route))
+
+    async def list_scheduled_events(self, guild_id: int) -> list[dict[str, Any]]:
+        """GET the guild's events."""
+        data = await self._request(Route("GET", "/guilds/{guild_id}/scheduled-events", guild_id=guild_id))
+        return [dict(event) for event in data if isinstance(event, dict)] if isinstance(data, list) else []
+
+    async def scheduled_event_users(self, guild_id: int, event_id: int, *, after: int = 0) -> list[int]:
+        """One page of interested users' ids, ascending; `after` pages forward."""
+        # Raw: nextcord's own iterator drops `with_member`, and the ids are all we need.
+        route = Route(
+            "GET", "/guilds/{guild_id}/scheduled-events/{event_id}/users", guild_id=guild_id, event_id=event_id
+        )
+        data = await self._request(route, params={"limit": "100", "after": str(after)})
+        users = [int(item["user"]["id"]) for item in data if isinstance(item, dict) and "user" in item] if isinstance(
+            data, list) else []
+        return sorted(users)
+
 
 def _retry_after(headers: Any) -> float | None:
     """Seconds to wait from a 429/5xx answer: the bucket's precise reset, else the Retry-After header."""

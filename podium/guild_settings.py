@@ -21,6 +21,7 @@ from podium.preferences import (
     remember_guild_name,
     update_guild,
 )
+from podium.scheduled_events import EXTERNAL, mirror_upcoming
 from podium.starting import STARTING_NOW
 from podium.talks import TALK_REMINDER, replan_guild_talks
 
@@ -167,6 +168,31 @@ class GuildSettingsService:
     async def set_new_talks(self, guild_id: int, enabled: bool) -> GuildSettings:
         """Post each talk added from now on in the announcement channel, with its "Remind me" buttons (or stop)."""
         return await self._save(guild_id, replan=False, announce_new_talks=int(enabled))
+
+    async def set_events(
+        self,
+        guild_id: int,
+        *,
+        enabled: bool,
+        entity_type: int = EXTERNAL,
+        channel_id: int | None = None,
+        location: str | None = None,
+    ) -> tuple[GuildSettings, int]:
+        """Mirror talks as Discord scheduled events (or stop making new ones), and where they take place.
+
+        Turned on, the upcoming talks not mirrored yet are queued at once (in this transaction); returns how many.
+        Turned off, no event is made any more; events already made keep following their talk until it ends.
+        """
+        if self.cooldown is not None:
+            self.cooldown.hit(guild_id)
+        columns: dict[str, Any] = {"events_enabled": int(enabled)}
+        if enabled:
+            columns.update(events_entity_type=entity_type, events_channel_id=channel_id, events_location=location)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            guild = await update_guild(tx, guild_id, now, **columns)
+            queued = await mirror_upcoming(tx, self.outbox, guild_id, now) if enabled else 0
+        return guild, queued
 
     async def remember_name(self, guild_id: int, name: str) -> None:
         """The server's name as Discord says it (DM reminders name the server); written only when it changed."""

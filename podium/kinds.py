@@ -79,6 +79,7 @@ BUILTIN_MODULES = (
     "podium.dispatcher",
     "podium.starting",
     "podium.audience",
+    "podium.scheduled_events",
 )
 
 

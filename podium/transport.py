@@ -62,6 +62,8 @@ class GoneError(DeliveryError):
 
 
 UNKNOWN_CHANNEL = 10003  # Discord's code for a channel (or thread) that does not exist
+UNKNOWN_SCHEDULED_EVENT = 10070  # a scheduled event that does not exist (deleted by hand in Discord's client)
+MAX_SCHEDULED_EVENTS = 30038  # the guild already has 100 scheduled or active events
 
 
 class RejectedError(DeliveryError):
@@ -110,4 +112,24 @@ class Transport(Protocol):
 
     async def own_messages_since(self, channel_id: int, since: datetime) -> list[PostedMessage]:
         """The messages this bot posted in the channel since `since` (at most the latest 100)."""
+        ...
+
+    async def create_scheduled_event(self, guild_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """POST a guild scheduled event; the event object Discord made."""
+        ...
+
+    async def edit_scheduled_event(self, guild_id: int, event_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """PATCH a guild scheduled event; the event object after the change."""
+        ...
+
+    async def get_scheduled_event(self, guild_id: int, event_id: int) -> dict[str, Any]:
+        """One guild scheduled event (GoneError when it was deleted)."""
+        ...
+
+    async def list_scheduled_events(self, guild_id: int) -> list[dict[str, Any]]:
+        """Every scheduled event of the guild (scheduled and active ones)."""
+        ...
+
+    async def scheduled_event_users(self, guild_id: int, event_id: int, *, after: int = 0) -> list[int]:
+        """One page (at most 100, ascending) of the ids of members interested in the event, after `after`."""
         ...

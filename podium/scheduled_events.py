@@ -1,0 +1,549 @@
+"""Talks mirrored as Discord's native Guild Scheduled Events, both ways (a guild setting, off by default).
+
+Owns these kinds (docs/architecture.md, "The scheduled events"):
+- `scheduled_event`: makes the talk's event what the talk is now — created when the talk is added, PATCHed when it
+  is moved or edited, set to CANCELED when it is cancelled, made again when someone deleted it by hand. One row per
+  change (its dedupe key carries the talk's `sequence`); a newer change cancels the pending older one, and the
+  action reads the talk when it runs, so the last one wins whatever order they run in.
+- `scheduled_event_end`: at the talk's end, SCHEDULED → ACTIVE → COMPLETED (Discord allows no shortcut); re-timed
+  in place when the talk moves or gets longer, cancelled with the talk.
+
+Every Discord call is an outbox row (durable, retried with backoff, never inside a database transaction). The
+other way, `ScheduledEvents` turns Discord's gateway events into talk changes: a member marking "Interested" joins
+the talk's audience; a moderator moving or cancelling the event in Discord moves or cancels the talk; an event made
+by hand becomes a talk with `/schedule import`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from db import Database, Transaction
+from podium import kinds
+from podium.audience import Audience, AudienceError
+from podium.clock import Clock, to_ms
+from podium.errors import UserError
+from podium.markup import quote
+from podium.outbox import Outbox, OutboxMessage
+from podium.preferences import GuildSettings, load_guild
+from podium.render import RenderContext
+from podium.talks import DURATION_RANGE, TOPIC_MAX, Actor, Talk, TalkError, TalkEvent, TalkHooks, TalkService, load_talk
+from podium.transport import (
+    MAX_SCHEDULED_EVENTS,
+    GoneError,
+    RefusedError,
+    RejectedError,
+    Transport,
+)
+
+log = logging.getLogger(__name__)
+
+# Discord's guild scheduled event statuses (SCHEDULED → ACTIVE → COMPLETED, or SCHEDULED → CANCELED) and limits.
+SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
+STAGE, VOICE, EXTERNAL = 1, 2, 3
+NAME_MAX = 100
+DESCRIPTION_MAX = 1000
+LOCATION_MAX = 100
+MAX_ACTIVE_EVENTS = 100
+# An UPDATE from the gateway that shows a start we sent this recently is the echo of our own PATCH.
+ECHO_WINDOW = timedelta(minutes=5)
+CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
+
+
+class EventsError(UserError):
+    """A refused /announce-settings events or /schedule import; the message is shown as it is."""
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, an ellipsis marking a cut."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def iso(when: datetime) -> str:
+    """An aware instant as Discord's ISO 8601 timestamp (UTC)."""
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_time(text: str) -> datetime:
+    """Discord's ISO 8601 timestamp as an aware UTC datetime."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # Discord always sends an offset; be lenient, never naive
+    return parsed.astimezone(UTC)
+
+
+def marker(talk_id: int) -> str:
+    """The last line of the event's description: finds the event again after a crash lost its id."""
+    return f"Podium talk #{talk_id}"
+
+
+def event_description(talk: Talk) -> str:
+    """Speaker, the talk's description, a link to its thread: at most 1,000 characters, the marker kept."""
+    speaker = talk.speaker_name or "a member of this server"
+    tail = []
+    if talk.thread_id is not None:
+        tail.append(f"Questions and chat: https://discord.com/channels/{talk.guild_id}/{talk.thread_id}")
+    tail.append(marker(talk.id))
+    head = f"Speaker: {speaker}"
+    room = DESCRIPTION_MAX - len(head) - sum(len(t) + 1 for t in tail) - 2
+    body = f"\n\n{clip(talk.description, room)}" if talk.description and room > 20 else ""
+    return "\n".join([head + body, *tail])[:DESCRIPTION_MAX]
+
+
+def event_body(talk: Talk, guild: GuildSettings) -> dict[str, Any]:
+    """The JSON of the talk's event as Create Guild Scheduled Event takes it (privacy: guild only)."""
+    body: dict[str, Any] = {
+        "name": clip(talk.topic, NAME_MAX),
+        "description": event_description(talk),
+        "scheduled_start_time": iso(talk.starts_at),
+        "scheduled_end_time": iso(talk.ends_at),
+        "privacy_level": 2,
+        "entity_type": guild.events_entity_type,
+    }
+    if guild.events_entity_type == EXTERNAL or guild.events_channel_id is None:
+        body["entity_type"] = EXTERNAL
+        body["channel_id"] = None
+        body["entity_metadata"] = {"location": clip(guild.events_location or "Discord", LOCATION_MAX)}
+    else:
+        body["channel_id"] = str(guild.events_channel_id)
+    return body
+
+
+def event_changes(talk: Talk) -> dict[str, Any]:
+    """What a PATCH sends when the talk changes: name, description and times."""
+    # The place stays as it is: an imported event keeps the channel its moderator chose, and a changed setting
+    # applies to events made from then on.
+    return {
+        "name": clip(talk.topic, NAME_MAX),
+        "description": event_description(talk),
+        "scheduled_start_time": iso(talk.starts_at),
+        "scheduled_end_time": iso(talk.ends_at),
+    }
+
+
+# -- the kinds --------------------------------------------------------------------------------------------------
+
+
+def sync_message(talk: Talk, now: datetime) -> OutboxMessage:
+    """The row that makes the talk's event match the talk as of this change."""
+    return OutboxMessage(
+        kind=EVENT_SYNC.name,
+        dedupe_key=f"talk:{talk.id}:event:{talk.sequence}:{talk.state}",
+        due_at=now,
+        target_type="channel",
+        guild_id=talk.guild_id,
+        talk_id=talk.id,
+        # The start it will send: an UPDATE from the gateway showing it is the echo of our own PATCH.
+        payload={"start_ms": to_ms(talk.starts_at), "state": talk.state},
+    )
+
+
+def end_message(talk: Talk) -> OutboxMessage:
+    """The row that completes the talk's event when the talk ends (one per talk, re-timed in place)."""
+    return OutboxMessage(
+        kind=EVENT_END.name,
+        dedupe_key=f"talk:{talk.id}:event-end",
+        due_at=talk.ends_at,
+        target_type="channel",
+        guild_id=talk.guild_id,
+        talk_id=talk.id,
+        payload={"end_ms": to_ms(talk.ends_at)},
+    )
+
+
+async def queue_sync(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime) -> None:
+    """Queue the talk's event sync, replacing one still waiting (at most one pending per talk)."""
+    await outbox.cancel_pending(tx, now=now, reason="superseded by a later change", talk_id=talk.id,
+                                kinds=[EVENT_SYNC.name])
+    await outbox.enqueue(tx, sync_message(talk, now), now=now)
+
+
+# One action per talk at a time (a create still in flight when the cancel comes must finish and store its id first).
+_locks: dict[int, asyncio.Lock] = {}
+
+
+async def _find_own_event(transport: Transport, guild_id: int, talk: Talk) -> int | None:
+    """The talk's event made by an attempt that crashed before storing its id, recognised by the marker."""
+    for event in await transport.list_scheduled_events(guild_id):
+        if marker(talk.id) in str(event.get("description") or "") and int(event.get("status") or 0) in (
+            SCHEDULED, ACTIVE,
+        ):
+            return int(event["id"])
+    return None
+
+
+async def _store_event_id(db: Database, talk_id: int, event_id: int | None) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE talks SET event_id = ? WHERE id = ?", (event_id, talk_id))
+
+
+async def _create(action: kinds.ActionContext, talk: Talk, guild: GuildSettings) -> int:
+    """Create the talk's event (or find the one a crashed attempt made) and store its id."""
+    event_id = None
+    if action.row.attempts > 1 or action.row.maybe_sent:
+        event_id = await _find_own_event(action.transport, talk.guild_id, talk)
+    if event_id is None:
+        try:
+            created = await action.transport.create_scheduled_event(talk.guild_id, event_body(talk, guild))
+        except RejectedError as exc:
+            if exc.code == MAX_SCHEDULED_EVENTS:
+                raise RejectedError(
+                    f"{quote(talk.topic)} is not in Discord's Events list: the server already has "
+                    f"{MAX_ACTIVE_EVENTS} scheduled or active events, Discord's limit. It will be mirrored when it "
+                    "is next changed after some events have ended or been cancelled.",
+                    status=exc.status, code=exc.code,
+                ) from exc
+            raise
+        except RefusedError as exc:
+            raise RefusedError(
+                f"Discord refused to create the event of {quote(talk.topic)}: my role needs **Create Events** (and, "
+                f"for a stage or voice channel, access to it). ({exc})", status=exc.status, code=exc.code,
+            ) from exc
+        event_id = int(created["id"])
+    await _store_event_id(action.db, talk.id, event_id)
+    return event_id
+
+
+async def _sync(action: kinds.ActionContext) -> int:
+    """Make the talk's event what the talk is now: create, PATCH, cancel; made again if deleted by hand."""
+    talk_id = action.row.talk_id
+    if talk_id is None:
+        raise kinds.ActionSkipped("an event sync needs its talk")
+    lock = _locks.setdefault(talk_id, asyncio.Lock())
+    try:
+        async with lock:
+            # Read now, under the lock: the talk as it is, not as it was when the row was queued.
+            talk = await load_talk(action.db, talk_id)
+            if talk is None:
+                raise kinds.ActionSkipped("the talk no longer exists")
+            guild = await load_guild(action.db, talk.guild_id)
+            if talk.state == "cancelled":
+                return await _cancel(action, talk)
+            if talk.state != "scheduled" or talk.starts_at <= action.now:
+                raise kinds.ActionSkipped("the talk has started or is over")
+            if talk.event_id is not None:
+                try:
+                    await action.transport.edit_scheduled_event(talk.guild_id, talk.event_id, event_changes(talk))
+                    return talk.event_id
+                except GoneError:
+                    # Deleted by hand in Discord (10070): the talk is still on, so it gets an event again.
+                    log.info("talk %d: its event %d was deleted in Discord; making it again", talk.id, talk.event_id)
+                    await _store_event_id(action.db, talk.id, None)
+            elif not guild.events_enabled:
+                raise kinds.ActionSkipped("the server turned scheduled events off")
+            return await _create(action, talk, guild)
+    finally:
+        if not lock.locked() and _locks.get(talk_id) is lock:
+            del _locks[talk_id]
+
+
+async def _cancel(action: kinds.ActionContext, talk: Talk) -> int:
+    if talk.event_id is None:
+        raise kinds.ActionSkipped("the talk had no event")
+    try:
+        await action.transport.edit_scheduled_event(talk.guild_id, talk.event_id, {"status": CANCELED})
+    except GoneError as exc:
+        raise kinds.ActionSkipped("the event was deleted in Discord") from exc
+    except RejectedError as exc:
+        # Already COMPLETED or CANCELED (by a moderator, or Discord's automation): nothing left to change.
+        raise kinds.ActionSkipped(f"the event can no longer be cancelled: {exc}") from exc
+    return talk.event_id
+
+
+async def _complete(action: kinds.ActionContext) -> int:
+    """At the talk's end: SCHEDULED → ACTIVE → COMPLETED (external events Discord completes by itself)."""
+    talk = await load_talk(action.db, action.row.talk_id) if action.row.talk_id is not None else None
+    if talk is None or talk.event_id is None:
+        raise kinds.ActionSkipped("the talk has no event")
+    if talk.state == "cancelled":
+        raise kinds.ActionSkipped("the talk was cancelled")
+    try:
+        event = await action.transport.get_scheduled_event(talk.guild_id, talk.event_id)
+        status = int(event.get("status") or 0)
+        if status not in (SCHEDULED, ACTIVE):
+            raise kinds.ActionSkipped(f"the event already ended (status {status})")
+        if status == SCHEDULED:
+            await action.transport.edit_scheduled_event(talk.guild_id, talk.event_id, {"status": ACTIVE})
+        await action.transport.edit_scheduled_event(talk.guild_id, talk.event_id, {"status": COMPLETED})
+    except GoneError as exc:
+        raise kinds.ActionSkipped("the event was deleted in Discord") from exc
+    return talk.event_id
+
+
+def _describe(text: str) -> kinds.Renderer:
+    def render(ctx: RenderContext) -> str:
+        return text
+
+    return render
+
+
+EVENT_SYNC = kinds.register(
+    kinds.KindSpec(
+        name="scheduled_event",
+        render=_describe("(creates, updates or cancels the talk's Discord scheduled event)"),
+        consent=None,
+        act=_sync,
+        description="the talk's Discord scheduled event, made to match the talk after each change (if turned on)",
+        example={"start_ms": 1795900000000, "state": "scheduled"},
+    )
+)
+EVENT_END = kinds.register(
+    kinds.KindSpec(
+        name="scheduled_event_end",
+        render=_describe("(marks the talk's Discord scheduled event completed)"),
+        consent=None,
+        act=_complete,
+        description="completes the talk's Discord scheduled event when the talk ends",
+        example={"end_ms": 1795900000000},
+    )
+)
+EVENT_KINDS = (EVENT_SYNC.name, EVENT_END.name)
+
+
+# -- the talk hooks ---------------------------------------------------------------------------------------------
+
+
+def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
+    """Add the scheduled events' subscribers to the talk hooks (bot.py's composition root does this once)."""
+
+    @hooks.subscribe("talk_scheduled", "talk_rescheduled", "talk_edited")
+    async def mirror(tx: Transaction, event: TalkEvent) -> None:
+        talk = event.after
+        guild = await load_guild(tx, talk.guild_id)
+        if not guild.events_enabled and talk.event_id is None:
+            return  # off, and never mirrored: nothing to keep up to date
+        if event.name != "talk_scheduled" or talk.event_id is None:
+            # An imported talk's event is already as its moderator made it; others follow every change.
+            await queue_sync(tx, outbox, talk, event.now)
+        await outbox.enqueue(tx, end_message(talk), now=event.now)
+
+    @hooks.subscribe("talk_cancelled")
+    async def cancel(tx: Transaction, event: TalkEvent) -> None:
+        talk = event.after
+        await outbox.cancel_pending(tx, now=event.now, reason="talk cancelled", talk_id=talk.id,
+                                    kinds=[EVENT_END.name])
+        guild = await load_guild(tx, talk.guild_id)
+        if talk.event_id is None and not guild.events_enabled:
+            return
+        # Also when no event id is stored yet: a create still in flight stores it, then this cancels it.
+        await queue_sync(tx, outbox, talk, event.now)
+
+    return hooks
+
+
+async def mirror_upcoming(tx: Transaction, outbox: Outbox, guild_id: int, now: datetime) -> int:
+    """Queue an event for each upcoming talk of the guild not mirrored yet (events were just turned on)."""
+    rows = await tx.fetchall(
+        "SELECT * FROM talks WHERE guild_id = ? AND state = 'scheduled' AND starts_at_ms > ? AND event_id IS NULL"
+        " ORDER BY starts_at_ms LIMIT ?",
+        (guild_id, to_ms(now), MAX_ACTIVE_EVENTS),
+    )
+    for row in rows:
+        talk = Talk.from_db(row)
+        await queue_sync(tx, outbox, talk, now)
+        await outbox.enqueue(tx, end_message(talk), now=now)
+    return len(rows)
+
+
+# -- the other way: what happens in Discord ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """A talk made from a scheduled event, and what was assumed."""
+
+    talk: Talk
+    duration_from_event: bool
+
+
+class ScheduledEvents:
+    """Discord's side of the mirror: Interested members, moderators' changes, imports, the restart reconciliation."""
+
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, talks: TalkService, audience: Audience) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.clock = clock
+        self.talks = talks
+        self.audience = audience
+
+    async def talk_of_event(self, event_id: int) -> Talk | None:
+        """The talk mirrored by (or imported from) this event."""
+        row = await self.db.fetchone("SELECT * FROM talks WHERE event_id = ?", (event_id,))
+        return Talk.from_db(row) if row is not None else None
+
+    async def mirrored_ids(self, guild_id: int) -> set[int]:
+        """The event ids that already belong to a talk of the guild."""
+        rows = await self.db.fetchall(
+            "SELECT event_id FROM talks WHERE guild_id = ? AND event_id IS NOT NULL", (guild_id,)
+        )
+        return {int(r["event_id"]) for r in rows}
+
+    async def member_interested(self, guild_id: int, event_id: int, user_id: int) -> bool:
+        """A member marked the event "Interested": they join the talk's audience (within their opt-outs)."""
+        talk = await self.talk_of_event(event_id)
+        if talk is None or talk.guild_id != guild_id:
+            return False
+        try:
+            attendance = await self.audience.join(talk_id=talk.id, user_id=user_id, guild_id=guild_id)
+        except AudienceError as exc:
+            # The speaker, an opted-out member, a talk already started: Discord's button cannot be refused.
+            log.info("user %d marked event %d interested; not an attendee of talk %d: %s", user_id, event_id,
+                     talk.id, exc)
+            return False
+        return attendance.changed
+
+    async def member_uninterested(self, guild_id: int, event_id: int, user_id: int) -> bool:
+        """A member took back "Interested": they leave the talk's audience."""
+        talk = await self.talk_of_event(event_id)
+        if talk is None or talk.guild_id != guild_id:
+            return False
+        try:
+            attendance = await self.audience.leave(talk_id=talk.id, user_id=user_id, guild_id=guild_id)
+        except AudienceError:
+            return False
+        return attendance.changed
+
+    async def _ours(self, talk: Talk, start: datetime) -> bool:
+        """Whether an UPDATE may be the echo of our own change."""
+        # A sync of the talk is queued or in flight (it will overwrite the event anyway), or one that sent this very
+        # start finished moments ago (gateway events and REST answers race).
+        row = await self.db.fetchone(
+            "SELECT 1 FROM outbox WHERE talk_id = ? AND kind = ? AND (state IN ('pending', 'sending')"
+            " OR (state = 'sent' AND sent_at_ms > ? AND json_extract(payload, '$.start_ms') = ?)) LIMIT 1",
+            (talk.id, EVENT_SYNC.name, to_ms(self.clock.now() - ECHO_WINDOW), to_ms(start)),
+        )
+        return row is not None
+
+    async def event_changed(self, guild_id: int, data: dict[str, Any], moderator_id: int) -> str:
+        """GUILD_SCHEDULED_EVENT_UPDATE: a move or a cancellation made in Discord's UI moves or cancels the talk.
+
+        Our own PATCHes come back as UPDATEs too: anything that matches the talk as stored, or that a sync of ours
+        is about to overwrite or just sent, is not a change. Returns what was done, for the log.
+        """
+        talk = await self.talk_of_event(int(data["id"]))
+        if talk is None or talk.guild_id != guild_id:
+            return "not a talk's event"
+        if talk.state != "scheduled":
+            return f"the talk is {talk.state}"
+        status = int(data.get("status") or SCHEDULED)
+        start = parse_time(str(data["scheduled_start_time"]))
+        if status == SCHEDULED and start == talk.starts_at:
+            return "matches the talk"
+        if status not in (SCHEDULED, CANCELED):
+            return f"status {status}: nothing to follow"
+        if await self._ours(talk, start):
+            return "our own change"
+        actor = Actor(moderator_id, is_moderator=True)
+        try:
+            if status == CANCELED:
+                await self.talks.cancel(guild_id=guild_id, actor=actor, talk_id=talk.id, reason=CANCELLED_IN_DISCORD)
+                return "cancelled the talk"
+            await self.talks.reschedule(guild_id=guild_id, actor=actor, talk_id=talk.id, starts_at=start)
+            return "moved the talk"
+        except TalkError as exc:
+            await self._refused(talk, exc)
+            return f"refused: {exc}"
+
+    async def _refused(self, talk: Talk, exc: TalkError) -> None:
+        """The talk cannot follow (an overlap, a time in the past): the event goes back, the log channel says why."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            current = await load_talk(tx, talk.id)
+            if current is None or current.state != "scheduled":
+                return
+            await queue_sync(tx, self.outbox, current, now)
+            guild = await load_guild(tx, talk.guild_id)
+            if guild.log_channel_id is not None:
+                text = (f"⚠️ The event of {quote(talk.topic)} was changed in Discord's Events, but the talk could not "
+                        f"follow: {exc} The event is put back to the talk's time.")
+                await self.outbox.enqueue(tx, OutboxMessage(
+                    kind="log", dedupe_key=f"log:event-refused:{talk.id}:{to_ms(now)}", due_at=now,
+                    target_type="channel", guild_id=talk.guild_id, channel_id=guild.log_channel_id,
+                    payload={"text": text[:1900]},
+                ), now=now)
+
+    async def reconcile(self, transport: Transport, guild_ids: list[int]) -> int:
+        """After a restart: who marked a mirrored upcoming talk's event Interested meanwhile joins its audience."""
+        # Paged GET …/users. Who took it back meanwhile stays an attendee: they may have clicked 🔔 Remind me too.
+        if not guild_ids:
+            return 0
+        rows = await self.db.fetchall(
+            f"SELECT * FROM talks WHERE guild_id IN ({','.join('?' * len(guild_ids))}) AND state = 'scheduled'"
+            " AND event_id IS NOT NULL AND starts_at_ms > ? ORDER BY starts_at_ms",
+            (*guild_ids, to_ms(self.clock.now())),
+        )
+        joined = 0
+        for row in rows:
+            talk = Talk.from_db(row)
+            assert talk.event_id is not None
+            after = 0
+            while True:
+                try:
+                    page = await transport.scheduled_event_users(talk.guild_id, talk.event_id, after=after)
+                except GoneError:
+                    break  # deleted: the next change of the talk makes it again
+                for user_id in page:
+                    joined += await self.member_interested(talk.guild_id, talk.event_id, user_id)
+                if len(page) < 100:
+                    break
+                after = page[-1]
+        return joined
+
+    async def import_event(
+        self,
+        *,
+        guild_id: int,
+        actor: Actor,
+        event: dict[str, Any],
+        speaker_id: int | None,
+        speaker_name: str | None,
+    ) -> Imported:
+        """/schedule import: a scheduled event made by hand becomes a talk, its event id stored with it."""
+        if not actor.is_moderator:
+            raise EventsError("Only moderators can import events as talks.")
+        event_id = int(event["id"])
+        existing = await self.talk_of_event(event_id)
+        if existing is not None:
+            raise EventsError(
+                f"That event is already the talk {quote(existing.topic)} (#{existing.id}). "
+                "Pick another from the list that appears as you type, e.g. `/schedule import event:Rust meetup`."
+            )
+        if int(event.get("status") or SCHEDULED) != SCHEDULED:
+            raise EventsError("Only events that have not started can be imported. Pick another from the list.")
+        start = parse_time(str(event["scheduled_start_time"]))
+        end = event.get("scheduled_end_time")
+        duration = None
+        if end:
+            minutes = round((parse_time(str(end)) - start).total_seconds() / 60)
+            low, high = DURATION_RANGE
+            duration = min(max(minutes, low), high)
+        speaker = speaker_id if speaker_id is not None else int(event.get("creator_id") or actor.user_id)
+        talk = await self.talks.add(
+            guild_id=guild_id, actor=actor, speaker_id=speaker, topic=str(event["name"])[:TOPIC_MAX],
+            starts_at=start, duration_minutes=duration, speaker_name=speaker_name, event_id=event_id,
+        )
+        return Imported(talk, duration_from_event=duration is not None)
+
+
+def location_text(guild: GuildSettings) -> str:
+    """Where the guild's events take place, in words."""
+    if guild.events_entity_type in (STAGE, VOICE) and guild.events_channel_id is not None:
+        return f"<#{guild.events_channel_id}>"
+    return quote(guild.events_location or "Discord")
+
+
+def validate_location(text: str) -> str:
+    """An external event's location: 1-100 characters."""
+    text = text.strip()
+    if not text or len(text) > LOCATION_MAX:
+        raise EventsError(
+            f"The location is 1 to {LOCATION_MAX} characters (you gave {len(text)}). "
+            "Example: `/announce-settings events enabled:True location:#talks on this server`"
+        )
+    return text
+
