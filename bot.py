@@ -27,8 +27,9 @@ from cogs.opt_out import OptOut
 from cogs.planner_loop import PlannerLoop
 from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
+from cogs.scheduled_events import ScheduledEventsCog
 from db import Database
-from podium import audience, markup
+from podium import audience, markup, scheduled_events
 from podium.audience import Audience
 from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
@@ -42,6 +43,7 @@ from podium.outbox import Outbox
 from podium.pacing import Pacer
 from podium.people import People
 from podium.planner import Planner
+from podium.scheduled_events import ScheduledEvents
 from podium.services import Services
 from podium.talks import TalkService, default_hooks
 from podium.timeparse import AmbiguousTimeError
@@ -57,13 +59,17 @@ REQUIRED_PERMISSIONS = nextcord.Permissions(
     read_message_history=True,
     create_public_threads=True,
     send_messages_in_threads=True,
+    # Mirror talks as scheduled events (/announce-settings events). Editing events the bot did not make
+    # (/schedule import) also needs Manage Events: asked for by that command, not by the invite.
+    create_events=True,
 )
 SORRY = "Sorry, something went wrong on our side; nothing was changed. Please try again."
 
 
 def intents() -> nextcord.Intents:
-    """Guilds only: channels and roles for permission checks. No privileged intent is needed."""
-    return nextcord.Intents(guilds=True)
+    """Guilds (channels and roles for permission checks) and scheduled events; no privileged intent is needed."""
+    # guild_scheduled_events (1 << 16): "Interested" clicks and moderators' changes to talks' events.
+    return nextcord.Intents(guilds=True, scheduled_events=True)
 
 
 # Podium has no voice features: without this nextcord warns about PyNaCl at every start.
@@ -97,6 +103,7 @@ class PodiumBot(commands.Bot):
             OptOut(services),
             AudienceCog(services),
             Help(),
+            ScheduledEventsCog(services, self),
         ):
             self.add_cog(cog)
         # Command names in messages become clickable mentions once Discord has given the commands their ids.
@@ -118,13 +125,16 @@ class PodiumBot(commands.Bot):
         pacer = Pacer(settings.send_rate_per_second)
         transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
         calendars = Calendars(db, clock)
+        hooks = scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox)
+        talks = TalkService(db, outbox, clock, hooks, cooldown)
+        members = Audience(db, outbox, clock)
         return Services(
             settings=settings,
             db=db,
             clock=clock,
             outbox=outbox,
-            talks=TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox), cooldown),
-            audience=Audience(db, outbox, clock),
+            talks=talks,
+            audience=members,
             people=People(db, outbox, clock, cooldown, calendars),
             guild_settings=GuildSettingsService(db, outbox, clock, Cooldown(clock)),
             metrics=metrics,
@@ -140,6 +150,7 @@ class PodiumBot(commands.Bot):
             ),
             planner=Planner(db, outbox, clock, calendars, self.calendar_name),
             calendars=calendars,
+            events=ScheduledEvents(db, outbox, clock, talks, members),
         )
 
     async def stop_background(self) -> None:

@@ -25,6 +25,7 @@ from podium.errors import UserError
 from podium.guild_settings import CLEARABLE
 from podium.preferences import GuildSettings, Via
 from podium.render import RenderContext, render
+from podium.scheduled_events import EXTERNAL, STAGE, VOICE, location_text, validate_location
 from podium.services import Services
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,20 @@ REQUIRED = {
     "create_public_threads": "Create Public Threads",
     "send_messages_in_threads": "Send Messages in Threads",
 }
+
+
+# Scheduled events: what the bot needs server-wide, and in the stage or voice channel they take place in.
+EVENTS_REQUIRED = {"create_events": "Create Events"}
+EVENT_CHANNEL_REQUIRED = {
+    STAGE: {"manage_channels": "Manage Channels", "mute_members": "Mute Members", "move_members": "Move Members"},
+    VOICE: {"view_channel": "View Channel", "connect": "Connect"},
+}
+EVENT_CHANNELS = [nextcord.ChannelType.voice, nextcord.ChannelType.stage_voice]
+
+
+def lacking(permissions: nextcord.Permissions, required: dict[str, str]) -> list[str]:
+    """Names (as Discord's UI shows them) of the `required` permissions missing from `permissions`."""
+    return [label for attr, label in required.items() if not getattr(permissions, attr)]
 
 
 def missing_permissions(permissions: nextcord.Permissions) -> list[str]:
@@ -71,6 +86,7 @@ def describe(guild: GuildSettings) -> str:
             f"Ping speakers in summaries: {'yes' if guild.ping_speakers else 'no'}",
             f"Post when a talk starts: {'yes' if guild.starting_now else 'no'}",
             f"Post each new talk with a 🔔 Remind me button: {'yes' if guild.announce_new_talks else 'no'}",
+            f"Talks in Discord's Events: {f'yes, at {location_text(guild)}' if guild.events_enabled else 'no'}",
         ]
     )
 
@@ -318,6 +334,72 @@ class AnnounceSettings(commands.Cog):
             "📣 Each talk added from now on is posted in the announcement channel with a 🔔 Remind me button, "
             f"and gets a thread where those who click it are added.{note}",
         )
+    @announce_settings.subcommand(name="events", description="Show each talk in Discord's Events list")
+    async def events(
+        self,
+        interaction: Interaction,
+        enabled: bool = SlashOption(description="On: each talk becomes a scheduled event; off: none (the default)"),
+        channel: nextcord.abc.GuildChannel | None = SlashOption(
+            description="A stage or voice channel where talks take place", required=False,
+            channel_types=EVENT_CHANNELS,
+        ),
+        location: str | None = SlashOption(
+            description="Or where else (default: the announcement channel's name)", required=False, max_length=100,
+        ),
+    ) -> None:
+        """Turn the mirror of talks as Discord scheduled events on or off, and say where they take place."""
+        self.require_manage_server(interaction)
+        guild_id = guild_id_of(interaction)
+        if not enabled:
+            await self.settings.set_events(guild_id, enabled=False)
+            await reply_ephemeral(
+                interaction, "No new scheduled events will be made. Events already made keep following their talk "
+                "until it ends; delete them in Discord's Events if you want them gone.",
+            )
+            return
+        if channel is not None and location is not None:
+            raise UserError(
+                "Give a `channel` (stage or voice) or a `location`, not both. Nothing was changed. "
+                "Example: `/announce-settings events enabled:True location:The Zoom link in #talks`"
+            )
+        guild = interaction.guild
+        me = guild.me if guild is not None else None
+        missing = lacking(me.guild_permissions, EVENTS_REQUIRED) if me is not None else list(EVENTS_REQUIRED.values())
+        entity_type, channel_id, place = EXTERNAL, None, None
+        if channel is not None:
+            entity_type = STAGE if channel.type == nextcord.ChannelType.stage_voice else VOICE
+            channel_id = channel.id
+            if me is not None:
+                missing += [f"{name} in {channel.mention}" for name in
+                            lacking(channel.permissions_for(me), EVENT_CHANNEL_REQUIRED[entity_type])]
+        else:
+            place = validate_location(location) if location is not None else None
+            place = place or await self._default_location(interaction, guild_id)
+        if missing:
+            raise UserError(
+                f"I can't make scheduled events: my role is missing **{', '.join(missing)}**. Grant it in Server "
+                "Settings → Roles (or the channel's permissions), then try again. Nothing was changed."
+            )
+        saved, queued = await self.settings.set_events(
+            guild_id, enabled=True, entity_type=entity_type, channel_id=channel_id, location=place
+        )
+        notes = [f"{queued} upcoming talk{'s are' if queued != 1 else ' is'} being added now."] if queued else []
+        if me is not None and not me.guild_permissions.manage_events:
+            notes.append("Importing events made by hand (`/schedule import`) also needs **Manage Events** for my role.")
+        await reply_ephemeral(
+            interaction,
+            f"📅 Each talk now appears in Discord's Events, at {location_text(saved)}: moved, edited and cancelled "
+            "with it. Members who click **Interested** are reminded like those who click 🔔 Remind me; a moderator "
+            "who moves or cancels the event in Discord moves or cancels the talk."
+            + "".join(f"\n-# {note}" for note in notes),
+        )
+
+    async def _default_location(self, interaction: Interaction, guild_id: int) -> str:
+        """The announcement channel's name (#talks), else "Discord"."""
+        current = await self.settings.get(guild_id)
+        channel = interaction.client.get_channel(current.announce_channel_id or 0)
+        return f"#{channel.name}"[:100] if isinstance(channel, nextcord.abc.GuildChannel) else "Discord"
+
     @announce_settings.subcommand(name="calendar", description="The server's calendar feed: a link to subscribe to")
     async def calendar(
         self,

@@ -31,8 +31,10 @@ from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
 from podium.markup import both_times, command, discord_time, fit_lines, quote_clipped
 from podium.preferences import effective_zone, load_guild, load_user
+from podium.scheduled_events import EventsError
 from podium.services import Services
 from podium.talks import Actor, Talk, TalkError
+from podium.transport import GoneError
 
 log = logging.getLogger(__name__)
 
@@ -344,6 +346,70 @@ class Schedule(commands.Cog):
             f"{len(talks)} upcoming talk{'s' if len(talks) != 1 else ''}: open the file to add them to your calendar.",
             file=nextcord.File(io.BytesIO(data), filename="podium-talks.ics"),
             ephemeral=True,
+        )
+
+    @schedule.subcommand(name="import", description="Make a talk of an event made in Discord's Events (moderators)")
+    async def import_event(
+        self,
+        interaction: Interaction,
+        event: str = SlashOption(description="The event (scheduled, not started)", autocomplete=True),
+        speaker: nextcord.Member | None = SlashOption(
+            description="The speaker (default: who created the event)", required=False
+        ),
+    ) -> None:
+        """A scheduled event created by hand becomes a talk; its event id is stored with it."""
+        actor = await self.actor(interaction)
+        if not actor.is_moderator:
+            raise EventsError("Only moderators (Manage Events, Manage Server or the moderator role) can import events.")
+        guild_id = guild_id_of(interaction)
+        if not event.strip().isdigit():
+            raise EventsError("Pick an event from the list that appears as you type. Example: "
+                              "`/schedule import event:Rust meetup`")
+        me = interaction.guild.me if interaction.guild is not None else None
+        if me is not None and not me.guild_permissions.manage_events:
+            raise EventsError(
+                "To keep an event made by someone else in step with its talk, my role needs **Manage Events**. "
+                "Grant it in Server Settings → Roles, then try again. Nothing was changed."
+            )
+        # Reading the event and its interested members may take a few requests: answer Discord first.
+        await interaction.response.defer(ephemeral=True)
+        transport = self.services.dispatcher.transport
+        try:
+            data = await transport.get_scheduled_event(guild_id, int(event))
+        except GoneError:
+            raise EventsError("That event no longer exists. Pick another from the list.") from None
+        creator = interaction.guild.get_member(int(data.get("creator_id") or 0)) if interaction.guild else None
+        person = speaker or creator
+        imported = await self.services.events.import_event(
+            guild_id=guild_id, actor=actor, event=data, speaker_id=speaker.id if speaker else None,
+            speaker_name=person.display_name if person is not None else None,
+        )
+        talk = imported.talk
+        joined = await self.services.events.adopt_interested(transport, talk)
+        length = "from the event's end" if imported.duration_from_event else "the server's default length"
+        await reply_ephemeral(
+            interaction,
+            f"📥 {quote_clipped(talk.topic, 400)} is now talk #{talk.id} by <@{talk.speaker_id}>, "
+            f"{both_times(talk.starts_at)} ({talk.duration_minutes} min, {length}). Changes to the talk now update "
+            f"the event, and the event's changes the talk. {joined} member(s) who marked it Interested are reminded.",
+        )
+
+    @import_event.on_autocomplete("event")
+    async def event_autocomplete(self, interaction: Interaction, event: str) -> None:
+        """The guild's upcoming events that are not a talk yet (from nextcord's cache: no request per keystroke)."""
+        guild = interaction.guild
+        if guild is None:
+            await interaction.response.send_autocomplete({})
+            return
+        taken = await self.services.events.mirrored_ids(guild.id)
+        now, typed = self.services.clock.now(), (event or "").strip().lower()
+        found = sorted(
+            (e for e in guild.scheduled_events
+             if e.id not in taken and e.start_time > now and typed in e.name.lower()),
+            key=lambda e: e.start_time,
+        )
+        await interaction.response.send_autocomplete(
+            {f"{e.name[:70]} — {e.start_time:%Y-%m-%d %H:%M} UTC"[:100]: str(e.id) for e in found[:25]}
         )
 
     @reschedule.on_autocomplete("talk")

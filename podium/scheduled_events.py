@@ -479,20 +479,24 @@ class ScheduledEvents:
         )
         joined = 0
         for row in rows:
-            talk = Talk.from_db(row)
-            assert talk.event_id is not None
-            after = 0
-            while True:
-                try:
-                    page = await transport.scheduled_event_users(talk.guild_id, talk.event_id, after=after)
-                except GoneError:
-                    break  # deleted: the next change of the talk makes it again
-                for user_id in page:
-                    joined += await self.member_interested(talk.guild_id, talk.event_id, user_id)
-                if len(page) < 100:
-                    break
-                after = page[-1]
+            joined += await self.adopt_interested(transport, Talk.from_db(row))
         return joined
+
+    async def adopt_interested(self, transport: Transport, talk: Talk) -> int:
+        """Everyone Interested in the talk's event joins its audience (pages of 100); how many joined."""
+        if talk.event_id is None:
+            return 0
+        joined, after = 0, 0
+        while True:
+            try:
+                page = await transport.scheduled_event_users(talk.guild_id, talk.event_id, after=after)
+            except GoneError:
+                return joined  # deleted: the next change of the talk makes it again
+            for user_id in page:
+                joined += await self.member_interested(talk.guild_id, talk.event_id, user_id)
+            if len(page) < 100:
+                return joined
+            after = page[-1]
 
     async def import_event(
         self,

@@ -16,6 +16,7 @@ from podium.outbox import Outbox
 from podium.pacing import Pacer
 from podium.people import People
 from podium.planner import Planner
+from podium.scheduled_events import ScheduledEvents
 from podium.talks import TalkService
 
 
@@ -36,3 +37,4 @@ class Services:
     dispatcher: Dispatcher
     planner: Planner
     calendars: Calendars
+    events: ScheduledEvents

@@ -9,6 +9,7 @@ in COMMANDS fails the test, so the rule cannot be forgotten.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -32,6 +33,7 @@ COMMANDS: dict[str, dict[str, object]] = {
     "announce-settings channel": {"channel": GENERAL_CHANNEL_ID},
     "announce-settings clear": {"setting": "log channel"},
     "announce-settings engagement": {"days": 14},
+    "announce-settings events": {"enabled": True, "location": "#talks"},
     "announce-settings log-channel": {"channel": GENERAL_CHANNEL_ID},
     "announce-settings new-talks": {"enabled": True},
     "announce-settings preview": {},
@@ -59,6 +61,7 @@ COMMANDS: dict[str, dict[str, object]] = {
     "schedule cancel": {"talk": "{talk}"},
     "schedule edit": {"talk": "{talk}", "topic": "Rust, edited", "description": "All about ownership"},
     "schedule export": {},
+    "schedule import": {"event": "{event}"},
     "schedule info": {"talk": "{talk}"},
     "schedule list": {},
     "schedule mine": {},
@@ -95,13 +98,18 @@ async def test_every_command_answers_within_3_s_while_the_channel_is_rate_limite
                                   option("when", "in 2 days at 18:00"), option("topic", "Rust")]}])
     await fake.wait_for_response(added)
     [talk] = query(bot.db_path, "SELECT id FROM talks")
+    # An event made by hand in Discord's client, for /schedule import.
+    start = datetime.now(UTC) + timedelta(days=5)
+    made = fake.create_event_as_moderator(GUILD_ID, name="Meetup", start=start, end=start + timedelta(hours=1),
+                                          location="Library")
 
     slow = []
     for qualified, values in COMMANDS.items():
         # Other traffic used up the channel's message bucket: any post there now waits ~10 s for it.
         fake.exhaust_bucket("POST", ROUTE, seconds=10, channel_id=GENERAL_CHANNEL_ID)
         name, _, sub = qualified.partition(" ")
-        options = [option(k, str(v).format(talk=talk["id"]) if isinstance(v, str) else v) for k, v in values.items()]
+        ids = {"talk": talk["id"], "event": made["id"]}
+        options = [option(k, str(v).format(**ids) if isinstance(v, str) else v) for k, v in values.items()]
         started = time.monotonic()
         interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,
                                         name=name,
