@@ -129,11 +129,13 @@ def event_changes(talk: Talk) -> dict[str, Any]:
 # -- the kinds --------------------------------------------------------------------------------------------------
 
 
-def sync_message(talk: Talk, now: datetime) -> OutboxMessage:
-    """The row that makes the talk's event match the talk as of this change."""
+def sync_message(talk: Talk, now: datetime, *, again: bool = False) -> OutboxMessage:
+    """The row that makes the talk's event match the talk as of this change (`again`: the talk did not change)."""
+    # One key per change of the talk; a sync for an unchanged talk (the event changed) needs a key of its own.
+    again_part = f":again:{to_ms(now)}" if again else ""
     return OutboxMessage(
         kind=EVENT_SYNC.name,
-        dedupe_key=f"talk:{talk.id}:event:{talk.sequence}:{talk.state}",
+        dedupe_key=f"talk:{talk.id}:event:{talk.sequence}:{talk.state}{again_part}",
         due_at=now,
         target_type="channel",
         guild_id=talk.guild_id,
@@ -156,11 +158,11 @@ def end_message(talk: Talk) -> OutboxMessage:
     )
 
 
-async def queue_sync(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime) -> None:
+async def queue_sync(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime, *, again: bool = False) -> None:
     """Queue the talk's event sync, replacing one still waiting (at most one pending per talk)."""
     await outbox.cancel_pending(tx, now=now, reason="superseded by a later change", talk_id=talk.id,
                                 kinds=[EVENT_SYNC.name])
-    await outbox.enqueue(tx, sync_message(talk, now), now=now)
+    await outbox.enqueue(tx, sync_message(talk, now, again=again), now=now)
 
 
 # One action per talk at a time (a create still in flight when the cancel comes must finish and store its id first).
@@ -345,7 +347,8 @@ async def mirror_upcoming(tx: Transaction, outbox: Outbox, guild_id: int, now: d
     )
     for row in rows:
         talk = Talk.from_db(row)
-        await queue_sync(tx, outbox, talk, now)
+        # Its own key: a row of the same change may already have been skipped while events were off.
+        await queue_sync(tx, outbox, talk, now, again=True)
         await outbox.enqueue(tx, end_message(talk), now=now)
     return len(rows)
 
@@ -436,7 +439,8 @@ class ScheduledEvents:
             return "matches the talk"
         if status not in (SCHEDULED, CANCELED):
             return f"status {status}: nothing to follow"
-        if await self._ours(talk, start):
+        # We cancel an event only when its talk is cancelled: a CANCELED event of a scheduled talk is never an echo.
+        if status == SCHEDULED and await self._ours(talk, start):
             return "our own change"
         actor = Actor(moderator_id, is_moderator=True)
         try:
@@ -456,7 +460,7 @@ class ScheduledEvents:
             current = await load_talk(tx, talk.id)
             if current is None or current.state != "scheduled":
                 return
-            await queue_sync(tx, self.outbox, current, now)
+            await queue_sync(tx, self.outbox, current, now, again=True)
             guild = await load_guild(tx, talk.guild_id)
             if guild.log_channel_id is not None:
                 text = (f"⚠️ The event of {quote(talk.topic)} was changed in Discord's Events, but the talk could not "

@@ -1,0 +1,428 @@
+"""Talks ↔ Discord scheduled events: the mapping, the hooks' planning, the actions, and Discord's side coming back."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from podium import audience, scheduled_events
+from podium.audience import Audience
+from podium.clock import to_ms
+from podium.dispatcher import Dispatcher
+from podium.guild_settings import GuildSettingsService
+from podium.outbox import Outbox
+from podium.pacing import Pacer
+from podium.preferences import GuildSettings
+from podium.scheduled_events import (
+    ACTIVE,
+    CANCELED,
+    COMPLETED,
+    EVENT_END,
+    EVENT_SYNC,
+    SCHEDULED,
+    EventsError,
+    ScheduledEvents,
+    event_body,
+    event_description,
+    iso,
+    marker,
+)
+from podium.talks import Actor, TalkService, default_hooks
+from podium.transport import GoneError, RejectedError
+from tests import factories
+from tests.podium.test_dispatcher import ScriptedTransport, run_due
+
+GUILD, ANNOUNCE, LOG_CHANNEL, VOICE_CHANNEL = factories.GUILD, 555, 556, 557
+SPEAKER, MOD, ANN, BEN = 1, 2, 11, 12
+speaker, mod = Actor(SPEAKER), Actor(MOD, is_moderator=True)
+BOT = 999
+
+
+class EventsTransport(ScriptedTransport):
+    """ScriptedTransport plus scheduled events held to Discord's rules (statuses, 100 active, past starts)."""
+
+    def __init__(self, clock):
+        super().__init__()
+        self.clock = clock
+        self.events = {}
+        self.interested = {}
+
+    def _check_start(self, body, old=None):
+        start = body.get("scheduled_start_time")
+        if start is not None and (old is None or start != old["scheduled_start_time"]) and start < iso(
+                self.clock.now()):
+            raise RejectedError("400 start in the past", status=400, code=50035)
+
+    async def create_scheduled_event(self, guild_id, body):
+        self.calls.append(("create_event", guild_id, body))
+        self._maybe_fail("create_event", guild_id)
+        active = [e for e in self.events.values() if e["guild_id"] == guild_id and e["status"] in (1, 2)]
+        if len(active) >= 100:
+            raise RejectedError("400 (code 30038) Maximum number of uncompleted guild scheduled events reached",
+                                status=400, code=30038)
+        self._check_start(body)
+        event = {**body, "id": str(self._id()), "guild_id": guild_id, "status": SCHEDULED, "creator_id": str(BOT)}
+        self.events[int(event["id"])] = event
+        return dict(event)
+
+    def _event(self, event_id):
+        if event_id not in self.events:
+            raise GoneError("404 (code 10070) Unknown Guild Scheduled Event", status=404, code=10070)
+        return self.events[event_id]
+
+    async def edit_scheduled_event(self, guild_id, event_id, body):
+        self.calls.append(("edit_event", event_id, body))
+        event = self._event(event_id)
+        if event["status"] in (COMPLETED, CANCELED):
+            raise RejectedError("400 (code 180000) cannot modify a finished event", status=400, code=180000)
+        status = body.get("status")
+        if status is not None and status != event["status"] and status not in {1: (2, 4), 2: (3,)}[event["status"]]:
+            raise RejectedError("400 invalid status transition", status=400, code=50035)
+        self._check_start(body, event)
+        event.update(body)
+        return dict(event)
+
+    async def get_scheduled_event(self, guild_id, event_id):
+        self.calls.append(("get_event", event_id))
+        return dict(self._event(event_id))
+
+    async def list_scheduled_events(self, guild_id):
+        self.calls.append(("list_events", guild_id))
+        return [dict(e) for e in self.events.values() if e["guild_id"] == guild_id]
+
+    async def scheduled_event_users(self, guild_id, event_id, *, after=0):
+        self.calls.append(("event_users", event_id, after))
+        self._event(event_id)
+        return sorted(u for u in self.interested.get(event_id, ()) if u > after)[:100]
+
+
+@pytest.fixture
+def outbox(db):
+    return Outbox(db)
+
+
+@pytest.fixture
+def talks(db, outbox, clock):
+    hooks = scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox)
+    return TalkService(db, outbox, clock, hooks)
+
+
+@pytest.fixture
+def transport(clock):
+    return EventsTransport(clock)
+
+
+@pytest.fixture
+def dispatcher(db, outbox, transport, clock):
+    return Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
+
+
+@pytest.fixture
+def events(db, outbox, clock, talks):
+    return ScheduledEvents(db, outbox, clock, talks, Audience(db, outbox, clock))
+
+
+@pytest.fixture
+async def guild(db):
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=LOG_CHANNEL,
+                              events_enabled=1, events_location="#talks")
+
+
+async def add(talks, clock, days=3, topic="Rust"):
+    return await talks.add(guild_id=GUILD, actor=speaker, speaker_id=SPEAKER, topic=topic,
+                           starts_at=clock.now() + timedelta(days=days), speaker_name="Ada")
+
+
+async def move(talks, talk, starts_at):
+    return await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=starts_at)
+
+
+async def rows(db, kind):
+    found = await db.fetchall("SELECT * FROM outbox WHERE kind = ? ORDER BY id", (kind,))
+    return [dict(r) | {"payload": json.loads(r["payload"])} for r in found]
+
+
+async def event_id_of(db, talk_id):
+    return (await db.fetchone("SELECT event_id FROM talks WHERE id = ?", (talk_id,)))["event_id"]
+
+
+# -- the mapping ------------------------------------------------------------------------------------------------
+
+
+def test_name_and_description_stay_within_discords_limits():
+    talk = factories.talk(id=7, topic="T" * 200, description="D" * 1000, speaker_name="S" * 100, thread_id=42)
+    body = event_body(talk, GuildSettings(GUILD, events_enabled=True, events_location="L" * 150))
+    assert 1 <= len(body["name"]) <= 100 and body["name"].endswith("…")
+    assert len(body["description"]) <= 1000
+    assert body["description"].startswith("Speaker: " + "S" * 100)
+    assert f"https://discord.com/channels/{talk.guild_id}/42" in body["description"]
+    assert body["description"].endswith(marker(7))  # kept whatever the description's length
+    assert body["entity_type"] == 3 and body["channel_id"] is None
+    assert len(body["entity_metadata"]["location"]) == 100
+    assert body["scheduled_start_time"] == iso(talk.starts_at) and body["scheduled_end_time"] == iso(talk.ends_at)
+    assert body["privacy_level"] == 2
+
+
+def test_a_voice_channel_event_names_its_channel_and_no_location():
+    talk = factories.talk(id=7, topic="Rust")
+    body = event_body(talk, GuildSettings(GUILD, events_enabled=True, events_entity_type=2,
+                                          events_channel_id=VOICE_CHANNEL))
+    assert body["entity_type"] == 2 and body["channel_id"] == str(VOICE_CHANNEL) and "entity_metadata" not in body
+
+
+def test_a_talk_without_a_known_speaker_name_is_still_described():
+    assert event_description(factories.talk(id=3, speaker_name=None)).startswith("Speaker: a member")
+
+
+# -- planning through the hooks -----------------------------------------------------------------------------------
+
+
+async def test_off_by_default_no_event_rows(db, talks, clock):
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE)
+    talk = await add(talks, clock)
+    await move(talks, talk, talk.starts_at + timedelta(hours=1))
+    assert await rows(db, EVENT_SYNC.name) == [] and await rows(db, EVENT_END.name) == []
+
+
+async def test_add_creates_the_event_and_stores_its_id(db, guild, talks, clock, dispatcher, transport):
+    talk = await add(talks, clock)
+    [sync] = await rows(db, EVENT_SYNC.name)
+    [end] = await rows(db, EVENT_END.name)
+    assert sync["state"] == "pending" and sync["payload"]["start_ms"] == to_ms(talk.starts_at)
+    assert end["due_at_ms"] == to_ms(talk.ends_at)
+    outcomes = await run_due(dispatcher, clock)
+    assert [o.state for o in outcomes if o.kind == EVENT_SYNC.name] == ["sent"]
+    [create] = [c for c in transport.calls if c[0] == "create_event"]
+    assert create[2]["name"] == "Rust" and "Speaker: Ada" in create[2]["description"]
+    assert create[2]["entity_metadata"] == {"location": "#talks"}
+    assert await event_id_of(db, talk.id) == int(next(iter(transport.events)))
+
+
+async def test_moves_and_edits_patch_the_same_event_and_one_row_waits_per_talk(db, guild, talks, clock, dispatcher,
+                                                                                transport):
+    talk = await add(talks, clock)
+    await run_due(dispatcher, clock)
+    event_id = await event_id_of(db, talk.id)
+    [end_before] = await rows(db, EVENT_END.name)
+    new_start = talk.starts_at + timedelta(days=1)
+    await move(talks, talk, talk.starts_at + timedelta(hours=5))
+    await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=new_start)
+    await talks.edit(guild_id=GUILD, actor=speaker, talk_id=talk.id, topic="Rust 2")
+    pending = [r for r in await rows(db, EVENT_SYNC.name) if r["state"] == "pending"]
+    assert len(pending) == 1  # the earlier changes' rows were superseded: one in flight per talk
+    [end_after] = await rows(db, EVENT_END.name)
+    assert end_after["id"] == end_before["id"] and end_after["due_at_ms"] == to_ms(new_start + timedelta(minutes=30))
+    transport.calls.clear()
+    await run_due(dispatcher, clock)
+    [edit] = [c for c in transport.calls if c[0] == "edit_event"]
+    assert edit[1] == event_id and edit[2]["name"] == "Rust 2" and edit[2]["scheduled_start_time"] == iso(new_start)
+    assert not [c for c in transport.calls if c[0] == "create_event"]
+    assert len(transport.events) == 1
+
+
+async def test_cancel_sets_the_event_canceled_and_drops_its_completion(db, guild, talks, clock, dispatcher,
+                                                                       transport):
+    talk = await add(talks, clock)
+    await run_due(dispatcher, clock)
+    event_id = await event_id_of(db, talk.id)
+    await talks.cancel(guild_id=GUILD, actor=speaker, talk_id=talk.id)
+    [end] = await rows(db, EVENT_END.name)
+    assert end["state"] == "cancelled"
+    await run_due(dispatcher, clock)
+    assert transport.events[event_id]["status"] == CANCELED
+
+
+async def test_cancelled_before_the_event_was_made_makes_none(db, guild, talks, clock, dispatcher, transport):
+    talk = await add(talks, clock)
+    await talks.cancel(guild_id=GUILD, actor=speaker, talk_id=talk.id)
+    outcomes = await run_due(dispatcher, clock)
+    assert {o.state for o in outcomes if o.kind == EVENT_SYNC.name} == {"skipped"}
+    assert transport.events == {}
+
+
+async def test_an_event_deleted_by_hand_is_made_again(db, guild, talks, clock, dispatcher, transport):
+    talk = await add(talks, clock)
+    await run_due(dispatcher, clock)
+    first = await event_id_of(db, talk.id)
+    del transport.events[first]  # a moderator deleted it in Discord's client
+    await move(talks, talk, talk.starts_at + timedelta(hours=2))
+    await run_due(dispatcher, clock)
+    second = await event_id_of(db, talk.id)
+    assert second != first and second in transport.events
+    assert transport.events[second]["scheduled_start_time"] == iso(talk.starts_at + timedelta(hours=2))
+
+
+async def test_a_retry_after_a_lost_answer_finds_the_event_instead_of_making_a_second(db, guild, talks, clock,
+                                                                                     dispatcher, transport, outbox):
+    talk = await add(talks, clock)
+    # The first attempt made the event, then the process died before storing its id.
+    await transport.create_scheduled_event(GUILD, event_body(talk, GuildSettings(GUILD, events_location="#talks")))
+    await outbox.claim_due(clock.now(), 100)
+    await outbox.recover_in_flight(clock.now())  # back to pending, maybe_sent
+    await run_due(dispatcher, clock)
+    assert len(transport.events) == 1
+    assert await event_id_of(db, talk.id) == next(iter(transport.events))
+
+
+async def test_the_101st_event_fails_with_a_clear_report_in_the_log_channel(db, guild, talks, clock, dispatcher,
+                                                                            transport):
+    for i in range(100):
+        transport.events[10_000 + i] = {"id": str(10_000 + i), "guild_id": GUILD, "status": SCHEDULED}
+    talk = await add(talks, clock)
+    outcomes = await run_due(dispatcher, clock)
+    [failed] = [o for o in outcomes if o.kind == EVENT_SYNC.name]
+    assert failed.state == "failed" and "100 scheduled or active events" in failed.reason
+    [log_line] = await rows(db, "log")
+    assert log_line["channel_id"] == LOG_CHANNEL and "**Rust** is not in Discord's Events list" in (
+        log_line["payload"]["text"])
+    assert await event_id_of(db, talk.id) is None
+
+
+async def test_after_the_talk_the_event_goes_active_then_completed(db, guild, talks, clock, dispatcher, transport):
+    talk = await add(talks, clock, days=1)
+    await run_due(dispatcher, clock)
+    event_id = await event_id_of(db, talk.id)
+    clock.advance(talk.ends_at - clock.now())
+    transport.calls.clear()
+    outcomes = await run_due(dispatcher, clock)
+    assert [o.state for o in outcomes if o.kind == EVENT_END.name] == ["sent"]
+    statuses = [c[2]["status"] for c in transport.calls if c[0] == "edit_event"]
+    assert statuses == [ACTIVE, COMPLETED]  # Discord allows no SCHEDULED → COMPLETED
+    assert transport.events[event_id]["status"] == COMPLETED
+
+
+async def test_an_external_event_discord_already_completed_is_left_alone(db, guild, talks, clock, dispatcher,
+                                                                         transport):
+    talk = await add(talks, clock, days=1)
+    await run_due(dispatcher, clock)
+    transport.events[await event_id_of(db, talk.id)]["status"] = COMPLETED
+    clock.advance(talk.ends_at - clock.now())
+    outcomes = await run_due(dispatcher, clock)
+    assert [o.state for o in outcomes if o.kind == EVENT_END.name] == ["skipped"]
+
+
+async def test_turning_events_on_mirrors_the_upcoming_talks(db, talks, clock, outbox):
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE)
+    first = await add(talks, clock, days=2)
+    await add(talks, clock, days=3, topic="Go")
+    settings = GuildSettingsService(db, outbox, clock)
+    guild, queued = await settings.set_events(GUILD, enabled=True, location="#talks")
+    assert guild.events_enabled and queued == 2
+    assert {r["talk_id"] for r in await rows(db, EVENT_SYNC.name)} == {first.id, first.id + 1}
+    guild, queued = await settings.set_events(GUILD, enabled=False)
+    assert not guild.events_enabled and guild.events_location == "#talks" and queued == 0
+
+
+# -- Discord's side -------------------------------------------------------------------------------------------------
+
+
+async def mirrored(db, talks, clock, dispatcher):
+    talk = await add(talks, clock)
+    await run_due(dispatcher, clock)
+    return talk, await event_id_of(db, talk.id)
+
+
+async def test_interested_members_become_attendees_and_leave_again(db, guild, talks, clock, dispatcher, events):
+    _, event_id = await mirrored(db, talks, clock, dispatcher)
+    assert await events.member_interested(GUILD, event_id, ANN) is True
+    assert await events.member_interested(GUILD, event_id, ANN) is False  # already
+    assert await events.member_interested(GUILD, event_id, SPEAKER) is False  # the speaker is reminded as such
+    assert await events.member_interested(GUILD + 1, event_id, BEN) is False  # another guild's event id: no
+    reminders = await db.fetchall("SELECT * FROM outbox WHERE kind = 'attendee_reminder' AND user_id = ?"
+                                  " AND state = 'pending'", (ANN,))
+    assert len(reminders) == 2  # the server's default offsets, 24 h and 1 h
+    assert await events.member_uninterested(GUILD, event_id, ANN) is True
+    assert await db.fetchall("SELECT * FROM attendees") == []
+
+
+async def test_an_opted_out_member_is_not_made_an_attendee(db, guild, talks, clock, dispatcher, events):
+    _, event_id = await mirrored(db, talks, clock, dispatcher)
+    await factories.add_user(db, ANN, opt_out_talk_reminders=1)
+    assert await events.member_interested(GUILD, event_id, ANN) is False
+
+
+async def test_a_move_in_discord_moves_the_talk_and_tells_the_speaker(db, guild, talks, clock, dispatcher, events,
+                                                                      transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    new_start = talk.starts_at + timedelta(days=1)
+    data = {**transport.events[event_id], "scheduled_start_time": iso(new_start), "guild_id": str(GUILD)}
+    assert await events.event_changed(GUILD, data, moderator_id=MOD) == "moved the talk"
+    moved = await talks.get(GUILD, talk.id)
+    assert moved.starts_at == new_start
+    [notice] = await rows(db, "reschedule_notice")
+    assert notice["user_id"] == SPEAKER and notice["payload"]["new_start_ms"] == to_ms(new_start)
+    # The move queued a sync of its own (the event already shows it: the PATCH is a no-op for Discord); the
+    # UPDATE that PATCH causes comes back and is recognised.
+    assert await events.event_changed(GUILD, data, moderator_id=MOD) == "matches the talk"
+
+
+async def test_the_echo_of_our_own_patch_changes_nothing(db, guild, talks, clock, dispatcher, events, transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    first = talk.starts_at
+    # Moved twice quickly: the PATCH of the first move is answered while the second is waiting.
+    await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=first + timedelta(hours=1))
+    await run_due(dispatcher, clock)
+    echo = {**transport.events[event_id]}
+    await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=first + timedelta(hours=2))
+    assert await events.event_changed(GUILD, echo, moderator_id=MOD) == "our own change"
+    await run_due(dispatcher, clock)
+    # Even after the second PATCH was sent, the late echo of the first is recognised by the start it sent.
+    assert await events.event_changed(GUILD, echo, moderator_id=MOD) == "our own change"
+    assert (await talks.get(GUILD, talk.id)).starts_at == first + timedelta(hours=2)
+
+
+async def test_a_cancel_in_discord_cancels_the_talk(db, guild, talks, clock, dispatcher, events, transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    data = {**transport.events[event_id], "status": CANCELED}
+    assert await events.event_changed(GUILD, data, moderator_id=MOD) == "cancelled the talk"
+    assert (await talks.get(GUILD, talk.id)).state == "cancelled"
+    [notice] = await rows(db, "cancel_notice")
+    assert notice["payload"]["reason"] == "cancelled in Discord's Events"
+
+
+async def test_a_move_the_talk_cannot_follow_puts_the_event_back_and_says_why(db, guild, talks, clock, dispatcher,
+                                                                              events, transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    other = await add(talks, clock, days=5, topic="Go")
+    data = {**transport.events[event_id], "scheduled_start_time": iso(other.starts_at)}
+    outcome = await events.event_changed(GUILD, data, moderator_id=MOD)
+    assert outcome.startswith("refused: That overlaps")
+    assert (await talks.get(GUILD, talk.id)).starts_at == talk.starts_at
+    [line] = await rows(db, "log")
+    assert "could not follow" in line["payload"]["text"]
+    assert [r for r in await rows(db, EVENT_SYNC.name) if r["state"] == "pending" and r["talk_id"] == talk.id]
+
+
+async def test_reconcile_pages_through_interested_members(db, guild, talks, clock, dispatcher, events, transport):
+    _, event_id = await mirrored(db, talks, clock, dispatcher)
+    transport.interested[event_id] = set(range(100, 350))
+    assert await events.reconcile(transport, [GUILD]) == 250
+    assert [c[2] for c in transport.calls if c[0] == "event_users"] == [0, 199, 299]
+    assert await events.reconcile(transport, [GUILD]) == 0  # idempotent
+
+
+async def test_import_makes_a_talk_of_a_hand_made_event(db, guild, talks, clock, events, transport, outbox):
+    start = clock.now() + timedelta(days=4)
+    event = {"id": "4242", "name": "Meetup" * 40, "status": SCHEDULED, "creator_id": str(BEN),
+             "scheduled_start_time": iso(start), "scheduled_end_time": iso(start + timedelta(minutes=90))}
+    imported = await events.import_event(guild_id=GUILD, actor=mod, event=event, speaker_id=None, speaker_name="Ben")
+    talk = imported.talk
+    assert talk.event_id == 4242 and talk.speaker_id == BEN and talk.duration_minutes == 90 and len(talk.topic) == 200
+    assert imported.duration_from_event
+    # Its event is as the moderator made it: no sync now, but completed after the talk.
+    assert await rows(db, EVENT_SYNC.name) == []
+    assert [r["due_at_ms"] for r in await rows(db, EVENT_END.name)] == [to_ms(start + timedelta(minutes=90))]
+    with pytest.raises(EventsError, match="already the talk"):
+        await events.import_event(guild_id=GUILD, actor=mod, event=event, speaker_id=None, speaker_name=None)
+    with pytest.raises(EventsError, match="Only moderators"):
+        await events.import_event(guild_id=GUILD, actor=speaker, event={**event, "id": "4243"}, speaker_id=None,
+                                  speaker_name=None)
+    with pytest.raises(EventsError, match="not started"):
+        await events.import_event(guild_id=GUILD, actor=mod, event={**event, "id": "4244", "status": ACTIVE},
+                                  speaker_id=None, speaker_name=None)
+    assert len(await db.fetchall("SELECT * FROM talks")) == 1
+
+
+async def test_gateway_lookups_use_the_event_index(db):
+    plan = await db.fetchall("EXPLAIN QUERY PLAN SELECT * FROM talks WHERE event_id = ?", (1,))
+    assert any("talks_by_event" in row["detail"] for row in plan)
