@@ -1,0 +1,161 @@
+"""Talks as Discord scheduled events, through the loopback Discord and the real bot process, both ways."""
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.e2e.dbcheck import query
+from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
+
+SPEAKER = OWNER_ID
+
+
+def option(name, value):
+    kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
+    if name == "channel":
+        kind = 7
+    if name == "speaker":
+        kind = 6
+    return {"type": kind, "name": name, "value": str(value) if kind in (6, 7) else value}
+
+
+async def run(fake, command, name, user_id=MEMBER_ID, **options):
+    """Run `/command name option:value…`; the private reply's text (a deferred one's followup)."""
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name=command,
+        options=[{"type": 1, "name": name, "options": [option(k, v) for k, v in options.items()]}],
+    )
+    response = await fake.wait_for_response(interaction)
+    if response["type"] == 5:
+        return (await fake.wait_for_followup(interaction)).content
+    return response["data"].get("content", "")
+
+
+def iso_in(seconds):
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+async def eventually(check, timeout=10.0):  # noqa: ASYNC109 (a polling helper, like the fake's)
+    """Poll `check()` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if result := check():
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {check}")
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def bot(bot_factory):
+    process = bot_factory(DISPATCH_TICK_SECONDS="1")
+    await process.start()
+    await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
+    reply = await run(process.fake, "announce-settings", "events", MODERATOR_ID, enabled=True)
+    assert "Each talk now appears in Discord's Events, at **#general**" in reply, reply
+    return process
+
+
+async def add_talk(fake, bot, seconds, topic="Rust"):
+    content = await run(fake, "schedule", "add", SPEAKER, when=iso_in(seconds), topic=topic)
+    assert "signed up" in content, content
+    return query(bot.db_path, "SELECT * FROM talks ORDER BY id DESC LIMIT 1")[0]
+
+
+def event_of(fake, bot, talk_id):
+    [row] = query(bot.db_path, "SELECT event_id FROM talks WHERE id = ?", talk_id)
+    return fake.scheduled_events.get(row["event_id"]) if row["event_id"] else None
+
+
+async def test_the_event_follows_the_talk_added_moved_and_cancelled(fake, bot):
+    talk = await add_talk(fake, bot, 3 * 86400, topic="Rust " + "x" * 150)
+    event = await eventually(lambda: event_of(fake, bot, talk["id"]))
+    assert event["name"] == ("Rust " + "x" * 150)[:99] + "…" and event["entity_type"] == 3
+    assert event["entity_metadata"] == {"location": "#general"} and event["status"] == 1
+    assert event["creator_id"] == str(fake.bot_user_id) and "Podium talk #" in event["description"]
+    start = datetime.fromisoformat(event["scheduled_start_time"])
+    assert int(start.timestamp() * 1000) == talk["starts_at_ms"]
+
+    await run(fake, "schedule", "reschedule", SPEAKER, talk=str(talk["id"]), when=iso_in(4 * 86400))
+    [moved] = query(bot.db_path, "SELECT starts_at_ms, event_id FROM talks")
+    await eventually(lambda: int(datetime.fromisoformat(event["scheduled_start_time"]).timestamp() * 1000)
+                     == moved["starts_at_ms"])
+    assert moved["event_id"] == int(event["id"]) and len(fake.scheduled_events) == 1  # PATCHed, not made again
+
+    # Our own PATCH came back as GUILD_SCHEDULED_EVENT_UPDATE: the talk did not move again, the speaker was told once.
+    await asyncio.sleep(1.5)
+    assert query(bot.db_path, "SELECT starts_at_ms FROM talks") == [{"starts_at_ms": moved["starts_at_ms"]}]
+    assert len(query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'reschedule_notice'")) == 1
+
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=SPEAKER,
+                                    name="schedule", options=[{"type": 1, "name": "cancel", "options": [
+                                        option("talk", str(talk["id"]))]}])
+    await fake.wait_for_response(interaction)
+    press = await fake.invoke_component(message_id=interaction.original.id,
+                                        custom_id=interaction.original.custom_ids[0], user_id=SPEAKER)
+    assert "is cancelled" in (await fake.wait_for_response(press))["data"]["content"]
+    await eventually(lambda: event["status"] == 4)
+
+
+async def test_interested_makes_an_attendee_who_gets_the_reminder(fake, bot):
+    await run(fake, "remind-me", "talks", MEMBER_ID, before="1h")
+    talk = await add_talk(fake, bot, 3600 + 15)
+    event = await eventually(lambda: event_of(fake, bot, talk["id"]))
+    fake.mark_interested(int(event["id"]), MEMBER_ID)
+    clicked = time.time()
+    await eventually(lambda: query(bot.db_path, "SELECT * FROM attendees WHERE user_id = ?", MEMBER_ID))
+    reminder = await fake.wait_for_message(
+        lambda m: m.channel_id == fake.dm_channels.get(MEMBER_ID) and "starts" in m.content, timeout=25)
+    assert 10 <= reminder.created_at - clicked <= 17.5
+    assert "**Rust**" in reminder.content
+    # Taking "Interested" back leaves the audience.
+    fake.unmark_interested(int(event["id"]), MEMBER_ID)
+    await eventually(lambda: not query(bot.db_path, "SELECT * FROM attendees WHERE user_id = ?", MEMBER_ID))
+
+
+async def test_a_move_in_discord_moves_the_talk_and_tells_the_speaker(fake, bot):
+    talk = await add_talk(fake, bot, 2 * 86400)
+    event = await eventually(lambda: event_of(fake, bot, talk["id"]))
+    await asyncio.sleep(1.0)  # our own create settled
+    new_start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    fake.edit_event_as_moderator(int(event["id"]), scheduled_start_time=new_start,
+                                 scheduled_end_time=new_start + timedelta(minutes=30))
+    await eventually(lambda: query(bot.db_path, "SELECT starts_at_ms FROM talks")[0]["starts_at_ms"]
+                     == int(new_start.timestamp() * 1000))
+    notice = await fake.wait_for_message(
+        lambda m: m.channel_id == fake.dm_channels.get(SPEAKER) and "was moved" in m.content)
+    assert f"<t:{int(new_start.timestamp())}:" in notice.content
+    # Cancelled in Discord: the talk is cancelled, with the reason.
+    fake.edit_event_as_moderator(int(event["id"]), status=4)
+    await eventually(lambda: query(bot.db_path, "SELECT state FROM talks")[0]["state"] == "cancelled")
+    cancel = await fake.wait_for_message(
+        lambda m: m.channel_id == fake.dm_channels.get(SPEAKER) and "was cancelled" in m.content)
+    assert "cancelled in Discord's Events" in cancel.content
+
+
+async def test_import_makes_a_talk_of_a_hand_made_event_and_its_interested_members_attendees(fake, bot):
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    made = fake.create_event_as_moderator(GUILD_ID, name="Meetup", start=start, end=start + timedelta(minutes=45),
+                                          location="Library")  # by the owner
+    fake.mark_interested(int(made["id"]), MEMBER_ID)
+    reply = await run(fake, "schedule", "import", MODERATOR_ID, event=made["id"])
+    assert "**Meetup** is now talk #" in reply and "45 min, from the event's end" in reply, reply
+    assert "1 member(s) who marked it Interested" in reply
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    assert talk["event_id"] == int(made["id"]) and talk["speaker_id"] == OWNER_ID  # its creator
+    assert query(bot.db_path, "SELECT user_id FROM attendees") == [{"user_id": MEMBER_ID}]
+    again = await run(fake, "schedule", "import", MODERATOR_ID, event=made["id"])
+    assert "already the talk" in again
+    # Bad input: a clear private answer with an example, nothing stored.
+    bad = await run(fake, "schedule", "import", MODERATOR_ID, event="not an event")
+    assert "Example: `/schedule import event:" in bad
+    assert len(query(bot.db_path, "SELECT * FROM talks")) == 1
+
+
+async def test_bad_settings_are_refused_with_an_example_and_nothing_changes(fake, bot):
+    reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, location=" ")
+    assert "Example: `/announce-settings events" in reply
+    [guild] = query(bot.db_path, "SELECT events_location FROM guild_settings")
+    assert guild["events_location"] == "#general"
