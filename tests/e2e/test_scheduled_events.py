@@ -6,8 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.botprocess import BotProcess
 from tests.e2e.dbcheck import query
-from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
+from tests.fake_discord import (
+    BOT_ROLE_ID,
+    CONNECT,
+    GENERAL_CHANNEL_ID,
+    GUILD_ID,
+    GUILD_VOICE,
+    MEMBER_ID,
+    MODERATOR_ID,
+    OWNER_ID,
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+)
 
 SPEAKER = OWNER_ID
 
@@ -159,3 +172,41 @@ async def test_bad_settings_are_refused_with_an_example_and_nothing_changes(fake
     assert "Example: `/announce-settings events" in reply
     [guild] = query(bot.db_path, "SELECT events_location FROM guild_settings")
     assert guild["events_location"] == "#general"
+
+
+async def test_interested_while_podium_was_down_is_picked_up_at_the_next_start(fake, bot):
+    talk = await add_talk(fake, bot, 2 * 86400)
+    event = await eventually(lambda: event_of(fake, bot, talk["id"]))
+    await bot.stop()
+    fake.mark_interested(int(event["id"]), MEMBER_ID)  # nobody listening: the gateway event is lost
+    await bot.start()
+    await eventually(lambda: query(bot.db_path, "SELECT user_id FROM attendees") == [{"user_id": MEMBER_ID}])
+    assert any(r.method == "GET" and r.path.endswith(f"/scheduled-events/{event['id']}/users")
+               for r in fake.requests)
+
+
+async def test_a_voice_channel_the_bot_cannot_join_is_refused_by_name(tmp_path):
+    voice = GUILD_ID + 50
+    guild = FakeGuild(channels=[
+        FakeChannel(id=GENERAL_CHANNEL_ID, name="general"),
+        FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE, permission_overwrites=[
+            {"id": str(BOT_ROLE_ID), "type": 0, "allow": "0", "deny": str(CONNECT)}]),
+    ])
+    async with FakeDiscord(guilds=[guild]) as fake:
+        process = BotProcess(fake, tmp_path)
+        await process.start()
+        try:
+            reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+            assert "missing **Connect in <#" in reply and "Nothing was changed" in reply, reply
+            assert query(process.db_path, "SELECT * FROM guild_settings WHERE events_enabled = 1") == []
+            # Allowed to connect: events go to the voice channel.
+            guild.channels[1].permission_overwrites.clear()
+            fake.update_channel(voice)
+            await asyncio.sleep(0.5)
+            reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+            assert f"at <#{voice}>" in reply, reply
+            talk = await add_talk(fake, process, 86400)
+            event = await eventually(lambda: event_of(fake, process, talk["id"]))
+            assert event["entity_type"] == 2 and event["channel_id"] == str(voice)
+        finally:
+            await process.kill()
