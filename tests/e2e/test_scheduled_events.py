@@ -153,6 +153,13 @@ async def test_import_makes_a_talk_of_a_hand_made_event_and_its_interested_membe
     made = fake.create_event_as_moderator(GUILD_ID, name="Meetup", start=start, end=start + timedelta(minutes=45),
                                           location="Library")  # by the owner
     fake.mark_interested(int(made["id"]), MEMBER_ID)
+    # The autocomplete offers it (from nextcord's cache, filled by GUILD_SCHEDULED_EVENT_CREATE).
+    typing = [{"type": 1, "name": "import", "options": [{"type": 3, "name": "event", "value": "meet",
+                                                          "focused": True}]}]
+    interaction = await fake.invoke_autocomplete(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID,
+                                                 user_id=MODERATOR_ID, name="schedule", options=typing)
+    choices = (await fake.wait_for_response(interaction))["data"]["choices"]
+    assert [(c["name"].split(" — ")[0], c["value"]) for c in choices] == [("Meetup", made["id"])]
     reply = await run(fake, "schedule", "import", MODERATOR_ID, event=made["id"])
     assert "**Meetup** is now talk #" in reply and "45 min, from the event's end" in reply, reply
     assert "1 member(s) who marked it Interested" in reply
