@@ -75,7 +75,9 @@ class OptOut(commands.Cog):
             interaction,
             "This deletes your time zone, reminder settings, opt-outs, personal reminders, the talks you asked to be "
             "reminded of, your calendar feed link and every message queued for you. Talks you signed up for stay on "
-            f"the schedule (cancel them with {command('schedule cancel')}). Continue?",
+            f"the schedule (cancel them with {command('schedule cancel')}). Podium cannot take back an **Interested** "
+            "you clicked on a server event in Discord: remove it there too, or you will be on that talk's list again. "
+            "Continue?",
         )
 
 
