@@ -29,7 +29,7 @@ from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
 from db import Database
-from podium import audience, markup, scheduled_events
+from podium import audience, i18n, markup, scheduled_events
 from podium.audience import Audience
 from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
@@ -63,7 +63,7 @@ REQUIRED_PERMISSIONS = nextcord.Permissions(
     # (/schedule import) also needs Manage Events: asked for by that command, not by the invite.
     create_events=True,
 )
-SORRY = "Sorry, something went wrong on our side; nothing was changed. Please try again."
+SORRY = i18n.N_("Sorry, something went wrong on our side; nothing was changed. Please try again.")
 
 
 def intents() -> nextcord.Intents:
@@ -96,6 +96,7 @@ class PodiumBot(commands.Bot):
         # Typed times with two readings are asked about with buttons (cogs/_time_questions.py).
         self.time_questions = TimeQuestions(self._connection)
         self.add_listener(self._on_component, "on_interaction")
+        self.add_listener(self._remember_locales, "on_interaction")
         for cog in (
             Schedule(services),
             RemindMe(services),
@@ -211,6 +212,21 @@ class PodiumBot(commands.Bot):
             # Raised by an option converter (a time that cannot be read) before nextcord's own error hooks run.
             await self.refuse(interaction, exc, command=command_name(interaction))
 
+    async def _remember_locales(self, interaction: nextcord.Interaction) -> None:
+        """Every command and click: the member's locale (their DMs) and the server's (its posts), if changed."""
+        user = interaction.user
+        forget_me = command_name(interaction) == "opt-out forget-me"
+        if interaction.type == nextcord.InteractionType.application_command and forget_me:
+            return  # asked to be forgotten: store nothing new about them
+        try:
+            if user is not None and interaction.locale:
+                await self.services.people.remember_locale(user.id, interaction.locale)
+            if interaction.guild_id is not None and interaction.guild_locale:
+                await self.services.guild_settings.remember_locale(interaction.guild_id, interaction.guild_locale)
+        except Exception:
+            # Only the language of later messages: a busy database must not disturb the interaction itself.
+            log.exception("could not store the locale of an interaction")
+
     async def _on_component(self, interaction: nextcord.Interaction) -> None:
         if interaction.type == nextcord.InteractionType.component:
             # Each answers only its own custom ids; a click on expired confirm buttons is answered, not left to fail.
@@ -232,7 +248,7 @@ class PodiumBot(commands.Bot):
             exc_info=original,
         )
         with contextlib.suppress(nextcord.HTTPException):
-            await reply_ephemeral(interaction, SORRY)
+            await reply_ephemeral(interaction, i18n.translator(interaction.locale)._(SORRY))
 
     async def refuse(self, interaction: nextcord.Interaction, exc: UserError, *, command: str | None = None) -> None:
         """Answer a refused request privately with its reason; nothing was stored."""
@@ -240,7 +256,7 @@ class PodiumBot(commands.Bot):
             # Refused before nextcord ran the command: no completion or error event will count it.
             self.services.metrics.command_ran(command, outcome="refused")
         with contextlib.suppress(nextcord.HTTPException):
-            await reply_ephemeral(interaction, str(exc))
+            await reply_ephemeral(interaction, exc.text_for(i18n.translator(interaction.locale)))
 
     # -- metrics -----------------------------------------------------------------------------------
 

@@ -29,12 +29,14 @@ CREATE TABLE guild_settings (
     events_location       TEXT CHECK (events_location IS NULL OR length(events_location) BETWEEN 1 AND 100)
 );
 
--- The server's name as Discord last told it (DM reminders name the server); apart from guild_settings, whose row
+-- The server's name and preferred locale as Discord last told them (DM reminders name the server; channel
+-- posts follow its locale unless guild_settings.locale is set); apart from guild_settings, whose row
 -- means the server configured something.
 CREATE TABLE guild_names (
     guild_id       INTEGER PRIMARY KEY,
     name           TEXT    NOT NULL,
-    updated_at_ms  INTEGER NOT NULL
+    updated_at_ms  INTEGER NOT NULL,
+    locale         TEXT                             -- the server's Discord preferred locale ("de", "en-US")
 );
 
 -- Per person, across servers: a time zone and reminder preferences are personal.

@@ -10,11 +10,12 @@ from typing import Any, cast
 import nextcord
 
 from cogs._replies import reply_ephemeral
+from podium import i18n
 from podium.errors import UserError
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on our side; nothing was changed. Please try again."
+SORRY = i18n.N_("Sorry, something went wrong on our side; nothing was changed. Please try again.")
 
 
 def view_of(rows: Sequence[dict[str, Any]]) -> nextcord.ui.View:
@@ -66,10 +67,10 @@ async def answer(interaction: nextcord.Interaction, handling: Awaitable[None]) -
         await handling
     except UserError as exc:
         with contextlib.suppress(nextcord.HTTPException):
-            await reply_ephemeral(interaction, str(exc))
+            await reply_ephemeral(interaction, exc.text_for(i18n.translator(interaction.locale)))
     except nextcord.HTTPException:
         log.exception("answering %s failed", custom_id_of(interaction))
     except Exception:
         log.exception("a click on %s failed", custom_id_of(interaction))
         with contextlib.suppress(nextcord.HTTPException):
-            await reply_ephemeral(interaction, SORRY)
+            await reply_ephemeral(interaction, i18n.translator(interaction.locale)._(SORRY))

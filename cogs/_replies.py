@@ -8,7 +8,7 @@ from typing import Any
 
 import nextcord
 
-from podium import timeparse
+from podium import i18n, timeparse
 from podium.errors import UserError
 from podium.preferences import Via
 
@@ -83,8 +83,9 @@ class PodiumView(nextcord.ui.View):
         """A UserError is the presser's mistake; anything else is logged and apologised for."""
         if isinstance(error, UserError):
             with contextlib.suppress(nextcord.HTTPException):
-                await reply_ephemeral(interaction, str(error))
+                await reply_ephemeral(interaction, error.text_for(i18n.translator(interaction.locale)))
             return
         log.error("a button of %s failed", type(self).__name__, exc_info=error)
         with contextlib.suppress(nextcord.HTTPException):
-            await reply_ephemeral(interaction, "Sorry, something went wrong on our side; nothing was changed.")
+            t = i18n.translator(interaction.locale)
+            await reply_ephemeral(interaction, t._("Sorry, something went wrong on our side; nothing was changed."))

@@ -172,7 +172,7 @@ class AudienceCog(commands.Cog):
         await reply_ephemeral(interaction, f"🚫 {quote(talk.topic)} is cancelled. Those who asked to be reminded "
                                            "are told.")
 
-    # -- the server's name, for DMs -------------------------------------------------------------------------
+    # -- the server's name (for DMs) and preferred locale (for its posts) ----------------------------------------------
 
     @commands.Cog.listener("on_guild_available")
     async def remember_available(self, guild: nextcord.Guild) -> None:
@@ -192,7 +192,7 @@ class AudienceCog(commands.Cog):
     async def _remember(self, guild: nextcord.Guild) -> None:
         if guild.name:
             try:
-                await self.services.guild_settings.remember_name(guild.id, guild.name)
+                await self.services.guild_settings.remember_name(guild.id, guild.name, guild.preferred_locale)
             except Exception:
                 # Only a nicety for DMs: a busy database must not break the gateway's event handling.
                 log.exception("could not store the name of guild %s", guild.id)

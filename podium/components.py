@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from podium.i18n import ENGLISH, Translator
+
 # Discord's component limits (components/reference): 5 rows of 5 buttons, or one select of 25 options a row.
 ROWS, BUTTONS_PER_ROW, SELECT_OPTIONS = 5, 5, 25
 LABEL_MAX, OPTION_LABEL_MAX, CUSTOM_ID_MAX = 80, 100, 100
@@ -76,19 +78,22 @@ def jump_url(guild_id: int, channel_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}"
 
 
-def remind_buttons(talk_id: int) -> dict[str, Any]:
+def remind_buttons(talk_id: int, t: Translator = ENGLISH) -> dict[str, Any]:
     """"🔔 Remind me" and "Can't make it" for one talk."""
     return row(
-        button("🔔 Remind me", JOIN, talk_id, style=PRIMARY),
-        button("Can't make it / stop reminding me", LEAVE, talk_id),
+        button(t._("🔔 Remind me"), JOIN, talk_id, style=PRIMARY),
+        button(t._("Can't make it / stop reminding me"), LEAVE, talk_id),
     )
 
 
 def talk_picker(
-    talks: Sequence[tuple[int, str]], *, action: str = PICK, placeholder: str = "🔔 Remind me of…"
+    talks: Sequence[tuple[int, str]], *, action: str = PICK, placeholder: str | None = None,
+    t: Translator = ENGLISH,
 ) -> dict[str, Any]:
     """One select of up to 25 talks (id, label); any number may be picked at once."""
-    options = [{"label": label[:OPTION_LABEL_MAX] or f"Talk {talk_id}", "value": str(talk_id)}
+    if placeholder is None:
+        placeholder = t._("🔔 Remind me of…")
+    options = [{"label": label[:OPTION_LABEL_MAX] or t._("Talk {id}", id=talk_id), "value": str(talk_id)}
                for talk_id, label in talks[:SELECT_OPTIONS]]
     if not options:
         raise ValueError("a talk picker needs at least one talk")
@@ -98,24 +103,24 @@ def talk_picker(
     })
 
 
-def stop_picker(talks: Sequence[tuple[int, str]]) -> dict[str, Any]:
+def stop_picker(talks: Sequence[tuple[int, str]], t: Translator = ENGLISH) -> dict[str, Any]:
     """"Can't make it / stop reminding me" for a list of talks: a select of them."""
-    return talk_picker(talks, action=UNPICK, placeholder="🔕 Can't make it / stop reminding me of…")
+    return talk_picker(talks, action=UNPICK, placeholder=t._("🔕 Can't make it / stop reminding me of…"), t=t)
 
 
-def remind_choices(talks: Sequence[tuple[int, str]]) -> tuple[dict[str, Any], ...]:
+def remind_choices(talks: Sequence[tuple[int, str]], t: Translator = ENGLISH) -> tuple[dict[str, Any], ...]:
     """"Remind me" for a list of talks (one button each for a few, a select for many), and a select to stop."""
     if not talks:
         return ()
     if len(talks) <= BUTTONS_PER_ROW:
         remind = row(*(button(f"🔔 {label}", JOIN, talk_id) for talk_id, label in talks))
     else:
-        remind = talk_picker(talks)
-    return (remind, stop_picker(talks))
+        remind = talk_picker(talks, t=t)
+    return (remind, stop_picker(talks, t))
 
 
-def thread_link(guild_id: int | None, thread_id: int | None) -> tuple[dict[str, Any], ...]:
+def thread_link(guild_id: int | None, thread_id: int | None, t: Translator = ENGLISH) -> tuple[dict[str, Any], ...]:
     """A "Jump to the talk's thread" link button, if the talk has a thread."""
     if guild_id is None or thread_id is None:
         return ()
-    return (link("💬 Jump to the talk's thread", jump_url(guild_id, thread_id)),)
+    return (link(t._("💬 Jump to the talk's thread"), jump_url(guild_id, thread_id)),)

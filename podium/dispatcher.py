@@ -18,7 +18,14 @@ from podium.consent import DMS, allows, opted_out
 from podium.metrics import Metrics
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
 from podium.pacing import ChannelBusy, Pacer
-from podium.preferences import GuildSettings, UserPreferences, load_guild, load_user, remember_dm_channel
+from podium.preferences import (
+    GuildSettings,
+    UserPreferences,
+    channel_locale,
+    load_guild,
+    load_user,
+    remember_dm_channel,
+)
 from podium.render import RenderContext, RenderError, plain_text, render, same_message
 from podium.talks import Talk, load_talk
 from podium.transport import (
@@ -315,13 +322,15 @@ class Dispatcher:
                 if channel_id is None:
                     refusals.append(f"{via}: none configured")
                     continue
-                ctx = RenderContext(row.kind, payload, talk, row.due_at, self.clock.now(), via=via)
+                locale = await self._locale(via, user, guild)
+                ctx = RenderContext(row.kind, payload, talk, row.due_at, self.clock.now(), via=via, locale=locale)
                 body: dict[str, Any] = render(ctx, mention_user_id=row.user_id if via != "dm" else None)
                 # enforce_nonce: if a crash hid an earlier success, Discord returns that message.
                 body["nonce"] = row.nonce
                 body["enforce_nonce"] = True
                 if (found := await self._posted_before(row, channel_id, body)) is not None:
-                    return await self._sent(row, spec, payload, via, channel_id, found, "found in the channel")
+                    return await self._sent(row, spec, payload, via, channel_id, found, "found in the channel",
+                                            locale=locale)
                 # The last look before the message leaves: the talk may have moved, the person may have asked
                 # to be forgotten, while this delivery was waiting.
                 if (stale := await self._stale_now(row, spec)) is not None:
@@ -348,13 +357,19 @@ class Dispatcher:
             if self.pause_reason is not None:
                 log.warning("Discord accepts the token again; delivery resumes")
                 self.pause_reason = None
-            return await self._sent(row, spec, payload, via, channel_id, message_id)
+            return await self._sent(row, spec, payload, via, channel_id, message_id, locale=locale)
         if not refusals:
             return await self._final(row, "skipped", "no delivery target is allowed")
         if not spec.announce_fallback and row.channel_id is None and not gone:
             # The person's own choices (closed DMs, no channel they could post in): not a failure to report.
             return await self._final(row, "skipped", "DMs refused and no channel it may go to: " + "; ".join(refusals))
         return await self._final(row, "failed", "no target accepted it: " + "; ".join(refusals))
+
+    async def _locale(self, via: str, user: UserPreferences | None, guild: GuildSettings | None) -> str | None:
+        """The reader's language: a DM's recipient's last Discord locale, else the server's (a post's)."""
+        if via == "dm" and user is not None and user.locale:
+            return user.locale
+        return await channel_locale(self.db, guild)
 
     async def _act(
         self,
@@ -399,6 +414,8 @@ class Dispatcher:
         channel_id: int,
         message_id: int | None,
         note: str | None = None,
+        *,
+        locale: str | None = None,
     ) -> Outcome:
         async with self.db.transaction() as tx:
             await self.outbox.mark_sent(
@@ -406,7 +423,7 @@ class Dispatcher:
             )
             if spec.on_sent is not None:
                 await spec.on_sent(
-                    kinds.SentContext(tx, row, payload, channel_id, message_id, self.outbox, self.clock.now())
+                    kinds.SentContext(tx, row, payload, channel_id, message_id, self.outbox, self.clock.now(), locale)
                 )
         return Outcome(row.id, row.kind, "sent", via, channel_id, message_id, reason=note)
 

@@ -8,16 +8,18 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import weekly
+from podium import i18n, weekly
 from podium.clock import Clock
 from podium.cooldown import Cooldown
 from podium.errors import UserError
+from podium.i18n import N_
 from podium.outbox import Outbox
 from podium.preferences import (
     GuildSettings,
     Via,
     load_guild,
-    load_guild_name,
+    load_guild_identity,
+    remember_guild_locale,
     remember_guild_name,
     update_guild,
 )
@@ -50,6 +52,8 @@ class GuildSettingsService:
         self.clock = clock
         # Counted per guild: settings are shared, and a change re-plans the whole guild's messages.
         self.cooldown = cooldown
+        # Each server's preferred locale as last stored, so an interaction writes only when it changed.
+        self._locales: dict[int, str] = {}
 
     async def get(self, guild_id: int) -> GuildSettings:
         """The guild's settings (defaults if it never set anything)."""
@@ -106,7 +110,8 @@ class GuildSettingsService:
         defaults = GuildSettings(guild_id)
         column = CLEARABLE.get(setting)
         if column is None:
-            raise SettingsError(f"Unknown setting {setting!r}; choose one of: {', '.join(CLEARABLE)}.")
+            raise SettingsError(N_("Unknown setting {setting}; choose one of: {choices}."), setting=repr(setting),
+                                choices=", ".join(CLEARABLE))
         # The announcement channel and the zone decide the summary's slot and target: re-plan with them.
         return await self._save(guild_id, replan=column in ("announce_channel_id", "timezone"),
                                 **{column: getattr(defaults, column)})
@@ -139,7 +144,8 @@ class GuildSettingsService:
         """Call for speakers after `days` empty days ahead, or never (None)."""
         low, high = ENGAGEMENT_DAYS
         if days is not None and not low <= days <= high:
-            raise SettingsError(f"Give a number of days from {low} to {high}, or `off`. Example: `days:14`")
+            raise SettingsError(N_("Give a number of days from {low} to {high}, or `off`. Example: `days:14`"),
+                                low=low, high=high)
         return await self._save(guild_id, replan=days is not None, engagement_days=days)
 
     async def set_talks(
@@ -152,7 +158,7 @@ class GuildSettingsService:
         if moderator_role_id is not None:
             columns["moderator_role_id"] = moderator_role_id
         if not columns:
-            raise SettingsError("Give `slot-minutes`, `moderator-role` or both. Example: `slot-minutes:45`")
+            raise SettingsError(N_("Give `slot-minutes`, `moderator-role` or both. Example: `slot-minutes:45`"))
         return await self._save(guild_id, replan=False, **columns)
 
     async def set_starting_now(self, guild_id: int, enabled: bool) -> GuildSettings:
@@ -194,11 +200,31 @@ class GuildSettingsService:
             queued = await mirror_upcoming(tx, self.outbox, guild_id, now) if enabled else 0
         return guild, queued
 
-    async def remember_name(self, guild_id: int, name: str) -> None:
-        """The server's name as Discord says it (DM reminders name the server); written only when it changed."""
-        if await load_guild_name(self.db, guild_id) != name[:100]:
+    async def set_language(self, guild_id: int, language: str | None) -> GuildSettings:
+        """The language of the server's channel posts (None: the server's Discord preferred locale)."""
+        if language is not None and language not in i18n.languages():
+            raise SettingsError(N_("Podium does not speak {language} yet; choose one of: {choices}."),
+                                language=repr(language), choices=", ".join(i18n.languages()))
+        # Payloads hold no text: posts already queued go out in the new language.
+        return await self._save(guild_id, replan=False, locale=language)
+
+    async def remember_name(self, guild_id: int, name: str, locale: str | None = None) -> None:
+        """The server's name and preferred locale as Discord says them; written only when one changed."""
+        known_name, known_locale = await load_guild_identity(self.db, guild_id)
+        if known_name != name[:100] or (locale is not None and known_locale != locale):
             async with self.db.transaction() as tx:
-                await remember_guild_name(tx, guild_id, name, self.clock.now())
+                await remember_guild_name(tx, guild_id, name, self.clock.now(), locale)
+        if locale is not None:
+            self._locales[guild_id] = locale
+
+    async def remember_locale(self, guild_id: int, locale: str) -> None:
+        """The server's preferred locale as an interaction reports it; one write, and only when it changed."""
+        if self._locales.get(guild_id) == locale:
+            return
+        if (await load_guild_identity(self.db, guild_id))[1] != locale:
+            async with self.db.transaction() as tx:
+                await remember_guild_locale(tx, guild_id, locale, self.clock.now())
+        self._locales[guild_id] = locale
 
     async def summary_preview(self, guild_id: int) -> dict[str, Any]:
         """This week's summary payload, as it would be posted now."""

@@ -50,6 +50,8 @@ class SentContext:
     message_id: int | None  # None: an action that made nothing to point at
     outbox: Outbox
     now: datetime
+    # The language the message was written in (a summary counts the talks that fitted in that language's text).
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from podium.cooldown import Cooldown
 from podium.errors import UserError
 from podium.markup import command, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
-from podium.preferences import UserPreferences, load_user, update_user
+from podium.preferences import UserPreferences, load_user, remember_user_locale, update_user
 from podium.render import RenderContext, Rendered, need
 from podium.talks import TALK_REMINDER, Talk, replan_talk_bound
 
@@ -28,6 +28,8 @@ MAX_PENDING_PERSONAL = 25
 # Talk reminders delivered as a mention in the channel: everyone sees them, so few.
 MAX_CHANNEL_REMINDERS = 2
 MESSAGE_MAX = 500
+# Members whose locale is kept in memory; past this the cache starts again (one read each, no write if unchanged).
+LOCALES_KEPT = 50_000
 
 
 
@@ -99,6 +101,8 @@ class People:
         self.clock = clock
         self.cooldown = cooldown
         self.calendars = calendars
+        # The locale each member was last seen using, so a click writes only when it changed (bounded).
+        self._locales: dict[int, str] = {}
 
     def _count_change(self, user_id: int) -> None:
         if self.cooldown is not None:
@@ -332,5 +336,18 @@ class People:
             await tx.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             if self.calendars is not None:
                 await self.calendars.forget_user(tx, user_id)
+        self._locales.pop(user_id, None)
         log.info("forgot user %d (%d outbox rows deleted)", user_id, deleted)
         return deleted
+
+    async def remember_locale(self, user_id: int, locale: str) -> None:
+        """The Discord locale a member just used (their DMs are written in it); one write, and only when it changed."""
+        if self._locales.get(user_id) == locale:
+            return
+        if len(self._locales) >= LOCALES_KEPT:
+            self._locales.clear()
+        current = (await load_user(self.db, user_id)).locale
+        if current != locale:
+            async with self.db.transaction() as tx:
+                await remember_user_locale(tx, user_id, locale, self.clock.now())
+        self._locales[user_id] = locale

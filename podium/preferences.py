@@ -134,15 +134,53 @@ async def load_guild_name(source: Database | Transaction, guild_id: int | None) 
     if guild_id is None:
         return None
     row = await source.fetchone("SELECT name FROM guild_names WHERE guild_id = ?", (guild_id,))
-    return str(row["name"]) if row is not None else None
+    # An empty name: only the server's locale was seen so far (an interaction carries no guild name).
+    return str(row["name"]) if row is not None and row["name"] else None
 
 
-async def remember_guild_name(tx: Transaction, guild_id: int, name: str, now: datetime) -> None:
-    """Store the server's name (DM reminders name the server they come from)."""
+async def remember_guild_name(
+    tx: Transaction, guild_id: int, name: str, now: datetime, locale: str | None = None
+) -> None:
+    """Store the server's name (DM reminders name the server they come from) and preferred locale, if given."""
     await tx.execute(
-        "INSERT INTO guild_names (guild_id, name, updated_at_ms) VALUES (?, ?, ?)"
-        " ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, updated_at_ms = excluded.updated_at_ms",
-        (guild_id, name[:100], to_ms(now)),
+        "INSERT INTO guild_names (guild_id, name, updated_at_ms, locale) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, updated_at_ms = excluded.updated_at_ms,"
+        " locale = coalesce(excluded.locale, guild_names.locale)",
+        (guild_id, name[:100], to_ms(now), locale),
+    )
+
+
+async def load_guild_identity(source: Database | Transaction, guild_id: int) -> tuple[str | None, str | None]:
+    """The server's name and Discord preferred locale as last seen (None for what is unknown)."""
+    row = await source.fetchone("SELECT name, locale FROM guild_names WHERE guild_id = ?", (guild_id,))
+    return (row["name"], row["locale"]) if row is not None else (None, None)
+
+
+async def remember_guild_locale(tx: Transaction, guild_id: int, locale: str, now: datetime) -> None:
+    """Store the server's Discord preferred locale as an interaction reports it (its name kept, if known)."""
+    await tx.execute(
+        "INSERT INTO guild_names (guild_id, name, updated_at_ms, locale) VALUES (?, '', ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET locale = excluded.locale, updated_at_ms = excluded.updated_at_ms",
+        (guild_id, to_ms(now), locale),
+    )
+
+
+async def channel_locale(source: Database | Transaction, guild: GuildSettings | None) -> str | None:
+    """The language of the server's channel posts: its `/announce-settings language`, else Discord's preferred one."""
+    if guild is None:
+        return None
+    if guild.locale:
+        return guild.locale
+    return (await load_guild_identity(source, guild.guild_id))[1]
+
+
+async def remember_user_locale(tx: Transaction, user_id: int, locale: str, now: datetime) -> None:
+    """Store the Discord locale a member last used Podium in (their DMs are written in it)."""
+    now_ms = to_ms(now)
+    await tx.execute(
+        "INSERT INTO users (user_id, locale, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale, updated_at_ms = excluded.updated_at_ms",
+        (user_id, locale, now_ms, now_ms),
     )
 
 

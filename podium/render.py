@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from podium import kinds
+from podium import i18n, kinds
 from podium.markup import discord_time
 
 if TYPE_CHECKING:
@@ -45,6 +45,14 @@ class RenderContext:
     # Where this attempt delivers it ("dm", "thread", "channel"; None outside the dispatcher, e.g. a preview):
     # a DM names the server and links the talk's thread, a post in the thread itself need not.
     via: str | None = None
+    # The reader's Discord locale (the recipient's for a DM, the server's for a post), chosen by the dispatcher
+    # when the message goes out: payloads hold no text, so a change of language applies to queued messages too.
+    locale: str | None = None
+
+    @property
+    def t(self) -> i18n.Translator:
+        """Text and formatting in the reader's language."""
+        return i18n.translator(self.locale)
 
 
 def need(payload: dict[str, Any], key: str, kind: type) -> Any:
@@ -67,12 +75,16 @@ def plain_text(ctx: RenderContext) -> str:
     return str(need(ctx.payload, "text", str))
 
 
-_LATE_NOTE = "\n-# (delayed: "
+_LATE_NOTE = i18n.N_("delayed: this was due {when}")
 
 
 def _without_late_note(content: str) -> str:
-    cut = content.rfind(_LATE_NOTE)
-    return content if cut < 0 else content[:cut]
+    # The note is in the reader's language: a resend in another language must still match the first post.
+    for language in i18n.languages():
+        cut = content.rfind("\n-# (" + i18n.translator(language)._(_LATE_NOTE).split("{when}")[0])
+        if cut >= 0:
+            return content[:cut]
+    return content
 
 
 def same_message(content: str, embeds: tuple[dict[str, Any], ...], body: dict[str, Any]) -> bool:
@@ -100,7 +112,7 @@ def render(ctx: RenderContext, *, mention_user_id: int | None) -> dict[str, Any]
     if mention_user_id is not None:
         content = f"<@{mention_user_id}> {content}"
     if ctx.now - ctx.due_at > LATE_NOTE_AFTER:
-        content += f"{_LATE_NOTE}this was due {discord_time(ctx.due_at, 'R')})"
+        content += f"\n-# ({ctx.t._(_LATE_NOTE, when=discord_time(ctx.due_at, 'R'))})"
     pinged = ([mention_user_id] if mention_user_id is not None else []) + list(rendered.pings)
     body: dict[str, Any] = {
         "content": content[:CONTENT_LIMIT],

@@ -16,6 +16,7 @@ from podium.clock import Clock, from_ms, to_ms
 from podium.consent import NOTICES, TALK_REMINDERS
 from podium.cooldown import Cooldown
 from podium.errors import UserError
+from podium.i18n import N_
 from podium.markup import both_times, command, discord_time, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import effective_reminders, load_guild, load_guild_name, load_user
@@ -176,20 +177,25 @@ async def plan_reminders(tx: Transaction, talk: Talk, now: datetime) -> list[Out
 
 
 def _talk_reminder(ctx: RenderContext) -> Rendered:
-    talk = talk_of(ctx)
+    talk, t = talk_of(ctx), ctx.t
     # A DM says which server it is about and links the talk's thread; buttons let the speaker act on it at once.
     name = ctx.payload.get("guild_name")
-    server = f" on {quote(name)}" if ctx.via == "dm" and isinstance(name, str) and name else ""
+    when = both_times(talk.starts_at)
+    if ctx.via == "dm" and isinstance(name, str) and name:
+        text = t._("⏰ Reminder: your talk {topic} on {server} starts {when}.", topic=quote(talk.topic),
+                   server=quote(name), when=when)
+    else:
+        text = t._("⏰ Reminder: your talk {topic} starts {when}.", topic=quote(talk.topic), when=when)
     in_dm = ctx.via == "dm" and talk.thread_id is not None
-    thread = f" Its thread: <#{talk.thread_id}>." if in_dm else ""
+    if in_dm:
+        text += " " + t._("Its thread: {thread}.", thread=f"<#{talk.thread_id}>")
     actions = [
-        components.button("Reschedule…", components.MOVE, talk.id),
-        components.button("Cancel…", components.CANCEL, talk.id, style=components.DANGER),
-        *(components.thread_link(talk.guild_id, talk.thread_id) if in_dm else ()),
+        components.button(t._("Reschedule…"), components.MOVE, talk.id),
+        components.button(t._("Cancel…"), components.CANCEL, talk.id, style=components.DANGER),
+        *(components.thread_link(talk.guild_id, talk.thread_id, t) if in_dm else ()),
     ]
     return Rendered(
-        f"⏰ Reminder: your talk {quote(talk.topic)}{server} starts {both_times(talk.starts_at)}.{thread}\n"
-        f"-# Change how you are reminded with {command('remind-me talks')}.",
+        text + "\n-# " + t._("Change how you are reminded with {command}.", command=command("remind-me talks")),
         components=(components.row(*actions),),
     )
 
@@ -199,37 +205,37 @@ async def _prepare_talk_reminder(db: Database, row: OutboxRow, now: datetime) ->
     return {"guild_name": await load_guild_name(db, row.guild_id)}
 
 
-def _changed_by(payload: dict[str, object]) -> str:
-    by, speaker = payload.get("by_user_id"), payload.get("speaker_id")
+def _changed_by(ctx: RenderContext) -> str:
+    by, speaker = ctx.payload.get("by_user_id"), ctx.payload.get("speaker_id")
     if not isinstance(by, int):
         return ""
-    return " by you" if by == speaker else f" by <@{by}>"
+    # Translators: completes "… was moved{by} from …" / "… was cancelled{by}."; mind the leading space.
+    return ctx.t._(" by you") if by == speaker else ctx.t._(" by {user}", user=f"<@{by}>")
 
 
-def _whose(payload: dict[str, object], topic: str) -> str:
+def _whose(ctx: RenderContext, topic: str) -> str:
     """'Your talk X' to the speaker; 'The talk X by @speaker' (named, not pinged) to a channel."""
-    speaker = payload.get("speaker_id")
-    if payload.get("audience") == "channel" and isinstance(speaker, int):
-        return f"The talk {quote(topic)} by <@{speaker}>"
-    return f"Your talk {quote(topic)}"
+    speaker = ctx.payload.get("speaker_id")
+    if ctx.payload.get("audience") == "channel" and isinstance(speaker, int):
+        return ctx.t._("The talk {topic} by {speaker}", topic=quote(topic), speaker=f"<@{speaker}>")
+    return ctx.t._("Your talk {topic}", topic=quote(topic))
 
 
 def _reschedule_notice(ctx: RenderContext) -> str:
     topic = need(ctx.payload, "topic", str)
     new = from_ms(need(ctx.payload, "new_start_ms", int))
     old = from_ms(need(ctx.payload, "old_start_ms", int))
-    return (
-        f"📅 {_whose(ctx.payload, topic)} was moved{_changed_by(ctx.payload)} "
-        f"from {discord_time(old)} to {both_times(new)}."
-    )
+    return ctx.t._("📅 {talk} was moved{by} from {old} to {new}.", talk=_whose(ctx, topic), by=_changed_by(ctx),
+                   old=discord_time(old), new=both_times(new))
 
 
 def _cancel_notice(ctx: RenderContext) -> str:
     topic = need(ctx.payload, "topic", str)
     start = from_ms(need(ctx.payload, "start_ms", int))
     reason = ctx.payload.get("reason")
-    because = f" Reason: {quote(reason)}" if isinstance(reason, str) and reason else ""
-    return f"🚫 {_whose(ctx.payload, topic)} on {discord_time(start)} was cancelled{_changed_by(ctx.payload)}.{because}"
+    because = " " + ctx.t._("Reason: {reason}", reason=quote(reason)) if isinstance(reason, str) and reason else ""
+    return ctx.t._("🚫 {talk} on {start} was cancelled{by}.", talk=_whose(ctx, topic), start=discord_time(start),
+                   by=_changed_by(ctx)) + because
 
 
 def _speaker_notice(ctx: RenderContext) -> str:
@@ -474,7 +480,7 @@ class TalkService:
         now = self.clock.now()
         topic = validate_topic(topic)
         if speaker_id != actor.user_id and not actor.is_moderator:
-            raise TalkError("Only moderators can sign someone else up. Leave out `speaker` to sign yourself up.")
+            raise TalkError(N_("Only moderators can sign someone else up. Leave out `speaker` to sign yourself up."))
         validate_start(starts_at, now)
         async with self.db.transaction() as tx:
             if duration_minutes is None:
@@ -491,8 +497,9 @@ class TalkService:
                 )
                 if upcoming >= MAX_UPCOMING_PER_SPEAKER:
                     raise TalkError(
-                        f"You already have {upcoming} upcoming talks, the most one speaker can hold. "
-                        "Cancel one with `/schedule cancel` first, or ask a moderator."
+                        N_("You already have {upcoming} upcoming talks, the most one speaker can hold. "
+                           "Cancel one with `/schedule cancel` first, or ask a moderator."),
+                        upcoming=upcoming,
                     )
             row = await tx.fetchrow(
                 """
@@ -527,7 +534,7 @@ class TalkService:
         async with self.db.transaction() as tx:
             before = await self._editable(tx, guild_id, talk_id, actor)
             if starts_at == before.starts_at:
-                raise TalkError("That is already when the talk starts; nothing changed.")
+                raise TalkError(N_("That is already when the talk starts; nothing changed."))
             await self._check_overlap(tx, guild_id, starts_at, before.duration_minutes, exclude_id=talk_id)
             row = await tx.fetchrow(
                 "UPDATE talks SET starts_at_ms = ?, updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
@@ -581,12 +588,12 @@ class TalkService:
             changes["description"] = validate_description(description)
         if speaker_id is not None:
             if not actor.is_moderator:
-                raise TalkError("Only moderators can give a talk to another speaker; ask one, or cancel yours.")
+                raise TalkError(N_("Only moderators can give a talk to another speaker; ask one, or cancel yours."))
             changes["speaker_id"] = speaker_id
         if not changes:
             raise TalkError(
-                "Give what to change: `topic`, `duration`, `description` or (moderators) `speaker`. "
-                "Example: `/schedule edit talk:Intro to Rust topic:Intro to Rust 2`"
+                N_("Give what to change: `topic`, `duration`, `description` or (moderators) `speaker`. "
+                   "Example: `/schedule edit talk:Intro to Rust topic:Intro to Rust 2`")
             )
         async with self.db.transaction() as tx:
             before = await self._editable(tx, guild_id, talk_id, actor)
@@ -594,7 +601,7 @@ class TalkService:
                        "description": before.description, "speaker_id": before.speaker_id}
             changes = {column: value for column, value in changes.items() if current[column] != value}
             if not changes:
-                raise TalkError("That is what the talk already has; nothing changed.")
+                raise TalkError(N_("That is what the talk already has; nothing changed."))
             if "speaker_id" in changes:
                 changes["speaker_name"] = (speaker_name or "").strip()[:100] or None
             if "duration_minutes" in changes:
@@ -668,17 +675,19 @@ class TalkService:
     async def _editable(self, tx: Transaction, guild_id: int, talk_id: int, actor: Actor) -> Talk:
         row = await tx.fetchone("SELECT * FROM talks WHERE id = ? AND guild_id = ?", (talk_id, guild_id))
         if row is None:
-            raise TalkError("I can't find that talk. Pick one from the list that appears as you type.")
+            raise TalkError(N_("I can't find that talk. Pick one from the list that appears as you type."))
         talk = Talk.from_db(row)
         if talk.speaker_id != actor.user_id and not actor.is_moderator:
             raise TalkError(
-                "Only the speaker or a moderator (Manage Events, Manage Server or the moderator role) "
-                "can change this talk."
+                N_("Only the speaker or a moderator (Manage Events, Manage Server or the moderator role) "
+                   "can change this talk.")
             )
+        if talk.state == "cancelled":
+            raise TalkError(N_("That talk is cancelled; only scheduled talks can be changed."))
         if talk.state != "scheduled":
-            raise TalkError(f"That talk is {talk.state}; only scheduled talks can be changed.")
+            raise TalkError(N_("That talk is done; only scheduled talks can be changed."))
         if talk.starts_at <= self.clock.now():
-            raise TalkError("That talk has already started; it can't be changed any more.")
+            raise TalkError(N_("That talk has already started; it can't be changed any more."))
         return talk
 
     async def _check_overlap(
@@ -698,8 +707,9 @@ class TalkService:
         if row is not None:
             other = Talk.from_db(row)
             raise TalkError(
-                f"That overlaps with {quote(other.topic)} by <@{other.speaker_id}> at "
-                f"<t:{int(other.starts_at.timestamp())}:F> ({other.duration_minutes} min). Pick another time."
+                N_("That overlaps with {topic} by {speaker} at {when} ({minutes} min). Pick another time."),
+                topic=quote(other.topic), speaker=f"<@{other.speaker_id}>", when=discord_time(other.starts_at),
+                minutes=other.duration_minutes,
             )
 
 
@@ -707,9 +717,10 @@ def validate_topic(topic: str) -> str:
     """1-200 characters, surrounding space trimmed."""
     topic = topic.strip()
     if not topic:
-        raise TalkError("The topic can't be empty. Example: `/schedule add when:friday 18:00 topic:Intro to Rust`")
+        raise TalkError(N_("The topic can't be empty. Example: `/schedule add when:friday 18:00 topic:Intro to Rust`"))
     if len(topic) > TOPIC_MAX:
-        raise TalkError(f"The topic is {len(topic)} characters; the most is {TOPIC_MAX}. Please shorten it.")
+        raise TalkError(N_("The topic is {length} characters; the most is {most}. Please shorten it."),
+                        length=len(topic), most=TOPIC_MAX)
     return topic
 
 
@@ -719,9 +730,8 @@ def validate_description(text: str) -> str | None:
     if text in ("", "-"):
         return None
     if len(text) > DESCRIPTION_MAX:
-        raise TalkError(
-            f"The description is {len(text)} characters; the most is {DESCRIPTION_MAX}. Please shorten it."
-        )
+        raise TalkError(N_("The description is {length} characters; the most is {most}. Please shorten it."),
+                        length=len(text), most=DESCRIPTION_MAX)
     return text
 
 
@@ -729,12 +739,13 @@ def validate_duration(minutes: int) -> None:
     """5-240 minutes."""
     low, high = DURATION_RANGE
     if not low <= minutes <= high:
-        raise TalkError(f"A talk lasts {low} to {high} minutes (you gave {minutes}). Example: `duration:45`")
+        raise TalkError(N_("A talk lasts {low} to {high} minutes (you gave {minutes}). Example: `duration:45`"),
+                        low=low, high=high, minutes=minutes)
 
 
 def validate_start(starts_at: datetime, now: datetime) -> None:
     """In the future, at most a year ahead."""
     if starts_at <= now:
-        raise TalkError("That time is in the past. Example: `tomorrow 18:00`")
+        raise TalkError(N_("That time is in the past. Example: `tomorrow 18:00`"))
     if starts_at - now > MAX_AHEAD:
-        raise TalkError("Talks can be scheduled at most 365 days ahead.")
+        raise TalkError(N_("Talks can be scheduled at most 365 days ahead."))

@@ -8,9 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db import Database, Transaction
-from podium import components, kinds
+from podium import components, i18n, kinds
 from podium.clock import from_ms, to_ms
 from podium.errors import UserError
+from podium.i18n import N_, Translator
 from podium.markup import both_times, command, fit_lines, quote_clipped
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import GuildSettings, load_guild
@@ -24,7 +25,7 @@ SUMMARY_DAYS = 7
 # A topic in the summary takes at most this many characters (escaped); talks that do not fit are counted instead.
 SUMMARY_TOPIC_CHARS = 150
 SUMMARY_DESCRIPTION_LIMIT = 4096
-SUMMARY_MORE = "… and {n} more: see `/schedule list`"
+SUMMARY_MORE = N_("… and {n} more: see `/schedule list`")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -35,8 +36,9 @@ def parse_hhmm(text: str) -> time:
         value = time(int(hours), int(minutes))
     except ValueError:
         raise UserError(
-            f"{text!r} is not a time of day like 09:00 or 18:30. "
-            "Example: `day:Monday time:09:00 timezone:Europe/Berlin`"
+            N_("{text} is not a time of day like 09:00 or 18:30. "
+               "Example: `day:Monday time:09:00 timezone:Europe/Berlin`"),
+            text=repr(text),
         ) from None
     return value
 
@@ -134,7 +136,7 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
 
 async def summary_sent(sent: kinds.SentContext) -> None:
     """After a summary is posted: mark its talks announced, and publish it to following servers if asked."""
-    await mark_announced(sent.tx, sent.payload)
+    await mark_announced(sent.tx, sent.payload, i18n.translator(sent.locale))
     row = sent.row
     if (
         row.guild_id is not None
@@ -157,9 +159,9 @@ async def summary_sent(sent: kinds.SentContext) -> None:
         )
 
 
-async def mark_announced(tx: Transaction, payload: dict[str, Any]) -> None:
+async def mark_announced(tx: Transaction, payload: dict[str, Any], t: Translator = i18n.ENGLISH) -> None:
     """Talks shown in a posted summary get channel notices when they later change (a talk cut off was not shown)."""
-    _, ids = fit_summary(payload.get("talks") or [])
+    _, ids = fit_summary(payload.get("talks") or [], t)
     if ids:
         await tx.execute(f"UPDATE talks SET announced = 1 WHERE id IN ({','.join('?' * len(ids))})", ids)
 
@@ -200,7 +202,7 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
     )
 
 
-def fit_summary(talks: list[Any]) -> tuple[str, list[int]]:
+def fit_summary(talks: list[Any], t: Translator = i18n.ENGLISH) -> tuple[str, list[int]]:
     """The summary's talk list within Discord's embed limit, and the ids of the talks it shows.
 
     Topics are cut to SUMMARY_TOPIC_CHARS; talks that still do not fit are left out with "… and N more". Only the
@@ -213,47 +215,55 @@ def fit_summary(talks: list[Any]) -> tuple[str, list[int]]:
         start = from_ms(need(talk, "start_ms", int))
         topic = quote_clipped(need(talk, "topic", str), SUMMARY_TOPIC_CHARS)
         going = talk.get("going")
-        count = f" · 🔔 {going} going" if isinstance(going, int) and going > 0 else ""
+        count = ""
+        if isinstance(going, int) and going > 0:
+            count = " · " + t.ngettext("🔔 {n} going", "🔔 {n} going", going)
         lines.append(f"{both_times(start)}\n{topic} — <@{need(talk, 'speaker_id', int)}>{count}")
         ids.append(need(talk, "id", int))
-    text, shown = fit_lines(lines, SUMMARY_DESCRIPTION_LIMIT, more=SUMMARY_MORE, separator="\n\n")
+    # "{n}" stays for fit_lines to fill in with the count it hides.
+    text, shown = fit_lines(lines, SUMMARY_DESCRIPTION_LIMIT, more=t._(SUMMARY_MORE), separator="\n\n")
     return text, ids[:shown]
 
 
 def _weekly_summary(ctx: RenderContext) -> Rendered:
+    t = ctx.t
     talks = need(ctx.payload, "talks", list)
     if not talks:
-        return Rendered(f"📣 **This week**: no talks yet — sign up with {command('schedule add')}!")
-    description, shown = fit_summary(talks)
+        return Rendered(
+            t._("📣 **This week**: no talks yet — sign up with {command}!", command=command("schedule add"))
+        )
+    description, shown = fit_summary(talks, t)
     # One "🔔 Remind me" button per talk shown for a few talks, a select of them when there are many.
     by_id = {talk["id"]: talk for talk in talks}
     buttons = components.remind_choices(
-        [(i, f"{by_id[i]['topic']} — {from_ms(by_id[i]['start_ms']):%a %d %b}") for i in shown]
+        [(i, f"{by_id[i]['topic']} — {t.date(from_ms(by_id[i]['start_ms']), 'EEE dd MMM')}") for i in shown], t
     )
     embed = {
-        "title": "This week's talks",
+        "title": t._("This week's talks"),
         "description": description,
         "color": 0x5865F2,
-        "footer": {"text": "Sign up with /schedule add · times are shown in your own time zone"},
+        "footer": {"text": t._("Sign up with /schedule add · times are shown in your own time zone")},
     }
+    heading = t._("📣 **Coming up this week**")
     if not ctx.payload.get("ping_speakers"):
-        return Rendered("📣 **Coming up this week**", (embed,), components=buttons)
+        return Rendered(heading, (embed,), components=buttons)
     # Mentions inside embeds never ping: the guild asked for pings, so they go in the content, for the
     # speakers who have not opted out (payload.ping_ids, read at send time).
     chosen = ctx.payload.get("ping_ids")
     ids = chosen if isinstance(chosen, list) else [t["speaker_id"] for t in talks]
     pings = tuple(dict.fromkeys(s for s in ids if isinstance(s, int) and not isinstance(s, bool)))
     if not pings:
-        return Rendered("📣 **Coming up this week**", (embed,), components=buttons)
-    content = "📣 **Coming up this week** — " + " ".join(f"<@{s}>" for s in pings)
+        return Rendered(heading, (embed,), components=buttons)
+    content = heading + " — " + " ".join(f"<@{s}>" for s in pings)
     return Rendered(content, (embed,), pings, components=buttons)
 
 
 def _engagement_prompt(ctx: RenderContext) -> str:
     days = need(ctx.payload, "days", int)
-    return (
-        f"🎤 No talk is scheduled for the next {days} days. Want to share something? "
-        f"Sign up with {command('schedule add')}."
+    return ctx.t.ngettext(
+        "🎤 No talk is scheduled for the next {n} day. Want to share something? Sign up with {command}.",
+        "🎤 No talk is scheduled for the next {n} days. Want to share something? Sign up with {command}.",
+        days, command=command("schedule add"),
     )
 
 

@@ -1,0 +1,113 @@
+"""The message catalogue: complete in every language, in step with the code, and chosen by the reader's locale."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from podium import i18n
+from podium.errors import UserError
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TEMPLATE = i18n.LOCALES_DIR / "podium.pot"
+UPDATE = (
+    "run `pybabel extract -F babel.cfg --no-location --omit-header -o podium/locales/podium.pot .` and "
+    "`pybabel update -i podium/locales/podium.pot -d podium/locales -D podium --ignore-obsolete`, "
+    "then translate (docs/i18n.md)"
+)
+
+
+def _read(path: Path, locale: str | None = None):
+    with path.open("rb") as file:
+        return read_po(file, locale=locale)
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _key(message) -> tuple[object, str | None]:
+    return (message.id, message.context)
+
+
+def _extracted() -> set[tuple[object, str | None]]:
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found: set[tuple[object, str | None]] = set()
+    for _file, _line, message, _comments, context in extract_from_dir(ROOT, method_map, options_map):
+        found.add((message if isinstance(message, str) else tuple(message), context))
+    return found
+
+
+def test_the_template_is_up_to_date_with_the_code():
+    in_code = _extracted()
+    in_template = {_key(m) for m in _read(TEMPLATE) if m.id}
+    assert in_code, "nothing extracted: is babel.cfg right?"
+    assert not in_code - in_template, f"text in the code but not in the template: {UPDATE}"
+    assert not in_template - in_code, f"text in the template but no longer in the code: {UPDATE}"
+
+
+@pytest.mark.parametrize("language", i18n.languages()[1:])
+def test_every_entry_of_every_language_is_translated_with_the_same_placeholders(language):
+    catalog = _read(i18n.LOCALES_DIR / language / "LC_MESSAGES" / "podium.po", language)
+    template = {_key(m) for m in _read(TEMPLATE) if m.id}
+    entries = {_key(m): m for m in catalog if m.id}
+    assert not template - set(entries), f"{language}: entries missing: {UPDATE}"
+    assert not set(entries) - template, f"{language}: obsolete entries: {UPDATE}"
+    problems = []
+    for key, message in entries.items():
+        if message.fuzzy:
+            problems.append(f"fuzzy (check and remove the flag): {key}")
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.pluralizable and len(strings) != catalog.num_plurals:
+            problems.append(f"{len(strings)} plural forms, {language} has {catalog.num_plurals}: {key}")
+        wanted = set().union(*(_fields(i) for i in ids))
+        for text in strings:
+            if not text.strip():
+                problems.append(f"not translated: {key}")
+            elif _fields(text) - wanted or (not message.pluralizable and _fields(text) != wanted):
+                problems.append(f"placeholders {sorted(_fields(text))} instead of {sorted(wanted)}: {key}")
+            elif message.context == i18n.COMMAND_CONTEXT and not _is_command_name(text):
+                problems.append(f"not a Discord command name (lowercase, no spaces, 1-32): {text!r}")
+    assert not problems, "\n".join(problems)
+
+
+def _is_command_name(text: str) -> bool:
+    return 1 <= len(text) <= 32 and text == text.lower() and all(c.isalnum() or c in "-_" for c in text)
+
+
+def test_the_german_catalogue_compiles_and_is_chosen_for_german_locales():
+    assert "de" in i18n.languages()
+    assert i18n.language_of("de") == "de"
+    assert i18n.language_of("en-US") == "en"
+    assert i18n.language_of("en-GB") == "en"
+    assert i18n.language_of("fr") == "en"  # no French catalogue yet: English
+    assert i18n.language_of(None) == "en"
+
+
+def test_plural_forms_and_formatting_follow_the_locale():
+    german, english = i18n.translator("de"), i18n.translator("en-US")
+    days = ("🎤 No talk is scheduled for the next {n} day. Want to share something? Sign up with {command}.",
+            "🎤 No talk is scheduled for the next {n} days. Want to share something? Sign up with {command}.")
+    assert english.ngettext(*days, 1, command="/x").startswith("🎤 No talk is scheduled for the next 1 day.")
+    assert german.ngettext(*days, 1, command="/x").startswith("🎤 Für den nächsten 1 Tag ist")
+    assert german.ngettext(*days, 14, command="/x").startswith("🎤 Für die nächsten 14 Tage ist")
+    assert english.ngettext("🔔 {n} going", "🔔 {n} going", 1000) == "🔔 1,000 going"
+    assert german.ngettext("🔔 {n} going", "🔔 {n} going", 1000) == "🔔 1.000 dabei"
+    assert german.weekday(0) == "Montag"
+    assert english.weekday(0) == "Monday"
+    assert german.join(["a", "b", "c"]) == "a, b und c"
+
+
+def test_a_user_error_reads_in_the_readers_language_and_in_english_as_a_string():
+    error = UserError(i18n.N_("That time is in the past. Example: `tomorrow 18:00`"))
+    assert str(error) == "That time is in the past. Example: `tomorrow 18:00`"
+    assert error.text_for(i18n.translator("de")).startswith("Diese Zeit liegt in der Vergangenheit")
+    # Text that is not in the catalogue (user text with braces, say) is shown as it was written.
+    assert UserError("{not a field}").text_for(i18n.translator("de")) == "{not a field}"
