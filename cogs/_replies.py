@@ -40,14 +40,14 @@ async def reply_ephemeral(
 def guild_id_of(interaction: nextcord.Interaction) -> int:
     """The guild of a guild-only command (Discord never sends one without)."""
     if interaction.guild_id is None:
-        raise UserError("This command works in a server, not in direct messages.")
+        raise UserError(i18n.N_("This command works in a server, not in direct messages."))
     return interaction.guild_id
 
 
 def user_id_of(interaction: nextcord.Interaction) -> int:
     """Who ran the command or pressed the button."""
     if interaction.user is None:
-        raise UserError("Discord did not say who you are; please try again.")
+        raise UserError(i18n.N_("Discord did not say who you are; please try again."))
     return interaction.user.id
 
 

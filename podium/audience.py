@@ -26,6 +26,7 @@ from podium import components, kinds
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import DMS, EVERYTHING, NOTICES, TALK_REMINDERS, opted_out
 from podium.errors import UserError
+from podium.i18n import ENGLISH, N_, Translator
 from podium.markup import both_times, command, discord_time, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import (
@@ -213,9 +214,9 @@ async def count_attendees_of(source: Database | Transaction, talk_ids: Sequence[
     return {talk_id: found.get(talk_id, 0) for talk_id in talk_ids}
 
 
-def going(n: int) -> str:
+def going(n: int, t: Translator = ENGLISH) -> str:
     """'1 going', '12 going'."""
-    return f"{n} going"
+    return t.ngettext("{n} going", "{n} going", n)
 
 
 # -- sending: what the dispatcher reads when a message goes out ------------------------------------------------
@@ -276,104 +277,111 @@ async def _mark_announced(sent: kinds.SentContext) -> None:
 # -- rendering ------------------------------------------------------------------------------------------------
 
 
-def _server(ctx: RenderContext) -> str:
+def _talk_name(ctx: RenderContext, topic: str) -> str:
+    """The talk's topic in bold; in a DM also the server it is on ("**Rust** on **Our server**")."""
     name = ctx.payload.get("guild_name")
-    return f" on {quote(name)}" if ctx.via == "dm" and isinstance(name, str) and name else ""
+    if ctx.via == "dm" and isinstance(name, str) and name:
+        return ctx.t._("{topic} on {server}", topic=quote(topic), server=quote(name))
+    return quote(topic)
 
 
 def _thread_bits(ctx: RenderContext, talk: Talk) -> tuple[str, tuple[dict[str, Any], ...]]:
     """In a DM: the talk's thread named, and a button that opens it."""
     if ctx.via != "dm" or talk.thread_id is None:
         return "", ()
-    return f" Its thread: <#{talk.thread_id}>.", components.thread_link(talk.guild_id, talk.thread_id)
+    thread = " " + ctx.t._("Its thread: {thread}.", thread=f"<#{talk.thread_id}>")
+    return thread, components.thread_link(talk.guild_id, talk.thread_id, ctx.t)
 
 
 def _mentions(ctx: RenderContext) -> tuple[str, tuple[int, ...]]:
     ids = ctx.payload.get("ping_ids")
     pings = tuple(i for i in ids if isinstance(i, int) and not isinstance(i, bool)) if isinstance(ids, list) else ()
     more = ctx.payload.get("more")
-    extra = f" (+{more} more)" if isinstance(more, int) and more > 0 else ""
+    extra = " " + ctx.t.ngettext("(+{n} more)", "(+{n} more)", more) if isinstance(more, int) and more > 0 else ""
     return (" ".join(f"<@{i}>" for i in pings) + extra + " " if pings else ""), pings
 
 
 def render_reminder(ctx: RenderContext) -> Rendered:
     """⏰ to an attendee (DM) or to the attendees reminded in the talk's thread."""
-    talk = talk_of(ctx)
+    talk, t = talk_of(ctx), ctx.t
     who, pings = _mentions(ctx)
     thread, links = _thread_bits(ctx, talk)
     text = (
-        f"⏰ {who}{quote(talk.topic)} by <@{talk.speaker_id}>{_server(ctx)} starts {both_times(talk.starts_at)}."
-        f"{thread}\n-# You asked to be reminded. Change when and how with {command('remind-me talks')}."
+        "⏰ " + who + t._("{talk} by {speaker} starts {when}.", talk=_talk_name(ctx, talk.topic),
+                          speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at))
+        + thread + "\n-# "
+        + t._("You asked to be reminded. Change when and how with {command}.", command=command("remind-me talks"))
     )
-    leave = components.button("Can't make it / stop reminding me", components.LEAVE, talk.id)
+    leave = components.button(t._("Can't make it / stop reminding me"), components.LEAVE, talk.id)
     return Rendered(text, pings=pings, components=(components.row(leave, *links),))
 
 
 def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
-    payload = ctx.payload
+    payload, t = ctx.payload, ctx.t
+    talk = _talk_name(ctx, talk_topic)
     lines = []
     if payload.get("cancelled"):
         start = from_ms(need(payload, "old_start_ms", int))
         reason = payload.get("reason")
-        because = f" Reason: {quote(reason)}" if isinstance(reason, str) and reason else ""
-        return [f"🚫 {quote(talk_topic)}{_server(ctx)} on {discord_time(start)} was cancelled.{because}"]
+        because = " " + t._("Reason: {reason}", reason=quote(reason)) if isinstance(reason, str) and reason else ""
+        return [t._("🚫 {talk} on {start} was cancelled.", talk=talk, start=discord_time(start)) + because]
     old, new = payload.get("old_start_ms"), payload.get("new_start_ms")
     if isinstance(old, int) and isinstance(new, int) and old != new:
-        lines.append(
-            f"📅 {quote(talk_topic)}{_server(ctx)} was moved from {discord_time(from_ms(old))} to "
-            f"{both_times(from_ms(new))}. Your reminders moved with it."
-        )
+        lines.append(t._("📅 {talk} was moved from {old} to {new}. Your reminders moved with it.", talk=talk,
+                         old=discord_time(from_ms(old)), new=both_times(from_ms(new))))
     old_speaker, new_speaker = payload.get("old_speaker_id"), payload.get("new_speaker_id")
     if isinstance(old_speaker, int) and isinstance(new_speaker, int) and old_speaker != new_speaker:
-        lines.append(f"🎤 {quote(talk_topic)}{_server(ctx)} has a new speaker: <@{new_speaker}> "
-                     f"(instead of <@{old_speaker}>).")
+        lines.append(t._("🎤 {talk} has a new speaker: {new} (instead of {old}).", talk=talk,
+                         new=f"<@{new_speaker}>", old=f"<@{old_speaker}>"))
     return lines
 
 
 def render_notice(ctx: RenderContext) -> Rendered:
     """What changed about a talk the attendee asked for: time, speaker, or its cancellation."""
-    topic = need(ctx.payload, "topic", str)
+    topic, t = need(ctx.payload, "topic", str), ctx.t
     who, pings = _mentions(ctx)
-    lines = _change_lines(ctx, topic) or [f"ℹ️ {quote(topic)}{_server(ctx)} changed."]
-    text = who + "\n".join(lines) + "\n-# You asked to be reminded of this talk."
+    lines = _change_lines(ctx, topic) or [t._("ℹ️ {talk} changed.", talk=_talk_name(ctx, topic))]
+    text = who + "\n".join(lines) + "\n-# " + t._("You asked to be reminded of this talk.")
     if ctx.payload.get("cancelled") or ctx.talk is None:
         return Rendered(text, pings=pings)
     thread, links = _thread_bits(ctx, ctx.talk)
-    leave = components.button("Can't make it / stop reminding me", components.LEAVE, ctx.talk.id)
+    leave = components.button(t._("Can't make it / stop reminding me"), components.LEAVE, ctx.talk.id)
     return Rendered(text + thread, pings=pings, components=(components.row(leave, *links),))
 
 
 def render_announcement(ctx: RenderContext) -> Rendered:
     """📣 A new talk, with its buttons; the speaker named, not pinged."""
-    talk = talk_of(ctx)
+    talk, t = talk_of(ctx), ctx.t
     attendees = ctx.payload.get("attendees")
     embed: dict[str, Any] = {
         "title": talk.topic[:256],
         "color": 0x5865F2,
         "fields": [
-            {"name": "When", "value": both_times(talk.starts_at), "inline": True},
-            {"name": "Speaker", "value": f"<@{talk.speaker_id}>", "inline": True},
-            {"name": "Length", "value": f"{talk.duration_minutes} min", "inline": True},
+            {"name": t._("When"), "value": both_times(talk.starts_at), "inline": True},
+            {"name": t._("Speaker"), "value": f"<@{talk.speaker_id}>", "inline": True},
+            {"name": t._("Length"), "value": t._("{minutes} min", minutes=talk.duration_minutes), "inline": True},
         ],
-        "footer": {"text": f"🔔 {going(attendees if isinstance(attendees, int) else 0)} · "
-                           "times are shown in your own time zone"},
+        "footer": {"text": "🔔 " + going(attendees if isinstance(attendees, int) else 0, t) + " · "
+                           + t._("times are shown in your own time zone")},
     }
     if talk.description:
         embed["description"] = talk.description[:DESCRIPTION_MAX]
-    content = (
-        f"📣 **New talk**: {quote(talk.topic)} by <@{talk.speaker_id}>, {both_times(talk.starts_at)}. "
-        f"Click 🔔 to be reminded — want to speak too? {command('schedule add')}"
+    content = t._(
+        "📣 **New talk**: {topic} by {speaker}, {when}. Click 🔔 to be reminded — want to speak too? {command}",
+        topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at),
+        command=command("schedule add"),
     )
-    return Rendered(content, (embed,), components=(components.remind_buttons(talk.id),))
+    return Rendered(content, (embed,), components=(components.remind_buttons(talk.id, t),))
 
 
 def render_thread_open(ctx: RenderContext) -> Rendered:
     """The first post of a talk's thread."""
-    talk = talk_of(ctx)
+    talk, t = talk_of(ctx), ctx.t
     return Rendered(
-        f"🧵 The thread of {quote(talk.topic)} by <@{talk.speaker_id}>, {both_times(talk.starts_at)}. "
-        "Everyone who clicks 🔔 Remind me is added here; questions for the speaker are welcome.",
-        components=(components.remind_buttons(talk.id),),
+        t._("🧵 The thread of {topic} by {speaker}, {when}. Everyone who clicks 🔔 Remind me is added here; "
+            "questions for the speaker are welcome.", topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>",
+            when=both_times(talk.starts_at)),
+        components=(components.remind_buttons(talk.id, t),),
     )
 
 
@@ -638,7 +646,8 @@ class Audience:
         talk = await load_talk(tx, talk_id)
         # A button in a DM has no guild; one in a server only acts on that server's talks.
         if talk is None or (guild_id is not None and talk.guild_id != guild_id):
-            raise AudienceError(f"I can't find that talk any more. See what's coming with {command('schedule list')}.")
+            raise AudienceError(N_("I can't find that talk any more. See what's coming with {command}."),
+                                command=command("schedule list"))
         return talk
 
     async def join(self, *, talk_id: int, user_id: int, guild_id: int | None) -> Attendance:
@@ -647,22 +656,27 @@ class Audience:
         async with self.db.transaction() as tx:
             talk = await self._talk(tx, talk_id, guild_id)
             if talk.state == "cancelled":
-                raise AudienceError(f"{quote(talk.topic)} was cancelled; there is nothing to be reminded of.")
+                raise AudienceError(N_("{topic} was cancelled; there is nothing to be reminded of."),
+                                    topic=quote(talk.topic))
             if talk.state == "done" or talk.ends_at <= now:
-                raise AudienceError(f"{quote(talk.topic)} has already taken place; there is nothing to remind you of.")
+                raise AudienceError(N_("{topic} has already taken place; there is nothing to remind you of."),
+                                    topic=quote(talk.topic))
             if talk.starts_at <= now:
-                raise AudienceError(f"{quote(talk.topic)} has already started; it's too late for a reminder.")
+                raise AudienceError(N_("{topic} has already started; it's too late for a reminder."),
+                                    topic=quote(talk.topic))
             if talk.speaker_id == user_id:
                 raise AudienceError(
-                    f"You're the speaker of {quote(talk.topic)}: you're reminded as its speaker. "
-                    f"Change when and how with {command('remind-me talks')}."
+                    N_("You're the speaker of {topic}: you're reminded as its speaker. "
+                       "Change when and how with {command}."),
+                    topic=quote(talk.topic), command=command("remind-me talks"),
                 )
             user = await load_user(tx, user_id)
             if opted_out(user, EVERYTHING) or opted_out(user, TALK_REMINDERS):
                 what = EVERYTHING if opted_out(user, EVERYTHING) else TALK_REMINDERS
                 raise AudienceError(
-                    f"You stopped {what.label} with /opt-out, so I won't remind you of {quote(talk.topic)}. "
-                    f"Allow them again with {command('opt-out allow')} `what:{what.choice}`, then click again."
+                    N_("You stopped {what} with /opt-out, so I won't remind you of {topic}. "
+                       "Allow them again with {command} `what:{key}`, then click again."),
+                    what=what.label, topic=quote(talk.topic), command=command("opt-out allow"), key=what.choice,
                 )
             cursor = await tx.execute(
                 "INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

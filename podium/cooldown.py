@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from podium.clock import Clock
 from podium.errors import UserError
+from podium.i18n import N_
 from podium.markup import discord_time
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ class Cooldown:
             again = recent[0] + self.window
             log.info("member %d is over the change limit until %s", user_id, again.isoformat())
             raise SlowDown(
-                f"Slow down: that is {self.limit} changes within a minute. Try again {discord_time(again, 'R')}."
+                N_("Slow down: that is {limit} changes within a minute. Try again {when}."),
+                limit=self.limit, when=discord_time(again, "R"),
             )
         recent.append(now)
 

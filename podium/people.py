@@ -16,6 +16,7 @@ from podium.clock import Clock, from_ms, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
 from podium.cooldown import Cooldown
 from podium.errors import UserError
+from podium.i18n import N_
 from podium.markup import command, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import UserPreferences, load_user, remember_user_locale, update_user
@@ -34,16 +35,17 @@ LOCALES_KEPT = 50_000
 
 
 def _personal_reminder(ctx: RenderContext) -> Rendered:
-    text = f"🔔 You asked me to remind you: {quote(need(ctx.payload, 'text', str))}"
+    t = ctx.t
+    text = t._("🔔 You asked me to remind you: {text}", text=quote(need(ctx.payload, "text", str)))
     # Snooze buttons name this row (the prepare step adds its id); the link opens where it was set.
     row_id = ctx.payload.get("row_id")
     buttons = [
-        components.button(f"Snooze {label}", components.SNOOZE, row_id, minutes)
-        for minutes, label in zip(components.SNOOZE_MINUTES, ("10 min", "1 h"), strict=True)
+        components.button(label, components.SNOOZE, row_id, minutes)
+        for minutes, label in zip(components.SNOOZE_MINUTES, (t._("Snooze 10 min"), t._("Snooze 1 h")), strict=True)
     ] if isinstance(row_id, int) else []
     guild_id, channel_id = ctx.payload.get("origin_guild_id"), ctx.payload.get("origin_channel_id")
     if isinstance(guild_id, int) and isinstance(channel_id, int):
-        buttons.append(components.link("Where you set it", components.jump_url(guild_id, channel_id)))
+        buttons.append(components.link(t._("Where you set it"), components.jump_url(guild_id, channel_id)))
     return Rendered(text, components=(components.row(*buttons),) if buttons else ())
 
 
@@ -148,8 +150,9 @@ class People:
         if effective_via == "channel" and len(offsets) > MAX_CHANNEL_REMINDERS:
             # Everyone in the channel sees (and is pinged for nobody but) each of them: a handful per talk floods it.
             raise PeopleError(
-                f"In the channel, at most {MAX_CHANNEL_REMINDERS} reminders per talk (everyone sees them). "
-                "Example: `before:24h, 1h via:the announcement channel`, or choose DM for more."
+                N_("In the channel, at most {most} reminders per talk (everyone sees them). "
+                   "Example: `before:24h, 1h via:the announcement channel`, or choose DM for more."),
+                most=MAX_CHANNEL_REMINDERS,
             )
         now = self.clock.now()
         columns: dict[str, Any] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
@@ -174,9 +177,10 @@ class People:
         now = self.clock.now()
         text = text.strip()
         if not 1 <= len(text) <= MESSAGE_MAX:
-            raise PeopleError(f"The message must be 1 to {MESSAGE_MAX} characters. Example: `message:Prepare slides`")
+            raise PeopleError(N_("The message must be 1 to {most} characters. Example: `message:Prepare slides`"),
+                              most=MESSAGE_MAX)
         if when <= now:
-            raise PeopleError("That time is in the past. Example: `in 2 hours`")
+            raise PeopleError(N_("That time is in the past. Example: `in 2 hours`"))
         origin = {"origin_guild_id": guild_id, "origin_channel_id": channel_id} if channel_id is not None else {}
         async with self.db.transaction() as tx:
             pending = int(
@@ -187,8 +191,9 @@ class People:
             )
             if pending >= MAX_PENDING_PERSONAL:
                 raise PeopleError(
-                    f"You already have {pending} pending reminders, the most allowed. "
-                    "Delete one with `/remind-me delete` first."
+                    N_("You already have {pending} pending reminders, the most allowed. "
+                       "Delete one with `/remind-me delete` first."),
+                    pending=pending,
                 )
             row_id = await self.outbox.enqueue(
                 tx,
@@ -249,14 +254,15 @@ class People:
         now = self.clock.now()
         if when is None and text is None:
             raise PeopleError(
-                "Give a new `when`, a new `message`, or both. Example: `/remind-me edit reminder:… when:in 2 hours`"
+                N_("Give a new `when`, a new `message`, or both. Example: `/remind-me edit reminder:… when:in 2 hours`")
             )
         if text is not None:
             text = text.strip()
             if not 1 <= len(text) <= MESSAGE_MAX:
-                raise PeopleError(f"The message must be 1 to {MESSAGE_MAX} characters. Example: `message:Slides`")
+                raise PeopleError(N_("The message must be 1 to {most} characters. Example: `message:Slides`"),
+                                  most=MESSAGE_MAX)
         if when is not None and when <= now:
-            raise PeopleError("That time is in the past. Example: `in 2 hours`")
+            raise PeopleError(N_("That time is in the past. Example: `in 2 hours`"))
         async with self.db.transaction() as tx:
             found = await tx.fetchone(
                 "SELECT * FROM outbox WHERE id = ? AND user_id = ? AND kind = ? AND state = 'pending'",
@@ -264,7 +270,8 @@ class People:
             )
             if found is None:
                 raise PeopleError(
-                    f"I can't find that pending reminder of yours; see them with {command('remind-me list')}."
+                    N_("I can't find that pending reminder of yours; see them with {command}."),
+                    command=command("remind-me list"),
                 )
             row = OutboxRow.from_db(found)
             payload = {**row.payload, "text": text if text is not None else row.payload.get("text", "")}
@@ -281,11 +288,12 @@ class People:
         self._count_change(user_id)
         now = self.clock.now()
         if minutes not in components.SNOOZE_MINUTES:
-            raise PeopleError("That snooze button is not one of mine; nothing changed.")
+            raise PeopleError(N_("That snooze button is not one of mine; nothing changed."))
         row = await self.outbox.row(row_id)
         if row is None or row.kind != PERSONAL_REMINDER.name or row.user_id != user_id:
             raise PeopleError(
-                f"I can't find that reminder any more. Set a new one with {command('remind-me at')}."
+                N_("I can't find that reminder any more. Set a new one with {command}."),
+                command=command("remind-me at"),
             )
         when = now + timedelta(minutes=minutes)
         text = str(row.payload.get("text", ""))
@@ -298,7 +306,7 @@ class People:
                 payload={"text": text, **origin},
             ), now=now)
         if new_id is None:
-            raise PeopleError("That snooze already went off; snooze the reminder it sent instead.")
+            raise PeopleError(N_("That snooze already went off; snooze the reminder it sent instead."))
         return PersonalReminder(new_id, when, text, row.channel_id)
 
     async def delete_personal_reminder(self, user_id: int, row_id: int) -> bool:
@@ -314,7 +322,8 @@ class People:
         self._count_change(user_id)
         topic = TOPICS.get(topic_key)
         if topic is None:
-            raise PeopleError(f"Unknown choice {topic_key!r}; choose one of: {', '.join(TOPICS)}.")
+            raise PeopleError(N_("Unknown choice {choice}; choose one of: {choices}."), choice=repr(topic_key),
+                              choices=", ".join(TOPICS))
         async with self.db.transaction() as tx:
             await update_user(tx, user_id, self.clock.now(), **{topic.column: int(stopped)})
         return topic

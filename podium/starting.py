@@ -42,7 +42,8 @@ async def plan(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage
 def render(ctx: RenderContext) -> str:
     """The post; the speaker is named, not pinged (a channel broadcast pings nobody)."""
     talk = talk_of(ctx)
-    return f"🎤 Starting now: {quote(talk.topic)} by <@{talk.speaker_id}> ({talk.duration_minutes} min)."
+    return ctx.t._("🎤 Starting now: {topic} by {speaker} ({minutes} min).", topic=quote(talk.topic),
+                   speaker=f"<@{talk.speaker_id}>", minutes=talk.duration_minutes)
 
 
 STARTING_NOW = kinds.register(
