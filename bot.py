@@ -16,6 +16,7 @@ from nextcord.ext import commands
 
 from cogs._confirm import answer_late_click
 from cogs._discord_http import MajorKeyedHTTPClient
+from cogs._localizations import localize_commands
 from cogs._nextcord_transport import NextcordTransport
 from cogs._replies import reply_ephemeral
 from cogs._time_questions import TimeQuestions, leaf_command
@@ -107,6 +108,8 @@ class PodiumBot(commands.Bot):
             ScheduledEventsCog(services, self),
         ):
             self.add_cog(cog)
+        # German (and every other catalogue's) names and descriptions, sent with the commands when they are synced.
+        localize_commands(self.get_all_application_commands())
         # Command names in messages become clickable mentions once Discord has given the commands their ids.
         markup.set_command_lookup(self.command_id)
         # Background loops only when really running (not for --check).

@@ -16,9 +16,9 @@ log = logging.getLogger(__name__)
 
 # Where talk reminders go, as offered in /remind-me talks and /announce-settings reminders.
 VIA_CHOICES: dict[str, Via] = {
-    "DM": "dm",
-    "the talk's thread": "thread",
-    "the announcement channel (mention)": "channel",
+    i18n.N_("DM"): "dm",
+    i18n.N_("the talk's thread"): "thread",
+    i18n.N_("the announcement channel (mention)"): "channel",
 }
 VIA_LABEL: dict[str, str] = {value: label for label, value in VIA_CHOICES.items()}
 NO_MENTIONS = nextcord.AllowedMentions.none()

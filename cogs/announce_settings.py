@@ -19,10 +19,12 @@ from cogs._replies import (
     guild_rights,
     reply_ephemeral,
 )
-from podium import timeparse, weekly
+from podium import i18n, timeparse, weekly
 from podium.calendar_feed import feed_links
 from podium.errors import UserError
 from podium.guild_settings import CLEARABLE
+from podium.i18n import N_, Translator
+from podium.markup import discord_time
 from podium.preferences import GuildSettings, Via
 from podium.render import RenderContext, render
 from podium.scheduled_events import EXTERNAL, STAGE, VOICE, location_text, validate_location
@@ -30,12 +32,27 @@ from podium.services import Services
 
 log = logging.getLogger(__name__)
 
-DAY_CHOICES = {name: str(i) for i, name in enumerate(weekly.DAYS)} | {"Off (no weekly summary)": "off"}
+SET_CHANNEL_FIRST = N_("Set the channel with `/announce-settings channel` first.")
+
+# Choice labels are catalogue entries: Discord shows each member their translation (cogs/_localizations.py).
+_LABELS = (
+    N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"),
+    N_("Announcement channel"), N_("Log channel"), N_("Moderator role"), N_("Time zone"),
+    N_("announcement channel"), N_("log channel"), N_("moderator role"), N_("time zone"),
+)
+DAY_CHOICES = {name: str(i) for i, name in enumerate(weekly.DAYS)} | {N_("Off (no weekly summary)"): "off"}
 # "Off" is a choice like the others, everywhere.
-ENGAGEMENT_CHOICES = {"Off (no call for speakers)": 0} | {
+ENGAGEMENT_CHOICES = {N_("Off (no call for speakers)"): 0} | {
     f"after {n} empty days{' (default)' if n == 14 else ''}": n for n in (3, 5, 7, 10, 14, 21, 30, 45, 60)
 }
 CLEAR_CHOICES = {words.capitalize(): words for words in CLEARABLE}
+# The server's Discord language, or one of the catalogue's (each in its own name).
+SERVER_DEFAULT = "default"
+LANGUAGE_CHOICES = {N_("Server default (the server's language in Discord)"): SERVER_DEFAULT} | {
+    i18n.language_name(language): language for language in i18n.languages()
+}
+# The `whose` values calendar_reply is called with (here and in /remind-me calendar).
+_WHOSE = (N_("the server's"), N_("your"))
 # Text and announcement channels (type 5, where communities post announcements others can follow).
 POSTABLE = [nextcord.ChannelType.text, nextcord.ChannelType.news]
 # What the bot must be allowed in the announcement channel, with the names Discord's UI shows.
@@ -63,49 +80,68 @@ def lacking(permissions: nextcord.Permissions, required: dict[str, str]) -> list
 
 
 def missing_permissions(permissions: nextcord.Permissions) -> list[str]:
-    """Names of the required permissions the bot lacks."""
+    """Names of the required permissions the bot lacks (as Discord's English UI names them)."""
     return [label for attr, label in REQUIRED.items() if not getattr(permissions, attr)]
 
 
-def describe(guild: GuildSettings) -> str:
+def _yes(t: Translator, value: bool) -> str:
+    return t._("yes") if value else t._("no")
+
+
+def describe(guild: GuildSettings, t: Translator = i18n.ENGLISH, server_locale: str | None = None) -> str:
     """Every setting with its value, in words."""
-    weekly_text = f"{weekly.DAYS[guild.weekly_day]} at {guild.weekly_time}" if guild.weekly_enabled else "off"
+    day = t._(weekly.DAYS[guild.weekly_day])
+    weekly_text = t._("{day} at {time}", day=day, time=guild.weekly_time) if guild.weekly_enabled else t._("off")
     if guild.weekly_enabled and guild.crosspost_summary:
-        weekly_text += ", published to following servers"
+        weekly_text += t._(", published to following servers")
     offsets = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in guild.reminder_offsets)
+    not_set = t._("not set")
+    via = t._(VIA_LABEL.get(guild.reminder_via, guild.reminder_via))
+    engagement = (t._("after {days} empty days", days=guild.engagement_days) if guild.engagement_days
+                  else t._("off"))
+    role = f"<@&{guild.moderator_role_id}>" if guild.moderator_role_id else t._("none")
+    if guild.locale:
+        language = i18n.language_name(i18n.language_of(guild.locale))
+    else:
+        language = t._("the server's language in Discord ({language})",
+                       language=i18n.language_name(i18n.language_of(server_locale)))
     return "\n".join(
         [
-            f"Time zone: {guild.timezone}",
-            f"Announcement channel: {f'<#{guild.announce_channel_id}>' if guild.announce_channel_id else 'not set'}",
-            f"Log channel: {f'<#{guild.log_channel_id}>' if guild.log_channel_id else 'not set'}",
-            f"Weekly summary: {weekly_text}",
-            f"Default talk reminders: {offsets} before, by {VIA_LABEL.get(guild.reminder_via, guild.reminder_via)}",
-            f"Call for speakers: {f'after {guild.engagement_days} empty days' if guild.engagement_days else 'off'}",
-            f"Talk slot: {guild.talk_minutes} min · moderator role: "
-            f"{f'<@&{guild.moderator_role_id}>' if guild.moderator_role_id else 'none'}",
-            f"Ping speakers in summaries: {'yes' if guild.ping_speakers else 'no'}",
-            f"Post when a talk starts: {'yes' if guild.starting_now else 'no'}",
-            f"Post each new talk with a 🔔 Remind me button: {'yes' if guild.announce_new_talks else 'no'}",
+            t._("Time zone: {zone}", zone=guild.timezone),
+            t._("Announcement channel: {channel}",
+                channel=f"<#{guild.announce_channel_id}>" if guild.announce_channel_id else not_set),
+            t._("Log channel: {channel}", channel=f"<#{guild.log_channel_id}>" if guild.log_channel_id else not_set),
+            t._("Weekly summary: {weekly}", weekly=weekly_text),
+            t._("Default talk reminders: {offsets} before, by {via}", offsets=offsets, via=via),
+            t._("Call for speakers: {engagement}", engagement=engagement),
+            t._("Talk slot: {minutes} min · moderator role: {role}", minutes=guild.talk_minutes, role=role),
+            t._("Ping speakers in summaries: {yes}", yes=_yes(t, guild.ping_speakers)),
+            t._("Post when a talk starts: {yes}", yes=_yes(t, guild.starting_now)),
+            t._("Post each new talk with a 🔔 Remind me button: {yes}", yes=_yes(t, guild.announce_new_talks)),
+            # Not in the catalogue yet (docs/i18n.md, "still English").
             f"Talks in Discord's Events: {f'yes, at {location_text(guild)}' if guild.events_enabled else 'no'}",
+            t._("Language of posts: {language}", language=language),
         ]
     )
 
 
-def calendar_reply(services: Services, token: str, *, rotated: bool, whose: str) -> str:
+def calendar_reply(
+    services: Services, token: str, *, rotated: bool, whose: str, t: Translator = i18n.ENGLISH
+) -> str:
     """The private answer with a feed's links, or what the host must set up first."""
     settings = services.settings
     links = feed_links(settings.public_url, token)
     if links is None or settings.http_port is None:
-        return (
+        return t._(
             "Calendar feeds need the bot's web endpoint to be reachable: ask whoever hosts Podium to set `HTTP_PORT` "
             "and `PUBLIC_URL` (README, \"Calendar feeds\")."
         )
     url, webcal = links
-    note = " The old link no longer works." if rotated else ""
+    note = " " + t._("The old link no longer works.") if rotated else ""
     return (
-        f"📅 Subscribe to {whose} talks in your calendar app: <{webcal}>\n"
-        f"Or add it by URL (Google Calendar: *Other calendars → From URL*): <{url}>\n"
-        f"-# Keep it to yourselves: anyone with the link can read the talks. New link: `rotate:True`.{note}"
+        t._("📅 Subscribe to {whose} talks in your calendar app: {link}", whose=t._(whose), link=f"<{webcal}>") + "\n"
+        + t._("Or add it by URL (Google Calendar: *Other calendars → From URL*): {link}", link=f"<{url}>") + "\n-# "
+        + t._("Keep it to yourselves: anyone with the link can read the talks. New link: `rotate:True`.") + note
     )
 
 
@@ -125,7 +161,7 @@ class AnnounceSettings(commands.Cog):
         """
         rights = guild_rights(interaction)
         if not (rights.manage_guild or rights.administrator):
-            raise UserError("You need the **Manage Server** permission to change announcement settings.")
+            raise UserError(N_("You need the **Manage Server** permission to change announcement settings."))
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -153,14 +189,20 @@ class AnnounceSettings(commands.Cog):
         missing = missing_permissions(channel.permissions_for(me)) if me else list(REQUIRED.values())
         if missing:
             raise UserError(
-                f"I can't use {channel.mention}: I'm missing **{', '.join(missing)}** there. "
-                "Grant them to my role in the channel's settings, then try again. Nothing was changed."
+                N_("I can't use {channel}: I'm missing **{missing}** there. "
+                   "Grant them to my role in the channel's settings, then try again. Nothing was changed."),
+                channel=channel.mention, missing=", ".join(missing),
             )
         guild_settings = await self.settings.set_announce_channel(guild_id_of(interaction), channel.id)
+        t = i18n.translator(interaction.locale)
         note = ""
         if channel.is_news() and not guild_settings.crosspost_summary:
-            note = "\n-# It's an announcement channel: `/announce-settings weekly publish:True` publishes the summary."
-        await reply_ephemeral(interaction, f"📣 Announcements will go to {channel.mention}.{note}")
+            note = "\n-# " + t._(
+                "It's an announcement channel: `/announce-settings weekly publish:True` publishes the summary."
+            )
+        await reply_ephemeral(
+            interaction, t._("📣 Announcements will go to {channel}.", channel=channel.mention) + note
+        )
 
     @announce_settings.subcommand(name="weekly", description="When the weekly summary is posted (server's time)")
     async def weekly_cmd(
@@ -179,29 +221,30 @@ class AnnounceSettings(commands.Cog):
         """Set (or turn off) the weekly summary slot, in the server's time zone."""
         self.require_manage_server(interaction)
         guild_id = guild_id_of(interaction)
+        t = i18n.translator(interaction.locale)
         if day == "off":
             await self.settings.weekly_off(guild_id)
-            await reply_ephemeral(interaction, "The weekly summary is off.")
+            await reply_ephemeral(interaction, t._("The weekly summary is off."))
             return
         if publish:
             current = await self.settings.get(guild_id)
             channel = interaction.client.get_channel(current.announce_channel_id or 0)
             if not isinstance(channel, nextcord.TextChannel) or not channel.is_news():
                 raise UserError(
-                    "Publishing needs an announcement channel (one other servers can follow): set one with "
-                    "`/announce-settings channel`, then try again. Nothing was changed."
+                    N_("Publishing needs an announcement channel (one other servers can follow): set one with "
+                       "`/announce-settings channel`, then try again. Nothing was changed.")
                 )
         wall = weekly.parse_hhmm(time) if time is not None else None
         guild = await self.settings.set_weekly(
             guild_id, day=int(day), at=wall, ping_speakers=ping_speakers, publish=publish
         )
         slot = await self.settings.next_weekly_slot(guild)
-        note = "" if guild.announce_channel_id else " Set the channel with `/announce-settings channel` first."
+        note = "" if guild.announce_channel_id else " " + t._(SET_CHANNEL_FIRST)
         await reply_ephemeral(
             interaction,
-            f"🗓️ Weekly summary: {weekly.DAYS[guild.weekly_day]} at {guild.weekly_time}, {guild.timezone} time. "
-            f"Next: <t:{int(slot.timestamp())}:F>.{note}\n-# Change the server's time zone with "
-            "`/announce-settings timezone`.",
+            t._("🗓️ Weekly summary: {day} at {time}, {zone} time. Next: {next}.", day=t._(weekly.DAYS[guild.weekly_day]),
+                time=guild.weekly_time, zone=guild.timezone, next=discord_time(slot))
+            + note + "\n-# " + t._("Change the server's time zone with `/announce-settings timezone`."),
         )
 
     @announce_settings.subcommand(name="timezone", description="The server's time zone (members' default)")
@@ -216,10 +259,12 @@ class AnnounceSettings(commands.Cog):
         await self.settings.set_timezone(guild_id_of(interaction), name)
         local = timeparse.local_now_text(name, self.services.clock.now())
         extra = f"\n-# {note}" if note else ""
+        t = i18n.translator(interaction.locale)
         await reply_ephemeral(
             interaction,
-            f"🌍 The server's time zone is now **{name}** (it is {local} there). Members without their own "
-            f"(`/remind-me timezone`) type times in it, and the weekly summary goes out in it.{extra}",
+            t._("🌍 The server's time zone is now **{zone}** (it is {local} there). Members without their own "
+                "(`/remind-me timezone`) type times in it, and the weekly summary goes out in it.", zone=name,
+                local=local) + extra,
         )
 
     @timezone.on_autocomplete("zone")
@@ -236,7 +281,12 @@ class AnnounceSettings(commands.Cog):
         """Clear a channel, the moderator role, or the time zone."""
         self.require_manage_server(interaction)
         guild = await self.settings.clear(guild_id_of(interaction), setting)
-        await reply_ephemeral(interaction, f"Cleared the {setting}.\n" + describe(guild))
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(
+            interaction,
+            t._("Cleared the {setting}.", setting=t._(setting)) + "\n"
+            + describe(guild, t, interaction.guild_locale),
+        )
 
     @announce_settings.subcommand(name="reminders", description="Default talk reminders for this server")
     async def reminders(
@@ -249,11 +299,13 @@ class AnnounceSettings(commands.Cog):
         self.require_manage_server(interaction)
         offsets = timeparse.parse_offsets(before)
         guild = await self.settings.set_reminders(guild_id_of(interaction), offsets, cast(Via | None, via))
+        t = i18n.translator(interaction.locale)
         await reply_ephemeral(
             interaction,
-            f"⏰ Default reminders: {', '.join(timeparse.format_offset(o) for o in offsets)} before, by "
-            f"{VIA_LABEL.get(guild.reminder_via, guild.reminder_via)}. Talks already scheduled are re-planned "
-            "(speakers who chose their own keep them).",
+            t._("⏰ Default reminders: {offsets} before, by {via}. Talks already scheduled are re-planned "
+                "(speakers who chose their own keep them).",
+                offsets=", ".join(timeparse.format_offset(o) for o in offsets),
+                via=t._(VIA_LABEL.get(guild.reminder_via, guild.reminder_via))),
         )
 
     @announce_settings.subcommand(name="engagement", description="Call for speakers when the schedule runs dry")
@@ -265,12 +317,17 @@ class AnnounceSettings(commands.Cog):
     ) -> None:
         """Set or turn off the call for speakers."""
         self.require_manage_server(interaction)
+        t = i18n.translator(interaction.locale)
         if days == 0:
             await self.settings.set_engagement(guild_id_of(interaction), None)
-            await reply_ephemeral(interaction, "Calls for speakers are off.")
+            await reply_ephemeral(interaction, t._("Calls for speakers are off."))
             return
         await self.settings.set_engagement(guild_id_of(interaction), days)
-        await reply_ephemeral(interaction, f"🎤 A call for speakers goes out when {days} days ahead are empty.")
+        await reply_ephemeral(
+            interaction,
+            t.ngettext("🎤 A call for speakers goes out when {n} day ahead is empty.",
+                       "🎤 A call for speakers goes out when {n} days ahead are empty.", days),
+        )
 
     @announce_settings.subcommand(name="talks", description="Default talk length and the moderator role")
     async def talks(
@@ -288,14 +345,16 @@ class AnnounceSettings(commands.Cog):
         if moderator_role is not None and (moderator_role.is_default() or moderator_role.managed):
             # @everyone would make every member a moderator; a bot's or integration's own role is not for people.
             raise UserError(
-                f"{moderator_role.mention} can't be the moderator role: pick a role you give to people who run talks."
+                N_("{role} can't be the moderator role: pick a role you give to people who run talks."),
+                role=moderator_role.mention,
             )
         guild = await self.settings.set_talks(
             guild_id_of(interaction),
             slot_minutes=slot_minutes,
             moderator_role_id=moderator_role.id if moderator_role is not None else None,
         )
-        await reply_ephemeral(interaction, "Saved.\n" + describe(guild))
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, t._("Saved.") + "\n" + describe(guild, t, interaction.guild_locale))
 
     @announce_settings.subcommand(name="starting-now", description="Post in the channel when each talk starts")
     async def starting_now(
@@ -306,12 +365,13 @@ class AnnounceSettings(commands.Cog):
         """Turn the "🎤 starting now" post on or off."""
         self.require_manage_server(interaction)
         guild = await self.settings.set_starting_now(guild_id_of(interaction), enabled)
+        t = i18n.translator(interaction.locale)
         if not enabled:
-            await reply_ephemeral(interaction, "No more posts when a talk starts.")
+            await reply_ephemeral(interaction, t._("No more posts when a talk starts."))
             return
-        note = "" if guild.announce_channel_id else " Set the channel with `/announce-settings channel` first."
+        note = "" if guild.announce_channel_id else " " + t._(SET_CHANNEL_FIRST)
         await reply_ephemeral(
-            interaction, f"🎤 A short post will go to the announcement channel as each talk starts.{note}"
+            interaction, t._("🎤 A short post will go to the announcement channel as each talk starts.") + note
         )
 
     @announce_settings.subcommand(name="new-talks", description="Post each new talk, with a 🔔 Remind me button")
@@ -325,14 +385,15 @@ class AnnounceSettings(commands.Cog):
         """Turn the new-talk announcement on or off (talks added from now on)."""
         self.require_manage_server(interaction)
         guild = await self.settings.set_new_talks(guild_id_of(interaction), enabled)
+        t = i18n.translator(interaction.locale)
         if not enabled:
-            await reply_ephemeral(interaction, "New talks will not be posted any more.")
+            await reply_ephemeral(interaction, t._("New talks will not be posted any more."))
             return
-        note = "" if guild.announce_channel_id else " Set the channel with `/announce-settings channel` first."
+        note = "" if guild.announce_channel_id else " " + t._(SET_CHANNEL_FIRST)
         await reply_ephemeral(
             interaction,
-            "📣 Each talk added from now on is posted in the announcement channel with a 🔔 Remind me button, "
-            f"and gets a thread where those who click it are added.{note}",
+            t._("📣 Each talk added from now on is posted in the announcement channel with a 🔔 Remind me button, "
+                "and gets a thread where those who click it are added.") + note,
         )
     @announce_settings.subcommand(name="events", description="Show each talk in Discord's Events list")
     async def events(
@@ -410,7 +471,10 @@ class AnnounceSettings(commands.Cog):
         """Show (or replace) the link to the guild's subscribable calendar feed."""
         self.require_manage_server(interaction)
         token = await self.services.calendars.token(guild_id_of(interaction), rotate=rotate)
-        await reply_ephemeral(interaction, calendar_reply(self.services, token, rotated=rotate, whose="the server's"))
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(
+            interaction, calendar_reply(self.services, token, rotated=rotate, whose="the server's", t=t)
+        )
 
     @announce_settings.subcommand(name="log-channel", description="Where failed deliveries are reported")
     async def log_channel(
@@ -424,23 +488,32 @@ class AnnounceSettings(commands.Cog):
         self.require_manage_server(interaction)
         me = interaction.guild.me if interaction.guild else None
         if me is None or not channel.permissions_for(me).send_messages:
-            raise UserError(f"I can't post in {channel.mention}; nothing was changed.")
+            raise UserError(N_("I can't post in {channel}; nothing was changed."), channel=channel.mention)
         await self.settings.set_log_channel(guild_id_of(interaction), channel.id)
-        await reply_ephemeral(interaction, f"🪵 Delivery problems will be reported in {channel.mention}.")
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(
+            interaction, t._("🪵 Delivery problems will be reported in {channel}.", channel=channel.mention)
+        )
 
     @announce_settings.subcommand(name="show", description="Every setting")
     async def show(self, interaction: Interaction) -> None:
         """Every setting with its value."""
         self.require_manage_server(interaction)
-        await reply_ephemeral(interaction, describe(await self.settings.get(guild_id_of(interaction))))
+        guild = await self.settings.get(guild_id_of(interaction))
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale))
 
     @announce_settings.subcommand(name="preview", description="This week's summary, exactly as it would be posted")
     async def preview(self, interaction: Interaction) -> None:
         """Render the summary privately."""
         self.require_manage_server(interaction)
         now = self.services.clock.now()
-        payload = await self.settings.summary_preview(guild_id_of(interaction))
-        body = render(RenderContext(weekly.WEEKLY_SUMMARY.name, payload, None, now, now), mention_user_id=None)
+        guild_id = guild_id_of(interaction)
+        payload = await self.settings.summary_preview(guild_id)
+        # In the language it would be posted in, not the moderator's.
+        locale = await self.settings.post_locale(guild_id)
+        context = RenderContext(weekly.WEEKLY_SUMMARY.name, payload, None, now, now, locale=locale)
+        body = render(context, mention_user_id=None)
         embeds = [nextcord.Embed.from_dict(e) for e in body.get("embeds", [])]
         await interaction.response.send_message(
             body["content"], embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -454,32 +527,58 @@ class AnnounceSettings(commands.Cog):
         channel = interaction.client.get_channel(guild.announce_channel_id) if guild.announce_channel_id else None
         if not isinstance(channel, nextcord.TextChannel):
             raise UserError(
-                "No announcement channel is set (or I can't see it). Set one with `/announce-settings channel`."
+                N_("No announcement channel is set (or I can't see it). Set one with `/announce-settings channel`.")
             )
         me = interaction.guild.me if interaction.guild else None
         missing = missing_permissions(channel.permissions_for(me)) if me else []
         if missing:
             raise UserError(
-                f"I can't post in {channel.mention}: I'm missing **{', '.join(missing)}** there. Grant them to my "
-                "role in the channel's settings (Edit Channel → Permissions), then try again."
+                N_("I can't post in {channel}: I'm missing **{missing}** there. Grant them to my "
+                   "role in the channel's settings (Edit Channel → Permissions), then try again."),
+                channel=channel.mention, missing=", ".join(missing),
             )
+        t = i18n.translator(interaction.locale)
+        post_t = i18n.translator(await self.settings.post_locale(guild.guild_id))
         # The post may wait for the channel's rate limit: answer Discord first (it allows 3 s), report after.
         await interaction.response.defer(ephemeral=True)
         try:
             await channel.send(
-                "👋 Podium test message: announcements will appear here.",
+                post_t._("👋 Podium test message: announcements will appear here."),
                 allowed_mentions=NO_MENTIONS,
             )
         except nextcord.Forbidden:
             await reply_ephemeral(
                 interaction,
-                f"Discord did not let me post in {channel.mention}: my role lacks a permission there (Send Messages, "
-                "or View Channel). Check the channel's permissions for my role, then try again.",
+                t._("Discord did not let me post in {channel}: my role lacks a permission there (Send Messages, "
+                    "or View Channel). Check the channel's permissions for my role, then try again.",
+                    channel=channel.mention),
             )
             return
         except nextcord.HTTPException as exc:
             await reply_ephemeral(
-                interaction, f"Posting to {channel.mention} failed on Discord's side ({exc.status}); try again later."
+                interaction,
+                t._("Posting to {channel} failed on Discord's side ({status}); try again later.",
+                    channel=channel.mention, status=exc.status),
             )
             return
-        await reply_ephemeral(interaction, f"✅ Posted a test message in <#{channel.id}>.")
+        await reply_ephemeral(interaction, t._("✅ Posted a test message in {channel}.", channel=f"<#{channel.id}>"))
+
+    @announce_settings.subcommand(name="language", description="The language of the server's posts")
+    async def language(
+        self,
+        interaction: Interaction,
+        language: str = SlashOption(description="A language Podium speaks, or the server's language in Discord",
+                                    choices=LANGUAGE_CHOICES),
+    ) -> None:
+        """Set (or clear) the language of the announcement channel's posts; queued posts follow it too."""
+        self.require_manage_server(interaction)
+        chosen = None if language == SERVER_DEFAULT else language
+        await self.settings.set_language(guild_id_of(interaction), chosen)
+        t = i18n.translator(interaction.locale)
+        if chosen is None:
+            name = i18n.language_name(i18n.language_of(interaction.guild_locale))
+            text = t._("📣 Posts follow the server's language in Discord again (now {language}).", language=name)
+        else:
+            text = t._("📣 Posts are written in {language} from now on, also those already queued.",
+                       language=i18n.language_name(chosen))
+        await reply_ephemeral(interaction, text)

@@ -16,8 +16,9 @@ from nextcord.ext import commands
 
 from cogs._components import answer, custom_id_of, modal_values
 from cogs._replies import reply_ephemeral, user_id_of
-from podium import components, timeparse
+from podium import components, i18n, timeparse
 from podium.audience import Attendance, AudienceError, going
+from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, quote
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.services import Services
@@ -27,24 +28,30 @@ log = logging.getLogger(__name__)
 
 WHEN_INPUT, REASON_INPUT = "when", "reason"
 MODAL_TIMEOUT = 600.0  # seconds nextcord keeps a shown modal; a later submit is still answered by the listener
+PICK_ONE = N_("Pick at least one talk.")
 
 
-def attendance_text(attendance: Attendance) -> str:
+def attendance_text(attendance: Attendance, t: Translator = i18n.ENGLISH) -> str:
     """What a click did, in one private message."""
     talk, topic = attendance.talk, quote(attendance.talk.topic)
+    count = going(attendance.attendees, t)
     if not attendance.attending:
         if not attendance.changed:
-            return f"You weren't on the list for {topic}; nothing changed."
-        return f"🔕 You won't be reminded of {topic} any more. {going(attendance.attendees)}."
-    where = "by DM" if attendance.via == "dm" else "in the talk's thread"
+            return t._("You weren't on the list for {topic}; nothing changed.", topic=topic)
+        return t._("🔕 You won't be reminded of {topic} any more. {going}.", topic=topic, going=count)
     if attendance.next_reminder is not None:
-        when = f"You'll be reminded of {topic} {discord_time(attendance.next_reminder, 'R')} {where}"
+        soon = discord_time(attendance.next_reminder, "R")
+        if attendance.via == "dm":
+            when = t._("You'll be reminded of {topic} {when} by DM", topic=topic, when=soon)
+        else:
+            when = t._("You'll be reminded of {topic} {when} in the talk's thread", topic=topic, when=soon)
     else:
         before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in attendance.offsets)
-        when = (f"{topic} starts {discord_time(talk.starts_at, 'R')}, sooner than your reminders ({before} before): "
-                "none will come, but you're on the list")
-    head = "🔔 " if attendance.changed else "You're already on the list. "
-    return f"{head}{when} — change it with {command('remind-me talks')}. {going(attendance.attendees)}."
+        when = t._("{topic} starts {when}, sooner than your reminders ({before} before): none will come, but you're "
+                   "on the list", topic=topic, when=discord_time(talk.starts_at, "R"), before=before)
+    head = "🔔 " if attendance.changed else t._("You're already on the list.") + " "
+    return head + t._("{what} — change it with {command}. {going}.", what=when, command=command("remind-me talks"),
+                      going=count)
 
 
 class AudienceCog(commands.Cog):
@@ -89,6 +96,7 @@ class AudienceCog(commands.Cog):
     async def join(self, interaction: Interaction, talk_ids: list[int]) -> None:
         """🔔 Remind me (a button for one talk, or several picked in a select)."""
         user_id = user_id_of(interaction)
+        t = i18n.translator(interaction.locale)
         lines = []
         for talk_id in talk_ids:
             try:
@@ -97,52 +105,58 @@ class AudienceCog(commands.Cog):
             except AudienceError as exc:
                 if len(talk_ids) == 1:
                     raise
-                lines.append(str(exc))  # one refused talk of several picked: say why, do the others
+                lines.append(exc.text_for(t))  # one refused talk of several picked: say why, do the others
                 continue
-            lines.append(attendance_text(attendance))
-        await reply_ephemeral(interaction, "\n".join(lines)[:2000] or "Pick at least one talk.")
+            lines.append(attendance_text(attendance, t))
+        await reply_ephemeral(interaction, "\n".join(lines)[:2000] or t._(PICK_ONE))
 
     async def leave(self, interaction: Interaction, talk_ids: list[int]) -> None:
         """Can't make it / stop reminding me (a button for one talk, or several picked in a select)."""
+        t = i18n.translator(interaction.locale)
         lines = []
         for talk_id in talk_ids:
             attendance = await self.audience.leave(talk_id=talk_id, user_id=user_id_of(interaction),
                                                    guild_id=interaction.guild_id)
-            lines.append(attendance_text(attendance))
-        await reply_ephemeral(interaction, "\n".join(lines)[:2000] or "Pick at least one talk.")
+            lines.append(attendance_text(attendance, t))
+        await reply_ephemeral(interaction, "\n".join(lines)[:2000] or t._(PICK_ONE))
 
     async def snooze(self, interaction: Interaction, row_id: int, minutes: int) -> None:
         """A personal reminder again in 10 min or 1 h."""
         again = await self.people.snooze(user_id_of(interaction), row_id, minutes)
-        await reply_ephemeral(interaction, f"💤 Snoozed: I'll remind you again {discord_time(again.due_at, 'R')}.")
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(
+            interaction, t._("💤 Snoozed: I'll remind you again {when}.", when=discord_time(again.due_at, "R"))
+        )
 
     # -- the speaker's buttons on their reminder -------------------------------------------------------------
 
     async def _own_talk(self, interaction: Interaction, talk_id: int) -> Talk:
         talk = await self.talks.find(talk_id)
         if talk is None or talk.state != "scheduled":
-            raise TalkError("That talk is no longer scheduled; nothing to change.")
+            raise TalkError(N_("That talk is no longer scheduled; nothing to change."))
         if talk.speaker_id != user_id_of(interaction):
-            raise TalkError("Only the speaker can change the talk from here; moderators can use "
-                            f"{command('schedule reschedule')} or {command('schedule cancel')}.")
+            raise TalkError(N_("Only the speaker can change the talk from here; moderators can use "
+                               "{reschedule} or {cancel}."),
+                            reschedule=command("schedule reschedule"), cancel=command("schedule cancel"))
         return talk
 
     async def ask(self, interaction: Interaction, action: str, talk_id: int) -> None:
         """Reschedule… / Cancel…: a form for the new time (or the reason), after checking it is theirs."""
         talk = await self._own_talk(interaction, talk_id)
+        t = i18n.translator(interaction.locale)
         if action == components.MOVE:
             # auto_defer=False: the listener answers the submit (nextcord would defer it first otherwise).
-            modal = nextcord.ui.Modal(title="Reschedule your talk", timeout=MODAL_TIMEOUT, auto_defer=False,
+            modal = nextcord.ui.Modal(title=t._("Reschedule your talk"), timeout=MODAL_TIMEOUT, auto_defer=False,
                                       custom_id=components.custom_id(components.MOVE_MODAL, talk.id))
             modal.add_item(nextcord.ui.TextInput(
-                label="New time, in your time zone", custom_id=WHEN_INPUT, placeholder="e.g. friday 18:30",
+                label=t._("New time, in your time zone"), custom_id=WHEN_INPUT, placeholder=t._("e.g. friday 18:30"),
                 min_length=1, max_length=100, required=True,
             ))
         else:
-            modal = nextcord.ui.Modal(title="Cancel your talk?", timeout=MODAL_TIMEOUT, auto_defer=False,
+            modal = nextcord.ui.Modal(title=t._("Cancel your talk?"), timeout=MODAL_TIMEOUT, auto_defer=False,
                                       custom_id=components.custom_id(components.CANCEL_MODAL, talk.id))
             modal.add_item(nextcord.ui.TextInput(
-                label="Why (told to those who asked; optional)", custom_id=REASON_INPUT,
+                label=t._("Why (told to those who asked; optional)"), custom_id=REASON_INPUT,
                 style=nextcord.TextInputStyle.paragraph, max_length=300, required=False,
             ))
         await interaction.response.send_modal(modal)
@@ -158,10 +172,12 @@ class AudienceCog(commands.Cog):
         parsed = timeparse.parse_when(text, zone=zone, now=self.services.clock.now(), locale=interaction.locale)
         _, after = await self.talks.reschedule(guild_id=talk.guild_id, actor=Actor(talk.speaker_id),
                                                talk_id=talk.id, starts_at=parsed.when)
+        t = i18n.translator(interaction.locale)
         await reply_ephemeral(
             interaction,
-            f"📅 {quote(after.topic)} moved to {both_times(after.starts_at)}. Those who asked to be reminded are "
-            f"told, and every reminder is re-planned.\n-# {timeparse.read_back(parsed)}",
+            t._("📅 {topic} moved to {when}. Those who asked to be reminded are told, and every reminder is "
+                "re-planned.", topic=quote(after.topic), when=both_times(after.starts_at)) + "\n-# "
+            + timeparse.read_back(parsed, t),
         )
 
     async def cancel(self, interaction: Interaction, talk_id: int) -> None:
@@ -169,8 +185,11 @@ class AudienceCog(commands.Cog):
         talk = await self._own_talk(interaction, talk_id)
         reason = modal_values(interaction).get(REASON_INPUT) or None
         await self.talks.cancel(guild_id=talk.guild_id, actor=Actor(talk.speaker_id), talk_id=talk.id, reason=reason)
-        await reply_ephemeral(interaction, f"🚫 {quote(talk.topic)} is cancelled. Those who asked to be reminded "
-                                           "are told.")
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(
+            interaction,
+            t._("🚫 {topic} is cancelled. Those who asked to be reminded are told.", topic=quote(talk.topic)),
+        )
 
     # -- the server's name (for DMs) and preferred locale (for its posts) ----------------------------------------------
 

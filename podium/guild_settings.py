@@ -17,6 +17,7 @@ from podium.outbox import Outbox
 from podium.preferences import (
     GuildSettings,
     Via,
+    channel_locale,
     load_guild,
     load_guild_identity,
     remember_guild_locale,
@@ -207,6 +208,10 @@ class GuildSettingsService:
                                 language=repr(language), choices=", ".join(i18n.languages()))
         # Payloads hold no text: posts already queued go out in the new language.
         return await self._save(guild_id, replan=False, locale=language)
+
+    async def post_locale(self, guild_id: int) -> str | None:
+        """The locale the server's channel posts are written in (its setting, else Discord's preferred one)."""
+        return await channel_locale(self.db, await load_guild(self.db, guild_id))
 
     async def remember_name(self, guild_id: int, name: str, locale: str | None = None) -> None:
         """The server's name and preferred locale as Discord says them; written only when one changed."""
