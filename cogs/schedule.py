@@ -25,7 +25,7 @@ from cogs._replies import (
     user_id_of,
 )
 from cogs._zone import read_in
-from podium import components, timeparse
+from podium import components, i18n, timeparse
 from podium.audience import AUDIENCE_KINDS, going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
@@ -192,14 +192,16 @@ class Schedule(commands.Cog):
             duration_minutes=duration,
             speaker_name=person.display_name if person is not None else None,
         )
-        who = "You are" if talk.speaker_id == actor.user_id else f"<@{talk.speaker_id}> is"
+        t = i18n.translator(interaction.locale)
+        details = {"topic": quote_clipped(talk.topic, 400), "when": both_times(talk.starts_at),
+                   "minutes": talk.duration_minutes}
+        if talk.speaker_id == actor.user_id:
+            signed_up = t._("✅ You are signed up: {topic} on {when}, {minutes} min.", **details)
+        else:
+            signed_up = t._("✅ {speaker} is signed up: {topic} on {when}, {minutes} min.",
+                            speaker=f"<@{talk.speaker_id}>", **details)
         read, view = await read_in(self.services, interaction, when)
-        await reply_ephemeral(
-            interaction,
-            f"✅ {who} signed up: {quote_clipped(talk.topic, 400)} on {both_times(talk.starts_at)}, "
-            f"{talk.duration_minutes} min. Talk #{talk.id}.\n{read}",
-            view=view,
-        )
+        await reply_ephemeral(interaction, f"{signed_up} #{talk.id}\n{read}", view=view)
 
     @schedule.subcommand(name="list", description="Upcoming talks")
     async def list_(

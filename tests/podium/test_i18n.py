@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import string
 from pathlib import Path
 
@@ -11,7 +12,25 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from podium import i18n
+from podium.dispatcher import Dispatcher
 from podium.errors import UserError
+from podium.guild_settings import GuildSettingsService
+from podium.outbox import Outbox
+from podium.pacing import Pacer
+from podium.people import People
+from podium.preferences import load_user
+from podium.render import same_message
+from tests import factories
+from tests.podium.test_dispatcher import (
+    ANNOUNCE,
+    GUILD,
+    SPEAKER,
+    ScriptedTransport,
+    add_guild,
+    add_talk,
+    queue,
+    run_due,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATE = i18n.LOCALES_DIR / "podium.pot"
@@ -111,3 +130,91 @@ def test_a_user_error_reads_in_the_readers_language_and_in_english_as_a_string()
     assert error.text_for(i18n.translator("de")).startswith("Diese Zeit liegt in der Vergangenheit")
     # Text that is not in the catalogue (user text with braces, say) is shown as it was written.
     assert UserError("{not a field}").text_for(i18n.translator("de")) == "{not a field}"
+
+
+# -- who reads which language: the dispatcher picks it when the message goes out ------------------------------
+
+
+@pytest.fixture
+def transport():
+    return ScriptedTransport()
+
+
+@pytest.fixture
+def dispatcher(db, clock, transport):
+    return Dispatcher(db, Outbox(db), transport, clock, pacer=Pacer(1000, channel_limit=1000), retry_base_seconds=10,
+                      rng=random.Random(1))
+
+
+async def test_a_german_member_gets_german_dms_and_an_english_one_english(dispatcher, clock, transport, db):
+    await add_guild(db)
+    talk_id = await add_talk(db, clock)
+    await factories.add_user(db, SPEAKER, locale="de")
+    # The server's Discord locale is English: a DM follows its reader, not the server.
+    await GuildSettingsService(db, Outbox(db), clock).remember_name(GUILD, "Rustaceans", "en-US")
+    await queue(dispatcher, clock, kind="talk_reminder", talk_id=talk_id, payload={})
+    await run_due(dispatcher, clock)
+    german = transport.posts()[-1][2]
+    assert german["content"].startswith("⏰ Erinnerung: Dein Vortrag **@everyone rust** auf **Rustaceans** beginnt <t:")
+    labels = [c["label"] for c in german["components"][0]["components"]]
+    assert labels == ["Verschieben …", "Absagen …"]
+
+    # A message queued while they used German reads in the language they use when it goes out.
+    await queue(dispatcher, clock, "again", kind="personal_reminder", payload={"text": "stretch"})
+    await People(db, Outbox(db), clock).remember_locale(SPEAKER, "en-GB")
+    await run_due(dispatcher, clock)
+    assert transport.posts()[-1][2]["content"].startswith("🔔 You asked me to remind you: **stretch**")
+
+
+async def test_channel_posts_follow_the_servers_setting_else_its_discord_locale(dispatcher, clock, transport, db):
+    await add_guild(db)
+    notice = {"topic": "Rust", "start_ms": 1795900000000, "speaker_id": SPEAKER, "audience": "channel",
+              "by_user_id": SPEAKER}
+    fields = {"kind": "cancel_notice", "target_type": "channel", "user_id": None, "channel_id": ANNOUNCE,
+              "payload": notice}
+    # A member's own language never decides a post everyone reads.
+    await factories.add_user(db, SPEAKER, locale="de")
+    await queue(dispatcher, clock, "unknown", **fields)
+    await run_due(dispatcher, clock)
+    assert transport.posts()[-1][2]["content"].startswith("🚫 The talk **Rust** by")
+
+    settings = GuildSettingsService(db, Outbox(db), clock)
+    await settings.remember_name(GUILD, "Rustaceans", "de")
+    await queue(dispatcher, clock, "discord-says-german", **fields)
+    await run_due(dispatcher, clock)
+    assert transport.posts()[-1][2]["content"].startswith(f"🚫 Der Vortrag **Rust** von <@{SPEAKER}> am <t:")
+
+    await settings.set_language(GUILD, "en")
+    await queue(dispatcher, clock, "chosen-english", **fields)
+    await run_due(dispatcher, clock)
+    assert transport.posts()[-1][2]["content"].startswith("🚫 The talk **Rust** by")
+
+    await settings.set_language(GUILD, None)
+    assert await settings.post_locale(GUILD) == "de"
+
+
+async def test_a_late_note_in_german_is_still_recognised_as_the_same_message():
+    german = "Hallo\n-# (" + i18n.translator("de")._("delayed: this was due {when}", when="<t:1:R>") + ")"
+    assert same_message(german, (), {"content": "Hallo"})
+
+
+async def test_a_members_locale_is_written_only_when_it_changed(db, clock):
+    people = People(db, Outbox(db), clock)
+    writes = []
+    real = db.transaction
+
+    def counting():
+        writes.append(1)
+        return real()
+
+    db.transaction = counting
+    await people.remember_locale(SPEAKER, "de")
+    await people.remember_locale(SPEAKER, "de")
+    assert (await load_user(db, SPEAKER)).locale == "de"
+    assert len(writes) == 1
+    await people.remember_locale(SPEAKER, "en-US")
+    assert (await load_user(db, SPEAKER)).locale == "en-US"
+    assert len(writes) == 2
+    # A fresh process reads before it writes: nothing to write when the stored one is already right.
+    await People(db, Outbox(db), clock).remember_locale(SPEAKER, "en-US")
+    assert len(writes) == 2

@@ -1,0 +1,62 @@
+"""One full flow in German through the loopback Discord and the real bot process."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests import factories
+from tests.e2e.dbcheck import query
+from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
+
+
+@pytest.fixture
+async def bot(bot_factory):
+    process = bot_factory()
+    await process.start()
+    return process
+
+
+async def test_a_german_member_is_answered_and_reminded_in_german(fake, bot):
+    # Discord registered the commands with their German names and descriptions.
+    schedule = fake.global_commands["schedule"]
+    assert schedule["name_localizations"] == {"de": "vorträge"}
+    add = next(o for o in schedule["options"] if o["name"] == "add")
+    assert add["name_localizations"] == {"de": "eintragen"}
+    assert add["description_localizations"] == {"de": "Für einen Vortrag eintragen"}
+
+    # Reminded an hour before their talks (set beforehand: the flow under test is the sign-up and the DM).
+    factories.add_user_row(bot.db_path, MEMBER_ID, reminder_offsets="[3600]")
+    starts = (datetime.now(UTC) + timedelta(seconds=3600 + 8)).isoformat(timespec="seconds")
+    # Discord sends a command by its default (English) name, with the member's client language as `locale`.
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule", locale="de",
+        options=[{"type": 1, "name": "add", "options": [
+            {"type": 3, "name": "when", "value": starts},
+            {"type": 3, "name": "topic", "value": "Rust für alle"},
+        ]}],
+    )
+    response = await fake.wait_for_response(interaction)
+    assert response["data"]["flags"] & EPHEMERAL_FLAG
+    assert response["data"]["content"].startswith("✅ Du bist eingetragen: **Rust für alle** am <t:")
+
+    # The member's language is remembered for their DMs, and the reminder comes in it.
+    reminder = await fake.wait_for_message(
+        lambda m: m.channel_id == fake.dm_channels.get(MEMBER_ID) and "Rust für alle" in m.content, timeout=25
+    )
+    assert reminder.content.startswith("⏰ Erinnerung: Dein Vortrag **Rust für alle** auf **")
+    assert "beginnt <t:" in reminder.content
+    assert "Wie du erinnert wirst, änderst du mit" in reminder.content
+    labels = [button.get("label") for row in reminder.components for button in row["components"]]
+    assert labels == ["Verschieben …", "Absagen …"]
+    assert query(bot.db_path, "SELECT locale FROM users WHERE user_id = ?", MEMBER_ID) == [{"locale": "de"}]
+
+    # A refusal is German too, and says what to type with the German option names.
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule", locale="de",
+        options=[{"type": 1, "name": "add", "options": [
+            {"type": 3, "name": "when", "value": starts},
+            {"type": 3, "name": "topic", "value": "Zweiter Vortrag"},
+        ]}],
+    )
+    refused = (await fake.wait_for_response(interaction))["data"]["content"]
+    assert refused.startswith("Das überschneidet sich mit **Rust für alle**")
