@@ -26,7 +26,7 @@ from podium.preferences import (
     load_user,
     remember_dm_channel,
 )
-from podium.render import RenderContext, RenderError, plain_text, render, same_message
+from podium.render import RenderContext, RenderError, need, plain_text, render, same_message
 from podium.talks import Talk, load_talk
 from podium.transport import (
     DeliveryError,
@@ -59,13 +59,24 @@ SWEEP_STALE_AFTER = timedelta(minutes=2)
 # After a 401 (the token was reset) nothing is attempted for this long; then one row tries again.
 UNAUTHORIZED_PAUSE = 60.0
 UNAUTHORIZED_LOG_EVERY = 600.0
+def _log_line(ctx: RenderContext) -> str:
+    """A failed delivery, told to the guild's log channel in its language (rows from before hold their text)."""
+    if "text" in ctx.payload:
+        return plain_text(ctx)
+    return ctx.t._(
+        "⚠️ Could not deliver a {kind} (#{id}) to {target}: {reason}", kind=need(ctx.payload, "failed_kind", str),
+        id=need(ctx.payload, "row_id", int), target=need(ctx.payload, "target", str),
+        reason=need(ctx.payload, "reason", str),
+    )[:1900]
+
+
 LOG = kinds.register(
     kinds.KindSpec(
         name="log",
-        render=plain_text,
+        render=_log_line,
         consent=None,
         description="the guild's log channel: a delivery that failed for good, and why",
-        example={"text": "⚠️ " + "x" * 1890},
+        example={"failed_kind": "attendee_reminder", "row_id": 2**53, "target": f"<@{10**18}>", "reason": "x" * 1900},
     )
 )
 TEST = kinds.register(
@@ -601,7 +612,9 @@ class Dispatcher:
                 target_type="channel",
                 guild_id=row.guild_id,
                 channel_id=guild["log_channel_id"],
-                payload={"text": f"⚠️ Could not deliver a {row.kind} (#{row.id}) to {target}: {reason}"[:1900]},
+                # Data, not text: the line is written in the guild's language when it is sent. The reason is the
+                # operator's diagnostic (Discord's answer), not translated.
+                payload={"failed_kind": row.kind, "row_id": row.id, "target": target, "reason": reason[:1800]},
             ),
             now=now,
         )

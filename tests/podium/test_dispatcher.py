@@ -1,4 +1,5 @@
 import asyncio
+import json
 import random
 import time
 from datetime import timedelta
@@ -266,7 +267,7 @@ async def test_transient_errors_back_off_then_fail_and_report(dispatcher, clock,
     assert 2700 < sum(delays) < 4100  # about an hour in all
     log_row = await db.fetchone("SELECT * FROM outbox WHERE kind = 'log'")
     assert log_row["channel_id"] == LOG_CHANNEL
-    assert f"#{row_id}" in log_row["payload"]
+    assert json.loads(log_row["payload"])["row_id"] == row_id
 
 
 async def test_retry_after_is_honoured(dispatcher, clock, transport, db):
