@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, cast
 import nextcord
 
 from cogs._replies import NO_MENTIONS, reply_ephemeral
+from podium import i18n
+from podium.i18n import N_
 from podium.timeparse import AmbiguousTimeError, ParsedTime
 
 if TYPE_CHECKING:
@@ -33,8 +35,10 @@ log = logging.getLogger(__name__)
 
 PREFIX = "podium:when:"
 QUESTION_SECONDS = 300.0
-EXPIRED = "That question has expired (or Podium restarted since); nothing was stored. Please run the command again."
-EXPIRED_NOTE = "⏳ This question expired after 5 minutes; nothing was stored. Run the command again when you're ready."
+EXPIRED = N_("That question has expired (or Podium restarted since); nothing was stored. Please run the command again.")
+EXPIRED_NOTE = N_(
+    "⏳ This question expired after 5 minutes; nothing was stored. Run the command again when you're ready."
+)
 
 # While a chosen reading is applied: typed text -> the reading the member picked for it.
 _chosen: contextvars.ContextVar[Mapping[str, ParsedTime] | None] = contextvars.ContextVar(
@@ -95,10 +99,13 @@ class TimeQuestions:
         for index, reading in enumerate(exc.readings):
             view.add_item(nextcord.ui.Button(label=reading.label[:80], custom_id=f"{PREFIX}{token}:{index}"))
         typed = exc.readings[0].text if exc.readings else ""
-        content = (
-            f"“{nextcord.utils.escape_markdown(typed)[:80]}” could mean "
-            + " or ".join(f"**{r.label}**" for r in exc.readings)
-            + f" ({exc.readings[0].zone}). Which one? Nothing is stored until you pick."
+        t = i18n.translator(interaction.locale)
+        labels = [f"**{r.label}**" for r in exc.readings]
+        either = labels[0] if len(labels) == 1 else t._("{first} or {last}", first=" or ".join(labels[:-1]),
+                                                         last=labels[-1])
+        content = t._(
+            "“{typed}” could mean {readings} ({zone}). Which one? Nothing is stored until you pick.",
+            typed=nextcord.utils.escape_markdown(typed)[:80], readings=either, zone=exc.readings[0].zone,
         )
         if interaction.response.is_done():
             await interaction.followup.send(content, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -114,7 +121,8 @@ class TimeQuestions:
         question = self._pending.pop(token, None)
         if question is not None:
             with contextlib.suppress(nextcord.HTTPException):
-                await question.original.edit_original_message(content=EXPIRED_NOTE, view=None)
+                t = i18n.translator(question.original.locale)
+                await question.original.edit_original_message(content=t._(EXPIRED_NOTE), view=None)
 
     async def on_click(self, interaction: nextcord.Interaction) -> bool:
         """Handle a click on a reading; False if the interaction is not one of ours."""
@@ -125,19 +133,21 @@ class TimeQuestions:
         self._forget_expired()
         question = self._pending.pop(token, None)
         if question is None or not index_text.isdigit() or int(index_text) >= len(question.readings):
-            await reply_ephemeral(interaction, EXPIRED)
+            await reply_ephemeral(interaction, i18n.translator(interaction.locale)._(EXPIRED))
             return True
         asker = question.original.user
         if interaction.user is None or asker is None or interaction.user.id != asker.id:
             self._pending[token] = question  # not theirs: the asker may still choose
-            await reply_ephemeral(interaction, "Only the person who asked can choose.")
+            only_asker = i18n.translator(interaction.locale)._("Only the person who asked can choose.")
+            await reply_ephemeral(interaction, only_asker)
             return True
         reading = question.readings[int(index_text)]
         choices = {**question.chosen, reading.text.strip(): reading}
         await self._run(interaction, question, choices)
         with contextlib.suppress(nextcord.HTTPException):
             # The question is answered: its buttons go, so a second click cannot run the command twice.
-            await question.original.edit_original_message(content=f"You picked **{reading.label}**.", view=None)
+            picked = i18n.translator(interaction.locale)._("You picked {reading}.", reading=f"**{reading.label}**")
+            await question.original.edit_original_message(content=picked, view=None)
         return True
 
     async def _run(self, click: nextcord.Interaction, question: _Question, choices: dict[str, ParsedTime]) -> None:

@@ -148,9 +148,14 @@ class Translator:
         return format_list(list(items), locale=self._babel)
 
 
-@cache
-def translator(locale: str | None) -> Translator:
+def translator(locale: object) -> Translator:
     """The translator for a Discord locale ("de", "en-US"…); English for None or a language without a catalogue."""
+    # Anything but a locale string (a missing one, a stand-in in a test) reads in English.
+    return _translator(locale if isinstance(locale, str) else None)
+
+
+@cache
+def _translator(locale: str | None) -> Translator:
     language = language_of(locale)
     return Translator(locale, language, _catalogue(language), _babel_locale(locale, language))
 

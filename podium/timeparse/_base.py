@@ -33,6 +33,6 @@ class ParsedTime:
 class AmbiguousTimeError(TimeInputError):
     """Two to four readings are plausible: ask which one. str(exc) names them, for callers that only show text."""
 
-    def __init__(self, message: str, readings: tuple[ParsedTime, ...]) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, readings: tuple[ParsedTime, ...], /, **params: object) -> None:
+        super().__init__(message, **params)
         self.readings = readings

@@ -11,69 +11,72 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from podium.errors import Text
+from podium.i18n import N_
 from podium.timeparse._base import EXAMPLES, AmbiguousTimeError, TimeInputError
 
 if TYPE_CHECKING:
+    from podium.i18n import Translator
     from podium.timeparse._base import ParsedTime
 
 TEXTS: dict[str, str] = {
-    "try": "Try {examples}.",
+    "try": N_("Try {examples}."),
     # what was typed
-    "empty": "Give a time, in your own timezone.",
-    "too_long": "That's too long for a time ({count} characters; {limit} at most).",
-    "unreadable": "I can't read {text} as a time.",
-    "two_times": "{text} has more than one time of day in it; give the one you mean.",
-    "two_days": "{text} has more than one day in it; give the one you mean.",
-    "hints_clash": "{a} and {b} don't go together.",
-    "not_a_time": "{text} isn't a time of day.",
-    "colon": "Write times with a colon: {text} isn't one I can read.",
-    "date_or_time": "{text} could be a date or a time: write times with a colon, dates with a month name.",
-    "needs_time": "{text} needs a time of day.",
-    "needs_time_order": "{text} needs a time of day, and it means different days in different countries.",
-    "needs_day_and_time": "{text} needs a day and a time.",
-    "no_such_day": "{month} has no day {day}.",
-    "not_a_date": "{text} isn't a real date.",
-    "not_a_date_time": "{text} isn't a real date and time.",
-    "weekday_mismatch": "{date} is a {actual}, not a {typed}.",
-    "uncounted": "I count seconds, minutes, hours, days and weeks, not {unit}.",
-    "mixes": "{text} mixes hours and a clock time.",
-    "too_far_overflow": "{text} is too far ahead.",
+    "empty": N_("Give a time, in your own timezone."),
+    "too_long": N_("That's too long for a time ({count} characters; {limit} at most)."),
+    "unreadable": N_("I can't read {text} as a time."),
+    "two_times": N_("{text} has more than one time of day in it; give the one you mean."),
+    "two_days": N_("{text} has more than one day in it; give the one you mean."),
+    "hints_clash": N_("{a} and {b} don't go together."),
+    "not_a_time": N_("{text} isn't a time of day."),
+    "colon": N_("Write times with a colon: {text} isn't one I can read."),
+    "date_or_time": N_("{text} could be a date or a time: write times with a colon, dates with a month name."),
+    "needs_time": N_("{text} needs a time of day."),
+    "needs_time_order": N_("{text} needs a time of day, and it means different days in different countries."),
+    "needs_day_and_time": N_("{text} needs a day and a time."),
+    "no_such_day": N_("{month} has no day {day}."),
+    "not_a_date": N_("{text} isn't a real date."),
+    "not_a_date_time": N_("{text} isn't a real date and time."),
+    "weekday_mismatch": N_("{date} is a {actual}, not a {typed}."),
+    "uncounted": N_("I count seconds, minutes, hours, days and weeks, not {unit}."),
+    "mixes": N_("{text} mixes hours and a clock time."),
+    "too_far_overflow": N_("{text} is too far ahead."),
     # the instant it would be
-    "past": "{when} ({zone}) has already passed.",
-    "too_far": "{when} is more than {days} ahead.",
-    "gap": "{time} doesn't exist on {date} in {zone}: the clocks jump forward for daylight saving.",
-    "tonight_past": "It's already past {hour}:00 tonight.",
-    "order_past": "{text} means different days in different countries: {readings}. {passed} has already passed.",
-    "ambiguous_far": "{text} could be {readings}, and {far} is more than {days} ahead.",
-    "too_many_readings": "{text} could mean too many different times.",
+    "past": N_("{when} ({zone}) has already passed."),
+    "too_far": N_("{when} is more than {days} ahead."),
+    "gap": N_("{time} doesn't exist on {date} in {zone}: the clocks jump forward for daylight saving."),
+    "tonight_past": N_("It's already past {hour}:00 tonight."),
+    "order_past": N_("{text} means different days in different countries: {readings}. {passed} has already passed."),
+    "ambiguous_far": N_("{text} could be {readings}, and {far} is more than {days} ahead."),
+    "too_many_readings": N_("{text} could mean too many different times."),
     # questions: two or more readings are plausible
-    "ask_clock": "{text} could be {readings}.",
-    "ask_order": "{text} means different days in different countries: {readings}?",
-    "ask_midnight": "{text} could be the start or the end of the day: {readings}?",
-    "ask_noon_or_midnight": "{text} could be noon or midnight: {readings}?",
-    "ask_weekend": "{text} could be {readings}.",
+    "ask_clock": N_("{text} could be {readings}."),
+    "ask_order": N_("{text} means different days in different countries: {readings}?"),
+    "ask_midnight": N_("{text} could be the start or the end of the day: {readings}?"),
+    "ask_noon_or_midnight": N_("{text} could be noon or midnight: {readings}?"),
+    "ask_weekend": N_("{text} could be {readings}."),
     # what was read, under a reply: the label names the month in words, so a swapped day and month shows at once
-    "read_back": "Read {text} in {zone}: {label}.",
+    "read_back": N_("Read {text} in {zone}: {label}."),
     # zones
-    "zone_needed": "Give a timezone name.",
-    "zone_unknown": "{zone} isn't a timezone I know.",
-    "zone_unknown_hint": "{zone} isn't a timezone I know. Use a region/city name (start typing a city to see "
-    "suggestions).",
-    "zone_offset_not_whole": "{text} isn't a whole-hour offset I can use as a zone; pick a city zone instead.",
-    "zone_note_abbreviation": "{abbreviation} is not a timezone; using {zone}{place}, which {dst}.",
-    "zone_note_other": " For {place} pick {zone}.",
-    "zone_note_renamed": "{old} is an old name; using {new}.",
-    "zone_note_offset": "{text} is a fixed offset: {zone} never changes for daylight saving; a city zone does.",
-    "zone_dst": "follows daylight saving",
-    "zone_no_dst": "has no daylight saving",
+    "zone_needed": N_("Give a timezone name."),
+    "zone_unknown": N_("{zone} isn't a timezone I know."),
+    "zone_unknown_hint": N_("{zone} isn't a timezone I know. Use a region/city name (start typing a city to see "
+                            "suggestions)."),
+    "zone_offset_not_whole": N_("{text} isn't a whole-hour offset I can use as a zone; pick a city zone instead."),
+    "zone_note_abbreviation": N_("{abbreviation} is not a timezone; using {zone}{place}, which {dst}."),
+    "zone_note_other": N_(" For {place} pick {zone}."),
+    "zone_note_renamed": N_("{old} is an old name; using {new}."),
+    "zone_note_offset": N_("{text} is a fixed offset: {zone} never changes for daylight saving; a city zone does."),
+    "zone_dst": N_("follows daylight saving"),
+    "zone_no_dst": N_("has no daylight saving"),
     # reminder offsets
-    "offsets_empty": "Give 1 to 5 reminder times before the talk.",
-    "offsets_too_long": "That's too long; give at most {count} reminder times.",
-    "offset_needs_unit": "{part} needs a unit: m, h or d.",
-    "offset_unreadable": "I don't understand {part} as a time before the talk.",
-    "offset_too_close": "{part} is too close to the talk: reminders start at 5 minutes before.",
-    "offset_too_early": "{part} is too early: reminders go out at most 30 days before.",
-    "offsets_too_many": "That's {count} reminder times; {limit} at most.",
+    "offsets_empty": N_("Give 1 to 5 reminder times before the talk."),
+    "offsets_too_long": N_("That's too long; give at most {count} reminder times."),
+    "offset_needs_unit": N_("{part} needs a unit: m, h or d."),
+    "offset_unreadable": N_("I don't understand {part} as a time before the talk."),
+    "offset_too_close": N_("{part} is too close to the talk: reminders start at 5 minutes before."),
+    "offset_too_early": N_("{part} is too early: reminders go out at most 30 days before."),
+    "offsets_too_many": N_("That's {count} reminder times; {limit} at most."),
 }
 
 
@@ -82,34 +85,33 @@ def say(key: str, **fields: object) -> str:
     return TEXTS[key].format(**fields)
 
 
-def or_list(examples: Iterable[str], word: str = "or") -> str:
-    items = [f"`{example}`" for example in examples]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
-
-
-def plain_or(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+def _or(items: Sequence[str]) -> str | Text:
+    """"a, b or c", with "or" in the reader's language."""
+    return items[0] if len(items) == 1 else Text(N_("{first} or {last}"), {"first": ", ".join(items[:-1]),
+                                                                            "last": items[-1]})
 
 
 def fail(key: str, examples: Iterable[str] = EXAMPLES[:3], **fields: object) -> TimeInputError:
-    """A refusal: the problem, then inputs that would work."""
-    return TimeInputError(f"{say(key, **fields)} {say('try', examples=or_list(examples))}")
+    """A refusal: the problem, then inputs that would work (sentences translated for whoever reads them)."""
+    error = TimeInputError(TEXTS[key], **fields)
+    return error.then(TEXTS["try"], examples=_or([f"`{example}`" for example in examples]))
 
 
 def ask(key: str, readings: tuple[ParsedTime, ...], examples: Sequence[str], **fields: object) -> AmbiguousTimeError:
     """A question: what was typed could be each of `readings`; `examples` type each one unambiguously."""
-    labels = plain_or([reading.label for reading in readings])
-    message = f"{say(key, readings=labels, **fields)} {say('try', examples=or_list(examples))}"
-    return AmbiguousTimeError(message, readings)
+    labels = _or([reading.label for reading in readings])
+    error = AmbiguousTimeError(TEXTS[key], readings, readings=labels, **fields)
+    return error.then(TEXTS["try"], examples=_or([f"`{example}`" for example in examples]))
 
 
-def read_back(parsed: ParsedTime) -> str:
-    """What a time was read as, for the line under a reply.
+def read_back(parsed: ParsedTime, t: Translator | None = None) -> str:
+    """What a time was read as, for the line under a reply (in the reader's language, with `t`).
 
     "Read “03.04.2027 17:00” in Europe/Berlin: Sat 3 Apr 2027 17:00." The label is in `parsed.zone`, the zone the
     text was read in; the typed text is escaped like every echo of user text.
     """
-    return say("read_back", text=echo(parsed.text, limit=100), zone=parsed.zone, label=parsed.label)
+    fields = {"text": echo(parsed.text, limit=100), "zone": parsed.zone, "label": parsed.label}
+    return t._(TEXTS["read_back"], **fields) if t is not None else say("read_back", **fields)
 
 
 def echo(typed: str, limit: int = 40) -> str:

@@ -218,3 +218,16 @@ async def test_a_members_locale_is_written_only_when_it_changed(db, clock):
     # A fresh process reads before it writes: nothing to write when the stored one is already right.
     await People(db, Outbox(db), clock).remember_locale(SPEAKER, "en-US")
     assert len(writes) == 2
+
+
+def test_a_time_that_cannot_be_read_is_refused_in_the_readers_language(clock):
+    from podium import timeparse
+
+    with pytest.raises(timeparse.TimeInputError) as caught:
+        timeparse.parse_when("blorp", zone="Europe/Berlin", now=clock.now(), locale="de")
+    english, german = str(caught.value), caught.value.text_for(i18n.translator("de"))
+    assert english.startswith("I can't read “blorp” as a time. Try `")
+    assert " or `" in english
+    # The typed text is quoted as it was (“…”); the sentence around it is German.
+    assert german.startswith("Ich kann “blorp” nicht als Zeit lesen. Versuche `")
+    assert " oder `" in german
