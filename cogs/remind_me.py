@@ -16,7 +16,7 @@ from cogs._options import WhenOption, read_time
 from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, guild_id_of, reply_ephemeral, user_id_of
 from cogs._zone import read_in, set_zone_from_button, zone_button_clicked
 from cogs.announce_settings import calendar_reply
-from podium import timeparse
+from podium import i18n, timeparse
 from podium.markup import both_times, discord_time, fit_lines, quote, quote_clipped
 from podium.outbox import OutboxRow
 from podium.people import PeopleError, PersonalReminder
@@ -29,14 +29,15 @@ log = logging.getLogger(__name__)
 # Each part of /remind-me list gets a share of Discord's 2,000 characters; long lists end with "… and N more".
 LIST_PARTS = {"personal": 1050, "talks": 420, "missed": 380}
 REMINDER_TEXT_CHARS = 120
+PICK_REMINDER = i18n.N_("Pick a reminder from the list that appears as you type.")
 
 
-def where_it_goes(fallback_channel_id: int | None) -> str:
+def where_it_goes(fallback_channel_id: int | None, t: i18n.Translator = i18n.ENGLISH) -> str:
     """Where a personal reminder is delivered, said when it is set and in the list."""
     if fallback_channel_id is not None:
-        return f"-# By DM; if your DMs are closed, here in <#{fallback_channel_id}>."
-    return (
-        "-# By DM only: you can't post in this channel, so I won't post it here. If your DMs are closed it is "
+        return "-# " + t._("By DM; if your DMs are closed, here in {channel}.", channel=f"<#{fallback_channel_id}>")
+    return "-# " + t._(
+        "By DM only: you can't post in this channel, so I won't post it here. If your DMs are closed it is "
         "skipped (`/remind-me list` shows it)."
     )
 
@@ -107,7 +108,11 @@ class RemindMe(commands.Cog):
         await self.people.set_timezone(user_id_of(interaction), name)
         local = timeparse.local_now_text(name, self.services.clock.now())
         extra = f"\n-# {note}" if note else ""
-        await reply_ephemeral(interaction, f"🌍 Your time zone is now **{name}** — it is {local} there.{extra}")
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(
+            interaction,
+            t._("🌍 Your time zone is now **{zone}** — it is {local} there.", zone=name, local=local) + extra,
+        )
 
     @timezone.on_autocomplete("zone")
     async def zone_autocomplete(self, interaction: Interaction, zone: str) -> None:
@@ -128,12 +133,16 @@ class RemindMe(commands.Cog):
         """Store reminder offsets (and delivery) and re-plan the caller's upcoming talks."""
         offsets = timeparse.parse_offsets(before)
         replanned = await self.people.set_talk_reminders(user_id_of(interaction), offsets, cast(Via | None, via))
-        where = f" by {VIA_LABEL[via]}" if via else ""
-        talks = f" Re-planned {replanned} upcoming talk{'s' if replanned != 1 else ''}." if replanned else ""
+        t = i18n.translator(interaction.locale)
+        where = " " + t._("by {via}", via=t._(VIA_LABEL[via])) if via else ""
+        talks = ""
+        if replanned:
+            talks = " " + t.ngettext("Re-planned {n} upcoming talk.", "Re-planned {n} upcoming talks.", replanned)
         await reply_ephemeral(
             interaction,
-            f"⏰ You'll be reminded {', '.join(timeparse.format_offset(o) for o in offsets)} before each talk you "
-            f"speak at or asked to be reminded of (🔔 Remind me){where}.{talks}",
+            t._("⏰ You'll be reminded {offsets} before each talk you speak at or asked to be reminded of "
+                "(🔔 Remind me){where}.", offsets=", ".join(timeparse.format_offset(o) for o in offsets), where=where)
+            + talks,
         )
 
     @remind_me.subcommand(name="at", description="A one-off reminder for yourself")
@@ -155,11 +164,12 @@ class RemindMe(commands.Cog):
             # The member's own right to post here (Use Application Commands does not include it).
             can_post_there=bool(permissions.send_messages_in_threads if in_thread else permissions.send_messages),
         )
+        t = i18n.translator(interaction.locale)
         read, view = await read_in(self.services, interaction, when)
         await reply_ephemeral(
             interaction,
-            f"🔔 I'll remind you {both_times(reminder.due_at)}: {quote(reminder.text)}\n"
-            f"{where_it_goes(reminder.fallback_channel_id)}\n{read}",
+            t._("🔔 I'll remind you {when}: {text}", when=both_times(reminder.due_at), text=quote(reminder.text))
+            + f"\n{where_it_goes(reminder.fallback_channel_id, t)}\n{read}",
             view=view,
         )
 
@@ -185,15 +195,19 @@ class RemindMe(commands.Cog):
     ) -> None:
         """Re-time or re-word a pending personal reminder (the same reminder, so its buttons stay)."""
         if not reminder.strip().isdigit():
-            raise PeopleError("Pick a reminder from the list that appears as you type.")
+            raise PeopleError(PICK_REMINDER)
         # The same reading of times as every `when` option: the member's zone and language.
         parsed = await read_time(interaction.client, interaction, when) if when is not None else None
         edited = await self.people.edit_personal_reminder(
             user_id_of(interaction), int(reminder), when=parsed.when if parsed else None, text=message
         )
+        t = i18n.translator(interaction.locale)
         read, view = await read_in(self.services, interaction, parsed) if parsed else ("", None)
         await reply_ephemeral(
-            interaction, f"✏️ I'll remind you {both_times(edited.due_at)}: {quote(edited.text)}\n{read}", view=view
+            interaction,
+            t._("✏️ I'll remind you {when}: {text}", when=both_times(edited.due_at), text=quote(edited.text))
+            + (f"\n{read}" if read else ""),
+            view=view,
         )
 
     @remind_me.subcommand(name="delete", description="Delete one of your personal reminders")
@@ -203,13 +217,14 @@ class RemindMe(commands.Cog):
         reminder: str = SlashOption(description="The reminder", autocomplete=True),
     ) -> None:
         """Cancel one pending personal reminder."""
+        t = i18n.translator(interaction.locale)
         if not reminder.strip().isdigit():
-            await reply_ephemeral(interaction, "Pick a reminder from the list that appears as you type.")
+            await reply_ephemeral(interaction, t._(PICK_REMINDER))
             return
         if await self.people.delete_personal_reminder(user_id_of(interaction), int(reminder)):
-            await reply_ephemeral(interaction, "🗑️ Deleted.")
+            await reply_ephemeral(interaction, t._("🗑️ Deleted."))
         else:
-            await reply_ephemeral(interaction, "I can't find that pending reminder of yours; nothing changed.")
+            await reply_ephemeral(interaction, t._("I can't find that pending reminder of yours; nothing changed."))
 
     @delete.on_autocomplete("reminder")
     @edit.on_autocomplete("reminder")
@@ -237,7 +252,8 @@ class RemindMe(commands.Cog):
     ) -> None:
         """Show (or replace) the link to the member's own calendar feed."""
         token = await self.services.calendars.token(guild_id_of(interaction), user_id_of(interaction), rotate=rotate)
-        await reply_ephemeral(interaction, calendar_reply(self.services, token, rotated=rotate, whose="your"))
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, calendar_reply(self.services, token, rotated=rotate, whose="your", t=t))
 
     @remind_me.subcommand(name="reset", description="Go back to the server's default for a setting of yours")
     async def reset(

@@ -155,7 +155,9 @@ async def test_a_german_member_gets_german_dms_and_an_english_one_english(dispat
     await queue(dispatcher, clock, kind="talk_reminder", talk_id=talk_id, payload={})
     await run_due(dispatcher, clock)
     german = transport.posts()[-1][2]
-    assert german["content"].startswith("⏰ Erinnerung: Dein Vortrag **@everyone rust** auf **Rustaceans** beginnt <t:")
+    assert german["content"].startswith(
+        "⏰ Erinnerung: Dein Vortrag **@everyone rust** auf **Rustaceans** beginnt am <t:"
+    )
     labels = [c["label"] for c in german["components"][0]["components"]]
     assert labels == ["Verschieben …", "Absagen …"]
 
