@@ -223,7 +223,8 @@ class Schedule(commands.Cog):
         """The caller's own upcoming talks."""
         talks, total = await self.talks.upcoming(guild_id_of(interaction), speaker_id=user_id_of(interaction))
         if not talks:
-            await reply_ephemeral(interaction, "You have no upcoming talks. Sign up with `/schedule add`.")
+            t = i18n.translator(interaction.locale)
+            await reply_ephemeral(interaction, t._("You have no upcoming talks. Sign up with `/schedule add`."))
             return
         await reply_ephemeral(interaction, mine_text(talks, total))
 
@@ -241,11 +242,13 @@ class Schedule(commands.Cog):
             talk_id=self.talk_id(talk),
             starts_at=when.when,
         )
+        t = i18n.translator(interaction.locale)
         read, view = await read_in(self.services, interaction, when)
         await reply_ephemeral(
             interaction,
-            f"📅 {quote_clipped(after.topic, 400)} moved to {both_times(after.starts_at)}. The speaker is notified and "
-            f"the reminders re-planned.\n{read}",
+            t._("📅 {topic} moved to {when}. The speaker is notified and the reminders re-planned.",
+                topic=quote_clipped(after.topic, 400), when=both_times(after.starts_at))
+            + f"\n{read}",
             view=view,
         )
 
@@ -301,13 +304,17 @@ class Schedule(commands.Cog):
         """Ask to confirm, then cancel."""
         found = await self.talks.get(guild_id_of(interaction), self.talk_id(talk))
         if found is None or found.state != "scheduled":
-            raise TalkError("I can't find that scheduled talk. Pick one from the list that appears as you type.")
+            raise TalkError(
+                i18n.N_("I can't find that scheduled talk. Pick one from the list that appears as you type.")
+            )
         actor = await self.actor(interaction)
         if found.speaker_id != actor.user_id and not actor.is_moderator:
-            raise TalkError("Only the speaker or a moderator can cancel this talk.")
+            raise TalkError(i18n.N_("Only the speaker or a moderator can cancel this talk."))
         await ConfirmCancel(self, found, actor, reason).ask(
             interaction,
-            f"Cancel {quote_clipped(found.topic, 400)} on {discord_time(found.starts_at)}? This can't be undone.",
+            i18n.translator(interaction.locale)._("Cancel {topic} on {when}? This can't be undone.",
+                                                  topic=quote_clipped(found.topic, 400),
+                                                  when=discord_time(found.starts_at)),
         )
 
     @schedule.subcommand(name="info", description="One talk in detail, with its planned reminders")
@@ -317,7 +324,7 @@ class Schedule(commands.Cog):
         """Details of one talk."""
         found = await self.talks.get(guild_id_of(interaction), self.talk_id(talk))
         if found is None:
-            raise TalkError("I can't find that talk. Pick one from the list that appears as you type.")
+            raise TalkError(i18n.N_("I can't find that talk. Pick one from the list that appears as you type."))
         actor = await self.actor(interaction)
         attendees = await self.services.audience.count(found.id)
         mine = await self.services.audience.is_attending(found.id, actor.user_id)
