@@ -18,13 +18,15 @@ from typing import Any, cast
 import nextcord
 
 from cogs._replies import NO_MENTIONS, PodiumView, reply_ephemeral
+from podium import i18n
+from podium.i18n import N_
 from podium.markup import command
 
 log = logging.getLogger(__name__)
 
 CONFIRM_PREFIX = "podium:confirm:"
 CONFIRM_SECONDS = 300.0
-EXPIRED_NOTE = "-# ⌛ These buttons expired after 5 minutes; nothing was changed."
+EXPIRED_NOTE = N_("-# ⌛ These buttons expired after 5 minutes; nothing was changed.")
 # Token -> when its buttons expire (monotonic). Kept after a click too: the view's own task and the late-click
 # listener run concurrently, and the view may have stopped before the listener looks.
 _live: dict[str, float] = {}
@@ -39,6 +41,7 @@ class ConfirmView(PodiumView):
         self.token = secrets.token_urlsafe(9)
         self.origin: nextcord.Interaction | None = None
         self.content = ""
+        self.t = i18n.ENGLISH
         now = time.monotonic()
         for expired in [t for t, deadline in _live.items() if deadline < now]:
             del _live[expired]
@@ -51,13 +54,15 @@ class ConfirmView(PodiumView):
     async def ask(self, interaction: nextcord.Interaction, content: str) -> None:
         """Send the question privately; remembered so that its expiry can be shown on it."""
         self.origin, self.content = interaction, content
+        self.t = i18n.translator(interaction.locale)
         await interaction.response.send_message(content, view=self, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def interaction_check(self, interaction: nextcord.Interaction) -> bool:
         """Only the person who asked; anyone else is told so (nextcord would leave their click unanswered)."""
         if interaction.user is not None and interaction.user.id == self.owner_id:
             return True
-        await reply_ephemeral(interaction, "Only the person who ran the command can answer this.")
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, t._("Only the person who ran the command can answer this."))
         return False
 
     async def on_timeout(self) -> None:
@@ -70,7 +75,7 @@ class ConfirmView(PodiumView):
                 item.disabled = True
         # The interaction's token lasts 15 minutes, longer than any question waits.
         with contextlib.suppress(nextcord.HTTPException):
-            await self.origin.edit_original_message(content=f"{self.content}\n{EXPIRED_NOTE}", view=self)
+            await self.origin.edit_original_message(content=f"{self.content}\n{self.t._(EXPIRED_NOTE)}", view=self)
 
 
 async def answer_late_click(interaction: nextcord.Interaction) -> bool:
@@ -87,9 +92,10 @@ async def answer_late_click(interaction: nextcord.Interaction) -> bool:
     command_name = rest.partition(":")[2] or "the command"
     log.info("late click on an expired confirm button of /%s", command_name)
     with contextlib.suppress(nextcord.HTTPException):
+        t = i18n.translator(interaction.locale)
         await reply_ephemeral(
             interaction,
-            f"These buttons have expired (they last 5 minutes, and not across a restart of the bot). Nothing was "
-            f"changed: run {command(command_name)} again.",
+            t._("These buttons have expired (they last 5 minutes, and not across a restart of the bot). Nothing was "
+                "changed: run {command} again.", command=command(command_name)),
         )
     return True

@@ -13,7 +13,7 @@ import nextcord
 
 from cogs._components import custom_id_of
 from cogs._replies import reply_ephemeral, user_id_of
-from podium import timeparse
+from podium import i18n, timeparse
 from podium.markup import command
 from podium.preferences import load_user
 from podium.services import Services
@@ -29,18 +29,19 @@ async def read_in(
 ) -> tuple[str, nextcord.ui.View | None]:
     """The "Read … in <zone>" line of a reply, and for a member without their own zone a button to set theirs."""
     user = await load_user(services.db, user_id_of(interaction))
+    t = i18n.translator(interaction.locale)
     if user.timezone:
-        return f"-# {timeparse.read_back(parsed)}", None
-    line = (
-        f"-# {timeparse.read_back(parsed)} That is the server's time zone: you have not set yours "
-        f"({command('remind-me timezone')})."
+        return f"-# {timeparse.read_back(parsed, t)}", None
+    line = f"-# {timeparse.read_back(parsed, t)} " + t._(
+        "That is the server's time zone: you have not set yours ({command}).", command=command("remind-me timezone")
     )
     suggestion = suggest_zone(str(interaction.locale) if interaction.locale else None)
     if suggestion is None or suggestion == parsed.zone:
         return line, None
     # prevent_update=False: answered by a listener (RemindMe.on_zone_button), not a view nextcord would forget.
     view = nextcord.ui.View(timeout=None, prevent_update=False)
-    view.add_item(nextcord.ui.Button(label=f"🌍 Use {suggestion} as my time zone", custom_id=SET_ZONE + suggestion))
+    label = t._("🌍 Use {zone} as my time zone", zone=suggestion)
+    view.add_item(nextcord.ui.Button(label=label[:80], custom_id=SET_ZONE + suggestion))
     return line, view
 
 
@@ -54,9 +55,10 @@ async def set_zone_from_button(services: Services, interaction: nextcord.Interac
     zone, _ = timeparse.resolve_timezone(custom_id_of(interaction)[len(SET_ZONE) :])
     await services.people.set_timezone(user_id_of(interaction), zone)
     local = timeparse.local_now_text(zone, services.clock.now())
+    t = i18n.translator(interaction.locale)
     await reply_ephemeral(
         interaction,
-        f"🌍 Your time zone is now **{zone}** — it is {local} there. Times you type from now on are read in it. "
-        f"The time above was read in the server's zone: if it is not what you meant, change it "
-        f"(e.g. {command('schedule reschedule')}).",
+        t._("🌍 Your time zone is now **{zone}** — it is {local} there. Times you type from now on are read in it. "
+            "The time above was read in the server's zone: if it is not what you meant, change it (e.g. {command}).",
+            zone=zone, local=local, command=command("schedule reschedule")),
     )

@@ -10,6 +10,7 @@ from nextcord.ext import commands
 
 from cogs._confirm import ConfirmView
 from cogs._replies import reply_ephemeral, user_id_of
+from podium import i18n
 from podium.consent import TOPICS
 from podium.markup import command
 from podium.people import People
@@ -42,10 +43,12 @@ class OptOut(commands.Cog):
     ) -> None:
         """Opt out of one kind of message."""
         topic = await self.people.set_opt_out(user_id_of(interaction), what, True)
+        t = i18n.translator(interaction.locale)
         await reply_ephemeral(
             interaction,
-            f"🔕 {topic.stopped} This applies to messages already queued too. "
-            f"Changed your mind? {command('opt-out allow')} `what:{topic.choice}`.",
+            f"🔕 {t._(topic.stopped)} "
+            + t._("This applies to messages already queued too. Changed your mind? {command} `what:{choice}`.",
+                  command=command("opt-out allow"), choice=t._(topic.choice)),
         )
 
     @opt_out.subcommand(name="allow", description="Allow one kind of message again")
@@ -56,16 +59,19 @@ class OptOut(commands.Cog):
     ) -> None:
         """Opt back in."""
         topic = await self.people.set_opt_out(user_id_of(interaction), what, False)
-        await reply_ephemeral(interaction, f"🔔 {topic.allowed}")
+        await reply_ephemeral(interaction, f"🔔 {i18n.translator(interaction.locale)._(topic.allowed)}")
 
     @opt_out.subcommand(name="status", description="What Podium may send you")
     async def status(self, interaction: Interaction) -> None:
         """Every consent switch and its value."""
+        t = i18n.translator(interaction.locale)
         lines = [
-            f"{'🔕 Stopped' if stopped else '🔔 Allowed'}: {topic.label}"
+            (t._("🔕 Stopped: {what}", what=t._(topic.label)) if stopped
+             else t._("🔔 Allowed: {what}", what=t._(topic.label)))
             for topic, stopped in await self.people.consent(user_id_of(interaction))
         ]
-        lines.append(f"-# Change one with {command('opt-out stop')} or {command('opt-out allow')}.")
+        lines.append("-# " + t._("Change one with {stop} or {allow}.", stop=command("opt-out stop"),
+                                 allow=command("opt-out allow")))
         await reply_ephemeral(interaction, "\n".join(lines))
 
     @opt_out.subcommand(name="forget-me", description="Delete your settings, reminders and queued messages")

@@ -17,6 +17,7 @@ from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, guild_
 from cogs._zone import read_in, set_zone_from_button, zone_button_clicked
 from cogs.announce_settings import calendar_reply
 from podium import i18n, timeparse
+from podium.i18n import N_
 from podium.markup import both_times, discord_time, fit_lines, quote, quote_clipped
 from podium.outbox import OutboxRow
 from podium.people import PeopleError, PersonalReminder
@@ -79,7 +80,7 @@ def explain_missed(reason: str | None) -> str:
     return "Discord refused it"
 
 
-RESET_CHOICES = {"My time zone": "timezone", "My talk reminder settings": "talk-reminders", "Both": "all"}
+RESET_CHOICES = {N_("My time zone"): "timezone", N_("My talk reminder settings"): "talk-reminders", N_("Both"): "all"}
 
 
 class RemindMe(commands.Cog):
@@ -268,15 +269,17 @@ class RemindMe(commands.Cog):
         user = await self.people.preferences(user_id)
         guild = await self.services.guild_settings.get(guild_id_of(interaction))
         offsets, via = effective_reminders(user, guild)
+        t = i18n.translator(interaction.locale)
         lines = []
         if what in ("timezone", "all"):
-            lines.append(f"🌍 Your times are read in the server's time zone again: **{effective_zone(user, guild)}**.")
+            lines.append(t._("🌍 Your times are read in the server's time zone again: **{zone}**.",
+                             zone=effective_zone(user, guild)))
         if what in ("talk-reminders", "all"):
             before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in offsets)
-            again = f" Re-planned {replanned} upcoming talk{'s' if replanned != 1 else ''}." if replanned else ""
-            lines.append(
-                f"⏰ Talk reminders follow the server again: {before} before, by {VIA_LABEL.get(via, via)}.{again}"
-            )
+            again = " " + t.ngettext("Re-planned {n} upcoming talk.", "Re-planned {n} upcoming talks.", replanned,
+                                     n=replanned) if replanned else ""
+            lines.append(t._("⏰ Talk reminders follow the server again: {before} before, by {via}.",
+                             before=before, via=t._(VIA_LABEL.get(via, via))) + again)
         await reply_ephemeral(interaction, "\n".join(lines))
 
     @commands.Cog.listener("on_interaction")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from podium.i18n import N_
+
 
 @dataclass(frozen=True, slots=True)
 class ConsentTopic:
@@ -24,48 +26,54 @@ class ConsentTopic:
 
 EVERYTHING = ConsentTopic(
     "everything",
-    "every message Podium sends you on its own",
+    N_("every message Podium sends you on its own"),
     "opt_out_everything",
-    choice="Everything Podium sends on its own",
-    stopped="I won't send you anything on my own any more: no reminders, notices or DMs. "
-    "Answers to your own commands still come.",
-    allowed="I may send you messages on my own again. Anything you stopped one by one stays stopped.",
+    choice=N_("Everything Podium sends on its own"),
+    stopped=N_(
+        "I won't send you anything on my own any more: no reminders, notices or DMs. "
+        "Answers to your own commands still come."
+    ),
+    allowed=N_("I may send you messages on my own again. Anything you stopped one by one stays stopped."),
 )
 # "Talks" are the ones you speak at and the ones you clicked 🔔 Remind me on (podium/audience.py).
 TALK_REMINDERS = ConsentTopic(
     "talk-reminders",
-    "reminders before talks you speak at or asked to be reminded of",
+    N_("reminders before talks you speak at or asked to be reminded of"),
     "opt_out_talk_reminders",
-    choice="Reminders before talks",
-    stopped="You won't be reminded before talks any more, neither yours nor the ones you clicked 🔔 Remind me on.",
-    allowed="You'll be reminded before your talks and the ones you clicked 🔔 Remind me on again.",
+    choice=N_("Reminders before talks"),
+    stopped=N_("You won't be reminded before talks any more, neither yours nor the ones you clicked 🔔 Remind me on."),
+    allowed=N_("You'll be reminded before your talks and the ones you clicked 🔔 Remind me on again."),
 )
 NOTICES = ConsentTopic(
     "notices",
-    "notices when a talk you speak at or asked for is moved, cancelled or changes speaker",
+    N_("notices when a talk you speak at or asked for is moved, cancelled or changes speaker"),
     "opt_out_notices",
-    choice="Notices when a talk changes",
-    stopped="You won't be told any more when a talk you speak at or asked for is moved, cancelled or changes "
-    "speaker.",
-    allowed="You'll be told again when a talk you speak at or asked for is moved, cancelled or changes speaker.",
+    choice=N_("Notices when a talk changes"),
+    stopped=N_(
+        "You won't be told any more when a talk you speak at or asked for is moved, cancelled or changes "
+        "speaker."
+    ),
+    allowed=N_("You'll be told again when a talk you speak at or asked for is moved, cancelled or changes speaker."),
 )
 PERSONAL_REMINDERS = ConsentTopic(
     "personal-reminders",
-    "your /remind-me at reminders",
+    N_("your /remind-me at reminders"),
     "opt_out_personal_reminders",
-    choice="My /remind-me at reminders",
-    stopped="Your /remind-me at reminders won't be delivered any more (they stay in `/remind-me list`).",
-    allowed="Your /remind-me at reminders will be delivered again.",
+    choice=N_("My /remind-me at reminders"),
+    stopped=N_("Your /remind-me at reminders won't be delivered any more (they stay in `/remind-me list`)."),
+    allowed=N_("Your /remind-me at reminders will be delivered again."),
 )
 # Not a kind of message but a way of delivering: with DMs stopped, reminders come in the thread or the channel.
 DMS = ConsentTopic(
     "dms",
-    "direct messages (reminders then come in the talk's thread or the channel)",
+    N_("direct messages (reminders then come in the talk's thread or the channel)"),
     "opt_out_dms",
-    choice="Direct messages",
-    stopped="I won't send you direct messages any more: reminders come in the talk's thread or the channel "
-    "instead.",
-    allowed="I'll send you direct messages again.",
+    choice=N_("Direct messages"),
+    stopped=N_(
+        "I won't send you direct messages any more: reminders come in the talk's thread or the channel "
+        "instead."
+    ),
+    allowed=N_("I'll send you direct messages again."),
 )
 
 TOPICS: dict[str, ConsentTopic] = {t.key: t for t in (EVERYTHING, TALK_REMINDERS, NOTICES, PERSONAL_REMINDERS, DMS)}

@@ -243,16 +243,16 @@ def _speaker_notice(ctx: RenderContext) -> str:
     start = from_ms(need(ctx.payload, "start_ms", int))
     new_speaker = need(ctx.payload, "new_speaker_id", int)
     by = ctx.payload.get("by_user_id")
-    given = f" by <@{by}>" if isinstance(by, int) else ""
+    by_whom = f"<@{by}>" if isinstance(by, int) else "Podium"
     if ctx.payload.get("role") == "new":
-        return (
-            f"🎤 You are now the speaker of {quote(topic)} on {both_times(start)}{given}. You'll be reminded "
-            f"before it (see {command('remind-me list')}); move or cancel it with {command('schedule reschedule')} "
-            f"or {command('schedule cancel')}."
+        return ctx.t._(
+            "🎤 {by} made you the speaker of {topic} on {when}. You'll be reminded before it (see {list}); move or "
+            "cancel it with {reschedule} or {cancel}.",
+            by=by_whom, topic=quote(topic), when=both_times(start), list=command("remind-me list"),
+            reschedule=command("schedule reschedule"), cancel=command("schedule cancel"),
         )
-    return (
-        f"🎤 {quote(topic)} on {discord_time(start)} was given to <@{new_speaker}>{given}: you no longer speak at it."
-    )
+    return ctx.t._("🎤 {by} gave {topic} on {when} to {speaker}: you no longer speak at it.", by=by_whom,
+                   topic=quote(topic), when=discord_time(start), speaker=f"<@{new_speaker}>")
 
 
 TALK_REMINDER = kinds.register(

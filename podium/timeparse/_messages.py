@@ -111,7 +111,8 @@ def read_back(parsed: ParsedTime, t: Translator | None = None) -> str:
     text was read in; the typed text is escaped like every echo of user text.
     """
     fields = {"text": echo(parsed.text, limit=100), "zone": parsed.zone, "label": parsed.label}
-    return t._(TEXTS["read_back"], **fields) if t is not None else say("read_back", **fields)
+    template = TEXTS["read_back"]
+    return t._(template, **fields) if t is not None else template.format(**fields)
 
 
 def echo(typed: str, limit: int = 40) -> str:

@@ -274,7 +274,7 @@ async def test_the_101st_event_fails_with_a_clear_report_in_the_log_channel(db, 
     assert failed.state == "failed" and "100 scheduled or active events" in failed.reason
     [log_line] = await rows(db, "log")
     assert log_line["channel_id"] == LOG_CHANNEL and "**Rust** is not in Discord's Events list" in (
-        log_line["payload"]["text"])
+        log_line["payload"]["reason"])
     assert await event_id_of(db, talk.id) is None
 
 

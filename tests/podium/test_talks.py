@@ -247,7 +247,7 @@ async def test_upcoming_pages_and_filters(service, clock):
 
 @pytest.mark.parametrize(
     ("role", "says"),
-    [("new", "🎤 You are now the speaker of **Rust** on <t:"), ("old", "was given to <@2> by <@3>: you no longer")],
+    [("new", "🎤 <@3> made you the speaker of **Rust** on <t:"), ("old", "to <@2>: you no longer speak at it")],
 )
 def test_a_speaker_change_reads_right_to_each_speaker(role, says, clock):
     payload = {"topic": "Rust", "start_ms": to_ms(clock.now()), "old_speaker_id": 1, "new_speaker_id": 2,
