@@ -276,8 +276,8 @@ class RemindMe(commands.Cog):
                              zone=effective_zone(user, guild)))
         if what in ("talk-reminders", "all"):
             before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in offsets)
-            again = " " + t.ngettext("Re-planned {n} upcoming talk.", "Re-planned {n} upcoming talks.", replanned,
-                                     n=replanned) if replanned else ""
+            again = (" " + t.ngettext("Re-planned {n} upcoming talk.", "Re-planned {n} upcoming talks.", replanned)
+                     if replanned else "")
             lines.append(t._("⏰ Talk reminders follow the server again: {before} before, by {via}.",
                              before=before, via=t._(VIA_LABEL.get(via, via))) + again)
         await reply_ephemeral(interaction, "\n".join(lines))

@@ -57,15 +57,16 @@ async def test_remind_me_reset_goes_back_to_the_servers_defaults(fake, bot):
 
 async def test_a_member_without_a_zone_is_told_and_can_take_the_one_their_locale_suggests(fake, bot):
     interaction, content = await run(fake, "remind-me", "at", locale="de", when="in 2 hours", message="slides")
-    assert "That is the server's time zone: you have not set yours" in content and "in UTC:" in content
+    # A German client: the reply, the note and the button in German (tests/e2e/test_german.py has the full flow).
+    assert "Das ist die Zeitzone des Servers: du hast deine noch nicht eingestellt" in content and "UTC" in content
     reply = interaction.original
     assert reply.custom_ids == ["podium:tz:set:Europe/Berlin"]
-    _, answer = await click(fake, reply, "podium:tz:set:Europe/Berlin")
-    assert answer.startswith("🌍 Your time zone is now **Europe/Berlin**")
+    _, answer = await click(fake, reply, "podium:tz:set:Europe/Berlin", locale="de")
+    assert answer.startswith("🌍 Deine Zeitzone ist jetzt **Europe/Berlin**")
     assert query(bot.db_path, "SELECT timezone FROM users") == [{"timezone": "Europe/Berlin"}]
     # With a zone of their own the reply just says it, without a button.
     interaction, content = await run(fake, "remind-me", "at", locale="de", when="in 3 hours", message="more")
-    assert "in Europe/Berlin:" in content and interaction.original.custom_ids == []
+    assert "Europe/Berlin" in content and interaction.original.custom_ids == []
 
 
 async def test_paging_a_posted_list_answers_the_presser_privately(fake, bot):
