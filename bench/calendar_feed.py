@@ -1,7 +1,9 @@
 """Calendar feed: build time of a feed with N talks, and of serving it again unchanged (cached).
 
-Run: .venv/bin/python bench/calendar_feed.py [--talks 1000]
+Run: .venv/bin/python bench/calendar_feed.py [--talks 1000] [--feed guild|member]
 Target (issue 14): a feed with 1,000 talks builds in <= 50 ms, and is cached until the next change.
+`--feed member`: one member's own feed, who clicked 🔔 Remind me on every talk, among 50 attendees a talk (the
+feed reads `attendees` through attendees_by_user).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from podium.calendar_feed import Calendars, event_ical
 from podium.clock import SystemClock, to_ms
 
 GUILD = 810000000000000000
+MEMBER = 42
+OTHERS_PER_TALK = 50
 
 
-async def main(count: int, rounds: int) -> None:
+async def main(count: int, rounds: int, which: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = await Database.open(Path(tmp) / "podium.db")
         try:
@@ -37,8 +41,15 @@ async def main(count: int, rounds: int) -> None:
                       to_ms(start + timedelta(hours=2 * i)), to_ms(now()), f"Speaker {i % 50}", 900000 + i)
                      for i in range(count)],
                 )
+            if which == "member":
+                async with db.transaction() as tx:
+                    await tx.executemany(
+                        "INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, 0)",
+                        [(talk_id, user_id) for talk_id in range(1, count + 1)
+                         for user_id in (MEMBER, *range(1000, 1000 + OTHERS_PER_TALK))],
+                    )
             calendars = Calendars(db, SystemClock())
-            feed = await calendars.feed(await calendars.token(GUILD))
+            feed = await calendars.feed(await calendars.token(GUILD, MEMBER if which == "member" else None))
             assert feed is not None
             talks = await calendars.talks_of(feed)
             cold, changed, cached = [], [], []
@@ -60,8 +71,8 @@ async def main(count: int, rounds: int) -> None:
                 await calendars.body(feed, name="Bench talks")
                 cached.append(time.perf_counter() - started)
             size = len(built.body) / 1024
-            print(f"feed of {len(talks)} talks, {size:.0f} KiB, {rounds} rounds (each: read the talks, fingerprint,"
-                  " build or reuse):")
+            print(f"{which} feed of {len(talks)} talks, {size:.0f} KiB, {rounds} rounds"
+                  " (each: read the talks, fingerprint, build or reuse):")
             for label, values in (("first build (no event serialised yet)", cold),
                                   ("after one talk changed", changed), ("unchanged (cached body)", cached)):
                 print(f"  {label:38} median {statistics.median(values) * 1000:6.1f} ms, "
@@ -74,5 +85,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--talks", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--feed", choices=("guild", "member"), default="guild")
     args = parser.parse_args()
-    asyncio.run(main(args.talks, args.rounds))
+    asyncio.run(main(args.talks, args.rounds, args.feed))
