@@ -55,6 +55,10 @@ class ConfirmView(PodiumView):
         """Send the question privately; remembered so that its expiry can be shown on it."""
         self.origin, self.content = interaction, content
         self.t = i18n.translator(interaction.locale)
+        # Subclasses give their buttons' labels as catalogue entries (N_): shown in the asker's language.
+        for item in self.children:
+            if isinstance(item, nextcord.ui.Button) and item.label:
+                item.label = self.t._(item.label)
         await interaction.response.send_message(content, view=self, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def interaction_check(self, interaction: nextcord.Interaction) -> bool:

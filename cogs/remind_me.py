@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 LIST_PARTS = {"personal": 1050, "talks": 420, "missed": 380}
 REMINDER_TEXT_CHARS = 120
 PICK_REMINDER = i18n.N_("Pick a reminder from the list that appears as you type.")
+MORE = N_("… and {n} more")
 
 
 def where_it_goes(fallback_channel_id: int | None, t: i18n.Translator = i18n.ENGLISH) -> str:
@@ -44,40 +45,46 @@ def where_it_goes(fallback_channel_id: int | None, t: i18n.Translator = i18n.ENG
 
 
 def reminders_text(
-    personal: list[PersonalReminder], talk_rows: list[OutboxRow], missed: list[PersonalReminder]
+    personal: list[PersonalReminder], talk_rows: list[OutboxRow], missed: list[PersonalReminder],
+    t: i18n.Translator = i18n.ENGLISH,
 ) -> str:
     """The reply of /remind-me list, within Discord's 2,000 characters."""
 
     def reminder_line(r: PersonalReminder) -> str:
-        where = f" (else <#{r.fallback_channel_id}>)" if r.fallback_channel_id else " (DM only)"
+        where = (" " + t._("(else {channel})", channel=f"<#{r.fallback_channel_id}>") if r.fallback_channel_id
+                 else " " + t._("(DM only)"))
         return f"• #{r.id} {both_times(r.due_at)}: {quote_clipped(r.text, REMINDER_TEXT_CHARS)}{where}"
 
-    parts = ["**Personal reminders**"]
-    parts.append(fit_lines([reminder_line(r) for r in personal], LIST_PARTS["personal"])[0] or "• none")
-    parts.append("**Talk reminders** (talks you speak at, and 🔔 talks you asked to be reminded of)")
+    def via(target_type: str) -> str:
+        return t._(VIA_LABEL[target_type]) if target_type in VIA_LABEL else target_type
+
+    more, none = t._(MORE), "• " + t._("none")
+    parts = ["**" + t._("Personal reminders") + "**"]
+    parts.append(fit_lines([reminder_line(r) for r in personal], LIST_PARTS["personal"], more)[0] or none)
+    parts.append(t._("**Talk reminders** (talks you speak at, and 🔔 talks you asked to be reminded of)"))
     talk_lines = [
-        f"• {'' if r.kind == 'talk_reminder' else '🔔 '}{discord_time(r.due_at)} "
-        f"via {VIA_LABEL.get(r.target_type, r.target_type)}"
+        f"• {'' if r.kind == 'talk_reminder' else '🔔 '}"
+        + t._("{when} via {via}", when=discord_time(r.due_at), via=via(r.target_type))
         for r in talk_rows
     ]
-    parts.append(fit_lines(talk_lines, LIST_PARTS["talks"])[0] or "• none")
+    parts.append(fit_lines(talk_lines, LIST_PARTS["talks"], more)[0] or none)
     if missed:
-        parts.append("**Not delivered in the last 7 days**")
+        parts.append("**" + t._("Not delivered in the last 7 days") + "**")
         missed_lines = [
-            f"• {discord_time(r.due_at)}: {quote_clipped(r.text, 60)} — {explain_missed(r.reason)}" for r in missed
+            f"• {discord_time(r.due_at)}: {quote_clipped(r.text, 60)} — {explain_missed(r.reason, t)}" for r in missed
         ]
-        parts.append(fit_lines(missed_lines, LIST_PARTS["missed"])[0])
+        parts.append(fit_lines(missed_lines, LIST_PARTS["missed"], more)[0])
     return "\n".join(parts)
 
 
-def explain_missed(reason: str | None) -> str:
+def explain_missed(reason: str | None, t: i18n.Translator = i18n.ENGLISH) -> str:
     """Why a personal reminder was not delivered, in a person's words."""
     text = reason or ""
     if "opted out" in text:
-        return "you stopped personal reminders (`/opt-out allow`)"
+        return t._("you stopped personal reminders (`/opt-out allow`)")
     if "DMs refused" in text or "50007" in text:
-        return "your DMs are closed and you couldn't post in the channel where you set it"
-    return "Discord refused it"
+        return t._("your DMs are closed and you couldn't post in the channel where you set it")
+    return t._("Discord refused it")
 
 
 RESET_CHOICES = {N_("My time zone"): "timezone", N_("My talk reminder settings"): "talk-reminders", N_("Both"): "all"}
@@ -182,7 +189,8 @@ class RemindMe(commands.Cog):
         talk_rows = await self.people.talk_reminders(user_id)
         since = self.services.clock.now() - timedelta(days=7)
         missed = await self.people.undelivered_reminders(user_id, since=since)
-        await reply_ephemeral(interaction, reminders_text(personal, talk_rows, missed))
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, reminders_text(personal, talk_rows, missed, t))
 
     @remind_me.subcommand(name="edit", description="Change the time or text of one of your personal reminders")
     async def edit(
@@ -238,8 +246,9 @@ class RemindMe(commands.Cog):
         user = await load_user(self.services.db, user_id_of(interaction))
         guild = await load_guild(self.services.db, interaction.guild_id) if interaction.guild_id else None
         zone = ZoneInfo(effective_zone(user, guild))
+        t = i18n.translator(interaction.locale)
         await interaction.response.send_autocomplete(
-            {f"{r.due_at.astimezone(zone):%a %d %b %H:%M} — {r.text}"[:100]: str(r.id) for r in found[:25]}
+            {f"{t.moment(r.due_at.astimezone(zone))} — {r.text}"[:100]: str(r.id) for r in found[:25]}
         )
 
     @remind_me.subcommand(
@@ -295,13 +304,18 @@ class RemindMe(commands.Cog):
         guild = await self.services.guild_settings.get(guild_id_of(interaction))
         offsets, via = effective_reminders(user, guild)
         zone = effective_zone(user, guild)
-        opted = [topic.key for topic, stopped in await self.people.consent(user.user_id) if stopped]
+        t = i18n.translator(interaction.locale)
+        # The short names /opt-out offers (Discord shows each member their translation).
+        opted = [t._(topic.choice or topic.label) for topic, stopped in await self.people.consent(user.user_id)
+                 if stopped]
+        default = " " + t._("(server default)")
+        before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in offsets)
         lines = [
-            f"Time zone: **{zone}**{'' if user.timezone else ' (server default)'} — "
-            f"{timeparse.local_now_text(zone, self.services.clock.now())}",
-            "Talk reminders: "
-            + ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in offsets)
-            + f" before, by {VIA_LABEL.get(via, via)}{'' if user.reminder_offsets else ' (server default)'}",
-            f"Opted out of: {', '.join(opted) if opted else 'nothing'}",
+            t._("Time zone: **{zone}**{default} — {local}", zone=zone, default="" if user.timezone else default,
+                local=timeparse.local_now_text(zone, self.services.clock.now())),
+            t._("Talk reminders: {before} before, by {via}{default}", before=before,
+                via=t._(VIA_LABEL[via]) if via in VIA_LABEL else via,
+                default="" if user.reminder_offsets else default),
+            t._("Opted out of: {what}", what=", ".join(opted) if opted else t._("nothing")),
         ]
         await reply_ephemeral(interaction, "\n".join(lines))

@@ -29,6 +29,7 @@ from podium import components, i18n, timeparse
 from podium.audience import AUDIENCE_KINDS, going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
+from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, fit_lines, quote_clipped
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.scheduled_events import EVENT_KINDS, EventsError
@@ -41,24 +42,49 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 10
 LIST_PREFIX = "podium:list:"
 CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT = 2000, 4096
-MORE_TALKS = "… and {n} more"
+MORE_TALKS = N_("… and {n} more")
+# A talk's state, as /schedule info shows it.
+STATES = {"scheduled": N_("scheduled"), "cancelled": N_("cancelled"), "done": N_("done")}
+# What /schedule info lists as planned, by kind (a kind not named here is shown as its name).
+# Translators: kinds of message Podium plans for a talk, as listed to its speaker and moderators.
+KIND_LABELS = {
+    "talk_reminder": N_("talk reminder"),
+    "reschedule_notice": N_("reschedule notice"),
+    "cancel_notice": N_("cancel notice"),
+    "speaker_notice": N_("speaker notice"),
+    "talk_starting": N_("talk starting"),
+    "talk_announcement": N_("talk announcement"),
+    "talk_thread_open": N_("talk thread open"),
+    "thread_archive": N_("thread archive"),
+    "attendee_reminder": N_("attendee reminder"),
+    "attendee_notice": N_("attendee notice"),
+    "thread_member": N_("thread member"),
+}
 
 
 # A topic in a list takes at most this many characters (escaped): ten of them always fit one embed.
 LIST_TOPIC_CHARS = 150
 
 
-def talk_line(talk: Talk, attendees: int = 0) -> str:
+def talk_line(talk: Talk, attendees: int = 0, t: Translator = i18n.ENGLISH) -> str:
     """One line of a talk list: when, topic, speaker (named; embeds never ping), how many are going."""
-    topic = quote_clipped(talk.topic, LIST_TOPIC_CHARS)
-    count = f" · 🔔 {going(attendees)}" if attendees else ""
-    return f"{both_times(talk.starts_at)} — {topic} by <@{talk.speaker_id}> · {talk.duration_minutes} min{count}"
+    line = t._("{when} — {topic} by {speaker} · {minutes} min", when=both_times(talk.starts_at),
+               topic=quote_clipped(talk.topic, LIST_TOPIC_CHARS), speaker=f"<@{talk.speaker_id}>",
+               minutes=talk.duration_minutes)
+    return f"{line} · 🔔 {going(attendees, t)}" if attendees else line
 
 
-def mine_text(talks: list[Talk], total: int) -> str:
+def kind_label(kind: str, t: Translator = i18n.ENGLISH) -> str:
+    """A kind of planned message as a person calls it ("speaker reminder")."""
+    label = KIND_LABELS.get(kind)
+    return t._(label) if label else kind.replace("_", " ")
+
+
+def mine_text(talks: list[Talk], total: int, t: Translator = i18n.ENGLISH) -> str:
     """The reply of /schedule mine, within Discord's 2,000 characters."""
-    lines, _ = fit_lines([f"#{t.id} {talk_line(t)}" for t in talks], CONTENT_LIMIT - 40, more=MORE_TALKS)
-    return f"Your upcoming talks ({total}):\n{lines}"
+    lines, _ = fit_lines([f"#{talk.id} {talk_line(talk, t=t)}" for talk in talks], CONTENT_LIMIT - 40,
+                         more=t._(MORE_TALKS))
+    return t._("Your upcoming talks ({total}):", total=t.number(total)) + f"\n{lines}"
 
 
 def info_text(
@@ -68,32 +94,37 @@ def info_text(
     attendees: int = 0,
     mine: bool = False,
     audience_rows: dict[str, int] | None = None,
+    t: Translator = i18n.ENGLISH,
 ) -> str:
     """The reply of /schedule info; what is planned (and the audience's rows, counted) for speaker and moderators."""
+    count = going(attendees, t)
     head = [
-        f"{quote_clipped(talk.topic, 400)} (#{talk.id}, {talk.state})",
-        f"Speaker: <@{talk.speaker_id}> · {both_times(talk.starts_at)} · {talk.duration_minutes} min",
-        f"🔔 {going(attendees)}{' (you too)' if mine else ''}",
+        f"{quote_clipped(talk.topic, 400)} (#{talk.id}, {t._(STATES.get(talk.state, talk.state))})",
+        t._("Speaker: {speaker} · {when} · {minutes} min", speaker=f"<@{talk.speaker_id}>",
+            when=both_times(talk.starts_at), minutes=talk.duration_minutes),
+        "🔔 " + (t._("{going} (you too)", going=count) if mine else count),
     ]
     # A block quote runs to the end of the message: the description comes last.
     tail = f"\n>>> {talk.description}" if talk.description else ""
     if planned is None:
         return "\n".join(head) + tail
     lines = [
-        f"• {kind.replace('_', ' ')} {discord_time(when)} via {VIA_LABEL.get(via, via)}" for kind, when, via in planned
+        "• " + t._("{kind} {when} via {via}", kind=kind_label(kind, t), when=discord_time(when),
+                   via=t._(VIA_LABEL[via]) if via in VIA_LABEL else via)
+        for kind, when, via in planned
     ]
-    lines += [f"• {n} × {kind.replace('_', ' ')}" for kind, n in (audience_rows or {}).items()]
+    lines += [f"• {t.number(n)} × {kind_label(kind, t)}" for kind, n in (audience_rows or {}).items()]
     if not lines:
-        return "\n".join([*head, "No messages planned."]) + tail
+        return "\n".join([*head, t._("No messages planned.")]) + tail
     budget = CONTENT_LIMIT - len("\n".join(head)) - len(tail) - 30
-    listed, _ = fit_lines(lines, budget, more="… and {n} more")
-    return "\n".join([*head, "Planned messages:", listed]) + tail
+    listed, _ = fit_lines(lines, budget, more=t._(MORE_TALKS))
+    return "\n".join([*head, t._("Planned messages:"), listed]) + tail
 
 
-def choice_label(talk: Talk, zone: str = "UTC") -> str:
+def choice_label(talk: Talk, zone: str = "UTC", t: Translator = i18n.ENGLISH) -> str:
     """An autocomplete label in the member's zone, with the speaker's name (Discord: ≤ 100 characters, plain text)."""
     local = talk.starts_at.astimezone(ZoneInfo(zone))
-    when = f"{local:%a %d %b %H:%M}" + (" UTC" if zone == "UTC" else "")
+    when = t.moment(local) + (" UTC" if zone == "UTC" else "")
     by = f" · {talk.speaker_name[:30]}" if talk.speaker_name else ""
     tail = f" — {when}{by}"
     return f"{talk.topic[: 100 - len(tail)]}{tail}"
@@ -127,33 +158,39 @@ class Schedule(commands.Cog):
     def talk_id(value: str) -> int:
         """The talk id an autocomplete choice carries."""
         if not value.strip().isdigit():
-            raise TalkError("Pick a talk from the list that appears as you type in the `talk` option.")
+            raise TalkError(N_("Pick a talk from the list that appears as you type in the `talk` option."))
         return int(value)
 
-    async def list_page(self, guild_id: int, days: int, page: int) -> tuple[nextcord.Embed, nextcord.ui.View | None]:
+    async def list_page(
+        self, guild_id: int, days: int, page: int, t: Translator = i18n.ENGLISH
+    ) -> tuple[nextcord.Embed, nextcord.ui.View | None]:
         """One page of upcoming talks, a "Remind me of…" select of them, previous/next buttons past PAGE_SIZE."""
         talks, total = await self.talks.upcoming(
             guild_id, within=timedelta(days=days), limit=PAGE_SIZE, offset=page * PAGE_SIZE
         )
         pages = max(1, -(-total // PAGE_SIZE))
-        going_to = await self.services.audience.counts([t.id for t in talks])
-        embed = nextcord.Embed(title=f"Upcoming talks — next {days} days", colour=nextcord.Colour.blurple())
-        lines, _ = fit_lines([talk_line(t, going_to[t.id]) for t in talks], EMBED_DESCRIPTION_LIMIT, more=MORE_TALKS)
-        embed.description = lines or f"No talks yet — sign up with {command('schedule add')}."
-        embed.set_footer(text=f"Page {page + 1}/{pages} · {total} talk{'s' if total != 1 else ''}")
+        going_to = await self.services.audience.counts([talk.id for talk in talks])
+        title = t.ngettext("Upcoming talks — next {n} day", "Upcoming talks — next {n} days", days)
+        embed = nextcord.Embed(title=title, colour=nextcord.Colour.blurple())
+        lines, _ = fit_lines([talk_line(talk, going_to[talk.id], t) for talk in talks], EMBED_DESCRIPTION_LIMIT,
+                             more=t._(MORE_TALKS))
+        embed.description = lines or t._("No talks yet — sign up with {command}.", command=command("schedule add"))
+        embed.set_footer(text=t.ngettext("Page {page}/{pages} · {n} talk", "Page {page}/{pages} · {n} talks", total,
+                                         page=t.number(page + 1), pages=t.number(pages)))
         if not talks:
             return embed, None
         # prevent_update=False (view_of): nextcord must not track (and auto-answer) these; the stateless
         # listeners answer them (on_list_page, and cogs/audience.py for the select), also after a restart.
-        choices = [(t.id, choice_label(t)) for t in talks]
-        view = view_of([components.talk_picker(choices), components.stop_picker(choices)])
+        choices = [(talk.id, choice_label(talk, t=t)) for talk in talks]
+        view = view_of([components.talk_picker(choices, t=t), components.stop_picker(choices, t)])
         if pages > 1:
-            for label, target, disabled in (
-                ("◀ Previous", page - 1, page == 0),
-                ("Next ▶", page + 1, page >= pages - 1),
+            # The custom id's last part names the button whatever its label's language (◀ / N, as before).
+            for label, target, disabled, mark in (
+                (t._("◀ Previous"), page - 1, page == 0, "◀"),
+                (t._("Next ▶"), page + 1, page >= pages - 1, "N"),
             ):
                 view.add_item(nextcord.ui.Button(
-                    label=label, custom_id=f"{LIST_PREFIX}{days}:{target}:{label[0]}", disabled=disabled, row=2
+                    label=label, custom_id=f"{LIST_PREFIX}{days}:{target}:{mark}", disabled=disabled, row=2
                 ))
         return embed, view
 
@@ -211,8 +248,10 @@ class Schedule(commands.Cog):
             description="How many days ahead (1-90)", required=False, default=30, min_value=1, max_value=90
         ),
     ) -> None:
-        """Upcoming talks, paginated."""
-        embed, view = await self.list_page(guild_id_of(interaction), days, 0)
+        """Upcoming talks, paginated; posted for everyone, so in the server's language (as its channel posts)."""
+        guild_id = guild_id_of(interaction)
+        locale = await self.services.guild_settings.post_locale(guild_id) or interaction.guild_locale
+        embed, view = await self.list_page(guild_id, days, 0, i18n.translator(locale))
         if view is None:
             await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
         else:
@@ -222,11 +261,11 @@ class Schedule(commands.Cog):
     async def mine(self, interaction: Interaction) -> None:
         """The caller's own upcoming talks."""
         talks, total = await self.talks.upcoming(guild_id_of(interaction), speaker_id=user_id_of(interaction))
+        t = i18n.translator(interaction.locale)
         if not talks:
-            t = i18n.translator(interaction.locale)
             await reply_ephemeral(interaction, t._("You have no upcoming talks. Sign up with `/schedule add`."))
             return
-        await reply_ephemeral(interaction, mine_text(talks, total))
+        await reply_ephemeral(interaction, mine_text(talks, total, t))
 
     @schedule.subcommand(name="reschedule", description="Move a talk")
     async def reschedule(
@@ -278,20 +317,22 @@ class Schedule(commands.Cog):
             description=description,
             speaker_id=speaker.id if speaker else None,
         )
+        t = i18n.translator(interaction.locale)
         changed = [
-            name for name, old, new in (
-                ("topic", before.topic, after.topic),
-                ("length", before.duration_minutes, after.duration_minutes),
-                ("description", before.description, after.description),
-                ("speaker", before.speaker_id, after.speaker_id),
+            t._(name) for name, old, new in (
+                (N_("topic"), before.topic, after.topic),
+                (N_("length"), before.duration_minutes, after.duration_minutes),
+                (N_("description"), before.description, after.description),
+                (N_("speaker"), before.speaker_id, after.speaker_id),
             ) if old != new
         ]
-        told = (" Those who asked to be reminded are told about the new speaker, who gets the speaker's reminders."
-                if before.speaker_id != after.speaker_id else "")
+        told = (" " + t._("Those who asked to be reminded are told about the new speaker, who gets the speaker's "
+                          "reminders.") if before.speaker_id != after.speaker_id else "")
         await reply_ephemeral(
             interaction,
-            f"✏️ {quote_clipped(after.topic, 400)} ({both_times(after.starts_at)}): changed the {', '.join(changed)}."
-            f"{told}",
+            t._("✏️ {topic} ({when}): changed the {fields}.", topic=quote_clipped(after.topic, 400),
+                when=both_times(after.starts_at), fields=", ".join(changed))
+            + told,
         )
 
     @schedule.subcommand(name="cancel", description="Cancel a talk (asks to confirm)")
@@ -338,22 +379,26 @@ class Schedule(commands.Cog):
             audience_rows = await self.services.audience.planned(found.id)
         else:
             audience_rows = None
-        content = info_text(found, planned, attendees=attendees, mine=mine, audience_rows=audience_rows)
+        t = i18n.translator(interaction.locale)
+        content = info_text(found, planned, attendees=attendees, mine=mine, audience_rows=audience_rows, t=t)
         if found.state != "scheduled":
             await reply_ephemeral(interaction, content)
             return
         await interaction.response.send_message(
-            content, view=view_of([components.remind_buttons(found.id)]), ephemeral=True, allowed_mentions=NO_MENTIONS
+            content, view=view_of([components.remind_buttons(found.id, t)]), ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
     @schedule.subcommand(name="export", description="Download upcoming talks as a calendar file (.ics)")
     async def export(self, interaction: Interaction) -> None:
         """An .ics file of the upcoming talks."""
         talks, _ = await self.talks.upcoming(guild_id_of(interaction), limit=1000)
-        name = f"{interaction.guild.name} talks" if interaction.guild else "Talks"
+        t = i18n.translator(interaction.locale)
+        name = t._("{server} talks", server=interaction.guild.name) if interaction.guild else t._("Talks")
         data = build_calendar(talks, name=name, now=self.services.clock.now())
         await interaction.response.send_message(
-            f"{len(talks)} upcoming talk{'s' if len(talks) != 1 else ''}: open the file to add them to your calendar.",
+            t.ngettext("{n} upcoming talk: open the file to add it to your calendar.",
+                       "{n} upcoming talks: open the file to add them to your calendar.", len(talks)),
             file=nextcord.File(io.BytesIO(data), filename="podium-talks.ics"),
             ephemeral=True,
         )
@@ -370,24 +415,26 @@ class Schedule(commands.Cog):
         """A scheduled event created by hand becomes a talk; its event id is stored with it."""
         actor = await self.actor(interaction)
         if not actor.is_moderator:
-            raise EventsError("Only moderators (Manage Events, Manage Server or the moderator role) can import events.")
+            raise EventsError(
+                N_("Only moderators (Manage Events, Manage Server or the moderator role) can import events.")
+            )
         guild_id = guild_id_of(interaction)
         if not event.strip().isdigit():
-            raise EventsError("Pick an event from the list that appears as you type. Example: "
-                              "`/schedule import event:Rust meetup`")
+            raise EventsError(N_("Pick an event from the list that appears as you type. Example: "
+                                 "`/schedule import event:Rust meetup`"))
         me = interaction.guild.me if interaction.guild is not None else None
         if me is not None and not me.guild_permissions.manage_events:
-            raise EventsError(
+            raise EventsError(N_(
                 "To keep an event made by someone else in step with its talk, my role needs **Manage Events**. "
                 "Grant it in Server Settings → Roles, then try again. Nothing was changed."
-            )
+            ))
         # Reading the event and its interested members may take a few requests: answer Discord first.
         await interaction.response.defer(ephemeral=True)
         transport = self.services.dispatcher.transport
         try:
             data = await transport.get_scheduled_event(guild_id, int(event))
         except GoneError:
-            raise EventsError("That event no longer exists. Pick another from the list.") from None
+            raise EventsError(N_("That event no longer exists. Pick another from the list.")) from None
         creator = interaction.guild.get_member(int(data.get("creator_id") or 0)) if interaction.guild else None
         person = speaker or creator
         imported = await self.services.events.import_event(
@@ -396,12 +443,16 @@ class Schedule(commands.Cog):
         )
         talk = imported.talk
         joined = await self.services.events.adopt_interested(transport, talk)
-        length = "from the event's end" if imported.duration_from_event else "the server's default length"
+        t = i18n.translator(interaction.locale)
+        length = t._("from the event's end") if imported.duration_from_event else t._("the server's default length")
         await reply_ephemeral(
             interaction,
-            f"📥 {quote_clipped(talk.topic, 400)} is now talk #{talk.id} by <@{talk.speaker_id}>, "
-            f"{both_times(talk.starts_at)} ({talk.duration_minutes} min, {length}). Changes to the talk now update "
-            f"the event, and the event's changes the talk. {joined} member(s) who marked it Interested are reminded.",
+            t._("📥 {topic} is now talk #{id} by {speaker}, {when} ({minutes} min, {length}). Changes to the talk now "
+                "update the event, and the event's changes the talk.", topic=quote_clipped(talk.topic, 400),
+                id=talk.id, speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at),
+                minutes=talk.duration_minutes, length=length)
+            + " " + t.ngettext("{n} member who marked it Interested is reminded.",
+                               "{n} members who marked it Interested are reminded.", joined),
         )
 
     @import_event.on_autocomplete("event")
@@ -445,7 +496,10 @@ class Schedule(commands.Cog):
         user = await load_user(db, user_id_of(interaction))
         guild = await load_guild(db, interaction.guild_id) if interaction.guild_id else None
         zone = effective_zone(user, guild)
-        await interaction.response.send_autocomplete({choice_label(t, zone): str(t.id) for t in talks[:25]})
+        t = i18n.translator(interaction.locale)
+        await interaction.response.send_autocomplete(
+            {choice_label(talk, zone, t): str(talk.id) for talk in talks[:25]}
+        )
 
     @commands.Cog.listener("on_interaction")
     async def on_list_page(self, interaction: Interaction) -> None:
@@ -459,7 +513,9 @@ class Schedule(commands.Cog):
             days, page = (int(part) for part in custom_id[len(LIST_PREFIX) :].split(":")[:2])
         except ValueError:
             return
-        embed, view = await self.list_page(guild_id_of(interaction), days, max(0, page))
+        # Another page is the presser's own (edited in place, or sent privately): in their language.
+        embed, view = await self.list_page(guild_id_of(interaction), days, max(0, page),
+                                           i18n.translator(interaction.locale))
         message = interaction.message
         if message is not None and message.flags.ephemeral:
             # The presser's own copy: turning its page disturbs nobody.
@@ -481,10 +537,11 @@ class ConfirmCancel(ConfirmView):
         super().__init__(owner_id=actor.user_id, command_name="schedule cancel")
         self.cog, self.talk, self.actor, self.reason = cog, talk, actor, reason
 
-    @nextcord.ui.button(label="Cancel the talk", style=nextcord.ButtonStyle.danger)
+    @nextcord.ui.button(label=N_("Cancel the talk"), style=nextcord.ButtonStyle.danger)
     async def confirm(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
         """Cancel it now."""
         self.stop()
+        t = i18n.translator(interaction.locale)
         # Rights are checked again at the click: a moderator role taken away meanwhile no longer counts.
         actor = await self.cog.actor(interaction)
         try:
@@ -493,14 +550,16 @@ class ConfirmCancel(ConfirmView):
             )
         except TalkError as exc:
             # Replace the question with the reason (the talk started, or was cancelled meanwhile).
-            await interaction.response.edit_message(content=str(exc), view=None)
+            await interaction.response.edit_message(content=exc.text_for(t), view=None)
             return
         await interaction.response.edit_message(
-            content=f"🚫 {quote_clipped(talk.topic, 400)} is cancelled. The speaker is notified.", view=None
+            content=t._("🚫 {topic} is cancelled. The speaker is notified.", topic=quote_clipped(talk.topic, 400)),
+            view=None,
         )
 
-    @nextcord.ui.button(label="Keep it", style=nextcord.ButtonStyle.secondary)
+    @nextcord.ui.button(label=N_("Keep it"), style=nextcord.ButtonStyle.secondary)
     async def keep(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
         """Change nothing."""
         self.stop()
-        await interaction.response.edit_message(content="Nothing changed: the talk stays scheduled.", view=None)
+        t = i18n.translator(interaction.locale)
+        await interaction.response.edit_message(content=t._("Nothing changed: the talk stays scheduled."), view=None)

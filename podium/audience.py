@@ -25,7 +25,7 @@ from db import Database, Transaction
 from podium import components, kinds
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import DMS, EVERYTHING, NOTICES, TALK_REMINDERS, opted_out
-from podium.errors import UserError
+from podium.errors import Text, UserError
 from podium.i18n import ENGLISH, N_, Translator
 from podium.markup import both_times, command, discord_time, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
@@ -676,7 +676,8 @@ class Audience:
                 raise AudienceError(
                     N_("You stopped {what} with /opt-out, so I won't remind you of {topic}. "
                        "Allow them again with {command} `what:{key}`, then click again."),
-                    what=what.label, topic=quote(talk.topic), command=command("opt-out allow"), key=what.choice,
+                    what=Text(what.label), topic=quote(talk.topic), command=command("opt-out allow"),
+                    key=Text(what.choice),
                 )
             cursor = await tx.execute(
                 "INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time, get_day_names
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -138,6 +138,10 @@ class Translator:
     def time(self, value: time, form: str = "short") -> str:
         """A wall-clock time as this locale writes it ("09:00", "9:00 AM")."""
         return format_time(value, form, locale=self._babel)
+
+    def moment(self, value: datetime, form: str = "EEE dd MMM HH:mm") -> str:
+        """A wall-clock date and time in value's own zone, short ("Sat 05 Dec 18:00", "Sa. 05 Dez. 18:00")."""
+        return format_datetime(value, form, tzinfo=value.tzinfo, locale=self._babel)
 
     def weekday(self, index: int) -> str:
         """A weekday's name, 0 = Monday."""

@@ -1,0 +1,115 @@
+"""A German member reads /schedule and /remind-me replies in German; English readers get the English as before."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from unittest.mock import AsyncMock, Mock
+
+import nextcord
+
+from cogs._confirm import ConfirmView
+from cogs.remind_me import reminders_text
+from cogs.schedule import ConfirmCancel, Schedule, info_text, mine_text
+from podium import i18n
+from podium.audience import AudienceError
+from podium.consent import TALK_REMINDERS
+from podium.errors import Text
+from podium.outbox import OutboxRow
+from podium.people import PersonalReminder
+from podium.talks import Actor
+from tests import factories
+
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+GERMAN, ENGLISH = i18n.translator("de"), i18n.translator("en-US")
+
+
+def talks(n: int) -> list:
+    return [factories.talk(id=i + 1, topic=f"Talk {i + 1}", starts_at=NOW + timedelta(days=i + 1)) for i in range(n)]
+
+
+def test_info_in_german_with_its_planned_messages():
+    talk = factories.talk(starts_at=NOW + timedelta(days=1))
+    planned = [("talk_reminder", NOW, "dm")]
+    german = info_text(talk, planned, attendees=3, mine=True, audience_rows={"attendee_reminder": 1000}, t=GERMAN)
+    assert "(#7, geplant)" in german
+    assert "Vortragende Person: <@" in german and "30 Min." in german
+    assert "🔔 3 dabei (du auch)" in german
+    assert "Geplante Nachrichten:" in german
+    assert "• Erinnerung an die vortragende Person <t:" in german and "über DM" in german
+    assert "• 1.000 × Erinnerung an Teilnehmende" in german
+    assert "Keine Nachrichten geplant." in info_text(talk, [], t=GERMAN)
+    english = info_text(talk, planned, attendees=3, mine=True, audience_rows={"attendee_reminder": 1000})
+    assert "(#7, scheduled)" in english and "Speaker: <@" in english and "🔔 3 going (you too)" in english
+    assert "• talk reminder <t:" in english and "via DM" in english and "• 1,000 × attendee reminder" in english
+
+
+def test_mine_in_german():
+    german = mine_text(talks(2), 2, GERMAN)
+    assert german.startswith("Deine anstehenden Vorträge (2):\n#1 ")
+    assert " von <@" in german and " Min." in german
+    assert mine_text(talks(2), 2).startswith("Your upcoming talks (2):\n#1 ")
+
+
+def schedule_cog(found: list, total: int) -> Schedule:
+    services = Mock()
+    services.talks.upcoming = AsyncMock(return_value=(found, total))
+    services.audience.counts = AsyncMock(return_value={t.id: 0 for t in found})
+    return Schedule(services)
+
+
+async def test_the_list_page_in_german_and_in_english():
+    cog = schedule_cog(talks(10), 12)
+    embed, view = await cog.list_page(1, 30, 0, GERMAN)
+    assert embed.title == "Anstehende Vorträge — nächste 30 Tage"
+    assert embed.footer.text == "Seite 1/2 · 12 Vorträge"
+    assert view is not None
+    buttons = [c for c in view.children if isinstance(c, nextcord.ui.Button)]
+    assert [b.label for b in buttons] == ["◀ Zurück", "Weiter ▶"]
+    # The custom ids do not depend on the language (a list posted in one language is paged in another).
+    assert [b.custom_id for b in buttons] == ["podium:list:30:-1:◀", "podium:list:30:1:N"]
+    embed, view = await cog.list_page(1, 1, 0)
+    assert embed.title == "Upcoming talks — next 1 day" and embed.footer.text == "Page 1/2 · 12 talks"
+
+    empty = schedule_cog([], 0)
+    embed, view = await empty.list_page(1, 30, 0, GERMAN)
+    assert embed.description.startswith("Noch keine Vorträge — trag dich mit ")
+    assert embed.footer.text == "Seite 1/1 · 0 Vorträge" and view is None
+
+
+async def test_the_cancel_question_s_buttons_are_in_the_askers_language():
+    question = ConfirmCancel(Mock(), factories.talk(), Actor(1), None)
+    asker = Mock(spec_set=nextcord.Interaction)
+    asker.locale = "de"
+    asker.response = Mock(spec_set=nextcord.InteractionResponse)
+    asker.response.send_message = AsyncMock()
+    await question.ask(asker, "?")
+    assert [b.label for b in question.children if isinstance(b, nextcord.ui.Button)] == ["Vortrag absagen", "Behalten"]
+    assert isinstance(question, ConfirmView)
+
+
+def test_the_reminder_list_in_german_and_in_english():
+    personal = [PersonalReminder(1, NOW, "stretch", 77), PersonalReminder(2, NOW, "drink", None)]
+    rows = [OutboxRow(3, "attendee_reminder", 1, "thread", 42, None, 1, {}, NOW, None, "pending", 0, "k")]
+    missed = [PersonalReminder(4, NOW, "call", None, "skipped", "DMs refused")]
+    german = reminders_text(personal, rows, missed, GERMAN)
+    assert german.startswith("**Persönliche Erinnerungen**\n• #1 ")
+    assert "(sonst <#77>)" in german and "(nur per DM)" in german
+    assert "**Erinnerungen an Vorträge**" in german and "über den Thread des Vortrags" in german
+    assert "**In den letzten 7 Tagen nicht zugestellt**" in german and "deine DMs sind geschlossen" in german
+    assert "• keine" in reminders_text([], [], [], GERMAN)
+    english = reminders_text(personal, rows, missed)
+    assert english.startswith("**Personal reminders**\n• #1 ") and "(else <#77>)" in english
+    assert "(DM only)" in english and "via the talk's thread" in english
+    assert "**Not delivered in the last 7 days**" in english
+
+
+def test_a_refusal_naming_what_was_stopped_names_it_in_the_readers_language():
+    error = AudienceError(
+        "You stopped {what} with /opt-out, so I won't remind you of {topic}. "
+        "Allow them again with {command} `what:{key}`, then click again.",
+        what=Text(TALK_REMINDERS.label), topic="**Rust**", command="`/opt-out allow`", key=Text(TALK_REMINDERS.choice),
+    )
+    assert str(error).startswith("You stopped reminders before talks you speak at")
+    german = error.text_for(GERMAN)
+    assert GERMAN._(TALK_REMINDERS.label) in german and GERMAN._(TALK_REMINDERS.choice) in german
+    assert "reminders before talks" not in german
