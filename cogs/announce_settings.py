@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import cast
 
@@ -21,7 +22,7 @@ from cogs._replies import (
 )
 from podium import i18n, timeparse, weekly
 from podium.calendar_feed import feed_links
-from podium.errors import UserError
+from podium.errors import Text, UserError
 from podium.guild_settings import CLEARABLE
 from podium.i18n import N_, Translator
 from podium.markup import discord_time
@@ -42,8 +43,18 @@ _LABELS = (
 )
 DAY_CHOICES = {name: str(i) for i, name in enumerate(weekly.DAYS)} | {N_("Off (no weekly summary)"): "off"}
 # "Off" is a choice like the others, everywhere.
-ENGAGEMENT_CHOICES = {N_("Off (no call for speakers)"): 0} | {
-    f"after {n} empty days{' (default)' if n == 14 else ''}": n for n in (3, 5, 7, 10, 14, 21, 30, 45, 60)
+# Each label written out: a label is a catalogue entry as it stands (Discord localizes choices by their exact name).
+ENGAGEMENT_CHOICES = {
+    N_("Off (no call for speakers)"): 0,
+    N_("after 3 empty days"): 3,
+    N_("after 5 empty days"): 5,
+    N_("after 7 empty days"): 7,
+    N_("after 10 empty days"): 10,
+    N_("after 14 empty days (default)"): 14,
+    N_("after 21 empty days"): 21,
+    N_("after 30 empty days"): 30,
+    N_("after 45 empty days"): 45,
+    N_("after 60 empty days"): 60,
 }
 CLEAR_CHOICES = {words.capitalize(): words for words in CLEARABLE}
 # The server's Discord language, or one of the catalogue's (each in its own name).
@@ -55,21 +66,24 @@ LANGUAGE_CHOICES = {N_("Server default (the server's language in Discord)"): SER
 _WHOSE = (N_("the server's"), N_("your"))
 # Text and announcement channels (type 5, where communities post announcements others can follow).
 POSTABLE = [nextcord.ChannelType.text, nextcord.ChannelType.news]
-# What the bot must be allowed in the announcement channel, with the names Discord's UI shows.
+# What the bot must be allowed in the announcement channel, with the names Discord's UI shows (catalogue entries:
+# translated as Discord's UI names them in that language).
+# Translators: the names of Discord permissions, exactly as Discord's own settings show them in your language.
 REQUIRED = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-    "create_public_threads": "Create Public Threads",
-    "send_messages_in_threads": "Send Messages in Threads",
+    "view_channel": N_("View Channel"),
+    "send_messages": N_("Send Messages"),
+    "embed_links": N_("Embed Links"),
+    "create_public_threads": N_("Create Public Threads"),
+    "send_messages_in_threads": N_("Send Messages in Threads"),
 }
 
 
 # Scheduled events: what the bot needs server-wide, and in the stage or voice channel they take place in.
-EVENTS_REQUIRED = {"create_events": "Create Events"}
+EVENTS_REQUIRED = {"create_events": N_("Create Events")}
 EVENT_CHANNEL_REQUIRED = {
-    STAGE: {"manage_channels": "Manage Channels", "mute_members": "Mute Members", "move_members": "Move Members"},
-    VOICE: {"view_channel": "View Channel", "connect": "Connect"},
+    STAGE: {"manage_channels": N_("Manage Channels"), "mute_members": N_("Mute Members"),
+            "move_members": N_("Move Members")},
+    VOICE: {"view_channel": N_("View Channel"), "connect": N_("Connect")},
 }
 EVENT_CHANNELS = [nextcord.ChannelType.voice, nextcord.ChannelType.stage_voice]
 
@@ -80,8 +94,14 @@ def lacking(permissions: nextcord.Permissions, required: dict[str, str]) -> list
 
 
 def missing_permissions(permissions: nextcord.Permissions) -> list[str]:
-    """Names of the required permissions the bot lacks (as Discord's English UI names them)."""
+    """Names of the required permissions the bot lacks (catalogue entries: Discord's English UI names)."""
     return [label for attr, label in REQUIRED.items() if not getattr(permissions, attr)]
+
+
+def names(items: Sequence[str | Text]) -> Text:
+    """A list of catalogue entries (permission names), "a, b, c", each translated where the text is shown."""
+    return Text(", ".join(f"{{name{i}}}" for i in range(len(items))),
+                {f"name{i}": item if isinstance(item, Text) else Text(item) for i, item in enumerate(items)})
 
 
 def _yes(t: Translator, value: bool) -> str:
@@ -118,8 +138,8 @@ def describe(guild: GuildSettings, t: Translator = i18n.ENGLISH, server_locale: 
             t._("Ping speakers in summaries: {yes}", yes=_yes(t, guild.ping_speakers)),
             t._("Post when a talk starts: {yes}", yes=_yes(t, guild.starting_now)),
             t._("Post each new talk with a 🔔 Remind me button: {yes}", yes=_yes(t, guild.announce_new_talks)),
-            # Not in the catalogue yet (docs/i18n.md, "still English").
-            f"Talks in Discord's Events: {f'yes, at {location_text(guild)}' if guild.events_enabled else 'no'}",
+            t._("Talks in Discord's Events: {yes}",
+                yes=t._("yes, at {place}", place=location_text(guild)) if guild.events_enabled else t._("no")),
             t._("Language of posts: {language}", language=language),
         ]
     )
@@ -191,7 +211,7 @@ class AnnounceSettings(commands.Cog):
             raise UserError(
                 N_("I can't use {channel}: I'm missing **{missing}** there. "
                    "Grant them to my role in the channel's settings, then try again. Nothing was changed."),
-                channel=channel.mention, missing=", ".join(missing),
+                channel=channel.mention, missing=names(missing),
             )
         guild_settings = await self.settings.set_announce_channel(guild_id_of(interaction), channel.id)
         t = i18n.translator(interaction.locale)
@@ -410,48 +430,56 @@ class AnnounceSettings(commands.Cog):
     ) -> None:
         """Turn the mirror of talks as Discord scheduled events on or off, and say where they take place."""
         self.require_manage_server(interaction)
+        t = i18n.translator(interaction.locale)
         guild_id = guild_id_of(interaction)
         if not enabled:
             await self.settings.set_events(guild_id, enabled=False)
             await reply_ephemeral(
-                interaction, "No new scheduled events will be made. Events already made keep following their talk "
-                "until it ends; delete them in Discord's Events if you want them gone.",
+                interaction, t._("No new scheduled events will be made. Events already made keep following their "
+                                 "talk until it ends; delete them in Discord's Events if you want them gone."),
             )
             return
         if channel is not None and location is not None:
-            raise UserError(
+            raise UserError(N_(
                 "Give a `channel` (stage or voice) or a `location`, not both. Nothing was changed. "
                 "Example: `/announce-settings events enabled:True location:The Zoom link in #talks`"
-            )
+            ))
         guild = interaction.guild
         me = guild.me if guild is not None else None
-        missing = lacking(me.guild_permissions, EVENTS_REQUIRED) if me is not None else list(EVENTS_REQUIRED.values())
+        missing: list[str | Text] = [
+            *(lacking(me.guild_permissions, EVENTS_REQUIRED) if me is not None else EVENTS_REQUIRED.values())
+        ]
         entity_type, channel_id, place = EXTERNAL, None, None
         if channel is not None:
             entity_type = STAGE if channel.type == nextcord.ChannelType.stage_voice else VOICE
             channel_id = channel.id
             if me is not None:
-                missing += [f"{name} in {channel.mention}" for name in
-                            lacking(channel.permissions_for(me), EVENT_CHANNEL_REQUIRED[entity_type])]
+                missing += [
+                    Text(N_("{permission} in {channel}"), {"permission": Text(name), "channel": channel.mention})
+                    for name in lacking(channel.permissions_for(me), EVENT_CHANNEL_REQUIRED[entity_type])
+                ]
         else:
             place = validate_location(location) if location is not None else None
             place = place or await self._default_location(interaction, guild_id)
         if missing:
             raise UserError(
-                f"I can't make scheduled events: my role is missing **{', '.join(missing)}**. Grant it in Server "
-                "Settings → Roles (or the channel's permissions), then try again. Nothing was changed."
+                N_("I can't make scheduled events: my role is missing **{missing}**. Grant it in Server "
+                   "Settings → Roles (or the channel's permissions), then try again. Nothing was changed."),
+                missing=names(missing),
             )
         saved, queued = await self.settings.set_events(
             guild_id, enabled=True, entity_type=entity_type, channel_id=channel_id, location=place
         )
-        notes = [f"{queued} upcoming talk{'s are' if queued != 1 else ' is'} being added now."] if queued else []
+        notes = [t.ngettext("{n} upcoming talk is being added now.", "{n} upcoming talks are being added now.",
+                            queued)] if queued else []
         if me is not None and not me.guild_permissions.manage_events:
-            notes.append("Importing events made by hand (`/schedule import`) also needs **Manage Events** for my role.")
+            notes.append(t._("Importing events made by hand (`/schedule import`) also needs **Manage Events** for my "
+                             "role."))
         await reply_ephemeral(
             interaction,
-            f"📅 Each talk now appears in Discord's Events, at {location_text(saved)}: moved, edited and cancelled "
-            "with it. Members who click **Interested** are reminded like those who click 🔔 Remind me; a moderator "
-            "who moves or cancels the event in Discord moves or cancels the talk."
+            t._("📅 Each talk now appears in Discord's Events, at {place}: moved, edited and cancelled with it. "
+                "Members who click **Interested** are reminded like those who click 🔔 Remind me; a moderator who "
+                "moves or cancels the event in Discord moves or cancels the talk.", place=location_text(saved))
             + "".join(f"\n-# {note}" for note in notes),
         )
 
@@ -535,7 +563,7 @@ class AnnounceSettings(commands.Cog):
             raise UserError(
                 N_("I can't post in {channel}: I'm missing **{missing}** there. Grant them to my "
                    "role in the channel's settings (Edit Channel → Permissions), then try again."),
-                channel=channel.mention, missing=", ".join(missing),
+                channel=channel.mention, missing=names(missing),
             )
         t = i18n.translator(interaction.locale)
         post_t = i18n.translator(await self.settings.post_locale(guild.guild_id))

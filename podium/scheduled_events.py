@@ -27,6 +27,7 @@ from podium import kinds
 from podium.audience import Audience, AudienceError
 from podium.clock import Clock, to_ms
 from podium.errors import UserError
+from podium.i18n import N_
 from podium.markup import quote
 from podium.outbox import Outbox, OutboxMessage
 from podium.preferences import GuildSettings, load_guild
@@ -513,16 +514,17 @@ class ScheduledEvents:
     ) -> Imported:
         """/schedule import: a scheduled event made by hand becomes a talk, its event id stored with it."""
         if not actor.is_moderator:
-            raise EventsError("Only moderators can import events as talks.")
+            raise EventsError(N_("Only moderators can import events as talks."))
         event_id = int(event["id"])
         existing = await self.talk_of_event(event_id)
         if existing is not None:
             raise EventsError(
-                f"That event is already the talk {quote(existing.topic)} (#{existing.id}). "
-                "Pick another from the list that appears as you type, e.g. `/schedule import event:Rust meetup`."
+                N_("That event is already the talk {topic} (#{id}). "
+                   "Pick another from the list that appears as you type, e.g. `/schedule import event:Rust meetup`."),
+                topic=quote(existing.topic), id=existing.id,
             )
         if int(event.get("status") or SCHEDULED) != SCHEDULED:
-            raise EventsError("Only events that have not started can be imported. Pick another from the list.")
+            raise EventsError(N_("Only events that have not started can be imported. Pick another from the list."))
         start = parse_time(str(event["scheduled_start_time"]))
         end = event.get("scheduled_end_time")
         duration = None
@@ -550,8 +552,9 @@ def validate_location(text: str) -> str:
     text = text.strip()
     if not text or len(text) > LOCATION_MAX:
         raise EventsError(
-            f"The location is 1 to {LOCATION_MAX} characters (you gave {len(text)}). "
-            "Example: `/announce-settings events enabled:True location:#talks on this server`"
+            N_("The location is 1 to {most} characters (you gave {length}). "
+               "Example: `/announce-settings events enabled:True location:#talks on this server`"),
+            most=LOCATION_MAX, length=len(text),
         )
     return text
 

@@ -113,3 +113,25 @@ def test_a_refusal_naming_what_was_stopped_names_it_in_the_readers_language():
     german = error.text_for(GERMAN)
     assert GERMAN._(TALK_REMINDERS.label) in german and GERMAN._(TALK_REMINDERS.choice) in german
     assert "reminders before talks" not in german
+
+
+def test_engagement_choices_and_permission_names_are_in_the_catalogue():
+    from cogs.announce_settings import ENGAGEMENT_CHOICES, REQUIRED, names
+
+    for label in ENGAGEMENT_CHOICES:
+        assert i18n.localizations(label).get("de"), label
+    assert i18n.localizations("after 14 empty days (default)") == {"de": "nach 14 leeren Tagen (Standard)"}
+    error = AudienceError("I can't use {channel}: I'm missing **{missing}** there.", channel="<#1>",
+                          missing=names(list(REQUIRED.values())[:2]))
+    assert str(error).endswith("**View Channel, Send Messages** there.")
+    assert "**Kanal ansehen, Nachrichten senden**" in error.text_for(GERMAN)
+
+
+def test_the_settings_overview_says_where_events_take_place_in_german():
+    from cogs.announce_settings import describe
+    from podium.preferences import GuildSettings
+
+    guild = GuildSettings(1, events_enabled=True, events_location="#talks")
+    assert "Vorträge in Discords Events: ja, Ort: **#talks**" in describe(guild, GERMAN)
+    assert "Talks in Discord's Events: yes, at **#talks**" in describe(guild)
+    assert "Talks in Discord's Events: no" in describe(GuildSettings(1))
