@@ -32,12 +32,12 @@ from cogs.scheduled_events import ScheduledEventsCog
 from db import Database
 from podium import audience, i18n, markup, scheduled_events
 from podium.audience import Audience
-from podium.calendar_feed import Calendars, Feed
+from podium.calendar_feed import MEMBER_FEED_NAME, SERVER_FEED_NAME, Calendars, Feed
 from podium.clock import Clock
 from podium.config import Settings
 from podium.cooldown import Cooldown
 from podium.dispatcher import Dispatcher
-from podium.errors import UserError
+from podium.errors import Text, UserError
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
 from podium.outbox import Outbox
@@ -185,11 +185,11 @@ class PodiumBot(commands.Bot):
                 ids: dict[int | None, int] = getattr(command, "command_ids", {})
                 return ids.get(None) or next(iter(ids.values()), None)
         return None
-    def calendar_name(self, feed: Feed) -> str:
-        """A feed's title in calendar apps: the server's name (and the member's, for their own feed)."""
+    def calendar_name(self, feed: Feed) -> Text:
+        """A feed's title in calendar apps, with the server's name; written in the feed's language when served."""
         guild = self.get_guild(feed.guild_id)
         name = guild.name if guild is not None else "Discord"
-        return f"{name} talks" if feed.user_id is None else f"My talks on {name}"
+        return Text(SERVER_FEED_NAME if feed.user_id is None else MEMBER_FEED_NAME, {"server": name})
 
     def gateway_connected(self) -> bool:
         """The gateway session is up: READY was received and the websocket is open (False while reconnecting)."""

@@ -395,7 +395,7 @@ class Schedule(commands.Cog):
         talks, _ = await self.talks.upcoming(guild_id_of(interaction), limit=1000)
         t = i18n.translator(interaction.locale)
         name = t._("{server} talks", server=interaction.guild.name) if interaction.guild else t._("Talks")
-        data = build_calendar(talks, name=name, now=self.services.clock.now())
+        data = build_calendar(talks, name=name, now=self.services.clock.now(), locale=interaction.locale)
         await interaction.response.send_message(
             t.ngettext("{n} upcoming talk: open the file to add it to your calendar.",
                        "{n} upcoming talks: open the file to add them to your calendar.", len(talks)),

@@ -3,6 +3,9 @@
 Calendar apps re-read a feed every few hours and match events by UID: a talk keeps its UID for life, its
 SEQUENCE grows with every change (so the newest version wins), and a cancelled talk stays in the feed with
 STATUS:CANCELLED for CANCELLED_KEPT so subscribed calendars remove it instead of keeping a stale copy.
+
+A feed is fetched without a locale: its texts are in the language of the member it belongs to (the one they last
+used Podium in), else the server's post language (`/announce-settings language`, else Discord's), else English.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 
 from db import Database, Transaction
+from podium import i18n
 from podium.clock import Clock, to_ms
+from podium.errors import Text
+from podium.i18n import N_
+from podium.preferences import channel_locale, load_guild, load_user
 from podium.talks import Talk
 
 log = logging.getLogger(__name__)
@@ -32,6 +39,8 @@ FEED_TALKS_MAX = 2000
 # 128 bits at least (the issue): token_urlsafe(24) is 192 bits in 32 characters.
 TOKEN_BYTES = 24
 PRODID = "-//Podium//Discord talks//EN"
+# A feed's title in calendar apps (bot.py fills in the server's name).
+SERVER_FEED_NAME, MEMBER_FEED_NAME = N_("{server} talks"), N_("My talks on {server}")
 
 
 def feed_links(public_url: str | None, token: str) -> tuple[str, str] | None:
@@ -52,8 +61,9 @@ def thread_url(talk: Talk) -> str | None:
     return f"https://discord.com/channels/{talk.guild_id}/{talk.thread_id}" if talk.thread_id else None
 
 
-def talk_event(talk: Talk) -> Event:
-    """One VEVENT for a talk (cancelled ones with STATUS:CANCELLED); a pure function of the talk."""
+def talk_event(talk: Talk, locale: str | None = None) -> Event:
+    """One VEVENT for a talk (cancelled ones with STATUS:CANCELLED); a pure function of the talk and language."""
+    t = i18n.translator(locale)
     event = Event()
     event.add("uid", talk_uid(talk))
     # METHOD:PUBLISH: DTSTAMP is when this version of the event was made, i.e. the talk's last change.
@@ -64,31 +74,31 @@ def talk_event(talk: Talk) -> Event:
     event.add("dtstart", talk.starts_at)
     event.add("dtend", talk.ends_at)
     event.add("status", "CANCELLED" if talk.state == "cancelled" else "CONFIRMED")
-    speaker = talk.speaker_name or "a member"
-    lines = [f"Speaker: {speaker}"]
+    speaker = talk.speaker_name or t._("a member")
+    lines = [t._("Speaker: {speaker}", speaker=speaker)]
     description = getattr(talk, "description", None)
     if description:
         lines.append(str(description))
     url = thread_url(talk)
     if url:
-        lines.append(f"Discussion: {url}")
+        lines.append(t._("Discussion: {url}", url=url))
         event.add("url", url)
     event.add("description", "\n\n".join(lines))
     return event
 
 
 @functools.lru_cache(maxsize=EVENTS_CACHED)
-def event_ical(talk: Talk) -> bytes:
+def event_ical(talk: Talk, locale: str | None = None) -> bytes:
     """A talk's VEVENT as bytes, serialised once per version of the talk.
 
     icalendar folds lines character by character (~0.2 ms an event): a feed of 1,000 talks takes ~240 ms to
     serialise, but only the talks that changed need it again.
     """
-    return bytes(talk_event(talk).to_ical())
+    return bytes(talk_event(talk, locale).to_ical())
 
 
-def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime) -> bytes:
-    """A whole VCALENDAR of these talks, as bytes (CRLF lines, folded at 75 octets by icalendar)."""
+def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime, locale: str | None = None) -> bytes:
+    """A whole VCALENDAR of these talks, as bytes (CRLF lines, folded at 75 octets by icalendar), in a language."""
     del now  # every part is a function of the talks: the same talks give the same bytes
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -103,7 +113,7 @@ def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime) -> bytes:
     end = b"END:VCALENDAR\r\n"
     if not head.endswith(end):
         raise AssertionError("icalendar ends a calendar with END:VCALENDAR")
-    return head[: -len(end)] + b"".join(event_ical(talk) for talk in talks) + end
+    return head[: -len(end)] + b"".join(event_ical(talk, locale) for talk in talks) + end
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,28 +198,39 @@ class Calendars:
         )
         return [Talk.from_db(row) for row in rows]
 
-    async def _version(self, feed: Feed) -> str:
+    async def _version(self, feed: Feed, language: str = i18n.SOURCE_LANGUAGE) -> str:
         """What the feed shows, in a few numbers: any change of a talk moves its updated_at (and the count)."""
         sql, params = self._selection(feed)
         row = await self.db.fetchrow(
             f"SELECT count(*), max(updated_at_ms), total(sequence), total(id) FROM ({sql})", params
         )
-        return hashlib.blake2s(repr(tuple(row)).encode(), digest_size=12).hexdigest()
+        return hashlib.blake2s(repr((*tuple(row), language)).encode(), digest_size=12).hexdigest()
 
-    async def body(self, feed: Feed, *, name: str) -> FeedBody:
-        """The feed as iCalendar, rebuilt only when one of its talks changed (or the window moved)."""
-        version = await self._version(feed)
+    async def locale(self, feed: Feed) -> str | None:
+        """The language a feed is written in: its member's, else the server's post language (None: English)."""
+        if feed.user_id is not None:
+            person = await load_user(self.db, feed.user_id)
+            if person is not None and person.locale:
+                return person.locale
+        return await channel_locale(self.db, await load_guild(self.db, feed.guild_id))
+
+    async def body(self, feed: Feed, *, name: str | Text) -> FeedBody:
+        """The feed as iCalendar, rebuilt only when one of its talks (or its language) changed, or the window moved."""
+        locale = await self.locale(feed)
+        # The language is part of the version: a feed follows a change of language like a change of its talks.
+        version = await self._version(feed, i18n.language_of(locale))
         cached = self._cache.get(feed.token)
         if cached is not None and cached[0] == version:
             return cached[1]
         talks = await self.talks_of(feed)
-        body = build_calendar(talks, name=name, now=self.clock.now())
+        title = name.render(i18n.translator(locale)) if isinstance(name, Text) else name
+        body = build_calendar(talks, name=title, now=self.clock.now(), locale=locale)
         last = max((t.updated_at for t in talks), default=None)
         built = FeedBody(body, f'"{version}"', last)
         self._cache[feed.token] = (version, built)
         return built
 
-    async def warm_up(self, name_of: Callable[[Feed], str]) -> int:
+    async def warm_up(self, name_of: Callable[[Feed], str | Text]) -> int:
         """Build every feed once (at start and hourly), so requests are served from memory.
 
         A calendar app's first request after a restart then does not wait ~0.2 ms per talk for icalendar.

@@ -24,6 +24,7 @@ from db import Database
 from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
 from podium.dispatcher import Dispatcher, Outcome
+from podium.errors import Text
 from podium.metrics import Metrics
 from podium.outbox import Outbox
 
@@ -70,7 +71,7 @@ class OpsServer:
         logged_in: Callable[[], bool],
         cron_secret: str | None = None,
         calendars: Calendars | None = None,
-        calendar_name: Callable[[Feed], str] | None = None,
+        calendar_name: Callable[[Feed], str | Text] | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox

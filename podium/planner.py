@@ -9,6 +9,7 @@ from db import Database
 from podium import weekly
 from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
+from podium.errors import Text
 from podium.housekeeping import tidy
 from podium.outbox import Outbox
 from podium.preferences import load_guild
@@ -29,7 +30,7 @@ class Planner:
         outbox: Outbox,
         clock: Clock,
         calendars: Calendars | None = None,
-        calendar_name: Callable[[Feed], str] | None = None,
+        calendar_name: Callable[[Feed], str | Text] | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox

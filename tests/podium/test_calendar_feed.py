@@ -118,3 +118,28 @@ def test_an_empty_calendar_is_valid(clock):
     body = build_calendar([], name="Nothing yet", now=clock.now())
     IcsCalendarStream.calendar_from_ics(body.decode())
     assert b"X-WR-CALNAME:Nothing yet" in body
+
+
+async def test_a_feed_is_written_in_its_members_language_else_the_servers(db, clock, talks):
+    from podium.calendar_feed import SERVER_FEED_NAME
+    from podium.errors import Text
+    from podium.guild_settings import GuildSettingsService
+    from podium.people import People
+
+    calendars = Calendars(db, clock)
+    await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
+                    starts_at=clock.now() + timedelta(days=2))
+    feed = await calendars.feed(await calendars.token(GUILD))
+    name = Text(SERVER_FEED_NAME, {"server": "Rustaceans"})
+    english = await calendars.body(feed, name=name)
+    assert b"X-WR-CALNAME:Rustaceans talks" in english.body and b"Speaker: a member" in english.body
+    # The server's Discord language is German: the server's feed follows it (and is built again).
+    await GuildSettingsService(db, Outbox(db), clock).remember_name(GUILD, "Rustaceans", "de")
+    german = await calendars.body(feed, name=name)
+    assert german.etag != english.etag
+    assert "X-WR-CALNAME:Vorträge auf Rustaceans" in german.body.decode()
+    assert "Vortragende Person: ein Mitglied" in german.body.decode()
+    # A member's own feed follows the language they use Podium in.
+    await People(db, Outbox(db), clock).remember_locale(SPEAKER, "en-US")
+    mine = await calendars.feed(await calendars.token(GUILD, SPEAKER))
+    assert b"Speaker: a member" in (await calendars.body(mine, name="Mine")).body
