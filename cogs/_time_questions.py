@@ -96,12 +96,12 @@ class TimeQuestions:
         token = secrets.token_urlsafe(9)
         self._pending[token] = _Question(interaction, command, options, exc.readings, dict(chosen or {}))
         view = nextcord.ui.View(timeout=None, prevent_update=False)  # answered by on_click, not tracked
-        for index, reading in enumerate(exc.readings):
-            view.add_item(nextcord.ui.Button(label=reading.label[:80], custom_id=f"{PREFIX}{token}:{index}"))
-        typed = exc.readings[0].text if exc.readings else ""
         t = i18n.translator(interaction.locale)
-        labels = [f"**{r.label}**" for r in exc.readings]
-        either = labels[0] if len(labels) == 1 else t._("{first} or {last}", first=" or ".join(labels[:-1]),
+        for index, reading in enumerate(exc.readings):
+            view.add_item(nextcord.ui.Button(label=reading.label_in(t)[:80], custom_id=f"{PREFIX}{token}:{index}"))
+        typed = exc.readings[0].text if exc.readings else ""
+        labels = [f"**{r.label_in(t)}**" for r in exc.readings]
+        either = labels[0] if len(labels) == 1 else t._("{first} or {last}", first=", ".join(labels[:-1]),
                                                          last=labels[-1])
         content = t._(
             "“{typed}” could mean {readings} ({zone}). Which one? Nothing is stored until you pick.",
@@ -146,7 +146,8 @@ class TimeQuestions:
         await self._run(interaction, question, choices)
         with contextlib.suppress(nextcord.HTTPException):
             # The question is answered: its buttons go, so a second click cannot run the command twice.
-            picked = i18n.translator(interaction.locale)._("You picked {reading}.", reading=f"**{reading.label}**")
+            t = i18n.translator(interaction.locale)
+            picked = t._("You picked {reading}.", reading=f"**{reading.label_in(t)}**")
             await question.original.edit_original_message(content=picked, view=None)
         return True
 

@@ -54,8 +54,8 @@ async def set_zone_from_button(services: Services, interaction: nextcord.Interac
     """Store the zone the button carries (checked like a typed one: a client can forge a custom id)."""
     zone, _ = timeparse.resolve_timezone(custom_id_of(interaction)[len(SET_ZONE) :])
     await services.people.set_timezone(user_id_of(interaction), zone)
-    local = timeparse.local_now_text(zone, services.clock.now())
     t = i18n.translator(interaction.locale)
+    local = timeparse.local_now_text(zone, services.clock.now(), t)
     await reply_ephemeral(
         interaction,
         t._("🌍 Your time zone is now **{zone}** — it is {local} there. Times you type from now on are read in it. "

@@ -277,9 +277,9 @@ class AnnounceSettings(commands.Cog):
         self.require_manage_server(interaction)
         name, note = timeparse.resolve_timezone(zone)
         await self.settings.set_timezone(guild_id_of(interaction), name)
-        local = timeparse.local_now_text(name, self.services.clock.now())
-        extra = f"\n-# {note}" if note else ""
         t = i18n.translator(interaction.locale)
+        local = timeparse.local_now_text(name, self.services.clock.now(), t)
+        extra = f"\n-# {note}" if note else ""
         await reply_ephemeral(
             interaction,
             t._("🌍 The server's time zone is now **{zone}** (it is {local} there). Members without their own "

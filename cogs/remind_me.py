@@ -114,9 +114,9 @@ class RemindMe(commands.Cog):
         """Store the caller's IANA zone and show the local time there."""
         name, note = timeparse.resolve_timezone(zone)
         await self.people.set_timezone(user_id_of(interaction), name)
-        local = timeparse.local_now_text(name, self.services.clock.now())
-        extra = f"\n-# {note}" if note else ""
         t = i18n.translator(interaction.locale)
+        local = timeparse.local_now_text(name, self.services.clock.now(), t)
+        extra = f"\n-# {note}" if note else ""
         await reply_ephemeral(
             interaction,
             t._("🌍 Your time zone is now **{zone}** — it is {local} there.", zone=name, local=local) + extra,
@@ -312,7 +312,7 @@ class RemindMe(commands.Cog):
         before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in offsets)
         lines = [
             t._("Time zone: **{zone}**{default} — {local}", zone=zone, default="" if user.timezone else default,
-                local=timeparse.local_now_text(zone, self.services.clock.now())),
+                local=timeparse.local_now_text(zone, self.services.clock.now(), t)),
             t._("Talk reminders: {before} before, by {via}{default}", before=before,
                 via=t._(VIA_LABEL[via]) if via in VIA_LABEL else via,
                 default="" if user.reminder_offsets else default),

@@ -46,6 +46,11 @@ def N_(message: str) -> str:
     return message
 
 
+# Translators: a date-and-time pattern (https://babel.pocoo.org/en/latest/dates.html#pattern-syntax): EEE is the
+# weekday, dd the day, MMM the month, both short, in your language; keep every letter, change order and dots.
+SHORT_MOMENT = N_("EEE dd MMM HH:mm")
+
+
 def languages() -> tuple[str, ...]:
     """The languages Podium speaks: English, then every language with a catalogue, by code."""
     found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
@@ -139,9 +144,12 @@ class Translator:
         """A wall-clock time as this locale writes it ("09:00", "9:00 AM")."""
         return format_time(value, form, locale=self._babel)
 
-    def moment(self, value: datetime, form: str = "EEE dd MMM HH:mm") -> str:
-        """A wall-clock date and time in value's own zone, short ("Sat 05 Dec 18:00", "Sa. 05 Dez. 18:00")."""
-        return format_datetime(value, form, tzinfo=value.tzinfo, locale=self._babel)
+    def moment(self, value: datetime, form: str = SHORT_MOMENT) -> str:
+        """A wall-clock date and time in value's own zone ("Sat 05 Dec 18:00", "Sa. 05. Dez. 18:00").
+
+        `form` is a Babel (CLDR) pattern marked with N_: each language's catalogue may write it its own way.
+        """
+        return format_datetime(value, self._(form), tzinfo=value.tzinfo, locale=self._babel)
 
     def weekday(self, index: int) -> str:
         """A weekday's name, 0 = Monday."""

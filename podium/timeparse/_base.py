@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from podium.errors import UserError
+
+if TYPE_CHECKING:
+    from podium.i18n import Translator
 
 MAX_INPUT_CHARS = 100
 EXAMPLES: tuple[str, ...] = ("tomorrow 17:00", "friday 18:30", "in 2 hours", "dec 3 7pm", "next monday 9am")
@@ -28,6 +32,13 @@ class ParsedTime:
     zone: str
     text: str
     label: str = ""  # short, in `zone`: "Sat 15:30" within the coming week, else "Thu 3 Dec 18:00"
+    # The label's wall time (in `zone`) and its Babel pattern, to write it in another language (`label_in`).
+    local: datetime | None = field(default=None, compare=False)
+    form: str = field(default="", compare=False)
+
+    def label_in(self, t: Translator) -> str:
+        """The label in the reader's language ("Sat 15:30" / "Sa. 15:30"); the English one if it has no form."""
+        return t.moment(self.local, self.form) if self.local is not None and self.form else self.label
 
 
 class AmbiguousTimeError(TimeInputError):

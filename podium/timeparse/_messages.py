@@ -110,7 +110,8 @@ def read_back(parsed: ParsedTime, t: Translator | None = None) -> str:
     "Read “03.04.2027 17:00” in Europe/Berlin: Sat 3 Apr 2027 17:00." The label is in `parsed.zone`, the zone the
     text was read in; the typed text is escaped like every echo of user text.
     """
-    fields = {"text": echo(parsed.text, limit=100), "zone": parsed.zone, "label": parsed.label}
+    label = parsed.label_in(t) if t is not None else parsed.label
+    fields = {"text": echo(parsed.text, limit=100), "zone": parsed.zone, "label": label}
     template = TEXTS["read_back"]
     return t._(template, **fields) if t is not None else template.format(**fields)
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
+from podium.i18n import N_
 from podium.timeparse._base import MAX_INPUT_CHARS, ParsedTime, TimeInputError
 from podium.timeparse._clock import Clock, Option, options
 from podium.timeparse._dates import Day, date_order, warm_up_dateparser
@@ -202,10 +203,7 @@ def _choose(readings: list[_Reading], day: Day, reason: str | None, ctx: _Contex
             far=_labels(far, ctx, short=False)[0],
             days=_days(ctx.max_ahead),
         )
-    parsed = tuple(
-        ParsedTime(when=when, zone=ctx.zone_name, text=ctx.typed, label=label)
-        for when, label in zip(unique, _labels(unique, ctx), strict=True)
-    )
+    parsed = _readings(unique, ctx)
     examples = [_example(when.astimezone(ctx.zone), ctx) for when in unique]
     why = day.reason if day.reason == "order" else reason
     key = {"order": "ask_order", "midnight": "ask_midnight", "noon_or_midnight": "ask_noon_or_midnight"}.get(
@@ -225,7 +223,33 @@ def _one(when: datetime, ctx: _Context) -> ParsedTime:
 
 
 def _parsed(when: datetime, ctx: _Context) -> ParsedTime:
-    return ParsedTime(when=when, zone=ctx.zone_name, text=ctx.typed, label=_labels([when], ctx)[0])
+    return _readings([when], ctx)[0]
+
+
+def _readings(whens: list[datetime], ctx: _Context) -> tuple[ParsedTime, ...]:
+    """ParsedTimes with their labels, in English and in the form any language writes them in (`label_in`)."""
+    return tuple(
+        ParsedTime(when=when, zone=ctx.zone_name, text=ctx.typed, label=label, local=when.astimezone(ctx.zone),
+                   form=form)
+        for when, label, form in zip(whens, _labels(whens, ctx), _forms(whens, ctx), strict=True)
+    )
+
+
+def _forms(whens: list[datetime], ctx: _Context, *, short: bool = True) -> list[str]:
+    """The Babel patterns of `_labels` (in English they write the very same text)."""
+    local = [when.astimezone(ctx.zone) for when in whens]
+    if short and not ctx.numeric and all(0 <= (moment.date() - ctx.today).days <= 6 for moment in local):
+        return [WEEKDAY_FORM for _ in local]
+    return [DATE_YEAR_FORM if ctx.numeric or moment.year != ctx.today.year else DATE_FORM for moment in local]
+
+
+# Translators: date-and-time patterns of time readings (https://babel.pocoo.org/en/latest/dates.html#pattern-syntax):
+# EEE is the weekday, d the day, MMM the month, y the year; keep every letter, change order and dots.
+WEEKDAY_FORM = N_("EEE HH:mm")
+# Translators: see "EEE HH:mm".
+DATE_FORM = N_("EEE d MMM HH:mm")
+# Translators: see "EEE HH:mm".
+DATE_YEAR_FORM = N_("EEE d MMM y HH:mm")
 
 
 def _labels(whens: list[datetime], ctx: _Context, *, short: bool = True) -> list[str]:

@@ -7,10 +7,14 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from podium.timeparse._base import MAX_INPUT_CHARS, ZONE_EXAMPLES
 from podium.timeparse._messages import echo, fail, say
+
+if TYPE_CHECKING:
+    from podium.i18n import Translator
 
 _REGIONS = frozenset(
     {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
@@ -261,12 +265,13 @@ def resolve_timezone(text: str) -> tuple[str, str | None]:
     raise fail("zone_unknown_hint", ZONE_EXAMPLES[:2], zone=echo(typed))
 
 
-def local_now_text(zone: str, now: datetime) -> str:
-    """The local weekday, time and UTC offset in `zone`, e.g. "Saturday 18:30 (UTC-05:00)"."""
+def local_now_text(zone: str, now: datetime, t: Translator | None = None) -> str:
+    """The local weekday, time and UTC offset in `zone`, e.g. "Saturday 18:30 (UTC-05:00)" ("Samstag …" with `t`)."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     local = now.astimezone(zone_info(zone))
-    return f"{local:%A %H:%M} (UTC{_offset_text(local)})"
+    day = t.weekday(local.weekday()) if t is not None else f"{local:%A}"
+    return f"{day} {local:%H:%M} (UTC{_offset_text(local)})"
 
 
 def _offset_text(local: datetime) -> str:

@@ -233,3 +233,13 @@ def test_a_time_that_cannot_be_read_is_refused_in_the_readers_language(clock):
     # The typed text is quoted as it was (“…”); the sentence around it is German.
     assert german.startswith("Ich kann “blorp” nicht als Zeit lesen. Versuche `")
     assert " oder `" in german
+
+
+def test_a_readings_label_is_written_in_the_readers_language(clock):
+    from podium import timeparse
+
+    parsed = timeparse.parse_when("03.12.2026 17:00", zone="Europe/Berlin", now=clock.now(), locale="de")
+    assert parsed.label == "Thu 3 Dec 2026 17:00"
+    assert parsed.label_in(i18n.ENGLISH) == parsed.label
+    assert parsed.label_in(i18n.translator("de")) == "Do. 3. Dez. 2026 17:00"
+    assert timeparse.read_back(parsed, i18n.translator("de")).endswith(": Do. 3. Dez. 2026 17:00.")
