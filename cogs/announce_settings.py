@@ -275,9 +275,9 @@ class AnnounceSettings(commands.Cog):
     ) -> None:
         """Set the server's time zone: times members type are read in it unless they set their own."""
         self.require_manage_server(interaction)
-        name, note = timeparse.resolve_timezone(zone)
-        await self.settings.set_timezone(guild_id_of(interaction), name)
         t = i18n.translator(interaction.locale)
+        name, note = timeparse.resolve_timezone(zone, t)
+        await self.settings.set_timezone(guild_id_of(interaction), name)
         local = timeparse.local_now_text(name, self.services.clock.now(), t)
         extra = f"\n-# {note}" if note else ""
         await reply_ephemeral(

@@ -112,9 +112,9 @@ class RemindMe(commands.Cog):
         zone: str = SlashOption(description="e.g. Europe/Berlin, America/New_York, or a city", autocomplete=True),
     ) -> None:
         """Store the caller's IANA zone and show the local time there."""
-        name, note = timeparse.resolve_timezone(zone)
-        await self.people.set_timezone(user_id_of(interaction), name)
         t = i18n.translator(interaction.locale)
+        name, note = timeparse.resolve_timezone(zone, t)
+        await self.people.set_timezone(user_id_of(interaction), name)
         local = timeparse.local_now_text(name, self.services.clock.now(), t)
         extra = f"\n-# {note}" if note else ""
         await reply_ephemeral(

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from podium.timeparse._base import MAX_INPUT_CHARS, ZONE_EXAMPLES
-from podium.timeparse._messages import echo, fail, say
+from podium.timeparse._messages import TEXTS, echo, fail
+from podium.timeparse._messages import say as english
 
 if TYPE_CHECKING:
     from podium.i18n import Translator
@@ -235,8 +236,15 @@ def _match_score(q: str, key: str) -> int | None:
     return None
 
 
-def resolve_timezone(text: str) -> tuple[str, str | None]:
-    """The IANA zone for what a user typed, and a note when an abbreviation or offset was mapped to a zone."""
+def resolve_timezone(text: str, t: Translator | None = None) -> tuple[str, str | None]:
+    """The IANA zone for what a user typed, and a note when an abbreviation or offset was mapped to a zone.
+
+    The note is in the reader's language with `t` (English without).
+    """
+
+    def say(key: str, **fields: object) -> str:
+        return t._(TEXTS[key], **fields) if t is not None else english(key, **fields)
+
     typed = text.strip()
     if not typed or len(typed) > MAX_INPUT_CHARS:
         raise fail("zone_needed", ZONE_EXAMPLES[:2])

@@ -162,7 +162,7 @@ async def test_import_makes_a_talk_of_a_hand_made_event_and_its_interested_membe
     assert [(c["name"].split(" — ")[0], c["value"]) for c in choices] == [("Meetup", made["id"])]
     reply = await run(fake, "schedule", "import", MODERATOR_ID, event=made["id"])
     assert "**Meetup** is now talk #" in reply and "45 min, from the event's end" in reply, reply
-    assert "1 member(s) who marked it Interested" in reply
+    assert "1 member who marked it Interested is reminded" in reply
     [talk] = query(bot.db_path, "SELECT * FROM talks")
     assert talk["event_id"] == int(made["id"]) and talk["speaker_id"] == OWNER_ID  # its creator
     assert query(bot.db_path, "SELECT user_id FROM attendees") == [{"user_id": MEMBER_ID}]

@@ -243,3 +243,13 @@ def test_a_readings_label_is_written_in_the_readers_language(clock):
     assert parsed.label_in(i18n.ENGLISH) == parsed.label
     assert parsed.label_in(i18n.translator("de")) == "Do. 3. Dez. 2026 17:00"
     assert timeparse.read_back(parsed, i18n.translator("de")).endswith(": Do. 3. Dez. 2026 17:00.")
+
+
+def test_a_zone_note_and_the_local_time_are_in_the_readers_language(clock):
+    from podium import timeparse
+
+    zone, note = timeparse.resolve_timezone("Asia/Calcutta", i18n.translator("de"))
+    assert (zone, note) == ("Asia/Kolkata", "Asia/Calcutta ist ein alter Name; ich nehme Asia/Kolkata.")
+    assert timeparse.resolve_timezone("Asia/Calcutta")[1] == "Asia/Calcutta is an old name; using Asia/Kolkata."
+    assert timeparse.local_now_text("UTC", clock.now(), i18n.translator("de")).startswith("Samstag 23:30")
+    assert timeparse.local_now_text("UTC", clock.now()).startswith("Saturday 23:30")
