@@ -12,6 +12,7 @@ from cogs._confirm import ConfirmView
 from cogs._replies import reply_ephemeral, user_id_of
 from podium import i18n
 from podium.consent import TOPICS
+from podium.i18n import N_
 from podium.markup import command
 from podium.people import People
 from podium.services import Services
@@ -77,13 +78,14 @@ class OptOut(commands.Cog):
     @opt_out.subcommand(name="forget-me", description="Delete your settings, reminders and queued messages")
     async def forget_me(self, interaction: Interaction) -> None:
         """Ask to confirm, then delete the caller's data."""
+        t = i18n.translator(interaction.locale)
         await ConfirmForget(self.people, user_id_of(interaction)).ask(
             interaction,
-            "This deletes your time zone, reminder settings, opt-outs, personal reminders, the talks you asked to be "
-            "reminded of, your calendar feed link and every message queued for you. Talks you signed up for stay on "
-            f"the schedule (cancel them with {command('schedule cancel')}). Podium cannot take back an **Interested** "
-            "you clicked on a server event in Discord: remove it there too, or you will be on that talk's list again. "
-            "Continue?",
+            t._("This deletes your time zone, reminder settings, opt-outs, personal reminders, the talks you asked to "
+                "be reminded of, your calendar feed link and every message queued for you. Talks you signed up for "
+                "stay on the schedule (cancel them with {command}). Podium cannot take back an **Interested** you "
+                "clicked on a server event in Discord: remove it there too, or you will be on that talk's list "
+                "again. Continue?", command=command("schedule cancel")),
         )
 
 
@@ -94,18 +96,22 @@ class ConfirmForget(ConfirmView):
         super().__init__(owner_id=user_id, command_name="opt-out forget-me")
         self.people, self.user_id = people, user_id
 
-    @nextcord.ui.button(label="Delete my data", style=nextcord.ButtonStyle.danger)
+    @nextcord.ui.button(label=N_("Delete my data"), style=nextcord.ButtonStyle.danger)
     async def confirm(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
         """Delete now."""
         self.stop()
         deleted = await self.people.forget(self.user_id)
+        t = i18n.translator(interaction.locale)
         await interaction.response.edit_message(
-            content=f"🧹 Done: your settings are gone and {deleted} queued message(s) or reminder(s) deleted.",
+            content=t.ngettext("🧹 Done: your settings are gone and {n} queued message or reminder deleted.",
+                               "🧹 Done: your settings are gone and {n} queued messages or reminders deleted.",
+                               deleted),
             view=None,
         )
 
-    @nextcord.ui.button(label="Keep it", style=nextcord.ButtonStyle.secondary)
+    @nextcord.ui.button(label=N_("Keep it"), style=nextcord.ButtonStyle.secondary)
     async def keep(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
         """Change nothing."""
         self.stop()
-        await interaction.response.edit_message(content="Nothing deleted.", view=None)
+        await interaction.response.edit_message(content=i18n.translator(interaction.locale)._("Nothing deleted."),
+                                                view=None)
