@@ -385,15 +385,6 @@ def render_thread_open(ctx: RenderContext) -> Rendered:
     )
 
 
-def _describe_action(text: str) -> kinds.Renderer:
-    """A kind that acts instead of posting still describes itself (logs, /schedule info, the test over all kinds)."""
-
-    def render(ctx: RenderContext) -> str:
-        return text
-
-    return render
-
-
 async def _add_to_thread(action: kinds.ActionContext) -> int:
     """Add the row's person to the talk's thread (made if needed, under the announcement channel)."""
     row, talk = action.row, action.talk
@@ -486,7 +477,7 @@ TALK_THREAD_OPEN = kinds.register(
 THREAD_MEMBER = kinds.register(
     kinds.KindSpec(
         name="thread_member",
-        render=_describe_action("(adds the attendee to the talk's thread)"),
+        render=kinds.describes("(adds the attendee to the talk's thread)"),
         consent=TALK_REMINDERS,
         act=_add_to_thread,
         description="adds a member who clicked 🔔 Remind me to the talk's thread (made if needed)",
@@ -495,7 +486,7 @@ THREAD_MEMBER = kinds.register(
 THREAD_ARCHIVE = kinds.register(
     kinds.KindSpec(
         name="thread_archive",
-        render=_describe_action("(archives the talk's thread)"),
+        render=kinds.describes("(archives the talk's thread)"),
         consent=None,
         act=_archive_thread,
         description="archives the talk's thread an hour after the talk (soon after it is cancelled)",

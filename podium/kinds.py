@@ -114,6 +114,15 @@ class KindSpec:
             raise ValueError(f"kind {self.name!r}: a talk-bound kind needs a planner, and only it has one")
 
 
+def describes(text: str) -> Renderer:
+    """The renderer of a kind that acts instead of posting: it still describes itself (logs, the test over kinds)."""
+
+    def render(ctx: RenderContext) -> str:
+        return text
+
+    return render
+
+
 _registry: dict[str, KindSpec] = {}
 _loading: list[str] = []  # the built-in modules already imported (a list, so no `global` is needed)
 

@@ -31,7 +31,6 @@ from podium.i18n import N_
 from podium.markup import quote
 from podium.outbox import Outbox, OutboxMessage
 from podium.preferences import GuildSettings, load_guild
-from podium.render import RenderContext
 from podium.talks import DURATION_RANGE, TOPIC_MAX, Actor, Talk, TalkError, TalkEvent, TalkHooks, TalkService, load_talk
 from podium.transport import (
     MAX_SCHEDULED_EVENTS,
@@ -278,17 +277,10 @@ async def _complete(action: kinds.ActionContext) -> int:
     return talk.event_id
 
 
-def _describe(text: str) -> kinds.Renderer:
-    def render(ctx: RenderContext) -> str:
-        return text
-
-    return render
-
-
 EVENT_SYNC = kinds.register(
     kinds.KindSpec(
         name="scheduled_event",
-        render=_describe("(creates, updates or cancels the talk's Discord scheduled event)"),
+        render=kinds.describes("(creates, updates or cancels the talk's Discord scheduled event)"),
         consent=None,
         act=_sync,
         description="the talk's Discord scheduled event, made to match the talk after each change (if turned on)",
@@ -298,7 +290,7 @@ EVENT_SYNC = kinds.register(
 EVENT_END = kinds.register(
     kinds.KindSpec(
         name="scheduled_event_end",
-        render=_describe("(marks the talk's Discord scheduled event completed)"),
+        render=kinds.describes("(marks the talk's Discord scheduled event completed)"),
         consent=None,
         act=_complete,
         description="completes the talk's Discord scheduled event when the talk ends",

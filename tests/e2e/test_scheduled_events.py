@@ -8,6 +8,7 @@ import pytest
 
 from tests.botprocess import BotProcess
 from tests.e2e.dbcheck import query
+from tests.e2e.test_audience import option
 from tests.fake_discord import (
     BOT_ROLE_ID,
     CONNECT,
@@ -23,15 +24,6 @@ from tests.fake_discord import (
 )
 
 SPEAKER = OWNER_ID
-
-
-def option(name, value):
-    kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
-    if name == "channel":
-        kind = 7
-    if name == "speaker":
-        kind = 6
-    return {"type": kind, "name": name, "value": str(value) if kind in (6, 7) else value}
 
 
 async def run(fake, command, name, user_id=MEMBER_ID, **options):
