@@ -14,7 +14,7 @@ from typing import Any, cast
 import nextcord
 from nextcord.ext import commands
 
-from cogs._confirm import answer_late_click
+from cogs._confirm import CONFIRM_PREFIX, answer_late_click
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._localizations import localize_commands
 from cogs._nextcord_transport import NextcordTransport
@@ -97,7 +97,10 @@ class PodiumBot(commands.Bot):
         # Typed times with two readings are asked about with buttons (cogs/_time_questions.py).
         self.time_questions = TimeQuestions(self._connection)
         self.add_listener(self._on_component, "on_interaction")
-        self.add_listener(self._remember_locales, "on_interaction")
+        # A member's language is stored once what they did has worked: a refused command stores nothing (a
+        # listener on every interaction raced the refusal and wrote a users row for bad input).
+        self.add_listener(self._remember_locales, "on_application_command_completion")
+        self.add_listener(self._remember_locales_of_click, "on_interaction")
         for cog in (
             Schedule(services),
             RemindMe(services),
@@ -215,11 +218,18 @@ class PodiumBot(commands.Bot):
             # Raised by an option converter (a time that cannot be read) before nextcord's own error hooks run.
             await self.refuse(interaction, exc, command=command_name(interaction))
 
+    async def _remember_locales_of_click(self, interaction: nextcord.Interaction) -> None:
+        """A click on one of Podium's buttons or selects (not a confirm button: "Delete my data" is one)."""
+        if interaction.type != nextcord.InteractionType.component:
+            return
+        if str(cast(dict[str, Any], interaction.data or {}).get("custom_id", "")).startswith(CONFIRM_PREFIX):
+            return
+        await self._remember_locales(interaction)
+
     async def _remember_locales(self, interaction: nextcord.Interaction) -> None:
-        """Every command and click: the member's locale (their DMs) and the server's (its posts), if changed."""
+        """A command that worked, or a click: the member's locale (their DMs) and the server's (its posts)."""
         user = interaction.user
-        forget_me = command_name(interaction) == "opt-out forget-me"
-        if interaction.type == nextcord.InteractionType.application_command and forget_me:
+        if command_name(interaction) == "opt-out forget-me":
             return  # asked to be forgotten: store nothing new about them
         try:
             if user is not None and interaction.locale:

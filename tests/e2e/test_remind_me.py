@@ -1,5 +1,6 @@
 """/remind-me and /opt-out through the loopback Discord and the real bot process."""
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -56,6 +57,8 @@ async def test_timezone_then_schedule_is_stored_in_that_zone(fake, bot):
 async def test_bad_offsets_are_refused_and_nothing_changes(fake, bot):
     _, content = await run(fake, "remind-me", "talks", before="every tuesday")
     assert "Try `" in content
+    # Not even the member's language: it is stored only once a command worked (give a late write time to land).
+    await asyncio.sleep(1)
     assert query(bot.db_path, "SELECT * FROM users") == []
 
 
@@ -121,6 +124,7 @@ async def test_forget_me_after_confirming(fake, bot):
         message_id=interaction.original.id, custom_id=interaction.original.custom_ids[0], user_id=MEMBER_ID
     )
     assert "Done" in (await fake.wait_for_response(press))["data"]["content"]
+    await asyncio.sleep(1)  # the click on "Delete my data" must not write their language back afterwards
     assert query(bot.db_path, "SELECT count(*) AS n FROM users") == [{"n": 0}]
     assert query(bot.db_path, "SELECT count(*) AS n FROM outbox") == [{"n": 0}]
 
