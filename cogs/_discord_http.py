@@ -69,17 +69,29 @@ class MajorKeyedRateLimit(RateLimit):
     async def update(self, response: aiohttp.ClientResponse) -> None:
         """Learn the limits from a response, as nextcord does, under the keyed name."""
         if response.headers.get("X-RateLimit-Global") == "true":
-            # A global 429 did not use this route's budget. nextcord ignores it here, which leaves a route
-            # whose FIRST request got it locked (remaining 0, no reset planned): with retry_request=False
-            # every later request would be refused locally forever. Give the slot back.
-            if self._first_update and self.remaining <= 0:
-                self.remaining = self.limit
+            # A global 429 was refused before the route counted it, so its slot is given back. nextcord ignores
+            # the answer here and keeps the slot taken: a limit's worth of them in one window left the route at
+            # remaining 0 with no reset planned.
+            self.remaining = min(self.limit, self.remaining + 1)
+            if self.remaining > 0:
+                self._ratelimit_ready.set()
             return
         name = response.headers.get("X-RateLimit-Bucket")
         if name is None:
             await super().update(response)
             return
         await super().update(_HeadersOnly(response, f"{name}@{self.major}"))  # type: ignore[arg-type]
+
+    def release(self) -> None:
+        """After each request, answered or not: a limiter left with no free slot always has a reset planned."""
+        # Only update() plans a reset in nextcord, and acquire() restarts one; a request that got no answer
+        # (network error, timeout) took a slot without update(), and with retry_request=False nextcord refuses
+        # before acquire() while the limiter is locked. Without this, `limit` such failures in one window lock
+        # the route until nextcord sheds the limiter (10-15 min). The slot stays taken (the request may have
+        # reached Discord) until the route's usual window has passed.
+        if self.locked and not self.resetting:
+            self.start_reset_task()
+        super().release()
 
 
 class MajorKeyedHTTPClient(HTTPClient):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
 import nextcord
 import pytest
 import pytest_asyncio
-from nextcord.http import HTTPClient, Route
+from nextcord.http import HTTPClient, RateLimit, Route
 
 from cogs._discord_http import MajorKeyedHTTPClient, major_parameter
 from tests.fake_discord import GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
@@ -111,3 +112,100 @@ async def test_adopt_refuses_a_client_that_already_has_limiters():
     with pytest.raises(RuntimeError):
         MajorKeyedHTTPClient.adopt(http)
     await asyncio.sleep(0)
+
+
+# -- a limiter whose slots were taken by requests no response answered ------------------------------------------
+
+RESET_S = 0.3  # the channel's window, short so the test waits for real resets without taking long
+
+
+@pytest_asyncio.fixture
+async def quick_fake() -> AsyncIterator[FakeDiscord]:
+    guild = FakeGuild(channels=[FakeChannel(id=c, name=f"c{c % 1000}") for c in CHANNELS])
+    original = Route.BASE
+    with loopback_only():
+        async with FakeDiscord(guilds=[guild], channel_message_limit=(5, RESET_S)) as server:
+            Route.BASE = server.api_base
+            try:
+                yield server
+            finally:
+                Route.BASE = original
+
+
+def channel_limiter(client: nextcord.Client, channel_id: int) -> RateLimit:
+    [limiter] = [r for r in client.http._url_rate_limits.values() if getattr(r, "major", "") == f"channel:{channel_id}"]
+    return limiter
+
+
+def dead_route(channel_id: int) -> Route:
+    """The message route on a loopback port nothing listens on: the request fails with a network error."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    original = Route.BASE
+    Route.BASE = f"http://127.0.0.1:{port}/api/v10"
+    try:
+        return Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+    finally:
+        Route.BASE = original
+
+
+async def unanswered(client: nextcord.Client, fake: FakeDiscord, channel_id: int, how: str) -> None:
+    """One request that takes a slot of the channel's limiter and gets no answer that updates it."""
+    if how == "network error":
+        with pytest.raises(OSError):  # aiohttp's ClientConnectorError is an OSError
+            await client.http.request(dead_route(channel_id), json={"content": "x"}, retry_request=False)
+        return
+    fake.fail("POST", f"/channels/{channel_id}/messages", status=429, scope="global", retry_after=0.05)
+    with pytest.raises(nextcord.HTTPException) as caught:
+        await post(client, channel_id, "x")
+    assert caught.value.status == 429
+    [global_limiter] = client.http._global_rate_limits.values()
+    if global_limiter._reset_remaining_task is not None:
+        # The global pause is over (nextcord waits its own 1 s estimate, not the 429's retry_after).
+        await global_limiter._reset_remaining_task
+
+
+@pytest.mark.parametrize("how", ["network error", "global 429"])
+async def test_unanswered_requests_never_leave_a_channel_locked_with_no_reset(quick_fake, how):
+    """`limit` unanswered requests in one window left nextcord 3.2 at remaining=0 with no reset task, forever."""
+    client = await logged_in_client(keyed=True)
+    try:
+        await post(client, CHANNELS[0], "learn the limits")
+        limiter = channel_limiter(client, CHANNELS[0])
+        assert limiter.limit == 5
+        assert limiter._reset_remaining_task is not None
+        await limiter._reset_remaining_task  # the window passed: remaining back to 5, no reset planned
+        assert (limiter.remaining, limiter.resetting) == (5, False)
+        for _ in range(limiter.limit):
+            await unanswered(client, quick_fake, CHANNELS[0], how)
+        assert limiter is channel_limiter(client, CHANNELS[0])
+        if limiter.locked:  # refused locally, before acquire(): nothing is sent until the limiter resets
+            with pytest.raises(nextcord.HTTPInternalRatelimitLocked):
+                await post(client, CHANNELS[0], "refused")
+        # A limiter with no free slot must have a reset on its way (else nothing would ever restart it).
+        assert not (limiter.locked and not limiter.resetting), (
+            f"remaining={limiter.remaining} limit={limiter.limit} resetting={limiter.resetting}"
+        )
+        if limiter.resetting:
+            assert limiter._reset_remaining_task is not None
+            await limiter._reset_remaining_task
+        await post(client, CHANNELS[0], "delivered")
+        assert quick_fake.channel_messages(CHANNELS[0])[-1].content == "delivered"
+    finally:
+        await client.close()
+
+
+async def test_a_first_request_lost_to_a_network_error_does_not_lock_its_route(quick_fake):
+    """A fresh limiter (1 slot until Discord answers) whose first request got no answer recovers on its own."""
+    client = await logged_in_client(keyed=True)
+    try:
+        await unanswered(client, quick_fake, CHANNELS[1], "network error")
+        limiter = channel_limiter(client, CHANNELS[1])
+        assert not (limiter.locked and not limiter.resetting), f"remaining={limiter.remaining} resetting=False"
+        if limiter.resetting:
+            assert limiter._reset_remaining_task is not None
+            await limiter._reset_remaining_task
+        await post(client, CHANNELS[1], "delivered")
+    finally:
+        await client.close()
