@@ -8,8 +8,11 @@ for the whole bot. discord.py and JDA key by `bucket + major`; this does the sam
 derives a limiter's identity: the limiter learns its bucket name from the response, so the name it records
 is made to carry the major parameter.
 
-nextcord's `Route.bucket` also leaves out the webhook id and token, so every interaction follow-up shared one
-limiter; the url-limiter key here includes them.
+Interaction responses and follow-ups do not pass through here: nextcord sends them through its webhook adapter
+(`nextcord.webhook.async_.AsyncWebhookAdapter`), which serialises requests per (webhook id, token) with a lock
+of its own and waits out 429s itself. What reaches `HTTPClient.request` with a webhook is a bot-authorised
+webhook route (`GET /webhooks/{webhook_id}`), whose `Route.bucket` leaves the id out; the url-limiter key here
+adds it (and a token, had a route one), so two webhooks do not share a limiter.
 """
 
 from __future__ import annotations

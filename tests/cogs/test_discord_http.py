@@ -12,7 +12,14 @@ import pytest_asyncio
 from nextcord.http import HTTPClient, RateLimit, Route
 
 from cogs._discord_http import MajorKeyedHTTPClient, major_parameter
-from tests.fake_discord import GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
+from tests.fake_discord import (
+    GUILD_ID,
+    INTERACTION_APPLICATION_COMMAND,
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    loopback_only,
+)
 
 CHANNELS = [GUILD_ID + 200 + n for n in range(3)]
 
@@ -77,18 +84,45 @@ async def test_a_full_channel_still_waits_for_its_own_window(fake):
         await client.close()
 
 
-async def test_interaction_follow_ups_get_a_limiter_per_webhook_token(fake):
+async def test_two_webhooks_get_a_limiter_each(fake):
+    """The webhook routes HTTPClient does send carry the id Route.bucket leaves out (built as get_webhook does)."""
     client = await logged_in_client(keyed=True)
     try:
         http = client.http
-        first = Route("POST", "/webhooks/{webhook_id}/{webhook_token}", webhook_id=1, webhook_token="aaa")
-        second = Route("POST", "/webhooks/{webhook_id}/{webhook_token}", webhook_id=1, webhook_token="bbb")
+        first = Route("GET", "/webhooks/{webhook_id}", webhook_id=1)
+        second = Route("GET", "/webhooks/{webhook_id}", webhook_id=2)
         assert first.bucket == second.bucket  # nextcord alone would share one limiter
-        one = http._make_url_rate_limit("POST", first, None)
-        two = http._make_url_rate_limit("POST", second, None)
+        one = http._make_url_rate_limit("GET", first, None)
+        two = http._make_url_rate_limit("GET", second, None)
         assert one is not two
-        assert http._get_url_rate_limit("POST", first, None) is one
-        assert http._get_url_rate_limit("POST", second, None) is two
+        assert http._get_url_rate_limit("GET", first, None) is one
+        assert http._get_url_rate_limit("GET", second, None) is two
+    finally:
+        await client.close()
+
+
+async def test_interaction_responses_and_follow_ups_bypass_the_http_client(fake):
+    """Interaction answers go through nextcord's webhook adapter: no limiter of HTTPClient sees them."""
+    client = await logged_in_client(keyed=True)
+    user_id = GUILD_ID + 900
+    fake.add_user(user_id, "someone")
+    through_client: list[str] = []
+    original = client.http.request
+
+    async def spy(route: Route, **kwargs: object) -> object:
+        through_client.append(f"{route.method} {route.path}")
+        return await original(route, **kwargs)  # type: ignore[arg-type]
+
+    client.http.request = spy  # type: ignore[method-assign]
+    try:
+        made = fake._dispatch_interaction(INTERACTION_APPLICATION_COMMAND, None, None, user_id,
+                                          {"id": "1", "name": "ping", "type": 1}, name="ping", locale="en-US")
+        interaction = nextcord.Interaction(data=made.payload, state=client._connection)  # type: ignore[arg-type]
+        await interaction.response.send_message("pong")
+        await interaction.followup.send("and more")
+        assert [r.kind for r in fake.interaction_responses] == ["callback", "followup"]
+        assert through_client == []
+        assert not any("webhook" in str(key) or "interaction" in str(key) for key in client.http._url_rate_limits)
     finally:
         await client.close()
 
