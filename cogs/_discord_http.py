@@ -18,12 +18,18 @@ adds it (and a token, had a route one), so two webhooks do not share a limiter.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
+from nextcord import utils
 from nextcord.http import HTTPClient, RateLimit, Route
 
 log = logging.getLogger(__name__)
+
+# Limiters kept before making one more sweeps out the idle ones: one per (route, channel / thread / guild),
+# so a bot that DMs thousands of people would otherwise keep one per person for the life of the process.
+SWEEP_AT_LEAST = 1000
 
 
 def major_parameter(route: Route) -> str:
@@ -68,6 +74,27 @@ class MajorKeyedRateLimit(RateLimit):
     def __init__(self, major: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.major = major
+        # Requests waiting for a slot or holding one (between acquire and release): a limiter in use is kept.
+        self.users = 0
+
+    async def acquire(self) -> bool:
+        """Wait for a slot, as nextcord does; counted as a user until released."""
+        self.users += 1
+        try:
+            return await super().acquire()
+        except BaseException:
+            # Cancelled or told to migrate: no slot taken, and nextcord will not call release().
+            self.users -= 1
+            raise
+
+    def idle(self, cutoff: Any) -> bool:
+        """Nobody waits or holds a slot, no reset is pending, and Discord's window ended before `cutoff`."""
+        return (
+            self.users <= 0
+            and not self.resetting
+            and not self.locked
+            and (self.reset is None or self.reset <= cutoff)
+        )
 
     async def update(self, response: aiohttp.ClientResponse) -> None:
         """Learn the limits from a response, as nextcord does, under the keyed name."""
@@ -92,19 +119,37 @@ class MajorKeyedRateLimit(RateLimit):
         # before acquire() while the limiter is locked. Without this, `limit` such failures in one window lock
         # the route until nextcord sheds the limiter (10-15 min). The slot stays taken (the request may have
         # reached Discord) until the route's usual window has passed.
+        self.users -= 1
         if self.locked and not self.resetting:
             self.start_reset_task()
         super().release()
 
 
+def _idle(limiter: RateLimit, cutoff: Any) -> bool:
+    if isinstance(limiter, MajorKeyedRateLimit):
+        return limiter.idle(cutoff)
+    # Not made here (none should be): nextcord's own test, plus nobody waiting on it.
+    waiting = getattr(limiter._ratelimit_ready, "_waiters", None)
+    return not limiter.resetting and not limiter.locked and not waiting and (
+        limiter.reset is None or limiter.reset <= cutoff
+    )
+
+
 class MajorKeyedHTTPClient(HTTPClient):
     """nextcord's HTTPClient, with limiters kept per (bucket, major parameter) as Discord keeps them."""
+
+    # Set again after each sweep (adopt() retypes an instance, so no __init__ of ours runs).
+    _sweep_at: int = SWEEP_AT_LEAST
 
     def _url_key(self, method: str, route: Route, auth: str | None) -> tuple[str, str, str | None]:
         # Route.bucket holds channel and guild but not the webhook; the major parameter adds it.
         return method, f"{route.bucket}|{major_parameter(route)}", auth
 
     def _make_url_rate_limit(self, method: str, route: Route, auth: str | None) -> RateLimit:
+        if len(self._url_rate_limits) >= self._sweep_at:
+            self.shed_idle()
+            # Twice what is in use: a sweep's cost is paid for by as many new limiters as it kept.
+            self._sweep_at = max(SWEEP_AT_LEAST, 2 * len(self._url_rate_limits))
         limiter = MajorKeyedRateLimit(
             major_parameter(route),
             time_offset=self._time_offset,
@@ -118,6 +163,32 @@ class MajorKeyedHTTPClient(HTTPClient):
 
     def _get_url_rate_limit(self, method: str, route: Route, auth: str | None) -> RateLimit | None:
         return self._url_rate_limits.get(self._url_key(method, route, auth))
+
+    def shed_idle(self, idle_for: float = 0.0) -> int:
+        """Forget limiters idle for `idle_for` s, from `_buckets` and `_url_rate_limits` together; how many.
+
+        An idle limiter knows nothing a new one would not learn from one answer: its window is over and
+        nobody waits on it. nextcord sheds only `_url_rate_limits` and never `_buckets`, which kept one
+        limiter per channel, thread and DM ever used (about 1.85 kB each).
+        """
+        cutoff = utils.utcnow() - timedelta(seconds=idle_for)
+        dropped: set[int] = set()
+        stores: tuple[dict[Any, RateLimit], ...] = (self._url_rate_limits, self._buckets)
+        for store in stores:
+            for key, limiter in list(store.items()):
+                # A limiter under two url keys (nextcord migrated one onto the other) goes from both.
+                if id(limiter) in dropped or _idle(limiter, cutoff):
+                    dropped.add(id(limiter))
+                    del store[key]
+        if dropped:
+            log.debug("forgot %d idle rate limiters", len(dropped))
+        return len(dropped)
+
+    def _shed_ratelimits(self, threshold: int) -> None:
+        # nextcord's periodic shed (every 5 min) drops url limiters whose reset is old, even one whose very
+        # first request is still in flight (no reset yet), and leaves `_buckets` alone. Ours keeps limiters in
+        # use and drops both maps' entries together.
+        self.shed_idle(threshold)
 
     @classmethod
     def adopt(cls, http: HTTPClient) -> MajorKeyedHTTPClient:

@@ -22,6 +22,7 @@ from tests.fake_discord import (
 )
 
 CHANNELS = [GUILD_ID + 200 + n for n in range(3)]
+MANY = [GUILD_ID + 300 + n for n in range(12)]
 
 
 @pytest_asyncio.fixture
@@ -155,7 +156,7 @@ RESET_S = 0.3  # the channel's window, short so the test waits for real resets w
 
 @pytest_asyncio.fixture
 async def quick_fake() -> AsyncIterator[FakeDiscord]:
-    guild = FakeGuild(channels=[FakeChannel(id=c, name=f"c{c % 1000}") for c in CHANNELS])
+    guild = FakeGuild(channels=[FakeChannel(id=c, name=f"c{c % 1000}") for c in CHANNELS + MANY])
     original = Route.BASE
     with loopback_only():
         async with FakeDiscord(guilds=[guild], channel_message_limit=(5, RESET_S)) as server:
@@ -241,5 +242,81 @@ async def test_a_first_request_lost_to_a_network_error_does_not_lock_its_route(q
             assert limiter._reset_remaining_task is not None
             await limiter._reset_remaining_task
         await post(client, CHANNELS[1], "delivered")
+    finally:
+        await client.close()
+
+
+# -- limiters of channels no longer used are forgotten ---------------------------------------------------------
+
+
+async def window_over(client: nextcord.Client) -> None:
+    """Wait until every limiter's reset has run (Discord's windows are over)."""
+    for limiter in list(client.http._url_rate_limits.values()) + list(client.http._buckets.values()):
+        if limiter._reset_remaining_task is not None:
+            await limiter._reset_remaining_task
+
+
+def channel_keys(client: nextcord.Client) -> tuple[set[str], set[str]]:
+    """Channels with a limiter in `_buckets`, and in `_url_rate_limits`."""
+    buckets = {name.rsplit("@", 1)[1] for name in client.http._buckets if "@channel:" in name}
+    urls = {key[1].rsplit("|", 1)[1] for key in client.http._url_rate_limits if "|channel:" in key[1]}
+    return buckets, urls
+
+
+async def test_the_periodic_shed_forgets_idle_limiters_in_both_maps(quick_fake):
+    """The shed loop of nextcord dropped url limiters only: `_buckets` kept one per channel ever used."""
+    client = await logged_in_client(keyed=True)
+    try:
+        for channel in MANY[:4]:
+            await post(client, channel, "hello")
+        assert channel_keys(client) == ({f"channel:{c}" for c in MANY[:4]},) * 2
+        client.http._shed_ratelimits(0)  # as its loop does; every window is still open
+        assert len(channel_keys(client)[0]) == 4  # in use: kept
+        await window_over(client)
+        client.http._shed_ratelimits(0)
+        assert channel_keys(client) == (set(), set())
+        await post(client, MANY[0], "again")  # a new limiter learns the limits again
+        assert channel_limiter(client, MANY[0]).limit == 5
+        assert client.http._buckets[channel_limiter(client, MANY[0]).bucket] is channel_limiter(client, MANY[0])
+    finally:
+        await client.close()
+
+
+async def test_making_limiters_sweeps_idle_ones_so_their_number_stays_bounded(quick_fake, monkeypatch):
+    """A bot that DMs a new person every second would otherwise hold a limiter per person it ever wrote to."""
+    monkeypatch.setattr(MajorKeyedHTTPClient, "_sweep_at", 2, raising=False)
+    client = await logged_in_client(keyed=True)
+    try:
+        most = 0
+        for channel in MANY[:6]:
+            await post(client, channel, "hello")
+            await window_over(client)  # a quiet channel: nobody writes there again soon (nextcord waits >= 1 s)
+            most = max(most, len(client.http._buckets), len(client.http._url_rate_limits))
+        assert most <= 2 * 2 + 1, f"{most} limiters kept for 6 channels used once"
+    finally:
+        await client.close()
+
+
+async def test_a_limiter_with_a_waiter_is_kept(quick_fake):
+    """The sweep never forgets a limiter someone waits on: the waiter would run outside the channel's limit."""
+    client = await logged_in_client(keyed=True)
+    try:
+        for n in range(5):
+            await post(client, MANY[0], f"m{n}")
+        limiter = channel_limiter(client, MANY[0])
+        assert limiter.locked
+        waiter = asyncio.create_task(
+            client.http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=MANY[0]),
+                                json={"content": "waits"})  # retry_request=True: waits for the reset
+        )
+        assert limiter._reset_remaining_task is not None
+        await limiter._reset_remaining_task  # the waiter's first step ran meanwhile: it waits in acquire()
+        assert limiter.users == 1
+        # The reset ran and woke the waiter, which has not taken its slot yet: a sweep now must keep its limiter.
+        client.http.shed_idle()
+        assert limiter in client.http._buckets.values()
+        assert channel_limiter(client, MANY[0]) is limiter
+        await waiter
+        assert quick_fake.channel_messages(MANY[0])[-1].content == "waits"
     finally:
         await client.close()
