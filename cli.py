@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import nextcord
 
 from bot import REQUIRED_PERMISSIONS, PodiumBot
+from cogs._nextcord_internals import require_nextcord_internals
 from db import Database, DatabaseError
 from db.backup import BackupError, backup_file
 from podium.clock import SystemClock
@@ -232,6 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.invite_url:
             print(invite_url(application_id_from_token(settings.token)))
             return 0
+        # Podium overrides and reads private parts of nextcord: on another version it refuses to start, before
+        # it creates or migrates anything.
+        require_nextcord_internals()
         if args.check:
             return asyncio.run(check(settings))
         return asyncio.run(run(settings))
