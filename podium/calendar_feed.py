@@ -164,7 +164,9 @@ class Calendars:
         return token
 
     async def forget_user(self, tx: Transaction, user_id: int) -> None:
-        """Privacy: a member's own feeds go with the rest of their data."""
+        """Privacy: a member's own feeds go with the rest of their data, their built bodies from memory too."""
+        for row in await tx.fetchall("SELECT token FROM calendar_feeds WHERE user_id = ?", (user_id,)):
+            self._cache.pop(str(row["token"]), None)
         await tx.execute("DELETE FROM calendar_feeds WHERE user_id = ?", (user_id,))
 
     async def feed(self, token: str) -> Feed | None:
@@ -239,6 +241,10 @@ class Calendars:
         for row in rows:
             feed = Feed(row["token"], row["guild_id"], row["user_id"])
             await self.body(feed, name=name_of(feed))
+        # A feed deleted since (by any path) is not kept in memory for the life of the process.
+        live = {str(row["token"]) for row in rows}
+        for token in [t for t in self._cache if t not in live]:
+            del self._cache[token]
         return len(rows)
 
 
