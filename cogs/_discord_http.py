@@ -18,7 +18,7 @@ adds it (and a token, had a route one), so two webhooks do not share a limiter.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -87,7 +87,7 @@ class MajorKeyedRateLimit(RateLimit):
             self.users -= 1
             raise
 
-    def idle(self, cutoff: Any) -> bool:
+    def idle(self, cutoff: datetime) -> bool:
         """Nobody waits or holds a slot, no reset is pending, and Discord's window ended before `cutoff`."""
         return (
             self.users <= 0
@@ -125,7 +125,7 @@ class MajorKeyedRateLimit(RateLimit):
         super().release()
 
 
-def _idle(limiter: RateLimit, cutoff: Any) -> bool:
+def _idle(limiter: RateLimit, cutoff: datetime) -> bool:
     if isinstance(limiter, MajorKeyedRateLimit):
         return limiter.idle(cutoff)
     # Not made here (none should be): nextcord's own test, plus nobody waiting on it.
