@@ -22,6 +22,7 @@ from podium.transport import (
     RejectedError,
     TransientError,
     UnauthorizedError,
+    last_look,
 )
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,13 @@ class NextcordTransport:
             # Counted right before the request leaves, every time: a slot taken earlier and used after a
             # wait would let requests bunch up past Discord's limit. A full channel raises ChannelBusy.
             await self.pacer.acquire(channel_id, max_wait=self.channel_patience if channel_id else None)
+            try:
+                # The last look, after every wait above and below: a talk moved, a recipient forgotten or a row
+                # expired while this request waited stops it here, before anything leaves.
+                await last_look()
+            except BaseException:
+                self.pacer.refund(channel_id)
+                raise
             try:
                 # retry_request=False: a failed send goes back to the durable queue with backoff
                 # instead of blocking here in nextcord's in-memory retries.

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,15 +35,22 @@ from podium.transport import (
     RateLimitedError,
     RefusedError,
     RejectedError,
+    StaleDelivery,
     TransientError,
     Transport,
     UnauthorizedError,
+    looking_with,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
 BACKOFF_FACTOR = 4
+# A short outage of Discord (a 5xx, a dropped connection) usually passes within seconds: the first retries come
+# quickly (1 s, 2 s, 4 s with the default base of 10 s), well inside Discord's nonce window, so a reminder hit by
+# one arrives seconds late instead of a minute. Then the backoff grows 4× from the base, as before.
+QUICK_RETRY_FRACTIONS = (0.1, 0.2, 0.4)
+# The quick retries, then the same hour of backoff as before (10 s, 40 s, 160 s, 640 s, 2560 s).
+MAX_ATTEMPTS = len(QUICK_RETRY_FRACTIONS) + 6
 # Rows claimed but not yet finished; bounds memory and how much a crash leaves in 'sending'.
 MAX_IN_FLIGHT = 50
 # DM channels of people with a DM due this soon are opened ahead of time, when the request budget
@@ -90,6 +98,15 @@ TEST = kinds.register(
 )
 
 
+@dataclass(slots=True)
+class _Attempt:
+    """What one delivery attempt has done so far, for the failure paths that did not see it happen."""
+
+    # A request that creates something (a post, an action) was started: from here on, a failure cannot tell
+    # whether Discord made it, so a retry must look first (`maybe_sent`).
+    may_have_sent: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What became of one delivery attempt."""
@@ -104,9 +121,13 @@ class Outcome:
 
 
 def backoff_delay(attempts: int, base: float, rng: random.Random, retry_after: float | None = None) -> float:
-    """Seconds before the next attempt after `attempts` failed ones: exponential, with ±20 % jitter."""
-    delay = base * float(BACKOFF_FACTOR ** max(0, attempts - 1)) * rng.uniform(0.8, 1.2)
-    return max(delay, retry_after or 0.0)
+    """Seconds before the next attempt after `attempts` failed ones: quick at first, then exponential; ±20 % jitter."""
+    quick = len(QUICK_RETRY_FRACTIONS)
+    if attempts <= quick:
+        delay = base * QUICK_RETRY_FRACTIONS[max(0, attempts - 1)]
+    else:
+        delay = base * float(BACKOFF_FACTOR ** (attempts - quick - 1))
+    return max(delay * rng.uniform(0.8, 1.2), retry_after or 0.0)
 
 
 def fallback_chain(row: OutboxRow, *, dms_allowed: bool) -> list[TargetType]:
@@ -281,13 +302,18 @@ class Dispatcher:
 
     async def deliver(self, row: OutboxRow) -> Outcome:
         """Deliver one claimed row and record the outcome; never raises (one bad row blocks nothing)."""
+        attempt = _Attempt()
         try:
-            outcome = await self._deliver(row)
+            outcome = await self._deliver(row, attempt)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("outbox %d: unexpected error; will retry", row.id)
-            outcome = await self._retry_or_fail(row, f"internal error: {exc!r}", None)
+            # Once a request that creates something may have left, every failure after it (recording it as
+            # sent, a kind's on-sent step) keeps that knowledge: the retry looks before it posts again.
+            outcome = await self._retry_or_fail(
+                row, f"internal error: {exc!r}", None, maybe_sent=attempt.may_have_sent
+            )
         lateness = (self.clock.now() - row.due_at).total_seconds()
         if outcome.state == "deferred":
             # Not an attempt: its channel was full, or Discord asked to wait. It comes back by itself.
@@ -308,23 +334,59 @@ class Dispatcher:
         )
         return outcome
 
-    async def _deliver(self, row: OutboxRow) -> Outcome:
-        now = self.clock.now()
-        if row.expires_at is not None and now >= row.expires_at:
-            return await self._final(row, "expired", f"expired at {row.expires_at.isoformat()}")
+    async def _deliver(self, row: OutboxRow, attempt: _Attempt) -> Outcome:
         spec = kinds.get(row.kind)
+        check = self._last_look(row, spec)
+        try:
+            # Every request this delivery makes, through any transport method or kind's action, runs `check`
+            # right before it leaves (podium.transport.last_look): one mechanism for every kind.
+            with looking_with(check):
+                await check()  # the first look asks what the last one will ask
+                return await self._deliver_checked(row, spec, attempt)
+        except StaleDelivery as exc:
+            return await self._final(row, exc.state, str(exc))
+
+    def _last_look(self, row: OutboxRow, spec: kinds.KindSpec) -> Callable[[], Awaitable[None]]:
+        """The check run before each request of this row's delivery: raises StaleDelivery if it must not go."""
+
+        async def check() -> None:
+            if row.expires_at is not None and self.clock.now() >= row.expires_at:
+                raise StaleDelivery(f"expired at {row.expires_at.isoformat()}", state="expired")
+            current = await self.db.fetchone(
+                "SELECT o.state, t.state AS talk_state, t.starts_at_ms FROM outbox AS o"
+                " LEFT JOIN talks AS t ON t.id = o.talk_id WHERE o.id = ?",
+                (row.id,),
+            )
+            if current is None:
+                raise StaleDelivery("deleted while it was being sent (forget-me)", state="cancelled")
+            if current["state"] != "sending":
+                raise StaleDelivery(f"became {current['state']} while it was being sent", state="cancelled")
+            if spec.talk_bound and row.talk_id is not None:
+                if current["talk_state"] != "scheduled":
+                    raise StaleDelivery("the talk is no longer scheduled", state="cancelled")
+                if row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
+                    raise StaleDelivery("the talk was moved since this was planned", state="cancelled")
+            if (
+                spec.consent is not None
+                and row.user_id is not None
+                and not allows(await load_user(self.db, row.user_id), spec.consent)
+            ):
+                raise StaleDelivery("the user opted out", state="skipped")
+
+        return check
+
+    async def _deliver_checked(self, row: OutboxRow, spec: kinds.KindSpec, attempt: _Attempt) -> Outcome:
+        now = self.clock.now()
         user = await load_user(self.db, row.user_id) if row.user_id is not None else None
-        if not allows(user, spec.consent):
-            return await self._final(row, "skipped", "the user opted out")
         talk = await load_talk(self.db, row.talk_id) if row.talk_id is not None else None
-        if (stale := await self._talk_bound_problem(row, spec, talk, now)) is not None:
+        if (stale := await self._superseded(row, spec, now)) is not None:
             return await self._final(row, "cancelled", stale)
         guild = await load_guild(self.db, row.guild_id) if row.guild_id is not None else None
         payload = row.payload
         if spec.prepare is not None:
             payload = {**payload, **await spec.prepare(self.db, row, now)}
         if spec.act is not None:
-            return await self._act(row, spec, payload, guild, talk, now)
+            return await self._act(row, spec, payload, guild, talk, now, attempt)
         refusals: list[str] = []
         gone = False
         for via in fallback_chain(row, dms_allowed=not opted_out(user, DMS)):
@@ -342,10 +404,7 @@ class Dispatcher:
                 if (found := await self._posted_before(row, channel_id, body)) is not None:
                     return await self._sent(row, spec, payload, via, channel_id, found, "found in the channel",
                                             locale=locale)
-                # The last look before the message leaves: the talk may have moved, the person may have asked
-                # to be forgotten, while this delivery was waiting.
-                if (stale := await self._stale_now(row, spec)) is not None:
-                    return await self._final(row, "cancelled", stale)
+                attempt.may_have_sent = True
                 message_id = await self.transport.post_message(channel_id, body)
             except RenderError as exc:
                 return await self._final(row, "failed", f"cannot render: {exc}")
@@ -390,6 +449,7 @@ class Dispatcher:
         guild: GuildSettings | None,
         talk: Talk | None,
         now: datetime,
+        attempt: _Attempt,
     ) -> Outcome:
         """A kind that does something other than post: its action, with the same errors, retries and record."""
         assert spec.act is not None
@@ -398,8 +458,7 @@ class Dispatcher:
 
         context = kinds.ActionContext(row, payload, self.transport, self.db, guild, talk, now, talk_thread)
         try:
-            if (stale := await self._stale_now(row, spec)) is not None:
-                return await self._final(row, "cancelled", stale)
+            attempt.may_have_sent = True
             made = await spec.act(context)
         except kinds.ActionSkipped as exc:
             return await self._final(row, "skipped", str(exc))
@@ -438,16 +497,10 @@ class Dispatcher:
                 )
         return Outcome(row.id, row.kind, "sent", via, channel_id, message_id, reason=note)
 
-    async def _talk_bound_problem(
-        self, row: OutboxRow, spec: kinds.KindSpec, talk: Talk | None, now: datetime
-    ) -> str | None:
-        """Why a talk-bound row must not go out (talk gone, moved, or a later one of its kind is due too)."""
+    async def _superseded(self, row: OutboxRow, spec: kinds.KindSpec, now: datetime) -> str | None:
+        """Why a talk-bound row is pointless although its talk is unchanged: a later one of its kind is due too."""
         if not spec.talk_bound or row.talk_id is None:
             return None
-        if talk is None or talk.state != "scheduled":
-            return "the talk is no longer scheduled"
-        if row.talk_start is not None and row.talk_start != talk.starts_at:
-            return "the talk was moved since this was planned"
         # After downtime several reminders of one talk fall due together: only the latest is worth sending.
         later = await self.db.fetchone(
             "SELECT id FROM outbox WHERE talk_id = ? AND kind = ? AND user_id IS ? AND id != ?"
@@ -456,24 +509,6 @@ class Dispatcher:
         )
         if later is not None:
             return f"superseded by a later {row.kind} (outbox {later['id']})"
-        return None
-
-    async def _stale_now(self, row: OutboxRow, spec: kinds.KindSpec) -> str | None:
-        """Re-read the row and its talk right before sending: None if it should still go out."""
-        current = await self.db.fetchone(
-            "SELECT o.state, t.state AS talk_state, t.starts_at_ms FROM outbox AS o"
-            " LEFT JOIN talks AS t ON t.id = o.talk_id WHERE o.id = ?",
-            (row.id,),
-        )
-        if current is None:
-            return "deleted while it was being sent (forget-me)"
-        if current["state"] != "sending":
-            return f"became {current['state']} while it was being sent"
-        if spec.talk_bound and row.talk_id is not None:
-            if current["talk_state"] != "scheduled":
-                return "the talk is no longer scheduled"
-            if row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
-                return "the talk was moved since this was planned"
         return None
 
     async def _posted_before(self, row: OutboxRow, channel_id: int, body: dict[str, Any]) -> int | None:
