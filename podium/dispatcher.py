@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 BACKOFF_FACTOR = 4
 # A short outage of Discord (a 5xx, a dropped connection) usually passes within seconds: the first retries come
 # quickly (1 s, 2 s, 4 s with the default base of 10 s), well inside Discord's nonce window, so a reminder hit by
-# one arrives seconds late instead of a minute. Then the backoff grows 4× from the base, as before.
+# one arrives seconds late instead of a minute. Then the backoff grows fourfold from the base, as before.
 QUICK_RETRY_FRACTIONS = (0.1, 0.2, 0.4)
 # The quick retries, then the same hour of backoff as before (10 s, 40 s, 160 s, 640 s, 2560 s).
 MAX_ATTEMPTS = len(QUICK_RETRY_FRACTIONS) + 6
