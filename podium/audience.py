@@ -27,7 +27,7 @@ from podium.clock import Clock, from_ms, to_ms
 from podium.consent import DMS, EVERYTHING, NOTICES, TALK_REMINDERS, opted_out
 from podium.errors import Text, UserError
 from podium.i18n import ENGLISH, N_, Translator
-from podium.markup import both_times, command, discord_time, quote
+from podium.markup import both_times, clip, command, discord_time, inert, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import (
     GuildSettings,
@@ -354,7 +354,7 @@ def render_announcement(ctx: RenderContext) -> Rendered:
     talk, t = talk_of(ctx), ctx.t
     attendees = ctx.payload.get("attendees")
     embed: dict[str, Any] = {
-        "title": talk.topic[:256],
+        "title": inert(clip(talk.topic, 256)),
         "color": 0x5865F2,
         "fields": [
             {"name": t._("When"), "value": both_times(talk.starts_at), "inline": True},
@@ -365,7 +365,8 @@ def render_announcement(ctx: RenderContext) -> Rendered:
                            + t._("times are shown in your own time zone")},
     }
     if talk.description:
-        embed["description"] = talk.description[:DESCRIPTION_MAX]
+        # At most 1,000 characters typed, so at most about 2,500 escaped: within an embed's 4,096.
+        embed["description"] = inert(talk.description[:DESCRIPTION_MAX], one_line=False)
     content = t._(
         "📣 **New talk**: {topic} by {speaker}, {when}. Click 🔔 to be reminded — want to speak too? {command}",
         topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at),

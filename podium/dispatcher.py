@@ -16,6 +16,7 @@ from db import Database
 from podium import kinds
 from podium.clock import Clock, to_ms
 from podium.consent import DMS, allows, opted_out
+from podium.markup import inert
 from podium.metrics import Metrics
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
 from podium.pacing import ChannelBusy, Pacer
@@ -74,7 +75,8 @@ def _log_line(ctx: RenderContext) -> str:
     return ctx.t._(
         "⚠️ Could not deliver a {kind} (#{id}) to {target}: {reason}", kind=need(ctx.payload, "failed_kind", str),
         id=need(ctx.payload, "row_id", int), target=need(ctx.payload, "target", str),
-        reason=need(ctx.payload, "reason", str),
+        # Discord's answer may quote what was sent (member text): shown as plain text.
+        reason=inert(need(ctx.payload, "reason", str)),
     )[:1900]
 
 
