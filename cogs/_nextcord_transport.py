@@ -124,6 +124,10 @@ class NextcordTransport:
             # The request may have left: Discord may have created the message before the connection broke.
             raise TransientError(f"network: {exc!r}", maybe_sent=True) from exc
 
+    def own_user_id(self) -> int | None:
+        """The bot's own user id, once logged in."""
+        return self.bot_user_id()
+
     async def open_dm(self, user_id: int) -> int:
         """The DM channel id with a user."""
         data = await self._request(Route("POST", "/users/@me/channels"), {"recipient_id": str(user_id)})

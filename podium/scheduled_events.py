@@ -169,12 +169,23 @@ async def queue_sync(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime,
 _locks: dict[int, asyncio.Lock] = {}
 
 
+def is_own_event_of(event: dict[str, Any], talk_id: int, bot_user_id: int | None) -> bool:
+    """Whether Discord's event is the one Podium made for this talk: made by the bot, its marker the last line.
+
+    Containing the marker is not enough: "Podium talk #1" is inside talk 10's marker, a member can make an event
+    of their own that carries it, and a talk's description (copied into its event) can hold the line too.
+    """
+    if bot_user_id is None or str(event.get("creator_id")) != str(bot_user_id):
+        return False
+    lines = str(event.get("description") or "").rstrip().splitlines()
+    return bool(lines) and lines[-1].strip() == marker(talk_id)
+
+
 async def _find_own_event(transport: Transport, guild_id: int, talk: Talk) -> int | None:
-    """The talk's event made by an attempt that crashed before storing its id, recognised by the marker."""
+    """The talk's event made by an attempt that crashed before storing its id, recognised by creator and marker."""
+    me = transport.own_user_id()
     for event in await transport.list_scheduled_events(guild_id):
-        if marker(talk.id) in str(event.get("description") or "") and int(event.get("status") or 0) in (
-            SCHEDULED, ACTIVE,
-        ):
+        if is_own_event_of(event, talk.id, me) and int(event.get("status") or 0) in (SCHEDULED, ACTIVE):
             return int(event["id"])
     return None
 

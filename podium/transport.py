@@ -131,6 +131,10 @@ class Transport(Protocol):
     method of the real one).
     """
 
+    def own_user_id(self) -> int | None:
+        """The bot's own user id (None before login); makes no request."""
+        ...
+
     async def open_dm(self, user_id: int) -> int:
         """The DM channel id with a user (creating it if needed)."""
         ...

@@ -16,6 +16,7 @@ from podium.transport import GoneError, PostedMessage, RefusedError, RejectedErr
 from tests import factories
 
 GUILD, ANNOUNCE, LOG_CHANNEL, SPEAKER = 100, 200, 300, 42
+BOT_USER_ID = 999
 
 
 class ScriptedTransport:
@@ -40,6 +41,9 @@ class ScriptedTransport:
     def _id(self):
         self.next_id += 1
         return self.next_id
+
+    def own_user_id(self):
+        return BOT_USER_ID
 
     async def open_dm(self, user_id):
         await last_look()  # as every real transport does before each request

@@ -264,6 +264,44 @@ async def test_a_retry_after_a_lost_answer_finds_the_event_instead_of_making_a_s
     assert await event_id_of(db, talk.id) == next(iter(transport.events))
 
 
+async def lost_answer_retry(dispatcher, outbox, clock):
+    await outbox.claim_due(clock.now(), 100)
+    await outbox.recover_in_flight(clock.now())  # back to pending, maybe_sent: the retry looks for the event first
+    await run_due(dispatcher, clock)
+
+
+def planted(transport, description, *, creator=BOT, status=SCHEDULED):
+    event_id = transport._id()
+    transport.events[event_id] = {"id": str(event_id), "guild_id": GUILD, "status": status, "name": "x",
+                                  "description": description, "creator_id": str(creator),
+                                  "scheduled_start_time": "2099-01-01T00:00:00+00:00"}
+    return event_id
+
+
+@pytest.mark.parametrize("description", [
+    "Speaker: Ada\nPodium talk #10",  # talk 10's own event: "#1" is inside its marker
+    "Speaker: Ada\nPodium talk #1\nsomething after it",  # the marker planted inside a talk description
+    "Podium talk #1 and more on the line",
+])
+async def test_a_retry_adopts_no_event_whose_last_line_is_not_exactly_the_marker(
+    db, guild, talks, clock, dispatcher, transport, outbox, description
+):
+    talk = await add(talks, clock)
+    assert talk.id == 1
+    other = planted(transport, description)
+    await lost_answer_retry(dispatcher, outbox, clock)
+    assert await event_id_of(db, talk.id) not in (None, other)
+    assert len(transport.events) == 2
+
+
+async def test_a_retry_adopts_no_event_a_member_made_with_the_marker(db, guild, talks, clock, dispatcher, transport,
+                                                                     outbox):
+    talk = await add(talks, clock)
+    members = planted(transport, f"My own event\n{marker(talk.id)}", creator=SPEAKER)
+    await lost_answer_retry(dispatcher, outbox, clock)
+    assert await event_id_of(db, talk.id) not in (None, members)
+
+
 async def test_the_101st_event_fails_with_a_clear_report_in_the_log_channel(db, guild, talks, clock, dispatcher,
                                                                             transport):
     for i in range(100):
