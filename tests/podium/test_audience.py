@@ -172,7 +172,7 @@ async def test_members_reminded_in_the_thread_share_one_post_per_offset(members,
 async def test_a_dm_reminder_names_the_server_links_the_thread_and_offers_to_leave(members, talk, db, outbox, clock):
     async with db.transaction() as tx:
         await remember_guild_name(tx, GUILD, "Rustaceans", clock.now())
-    await db.fetchall("UPDATE talks SET thread_id = 999 WHERE id = ?", (talk.id,))
+        await tx.execute("UPDATE talks SET thread_id = 999 WHERE id = ?", (talk.id,))
     await join(members, ANN, talk)
     transport = ScriptedTransport()
     dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
