@@ -59,16 +59,6 @@ class AudienceError(UserError):
 
 
 @dataclass(frozen=True, slots=True)
-class Listener:
-    """One attendee as planning sees them: their offsets and where they are reminded."""
-
-    user_id: int
-    offsets: tuple[int, ...]
-    via: Via  # "dm", or "thread" (chose the thread or the channel, or stopped DMs)
-    stopped: bool  # opted out of talk reminders (or of everything): planned, but skipped when sent
-
-
-@dataclass(frozen=True, slots=True)
 class Attendance:
     """What a click did: the talk, whether anything changed, and how the member will be reminded."""
 
@@ -86,28 +76,6 @@ def audience_via(via: Via, dms_stopped: bool) -> Via:
     return "dm" if via == "dm" and not dms_stopped else "thread"
 
 
-async def listeners(
-    source: Database | Transaction, talk_id: int, guild: GuildSettings, user_id: int | None = None
-) -> list[Listener]:
-    """The talk's attendees (or one of them) with their effective reminder preferences, in one query."""
-    rows = await source.fetchall(
-        "SELECT a.user_id, u.reminder_offsets, u.reminder_via, coalesce(u.opt_out_dms, 0) AS no_dms,"
-        " coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_talk_reminders, 0) AS stopped"
-        " FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
-        " WHERE a.talk_id = ?" + (" AND a.user_id = ?" if user_id is not None else ""),
-        (talk_id,) if user_id is None else (talk_id, user_id),
-    )
-    return [
-        Listener(
-            user_id=row["user_id"],
-            offsets=stored_offsets(row["reminder_offsets"]) or guild.reminder_offsets,
-            via=audience_via(row["reminder_via"] or guild.reminder_via, bool(row["no_dms"])),
-            stopped=bool(row["stopped"]),
-        )
-        for row in rows
-    ]
-
-
 def attendee_key(talk: Talk, user_id: int, offset_s: int) -> str:
     """Dedupe key of one attendee's reminder; the start is part of it, as in `talks.reminder_key`."""
     return f"talk:{talk.id}:attendee:{user_id}:{offset_s}:{to_ms(talk.starts_at)}"
@@ -120,8 +88,9 @@ def thread_key(talk: Talk, offset_s: int) -> str:
 
 # The attendee reminders of a talk as SQL, so that 2,000 attendees x 5 offsets are planned by SQLite in its own
 # thread instead of 10,000 OutboxMessages built on the event loop (issue 19: that blocked it for up to 76 ms).
-# The same rules as `listeners` (offsets: the attendee's, else the server's; via: "dm" unless they chose the
-# thread or the channel, or stopped DMs), with the keys of `attendee_key` and `thread_key`, expiring at the start.
+# The rules: offsets are the attendee's, else the server's; via is "dm" unless they chose the thread or the channel,
+# or stopped DMs (`audience_via`); those who stopped talk reminders are planned too and skipped when sent (consent
+# is checked at send time). The keys are those of `attendee_key` and `thread_key`; a reminder expires at the start.
 # Stored offsets that are not a non-empty JSON array of numbers count as unset, as `stored_offsets` reads them.
 _PLAN_PEOPLE = """
     WITH people AS (
@@ -134,7 +103,7 @@ _PLAN_PEOPLE = """
                CASE WHEN coalesce(u.reminder_via, :guild_via) = 'dm' AND NOT coalesce(u.opt_out_dms, 0)
                     THEN 'dm' ELSE 'thread' END AS via
         FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id
-        WHERE a.talk_id = :talk_id {one_person}
+        WHERE a.talk_id = :talk_id {only}
     ),
     wanted AS (
         SELECT DISTINCT p.user_id, p.via, CAST(o.value AS INTEGER) AS offset_s
@@ -160,6 +129,22 @@ _PLAN_THREAD = """
 """
 
 
+# One notice per attendee reminded by DM (the one who made the change excepted), and one thread post if any of
+# the others is reminded in the thread: the same "people" as the reminders, in SQL for the same reason.
+_NOTICES = """
+    SELECT :guild_id AS guild_id, 'dm' AS target_type, user_id, NULL AS channel_id, :talk_id AS talk_id,
+           :payload AS payload, :due_ms AS due_at_ms, NULL AS expires_at_ms,
+           'talk:' || :talk_id || ':attendee-notice:' || user_id || ':' || :stamp AS dedupe_key,
+           NULL AS talk_start_ms
+    FROM people WHERE via = 'dm'
+    UNION ALL
+    SELECT :guild_id, 'thread', NULL, NULL, :talk_id, :payload, :due_ms, NULL,
+           'talk:' || :talk_id || ':attendee-notice:thread:' || :stamp, NULL
+    WHERE EXISTS (SELECT 1 FROM people WHERE via = 'thread')
+    ORDER BY target_type, user_id
+"""
+
+
 def reminders_query(
     talk: Talk, guild: GuildSettings, now: datetime, *, dms: bool = True, thread: bool = True,
     user_id: int | None = None,
@@ -169,7 +154,7 @@ def reminders_query(
     if not parts or (thread and user_id is not None):
         raise ValueError("reminders_query: the DMs (of one person or all), the thread posts (of all), or both")
     sql = (
-        _PLAN_PEOPLE.format(one_person="AND a.user_id = :user_id" if user_id is not None else "")
+        _PLAN_PEOPLE.format(only="AND a.user_id = :user_id" if user_id is not None else "")
         + " UNION ALL ".join(parts)
         # The order the rows were planned in before (by person, earliest first; the thread posts last): row ids.
         + " ORDER BY target_type, user_id, due_at_ms"
@@ -566,37 +551,17 @@ async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: di
     ) == merged.get("new_speaker_id"):
         return 0  # changed and changed back before anyone was told
     guild = await load_guild(tx, talk.guild_id)
-    people = [p for p in await listeners(tx, talk.id, guild) if p.user_id != event.actor.user_id]
-    stamp = to_ms(talk.updated_at)
     payload = {"topic": talk.topic, "by_user_id": event.actor.user_id, **merged}
-    notices = [
-        OutboxMessage(
-            kind=ATTENDEE_NOTICE.name,
-            dedupe_key=f"talk:{talk.id}:attendee-notice:{p.user_id}:{stamp}",
-            due_at=event.now,
-            target_type="dm",
-            guild_id=talk.guild_id,
-            user_id=p.user_id,
-            talk_id=talk.id,
-            payload=payload,
-        )
-        for p in people
-        if p.via == "dm"
-    ]
-    if any(p.via == "thread" for p in people):
-        notices.append(
-            OutboxMessage(
-                kind=ATTENDEE_NOTICE.name,
-                dedupe_key=f"talk:{talk.id}:attendee-notice:thread:{stamp}",
-                due_at=event.now,
-                target_type="thread",
-                guild_id=talk.guild_id,
-                talk_id=talk.id,
-                payload=payload,
-            )
-        )
-    await outbox.enqueue_many(tx, notices, now=event.now)
-    return len(notices)
+    plan = PlanQuery(
+        kind=ATTENDEE_NOTICE.name,
+        sql=_PLAN_PEOPLE.format(only="AND a.user_id != :actor_id") + _NOTICES,
+        params={
+            "talk_id": talk.id, "guild_id": talk.guild_id, "actor_id": event.actor.user_id,
+            "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True), "due_ms": to_ms(event.now),
+            "stamp": to_ms(talk.updated_at), "guild_offsets": "[]", "guild_via": guild.reminder_via,
+        },
+    )
+    return await outbox.enqueue_query(tx, plan, now=event.now)
 
 
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
