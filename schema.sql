@@ -138,3 +138,7 @@ CREATE INDEX outbox_by_talk_user ON outbox (talk_id, user_id, kind, due_at_ms) W
 CREATE INDEX outbox_by_user ON outbox (user_id, state) WHERE user_id IS NOT NULL;
 -- The hourly weekly-summary and call-for-speakers checks: one guild's rows of one kind.
 CREATE INDEX outbox_by_guild_kind ON outbox (guild_id, kind, created_at_ms) WHERE guild_id IS NOT NULL;
+-- A failure reported to the log channel: the previous outcome for the same guild, kind and target (one row read).
+CREATE INDEX outbox_last_outcome ON outbox (guild_id, kind, user_id, channel_id, id) WHERE state IN ('sent', 'failed');
+-- The DM prefetch: the next due DMs and their people, in due order.
+CREATE INDEX outbox_due_dm ON outbox (next_attempt_at_ms, user_id) WHERE state = 'pending' AND target_type = 'dm';

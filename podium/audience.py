@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
@@ -28,7 +28,7 @@ from podium.consent import DMS, EVERYTHING, NOTICES, TALK_REMINDERS, opted_out
 from podium.errors import Text, UserError
 from podium.i18n import ENGLISH, N_, Translator
 from podium.markup import both_times, clip, command, discord_time, inert, quote
-from podium.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.outbox import Outbox, OutboxMessage, OutboxRow, PlanQuery
 from podium.preferences import (
     GuildSettings,
     Via,
@@ -50,21 +50,12 @@ MAX_PINGS = 50
 # The talk's thread is archived this long after the talk ends (talk moved: re-timed; cancelled: soon).
 ARCHIVE_AFTER_END = timedelta(hours=1)
 ARCHIVE_AFTER_CANCEL = timedelta(minutes=10)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NOTICE_KEYS = ("old_start_ms", "new_start_ms", "old_speaker_id", "new_speaker_id", "cancelled", "reason")
 
 
 class AudienceError(UserError):
     """A refused click or command; the message is shown to the member as it is."""
-
-
-@dataclass(frozen=True, slots=True)
-class Listener:
-    """One attendee as planning sees them: their offsets and where they are reminded."""
-
-    user_id: int
-    offsets: tuple[int, ...]
-    via: Via  # "dm", or "thread" (chose the thread or the channel, or stopped DMs)
-    stopped: bool  # opted out of talk reminders (or of everything): planned, but skipped when sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,28 +76,6 @@ def audience_via(via: Via, dms_stopped: bool) -> Via:
     return "dm" if via == "dm" and not dms_stopped else "thread"
 
 
-async def listeners(
-    source: Database | Transaction, talk_id: int, guild: GuildSettings, user_id: int | None = None
-) -> list[Listener]:
-    """The talk's attendees (or one of them) with their effective reminder preferences, in one query."""
-    rows = await source.fetchall(
-        "SELECT a.user_id, u.reminder_offsets, u.reminder_via, coalesce(u.opt_out_dms, 0) AS no_dms,"
-        " coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_talk_reminders, 0) AS stopped"
-        " FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
-        " WHERE a.talk_id = ?" + (" AND a.user_id = ?" if user_id is not None else ""),
-        (talk_id,) if user_id is None else (talk_id, user_id),
-    )
-    return [
-        Listener(
-            user_id=row["user_id"],
-            offsets=stored_offsets(row["reminder_offsets"]) or guild.reminder_offsets,
-            via=audience_via(row["reminder_via"] or guild.reminder_via, bool(row["no_dms"])),
-            stopped=bool(row["stopped"]),
-        )
-        for row in rows
-    ]
-
-
 def attendee_key(talk: Talk, user_id: int, offset_s: int) -> str:
     """Dedupe key of one attendee's reminder; the start is part of it, as in `talks.reminder_key`."""
     return f"talk:{talk.id}:attendee:{user_id}:{offset_s}:{to_ms(talk.starts_at)}"
@@ -117,45 +86,95 @@ def thread_key(talk: Talk, offset_s: int) -> str:
     return f"talk:{talk.id}:attendee:thread:{offset_s}:{to_ms(talk.starts_at)}"
 
 
-def _reminder(talk: Talk, offset: int, user_id: int | None, key: str) -> OutboxMessage:
-    return OutboxMessage(
+# The attendee reminders of a talk as SQL, so that 2,000 attendees x 5 offsets are planned by SQLite in its own
+# thread instead of 10,000 OutboxMessages built on the event loop (issue 19: that blocked it for up to 76 ms).
+# The rules: offsets are the attendee's, else the server's; via is "dm" unless they chose the thread or the channel,
+# or stopped DMs (`audience_via`); those who stopped talk reminders are planned too and skipped when sent (consent
+# is checked at send time). The keys are those of `attendee_key` and `thread_key`; a reminder expires at the start.
+# Stored offsets that are not a non-empty JSON array of numbers count as unset, as `stored_offsets` reads them.
+_PLAN_PEOPLE = """
+    WITH people AS (
+        SELECT a.user_id,
+               CASE WHEN json_valid(u.reminder_offsets) AND json_type(u.reminder_offsets) = 'array'
+                         AND json_array_length(u.reminder_offsets) > 0
+                         AND NOT EXISTS (SELECT 1 FROM json_each(u.reminder_offsets)
+                                         WHERE type NOT IN ('integer', 'real'))
+                    THEN u.reminder_offsets ELSE :guild_offsets END AS offsets,
+               CASE WHEN coalesce(u.reminder_via, :guild_via) = 'dm' AND NOT coalesce(u.opt_out_dms, 0)
+                    THEN 'dm' ELSE 'thread' END AS via
+        FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id
+        WHERE a.talk_id = :talk_id {only}
+    ),
+    wanted AS (
+        SELECT DISTINCT p.user_id, p.via, CAST(o.value AS INTEGER) AS offset_s
+        FROM people AS p, json_each(p.offsets) AS o
+    )
+"""
+_PLAN_DMS = """
+    SELECT :guild_id AS guild_id, 'dm' AS target_type, user_id, NULL AS channel_id, :talk_id AS talk_id,
+           json_object('offset_s', offset_s) AS payload, :start_ms - offset_s * 1000 AS due_at_ms,
+           :start_ms AS expires_at_ms,
+           'talk:' || :talk_id || ':attendee:' || user_id || ':' || offset_s || ':' || :start_ms AS dedupe_key,
+           :start_ms AS talk_start_ms
+    FROM wanted WHERE via = 'dm' AND :start_ms - offset_s * 1000 > :now_ms
+"""
+_PLAN_THREAD = """
+    SELECT :guild_id AS guild_id, 'thread' AS target_type, NULL AS user_id, NULL AS channel_id,
+           :talk_id AS talk_id, json_object('offset_s', offset_s) AS payload,
+           :start_ms - offset_s * 1000 AS due_at_ms, :start_ms AS expires_at_ms,
+           'talk:' || :talk_id || ':attendee:thread:' || offset_s || ':' || :start_ms AS dedupe_key,
+           :start_ms AS talk_start_ms
+    FROM (SELECT DISTINCT offset_s FROM wanted WHERE via = 'thread')
+    WHERE :start_ms - offset_s * 1000 > :now_ms
+"""
+
+
+# One notice per attendee reminded by DM (the one who made the change excepted), and one thread post if any of
+# the others is reminded in the thread: the same "people" as the reminders, in SQL for the same reason.
+_NOTICES = """
+    SELECT :guild_id AS guild_id, 'dm' AS target_type, user_id, NULL AS channel_id, :talk_id AS talk_id,
+           :payload AS payload, :due_ms AS due_at_ms, NULL AS expires_at_ms,
+           'talk:' || :talk_id || ':attendee-notice:' || user_id || ':' || :stamp AS dedupe_key,
+           NULL AS talk_start_ms
+    FROM people WHERE via = 'dm'
+    UNION ALL
+    SELECT :guild_id, 'thread', NULL, NULL, :talk_id, :payload, :due_ms, NULL,
+           'talk:' || :talk_id || ':attendee-notice:thread:' || :stamp, NULL
+    WHERE EXISTS (SELECT 1 FROM people WHERE via = 'thread')
+    ORDER BY target_type, user_id
+"""
+
+
+def reminders_query(
+    talk: Talk, guild: GuildSettings, now: datetime, *, dms: bool = True, thread: bool = True,
+    user_id: int | None = None,
+) -> PlanQuery:
+    """The talk's attendee reminders as SQL: DM rows (of everyone, or of `user_id`) and/or the shared thread posts."""
+    parts = ([_PLAN_DMS] if dms else []) + ([_PLAN_THREAD] if thread else [])
+    if not parts or (thread and user_id is not None):
+        raise ValueError("reminders_query: the DMs (of one person or all), the thread posts (of all), or both")
+    sql = (
+        _PLAN_PEOPLE.format(only="AND a.user_id = :user_id" if user_id is not None else "")
+        + " UNION ALL ".join(parts)
+        # The order the rows were planned in before (by person, earliest first; the thread posts last): row ids.
+        + " ORDER BY target_type, user_id, due_at_ms"
+    )
+    return PlanQuery(
         kind=ATTENDEE_REMINDER.name,
-        dedupe_key=key,
-        due_at=talk.starts_at - timedelta(seconds=offset),
-        target_type="dm" if user_id is not None else "thread",
-        guild_id=talk.guild_id,
-        user_id=user_id,
-        talk_id=talk.id,
-        payload={"offset_s": offset},
-        talk_start=talk.starts_at,
+        sql=sql,
+        params={
+            "talk_id": talk.id, "guild_id": talk.guild_id, "start_ms": to_ms(talk.starts_at),
+            # Whole milliseconds not after `now`: "due after now" as the datetimes compare.
+            "now_ms": (now - _EPOCH) // timedelta(milliseconds=1),
+            "guild_offsets": json.dumps([int(o) for o in guild.reminder_offsets]),
+            "guild_via": guild.reminder_via, "user_id": user_id,
+        },
     )
 
 
-def dm_reminders(talk: Talk, people: Sequence[Listener], now: datetime) -> list[OutboxMessage]:
-    """One row per attendee reminded by DM per offset still ahead."""
-    return [
-        _reminder(talk, offset, person.user_id, attendee_key(talk, person.user_id, offset))
-        for person in people
-        if person.via == "dm"
-        for offset in sorted(set(person.offsets), reverse=True)
-        if talk.starts_at - timedelta(seconds=offset) > now
-    ]
-
-
-def thread_reminders(talk: Talk, people: Sequence[Listener], now: datetime) -> list[OutboxMessage]:
-    """One thread post per offset that any attendee reminded in the thread asked for."""
-    offsets = {offset for person in people if person.via == "thread" for offset in person.offsets}
-    return [
-        _reminder(talk, offset, None, thread_key(talk, offset))
-        for offset in sorted(offsets, reverse=True)
-        if talk.starts_at - timedelta(seconds=offset) > now
-    ]
-
-
-async def plan_attendee_reminders(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
+async def plan_attendee_reminders(tx: Transaction, talk: Talk, now: datetime) -> PlanQuery:
     """Every attendee's reminders for the talk as it is now (the talk-bound planner: re-planned with the talk)."""
-    people = await listeners(tx, talk.id, await load_guild(tx, talk.guild_id))
-    return dm_reminders(talk, people, now) + thread_reminders(talk, people, now)
+    return reminders_query(talk, await load_guild(tx, talk.guild_id), now)
 
 
 async def replan_attendee(
@@ -167,14 +186,15 @@ async def replan_attendee(
     (`thread_posts`: their preferences changed, they may have left the thread): that reads every attendee.
     """
     guild = await load_guild(tx, talk.guild_id)
-    person = await listeners(tx, talk.id, guild, user_id)
-    mine = dm_reminders(talk, person, now) if talk.state == "scheduled" else []
+    scheduled = talk.state == "scheduled"
+    mine: PlanQuery | list[OutboxMessage] = (
+        reminders_query(talk, guild, now, thread=False, user_id=user_id) if scheduled else []
+    )
     await outbox.replace_for_talk_user(tx, talk.id, [ATTENDEE_REMINDER.name], user_id, mine, now=now)
     user = await load_user(tx, user_id)
     _, via = effective_reminders(user, guild)
     if thread_posts or audience_via(via, opted_out(user, DMS)) == "thread":
-        everyone = await listeners(tx, talk.id, guild) if talk.state == "scheduled" else []
-        shared = thread_reminders(talk, everyone, now)
+        shared: PlanQuery | list[OutboxMessage] = reminders_query(talk, guild, now, dms=False) if scheduled else []
         await outbox.replace_for_talk_user(tx, talk.id, [ATTENDEE_REMINDER.name], None, shared, now=now)
 
 
@@ -532,37 +552,17 @@ async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: di
     ) == merged.get("new_speaker_id"):
         return 0  # changed and changed back before anyone was told
     guild = await load_guild(tx, talk.guild_id)
-    people = [p for p in await listeners(tx, talk.id, guild) if p.user_id != event.actor.user_id]
-    stamp = to_ms(talk.updated_at)
     payload = {"topic": talk.topic, "by_user_id": event.actor.user_id, **merged}
-    notices = [
-        OutboxMessage(
-            kind=ATTENDEE_NOTICE.name,
-            dedupe_key=f"talk:{talk.id}:attendee-notice:{p.user_id}:{stamp}",
-            due_at=event.now,
-            target_type="dm",
-            guild_id=talk.guild_id,
-            user_id=p.user_id,
-            talk_id=talk.id,
-            payload=payload,
-        )
-        for p in people
-        if p.via == "dm"
-    ]
-    if any(p.via == "thread" for p in people):
-        notices.append(
-            OutboxMessage(
-                kind=ATTENDEE_NOTICE.name,
-                dedupe_key=f"talk:{talk.id}:attendee-notice:thread:{stamp}",
-                due_at=event.now,
-                target_type="thread",
-                guild_id=talk.guild_id,
-                talk_id=talk.id,
-                payload=payload,
-            )
-        )
-    await outbox.enqueue_many(tx, notices, now=event.now)
-    return len(notices)
+    plan = PlanQuery(
+        kind=ATTENDEE_NOTICE.name,
+        sql=_PLAN_PEOPLE.format(only="AND a.user_id != :actor_id") + _NOTICES,
+        params={
+            "talk_id": talk.id, "guild_id": talk.guild_id, "actor_id": event.actor.user_id,
+            "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True), "due_ms": to_ms(event.now),
+            "stamp": to_ms(talk.updated_at), "guild_offsets": "[]", "guild_via": guild.reminder_via,
+        },
+    )
+    return await outbox.enqueue_query(tx, plan, now=event.now)
 
 
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:

@@ -10,7 +10,7 @@ feature module that registers it (see docs/architecture.md, "Adding a new kind o
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from podium.consent import ConsentTopic
 
 if TYPE_CHECKING:
     from db import Database, Transaction
-    from podium.outbox import Outbox, OutboxMessage, OutboxRow
+    from podium.outbox import Outbox, OutboxMessage, OutboxRow, PlanQuery
     from podium.preferences import GuildSettings
     from podium.render import RenderContext, Rendered
     from podium.talks import Talk
@@ -30,8 +30,9 @@ Renderer = Callable[["RenderContext"], "str | Rendered"]
 Preparer = Callable[["Database", "OutboxRow", datetime], Awaitable[dict[str, Any]]]
 # Runs in the transaction that marks the row sent (a summary marks the talks it showed as announced).
 OnSent = Callable[["SentContext"], Awaitable[None]]
-# A talk-bound kind's messages for a talk as it is now (re-planned whenever the talk changes).
-TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable[list["OutboxMessage"]]]
+# A talk-bound kind's messages for a talk as it is now (re-planned whenever the talk changes): a list, or a
+# PlanQuery when there may be thousands (SQLite builds them, not the event loop).
+TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable["Sequence[OutboxMessage] | PlanQuery"]]
 # When a message becomes pointless, from the message itself (None: never).
 Expiry = Callable[["OutboxMessage"], datetime | None]
 # A Discord action other than posting a message (publish a post, mirror a talk as a scheduled event): it

@@ -155,6 +155,45 @@ _UPSERT = """
 """
 
 
+@dataclass(frozen=True, slots=True)
+class PlanQuery:
+    """Messages of one kind to queue, as a SELECT that SQLite runs: a plan of thousands never passes through Python.
+
+    `sql` is a SELECT giving the columns of PLAN_COLUMNS (and any others, e.g. to sort by) with named `params`;
+    payload as compact JSON with sorted keys (what `json.dumps` writes for OutboxMessage), expires_at_ms given
+    (the kind's expiry rule, in SQL). The outbox validates its rows as it validates an OutboxMessage.
+    """
+
+    kind: str
+    sql: str
+    params: dict[str, Any]
+
+
+PLAN_COLUMNS = ("guild_id", "target_type", "user_id", "channel_id", "talk_id", "payload", "due_at_ms",
+                "expires_at_ms", "dedupe_key", "talk_start_ms")
+
+# OutboxMessage.__post_init__ in SQL, for a PlanQuery's rows.
+_VALID_ROW = """
+    target_type IN ('dm', 'thread', 'channel')
+    AND (target_type != 'dm' OR user_id IS NOT NULL)
+    AND (target_type = 'dm' OR channel_id IS NOT NULL OR guild_id IS NOT NULL)
+    AND length(dedupe_key) BETWEEN 1 AND 200
+    AND due_at_ms IS NOT NULL
+    AND CASE WHEN json_valid(payload) THEN json_type(payload) = 'object' ELSE 0 END  -- json_type raises on bad JSON
+"""
+
+_INSERT_SELECTED = f"""
+    INSERT INTO outbox (kind, guild_id, target_type, user_id, channel_id, talk_id, payload,
+                        due_at_ms, expires_at_ms, next_attempt_at_ms, dedupe_key,
+                        created_at_ms, updated_at_ms, talk_start_ms)
+    SELECT :plan_kind, guild_id, target_type, user_id, channel_id, talk_id, payload,
+           due_at_ms, expires_at_ms, due_at_ms, dedupe_key, :plan_now_ms, :plan_now_ms, talk_start_ms
+    FROM ({{select}})
+    WHERE true  -- SQLite's parser needs a WHERE between INSERT ... SELECT and ON CONFLICT
+    {_UPSERT[_UPSERT.index("ON CONFLICT"):]}
+"""
+
+
 def _upsert_values(message: OutboxMessage, now: datetime) -> tuple[object, ...]:
     """The parameters of _UPSERT for one message (its expiry from the kind's rule unless given)."""
     now_ms = to_ms(now)
@@ -206,8 +245,46 @@ class Outbox:
         await tx.executemany(_UPSERT, [_upsert_values(m, now) for m in messages])
         tx.on_commit(self.wake.set)
 
+    async def enqueue_query(
+        self, tx: Transaction, plan: PlanQuery, *, now: datetime, talk_id: int | None = None,
+        user_id: int | Literal["any"] | None = "any",
+    ) -> int:
+        """`enqueue_many` for the rows of a SELECT, run in SQLite (the event loop builds none of them); how many.
+
+        Every row is validated first (ValueError, nothing written): the kind's rules, and, when given, that it
+        is of this talk and addressed to this person (None: to nobody).
+        """
+        spec = kind_spec(plan.kind)  # ValueError for an unknown kind
+        if {"plan_kind", "plan_now_ms", "plan_talk_id", "plan_user_id"} & plan.params.keys():
+            raise ValueError("a PlanQuery's params must not use the outbox's own names (plan_...)")
+        checks = [_VALID_ROW]
+        if spec.talk_bound:
+            checks.append("talk_id IS NOT NULL AND talk_start_ms IS NOT NULL")
+        if spec.expiry is not None:
+            checks.append("expires_at_ms IS NOT NULL")  # the kind's rule, which the SELECT must apply itself
+        if talk_id is not None:
+            checks.append("talk_id = :plan_talk_id")
+        if user_id != "any":
+            checks.append("user_id IS :plan_user_id")
+        params = {**plan.params, "plan_kind": plan.kind, "plan_now_ms": to_ms(now), "plan_talk_id": talk_id,
+                  "plan_user_id": None if user_id == "any" else user_id}
+        bad = await tx.fetchone(
+            f"SELECT dedupe_key FROM ({plan.sql}) WHERE NOT coalesce({' AND '.join(checks)}, 0) LIMIT 1", params
+        )
+        if bad is not None:
+            raise ValueError(f"{plan.kind}: the planned row {bad['dedupe_key']!r} is not a valid message")
+        cursor = await tx.execute(_INSERT_SELECTED.format(select=plan.sql), params)
+        tx.on_commit(self.wake.set)
+        return cursor.rowcount
+
     async def replace_for_talk(
-        self, tx: Transaction, talk_id: int, kinds: Iterable[str], messages: Sequence[OutboxMessage], *, now: datetime
+        self,
+        tx: Transaction,
+        talk_id: int,
+        kinds: Iterable[str],
+        messages: Sequence[OutboxMessage] | PlanQuery,
+        *,
+        now: datetime,
     ) -> None:
         """Make the talk's pending rows of `kinds` exactly `messages`: others are cancelled, these (re)queued."""
         kinds = tuple(kinds)
@@ -220,7 +297,12 @@ class Outbox:
             """,
             (to_ms(now), talk_id, *kinds),
         )
-        await self.enqueue_many(tx, messages, now=now)
+        if isinstance(messages, PlanQuery):
+            if messages.kind not in kinds:
+                raise ValueError("replace_for_talk: the plan must be of these kinds")
+            await self.enqueue_query(tx, messages, now=now, talk_id=talk_id)
+        else:
+            await self.enqueue_many(tx, messages, now=now)
 
     async def replace_for_talk_user(
         self,
@@ -228,13 +310,16 @@ class Outbox:
         talk_id: int,
         kinds: Iterable[str],
         user_id: int | None,
-        messages: Sequence[OutboxMessage],
+        messages: Sequence[OutboxMessage] | PlanQuery,
         *,
         now: datetime,
     ) -> None:
         """`replace_for_talk` for the talk's rows addressed to one person (None: the rows addressed to nobody)."""
         kinds = tuple(kinds)
-        if any(m.talk_id != talk_id or m.user_id != user_id or m.kind not in kinds for m in messages):
+        if isinstance(messages, PlanQuery):
+            if messages.kind not in kinds:
+                raise ValueError("replace_for_talk_user: the plan must be of these kinds")
+        elif any(m.talk_id != talk_id or m.user_id != user_id or m.kind not in kinds for m in messages):
             raise ValueError("replace_for_talk_user: every message must be of this talk, person and kinds")
         await tx.execute(
             f"""
@@ -243,7 +328,10 @@ class Outbox:
             """,
             (to_ms(now), talk_id, user_id, *kinds),
         )
-        await self.enqueue_many(tx, messages, now=now)
+        if isinstance(messages, PlanQuery):
+            await self.enqueue_query(tx, messages, now=now, talk_id=talk_id, user_id=user_id)
+        else:
+            await self.enqueue_many(tx, messages, now=now)
 
     async def cancel_pending(
         self,

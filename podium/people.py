@@ -146,19 +146,22 @@ class People:
     async def set_talk_reminders(self, user_id: int, offsets: tuple[timedelta, ...], via: str | None) -> int:
         """Store reminder offsets (and delivery, if given); returns how many talks were re-planned."""
         self._count_change(user_id)
-        effective_via = via or (await load_user(self.db, user_id)).reminder_via
-        if effective_via == "channel" and len(offsets) > MAX_CHANNEL_REMINDERS:
-            # Everyone in the channel sees (and is pinged for nobody but) each of them: a handful per talk floods it.
-            raise PeopleError(
-                N_("In the channel, at most {most} reminders per talk (everyone sees them). "
-                   "Example: `before:24h, 1h via:the announcement channel`, or choose DM for more."),
-                most=MAX_CHANNEL_REMINDERS,
-            )
         now = self.clock.now()
         columns: dict[str, Any] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
         if via is not None:
             columns["reminder_via"] = via
         async with self.db.transaction() as tx:
+            # The stored delivery is read in the transaction that writes beside it: a read outside one may be
+            # older than a change being committed (the refusal rolls back, nothing is written).
+            effective_via = via or (await load_user(tx, user_id)).reminder_via
+            if effective_via == "channel" and len(offsets) > MAX_CHANNEL_REMINDERS:
+                # Everyone in the channel sees (and is pinged for nobody but) each of them: a handful per talk
+                # floods it.
+                raise PeopleError(
+                    N_("In the channel, at most {most} reminders per talk (everyone sees them). "
+                       "Example: `before:24h, 1h via:the announcement channel`, or choose DM for more."),
+                    most=MAX_CHANNEL_REMINDERS,
+                )
             await update_user(tx, user_id, now, **columns)
             return await self._replan_talks(tx, user_id, now)
 
