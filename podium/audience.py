@@ -477,6 +477,7 @@ ATTENDEE_NOTICE = kinds.register(
 TALK_ANNOUNCEMENT = kinds.register(
     kinds.KindSpec(
         name="talk_announcement",
+        about_a_scheduled_talk=True,
         render=render_announcement,
         consent=None,
         prepare=_prepare_announcement,
@@ -489,6 +490,7 @@ TALK_ANNOUNCEMENT = kinds.register(
 TALK_THREAD_OPEN = kinds.register(
     kinds.KindSpec(
         name="talk_thread_open",
+        about_a_scheduled_talk=True,
         render=render_thread_open,
         consent=None,
         expiry=lambda message: message.talk_start,
@@ -498,6 +500,7 @@ TALK_THREAD_OPEN = kinds.register(
 THREAD_MEMBER = kinds.register(
     kinds.KindSpec(
         name="thread_member",
+        about_a_scheduled_talk=True,
         render=kinds.describes("(adds the attendee to the talk's thread)"),
         consent=TALK_REMINDERS,
         act=_add_to_thread,

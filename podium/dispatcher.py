@@ -107,6 +107,9 @@ class _Attempt:
     # A request that creates something (a post, an action) was started: from here on, a failure cannot tell
     # whether Discord made it, so a retry must look first (`maybe_sent`).
     may_have_sent: bool = False
+    # What the message was built from: its talk's change counter and the kind's prepared data.
+    talk_sequence: int | None = None
+    prepared: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +348,7 @@ class Dispatcher:
 
     async def _deliver(self, row: OutboxRow, attempt: _Attempt) -> Outcome:
         spec = kinds.get(row.kind)
-        check = self._last_look(row, spec)
+        check = self._last_look(row, spec, attempt)
         try:
             # Every request this delivery makes, through any transport method or kind's action, runs `check`
             # right before it leaves (podium.transport.last_look): one mechanism for every kind.
@@ -353,16 +356,22 @@ class Dispatcher:
                 await check()  # the first look asks what the last one will ask
                 return await self._deliver_checked(row, spec, attempt)
         except StaleDelivery as exc:
+            if exc.state == "rebuild":
+                # What it says changed while it waited: back to the queue at once (no attempt used), to be prepared
+                # and rendered again from what is true now.
+                return await self._defer(row, 0.0, str(exc))
             return await self._final(row, exc.state, str(exc))
 
-    def _last_look(self, row: OutboxRow, spec: kinds.KindSpec) -> Callable[[], Awaitable[None]]:
+    def _last_look(
+        self, row: OutboxRow, spec: kinds.KindSpec, attempt: _Attempt | None = None
+    ) -> Callable[[], Awaitable[None]]:
         """The check run before each request of this row's delivery: raises StaleDelivery if it must not go."""
 
         async def check() -> None:
             if row.expires_at is not None and self.clock.now() >= row.expires_at:
                 raise StaleDelivery(f"expired at {row.expires_at.isoformat()}", state="expired")
             current = await self.db.fetchone(
-                "SELECT o.state, t.state AS talk_state, t.starts_at_ms FROM outbox AS o"
+                "SELECT o.state, t.state AS talk_state, t.starts_at_ms, t.sequence FROM outbox AS o"
                 " LEFT JOIN talks AS t ON t.id = o.talk_id WHERE o.id = ?",
                 (row.id,),
             )
@@ -370,17 +379,26 @@ class Dispatcher:
                 raise StaleDelivery("deleted while it was being sent (forget-me)", state="cancelled")
             if current["state"] != "sending":
                 raise StaleDelivery(f"became {current['state']} while it was being sent", state="cancelled")
-            if spec.talk_bound and row.talk_id is not None:
+            if spec.only_while_scheduled and row.talk_id is not None:
                 if current["talk_state"] != "scheduled":
                     raise StaleDelivery("the talk is no longer scheduled", state="cancelled")
-                if row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
+                if spec.talk_bound and row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
                     raise StaleDelivery("the talk was moved since this was planned", state="cancelled")
+            if attempt is not None and attempt.talk_sequence is not None and (
+                current["sequence"] != attempt.talk_sequence
+            ):
+                raise StaleDelivery("its talk changed while it waited", state="rebuild")
             if (
                 spec.consent is not None
                 and row.user_id is not None
                 and not allows(await load_user(self.db, row.user_id), spec.consent)
             ):
                 raise StaleDelivery("the user opted out", state="skipped")
+            if attempt is not None and attempt.prepared is not None and spec.prepare is not None and (
+                await spec.prepare(self.db, row, self.clock.now()) != attempt.prepared
+            ):
+                # Who it mentions, what it lists: a member forgotten or opted out, a talk added or gone meanwhile.
+                raise StaleDelivery("what it shows changed while it waited", state="rebuild")
 
         return check
 
@@ -388,12 +406,15 @@ class Dispatcher:
         now = self.clock.now()
         user = await load_user(self.db, row.user_id) if row.user_id is not None else None
         talk = await load_talk(self.db, row.talk_id) if row.talk_id is not None else None
+        # What this delivery is built from; the last look compares it with what is true before each request.
+        attempt.talk_sequence = talk.sequence if talk is not None else None
         if (stale := await self._superseded(row, spec, now)) is not None:
             return await self._final(row, "cancelled", stale)
         guild = await load_guild(self.db, row.guild_id) if row.guild_id is not None else None
         payload = row.payload
         if spec.prepare is not None:
-            payload = {**payload, **await spec.prepare(self.db, row, now)}
+            attempt.prepared = await spec.prepare(self.db, row, now)
+            payload = {**payload, **attempt.prepared}
         if spec.act is not None:
             return await self._act(row, spec, payload, guild, talk, now, attempt)
         refusals: list[str] = []

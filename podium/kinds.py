@@ -103,12 +103,20 @@ class KindSpec:
     expiry: Expiry | None = None
     # Instead of posting a message: one Discord action, durable and retried like a post (no fallback targets).
     act: Action | None = None
+    # About a talk that must still be on: not sent (nor acted) once the talk is cancelled or over, even if it was
+    # already waiting to go (the last look checks it before each request). Talk-bound kinds always are.
+    about_a_scheduled_talk: bool = False
     # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
     # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
     announce_fallback: bool = True
     description: str = ""
     # A payload as the planner writes it, at its largest: the test over all kinds renders it (with a talk).
     example: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def only_while_scheduled(self) -> bool:
+        """Sent only while its talk is scheduled (talk-bound kinds, and kinds about a talk that must still be on)."""
+        return self.talk_bound or self.about_a_scheduled_talk
 
     def __post_init__(self) -> None:
         if self.talk_bound != (self.plan is not None):

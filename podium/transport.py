@@ -73,7 +73,9 @@ class RejectedError(DeliveryError):
     """Discord rejected the request itself (another 4xx): retrying will not help."""
 
 
-StaleState = Literal["cancelled", "skipped", "expired"]
+# What the row becomes: cancelled, skipped or expired for good; "rebuild": queued again at once, to be prepared and
+# rendered from what is true now (its talk was edited, or who it mentions changed, while it waited).
+StaleState = Literal["cancelled", "skipped", "expired", "rebuild"]
 
 
 class StaleDelivery(DeliveryError):
