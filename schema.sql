@@ -101,6 +101,14 @@ CREATE TABLE attendees (
 ) WITHOUT ROWID;
 CREATE INDEX attendees_by_user ON attendees (user_id, talk_id);
 
+-- Members who ran /opt-out forget-me while a talk they were going to had a Discord event: a reconciliation after a
+-- restart must not make them attendees again just because Discord still shows them Interested. Only a hash of the
+-- id is kept, and only until the last of those talks has ended.
+CREATE TABLE forgotten_members (
+    digest    TEXT    PRIMARY KEY,
+    until_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+
 -- The transactional outbox: one row per proactive message, written with the change that causes it.
 -- pending -> sending -> sent, or failed / skipped / expired / cancelled. Only podium/outbox.py writes it.
 CREATE TABLE outbox (

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import components, kinds
+from podium import components, kinds, privacy
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import DMS, EVERYTHING, NOTICES, TALK_REMINDERS, opted_out
 from podium.errors import Text, UserError
@@ -43,6 +43,9 @@ from podium.talks import DESCRIPTION_MAX, Talk, TalkEvent, TalkHooks, load_talk
 from podium.transport import UNKNOWN_CHANNEL, GoneError
 
 log = logging.getLogger(__name__)
+
+privacy.holds_user_ids("attendees", "user_id", forget="delete_row",
+                       why="the talks a member asked to be reminded of")
 
 # A post in the talk's thread mentions at most this many attendees (Discord: 2,000 characters a message); the
 # others are members of the thread and see it there.
@@ -210,10 +213,34 @@ async def replan_person(tx: Transaction, outbox: Outbox, user_id: int, now: date
     return len(rows)
 
 
-async def forget(tx: Transaction, user_id: int) -> int:
-    """/opt-out forget-me: the person is nobody's attendee any more (their queued rows go with the outbox's)."""
-    cursor = await tx.execute("DELETE FROM attendees WHERE user_id = ?", (user_id,))
-    return cursor.rowcount
+async def remember_forgotten(tx: Transaction, user_id: int, now: datetime) -> bool:
+    """Before forget-me deletes them: a hash of the member until their last upcoming talk with a Discord event ends.
+
+    Discord keeps showing them Interested; the reconciliation after a restart (scheduled_events.reconcile) must not
+    make them an attendee again on its own. Marking Interested again, or 🔔 Remind me, is their own act: it clears it.
+    """
+    until = await tx.fetchval(
+        "SELECT max(t.starts_at_ms + t.duration_minutes * 60000)"
+        " FROM attendees AS a JOIN talks AS t ON t.id = a.talk_id"
+        " WHERE a.user_id = ? AND t.event_id IS NOT NULL AND t.state = 'scheduled' AND t.starts_at_ms > ?",
+        (user_id, to_ms(now)),
+    )
+    if until is None:
+        return False
+    await tx.execute(
+        "INSERT INTO forgotten_members (digest, until_ms) VALUES (?, ?)"
+        " ON CONFLICT (digest) DO UPDATE SET until_ms = max(until_ms, excluded.until_ms)",
+        (privacy.digest(user_id), until),
+    )
+    return True
+
+
+async def was_forgotten(db: Database | Transaction, user_id: int, now: datetime) -> bool:
+    """Whether the member asked to be forgotten while Discord may still show them Interested in a talk's event."""
+    found = await db.fetchone(
+        "SELECT 1 FROM forgotten_members WHERE digest = ? AND until_ms > ?", (privacy.digest(user_id), to_ms(now))
+    )
+    return found is not None
 
 
 async def count_attendees(source: Database | Transaction, talk_id: int) -> int:
@@ -678,6 +705,8 @@ class Audience:
                 "INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (talk.id, user_id, to_ms(now)),
             )
+            # Their own act after forget-me: the reconciliation may count them again.
+            await tx.execute("DELETE FROM forgotten_members WHERE digest = ?", (privacy.digest(user_id),))
             joined = cursor.rowcount == 1
             if joined:
                 await replan_attendee(tx, self.outbox, talk, user_id, now)

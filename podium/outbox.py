@@ -16,11 +16,45 @@ from datetime import datetime
 from typing import Any, Literal
 
 from db import Database, Transaction
+from podium import privacy
 from podium.clock import from_ms, to_ms
 from podium.kinds import get as kind_spec
 from podium.preferences import Via
 
 log = logging.getLogger(__name__)
+
+
+async def _forget_mentions(tx: Transaction, user_id: int) -> int:
+    """Other people's messages that name the member (who moved a talk, who is pinged, a failed delivery to them).
+
+    Finished ones are history and go; queued ones still go out, with the member's id replaced (nobody is pinged
+    or named in their place). Messages about a talk the member gives keep naming its speaker.
+    """
+    needle = str(user_id)
+    rows = await tx.fetchall(
+        "SELECT id, state, payload, dedupe_key FROM outbox"
+        " WHERE (instr(payload, :needle) OR instr(dedupe_key, :needle))"
+        " AND (talk_id IS NULL OR talk_id NOT IN (SELECT id FROM talks WHERE speaker_id = :user))",
+        {"needle": needle, "user": user_id},
+    )
+    changed = 0
+    for row in rows:
+        if row["state"] in FINAL_STATES:
+            await tx.execute("DELETE FROM outbox WHERE id = ?", (row["id"],))
+        else:
+            await tx.execute(
+                "UPDATE outbox SET payload = ?, dedupe_key = ? WHERE id = ?",
+                (privacy.json_without_user(row["payload"], user_id),
+                 row["dedupe_key"].replace(needle, f"forgotten{row['id']}"), row["id"]),
+            )
+        changed += 1
+    return changed
+
+
+# Every message to the member goes, in any state: queued ones, and sent ones (their DM channel, their talks).
+privacy.holds_user_ids("outbox", "user_id", forget="delete_row", why="messages to the member, queued or sent")
+privacy.holds_user_ids("outbox", "payload", forget="anonymise", forgetter=_forget_mentions,
+                       why="other people's messages that name the member")
 
 # Where a message goes: the same three places a person can choose for their reminders.
 TargetType = Via
@@ -387,14 +421,6 @@ class Outbox:
             (to_ms(now), row_id, user_id, kind),
         )
         return cursor.rowcount == 1
-
-    async def forget_user(self, tx: Transaction, user_id: int) -> int:
-        """Privacy: delete every queued message to a user and all their personal reminders (sent ones too)."""
-        cursor = await tx.execute(
-            "DELETE FROM outbox WHERE user_id = ? AND (state IN ('pending', 'sending') OR kind = 'personal_reminder')",
-            (user_id,),
-        )
-        return cursor.rowcount
 
     async def prune_finished(self, tx: Transaction, *, before: datetime) -> int:
         """Delete rows that reached a final state before `before` (pending and in-flight rows are never touched)."""

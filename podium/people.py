@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import audience, components, kinds
+from podium import audience, components, kinds, privacy
 from podium.calendar_feed import Calendars
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
@@ -341,15 +341,16 @@ class People:
         return [(topic, opted_out(person, topic)) for topic in TOPICS.values()]
 
     async def forget(self, user_id: int) -> int:
-        """Delete a person's preferences, personal reminders and queued messages; their talks stay."""
+        """/opt-out forget-me: no cell of any table keeps the member's id, except in the talks they give.
+
+        Built from every table owner's declaration (`podium.privacy`); the messages deleted are counted.
+        """
         async with self.db.transaction() as tx:
-            deleted = await self.outbox.forget_user(tx, user_id)
-            await audience.forget(tx, user_id)
-            await tx.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            if self.calendars is not None:
-                await self.calendars.forget_user(tx, user_id)
+            await audience.remember_forgotten(tx, user_id, self.clock.now())
+            changed = await privacy.forget(tx, user_id)
         self._locales.pop(user_id, None)
-        log.info("forgot user %d (%d outbox rows deleted)", user_id, deleted)
+        deleted = changed.get("outbox.user_id", 0)
+        log.info("forgot a member (%s)", ", ".join(f"{key}: {n}" for key, n in changed.items() if n))
         return deleted
 
     async def remember_locale(self, user_id: int, locale: str) -> None:

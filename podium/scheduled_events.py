@@ -24,7 +24,7 @@ from typing import Any
 
 from db import Database, Transaction
 from podium import kinds
-from podium.audience import Audience, AudienceError
+from podium.audience import Audience, AudienceError, was_forgotten
 from podium.clock import Clock, to_ms
 from podium.errors import UserError
 from podium.i18n import N_
@@ -501,6 +501,9 @@ class ScheduledEvents:
             except GoneError:
                 return joined  # deleted: the next change of the talk makes it again
             for user_id in page:
+                # Discord still shows a member who ran forget-me as Interested: only their own new click counts.
+                if await was_forgotten(self.db, user_id, self.clock.now()):
+                    continue
                 joined += await self.member_interested(talk.guild_id, talk.event_id, user_id)
             if len(page) < 100:
                 return joined

@@ -83,7 +83,7 @@ async def test_remind_me_then_the_reminder_dm_arrives_on_time_with_its_buttons(f
     talk = await add_talk(fake, bot, 3600 + 12)
     info, content = await remind_me(fake, talk)
     clicked = time.time()
-    assert "🔔 You'll be reminded of **Rust @everyone** <t:" in content and ":R> by DM" in content, content
+    assert "🔔 You'll be reminded of **Rust \\@everyone** <t:" in content and ":R> by DM" in content, content
     assert "</remind-me talks:" in content  # a clickable command mention: the ids are known after sync
     assert "1 going" in content
     # Clicking twice does nothing new.
@@ -96,7 +96,7 @@ async def test_remind_me_then_the_reminder_dm_arrives_on_time_with_its_buttons(f
     assert MEMBER_ID in fake.thread_members[thread_id]
     reminder = await fake.wait_for_message(dm_of(fake, MEMBER_ID, "starts"), timeout=25)
     assert 10 <= reminder.created_at - clicked <= 14.5
-    assert "**Rust @everyone**" in reminder.content and "on **Fake Guild**" in reminder.content
+    assert "**Rust \\@everyone**" in reminder.content and "on **Fake Guild**" in reminder.content
     assert f"<#{thread_id}>" in reminder.content and reminder.mention_everyone is False
     assert reminder.custom_ids == [f"podium:att:leave:{talk['id']}"]
     link = reminder.components[0]["components"][1]

@@ -10,8 +10,10 @@ from podium.audience import Audience
 from podium.clock import to_ms
 from podium.dispatcher import Dispatcher
 from podium.guild_settings import GuildSettingsService
+from podium.housekeeping import tidy
 from podium.outbox import Outbox
 from podium.pacing import Pacer
+from podium.people import People
 from podium.preferences import GuildSettings
 from podium.scheduled_events import (
     ACTIVE,
@@ -437,6 +439,32 @@ async def test_reconcile_pages_through_interested_members(db, guild, talks, cloc
     assert await events.reconcile(transport, [GUILD]) == 250
     assert [c[2] for c in transport.calls if c[0] == "event_users"] == [0, 199, 299]
     assert await events.reconcile(transport, [GUILD]) == 0  # idempotent
+
+
+async def test_a_member_who_ran_forget_me_is_not_added_back_by_the_reconciliation(db, guild, talks, clock,
+                                                                                   dispatcher, events, transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    assert await events.member_interested(GUILD, event_id, ANN) is True
+    await People(db, Outbox(db), clock).forget(ANN)
+    transport.interested[event_id] = {ANN, BEN}  # Discord still shows them Interested
+    assert await events.reconcile(transport, [GUILD]) == 1  # only BEN
+    assert [r["user_id"] for r in await db.fetchall("SELECT user_id FROM attendees")] == [BEN]
+    # Only a hash stays, and only until the talk has ended.
+    [marker] = await db.fetchall("SELECT * FROM forgotten_members")
+    assert str(ANN) not in marker["digest"] and marker["until_ms"] == to_ms(talk.ends_at)
+    # Their own new click counts, and clears the hash.
+    assert await events.member_interested(GUILD, event_id, ANN) is True
+    assert await db.fetchall("SELECT * FROM forgotten_members") == []
+
+
+async def test_a_forgotten_members_hash_goes_once_the_talk_is_over(db, guild, talks, clock, dispatcher, events):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    await events.member_interested(GUILD, event_id, ANN)
+    await People(db, Outbox(db), clock).forget(ANN)
+    await tidy(db, Outbox(db), talk.ends_at - timedelta(minutes=1))
+    assert len(await db.fetchall("SELECT * FROM forgotten_members")) == 1
+    await tidy(db, Outbox(db), talk.ends_at)
+    assert await db.fetchall("SELECT * FROM forgotten_members") == []
 
 
 async def test_import_makes_a_talk_of_a_hand_made_event(db, guild, talks, clock, events, transport, outbox):
