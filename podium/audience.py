@@ -53,6 +53,11 @@ MAX_PINGS = 50
 # The talk's thread is archived this long after the talk ends (talk moved: re-timed; cancelled: soon).
 ARCHIVE_AFTER_END = timedelta(hours=1)
 ARCHIVE_AFTER_CANCEL = timedelta(minutes=10)
+# A change is told to the audience a minute after it is made: a quick correction (a typo in the time, moved back)
+# reaches them as one notice, or none. After a notice went out, the next waits this long, merging every change
+# made meanwhile into one net change ("moved from A to D"): thirty moves cannot become thirty DMs to each attendee.
+NOTICE_HOLD = timedelta(minutes=1)
+NOTICE_EVERY = timedelta(minutes=10)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NOTICE_KEYS = ("old_start_ms", "new_start_ms", "old_speaker_id", "new_speaker_id", "cancelled", "reason")
 
@@ -565,9 +570,12 @@ async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: di
     """One notice per attendee for this change, merged with a notice still pending for an earlier one."""
     talk = event.after
     pending = await tx.fetchone(
-        "SELECT payload FROM outbox WHERE talk_id = ? AND kind = ? AND state = 'pending' ORDER BY id LIMIT 1",
+        "SELECT payload, due_at_ms FROM outbox WHERE talk_id = ? AND kind = ? AND state = 'pending'"
+        " ORDER BY id LIMIT 1",
         (talk.id, ATTENDEE_NOTICE.name),
     )
+    due = await _notice_due(tx, talk, event.now, pending["due_at_ms"] if pending is not None else None,
+                            cancelled=bool(change.get("cancelled")))
     await outbox.cancel_pending(tx, now=event.now, reason="merged into a later notice", talk_id=talk.id,
                                 kinds=[ATTENDEE_NOTICE.name])
     merged = dict(change)
@@ -588,11 +596,34 @@ async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: di
         sql=_PLAN_PEOPLE.format(only="AND a.user_id != :actor_id") + _NOTICES,
         params={
             "talk_id": talk.id, "guild_id": talk.guild_id, "actor_id": event.actor.user_id,
-            "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True), "due_ms": to_ms(event.now),
+            "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True), "due_ms": to_ms(due),
             "stamp": to_ms(talk.updated_at), "guild_offsets": "[]", "guild_via": guild.reminder_via,
         },
     )
     return await outbox.enqueue_query(tx, plan, now=event.now)
+
+
+async def _notice_due(
+    tx: Transaction, talk: Talk, now: datetime, waiting_ms: int | None, *, cancelled: bool
+) -> datetime:
+    """When the audience hears of a change: held a minute, then at most once per NOTICE_EVERY, before the talk.
+
+    A cancellation is the last word about a talk: it goes at once. A change merged into a notice still waiting keeps
+    that notice's time. Nothing is held past the talk's start (those who come must know the time).
+    """
+    if cancelled:
+        return now
+    if waiting_ms is not None:
+        return max(now, from_ms(waiting_ms))
+    last = await tx.fetchval(
+        "SELECT max(coalesce(sent_at_ms, updated_at_ms)) FROM outbox WHERE talk_id = ? AND kind = ?"
+        " AND state IN ('sending', 'sent')",
+        (talk.id, ATTENDEE_NOTICE.name),
+    )
+    due = now + NOTICE_HOLD
+    if last is not None:
+        due = max(due, from_ms(last) + NOTICE_EVERY)
+    return max(now, min(due, talk.starts_at - NOTICE_HOLD))
 
 
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:

@@ -218,6 +218,54 @@ async def test_notices_not_yet_sent_are_merged_into_the_next_change(members, tal
     assert await pending(db, ATTENDEE_NOTICE.name) == []
 
 
+async def test_thirty_moves_in_three_minutes_reach_an_attendee_as_two_notices_of_the_net_change(
+    members, talks, talk, db, clock
+):
+    await factories.add_user(db, BEN, reminder_via="thread")
+    await join(members, ANN, talk)
+    await join(members, BEN, talk)
+    transport = ScriptedTransport()
+    dispatcher = Dispatcher(db, Outbox(db), transport, clock, pacer=Pacer(1000, channel_limit=1000))
+    start = talk.starts_at
+    for i in range(1, 31):  # a move every 6 s, each sent out as soon as it is due
+        await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id,
+                               starts_at=start + timedelta(hours=i))
+        clock.advance(6)
+        for row in await dispatcher.outbox.claim_due(clock.now(), 100):
+            await dispatcher.deliver(row)
+    clock.advance(timedelta(minutes=15))
+    for row in await dispatcher.outbox.claim_due(clock.now(), 100):
+        await dispatcher.deliver(row)
+    sent = [r for r in await rows(db, ATTENDEE_NOTICE.name) if r["state"] == "sent"]
+    dms = [r for r in sent if r["user_id"] == ANN]
+    posts = [r for r in sent if r["user_id"] is None]  # the one post in the thread for BEN
+    assert len(dms) == 2 and len(posts) == 2
+    # The second tells the net change since the first: from where they were last told to the final time.
+    assert (dms[1]["payload"]["old_start_ms"], dms[1]["payload"]["new_start_ms"]) == (
+        dms[0]["payload"]["new_start_ms"], to_ms(start + timedelta(hours=30)))
+
+
+async def test_a_quick_correction_reaches_the_audience_as_one_notice(members, talks, talk, db, clock):
+    await join(members, ANN, talk)
+    typo, meant = talk.starts_at + timedelta(days=10), talk.starts_at + timedelta(hours=1)
+    await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=typo)
+    [first] = await pending(db, ATTENDEE_NOTICE.name)
+    assert first["due_at_ms"] == to_ms(clock.now() + audience.NOTICE_HOLD)  # held a minute
+    clock.advance(40)
+    await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=meant)
+    [notice] = await pending(db, ATTENDEE_NOTICE.name)
+    assert notice["due_at_ms"] == first["due_at_ms"]
+    assert (notice["payload"]["old_start_ms"], notice["payload"]["new_start_ms"]) == (
+        to_ms(talk.starts_at), to_ms(meant))
+
+
+async def test_a_cancellation_is_told_at_once(members, talks, talk, db, clock):
+    await join(members, ANN, talk)
+    await talks.cancel(guild_id=GUILD, actor=speaker, talk_id=talk.id, reason="ill")
+    [notice] = await pending(db, ATTENDEE_NOTICE.name)
+    assert notice["due_at_ms"] == to_ms(clock.now())
+
+
 async def test_cancelling_tells_attendees_and_drops_their_reminders(members, talks, talk, db, clock):
     await join(members, ANN, talk)
     await talks.cancel(guild_id=GUILD, actor=speaker, talk_id=talk.id, reason="ill")
