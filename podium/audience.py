@@ -706,6 +706,11 @@ class Audience:
     async def join(self, *, talk_id: int, user_id: int, guild_id: int | None) -> Attendance:
         """"🔔 Remind me": plan this member's reminders of the talk; clicking again changes nothing."""
         now = self.clock.now()
+        if guild_id is None:
+            # Every 🔔 Podium shows is in a server; a click without one is a forged custom id reaching for any talk
+            # by its number. Joining is for members of the talk's server, where the click proves membership.
+            raise AudienceError(N_("Click 🔔 Remind me on the talk in its server. See what's coming with {command}."),
+                                command=command("schedule list"))
         async with self.db.transaction() as tx:
             talk = await self._talk(tx, talk_id, guild_id)
             if talk.state == "cancelled":

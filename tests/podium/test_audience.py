@@ -259,6 +259,16 @@ async def test_a_quick_correction_reaches_the_audience_as_one_notice(members, ta
         to_ms(talk.starts_at), to_ms(meant))
 
 
+async def test_a_remind_me_click_without_a_server_is_refused_and_changes_nothing(members, talk, db):
+    # A forged custom id in a DM would otherwise join any talk of any server by its number.
+    with pytest.raises(AudienceError):
+        await members.join(talk_id=talk.id, user_id=ANN, guild_id=None)
+    with pytest.raises(AudienceError):
+        await members.join(talk_id=talk.id, user_id=ANN, guild_id=GUILD + 1)
+    assert await db.fetchall("SELECT * FROM attendees") == []
+    assert await rows(db, ATTENDEE_REMINDER.name) == []
+
+
 async def test_a_cancellation_is_told_at_once(members, talks, talk, db, clock):
     await join(members, ANN, talk)
     await talks.cancel(guild_id=GUILD, actor=speaker, talk_id=talk.id, reason="ill")
