@@ -101,6 +101,14 @@ CREATE TABLE attendees (
 ) WITHOUT ROWID;
 CREATE INDEX attendees_by_user ON attendees (user_id, talk_id);
 
+-- Members who ran /opt-out forget-me while a talk they were going to had a Discord event: a reconciliation after a
+-- restart must not make them attendees again just because Discord still shows them Interested. Only a hash of the
+-- id is kept, and only until the last of those talks has ended.
+CREATE TABLE forgotten_members (
+    digest    TEXT    PRIMARY KEY,
+    until_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+
 -- The transactional outbox: one row per proactive message, written with the change that causes it.
 -- pending -> sending -> sent, or failed / skipped / expired / cancelled. Only podium/outbox.py writes it.
 CREATE TABLE outbox (
@@ -138,3 +146,7 @@ CREATE INDEX outbox_by_talk_user ON outbox (talk_id, user_id, kind, due_at_ms) W
 CREATE INDEX outbox_by_user ON outbox (user_id, state) WHERE user_id IS NOT NULL;
 -- The hourly weekly-summary and call-for-speakers checks: one guild's rows of one kind.
 CREATE INDEX outbox_by_guild_kind ON outbox (guild_id, kind, created_at_ms) WHERE guild_id IS NOT NULL;
+-- A failure reported to the log channel: the previous outcome for the same guild, kind and target (one row read).
+CREATE INDEX outbox_last_outcome ON outbox (guild_id, kind, user_id, channel_id, id) WHERE state IN ('sent', 'failed');
+-- The DM prefetch: the next due DMs and their people, in due order.
+CREATE INDEX outbox_due_dm ON outbox (next_attempt_at_ms, user_id) WHERE state = 'pending' AND target_type = 'dm';

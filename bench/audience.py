@@ -81,9 +81,12 @@ async def plan(path: Path, talk_id: int) -> tuple[float, int]:
         async with db.transaction() as tx:
             talk = await load_talk(tx, talk_id)
             assert talk is not None
-            rows = await audience.plan_attendee_reminders(tx, talk, now())
-            await outbox.replace_for_talk(tx, talk.id, [audience.ATTENDEE_REMINDER.name], rows, now=now())
-        return time.perf_counter() - started, len(rows)
+            plan = await audience.plan_attendee_reminders(tx, talk, now())
+            await outbox.replace_for_talk(tx, talk.id, [audience.ATTENDEE_REMINDER.name], plan, now=now())
+        seconds = time.perf_counter() - started
+        rows = await db.fetchval("SELECT count(*) FROM outbox WHERE talk_id = ? AND kind = ? AND state = 'pending'",
+                                 (talk_id, audience.ATTENDEE_REMINDER.name))
+        return seconds, int(rows)
     finally:
         await db.close()
 

@@ -6,6 +6,8 @@ Run: .venv/bin/python bench/lateness.py [--messages 1000] [--users 100] [--windo
                                          [--bot-root PATH] [--per-channel-names] [--log FILE]
 Target (issue 10): 1,000 DMs over 60 s to 100 users, warm: p50 <= 50 ms, p99 <= 250 ms, 0 x 429.
 The issue's reproduction: --messages 100 --users 10 --window 40 --even (one every 0.4 s).
+Issue 19: --messages 100 --users 25 --window 40 --even --cold (DM channels opened on the way): p99 <= 100 ms;
+--messages 1 --users 1 --window 0 --server-errors 2 (a reminder whose first two POSTs get a 500): <= 5 s late, once.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ async def main(args: argparse.Namespace) -> None:
             try:
                 warm_s = 0.0 if args.cold else await bench.warm(users)
                 before_429 = fake.count_429
+                if args.server_errors:
+                    fake.fail("POST", "/channels/{channel_id}/messages", status=500, times=args.server_errors)
                 start = now() + timedelta(seconds=LEAD_SECONDS)
                 rows = []
                 for i in range(args.messages):
@@ -59,6 +63,11 @@ async def main(args: argparse.Namespace) -> None:
                 f"  429s during the run: {fake.count_429 - before_429}; not delivered {args.grace:.0f} s after the last"
                 f" was due: {len(late_after_grace)}"
             )
+            if args.server_errors:
+                made = [m for m in fake.messages if m.nonce in due]
+                created = [m.created_at - due[m.nonce] for m in made]
+                print(f"  after {args.server_errors} x 500: created {summary_ms(created)} after due;"
+                      f" {len(made) - len({m.nonce for m in made})} duplicated")
             worst = sorted((posted[n] - d, d - start.timestamp()) for n, d in due.items() if n in posted)[-5:]
             print("  worst 5 (lateness s, due s after start): " + ", ".join(f"({a:.3f}, {b:.1f})" for a, b in worst))
             if not done:
@@ -74,6 +83,8 @@ if __name__ == "__main__":
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--grace", type=float, default=30.0, help="seconds after the last due time to wait")
     parser.add_argument("--even", action="store_true", help="evenly spaced instead of random due times")
+    parser.add_argument("--server-errors", type=int, default=0,
+                        help="the first N message POSTs of the run get a 500 (a short Discord outage)")
     parser.add_argument("--cold", action="store_true", help="skip the warm-up (channels never seen before)")
     parser.add_argument("--per-channel-names", action="store_true", help="the kinder fake: a bucket name per channel")
     parser.add_argument("--bot-root", type=Path, help="run another checkout's bot.py (e.g. the previous release)")

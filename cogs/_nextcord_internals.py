@@ -13,8 +13,11 @@ from podium.config import ConfigError
 # requirements.txt pins it (tests/cogs/test_nextcord_internals.py keeps the two equal).
 PINNED_NEXTCORD = "3.2.0"
 
-# cogs/_discord_http.py overrides or reads these (MajorKeyedHTTPClient, MajorKeyedRateLimit).
-HTTP_CLIENT_METHODS = ("_make_url_rate_limit", "_get_url_rate_limit", "_set_url_rate_limit", "_shed_ratelimits")
+# cogs/_discord_http.py overrides or reads these (MajorKeyedHTTPClient, MajorKeyedRateLimit);
+# cogs/_nextcord_transport.py reads a route's limiters and their reset tasks to wait out a locked bucket.
+HTTP_CLIENT_METHODS = (
+    "_make_url_rate_limit", "_get_url_rate_limit", "_set_url_rate_limit", "_shed_ratelimits", "_make_headers",
+)
 HTTP_CLIENT_STATE = ("_buckets", "_url_rate_limits", "_global_rate_limits", "_time_offset", "_ratelimit_use_timestamp")
 RATE_LIMIT_STATE = ("_first_update", "_reset_remaining_task", "_ratelimit_ready", "remaining", "limit", "reset")
 RATE_LIMIT_MEMBERS = ("resetting", "locked", "start_reset_task", "acquire", "release", "update")

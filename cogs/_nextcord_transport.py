@@ -22,6 +22,7 @@ from podium.transport import (
     RejectedError,
     TransientError,
     UnauthorizedError,
+    last_look,
 )
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ REFUSING_CODES = frozenset({50083, 160005, 160006})
 THREAD_ARCHIVED = 50083
 # How long to wait, in all, for nextcord's own rate-limit bucket to unlock before giving the row back.
 LOCKED_BUCKET_PATIENCE = 30.0
+# A last look that took longer than this held a pacing slot while it ran: the slot is given back and taken again.
+LOOK_SLACK = 0.05
 # A message waits in place at most this long for its channel's window; longer, the row goes back to the queue
 # (without costing an attempt) so it does not hold a delivery slot while DMs and other channels are due.
 CHANNEL_PATIENCE = 1.0
@@ -69,11 +72,29 @@ class NextcordTransport:
     async def _request(
         self, route: Route, body: dict[str, Any] | None = None, channel_id: int | None = None, **kwargs: Any
     ) -> Any:
+        loop = asyncio.get_running_loop()
         locked_waited, limited, pause = 0.0, 0.0, 0.02
+        slow_look = False
         while True:
             # Counted right before the request leaves, every time: a slot taken earlier and used after a
             # wait would let requests bunch up past Discord's limit. A full channel raises ChannelBusy.
             await self.pacer.acquire(channel_id, max_wait=self.channel_patience if channel_id else None)
+            counted = loop.time()
+            try:
+                # The last look, after every wait above and below: a talk moved, a recipient forgotten or a row
+                # expired while this request waited stops it here, before anything leaves.
+                await last_look()
+            except BaseException:
+                self.pacer.refund(channel_id)
+                raise
+            if loop.time() - counted > LOOK_SLACK and not slow_look:
+                # The look itself waited (a busy machine, a slow disk): the slot counted before it is stale, and
+                # requests whose looks finish together would leave together. Count again, and look again (once:
+                # on a machine where every look is slow, the request must still leave).
+                self.pacer.refund(channel_id)
+                slow_look = True
+                continue
+            slow_look = False
             try:
                 # retry_request=False: a failed send goes back to the durable queue with backoff
                 # instead of blocking here in nextcord's in-memory retries.
@@ -85,9 +106,12 @@ class NextcordTransport:
                 self.pacer.refund(channel_id)
                 if locked_waited >= LOCKED_BUCKET_PATIENCE:
                     raise TransientError(f"rate limit bucket locked for {locked_waited:.0f} s: {exc}") from exc
-                await asyncio.sleep(pause)
-                locked_waited += pause
-                pause = min(pause * 2, 0.05)
+                # Wait for nextcord's own reset where it has planned one, so that no look (a database read) is
+                # spent on a request that would be refused again.
+                started = loop.time()
+                await self._until_nextcord_resets(route, pause)
+                locked_waited += loop.time() - started
+                pause = min(pause * 2, 0.5)
             except RateLimitedError as exc:
                 # Nothing was sent. Honour it where Discord says it applies, then try again.
                 if exc.cloudflare:
@@ -105,6 +129,24 @@ class NextcordTransport:
                     # The pacer only knows channels; another route's limit is waited out here.
                     await asyncio.sleep(exc.retry_after or 1.0)
 
+    async def _until_nextcord_resets(self, route: Route, fallback: float) -> None:
+        """Wait while nextcord's limiter of this route (or its global one) is used up: until its planned reset.
+
+        Without a planned reset (the first request of a route still in flight) it waits `fallback` seconds.
+        """
+        auth = self.http._make_headers({}).get("Authorization")
+        limiters = [self.http._get_url_rate_limit(route.method, route, auth), self.http._global_rate_limits.get(auth)]
+        resets = {
+            task for limiter in limiters
+            if limiter is not None and limiter.locked
+            and (task := limiter._reset_remaining_task) is not None and not task.done()
+        }
+        if resets:
+            # asyncio.wait neither cancels nor consumes the reset tasks; nextcord still owns them.
+            await asyncio.wait(resets, timeout=LOCKED_BUCKET_PATIENCE)
+        else:
+            await asyncio.sleep(fallback)
+
     async def _request_once(self, route: Route, body: dict[str, Any] | None, **kwargs: Any) -> Any:
         try:
             if body is not None:
@@ -115,6 +157,10 @@ class NextcordTransport:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             # The request may have left: Discord may have created the message before the connection broke.
             raise TransientError(f"network: {exc!r}", maybe_sent=True) from exc
+
+    def own_user_id(self) -> int | None:
+        """The bot's own user id, once logged in."""
+        return self.bot_user_id()
 
     async def open_dm(self, user_id: int) -> int:
         """The DM channel id with a user."""

@@ -81,11 +81,12 @@ class OptOut(commands.Cog):
         t = i18n.translator(interaction.locale)
         await ConfirmForget(self.people, user_id_of(interaction)).ask(
             interaction,
-            t._("This deletes your time zone, reminder settings, opt-outs, personal reminders, the talks you asked to "
-                "be reminded of, your calendar feed link and every message queued for you. Talks you signed up for "
-                "stay on the schedule (cancel them with {command}). Podium cannot take back an **Interested** you "
-                "clicked on a server event in Discord: remove it there too, or you will be on that talk's list "
-                "again. Continue?", command=command("schedule cancel")),
+            t._("This deletes everything Podium keeps about you: your time zone, reminder settings, opt-outs, "
+                "personal reminders, the talks you asked to be reminded of, your calendar feed link, every message "
+                "sent or queued for you, and your name in other people's messages. Talks you give stay on the "
+                "schedule (cancel them with {command}). An **Interested** you clicked on a server event stays in "
+                "Discord, but Podium will not put you back on that talk's list unless you click it again. Continue?",
+                command=command("schedule cancel")),
         )
 
 

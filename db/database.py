@@ -1,4 +1,4 @@
-"""One aiosqlite connection shared by the whole bot; every write inside `transaction()`."""
+"""The bot's SQLite file: one writer connection (every write inside `transaction()`) and one reader connection."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ class DatabaseTooNew(DatabaseError):
     """The database was written by a newer Podium than this one."""
 
 
-# One connection serialises every query: one that takes this long holds up everything else, so it is logged.
+# One writer serialises every transaction (and one reader every read): one that takes this long holds up the
+# others of its side, so it is logged.
 SLOW_QUERY_SECONDS = 0.1
 
 
@@ -133,16 +134,48 @@ def _create_private(path: Path) -> None:
         os.close(fd)
 
 
+async def _connect(target: Path | str, *, uri: bool = False) -> aiosqlite.Connection:
+    # isolation_level=None: no implicit transactions; the writer BEGINs and COMMITs itself, and each read of
+    # the reader is its own transaction, so it sees everything committed before it started.
+    conn = await aiosqlite.connect(target, isolation_level=None, uri=uri)
+    conn.row_factory = sqlite3.Row
+    await conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def _read_only_uri(path: Path) -> str:
+    """The database file as a read-only SQLite URI (as_uri escapes what a URI must not hold as it is)."""
+    return path.absolute().as_uri() + "?mode=ro"
+
+
+async def _open_reader(path: Path) -> aiosqlite.Connection:
+    """A read-only connection to the same WAL file: reads run beside a write transaction instead of after it."""
+    reader = await _connect(_read_only_uri(path), uri=True)
+    try:
+        # mode=ro already refuses writes; query_only says so again should the URI ever be dropped.
+        await reader.execute("PRAGMA query_only = ON")
+        # The same settings as the writer, so a PRAGMA read through either answers the same.
+        await reader.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        await reader.close()
+        raise
+    return reader
+
+
 class Database(_Reads):
-    """The bot's single SQLite connection: WAL, foreign keys, explicit transactions, migrations."""
+    """The bot's SQLite file: WAL, foreign keys, explicit transactions on the writer, reads on a reader, migrations."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, version: int) -> None:
         self._conn = conn
         self.path = path
         self.version = version
-        # One connection means one transaction at a time; reads queue too, so that they never
-        # see another coroutine's uncommitted writes.
+        # One writer connection means one transaction at a time.
         self._lock = asyncio.Lock()
+        # Reads outside a transaction go to their own connection (opened after the migrations): in WAL mode a
+        # reader never waits for the writer, and never sees a transaction that has not committed. Until it is
+        # open (during the migrations) reads take the writer.
+        self._reader: aiosqlite.Connection | None = None
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(
@@ -150,19 +183,19 @@ class Database(_Reads):
     ) -> Database:
         """Open (creating folders and file), set pragmas, and bring the schema up to date."""
         path = Path(path)
+        if str(path) == ":memory:":
+            # A second connection to ":memory:" would be another, empty database.
+            raise DatabaseError(f"the database must be a file, not {str(path)!r}")
         migrations = load_migrations(migrations_dir)
         target = latest_version(migrations)
         schema = load_schema(schema_path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             _create_private(path)
-            # isolation_level=None: no implicit transactions; we BEGIN and COMMIT ourselves.
-            conn = await aiosqlite.connect(path, isolation_level=None)
+            conn = await _connect(path)
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
         try:
-            conn.row_factory = sqlite3.Row
-            await conn.execute("PRAGMA busy_timeout = 5000")
             async with conn.execute("PRAGMA journal_mode = WAL") as cur:
                 mode = _first(await cur.fetchone())
             if mode != "wal":
@@ -172,6 +205,7 @@ class Database(_Reads):
             await conn.execute("PRAGMA foreign_keys = ON")
             db = cls(conn, path, 0)
             db.version = await db._migrate(schema, migrations, target)
+            db._reader = await _open_reader(path)
             return db
         except sqlite3.DatabaseError as exc:
             await conn.close()
@@ -239,23 +273,38 @@ class Database(_Reads):
             except Exception:
                 log.exception("an after-commit callback failed")
 
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._reader is None:
+            async with self._lock:
+                yield self._conn
+        else:
+            async with self._read_lock:
+                yield self._reader
+
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """The first row of a read-only query."""
-        async with self._lock:
+        """The first row of a read-only query, as of the last commit (a write transaction does not hold it up)."""
+        async with self._reading() as conn:
             started = time.perf_counter()
-            async with self._conn.execute(sql, params) as cursor:
+            # Closing the cursor ends the read's snapshot: the next read sees every commit made before it.
+            async with conn.execute(sql, params) as cursor:
                 row = await cursor.fetchone()
             _warn_if_slow(started, "query", sql)
             return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """All rows of a read-only query."""
-        async with self._lock:
+        """All rows of a read-only query, as of the last commit (a write transaction does not hold it up)."""
+        async with self._reading() as conn:
             started = time.perf_counter()
-            async with self._conn.execute(sql, params) as cursor:
+            async with conn.execute(sql, params) as cursor:
                 rows = list(await cursor.fetchall())
             _warn_if_slow(started, "query", sql)
             return rows
+
+    async def ping(self) -> sqlite3.Row | None:
+        """`SELECT 1` on the writer: whether a write could start now (reads answer even beside a stuck one)."""
+        async with self._lock, self._conn.execute("SELECT 1") as cursor:
+            return await cursor.fetchone()
 
     async def backup_to(self, target: Path) -> None:
         """Write a consistent copy of the live database with SQLite's online backup API."""
@@ -268,6 +317,10 @@ class Database(_Reads):
                 await dest.close()
 
     async def close(self) -> None:
-        """Close the connection (waiting for a running transaction to finish)."""
+        """Close both connections (waiting for a running transaction and a running read to finish)."""
+        async with self._read_lock:
+            if self._reader is not None:
+                await self._reader.close()
+                self._reader = None
         async with self._lock:
             await self._conn.close()

@@ -18,17 +18,17 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import components, kinds
+from podium import components, kinds, privacy
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import DMS, EVERYTHING, NOTICES, TALK_REMINDERS, opted_out
 from podium.errors import Text, UserError
 from podium.i18n import ENGLISH, N_, Translator
-from podium.markup import both_times, command, discord_time, quote
-from podium.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.markup import both_times, clip, command, discord_time, inert, quote
+from podium.outbox import Outbox, OutboxMessage, OutboxRow, PlanQuery
 from podium.preferences import (
     GuildSettings,
     Via,
@@ -44,27 +44,26 @@ from podium.transport import UNKNOWN_CHANNEL, GoneError
 
 log = logging.getLogger(__name__)
 
+privacy.holds_user_ids("attendees", "user_id", forget="delete_row",
+                       why="the talks a member asked to be reminded of")
+
 # A post in the talk's thread mentions at most this many attendees (Discord: 2,000 characters a message); the
 # others are members of the thread and see it there.
 MAX_PINGS = 50
 # The talk's thread is archived this long after the talk ends (talk moved: re-timed; cancelled: soon).
 ARCHIVE_AFTER_END = timedelta(hours=1)
 ARCHIVE_AFTER_CANCEL = timedelta(minutes=10)
+# A change is told to the audience a minute after it is made: a quick correction (a typo in the time, moved back)
+# reaches them as one notice, or none. After a notice went out, the next waits this long, merging every change
+# made meanwhile into one net change ("moved from A to D"): thirty moves cannot become thirty DMs to each attendee.
+NOTICE_HOLD = timedelta(minutes=1)
+NOTICE_EVERY = timedelta(minutes=10)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NOTICE_KEYS = ("old_start_ms", "new_start_ms", "old_speaker_id", "new_speaker_id", "cancelled", "reason")
 
 
 class AudienceError(UserError):
     """A refused click or command; the message is shown to the member as it is."""
-
-
-@dataclass(frozen=True, slots=True)
-class Listener:
-    """One attendee as planning sees them: their offsets and where they are reminded."""
-
-    user_id: int
-    offsets: tuple[int, ...]
-    via: Via  # "dm", or "thread" (chose the thread or the channel, or stopped DMs)
-    stopped: bool  # opted out of talk reminders (or of everything): planned, but skipped when sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,28 +84,6 @@ def audience_via(via: Via, dms_stopped: bool) -> Via:
     return "dm" if via == "dm" and not dms_stopped else "thread"
 
 
-async def listeners(
-    source: Database | Transaction, talk_id: int, guild: GuildSettings, user_id: int | None = None
-) -> list[Listener]:
-    """The talk's attendees (or one of them) with their effective reminder preferences, in one query."""
-    rows = await source.fetchall(
-        "SELECT a.user_id, u.reminder_offsets, u.reminder_via, coalesce(u.opt_out_dms, 0) AS no_dms,"
-        " coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_talk_reminders, 0) AS stopped"
-        " FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
-        " WHERE a.talk_id = ?" + (" AND a.user_id = ?" if user_id is not None else ""),
-        (talk_id,) if user_id is None else (talk_id, user_id),
-    )
-    return [
-        Listener(
-            user_id=row["user_id"],
-            offsets=stored_offsets(row["reminder_offsets"]) or guild.reminder_offsets,
-            via=audience_via(row["reminder_via"] or guild.reminder_via, bool(row["no_dms"])),
-            stopped=bool(row["stopped"]),
-        )
-        for row in rows
-    ]
-
-
 def attendee_key(talk: Talk, user_id: int, offset_s: int) -> str:
     """Dedupe key of one attendee's reminder; the start is part of it, as in `talks.reminder_key`."""
     return f"talk:{talk.id}:attendee:{user_id}:{offset_s}:{to_ms(talk.starts_at)}"
@@ -117,45 +94,95 @@ def thread_key(talk: Talk, offset_s: int) -> str:
     return f"talk:{talk.id}:attendee:thread:{offset_s}:{to_ms(talk.starts_at)}"
 
 
-def _reminder(talk: Talk, offset: int, user_id: int | None, key: str) -> OutboxMessage:
-    return OutboxMessage(
+# The attendee reminders of a talk as SQL, so that 2,000 attendees x 5 offsets are planned by SQLite in its own
+# thread instead of 10,000 OutboxMessages built on the event loop (issue 19: that blocked it for up to 76 ms).
+# The rules: offsets are the attendee's, else the server's; via is "dm" unless they chose the thread or the channel,
+# or stopped DMs (`audience_via`); those who stopped talk reminders are planned too and skipped when sent (consent
+# is checked at send time). The keys are those of `attendee_key` and `thread_key`; a reminder expires at the start.
+# Stored offsets that are not a non-empty JSON array of numbers count as unset, as `stored_offsets` reads them.
+_PLAN_PEOPLE = """
+    WITH people AS (
+        SELECT a.user_id,
+               CASE WHEN json_valid(u.reminder_offsets) AND json_type(u.reminder_offsets) = 'array'
+                         AND json_array_length(u.reminder_offsets) > 0
+                         AND NOT EXISTS (SELECT 1 FROM json_each(u.reminder_offsets)
+                                         WHERE type NOT IN ('integer', 'real'))
+                    THEN u.reminder_offsets ELSE :guild_offsets END AS offsets,
+               CASE WHEN coalesce(u.reminder_via, :guild_via) = 'dm' AND NOT coalesce(u.opt_out_dms, 0)
+                    THEN 'dm' ELSE 'thread' END AS via
+        FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id
+        WHERE a.talk_id = :talk_id {only}
+    ),
+    wanted AS (
+        SELECT DISTINCT p.user_id, p.via, CAST(o.value AS INTEGER) AS offset_s
+        FROM people AS p, json_each(p.offsets) AS o
+    )
+"""
+_PLAN_DMS = """
+    SELECT :guild_id AS guild_id, 'dm' AS target_type, user_id, NULL AS channel_id, :talk_id AS talk_id,
+           json_object('offset_s', offset_s) AS payload, :start_ms - offset_s * 1000 AS due_at_ms,
+           :start_ms AS expires_at_ms,
+           'talk:' || :talk_id || ':attendee:' || user_id || ':' || offset_s || ':' || :start_ms AS dedupe_key,
+           :start_ms AS talk_start_ms
+    FROM wanted WHERE via = 'dm' AND :start_ms - offset_s * 1000 > :now_ms
+"""
+_PLAN_THREAD = """
+    SELECT :guild_id AS guild_id, 'thread' AS target_type, NULL AS user_id, NULL AS channel_id,
+           :talk_id AS talk_id, json_object('offset_s', offset_s) AS payload,
+           :start_ms - offset_s * 1000 AS due_at_ms, :start_ms AS expires_at_ms,
+           'talk:' || :talk_id || ':attendee:thread:' || offset_s || ':' || :start_ms AS dedupe_key,
+           :start_ms AS talk_start_ms
+    FROM (SELECT DISTINCT offset_s FROM wanted WHERE via = 'thread')
+    WHERE :start_ms - offset_s * 1000 > :now_ms
+"""
+
+
+# One notice per attendee reminded by DM (the one who made the change excepted), and one thread post if any of
+# the others is reminded in the thread: the same "people" as the reminders, in SQL for the same reason.
+_NOTICES = """
+    SELECT :guild_id AS guild_id, 'dm' AS target_type, user_id, NULL AS channel_id, :talk_id AS talk_id,
+           :payload AS payload, :due_ms AS due_at_ms, NULL AS expires_at_ms,
+           'talk:' || :talk_id || ':attendee-notice:' || user_id || ':' || :stamp AS dedupe_key,
+           NULL AS talk_start_ms
+    FROM people WHERE via = 'dm'
+    UNION ALL
+    SELECT :guild_id, 'thread', NULL, NULL, :talk_id, :payload, :due_ms, NULL,
+           'talk:' || :talk_id || ':attendee-notice:thread:' || :stamp, NULL
+    WHERE EXISTS (SELECT 1 FROM people WHERE via = 'thread')
+    ORDER BY target_type, user_id
+"""
+
+
+def reminders_query(
+    talk: Talk, guild: GuildSettings, now: datetime, *, dms: bool = True, thread: bool = True,
+    user_id: int | None = None,
+) -> PlanQuery:
+    """The talk's attendee reminders as SQL: DM rows (of everyone, or of `user_id`) and/or the shared thread posts."""
+    parts = ([_PLAN_DMS] if dms else []) + ([_PLAN_THREAD] if thread else [])
+    if not parts or (thread and user_id is not None):
+        raise ValueError("reminders_query: the DMs (of one person or all), the thread posts (of all), or both")
+    sql = (
+        _PLAN_PEOPLE.format(only="AND a.user_id = :user_id" if user_id is not None else "")
+        + " UNION ALL ".join(parts)
+        # The order the rows were planned in before (by person, earliest first; the thread posts last): row ids.
+        + " ORDER BY target_type, user_id, due_at_ms"
+    )
+    return PlanQuery(
         kind=ATTENDEE_REMINDER.name,
-        dedupe_key=key,
-        due_at=talk.starts_at - timedelta(seconds=offset),
-        target_type="dm" if user_id is not None else "thread",
-        guild_id=talk.guild_id,
-        user_id=user_id,
-        talk_id=talk.id,
-        payload={"offset_s": offset},
-        talk_start=talk.starts_at,
+        sql=sql,
+        params={
+            "talk_id": talk.id, "guild_id": talk.guild_id, "start_ms": to_ms(talk.starts_at),
+            # Whole milliseconds not after `now`: "due after now" as the datetimes compare.
+            "now_ms": (now - _EPOCH) // timedelta(milliseconds=1),
+            "guild_offsets": json.dumps([int(o) for o in guild.reminder_offsets]),
+            "guild_via": guild.reminder_via, "user_id": user_id,
+        },
     )
 
 
-def dm_reminders(talk: Talk, people: Sequence[Listener], now: datetime) -> list[OutboxMessage]:
-    """One row per attendee reminded by DM per offset still ahead."""
-    return [
-        _reminder(talk, offset, person.user_id, attendee_key(talk, person.user_id, offset))
-        for person in people
-        if person.via == "dm"
-        for offset in sorted(set(person.offsets), reverse=True)
-        if talk.starts_at - timedelta(seconds=offset) > now
-    ]
-
-
-def thread_reminders(talk: Talk, people: Sequence[Listener], now: datetime) -> list[OutboxMessage]:
-    """One thread post per offset that any attendee reminded in the thread asked for."""
-    offsets = {offset for person in people if person.via == "thread" for offset in person.offsets}
-    return [
-        _reminder(talk, offset, None, thread_key(talk, offset))
-        for offset in sorted(offsets, reverse=True)
-        if talk.starts_at - timedelta(seconds=offset) > now
-    ]
-
-
-async def plan_attendee_reminders(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
+async def plan_attendee_reminders(tx: Transaction, talk: Talk, now: datetime) -> PlanQuery:
     """Every attendee's reminders for the talk as it is now (the talk-bound planner: re-planned with the talk)."""
-    people = await listeners(tx, talk.id, await load_guild(tx, talk.guild_id))
-    return dm_reminders(talk, people, now) + thread_reminders(talk, people, now)
+    return reminders_query(talk, await load_guild(tx, talk.guild_id), now)
 
 
 async def replan_attendee(
@@ -167,14 +194,15 @@ async def replan_attendee(
     (`thread_posts`: their preferences changed, they may have left the thread): that reads every attendee.
     """
     guild = await load_guild(tx, talk.guild_id)
-    person = await listeners(tx, talk.id, guild, user_id)
-    mine = dm_reminders(talk, person, now) if talk.state == "scheduled" else []
+    scheduled = talk.state == "scheduled"
+    mine: PlanQuery | list[OutboxMessage] = (
+        reminders_query(talk, guild, now, thread=False, user_id=user_id) if scheduled else []
+    )
     await outbox.replace_for_talk_user(tx, talk.id, [ATTENDEE_REMINDER.name], user_id, mine, now=now)
     user = await load_user(tx, user_id)
     _, via = effective_reminders(user, guild)
     if thread_posts or audience_via(via, opted_out(user, DMS)) == "thread":
-        everyone = await listeners(tx, talk.id, guild) if talk.state == "scheduled" else []
-        shared = thread_reminders(talk, everyone, now)
+        shared: PlanQuery | list[OutboxMessage] = reminders_query(talk, guild, now, dms=False) if scheduled else []
         await outbox.replace_for_talk_user(tx, talk.id, [ATTENDEE_REMINDER.name], None, shared, now=now)
 
 
@@ -190,10 +218,34 @@ async def replan_person(tx: Transaction, outbox: Outbox, user_id: int, now: date
     return len(rows)
 
 
-async def forget(tx: Transaction, user_id: int) -> int:
-    """/opt-out forget-me: the person is nobody's attendee any more (their queued rows go with the outbox's)."""
-    cursor = await tx.execute("DELETE FROM attendees WHERE user_id = ?", (user_id,))
-    return cursor.rowcount
+async def remember_forgotten(tx: Transaction, user_id: int, now: datetime) -> bool:
+    """Before forget-me deletes them: a hash of the member until their last upcoming talk with a Discord event ends.
+
+    Discord keeps showing them Interested; the reconciliation after a restart (scheduled_events.reconcile) must not
+    make them an attendee again on its own. Marking Interested again, or 🔔 Remind me, is their own act: it clears it.
+    """
+    until = await tx.fetchval(
+        "SELECT max(t.starts_at_ms + t.duration_minutes * 60000)"
+        " FROM attendees AS a JOIN talks AS t ON t.id = a.talk_id"
+        " WHERE a.user_id = ? AND t.event_id IS NOT NULL AND t.state = 'scheduled' AND t.starts_at_ms > ?",
+        (user_id, to_ms(now)),
+    )
+    if until is None:
+        return False
+    await tx.execute(
+        "INSERT INTO forgotten_members (digest, until_ms) VALUES (?, ?)"
+        " ON CONFLICT (digest) DO UPDATE SET until_ms = max(until_ms, excluded.until_ms)",
+        (privacy.digest(user_id), until),
+    )
+    return True
+
+
+async def was_forgotten(db: Database | Transaction, user_id: int, now: datetime) -> bool:
+    """Whether the member asked to be forgotten while Discord may still show them Interested in a talk's event."""
+    found = await db.fetchone(
+        "SELECT 1 FROM forgotten_members WHERE digest = ? AND until_ms > ?", (privacy.digest(user_id), to_ms(now))
+    )
+    return found is not None
 
 
 async def count_attendees(source: Database | Transaction, talk_id: int) -> int:
@@ -354,7 +406,7 @@ def render_announcement(ctx: RenderContext) -> Rendered:
     talk, t = talk_of(ctx), ctx.t
     attendees = ctx.payload.get("attendees")
     embed: dict[str, Any] = {
-        "title": talk.topic[:256],
+        "title": inert(clip(talk.topic, 256)),
         "color": 0x5865F2,
         "fields": [
             {"name": t._("When"), "value": both_times(talk.starts_at), "inline": True},
@@ -365,7 +417,8 @@ def render_announcement(ctx: RenderContext) -> Rendered:
                            + t._("times are shown in your own time zone")},
     }
     if talk.description:
-        embed["description"] = talk.description[:DESCRIPTION_MAX]
+        # At most 1,000 characters typed, so at most about 2,500 escaped: within an embed's 4,096.
+        embed["description"] = inert(talk.description[:DESCRIPTION_MAX], one_line=False)
     content = t._(
         "📣 **New talk**: {topic} by {speaker}, {when}. Click 🔔 to be reminded — want to speak too? {command}",
         topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at),
@@ -456,6 +509,7 @@ ATTENDEE_NOTICE = kinds.register(
 TALK_ANNOUNCEMENT = kinds.register(
     kinds.KindSpec(
         name="talk_announcement",
+        about_a_scheduled_talk=True,
         render=render_announcement,
         consent=None,
         prepare=_prepare_announcement,
@@ -468,6 +522,7 @@ TALK_ANNOUNCEMENT = kinds.register(
 TALK_THREAD_OPEN = kinds.register(
     kinds.KindSpec(
         name="talk_thread_open",
+        about_a_scheduled_talk=True,
         render=render_thread_open,
         consent=None,
         expiry=lambda message: message.talk_start,
@@ -477,6 +532,7 @@ TALK_THREAD_OPEN = kinds.register(
 THREAD_MEMBER = kinds.register(
     kinds.KindSpec(
         name="thread_member",
+        about_a_scheduled_talk=True,
         render=kinds.describes("(adds the attendee to the talk's thread)"),
         consent=TALK_REMINDERS,
         act=_add_to_thread,
@@ -514,9 +570,12 @@ async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: di
     """One notice per attendee for this change, merged with a notice still pending for an earlier one."""
     talk = event.after
     pending = await tx.fetchone(
-        "SELECT payload FROM outbox WHERE talk_id = ? AND kind = ? AND state = 'pending' ORDER BY id LIMIT 1",
+        "SELECT payload, due_at_ms FROM outbox WHERE talk_id = ? AND kind = ? AND state = 'pending'"
+        " ORDER BY id LIMIT 1",
         (talk.id, ATTENDEE_NOTICE.name),
     )
+    due = await _notice_due(tx, talk, event.now, pending["due_at_ms"] if pending is not None else None,
+                            cancelled=bool(change.get("cancelled")))
     await outbox.cancel_pending(tx, now=event.now, reason="merged into a later notice", talk_id=talk.id,
                                 kinds=[ATTENDEE_NOTICE.name])
     merged = dict(change)
@@ -531,37 +590,40 @@ async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: di
     ) == merged.get("new_speaker_id"):
         return 0  # changed and changed back before anyone was told
     guild = await load_guild(tx, talk.guild_id)
-    people = [p for p in await listeners(tx, talk.id, guild) if p.user_id != event.actor.user_id]
-    stamp = to_ms(talk.updated_at)
     payload = {"topic": talk.topic, "by_user_id": event.actor.user_id, **merged}
-    notices = [
-        OutboxMessage(
-            kind=ATTENDEE_NOTICE.name,
-            dedupe_key=f"talk:{talk.id}:attendee-notice:{p.user_id}:{stamp}",
-            due_at=event.now,
-            target_type="dm",
-            guild_id=talk.guild_id,
-            user_id=p.user_id,
-            talk_id=talk.id,
-            payload=payload,
-        )
-        for p in people
-        if p.via == "dm"
-    ]
-    if any(p.via == "thread" for p in people):
-        notices.append(
-            OutboxMessage(
-                kind=ATTENDEE_NOTICE.name,
-                dedupe_key=f"talk:{talk.id}:attendee-notice:thread:{stamp}",
-                due_at=event.now,
-                target_type="thread",
-                guild_id=talk.guild_id,
-                talk_id=talk.id,
-                payload=payload,
-            )
-        )
-    await outbox.enqueue_many(tx, notices, now=event.now)
-    return len(notices)
+    plan = PlanQuery(
+        kind=ATTENDEE_NOTICE.name,
+        sql=_PLAN_PEOPLE.format(only="AND a.user_id != :actor_id") + _NOTICES,
+        params={
+            "talk_id": talk.id, "guild_id": talk.guild_id, "actor_id": event.actor.user_id,
+            "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True), "due_ms": to_ms(due),
+            "stamp": to_ms(talk.updated_at), "guild_offsets": "[]", "guild_via": guild.reminder_via,
+        },
+    )
+    return await outbox.enqueue_query(tx, plan, now=event.now)
+
+
+async def _notice_due(
+    tx: Transaction, talk: Talk, now: datetime, waiting_ms: int | None, *, cancelled: bool
+) -> datetime:
+    """When the audience hears of a change: held a minute, then at most once per NOTICE_EVERY, before the talk.
+
+    A cancellation is the last word about a talk: it goes at once. A change merged into a notice still waiting keeps
+    that notice's time. Nothing is held past the talk's start (those who come must know the time).
+    """
+    if cancelled:
+        return now
+    if waiting_ms is not None:
+        return max(now, from_ms(waiting_ms))
+    last = await tx.fetchval(
+        "SELECT max(coalesce(sent_at_ms, updated_at_ms)) FROM outbox WHERE talk_id = ? AND kind = ?"
+        " AND state IN ('sending', 'sent')",
+        (talk.id, ATTENDEE_NOTICE.name),
+    )
+    due = now + NOTICE_HOLD
+    if last is not None:
+        due = max(due, from_ms(last) + NOTICE_EVERY)
+    return max(now, min(due, talk.starts_at - NOTICE_HOLD))
 
 
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
@@ -644,6 +706,11 @@ class Audience:
     async def join(self, *, talk_id: int, user_id: int, guild_id: int | None) -> Attendance:
         """"🔔 Remind me": plan this member's reminders of the talk; clicking again changes nothing."""
         now = self.clock.now()
+        if guild_id is None:
+            # Every 🔔 Podium shows is in a server; a click without one is a forged custom id reaching for any talk
+            # by its number. Joining is for members of the talk's server, where the click proves membership.
+            raise AudienceError(N_("Click 🔔 Remind me on the talk in its server. See what's coming with {command}."),
+                                command=command("schedule list"))
         async with self.db.transaction() as tx:
             talk = await self._talk(tx, talk_id, guild_id)
             if talk.state == "cancelled":
@@ -674,6 +741,8 @@ class Audience:
                 "INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (talk.id, user_id, to_ms(now)),
             )
+            # Their own act after forget-me: the reconciliation may count them again.
+            await tx.execute("DELETE FROM forgotten_members WHERE digest = ?", (privacy.digest(user_id),))
             joined = cursor.rowcount == 1
             if joined:
                 await replan_attendee(tx, self.outbox, talk, user_id, now)

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from db import Database, Transaction
-from podium import i18n
+from db import Database
+from podium import i18n, privacy
 from podium.clock import Clock, to_ms
 from podium.errors import Text
 from podium.i18n import N_
@@ -29,6 +29,8 @@ from podium.preferences import channel_locale, load_guild, load_user
 from podium.talks import Talk
 
 log = logging.getLogger(__name__)
+
+privacy.holds_user_ids("calendar_feeds", "user_id", forget="delete_row", why="a member's own calendar feed")
 
 CANCELLED_KEPT = timedelta(days=30)
 # Serialised events kept in memory (a few hundred bytes each).
@@ -162,12 +164,6 @@ class Calendars:
         log.info("calendar feed of guild %d%s %s", guild_id, f" user {user_id}" if user_id else "",
                  "rotated" if rotate else "made")
         return token
-
-    async def forget_user(self, tx: Transaction, user_id: int) -> None:
-        """Privacy: a member's own feeds go with the rest of their data, their built bodies from memory too."""
-        for row in await tx.fetchall("SELECT token FROM calendar_feeds WHERE user_id = ?", (user_id,)):
-            self._cache.pop(str(row["token"]), None)
-        await tx.execute("DELETE FROM calendar_feeds WHERE user_id = ?", (user_id,))
 
     async def feed(self, token: str) -> Feed | None:
         """What a token serves, or None (an unknown token is a 404: no other data is revealed)."""

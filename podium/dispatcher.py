@@ -7,6 +7,7 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from podium import kinds
 from podium.clock import Clock, to_ms
 from podium.consent import DMS, allows, opted_out
 from podium.keyed_lock import KeyedLock
+from podium.markup import inert
 from podium.metrics import Metrics
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
 from podium.pacing import ChannelBusy, Pacer
@@ -35,15 +37,22 @@ from podium.transport import (
     RateLimitedError,
     RefusedError,
     RejectedError,
+    StaleDelivery,
     TransientError,
     Transport,
     UnauthorizedError,
+    looking_with,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
 BACKOFF_FACTOR = 4
+# A short outage of Discord (a 5xx, a dropped connection) usually passes within seconds: the first retries come
+# quickly (1 s, 2 s, 4 s with the default base of 10 s), well inside Discord's nonce window, so a reminder hit by
+# one arrives seconds late instead of a minute. Then the backoff grows fourfold from the base, as before.
+QUICK_RETRY_FRACTIONS = (0.1, 0.2, 0.4)
+# The quick retries, then the same hour of backoff as before (10 s, 40 s, 160 s, 640 s, 2560 s).
+MAX_ATTEMPTS = len(QUICK_RETRY_FRACTIONS) + 6
 # Rows claimed but not yet finished; bounds memory and how much a crash leaves in 'sending'.
 MAX_IN_FLIGHT = 50
 # DM channels of people with a DM due this soon are opened ahead of time, when the request budget
@@ -67,7 +76,8 @@ def _log_line(ctx: RenderContext) -> str:
     return ctx.t._(
         "⚠️ Could not deliver a {kind} (#{id}) to {target}: {reason}", kind=need(ctx.payload, "failed_kind", str),
         id=need(ctx.payload, "row_id", int), target=need(ctx.payload, "target", str),
-        reason=need(ctx.payload, "reason", str),
+        # Discord's answer may quote what was sent (member text): shown as plain text.
+        reason=inert(need(ctx.payload, "reason", str)),
     )[:1900]
 
 
@@ -91,6 +101,18 @@ TEST = kinds.register(
 )
 
 
+@dataclass(slots=True)
+class _Attempt:
+    """What one delivery attempt has done so far, for the failure paths that did not see it happen."""
+
+    # A request that creates something (a post, an action) was started: from here on, a failure cannot tell
+    # whether Discord made it, so a retry must look first (`maybe_sent`).
+    may_have_sent: bool = False
+    # What the message was built from: its talk's change counter and the kind's prepared data.
+    talk_sequence: int | None = None
+    prepared: dict[str, Any] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What became of one delivery attempt."""
@@ -105,9 +127,13 @@ class Outcome:
 
 
 def backoff_delay(attempts: int, base: float, rng: random.Random, retry_after: float | None = None) -> float:
-    """Seconds before the next attempt after `attempts` failed ones: exponential, with ±20 % jitter."""
-    delay = base * float(BACKOFF_FACTOR ** max(0, attempts - 1)) * rng.uniform(0.8, 1.2)
-    return max(delay, retry_after or 0.0)
+    """Seconds before the next attempt after `attempts` failed ones: quick at first, then exponential; ±20 % jitter."""
+    quick = len(QUICK_RETRY_FRACTIONS)
+    if attempts <= quick:
+        delay = base * QUICK_RETRY_FRACTIONS[max(0, attempts - 1)]
+    else:
+        delay = base * float(BACKOFF_FACTOR ** (attempts - quick - 1))
+    return max(delay * rng.uniform(0.8, 1.2), retry_after or 0.0)
 
 
 def fallback_chain(row: OutboxRow, *, dms_allowed: bool) -> list[TargetType]:
@@ -259,14 +285,21 @@ class Dispatcher:
         opened = 0
         while True:
             horizon = to_ms(self.clock.now() + PREFETCH_HORIZON)
+            # Only the next 50 x batch due DMs are looked at, in due order from the index of pending DMs (named:
+            # the planner would otherwise take outbox_due and read every due channel post too): with a backlog
+            # of 200,000 DMs to warm channels the query read them all every second (issue 19, ~50 ms). People
+            # further down are reached as the queue moves.
             rows = await self.db.fetchall(
                 """
-                SELECT DISTINCT o.user_id FROM outbox AS o LEFT JOIN users AS u ON u.user_id = o.user_id
-                WHERE o.state = 'pending' AND o.next_attempt_at_ms <= ? AND o.target_type = 'dm'
-                  AND u.dm_channel_id IS NULL AND coalesce(u.opt_out_dms, 0) = 0
-                ORDER BY o.next_attempt_at_ms LIMIT ?
+                SELECT DISTINCT due.user_id FROM (
+                    SELECT user_id, next_attempt_at_ms FROM outbox INDEXED BY outbox_due_dm
+                    WHERE state = 'pending' AND target_type = 'dm' AND next_attempt_at_ms <= ?
+                    ORDER BY next_attempt_at_ms LIMIT ?
+                ) AS due LEFT JOIN users AS u ON u.user_id = due.user_id
+                WHERE u.dm_channel_id IS NULL AND coalesce(u.opt_out_dms, 0) = 0
+                ORDER BY due.next_attempt_at_ms LIMIT ?
                 """,
-                (horizon, batch),
+                (horizon, batch * 50, batch),
             )
             for row in rows:
                 await self.pacer.wait_for_spare(PREFETCH_MAX_LOAD)  # due messages first
@@ -282,13 +315,18 @@ class Dispatcher:
 
     async def deliver(self, row: OutboxRow) -> Outcome:
         """Deliver one claimed row and record the outcome; never raises (one bad row blocks nothing)."""
+        attempt = _Attempt()
         try:
-            outcome = await self._deliver(row)
+            outcome = await self._deliver(row, attempt)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("outbox %d: unexpected error; will retry", row.id)
-            outcome = await self._retry_or_fail(row, f"internal error: {exc!r}", None)
+            # Once a request that creates something may have left, every failure after it (recording it as
+            # sent, a kind's on-sent step) keeps that knowledge: the retry looks before it posts again.
+            outcome = await self._retry_or_fail(
+                row, f"internal error: {exc!r}", None, maybe_sent=attempt.may_have_sent
+            )
         lateness = (self.clock.now() - row.due_at).total_seconds()
         if outcome.state == "deferred":
             # Not an attempt: its channel was full, or Discord asked to wait. It comes back by itself.
@@ -309,23 +347,77 @@ class Dispatcher:
         )
         return outcome
 
-    async def _deliver(self, row: OutboxRow) -> Outcome:
-        now = self.clock.now()
-        if row.expires_at is not None and now >= row.expires_at:
-            return await self._final(row, "expired", f"expired at {row.expires_at.isoformat()}")
+    async def _deliver(self, row: OutboxRow, attempt: _Attempt) -> Outcome:
         spec = kinds.get(row.kind)
+        check = self._last_look(row, spec, attempt)
+        try:
+            # Every request this delivery makes, through any transport method or kind's action, runs `check`
+            # right before it leaves (podium.transport.last_look): one mechanism for every kind.
+            with looking_with(check):
+                await check()  # the first look asks what the last one will ask
+                return await self._deliver_checked(row, spec, attempt)
+        except StaleDelivery as exc:
+            if exc.state == "rebuild":
+                # What it says changed while it waited: back to the queue at once (no attempt used), to be prepared
+                # and rendered again from what is true now.
+                return await self._defer(row, 0.0, str(exc))
+            return await self._final(row, exc.state, str(exc))
+
+    def _last_look(
+        self, row: OutboxRow, spec: kinds.KindSpec, attempt: _Attempt | None = None
+    ) -> Callable[[], Awaitable[None]]:
+        """The check run before each request of this row's delivery: raises StaleDelivery if it must not go."""
+
+        async def check() -> None:
+            if row.expires_at is not None and self.clock.now() >= row.expires_at:
+                raise StaleDelivery(f"expired at {row.expires_at.isoformat()}", state="expired")
+            current = await self.db.fetchone(
+                "SELECT o.state, t.state AS talk_state, t.starts_at_ms, t.sequence FROM outbox AS o"
+                " LEFT JOIN talks AS t ON t.id = o.talk_id WHERE o.id = ?",
+                (row.id,),
+            )
+            if current is None:
+                raise StaleDelivery("deleted while it was being sent (forget-me)", state="cancelled")
+            if current["state"] != "sending":
+                raise StaleDelivery(f"became {current['state']} while it was being sent", state="cancelled")
+            if spec.only_while_scheduled and row.talk_id is not None:
+                if current["talk_state"] != "scheduled":
+                    raise StaleDelivery("the talk is no longer scheduled", state="cancelled")
+                if spec.talk_bound and row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
+                    raise StaleDelivery("the talk was moved since this was planned", state="cancelled")
+            if attempt is not None and attempt.talk_sequence is not None and (
+                current["sequence"] != attempt.talk_sequence
+            ):
+                raise StaleDelivery("its talk changed while it waited", state="rebuild")
+            if (
+                spec.consent is not None
+                and row.user_id is not None
+                and not allows(await load_user(self.db, row.user_id), spec.consent)
+            ):
+                raise StaleDelivery("the user opted out", state="skipped")
+            if attempt is not None and attempt.prepared is not None and spec.prepare is not None and (
+                await spec.prepare(self.db, row, self.clock.now()) != attempt.prepared
+            ):
+                # Who it mentions, what it lists: a member forgotten or opted out, a talk added or gone meanwhile.
+                raise StaleDelivery("what it shows changed while it waited", state="rebuild")
+
+        return check
+
+    async def _deliver_checked(self, row: OutboxRow, spec: kinds.KindSpec, attempt: _Attempt) -> Outcome:
+        now = self.clock.now()
         user = await load_user(self.db, row.user_id) if row.user_id is not None else None
-        if not allows(user, spec.consent):
-            return await self._final(row, "skipped", "the user opted out")
         talk = await load_talk(self.db, row.talk_id) if row.talk_id is not None else None
-        if (stale := await self._talk_bound_problem(row, spec, talk, now)) is not None:
+        # What this delivery is built from; the last look compares it with what is true before each request.
+        attempt.talk_sequence = talk.sequence if talk is not None else None
+        if (stale := await self._superseded(row, spec, now)) is not None:
             return await self._final(row, "cancelled", stale)
         guild = await load_guild(self.db, row.guild_id) if row.guild_id is not None else None
         payload = row.payload
         if spec.prepare is not None:
-            payload = {**payload, **await spec.prepare(self.db, row, now)}
+            attempt.prepared = await spec.prepare(self.db, row, now)
+            payload = {**payload, **attempt.prepared}
         if spec.act is not None:
-            return await self._act(row, spec, payload, guild, talk, now)
+            return await self._act(row, spec, payload, guild, talk, now, attempt)
         refusals: list[str] = []
         gone = False
         for via in fallback_chain(row, dms_allowed=not opted_out(user, DMS)):
@@ -343,10 +435,7 @@ class Dispatcher:
                 if (found := await self._posted_before(row, channel_id, body)) is not None:
                     return await self._sent(row, spec, payload, via, channel_id, found, "found in the channel",
                                             locale=locale)
-                # The last look before the message leaves: the talk may have moved, the person may have asked
-                # to be forgotten, while this delivery was waiting.
-                if (stale := await self._stale_now(row, spec)) is not None:
-                    return await self._final(row, "cancelled", stale)
+                attempt.may_have_sent = True
                 message_id = await self.transport.post_message(channel_id, body)
             except RenderError as exc:
                 return await self._final(row, "failed", f"cannot render: {exc}")
@@ -391,6 +480,7 @@ class Dispatcher:
         guild: GuildSettings | None,
         talk: Talk | None,
         now: datetime,
+        attempt: _Attempt,
     ) -> Outcome:
         """A kind that does something other than post: its action, with the same errors, retries and record."""
         assert spec.act is not None
@@ -399,8 +489,7 @@ class Dispatcher:
 
         context = kinds.ActionContext(row, payload, self.transport, self.db, guild, talk, now, talk_thread)
         try:
-            if (stale := await self._stale_now(row, spec)) is not None:
-                return await self._final(row, "cancelled", stale)
+            attempt.may_have_sent = True
             made = await spec.act(context)
         except kinds.ActionSkipped as exc:
             return await self._final(row, "skipped", str(exc))
@@ -439,16 +528,10 @@ class Dispatcher:
                 )
         return Outcome(row.id, row.kind, "sent", via, channel_id, message_id, reason=note)
 
-    async def _talk_bound_problem(
-        self, row: OutboxRow, spec: kinds.KindSpec, talk: Talk | None, now: datetime
-    ) -> str | None:
-        """Why a talk-bound row must not go out (talk gone, moved, or a later one of its kind is due too)."""
+    async def _superseded(self, row: OutboxRow, spec: kinds.KindSpec, now: datetime) -> str | None:
+        """Why a talk-bound row is pointless although its talk is unchanged: a later one of its kind is due too."""
         if not spec.talk_bound or row.talk_id is None:
             return None
-        if talk is None or talk.state != "scheduled":
-            return "the talk is no longer scheduled"
-        if row.talk_start is not None and row.talk_start != talk.starts_at:
-            return "the talk was moved since this was planned"
         # After downtime several reminders of one talk fall due together: only the latest is worth sending.
         later = await self.db.fetchone(
             "SELECT id FROM outbox WHERE talk_id = ? AND kind = ? AND user_id IS ? AND id != ?"
@@ -457,24 +540,6 @@ class Dispatcher:
         )
         if later is not None:
             return f"superseded by a later {row.kind} (outbox {later['id']})"
-        return None
-
-    async def _stale_now(self, row: OutboxRow, spec: kinds.KindSpec) -> str | None:
-        """Re-read the row and its talk right before sending: None if it should still go out."""
-        current = await self.db.fetchone(
-            "SELECT o.state, t.state AS talk_state, t.starts_at_ms FROM outbox AS o"
-            " LEFT JOIN talks AS t ON t.id = o.talk_id WHERE o.id = ?",
-            (row.id,),
-        )
-        if current is None:
-            return "deleted while it was being sent (forget-me)"
-        if current["state"] != "sending":
-            return f"became {current['state']} while it was being sent"
-        if spec.talk_bound and row.talk_id is not None:
-            if current["talk_state"] != "scheduled":
-                return "the talk is no longer scheduled"
-            if row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
-                return "the talk was moved since this was planned"
         return None
 
     async def _posted_before(self, row: OutboxRow, channel_id: int, body: dict[str, Any]) -> int | None:

@@ -25,6 +25,8 @@ async def tidy(db: Database, outbox: Outbox, now: datetime) -> tuple[int, int]:
         )
         done = cursor.rowcount
         pruned = await outbox.prune_finished(tx, before=now - KEEP_FINISHED_MESSAGES)
+        # A forgotten member's hash goes once the talks it protected them from being re-added to are over.
+        await tx.execute("DELETE FROM forgotten_members WHERE until_ms <= ?", (to_ms(now),))
     if done or pruned:
         log.info("housekeeping: %d talk(s) marked done, %d old message row(s) pruned", done, pruned)
     return done, pruned

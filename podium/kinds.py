@@ -10,7 +10,7 @@ feature module that registers it (see docs/architecture.md, "Adding a new kind o
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from podium.consent import ConsentTopic
 
 if TYPE_CHECKING:
     from db import Database, Transaction
-    from podium.outbox import Outbox, OutboxMessage, OutboxRow
+    from podium.outbox import Outbox, OutboxMessage, OutboxRow, PlanQuery
     from podium.preferences import GuildSettings
     from podium.render import RenderContext, Rendered
     from podium.talks import Talk
@@ -30,8 +30,9 @@ Renderer = Callable[["RenderContext"], "str | Rendered"]
 Preparer = Callable[["Database", "OutboxRow", datetime], Awaitable[dict[str, Any]]]
 # Runs in the transaction that marks the row sent (a summary marks the talks it showed as announced).
 OnSent = Callable[["SentContext"], Awaitable[None]]
-# A talk-bound kind's messages for a talk as it is now (re-planned whenever the talk changes).
-TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable[list["OutboxMessage"]]]
+# A talk-bound kind's messages for a talk as it is now (re-planned whenever the talk changes): a list, or a
+# PlanQuery when there may be thousands (SQLite builds them, not the event loop).
+TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable["Sequence[OutboxMessage] | PlanQuery"]]
 # When a message becomes pointless, from the message itself (None: never).
 Expiry = Callable[["OutboxMessage"], datetime | None]
 # A Discord action other than posting a message (publish a post, mirror a talk as a scheduled event): it
@@ -102,12 +103,20 @@ class KindSpec:
     expiry: Expiry | None = None
     # Instead of posting a message: one Discord action, durable and retried like a post (no fallback targets).
     act: Action | None = None
+    # About a talk that must still be on: not sent (nor acted) once the talk is cancelled or over, even if it was
+    # already waiting to go (the last look checks it before each request). Talk-bound kinds always are.
+    about_a_scheduled_talk: bool = False
     # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
     # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
     announce_fallback: bool = True
     description: str = ""
     # A payload as the planner writes it, at its largest: the test over all kinds renders it (with a talk).
     example: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def only_while_scheduled(self) -> bool:
+        """Sent only while its talk is scheduled (talk-bound kinds, and kinds about a talk that must still be on)."""
+        return self.talk_bound or self.about_a_scheduled_talk
 
     def __post_init__(self) -> None:
         if self.talk_bound != (self.plan is not None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,14 +23,37 @@ def both_times(when: datetime) -> str:
     return f"{discord_time(when, 'F')} ({discord_time(when, 'R')})"
 
 
+# Every character Discord's markdown can give a meaning to: emphasis and code (* _ ` ~), spoilers (|), quotes (>),
+# headings (#), lists and subtext (- +), masked links ([ ] ( )), autolinks (the : of https://), mentions, channels,
+# timestamps and custom emoji (< @), and the escape itself. A backslash before any ASCII punctuation shows it as
+# itself, so escaping them all is harmless where they mean nothing.
+MARKUP_CHARACTERS = frozenset("\\*_`~|>#-+[]()<:@")
+_ESCAPES = str.maketrans({char: "\\" + char for char in MARKUP_CHARACTERS})
+# Line breaks of every kind Discord honours: in a one-line field they would start a heading or a quote.
+_LINE_BREAKS = str.maketrans({char: " " for char in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
+_NUMBERED_ITEM = re.compile(r"^(\s*\d+)\.", re.MULTILINE)
+
+
+def inert(text: str, *, one_line: bool = True) -> str:
+    """Member text made plain text in Discord: nothing in it becomes a link, heading, quote, list, mention or code.
+
+    `one_line` (topics, reasons, reminder texts) turns line breaks into spaces; a description keeps its lines,
+    each of which is made inert (a numbered item too).
+    """
+    if one_line:
+        text = text.translate(_LINE_BREAKS)
+    escaped = text.translate(_ESCAPES)
+    return escaped if one_line else _NUMBERED_ITEM.sub(r"\1\\.", escaped)
+
+
 def escape_bold(text: str) -> str:
-    """User text made safe inside bold markdown."""
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+    """Member text made safe inside bold markdown (and everywhere else): `inert` on one line."""
+    return inert(text)
 
 
 def quote(text: str) -> str:
-    """User text shown inline in bold; markdown that would break out of it is escaped."""
-    return f"**{escape_bold(text)}**"
+    """Member text shown inline in bold; every markup character in it is escaped, line breaks become spaces."""
+    return f"**{inert(text)}**"
 
 
 def set_command_lookup(lookup: CommandLookup | None) -> None:

@@ -140,7 +140,7 @@ class OpsServer:
 
     async def _check_database(self) -> CheckResult:
         try:
-            row = await asyncio.wait_for(self.db.fetchone("SELECT 1"), DATABASE_TIMEOUT_SECONDS)
+            row = await asyncio.wait_for(self.db.ping(), DATABASE_TIMEOUT_SECONDS)
         except TimeoutError:
             return CheckResult("database", False, f"no answer within {DATABASE_TIMEOUT_SECONDS:g} s")
         except Exception:

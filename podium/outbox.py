@@ -16,11 +16,45 @@ from datetime import datetime
 from typing import Any, Literal
 
 from db import Database, Transaction
+from podium import privacy
 from podium.clock import from_ms, to_ms
 from podium.kinds import get as kind_spec
 from podium.preferences import Via
 
 log = logging.getLogger(__name__)
+
+
+async def _forget_mentions(tx: Transaction, user_id: int) -> int:
+    """Other people's messages that name the member (who moved a talk, who is pinged, a failed delivery to them).
+
+    Finished ones are history and go; queued ones still go out, with the member's id replaced (nobody is pinged
+    or named in their place). Messages about a talk the member gives keep naming its speaker.
+    """
+    needle = str(user_id)
+    rows = await tx.fetchall(
+        "SELECT id, state, payload, dedupe_key FROM outbox"
+        " WHERE (instr(payload, :needle) OR instr(dedupe_key, :needle))"
+        " AND (talk_id IS NULL OR talk_id NOT IN (SELECT id FROM talks WHERE speaker_id = :user))",
+        {"needle": needle, "user": user_id},
+    )
+    changed = 0
+    for row in rows:
+        if row["state"] in FINAL_STATES:
+            await tx.execute("DELETE FROM outbox WHERE id = ?", (row["id"],))
+        else:
+            await tx.execute(
+                "UPDATE outbox SET payload = ?, dedupe_key = ? WHERE id = ?",
+                (privacy.json_without_user(row["payload"], user_id),
+                 row["dedupe_key"].replace(needle, f"forgotten{row['id']}"), row["id"]),
+            )
+        changed += 1
+    return changed
+
+
+# Every message to the member goes, in any state: queued ones, and sent ones (their DM channel, their talks).
+privacy.holds_user_ids("outbox", "user_id", forget="delete_row", why="messages to the member, queued or sent")
+privacy.holds_user_ids("outbox", "payload", forget="anonymise", forgetter=_forget_mentions,
+                       why="other people's messages that name the member")
 
 # Where a message goes: the same three places a person can choose for their reminders.
 TargetType = Via
@@ -155,6 +189,45 @@ _UPSERT = """
 """
 
 
+@dataclass(frozen=True, slots=True)
+class PlanQuery:
+    """Messages of one kind to queue, as a SELECT that SQLite runs: a plan of thousands never passes through Python.
+
+    `sql` is a SELECT giving the columns of PLAN_COLUMNS (and any others, e.g. to sort by) with named `params`;
+    payload as compact JSON with sorted keys (what `json.dumps` writes for OutboxMessage), expires_at_ms given
+    (the kind's expiry rule, in SQL). The outbox validates its rows as it validates an OutboxMessage.
+    """
+
+    kind: str
+    sql: str
+    params: dict[str, Any]
+
+
+PLAN_COLUMNS = ("guild_id", "target_type", "user_id", "channel_id", "talk_id", "payload", "due_at_ms",
+                "expires_at_ms", "dedupe_key", "talk_start_ms")
+
+# OutboxMessage.__post_init__ in SQL, for a PlanQuery's rows.
+_VALID_ROW = """
+    target_type IN ('dm', 'thread', 'channel')
+    AND (target_type != 'dm' OR user_id IS NOT NULL)
+    AND (target_type = 'dm' OR channel_id IS NOT NULL OR guild_id IS NOT NULL)
+    AND length(dedupe_key) BETWEEN 1 AND 200
+    AND due_at_ms IS NOT NULL
+    AND CASE WHEN json_valid(payload) THEN json_type(payload) = 'object' ELSE 0 END  -- json_type raises on bad JSON
+"""
+
+_INSERT_SELECTED = f"""
+    INSERT INTO outbox (kind, guild_id, target_type, user_id, channel_id, talk_id, payload,
+                        due_at_ms, expires_at_ms, next_attempt_at_ms, dedupe_key,
+                        created_at_ms, updated_at_ms, talk_start_ms)
+    SELECT :plan_kind, guild_id, target_type, user_id, channel_id, talk_id, payload,
+           due_at_ms, expires_at_ms, due_at_ms, dedupe_key, :plan_now_ms, :plan_now_ms, talk_start_ms
+    FROM ({{select}})
+    WHERE true  -- SQLite's parser needs a WHERE between INSERT ... SELECT and ON CONFLICT
+    {_UPSERT[_UPSERT.index("ON CONFLICT"):]}
+"""
+
+
 def _upsert_values(message: OutboxMessage, now: datetime) -> tuple[object, ...]:
     """The parameters of _UPSERT for one message (its expiry from the kind's rule unless given)."""
     now_ms = to_ms(now)
@@ -206,8 +279,46 @@ class Outbox:
         await tx.executemany(_UPSERT, [_upsert_values(m, now) for m in messages])
         tx.on_commit(self.wake.set)
 
+    async def enqueue_query(
+        self, tx: Transaction, plan: PlanQuery, *, now: datetime, talk_id: int | None = None,
+        user_id: int | Literal["any"] | None = "any",
+    ) -> int:
+        """`enqueue_many` for the rows of a SELECT, run in SQLite (the event loop builds none of them); how many.
+
+        Every row is validated first (ValueError, nothing written): the kind's rules, and, when given, that it
+        is of this talk and addressed to this person (None: to nobody).
+        """
+        spec = kind_spec(plan.kind)  # ValueError for an unknown kind
+        if {"plan_kind", "plan_now_ms", "plan_talk_id", "plan_user_id"} & plan.params.keys():
+            raise ValueError("a PlanQuery's params must not use the outbox's own names (plan_...)")
+        checks = [_VALID_ROW]
+        if spec.talk_bound:
+            checks.append("talk_id IS NOT NULL AND talk_start_ms IS NOT NULL")
+        if spec.expiry is not None:
+            checks.append("expires_at_ms IS NOT NULL")  # the kind's rule, which the SELECT must apply itself
+        if talk_id is not None:
+            checks.append("talk_id = :plan_talk_id")
+        if user_id != "any":
+            checks.append("user_id IS :plan_user_id")
+        params = {**plan.params, "plan_kind": plan.kind, "plan_now_ms": to_ms(now), "plan_talk_id": talk_id,
+                  "plan_user_id": None if user_id == "any" else user_id}
+        bad = await tx.fetchone(
+            f"SELECT dedupe_key FROM ({plan.sql}) WHERE NOT coalesce({' AND '.join(checks)}, 0) LIMIT 1", params
+        )
+        if bad is not None:
+            raise ValueError(f"{plan.kind}: the planned row {bad['dedupe_key']!r} is not a valid message")
+        cursor = await tx.execute(_INSERT_SELECTED.format(select=plan.sql), params)
+        tx.on_commit(self.wake.set)
+        return cursor.rowcount
+
     async def replace_for_talk(
-        self, tx: Transaction, talk_id: int, kinds: Iterable[str], messages: Sequence[OutboxMessage], *, now: datetime
+        self,
+        tx: Transaction,
+        talk_id: int,
+        kinds: Iterable[str],
+        messages: Sequence[OutboxMessage] | PlanQuery,
+        *,
+        now: datetime,
     ) -> None:
         """Make the talk's pending rows of `kinds` exactly `messages`: others are cancelled, these (re)queued."""
         kinds = tuple(kinds)
@@ -220,7 +331,12 @@ class Outbox:
             """,
             (to_ms(now), talk_id, *kinds),
         )
-        await self.enqueue_many(tx, messages, now=now)
+        if isinstance(messages, PlanQuery):
+            if messages.kind not in kinds:
+                raise ValueError("replace_for_talk: the plan must be of these kinds")
+            await self.enqueue_query(tx, messages, now=now, talk_id=talk_id)
+        else:
+            await self.enqueue_many(tx, messages, now=now)
 
     async def replace_for_talk_user(
         self,
@@ -228,13 +344,16 @@ class Outbox:
         talk_id: int,
         kinds: Iterable[str],
         user_id: int | None,
-        messages: Sequence[OutboxMessage],
+        messages: Sequence[OutboxMessage] | PlanQuery,
         *,
         now: datetime,
     ) -> None:
         """`replace_for_talk` for the talk's rows addressed to one person (None: the rows addressed to nobody)."""
         kinds = tuple(kinds)
-        if any(m.talk_id != talk_id or m.user_id != user_id or m.kind not in kinds for m in messages):
+        if isinstance(messages, PlanQuery):
+            if messages.kind not in kinds:
+                raise ValueError("replace_for_talk_user: the plan must be of these kinds")
+        elif any(m.talk_id != talk_id or m.user_id != user_id or m.kind not in kinds for m in messages):
             raise ValueError("replace_for_talk_user: every message must be of this talk, person and kinds")
         await tx.execute(
             f"""
@@ -243,7 +362,10 @@ class Outbox:
             """,
             (to_ms(now), talk_id, user_id, *kinds),
         )
-        await self.enqueue_many(tx, messages, now=now)
+        if isinstance(messages, PlanQuery):
+            await self.enqueue_query(tx, messages, now=now, talk_id=talk_id, user_id=user_id)
+        else:
+            await self.enqueue_many(tx, messages, now=now)
 
     async def cancel_pending(
         self,
@@ -299,14 +421,6 @@ class Outbox:
             (to_ms(now), row_id, user_id, kind),
         )
         return cursor.rowcount == 1
-
-    async def forget_user(self, tx: Transaction, user_id: int) -> int:
-        """Privacy: delete every queued message to a user and all their personal reminders (sent ones too)."""
-        cursor = await tx.execute(
-            "DELETE FROM outbox WHERE user_id = ? AND (state IN ('pending', 'sending') OR kind = 'personal_reminder')",
-            (user_id,),
-        )
-        return cursor.rowcount
 
     async def prune_finished(self, tx: Transaction, *, before: datetime) -> int:
         """Delete rows that reached a final state before `before` (pending and in-flight rows are never touched)."""

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import audience, components, kinds
+from podium import audience, components, kinds, privacy
 from podium.calendar_feed import Calendars
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
@@ -146,19 +146,22 @@ class People:
     async def set_talk_reminders(self, user_id: int, offsets: tuple[timedelta, ...], via: str | None) -> int:
         """Store reminder offsets (and delivery, if given); returns how many talks were re-planned."""
         self._count_change(user_id)
-        effective_via = via or (await load_user(self.db, user_id)).reminder_via
-        if effective_via == "channel" and len(offsets) > MAX_CHANNEL_REMINDERS:
-            # Everyone in the channel sees (and is pinged for nobody but) each of them: a handful per talk floods it.
-            raise PeopleError(
-                N_("In the channel, at most {most} reminders per talk (everyone sees them). "
-                   "Example: `before:24h, 1h via:the announcement channel`, or choose DM for more."),
-                most=MAX_CHANNEL_REMINDERS,
-            )
         now = self.clock.now()
         columns: dict[str, Any] = {"reminder_offsets": json.dumps([int(o.total_seconds()) for o in offsets])}
         if via is not None:
             columns["reminder_via"] = via
         async with self.db.transaction() as tx:
+            # The stored delivery is read in the transaction that writes beside it: a read outside one may be
+            # older than a change being committed (the refusal rolls back, nothing is written).
+            effective_via = via or (await load_user(tx, user_id)).reminder_via
+            if effective_via == "channel" and len(offsets) > MAX_CHANNEL_REMINDERS:
+                # Everyone in the channel sees (and is pinged for nobody but) each of them: a handful per talk
+                # floods it.
+                raise PeopleError(
+                    N_("In the channel, at most {most} reminders per talk (everyone sees them). "
+                       "Example: `before:24h, 1h via:the announcement channel`, or choose DM for more."),
+                    most=MAX_CHANNEL_REMINDERS,
+                )
             await update_user(tx, user_id, now, **columns)
             return await self._replan_talks(tx, user_id, now)
 
@@ -338,15 +341,16 @@ class People:
         return [(topic, opted_out(person, topic)) for topic in TOPICS.values()]
 
     async def forget(self, user_id: int) -> int:
-        """Delete a person's preferences, personal reminders and queued messages; their talks stay."""
+        """/opt-out forget-me: no cell of any table keeps the member's id, except in the talks they give.
+
+        Built from every table owner's declaration (`podium.privacy`); the messages deleted are counted.
+        """
         async with self.db.transaction() as tx:
-            deleted = await self.outbox.forget_user(tx, user_id)
-            await audience.forget(tx, user_id)
-            await tx.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            if self.calendars is not None:
-                await self.calendars.forget_user(tx, user_id)
+            await audience.remember_forgotten(tx, user_id, self.clock.now())
+            changed = await privacy.forget(tx, user_id)
         self._locales.pop(user_id, None)
-        log.info("forgot user %d (%d outbox rows deleted)", user_id, deleted)
+        deleted = changed.get("outbox.user_id", 0)
+        log.info("forgot a member (%s)", ", ".join(f"{key}: {n}" for key, n in changed.items() if n))
         return deleted
 
     async def remember_locale(self, user_id: int, locale: str) -> None:

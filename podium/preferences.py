@@ -9,9 +9,15 @@ from datetime import datetime
 from typing import Literal
 
 from db import Database, Transaction
+from podium import privacy
 from podium.clock import to_ms
 
 log = logging.getLogger(__name__)
+
+privacy.holds_user_ids(
+    "users", "user_id", forget="delete_row",
+    why="a member's settings, opt-outs, language and cached DM channel: the whole row goes",
+)
 
 Via = Literal["dm", "thread", "channel"]
 DEFAULT_OFFSETS: tuple[int, ...] = (86400, 3600)  # 24 h and 1 h before a talk

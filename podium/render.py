@@ -98,6 +98,17 @@ def same_message(content: str, embeds: tuple[dict[str, Any], ...], body: dict[st
     return text_of(embeds) == text_of(body.get("embeds"))
 
 
+def _cut(text: str, limit: int) -> str:
+    """The last resort for a message over Discord's limit: cut, never inside an escape of member text."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    # An odd run of backslashes at the end is an escape cut in half: it would show a stray backslash.
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:
+        cut = cut[:-1]
+    return cut
+
+
 def render(ctx: RenderContext, *, mention_user_id: int | None) -> dict[str, Any]:
     """The JSON body (content + allowed_mentions) for a row; only `mention_user_id` can be pinged."""
     if "_malformed" in ctx.payload:
@@ -115,7 +126,7 @@ def render(ctx: RenderContext, *, mention_user_id: int | None) -> dict[str, Any]
         content += f"\n-# ({ctx.t._(_LATE_NOTE, when=discord_time(ctx.due_at, 'R'))})"
     pinged = ([mention_user_id] if mention_user_id is not None else []) + list(rendered.pings)
     body: dict[str, Any] = {
-        "content": content[:CONTENT_LIMIT],
+        "content": _cut(content, CONTENT_LIMIT),
         "allowed_mentions": {
             "parse": [],
             "users": [str(u) for u in dict.fromkeys(pinged)][:100],

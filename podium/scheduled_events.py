@@ -23,7 +23,7 @@ from typing import Any
 
 from db import Database, Transaction
 from podium import kinds
-from podium.audience import Audience, AudienceError
+from podium.audience import Audience, AudienceError, was_forgotten
 from podium.clock import Clock, to_ms
 from podium.errors import UserError
 from podium.i18n import N_
@@ -169,12 +169,23 @@ async def queue_sync(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime,
 _locks: KeyedLock[int] = KeyedLock()
 
 
+def is_own_event_of(event: dict[str, Any], talk_id: int, bot_user_id: int | None) -> bool:
+    """Whether Discord's event is the one Podium made for this talk: made by the bot, its marker the last line.
+
+    Containing the marker is not enough: "Podium talk #1" is inside talk 10's marker, a member can make an event
+    of their own that carries it, and a talk's description (copied into its event) can hold the line too.
+    """
+    if bot_user_id is None or str(event.get("creator_id")) != str(bot_user_id):
+        return False
+    lines = str(event.get("description") or "").rstrip().splitlines()
+    return bool(lines) and lines[-1].strip() == marker(talk_id)
+
+
 async def _find_own_event(transport: Transport, guild_id: int, talk: Talk) -> int | None:
-    """The talk's event made by an attempt that crashed before storing its id, recognised by the marker."""
+    """The talk's event made by an attempt that crashed before storing its id, recognised by creator and marker."""
+    me = transport.own_user_id()
     for event in await transport.list_scheduled_events(guild_id):
-        if marker(talk.id) in str(event.get("description") or "") and int(event.get("status") or 0) in (
-            SCHEDULED, ACTIVE,
-        ):
+        if is_own_event_of(event, talk.id, me) and int(event.get("status") or 0) in (SCHEDULED, ACTIVE):
             return int(event["id"])
     return None
 
@@ -485,6 +496,9 @@ class ScheduledEvents:
             except GoneError:
                 return joined  # deleted: the next change of the talk makes it again
             for user_id in page:
+                # Discord still shows a member who ran forget-me as Interested: only their own new click counts.
+                if await was_forgotten(self.db, user_id, self.clock.now()):
+                    continue
                 joined += await self.member_interested(talk.guild_id, talk.event_id, user_id)
             if len(page) < 100:
                 return joined

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from db import Database, Transaction
-from podium import components, kinds, weekly
+from podium import components, kinds, privacy, weekly
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import NOTICES, TALK_REMINDERS
 from podium.cooldown import Cooldown
@@ -23,6 +23,15 @@ from podium.preferences import effective_reminders, load_guild, load_guild_name,
 from podium.render import RenderContext, Rendered, need, talk_of
 
 log = logging.getLogger(__name__)
+
+# The talks a member gives stay after forget-me (the command says so): the audience expects them. Who made or last
+# changed someone else's talk is forgotten.
+privacy.holds_user_ids("talks", "speaker_id", forget="keep", why="the talks they give stay, as forget-me says")
+_NOT_THEIR_TALK = "speaker_id = :user"
+privacy.holds_user_ids("talks", "created_by", forget="anonymise", unless=_NOT_THEIR_TALK,
+                       why="who added someone else's talk")
+privacy.holds_user_ids("talks", "updated_by", forget="anonymise", unless=_NOT_THEIR_TALK,
+                       why="who last changed someone else's talk")
 
 TOPIC_MAX = 200
 DESCRIPTION_MAX = 1000
@@ -207,8 +216,8 @@ async def _prepare_talk_reminder(db: Database, row: OutboxRow, now: datetime) ->
 
 def _changed_by(ctx: RenderContext) -> str:
     by, speaker = ctx.payload.get("by_user_id"), ctx.payload.get("speaker_id")
-    if not isinstance(by, int):
-        return ""
+    if not isinstance(by, int) or by == privacy.FORGOTTEN_USER:
+        return ""  # nobody, or a member who asked to be forgotten
     # Translators: completes "… was moved{by} from …" / "… was cancelled{by}."; mind the leading space.
     return ctx.t._(" by you") if by == speaker else ctx.t._(" by {user}", user=f"<@{by}>")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -70,6 +73,50 @@ class RejectedError(DeliveryError):
     """Discord rejected the request itself (another 4xx): retrying will not help."""
 
 
+# What the row becomes: cancelled, skipped or expired for good; "rebuild": queued again at once, to be prepared and
+# rendered from what is true now (its talk was edited, or who it mentions changed, while it waited).
+StaleState = Literal["cancelled", "skipped", "expired", "rebuild"]
+
+
+class StaleDelivery(DeliveryError):
+    """The message must not go out any more; nothing was sent. `state` is what its row becomes.
+
+    Raised by the last look (`last_look()`) right before a request: its talk was moved or cancelled, its
+    recipient was forgotten or opted out, or it expired, while the delivery was waiting.
+    """
+
+    def __init__(self, message: str, *, state: StaleState) -> None:
+        super().__init__(message)
+        self.state: StaleState = state
+
+
+LastLook = Callable[[], Awaitable[None]]
+# The check of the delivery this task is working on. A context variable, so that every request a delivery makes,
+# through any transport method and any kind's action, is checked without each caller passing it along.
+_LAST_LOOK: ContextVar[LastLook | None] = ContextVar("podium_last_look", default=None)
+
+
+async def last_look() -> None:
+    """Raise StaleDelivery if the delivery this task serves must no longer go out; a no-op outside a delivery.
+
+    Every Transport calls this immediately before each HTTP request, after every wait (pacing, a 429, a locked
+    bucket, a retry): the check is the last thing before the request leaves, whatever waited in between.
+    """
+    check = _LAST_LOOK.get()
+    if check is not None:
+        await check()
+
+
+@contextlib.contextmanager
+def looking_with(check: LastLook) -> Iterator[None]:
+    """Within this block (this task and tasks it starts), `last_look()` runs `check`."""
+    token = _LAST_LOOK.set(check)
+    try:
+        yield
+    finally:
+        _LAST_LOOK.reset(token)
+
+
 @dataclass(frozen=True, slots=True)
 class PostedMessage:
     """A message the bot posted, as read back from a channel's history."""
@@ -80,7 +127,15 @@ class PostedMessage:
 
 
 class Transport(Protocol):
-    """The Discord calls proactive delivery makes."""
+    """The Discord calls proactive delivery makes.
+
+    Each implementation awaits `last_look()` immediately before each HTTP request it makes (tests check every
+    method of the real one).
+    """
+
+    def own_user_id(self) -> int | None:
+        """The bot's own user id (None before login); makes no request."""
+        ...
 
     async def open_dm(self, user_id: int) -> int:
         """The DM channel id with a user (creating it if needed)."""

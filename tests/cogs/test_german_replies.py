@@ -132,6 +132,6 @@ def test_the_settings_overview_says_where_events_take_place_in_german():
     from podium.preferences import GuildSettings
 
     guild = GuildSettings(1, events_enabled=True, events_location="#talks")
-    assert "Vorträge in Discords Events: ja, Ort: **#talks**" in describe(guild, GERMAN)
-    assert "Talks in Discord's Events: yes, at **#talks**" in describe(guild)
+    assert "Vorträge in Discords Events: ja, Ort: **\\#talks**" in describe(guild, GERMAN)
+    assert "Talks in Discord's Events: yes, at **\\#talks**" in describe(guild)
     assert "Talks in Discord's Events: no" in describe(GuildSettings(1))

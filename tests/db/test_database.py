@@ -192,3 +192,79 @@ def test_migration_files_must_be_numbered_without_gaps(tmp_path):
 )
 def test_split_statements(script, count):
     assert len(split_statements(script)) == count
+
+
+# -- the reader connection (issue 19 §6): reads outside a transaction never wait for a write transaction ----------
+
+
+async def test_a_read_does_not_wait_for_a_running_write_transaction(db):
+    began, release = asyncio.Event(), asyncio.Event()
+
+    async def long_write():
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO guild_settings (guild_id, created_at_ms, updated_at_ms) VALUES (1, 0, 0)")
+            began.set()
+            await release.wait()
+
+    writer = asyncio.create_task(long_write())
+    await began.wait()
+    try:
+        # One connection and one lock made this read wait until the writer committed (here: forever).
+        count = await asyncio.wait_for(db.fetchval("SELECT count(*) FROM guild_settings"), timeout=5)
+        assert count == 0  # the transaction has not committed: its row is not seen
+    finally:
+        release.set()
+        await writer
+    assert await db.fetchval("SELECT count(*) FROM guild_settings") == 1
+
+
+async def test_a_read_after_a_commit_sees_it(db):
+    for guild_id in range(1, 51):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO guild_settings (guild_id, created_at_ms, updated_at_ms) VALUES (?, 0, 0)",
+                             (guild_id,))
+        # Each read is a new snapshot: the commit just made is in it.
+        assert await db.fetchval("SELECT max(guild_id) FROM guild_settings") == guild_id
+        assert len(await db.fetchall("SELECT guild_id FROM guild_settings")) == guild_id
+
+
+async def test_a_read_sees_a_commit_made_by_another_process(db):
+    assert await db.fetchval("SELECT count(*) FROM guild_settings") == 0
+    other = sqlite3.connect(db.path)
+    try:
+        with other:
+            other.execute("INSERT INTO guild_settings (guild_id, created_at_ms, updated_at_ms) VALUES (7, 0, 0)")
+    finally:
+        other.close()
+    assert await db.fetchval("SELECT count(*) FROM guild_settings") == 1
+
+
+async def test_a_read_inside_a_transaction_sees_its_own_writes(db):
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO guild_settings (guild_id, created_at_ms, updated_at_ms) VALUES (1, 0, 0)")
+        assert await tx.fetchval("SELECT count(*) FROM guild_settings") == 1
+
+
+async def test_reads_outside_a_transaction_cannot_write(db):
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.fetchone(
+            "INSERT INTO guild_settings (guild_id, created_at_ms, updated_at_ms) VALUES (1, 0, 0) RETURNING guild_id"
+        )
+    assert await db.fetchval("SELECT count(*) FROM guild_settings") == 0
+
+
+async def test_an_in_memory_database_is_refused():
+    # A second connection to ":memory:" would be another, empty database.
+    with pytest.raises(DatabaseError, match="must be a file"):
+        await Database.open(":memory:")
+
+
+async def test_close_closes_both_connections(tmp_path):
+    path = tmp_path / "podium.db"
+    db = await Database.open(path)
+    await db.fetchone("SELECT count(*) FROM talks")
+    await db.close()
+    # SQLite removes the WAL file when the last connection to the database closes.
+    assert not path.with_name("podium.db-wal").exists()
+    with pytest.raises(ValueError):
+        await db.fetchone("SELECT 1")

@@ -65,8 +65,8 @@ async def test_due_row_arrives_on_time(fake, bot_factory):
     assert stored["message_id"] == message.id
 
 
-async def test_server_errors_are_retried_until_success(fake, bot_factory):
-    bot = bot_factory(RETRY_BASE_SECONDS="0.2")
+async def test_server_errors_are_retried_quickly_until_success(fake, bot_factory):
+    bot = bot_factory()  # the default RETRY_BASE_SECONDS (10): a short outage is retried after 1 s, then 2 s
     fake.fail("POST", MESSAGES_ROUTE, status=500, times=2)
     [row_id] = await queue(bot.db_path, channel_message("500s", now()))
     await bot.start(wait_ready=False)
@@ -75,6 +75,9 @@ async def test_server_errors_are_retried_until_success(fake, bot_factory):
     assert stored["attempts"] == 3
     posts = [r for r in fake.requests if r.route == MESSAGES_ROUTE and r.method == "POST"]
     assert [r.status for r in posts] == [500, 500, 200]
+    # Not the slow backoff (10 s, then 40 s): bench/lateness.py --server-errors 2 measures how late it is.
+    assert posts[2].at - posts[0].at < 10
+    assert len([m for m in fake.messages if m.nonce == f"podium-{row_id}"]) == 1
 
 
 async def test_429_retry_after_is_honoured(fake, bot_factory):

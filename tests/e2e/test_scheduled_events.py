@@ -59,7 +59,7 @@ async def bot(bot_factory):
     await process.start()
     await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
     reply = await run(process.fake, "announce-settings", "events", MODERATOR_ID, enabled=True)
-    assert "Each talk now appears in Discord's Events, at **#general**" in reply, reply
+    assert "Each talk now appears in Discord's Events, at **\\#general**" in reply, reply
     return process
 
 

@@ -95,6 +95,7 @@ async def test_the_click_and_its_reminders_commit_together(members, talk, db, ou
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(outbox, "enqueue_many", broken)
+    monkeypatch.setattr(outbox, "enqueue_query", broken)  # the reminders are planned in SQL (issue 19 §6)
     with pytest.raises(RuntimeError):
         await join(members, ANN, talk)
     assert await db.fetchall("SELECT * FROM attendees") == []
@@ -172,7 +173,7 @@ async def test_members_reminded_in_the_thread_share_one_post_per_offset(members,
 async def test_a_dm_reminder_names_the_server_links_the_thread_and_offers_to_leave(members, talk, db, outbox, clock):
     async with db.transaction() as tx:
         await remember_guild_name(tx, GUILD, "Rustaceans", clock.now())
-    await db.fetchall("UPDATE talks SET thread_id = 999 WHERE id = ?", (talk.id,))
+        await tx.execute("UPDATE talks SET thread_id = 999 WHERE id = ?", (talk.id,))
     await join(members, ANN, talk)
     transport = ScriptedTransport()
     dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
@@ -215,6 +216,64 @@ async def test_notices_not_yet_sent_are_merged_into_the_next_change(members, tal
     clock.advance(60)
     await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=talk.starts_at)
     assert await pending(db, ATTENDEE_NOTICE.name) == []
+
+
+async def test_thirty_moves_in_three_minutes_reach_an_attendee_as_two_notices_of_the_net_change(
+    members, talks, talk, db, clock
+):
+    await factories.add_user(db, BEN, reminder_via="thread")
+    await join(members, ANN, talk)
+    await join(members, BEN, talk)
+    transport = ScriptedTransport()
+    dispatcher = Dispatcher(db, Outbox(db), transport, clock, pacer=Pacer(1000, channel_limit=1000))
+    start = talk.starts_at
+    for i in range(1, 31):  # a move every 6 s, each sent out as soon as it is due
+        await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id,
+                               starts_at=start + timedelta(hours=i))
+        clock.advance(6)
+        for row in await dispatcher.outbox.claim_due(clock.now(), 100):
+            await dispatcher.deliver(row)
+    clock.advance(timedelta(minutes=15))
+    for row in await dispatcher.outbox.claim_due(clock.now(), 100):
+        await dispatcher.deliver(row)
+    sent = [r for r in await rows(db, ATTENDEE_NOTICE.name) if r["state"] == "sent"]
+    dms = [r for r in sent if r["user_id"] == ANN]
+    posts = [r for r in sent if r["user_id"] is None]  # the one post in the thread for BEN
+    assert len(dms) == 2 and len(posts) == 2
+    # The second tells the net change since the first: from where they were last told to the final time.
+    assert (dms[1]["payload"]["old_start_ms"], dms[1]["payload"]["new_start_ms"]) == (
+        dms[0]["payload"]["new_start_ms"], to_ms(start + timedelta(hours=30)))
+
+
+async def test_a_quick_correction_reaches_the_audience_as_one_notice(members, talks, talk, db, clock):
+    await join(members, ANN, talk)
+    typo, meant = talk.starts_at + timedelta(days=10), talk.starts_at + timedelta(hours=1)
+    await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=typo)
+    [first] = await pending(db, ATTENDEE_NOTICE.name)
+    assert first["due_at_ms"] == to_ms(clock.now() + audience.NOTICE_HOLD)  # held a minute
+    clock.advance(40)
+    await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=meant)
+    [notice] = await pending(db, ATTENDEE_NOTICE.name)
+    assert notice["due_at_ms"] == first["due_at_ms"]
+    assert (notice["payload"]["old_start_ms"], notice["payload"]["new_start_ms"]) == (
+        to_ms(talk.starts_at), to_ms(meant))
+
+
+async def test_a_remind_me_click_without_a_server_is_refused_and_changes_nothing(members, talk, db):
+    # A forged custom id in a DM would otherwise join any talk of any server by its number.
+    with pytest.raises(AudienceError):
+        await members.join(talk_id=talk.id, user_id=ANN, guild_id=None)
+    with pytest.raises(AudienceError):
+        await members.join(talk_id=talk.id, user_id=ANN, guild_id=GUILD + 1)
+    assert await db.fetchall("SELECT * FROM attendees") == []
+    assert await rows(db, ATTENDEE_REMINDER.name) == []
+
+
+async def test_a_cancellation_is_told_at_once(members, talks, talk, db, clock):
+    await join(members, ANN, talk)
+    await talks.cancel(guild_id=GUILD, actor=speaker, talk_id=talk.id, reason="ill")
+    [notice] = await pending(db, ATTENDEE_NOTICE.name)
+    assert notice["due_at_ms"] == to_ms(clock.now())
 
 
 async def test_cancelling_tells_attendees_and_drops_their_reminders(members, talks, talk, db, clock):
@@ -411,3 +470,110 @@ async def test_audience_queries_use_an_index_never_a_scan(sql, params, uses, db)
     plan = plan_of(await db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params))
     assert uses in plan, plan
     assert "SCAN attendees" not in plan and "SCAN outbox" not in plan and "SCAN a" not in plan, plan
+
+
+# -- attendee reminders planned in SQL (issue 19 §6) -----------------------------------------------------------
+
+
+def reference_plan(talk, guild_offsets, guild_via, people, now):
+    """The planning rules in plain Python (as the planner applied them before it moved to SQL): the expected rows."""
+    expected, thread_offsets = {}, set()
+    start_ms = to_ms(talk.starts_at)
+    for user_id, stored, via, no_dms in people:
+        try:
+            offsets = tuple(int(v) for v in json.loads(stored)) if stored is not None else ()
+        except (TypeError, ValueError):
+            offsets = ()
+        offsets = offsets or guild_offsets
+        if (via or guild_via) == "dm" and not no_dms:
+            for offset in set(offsets):
+                if talk.starts_at - timedelta(seconds=offset) > now:
+                    expected[audience.attendee_key(talk, user_id, offset)] = ("dm", user_id, offset)
+        else:
+            thread_offsets |= set(offsets)
+    for offset in thread_offsets:
+        if talk.starts_at - timedelta(seconds=offset) > now:
+            expected[audience.thread_key(talk, offset)] = ("thread", None, offset)
+    return {key: (*value, start_ms - value[2] * 1000) for key, value in expected.items()}
+
+
+async def test_the_sql_plan_follows_every_rule_of_the_python_one(db, talk, talks, outbox, clock):
+    from podium.preferences import update_guild, update_user
+
+    guild_offsets, guild_via = (7200, 600), "dm"
+    # (user, stored offsets, via, opted out of DMs); opted out of talk reminders: planned, skipped when sent.
+    people = [
+        (100, None, None, False),                   # no users row at all: the server's everything
+        (101, "[86400, 3600, 3600]", "dm", False),  # their offsets, once each
+        (102, "[]", None, False),                   # empty: the server's
+        (103, "not json", "dm", False),             # malformed: the server's
+        (104, '{"a": 1}', "dm", False),             # not a list: the server's
+        (105, "[3600.0, 90]", "thread", False),     # the thread: shared posts
+        (106, "[300]", "channel", False),           # the channel: the thread's shared posts too
+        (107, "[1800]", "dm", True),                # stopped DMs: the thread
+        (108, f"[{4 * 86400}, 60]", "dm", False),   # one offset already past
+        (109, "[60]", None, False),                 # their offsets, the server's via
+    ]
+    async with db.transaction() as tx:
+        await update_guild(tx, GUILD, clock.now(), reminder_offsets=json.dumps(guild_offsets), reminder_via=guild_via)
+        for user_id, stored, via, no_dms in people:
+            if user_id != 100:
+                await update_user(tx, user_id, clock.now(), reminder_offsets=stored, reminder_via=via,
+                                  opt_out_dms=int(no_dms), opt_out_talk_reminders=int(user_id == 109))
+            await tx.execute("INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, 0)",
+                             (talk.id, user_id))
+    now = clock.now()
+    async with db.transaction() as tx:
+        plan = await audience.plan_attendee_reminders(tx, talk, now)
+        await outbox.replace_for_talk(tx, talk.id, [ATTENDEE_REMINDER.name], plan, now=now)
+    planned = await pending(db, ATTENDEE_REMINDER.name)
+    got = {r["dedupe_key"]: (r["target_type"], r["user_id"], r["payload"]["offset_s"], r["due_at_ms"])
+           for r in planned}
+    assert got == reference_plan(talk, guild_offsets, guild_via, people, now)
+    assert all(r["expires_at_ms"] == r["talk_start_ms"] == to_ms(talk.starts_at) for r in planned)
+    assert all(r["next_attempt_at_ms"] == r["due_at_ms"] and r["guild_id"] == GUILD for r in planned)
+    # The payload is stored as OutboxMessage stores it (compact JSON), and the rows in the order planned before.
+    raw = await db.fetchall("SELECT payload FROM outbox WHERE kind = ? ORDER BY id", (ATTENDEE_REMINDER.name,))
+    assert all(r["payload"] == json.dumps(json.loads(r["payload"]), separators=(",", ":"), sort_keys=True)
+               for r in raw)
+    order = [(r["target_type"], r["user_id"] or 0, r["due_at_ms"]) for r in planned]
+    assert order == sorted(order)
+
+
+async def test_replanning_keeps_the_rows_of_keys_planned_again_and_cancels_the_rest(db, talk, talks, members, clock):
+    for user in (ANN, BEN):
+        await join(members, user, talk)
+    before = {r["dedupe_key"]: r["id"] for r in await pending(db, ATTENDEE_REMINDER.name)}
+    await members.leave(talk_id=talk.id, user_id=BEN, guild_id=GUILD)
+    await talks.edit(guild_id=GUILD, actor=speaker, talk_id=talk.id, topic="Rust, again")
+    after = {r["dedupe_key"]: r["id"] for r in await pending(db, ATTENDEE_REMINDER.name)}
+    assert after == {k: v for k, v in before.items() if f":attendee:{ANN}:" in k}
+    # A move plans new keys (the start is in them): the old rows are cancelled, not left pending.
+    later = talk.starts_at + timedelta(hours=2)
+    await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=later)
+    moved = await pending(db, ATTENDEE_REMINDER.name)
+    assert {r["id"] for r in moved}.isdisjoint(after.values())
+    assert all(r["talk_start_ms"] == to_ms(talk.starts_at + timedelta(hours=2)) for r in moved)
+    assert len(moved) == len(after)
+
+
+async def test_a_reschedule_builds_no_attendee_row_on_the_event_loop(db, talk, talks, monkeypatch):
+    # Building thousands of rows in Python blocked the event loop for up to 76 ms (issue 19 §6): SQLite plans them.
+    from podium import outbox as outbox_module
+
+    async with db.transaction() as tx:
+        await tx.executemany("INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, 0)",
+                             [(talk.id, 1000 + i) for i in range(200)])
+    built = []
+    real = outbox_module._upsert_values
+
+    def counting(message, now):
+        built.append(message.kind)
+        return real(message, now)
+
+    monkeypatch.setattr(outbox_module, "_upsert_values", counting)
+    later = talk.starts_at + timedelta(hours=1)
+    await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=later)
+    assert len(await pending(db, ATTENDEE_REMINDER.name)) == 400
+    assert len(await pending(db, ATTENDEE_NOTICE.name)) == 200
+    assert built.count(ATTENDEE_REMINDER.name) == built.count(ATTENDEE_NOTICE.name) == 0

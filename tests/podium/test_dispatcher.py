@@ -12,14 +12,15 @@ from podium.dispatcher import MAX_ATTEMPTS, Dispatcher, backoff_delay, fallback_
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.pacing import Pacer
 from podium.talks import load_talk
-from podium.transport import GoneError, PostedMessage, RefusedError, RejectedError, TransientError
+from podium.transport import GoneError, PostedMessage, RefusedError, RejectedError, TransientError, last_look
 from tests import factories
 
 GUILD, ANNOUNCE, LOG_CHANNEL, SPEAKER = 100, 200, 300, 42
+BOT_USER_ID = 999
 
 
 class ScriptedTransport:
-    """Our own Transport protocol, answering from a script; records every call."""
+    """Our own Transport protocol, answering from a script; records every call that passed the last look."""
 
     def __init__(self):
         self.calls = []
@@ -41,29 +42,38 @@ class ScriptedTransport:
         self.next_id += 1
         return self.next_id
 
+    def own_user_id(self):
+        return BOT_USER_ID
+
     async def open_dm(self, user_id):
+        await last_look()  # as every real transport does before each request
         self.calls.append(("open_dm", user_id))
         self._maybe_fail("open_dm", user_id)
         return 5000 + user_id
 
     async def create_thread(self, channel_id, name):
+        await last_look()  # as every real transport does before each request
         self.calls.append(("create_thread", channel_id, name))
         self._maybe_fail("create_thread", channel_id)
         return self._id()
 
     async def find_thread(self, guild_id, parent_id, name):
+        await last_look()  # as every real transport does before each request
         self.calls.append(("find_thread", guild_id, parent_id, name))
         return self.orphan_threads.get((parent_id, name))
 
     async def add_thread_member(self, thread_id, user_id):
+        await last_look()  # as every real transport does before each request
         self.calls.append(("add_thread_member", thread_id, user_id))
         self._maybe_fail("add_thread_member", thread_id)
 
     async def archive_thread(self, thread_id):
+        await last_look()  # as every real transport does before each request
         self.calls.append(("archive_thread", thread_id))
         self._maybe_fail("archive_thread", thread_id)
 
     async def post_message(self, channel_id, body):
+        await last_look()  # as every real transport does before each request
         self.calls.append(("post", channel_id, body))
         self.posted.set()
         self._maybe_fail("post", channel_id)
@@ -72,11 +82,13 @@ class ScriptedTransport:
         return message_id
 
     async def crosspost(self, channel_id, message_id):
+        await last_look()  # as every real transport does before each request
         self.calls.append(("crosspost", channel_id, message_id))
         self._maybe_fail("crosspost", channel_id)
         return message_id
 
     async def own_messages_since(self, channel_id, since):
+        await last_look()  # as every real transport does before each request
         self.calls.append(("history", channel_id, since))
         return list(self.channel_history.get(channel_id, []))
 
@@ -262,8 +274,10 @@ async def test_transient_errors_back_off_then_fail_and_report(dispatcher, clock,
             clock.advance(delays[-1])
     assert outcome.state == "failed"
     assert (await stored(db, row_id))["state"] == "failed"
-    for n, delay in enumerate(delays, start=1):
-        assert 10 * 4 ** (n - 1) * 0.8 <= delay <= 10 * 4 ** (n - 1) * 1.2
+    # 1 s, 2 s, 4 s (a short outage of Discord), then 10 s, 40 s, 160 s … as before.
+    expected = [1, 2, 4] + [10 * 4 ** n for n in range(MAX_ATTEMPTS - 4)]
+    for delay, planned in zip(delays, expected, strict=True):
+        assert planned * 0.8 <= delay <= planned * 1.2
     assert 2700 < sum(delays) < 4100  # about an hour in all
     log_row = await db.fetchone("SELECT * FROM outbox WHERE kind = 'log'")
     assert log_row["channel_id"] == LOG_CHANNEL
@@ -334,7 +348,8 @@ def test_fallback_chain(clock, target, talk, dms_allowed, chain):
     assert fallback_chain(row, dms_allowed=dms_allowed) == chain
 
 
-@pytest.mark.parametrize(("attempts", "low", "high"), [(1, 8, 12), (2, 32, 48), (3, 128, 192), (5, 2048, 3072)])
+@pytest.mark.parametrize(("attempts", "low", "high"),
+                         [(1, 0.8, 1.2), (2, 1.6, 2.4), (3, 3.2, 4.8), (4, 8, 12), (5, 32, 48), (8, 2048, 3072)])
 def test_backoff_is_exponential_with_jitter(attempts, low, high):
     rng = random.Random(0)
     delays = [backoff_delay(attempts, 10, rng) for _ in range(200)]

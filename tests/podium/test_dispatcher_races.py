@@ -1,6 +1,7 @@
 """The engine's edge cases: what happens while a message is in flight, after downtime, and on Discord's odd answers."""
 
 import asyncio
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -109,24 +110,8 @@ async def test_reminder_retried_after_its_talk_moved_is_not_sent(dispatcher, tal
     assert not [c for c in transport.posts() if "Reminder" in c[2]["content"]]
 
 
-async def test_talk_moved_during_the_pacer_wait_is_caught_right_before_sending(dispatcher, talks, clock, transport,
-                                                                                db, monkeypatch):
-    talk = await speaker_talk(talks, clock, hours=0.5)
-    await queue(dispatcher, clock, "t5", kind="talk_reminder", talk_id=talk.id, payload={"offset_s": 300},
-                talk_start=talk.starts_at)
-    [row] = await dispatcher.outbox.claim_due(clock.now(), 10)
-    original_render = dispatcher.transport.open_dm
-
-    async def open_dm_then_move(user_id):
-        # Between the first checks and the POST, the speaker moves the talk.
-        await talks.reschedule(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id,
-                               starts_at=talk.starts_at + timedelta(hours=3))
-        return await original_render(user_id)
-
-    monkeypatch.setattr(transport, "open_dm", open_dm_then_move)
-    outcome = await dispatcher.deliver(row)
-    assert outcome.state == "cancelled"
-    assert not [c for c in transport.posts() if "Reminder" in c[2]["content"]]
+# Moves, cancellations and forget-me during a pacer wait and during a 429 wait, through the real transport:
+# tests/cogs/test_last_look.py.
 
 
 # -- forget-me while a message is in flight ------------------------------------------------------------------
@@ -316,6 +301,26 @@ async def test_a_resend_past_the_nonce_window_finds_the_earlier_message(dispatch
     assert second.state == "sent"
     assert len(transport.posts()) == 1  # only the first attempt's
     assert (await stored(db, row_id))["message_id"] == transport.channel_history[5000 + SPEAKER][0].id
+
+
+async def test_a_failure_after_the_post_returned_keeps_maybe_sent(dispatcher, clock, transport, db, monkeypatch):
+    row_id = await queue(dispatcher, clock)
+    original = dispatcher.outbox.mark_sent
+
+    async def locked_once(*args, **kwargs):
+        monkeypatch.setattr(dispatcher.outbox, "mark_sent", original)
+        raise sqlite3.OperationalError("database is locked")
+
+    # Discord took the message; recording it failed. The retry must not post blind.
+    monkeypatch.setattr(dispatcher.outbox, "mark_sent", locked_once)
+    [first] = await run_due(dispatcher, clock)
+    assert first.state == "retry"
+    assert len(transport.posts()) == 1
+    assert (await stored(db, row_id))["maybe_sent"] == 1
+    clock.advance(NONCE_TRUST + timedelta(minutes=5))
+    [second] = await run_due(dispatcher, clock)
+    assert second.state == "sent"
+    assert len(transport.posts()) == 1  # found in the channel, not posted again
 
 
 async def test_a_resend_inside_the_nonce_window_relies_on_the_nonce(dispatcher, clock, transport, db):

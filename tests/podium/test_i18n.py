@@ -156,7 +156,7 @@ async def test_a_german_member_gets_german_dms_and_an_english_one_english(dispat
     await run_due(dispatcher, clock)
     german = transport.posts()[-1][2]
     assert german["content"].startswith(
-        "⏰ Erinnerung: Dein Vortrag **@everyone rust** auf **Rustaceans** beginnt am <t:"
+        "⏰ Erinnerung: Dein Vortrag **\\@everyone rust** auf **Rustaceans** beginnt am <t:"
     )
     labels = [c["label"] for c in german["components"][0]["components"]]
     assert labels == ["Verschieben …", "Absagen …"]

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -195,3 +196,91 @@ async def test_claim_takes_one_message_per_target_per_round(db, clock):
     ]
     rest = await outbox.claim_due(clock.now(), 10)
     assert [r.channel_id for r in rest] == [77] * 4
+
+
+# -- PlanQuery: rows planned by a SELECT (issue 19 §6) ---------------------------------------------------------
+
+
+def plan_of(rows, kind="personal_reminder"):
+    """A PlanQuery whose SELECT yields these rows (dicts of PLAN_COLUMNS), from a JSON parameter."""
+    from podium.outbox import PLAN_COLUMNS, PlanQuery
+
+    columns = ", ".join(f"json_extract(value, '$.{c}') AS {c}" for c in PLAN_COLUMNS)
+    return PlanQuery(kind=kind, sql=f"SELECT {columns} FROM json_each(:rows) ORDER BY key",
+                     params={"rows": json.dumps(rows)})
+
+
+def planned_row(key="q1", **overrides):
+    row = {"guild_id": None, "target_type": "dm", "user_id": 42, "channel_id": None, "talk_id": None,
+           "payload": '{"text":"hi"}', "due_at_ms": 1_800_000_000_000, "expires_at_ms": None, "dedupe_key": key,
+           "talk_start_ms": None}
+    return row | overrides
+
+
+async def enqueue_plan(outbox, plan, now, **scope):
+    async with outbox.db.transaction() as tx:
+        return await outbox.enqueue_query(tx, plan, now=now, **scope)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "kind"),
+    [
+        ({"user_id": None}, "personal_reminder"),                        # a DM needs a user_id
+        ({"target_type": "channel", "user_id": None}, "personal_reminder"),  # a channel_id or a guild_id
+        ({"target_type": "pigeon"}, "personal_reminder"),
+        ({"dedupe_key": ""}, "personal_reminder"),
+        ({"dedupe_key": "k" * 201}, "personal_reminder"),
+        ({"payload": "[1]"}, "personal_reminder"),
+        ({"payload": "{oops"}, "personal_reminder"),
+        ({"due_at_ms": None}, "personal_reminder"),
+        ({"talk_id": 7}, "attendee_reminder"),                           # talk-bound: needs its talk's start
+        ({"talk_id": 7, "talk_start_ms": 1_800_000_900_000}, "attendee_reminder"),  # and its expiry
+    ],
+)
+async def test_a_planned_row_is_validated_like_a_message(db, clock, overrides, kind):
+    outbox = Outbox(db)
+    good = planned_row("fine")
+    with pytest.raises(ValueError, match="not a valid message"):
+        await enqueue_plan(outbox, plan_of([good, planned_row(**overrides)], kind), clock.now())
+    assert await states(db) == {}  # nothing of the plan was written
+
+
+async def test_an_unknown_kind_of_plan_is_refused(db, clock):
+    with pytest.raises(ValueError, match="unknown outbox kind"):
+        await enqueue_plan(Outbox(db), plan_of([planned_row()], "nope"), clock.now())
+
+
+async def test_a_plan_for_one_talk_and_person_may_hold_only_theirs(db, clock):
+    outbox = Outbox(db)
+    talk_id = await factories.add_talk(db)
+    rows = [planned_row("mine", talk_id=talk_id), planned_row("other", talk_id=talk_id, user_id=43)]
+    with pytest.raises(ValueError, match="'other'"):
+        await enqueue_plan(outbox, plan_of(rows), clock.now(), talk_id=talk_id, user_id=42)
+    with pytest.raises(ValueError, match="'mine'"):
+        await enqueue_plan(outbox, plan_of(rows), clock.now(), talk_id=talk_id + 1)
+    assert await enqueue_plan(outbox, plan_of(rows[:1]), clock.now(), talk_id=talk_id, user_id=42) == 1
+
+
+async def test_a_plan_queues_like_enqueue_many_and_a_key_planned_again_is_the_same_row(db, clock):
+    outbox = Outbox(db)
+    rows = [planned_row("a"), planned_row("b", due_at_ms=1_800_000_060_000)]
+    assert await enqueue_plan(outbox, plan_of(rows), clock.now()) == 2
+    first = {r["dedupe_key"]: dict(r) for r in await db.fetchall("SELECT * FROM outbox")}
+    assert first["a"]["next_attempt_at_ms"] == first["a"]["due_at_ms"] == 1_800_000_000_000
+    assert first["a"]["created_at_ms"] == first["a"]["updated_at_ms"]
+    by_message = OutboxMessage(kind="personal_reminder", dedupe_key="c", due_at=clock.now() + timedelta(hours=1),
+                               target_type="dm", user_id=42, payload={"text": "hi"})
+    await enqueue(outbox, by_message, clock.now())
+    stored_c = await db.fetchone("SELECT payload FROM outbox WHERE dedupe_key = 'c'")
+    assert stored_c["payload"] == first["a"]["payload"]  # same JSON either way
+    # "a" was sent, "b" cancelled: planning both again re-sends nothing and brings "b" back as the same row.
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET state = 'sent' WHERE dedupe_key = 'a'")
+        await tx.execute("UPDATE outbox SET state = 'cancelled' WHERE dedupe_key = 'b'")
+    clock.advance(60)
+    rows[1]["due_at_ms"] = 1_800_000_120_000
+    assert await enqueue_plan(outbox, plan_of(rows), clock.now()) == 1
+    again = {r["dedupe_key"]: dict(r) for r in await db.fetchall("SELECT * FROM outbox")}
+    assert again["a"] == first["a"] | {"state": "sent"}
+    assert again["b"]["id"] == first["b"]["id"]
+    assert (again["b"]["state"], again["b"]["due_at_ms"]) == ("pending", 1_800_000_120_000)

@@ -1,3 +1,4 @@
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -178,3 +179,35 @@ async def test_forget_me_deletes_preferences_reminders_and_queued_messages_but_k
     assert [r["id"] for r in await db.fetchall("SELECT id FROM outbox")] == [other.id]
     assert (await talks.get(GUILD, talk.id)).state == "scheduled"
     assert json.loads((await db.fetchone("SELECT payload FROM outbox"))["payload"]) == {"text": "kept"}
+
+
+async def test_the_channel_limit_sees_a_change_of_delivery_being_committed(people, db, clock):
+    # Reads outside a transaction no longer wait for one (issue 19 §6): the check that decides the write must
+    # read inside the transaction that writes, or a change of delivery being committed slips past it.
+    from podium.people import MAX_CHANNEL_REMINDERS
+    from podium.preferences import update_user
+
+    began, release = asyncio.Event(), asyncio.Event()
+
+    async def switch_to_channel():
+        async with db.transaction() as tx:
+            await update_user(tx, ALICE, clock.now(), reminder_via="channel")
+            began.set()
+            await release.wait()
+
+    switching = asyncio.create_task(switch_to_channel())
+    await began.wait()
+    asked, real = asyncio.Event(), db.transaction
+
+    def watched():
+        asked.set()
+        return real()
+
+    db.transaction = watched
+    too_many = tuple(timedelta(hours=h) for h in range(1, MAX_CHANNEL_REMINDERS + 2))
+    setting = asyncio.create_task(people.set_talk_reminders(ALICE, too_many, None))
+    await asked.wait()  # it now waits for the writer
+    release.set()
+    await switching
+    with pytest.raises(PeopleError, match="at most"):
+        await setting

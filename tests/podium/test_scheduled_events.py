@@ -12,8 +12,10 @@ from podium.audience import Audience
 from podium.clock import to_ms
 from podium.dispatcher import Dispatcher
 from podium.guild_settings import GuildSettingsService
+from podium.housekeeping import tidy
 from podium.outbox import Outbox
 from podium.pacing import Pacer
+from podium.people import People
 from podium.preferences import GuildSettings
 from podium.scheduled_events import (
     ACTIVE,
@@ -266,6 +268,44 @@ async def test_a_retry_after_a_lost_answer_finds_the_event_instead_of_making_a_s
     assert await event_id_of(db, talk.id) == next(iter(transport.events))
 
 
+async def lost_answer_retry(dispatcher, outbox, clock):
+    await outbox.claim_due(clock.now(), 100)
+    await outbox.recover_in_flight(clock.now())  # back to pending, maybe_sent: the retry looks for the event first
+    await run_due(dispatcher, clock)
+
+
+def planted(transport, description, *, creator=BOT, status=SCHEDULED):
+    event_id = transport._id()
+    transport.events[event_id] = {"id": str(event_id), "guild_id": GUILD, "status": status, "name": "x",
+                                  "description": description, "creator_id": str(creator),
+                                  "scheduled_start_time": "2099-01-01T00:00:00+00:00"}
+    return event_id
+
+
+@pytest.mark.parametrize("description", [
+    "Speaker: Ada\nPodium talk #10",  # talk 10's own event: "#1" is inside its marker
+    "Speaker: Ada\nPodium talk #1\nsomething after it",  # the marker planted inside a talk description
+    "Podium talk #1 and more on the line",
+])
+async def test_a_retry_adopts_no_event_whose_last_line_is_not_exactly_the_marker(
+    db, guild, talks, clock, dispatcher, transport, outbox, description
+):
+    talk = await add(talks, clock)
+    assert talk.id == 1
+    other = planted(transport, description)
+    await lost_answer_retry(dispatcher, outbox, clock)
+    assert await event_id_of(db, talk.id) not in (None, other)
+    assert len(transport.events) == 2
+
+
+async def test_a_retry_adopts_no_event_a_member_made_with_the_marker(db, guild, talks, clock, dispatcher, transport,
+                                                                     outbox):
+    talk = await add(talks, clock)
+    members = planted(transport, f"My own event\n{marker(talk.id)}", creator=SPEAKER)
+    await lost_answer_retry(dispatcher, outbox, clock)
+    assert await event_id_of(db, talk.id) not in (None, members)
+
+
 async def test_the_101st_event_fails_with_a_clear_report_in_the_log_channel(db, guild, talks, clock, dispatcher,
                                                                             transport):
     for i in range(100):
@@ -401,6 +441,32 @@ async def test_reconcile_pages_through_interested_members(db, guild, talks, cloc
     assert await events.reconcile(transport, [GUILD]) == 250
     assert [c[2] for c in transport.calls if c[0] == "event_users"] == [0, 199, 299]
     assert await events.reconcile(transport, [GUILD]) == 0  # idempotent
+
+
+async def test_a_member_who_ran_forget_me_is_not_added_back_by_the_reconciliation(db, guild, talks, clock,
+                                                                                   dispatcher, events, transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    assert await events.member_interested(GUILD, event_id, ANN) is True
+    await People(db, Outbox(db), clock).forget(ANN)
+    transport.interested[event_id] = {ANN, BEN}  # Discord still shows them Interested
+    assert await events.reconcile(transport, [GUILD]) == 1  # only BEN
+    assert [r["user_id"] for r in await db.fetchall("SELECT user_id FROM attendees")] == [BEN]
+    # Only a hash stays, and only until the talk has ended.
+    [marker] = await db.fetchall("SELECT * FROM forgotten_members")
+    assert str(ANN) not in marker["digest"] and marker["until_ms"] == to_ms(talk.ends_at)
+    # Their own new click counts, and clears the hash.
+    assert await events.member_interested(GUILD, event_id, ANN) is True
+    assert await db.fetchall("SELECT * FROM forgotten_members") == []
+
+
+async def test_a_forgotten_members_hash_goes_once_the_talk_is_over(db, guild, talks, clock, dispatcher, events):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    await events.member_interested(GUILD, event_id, ANN)
+    await People(db, Outbox(db), clock).forget(ANN)
+    await tidy(db, Outbox(db), talk.ends_at - timedelta(minutes=1))
+    assert len(await db.fetchall("SELECT * FROM forgotten_members")) == 1
+    await tidy(db, Outbox(db), talk.ends_at)
+    assert await db.fetchall("SELECT * FROM forgotten_members") == []
 
 
 async def test_import_makes_a_talk_of_a_hand_made_event(db, guild, talks, clock, events, transport, outbox):

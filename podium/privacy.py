@@ -1,0 +1,143 @@
+"""Which columns hold a member's id, declared next to the table that holds them; forget-me is built from them.
+
+Red-DiscordBot makes every cog say what user data it stores and how to delete it. Here every table's owner declares
+each column that can hold a member's id (`holds_user_ids`), and `forget` runs those declarations. A column named
+like an id (`…_id`, `…_by`) that is neither declared nor known to hold something else (a guild, a channel, a talk)
+makes `forget` refuse to run, and the schema test fail: a new table cannot keep member data by forgetting to say so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from db import Transaction
+
+log = logging.getLogger(__name__)
+
+# The id that stands where a forgotten member's was, in rows that stay (a talk they moved for someone else).
+FORGOTTEN_USER = 0
+
+Forget = Literal["delete_row", "anonymise", "keep"]
+# For columns whose cells are more than an id (JSON): the owner's own function, run in the forget transaction.
+Forgetter = Callable[[Transaction, int], Awaitable[int]]
+
+# Columns named like ids that never hold a member's id. A DM channel's id (dm_channel_id, the delivered_channel_id of
+# a DM) is about one member, but sits only in rows that hold their id too: those rows go with it.
+NOT_USER_IDS = frozenset({
+    "id", "guild_id", "channel_id", "announce_channel_id", "log_channel_id", "events_channel_id", "talk_id",
+    "thread_id", "event_id", "message_id", "moderator_role_id", "row_id", "dm_channel_id", "delivered_channel_id",
+})
+_LOOKS_LIKE_AN_ID = re.compile(r"(_id|_by)$")
+
+
+class UndeclaredUserData(RuntimeError):
+    """A table holds a column that may hold member ids and no owner said how forget-me treats it."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserColumn:
+    """One column that can hold a member's id, and what forget-me does with it."""
+
+    table: str
+    column: str
+    forget: Forget
+    # Why it is kept or how it is forgotten, in words (README's privacy section, reviews).
+    why: str
+    # SQL condition on the row (`:user` is the member's id) under which it stays as it is: a talk they give.
+    unless: str | None = None
+    forgetter: Forgetter | None = None
+
+
+_declared: dict[tuple[str, str], UserColumn] = {}
+
+
+def digest(user_id: int) -> str:
+    """What a forgotten member leaves for a while: a hash of their id, not the id (`forgotten_members`)."""
+    return hashlib.sha256(f"podium:forgotten:{user_id}".encode()).hexdigest()
+
+
+def holds_user_ids(
+    table: str, column: str, *, forget: Forget, why: str, unless: str | None = None, forgetter: Forgetter | None = None
+) -> UserColumn:
+    """Declare a column that can hold a member's id (next to the code that owns the table)."""
+    declared = UserColumn(table, column, forget, why, unless, forgetter)
+    existing = _declared.get((table, column))
+    if existing is not None and existing != declared:
+        raise ValueError(f"{table}.{column} is declared twice, differently")
+    _declared[(table, column)] = declared
+    return declared
+
+
+def declared() -> tuple[UserColumn, ...]:
+    """Every declaration, in the order they were made (deletions of whole rows run first)."""
+    return tuple(_declared.values())
+
+
+async def undeclared_columns(tx: Transaction) -> list[str]:
+    """`table.column` of every column named like an id that no declaration covers."""
+    tables = await tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    missing = []
+    for table in (row["name"] for row in tables):
+        for column in await tx.fetchall(f"PRAGMA table_info({table})"):
+            name = column["name"]
+            if name in NOT_USER_IDS or not _LOOKS_LIKE_AN_ID.search(name):
+                continue
+            if (table, name) not in _declared:
+                missing.append(f"{table}.{name}")
+    return missing
+
+
+async def forget(tx: Transaction, user_id: int) -> dict[str, int]:
+    """/opt-out forget-me: every declared column forgets the member; rows changed per `table.column`."""
+    if missing := await undeclared_columns(tx):
+        raise UndeclaredUserData(
+            "forget-me cannot promise to forget: no declaration says how to treat " + ", ".join(missing)
+        )
+    changed: dict[str, int] = {}
+    ordered = sorted(declared(), key=lambda c: {"delete_row": 0, "anonymise": 1, "keep": 2}[c.forget])
+    for column in ordered:
+        key = f"{column.table}.{column.column}"
+        if column.forgetter is not None:
+            changed[key] = await column.forgetter(tx, user_id)
+            continue
+        keep = f" AND NOT ({column.unless})" if column.unless else ""
+        params = {"user": user_id, "forgotten": FORGOTTEN_USER}
+        if column.forget == "delete_row":
+            cursor = await tx.execute(f"DELETE FROM {column.table} WHERE {column.column} = :user{keep}", params)
+        elif column.forget == "anonymise":
+            cursor = await tx.execute(
+                f"UPDATE {column.table} SET {column.column} = :forgotten WHERE {column.column} = :user{keep}", params
+            )
+        else:
+            continue
+        changed[key] = cursor.rowcount
+    return changed
+
+
+def without_user(value: Any, user_id: int) -> Any:
+    """A JSON value with the member's id replaced wherever it stands: as a number, or in a mention `<@id>`."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return FORGOTTEN_USER if value == user_id else value
+    if isinstance(value, str):
+        return value.replace(f"<@{user_id}>", f"<@{FORGOTTEN_USER}>").replace(f"<@!{user_id}>", f"<@{FORGOTTEN_USER}>")
+    if isinstance(value, list):
+        return [without_user(item, user_id) for item in value if item != user_id or isinstance(item, bool)]
+    if isinstance(value, dict):
+        return {key: without_user(item, user_id) for key, item in value.items()}
+    return value
+
+
+def json_without_user(text: str, user_id: int) -> str:
+    """`without_user` on a JSON document (payloads); text that is not JSON is returned with mentions replaced."""
+    try:
+        return json.dumps(without_user(json.loads(text), user_id), separators=(",", ":"), sort_keys=True)
+    except ValueError:
+        return str(without_user(text, user_id))

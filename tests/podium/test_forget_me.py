@@ -1,0 +1,134 @@
+"""Forget-me forgets: after it, no cell of any table holds the member's id, except in the talks they give.
+
+A member uses every feature (settings, opt-outs, personal reminders, a talk of their own, 🔔 Remind me on others'
+talks and the thread that comes with it, a moderator's move of someone else's talk, a calendar feed, a failed
+delivery reported in the log channel), Podium delivers what is due, then the member runs forget-me. Every column of
+every table in the database (found from SQLite's own catalogue, so a new table is scanned too) is searched for
+their id.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from db import Database
+from podium import audience as audience_module
+from podium import privacy, scheduled_events
+from podium.audience import Audience
+from podium.calendar_feed import Calendars
+from podium.dispatcher import Dispatcher
+from podium.outbox import Outbox
+from podium.pacing import Pacer
+from podium.people import People
+from podium.talks import Actor, TalkService, default_hooks
+from podium.transport import RefusedError
+from tests import factories
+from tests.podium.test_dispatcher import ScriptedTransport
+
+GUILD, ANNOUNCE, LOG_CHANNEL = factories.GUILD, 555, 556
+MEMBER = 777_000_000_000_000_001  # a real-sized snowflake: its digits appear nowhere by chance
+OTHER = 777_000_000_000_000_002
+SPEAKER = 777_000_000_000_000_003
+
+
+async def cells_holding(db: Database, user_id: int) -> list[tuple[str, str, object]]:
+    """(table, column, row id or key) of every cell equal to the id or whose text contains it."""
+    found = []
+    tables = [r["name"] for r in await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    their_talks = {r["id"] for r in await db.fetchall("SELECT id FROM talks WHERE speaker_id = ?", (user_id,))}
+    for table in tables:
+        columns = [c["name"] for c in await db.fetchall(f"PRAGMA table_info({table})")]
+        for row in await db.fetchall(f"SELECT * FROM {table}"):
+            record = dict(zip(columns, tuple(row), strict=True))
+            # The talks they give stay, and what is said about them (notices to their audience name the speaker).
+            if table == "talks" and record["speaker_id"] == user_id:
+                continue
+            if table == "outbox" and record.get("talk_id") in their_talks and record.get("user_id") != user_id:
+                continue
+            for column, value in record.items():
+                if value == user_id or (isinstance(value, str) and str(user_id) in value):
+                    found.append((table, column, record.get("id", record.get("token", record.get("talk_id")))))
+    return found
+
+
+@pytest.fixture
+def transport():
+    return ScriptedTransport()
+
+
+async def test_after_forget_me_no_table_holds_the_member_except_their_talks(db, clock, transport):
+    outbox = Outbox(db)
+    hooks = scheduled_events.subscribe(audience_module.subscribe(default_hooks(outbox), outbox), outbox)
+    talks = TalkService(db, outbox, clock, hooks)
+    calendars = Calendars(db, clock)
+    people = People(db, outbox, clock, calendars=calendars)
+    audience = Audience(db, outbox, clock)
+    dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000),
+                            rng=random.Random(1))
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=LOG_CHANNEL,
+                              announce_new_talks=1)
+
+    # Settings, opt-outs, a cached DM channel, a language.
+    await people.set_timezone(MEMBER, "Europe/Berlin")
+    await people.set_talk_reminders(MEMBER, (timedelta(hours=2), timedelta(minutes=10)), "dm")
+    await people.set_opt_out(MEMBER, "notices", True)
+    await people.remember_locale(MEMBER, "de")
+    # Personal reminders: one due now (delivered below), one later.
+    await people.add_personal_reminder(user_id=MEMBER, guild_id=GUILD, channel_id=ANNOUNCE,
+                                       when=clock.now() + timedelta(seconds=1), text="stretch")
+    await people.add_personal_reminder(user_id=MEMBER, guild_id=GUILD, channel_id=ANNOUNCE,
+                                       when=clock.now() + timedelta(days=2), text="call mum")
+    # A talk of their own (it stays), and someone else's talk they asked to be reminded of.
+    own = await talks.add(guild_id=GUILD, actor=Actor(MEMBER), speaker_id=MEMBER, topic="Mine",
+                          starts_at=clock.now() + timedelta(days=3), speaker_name="Mem")
+    theirs = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Theirs",
+                             starts_at=clock.now() + timedelta(hours=3), speaker_name="Spe")
+    await audience.join(talk_id=theirs.id, user_id=MEMBER, guild_id=GUILD)
+    await audience.join(talk_id=theirs.id, user_id=OTHER, guild_id=GUILD)
+    # As a moderator, they add a talk for someone else and move it: created_by, updated_by, notices naming them.
+    given = await talks.add(guild_id=GUILD, actor=Actor(MEMBER, is_moderator=True), speaker_id=OTHER,
+                            topic="Given", starts_at=clock.now() + timedelta(days=4), speaker_name="Oth")
+    await talks.reschedule(guild_id=GUILD, actor=Actor(MEMBER, is_moderator=True), talk_id=given.id,
+                           starts_at=clock.now() + timedelta(days=5))
+    await talks.cancel(guild_id=GUILD, actor=Actor(MEMBER, is_moderator=True), talk_id=given.id, reason="ill")
+    # Their own calendar feed.
+    await calendars.token(GUILD, MEMBER)
+    # Deliver what is due: their DM channel is cached, the thread is made, some DMs fail and are reported.
+    transport.fail("post", 5000 + OTHER, RefusedError("403 closed DMs", status=403, code=50007))
+    for _ in range(3):
+        clock.advance(timedelta(seconds=5))
+        rows = await outbox.claim_due(clock.now(), 500)
+        for row in rows:
+            await dispatcher.deliver(row)
+    # Everything above is really there before forget-me.
+    assert len({table for table, _, _ in await cells_holding(db, MEMBER)}) >= 4
+
+    await people.forget(MEMBER)
+
+    assert await cells_holding(db, MEMBER) == []
+    # The talk they give stays, with them as its speaker; the one they moved for someone else stays too.
+    assert (await db.fetchrow("SELECT speaker_id FROM talks WHERE id = ?", (own.id,)))["speaker_id"] == MEMBER
+    moved = await db.fetchrow("SELECT speaker_id, created_by, updated_by FROM talks WHERE id = ?", (given.id,))
+    assert tuple(moved) == (OTHER, privacy.FORGOTTEN_USER, privacy.FORGOTTEN_USER)
+    # Other people's data is untouched.
+    assert await db.fetchval("SELECT count(*) FROM attendees WHERE user_id = ?", (OTHER,)) == 1
+
+
+async def test_a_column_that_may_hold_member_ids_without_a_declaration_stops_forget_me(db, clock):
+    async with db.transaction() as tx:
+        await tx.execute("CREATE TABLE feedback (talk_id INTEGER, voter_id INTEGER, stars INTEGER)")
+    people = People(db, Outbox(db), clock)
+    with pytest.raises(privacy.UndeclaredUserData, match=r"feedback\.voter_id"):
+        await people.forget(MEMBER)
+
+
+async def test_every_column_named_like_an_id_is_declared_or_known_not_to_hold_members(db):
+    async with db.transaction() as tx:
+        assert await privacy.undeclared_columns(tx) == []
+    for column in privacy.declared():
+        found = await db.fetchall(f"PRAGMA table_info({column.table})")
+        assert column.column in {c["name"] for c in found}, f"{column.table}.{column.column} does not exist"
