@@ -21,7 +21,7 @@ from pathlib import Path
 
 from _common import ROOT, rss_mb
 
-from tests.botprocess import BotProcess
+from tests.botprocess import BotProcess, inherited_environ
 from tests.fake_discord import FakeDiscord
 
 # What a feature needs, and the statement that pulls it in (a first use, where a first use costs more).
@@ -55,13 +55,18 @@ print(rss() - before, time.perf_counter() - started)
 """
 
 
+def probe(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` with the checkout importable, run outside it (a developer's `.env` there is never near it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**inherited_environ(), "PYTHONPATH": str(ROOT)}
+        return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=tmp, env=env, check=True)
+
+
 def import_cost(statement: str, repeat: int = 3) -> tuple[float, float]:
     """Median (RSS delta in MB, seconds) of running `statement` in a fresh interpreter."""
     results = []
     for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, "-c", PROBE, statement], capture_output=True, text=True, cwd=ROOT, check=True
-        )
+        out = probe("-c", PROBE, statement)
         delta, seconds = out.stdout.split()
         results.append((float(delta), float(seconds)))
     return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
@@ -69,9 +74,7 @@ def import_cost(statement: str, repeat: int = 3) -> tuple[float, float]:
 
 def top_imports(limit: int) -> list[tuple[str, float]]:
     """Import time of `import cli` by top-level package, each module's own time summed (python -X importtime)."""
-    out = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import cli"], capture_output=True, text=True, cwd=ROOT, check=True
-    )
+    out = probe("-X", "importtime", "-c", "import cli")
     totals: dict[str, float] = {}
     for line in out.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
