@@ -93,9 +93,6 @@ class PodiumBot(commands.Bot):
             default_guild_ids=list(settings.guild_ids) or None,
             **self._gateway_options(settings),
         )
-        # Every shard's READY runs on_connect, which syncs the global commands: one sync at a time, so the
-        # second shard finds them registered (only GETs) instead of racing the first with the same POSTs.
-        self._command_sync = asyncio.Lock()
         # Rate limits per bucket AND channel, as Discord keeps them (nextcord 3.2 merges all channels).
         MajorKeyedHTTPClient.adopt(self.http)
         # Set once REST login succeeded: proactive sends need no gateway session, so they need not
@@ -136,11 +133,6 @@ class PodiumBot(commands.Bot):
     def _gateway_options(settings: Settings) -> dict[str, Any]:
         """Keyword arguments of the gateway client: none for one session."""
         return {}
-
-    async def on_connect(self) -> None:
-        """Sync the global commands after READY (nextcord's own step), one shard at a time."""
-        async with self._command_sync:
-            await super().on_connect()
 
     def _build_services(self, settings: Settings, db: Database, clock: Clock) -> Services:
         outbox = Outbox(db)
