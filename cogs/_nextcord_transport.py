@@ -73,7 +73,7 @@ class NextcordTransport:
         while True:
             # Counted right before the request leaves, every time: a slot taken earlier and used after a
             # wait would let requests bunch up past Discord's limit. A full channel raises ChannelBusy.
-            await self.pacer.acquire(channel_id, max_wait=self.channel_patience if channel_id else None)
+            ticket = await self.pacer.acquire(channel_id, max_wait=self.channel_patience if channel_id else None)
             try:
                 # retry_request=False: a failed send goes back to the durable queue with backoff
                 # instead of blocking here in nextcord's in-memory retries.
@@ -82,7 +82,7 @@ class NextcordTransport:
                 # Not a Discord error: nextcord holds a bucket locked, e.g. while the very first
                 # request of a route is in flight and its limit is still unknown. Nothing was sent:
                 # give the slot back, wait, and do not burn an attempt.
-                self.pacer.refund(channel_id)
+                self.pacer.refund(ticket)
                 if locked_waited >= LOCKED_BUCKET_PATIENCE:
                     raise TransientError(f"rate limit bucket locked for {locked_waited:.0f} s: {exc}") from exc
                 await asyncio.sleep(pause)
