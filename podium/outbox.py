@@ -116,6 +116,9 @@ class OutboxRow:
 
 def target_key(row: sqlite3.Row) -> tuple[object, ...]:
     """Which queue a row waits in for fairness: its person, channel or thread (as in the claim's SQL)."""
+    if row["target_type"] == "dm":
+        # A DM goes to its recipient, whatever talk it is about: 100 reminders of one talk are 100 targets.
+        return ("dm", row["user_id"])
     for column in ("channel_id", "talk_id", "user_id", "guild_id"):
         if row[column] is not None:
             return (row["target_type"], row[column])
@@ -135,6 +138,29 @@ def fair_order(rows: Sequence[sqlite3.Row]) -> list[sqlite3.Row]:
 
 def _maybe_time(ms: int | None) -> datetime | None:
     return from_ms(ms) if ms is not None else None
+
+
+# One short range scan of the due index (outbox_due), however long the queue; then one row per target a round.
+_CLAIM = """
+    UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at_ms = ?,
+                      first_attempt_at_ms = coalesce(first_attempt_at_ms, ?)
+    WHERE id IN (
+        SELECT id FROM (
+            SELECT id, next_attempt_at_ms, row_number() OVER (
+                PARTITION BY target_type, CASE target_type WHEN 'dm' THEN user_id
+                                           ELSE coalesce(channel_id, talk_id, user_id, guild_id) END
+                ORDER BY next_attempt_at_ms, id
+            ) AS round
+            FROM (
+                SELECT id, target_type, channel_id, talk_id, user_id, guild_id, next_attempt_at_ms
+                FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= ?
+                ORDER BY next_attempt_at_ms LIMIT ?
+            )
+        )
+        ORDER BY round, next_attempt_at_ms, id LIMIT ?
+    )
+    RETURNING *
+"""
 
 
 _UPSERT = """
@@ -344,25 +370,7 @@ class Outbox:
         now_ms = to_ms(now)
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
-                """
-                UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at_ms = ?,
-                                  first_attempt_at_ms = coalesce(first_attempt_at_ms, ?)
-                WHERE id IN (
-                    SELECT id FROM (
-                        SELECT id, next_attempt_at_ms, row_number() OVER (
-                            PARTITION BY target_type, coalesce(channel_id, talk_id, user_id, guild_id)
-                            ORDER BY next_attempt_at_ms, id
-                        ) AS round
-                        FROM (
-                            SELECT id, target_type, channel_id, talk_id, user_id, guild_id, next_attempt_at_ms
-                            FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= ?
-                            ORDER BY next_attempt_at_ms LIMIT ?
-                        )
-                    )
-                    ORDER BY round, next_attempt_at_ms, id LIMIT ?
-                )
-                RETURNING *
-                """,
+                _CLAIM,
                 (now_ms, now_ms, now_ms, limit * CLAIM_CANDIDATES_PER_SLOT, limit),
             )
         return [OutboxRow.from_db(r) for r in fair_order(rows)]
