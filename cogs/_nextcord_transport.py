@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -40,14 +39,6 @@ CHANNEL_PATIENCE = 1.0
 RATE_LIMIT_PATIENCE = 30.0
 # Cloudflare's block of the whole IP lasts minutes to an hour; nothing should try before this.
 CLOUDFLARE_PAUSE = 60.0
-EPOCH_MS = 1420070400000  # Discord's snowflake epoch
-
-
-def snowflake_at(when: datetime) -> int:
-    """The smallest snowflake of an instant (for `after=` queries)."""
-    return max(0, int(when.timestamp() * 1000) - EPOCH_MS) << 22
-
-
 class NextcordTransport:
     """Raw REST calls: `send()` cannot pass `enforce_nonce`, and our own queue does the retrying."""
 
@@ -171,17 +162,24 @@ class NextcordTransport:
         data = await self._request(route)
         return int(data["id"])
 
-    async def own_messages_since(self, channel_id: int, since: datetime) -> list[PostedMessage]:
-        """The bot's messages in the channel after `since` (the latest 100)."""
+    async def channel_history(
+        self, channel_id: int, *, around: int | None = None, before: int | None = None, after: int | None = None,
+        limit: int = 100,
+    ) -> list[PostedMessage]:
+        """GET one page of the channel's messages, newest first (`own`: the bot's)."""
+        anchors = {name: value for name, value in (("around", around), ("before", before), ("after", after))
+                   if value is not None}
+        if len(anchors) > 1 or not 1 <= limit <= 100:
+            raise ValueError(f"one of around/before/after and a limit of 1-100, not {anchors} and {limit}")
+        params = {name: str(value) for name, value in anchors.items()} | {"limit": str(limit)}
         route = Route("GET", "/channels/{channel_id}/messages", channel_id=channel_id)
-        data = await self._request(route, params={"after": str(snowflake_at(since)), "limit": "100"})
+        data = await self._request(route, params=params)
         me = self.bot_user_id()
         found = []
         for message in data if isinstance(data, list) else []:
-            if me is not None and str(message.get("author", {}).get("id")) != str(me):
-                continue
+            own = me is None or str(message.get("author", {}).get("id")) == str(me)
             embeds = tuple(e for e in message.get("embeds") or () if isinstance(e, dict))
-            found.append(PostedMessage(int(message["id"]), str(message.get("content") or ""), embeds))
+            found.append(PostedMessage(int(message["id"]), str(message.get("content") or ""), embeds, own=own))
         return found
 
     async def create_scheduled_event(self, guild_id: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,12 +32,14 @@ from podium.talks import Talk, load_talk
 from podium.transport import (
     DeliveryError,
     GoneError,
+    PostedMessage,
     RateLimitedError,
     RefusedError,
     RejectedError,
     TransientError,
     Transport,
     UnauthorizedError,
+    snowflake_at,
 )
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,11 @@ PREFETCH_EVERY = 1.0  # seconds between prefetch passes
 # Discord's enforce_nonce remembers a nonce for "the past few minutes" (undocumented). A resend later than this
 # after the first attempt may fall outside it, so it first looks in the channel for the message.
 NONCE_TRUST = timedelta(seconds=60)
+# The look for an earlier attempt's message reads at most this many pages of 100 (Discord's largest page): around
+# the first attempt (our clock and Discord's differ a little), then forward from there and back from now in turn.
+HISTORY_PAGES = 6
+HISTORY_PAGE = 100
+CLOCK_SKEW = timedelta(seconds=5)
 # Rows whose delivery's own bookkeeping failed (database locked, disk full) stay 'sending'; a sweep returns them.
 SWEEP_EVERY = 60.0
 SWEEP_STALE_AFTER = timedelta(minutes=2)
@@ -482,12 +490,44 @@ class Dispatcher:
             return None
         if self.clock.now() - row.first_attempt_at <= NONCE_TRUST:
             return None  # Discord's nonce check still covers it
-        since = row.first_attempt_at - timedelta(seconds=5)  # our clock and Discord's differ a little
-        for message in await self.transport.own_messages_since(channel_id, since):
-            if same_message(message.content, message.embeds, body):
+        async for message in self._history_since(channel_id, row.first_attempt_at):
+            if message.own and same_message(message.content, message.embeds, body):
                 log.info("outbox %d: an earlier attempt posted it (message %d); not sending again", row.id, message.id)
                 return message.id
         return None
+
+    async def _history_since(self, channel_id: int, first_attempt: datetime) -> AsyncIterator[PostedMessage]:
+        """The channel's messages from a little before `first_attempt` to now, at most HISTORY_PAGES pages of them.
+
+        Any attempt since the first may have posted it: one page around the first attempt's instant (our clock and
+        Discord's differ a little either way), then in turn a page forward from there and a page back from now,
+        until the two meet. In a channel too busy to read it all, both ends are read: the first attempt and the
+        latest ones, where a post lost to a crash or a 5xx is.
+        """
+        since = snowflake_at(first_attempt - CLOCK_SKEW)
+        until = snowflake_at(self.clock.now() + CLOCK_SKEW)
+        page = await self.transport.channel_history(channel_id, around=snowflake_at(first_attempt),
+                                                    limit=HISTORY_PAGE)
+        pages = 0
+        forward = max([since, *(m.id for m in page)])  # read up to here from the first attempt on
+        backward = until  # read down to here from now
+        forward_done = backward_done = not page  # around an instant comes back empty only in an empty channel
+        while True:
+            # Older than the first attempt (a week-old summary with the same text) or newer than now: not ours.
+            for message in page:
+                if since <= message.id < until:
+                    yield message
+            pages += 1
+            if pages >= HISTORY_PAGES or forward >= backward or (forward_done and backward_done):
+                return  # the budget is spent, or the two ends met: everything between was read
+            if (pages % 2 == 1 and not forward_done) or backward_done:
+                page = await self.transport.channel_history(channel_id, after=forward, limit=HISTORY_PAGE)
+                forward = max([forward, *(m.id for m in page)])
+                forward_done = len(page) < HISTORY_PAGE  # reached the newest message
+            else:
+                page = await self.transport.channel_history(channel_id, before=backward, limit=HISTORY_PAGE)
+                backward = min([backward, *(m.id for m in page)])
+                backward_done = len(page) < HISTORY_PAGE or backward <= since
 
     async def _defer(self, row: OutboxRow, seconds: float, reason: str) -> Outcome:
         """Back to pending without using an attempt; it is due again in `seconds`."""
