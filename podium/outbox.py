@@ -380,13 +380,17 @@ class Outbox:
         row = await self.db.fetchone("SELECT min(next_attempt_at_ms) AS due FROM outbox WHERE state = 'pending'")
         return from_ms(row["due"]) if row and row["due"] is not None else None
 
-    async def recover_in_flight(self, now: datetime) -> int:
-        """At start: rows a crash left in 'sending' go back to pending, due now, marked as maybe sent."""
+    async def recover_in_flight(self, now: datetime, *, in_flight: Iterable[int] = ()) -> int:
+        """At start: rows a crash left in 'sending' go back to pending, due now, marked as maybe sent.
+
+        `in_flight`: rows this process is delivering right now, which stay as they are (they are not left behind).
+        """
+        keep = tuple(in_flight)
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?, maybe_sent = 1"
-                " WHERE state = 'sending'",
-                (to_ms(now), to_ms(now)),
+                f" WHERE state = 'sending' AND id NOT IN ({','.join('?' * len(keep))})",
+                (to_ms(now), to_ms(now), *keep),
             )
         return cursor.rowcount
 
