@@ -57,7 +57,7 @@ PREFETCH_EVERY = 1.0  # seconds between prefetch passes
 # after the first attempt may fall outside it, so it first looks in the channel for the message.
 NONCE_TRUST = timedelta(seconds=60)
 # The look for an earlier attempt's message reads at most this many pages of 100 (Discord's largest page): around
-# the first attempt (our clock and Discord's differ a little), then forward from there and back from now in turn.
+# the first attempt (our clock and Discord's differ a little), then forward from there and back from the newest.
 HISTORY_PAGES = 6
 HISTORY_PAGE = 100
 CLOCK_SKEW = timedelta(seconds=5)
@@ -527,36 +527,36 @@ class Dispatcher:
             self._first_attempts.setdefault(row.id, mono)
 
     async def _history_since(self, channel_id: int, first_attempt: datetime) -> AsyncIterator[PostedMessage]:
-        """The channel's messages from a little before `first_attempt` to now, at most HISTORY_PAGES pages of them.
+        """The channel's messages from a little before `first_attempt` on, at most HISTORY_PAGES pages of them.
 
         Any attempt since the first may have posted it: one page around the first attempt's instant (our clock and
-        Discord's differ a little either way), then in turn a page forward from there and a page back from now,
-        until the two meet. In a channel too busy to read it all, both ends are read: the first attempt and the
-        latest ones, where a post lost to a crash or a 5xx is.
+        Discord's differ a little either way), then in turn a page forward from there and a page back from the
+        newest message, until the two meet. In a channel too busy to read it all, both ends are read: the first
+        attempt and the latest messages, where a post lost to a crash or a 5xx is.
         """
         since = snowflake_at(first_attempt - CLOCK_SKEW)
-        until = snowflake_at(self.clock.now() + CLOCK_SKEW)
         page = await self.transport.channel_history(channel_id, around=snowflake_at(first_attempt),
                                                     limit=HISTORY_PAGE)
-        pages = 0
+        pages = 1
         forward = max([since, *(m.id for m in page)])  # read up to here from the first attempt on
-        backward = until  # read down to here from now
+        backward: int | None = None  # read down to here from the newest (not by our clock: it may be off)
         forward_done = backward_done = not page  # around an instant comes back empty only in an empty channel
         while True:
-            # Older than the first attempt (a week-old summary with the same text) or newer than now: not ours.
+            # Older than the first attempt (a week-old summary with the same text): not this row's.
             for message in page:
-                if since <= message.id < until:
+                if message.id >= since:
                     yield message
-            pages += 1
-            if pages >= HISTORY_PAGES or forward >= backward or (forward_done and backward_done):
+            met = backward is not None and forward >= backward
+            if pages >= HISTORY_PAGES or met or (forward_done and backward_done):
                 return  # the budget is spent, or the two ends met: everything between was read
-            if (pages % 2 == 1 and not forward_done) or backward_done:
+            pages += 1
+            if (pages % 2 == 0 and not forward_done) or backward_done:
                 page = await self.transport.channel_history(channel_id, after=forward, limit=HISTORY_PAGE)
                 forward = max([forward, *(m.id for m in page)])
                 forward_done = len(page) < HISTORY_PAGE  # reached the newest message
             else:
                 page = await self.transport.channel_history(channel_id, before=backward, limit=HISTORY_PAGE)
-                backward = min([backward, *(m.id for m in page)])
+                backward = min([*(m.id for m in page), *([backward] if backward is not None else [])], default=0)
                 backward_done = len(page) < HISTORY_PAGE or backward <= since
 
     async def _defer(self, row: OutboxRow, seconds: float, reason: str) -> Outcome:

@@ -381,7 +381,7 @@ async def test_the_history_check_finds_the_post_in_a_busy_channel(dispatcher, cl
     assert (outcome.state, outcome.message_id) == ("sent", posted.id)
     assert transport.posts() == []
     history = [c[2] for c in transport.calls if c[0] == "history"]
-    assert len(history) <= 6 and all(len(anchors) == 1 for anchors in history), history
+    assert len(history) <= 6 and all(len(anchors) <= 1 for anchors in history), history
 
 
 async def test_the_history_check_is_bounded(dispatcher, clock, transport, db, outbox):
