@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -43,14 +42,6 @@ CHANNEL_PATIENCE = 1.0
 RATE_LIMIT_PATIENCE = 30.0
 # Cloudflare's block of the whole IP lasts minutes to an hour; nothing should try before this.
 CLOUDFLARE_PAUSE = 60.0
-EPOCH_MS = 1420070400000  # Discord's snowflake epoch
-
-
-def snowflake_at(when: datetime) -> int:
-    """The smallest snowflake of an instant (for `after=` queries)."""
-    return max(0, int(when.timestamp() * 1000) - EPOCH_MS) << 22
-
-
 class NextcordTransport:
     """Raw REST calls: `send()` cannot pass `enforce_nonce`, and our own queue does the retrying."""
 
@@ -78,20 +69,20 @@ class NextcordTransport:
         while True:
             # Counted right before the request leaves, every time: a slot taken earlier and used after a
             # wait would let requests bunch up past Discord's limit. A full channel raises ChannelBusy.
-            await self.pacer.acquire(channel_id, max_wait=self.channel_patience if channel_id else None)
+            ticket = await self.pacer.acquire(channel_id, max_wait=self.channel_patience if channel_id else None)
             counted = loop.time()
             try:
                 # The last look, after every wait above and below: a talk moved, a recipient forgotten or a row
                 # expired while this request waited stops it here, before anything leaves.
                 await last_look()
             except BaseException:
-                self.pacer.refund(channel_id)
+                self.pacer.refund(ticket)
                 raise
             if loop.time() - counted > LOOK_SLACK and not slow_look:
                 # The look itself waited (a busy machine, a slow disk): the slot counted before it is stale, and
                 # requests whose looks finish together would leave together. Count again, and look again (once:
                 # on a machine where every look is slow, the request must still leave).
-                self.pacer.refund(channel_id)
+                self.pacer.refund(ticket)
                 slow_look = True
                 continue
             slow_look = False
@@ -103,7 +94,7 @@ class NextcordTransport:
                 # Not a Discord error: nextcord holds a bucket locked, e.g. while the very first
                 # request of a route is in flight and its limit is still unknown. Nothing was sent:
                 # give the slot back, wait, and do not burn an attempt.
-                self.pacer.refund(channel_id)
+                self.pacer.refund(ticket)
                 if locked_waited >= LOCKED_BUCKET_PATIENCE:
                     raise TransientError(f"rate limit bucket locked for {locked_waited:.0f} s: {exc}") from exc
                 # Wait for nextcord's own reset where it has planned one, so that no look (a database read) is
@@ -217,17 +208,24 @@ class NextcordTransport:
         data = await self._request(route)
         return int(data["id"])
 
-    async def own_messages_since(self, channel_id: int, since: datetime) -> list[PostedMessage]:
-        """The bot's messages in the channel after `since` (the latest 100)."""
+    async def channel_history(
+        self, channel_id: int, *, around: int | None = None, before: int | None = None, after: int | None = None,
+        limit: int = 100,
+    ) -> list[PostedMessage]:
+        """GET one page of the channel's messages, newest first (`own`: the bot's)."""
+        anchors = {name: value for name, value in (("around", around), ("before", before), ("after", after))
+                   if value is not None}
+        if len(anchors) > 1 or not 1 <= limit <= 100:
+            raise ValueError(f"one of around/before/after and a limit of 1-100, not {anchors} and {limit}")
+        params = {name: str(value) for name, value in anchors.items()} | {"limit": str(limit)}
         route = Route("GET", "/channels/{channel_id}/messages", channel_id=channel_id)
-        data = await self._request(route, params={"after": str(snowflake_at(since)), "limit": "100"})
+        data = await self._request(route, params=params)
         me = self.bot_user_id()
         found = []
         for message in data if isinstance(data, list) else []:
-            if me is not None and str(message.get("author", {}).get("id")) != str(me):
-                continue
+            own = me is None or str(message.get("author", {}).get("id")) == str(me)
             embeds = tuple(e for e in message.get("embeds") or () if isinstance(e, dict))
-            found.append(PostedMessage(int(message["id"]), str(message.get("content") or ""), embeds))
+            found.append(PostedMessage(int(message["id"]), str(message.get("content") or ""), embeds, own=own))
         return found
 
     async def create_scheduled_event(self, guild_id: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +34,7 @@ from podium.talks import Talk, load_talk
 from podium.transport import (
     DeliveryError,
     GoneError,
+    PostedMessage,
     RateLimitedError,
     RefusedError,
     RejectedError,
@@ -42,6 +43,7 @@ from podium.transport import (
     Transport,
     UnauthorizedError,
     looking_with,
+    snowflake_at,
 )
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,11 @@ PREFETCH_EVERY = 1.0  # seconds between prefetch passes
 # Discord's enforce_nonce remembers a nonce for "the past few minutes" (undocumented). A resend later than this
 # after the first attempt may fall outside it, so it first looks in the channel for the message.
 NONCE_TRUST = timedelta(seconds=60)
+# The look for an earlier attempt's message reads at most this many pages of 100 (Discord's largest page): around
+# the first attempt (our clock and Discord's differ a little), then forward from there and back from the newest.
+HISTORY_PAGES = 6
+HISTORY_PAGE = 100
+CLOCK_SKEW = timedelta(seconds=5)
 # Rows whose delivery's own bookkeeping failed (database locked, disk full) stay 'sending'; a sweep returns them.
 SWEEP_EVERY = 60.0
 SWEEP_STALE_AFTER = timedelta(minutes=2)
@@ -164,6 +171,7 @@ class Dispatcher:
         max_in_flight: int = MAX_IN_FLIGHT,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -188,10 +196,22 @@ class Dispatcher:
         self._unauthorized_logged_at = float("-inf")
         # One thread per talk, ever: deliveries of one talk create and store it one at a time.
         self._thread_locks: KeyedLock[int] = KeyedLock()
+        # "How long ago" is a monotonic question: a wall clock stepped back would make Discord's nonce window look
+        # open long after it closed. Row id -> monotonic instant of its first POST in THIS process, oldest first;
+        # entries leave once older than NONCE_TRUST (an absent row is looked for in the channel first anyway).
+        self.monotonic = monotonic
+        self._first_attempts: dict[int, float] = {}
+        # One pass at a time (the loop and the cron trigger): two passes would both count the same free slots.
+        self._pass_lock = asyncio.Lock()
+        # Set once recover() ran: a pass before it could claim rows a crash left 'sending' as if they were new.
+        self.recovered = asyncio.Event()
 
     async def recover(self) -> int:
         """At start: put rows a crash left in 'sending' back in the queue."""
-        recovered = await self.outbox.recover_in_flight(self.clock.now())
+        async with self._pass_lock:
+            # Never this process's own deliveries: their rows are in flight, not left behind by a crash.
+            recovered = await self.outbox.recover_in_flight(self.clock.now(), in_flight=self._row_of.values())
+            self.recovered.set()
         if recovered:
             log.warning("%d message(s) were being sent when Podium stopped; retrying them now", recovered)
         return recovered
@@ -231,18 +251,19 @@ class Dispatcher:
         return started
 
     async def dispatch_due(self) -> int:
-        """Claim due rows into free slots and start a delivery task for each."""
-        free = self.max_in_flight - len(self.in_flight)
-        if free <= 0 or self.paused:
-            return 0
-        # While a pause is being tested (the first row after it), one row at a time.
-        rows = await self.outbox.claim_due(self.clock.now(), 1 if self.pause_reason else free)
-        for row in rows:
-            task = asyncio.create_task(self.deliver(row), name=f"deliver-{row.id}")
-            self.in_flight.add(task)
-            self._row_of[task] = row.id
-            task.add_done_callback(self._finished)
-        return len(rows)
+        """Claim due rows into free slots and start a delivery task for each (one pass at a time)."""
+        async with self._pass_lock:
+            free = self.max_in_flight - len(self.in_flight)
+            if free <= 0 or self.paused:
+                return 0
+            # While a pause is being tested (the first row after it), one row at a time.
+            rows = await self.outbox.claim_due(self.clock.now(), 1 if self.pause_reason else free)
+            for row in rows:
+                task = asyncio.create_task(self.deliver(row), name=f"deliver-{row.id}")
+                self.in_flight.add(task)
+                self._row_of[task] = row.id
+                task.add_done_callback(self._finished)
+            return len(rows)
 
     def _finished(self, task: asyncio.Task[Outcome]) -> None:
         self.in_flight.discard(task)
@@ -544,16 +565,64 @@ class Dispatcher:
 
     async def _posted_before(self, row: OutboxRow, channel_id: int, body: dict[str, Any]) -> int | None:
         """A resend past the nonce window: the message id if an earlier attempt did post it after all."""
+        self._note_first_send(row)
         if not row.maybe_sent or row.first_attempt_at is None:
             return None
-        if self.clock.now() - row.first_attempt_at <= NONCE_TRUST:
-            return None  # Discord's nonce check still covers it
-        since = row.first_attempt_at - timedelta(seconds=5)  # our clock and Discord's differ a little
-        for message in await self.transport.own_messages_since(channel_id, since):
-            if same_message(message.content, message.embeds, body):
+        first = self._first_attempts.get(row.id)
+        if first is not None and self.monotonic() - first <= NONCE_TRUST.total_seconds():
+            return None  # first tried in this process less than NONCE_TRUST ago: Discord's nonce check covers it
+        async for message in self._history_since(channel_id, row.first_attempt_at):
+            if message.own and same_message(message.content, message.embeds, body):
                 log.info("outbox %d: an earlier attempt posted it (message %d); not sending again", row.id, message.id)
                 return message.id
         return None
+
+    def _note_first_send(self, row: OutboxRow) -> None:
+        """Remember (monotonic) when a row's nonce first went out in this process: its first attempt's POST."""
+        mono = self.monotonic()
+        # Insertion order is time order: the oldest are at the front; past NONCE_TRUST they answer nothing.
+        while self._first_attempts:
+            oldest = next(iter(self._first_attempts))
+            if mono - self._first_attempts[oldest] <= NONCE_TRUST.total_seconds():
+                break
+            del self._first_attempts[oldest]
+        # attempts == 1: no earlier attempt reached Discord (a deferral gives its attempt back, and a row a crash
+        # left behind was claimed once already), so this POST is the nonce's first.
+        if row.attempts == 1:
+            self._first_attempts.setdefault(row.id, mono)
+
+    async def _history_since(self, channel_id: int, first_attempt: datetime) -> AsyncIterator[PostedMessage]:
+        """The channel's messages from a little before `first_attempt` on, at most HISTORY_PAGES pages of them.
+
+        Any attempt since the first may have posted it: one page around the first attempt's instant (our clock and
+        Discord's differ a little either way), then in turn a page forward from there and a page back from the
+        newest message, until the two meet. In a channel too busy to read it all, both ends are read: the first
+        attempt and the latest messages, where a post lost to a crash or a 5xx is.
+        """
+        since = snowflake_at(first_attempt - CLOCK_SKEW)
+        page = await self.transport.channel_history(channel_id, around=snowflake_at(first_attempt),
+                                                    limit=HISTORY_PAGE)
+        pages = 1
+        forward = max([since, *(m.id for m in page)])  # read up to here from the first attempt on
+        backward: int | None = None  # read down to here from the newest (not by our clock: it may be off)
+        forward_done = backward_done = not page  # around an instant comes back empty only in an empty channel
+        while True:
+            # Older than the first attempt (a week-old summary with the same text): not this row's.
+            for message in page:
+                if message.id >= since:
+                    yield message
+            met = backward is not None and forward >= backward
+            if pages >= HISTORY_PAGES or met or (forward_done and backward_done):
+                return  # the budget is spent, or the two ends met: everything between was read
+            pages += 1
+            if (pages % 2 == 0 and not forward_done) or backward_done:
+                page = await self.transport.channel_history(channel_id, after=forward, limit=HISTORY_PAGE)
+                forward = max([forward, *(m.id for m in page)])
+                forward_done = len(page) < HISTORY_PAGE  # reached the newest message
+            else:
+                page = await self.transport.channel_history(channel_id, before=backward, limit=HISTORY_PAGE)
+                backward = min([*(m.id for m in page), *([backward] if backward is not None else [])], default=0)
+                backward_done = len(page) < HISTORY_PAGE or backward <= since
 
     async def _defer(self, row: OutboxRow, seconds: float, reason: str) -> Outcome:
         """Back to pending without using an attempt; it is due again in `seconds`."""

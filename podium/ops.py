@@ -268,6 +268,10 @@ class OpsServer:
             return web.json_response({"error": f"missing or wrong {CRON_SECRET_HEADER} header"}, status=401)
         if not self.logged_in():
             return web.json_response({"error": "not logged in to Discord yet; try again shortly"}, status=503)
+        if not self.dispatcher.recovered.is_set():
+            # Before recover() a pass could claim rows a crash left 'sending'; recover() would then queue them again.
+            return web.json_response({"error": "not ready: recovering from the last stop; try again shortly"},
+                                     status=503)
         async with self._trigger_lock:
             result = await self.run_pass()
         log.info("external trigger: %s", result)

@@ -150,6 +150,9 @@ class OutboxRow:
 
 def target_key(row: sqlite3.Row) -> tuple[object, ...]:
     """Which queue a row waits in for fairness: its person, channel or thread (as in the claim's SQL)."""
+    if row["target_type"] == "dm":
+        # A DM goes to its recipient, whatever talk it is about: 100 reminders of one talk are 100 targets.
+        return ("dm", row["user_id"])
     for column in ("channel_id", "talk_id", "user_id", "guild_id"):
         if row[column] is not None:
             return (row["target_type"], row[column])
@@ -169,6 +172,29 @@ def fair_order(rows: Sequence[sqlite3.Row]) -> list[sqlite3.Row]:
 
 def _maybe_time(ms: int | None) -> datetime | None:
     return from_ms(ms) if ms is not None else None
+
+
+# One short range scan of the due index (outbox_due), however long the queue; then one row per target a round.
+_CLAIM = """
+    UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at_ms = ?,
+                      first_attempt_at_ms = coalesce(first_attempt_at_ms, ?)
+    WHERE id IN (
+        SELECT id FROM (
+            SELECT id, next_attempt_at_ms, row_number() OVER (
+                PARTITION BY target_type, CASE target_type WHEN 'dm' THEN user_id
+                                           ELSE coalesce(channel_id, talk_id, user_id, guild_id) END
+                ORDER BY next_attempt_at_ms, id
+            ) AS round
+            FROM (
+                SELECT id, target_type, channel_id, talk_id, user_id, guild_id, next_attempt_at_ms
+                FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= ?
+                ORDER BY next_attempt_at_ms LIMIT ?
+            )
+        )
+        ORDER BY round, next_attempt_at_ms, id LIMIT ?
+    )
+    RETURNING *
+"""
 
 
 _UPSERT = """
@@ -458,25 +484,7 @@ class Outbox:
         now_ms = to_ms(now)
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
-                """
-                UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at_ms = ?,
-                                  first_attempt_at_ms = coalesce(first_attempt_at_ms, ?)
-                WHERE id IN (
-                    SELECT id FROM (
-                        SELECT id, next_attempt_at_ms, row_number() OVER (
-                            PARTITION BY target_type, coalesce(channel_id, talk_id, user_id, guild_id)
-                            ORDER BY next_attempt_at_ms, id
-                        ) AS round
-                        FROM (
-                            SELECT id, target_type, channel_id, talk_id, user_id, guild_id, next_attempt_at_ms
-                            FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= ?
-                            ORDER BY next_attempt_at_ms LIMIT ?
-                        )
-                    )
-                    ORDER BY round, next_attempt_at_ms, id LIMIT ?
-                )
-                RETURNING *
-                """,
+                _CLAIM,
                 (now_ms, now_ms, now_ms, limit * CLAIM_CANDIDATES_PER_SLOT, limit),
             )
         return [OutboxRow.from_db(r) for r in fair_order(rows)]
@@ -486,13 +494,17 @@ class Outbox:
         row = await self.db.fetchone("SELECT min(next_attempt_at_ms) AS due FROM outbox WHERE state = 'pending'")
         return from_ms(row["due"]) if row and row["due"] is not None else None
 
-    async def recover_in_flight(self, now: datetime) -> int:
-        """At start: rows a crash left in 'sending' go back to pending, due now, marked as maybe sent."""
+    async def recover_in_flight(self, now: datetime, *, in_flight: Iterable[int] = ()) -> int:
+        """At start: rows a crash left in 'sending' go back to pending, due now, marked as maybe sent.
+
+        `in_flight`: rows this process is delivering right now, which stay as they are (they are not left behind).
+        """
+        keep = tuple(in_flight)
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?, maybe_sent = 1"
-                " WHERE state = 'sending'",
-                (to_ms(now), to_ms(now)),
+                f" WHERE state = 'sending' AND id NOT IN ({','.join('?' * len(keep))})",
+                (to_ms(now), to_ms(now), *keep),
             )
         return cursor.rowcount
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 # Discord allows ~5 messages per 5 s per channel. A little slack: our clock and Discord's see a
 # request at slightly different instants.
@@ -39,14 +41,17 @@ class SlidingWindow:
             return 0.0
         return self.window - (self._monotonic() - self._events[0])
 
-    def record(self) -> None:
-        """Count one event now."""
-        self._events.append(self._monotonic())
+    def record(self) -> float:
+        """Count one event now; the instant it was counted at (to take back that one event)."""
+        at = self._monotonic()
+        self._events.append(at)
+        return at
 
-    def unrecord(self) -> None:
-        """Take back the latest event (it did not happen after all)."""
-        if self._events:
-            self._events.pop()
+    def unrecord(self, at: float) -> None:
+        """Take back the event counted at `at` (it did not happen after all); a no-op once it left the window."""
+        # Not the latest: another request may have been counted since, and it did leave.
+        with contextlib.suppress(ValueError):
+            self._events.remove(at)
 
     @property
     def idle(self) -> bool:
@@ -83,6 +88,15 @@ class TokenBucket:
     def give_back(self) -> None:
         """Return one token."""
         self._tokens = min(self.capacity, self._tokens + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """One counted request: what `Pacer.refund` takes back if it was not sent after all."""
+
+    at: float
+    channel_id: int | None = None
+    channel_at: float | None = None
 
 
 class ChannelBusy(Exception):
@@ -133,15 +147,14 @@ class Pacer:
         self._channel_window = channel_window
         self._channels: dict[int, _Channel] = {}
 
-    async def acquire(self, channel_id: int | None = None, *, max_wait: float | None = None) -> None:
-        """Wait for a slot for one request (to `channel_id`, if it posts a message there).
+    async def acquire(self, channel_id: int | None = None, *, max_wait: float | None = None) -> Ticket:
+        """Wait for a slot for one request (to `channel_id`, if it posts a message there); its ticket.
 
         With `max_wait`, a channel that has no room within that many seconds raises ChannelBusy at once
         instead of holding the caller (the dispatcher then puts the message back until the channel has room).
         """
         if channel_id is None:
-            await self._take_global()
-            return
+            return Ticket(await self._take_global())
         channel = self._channel(channel_id)
         # FIFO per channel: two waiters never both see the same free slot; other channels are not queued here.
         async with channel.lock:
@@ -149,16 +162,16 @@ class Pacer:
                 if max_wait is not None and wait > max_wait:
                     raise ChannelBusy(channel_id, wait)
                 await asyncio.sleep(wait)
-            await self._take_global()
-            channel.window.record()
+            at = await self._take_global()
+            return Ticket(at, channel_id, channel.window.record())
 
-    async def _take_global(self) -> None:
+    async def _take_global(self) -> float:
         async with self._global_lock:
             # Time-based: the token bucket refills as time passes; there is no event to wait on.
             while (wait := max(self._global.delay(), self._paused_until - self._monotonic())) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(wait)
             self._global.take()
-            self._recent.record()
+            return self._recent.record()
 
     def channel_delay(self, channel_id: int) -> float:
         """Seconds until one more message fits in this channel (0 if it fits now)."""
@@ -167,12 +180,13 @@ class Pacer:
             return 0.0
         return max(0.0, channel.window.delay(), channel.blocked_until - self._monotonic())
 
-    def refund(self, channel_id: int | None = None) -> None:
-        """The request counted by the last acquire() was not sent after all."""
+    def refund(self, ticket: Ticket) -> None:
+        """The request this ticket counted was not sent after all: take back exactly its events."""
         self._global.give_back()
-        self._recent.unrecord()
-        if channel_id is not None and channel_id in self._channels:
-            self._channels[channel_id].window.unrecord()
+        self._recent.unrecord(ticket.at)
+        channel = self._channels.get(ticket.channel_id) if ticket.channel_id is not None else None
+        if channel is not None and ticket.channel_at is not None:
+            channel.window.unrecord(ticket.channel_at)
 
     def block(self, channel_id: int, seconds: float) -> None:
         """Discord said this channel's limit is used up (a 429 for the route): nothing goes there for `seconds`."""

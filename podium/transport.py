@@ -117,13 +117,22 @@ def looking_with(check: LastLook) -> Iterator[None]:
         _LAST_LOOK.reset(token)
 
 
+DISCORD_EPOCH_MS = 1420070400000
+
+
+def snowflake_at(when: datetime) -> int:
+    """The smallest snowflake (Discord id) of an instant: every message made at or after it has a larger id."""
+    return max(0, int(when.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
+
+
 @dataclass(frozen=True, slots=True)
 class PostedMessage:
-    """A message the bot posted, as read back from a channel's history."""
+    """A message of a channel's history, as read back from Discord (`own`: this bot posted it)."""
 
     id: int
     content: str
     embeds: tuple[dict[str, Any], ...] = field(default=())
+    own: bool = True
 
 
 class Transport(Protocol):
@@ -165,8 +174,15 @@ class Transport(Protocol):
         """Publish a message of an announcement channel to the servers following it; the message id."""
         ...
 
-    async def own_messages_since(self, channel_id: int, since: datetime) -> list[PostedMessage]:
-        """The messages this bot posted in the channel since `since` (at most the latest 100)."""
+    async def channel_history(
+        self, channel_id: int, *, around: int | None = None, before: int | None = None, after: int | None = None,
+        limit: int = 100,
+    ) -> list[PostedMessage]:
+        """One page (`limit` 1-100) of the channel's messages, newest first, as Discord's GET …/messages answers.
+
+        At most one of `around` / `before` / `after` (message ids or `snowflake_at` instants): around gives about
+        half older and half newer, `after` the oldest `limit` newer ones, `before` (or none) the newest older ones.
+        """
         ...
 
     async def create_scheduled_event(self, guild_id: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -3035,15 +3035,29 @@ class FakeDiscord:
             self._dispatch("MESSAGE_DELETE", data, intent)
 
     def _h_history(self, call: _Call) -> list[dict[str, Any]]:
+        """Get Channel Messages, newest first: ``limit`` 1-100 (default 50), at most one of around/before/after.
+
+        ``after``: the oldest ``limit`` newer messages; ``before`` (or none): the newest older ones; ``around``:
+        half of ``limit`` older and the rest from the id on (Discord does not document the split).
+        """
         channel_id = self._known_channel(call)
-        limit = max(1, min(100, int(call.query.get("limit", 50))))
-        items = [m for m in self.channel_messages(channel_id)]
-        if before := call.query.get("before"):
-            items = [m for m in items if m.id < int(before)]
-        if after := call.query.get("after"):
-            items = [m for m in items if m.id > int(after)][:limit]
-            return [self._message_json(m) for m in reversed(items)]
-        return [self._message_json(m) for m in reversed(items[-limit:])]
+        limit = _query_int(call, "limit", 50, 1, 100)
+        anchors = [name for name in ("around", "before", "after") if name in call.query]
+        if len(anchors) > 1:
+            raise _form_error([anchors[1]], "BASE_TYPE_BAD_VALUE",
+                              "Only one of around, before and after may be given.")
+        items = self.channel_messages(channel_id)
+        if "around" in anchors:
+            around = _query_int(call, "around", 0, 0, 2**64 - 1)
+            older = [m for m in items if m.id < around][-(limit // 2):] if limit // 2 else []
+            items = older + [m for m in items if m.id >= around][: limit - len(older)]
+        elif "after" in anchors:
+            after = _query_int(call, "after", 0, 0, 2**64 - 1)
+            items = [m for m in items if m.id > after][:limit]
+        else:
+            before = _query_int(call, "before", 0, 0, 2**64 - 1) if "before" in anchors else None
+            items = [m for m in items if before is None or m.id < before][-limit:]
+        return [self._message_json(m) for m in reversed(items)]
 
     def _h_edit_channel(self, call: _Call) -> dict[str, Any]:
         channel_id = self._known_channel(call)

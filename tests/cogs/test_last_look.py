@@ -23,7 +23,7 @@ from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._nextcord_transport import NextcordTransport
 from podium.dispatcher import Dispatcher
 from podium.outbox import Outbox, OutboxMessage
-from podium.pacing import Pacer
+from podium.pacing import Pacer, Ticket
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
 from podium.transport import RateLimitedError, StaleDelivery, Transport, last_look, looking_with
@@ -56,11 +56,11 @@ class WatchedPacer(Pacer):
         self.waiting = asyncio.Event()
         self.blocked = asyncio.Event()
 
-    async def acquire(self, channel_id: int | None = None, *, max_wait: float | None = None) -> None:
+    async def acquire(self, channel_id: int | None = None, *, max_wait: float | None = None) -> Ticket:
         paused = self._paused_until > self._monotonic()
         if paused or (channel_id is not None and self.channel_delay(channel_id) > 0):
             self.waiting.set()
-        await super().acquire(channel_id, max_wait=max_wait)
+        return await super().acquire(channel_id, max_wait=max_wait)
 
     def block(self, channel_id: int, seconds: float) -> None:
         super().block(channel_id, seconds)
@@ -222,7 +222,7 @@ async def test_every_transport_method_looks_last_before_its_request(env):
         "archive_thread": lambda: transport.archive_thread(ANNOUNCE),
         "post_message": lambda: transport.post_message(ANNOUNCE, {"content": "x"}),
         "crosspost": lambda: transport.crosspost(ANNOUNCE, 1),
-        "own_messages_since": lambda: transport.own_messages_since(ANNOUNCE, _now()),
+        "channel_history": lambda: transport.channel_history(ANNOUNCE, limit=50),
         "create_scheduled_event": lambda: transport.create_scheduled_event(GUILD_ID, {}),
         "edit_scheduled_event": lambda: transport.edit_scheduled_event(GUILD_ID, 1, {}),
         "get_scheduled_event": lambda: transport.get_scheduled_event(GUILD_ID, 1),
@@ -242,9 +242,3 @@ async def test_every_transport_method_looks_last_before_its_request(env):
     assert len(looked) == len(calls)
     # Outside a delivery the last look is a no-op.
     await last_look()
-
-
-def _now():
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)

@@ -24,7 +24,7 @@ from podium import audience
 from podium.audience import ATTENDEE_REMINDER, Audience
 from podium.dispatcher import Dispatcher
 from podium.outbox import Outbox, OutboxMessage
-from podium.pacing import Pacer
+from podium.pacing import Pacer, Ticket
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
@@ -52,16 +52,17 @@ class CountingPacer(Pacer):
         self.all_counted = asyncio.Event()
         self.waiting = asyncio.Event()
 
-    async def acquire(self, channel_id: int | None = None, *, max_wait: float | None = None) -> None:
+    async def acquire(self, channel_id: int | None = None, *, max_wait: float | None = None) -> Ticket:
         if self._paused_until > self._monotonic():
             self.waiting.set()
         self.arrived += 1
         if self.arrived >= self.expected:
             self.all_arrived.set()
-        await super().acquire(channel_id, max_wait=max_wait)
+        ticket = await super().acquire(channel_id, max_wait=max_wait)
         self.counted += 1
         if self.counted >= self.expected:
             self.all_counted.set()
+        return ticket
 
 
 @dataclass

@@ -14,7 +14,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from nextcord.http import Route
 
 from cogs._discord_http import MajorKeyedHTTPClient
-from cogs._nextcord_transport import NextcordTransport, classify, snowflake_at
+from cogs._nextcord_transport import NextcordTransport, classify
 from podium.pacing import ChannelBusy, Pacer
 from podium.transport import (
     GoneError,
@@ -23,6 +23,7 @@ from podium.transport import (
     RejectedError,
     TransientError,
     UnauthorizedError,
+    snowflake_at,
 )
 from tests.fake_discord import BOT_USER_ID, GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
 
@@ -141,9 +142,28 @@ async def test_find_thread_and_own_messages(env):
     assert await transport.find_thread(GUILD_ID, OTHER, "Talk 1: Rust") is None
     from datetime import UTC, datetime, timedelta
 
-    since = datetime.now(UTC) - timedelta(seconds=5)
+    since = snowflake_at(datetime.now(UTC) - timedelta(seconds=5))
     message_id = await transport.post_message(CHANNEL, body("kept"))
-    fake.inject_message(channel_id=CHANNEL, user_id=GUILD_ID + 99, content="kept")  # someone else's
-    mine = await transport.own_messages_since(CHANNEL, since)
-    assert [(m.id, m.content) for m in mine] == [(message_id, "kept")]
-    assert await transport.own_messages_since(CHANNEL, datetime.now(UTC) + timedelta(seconds=5)) == []
+    other = fake.inject_message(channel_id=CHANNEL, user_id=GUILD_ID + 99, content="kept")  # someone else's
+    page = await transport.channel_history(CHANNEL, after=since)
+    assert [(m.id, m.content, m.own) for m in page] == [(other.id, "kept", False), (message_id, "kept", True)]
+    assert await transport.channel_history(CHANNEL, after=snowflake_at(datetime.now(UTC) + timedelta(seconds=5))) == []
+
+
+async def test_channel_history_pages_as_discord_does(env):
+    """Paging by around / before / after on the fake, as Discord answers them: newest first, one anchor, limit 1-100."""
+    fake, transport, _ = env
+    ids = [fake.inject_message(channel_id=CHANNEL, user_id=GUILD_ID + 99, content=str(i)).id for i in range(9)]
+    newest_first = ids[::-1]
+    assert [m.id for m in await transport.channel_history(CHANNEL, limit=3)] == newest_first[:3]
+    assert [m.id for m in await transport.channel_history(CHANNEL, after=ids[2], limit=3)] == [ids[5], ids[4], ids[3]]
+    assert [m.id for m in await transport.channel_history(CHANNEL, before=ids[2], limit=3)] == [ids[1], ids[0]]
+    assert [m.id for m in await transport.channel_history(CHANNEL, around=ids[4], limit=4)] == [
+        ids[5], ids[4], ids[3], ids[2]
+    ]
+    route = Route("GET", "/channels/{channel_id}/messages", channel_id=CHANNEL)
+    for params in ({"limit": "101"}, {"limit": "0"}, {"before": str(ids[3]), "after": str(ids[1])}):
+        with pytest.raises(RejectedError, match="50035"):
+            await transport._request(route, params=params)
+    with pytest.raises(ValueError, match="one of around/before/after"):
+        await transport.channel_history(CHANNEL, before=ids[3], after=ids[1])

@@ -12,7 +12,15 @@ from podium.dispatcher import MAX_ATTEMPTS, Dispatcher, backoff_delay, fallback_
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.pacing import Pacer
 from podium.talks import load_talk
-from podium.transport import GoneError, PostedMessage, RefusedError, RejectedError, TransientError, last_look
+from podium.transport import (
+    GoneError,
+    PostedMessage,
+    RefusedError,
+    RejectedError,
+    TransientError,
+    last_look,
+    snowflake_at,
+)
 from tests import factories
 
 GUILD, ANNOUNCE, LOG_CHANNEL, SPEAKER = 100, 200, 300, 42
@@ -22,13 +30,14 @@ BOT_USER_ID = 999
 class ScriptedTransport:
     """Our own Transport protocol, answering from a script; records every call that passed the last look."""
 
-    def __init__(self):
+    def __init__(self, clock=None):
+        self.clock = clock  # with a clock, message ids are snowflakes of its time, as Discord's are
         self.calls = []
         self.failures = {}  # (method, channel_or_user) -> list of exceptions to raise in turn
         self.next_id = 1000
         self.posted = asyncio.Event()
         self.orphan_threads = {}  # (parent, name) -> thread id a crash left behind
-        self.channel_history = {}  # channel id -> messages "Discord" holds
+        self.history = {}  # channel id -> messages "Discord" holds, oldest first
 
     def fail(self, method, key, *errors):
         self.failures.setdefault((method, key), []).extend(errors)
@@ -38,12 +47,19 @@ class ScriptedTransport:
         if queue:
             raise queue.pop(0)
 
-    def _id(self):
-        self.next_id += 1
+    def _id(self, at=None):
+        at = at or (self.clock.now() if self.clock is not None else None)
+        self.next_id = max(self.next_id + 1, snowflake_at(at) if at is not None else 0)
         return self.next_id
 
     def own_user_id(self):
         return BOT_USER_ID
+
+    def add_history(self, channel_id, content, *, own=True, at=None):
+        """A message in the channel at `at` (the clock's now by default), by the bot or someone else."""
+        message = PostedMessage(self._id(at), content, own=own)
+        self.history.setdefault(channel_id, []).append(message)
+        return message
 
     async def open_dm(self, user_id):
         await last_look()  # as every real transport does before each request
@@ -78,7 +94,7 @@ class ScriptedTransport:
         self.posted.set()
         self._maybe_fail("post", channel_id)
         message_id = self._id()
-        self.channel_history.setdefault(channel_id, []).append(PostedMessage(message_id, body["content"]))
+        self.history.setdefault(channel_id, []).append(PostedMessage(message_id, body["content"]))
         return message_id
 
     async def crosspost(self, channel_id, message_id):
@@ -87,18 +103,29 @@ class ScriptedTransport:
         self._maybe_fail("crosspost", channel_id)
         return message_id
 
-    async def own_messages_since(self, channel_id, since):
+    async def channel_history(self, channel_id, *, around=None, before=None, after=None, limit=100):
+        """Discord's GET /channels/{id}/messages, strictly: one anchor at most, limit 1-100, newest first."""
         await last_look()  # as every real transport does before each request
-        self.calls.append(("history", channel_id, since))
-        return list(self.channel_history.get(channel_id, []))
+        anchors = {k: v for k, v in (("around", around), ("before", before), ("after", after)) if v is not None}
+        assert len(anchors) <= 1 and 1 <= limit <= 100, (anchors, limit)
+        self.calls.append(("history", channel_id, anchors))
+        items = sorted(self.history.get(channel_id, []), key=lambda m: m.id)
+        if around is not None:
+            older = [m for m in items if m.id < around][-(limit // 2):] if limit // 2 else []
+            page = older + [m for m in items if m.id >= around][: limit - len(older)]
+        elif after is not None:
+            page = [m for m in items if m.id > after][:limit]
+        else:
+            page = [m for m in items if before is None or m.id < before][-limit:]
+        return page[::-1]
 
     def posts(self):
         return [c for c in self.calls if c[0] == "post"]
 
 
 @pytest.fixture
-def transport():
-    return ScriptedTransport()
+def transport(clock):
+    return ScriptedTransport(clock)
 
 
 @pytest.fixture

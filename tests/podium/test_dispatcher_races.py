@@ -13,7 +13,6 @@ from podium.pacing import ChannelBusy, Pacer
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
 from podium.transport import (
-    PostedMessage,
     RateLimitedError,
     RefusedError,
     TransientError,
@@ -34,8 +33,8 @@ from tests.podium.test_dispatcher import (
 
 
 @pytest.fixture
-def transport():
-    return ScriptedTransport()
+def transport(clock):
+    return ScriptedTransport(clock)
 
 
 @pytest.fixture
@@ -43,9 +42,25 @@ def outbox(db):
     return Outbox(db)
 
 
+class Monotonic:
+    """The dispatcher's monotonic clock, moved by the test (the wall clock is `clock`, moved separately)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
 @pytest.fixture
-def dispatcher(db, clock, transport, outbox):
-    return Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000), retry_base_seconds=10)
+def mono():
+    return Monotonic()
+
+
+@pytest.fixture
+def dispatcher(db, clock, transport, outbox, mono):
+    return Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000), retry_base_seconds=10,
+                      monotonic=mono)
 
 
 @pytest.fixture
@@ -282,7 +297,7 @@ async def test_sweep_leaves_rows_a_live_delivery_is_working_on(dispatcher, clock
 # -- resends past Discord's nonce window -----------------------------------------------------------------------
 
 
-async def test_a_resend_past_the_nonce_window_finds_the_earlier_message(dispatcher, clock, transport, db):
+async def test_a_resend_past_the_nonce_window_finds_the_earlier_message(dispatcher, clock, transport, db, mono):
     row_id = await queue(dispatcher, clock)
     # The first attempt posted, but the answer was lost (502): Discord has the message, we do not know.
     original = transport.post_message
@@ -297,13 +312,15 @@ async def test_a_resend_past_the_nonce_window_finds_the_earlier_message(dispatch
     assert (await stored(db, row_id))["maybe_sent"] == 1
     transport.post_message = original
     clock.advance(NONCE_TRUST + timedelta(minutes=5))
+    mono.now += (NONCE_TRUST + timedelta(minutes=5)).total_seconds()
     [second] = await run_due(dispatcher, clock)
     assert second.state == "sent"
     assert len(transport.posts()) == 1  # only the first attempt's
-    assert (await stored(db, row_id))["message_id"] == transport.channel_history[5000 + SPEAKER][0].id
+    assert (await stored(db, row_id))["message_id"] == transport.history[5000 + SPEAKER][0].id
 
 
-async def test_a_failure_after_the_post_returned_keeps_maybe_sent(dispatcher, clock, transport, db, monkeypatch):
+async def test_a_failure_after_the_post_returned_keeps_maybe_sent(dispatcher, clock, transport, db, monkeypatch,
+                                                                   mono):
     row_id = await queue(dispatcher, clock)
     original = dispatcher.outbox.mark_sent
 
@@ -318,6 +335,7 @@ async def test_a_failure_after_the_post_returned_keeps_maybe_sent(dispatcher, cl
     assert len(transport.posts()) == 1
     assert (await stored(db, row_id))["maybe_sent"] == 1
     clock.advance(NONCE_TRUST + timedelta(minutes=5))
+    mono.now += (NONCE_TRUST + timedelta(minutes=5)).total_seconds()
     [second] = await run_due(dispatcher, clock)
     assert second.state == "sent"
     assert len(transport.posts()) == 1  # found in the channel, not posted again
@@ -339,13 +357,127 @@ async def test_a_resend_after_a_crash_looks_first_when_it_is_late(dispatcher, cl
     await transport.open_dm(SPEAKER)
     await factories.add_user(db, SPEAKER, dm_channel_id=5000 + SPEAKER)
     # Crashed right after Discord took it: the message exists, the row is still 'sending'.
-    transport.channel_history[5000 + SPEAKER] = [PostedMessage(99, "🔔 You asked me to remind you: **stretch**")]
+    posted = transport.add_history(5000 + SPEAKER, "🔔 You asked me to remind you: **stretch**")
     clock.advance(timedelta(hours=1))
     assert await outbox.recover_in_flight(clock.now()) == 1
     [outcome] = await run_due(dispatcher, clock)
-    assert (outcome.state, outcome.message_id) == ("sent", 99)
+    assert (outcome.state, outcome.message_id) == ("sent", posted.id)
     assert transport.posts() == []
-    assert (await stored(db, row_id))["message_id"] == 99
+    assert (await stored(db, row_id))["message_id"] == posted.id
+
+
+def post_then_lose_the_answer(transport):
+    """The POST reaches Discord, but its answer is lost (502): the message exists, the dispatcher does not know."""
+    original = transport.post_message
+
+    async def post(channel_id, body):
+        await original(channel_id, body)
+        raise TransientError("502 Bad Gateway", status=502, maybe_sent=True)
+
+    transport.post_message = post
+    return original
+
+
+async def test_a_wall_clock_stepped_back_does_not_stretch_the_nonce_window(dispatcher, clock, transport, db, mono):
+    """10 minutes passed (monotonic), the wall clock says 15 s: Discord's nonce has expired; look first."""
+    row_id = await queue(dispatcher, clock)
+    original = post_then_lose_the_answer(transport)
+    [first] = await run_due(dispatcher, clock)
+    assert first.state == "retry"
+    transport.post_message = original
+    mono.now += 615
+    clock.advance(15)  # stepped back by 600 s on the way: the retry (due after 10 s ± 20 %) comes 615 s later
+    [second] = await run_due(dispatcher, clock)
+    assert second.state == "sent"
+    assert len(transport.posts()) == 1  # not posted twice
+    assert (await stored(db, row_id))["message_id"] == transport.history[5000 + SPEAKER][0].id
+
+
+async def test_a_wall_clock_stepped_forward_still_trusts_the_nonce(dispatcher, clock, transport, db, mono):
+    """20 s passed (monotonic), the wall clock says an hour: the nonce still covers it; no history read."""
+    await queue(dispatcher, clock)
+    transport.fail("post", 5000 + SPEAKER, TransientError("504", status=504, maybe_sent=True))
+    await run_due(dispatcher, clock)
+    mono.now += 20
+    clock.advance(timedelta(hours=1))
+    [second] = await run_due(dispatcher, clock)
+    assert second.state == "sent"
+    assert not [c for c in transport.calls if c[0] == "history"]
+
+
+async def test_a_first_attempt_of_an_earlier_process_is_not_trusted_to_the_nonce(clock, transport, db, outbox, mono):
+    """The wall clock says 15 s since the first attempt, but it was another process: how long ago is unknown."""
+    before = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000), monotonic=mono)
+    row_id = await queue(before, clock)
+    original = post_then_lose_the_answer(transport)
+    await run_due(before, clock)
+    transport.post_message = original
+    after_restart = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000), monotonic=mono)
+    clock.advance(15)
+    [outcome] = await run_due(after_restart, clock)
+    assert outcome.state == "sent"
+    assert len(transport.posts()) == 1
+    assert (await stored(db, row_id))["message_id"] == transport.history[5000 + SPEAKER][0].id
+
+
+async def crashed_mid_send(dispatcher, clock, transport, db, outbox, *, before, after):
+    """A row whose post is message number `before` + 1 after its first attempt in a busy channel, then a crash."""
+    row_id = await queue(dispatcher, clock)
+    await factories.add_user(db, SPEAKER, dm_channel_id=5000 + SPEAKER)
+    await outbox.claim_due(clock.now(), 10)
+    start = clock.now()
+    channel = 5000 + SPEAKER
+    transport.add_history(channel, "older, someone else's", own=False, at=start - timedelta(minutes=5))
+    for i in range(before):
+        transport.add_history(channel, f"chat {i}", own=False, at=start + timedelta(seconds=1 + i))
+    posted = transport.add_history(channel, "🔔 You asked me to remind you: **stretch**",
+                                   at=start + timedelta(seconds=1 + before))
+    for i in range(after):
+        transport.add_history(channel, f"more chat {i}", own=False, at=start + timedelta(seconds=2 + before + i))
+    clock.advance(timedelta(hours=1))
+    assert await outbox.recover_in_flight(clock.now()) == 1
+    return row_id, posted
+
+
+@pytest.mark.parametrize(("before", "after"), [(149, 300), (979, 20)])
+async def test_the_history_check_finds_the_post_in_a_busy_channel(dispatcher, clock, transport, db, outbox,
+                                                                    before, after):
+    """The post is the 150th message after the first attempt (or the 980th of 1,000): found, not sent again."""
+    _, posted = await crashed_mid_send(dispatcher, clock, transport, db, outbox, before=before, after=after)
+    [outcome] = await run_due(dispatcher, clock)
+    assert (outcome.state, outcome.message_id) == ("sent", posted.id)
+    assert transport.posts() == []
+    history = [c[2] for c in transport.calls if c[0] == "history"]
+    assert len(history) <= 6 and all(len(anchors) <= 1 for anchors in history), history
+
+
+async def test_the_history_check_is_bounded(dispatcher, clock, transport, db, outbox):
+    """5,000 messages since the first attempt and the post is not among the ends read: 6 pages, then it is sent."""
+    await crashed_mid_send(dispatcher, clock, transport, db, outbox, before=2500, after=2500)
+    [outcome] = await run_due(dispatcher, clock)
+    assert outcome.state == "sent"
+    assert len([c for c in transport.calls if c[0] == "history"]) == 6
+    assert len(transport.posts()) == 1
+
+
+async def test_recovery_leaves_this_process_s_own_deliveries_alone(dispatcher, clock, transport, db):
+    """recover() after a pass started (a trigger before the loop's recovery): the rows in flight stay 'sending'."""
+    row_id = await queue(dispatcher, clock)
+    gate = asyncio.Event()
+    original = transport.open_dm
+
+    async def held(user_id):
+        await gate.wait()
+        return await original(user_id)
+
+    transport.open_dm = held
+    assert await dispatcher.dispatch_due() == 1
+    assert await dispatcher.recover() == 0
+    assert (await stored(db, row_id))["state"] == "sending"
+    gate.set()
+    await asyncio.gather(*dispatcher.in_flight)
+    assert (await stored(db, row_id))["state"] == "sent"
+    assert await dispatcher.dispatch_due() == 0  # not queued again: sent once
 
 
 # -- Discord's answers -----------------------------------------------------------------------------------------

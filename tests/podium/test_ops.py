@@ -56,6 +56,7 @@ class Bot:
         )
         self.dispatcher.last_step_at = clock.now() - timedelta(seconds=10)
         self.dispatcher.last_success_at = clock.now() - timedelta(seconds=10)
+        self.dispatcher.recovered.set()  # the loop's recover() ran (tests of the gate clear it)
 
 
 @pytest.fixture
@@ -394,6 +395,40 @@ async def test_trigger_with_nothing_due_starts_nothing(server):
     status, _, body = await call(server, "POST", "/api/proactive/run", {"X-Cron-Secret": SECRET})
     assert status == 200
     assert json.loads(body)["started"] == 0
+
+
+async def test_trigger_waits_for_recovery(server, bot, db, clock):
+    """Logged in but recover() has not run: a pass now would claim rows a crash left 'sending'."""
+    bot.dispatcher.recovered.clear()
+    await queue(db, clock, CHANNEL)
+    status, _, body = await call(server, "POST", "/api/proactive/run", {"X-Cron-Secret": SECRET})
+    assert (status, json.loads(body)["error"]) == (503, "not ready: recovering from the last stop; try again shortly")
+    assert bot.transport.posted == []
+    await bot.dispatcher.recover()
+    status, _, body = await call(server, "POST", "/api/proactive/run", {"X-Cron-Secret": SECRET})
+    assert (status, json.loads(body)["outcomes"]) == (200, {"sent": 1})
+
+
+async def test_the_trigger_and_the_loop_never_exceed_the_in_flight_limit(bot, db, clock):
+    """A trigger pass beside the loop's pass: together they start at most max_in_flight deliveries."""
+    dispatcher = bot.dispatcher
+    dispatcher.max_in_flight = 5
+    await queue(db, clock, *range(1000, 1020))
+    gate = asyncio.Event()
+    original = bot.transport.post_message
+
+    async def held(channel_id, body):
+        await gate.wait()
+        return await original(channel_id, body)
+
+    bot.transport.post_message = held
+    # Both passes read the free slots before either claim has returned.
+    started = await asyncio.gather(dispatcher.dispatch_due(), dispatcher.dispatch_due())
+    assert sorted(started) == [0, 5]
+    assert len(dispatcher.in_flight) == 5
+    assert (await bot.outbox.counts_by_state())["sending"] == 5
+    gate.set()
+    await asyncio.gather(*dispatcher.in_flight)
 
 
 async def test_trigger_waits_for_the_login(server, bot, db, clock):

@@ -284,3 +284,32 @@ async def test_a_plan_queues_like_enqueue_many_and_a_key_planned_again_is_the_sa
     assert again["a"] == first["a"] | {"state": "sent"}
     assert again["b"]["id"] == first["b"]["id"]
     assert (again["b"]["state"], again["b"]["due_at_ms"]) == ("pending", 1_800_000_120_000)
+
+
+async def test_dms_of_one_talk_are_claimed_by_recipient_not_grouped_by_talk(db, clock):
+    """100 reminders of one talk go to 100 people: each is its own target, beside a channel's burst."""
+    outbox = Outbox(db)
+    await factories.add_guild(db, 100)
+    talk = await factories.add_talk(db, guild_id=100, starts_at=clock.now() + timedelta(hours=1))
+    due = clock.now() - timedelta(seconds=1)
+    async with db.transaction() as tx:
+        for i in range(5):
+            await outbox.enqueue(tx, OutboxMessage(kind="test", dedupe_key=f"ch-{i}", due_at=due,
+                                                   target_type="channel", channel_id=77, payload={"text": "x"}),
+                                 now=clock.now())
+        for user in range(1, 101):
+            await outbox.enqueue(tx, OutboxMessage(kind="attendee_reminder", dedupe_key=f"dm-{user}", due_at=due,
+                                                   target_type="dm", user_id=user, talk_id=talk, talk_start=due,
+                                                   payload={"text": "x"}), now=clock.now())
+    rows = await outbox.claim_due(clock.now(), 50)
+    # One round: the channel's first post and one DM per recipient; the channel's other posts wait their turn.
+    assert [r.channel_id for r in rows if r.target_type == "channel"] == [77]
+    assert [r.user_id for r in rows if r.target_type == "dm"] == list(range(1, 50))
+
+
+async def test_the_claim_reads_only_the_due_index(db):
+    from podium.outbox import _CLAIM
+
+    plan = [r["detail"] for r in await db.fetchall("EXPLAIN QUERY PLAN " + _CLAIM, (1, 1, 5, 500, 50))]
+    assert any("USING INDEX outbox_due" in d for d in plan), plan
+    assert not any(d.startswith("SCAN outbox") and "INDEX" not in d for d in plan), plan

@@ -85,10 +85,25 @@ async def test_refund_gives_the_slot_back(monkeypatch):
     mono = FakeMonotonic()
     monkeypatch.setattr(asyncio, "sleep", lambda s: pytest.fail("should not wait"))
     pacer = Pacer(45, channel_limit=1, monotonic=mono)
-    await pacer.acquire(7)
-    pacer.refund(7)
+    ticket = await pacer.acquire(7)
+    pacer.refund(ticket)
     await pacer.acquire(7)  # the channel's single slot is free again
     assert pacer.load() == pytest.approx(1 / 45)
+
+
+async def test_refund_takes_back_its_own_request_not_the_newest(monkeypatch):
+    """Two requests to one channel, the EARLIER one not sent: the later one, which left, still counts."""
+    mono = FakeMonotonic()
+    monkeypatch.setattr(asyncio, "sleep", lambda s: pytest.fail("should not wait"))
+    pacer = Pacer(45, channel_limit=2, channel_window=5.0, monotonic=mono)
+    unsent = await pacer.acquire(7)
+    mono.now = 1.0
+    await pacer.acquire(7)  # this one was sent
+    pacer.refund(unsent)
+    # The window holds the sent request of t=1: one more fits now, the next one only at t=6 (it would be t=5
+    # if the refund had taken back the request of t=1 and left the unsent one of t=0).
+    await pacer.acquire(7)
+    assert pacer.channel_delay(7) == pytest.approx(5.0)
 
 
 async def test_a_busy_channel_does_not_hold_up_other_channels_or_dms():
