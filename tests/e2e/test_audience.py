@@ -178,6 +178,7 @@ async def test_editing_a_talk_is_quiet_but_a_new_speaker_is_announced_to_attende
     assert "changed the topic, description" in content
     _, content = await run(fake, "schedule", "edit", MODERATOR_ID, talk=str(talk["id"]), speaker=MODERATOR_ID)
     assert "changed the speaker" in content
+    await tell_the_audience_now(bot)
     notice = await fake.wait_for_message(dm_of(fake, MEMBER_ID, "new speaker"))
     assert f"<@{MODERATOR_ID}>" in notice.content and "**Rust, revised**" in notice.content
     assert not [m for m in fake.messages if "Rust, revised" in m.content and m is not notice
@@ -200,6 +201,7 @@ async def test_the_speaker_reschedules_from_the_reminder_and_attendees_are_told(
                                             values={"when": "in 3 days at 18:00"})
     content = (await fake.wait_for_response(submit))["data"]["content"]
     assert "moved to" in content and "Read “in 3 days at 18:00” in UTC" in content
+    await tell_the_audience_now(bot)
     await fake.wait_for_message(dm_of(fake, MEMBER_ID, "was moved"))
     # A time that cannot be read is refused privately and changes nothing.
     await click(fake, reminder, f"podium:talk:move:{talk['id']}", SPEAKER)
