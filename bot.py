@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import nextcord
 from nextcord.ext import commands
@@ -83,12 +83,18 @@ nextcord.VoiceClient.warn_nacl = False
 class PodiumBot(commands.Bot):
     """The nextcord Bot; builds Podium's services once and gives them to its cogs."""
 
+    # nextcord's Bot and AutoShardedBot each initialise their client by name instead of through super(): the
+    # one to run is named here (ShardedPodiumBot's MRO has Bot before AutoShardedBot).
+    _gateway_client: ClassVar[type[commands.Bot] | type[commands.AutoShardedBot]] = commands.Bot
+
     def __init__(self, settings: Settings, db: Database, clock: Clock, *, background: bool = True) -> None:
-        super().__init__(
+        self._gateway_client.__init__(
+            cast(Any, self),  # a PodiumBot is the one of the two classes named in _gateway_client
             intents=intents(),
             # Nothing pings unless a message opts in for the one user it is for.
             allowed_mentions=nextcord.AllowedMentions.none(),
             default_guild_ids=list(settings.guild_ids) or None,
+            **self._gateway_options(settings),
         )
         # Rate limits per bucket AND channel, as Discord keeps them (nextcord 3.2 merges all channels).
         MajorKeyedHTTPClient.adopt(self.http)
@@ -125,6 +131,11 @@ class PodiumBot(commands.Bot):
             if loop_cog is not None:
                 self.add_cog(loop_cog)
         self._instrument(services.metrics)
+
+    @staticmethod
+    def _gateway_options(settings: Settings) -> dict[str, Any]:
+        """Keyword arguments of the gateway client: none for one session."""
+        return {}
 
     def _build_services(self, settings: Settings, db: Database, clock: Clock) -> Services:
         outbox = Outbox(db)
@@ -314,6 +325,36 @@ class PodiumBot(commands.Bot):
 
         self.add_listener(completed, "on_application_command_completion")
         self.add_listener(errored, "on_application_command_error")
+
+
+# nextcord's BotBase and Client disagree on a few signatures (for the type checker); AutoShardedBot itself
+# combines them the same way.
+class ShardedPodiumBot(PodiumBot, commands.AutoShardedBot):  # type: ignore[misc]
+    """PodiumBot over several gateway sessions (SHARD_COUNT): each shard receives only its servers' events."""
+
+    _gateway_client = commands.AutoShardedBot
+
+    @staticmethod
+    def _gateway_options(settings: Settings) -> dict[str, Any]:
+        """The shard count (None: the one Discord's GET /gateway/bot recommends)."""
+        return {"shard_count": settings.shard_count}
+
+    def gateway_connected(self) -> bool:
+        """Every shard's session is up (nextcord keeps no `ws` of its own for a sharded client)."""
+        shards = self.shards
+        return (
+            self.is_ready()
+            and not self.is_closed()
+            and bool(shards)
+            and len(shards) == self.shard_count
+            and not any(shard.is_closed() for shard in shards.values())
+        )
+
+
+def create_bot(settings: Settings, db: Database, clock: Clock, *, background: bool = True) -> PodiumBot:
+    """One gateway session unless SHARD_COUNT asks for more (or for Discord's recommendation)."""
+    cls = PodiumBot if settings.shard_count == 1 else ShardedPodiumBot
+    return cls(settings, db, clock, background=background)
 
 
 def command_name(interaction: nextcord.Interaction) -> str:

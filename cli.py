@@ -17,17 +17,21 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import nextcord
 
-from bot import REQUIRED_PERMISSIONS, PodiumBot
+from bot import REQUIRED_PERMISSIONS, PodiumBot, create_bot
+from cogs._nextcord_internals import require_nextcord_internals
 from db import Database, DatabaseError
 from db.backup import BackupError, backup_file
 from podium.clock import SystemClock
 from podium.config import ConfigError, Settings, load_database_path, load_settings, warn_about_permissions
 from podium.logs import configure as configure_log_output
 from podium.logs import redact
-from podium.ops import OpsServer
+
+if TYPE_CHECKING:
+    from podium.ops import OpsServer
 
 log = logging.getLogger("podium")
 
@@ -83,6 +87,9 @@ def configure_logging(level: str, fmt: str = "text", secrets: Sequence[str | Non
 async def start_ops_server(bot: PodiumBot, settings: Settings) -> OpsServer:
     """Serve /healthz, /metrics (and the cron trigger) on HTTP_HOST:HTTP_PORT."""
     assert settings.http_port is not None
+    # aiohttp's server (~2 MB) is loaded only by those who turn the endpoint on.
+    from podium.ops import OpsServer
+
     services = bot.services
     server = OpsServer(
         db=services.db,
@@ -124,7 +131,7 @@ async def check(settings: Settings) -> int:
     """Open and migrate the database and list the commands, without connecting to Discord."""
     db = await Database.open(settings.database_path)
     try:
-        bot = PodiumBot(settings, db, SystemClock(), background=False)
+        bot = create_bot(settings, db, SystemClock(), background=False)
         print(f"configuration OK; database {settings.database_path} at schema version {db.version}")
         print("slash commands that would be registered:")
         for line in describe_commands(bot):
@@ -141,7 +148,7 @@ async def run(settings: Settings) -> int:
         # Route.BASE is read when each Route is built, so this redirects every REST call.
         nextcord.http.Route.BASE = settings.api_base
     db = await Database.open(settings.database_path)
-    bot = PodiumBot(settings, db, SystemClock())
+    bot = create_bot(settings, db, SystemClock())
     ops: OpsServer | None = None
     if settings.http_port is not None:
         try:
@@ -232,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.invite_url:
             print(invite_url(application_id_from_token(settings.token)))
             return 0
+        # Podium overrides and reads private parts of nextcord: on another version it refuses to start, before
+        # it creates or migrates anything.
+        require_nextcord_internals()
         if args.check:
             return asyncio.run(check(settings))
         return asyncio.run(run(settings))

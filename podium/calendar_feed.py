@@ -17,8 +17,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from db import Database
 from podium import i18n, privacy
@@ -27,6 +26,9 @@ from podium.errors import Text
 from podium.i18n import N_
 from podium.preferences import channel_locale, load_guild, load_user
 from podium.talks import Talk
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,9 @@ def thread_url(talk: Talk) -> str | None:
 
 def talk_event(talk: Talk, locale: str | None = None) -> Event:
     """One VEVENT for a talk (cancelled ones with STATUS:CANCELLED); a pure function of the talk and language."""
+    # icalendar (~3 MB) is imported when a feed or an export is first built, not at start (docs/performance.md).
+    from icalendar import Event
+
     t = i18n.translator(locale)
     event = Event()
     event.add("uid", talk_uid(talk))
@@ -101,6 +106,8 @@ def event_ical(talk: Talk, locale: str | None = None) -> bytes:
 
 def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime, locale: str | None = None) -> bytes:
     """A whole VCALENDAR of these talks, as bytes (CRLF lines, folded at 75 octets by icalendar), in a language."""
+    from icalendar import Calendar
+
     del now  # every part is a function of the talks: the same talks give the same bytes
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -237,6 +244,10 @@ class Calendars:
         for row in rows:
             feed = Feed(row["token"], row["guild_id"], row["user_id"])
             await self.body(feed, name=name_of(feed))
+        # A feed deleted since (by any path) is not kept in memory for the life of the process.
+        live = {str(row["token"]) for row in rows}
+        for token in [t for t in self._cache if t not in live]:
+            del self._cache[token]
         return len(rows)
 
 

@@ -35,6 +35,7 @@ SETTING_NAMES = (
     "HTTP_HOST",
     "CRON_SECRET",
     "PUBLIC_URL",
+    "SHARD_COUNT",
 )
 SECRET_NAMES = ("DISCORD_TOKEN", "CRON_SECRET")
 REDACTED = "[redacted]"
@@ -68,6 +69,9 @@ class Settings:
     log_format: str = "text"
     # Where the HTTP endpoint is reachable from outside (a reverse proxy): calendar feed links are printed with it.
     public_url: str | None = None
+    # Gateway shards: 1 (one session, the default for a community's own bot), N >= 2, or None = as many as Discord
+    # recommends (SHARD_COUNT=auto). Discord requires sharding from 2,500 servers on.
+    shard_count: int | None = 1
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -180,6 +184,20 @@ def _http_port(raw: str) -> int | None:
     return int(raw)
 
 
+def _shard_count(raw: str) -> int | None:
+    raw = raw.strip().lower()
+    if not raw:
+        return 1
+    if raw == "auto":
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 1024:
+        raise ConfigError(
+            f"SHARD_COUNT: {raw!r} is not a shard count; give a number (1-1024), 'auto' for Discord's "
+            "recommendation, or leave it unset (one session)"
+        )
+    return int(raw)
+
+
 def _public_url(raw: str) -> str | None:
     url = raw.strip().rstrip("/")
     if not url:
@@ -269,6 +287,7 @@ def _settings(values: Mapping[str, str]) -> Settings:
         cron_secret=_cron_secret(values.get("CRON_SECRET", "")),
         log_format=log_format,
         public_url=_public_url(values.get("PUBLIC_URL", "")),
+        shard_count=_shard_count(values.get("SHARD_COUNT", "")),
     )
 
 

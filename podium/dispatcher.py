@@ -16,6 +16,7 @@ from db import Database
 from podium import kinds
 from podium.clock import Clock, to_ms
 from podium.consent import DMS, allows, opted_out
+from podium.keyed_lock import KeyedLock
 from podium.markup import inert
 from podium.metrics import Metrics
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
@@ -200,7 +201,7 @@ class Dispatcher:
         self.pause_reason: str | None = None
         self._unauthorized_logged_at = float("-inf")
         # One thread per talk, ever: deliveries of one talk create and store it one at a time.
-        self._thread_locks: dict[int, asyncio.Lock] = {}
+        self._thread_locks: KeyedLock[int] = KeyedLock()
 
     async def recover(self) -> int:
         """At start: put rows a crash left in 'sending' back in the queue."""
@@ -617,25 +618,20 @@ class Dispatcher:
 
     async def _talk_thread(self, talk: Talk, parent: int | None, guild_id: int | None) -> int | None:
         """The talk's thread: stored, else one a crash left behind, else a new one; one per talk, ever."""
-        lock = self._thread_locks.setdefault(talk.id, asyncio.Lock())
-        try:
-            async with lock:
-                row = await self.db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (talk.id,))
-                if row is not None and row["thread_id"]:
-                    return int(row["thread_id"])
-                if parent is None:
-                    return None
-                name = thread_name(talk)
-                # Created by an attempt that crashed before storing it: reuse it rather than make a second.
-                thread_id = await self.transport.find_thread(guild_id, parent, name) if guild_id else None
-                if thread_id is None:
-                    thread_id = await self.transport.create_thread(parent, name)
-                async with self.db.transaction() as tx:
-                    await tx.execute("UPDATE talks SET thread_id = ? WHERE id = ?", (thread_id, talk.id))
-                return thread_id
-        finally:
-            if not lock.locked() and self._thread_locks.get(talk.id) is lock:
-                del self._thread_locks[talk.id]
+        async with self._thread_locks(talk.id):
+            row = await self.db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (talk.id,))
+            if row is not None and row["thread_id"]:
+                return int(row["thread_id"])
+            if parent is None:
+                return None
+            name = thread_name(talk)
+            # Created by an attempt that crashed before storing it: reuse it rather than make a second.
+            thread_id = await self.transport.find_thread(guild_id, parent, name) if guild_id else None
+            if thread_id is None:
+                thread_id = await self.transport.create_thread(parent, name)
+            async with self.db.transaction() as tx:
+                await tx.execute("UPDATE talks SET thread_id = ? WHERE id = ?", (thread_id, talk.id))
+            return thread_id
 
     async def _forget_target(self, via: TargetType, row: OutboxRow, exc: Exception) -> None:
         """A cached DM channel or thread that is gone is forgotten, so the next message makes a new one."""

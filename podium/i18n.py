@@ -22,12 +22,9 @@ from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 
+# Babel's formatting, its locale data and its .po reader are imported (and loaded) when first used: a process that
+# only ever speaks English keeps them out of its memory (docs/performance.md, "Idle memory").
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_time, get_day_names
-from babel.lists import format_list
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +84,9 @@ def discord_locale(language: str) -> str:
 def _catalogue(language: str) -> gettext.NullTranslations:
     if language == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     with path.open("rb") as file:
         catalog = read_po(file, locale=language, domain=DOMAIN)
@@ -116,7 +116,11 @@ class Translator:
     locale: str | None
     language: str
     _catalogue: gettext.NullTranslations
-    _babel: Locale
+
+    @property
+    def _babel(self) -> Locale:
+        # Parsed (CLDR data read from disk) at the first date, number or list, then cached by _babel_locale.
+        return _babel_locale(self.locale, self.language)
 
     def _(self, message: str, /, **params: object) -> str:
         """The message in this language, its `{placeholders}` filled in."""
@@ -134,14 +138,20 @@ class Translator:
 
     def number(self, value: float) -> str:
         """A number as this locale writes it (1,000 / 1.000)."""
+        from babel.numbers import format_decimal
+
         return format_decimal(value, locale=self._babel)
 
     def date(self, value: date | datetime, form: str = "long") -> str:
         """A calendar date as this locale writes it, the month as a word by default ("20 March 2026")."""
+        from babel.dates import format_date
+
         return format_date(value, form, locale=self._babel)
 
     def time(self, value: time, form: str = "short") -> str:
         """A wall-clock time as this locale writes it ("09:00", "9:00 AM")."""
+        from babel.dates import format_time
+
         return format_time(value, form, locale=self._babel)
 
     def moment(self, value: datetime, form: str = SHORT_MOMENT) -> str:
@@ -149,14 +159,20 @@ class Translator:
 
         `form` is a Babel (CLDR) pattern marked with N_: each language's catalogue may write it its own way.
         """
+        from babel.dates import format_datetime
+
         return format_datetime(value, self._(form), tzinfo=value.tzinfo, locale=self._babel)
 
     def weekday(self, index: int) -> str:
         """A weekday's name, 0 = Monday."""
+        from babel.dates import get_day_names
+
         return str(get_day_names("wide", locale=self._babel)[index])
 
     def join(self, items: Iterable[str]) -> str:
         """"a, b and c" in this language ("a, b und c")."""
+        from babel.lists import format_list
+
         return format_list(list(items), locale=self._babel)
 
 
@@ -169,7 +185,7 @@ def translator(locale: object) -> Translator:
 @cache
 def _translator(locale: str | None) -> Translator:
     language = language_of(locale)
-    return Translator(locale, language, _catalogue(language), _babel_locale(locale, language))
+    return Translator(locale, language, _catalogue(language))
 
 
 ENGLISH = translator(None)

@@ -28,6 +28,7 @@ from podium.audience import Audience, AudienceError, was_forgotten
 from podium.clock import Clock, to_ms
 from podium.errors import UserError
 from podium.i18n import N_
+from podium.keyed_lock import KeyedLock
 from podium.markup import discord_time, quote
 from podium.outbox import Outbox, OutboxMessage
 from podium.preferences import GuildSettings, load_guild
@@ -189,7 +190,7 @@ async def queue_sync(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime,
 
 
 # One action per talk at a time (a create still in flight when the cancel comes must finish and store its id first).
-_locks: dict[int, asyncio.Lock] = {}
+_locks: KeyedLock[int] = KeyedLock()
 
 
 def is_own_event_of(event: dict[str, Any], talk_id: int, bot_user_id: int | None) -> bool:
@@ -250,32 +251,27 @@ async def _sync(action: kinds.ActionContext) -> int:
     talk_id = action.row.talk_id
     if talk_id is None:
         raise kinds.ActionSkipped("an event sync needs its talk")
-    lock = _locks.setdefault(talk_id, asyncio.Lock())
-    try:
-        async with lock:
-            # Read now, under the lock: the talk as it is, not as it was when the row was queued.
-            talk = await load_talk(action.db, talk_id)
-            if talk is None:
-                raise kinds.ActionSkipped("the talk no longer exists")
-            guild = await load_guild(action.db, talk.guild_id)
-            if talk.state == "cancelled":
-                return await _cancel(action, talk)
-            if talk.state != "scheduled" or talk.starts_at <= action.now:
-                raise kinds.ActionSkipped("the talk has started or is over")
-            if talk.event_id is not None:
-                try:
-                    await action.transport.edit_scheduled_event(talk.guild_id, talk.event_id, event_changes(talk))
-                    return talk.event_id
-                except GoneError:
-                    # Deleted by hand in Discord (10070): the talk is still on, so it gets an event again.
-                    log.info("talk %d: its event %d was deleted in Discord; making it again", talk.id, talk.event_id)
-                    await _store_event_id(action.db, talk.id, None)
-            elif not guild.events_enabled:
-                raise kinds.ActionSkipped("the server turned scheduled events off")
-            return await _create(action, talk, guild)
-    finally:
-        if not lock.locked() and _locks.get(talk_id) is lock:
-            del _locks[talk_id]
+    async with _locks(talk_id):
+        # Read now, under the lock: the talk as it is, not as it was when the row was queued.
+        talk = await load_talk(action.db, talk_id)
+        if talk is None:
+            raise kinds.ActionSkipped("the talk no longer exists")
+        guild = await load_guild(action.db, talk.guild_id)
+        if talk.state == "cancelled":
+            return await _cancel(action, talk)
+        if talk.state != "scheduled" or talk.starts_at <= action.now:
+            raise kinds.ActionSkipped("the talk has started or is over")
+        if talk.event_id is not None:
+            try:
+                await action.transport.edit_scheduled_event(talk.guild_id, talk.event_id, event_changes(talk))
+                return talk.event_id
+            except GoneError:
+                # Deleted by hand in Discord (10070): the talk is still on, so it gets an event again.
+                log.info("talk %d: its event %d was deleted in Discord; making it again", talk.id, talk.event_id)
+                await _store_event_id(action.db, talk.id, None)
+        elif not guild.events_enabled:
+            raise kinds.ActionSkipped("the server turned scheduled events off")
+        return await _create(action, talk, guild)
 
 
 async def _cancel(action: kinds.ActionContext, talk: Talk) -> int:

@@ -1261,6 +1261,7 @@ class _GatewaySession:
     buffer: collections.deque[tuple[int, str]] = field(default_factory=lambda: collections.deque(maxlen=10_000))
     connection: _GatewayConnection | None = None
     ready_at: float | None = None  # loop time when the last GUILD_CREATE of the READY burst was sent
+    shard: tuple[int, int] | None = None  # [shard_id, num_shards] from IDENTIFY, if the bot shards
     last_active: float = field(default_factory=time.monotonic)  # when a connection last attached or detached
 
     def attach(self, conn: _GatewayConnection) -> None:
@@ -1298,6 +1299,7 @@ class FakeDiscord:
         nonce_window: float = 120.0,
         privileged_intents: int = 0,
         crosspost_limit: tuple[int, float] | None = (10, 3600.0),
+        shards: int = 1,
     ) -> None:
         """Configure the fake; nothing listens until start().
 
@@ -1320,6 +1322,9 @@ class FakeDiscord:
         crosspost_limit: (N, seconds): at most N messages published per announcement channel in any such window,
             else 429 with scope "shared". Not in Discord's API docs; reported by developers and in Discord's UI as
             10 an hour per channel (discord.js#4956 says per server). None = not enforced.
+        shards: the shard count ``GET /gateway/bot`` recommends. A bot that IDENTIFYs with ``shard: [i, n]`` gets
+            only the guilds with ``(guild_id >> 22) % n == i`` on that session, and each guild's events there;
+            events without a guild (DMs) go to shard 0, as Discord does.
         """
         if bucket_names not in ("discord", "per_channel"):
             raise ValueError(f"bucket_names must be 'discord' or 'per_channel', not {bucket_names!r}")
@@ -1339,6 +1344,7 @@ class FakeDiscord:
         self.nonce_window = nonce_window
         self.privileged_intents = privileged_intents
         self.crosspost_limit = crosspost_limit
+        self.shards = shards
         self.max_active_threads = 1000  # Discord's limit per guild
         self._init_records()
         self._init_state()
@@ -1485,6 +1491,30 @@ class FakeDiscord:
         connected = [s for s in self._sessions.values() if s.connection is not None]
         candidates = connected or list(self._sessions.values())
         return max(candidates, key=lambda s: s.last_active, default=None)
+
+    def _session_for(self, event: str, data: dict[str, Any]) -> _GatewaySession | None:
+        """The session an event goes to: with shards, the one of the guild's shard (shard 0 without a guild)."""
+        session = self._session
+        if session is None or session.shard is None or session.shard[1] <= 1:
+            return session
+        raw = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") and "guild_id" not in data
+                                       else None)
+        wanted = _shard_of(int(raw), session.shard) if raw else 0
+        on_shard = [s for s in self._sessions.values() if _shard_index(s.shard) == wanted]
+        connected = [s for s in on_shard if s.connection is not None]
+        return max(connected or on_shard, key=lambda s: s.last_active, default=session)
+
+    def _shard_sessions(self) -> list[_GatewaySession]:
+        """The newest session of each shard of the newest session's shard count (just it when not sharded)."""
+        session = self._session
+        if session is None or session.shard is None:
+            return [session] if session is not None else []
+        newest: dict[int, _GatewaySession] = {}
+        for s in self._sessions.values():
+            if (s.shard is not None and s.shard[1] == session.shard[1]
+                    and (s.shard[0] not in newest or s.last_active >= newest[s.shard[0]].last_active)):
+                newest[s.shard[0]] = s
+        return list(newest.values()) if len(newest) == session.shard[1] else []
 
     def get_message(self, message_id: int) -> FakeMessage | None:
         """Any message (channel or interaction) by id."""
@@ -1767,11 +1797,13 @@ class FakeDiscord:
         deadline = loop.time() + timeout
         while True:
             now = loop.time()
-            session = self._session
-            if (session is not None and session.connection is not None and session.ready_at is not None
+            # Every shard connected and past its READY burst (one session when the bot does not shard).
+            sessions = self._shard_sessions()
+            ready_at = [s.ready_at for s in sessions if s.connection is not None and s.ready_at is not None]
+            if (sessions and len(ready_at) == len(sessions)
                     and self.identify_count >= min_identifies
                     and self._first_command_request > 0 and self._command_inflight == 0
-                    and now >= session.ready_at + guild_ready_timeout + settle
+                    and now >= max(ready_at) + guild_ready_timeout + settle
                     and now >= self._last_command_activity + settle):
                 return
             if now >= deadline:
@@ -2240,8 +2272,9 @@ class FakeDiscord:
         session = self._session
         return intent == 0 or (session is not None and bool(session.intents & intent))
 
-    def _dispatch(self, event: str, data: dict[str, Any], intent: int) -> None:
-        session = self._session
+    def _dispatch(self, event: str, data: dict[str, Any], intent: int, *,
+                  session: _GatewaySession | None = None) -> None:
+        session = session or self._session_for(event, data)
         if session is None:
             log.debug("no gateway session, dropping %s", event)
             return
@@ -2596,7 +2629,7 @@ class FakeDiscord:
         add = self._router.add
         add("GET", "/gateway", lambda c: {"url": self.gateway_url})
         add("GET", "/gateway/bot", lambda c: {
-            "url": self.gateway_url, "shards": 1,
+            "url": self.gateway_url, "shards": self.shards,
             "session_start_limit": {"total": 1000, "remaining": 1000 - self.identify_count,
                                     "reset_after": 14_400_000, "max_concurrency": 1}})
         add("GET", "/users/@me", lambda c: self._users[self.bot_user_id] | {"verified": True, "mfa_enabled": False})
@@ -3642,11 +3675,14 @@ class FakeDiscord:
         self.identify_count += 1
         self.identify_payloads.append(data)
         session = _GatewaySession(id=secrets.token_hex(16), intents=int(data.get("intents", 0)))
+        if isinstance(shard := data.get("shard"), list) and len(shard) == 2:
+            session.shard = (int(shard[0]), int(shard[1]))
         session.attach(conn)
         self._sessions[session.id] = session
+        guilds = [g for g in self.guilds.values() if _shard_of(g.id, session.shard) == _shard_index(session.shard)]
         ready: dict[str, Any] = {
             "v": 10, "user": self._users[self.bot_user_id] | {"verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.id, "session_type": "normal", "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [],
             "relationships": [], "presences": [], "guild_join_requests": [], "geo_ordered_rtc_regions": [],
@@ -3654,9 +3690,9 @@ class FakeDiscord:
         }
         if "shard" in data:
             ready["shard"] = data["shard"]
-        self._dispatch("READY", ready, 0)
-        for guild in self.guilds.values():
-            self._dispatch("GUILD_CREATE", self._guild_create_json(guild), 0)
+        self._dispatch("READY", ready, 0, session=session)
+        for guild in guilds:
+            self._dispatch("GUILD_CREATE", self._guild_create_json(guild), 0, session=session)
         session.ready_at = asyncio.get_running_loop().time()
 
     def _on_resume(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
@@ -3672,7 +3708,7 @@ class FakeDiscord:
         for seq, frame in session.buffer:
             if seq > last_seq:
                 conn.send(frame)
-        self._dispatch("RESUMED", {"_trace": ["fake-gateway"]}, 0)
+        self._dispatch("RESUMED", {"_trace": ["fake-gateway"]}, 0, session=session)
 
     def _on_request_members(self, data: dict[str, Any]) -> None:
         guild = self.guilds.get(int(data.get("guild_id", 0)))
@@ -3691,6 +3727,15 @@ class FakeDiscord:
         if "nonce" in data:
             chunk["nonce"] = data["nonce"]
         self._dispatch("GUILD_MEMBERS_CHUNK", chunk, 0)
+
+
+def _shard_index(shard: tuple[int, int] | None) -> int:
+    return 0 if shard is None else shard[0]
+
+
+def _shard_of(guild_id: int, shard: tuple[int, int] | None) -> int:
+    """Discord's rule: a guild belongs to shard (guild_id >> 22) % num_shards."""
+    return 0 if shard is None or shard[1] <= 1 else (guild_id >> 22) % shard[1]
 
 
 def _mark_focused(options: list[dict[str, Any]], name: str) -> bool:

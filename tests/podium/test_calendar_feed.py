@@ -143,3 +143,18 @@ async def test_a_feed_is_written_in_its_members_language_else_the_servers(db, cl
     await People(db, Outbox(db), clock).remember_locale(SPEAKER, "en-US")
     mine = await calendars.feed(await calendars.token(GUILD, SPEAKER))
     assert b"Speaker: a member" in (await calendars.body(mine, name="Mine")).body
+
+
+async def test_feed_bodies_in_memory_go_with_their_feeds(db, clock, talks):
+    """A feed deleted by any path (forget-me deletes a member's) is not kept in memory for the process's life."""
+    calendars = Calendars(db, clock)
+    await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
+                    starts_at=clock.now() + timedelta(days=1))
+    member = await calendars.token(GUILD, SPEAKER)
+    server = await calendars.token(GUILD)
+    assert await calendars.warm_up(lambda feed: "Feed") == 2
+    assert set(calendars._cache) == {member, server}
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM calendar_feeds WHERE token = ?", (member,))
+    assert await calendars.warm_up(lambda feed: "Feed") == 1
+    assert set(calendars._cache) == {server}

@@ -91,6 +91,8 @@ def test_malformed_env_file_line_is_named(tmp_path):
         ({"HTTP_PORT": "-1"}, "HTTP_PORT"),
         ({"CRON_SECRET": "short"}, "CRON_SECRET"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT"),
+        ({"SHARD_COUNT": "two"}, "SHARD_COUNT"),
     ],
 )
 def test_bad_operations_settings_name_the_variable(environ, name):
@@ -106,6 +108,10 @@ def test_bad_operations_settings_name_the_variable(environ, name):
         ({"HTTP_PORT": "", "CRON_SECRET": "  "}, {"http_port": None, "cron_secret": None}),
         ({"CRON_SECRET": "x" * 16}, {"cron_secret": "x" * 16}),
         ({"LOG_FORMAT": "JSON"}, {"log_format": "json"}),
+        # One gateway session unless asked; "auto" is Discord's recommended count (None).
+        ({}, {"shard_count": 1}),
+        ({"SHARD_COUNT": " 4 "}, {"shard_count": 4}),
+        ({"SHARD_COUNT": "Auto"}, {"shard_count": None}),
     ],
 )
 def test_operations_settings(environ, expected):

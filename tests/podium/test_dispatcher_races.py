@@ -174,6 +174,66 @@ async def test_two_deliveries_of_one_talk_create_one_thread(dispatcher, clock, t
     assert len({o.channel_id for o in outcomes}) == 1
 
 
+async def test_deliveries_of_one_talk_after_a_failed_first_attempt_create_one_thread(dispatcher, clock, transport, db):
+    """A fails inside the lock while B waits; C arrives while B creates: C must wait for B, not make a second."""
+    await add_guild(db)
+    talk_id = await add_talk(db, clock)
+    for key in ("a", "b", "c"):
+        await queue(dispatcher, clock, key, kind="reschedule_notice", talk_id=talk_id, target_type="thread",
+                    payload={"topic": "x", "old_start_ms": 0, "new_start_ms": 1})
+    rows = {r.dedupe_key: r for r in await dispatcher.outbox.claim_due(clock.now(), 10)}
+    assert sorted(rows) == ["a", "b", "c"]
+
+    entered = {key: asyncio.Event() for key in rows}
+    inside = [asyncio.Event(), asyncio.Event()]  # the first two create_thread calls have begun
+    go = [asyncio.Event(), asyncio.Event()]
+    made = []
+    original_create, original_talk_thread = transport.create_thread, dispatcher._talk_thread
+    task_key: dict[asyncio.Task, str] = {}
+
+    async def gated_create(channel_id, name):
+        n = len([c for c in transport.calls if c[0] == "create_thread"])
+        if n < 2:
+            inside[n].set()
+            await go[n].wait()
+            if n == 0:
+                transport.calls.append(("create_thread", channel_id, name))
+                raise TransientError("503", status=503)  # the first attempt fails inside the lock
+        thread_id = await original_create(channel_id, name)
+        made.append(thread_id)
+        return thread_id
+
+    async def spy_talk_thread(talk, parent, guild_id):
+        # Set before the call: the call's first step (up to the lock's wait) runs before the test resumes.
+        entered[task_key[asyncio.current_task()]].set()
+        return await original_talk_thread(talk, parent, guild_id)
+
+    transport.create_thread = gated_create
+    dispatcher._talk_thread = spy_talk_thread
+
+    def start(key):
+        task = asyncio.create_task(dispatcher.deliver(rows[key]))
+        task_key[task] = key
+        return task
+
+    a = start("a")
+    await inside[0].wait()  # A holds the talk's lock, inside create_thread
+    b = start("b")
+    await entered["b"].wait()  # B waits for the lock
+    go[0].set()
+    first = await a
+    assert first.state != "sent"
+    await inside[1].wait()  # B holds the lock now, inside create_thread
+    c = start("c")
+    await entered["c"].wait()  # C: waiting for the lock (or, on the old pattern, already beside B)
+    go[1].set()
+    outcomes = await asyncio.gather(b, c)
+    assert [o.state for o in outcomes] == ["sent", "sent"]
+    assert len(made) == 1, f"threads made: {made}"
+    assert {o.channel_id for o in outcomes} == {made[0]}
+    assert (await db.fetchone("SELECT thread_id FROM talks WHERE id = ?", (talk_id,)))["thread_id"] == made[0]
+
+
 async def test_a_thread_left_by_a_crash_is_found_and_reused(dispatcher, clock, transport, db):
     await add_guild(db)
     talk_id = await add_talk(db, clock)

@@ -1,11 +1,13 @@
 """Talks ↔ Discord scheduled events: the mapping, the hooks' planning, the actions, and Discord's side coming back."""
 
+import asyncio
+import dataclasses
 import json
 from datetime import timedelta
 
 import pytest
 
-from podium import audience, scheduled_events
+from podium import audience, kinds, scheduled_events
 from podium.audience import Audience
 from podium.clock import to_ms
 from podium.cooldown import Cooldown
@@ -31,7 +33,7 @@ from podium.scheduled_events import (
     marker,
 )
 from podium.talks import Actor, TalkError, TalkService, default_hooks
-from podium.transport import GoneError, MemberRights, RefusedError, RejectedError
+from podium.transport import GoneError, MemberRights, RefusedError, RejectedError, TransientError
 from tests import factories
 from tests.podium.test_dispatcher import BOT_USER_ID, ScriptedTransport, run_due
 
@@ -647,3 +649,59 @@ async def test_import_makes_a_talk_of_a_hand_made_event(db, guild, talks, clock,
 async def test_gateway_lookups_use_the_event_index(db):
     plan = await db.fetchall("EXPLAIN QUERY PLAN SELECT * FROM talks WHERE event_id = ?", (1,))
     assert any("talks_by_event" in row["detail"] for row in plan)
+
+
+async def test_syncs_of_one_talk_after_a_failed_first_attempt_make_one_event(db, guild, talks, clock, dispatcher,
+                                                                             transport, outbox, monkeypatch):
+    """A fails inside the per-talk lock while B waits; C arrives while B creates: C must wait, not make a second."""
+    talk = await add(talks, clock)
+    for _ in range(2):
+        clock.advance(timedelta(milliseconds=1))
+        async with db.transaction() as tx:
+            await outbox.enqueue(tx, scheduled_events.sync_message(talk, clock.now(), again=True), now=clock.now())
+    claimed = [r for r in await outbox.claim_due(clock.now(), 10) if r.kind == EVENT_SYNC.name]
+    assert len(claimed) == 3
+    a, b, c = claimed
+
+    inside = [asyncio.Event(), asyncio.Event()]
+    go = [asyncio.Event(), asyncio.Event()]
+    original_create = transport.create_scheduled_event
+    creates = 0
+
+    async def gated_create(guild_id, body):
+        nonlocal creates
+        n, creates = creates, creates + 1
+        if n < 2:
+            inside[n].set()
+            await go[n].wait()
+            if n == 0:
+                raise TransientError("503", status=503)  # the first attempt fails inside the lock
+        return await original_create(guild_id, body)
+
+    entered = {row.id: asyncio.Event() for row in claimed}
+    spec = kinds.get(EVENT_SYNC.name)
+    original_act = spec.act
+    assert original_act is not None
+
+    async def spy_act(context):
+        # Set before the call: the call's first step (up to the lock's wait) runs before the test resumes.
+        entered[context.row.id].set()
+        return await original_act(context)
+
+    transport.create_scheduled_event = gated_create
+    monkeypatch.setitem(kinds._registry, EVENT_SYNC.name, dataclasses.replace(spec, act=spy_act))
+
+    first = asyncio.create_task(dispatcher.deliver(a))
+    await inside[0].wait()  # A holds the talk's lock, inside the create
+    second = asyncio.create_task(dispatcher.deliver(b))
+    await entered[b.id].wait()  # B waits for the lock
+    go[0].set()
+    assert (await first).state != "sent"
+    await inside[1].wait()  # B holds the lock now, inside the create
+    third = asyncio.create_task(dispatcher.deliver(c))
+    await entered[c.id].wait()  # C: waiting for the lock (or, on the old pattern, already beside B)
+    go[1].set()
+    outcomes = await asyncio.gather(second, third)
+    assert [o.state for o in outcomes] == ["sent", "sent"]
+    assert len(transport.events) == 1, f"events made: {list(transport.events)}"
+    assert await event_id_of(db, talk.id) == int(next(iter(transport.events)))
