@@ -63,6 +63,9 @@ REQUIRED_PERMISSIONS = nextcord.Permissions(
     # Mirror talks as scheduled events (/announce-settings events). Editing events the bot did not make
     # (/schedule import) also needs Manage Events: asked for by that command, not by the invite.
     create_events=True,
+    # Who moved or cancelled a talk's event in Discord's Events (the audit log): without it such changes are put
+    # back, since Podium cannot tell whether the speaker or a moderator made them.
+    view_audit_log=True,
 )
 SORRY = i18n.N_("Sorry, something went wrong on our side; nothing was changed. Please try again.")
 

@@ -8,7 +8,12 @@ transaction of this process (through TalkService, as /schedule reschedule would)
 same way (the bot finds rows another process wrote at its next safety tick, set to 1 s here). Reported:
 requests per event, 429s, the fake's 4xx answers (the strict fake rejects malformed events).
 
-Run: .venv/bin/python bench/scheduled_events.py [--talks 100]
+Then (issue 20 §1) `--hand-edits` events are moved by hand in Discord's client by the owner, one after another:
+timed from the edit to the talk following it (the bot reads the audit log and the owner's roles first), with the
+requests each edit cost. Then the bot's role loses View Audit Log and the same number of edits is made again:
+timed until each is put back.
+
+Run: .venv/bin/python bench/scheduled_events.py [--talks 100] [--hand-edits 20]
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from _common import now, wait_until
+from _common import now, percentile, wait_until
 
 from db import Database
 from podium import audience, scheduled_events
@@ -29,7 +34,15 @@ from podium.clock import SystemClock, to_ms
 from podium.outbox import Outbox
 from podium.talks import Actor, TalkService, default_hooks
 from tests.botprocess import BotProcess
-from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID, OWNER_ID, FakeDiscord
+from tests.fake_discord import (
+    BOT_ROLE_ID,
+    GENERAL_CHANNEL_ID,
+    GUILD_ID,
+    MODERATOR_ID,
+    OWNER_ID,
+    VIEW_AUDIT_LOG,
+    FakeDiscord,
+)
 
 ROUTE = "/guilds/{guild_id}/scheduled-events"
 
@@ -109,11 +122,59 @@ async def main(args: argparse.Namespace) -> None:
                 statuses = [r.status for r in fake.requests if "/scheduled-events" in r.path]
                 rejected = sum(1 for s in statuses if 400 <= s < 500 and s != 429)
                 print(f"  429s: {statuses.count(429)}; other 4xx: {rejected}")
+                if args.hand_edits:
+                    await hand_edits(fake, bot, args.hand_edits)
             finally:
                 await bot.stop()
+
+
+def start_ms(db_path: Path, event_id: int) -> int:
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        return int(conn.execute("SELECT starts_at_ms FROM talks WHERE event_id = ?", (event_id,)).fetchone()[0])
+    finally:
+        conn.close()
+
+
+async def hand_edits(fake: FakeDiscord, bot: BotProcess, n: int) -> None:
+    """The owner moves n events by hand: followed (audit log read); then, without View Audit Log, put back."""
+    from datetime import datetime
+
+    events = sorted(fake.scheduled_events.values(), key=lambda e: e["scheduled_start_time"], reverse=True)[:n]
+    for phase in ("followed", "put back"):
+        took: list[float] = []
+        before = len(fake.requests)
+        for event in events:  # latest first: a talk never moves onto the next one's slot
+            event_id = int(event["id"])
+            old = start_ms(bot.db_path, event_id)
+            start = datetime.fromisoformat(event["scheduled_start_time"])
+            moved = start + timedelta(minutes=30)
+            began = time.monotonic()
+            fake.edit_event_as_moderator(event_id, scheduled_start_time=moved,
+                                         scheduled_end_time=moved + timedelta(minutes=45))
+            if phase == "followed":
+                def done(event_id: int = event_id, moved: datetime = moved) -> bool:
+                    return start_ms(bot.db_path, event_id) == int(moved.timestamp() * 1000)
+            else:
+                def done(event: dict = event, start: datetime = start, event_id: int = event_id,
+                         old: int = old) -> bool:
+                    back = datetime.fromisoformat(event["scheduled_start_time"]) == start
+                    return back and start_ms(bot.db_path, event_id) == old
+            ok = await wait_until(done, within=30, step=0.01)
+            took.append(time.monotonic() - began if ok else float("inf"))
+        requests = fake.requests[before:]
+        audit = sum(1 for r in requests if r.path.endswith("/audit-logs"))
+        members = sum(1 for r in requests if "/members/" in r.path)
+        patches = sum(1 for r in requests if r.method == "PATCH")
+        print(f"{n} hand edits {phase}: p50 {percentile(took, 50) * 1000:.0f} ms, max {max(took) * 1000:.0f} ms; "
+              f"{len(requests)} requests ({audit} audit log, {members} member, {patches} PATCH)")
+        role = fake.guilds[GUILD_ID].get_role(BOT_ROLE_ID)
+        assert role is not None
+        role.permissions &= ~VIEW_AUDIT_LOG
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--talks", type=int, default=100)
+    parser.add_argument("--hand-edits", type=int, default=20)
     asyncio.run(main(parser.parse_args()))

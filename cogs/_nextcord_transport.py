@@ -15,6 +15,7 @@ from podium.pacing import Pacer
 from podium.transport import (
     DeliveryError,
     GoneError,
+    MemberRights,
     PostedMessage,
     RateLimitedError,
     RefusedError,
@@ -42,6 +43,10 @@ CHANNEL_PATIENCE = 1.0
 RATE_LIMIT_PATIENCE = 30.0
 # Cloudflare's block of the whole IP lasts minutes to an hour; nothing should try before this.
 CLOUDFLARE_PAUSE = 60.0
+ADMINISTRATOR = 1 << 3
+ALL_PERMISSIONS = (1 << 64) - 1
+
+
 class NextcordTransport:
     """Raw REST calls: `send()` cannot pass `enforce_nonce`, and our own queue does the retrying."""
 
@@ -260,6 +265,33 @@ class NextcordTransport:
         users = [int(item["user"]["id"]) for item in data if isinstance(item, dict) and "user" in item] if isinstance(
             data, list) else []
         return sorted(users)
+
+    async def audit_log_entries(self, guild_id: int, action_type: int, *, limit: int = 25) -> list[dict[str, Any]]:
+        """GET /guilds/{guild_id}/audit-logs?action_type=…: the entries, newest first (403 without View Audit Log)."""
+        route = Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=guild_id)
+        data = await self._request(route, params={"action_type": str(action_type), "limit": str(limit)})
+        entries = data.get("audit_log_entries") if isinstance(data, dict) else None
+        return [dict(entry) for entry in entries if isinstance(entry, dict)] if isinstance(entries, list) else []
+
+    async def member_rights(self, guild_id: int, user_id: int) -> MemberRights:
+        """The member's roles (GET member) and the roles' permissions (GET guild): server-wide rights only."""
+        guild = await self._request(Route("GET", "/guilds/{guild_id}", guild_id=guild_id))
+        member = await self._request(
+            Route("GET", "/guilds/{guild_id}/members/{user_id}", guild_id=guild_id, user_id=user_id)
+        )
+        role_ids = frozenset(int(r) for r in member.get("roles") or ()) if isinstance(member, dict) else frozenset()
+        if not isinstance(guild, dict):
+            return MemberRights(0, role_ids)
+        if str(guild.get("owner_id")) == str(user_id):
+            return MemberRights(ALL_PERMISSIONS, role_ids)  # the owner has every right, whatever their roles
+        permissions = 0
+        for role in guild.get("roles") or ():
+            # @everyone's id is the guild's.
+            if isinstance(role, dict) and (int(role["id"]) in role_ids or int(role["id"]) == guild_id):
+                permissions |= int(role.get("permissions") or 0)
+        if permissions & ADMINISTRATOR:
+            permissions = ALL_PERMISSIONS
+        return MemberRights(permissions, role_ids)
 
 
 def _retry_after(headers: Any) -> float | None:

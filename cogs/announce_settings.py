@@ -475,11 +475,17 @@ class AnnounceSettings(commands.Cog):
         if me is not None and not me.guild_permissions.manage_events:
             notes.append(t._("Importing events made by hand (`/schedule import`) also needs **Manage Events** for my "
                              "role."))
+        if me is not None and not me.guild_permissions.view_audit_log:
+            # Not a refusal: events work without it, only hand edits in Discord are not followed.
+            notes.append(t._("My role is missing **View Audit Log**: without it I can't tell who moved or cancelled "
+                             "a talk's event in Discord's Events, so every such change is put back (the log channel "
+                             "is told once). Grant it in Server Settings → Roles."))
         await reply_ephemeral(
             interaction,
             t._("📅 Each talk now appears in Discord's Events, at {place}: moved, edited and cancelled with it. "
-                "Members who click **Interested** are reminded like those who click 🔔 Remind me; a moderator who "
-                "moves or cancels the event in Discord moves or cancels the talk.", place=location_text(saved))
+                "Members who click **Interested** are reminded like those who click 🔔 Remind me; when the speaker "
+                "or a moderator moves or cancels the event in Discord, the talk follows (anyone else's change is "
+                "put back).", place=location_text(saved))
             + "".join(f"\n-# {note}" for note in notes),
         )
 

@@ -22,7 +22,7 @@ from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, quote
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.services import Services
-from podium.talks import Actor, Talk, TalkError
+from podium.talks import Action, Actor, Talk, TalkError, refusal
 
 log = logging.getLogger(__name__)
 
@@ -130,19 +130,23 @@ class AudienceCog(commands.Cog):
 
     # -- the speaker's buttons on their reminder -------------------------------------------------------------
 
-    async def _own_talk(self, interaction: Interaction, talk_id: int) -> Talk:
+    async def _own_talk(self, interaction: Interaction, talk_id: int, action: Action) -> tuple[Talk, Actor]:
         talk = await self.talks.find(talk_id)
         if talk is None or talk.state != "scheduled":
             raise TalkError(N_("That talk is no longer scheduled; nothing to change."))
-        if talk.speaker_id != user_id_of(interaction):
+        # The clicker, never the talk's speaker: a reminder posted in a thread shows these buttons to everyone.
+        # A click (maybe in a DM) carries no server-wide roles: these forms are the speaker's; moderators use
+        # the commands, which compute theirs.
+        actor = Actor(user_id_of(interaction))
+        if refusal(actor, action, talk) is not None:
             raise TalkError(N_("Only the speaker can change the talk from here; moderators can use "
                                "{reschedule} or {cancel}."),
                             reschedule=command("schedule reschedule"), cancel=command("schedule cancel"))
-        return talk
+        return talk, actor
 
     async def ask(self, interaction: Interaction, action: str, talk_id: int) -> None:
         """Reschedule… / Cancel…: a form for the new time (or the reason), after checking it is theirs."""
-        talk = await self._own_talk(interaction, talk_id)
+        talk, _ = await self._own_talk(interaction, talk_id, "reschedule" if action == components.MOVE else "cancel")
         t = i18n.translator(interaction.locale)
         if action == components.MOVE:
             # auto_defer=False: the listener answers the submit (nextcord would defer it first otherwise).
@@ -163,14 +167,14 @@ class AudienceCog(commands.Cog):
 
     async def move(self, interaction: Interaction, talk_id: int) -> None:
         """The Reschedule… form: its text read like any typed time, in the speaker's zone and language."""
-        talk = await self._own_talk(interaction, talk_id)
+        talk, actor = await self._own_talk(interaction, talk_id, "reschedule")
         text = modal_values(interaction).get(WHEN_INPUT, "")
         db = self.services.db
         user = await load_user(db, user_id_of(interaction))
         # A DM has no server: the talk's server's zone is the fallback, as in the server itself.
         zone = effective_zone(user, await load_guild(db, talk.guild_id))
         parsed = timeparse.parse_when(text, zone=zone, now=self.services.clock.now(), locale=interaction.locale)
-        _, after = await self.talks.reschedule(guild_id=talk.guild_id, actor=Actor(talk.speaker_id),
+        _, after = await self.talks.reschedule(guild_id=talk.guild_id, actor=actor,
                                                talk_id=talk.id, starts_at=parsed.when)
         t = i18n.translator(interaction.locale)
         await reply_ephemeral(
@@ -182,9 +186,9 @@ class AudienceCog(commands.Cog):
 
     async def cancel(self, interaction: Interaction, talk_id: int) -> None:
         """The Cancel… form: submitting it is the confirmation."""
-        talk = await self._own_talk(interaction, talk_id)
+        talk, actor = await self._own_talk(interaction, talk_id, "cancel")
         reason = modal_values(interaction).get(REASON_INPUT) or None
-        await self.talks.cancel(guild_id=talk.guild_id, actor=Actor(talk.speaker_id), talk_id=talk.id, reason=reason)
+        await self.talks.cancel(guild_id=talk.guild_id, actor=actor, talk_id=talk.id, reason=reason)
         t = i18n.translator(interaction.locale)
         await reply_ephemeral(
             interaction,

@@ -34,7 +34,7 @@ from podium.markup import both_times, command, discord_time, fit_lines, quote_cl
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.scheduled_events import EVENT_KINDS, EventsError
 from podium.services import Services
-from podium.talks import Actor, Talk, TalkError
+from podium.talks import Actor, Talk, TalkError, authorize
 from podium.transport import GoneError
 
 log = logging.getLogger(__name__)
@@ -349,8 +349,7 @@ class Schedule(commands.Cog):
                 i18n.N_("I can't find that scheduled talk. Pick one from the list that appears as you type.")
             )
         actor = await self.actor(interaction)
-        if found.speaker_id != actor.user_id and not actor.is_moderator:
-            raise TalkError(i18n.N_("Only the speaker or a moderator can cancel this talk."))
+        authorize(actor, "cancel", found)  # asked before the question; the service asks again at the click
         await ConfirmCancel(self, found, actor, reason).ask(
             interaction,
             i18n.translator(interaction.locale)._("Cancel {topic} on {when}? This can't be undone.",
@@ -414,10 +413,7 @@ class Schedule(commands.Cog):
     ) -> None:
         """A scheduled event created by hand becomes a talk; its event id is stored with it."""
         actor = await self.actor(interaction)
-        if not actor.is_moderator:
-            raise EventsError(
-                N_("Only moderators (Manage Events, Manage Server or the moderator role) can import events.")
-            )
+        authorize(actor, "import")  # before any request; the service asks again
         guild_id = guild_id_of(interaction)
         if not event.strip().isdigit():
             raise EventsError(N_("Pick an event from the list that appears as you type. Example: "

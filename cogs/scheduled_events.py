@@ -71,9 +71,8 @@ class ScheduledEventsCog(commands.Cog):
         events = self.services.events
         guild_id = int(data.get("guild_id") or 0)
         if name == "GUILD_SCHEDULED_EVENT_UPDATE":
-            me = self.bot.user.id if self.bot.user else 0
-            # A change made in Discord's UI: only moderators can move or cancel someone's event (Manage Events).
-            outcome = await events.event_changed(guild_id, data, moderator_id=me)
+            # A change made in Discord's UI: followed only when who made it (the audit log says) may change the talk.
+            outcome = await events.event_changed(guild_id, data, self.services.dispatcher.transport)
             log.info("scheduled event %s updated: %s", data.get("id"), outcome)
             return
         event_id, user_id = int(data["guild_scheduled_event_id"]), int(data["user_id"])

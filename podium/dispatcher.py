@@ -77,15 +77,29 @@ SWEEP_STALE_AFTER = timedelta(minutes=2)
 UNAUTHORIZED_PAUSE = 60.0
 UNAUTHORIZED_LOG_EVERY = 600.0
 def _log_line(ctx: RenderContext) -> str:
-    """A failed delivery, told to the guild's log channel in its language (rows from before hold their text)."""
+    """A failed delivery (or a `message` of the catalogue), told to the log channel in its language."""
     if "text" in ctx.payload:
         return plain_text(ctx)
+    if "message" in ctx.payload:
+        return _catalogue_text(ctx, ctx.payload)[:1900]
     return ctx.t._(
         "⚠️ Could not deliver a {kind} (#{id}) to {target}: {reason}", kind=need(ctx.payload, "failed_kind", str),
         id=need(ctx.payload, "row_id", int), target=need(ctx.payload, "target", str),
         # Discord's answer may quote what was sent (member text): shown as plain text.
         reason=inert(need(ctx.payload, "reason", str)),
     )[:1900]
+
+
+def _catalogue_text(ctx: RenderContext, data: Any) -> str:
+    """`{"message": msgid, "params": {...}}` in the reader's language; a value may be such a dict itself."""
+    message = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(message, str):
+        return str(data)
+    params = data.get("params")
+    if not isinstance(params, dict):
+        params = {}
+    values = {key: _catalogue_text(ctx, value) if isinstance(value, dict) else value for key, value in params.items()}
+    return ctx.t._(message, **values)
 
 
 LOG = kinds.register(

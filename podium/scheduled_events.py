@@ -16,8 +16,9 @@ by hand becomes a talk with `/schedule import`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,12 +29,25 @@ from podium.clock import Clock, to_ms
 from podium.errors import UserError
 from podium.i18n import N_
 from podium.keyed_lock import KeyedLock
-from podium.markup import quote
+from podium.markup import discord_time, quote
 from podium.outbox import Outbox, OutboxMessage
 from podium.preferences import GuildSettings, load_guild
-from podium.talks import DURATION_RANGE, TOPIC_MAX, Actor, Talk, TalkError, TalkEvent, TalkHooks, TalkService, load_talk
+from podium.talks import (
+    DURATION_RANGE,
+    TOPIC_MAX,
+    Action,
+    Actor,
+    Talk,
+    TalkEvent,
+    TalkHooks,
+    TalkService,
+    authorize,
+    load_talk,
+    refusal,
+)
 from podium.transport import (
     MAX_SCHEDULED_EVENTS,
+    DeliveryError,
     GoneError,
     RefusedError,
     RejectedError,
@@ -52,6 +66,16 @@ MAX_ACTIVE_EVENTS = 100
 # An UPDATE from the gateway that shows a start we sent this recently is the echo of our own PATCH.
 ECHO_WINDOW = timedelta(minutes=5)
 CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
+# Who changed an event is in the audit log (GUILD_SCHEDULED_EVENT_UPDATE entries, action type 101); reading it needs
+# View Audit Log. The entry of a change is written as the change is made: one older than this is another change.
+AUDIT_EVENT_UPDATE = 101
+AUDIT_WINDOW = timedelta(minutes=2)
+# The gateway event can overtake the audit log entry: look again this often, this many times in all.
+AUDIT_TRIES = 3
+AUDIT_PAUSE = 1.0
+SNOWFLAKE_EPOCH_MS = 1420070400000
+# Server-wide permissions that make a member a moderator of every talk (as the commands compute it).
+ADMINISTRATOR, MANAGE_GUILD, MANAGE_EVENTS = 1 << 3, 1 << 5, 1 << 33
 
 
 class EventsError(UserError):
@@ -354,6 +378,37 @@ async def mirror_upcoming(tx: Transaction, outbox: Outbox, guild_id: int, now: d
 
 # -- the other way: what happens in Discord ---------------------------------------------------------------------
 
+NO_AUDIT_LOG_KEY = "log:no-audit-log:"
+AUDIT_LOG_OK_KEY = "log:audit-log-ok:"
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """A line for the log channel: its dedupe key, a catalogue msgid and its values (translated when sent)."""
+
+    key: str
+    message: str
+    params: dict[str, Any]
+    once_per_guild: bool = False
+
+
+def _shows(entry: dict[str, Any], status: int, start: datetime) -> bool:
+    """Whether an audit log entry's changes made the event what the gateway update shows."""
+    for change in entry.get("changes") or ():
+        if not isinstance(change, dict):
+            continue
+        new = change.get("new_value")
+        if change.get("key") == "status" and status == CANCELED and new == CANCELED:
+            return True
+        if change.get("key") == "scheduled_start_time" and status == SCHEDULED and isinstance(new, str):
+            try:
+                if parse_time(new) == start:
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
 
 @dataclass(frozen=True, slots=True)
 class Imported:
@@ -421,11 +476,13 @@ class ScheduledEvents:
         )
         return row is not None
 
-    async def event_changed(self, guild_id: int, data: dict[str, Any], moderator_id: int) -> str:
-        """GUILD_SCHEDULED_EVENT_UPDATE: a move or a cancellation made in Discord's UI moves or cancels the talk.
+    async def event_changed(self, guild_id: int, data: dict[str, Any], transport: Transport) -> str:
+        """GUILD_SCHEDULED_EVENT_UPDATE: a move or a cancellation made in Discord's UI, followed if its maker may.
 
         Our own PATCHes come back as UPDATEs too: anything that matches the talk as stored, or that a sync of ours
-        is about to overwrite or just sent, is not a change. Returns what was done, for the log.
+        is about to overwrite or just sent, is not a change. Who made a change is read from the audit log; it is
+        followed as theirs when Podium's rule lets them change the talk (`authorize`: the speaker or a server-wide
+        moderator), else the event is put back. Returns what was done, for the log.
         """
         talk = await self.talk_of_event(int(data["id"]))
         if talk is None or talk.guild_id != guild_id:
@@ -441,34 +498,155 @@ class ScheduledEvents:
         # We cancel an event only when its talk is cancelled: a CANCELED event of a scheduled talk is never an echo.
         if status == SCHEDULED and await self._ours(talk, start):
             return "our own change"
-        actor = Actor(moderator_id, is_moderator=True)
+        action: Action = "cancel" if status == CANCELED else "reschedule"
+        try:
+            editor = await self._editor(transport, guild_id, int(data["id"]), status, start)
+        except RefusedError:
+            await self._put_back(talk, status, None, self._no_audit_log_line(guild_id))
+            return "put back: no View Audit Log"
+        except DeliveryError as exc:
+            # Discord did not answer: nobody is known to be allowed, so nothing is followed.
+            log.warning("talk %d: could not read the audit log: %s", talk.id, exc)
+            editor = None
+        else:
+            await self._audit_log_readable(guild_id)
+        if editor is None:
+            await self._put_back(talk, status, None, self._unknown_editor_line(talk, action, start))
+            return "put back: no audit log entry says who changed it"
+        if editor == transport.own_user_id():
+            return "our own change"
+        actor = await self._actor(transport, guild_id, editor)
+        reason = refusal(actor, action, talk)
+        if reason is not None:
+            await self._put_back(talk, status, editor, self._refused_line(talk, action, start, actor, reason))
+            return f"put back: {editor} may not {action} it"
         try:
             if status == CANCELED:
                 await self.talks.cancel(guild_id=guild_id, actor=actor, talk_id=talk.id, reason=CANCELLED_IN_DISCORD)
-                return "cancelled the talk"
+                return f"cancelled the talk for {editor}"
             await self.talks.reschedule(guild_id=guild_id, actor=actor, talk_id=talk.id, starts_at=start)
-            return "moved the talk"
-        except TalkError as exc:
-            await self._refused(talk, exc)
+            return f"moved the talk for {editor}"
+        except UserError as exc:
+            # An overlap, a time in the past, the member's change limit: the talk cannot follow.
+            await self._put_back(talk, status, editor, self._refused_line(talk, action, start, actor, exc))
             return f"refused: {exc}"
 
-    async def _refused(self, talk: Talk, exc: TalkError) -> None:
-        """The talk cannot follow (an overlap, a time in the past): the event goes back, the log channel says why."""
+    async def _editor(
+        self, transport: Transport, guild_id: int, event_id: int, status: int, start: datetime
+    ) -> int | None:
+        """Who made this change of the event: its newest audit log entry (RefusedError without View Audit Log)."""
+        for attempt in range(AUDIT_TRIES):
+            if attempt:
+                await asyncio.sleep(AUDIT_PAUSE)
+            entries = await transport.audit_log_entries(guild_id, AUDIT_EVENT_UPDATE)
+            oldest = to_ms(self.clock.now() - AUDIT_WINDOW)
+            mine = [entry for entry in entries if str(entry.get("target_id")) == str(event_id)
+                    and (int(entry["id"]) >> 22) + SNOWFLAKE_EPOCH_MS >= oldest and entry.get("user_id")]
+            # The entry that made the event what the update shows; else the newest change of the event.
+            matching = [entry for entry in mine if _shows(entry, status, start)]
+            for candidates in (matching, mine):
+                if candidates:
+                    return int(max(candidates, key=lambda entry: int(entry["id"]))["user_id"])
+        return None
+
+    async def _actor(self, transport: Transport, guild_id: int, user_id: int) -> Actor:
+        """The member as an actor: a moderator by their server-wide roles only (never one channel's overwrites)."""
+        try:
+            rights = await transport.member_rights(guild_id, user_id)
+        except GoneError:
+            return Actor(user_id)  # no longer a member: no rights
+        guild = await load_guild(self.db, guild_id)
+        is_moderator = bool(rights.permissions & (ADMINISTRATOR | MANAGE_GUILD | MANAGE_EVENTS)) or (
+            guild.moderator_role_id is not None and guild.moderator_role_id in rights.role_ids
+        )
+        return Actor(user_id, is_moderator=is_moderator)
+
+    @staticmethod
+    def _refused_line(talk: Talk, action: str, start: datetime, actor: Actor, reason: UserError) -> LogLine:
+        what = (N_("cancel {topic}") if action == "cancel"
+                else N_("move {topic} to {when}"))
+        return LogLine(
+            f"log:event-refused:{talk.id}:{actor.user_id}:{action}:{to_ms(start) if action != 'cancel' else ''}",
+            N_("⚠️ {user} tried to {what} in Discord's Events; the talk did not follow and its event is put back. "
+               "{reason}"),
+            {"user": f"<@{actor.user_id}>",
+             "what": {"message": what, "params": {"topic": quote(talk.topic), "when": discord_time(start)}},
+             "reason": {"message": reason.message, "params": dict(reason.params)}},
+        )
+
+    @staticmethod
+    def _unknown_editor_line(talk: Talk, action: str, start: datetime) -> LogLine:
+        return LogLine(
+            f"log:event-unknown-editor:{talk.id}:{action}:{to_ms(start) if action != 'cancel' else ''}",
+            N_("⚠️ The event of {topic} was changed in Discord's Events, but the audit log does not say by whom; "
+               "the talk did not follow and its event is put back."),
+            {"topic": quote(talk.topic)},
+        )
+
+    @staticmethod
+    def _no_audit_log_line(guild_id: int) -> LogLine:
+        return LogLine(
+            f"{NO_AUDIT_LOG_KEY}{guild_id}:",
+            N_("⚠️ A talk's event was changed in Discord's Events, but my role lacks **View Audit Log**, so I can't "
+               "tell who changed it: the talk did not follow and its event is put back. Grant View Audit Log to my "
+               "role in Server Settings → Roles so that the speaker and moderators can move or cancel talks there. "
+               "Until then I won't say this again."),
+            {}, once_per_guild=True,
+        )
+
+    async def _audit_log_readable(self, guild_id: int) -> None:
+        """The audit log could be read: if the log channel was told it could not, it is told it can now."""
+        last = await self.db.fetchone(
+            "SELECT dedupe_key FROM outbox WHERE guild_id = ? AND kind = 'log' AND (dedupe_key LIKE ? OR "
+            "dedupe_key LIKE ?) ORDER BY id DESC LIMIT 1",
+            (guild_id, f"{NO_AUDIT_LOG_KEY}{guild_id}:%", f"{AUDIT_LOG_OK_KEY}{guild_id}:%"),
+        )
+        if last is None or not str(last["dedupe_key"]).startswith(NO_AUDIT_LOG_KEY):
+            return
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            guild = await load_guild(tx, guild_id)
+            if guild.log_channel_id is None:
+                return
+            await self.outbox.enqueue(tx, OutboxMessage(
+                kind="log", dedupe_key=f"{AUDIT_LOG_OK_KEY}{guild_id}:{to_ms(now)}", due_at=now,
+                target_type="channel", guild_id=guild_id, channel_id=guild.log_channel_id,
+                payload={"message": N_("✅ I can read the audit log now: changes the speaker or a moderator makes "
+                                       "to a talk's event in Discord's Events move or cancel the talk."),
+                         "params": {}},
+            ), now=now)
+
+    async def _put_back(self, talk: Talk, status: int, editor: int | None, line: LogLine) -> None:
+        """The talk does not follow: its event is made what the talk is again, and the log channel told (once)."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
             current = await load_talk(tx, talk.id)
             if current is None or current.state != "scheduled":
                 return
+            if status == CANCELED and current.event_id is not None:
+                # Discord never un-cancels an event: the talk gets a new one (Interested members are attendees).
+                await tx.execute("UPDATE talks SET event_id = NULL WHERE id = ?", (talk.id,))
+                current = replace(current, event_id=None)
             await queue_sync(tx, self.outbox, current, now, again=True)
             guild = await load_guild(tx, talk.guild_id)
-            if guild.log_channel_id is not None:
-                text = (f"⚠️ The event of {quote(talk.topic)} was changed in Discord's Events, but the talk could not "
-                        f"follow: {exc} The event is put back to the talk's time.")
-                await self.outbox.enqueue(tx, OutboxMessage(
-                    kind="log", dedupe_key=f"log:event-refused:{talk.id}:{to_ms(now)}", due_at=now,
-                    target_type="channel", guild_id=talk.guild_id, channel_id=guild.log_channel_id,
-                    payload={"text": text[:1900]},
-                ), now=now)
+            if guild.log_channel_id is None:
+                log.warning("talk %d: event change by %s not followed; no log channel to tell", talk.id, editor)
+                return
+            key = line.key
+            if line.once_per_guild:
+                told = await tx.fetchone(
+                    "SELECT dedupe_key FROM outbox WHERE guild_id = ? AND kind = 'log' AND (dedupe_key LIKE ? OR "
+                    "dedupe_key LIKE ?) ORDER BY id DESC LIMIT 1",
+                    (talk.guild_id, f"{NO_AUDIT_LOG_KEY}{talk.guild_id}:%", f"{AUDIT_LOG_OK_KEY}{talk.guild_id}:%"),
+                )
+                if told is not None and str(told["dedupe_key"]).startswith(NO_AUDIT_LOG_KEY):
+                    return  # told already, and not able to read the audit log since
+                key += str(to_ms(now))
+            # The key names who tried what: the same attempt made again is told once.
+            await self.outbox.enqueue(tx, OutboxMessage(
+                kind="log", dedupe_key=key, due_at=now, target_type="channel", guild_id=talk.guild_id,
+                channel_id=guild.log_channel_id, payload={"message": line.message, "params": line.params},
+            ), now=now)
 
     async def reconcile(self, transport: Transport, guild_ids: list[int]) -> int:
         """After a restart: who marked a mirrored upcoming talk's event Interested meanwhile joins its audience."""
@@ -514,8 +692,7 @@ class ScheduledEvents:
         speaker_name: str | None,
     ) -> Imported:
         """/schedule import: a scheduled event made by hand becomes a talk, its event id stored with it."""
-        if not actor.is_moderator:
-            raise EventsError(N_("Only moderators can import events as talks."))
+        authorize(actor, "import")
         event_id = int(event["id"])
         existing = await self.talk_of_event(event_id)
         if existing is not None:

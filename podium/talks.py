@@ -43,6 +43,10 @@ CHANNEL_NOTICE_EVERY = timedelta(minutes=10)
 _LONGEST_MS = DURATION_RANGE[1] * 60_000
 
 EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited"]
+# Every way a talk changes, as `authorize` knows it: "add" names a speaker (someone else's needs a moderator),
+# "edit" is topic, length or description, "give" a new speaker, "import" a hand-made event made a talk.
+Action = Literal["add", "reschedule", "cancel", "edit", "give", "import"]
+ACTIONS: tuple[Action, ...] = ("add", "reschedule", "cancel", "edit", "give", "import")
 
 
 class TalkError(UserError):
@@ -104,6 +108,42 @@ class Actor:
 
     user_id: int
     is_moderator: bool = False
+
+
+def refusal(
+    actor: Actor, action: Action, talk: Talk | None = None, *, speaker_id: int | None = None
+) -> TalkError | None:
+    """Podium's one rule for who may change a talk: None when `actor` may do `action`, else the reason.
+
+    The talk's speaker, or a server-wide moderator (Manage Server, Manage Events, Administrator or the moderator
+    role, from server-wide roles only: `Actor.is_moderator`). Adding names the speaker (`speaker_id`) instead of
+    a talk; giving a talk away and importing an event are for moderators only.
+    """
+    if actor.is_moderator:
+        return None
+    if action == "add":
+        if speaker_id is None or speaker_id == actor.user_id:
+            return None
+        return TalkError(N_("Only moderators can sign someone else up. Leave out `speaker` to sign yourself up."))
+    if action == "give":
+        return TalkError(N_("Only moderators can give a talk to another speaker; ask one, or cancel yours."))
+    if action == "import":
+        return TalkError(
+            N_("Only moderators (Manage Events, Manage Server or the moderator role) can import events.")
+        )
+    if talk is not None and talk.speaker_id == actor.user_id:
+        return None
+    return TalkError(
+        N_("Only the speaker or a moderator (Manage Events, Manage Server or the moderator role) "
+           "can change this talk.")
+    )
+
+
+def authorize(actor: Actor, action: Action, talk: Talk | None = None, *, speaker_id: int | None = None) -> None:
+    """Raise the reason (a TalkError) unless `actor` may do `action` to `talk`; every door to a change calls it."""
+    reason = refusal(actor, action, talk, speaker_id=speaker_id)
+    if reason is not None:
+        raise reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,8 +528,9 @@ class TalkService:
         self._count_change(actor)
         now = self.clock.now()
         topic = validate_topic(topic)
-        if speaker_id != actor.user_id and not actor.is_moderator:
-            raise TalkError(N_("Only moderators can sign someone else up. Leave out `speaker` to sign yourself up."))
+        if event_id is not None:
+            authorize(actor, "import")  # a talk made from a hand-made event (/schedule import)
+        authorize(actor, "add", speaker_id=speaker_id)
         validate_start(starts_at, now)
         async with self.db.transaction() as tx:
             if duration_minutes is None:
@@ -541,7 +582,7 @@ class TalkService:
         now = self.clock.now()
         validate_start(starts_at, now)
         async with self.db.transaction() as tx:
-            before = await self._editable(tx, guild_id, talk_id, actor)
+            before = await self._editable(tx, guild_id, talk_id, actor, "reschedule")
             if starts_at == before.starts_at:
                 raise TalkError(N_("That is already when the talk starts; nothing changed."))
             await self._check_overlap(tx, guild_id, starts_at, before.duration_minutes, exclude_id=talk_id)
@@ -561,7 +602,7 @@ class TalkService:
         now = self.clock.now()
         reason = (reason or "").strip()[:300] or None
         async with self.db.transaction() as tx:
-            before = await self._editable(tx, guild_id, talk_id, actor)
+            before = await self._editable(tx, guild_id, talk_id, actor, "cancel")
             row = await tx.fetchrow(
                 "UPDATE talks SET state = 'cancelled', updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
                 " WHERE id = ? RETURNING *",
@@ -596,8 +637,7 @@ class TalkService:
         if description is not None:
             changes["description"] = validate_description(description)
         if speaker_id is not None:
-            if not actor.is_moderator:
-                raise TalkError(N_("Only moderators can give a talk to another speaker; ask one, or cancel yours."))
+            authorize(actor, "give")
             changes["speaker_id"] = speaker_id
         if not changes:
             raise TalkError(
@@ -605,7 +645,7 @@ class TalkService:
                    "Example: `/schedule edit talk:Intro to Rust topic:Intro to Rust 2`")
             )
         async with self.db.transaction() as tx:
-            before = await self._editable(tx, guild_id, talk_id, actor)
+            before = await self._editable(tx, guild_id, talk_id, actor, "edit")
             current = {"topic": before.topic, "duration_minutes": before.duration_minutes,
                        "description": before.description, "speaker_id": before.speaker_id}
             changes = {column: value for column, value in changes.items() if current[column] != value}
@@ -681,16 +721,12 @@ class TalkService:
             (talk_id, *exclude),
         )
 
-    async def _editable(self, tx: Transaction, guild_id: int, talk_id: int, actor: Actor) -> Talk:
+    async def _editable(self, tx: Transaction, guild_id: int, talk_id: int, actor: Actor, action: Action) -> Talk:
         row = await tx.fetchone("SELECT * FROM talks WHERE id = ? AND guild_id = ?", (talk_id, guild_id))
         if row is None:
             raise TalkError(N_("I can't find that talk. Pick one from the list that appears as you type."))
         talk = Talk.from_db(row)
-        if talk.speaker_id != actor.user_id and not actor.is_moderator:
-            raise TalkError(
-                N_("Only the speaker or a moderator (Manage Events, Manage Server or the moderator role) "
-                   "can change this talk.")
-            )
+        authorize(actor, action, talk)
         if talk.state == "cancelled":
             raise TalkError(N_("That talk is cancelled; only scheduled talks can be changed."))
         if talk.state != "scheduled":

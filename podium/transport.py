@@ -135,6 +135,17 @@ class PostedMessage:
     own: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class MemberRights:
+    """A member's server-wide rights: @everyone's and their roles' permissions (the owner: all), their role ids.
+
+    Channel overwrites are left out on purpose: Podium's rights come from server-wide roles only.
+    """
+
+    permissions: int
+    role_ids: frozenset[int]
+
+
 class Transport(Protocol):
     """The Discord calls proactive delivery makes.
 
@@ -203,4 +214,12 @@ class Transport(Protocol):
 
     async def scheduled_event_users(self, guild_id: int, event_id: int, *, after: int = 0) -> list[int]:
         """One page (at most 100, ascending) of the ids of members interested in the event, after `after`."""
+        ...
+
+    async def audit_log_entries(self, guild_id: int, action_type: int, *, limit: int = 25) -> list[dict[str, Any]]:
+        """The guild's latest audit log entries of one action type, newest first (needs View Audit Log)."""
+        ...
+
+    async def member_rights(self, guild_id: int, user_id: int) -> MemberRights:
+        """A member's server-wide permissions and roles (GoneError when they are not a member)."""
         ...

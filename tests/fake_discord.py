@@ -80,6 +80,7 @@ ADMINISTRATOR = 1 << 3
 MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
 ADD_REACTIONS = 1 << 6
+VIEW_AUDIT_LOG = 1 << 7
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 MANAGE_MESSAGES = 1 << 13
@@ -110,8 +111,10 @@ DEFAULT_EVERYONE_PERMISSIONS = (
 DEFAULT_BOT_PERMISSIONS = (
     VIEW_CHANNEL | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
     | ADD_REACTIONS | USE_EXTERNAL_EMOJIS | CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS | MANAGE_THREADS
-    | MANAGE_EVENTS | CREATE_EVENTS | USE_APPLICATION_COMMANDS
+    | MANAGE_EVENTS | CREATE_EVENTS | USE_APPLICATION_COMMANDS | VIEW_AUDIT_LOG
 )
+# Audit log action types of scheduled events (resources/audit-log: audit log events).
+AUDIT_EVENT_CREATE, AUDIT_EVENT_UPDATE, AUDIT_EVENT_DELETE = 100, 101, 102
 
 # Gateway intents (only the ones that decide which events the fake echoes).
 INTENT_GUILDS = 1 << 0
@@ -1361,6 +1364,7 @@ class FakeDiscord:
         self.closed_dms: set[int] = set()
         self.scheduled_events: dict[int, dict[str, Any]] = {}  # event id -> event object (without user_count)
         self.interested: dict[int, set[int]] = {}  # event id -> ids of users who marked it "Interested"
+        self.audit_log: dict[int, list[dict[str, Any]]] = {}  # guild id -> entries, oldest first
         self.interactions: dict[int, FakeInteraction] = {}
         self.count_429 = 0
         self.invalid_request_count = 0  # 401/403/429 answers, which Discord counts towards an IP ban
@@ -2685,6 +2689,7 @@ class FakeDiscord:
             m.to_json() for m in self._guild(c.params["guild_id"]).member_list])
         add("GET", "/guilds/{guild_id}/members/{user_id}", self._h_get_member)
         add("GET", "/guilds/{guild_id}/threads/active", self._h_active_threads)
+        add("GET", "/guilds/{guild_id}/audit-logs", self._h_audit_log)
         add("GET", "/guilds/{guild_id}/scheduled-events", self._h_list_events)
         add("POST", "/guilds/{guild_id}/scheduled-events", self._h_create_event)
         add("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self._h_get_event)
@@ -3487,6 +3492,7 @@ class FakeDiscord:
             event["entity_metadata"] = None
         self.scheduled_events[event_id] = event
         self.interested[event_id] = set()
+        self._audit(guild, AUDIT_EVENT_CREATE, creator_id, event_id, {}, event)
         self._dispatch("GUILD_SCHEDULED_EVENT_CREATE", self._event_json(event), INTENT_GUILD_SCHEDULED_EVENTS)
         return event
 
@@ -3509,14 +3515,68 @@ class FakeDiscord:
         self._require_event_permissions(guild, updated, user_id, creating=False)
         if updated["entity_type"] != 3:
             updated["entity_metadata"] = None
+        self._audit(guild, AUDIT_EVENT_UPDATE, user_id, int(event["id"]), event, updated)
         event.clear()
         event.update(updated)
         self._dispatch("GUILD_SCHEDULED_EVENT_UPDATE", self._event_json(event), INTENT_GUILD_SCHEDULED_EVENTS)
 
     def _delete_event(self, guild: FakeGuild, event: dict[str, Any], user_id: int) -> None:
         self._require_event_permissions(guild, event, user_id, creating=False)
+        self._audit(guild, AUDIT_EVENT_DELETE, user_id, int(event["id"]), event, {})
         del self.scheduled_events[int(event["id"])]
         self._dispatch("GUILD_SCHEDULED_EVENT_DELETE", self._event_json(event), INTENT_GUILD_SCHEDULED_EVENTS)
+
+    _AUDITED_EVENT_KEYS = ("name", "description", "scheduled_start_time", "scheduled_end_time", "status",
+                           "entity_type", "channel_id", "location", "privacy_level")
+
+    def _audit(self, guild: FakeGuild, action_type: int, user_id: int, target_id: int, old: dict[str, Any],
+               new: dict[str, Any]) -> None:
+        """Write the audit log entry of a change, as Discord does, with who made it and what changed."""
+        changes = []
+        for key in self._AUDITED_EVENT_KEYS:
+            before = (old.get("entity_metadata") or {}).get("location") if key == "location" else old.get(key)
+            after = (new.get("entity_metadata") or {}).get("location") if key == "location" else new.get(key)
+            if before != after:
+                change: dict[str, Any] = {"key": key}
+                if before is not None:
+                    change["old_value"] = before
+                if after is not None:
+                    change["new_value"] = after
+                changes.append(change)
+        self.audit_log.setdefault(guild.id, []).append({
+            "id": str(self._snowflakes.next()), "user_id": str(user_id), "target_id": str(target_id),
+            "action_type": action_type, "changes": changes, "guild_id": str(guild.id),
+        })
+
+    def _h_audit_log(self, call: _Call) -> dict[str, Any]:
+        """Get Guild Audit Log: View Audit Log or 403 50013; newest first; user_id, action_type, before, after,
+        limit (1-100, default 50) as Discord filters them.
+        """
+        guild = self._guild(call.params["guild_id"])
+        if not guild.base_permissions(self.bot_user_id) & VIEW_AUDIT_LOG:
+            raise DiscordHTTPError(403, 50013)
+        limit = _query_int(call, "limit", 50, 1, 100)
+        entries = list(reversed(self.audit_log.get(guild.id, [])))
+        if (action_type := call.query.get("action_type")) is not None:
+            entries = [e for e in entries if e["action_type"] == int(action_type)]
+        if (user_id := call.query.get("user_id")) is not None:
+            entries = [e for e in entries if e["user_id"] == user_id]
+        if (before := call.query.get("before")) is not None:
+            entries = [e for e in entries if int(e["id"]) < int(before)]
+        if (after := call.query.get("after")) is not None:
+            # Discord pages forward from `after`: the oldest ones after it, still listed newest first.
+            entries = [e for e in entries if int(e["id"]) > int(after)][-limit:]
+        entries = entries[:limit]
+        users = {e["user_id"] for e in entries}
+        events = {e["target_id"] for e in entries}
+        return {
+            "audit_log_entries": entries,
+            "users": [self._user(int(u)) for u in sorted(users)],
+            "guild_scheduled_events": [self._event_json(e) for e in self.scheduled_events.values()
+                                       if e["id"] in events],
+            "application_commands": [], "auto_moderation_rules": [], "integrations": [], "threads": [],
+            "webhooks": [],
+        }
 
     def _h_create_event(self, call: _Call) -> dict[str, Any]:
         guild = self._guild(call.params["guild_id"])

@@ -228,6 +228,8 @@ async def test_every_transport_method_looks_last_before_its_request(env):
         "get_scheduled_event": lambda: transport.get_scheduled_event(GUILD_ID, 1),
         "list_scheduled_events": lambda: transport.list_scheduled_events(GUILD_ID),
         "scheduled_event_users": lambda: transport.scheduled_event_users(GUILD_ID, 1),
+        "audit_log_entries": lambda: transport.audit_log_entries(GUILD_ID, 101),
+        "member_rights": lambda: transport.member_rights(GUILD_ID, SPEAKER),
     }
     # A new Discord call added to the Transport protocol must be listed here (and so checked).
     protocol = {name for name, value in vars(Transport).items() if not name.startswith("_") and callable(value)}

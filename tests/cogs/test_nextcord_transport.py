@@ -167,3 +167,49 @@ async def test_channel_history_pages_as_discord_does(env):
             await transport._request(route, params=params)
     with pytest.raises(ValueError, match="one of around/before/after"):
         await transport.channel_history(CHANNEL, before=ids[3], after=ids[1])
+
+
+async def test_member_rights_are_server_wide_only(env):
+    """Manage Events on one channel makes nobody a moderator; roles and @everyone do; the owner has every right."""
+    from tests.fake_discord import (
+        MANAGE_EVENTS,
+        MANAGE_GUILD,
+        MEMBER_ID,
+        MODERATOR_ID,
+        MODERATOR_ROLE_ID,
+        OWNER_ID,
+    )
+
+    fake, transport, _ = env
+    guild = fake.guilds[GUILD_ID]
+    guild.get_channel(CHANNEL).permission_overwrites.append(  # type: ignore[union-attr]
+        {"id": str(MEMBER_ID), "type": 1, "allow": str(MANAGE_EVENTS), "deny": "0"})
+    member = await transport.member_rights(GUILD_ID, MEMBER_ID)
+    assert not member.permissions & MANAGE_EVENTS and member.role_ids == frozenset()
+    moderator = await transport.member_rights(GUILD_ID, MODERATOR_ID)
+    assert moderator.permissions & MANAGE_GUILD and moderator.role_ids == {MODERATOR_ROLE_ID}
+    assert (await transport.member_rights(GUILD_ID, OWNER_ID)).permissions & MANAGE_EVENTS
+    with pytest.raises(GoneError):
+        await transport.member_rights(GUILD_ID, GUILD_ID + 999)  # not a member
+
+
+async def test_the_audit_log_names_who_changed_an_event_and_needs_view_audit_log(env):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.fake_discord import BOT_ROLE_ID, OWNER_ID, VIEW_AUDIT_LOG
+
+    fake, transport, _ = env
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    made = await transport.create_scheduled_event(GUILD_ID, {
+        "name": "Rust", "privacy_level": 2, "entity_type": 3, "entity_metadata": {"location": "here"},
+        "scheduled_start_time": start.isoformat(), "scheduled_end_time": (start + timedelta(hours=1)).isoformat()})
+    fake.edit_event_as_moderator(int(made["id"]), status=4)  # by the owner, in Discord's client
+    [entry] = await transport.audit_log_entries(GUILD_ID, 101)
+    assert entry["user_id"] == str(OWNER_ID) and entry["target_id"] == made["id"]
+    assert {"key": "status", "old_value": 1, "new_value": 4} in entry["changes"]
+    [created] = await transport.audit_log_entries(GUILD_ID, 100)
+    assert created["user_id"] == str(BOT_USER_ID)
+    fake.guilds[GUILD_ID].get_role(BOT_ROLE_ID).permissions &= ~VIEW_AUDIT_LOG  # type: ignore[union-attr]
+    with pytest.raises(RefusedError) as refused:
+        await transport.audit_log_entries(GUILD_ID, 101)
+    assert refused.value.code == 50013

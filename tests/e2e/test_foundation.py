@@ -153,7 +153,7 @@ def test_invite_url_has_scopes_and_permissions():
     assert result.returncode == 0
     url = result.stdout.strip()
     assert "scope=bot+applications.commands" in url
-    assert "permissions=17901423807488" in url
+    assert "permissions=17901423807616" in url  # with View Audit Log (1 << 7)
 
 
 def test_database_newer_than_code_is_refused(tmp_path):

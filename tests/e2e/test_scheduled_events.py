@@ -11,16 +11,22 @@ from tests.e2e.dbcheck import query
 from tests.e2e.test_audience import option
 from tests.fake_discord import (
     BOT_ROLE_ID,
+    BOT_USER_ID,
     CONNECT,
+    CREATE_EVENTS,
+    DEFAULT_BOT_PERMISSIONS,
     GENERAL_CHANNEL_ID,
     GUILD_ID,
     GUILD_VOICE,
     MEMBER_ID,
     MODERATOR_ID,
     OWNER_ID,
+    VIEW_AUDIT_LOG,
     FakeChannel,
     FakeDiscord,
     FakeGuild,
+    FakeMember,
+    FakeRole,
 )
 
 SPEAKER = OWNER_ID
@@ -209,3 +215,95 @@ async def test_a_voice_channel_the_bot_cannot_join_is_refused_by_name(tmp_path):
             assert event["entity_type"] == 2 and event["channel_id"] == str(voice)
         finally:
             await process.kill()
+
+
+HOSTS_ROLE = GUILD_ID + 60  # may create events (Create Events), no moderator right
+GUEST = GUILD_ID + 61  # a member who only gives a talk
+
+
+async def with_hosts(fake, bot):
+    """MEMBER may create events in Discord; GUEST is a plain member; the log channel is #general."""
+    guild = fake.guilds[GUILD_ID]
+    guild.roles.append(FakeRole(id=HOSTS_ROLE, name="Hosts", permissions=CREATE_EVENTS, position=1))
+    guild.members.append(FakeMember(id=GUEST, username="guest"))
+    fake.add_user(GUEST, "guest")
+    fake.update_member(GUILD_ID, MEMBER_ID, roles=[HOSTS_ROLE])
+    await run(fake, "announce-settings", "log-channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
+
+
+async def imported(fake, bot, by, speaker=None):
+    """`by` makes an event in Discord; a moderator imports it (for `speaker`); its talk row and the event."""
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    made = fake.create_event_as_moderator(GUILD_ID, name="Meetup", start=start, end=start + timedelta(minutes=45),
+                                          location="Library", by=by)
+    options = {"event": made["id"]} | ({"speaker": speaker} if speaker else {})
+    reply = await run(fake, "schedule", "import", MODERATOR_ID, **options)
+    assert "is now talk #" in reply, reply
+    [talk] = query(bot.db_path, "SELECT * FROM talks WHERE event_id = ?", int(made["id"]))
+    return talk, fake.scheduled_events[int(made["id"])]
+
+
+def talk_row(bot, talk_id):
+    return query(bot.db_path, "SELECT * FROM talks WHERE id = ?", talk_id)[0]
+
+
+async def test_the_creator_of_an_event_cannot_move_or_cancel_someone_elses_talk_through_it(fake, bot):
+    await with_hosts(fake, bot)
+    talk, event = await imported(fake, bot, by=MEMBER_ID, speaker=GUEST)
+    assert talk["speaker_id"] == GUEST
+    start = event["scheduled_start_time"]
+    # Discord lets the event's creator edit it; Podium's rule does not let them change GUEST's talk.
+    later = datetime.fromisoformat(start) + timedelta(days=1)
+    fake.edit_event_as_moderator(int(event["id"]), by=MEMBER_ID, scheduled_start_time=later,
+                                 scheduled_end_time=later + timedelta(minutes=45))
+    told = await fake.wait_for_message(
+        lambda m: m.channel_id == GENERAL_CHANNEL_ID and "tried to move" in m.content)
+    assert f"<@{MEMBER_ID}> tried to move **Meetup** to" in told.content and "put back" in told.content
+    await eventually(lambda: event["scheduled_start_time"] == start)  # put back by the bot
+    assert talk_row(bot, talk["id"])["starts_at_ms"] == talk["starts_at_ms"]
+    assert query(bot.db_path, "SELECT * FROM outbox WHERE kind = 'reschedule_notice'") == []
+    # Cancelled by its creator: the talk stays on, and gets a new event (Discord never un-cancels one).
+    fake.edit_event_as_moderator(int(event["id"]), by=MEMBER_ID, status=4)
+    await fake.wait_for_message(lambda m: m.channel_id == GENERAL_CHANNEL_ID and "tried to cancel" in m.content)
+    await eventually(lambda: talk_row(bot, talk["id"])["event_id"] not in (None, int(event["id"])))
+    row = talk_row(bot, talk["id"])
+    assert row["state"] == "scheduled" and fake.scheduled_events[row["event_id"]]["status"] == 1
+
+
+async def test_the_speaker_moving_their_own_talks_event_is_followed_as_theirs(fake, bot):
+    await with_hosts(fake, bot)
+    talk, event = await imported(fake, bot, by=MEMBER_ID)  # MEMBER made the event: the speaker
+    assert talk["speaker_id"] == MEMBER_ID
+    later = datetime.fromisoformat(event["scheduled_start_time"]) + timedelta(days=1)
+    fake.edit_event_as_moderator(int(event["id"]), by=MEMBER_ID, scheduled_start_time=later,
+                                 scheduled_end_time=later + timedelta(minutes=45))
+    await eventually(lambda: talk_row(bot, talk["id"])["starts_at_ms"] == int(later.timestamp() * 1000))
+    assert talk_row(bot, talk["id"])["updated_by"] == MEMBER_ID  # recorded as the speaker, not the bot
+
+
+async def test_without_view_audit_log_hand_edits_are_put_back_and_said_once(tmp_path):
+    guild = FakeGuild()  # the bot's role as invited before View Audit Log was asked for
+    guild.roles.append(FakeRole(id=BOT_ROLE_ID, name="FakeBot", permissions=DEFAULT_BOT_PERMISSIONS & ~VIEW_AUDIT_LOG,
+                                position=1, managed=True, bot_id=BOT_USER_ID))
+    async with FakeDiscord(guilds=[guild]) as fake:
+        bot = BotProcess(fake, tmp_path, DISPATCH_TICK_SECONDS="1")
+        await bot.start()
+        try:
+            await run(fake, "announce-settings", "log-channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
+            reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True)
+            assert "Each talk now appears in Discord's Events" in reply, reply
+            assert "missing **View Audit Log**" in reply and "put back" in reply  # asked for, and why
+            talk = await add_talk(fake, bot, 2 * 86400)
+            event = await eventually(lambda: event_of(fake, bot, talk["id"]))
+            start = event["scheduled_start_time"]
+            for days in (3, 4):
+                moved = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+                fake.edit_event_as_moderator(int(event["id"]), scheduled_start_time=moved,  # by the owner
+                                             scheduled_end_time=moved + timedelta(minutes=30))
+                await eventually(lambda: event["scheduled_start_time"] == start)
+            assert query(bot.db_path, "SELECT starts_at_ms FROM talks") == [{"starts_at_ms": talk["starts_at_ms"]}]
+            await fake.wait_for_message(lambda m: m.channel_id == GENERAL_CHANNEL_ID and "View Audit Log" in m.content)
+            lines = query(bot.db_path, "SELECT dedupe_key FROM outbox WHERE kind = 'log'")
+            assert [r["dedupe_key"].split(":")[1] for r in lines] == ["no-audit-log"]  # said once
+        finally:
+            await bot.kill()

@@ -10,6 +10,7 @@ import pytest
 from podium import audience, kinds, scheduled_events
 from podium.audience import Audience
 from podium.clock import to_ms
+from podium.cooldown import Cooldown
 from podium.dispatcher import Dispatcher
 from podium.guild_settings import GuildSettingsService
 from podium.housekeeping import tidy
@@ -31,15 +32,17 @@ from podium.scheduled_events import (
     iso,
     marker,
 )
-from podium.talks import Actor, TalkService, default_hooks
-from podium.transport import GoneError, RejectedError, TransientError
+from podium.talks import Actor, TalkError, TalkService, default_hooks
+from podium.transport import GoneError, MemberRights, RefusedError, RejectedError, TransientError
 from tests import factories
-from tests.podium.test_dispatcher import ScriptedTransport, run_due
+from tests.podium.test_dispatcher import BOT_USER_ID, ScriptedTransport, run_due
 
 GUILD, ANNOUNCE, LOG_CHANNEL, VOICE_CHANNEL = factories.GUILD, 555, 556, 557
 SPEAKER, MOD, ANN, BEN = 1, 2, 11, 12
 speaker, mod = Actor(SPEAKER), Actor(MOD, is_moderator=True)
 BOT = 999
+MODERATOR_ROLE, CREATE_EVENTS, MANAGE_EVENTS, VIEW_CHANNEL = 77, 1 << 44, 1 << 33, 1 << 10
+EPOCH_MS = 1420070400000
 
 
 class EventsTransport(ScriptedTransport):
@@ -50,6 +53,38 @@ class EventsTransport(ScriptedTransport):
         self.clock = clock
         self.events = {}
         self.interested = {}
+        self.audit = []  # audit log entries, oldest first (Discord writes one per change, with who made it)
+        self.audit_log_readable = True  # the bot's role has View Audit Log
+        # Server-wide rights by member: ANN and BEN are plain members (the creator of an event has Create Events).
+        self.rights = {SPEAKER: MemberRights(VIEW_CHANNEL, frozenset()), MOD: MemberRights(MANAGE_EVENTS, frozenset()),
+                       ANN: MemberRights(CREATE_EVENTS, frozenset()), BEN: MemberRights(VIEW_CHANNEL, frozenset())}
+        self._audit_seq = 0
+
+    def _audit_entry(self, user_id, event_id, old, body):
+        self._audit_seq += 1
+        changes = [{"key": k, "old_value": old.get(k), "new_value": v} for k, v in body.items() if old.get(k) != v]
+        self.audit.append({"id": str(((to_ms(self.clock.now()) - EPOCH_MS) << 22) + self._audit_seq),
+                           "user_id": str(user_id), "target_id": str(event_id), "action_type": 101,
+                           "changes": changes})
+
+    def edit_by(self, user_id, event_id, **body):
+        """A member edits the event in Discord's client: the audit log says who; the gateway UPDATE's data."""
+        event = self._event(event_id)
+        self._audit_entry(user_id, event_id, event, body)
+        event.update(body)
+        return {**event, "guild_id": str(GUILD)}
+
+    async def audit_log_entries(self, guild_id, action_type, *, limit=25):
+        self.calls.append(("audit_log", guild_id, action_type))
+        if not self.audit_log_readable:
+            raise RefusedError("403 (code 50013) Missing Permissions", status=403, code=50013)
+        return [dict(e) for e in reversed(self.audit) if e["action_type"] == action_type][:limit]
+
+    async def member_rights(self, guild_id, user_id):
+        self.calls.append(("member_rights", guild_id, user_id))
+        if user_id not in self.rights:
+            raise GoneError("404 (code 10007) Unknown Member", status=404, code=10007)
+        return self.rights[user_id]
 
     def _check_start(self, body, old=None):
         start = body.get("scheduled_start_time")
@@ -83,6 +118,7 @@ class EventsTransport(ScriptedTransport):
         if status is not None and status != event["status"] and status not in {1: (2, 4), 2: (3,)}[event["status"]]:
             raise RejectedError("400 invalid status transition", status=400, code=50035)
         self._check_start(body, event)
+        self._audit_entry(BOT_USER_ID, event_id, event, body)
         event.update(body)
         return dict(event)
 
@@ -383,19 +419,128 @@ async def test_an_opted_out_member_is_not_made_an_attendee(db, guild, talks, clo
     assert await events.member_interested(GUILD, event_id, ANN) is False
 
 
-async def test_a_move_in_discord_moves_the_talk_and_tells_the_speaker(db, guild, talks, clock, dispatcher, events,
-                                                                      transport):
+async def test_a_move_in_discord_by_a_moderator_moves_the_talk_as_theirs(db, guild, talks, clock, dispatcher,
+                                                                          events, transport):
     talk, event_id = await mirrored(db, talks, clock, dispatcher)
     new_start = talk.starts_at + timedelta(days=1)
-    data = {**transport.events[event_id], "scheduled_start_time": iso(new_start), "guild_id": str(GUILD)}
-    assert await events.event_changed(GUILD, data, moderator_id=MOD) == "moved the talk"
+    data = transport.edit_by(MOD, event_id, scheduled_start_time=iso(new_start))
+    assert await events.event_changed(GUILD, data, transport) == f"moved the talk for {MOD}"
     moved = await talks.get(GUILD, talk.id)
-    assert moved.starts_at == new_start
+    assert moved.starts_at == new_start and moved.updated_by == MOD  # recorded as the moderator, not the bot
     [notice] = await rows(db, "reschedule_notice")
     assert notice["user_id"] == SPEAKER and notice["payload"]["new_start_ms"] == to_ms(new_start)
+    assert notice["payload"]["by_user_id"] == MOD  # their name in the notice
     # The move queued a sync of its own (the event already shows it: the PATCH is a no-op for Discord); the
     # UPDATE that PATCH causes comes back and is recognised.
-    assert await events.event_changed(GUILD, data, moderator_id=MOD) == "matches the talk"
+    assert await events.event_changed(GUILD, data, transport) == "matches the talk"
+
+
+async def test_the_moderator_role_is_a_moderator_in_discords_events_too(db, talks, clock, dispatcher, events,
+                                                                         transport):
+    await factories.add_guild(db, GUILD, log_channel_id=LOG_CHANNEL, events_enabled=1, events_location="#talks",
+                              moderator_role_id=MODERATOR_ROLE)
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    transport.rights[BEN] = MemberRights(VIEW_CHANNEL, frozenset({MODERATOR_ROLE}))
+    data = transport.edit_by(BEN, event_id, status=CANCELED)
+    assert await events.event_changed(GUILD, data, transport) == f"cancelled the talk for {BEN}"
+    assert (await talks.get(GUILD, talk.id)).updated_by == BEN
+
+
+async def test_the_speaker_moving_their_own_talks_event_is_followed_and_counted(db, guild, outbox, clock, dispatcher,
+                                                                                transport):
+    cooldown = Cooldown(clock, limit=1)
+    hooks = scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox)
+    talks = TalkService(db, outbox, clock, hooks, cooldown)
+    events = ScheduledEvents(db, outbox, clock, talks, Audience(db, outbox, clock))
+    talk = await talks.add(guild_id=GUILD, actor=mod, speaker_id=SPEAKER, topic="Rust",
+                           starts_at=clock.now() + timedelta(days=3))
+    await run_due(dispatcher, clock)
+    event_id = await event_id_of(db, talk.id)
+    first = talk.starts_at + timedelta(hours=1)
+    data = transport.edit_by(SPEAKER, event_id, scheduled_start_time=iso(first))
+    assert await events.event_changed(GUILD, data, transport) == f"moved the talk for {SPEAKER}"
+    assert (await talks.get(GUILD, talk.id)).updated_by == SPEAKER
+    await run_due(dispatcher, clock)
+    # Counted against the speaker's change limit like a command: the next move within the minute is put back.
+    data = transport.edit_by(SPEAKER, event_id, scheduled_start_time=iso(first + timedelta(hours=1)))
+    outcome = await events.event_changed(GUILD, data, transport)
+    assert outcome.startswith("refused: Slow down"), outcome
+    assert (await talks.get(GUILD, talk.id)).starts_at == first
+
+
+async def test_a_member_without_rights_cannot_move_someone_elses_talk_through_its_event(db, guild, talks, clock,
+                                                                                        dispatcher, events, transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    attempt = talk.starts_at + timedelta(days=1)
+    data = transport.edit_by(ANN, event_id, scheduled_start_time=iso(attempt))
+    assert await events.event_changed(GUILD, data, transport) == f"put back: {ANN} may not reschedule it"
+    assert (await talks.get(GUILD, talk.id)).starts_at == talk.starts_at
+    assert await rows(db, "reschedule_notice") == []
+    [line] = await rows(db, "log")
+    assert line["channel_id"] == LOG_CHANNEL and line["payload"]["params"]["user"] == f"<@{ANN}>"
+    # The event is put back to the talk's time.
+    await run_due(dispatcher, clock)
+    assert transport.events[event_id]["scheduled_start_time"] == iso(talk.starts_at)
+    # The same attempt again is put back again, and told once.
+    data = transport.edit_by(ANN, event_id, scheduled_start_time=iso(attempt))
+    assert (await events.event_changed(GUILD, data, transport)).startswith("put back")
+    assert len(await rows(db, "log")) == 1
+    await run_due(dispatcher, clock)
+    rendered = [c for c in transport.calls if c[0] == "post" and c[1] == LOG_CHANNEL]
+    assert f"<@{ANN}> tried to move **Rust** to" in rendered[0][2]["content"]
+    assert "Only the speaker or a moderator" in rendered[0][2]["content"]
+
+
+async def test_a_member_without_rights_cannot_cancel_someone_elses_talk_the_talk_gets_a_new_event(
+        db, guild, talks, clock, dispatcher, events, transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    data = transport.edit_by(ANN, event_id, status=CANCELED)
+    assert await events.event_changed(GUILD, data, transport) == f"put back: {ANN} may not cancel it"
+    assert (await talks.get(GUILD, talk.id)).state == "scheduled"
+    # Discord never un-cancels an event: the talk is mirrored by a new one.
+    await run_due(dispatcher, clock)
+    new_id = await event_id_of(db, talk.id)
+    assert new_id not in (None, event_id) and transport.events[new_id]["status"] == SCHEDULED
+
+
+async def test_without_view_audit_log_hand_edits_are_put_back_and_told_once(db, guild, talks, clock, dispatcher,
+                                                                           events, transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    transport.audit_log_readable = False
+    for hours in (1, 2):
+        clock.advance(timedelta(seconds=5))
+        data = transport.edit_by(MOD, event_id, scheduled_start_time=iso(talk.starts_at + timedelta(hours=hours)))
+        assert await events.event_changed(GUILD, data, transport) == "put back: no View Audit Log"
+        await run_due(dispatcher, clock)
+        assert transport.events[event_id]["scheduled_start_time"] == iso(talk.starts_at)
+    assert (await talks.get(GUILD, talk.id)).starts_at == talk.starts_at
+    [line] = await rows(db, "log")
+    assert "View Audit Log" in line["payload"]["message"]
+    # Granted: hand edits are followed again, the log channel hears so; taken away again: told again.
+    transport.audit_log_readable = True
+    data = transport.edit_by(MOD, event_id, scheduled_start_time=iso(talk.starts_at + timedelta(hours=3)))
+    assert await events.event_changed(GUILD, data, transport) == f"moved the talk for {MOD}"
+    await run_due(dispatcher, clock)
+    transport.audit_log_readable = False
+    data = transport.edit_by(MOD, event_id, scheduled_start_time=iso(talk.starts_at + timedelta(hours=4)))
+    assert await events.event_changed(GUILD, data, transport) == "put back: no View Audit Log"
+    assert [r["dedupe_key"].split(":")[1] for r in await rows(db, "log")] == [
+        "no-audit-log", "audit-log-ok", "no-audit-log"]
+
+
+async def test_an_edit_the_audit_log_does_not_explain_is_put_back(db, guild, talks, clock, dispatcher, events,
+                                                                  transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    data = transport.edit_by(MOD, event_id, scheduled_start_time=iso(talk.starts_at + timedelta(hours=1)))
+    transport.audit.clear()  # e.g. older than the window, or not written at all
+    scheduled_events.AUDIT_PAUSE, pause = 0.0, scheduled_events.AUDIT_PAUSE
+    try:
+        outcome = await events.event_changed(GUILD, data, transport)
+    finally:
+        scheduled_events.AUDIT_PAUSE = pause
+    assert outcome == "put back: no audit log entry says who changed it"
+    assert len([c for c in transport.calls if c[0] == "audit_log"]) == scheduled_events.AUDIT_TRIES
+    assert (await talks.get(GUILD, talk.id)).starts_at == talk.starts_at
 
 
 async def test_the_echo_of_our_own_patch_changes_nothing(db, guild, talks, clock, dispatcher, events, transport):
@@ -406,32 +551,42 @@ async def test_the_echo_of_our_own_patch_changes_nothing(db, guild, talks, clock
     await run_due(dispatcher, clock)
     echo = {**transport.events[event_id]}
     await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=first + timedelta(hours=2))
-    assert await events.event_changed(GUILD, echo, moderator_id=MOD) == "our own change"
+    assert await events.event_changed(GUILD, echo, transport) == "our own change"
     await run_due(dispatcher, clock)
     # Even after the second PATCH was sent, the late echo of the first is recognised by the start it sent.
-    assert await events.event_changed(GUILD, echo, moderator_id=MOD) == "our own change"
+    assert await events.event_changed(GUILD, echo, transport) == "our own change"
     assert (await talks.get(GUILD, talk.id)).starts_at == first + timedelta(hours=2)
+    # Later than the echo window, the audit log still says it was the bot's own change.
+    clock.advance(timedelta(minutes=1))
+    transport.audit[-1]["id"] = str(((to_ms(clock.now()) - EPOCH_MS) << 22) + 99)
+    async with db.transaction() as tx:  # the echo window is over
+        await tx.execute("UPDATE outbox SET sent_at_ms = 0 WHERE kind = ?", (EVENT_SYNC.name,))
+    transport.events[event_id]["scheduled_start_time"] = iso(first + timedelta(hours=1))
+    echo = {**transport.events[event_id]}
+    transport.audit[-1]["changes"] = [{"key": "scheduled_start_time", "new_value": iso(first + timedelta(hours=1))}]
+    assert await events.event_changed(GUILD, echo, transport) == "our own change"
 
 
-async def test_a_cancel_in_discord_cancels_the_talk(db, guild, talks, clock, dispatcher, events, transport):
+async def test_a_cancel_in_discord_by_a_moderator_cancels_the_talk(db, guild, talks, clock, dispatcher, events,
+                                                                 transport):
     talk, event_id = await mirrored(db, talks, clock, dispatcher)
-    data = {**transport.events[event_id], "status": CANCELED}
-    assert await events.event_changed(GUILD, data, moderator_id=MOD) == "cancelled the talk"
+    data = transport.edit_by(MOD, event_id, status=CANCELED)
+    assert await events.event_changed(GUILD, data, transport) == f"cancelled the talk for {MOD}"
     assert (await talks.get(GUILD, talk.id)).state == "cancelled"
     [notice] = await rows(db, "cancel_notice")
-    assert notice["payload"]["reason"] == "cancelled in Discord's Events"
+    assert notice["payload"]["reason"] == "cancelled in Discord's Events" and notice["payload"]["by_user_id"] == MOD
 
 
 async def test_a_move_the_talk_cannot_follow_puts_the_event_back_and_says_why(db, guild, talks, clock, dispatcher,
                                                                               events, transport):
     talk, event_id = await mirrored(db, talks, clock, dispatcher)
     other = await add(talks, clock, days=5, topic="Go")
-    data = {**transport.events[event_id], "scheduled_start_time": iso(other.starts_at)}
-    outcome = await events.event_changed(GUILD, data, moderator_id=MOD)
+    data = transport.edit_by(MOD, event_id, scheduled_start_time=iso(other.starts_at))
+    outcome = await events.event_changed(GUILD, data, transport)
     assert outcome.startswith("refused: That overlaps")
     assert (await talks.get(GUILD, talk.id)).starts_at == talk.starts_at
     [line] = await rows(db, "log")
-    assert "could not follow" in line["payload"]["text"]
+    assert line["payload"]["params"]["reason"]["message"].startswith("That overlaps")
     assert [r for r in await rows(db, EVENT_SYNC.name) if r["state"] == "pending" and r["talk_id"] == talk.id]
 
 
@@ -482,7 +637,7 @@ async def test_import_makes_a_talk_of_a_hand_made_event(db, guild, talks, clock,
     assert [r["due_at_ms"] for r in await rows(db, EVENT_END.name)] == [to_ms(start + timedelta(minutes=90))]
     with pytest.raises(EventsError, match="already the talk"):
         await events.import_event(guild_id=GUILD, actor=mod, event=event, speaker_id=None, speaker_name=None)
-    with pytest.raises(EventsError, match="Only moderators"):
+    with pytest.raises(TalkError, match="Only moderators"):
         await events.import_event(guild_id=GUILD, actor=speaker, event={**event, "id": "4243"}, speaker_id=None,
                                   speaker_name=None)
     with pytest.raises(EventsError, match="not started"):
