@@ -14,6 +14,8 @@ import functools
 import hashlib
 import logging
 import secrets
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +45,10 @@ FEED_TALKS_MAX = 2000
 # 128 bits at least (the issue): token_urlsafe(24) is 192 bits in 32 characters.
 TOKEN_BYTES = 24
 PRODID = "-//Podium//Discord talks//EN"
+# Unknown tokens remembered (a 404 without a query): bounded in number and in time (a token's row can also be
+# made by a restore or another process, which no invalidation here would see).
+UNKNOWN_KEPT = 10_000
+UNKNOWN_SECONDS = 600.0
 # A feed's title in calendar apps (bot.py fills in the server's name).
 SERVER_FEED_NAME, MEMBER_FEED_NAME = N_("{server} talks"), N_("My talks on {server}")
 
@@ -146,10 +152,14 @@ class FeedBody:
 class Calendars:
     """Feed tokens (create, rotate, forget) and feeds built from them, cached until the talks change."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.db = db
         self.clock = clock
         self._cache: dict[str, tuple[str, FeedBody]] = {}
+        self._monotonic = monotonic
+        # token → until when (monotonic) it is known not to exist
+        self._unknown: OrderedDict[str, float] = OrderedDict()
+        self._made = 0  # tokens made so far by this process
 
     async def token(self, guild_id: int, user_id: int | None = None, *, rotate: bool = False) -> str:
         """The feed's token (made on first use); `rotate` replaces it, so the old URL stops working."""
@@ -163,19 +173,41 @@ class Calendars:
             if row is not None:
                 await tx.execute("DELETE FROM calendar_feeds WHERE token = ?", (row["token"],))
                 self._cache.pop(str(row["token"]), None)
-            token = secrets.token_urlsafe(TOKEN_BYTES)
+            token = self.new_token()
             await tx.execute(
                 "INSERT INTO calendar_feeds (token, guild_id, user_id, created_at_ms) VALUES (?, ?, ?, ?)",
                 (token, guild_id, user_id, to_ms(self.clock.now())),
             )
+        # After the commit (no await in between): a request for it must find it now, even after a 404 for it.
+        # A read that started before the commit may still end in a 404; `_made` keeps it out of the cache.
+        self._unknown.pop(token, None)
+        self._made += 1
         log.info("calendar feed of guild %d%s %s", guild_id, f" user {user_id}" if user_id else "",
                  "rotated" if rotate else "made")
         return token
 
     async def feed(self, token: str) -> Feed | None:
         """What a token serves, or None (an unknown token is a 404: no other data is revealed)."""
+        now = self._monotonic()
+        until = self._unknown.get(token)
+        if until is not None and now < until:
+            return None
+        made = self._made
         row = await self.db.fetchone("SELECT guild_id, user_id FROM calendar_feeds WHERE token = ?", (token,))
-        return Feed(token, row["guild_id"], row["user_id"]) if row is not None else None
+        if row is not None:
+            return Feed(token, row["guild_id"], row["user_id"])
+        if made != self._made:
+            return None  # a token was made while we read: ours may be it
+        self._unknown.pop(token, None)
+        self._unknown[token] = now + UNKNOWN_SECONDS
+        if len(self._unknown) > UNKNOWN_KEPT:
+            self._unknown.popitem(last=False)
+        return None
+
+    @staticmethod
+    def new_token() -> str:
+        """A fresh random token (tests replace it to know a token before it exists)."""
+        return secrets.token_urlsafe(TOKEN_BYTES)
 
     def _selection(self, feed: Feed) -> tuple[str, tuple[object, ...]]:
         """The talks a feed shows (upcoming and recent ones, ones cancelled within CANCELLED_KEPT), as SQL."""

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
+import ipaddress
 import logging
+import math
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -45,6 +47,22 @@ SHUTDOWN_TIMEOUT_SECONDS = 0.5
 OUTBOX_FULL_COUNT_SECONDS = 60.0
 CRON_SECRET_HEADER = "X-Cron-Secret"
 JSON_TYPE = "application/json"
+# aiohttp keeps an idle connection 3,630 s and has no header timeout of its own. Its keep-alive timer starts
+# when a connection opens and again after each response, and bytes arriving do not push it back: a request
+# whose head is not complete by then is closed, so this is the header timeout too (a slow-loris trickle included).
+HEADER_TIMEOUT_SECONDS = 10.0
+# Connections open at once; more are answered 503 and closed at once. Callers are a health check, a scraper,
+# a cron job and calendar apps behind one reverse proxy: a hundred is far above honest use.
+MAX_CONNECTIONS = 100
+# A request line and each header field: our URLs and headers are short (aiohttp allows 8 KiB each).
+MAX_LINE_BYTES = 2048
+MAX_HEADERS = 32
+# Feed requests per address: a burst of FEED_BURST, then FEED_PER_SECOND. A calendar app asks every few hours.
+FEED_BURST = 20
+FEED_PER_SECOND = 1.0
+# Addresses remembered by the feed limit (~200 bytes each); the least recently seen is forgotten first.
+FEED_ADDRESSES_KEPT = 10_000
+_REFUSED = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +90,9 @@ class OpsServer:
         cron_secret: str | None = None,
         calendars: Calendars | None = None,
         calendar_name: Callable[[Feed], str | Text] | None = None,
+        header_timeout: float = HEADER_TIMEOUT_SECONDS,
+        max_connections: int = MAX_CONNECTIONS,
+        feed_limit: AddressLimit | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -86,6 +107,10 @@ class OpsServer:
         # One trigger pass at a time: overlapping cron calls would only report each other's deliveries.
         self._trigger_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self.header_timeout = header_timeout
+        self.max_connections = max_connections
+        self.feed_limit = feed_limit or AddressLimit()
         self._full_counts: dict[str, int] | None = None
         self._full_counts_at = 0.0
         self.host = ""
@@ -105,15 +130,35 @@ class OpsServer:
 
     async def start(self, host: str, port: int) -> None:
         """Listen on host:port (port 0: any free port; `self.port` tells which)."""
-        runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS)
+        runner = web.AppRunner(
+            self.app(),
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+            keepalive_timeout=self.header_timeout,
+            max_line_size=MAX_LINE_BYTES,
+            max_field_size=MAX_LINE_BYTES,
+            max_headers=MAX_HEADERS,
+        )
         await runner.setup()
+        server = runner.server
+        assert server is not None
+        cap = self.max_connections
+
+        def connection() -> asyncio.BaseProtocol:
+            # aiohttp has no connection cap and asyncio cannot stop accepting: one over the cap is told 503
+            # and closed before it costs a request handler.
+            if len(server.connections) >= cap:
+                return _Refuse()
+            return server()
+
         try:
-            await web.TCPSite(runner, host, port).start()
+            # Not web.TCPSite: it hands aiohttp's protocol factory to asyncio itself, with no place for the cap.
+            listener = await asyncio.get_running_loop().create_server(connection, host, port, reuse_address=True)
         except BaseException:
             await runner.cleanup()
             raise
-        self._runner = runner
-        self.host, self.port = runner.addresses[0][:2]
+        self._runner, self._listener = runner, listener
+        self.host, self.port = listener.sockets[0].getsockname()[:2]
         log.info(
             "HTTP endpoint on http://%s:%d (/healthz, /metrics%s)",
             host,
@@ -123,6 +168,9 @@ class OpsServer:
 
     async def stop(self) -> None:
         """Stop listening; requests still open get SHUTDOWN_TIMEOUT_SECONDS."""
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            listener.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -196,6 +244,10 @@ class OpsServer:
     async def calendar_feed(self, request: web.Request) -> web.StreamResponse:
         """A subscribable iCalendar feed: 404 for a wrong token, 304 when the caller already has this version."""
         assert self.calendars is not None
+        wait = self.feed_limit.take(client_address(request))
+        if wait is not None:
+            # Checked before the token: a flood of guesses costs a dictionary look-up, not a query.
+            return web.Response(status=429, text="too many requests", headers={"Retry-After": str(math.ceil(wait))})
         feed = await self.calendars.feed(request.match_info["token"])
         if feed is None:
             return web.Response(status=404, text="not found")
@@ -329,3 +381,57 @@ class RefusalLog:
         )
         self._logged_at = now
         self._unlogged = 0
+
+
+class _Refuse(asyncio.Protocol):
+    """A connection over the cap: told 503 and closed."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Answer and hang up without reading the request."""
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(_REFUSED)
+        transport.close()
+
+
+def client_address(request: web.Request) -> str:
+    """Who asked: the peer, or for a peer on loopback (the reverse proxy) the address it forwarded for."""
+    peer = request.remote or ""
+    try:
+        local = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        local = False
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if local and forwarded:
+        # The proxy appends the address it saw; anything left of it is whatever the client claimed.
+        return forwarded.rsplit(",", 1)[-1].strip() or peer
+    return peer
+
+
+class AddressLimit:
+    """A token bucket per address, for a bounded number of addresses (least recently seen forgotten)."""
+
+    def __init__(
+        self,
+        *,
+        burst: int = FEED_BURST,
+        per_second: float = FEED_PER_SECOND,
+        kept: int = FEED_ADDRESSES_KEPT,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.burst, self.per_second, self.kept = burst, per_second, kept
+        self._monotonic = monotonic
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, address: str) -> float | None:
+        """Take one request from the address's bucket: None when allowed, else seconds until one is."""
+        now = self._monotonic()
+        tokens, then = self._buckets.pop(address, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.per_second)
+        allowed = tokens >= 1.0
+        if allowed:
+            tokens -= 1.0
+        self._buckets[address] = (tokens, now)
+        if len(self._buckets) > self.kept:
+            # A forgotten address starts again with a full burst: the cost of bounded memory.
+            self._buckets.popitem(last=False)
+        return None if allowed else (1.0 - tokens) / self.per_second

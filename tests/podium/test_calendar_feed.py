@@ -158,3 +158,54 @@ async def test_feed_bodies_in_memory_go_with_their_feeds(db, clock, talks):
         await tx.execute("DELETE FROM calendar_feeds WHERE token = ?", (member,))
     assert await calendars.warm_up(lambda feed: "Feed") == 1
     assert set(calendars._cache) == {server}
+
+
+def count_queries(db, monkeypatch):
+    """Counts every query `db` is asked to run, through any of its doors."""
+    counted = []
+    for name in ("fetchone", "fetchall", "fetchval", "fetchrow", "transaction"):
+        real = getattr(db, name)
+
+        def counting(*args, _real=real, _name=name, **kwargs):
+            counted.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(db, name, counting)
+    return counted
+
+
+async def test_an_unknown_tokens_second_request_does_not_touch_the_database(db, clock, monkeypatch):
+    calendars = Calendars(db, clock)
+    counted = count_queries(db, monkeypatch)
+    assert await calendars.feed("no-such-token") is None
+    assert len(counted) == 1
+    assert await calendars.feed("no-such-token") is None
+    assert len(counted) == 1
+
+
+async def test_unknown_tokens_are_remembered_for_a_bounded_time_and_number(db, clock, monkeypatch):
+    ticks = [0.0]
+    calendars = Calendars(db, clock, monotonic=lambda: ticks[0])
+    monkeypatch.setattr("podium.calendar_feed.UNKNOWN_KEPT", 3)
+    counted = count_queries(db, monkeypatch)
+    for token in ("a", "b", "c", "d"):
+        await calendars.feed(token)
+    assert len(calendars._unknown) == 3
+    await calendars.feed("a")  # the oldest was forgotten: asked again
+    assert len(counted) == 5
+    ticks[0] += 601
+    await calendars.feed("d")  # remembered 10 minutes, then asked again
+    assert len(counted) == 6
+
+
+async def test_a_token_made_after_a_404_for_it_is_served_at_once(db, clock, monkeypatch):
+    calendars = Calendars(db, clock)
+    tokens = iter(["guessed-then-made", "rotated-to-this"])
+    monkeypatch.setattr(Calendars, "new_token", staticmethod(lambda: next(tokens)))
+    assert await calendars.feed("guessed-then-made") is None
+    assert await calendars.feed("rotated-to-this") is None
+    assert await calendars.token(GUILD) == "guessed-then-made"
+    assert (await calendars.feed("guessed-then-made")).guild_id == GUILD
+    assert await calendars.token(GUILD, rotate=True) == "rotated-to-this"
+    assert (await calendars.feed("rotated-to-this")).guild_id == GUILD
+    assert await calendars.feed("guessed-then-made") is None

@@ -10,9 +10,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from db import Database
 from podium import ops
+from podium.calendar_feed import Calendars
 from podium.dispatcher import Dispatcher
 from podium.metrics import Metrics
-from podium.ops import OpsServer
+from podium.ops import AddressLimit, OpsServer
 from podium.outbox import Outbox, OutboxMessage
 from podium.pacing import Pacer
 from podium.transport import TransientError
@@ -64,7 +65,7 @@ def bot(db, clock):
     return Bot(db, clock)
 
 
-async def serve(bot, db, clock, secret=SECRET):
+async def serve(bot, db, clock, secret=SECRET, **options):
     server = OpsServer(
         db=db,
         outbox=bot.outbox,
@@ -74,6 +75,7 @@ async def serve(bot, db, clock, secret=SECRET):
         gateway_connected=lambda: bot.connected,
         logged_in=lambda: bot.logged_in,
         cron_secret=secret,
+        **options,
     )
     await server.start("127.0.0.1", 0)
     return server
@@ -471,3 +473,104 @@ async def test_healthz_ok_while_due_messages_are_only_seconds_late(server, db, c
     await queue(db, clock, 555, due_in=-timedelta(seconds=20))
     status, _, _ = await call(server, "GET", "/healthz")
     assert status == 200
+
+
+# -- the HTTP side holds no connection for long (issue 20 §6) ---------------------------------------------------
+
+
+async def half_sent(port, count):
+    """`count` real connections that each send half a request line and nothing more."""
+    connections = []
+    for _ in range(count):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HT")
+        await writer.drain()
+        connections.append((reader, writer))
+    return connections
+
+
+async def test_half_sent_requests_are_closed_after_the_header_timeout_while_requests_get_through(bot, db, clock):
+    server = await serve(bot, db, clock, header_timeout=1.0)
+    try:
+        loop = asyncio.get_running_loop()
+        opened = loop.time()
+        hanging = await half_sent(server.port, 50)
+        status, _, _ = await call(server, "GET", "/healthz")  # served while the 50 hang
+        assert status == 200
+        # Each read ends when the server closes that connection (EOF); aiohttp's own default would be an hour.
+        ends = await asyncio.wait_for(asyncio.gather(*(reader.read() for reader, _ in hanging)), 10)
+        closed_after = loop.time() - opened
+        assert ends == [b""] * 50
+        assert 0.9 <= closed_after < 5, closed_after
+        for _, writer in hanging:
+            writer.close()
+    finally:
+        await server.stop()
+
+
+async def test_connections_over_the_cap_are_refused_with_503(bot, db, clock):
+    server = await serve(bot, db, clock, max_connections=5)
+    try:
+        hanging = await half_sent(server.port, 5)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = await asyncio.wait_for(reader.read(), 5)
+        assert answer.startswith(b"HTTP/1.1 503 ")
+        writer.close()
+        for _, held in hanging:
+            held.close()
+    finally:
+        await server.stop()
+
+
+async def test_a_request_line_longer_than_allowed_is_refused(server):
+    status, _, _ = await call(server, "GET", "/healthz?" + "x" * 4000)
+    assert status in (400, 414)
+
+
+class Ticks:
+    """A monotonic clock moved by hand."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+async def feed_get(port, token, *, source="127.0.0.1", headers=None):
+    connector = aiohttp.TCPConnector(local_addr=(source, 0))
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        session.get(f"http://127.0.0.1:{port}/calendar/{token}.ics", headers=headers) as response,
+    ):
+        await response.read()
+        return response.status, response.headers
+
+
+async def test_a_flood_from_one_address_gets_429_while_another_is_served(bot, db, clock):
+    ticks = Ticks()
+    calendars = Calendars(db, clock)
+    token = await calendars.token(1)
+    server = await serve(bot, db, clock, calendars=calendars,
+                         feed_limit=AddressLimit(burst=3, per_second=0.5, monotonic=ticks))
+    try:
+        assert [(await feed_get(server.port, token))[0] for _ in range(3)] == [200, 200, 200]
+        status, headers = await feed_get(server.port, token)
+        assert (status, headers["Retry-After"]) == (429, "2")
+        assert (await feed_get(server.port, "unknown-token"))[0] == 429  # refused before any look-up
+        assert (await feed_get(server.port, token, source="127.0.0.2"))[0] == 200
+        ticks.now += 2
+        assert (await feed_get(server.port, token))[0] == 200
+        # Behind a reverse proxy on loopback, the address it forwards for is the one limited.
+        assert (await feed_get(server.port, token, headers={"X-Forwarded-For": "203.0.113.9"}))[0] == 200
+    finally:
+        await server.stop()
+
+
+def test_the_address_limit_keeps_a_bounded_number_of_addresses():
+    limit = AddressLimit(burst=1, per_second=0.001, kept=100, monotonic=Ticks())
+    for i in range(1000):
+        assert limit.take(f"10.0.{i // 256}.{i % 256}") is None
+    assert len(limit._buckets) == 100
+    assert limit.take("10.0.3.231") is not None  # the most recent ones are still limited
