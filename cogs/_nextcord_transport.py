@@ -194,6 +194,20 @@ class NextcordTransport:
             await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": False})
             await self._request(route)
 
+    async def remove_thread_member(self, thread_id: int, user_id: int) -> None:
+        """DELETE the member (204 also when not one); an archived thread is reopened for it and archived again."""
+        route = Route("DELETE", "/channels/{channel_id}/thread-members/{user_id}", channel_id=thread_id,
+                      user_id=user_id)
+        try:
+            await self._request(route)
+        except RefusedError as exc:
+            # Discord removes members only from an open thread; a past talk's thread is archived.
+            if exc.code != THREAD_ARCHIVED:
+                raise
+            await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": False})
+            await self._request(route)
+            await self.archive_thread(thread_id)
+
     async def archive_thread(self, thread_id: int) -> None:
         """PATCH archived=true (the bot created the thread, so it may)."""
         await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": True})

@@ -173,6 +173,10 @@ class Transport(Protocol):
         """Add a member to a thread (a no-op if they already are one); an archived thread is reopened first."""
         ...
 
+    async def remove_thread_member(self, thread_id: int, user_id: int) -> None:
+        """Remove a member from a thread (a no-op if they are not one); needs Manage Threads (RefusedError 50013)."""
+        ...
+
     async def archive_thread(self, thread_id: int) -> None:
         """Archive a thread (it stays readable; a new message in it reopens it)."""
         ...

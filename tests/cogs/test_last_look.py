@@ -219,6 +219,7 @@ async def test_every_transport_method_looks_last_before_its_request(env):
         "create_thread": lambda: transport.create_thread(ANNOUNCE, "t"),
         "find_thread": lambda: transport.find_thread(GUILD_ID, ANNOUNCE, "t"),
         "add_thread_member": lambda: transport.add_thread_member(ANNOUNCE, SPEAKER),
+        "remove_thread_member": lambda: transport.remove_thread_member(ANNOUNCE, SPEAKER),
         "archive_thread": lambda: transport.archive_thread(ANNOUNCE),
         "post_message": lambda: transport.post_message(ANNOUNCE, {"content": "x"}),
         "crosspost": lambda: transport.crosspost(ANNOUNCE, 1),

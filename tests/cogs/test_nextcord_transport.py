@@ -25,7 +25,7 @@ from podium.transport import (
     UnauthorizedError,
     snowflake_at,
 )
-from tests.fake_discord import BOT_USER_ID, GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
+from tests.fake_discord import BOT_USER_ID, GUILD_ID, MEMBER_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
 
 JSON = {"Content-Type": "application/json", "Via": "1.1 google"}
 
@@ -213,3 +213,14 @@ async def test_the_audit_log_names_who_changed_an_event_and_needs_view_audit_log
     with pytest.raises(RefusedError) as refused:
         await transport.audit_log_entries(GUILD_ID, 101)
     assert refused.value.code == 50013
+
+
+async def test_removing_a_thread_member_reopens_an_archived_thread_and_archives_it_again(env):
+    fake, transport, _ = env
+    thread_id = await transport.create_thread(CHANNEL, "Talk 2: Go")
+    await transport.add_thread_member(thread_id, MEMBER_ID)
+    fake.archive_thread(thread_id)  # a past talk's thread
+    await transport.remove_thread_member(thread_id, MEMBER_ID)
+    assert MEMBER_ID not in fake.thread_members[thread_id]
+    assert fake.threads[thread_id]["thread_metadata"]["archived"] is True
+    await transport.remove_thread_member(thread_id, MEMBER_ID)  # not a member any more: no error

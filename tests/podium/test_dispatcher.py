@@ -83,6 +83,11 @@ class ScriptedTransport:
         self.calls.append(("add_thread_member", thread_id, user_id))
         self._maybe_fail("add_thread_member", thread_id)
 
+    async def remove_thread_member(self, thread_id, user_id):
+        await last_look()  # as every real transport does before each request
+        self.calls.append(("remove_thread_member", thread_id, user_id))
+        self._maybe_fail("remove_thread_member", thread_id)
+
     async def archive_thread(self, thread_id):
         await last_look()  # as every real transport does before each request
         self.calls.append(("archive_thread", thread_id))
