@@ -16,6 +16,7 @@ from podium.i18n import N_
 from podium.markup import command
 from podium.people import People
 from podium.services import Services
+from podium.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class OptOut(commands.Cog):
 
     def __init__(self, services: Services) -> None:
         self.people = services.people
+        self.transport = services.dispatcher.transport
 
     @nextcord.slash_command(
         name="opt-out",
@@ -79,7 +81,7 @@ class OptOut(commands.Cog):
     async def forget_me(self, interaction: Interaction) -> None:
         """Ask to confirm, then delete the caller's data."""
         t = i18n.translator(interaction.locale)
-        await ConfirmForget(self.people, user_id_of(interaction)).ask(
+        await ConfirmForget(self.people, self.transport, user_id_of(interaction)).ask(
             interaction,
             t._("This deletes everything Podium keeps about you: your time zone, reminder settings, opt-outs, "
                 "personal reminders, the talks you asked to be reminded of, your calendar feed link, every message "
@@ -93,22 +95,41 @@ class OptOut(commands.Cog):
 class ConfirmForget(ConfirmView):
     """Delete / keep buttons for /opt-out forget-me."""
 
-    def __init__(self, people: People, user_id: int) -> None:
+    def __init__(self, people: People, transport: Transport, user_id: int) -> None:
         super().__init__(owner_id=user_id, command_name="opt-out forget-me")
-        self.people, self.user_id = people, user_id
+        self.people, self.transport, self.user_id = people, transport, user_id
 
     @nextcord.ui.button(label=N_("Delete my data"), style=nextcord.ButtonStyle.danger)
     async def confirm(self, button: nextcord.ui.Button, interaction: Interaction) -> None:
-        """Delete now."""
+        """Delete now, then take the member out of the talk threads they were put in."""
         self.stop()
-        deleted = await self.people.forget(self.user_id)
+        # One paced request per thread can outlast Discord's 3 s for an answer.
+        await interaction.response.defer()
+        forgotten = await self.people.forget(self.user_id)
+        # After the commit and not through the outbox: a queued row would hold the id just deleted everywhere.
+        left = await self.people.leave_threads(self.transport, self.user_id, forgotten.thread_ids)
         t = i18n.translator(interaction.locale)
-        await interaction.response.edit_message(
-            content=t.ngettext("🧹 Done: your settings are gone and {n} queued message or reminder deleted.",
-                               "🧹 Done: your settings are gone and {n} queued messages or reminders deleted.",
-                               deleted),
-            view=None,
-        )
+        lines = [t.ngettext("🧹 Done: your settings are gone and {n} queued message or reminder deleted.",
+                            "🧹 Done: your settings are gone and {n} queued messages or reminders deleted.",
+                            forgotten.deleted)]
+        if left.removed:
+            lines.append(t.ngettext("You were removed from {n} talk thread.",
+                                    "You were removed from {n} talk threads.", left.removed))
+        if left.refused:
+            lines.append(t.ngettext(
+                "Podium could not remove you from {n} talk thread: it lacks the Manage Threads permission there. "
+                "You can leave it yourself (the thread's menu → Leave Thread).",
+                "Podium could not remove you from {n} talk threads: it lacks the Manage Threads permission there. "
+                "You can leave them yourself (each thread's menu → Leave Thread).",
+                left.refused))
+        if left.failed:
+            lines.append(t.ngettext(
+                "Podium could not remove you from {n} talk thread just now. You can leave it yourself (the "
+                "thread's menu → Leave Thread).",
+                "Podium could not remove you from {n} talk threads just now. You can leave them yourself (each "
+                "thread's menu → Leave Thread).",
+                left.failed))
+        await interaction.edit_original_message(content="\n".join(lines), view=None)
 
     @nextcord.ui.button(label=N_("Keep it"), style=nextcord.ButtonStyle.secondary)
     async def keep(self, button: nextcord.ui.Button, interaction: Interaction) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,9 @@ from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import UserPreferences, load_user, remember_user_locale, update_user
 from podium.render import RenderContext, Rendered, need
 from podium.talks import TALK_REMINDER, Talk, replan_talk_bound
+from podium.transport import DeliveryError, GoneError, RefusedError, Transport
+
+MISSING_PERMISSIONS = 50013  # Discord's code for a right the bot lacks (here: Manage Threads)
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,23 @@ PERSONAL_REMINDER = kinds.register(
 
 class PeopleError(UserError):
     """A refused change; the message is shown to the user as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What forget-me deleted: queued messages and reminders counted, and the talk threads the member was put in."""
+
+    deleted: int
+    thread_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadsLeft:
+    """How removing a forgotten member from talk threads went."""
+
+    removed: int
+    refused: int  # Podium lacks Manage Threads there
+    failed: int  # any other failure (Discord down, rate limited for long)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,18 +361,54 @@ class People:
         person = await load_user(self.db, user_id)
         return [(topic, opted_out(person, topic)) for topic in TOPICS.values()]
 
-    async def forget(self, user_id: int) -> int:
+    async def forget(self, user_id: int) -> Forgotten:
         """/opt-out forget-me: no cell of any table keeps the member's id, except in the talks they give.
 
-        Built from every table owner's declaration (`podium.privacy`); the messages deleted are counted.
+        Built from every table owner's declaration (`podium.privacy`); the messages deleted are counted, and the
+        talk threads they were put in are returned (Discord's side: `leave_threads`, after the commit).
         """
         async with self.db.transaction() as tx:
+            # Read in the same transaction, before their attendee and outbox rows go: afterwards nothing tells.
+            threads = await tx.fetchall(
+                "SELECT t.thread_id FROM attendees AS a JOIN talks AS t ON t.id = a.talk_id"
+                " WHERE a.user_id = ? AND t.thread_id IS NOT NULL"
+                # Added by a thread_member row and gone since (Can't make it): still in the thread.
+                " UNION SELECT channel_id FROM outbox"
+                " WHERE user_id = ? AND kind = 'thread_member' AND state = 'sent' AND channel_id IS NOT NULL",
+                (user_id, user_id),
+            )
             await audience.remember_forgotten(tx, user_id, self.clock.now())
             changed = await privacy.forget(tx, user_id)
         self._locales.pop(user_id, None)
         deleted = changed.get("outbox.user_id", 0)
         log.info("forgot a member (%s)", ", ".join(f"{key}: {n}" for key, n in changed.items() if n))
-        return deleted
+        return Forgotten(deleted, tuple(sorted(int(row[0]) for row in threads)))
+
+    async def leave_threads(self, transport: Transport, user_id: int, thread_ids: Sequence[int]) -> ThreadsLeft:
+        """Remove a forgotten member from these threads, one paced request each.
+
+        Not queued in the outbox: a row would hold the id forget-me has just removed from every table. A failure
+        here loses only this tidy-up, which the member can do themselves (Leave Thread).
+        """
+        removed = refused = failed = 0
+        for thread_id in thread_ids:
+            try:
+                await transport.remove_thread_member(thread_id, user_id)
+            except GoneError:
+                continue  # the thread was deleted: they are in it no more
+            except RefusedError as exc:
+                # Their threads may be on several servers, and only some may grant Manage Threads: go on.
+                if exc.code == MISSING_PERMISSIONS:
+                    refused += 1
+                else:
+                    failed += 1
+                    log.warning("forget-me: could not remove a member from thread %d: %s", thread_id, exc)
+            except DeliveryError as exc:
+                failed += 1
+                log.warning("forget-me: could not remove a member from thread %d: %s", thread_id, exc)
+            else:
+                removed += 1
+        return ThreadsLeft(removed, refused, failed)
 
     async def remember_locale(self, user_id: int, locale: str) -> None:
         """The Discord locale a member just used (their DMs are written in it); one write, and only when it changed."""

@@ -2849,6 +2849,8 @@ class FakeDiscord:
             if callback_type == CALLBACK_UPDATE_MESSAGE:
                 self._edit_message(interaction.component_message, data, files, path=["data"])
             message = interaction.component_message
+            # receiving-and-responding: after an update (6/7), "@original" is the message the component is on.
+            interaction.original = message
         elif callback_type == CALLBACK_AUTOCOMPLETE_RESULT:
             if interaction.type != INTERACTION_AUTOCOMPLETE:
                 raise DiscordHTTPError(400, 50035, "Invalid interaction response type")

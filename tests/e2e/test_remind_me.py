@@ -123,7 +123,9 @@ async def test_forget_me_after_confirming(fake, bot):
     press = await fake.invoke_component(
         message_id=interaction.original.id, custom_id=interaction.original.custom_ids[0], user_id=MEMBER_ID
     )
-    assert "Done" in (await fake.wait_for_response(press))["data"]["content"]
+    await fake.wait_for_response(press)  # deferred: removing them from talk threads may take a few requests
+    edit = await fake.wait_for_interaction_response(press, lambda r: r.kind == "edit_original")
+    assert "Done" in edit.json["content"]
     await asyncio.sleep(1)  # the click on "Delete my data" must not write their language back afterwards
     assert query(bot.db_path, "SELECT count(*) AS n FROM users") == [{"n": 0}]
     assert query(bot.db_path, "SELECT count(*) AS n FROM outbox") == [{"n": 0}]

@@ -24,7 +24,7 @@ from podium.outbox import Outbox
 from podium.pacing import Pacer
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
-from podium.transport import RefusedError
+from podium.transport import GoneError, RefusedError, TransientError
 from tests import factories
 from tests.podium.test_dispatcher import ScriptedTransport
 
@@ -107,9 +107,18 @@ async def test_after_forget_me_no_table_holds_the_member_except_their_talks(db, 
     # Everything above is really there before forget-me.
     assert len({table for table, _, _ in await cells_holding(db, MEMBER)}) >= 4
 
-    await people.forget(MEMBER)
+    thread = await db.fetchval("SELECT thread_id FROM talks WHERE id = ?", (theirs.id,))
+    assert thread is not None
+
+    forgotten = await people.forget(MEMBER)
 
     assert await cells_holding(db, MEMBER) == []
+    # The thread they were put in is known after the fact only from what forget() returned.
+    assert forgotten.thread_ids == (thread,)
+    left = await people.leave_threads(transport, MEMBER, forgotten.thread_ids)
+    assert (left.removed, left.refused, left.failed) == (1, 0, 0)
+    assert ("remove_thread_member", thread, MEMBER) in transport.calls
+    assert await cells_holding(db, MEMBER) == []  # nothing was queued for it
     # The talk they give stays, with them as its speaker; the one they moved for someone else stays too.
     assert (await db.fetchrow("SELECT speaker_id FROM talks WHERE id = ?", (own.id,)))["speaker_id"] == MEMBER
     moved = await db.fetchrow("SELECT speaker_id, created_by, updated_by FROM talks WHERE id = ?", (given.id,))
@@ -132,3 +141,15 @@ async def test_every_column_named_like_an_id_is_declared_or_known_not_to_hold_me
     for column in privacy.declared():
         found = await db.fetchall(f"PRAGMA table_info({column.table})")
         assert column.column in {c["name"] for c in found}, f"{column.table}.{column.column} does not exist"
+
+
+async def test_leaving_threads_counts_what_discord_refused_and_goes_on(db, clock, transport):
+    people = People(db, Outbox(db), clock)
+    transport.fail("remove_thread_member", 2, RefusedError("403 Missing Permissions", status=403, code=50013))
+    transport.fail("remove_thread_member", 3, GoneError("404 Unknown Channel", status=404, code=10003))
+    transport.fail("remove_thread_member", 4, TransientError("503", status=503))
+    transport.fail("remove_thread_member", 5, RefusedError("403 Missing Permissions", status=403, code=50013))
+    left = await people.leave_threads(transport, MEMBER, (1, 2, 3, 4, 5, 6))
+    # Threads on another server may still allow it: a refusal does not stop the rest.
+    assert (left.removed, left.refused, left.failed) == (2, 2, 1)
+    assert [c[1] for c in transport.calls if c[0] == "remove_thread_member"] == [1, 2, 3, 4, 5, 6]
