@@ -574,3 +574,22 @@ def test_the_address_limit_keeps_a_bounded_number_of_addresses():
         assert limit.take(f"10.0.{i // 256}.{i % 256}") is None
     assert len(limit._buckets) == 100
     assert limit.take("10.0.3.231") is not None  # the most recent ones are still limited
+
+
+async def test_a_request_head_trickled_byte_by_byte_is_closed_at_the_header_timeout(bot, db, clock):
+    server = await serve(bot, db, clock, header_timeout=1.0)
+    try:
+        loop = asyncio.get_running_loop()
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        opened = loop.time()
+        closed = asyncio.ensure_future(reader.read())
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: slow" * 10:
+            if closed.done():
+                break
+            writer.write(bytes([byte]))
+            await asyncio.sleep(0.05)  # the client's pace, not a wait for the server
+        assert await asyncio.wait_for(closed, 5) == b""
+        assert loop.time() - opened < 2.5  # the bytes did not keep it open
+        writer.close()
+    finally:
+        await server.stop()
