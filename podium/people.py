@@ -406,6 +406,10 @@ class People:
             except DeliveryError as exc:
                 failed += 1
                 log.warning("forget-me: could not remove a member from thread %d: %s", thread_id, exc)
+            except Exception:
+                # Their data is already gone: the reply must say so, not "something went wrong, nothing changed".
+                failed += 1
+                log.exception("forget-me: removing a member from thread %d failed", thread_id)
             else:
                 removed += 1
         return ThreadsLeft(removed, refused, failed)
