@@ -483,6 +483,7 @@ async def _forget_deleted_thread(action: kinds.ActionContext, exc: GoneError) ->
 ATTENDEE_REMINDER = kinds.register(
     kinds.KindSpec(
         name="attendee_reminder",
+        recipient="attendee",
         render=render_reminder,
         consent=TALK_REMINDERS,
         talk_bound=True,
@@ -497,6 +498,7 @@ ATTENDEE_REMINDER = kinds.register(
 ATTENDEE_NOTICE = kinds.register(
     kinds.KindSpec(
         name="attendee_notice",
+        recipient="attendee",
         render=render_notice,
         consent=NOTICES,
         prepare=_prepare_notice,
@@ -532,6 +534,7 @@ TALK_THREAD_OPEN = kinds.register(
 THREAD_MEMBER = kinds.register(
     kinds.KindSpec(
         name="thread_member",
+        recipient="attendee",
         about_a_scheduled_talk=True,
         render=kinds.describes("(adds the attendee to the talk's thread)"),
         consent=TALK_REMINDERS,

@@ -19,7 +19,7 @@ from podium.consent import DMS, allows, opted_out
 from podium.keyed_lock import KeyedLock
 from podium.markup import inert
 from podium.metrics import Metrics
-from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType
+from podium.outbox import Outbox, OutboxMessage, OutboxRow, TargetType, parse_payload
 from podium.pacing import ChannelBusy, Pacer
 from podium.preferences import (
     GuildSettings,
@@ -76,6 +76,9 @@ SWEEP_STALE_AFTER = timedelta(minutes=2)
 # After a 401 (the token was reset) nothing is attempted for this long; then one row tries again.
 UNAUTHORIZED_PAUSE = 60.0
 UNAUTHORIZED_LOG_EVERY = 600.0
+# A row whose content changed while it waited is built again at once; after this many times in a row it goes as
+# it is (only the checks that stop it for good still apply).
+MAX_REBUILDS = 3
 def _log_line(ctx: RenderContext) -> str:
     """A failed delivery (or a `message` of the catalogue), told to the log channel in its language."""
     if "text" in ctx.payload:
@@ -132,6 +135,11 @@ class _Attempt:
     # What the message was built from: its talk's change counter and the kind's prepared data.
     talk_sequence: int | None = None
     prepared: dict[str, Any] | None = None
+    # The target being tried (DM, thread, channel): a DM is stopped by a DMs opt-out made while it waits.
+    via: TargetType | None = None
+    # How often this row was already sent back to be built again, and how often it still may be.
+    rebuilt_before: int = 0
+    rebuilds_left: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +218,8 @@ class Dispatcher:
         self._unauthorized_logged_at = float("-inf")
         # One thread per talk, ever: deliveries of one talk create and store it one at a time.
         self._thread_locks: KeyedLock[int] = KeyedLock()
+        # Row id -> how often in a row it was sent back to be built again (bounded: see MAX_REBUILDS).
+        self._rebuilds: dict[int, int] = {}
         # "How long ago" is a monotonic question: a wall clock stepped back would make Discord's nonce window look
         # open long after it closed. Row id -> monotonic instant of its first POST in THIS process, oldest first;
         # entries leave once older than NONCE_TRUST (an absent row is looked for in the channel first anyway).
@@ -384,19 +394,27 @@ class Dispatcher:
 
     async def _deliver(self, row: OutboxRow, attempt: _Attempt) -> Outcome:
         spec = kinds.get(row.kind)
+        attempt.rebuilt_before = self._rebuilds.get(row.id, 0)
+        attempt.rebuilds_left = MAX_REBUILDS - attempt.rebuilt_before
         check = self._last_look(row, spec, attempt)
         try:
             # Every request this delivery makes, through any transport method or kind's action, runs `check`
             # right before it leaves (podium.transport.last_look): one mechanism for every kind.
             with looking_with(check):
                 await check()  # the first look asks what the last one will ask
-                return await self._deliver_checked(row, spec, attempt)
+                outcome = await self._deliver_checked(row, spec, attempt)
         except StaleDelivery as exc:
             if exc.state == "rebuild":
                 # What it says changed while it waited: back to the queue at once (no attempt used), to be prepared
-                # and rendered again from what is true now.
+                # and rendered again from what is true now. A row rebuilt MAX_REBUILDS times in a row goes as it
+                # is next time (what it shows keeps changing: a busy 🔔 count), so it cannot cycle forever.
+                if len(self._rebuilds) > 10_000:
+                    self._rebuilds.clear()
+                self._rebuilds[row.id] = attempt.rebuilt_before + 1
                 return await self._defer(row, 0.0, str(exc))
-            return await self._final(row, exc.state, str(exc))
+            outcome = await self._final(row, exc.state, str(exc))
+        self._rebuilds.pop(row.id, None)
+        return outcome
 
     def _last_look(
         self, row: OutboxRow, spec: kinds.KindSpec, attempt: _Attempt | None = None
@@ -407,8 +425,10 @@ class Dispatcher:
             if row.expires_at is not None and self.clock.now() >= row.expires_at:
                 raise StaleDelivery(f"expired at {row.expires_at.isoformat()}", state="expired")
             current = await self.db.fetchone(
-                "SELECT o.state, t.state AS talk_state, t.starts_at_ms, t.sequence FROM outbox AS o"
-                " LEFT JOIN talks AS t ON t.id = o.talk_id WHERE o.id = ?",
+                "SELECT o.state, o.user_id, o.payload, t.state AS talk_state, t.starts_at_ms, t.sequence,"
+                " t.speaker_id, EXISTS (SELECT 1 FROM attendees AS a WHERE a.talk_id = o.talk_id"
+                " AND a.user_id = o.user_id) AS attending"
+                " FROM outbox AS o LEFT JOIN talks AS t ON t.id = o.talk_id WHERE o.id = ?",
                 (row.id,),
             )
             if current is None:
@@ -420,17 +440,26 @@ class Dispatcher:
                     raise StaleDelivery("the talk is no longer scheduled", state="cancelled")
                 if spec.talk_bound and row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
                     raise StaleDelivery("the talk was moved since this was planned", state="cancelled")
-            if attempt is not None and attempt.talk_sequence is not None and (
-                current["sequence"] != attempt.talk_sequence
-            ):
-                raise StaleDelivery("its talk changed while it waited", state="rebuild")
-            if (
-                spec.consent is not None
-                and row.user_id is not None
-                and not allows(await load_user(self.db, row.user_id), spec.consent)
-            ):
+            # Who it is for: the talk's speaker, or one of its audience, must still be.
+            if row.user_id is not None and row.talk_id is not None:
+                if spec.recipient == "speaker" and current["speaker_id"] != row.user_id:
+                    raise StaleDelivery("the talk has another speaker now", state="cancelled")
+                if spec.recipient == "attendee" and not current["attending"]:
+                    raise StaleDelivery("no longer asked to be reminded of the talk", state="cancelled")
+            user = await load_user(self.db, row.user_id) if row.user_id is not None else None
+            if spec.consent is not None and row.user_id is not None and not allows(user, spec.consent):
                 raise StaleDelivery("the user opted out", state="skipped")
-            if attempt is not None and attempt.prepared is not None and spec.prepare is not None and (
+            if attempt is None or attempt.rebuilds_left <= 0:
+                return
+            if attempt.via == "dm" and opted_out(user, DMS):
+                # They stopped DMs while it waited: where it goes is decided again (thread, channel, or nowhere).
+                raise StaleDelivery("DMs stopped while it waited", state="rebuild")
+            if attempt.talk_sequence is not None and current["sequence"] != attempt.talk_sequence:
+                raise StaleDelivery("its talk changed while it waited", state="rebuild")
+            if parse_payload(current["payload"]) != row.payload:
+                # Rewritten meanwhile, e.g. forget-me took a member's name out of it.
+                raise StaleDelivery("its row changed while it waited", state="rebuild")
+            if attempt.prepared is not None and spec.prepare is not None and (
                 await spec.prepare(self.db, row, self.clock.now()) != attempt.prepared
             ):
                 # Who it mentions, what it lists: a member forgotten or opted out, a talk added or gone meanwhile.
@@ -456,6 +485,7 @@ class Dispatcher:
         refusals: list[str] = []
         gone = False
         for via in fallback_chain(row, dms_allowed=not opted_out(user, DMS)):
+            attempt.via = via
             try:
                 channel_id = await self._resolve(via, row, spec, user, guild, talk)
                 if channel_id is None:

@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from podium.consent import ConsentTopic
 
@@ -106,6 +106,9 @@ class KindSpec:
     # About a talk that must still be on: not sent (nor acted) once the talk is cancelled or over, even if it was
     # already waiting to go (the last look checks it before each request). Talk-bound kinds always are.
     about_a_scheduled_talk: bool = False
+    # Who a row with a person is for, checked before each request: "speaker" (still the talk's speaker: a talk
+    # given to someone else stops the old speaker's reminder), "attendee" (still going: Can't make it stops it).
+    recipient: Literal["speaker", "attendee"] | None = None
     # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
     # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
     announce_fallback: bool = True

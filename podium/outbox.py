@@ -124,10 +124,7 @@ class OutboxRow:
     @classmethod
     def from_db(cls, row: sqlite3.Row) -> OutboxRow:
         """Build from a SELECT * row."""
-        try:
-            payload = json.loads(row["payload"])
-        except (TypeError, ValueError):
-            payload = {"_malformed": row["payload"]}
+        payload = parse_payload(row["payload"])
         return cls(
             id=row["id"],
             kind=row["kind"],
@@ -136,7 +133,7 @@ class OutboxRow:
             user_id=row["user_id"],
             channel_id=row["channel_id"],
             talk_id=row["talk_id"],
-            payload=payload if isinstance(payload, dict) else {"_malformed": row["payload"]},
+            payload=payload,
             due_at=from_ms(row["due_at_ms"]),
             expires_at=from_ms(row["expires_at_ms"]) if row["expires_at_ms"] is not None else None,
             state=row["state"],
@@ -276,6 +273,15 @@ def _upsert_values(message: OutboxMessage, now: datetime) -> tuple[object, ...]:
         now_ms,
         to_ms(message.talk_start) if message.talk_start else None,
     )
+
+
+def parse_payload(text: Any) -> dict[str, Any]:
+    """A stored payload as a dict; one that is not a JSON object is kept as `_malformed` (it fails when rendered)."""
+    try:
+        payload = json.loads(text)
+    except (TypeError, ValueError):
+        return {"_malformed": text}
+    return payload if isinstance(payload, dict) else {"_malformed": text}
 
 
 class Outbox:

@@ -307,6 +307,7 @@ def _speaker_notice(ctx: RenderContext) -> str:
 TALK_REMINDER = kinds.register(
     kinds.KindSpec(
         name="talk_reminder",
+        recipient="speaker",
         render=_talk_reminder,
         consent=TALK_REMINDERS,
         talk_bound=True,

@@ -574,3 +574,29 @@ async def test_a_personal_reminder_falls_back_only_to_a_channel_the_member_could
         [missed] = await people.undelivered_reminders(SPEAKER, since=clock.now() - timedelta(days=1))
         assert (missed.id, missed.state) == (reminder.id, "skipped")
     assert ANNOUNCE not in [c[1] for c in transport.posts()]
+
+
+async def test_a_row_whose_content_keeps_changing_is_rebuilt_a_bounded_number_of_times(
+    dispatcher, clock, transport, db, monkeypatch
+):
+    from dataclasses import replace
+
+    from podium import kinds
+    from podium.dispatcher import MAX_REBUILDS
+
+    calls = 0
+
+    async def ever_changing(db, row, now):  # e.g. a count that moves with every click
+        nonlocal calls
+        calls += 1
+        return {"row_id": row.id, "tick": calls}
+
+    spec = kinds.get("personal_reminder")
+    monkeypatch.setitem(kinds._registry, "personal_reminder", replace(spec, prepare=ever_changing))
+    await queue(dispatcher, clock)
+    states = []
+    for _ in range(MAX_REBUILDS + 1):
+        [outcome] = await run_due(dispatcher, clock)
+        states.append(outcome.state)
+    assert states == ["deferred"] * MAX_REBUILDS + ["sent"]
+    assert len(transport.posts()) == 1
