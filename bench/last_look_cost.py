@@ -1,6 +1,6 @@
 """What the last look (Dispatcher._last_look, run before every request of a delivery) costs per call.
 
-In process, on a real SQLite file holding --rows outbox rows and --users users (the one aiosqlite connection and
+In process, on a real SQLite file holding --rows outbox rows and --users users (the read-only connection and
 its one lock, as in the bot). Times the check of a talk-bound DM reminder (row + talk read, and the user's consent)
 and of a channel post (row read only), alone and with --concurrent checks at once (deliveries in flight share the
 lock), and says how many checks one delivery makes.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import sys
 import tempfile
 import time
@@ -57,7 +56,7 @@ def line(name: str, spent: list[float]) -> str:
 
 
 async def main(args: argparse.Namespace) -> None:
-    rng = random.Random(7)
+
     with tempfile.TemporaryDirectory() as tmp:
         db = await Database.open(Path(tmp) / "podium.db")
         try:
@@ -68,11 +67,12 @@ async def main(args: argparse.Namespace) -> None:
             users = [GUILD + 1000 + i for i in range(args.users)]
             async with db.transaction() as tx:
                 await tx.executemany(
-                    "INSERT INTO users (user_id, created_at_ms, updated_at_ms) VALUES (?, 0, 0)", [(u,) for u in users]
+                    "INSERT INTO users (user_id, created_at_ms, updated_at_ms) VALUES (?, 0, 0)",
+                    [(u,) for u in [GUILD + 1, *users]],
                 )
                 await outbox.enqueue_many(tx, [
                     OutboxMessage(kind="talk_reminder", dedupe_key=f"r{i}", due_at=start - timedelta(seconds=i),
-                                  target_type="dm", guild_id=GUILD, user_id=rng.choice(users), talk_id=talk_id,
+                                  target_type="dm", guild_id=GUILD, user_id=GUILD + 1, talk_id=talk_id,
                                   talk_start=start, payload={"offset_s": 300})
                     for i in range(args.rows)
                 ], now=now())
@@ -81,7 +81,8 @@ async def main(args: argparse.Namespace) -> None:
                                                        target_type="channel", guild_id=GUILD, channel_id=CHANNEL,
                                                        payload={"text": "x"}), now=now())
             # Two rows in flight, as the dispatcher holds them while it delivers.
-            await db.fetchall("UPDATE outbox SET state = 'sending' WHERE dedupe_key IN ('r0', 'post')")
+            async with db.transaction() as tx:
+                await tx.execute("UPDATE outbox SET state = 'sending' WHERE dedupe_key IN ('r0', 'post')")
             in_flight = {}
             for key in ("r0", "post"):
                 found = await db.fetchone("SELECT * FROM outbox WHERE dedupe_key = ?", (key,))
@@ -93,7 +94,7 @@ async def main(args: argparse.Namespace) -> None:
             dm_check = dispatcher._last_look(dm_row, kinds.get("talk_reminder"))
             post_check = dispatcher._last_look(post_row, kinds.get("test"))
             await timed(200, dm_check, 1)  # warm the page cache
-            print(f"last look, {args.rows} outbox rows, {args.users} users, one aiosqlite connection:")
+            print(f"last look, {args.rows} outbox rows, {args.users} users, the read-only connection:")
             print(line("  talk-bound DM reminder, one at a time", await timed(args.calls, dm_check, 1)))
             print(line("  channel post, one at a time", await timed(args.calls, post_check, 1)))
             print(line(f"  talk-bound DM reminder, {args.concurrent} at once",
