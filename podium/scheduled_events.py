@@ -191,7 +191,8 @@ def retire_message(talk: Talk, event_id: int, now: datetime) -> OutboxMessage:
         due_at=now,
         target_type="channel",
         guild_id=talk.guild_id,
-        talk_id=talk.id,
+        # Not the talk's row: cancelling or moving the talk must not keep the old event live.
+        talk_id=None,
         payload={"retire_event_id": event_id},
     )
 
