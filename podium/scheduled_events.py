@@ -6,12 +6,13 @@ Owns these kinds (docs/architecture.md, "The scheduled events"):
   change (its dedupe key carries the talk's `sequence`); a newer change cancels the pending older one, and the
   action reads the talk when it runs, so the last one wins whatever order they run in.
 - `scheduled_event_end`: at the talk's end, SCHEDULED → ACTIVE → COMPLETED (Discord allows no shortcut); re-timed
-  in place when the talk moves or gets longer, cancelled with the talk.
+  in place when the talk moves or gets longer, cancelled with the talk. Also ends an event the talk no longer uses
+  (started early by someone the rule refuses: Discord lets ACTIVE only go on to COMPLETED, so the talk gets a new one).
 
 Every Discord call is an outbox row (durable, retried with backoff, never inside a database transaction). The
 other way, `ScheduledEvents` turns Discord's gateway events into talk changes: a member marking "Interested" joins
-the talk's audience; a moderator moving or cancelling the event in Discord moves or cancels the talk; an event made
-by hand becomes a talk with `/schedule import`.
+the talk's audience; the speaker or a moderator moving or cancelling the event in Discord moves or cancels the talk
+(anyone else's change, and any rename, is put back); an event made by hand becomes a talk with `/schedule import`.
 """
 
 from __future__ import annotations
