@@ -285,9 +285,25 @@ async def _sync(action: kinds.ActionContext) -> int:
                 # Deleted by hand in Discord (10070): the talk is still on, so it gets an event again.
                 log.info("talk %d: its event %d was deleted in Discord; making it again", talk.id, talk.event_id)
                 await _store_event_id(action.db, talk.id, None)
+            except RejectedError:
+                # Ended early by the speaker or a moderator (left to them): a finished event takes no changes, and
+                # the talk, still on, gets a new one.
+                if not await _finished(action, talk.guild_id, talk.event_id):
+                    raise
+                log.info("talk %d: its event %d has ended; making a new one", talk.id, talk.event_id)
+                await _store_event_id(action.db, talk.id, None)
         elif not guild.events_enabled:
             raise kinds.ActionSkipped("the server turned scheduled events off")
         return await _create(action, talk, guild)
+
+
+async def _finished(action: kinds.ActionContext, guild_id: int, event_id: int) -> bool:
+    """Whether the event is COMPLETED or CANCELED (final in Discord) or gone."""
+    try:
+        event = await action.transport.get_scheduled_event(guild_id, event_id)
+    except GoneError:
+        return True
+    return int(event.get("status") or 0) in (COMPLETED, CANCELED)
 
 
 async def _cancel(action: kinds.ActionContext, talk: Talk) -> int:

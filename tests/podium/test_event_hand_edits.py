@@ -131,3 +131,17 @@ async def test_an_imported_events_own_text_is_not_taken_for_a_rename(db, guild, 
     # E.g. a moderator changes its cover image: the update shows the moderator's own text, as imported.
     assert await events.event_changed(GUILD, {**event, "guild_id": str(GUILD)}, transport) == "matches the talk"
     assert audit_reads(transport) == 0
+
+
+async def test_a_talk_whose_event_the_speaker_ended_early_gets_a_new_one_at_its_next_change(
+        db, guild, talks, clock, dispatcher, events, transport):
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    for status in (ACTIVE, COMPLETED):
+        data = transport.edit_by(SPEAKER, event_id, status=status)
+        await events.event_changed(GUILD, data, transport)
+    moved = talk.starts_at + timedelta(hours=1)
+    await move(talks, talk, moved)
+    await run_due(dispatcher, clock)
+    new_id = await event_id_of(db, talk.id)
+    assert new_id not in (None, event_id), "a finished event takes no PATCH: the move never reaches Discord"
+    assert transport.events[new_id]["scheduled_start_time"] == iso(moved)
