@@ -6,17 +6,19 @@ Owns these kinds (docs/architecture.md, "The scheduled events"):
   change (its dedupe key carries the talk's `sequence`); a newer change cancels the pending older one, and the
   action reads the talk when it runs, so the last one wins whatever order they run in.
 - `scheduled_event_end`: at the talk's end, SCHEDULED → ACTIVE → COMPLETED (Discord allows no shortcut); re-timed
-  in place when the talk moves or gets longer, cancelled with the talk.
+  in place when the talk moves or gets longer, cancelled with the talk. Also ends an event the talk no longer uses
+  (started early by someone the rule refuses: Discord lets ACTIVE only go on to COMPLETED, so the talk gets a new one).
 
 Every Discord call is an outbox row (durable, retried with backoff, never inside a database transaction). The
 other way, `ScheduledEvents` turns Discord's gateway events into talk changes: a member marking "Interested" joins
-the talk's audience; a moderator moving or cancelling the event in Discord moves or cancels the talk; an event made
-by hand becomes a talk with `/schedule import`.
+the talk's audience; the speaker or a moderator moving or cancelling the event in Discord moves or cancels the talk
+(anyone else's change, and any rename, is put back); an event made by hand becomes a talk with `/schedule import`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -63,8 +65,8 @@ NAME_MAX = 100
 DESCRIPTION_MAX = 1000
 LOCATION_MAX = 100
 MAX_ACTIVE_EVENTS = 100
-# An UPDATE from the gateway that shows a start we sent this recently is the echo of our own PATCH.
-ECHO_WINDOW = timedelta(minutes=5)
+# A status change this close to the talk's start is the talk beginning (Discord starts external events by itself).
+STARTING_SLACK = timedelta(minutes=1)
 CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
 # Who changed an event is in the audit log (GUILD_SCHEDULED_EVENT_UPDATE entries, action type 101); reading it needs
 # View Audit Log. The entry of a change is written as the change is made: one older than this is another change.
@@ -182,6 +184,20 @@ def end_message(talk: Talk) -> OutboxMessage:
     )
 
 
+def retire_message(talk: Talk, event_id: int, now: datetime) -> OutboxMessage:
+    """The row that ends an event the talk no longer uses (a new one mirrors the talk)."""
+    return OutboxMessage(
+        kind=EVENT_END.name,
+        dedupe_key=f"talk:{talk.id}:event-retire:{event_id}",
+        due_at=now,
+        target_type="channel",
+        guild_id=talk.guild_id,
+        # Not the talk's row: cancelling or moving the talk must not keep the old event live.
+        talk_id=None,
+        payload={"retire_event_id": event_id},
+    )
+
+
 async def queue_sync(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime, *, again: bool = False) -> None:
     """Queue the talk's event sync, replacing one still waiting (at most one pending per talk)."""
     await outbox.cancel_pending(tx, now=now, reason="superseded by a later change", talk_id=talk.id,
@@ -269,9 +285,25 @@ async def _sync(action: kinds.ActionContext) -> int:
                 # Deleted by hand in Discord (10070): the talk is still on, so it gets an event again.
                 log.info("talk %d: its event %d was deleted in Discord; making it again", talk.id, talk.event_id)
                 await _store_event_id(action.db, talk.id, None)
+            except RejectedError:
+                # Ended early by the speaker or a moderator (left to them): a finished event takes no changes, and
+                # the talk, still on, gets a new one.
+                if not await _finished(action, talk.guild_id, talk.event_id):
+                    raise
+                log.info("talk %d: its event %d has ended; making a new one", talk.id, talk.event_id)
+                await _store_event_id(action.db, talk.id, None)
         elif not guild.events_enabled:
             raise kinds.ActionSkipped("the server turned scheduled events off")
         return await _create(action, talk, guild)
+
+
+async def _finished(action: kinds.ActionContext, guild_id: int, event_id: int) -> bool:
+    """Whether the event is COMPLETED or CANCELED (final in Discord) or gone."""
+    try:
+        event = await action.transport.get_scheduled_event(guild_id, event_id)
+    except GoneError:
+        return True
+    return int(event.get("status") or 0) in (COMPLETED, CANCELED)
 
 
 async def _cancel(action: kinds.ActionContext, talk: Talk) -> int:
@@ -287,8 +319,26 @@ async def _cancel(action: kinds.ActionContext, talk: Talk) -> int:
     return talk.event_id
 
 
+async def _retire(action: kinds.ActionContext, guild_id: int, event_id: int) -> int:
+    """End an event a talk no longer uses (started early by hand): Discord lets an ACTIVE one only be completed."""
+    try:
+        status = int((await action.transport.get_scheduled_event(guild_id, event_id)).get("status") or 0)
+        if status == SCHEDULED:
+            await action.transport.edit_scheduled_event(guild_id, event_id, {"status": CANCELED})
+        elif status == ACTIVE:
+            await action.transport.edit_scheduled_event(guild_id, event_id, {"status": COMPLETED})
+        else:
+            raise kinds.ActionSkipped(f"the event already ended (status {status})")
+    except GoneError as exc:
+        raise kinds.ActionSkipped("the event was deleted in Discord") from exc
+    return event_id
+
+
 async def _complete(action: kinds.ActionContext) -> int:
     """At the talk's end: SCHEDULED → ACTIVE → COMPLETED (external events Discord completes by itself)."""
+    retired = action.payload.get("retire_event_id")
+    if retired is not None and action.row.guild_id is not None:
+        return await _retire(action, action.row.guild_id, int(retired))
     talk = await load_talk(action.db, action.row.talk_id) if action.row.talk_id is not None else None
     if talk is None or talk.event_id is None:
         raise kinds.ActionSkipped("the talk has no event")
@@ -392,22 +442,54 @@ class LogLine:
     once_per_guild: bool = False
 
 
-def _shows(entry: dict[str, Any], status: int, start: datetime) -> bool:
-    """Whether an audit log entry's changes made the event what the gateway update shows."""
+def _same(key: str, shown: Any, value: Any) -> bool:
+    """Whether an audit log value and the gateway's value of one field are the same (times as instants)."""
+    if key in ("scheduled_start_time", "scheduled_end_time"):
+        try:
+            return isinstance(shown, str) and isinstance(value, str) and parse_time(shown) == parse_time(value)
+        except ValueError:
+            return False
+    if key == "status":
+        return shown is not None and value is not None and int(shown) == int(value)
+    return _text(shown) == _text(value)
+
+
+def _text(value: Any) -> str:
+    # Discord may trim what it stores: compare text as it would show.
+    return "" if value is None else str(value).replace("\r\n", "\n").strip()
+
+
+def _shows(entry: dict[str, Any], data: dict[str, Any], keys: tuple[str, ...]) -> bool:
+    """Whether an audit log entry's changes made the event what the gateway update shows in one of `keys`."""
     for change in entry.get("changes") or ():
-        if not isinstance(change, dict):
-            continue
-        new = change.get("new_value")
-        if change.get("key") == "status" and status == CANCELED and new == CANCELED:
-            return True
-        if change.get("key") == "scheduled_start_time" and status == SCHEDULED and isinstance(new, str):
-            try:
-                if parse_time(new) == start:
-                    return True
-            except ValueError:
-                continue
+        if isinstance(change, dict) and change.get("key") in keys:
+            key = str(change["key"])
+            if _same(key, change.get("new_value"), data.get(key)):
+                return True
     return False
 
+
+def _details_differ(talk: Talk, data: dict[str, Any]) -> tuple[str, ...]:
+    """Which of the event's name and description the update shows otherwise than the talk's event has them."""
+    # Not the end: moving the start in Discord's UI may leave it behind, and every sync sets it from the talk.
+    wanted = event_changes(talk)
+    # The thread's link is added at the talk's next change: an event without it yet is not a hand edit.
+    descriptions = {_text(wanted["description"]), _text(event_description(replace(talk, thread_id=None)))}
+    differ = []
+    if _text(data.get("name")) != _text(wanted["name"]):
+        differ.append("name")
+    if _text(data.get("description")) not in descriptions:
+        differ.append("description")
+    return tuple(differ)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a gateway UPDATE changed of a talk's event, by Podium's reading: the action and the fields showing it."""
+
+    action: Action
+    what: str  # "move", "cancel", "start", "end", "details"
+    keys: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,42 +547,64 @@ class ScheduledEvents:
             return False
         return attendance.changed
 
-    async def _ours(self, talk: Talk, start: datetime) -> bool:
-        """Whether an UPDATE may be the echo of our own change."""
-        # A sync of the talk is queued or in flight (it will overwrite the event anyway), or one that sent this very
-        # start finished moments ago (gateway events and REST answers race).
+    async def _ours(self, talk: Talk) -> bool:
+        """Whether a sync of the talk is queued or in flight: it makes the event what the talk is, whatever this was."""
+        # Not "a start we sent lately": a member can set the event back to one, and it would stay.
         row = await self.db.fetchone(
-            "SELECT 1 FROM outbox WHERE talk_id = ? AND kind = ? AND (state IN ('pending', 'sending')"
-            " OR (state = 'sent' AND sent_at_ms > ? AND json_extract(payload, '$.start_ms') = ?)) LIMIT 1",
-            (talk.id, EVENT_SYNC.name, to_ms(self.clock.now() - ECHO_WINDOW), to_ms(start)),
+            "SELECT 1 FROM outbox WHERE talk_id = ? AND kind = ? AND state IN ('pending', 'sending') LIMIT 1",
+            (talk.id, EVENT_SYNC.name),
         )
         return row is not None
 
+    async def _synced_once(self, talk: Talk) -> bool:
+        """Whether Podium ever wrote the talk's event (an imported event keeps its moderator's text until then)."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM outbox WHERE talk_id = ? AND kind = ? AND state = 'sent' LIMIT 1",
+            (talk.id, EVENT_SYNC.name),
+        )
+        return row is not None
+
+    async def _change(self, talk: Talk, data: dict[str, Any]) -> Change | None:
+        """What the update changed of the talk's event; None when it shows the talk as it is (or as it has begun)."""
+        status = int(data.get("status") or SCHEDULED)
+        if status == CANCELED:
+            return Change("cancel", "cancel", ("status",))
+        if status in (ACTIVE, COMPLETED):
+            if self.clock.now() >= talk.starts_at - STARTING_SLACK:
+                return None  # the talk is on: Discord's automation, a host starting the stage, our own completion
+            return Change("edit", "start" if status == ACTIVE else "end", ("status",))
+        if parse_time(str(data["scheduled_start_time"])) != talk.starts_at:
+            return Change("reschedule", "move", ("scheduled_start_time",))
+        differ = _details_differ(talk, data)
+        if differ and await self._synced_once(talk):
+            return Change("edit", "details", differ)
+        return None
+
     async def event_changed(self, guild_id: int, data: dict[str, Any], transport: Transport) -> str:
-        """GUILD_SCHEDULED_EVENT_UPDATE: a move or a cancellation made in Discord's UI, followed if its maker may.
+        """GUILD_SCHEDULED_EVENT_UPDATE: a change made in Discord's UI, followed only if its maker may.
 
         Our own PATCHes come back as UPDATEs too: anything that matches the talk as stored, or that a sync of ours
-        is about to overwrite or just sent, is not a change. Who made a change is read from the audit log; it is
-        followed as theirs when Podium's rule lets them change the talk (`authorize`: the speaker or a server-wide
-        moderator), else the event is put back. Returns what was done, for the log.
+        is about to overwrite, is not a change. Who made a change is read from the audit log: the entry that shows
+        it, never merely the newest one. A move or a cancellation is followed as theirs when Podium's rule lets them
+        change the talk (`authorize`: the speaker or a server-wide moderator); a start or an end before the talk is
+        left to them; a new name or description is always put back (the talk's event shows the talk: those
+        change with `/schedule edit`). Everything else is put back. Returns what was done, for the log.
         """
         talk = await self.talk_of_event(int(data["id"]))
         if talk is None or talk.guild_id != guild_id:
             return "not a talk's event"
         if talk.state != "scheduled":
             return f"the talk is {talk.state}"
+        change = await self._change(talk, data)
+        if change is None:
+            return "matches the talk"
+        # We cancel, start or end an event only for a talk that is cancelled or on: such an update is never an echo.
+        if change.keys != ("status",) and await self._ours(talk):
+            return "our own change"
         status = int(data.get("status") or SCHEDULED)
         start = parse_time(str(data["scheduled_start_time"]))
-        if status == SCHEDULED and start == talk.starts_at:
-            return "matches the talk"
-        if status not in (SCHEDULED, CANCELED):
-            return f"status {status}: nothing to follow"
-        # We cancel an event only when its talk is cancelled: a CANCELED event of a scheduled talk is never an echo.
-        if status == SCHEDULED and await self._ours(talk, start):
-            return "our own change"
-        action: Action = "cancel" if status == CANCELED else "reschedule"
         try:
-            editor = await self._editor(transport, guild_id, int(data["id"]), status, start)
+            editor = await self._editor(transport, guild_id, int(data["id"]), data, change.keys)
         except RefusedError:
             await self._put_back(talk, status, None, self._no_audit_log_line(guild_id))
             return "put back: no View Audit Log"
@@ -511,15 +615,23 @@ class ScheduledEvents:
         else:
             await self._audit_log_readable(guild_id)
         if editor is None:
-            await self._put_back(talk, status, None, self._unknown_editor_line(talk, action, start))
+            await self._put_back(talk, status, None, self._unknown_editor_line(talk, change, start))
             return "put back: no audit log entry says who changed it"
         if editor == transport.own_user_id():
+            if change.what == "move":
+                # A late echo of a start we sent before the last one: make sure the event shows the talk now.
+                await self._put_back(talk, status, None, None)
             return "our own change"
         actor = await self._actor(transport, guild_id, editor)
-        reason = refusal(actor, action, talk)
+        reason = refusal(actor, change.action, talk)
         if reason is not None:
-            await self._put_back(talk, status, editor, self._refused_line(talk, action, start, actor, reason))
-            return f"put back: {editor} may not {action} it"
+            await self._put_back(talk, status, editor, self._refused_line(talk, change, start, actor, reason))
+            return f"put back: {editor} may not {change.action} it"
+        if change.what == "details":
+            await self._put_back(talk, status, editor, self._details_line(talk, data, actor))
+            return f"put back: {editor} changed its details; the event shows the talk's"
+        if change.what in ("start", "end"):
+            return f"left {'started' if change.what == 'start' else 'ended'} by {editor}"
         try:
             if status == CANCELED:
                 await self.talks.cancel(guild_id=guild_id, actor=actor, talk_id=talk.id, reason=CANCELLED_IN_DISCORD)
@@ -528,25 +640,26 @@ class ScheduledEvents:
             return f"moved the talk for {editor}"
         except UserError as exc:
             # An overlap, a time in the past, the member's change limit: the talk cannot follow.
-            await self._put_back(talk, status, editor, self._refused_line(talk, action, start, actor, exc))
+            await self._put_back(talk, status, editor, self._refused_line(talk, change, start, actor, exc))
             return f"refused: {exc}"
 
     async def _editor(
-        self, transport: Transport, guild_id: int, event_id: int, status: int, start: datetime
+        self, transport: Transport, guild_id: int, event_id: int, data: dict[str, Any], keys: tuple[str, ...]
     ) -> int | None:
-        """Who made this change of the event: its newest audit log entry (RefusedError without View Audit Log)."""
+        """Who made this change: the newest audit log entry showing it; None if none does (RefusedError: no access)."""
         for attempt in range(AUDIT_TRIES):
             if attempt:
+                # The gateway overtook the log. No transaction is open here; the wait is the event loop's.
                 await asyncio.sleep(AUDIT_PAUSE)
             entries = await transport.audit_log_entries(guild_id, AUDIT_EVENT_UPDATE)
             oldest = to_ms(self.clock.now() - AUDIT_WINDOW)
-            mine = [entry for entry in entries if str(entry.get("target_id")) == str(event_id)
-                    and (int(entry["id"]) >> 22) + SNOWFLAKE_EPOCH_MS >= oldest and entry.get("user_id")]
-            # The entry that made the event what the update shows; else the newest change of the event.
-            matching = [entry for entry in mine if _shows(entry, status, start)]
-            for candidates in (matching, mine):
-                if candidates:
-                    return int(max(candidates, key=lambda entry: int(entry["id"]))["user_id"])
+            # Never the newest entry of the event that does not show the change: that is someone else's change
+            # (the speaker's rename, our own PATCH) while this one is not written yet.
+            matching = [entry for entry in entries if str(entry.get("target_id")) == str(event_id)
+                        and (int(entry["id"]) >> 22) + SNOWFLAKE_EPOCH_MS >= oldest and entry.get("user_id")
+                        and _shows(entry, data, keys)]
+            if matching:
+                return int(max(matching, key=lambda entry: int(entry["id"]))["user_id"])
         return None
 
     async def _actor(self, transport: Transport, guild_id: int, user_id: int) -> Actor:
@@ -562,22 +675,44 @@ class ScheduledEvents:
         return Actor(user_id, is_moderator=is_moderator)
 
     @staticmethod
-    def _refused_line(talk: Talk, action: str, start: datetime, actor: Actor, reason: UserError) -> LogLine:
-        what = (N_("cancel {topic}") if action == "cancel"
-                else N_("move {topic} to {when}"))
+    def _what(talk: Talk, change: Change, start: datetime) -> dict[str, Any]:
+        """The attempted change in words (a catalogue message and its values), for the log channel."""
+        what = {"cancel": N_("cancel {topic}"), "move": N_("move {topic} to {when}"),
+                "start": N_("start {topic} before its time"), "end": N_("end {topic} before its time"),
+                "details": N_("change the name or description of {topic}")}[change.what]
+        return {"message": what, "params": {"topic": quote(talk.topic), "when": discord_time(start)}}
+
+    @staticmethod
+    def _attempt(change: Change, start: datetime) -> str:
+        """The part of a log line's dedupe key that tells one attempt from another."""
+        if change.what == "move":
+            return f"reschedule:{to_ms(start)}"
+        return "cancel:" if change.what == "cancel" else f"{change.what}:"
+
+    def _refused_line(self, talk: Talk, change: Change, start: datetime, actor: Actor, reason: UserError) -> LogLine:
         return LogLine(
-            f"log:event-refused:{talk.id}:{actor.user_id}:{action}:{to_ms(start) if action != 'cancel' else ''}",
+            f"log:event-refused:{talk.id}:{actor.user_id}:{self._attempt(change, start)}",
             N_("⚠️ {user} tried to {what} in Discord's Events; the talk did not follow and its event is put back. "
                "{reason}"),
-            {"user": f"<@{actor.user_id}>",
-             "what": {"message": what, "params": {"topic": quote(talk.topic), "when": discord_time(start)}},
+            {"user": f"<@{actor.user_id}>", "what": self._what(talk, change, start),
              "reason": {"message": reason.message, "params": dict(reason.params)}},
         )
 
     @staticmethod
-    def _unknown_editor_line(talk: Talk, action: str, start: datetime) -> LogLine:
+    def _details_line(talk: Talk, data: dict[str, Any], actor: Actor) -> LogLine:
+        # The same text set again is one attempt, told once.
+        shown = hashlib.sha256("\0".join(
+            _text(data.get(key)) for key in ("name", "description")).encode()).hexdigest()[:16]
         return LogLine(
-            f"log:event-unknown-editor:{talk.id}:{action}:{to_ms(start) if action != 'cancel' else ''}",
+            f"log:event-details:{talk.id}:{actor.user_id}:{shown}",
+            N_("ℹ️ {user} changed the name or description of the event of {topic} in Discord's Events; "
+               "the event shows the talk's again. The speaker or a moderator changes them with `/schedule edit`."),
+            {"user": f"<@{actor.user_id}>", "topic": quote(talk.topic)},
+        )
+
+    def _unknown_editor_line(self, talk: Talk, change: Change, start: datetime) -> LogLine:
+        return LogLine(
+            f"log:event-unknown-editor:{talk.id}:{self._attempt(change, start)}",
             N_("⚠️ The event of {topic} was changed in Discord's Events, but the audit log does not say by whom; "
                "the talk did not follow and its event is put back."),
             {"topic": quote(talk.topic)},
@@ -616,18 +751,24 @@ class ScheduledEvents:
                          "params": {}},
             ), now=now)
 
-    async def _put_back(self, talk: Talk, status: int, editor: int | None, line: LogLine) -> None:
+    async def _put_back(self, talk: Talk, status: int, editor: int | None, line: LogLine | None) -> None:
         """The talk does not follow: its event is made what the talk is again, and the log channel told (once)."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
             current = await load_talk(tx, talk.id)
             if current is None or current.state != "scheduled":
                 return
-            if status == CANCELED and current.event_id is not None:
-                # Discord never un-cancels an event: the talk gets a new one (Interested members are attendees).
+            if status != SCHEDULED and current.event_id is not None:
+                # Discord never takes an event back to SCHEDULED (ACTIVE only goes on to COMPLETED; COMPLETED and
+                # CANCELED are final): the talk gets a new one (Interested members are attendees already). A
+                # started one is ended first, so Discord does not show the talk as live until its time.
+                if status == ACTIVE:
+                    await self.outbox.enqueue(tx, retire_message(current, current.event_id, now), now=now)
                 await tx.execute("UPDATE talks SET event_id = NULL WHERE id = ?", (talk.id,))
                 current = replace(current, event_id=None)
             await queue_sync(tx, self.outbox, current, now, again=True)
+            if line is None:
+                return
             guild = await load_guild(tx, talk.guild_id)
             if guild.log_channel_id is None:
                 log.warning("talk %d: event change by %s not followed; no log channel to tell", talk.id, editor)
