@@ -15,7 +15,9 @@ from tests.podium.test_inert_text import live_characters
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 HOSTILE = "Slides:\n# SERVER MOVED\n> join [Claim your Nitro](https://evil.example/login) <@&123> ||x||"
-PLAIN = "a" * len(HOSTILE)
+# A description keeps its lines (inert(one_line=False), as in every renderer): the plain baseline keeps the same
+# line breaks, as tests/podium/test_inert_text.py's does; every other character is a letter.
+PLAIN = "".join(char if char == "\n" else "a" for char in HOSTILE)
 
 
 def talk(description: str, speaker_name: str = "Ada"):
