@@ -688,7 +688,7 @@ class ScheduledEvents:
                 return joined  # deleted: the next change of the talk makes it again
             for user_id in page:
                 # Discord still shows a member who ran forget-me as Interested: only their own new click counts.
-                if await was_forgotten(self.db, user_id, self.clock.now()):
+                if await was_forgotten(self.db, user_id, self.clock.now(), self.audience.forget_key):
                     continue
                 joined += await self.member_interested(talk.guild_id, talk.event_id, user_id)
             if len(page) < 100:
