@@ -606,10 +606,12 @@ async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: di
 async def _notice_due(
     tx: Transaction, talk: Talk, now: datetime, waiting_ms: int | None, *, cancelled: bool
 ) -> datetime:
-    """When the audience hears of a change: held a minute, then at most once per NOTICE_EVERY, before the talk.
+    """When the audience hears of a change: held a minute (never past the talk's start), then once per NOTICE_EVERY.
 
     A cancellation is the last word about a talk: it goes at once. A change merged into a notice still waiting keeps
-    that notice's time. Nothing is held past the talk's start (those who come must know the time).
+    that notice's time. The first change in NOTICE_EVERY is told before the talk starts (those who come must know the
+    time); once a notice went out, the next waits NOTICE_EVERY even past the start: else a talk kept moving to a
+    minute from now would send a DM at every move.
     """
     if cancelled:
         return now
@@ -620,10 +622,9 @@ async def _notice_due(
         " AND state IN ('sending', 'sent')",
         (talk.id, ATTENDEE_NOTICE.name),
     )
-    due = now + NOTICE_HOLD
     if last is not None:
-        due = max(due, from_ms(last) + NOTICE_EVERY)
-    return max(now, min(due, talk.starts_at - NOTICE_HOLD))
+        return max(now + NOTICE_HOLD, from_ms(last) + NOTICE_EVERY)
+    return max(now, min(now + NOTICE_HOLD, talk.starts_at - NOTICE_HOLD))
 
 
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
