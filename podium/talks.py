@@ -378,7 +378,9 @@ async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, n
 
     A notice still waiting is replaced by this one (a move keeps the start the reader last heard of, so twenty
     moves read as one); otherwise it goes now, or NOTICE_EVERY after the talk's last notice to the same reader.
+    A cancellation goes at once, in place of any waiting notice: it is the last word about a talk, and comes once.
     """
+    final = notice.kind == CANCEL_NOTICE.name
     kinds_told = (RESCHEDULE_NOTICE.name, CANCEL_NOTICE.name)
     # The same reader: the channel, or the same person by DM (a talk given to someone else has a new speaker).
     reader = "target_type = 'channel'" if notice.target_type == "channel" else "target_type = 'dm' AND user_id = ?"
@@ -399,7 +401,8 @@ async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, n
                 return
         await outbox.enqueue(
             tx,
-            replace(notice, dedupe_key=waiting["dedupe_key"], due_at=from_ms(waiting["due_at_ms"]), payload=payload),
+            replace(notice, dedupe_key=waiting["dedupe_key"], payload=payload,
+                    due_at=now if final else from_ms(waiting["due_at_ms"])),
             now=now,
         )
         return
@@ -408,7 +411,7 @@ async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, n
         f" AND {reader} AND state IN ('sending', 'sent')",
         (notice.talk_id, *kinds_told, *whom),
     )
-    due = max(now, from_ms(last) + NOTICE_EVERY) if last is not None else now
+    due = max(now, from_ms(last) + NOTICE_EVERY) if last is not None and not final else now
     key = f"talk:{notice.talk_id}:{notice.target_type}-notice:{to_ms(now)}"
     await outbox.enqueue(tx, replace(notice, dedupe_key=key, due_at=due), now=now)
 

@@ -59,3 +59,26 @@ async def test_thirty_moves_by_a_moderator_do_not_become_thirty_dms_to_the_speak
     sent = await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'reschedule_notice' AND user_id = ?"
                              " AND state = 'sent'", (SPEAKER,))
     assert sent <= 2, f"{sent} DMs to the speaker in three minutes"
+
+
+async def test_a_cancellation_reaches_the_speaker_at_once_in_place_of_a_held_move(db, clock):
+    """The speaker's notices are throttled, but a cancellation (the last word, sent once) never waits behind it."""
+    outbox = Outbox(db)
+    talks = TalkService(db, outbox, clock, default_hooks(outbox))
+    dispatcher = Dispatcher(db, outbox, ScriptedTransport(), clock, pacer=Pacer(1000, channel_limit=1000))
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE)
+    moderator = Actor(MOD, is_moderator=True)
+    talk = await talks.add(guild_id=GUILD, actor=speaker, speaker_id=SPEAKER, topic="Rust",
+                           starts_at=clock.now() + timedelta(days=3))
+    for hours in (1, 2):  # the first move is told at once, the second is held
+        await talks.reschedule(guild_id=GUILD, actor=moderator, talk_id=talk.id,
+                               starts_at=talk.starts_at + timedelta(hours=hours))
+        clock.advance(timedelta(seconds=5))
+        for row in await outbox.claim_due(clock.now(), 100):
+            await dispatcher.deliver(row)
+    await talks.cancel(guild_id=GUILD, actor=moderator, talk_id=talk.id, reason="ill")
+    for row in await outbox.claim_due(clock.now(), 100):
+        await dispatcher.deliver(row)
+    told = await db.fetchall("SELECT kind, state FROM outbox WHERE user_id = ? AND kind IN"
+                             " ('reschedule_notice', 'cancel_notice') ORDER BY id", (SPEAKER,))
+    assert [(r["kind"], r["state"]) for r in told] == [("reschedule_notice", "sent"), ("cancel_notice", "sent")]
