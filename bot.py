@@ -30,7 +30,7 @@ from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
 from db import Database
-from podium import audience, i18n, markup, scheduled_events
+from podium import audience, i18n, markup, privacy, scheduled_events
 from podium.audience import Audience
 from podium.calendar_feed import MEMBER_FEED_NAME, SERVER_FEED_NAME, Calendars, Feed
 from podium.clock import Clock
@@ -148,7 +148,9 @@ class PodiumBot(commands.Bot):
         calendars = Calendars(db, clock)
         hooks = scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox)
         talks = TalkService(db, outbox, clock, hooks, cooldown)
-        members = Audience(db, outbox, clock)
+        # The forgotten-members marker is keyed by the token: a copy of the database alone cannot be matched to ids.
+        forget_key = privacy.forget_key(settings.token)
+        members = Audience(db, outbox, clock, forget_key)
         return Services(
             settings=settings,
             db=db,
@@ -156,7 +158,7 @@ class PodiumBot(commands.Bot):
             outbox=outbox,
             talks=talks,
             audience=members,
-            people=People(db, outbox, clock, cooldown, calendars),
+            people=People(db, outbox, clock, cooldown, calendars, forget_key),
             guild_settings=GuildSettingsService(db, outbox, clock, Cooldown(clock)),
             metrics=metrics,
             pacer=pacer,

@@ -19,7 +19,7 @@ from pathlib import Path
 from _common import now, percentile
 
 from db import Database
-from podium.calendar_feed import Calendars, event_ical
+from podium.calendar_feed import Calendars, forget_serialised_events
 from podium.clock import SystemClock, to_ms
 
 GUILD = 810000000000000000
@@ -54,7 +54,7 @@ async def main(count: int, rounds: int, which: str) -> None:
             talks = await calendars.talks_of(feed)
             cold, changed, cached = [], [], []
             for round_ in range(rounds):
-                event_ical.cache_clear()  # a fresh process: no talk serialised yet
+                forget_serialised_events()  # a fresh process: no talk serialised yet
                 calendars._cache.clear()
                 started = time.perf_counter()
                 built = await calendars.body(feed, name="Bench talks")

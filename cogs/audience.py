@@ -160,7 +160,9 @@ class AudienceCog(commands.Cog):
             modal = nextcord.ui.Modal(title=t._("Cancel your talk?"), timeout=MODAL_TIMEOUT, auto_defer=False,
                                       custom_id=components.custom_id(components.CANCEL_MODAL, talk.id))
             modal.add_item(nextcord.ui.TextInput(
-                label=t._("Why (told to those who asked; optional)"), custom_id=REASON_INPUT,
+                # Translators: a form label, at most 45 characters (Discord refuses the whole form otherwise).
+                label=t._("Reason (optional)"), custom_id=REASON_INPUT,
+                placeholder=t._("Told to everyone who asked to be reminded of the talk"),
                 style=nextcord.TextInputStyle.paragraph, max_length=300, required=False,
             ))
         await interaction.response.send_modal(modal)

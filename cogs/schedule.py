@@ -30,7 +30,7 @@ from podium.audience import AUDIENCE_KINDS, going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
 from podium.i18n import N_, Translator
-from podium.markup import both_times, command, discord_time, fit_lines, quote_clipped
+from podium.markup import both_times, clip, command, discord_time, fit_lines, inert, quote_clipped
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.scheduled_events import EVENT_KINDS, EventsError
 from podium.services import Services
@@ -105,7 +105,8 @@ def info_text(
         "🔔 " + (t._("{going} (you too)", going=count) if mine else count),
     ]
     # A block quote runs to the end of the message: the description comes last.
-    tail = f"\n>>> {talk.description}" if talk.description else ""
+    # Escaped, so that a description stays text inside the quote (no link, heading or mention), cut to fit the reply.
+    tail = f"\n>>> {inert(clip(talk.description, 1000), one_line=False)}" if talk.description else ""
     if planned is None:
         return "\n".join(head) + tail
     lines = [

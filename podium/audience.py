@@ -218,7 +218,7 @@ async def replan_person(tx: Transaction, outbox: Outbox, user_id: int, now: date
     return len(rows)
 
 
-async def remember_forgotten(tx: Transaction, user_id: int, now: datetime) -> bool:
+async def remember_forgotten(tx: Transaction, user_id: int, now: datetime, key: bytes | None) -> bool:
     """Before forget-me deletes them: a hash of the member until their last upcoming talk with a Discord event ends.
 
     Discord keeps showing them Interested; the reconciliation after a restart (scheduled_events.reconcile) must not
@@ -235,15 +235,15 @@ async def remember_forgotten(tx: Transaction, user_id: int, now: datetime) -> bo
     await tx.execute(
         "INSERT INTO forgotten_members (digest, until_ms) VALUES (?, ?)"
         " ON CONFLICT (digest) DO UPDATE SET until_ms = max(until_ms, excluded.until_ms)",
-        (privacy.digest(user_id), until),
+        (privacy.digest(user_id, key), until),
     )
     return True
 
 
-async def was_forgotten(db: Database | Transaction, user_id: int, now: datetime) -> bool:
+async def was_forgotten(db: Database | Transaction, user_id: int, now: datetime, key: bytes | None) -> bool:
     """Whether the member asked to be forgotten while Discord may still show them Interested in a talk's event."""
     found = await db.fetchone(
-        "SELECT 1 FROM forgotten_members WHERE digest = ? AND until_ms > ?", (privacy.digest(user_id), to_ms(now))
+        "SELECT 1 FROM forgotten_members WHERE digest = ? AND until_ms > ?", (privacy.digest(user_id, key), to_ms(now))
     )
     return found is not None
 
@@ -609,10 +609,12 @@ async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: di
 async def _notice_due(
     tx: Transaction, talk: Talk, now: datetime, waiting_ms: int | None, *, cancelled: bool
 ) -> datetime:
-    """When the audience hears of a change: held a minute, then at most once per NOTICE_EVERY, before the talk.
+    """When the audience hears of a change: held a minute (never past the talk's start), then once per NOTICE_EVERY.
 
     A cancellation is the last word about a talk: it goes at once. A change merged into a notice still waiting keeps
-    that notice's time. Nothing is held past the talk's start (those who come must know the time).
+    that notice's time. The first change in NOTICE_EVERY is told before the talk starts (those who come must know the
+    time); once a notice went out, the next waits NOTICE_EVERY even past the start: else a talk kept moving to a
+    minute from now would send a DM at every move.
     """
     if cancelled:
         return now
@@ -623,10 +625,9 @@ async def _notice_due(
         " AND state IN ('sending', 'sent')",
         (talk.id, ATTENDEE_NOTICE.name),
     )
-    due = now + NOTICE_HOLD
     if last is not None:
-        due = max(due, from_ms(last) + NOTICE_EVERY)
-    return max(now, min(due, talk.starts_at - NOTICE_HOLD))
+        return max(now + NOTICE_HOLD, from_ms(last) + NOTICE_EVERY)
+    return max(now, min(now + NOTICE_HOLD, talk.starts_at - NOTICE_HOLD))
 
 
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
@@ -693,10 +694,12 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
 class Audience:
     """Joining and leaving a talk's audience; each click commits with the re-planning it causes."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, forget_key: bytes | None = None) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        # The key of the forgotten-members marker (`privacy.digest`): from the bot token, never in the database.
+        self.forget_key = forget_key
 
     async def _talk(self, tx: Transaction, talk_id: int, guild_id: int | None) -> Talk:
         talk = await load_talk(tx, talk_id)
@@ -745,7 +748,8 @@ class Audience:
                 (talk.id, user_id, to_ms(now)),
             )
             # Their own act after forget-me: the reconciliation may count them again.
-            await tx.execute("DELETE FROM forgotten_members WHERE digest = ?", (privacy.digest(user_id),))
+            await tx.execute("DELETE FROM forgotten_members WHERE digest = ?",
+                             (privacy.digest(user_id, self.forget_key),))
             joined = cursor.rowcount == 1
             if joined:
                 await replan_attendee(tx, self.outbox, talk, user_id, now)

@@ -17,7 +17,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -100,14 +100,27 @@ def talk_event(talk: Talk, locale: str | None = None) -> Event:
     return event
 
 
-@functools.lru_cache(maxsize=EVENTS_CACHED)
 def event_ical(talk: Talk, locale: str | None = None) -> bytes:
     """A talk's VEVENT as bytes, serialised once per version of the talk.
 
     icalendar folds lines character by character (~0.2 ms an event): a feed of 1,000 talks takes ~240 ms to
     serialise, but only the talks that changed need it again.
     """
+    # The cache keeps its keys: without the ids of who gives and who changed the talk (the event shows neither),
+    # so a forgotten member's id does not stay in memory for the life of the process.
+    shown = replace(talk, speaker_id=privacy.FORGOTTEN_USER, created_by=privacy.FORGOTTEN_USER,
+                    updated_by=privacy.FORGOTTEN_USER)
+    return _event_ical(shown, locale)
+
+
+@functools.lru_cache(maxsize=EVENTS_CACHED)
+def _event_ical(talk: Talk, locale: str | None) -> bytes:
     return bytes(talk_event(talk, locale).to_ical())
+
+
+def forget_serialised_events() -> None:
+    """Empty the cache of serialised events, as in a fresh process (benchmarks of the first build)."""
+    _event_ical.cache_clear()
 
 
 def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime, locale: str | None = None) -> bytes:
@@ -155,7 +168,8 @@ class Calendars:
     def __init__(self, db: Database, clock: Clock, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.db = db
         self.clock = clock
-        self._cache: dict[str, tuple[str, FeedBody]] = {}
+        # token → (version, body, whose feed it is: None for a server's)
+        self._cache: dict[str, tuple[str, FeedBody, int | None]] = {}
         self._monotonic = monotonic
         # token → until when (monotonic) it is known not to exist
         self._unknown: OrderedDict[str, float] = OrderedDict()
@@ -264,8 +278,13 @@ class Calendars:
         body = build_calendar(talks, name=title, now=self.clock.now(), locale=locale)
         last = max((t.updated_at for t in talks), default=None)
         built = FeedBody(body, f'"{version}"', last)
-        self._cache[feed.token] = (version, built)
+        self._cache[feed.token] = (version, built, feed.user_id)
         return built
+
+    def forget(self, user_id: int) -> None:
+        """Forget-me: the member's feeds built in memory go (their tokens are deleted from the database with them)."""
+        for token in [token for token, cached in self._cache.items() if cached[2] == user_id]:
+            del self._cache[token]
 
     async def warm_up(self, name_of: Callable[[Feed], str | Text]) -> int:
         """Build every feed once (at start and hourly), so requests are served from memory.

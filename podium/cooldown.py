@@ -49,6 +49,10 @@ class Cooldown:
             )
         recent.append(now)
 
+    def forget(self, user_id: int) -> None:
+        """Forget-me: the member's recent changes go too (the limit starts afresh for them, as for anyone new)."""
+        self._recent.pop(user_id, None)
+
     def _sweep(self, now: datetime) -> None:
         if now - self._swept_at < FORGET_AFTER:
             return

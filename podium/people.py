@@ -118,10 +118,13 @@ class People:
         clock: Clock,
         cooldown: Cooldown | None = None,
         calendars: Calendars | None = None,
+        forget_key: bytes | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        # The key of the forgotten-members marker (`privacy.digest`): from the bot token, never in the database.
+        self.forget_key = forget_key
         self.cooldown = cooldown
         self.calendars = calendars
         # The locale each member was last seen using, so a click writes only when it changed (bounded).
@@ -377,9 +380,14 @@ class People:
                 " WHERE user_id = ? AND kind = 'thread_member' AND state = 'sent' AND channel_id IS NOT NULL",
                 (user_id, user_id),
             )
-            await audience.remember_forgotten(tx, user_id, self.clock.now())
+            await audience.remember_forgotten(tx, user_id, self.clock.now(), self.forget_key)
             changed = await privacy.forget(tx, user_id)
+        # What the process keeps in memory about them goes with the rows.
         self._locales.pop(user_id, None)
+        if self.cooldown is not None:
+            self.cooldown.forget(user_id)
+        if self.calendars is not None:
+            self.calendars.forget(user_id)
         deleted = changed.get("outbox.user_id", 0)
         log.info("forgot a member (%s)", ", ".join(f"{key}: {n}" for key, n in changed.items() if n))
         return Forgotten(deleted, tuple(sorted(int(row[0]) for row in threads)))

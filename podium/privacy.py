@@ -9,9 +9,11 @@ makes `forget` refuse to run, and the schema test fail: a new table cannot keep 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import re
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -57,9 +59,22 @@ class UserColumn:
 _declared: dict[tuple[str, str], UserColumn] = {}
 
 
-def digest(user_id: int) -> str:
-    """What a forgotten member leaves for a while: a hash of their id, not the id (`forgotten_members`)."""
-    return hashlib.sha256(f"podium:forgotten:{user_id}".encode()).hexdigest()
+# Without a key from the composition root (tests, tools): one for this process, so markers last until a restart.
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+def forget_key(secret: str) -> bytes:
+    """The key of `digest`, derived from a secret the database does not hold (bot.py: the bot token)."""
+    return hmac.new(secret.encode(), b"podium:forgotten-members", hashlib.sha256).digest()
+
+
+def digest(user_id: int, key: bytes | None) -> str:
+    """What a forgotten member leaves for a while: a keyed hash of their id, not the id (`forgotten_members`).
+
+    Keyed because an id is one of a server's few thousand member ids, which anyone in it can list: a plain hash of
+    one is found by hashing the list. Without the key, a copy of the database cannot be matched to a member.
+    """
+    return hmac.new(key or _PROCESS_KEY, f"podium:forgotten:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def holds_user_ids(

@@ -31,7 +31,8 @@ from podium.clock import Clock, to_ms
 from podium.errors import UserError
 from podium.i18n import N_
 from podium.keyed_lock import KeyedLock
-from podium.markup import discord_time, quote
+from podium.markup import clip as clip_escaped
+from podium.markup import discord_time, inert, quote
 from podium.outbox import Outbox, OutboxMessage
 from podium.preferences import GuildSettings, load_guild
 from podium.talks import (
@@ -90,6 +91,17 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def inert_within(text: str, limit: int) -> str:
+    """A description made inert (its lines kept) in at most `limit` characters, never cut inside an escape."""
+    budget = limit
+    while True:
+        shown = inert(clip_escaped(text.strip(), budget), one_line=False)
+        # Escaped numbered items take one more character than `clip_escaped` counts: cut a little more and retry.
+        if len(shown) <= limit or budget <= 1:
+            return shown[:limit]
+        budget -= len(shown) - limit
+
+
 def iso(when: datetime) -> str:
     """An aware instant as Discord's ISO 8601 timestamp (UTC)."""
     return when.astimezone(UTC).isoformat(timespec="seconds")
@@ -110,14 +122,15 @@ def marker(talk_id: int) -> str:
 
 def event_description(talk: Talk) -> str:
     """Speaker, the talk's description, a link to its thread: at most 1,000 characters, the marker kept."""
-    speaker = talk.speaker_name or "a member of this server"
+    # Discord's Events UI renders markdown: the member's name and description must not become links or headings.
+    speaker = inert(talk.speaker_name) if talk.speaker_name else "a member of this server"
     tail = []
     if talk.thread_id is not None:
         tail.append(f"Questions and chat: https://discord.com/channels/{talk.guild_id}/{talk.thread_id}")
     tail.append(marker(talk.id))
     head = f"Speaker: {speaker}"
     room = DESCRIPTION_MAX - len(head) - sum(len(t) + 1 for t in tail) - 2
-    body = f"\n\n{clip(talk.description, room)}" if talk.description and room > 20 else ""
+    body = f"\n\n{inert_within(talk.description, room)}" if talk.description and room > 20 else ""
     return "\n".join([head + body, *tail])[:DESCRIPTION_MAX]
 
 
@@ -816,7 +829,7 @@ class ScheduledEvents:
                 return joined  # deleted: the next change of the talk makes it again
             for user_id in page:
                 # Discord still shows a member who ran forget-me as Interested: only their own new click counts.
-                if await was_forgotten(self.db, user_id, self.clock.now()):
+                if await was_forgotten(self.db, user_id, self.clock.now(), self.audience.forget_key):
                     continue
                 joined += await self.member_interested(talk.guild_id, talk.event_id, user_id)
             if len(page) < 100:

@@ -38,8 +38,9 @@ DESCRIPTION_MAX = 1000
 DURATION_RANGE = (5, 240)
 MAX_UPCOMING_PER_SPEAKER = 5
 MAX_AHEAD = timedelta(days=365)
-# A talk's changes are told to the channel at most this often (the speaker's own DM still comes every time).
-CHANNEL_NOTICE_EVERY = timedelta(minutes=10)
+# A talk's changes are told to the channel, and to its speaker by DM, at most this often: thirty moves (a moderator's
+# bulk changes, drags in Discord's Events UI) are one notice of the net change, not thirty messages.
+NOTICE_EVERY = timedelta(minutes=10)
 _LONGEST_MS = DURATION_RANGE[1] * 60_000
 
 EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited"]
@@ -373,17 +374,22 @@ async def replan_guild_talks(
     return len(rows)
 
 
-async def queue_channel_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, now: datetime) -> None:
-    """A talk's change told to the channel, at most once per CHANNEL_NOTICE_EVERY: the latest state wins.
+async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, now: datetime) -> None:
+    """A talk's change told to the channel or its speaker, at most once per NOTICE_EVERY each: the latest state wins.
 
-    A notice still waiting is replaced by this one (a move keeps the start the channel last heard of, so twenty
-    moves read as one); otherwise it goes now, or CHANNEL_NOTICE_EVERY after the talk's last channel notice.
+    A notice still waiting is replaced by this one (a move keeps the start the reader last heard of, so twenty
+    moves read as one); otherwise it goes now, or NOTICE_EVERY after the talk's last notice to the same reader.
+    A cancellation goes at once, in place of any waiting notice: it is the last word about a talk, and comes once.
     """
+    final = notice.kind == CANCEL_NOTICE.name
     kinds_told = (RESCHEDULE_NOTICE.name, CANCEL_NOTICE.name)
+    # The same reader: the channel, or the same person by DM (a talk given to someone else has a new speaker).
+    reader = "target_type = 'channel'" if notice.target_type == "channel" else "target_type = 'dm' AND user_id = ?"
+    whom: tuple[int, ...] = () if notice.target_type == "channel" else (notice.user_id or 0,)
     waiting = await tx.fetchone(
         "SELECT dedupe_key, kind, payload, due_at_ms FROM outbox WHERE talk_id = ? AND kind IN (?, ?)"
-        " AND target_type = 'channel' AND state = 'pending' ORDER BY id DESC LIMIT 1",
-        (notice.talk_id, *kinds_told),
+        f" AND {reader} AND state = 'pending' ORDER BY id DESC LIMIT 1",
+        (notice.talk_id, *kinds_told, *whom),
     )
     if waiting is not None:
         payload = dict(notice.payload)
@@ -396,18 +402,19 @@ async def queue_channel_notice(tx: Transaction, outbox: Outbox, notice: OutboxMe
                 return
         await outbox.enqueue(
             tx,
-            replace(notice, dedupe_key=waiting["dedupe_key"], due_at=from_ms(waiting["due_at_ms"]), payload=payload),
+            replace(notice, dedupe_key=waiting["dedupe_key"], payload=payload,
+                    due_at=now if final else from_ms(waiting["due_at_ms"])),
             now=now,
         )
         return
     last = await tx.fetchval(
         "SELECT max(coalesce(sent_at_ms, updated_at_ms)) FROM outbox WHERE talk_id = ? AND kind IN (?, ?)"
-        " AND target_type = 'channel' AND state IN ('sending', 'sent')",
-        (notice.talk_id, *kinds_told),
+        f" AND {reader} AND state IN ('sending', 'sent')",
+        (notice.talk_id, *kinds_told, *whom),
     )
-    due = max(now, from_ms(last) + CHANNEL_NOTICE_EVERY) if last is not None else now
-    await outbox.enqueue(tx, replace(notice, dedupe_key=f"talk:{notice.talk_id}:channel-notice:{to_ms(now)}",
-                                     due_at=due), now=now)
+    due = max(now, from_ms(last) + NOTICE_EVERY) if last is not None and not final else now
+    key = f"talk:{notice.talk_id}:{notice.target_type}-notice:{to_ms(now)}"
+    await outbox.enqueue(tx, replace(notice, dedupe_key=key, due_at=due), now=now)
 
 
 def default_hooks(outbox: Outbox) -> TalkHooks:
@@ -447,7 +454,7 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
             talk_id=talk.id,
             payload=payload,
         )
-        await outbox.enqueue(tx, to_speaker, now=event.now)
+        await queue_notice(tx, outbox, to_speaker, event.now)
         if not before.announced:
             return
         guild = await load_guild(tx, talk.guild_id)
@@ -460,7 +467,7 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
                 channel_id=guild.announce_channel_id,
                 payload={**payload, "audience": "channel"},
             )
-            await queue_channel_notice(tx, outbox, to_channel, event.now)
+            await queue_notice(tx, outbox, to_channel, event.now)
 
     @hooks.subscribe("talk_edited")
     async def tell_both_speakers(tx: Transaction, event: TalkEvent) -> None:
