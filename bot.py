@@ -148,8 +148,9 @@ class PodiumBot(commands.Bot):
         calendars = Calendars(db, clock)
         hooks = scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox)
         talks = TalkService(db, outbox, clock, hooks, cooldown)
-        # The forgotten-members marker is keyed by the token: a copy of the database alone cannot be matched to ids.
-        forget_key = privacy.forget_key(settings.token)
+        # The forgotten-members marker is keyed by a secret beside the database: a copy of the database alone
+        # cannot be matched to member ids, and a token reset does not undo forget-me.
+        forget_key = privacy.forget_key_file(settings.database_path)
         members = Audience(db, outbox, clock, forget_key)
         return Services(
             settings=settings,

@@ -224,11 +224,12 @@ async def remember_forgotten(tx: Transaction, user_id: int, now: datetime, key: 
     Discord keeps showing them Interested; the reconciliation after a restart (scheduled_events.reconcile) must not
     make them an attendee again on its own. Marking Interested again, or 🔔 Remind me, is their own act: it clears it.
     """
+    # Any upcoming talk with a Discord event, not only those they attended: a member refused as an attendee (they
+    # had stopped reminders) may still be Interested in Discord, and forget-me deletes that opt-out.
     until = await tx.fetchval(
-        "SELECT max(t.starts_at_ms + t.duration_minutes * 60000)"
-        " FROM attendees AS a JOIN talks AS t ON t.id = a.talk_id"
-        " WHERE a.user_id = ? AND t.event_id IS NOT NULL AND t.state = 'scheduled' AND t.starts_at_ms > ?",
-        (user_id, to_ms(now)),
+        "SELECT max(starts_at_ms + duration_minutes * 60000) FROM talks"
+        " WHERE event_id IS NOT NULL AND state = 'scheduled' AND starts_at_ms > ?",
+        (to_ms(now),),
     )
     if until is None:
         return False
@@ -625,7 +626,7 @@ async def _notice_due(
         " AND state IN ('sending', 'sent')",
         (talk.id, ATTENDEE_NOTICE.name),
     )
-    if last is not None:
+    if last is not None and from_ms(last) + NOTICE_EVERY > now:
         return max(now + NOTICE_HOLD, from_ms(last) + NOTICE_EVERY)
     return max(now, min(now + NOTICE_HOLD, talk.starts_at - NOTICE_HOLD))
 

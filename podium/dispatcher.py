@@ -449,7 +449,7 @@ class Dispatcher:
             user = await load_user(self.db, row.user_id) if row.user_id is not None else None
             if spec.consent is not None and row.user_id is not None and not allows(user, spec.consent):
                 raise StaleDelivery("the user opted out", state="skipped")
-            if attempt is None or attempt.rebuilds_left <= 0:
+            if attempt is None:
                 return
             if attempt.via == "dm" and opted_out(user, DMS):
                 # They stopped DMs while it waited: where it goes is decided again (thread, channel, or nowhere).
@@ -459,7 +459,9 @@ class Dispatcher:
             if parse_payload(current["payload"]) != row.payload:
                 # Rewritten meanwhile, e.g. forget-me took a member's name out of it.
                 raise StaleDelivery("its row changed while it waited", state="rebuild")
-            if attempt.prepared is not None and spec.prepare is not None and (
+            # Only this comparison is bounded (MAX_REBUILDS): what a preparer reads may keep moving (a 🔔 count); a
+            # talk change, a rewritten row or a DMs opt-out always rebuild (each is a person's act, and finite).
+            if attempt.rebuilds_left > 0 and attempt.prepared is not None and spec.prepare is not None and (
                 await spec.prepare(self.db, row, self.clock.now()) != attempt.prepared
             ):
                 # Who it mentions, what it lists: a member forgotten or opted out, a talk added or gone meanwhile.

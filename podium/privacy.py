@@ -12,10 +12,12 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from db import Transaction
@@ -64,8 +66,33 @@ _PROCESS_KEY = secrets.token_bytes(32)
 
 
 def forget_key(secret: str) -> bytes:
-    """The key of `digest`, derived from a secret the database does not hold (bot.py: the bot token)."""
+    """A key for `digest` derived from a secret string (tools and tests; the bot uses `forget_key_file`)."""
     return hmac.new(secret.encode(), b"podium:forgotten-members", hashlib.sha256).digest()
+
+
+def forget_key_file(database: Path) -> bytes:
+    """The key of `digest`: 32 random bytes in a file beside the database (`<database>.forget-key`, mode 0600).
+
+    Not in the database, so a copy of it (a backup) cannot be matched to member ids; not the bot token, so a token
+    reset (Discord resets a leaked one) does not make every marker stop matching. Made on first use; lost, the
+    markers stop matching and the hourly tidy-up drops them within weeks.
+    """
+    path = database.with_name(database.name + ".forget-key")
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_bytes(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, key)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return key
 
 
 def digest(user_id: int, key: bytes | None) -> str:

@@ -666,10 +666,16 @@ class ScheduledEvents:
                 await asyncio.sleep(AUDIT_PAUSE)
             entries = await transport.audit_log_entries(guild_id, AUDIT_EVENT_UPDATE)
             oldest = to_ms(self.clock.now() - AUDIT_WINDOW)
+            mine = str(transport.own_user_id())
+            ours = [e for e in entries if str(e.get("target_id")) == str(event_id) and str(e.get("user_id")) == mine]
+            # A member's entry older than our own last change of the event is history: our PATCH put the event
+            # back to the talk since, so the change now seen is someone's newer one, not yet in the log.
+            since = max((int(e["id"]) for e in ours), default=0)
             # Never the newest entry of the event that does not show the change: that is someone else's change
             # (the speaker's rename, our own PATCH) while this one is not written yet.
             matching = [entry for entry in entries if str(entry.get("target_id")) == str(event_id)
                         and (int(entry["id"]) >> 22) + SNOWFLAKE_EPOCH_MS >= oldest and entry.get("user_id")
+                        and (str(entry.get("user_id")) == mine or int(entry["id"]) > since)
                         and _shows(entry, data, keys)]
             if matching:
                 return int(max(matching, key=lambda entry: int(entry["id"]))["user_id"])

@@ -41,6 +41,8 @@ MAX_AHEAD = timedelta(days=365)
 # A talk's changes are told to the channel, and to its speaker by DM, at most this often: thirty moves (a moderator's
 # bulk changes, drags in Discord's Events UI) are one notice of the net change, not thirty messages.
 NOTICE_EVERY = timedelta(minutes=10)
+# A held notice still goes this long before the talk starts (see _before_the_start).
+NOTICE_HOLD = timedelta(minutes=1)
 _LONGEST_MS = DURATION_RANGE[1] * 60_000
 
 EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited"]
@@ -323,6 +325,7 @@ TALK_REMINDER = kinds.register(
 RESCHEDULE_NOTICE = kinds.register(
     kinds.KindSpec(
         name="reschedule_notice",
+        recipient="speaker",
         render=_reschedule_notice,
         consent=NOTICES,
         description="the speaker (and the channel if the talk was announced) when a talk is moved",
@@ -333,6 +336,7 @@ RESCHEDULE_NOTICE = kinds.register(
 CANCEL_NOTICE = kinds.register(
     kinds.KindSpec(
         name="cancel_notice",
+        recipient="speaker",
         render=_cancel_notice,
         consent=NOTICES,
         description="the speaker (and the channel if the talk was announced) when a talk is cancelled",
@@ -374,6 +378,25 @@ async def replan_guild_talks(
     return len(rows)
 
 
+async def _before_the_start(
+    tx: Transaction, notice: OutboxMessage, held: datetime, reader: str, whom: tuple[int, ...], now: datetime
+) -> datetime:
+    """A held move still reaches its reader a minute before the (new) start, once more per NOTICE_EVERY.
+
+    Brought forward to five minutes from now, a talk must not be told ten minutes later; but a talk kept moving to
+    just before its start must not send a message at every move either: two per NOTICE_EVERY at most.
+    """
+    start_ms = notice.payload.get("new_start_ms")
+    if not isinstance(start_ms, int) or held <= from_ms(start_ms) - NOTICE_HOLD:
+        return held
+    recent = await tx.fetchval(
+        "SELECT count(*) FROM outbox WHERE talk_id = ? AND kind IN (?, ?)"
+        f" AND {reader} AND state IN ('sending', 'sent') AND coalesce(sent_at_ms, updated_at_ms) > ?",
+        (notice.talk_id, RESCHEDULE_NOTICE.name, CANCEL_NOTICE.name, *whom, to_ms(now - NOTICE_EVERY)),
+    )
+    return held if recent >= 2 else max(now, from_ms(start_ms) - NOTICE_HOLD)
+
+
 async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, now: datetime) -> None:
     """A talk's change told to the channel or its speaker, at most once per NOTICE_EVERY each: the latest state wins.
 
@@ -400,11 +423,9 @@ async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, n
                 # Moved back to where the channel last saw it: nothing to tell.
                 await outbox.cancel_keys(tx, [waiting["dedupe_key"]], now=now, reason="moved back")
                 return
+        due = now if final else await _before_the_start(tx, notice, from_ms(waiting["due_at_ms"]), reader, whom, now)
         await outbox.enqueue(
-            tx,
-            replace(notice, dedupe_key=waiting["dedupe_key"], payload=payload,
-                    due_at=now if final else from_ms(waiting["due_at_ms"])),
-            now=now,
+            tx, replace(notice, dedupe_key=waiting["dedupe_key"], payload=payload, due_at=due), now=now
         )
         return
     last = await tx.fetchval(
@@ -413,6 +434,7 @@ async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, n
         (notice.talk_id, *kinds_told, *whom),
     )
     due = max(now, from_ms(last) + NOTICE_EVERY) if last is not None and not final else now
+    due = await _before_the_start(tx, notice, due, reader, whom, now)
     key = f"talk:{notice.talk_id}:{notice.target_type}-notice:{to_ms(now)}"
     await outbox.enqueue(tx, replace(notice, dedupe_key=key, due_at=due), now=now)
 

@@ -154,3 +154,12 @@ async def test_leaving_threads_counts_what_discord_refused_and_goes_on(db, clock
     # Threads on another server may still allow it: a refusal does not stop the rest, nor does a surprise.
     assert (left.removed, left.refused, left.failed) == (2, 2, 2)
     assert [c[1] for c in transport.calls if c[0] == "remove_thread_member"] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_the_forgotten_members_key_lives_beside_the_database_private_and_stable(tmp_path):
+    database = tmp_path / "data" / "podium.db"
+    first = privacy.forget_key_file(database)
+    key_file = tmp_path / "data" / "podium.db.forget-key"
+    assert key_file.stat().st_mode & 0o777 == 0o600 and len(first) == 32
+    assert privacy.forget_key_file(database) == first  # the same after a restart, whatever the token
+    assert privacy.digest(1, first) != privacy.digest(1, privacy.forget_key_file(tmp_path / "other.db"))

@@ -1,0 +1,56 @@
+"""Third review of issue 20 §1 (dd53a5e): the audit log entry taken as a change's author must be that change's."""
+
+# ruff: noqa: F811  (fixtures shared with test_scheduled_events are imported by name)
+from datetime import timedelta
+
+import pytest
+
+from podium import scheduled_events
+from podium.scheduled_events import iso
+from tests.podium.test_dispatcher import run_due
+from tests.podium.test_review20_events import LaggingAuditLog
+from tests.podium.test_scheduled_events import (  # noqa: F401 (fixtures)
+    ANN,
+    GUILD,
+    SPEAKER,
+    dispatcher,
+    events,
+    guild,
+    mirrored,
+    move,
+    outbox,
+    talks,
+)
+
+
+@pytest.fixture
+def transport(clock):
+    return LaggingAuditLog(clock)
+
+
+@pytest.fixture(autouse=True)
+def no_audit_pause(monkeypatch):
+    monkeypatch.setattr(scheduled_events, "AUDIT_PAUSE", 0.0)
+
+
+async def test_a_refused_members_move_to_a_time_the_speaker_set_a_minute_ago_is_not_the_speakers(
+        db, guild, talks, clock, dispatcher, events, transport):
+    """`_editor` takes the newest entry that *shows* the change. The speaker dragged the event to X in Discord
+    (followed), then moved the talk back with /schedule reschedule. A member the rule refuses now drags it to X;
+    their entry is a moment late, and the speaker's older entry also shows X: the move is followed as the
+    speaker's, and the refused change sticks on the talk (with notices to the audience in the speaker's name).
+    """
+    talk, event_id = await mirrored(db, talks, clock, dispatcher)
+    elsewhere = talk.starts_at + timedelta(days=1)
+    data = transport.edit_by(SPEAKER, event_id, scheduled_start_time=iso(elsewhere))
+    assert (await events.event_changed(GUILD, data, transport)).startswith("moved the talk")
+    await run_due(dispatcher, clock)
+    clock.advance(timedelta(seconds=20))
+    await move(talks, await talks.get(GUILD, talk.id), talk.starts_at)  # the speaker changes their mind
+    await run_due(dispatcher, clock)
+    clock.advance(timedelta(seconds=20))
+    data = transport.edit_by(ANN, event_id, scheduled_start_time=iso(elsewhere))
+    transport.hidden_reads = 1
+    outcome = await events.event_changed(GUILD, data, transport)
+    after = await talks.get(GUILD, talk.id)
+    assert after.starts_at == talk.starts_at, f"a refused member's move was followed as the speaker's: {outcome}"
