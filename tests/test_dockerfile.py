@@ -162,4 +162,5 @@ def test_the_app_writes_nothing_outside_the_database_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     assert snapshot(app) == before
     assert not (tmp_path / "no-home").exists()
-    assert sorted(p.name for p in data.iterdir()) == ["podium.db"]
+    # The database, and the forgotten-members key kept beside it (README, Privacy), both in the data volume.
+    assert sorted(p.name for p in data.iterdir()) == ["podium.db", "podium.db.forget-key"]
