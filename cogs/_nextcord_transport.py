@@ -185,28 +185,27 @@ class NextcordTransport:
     async def add_thread_member(self, thread_id: int, user_id: int) -> None:
         """PUT the member (204 also when already one); an archived thread is reopened and the PUT tried again."""
         route = Route("PUT", "/channels/{channel_id}/thread-members/{user_id}", channel_id=thread_id, user_id=user_id)
-        try:
-            await self._request(route)
-        except RefusedError as exc:
-            # A thread idle for its auto-archive duration is archived; members can only be added to an open one.
-            if exc.code != THREAD_ARCHIVED:
-                raise
-            await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": False})
-            await self._request(route)
+        await self._in_open_thread(thread_id, route)
 
     async def remove_thread_member(self, thread_id: int, user_id: int) -> None:
         """DELETE the member (204 also when not one); an archived thread is reopened for it and archived again."""
         route = Route("DELETE", "/channels/{channel_id}/thread-members/{user_id}", channel_id=thread_id,
                       user_id=user_id)
+        if await self._in_open_thread(thread_id, route):
+            await self.archive_thread(thread_id)  # a past talk's thread goes back to how it was
+
+    async def _in_open_thread(self, thread_id: int, route: Route) -> bool:
+        """Send a thread-member request, reopening an archived thread for it; whether it had to be reopened."""
         try:
             await self._request(route)
+            return False
         except RefusedError as exc:
-            # Discord removes members only from an open thread; a past talk's thread is archived.
+            # Discord adds and removes members only in an open thread.
             if exc.code != THREAD_ARCHIVED:
                 raise
-            await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": False})
-            await self._request(route)
-            await self.archive_thread(thread_id)
+        await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": False})
+        await self._request(route)
+        return True
 
     async def archive_thread(self, thread_id: int) -> None:
         """PATCH archived=true (the bot created the thread, so it may)."""

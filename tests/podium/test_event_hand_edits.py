@@ -3,13 +3,13 @@
 # ruff: noqa: F811  (fixtures shared with test_scheduled_events are imported by name)
 from datetime import timedelta
 
-import pytest
-
 from podium import scheduled_events
 from podium.preferences import load_guild
 from podium.scheduled_events import ACTIVE, COMPLETED, SCHEDULED, iso
 from tests.podium.test_dispatcher import run_due
-from tests.podium.test_review20_events import LaggingAuditLog
+
+# The lagging audit log, and no real wait between its reads: shared with the review tests of §1.
+from tests.podium.test_review20_events import no_audit_pause, transport  # noqa: F401
 from tests.podium.test_scheduled_events import (  # noqa: F401 (fixtures)
     ANN,
     GUILD,
@@ -27,16 +27,6 @@ from tests.podium.test_scheduled_events import (  # noqa: F401 (fixtures)
     rows,
     talks,
 )
-
-
-@pytest.fixture
-def transport(clock):
-    return LaggingAuditLog(clock)
-
-
-@pytest.fixture(autouse=True)
-def no_audit_pause(monkeypatch):
-    monkeypatch.setattr(scheduled_events, "AUDIT_PAUSE", 0.0)
 
 
 def audit_reads(transport):

@@ -3,12 +3,11 @@
 # ruff: noqa: F811  (fixtures shared with test_scheduled_events are imported by name)
 from datetime import timedelta
 
-import pytest
-
-from podium import scheduled_events
 from podium.scheduled_events import iso
 from tests.podium.test_dispatcher import run_due
-from tests.podium.test_review20_events import LaggingAuditLog
+
+# The lagging audit log, and no real wait between its reads: shared with the review tests of §1.
+from tests.podium.test_review20_events import no_audit_pause, transport  # noqa: F401
 from tests.podium.test_scheduled_events import (  # noqa: F401 (fixtures)
     ANN,
     GUILD,
@@ -21,16 +20,6 @@ from tests.podium.test_scheduled_events import (  # noqa: F401 (fixtures)
     outbox,
     talks,
 )
-
-
-@pytest.fixture
-def transport(clock):
-    return LaggingAuditLog(clock)
-
-
-@pytest.fixture(autouse=True)
-def no_audit_pause(monkeypatch):
-    monkeypatch.setattr(scheduled_events, "AUDIT_PAUSE", 0.0)
 
 
 async def test_a_refused_members_move_to_a_time_the_speaker_set_a_minute_ago_is_not_the_speakers(
