@@ -446,7 +446,9 @@ class Dispatcher:
                     raise StaleDelivery("the talk has another speaker now", state="cancelled")
                 if spec.recipient == "attendee" and not current["attending"]:
                     raise StaleDelivery("no longer asked to be reminded of the talk", state="cancelled")
-            user = await load_user(self.db, row.user_id) if row.user_id is not None else None
+            # The recipient's settings only when a rule below reads them (one read fewer for most posts).
+            needs_user = spec.consent is not None or (attempt is not None and attempt.via == "dm")
+            user = await load_user(self.db, row.user_id) if row.user_id is not None and needs_user else None
             if spec.consent is not None and row.user_id is not None and not allows(user, spec.consent):
                 raise StaleDelivery("the user opted out", state="skipped")
             if attempt is None:
