@@ -678,6 +678,21 @@ _V2_MESSAGE_TYPES = frozenset({1, 9, 10, 12, 13, 14, 17})  # top level of an IS_
 _LABEL_CHILD_TYPES = frozenset({3, 4, 5, 6, 7, 8, 19, 21, 22, 23})
 
 
+def _check_emoji(emoji: Any, path: Path) -> None:
+    """A partial emoji: a custom one by snowflake ``id``, or a Unicode one by ``name`` (plain text is refused)."""
+    if emoji is None:
+        return
+    if not isinstance(emoji, dict):
+        raise _form_error(path, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
+    emoji_id, name = emoji.get("id"), emoji.get("name")
+    if emoji_id is not None:
+        if not str(emoji_id).isdigit():
+            raise _form_error([*path, "id"], "NUMBER_TYPE_COERCE", f"Value \"{emoji_id}\" is not snowflake.")
+        return
+    if not isinstance(name, str) or not name or name.isascii():
+        raise _form_error([*path, "name"], "BUTTON_COMPONENT_INVALID_EMOJI", "Invalid emoji")
+
+
 class _ComponentChecker:
     """Validates one message's or modal's components; ``custom_id`` must be unique across all of them."""
 
@@ -757,8 +772,16 @@ class _ComponentChecker:
         if style not in (1, 2, 3, 4, 5, 6):
             raise _form_error([*path, "style"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3, 4, 5, 6).")
         _check_str(button.get("label"), [*path, "label"], 80)
+        _check_emoji(button.get("emoji"), [*path, "emoji"])
+        if style != 6 and not button.get("label") and button.get("emoji") is None:
+            # A button with neither shows nothing to click (components/reference#button: "label or emoji").
+            raise _form_error([*path, "label"], "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED",
+                              "A button must have a label or an emoji.")
         if style == 5:  # link: url, no custom_id
             _check_str(button.get("url"), [*path, "url"], 512, low=1, required=True)
+            if not str(button["url"]).startswith(("http://", "https://", "discord://")):
+                raise _form_error([*path, "url"], "URL_TYPE_INVALID_SCHEME",
+                                  "Scheme must be one of ('http', 'https', 'discord').")
             forbidden = ("custom_id", "sku_id")
         elif style == 6:  # premium: sku_id only
             if button.get("sku_id") is None:
@@ -794,6 +817,7 @@ class _ComponentChecker:
                 _check_str(option.get("label"), [*here, "label"], 100, low=1, required=True)
                 _check_str(option.get("value"), [*here, "value"], 100, low=1, required=True)
                 _check_str(option.get("description"), [*here, "description"], 100)
+                _check_emoji(option.get("emoji"), [*here, "emoji"])
                 if option["value"] in values:
                     raise _form_error([*here, "value"], "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
                                       "Select component option values must be unique.")
@@ -801,6 +825,9 @@ class _ComponentChecker:
             if high > len(options):
                 raise _form_error([*path, "max_values"], "NUMBER_TYPE_MAX",
                                   f"int value should be less than or equal to {len(options)}.")
+            if sum(1 for option in options if option.get("default")) > high:
+                raise _form_error([*path, "options"], "SELECT_COMPONENT_TOO_MANY_DEFAULT_VALUES",
+                                  f"At most {high} options can be selected by default.")
         else:
             defaults = select.get("default_values")
             if defaults is not None and not low <= len(defaults) <= high:
@@ -822,6 +849,12 @@ class _ComponentChecker:
         if low is not None and high is not None and low > high:
             raise _form_error([*path, "min_length"], "TEXT_INPUT_MIN_GREATER_THAN_MAX",
                               "min_length must be less than or equal to max_length.")
+        if (required := text_input.get("required")) is not None and not isinstance(required, bool):
+            raise _form_error([*path, "required"], "BASE_TYPE_BAD_TYPE", "Must be either true or false.")
+        value = text_input.get("value")
+        if value and high is not None and len(value) > high:
+            # A pre-filled value the member could not submit unchanged is refused with the form.
+            raise _length_error([*path, "value"], low or 0, high)
 
 
 def _validate_message_components(components: Any, path: Path, flags: int) -> None:

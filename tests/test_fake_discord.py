@@ -642,11 +642,28 @@ async def test_message_components_are_validated_like_discord(env: Env) -> None:
         "components.0.components.0.min_values": [row(select("s", min_values=3, max_values=2))],
         "components.0.components.0.max_values": [row(select("s", 3, max_values=4))],
         "components.0.components.0.type": [row({"type": 4, "custom_id": "t", "style": 1, "label": "x"})],
+        "components.0.components.0.label ": [row({"type": 2, "style": 1, "custom_id": "bare"})],  # label or emoji
+        "components.0.components.0.url ": [row({"type": 2, "style": 5, "label": "Docs", "url": "ftp://example.org"})],
+        "components.0.components.0.url  ": [row({"type": 2, "style": 5, "label": "Docs",
+                                                 "url": "https://example.org/" + "x" * 500})],
+        "components.0.components.0.emoji.name": [row(button("b", emoji={"name": "bell"}))],  # not an emoji
+        "components.0.components.0.emoji.id": [row(button("b", emoji={"id": "bell", "name": "bell"}))],
+        "components.0.components.0.options.0.emoji.name": [row({**select("s"), "options": [
+            {"label": "a", "value": "v", "emoji": {"name": ""}}]})],
+        "components.0.components.0.options ": [row({**select("s"), "options": [  # more defaults than max_values
+            {"label": "a", "value": "a", "default": True}, {"label": "b", "value": "b", "default": True}]})],
+        "components.0.components.0.options.0.description": [row({**select("s"), "options": [
+            {"label": "a", "value": "v", "description": "d" * 101}]})],
     }
     for expected, components in cases.items():
         path = await rejected(env, send, {"content": "x", "components": components})
         assert path == expected.strip(), (expected, components)
 
+    # An emoji alone is a label; a Unicode or custom emoji is accepted on buttons and options.
+    await env.bot.http.request(send, json={"components": [
+        row({"type": 2, "style": 2, "custom_id": "e1", "emoji": {"name": "🔔"}},
+            button("e2", emoji={"id": "123456789012345678", "name": "podium"})),
+        row({**select("e3"), "options": [{"label": "a", "value": "a", "emoji": {"name": "📅"}, "default": True}]})]})
     sent = await env.bot.http.request(send, json={"components": [row(button("ok"), button("no")), row(select("s"))]})
     message = env.fake.get_message(int(sent["id"]))
     assert message is not None and message.custom_ids == ["ok", "no", "s"]
@@ -732,11 +749,18 @@ async def test_modals_are_validated_like_discord(env: Env) -> None:
         "data.components.0.components.0.placeholder": modal(components=text_row(placeholder="x" * 101)),
         "data.components.0.components.0.value": modal(components=text_row(value="x" * 4001)),
         "data.components.0.components.0.type": modal(components=[row(button("b"))]),
+        "data.components.0.components.0.value ": modal(components=text_row(value="x" * 11, max_length=10)),
+        "data.components.0.components.0.required": modal(components=text_row(required="yes")),
+        "data.components.0.components.0.custom_id": modal(components=text_row(custom_id="x" * 101)),
+        "data.components.0.components.0.style": modal(components=text_row(style=3)),
+        "data.components.0.description": modal(components=[{"type": 18, "label": "Why", "description": "d" * 101,
+                                                            "component": {"type": 4, "custom_id": "t", "style": 2}}]),
+        "data.title ": modal(title=""),
         "data.components.0.label": modal(components=[{"type": 18, "label": "x" * 46, "component": {
             "type": 4, "custom_id": "t", "style": 2}}]),
     }
     for expected, body in cases.items():
-        assert await rejected(env, route, body) == expected
+        assert await rejected(env, route, body) == expected.strip(), expected
     assert not interaction.acknowledged
     await env.bot.http.request(route, json=modal())
     assert interaction.modal is not None and interaction.modal["title"] == "Feedback"
