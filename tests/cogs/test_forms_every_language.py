@@ -1,0 +1,240 @@
+"""Every form and every component Podium shows, in every language it speaks, as Discord's form rules want them.
+
+Discord refuses a whole modal or message over one field (a form label of 46 characters, a button label of 81):
+the member sees "This interaction failed" and nothing else. Translations are longer than English (German by about
+a third), so each modal and view is opened in English and in every catalogue's language and checked by the fake
+Discord's own validators (tests/fake_discord.py, which follow Discord's component reference).
+
+The modals and views are found in the code (an AST walk over cogs/ and podium/): one the test cannot open fails
+it, so a new form is checked from its first day.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from unittest.mock import AsyncMock, Mock
+
+import nextcord
+import pytest
+
+from cogs import _zone
+from cogs._time_questions import TimeQuestions
+from cogs.audience import AudienceCog
+from cogs.opt_out import ConfirmForget
+from cogs.schedule import ConfirmCancel, Schedule
+from podium import components, i18n, kinds, timeparse
+from podium.audience import Audience
+from podium.outbox import Outbox
+from podium.render import RenderContext, render
+from podium.talks import Actor, TalkService, default_hooks
+from tests import factories
+from tests.fake_discord import _validate_message_components, _validate_modal
+
+ROOT = Path(__file__).resolve().parents[2]
+# Every shipped language, as the Discord locale a member's client sends.
+LOCALES = [i18n.discord_locale(language) for language in i18n.languages()]
+SPEAKER = factories.SPEAKER
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+def _sites(predicate: Callable[[ast.AST], bool]) -> set[str]:
+    """`file:Class.function` (or `file:Class` for a class) of every node matching `predicate` in Podium's code."""
+    found: set[str] = set()
+    for path in sorted([*ROOT.glob("cogs/*.py"), *ROOT.glob("podium/**/*.py"), ROOT / "bot.py"]):
+        tree = ast.parse(path.read_text(), str(path))
+
+        def visit(node: ast.AST, scope: tuple[str, ...], file: str = path.relative_to(ROOT).as_posix()) -> None:
+            for child in ast.iter_child_nodes(node):
+                inner = scope
+                if isinstance(child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                    inner = (*scope, child.name)
+                if predicate(child):
+                    found.add(f"{file}:{'.'.join(inner)}")
+                visit(child, inner)
+
+        visit(tree, ())
+    return found
+
+
+def _name(node: ast.AST) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+def _builds(*names: str) -> Callable[[ast.AST], bool]:
+    """A call of one of these constructors, or a class deriving from one of them."""
+    def matches(node: ast.AST) -> bool:
+        if isinstance(node, ast.Call):
+            return _name(node.func) in names
+        return isinstance(node, ast.ClassDef) and any(_name(base) in names for base in node.bases)
+    return matches
+
+
+# -- modals ----------------------------------------------------------------------------------------------------
+
+def interaction(locale: str, user_id: int = SPEAKER) -> Mock:
+    click = Mock(spec_set=nextcord.Interaction)
+    click.locale = locale
+    click.user = Mock(spec_set=nextcord.Member)
+    click.user.id = user_id
+    click.response = Mock(spec_set=nextcord.InteractionResponse)
+    click.response.is_done.return_value = False
+    click.response.send_modal = AsyncMock()
+    click.response.send_message = AsyncMock()
+    return click
+
+
+async def services_with_a_talk(db: Any, clock: Any) -> tuple[SimpleNamespace, Any]:
+    outbox = Outbox(db)
+    talks = TalkService(db, outbox, clock, default_hooks(outbox))
+    await factories.add_guild(db, factories.GUILD)
+    # The longest topic there is: what a label or option built from it holds is cut to fit, never refused.
+    talk = await talks.add(guild_id=factories.GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="W" * 200,
+                           starts_at=clock.now() + timedelta(days=3))
+    services = SimpleNamespace(audience=Audience(db, outbox, clock), talks=talks, people=None, db=db, clock=clock)
+    return services, talk
+
+
+async def speaker_form(action: str, locale: str, db: Any, clock: Any) -> dict[str, Any]:
+    services, talk = await services_with_a_talk(db, clock)
+    click = interaction(locale)
+    await AudienceCog(services).ask(click, action, talk.id)  # type: ignore[arg-type]
+    [modal] = click.response.send_modal.await_args.args
+    return modal.to_dict()
+
+
+# Where a modal is built -> how to open each modal built there, by name.
+MODALS: dict[str, dict[str, Callable[[str, Any, Any], Awaitable[dict[str, Any]]]]] = {
+    "cogs/audience.py:AudienceCog.ask": {
+        "reschedule": lambda locale, db, clock: speaker_form(components.MOVE, locale, db, clock),
+        "cancel": lambda locale, db, clock: speaker_form(components.CANCEL, locale, db, clock),
+    },
+}
+EVERY_MODAL = [(site, name) for site, openers in MODALS.items() for name in openers]
+
+
+def test_the_test_opens_every_modal_podium_builds():
+    built = _sites(_builds("Modal")) | _sites(lambda node: isinstance(node, ast.Call) and _name(node.func)
+                                              == "send_modal")
+    assert built == set(MODALS), "a new modal: add how to open it to MODALS"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(("site", "name"), EVERY_MODAL, ids=[name for _, name in EVERY_MODAL])
+async def test_every_modal_is_accepted_by_discord_in_every_language(site, name, locale, db, clock):
+    modal = await MODALS[site][name](locale, db, clock)
+    _validate_modal(modal, ["data"])
+
+
+# -- views on replies --------------------------------------------------------------------------------------------
+
+def sent_view(click: Mock) -> nextcord.ui.View:
+    return click.response.send_message.await_args.kwargs["view"]
+
+
+async def zone_offer(locale: str, db: Any, clock: Any) -> nextcord.ui.View | None:
+    await factories.add_guild(db, factories.GUILD)
+    await factories.add_user(db, SPEAKER)
+    parsed = timeparse.parse_when("in 2 hours", zone="UTC", now=clock.now(), locale=locale)
+    # The suggestion depends on the locale: the longest zone name shows whether the label fits in any.
+    original = _zone.suggest_zone
+    _zone.suggest_zone = lambda _locale: "America/Argentina/ComodRivadavia"  # type: ignore[assignment]
+    try:
+        _, view = await _zone.read_in(SimpleNamespace(db=db), interaction(locale), parsed)  # type: ignore[arg-type]
+    finally:
+        _zone.suggest_zone = original  # type: ignore[assignment]
+    return view
+
+
+async def time_question(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    text = "Freitag um 8" if locale == "de" else "friday at 8"
+    with pytest.raises(timeparse.AmbiguousTimeError) as asked:
+        timeparse.parse_when(text, zone="Europe/Berlin", now=clock.now(), locale=locale)
+    click = interaction(locale)
+    questions = TimeQuestions(Mock())
+    await questions.ask(click, asked.value, command=Mock(), options=[])
+    for timer in list(questions._timers):
+        timer.cancel()
+    return sent_view(click)
+
+
+async def schedule_page(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    services, _ = await services_with_a_talk(db, clock)
+    for day in range(4, 30):  # more than a page: the previous/next buttons too
+        await services.talks.add(guild_id=factories.GUILD, actor=Actor(SPEAKER, is_moderator=True),
+                                 speaker_id=SPEAKER + day, topic="W" * 200,
+                                 starts_at=clock.now() + timedelta(days=day))
+    schedule = Schedule.__new__(Schedule)  # without warming dateparser up again
+    schedule.services, schedule.talks = services, services.talks  # type: ignore[assignment]
+    _, view = await schedule.list_page(factories.GUILD, 60, 1, i18n.translator(locale))
+    assert view is not None
+    return view
+
+
+async def schedule_info(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    services, talk = await services_with_a_talk(db, clock)
+    schedule = Schedule.__new__(Schedule)
+    schedule.services, schedule.talks = services, services.talks  # type: ignore[assignment]
+    click = interaction(locale)
+    click.guild_id = factories.GUILD
+    schedule.actor = AsyncMock(return_value=Actor(SPEAKER))  # type: ignore[method-assign]
+    await Schedule.info.callback(schedule, click, str(talk.id))
+    return sent_view(click)
+
+
+async def confirm_cancel(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    _, talk = await services_with_a_talk(db, clock)
+    view = ConfirmCancel(Mock(), talk, Actor(SPEAKER), None)
+    await view.ask(interaction(locale), "?")
+    return view
+
+
+async def confirm_forget(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    view = ConfirmForget(Mock(), Mock(), SPEAKER)
+    await view.ask(interaction(locale), "?")
+    return view
+
+
+# Where a view is built -> how to show it; None: a base class or helper, shown through the others.
+VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] | None] = {
+    "cogs/_zone.py:read_in": zone_offer,
+    "cogs/_time_questions.py:TimeQuestions.ask": time_question,
+    "cogs/schedule.py:Schedule.list_page": schedule_page,
+    "cogs/schedule.py:Schedule.info": schedule_info,
+    "cogs/schedule.py:ConfirmCancel": confirm_cancel,
+    "cogs/opt_out.py:ConfirmForget": confirm_forget,
+    "cogs/_confirm.py:ConfirmView": None,
+    "cogs/_replies.py:PodiumView": None,
+    "cogs/_components.py:view_of": None,  # the kinds' component rows as a view: schedule_page, schedule_info
+}
+
+
+def test_the_test_shows_every_view_podium_builds():
+    assert _sites(_builds("View", "PodiumView", "ConfirmView", "view_of")) == set(VIEWS), \
+        "a new view: add how to show it to VIEWS"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("site", [site for site, show in VIEWS.items() if show is not None])
+async def test_every_view_is_accepted_by_discord_in_every_language(site, locale, db, clock):
+    show = VIEWS[site]
+    assert show is not None
+    view = await show(locale, db, clock)
+    assert view is not None
+    _validate_message_components(view.to_components(), ["components"], 0)
+
+
+# -- proactive messages -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("spec", kinds.all_specs(), ids=lambda spec: spec.name)
+def test_every_kinds_components_are_accepted_by_discord_in_every_language(spec, locale, clock):
+    talk = factories.talk(topic="W" * 200, starts_at=clock.now() + timedelta(hours=1), thread_id=10**18)
+    for via in ("dm", "thread", "channel", None):
+        body = render(RenderContext(spec.name, dict(spec.example), talk, clock.now(), clock.now(), via=via,
+                                    locale=locale), mention_user_id=SPEAKER)
+        _validate_message_components(body.get("components", []), ["components"], 0)
