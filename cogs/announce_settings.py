@@ -114,7 +114,7 @@ def describe(guild: GuildSettings, t: Translator = i18n.ENGLISH, server_locale: 
     weekly_text = t._("{day} at {time}", day=day, time=guild.weekly_time) if guild.weekly_enabled else t._("off")
     if guild.weekly_enabled and guild.crosspost_summary:
         weekly_text += t._(", published to following servers")
-    offsets = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in guild.reminder_offsets)
+    offsets = t.durations(timedelta(seconds=o) for o in guild.reminder_offsets)
     not_set = t._("not set")
     via = t._(VIA_LABEL.get(guild.reminder_via, guild.reminder_via))
     engagement = (t._("after {days} empty days", days=guild.engagement_days) if guild.engagement_days
@@ -324,7 +324,7 @@ class AnnounceSettings(commands.Cog):
             interaction,
             t._("⏰ Default reminders: {offsets} before, by {via}. Talks already scheduled are re-planned "
                 "(speakers who chose their own keep them).",
-                offsets=", ".join(timeparse.format_offset(o) for o in offsets),
+                offsets=t.durations(offsets),
                 via=t._(VIA_LABEL.get(guild.reminder_via, guild.reminder_via))),
         )
 

@@ -46,7 +46,7 @@ def attendance_text(attendance: Attendance, t: Translator = i18n.ENGLISH) -> str
         else:
             when = t._("You'll be reminded of {topic} {when} in the talk's thread", topic=topic, when=soon)
     else:
-        before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in attendance.offsets)
+        before = t.durations(timedelta(seconds=o) for o in attendance.offsets)
         when = t._("{topic} starts {when}, sooner than your reminders ({before} before): none will come, but you're "
                    "on the list", topic=topic, when=discord_time(talk.starts_at, "R"), before=before)
     head = "🔔 " if attendance.changed else t._("You're already on the list.") + " "
@@ -150,15 +150,22 @@ class AudienceCog(commands.Cog):
         t = i18n.translator(interaction.locale)
         if action == components.MOVE:
             # auto_defer=False: the listener answers the submit (nextcord would defer it first otherwise).
-            modal = nextcord.ui.Modal(title=t._("Reschedule your talk"), timeout=MODAL_TIMEOUT, auto_defer=False,
-                                      custom_id=components.custom_id(components.MOVE_MODAL, talk.id))
+            modal = nextcord.ui.Modal(
+                # Translators: a form's title, at most 45 characters (Discord refuses the whole form otherwise).
+                title=t._("Reschedule your talk"), timeout=MODAL_TIMEOUT, auto_defer=False,
+                custom_id=components.custom_id(components.MOVE_MODAL, talk.id),
+            )
             modal.add_item(nextcord.ui.TextInput(
+                # Translators: a form label, at most 45 characters; the placeholder below holds up to 100.
                 label=t._("New time, in your time zone"), custom_id=WHEN_INPUT, placeholder=t._("e.g. friday 18:30"),
                 min_length=1, max_length=100, required=True,
             ))
         else:
-            modal = nextcord.ui.Modal(title=t._("Cancel your talk?"), timeout=MODAL_TIMEOUT, auto_defer=False,
-                                      custom_id=components.custom_id(components.CANCEL_MODAL, talk.id))
+            modal = nextcord.ui.Modal(
+                # Translators: a form's title, at most 45 characters.
+                title=t._("Cancel your talk?"), timeout=MODAL_TIMEOUT, auto_defer=False,
+                custom_id=components.custom_id(components.CANCEL_MODAL, talk.id),
+            )
             modal.add_item(nextcord.ui.TextInput(
                 # Translators: a form label, at most 45 characters (Discord refuses the whole form otherwise).
                 label=t._("Reason (optional)"), custom_id=REASON_INPUT,

@@ -149,7 +149,7 @@ class RemindMe(commands.Cog):
         await reply_ephemeral(
             interaction,
             t._("⏰ You'll be reminded {offsets} before each talk you speak at or asked to be reminded of "
-                "(🔔 Remind me){where}.", offsets=", ".join(timeparse.format_offset(o) for o in offsets), where=where)
+                "(🔔 Remind me){where}.", offsets=t.durations(offsets), where=where)
             + talks,
         )
 
@@ -284,7 +284,7 @@ class RemindMe(commands.Cog):
             lines.append(t._("🌍 Your times are read in the server's time zone again: **{zone}**.",
                              zone=effective_zone(user, guild)))
         if what in ("talk-reminders", "all"):
-            before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in offsets)
+            before = t.durations(timedelta(seconds=o) for o in offsets)
             again = (" " + t.ngettext("Re-planned {n} upcoming talk.", "Re-planned {n} upcoming talks.", replanned)
                      if replanned else "")
             lines.append(t._("⏰ Talk reminders follow the server again: {before} before, by {via}.",
@@ -309,7 +309,7 @@ class RemindMe(commands.Cog):
         opted = [t._(topic.choice or topic.label) for topic, stopped in await self.people.consent(user.user_id)
                  if stopped]
         default = " " + t._("(server default)")
-        before = ", ".join(timeparse.format_offset(timedelta(seconds=o)) for o in offsets)
+        before = t.durations(timedelta(seconds=o) for o in offsets)
         lines = [
             t._("Time zone: **{zone}**{default} — {local}", zone=zone, default="" if user.timezone else default,
                 local=timeparse.local_now_text(zone, self.services.clock.now(), t)),

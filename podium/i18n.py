@@ -18,7 +18,7 @@ import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -174,6 +174,22 @@ class Translator:
         from babel.lists import format_list
 
         return format_list(list(items), locale=self._babel)
+
+    def duration(self, delta: timedelta) -> str:
+        """A duration in words, "1 day 2 hours" ("1 Tag 2 Stunden"): abbreviations such as "1 d" read as English."""
+        from babel.units import format_unit
+
+        minutes = round(abs(delta) / timedelta(minutes=1))
+        days, rest = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        parts = [format_unit(value, unit, length="long", locale=self._babel)
+                 for value, unit in ((days, "duration-day"), (hours, "duration-hour"), (minutes, "duration-minute"))
+                 if value]
+        return " ".join(parts) or format_unit(0, "duration-minute", length="long", locale=self._babel)
+
+    def durations(self, deltas: Iterable[timedelta]) -> str:
+        """Reminder offsets as one phrase: "1 day and 1 hour" ("1 Tag und 1 Stunde")."""
+        return self.join(self.duration(delta) for delta in deltas)
 
 
 def translator(locale: object) -> Translator:

@@ -7,13 +7,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from podium.errors import UserError
+from podium.i18n import N_
 
 if TYPE_CHECKING:
     from podium.i18n import Translator
 
 MAX_INPUT_CHARS = 100
-EXAMPLES: tuple[str, ...] = ("tomorrow 17:00", "friday 18:30", "in 2 hours", "dec 3 7pm", "next monday 9am")
-OFFSET_EXAMPLES: tuple[str, ...] = ("24h, 1h", "2d 30m", "1h30m, 10m")
+# Example inputs are catalogue entries: a refusal gives a German member inputs the German reading understands
+# (tests/podium/test_i18n.py reads each translation back).
+# Translators: an example of a time a member can type; translate to one Podium reads in your language.
+EXAMPLES: tuple[str, ...] = (N_("tomorrow 17:00"), N_("friday 18:30"), N_("in 2 hours"), N_("dec 3 7pm"),
+                             N_("next monday 9am"))
+# Translators: an example of reminder times before a talk; translate to one Podium reads in your language.
+OFFSET_EXAMPLES: tuple[str, ...] = (N_("24h, 1h"), N_("2d 30m"), N_("1h30m, 10m"))
 ZONE_EXAMPLES: tuple[str, ...] = ("Europe/Berlin", "America/New_York", "Asia/Kolkata")
 MIN_OFFSET = timedelta(minutes=5)
 MAX_OFFSET = timedelta(days=30)

@@ -85,23 +85,32 @@ def say(key: str, **fields: object) -> str:
     return TEXTS[key].format(**fields)
 
 
-def _or(items: Sequence[str]) -> str | Text:
+def _or(items: Sequence[str | Text]) -> str | Text:
     """"a, b or c", with "or" in the reader's language."""
-    return items[0] if len(items) == 1 else Text(N_("{first} or {last}"), {"first": ", ".join(items[:-1]),
-                                                                            "last": items[-1]})
+    if len(items) == 1:
+        return items[0]
+    # The commas are no catalogue entry: Text renders an unknown template as it is.
+    first = Text(", ".join(f"{{i{index}}}" for index in range(len(items) - 1)),
+                 {f"i{index}": item for index, item in enumerate(items[:-1])})
+    return Text(N_("{first} or {last}"), {"first": first, "last": items[-1]})
+
+
+def _examples(examples: Iterable[str]) -> str | Text:
+    """Inputs that would work, in backticks; a catalogue example reads in the reader's language."""
+    return _or([Text("`{example}`", {"example": Text(example)}) for example in examples])
 
 
 def fail(key: str, examples: Iterable[str] = EXAMPLES[:3], **fields: object) -> TimeInputError:
     """A refusal: the problem, then inputs that would work (sentences translated for whoever reads them)."""
     error = TimeInputError(TEXTS[key], **fields)
-    return error.then(TEXTS["try"], examples=_or([f"`{example}`" for example in examples]))
+    return error.then(TEXTS["try"], examples=_examples(examples))
 
 
 def ask(key: str, readings: tuple[ParsedTime, ...], examples: Sequence[str], **fields: object) -> AmbiguousTimeError:
     """A question: what was typed could be each of `readings`; `examples` type each one unambiguously."""
     labels = _or([reading.label for reading in readings])
     error = AmbiguousTimeError(TEXTS[key], readings, readings=labels, **fields)
-    return error.then(TEXTS["try"], examples=_or([f"`{example}`" for example in examples]))
+    return error.then(TEXTS["try"], examples=_examples(examples))
 
 
 def read_back(parsed: ParsedTime, t: Translator | None = None) -> str:
@@ -111,17 +120,22 @@ def read_back(parsed: ParsedTime, t: Translator | None = None) -> str:
     text was read in; the typed text is escaped like every echo of user text.
     """
     label = parsed.label_in(t) if t is not None else parsed.label
-    fields = {"text": echo(parsed.text, limit=100), "zone": parsed.zone, "label": label}
+    fields = {"text": echo(parsed.text, limit=100).render(t), "zone": parsed.zone, "label": label}
     template = TEXTS["read_back"]
     return t._(template, **fields) if t is not None else template.format(**fields)
 
 
-def echo(typed: str, limit: int = 40) -> str:
-    """User text quoted inside a message: one line, shortened, markdown and mention syntax escaped."""
+def echo(typed: str, limit: int = 40) -> Text:
+    """User text quoted inside a message: one line, shortened, markdown and mention syntax escaped.
+
+    As typed (never the lower-cased text the parser reads: „Freitag“ stays capitalized), in the reader's
+    quotation marks.
+    """
     cleaned = re.sub(r"[`\s]+", " ", typed).strip()
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
-    return "“" + re.sub(r"([\\*_~|<>])", r"\\\1", cleaned) + "”"
+    # Translators: typed text quoted in a reply; your language's quotation marks around {text}.
+    return Text(N_("“{text}”"), {"text": re.sub(r"([\\*_~|<>])", r"\\\1", cleaned)})
 
 
 def show(when: datetime) -> str:

@@ -15,7 +15,15 @@ UNITS: dict[str, timedelta] = {
     **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), timedelta(hours=1)),
     **dict.fromkeys(("d", "day", "days"), timedelta(days=1)),
     **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), timedelta(weeks=1)),
+    # German, as a German member writes them ("1 Tag, 1 Stunde", "2 Std.", "30 Min."; the full stop is dropped).
+    **dict.fromkeys(("sek", "sekunde", "sekunden"), timedelta(seconds=1)),
+    **dict.fromkeys(("minute", "minuten"), timedelta(minutes=1)),
+    **dict.fromkeys(("std", "stunde", "stunden"), timedelta(hours=1)),
+    **dict.fromkeys(("t", "tag", "tage", "tagen"), timedelta(days=1)),
+    **dict.fromkeys(("wo", "woche", "wochen"), timedelta(weeks=1)),
 }
+# Words between the amounts that say nothing more: "1 day and 1 hour before", "1 Tag und 1 Stunde vorher".
+_FILLERS = frozenset({"and", "und", "before", "vorher"})
 _AMOUNT_RE = re.compile(r"(?P<n>\d{1,6}(?:\.\d{1,3})?)\s*(?P<unit>[a-z]+)")
 _AMOUNTS_RE = re.compile(r"(?:\d{1,6}(?:\.\d{1,3})?\s*[a-z]+\s*)+")
 
@@ -37,22 +45,31 @@ def parse_offsets(text: str) -> tuple[timedelta, ...]:
         raise fail("offsets_empty", OFFSET_EXAMPLES)
     if len(cleaned) > MAX_INPUT_CHARS:
         raise fail("offsets_too_long", OFFSET_EXAMPLES, count=MAX_OFFSETS)
-    # "1 day" is one part, "1h30m" is one part; space, comma and "and" separate parts.
-    glued = re.sub(r"(\d)\s+([a-z])", r"\1\2", cleaned)
-    parts = [part for part in re.split(r"[,;]|\s+and\s+|\s+", glued) if part and part != "and"]
+    # "1 day" is one part, "1h30m" is one part; space, comma and "and" separate parts. An abbreviation's full
+    # stop ("Std.") is no sentence's end. Each part keeps its case and space for echoing it back as typed.
+    words = [w for w in re.split(r"[,;]|\s+", re.sub(r"(?<=[^\W\d_])\.", "", text.strip()))
+             if w and w.lower() not in _FILLERS]
+    parts: list[str] = []
+    for word in words:
+        if parts and re.fullmatch(r"\d+(?:\.\d+)?", parts[-1]) and re.match(r"[^\W\d_]", word):
+            parts[-1] += " " + word
+        else:
+            parts.append(word)
     found: set[timedelta] = set()
-    for part in parts:
+    for typed in parts:
+        part = typed.lower().replace(" ", "")
+        shown = echo(typed)
         amounts = read_amounts(part)
         if amounts is None:
             if re.fullmatch(r"\d+(?:\.\d+)?", part):
-                raise fail("offset_needs_unit", (f"{part}m", f"{part}h"), part=echo(part))
-            raise fail("offset_unreadable", OFFSET_EXAMPLES, part=echo(part))
+                raise fail("offset_needs_unit", (f"{part}m", f"{part}h"), part=shown)
+            raise fail("offset_unreadable", OFFSET_EXAMPLES, part=shown)
         offset = sum((unit * n for n, unit in amounts), timedelta(0))
         offset = timedelta(minutes=round(offset / timedelta(minutes=1)))
         if offset < MIN_OFFSET:
-            raise fail("offset_too_close", ("10m", "1h"), part=echo(part))
+            raise fail("offset_too_close", ("10m", "1h"), part=shown)
         if offset > MAX_OFFSET:
-            raise fail("offset_too_early", ("30d", "7d"), part=echo(part))
+            raise fail("offset_too_early", ("30d", "7d"), part=shown)
         found.add(offset)
     if not found:
         raise fail("offsets_empty", OFFSET_EXAMPLES)

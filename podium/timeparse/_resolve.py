@@ -53,6 +53,7 @@ class _Context:
     max_ahead: timedelta
     user_zone: str  # the member's own zone: examples for another zone name theirs
     numeric: bool = False  # the day was typed in digits ("03.04.2027"): labels name the month in words, and the year
+    lang: str = "en"  # the language the text was read in: examples to type are given in it
 
     @property
     def today(self) -> date:
@@ -99,11 +100,12 @@ def parse_when(
             ctx = _Context(typed, phrase.zone, zone_info(phrase.zone), now, max_ahead, zone)
             if ctx.today != user.today:  # "tomorrow" is tomorrow over there
                 phrase = read(words, text=typed, lang=lang, today=ctx.today, order=order) or phrase
-        return _resolve(phrase, cleaned, ctx)
+        return _resolve(phrase, ctx, lang)
     raise fail("unreadable", text=echo(typed))
 
 
-def _resolve(phrase: Phrase, cleaned: str, ctx: _Context) -> ParsedTime:
+def _resolve(phrase: Phrase, ctx: _Context, lang: str) -> ParsedTime:
+    ctx = replace(ctx, lang=lang)
     day, clock, part = phrase.day, phrase.clock, phrase.part
     if phrase.offset is not None:
         offset = phrase.offset
@@ -127,7 +129,7 @@ def _resolve(phrase: Phrase, cleaned: str, ctx: _Context) -> ParsedTime:
     if clock is None:
         if day is not None and day.kind == "tonight":
             return _one(_tonight(ctx), ctx)
-        raise _needs_time(day, part, cleaned)
+        raise _needs_time(day, part, ctx.typed, lang)
     found, reason = options(clock, part, dated=day is not None)
     if day is None:
         day = Day((ctx.today,), "day")
@@ -270,6 +272,8 @@ def _labels(whens: list[datetime], ctx: _Context, *, short: bool = True) -> list
 
 def _example(local: datetime, ctx: _Context) -> str:
     """An input that reads as exactly this instant, without a question: "sunday 03:30", "dec 5 18:00"."""
+    if ctx.lang == "de":
+        return _german_example(local, ctx)
     days = (local.date() - ctx.today).days
     # A leading zero or an hour past 12 is the 24-hour clock, never asked; 10 and 11 need am to say so.
     at = f"{local:%H:%M}"
@@ -281,6 +285,26 @@ def _example(local: datetime, ctx: _Context) -> str:
         text = f"next {WEEKDAYS[local.weekday()]} {at}"
     elif days < 360:
         text = f"{MONTHS[local.month - 1][:3]} {local.day} {at}"
+    else:
+        text = f"{local:%Y-%m-%d} {at}"
+    return text if ctx.zone_name == ctx.user_zone else f"{text} {ctx.zone_name}"
+
+
+_DE_WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+
+
+def _german_example(local: datetime, ctx: _Context) -> str:
+    """The same for a German reader: "Freitag 18:30", "3.12. 09:00 vormittags"; read back without a question."""
+    days = (local.date() - ctx.today).days
+    at = f"{local:%H:%M}"
+    if local.hour in (10, 11):
+        at += " vormittags"  # 10:00 and 11:00 alone could be the evening's 22:00 and 23:00
+    if 0 <= days <= 6:
+        text = f"{_DE_WEEKDAY_NAMES[local.weekday()]} {at}"
+    elif days == 7:
+        text = f"nächsten {_DE_WEEKDAY_NAMES[local.weekday()]} {at}"
+    elif days < 360:
+        text = f"{local.day}.{local.month}. {at}"
     else:
         text = f"{local:%Y-%m-%d} {at}"
     return text if ctx.zone_name == ctx.user_zone else f"{text} {ctx.zone_name}"
@@ -298,13 +322,21 @@ def _elapsed(offset: Amount, ctx: _Context) -> datetime:
         raise fail("too_far_overflow", text=echo(ctx.typed)) from None
 
 
-def _needs_time(day: Day | None, part: str | None, cleaned: str) -> TimeInputError:
-    """A day without a time: refused with examples that add one, since a talk at midnight is never what was meant."""
+def _needs_time(day: Day | None, part: str | None, typed: str, lang: str = "en") -> TimeInputError:
+    """A day without a time: refused with examples that add one, since a talk at midnight is never what was meant.
+
+    The examples extend what was typed, as typed, in the language it was read in ("Freitag 18 Uhr").
+    """
     if day is not None and day.reason == "order":
-        examples = [f"{MONTHS[d.month - 1]} {d.day} 18:00" for d in day.dates]
-        return fail("needs_time_order", examples, text=echo(cleaned))
+        if lang == "de":
+            examples = [f"{d.day}.{d.month}. 18:00" for d in day.dates]
+        else:
+            examples = [f"{MONTHS[d.month - 1]} {d.day} 18:00" for d in day.dates]
+        return fail("needs_time_order", examples, text=echo(typed))
     a, b = _PART_EXAMPLES.get(part or "", ("18:00", "7pm"))
-    return fail("needs_time", (f"{cleaned} {a}", f"{cleaned} {b}"), text=echo(cleaned))
+    if lang == "de":
+        b = f"{int(a.split(':')[0])} Uhr"
+    return fail("needs_time", (f"{typed} {a}", f"{typed} {b}"), text=echo(typed))
 
 
 def _tonight(ctx: _Context) -> datetime:

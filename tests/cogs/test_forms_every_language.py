@@ -45,7 +45,7 @@ NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 def _sites(predicate: Callable[[ast.AST], bool]) -> set[str]:
     """`file:Class.function` (or `file:Class` for a class) of every node matching `predicate` in Podium's code."""
     found: set[str] = set()
-    for path in sorted([*ROOT.glob("cogs/*.py"), *ROOT.glob("podium/**/*.py"), ROOT / "bot.py"]):
+    for path in sorted([*ROOT.glob("*.py"), *ROOT.glob("cogs/*.py"), *ROOT.glob("podium/**/*.py")]):
         tree = ast.parse(path.read_text(), str(path))
 
         def visit(node: ast.AST, scope: tuple[str, ...], file: str = path.relative_to(ROOT).as_posix()) -> None:

@@ -32,10 +32,10 @@ def test_info_in_german_with_its_planned_messages():
     planned = [("talk_reminder", NOW, "dm")]
     german = info_text(talk, planned, attendees=3, mine=True, audience_rows={"attendee_reminder": 1000}, t=GERMAN)
     assert "(#7, geplant)" in german
-    assert "Vortragende Person: <@" in german and "30 Min." in german
+    assert "Vortrag von <@" in german and "30 Min." in german
     assert "🔔 3 dabei (du auch)" in german
     assert "Geplante Nachrichten:" in german
-    assert "• Erinnerung an die vortragende Person <t:" in german and "über DM" in german
+    assert "• Erinnerung an die vortragende Person <t:" in german and "per DM" in german
     assert "• 1.000 × Erinnerung an Teilnehmende" in german
     assert "Keine Nachrichten geplant." in info_text(talk, [], t=GERMAN)
     english = info_text(talk, planned, attendees=3, mine=True, audience_rows={"attendee_reminder": 1000})
@@ -94,7 +94,7 @@ def test_the_reminder_list_in_german_and_in_english():
     german = reminders_text(personal, rows, missed, GERMAN)
     assert german.startswith("**Persönliche Erinnerungen**\n• #1 ")
     assert "(sonst <#77>)" in german and "(nur per DM)" in german
-    assert "**Erinnerungen an Vorträge**" in german and "über den Thread des Vortrags" in german
+    assert "**Erinnerungen an Vorträge**" in german and "per Thread des Vortrags" in german
     assert "**In den letzten 7 Tagen nicht zugestellt**" in german and "deine DMs sind geschlossen" in german
     assert "• keine" in reminders_text([], [], [], GERMAN)
     english = reminders_text(personal, rows, missed)

@@ -43,7 +43,7 @@ async def test_a_german_member_is_answered_and_reminded_in_german(fake, bot):
     reminder = await fake.wait_for_message(
         lambda m: m.channel_id == fake.dm_channels.get(MEMBER_ID) and "Rust für alle" in m.content, timeout=25
     )
-    assert reminder.content.startswith("⏰ Erinnerung: Dein Vortrag **Rust für alle** auf **")
+    assert reminder.content.startswith("⏰ Erinnerung: Dein Vortrag **Rust für alle** auf dem Server **")
     assert "beginnt am <t:" in reminder.content
     assert "Wie du erinnert wirst, änderst du mit" in reminder.content
     labels = [button.get("label") for row in reminder.components for button in row["components"]]

@@ -64,7 +64,7 @@ async def test_bad_offsets_are_refused_and_nothing_changes(fake, bot):
 
 async def test_talk_reminder_arrives_at_its_offset(fake, bot):
     _, content = await run(fake, "remind-me", "talks", before="1h")
-    assert "1 h" in content
+    assert "1 hour before" in content
     starts = iso_in(3600 + 12)
     _, content = await run(fake, "schedule", "add", when=starts, topic="Soon")
     assert "signed up" in content, content

@@ -137,8 +137,8 @@ async def test_a_feed_is_written_in_its_members_language_else_the_servers(db, cl
     await GuildSettingsService(db, Outbox(db), clock).remember_name(GUILD, "Rustaceans", "de")
     german = await calendars.body(feed, name=name)
     assert german.etag != english.etag
-    assert "X-WR-CALNAME:Vorträge auf Rustaceans" in german.body.decode()
-    assert "Vortragende Person: ein Mitglied" in german.body.decode()
+    assert "X-WR-CALNAME:Vorträge auf dem Server Rustaceans" in german.body.decode()
+    assert "Vortrag von einem Mitglied" in german.body.decode()
     # A member's own feed follows the language they use Podium in.
     await People(db, Outbox(db), clock).remember_locale(SPEAKER, "en-US")
     mine = await calendars.feed(await calendars.token(GUILD, SPEAKER))

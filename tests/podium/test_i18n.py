@@ -156,7 +156,7 @@ async def test_a_german_member_gets_german_dms_and_an_english_one_english(dispat
     await run_due(dispatcher, clock)
     german = transport.posts()[-1][2]
     assert german["content"].startswith(
-        "⏰ Erinnerung: Dein Vortrag **\\@everyone rust** auf **Rustaceans** beginnt am <t:"
+        "⏰ Erinnerung: Dein Vortrag **\\@everyone rust** auf dem Server **Rustaceans** beginnt am <t:"
     )
     labels = [c["label"] for c in german["components"][0]["components"]]
     assert labels == ["Verschieben …", "Absagen …"]
@@ -230,9 +230,9 @@ def test_a_time_that_cannot_be_read_is_refused_in_the_readers_language(clock):
     english, german = str(caught.value), caught.value.text_for(i18n.translator("de"))
     assert english.startswith("I can't read “blorp” as a time. Try `")
     assert " or `" in english
-    # The typed text is quoted as it was (“…”); the sentence around it is German.
-    assert german.startswith("Ich kann “blorp” nicht als Zeit lesen. Versuche `")
-    assert " oder `" in german
+    # The typed text is quoted as it was, in German quotation marks; the sentence and its examples are German.
+    assert german == ("Ich kann „blorp“ nicht als Zeit lesen. Versuch es z. B. mit `morgen 17 Uhr`, `Freitag 18:30` "
+                      "oder `in 2 Stunden`.")
 
 
 def test_a_readings_label_is_written_in_the_readers_language(clock):
