@@ -12,6 +12,7 @@ it, so a new form is checked from its first day.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -238,3 +239,60 @@ def test_every_kinds_components_are_accepted_by_discord_in_every_language(spec, 
         body = render(RenderContext(spec.name, dict(spec.example), talk, clock.now(), clock.now(), via=via,
                                     locale=locale), mention_user_id=SPEAKER)
         _validate_message_components(body.get("components", []), ["components"], 0)
+
+
+# -- labels that would be cut ----------------------------------------------------------------------------------
+# Labels built from member text are cut to fit ([:80]); a catalogue label must fit whole in every language, or
+# the cut hides a translation that lost its end.
+
+LIMITS = {  # (constructor, field) -> Discord's limit
+    ("Modal", "title"): 45, ("TextInput", "label"): 45, ("TextInput", "placeholder"): 100,
+    ("Button", "label"): 80, ("button", "label"): 80, ("link", "label"): 80,
+    ("StringSelect", "placeholder"): 150, ("talk_picker", "placeholder"): 150,
+    ("SelectOption", "label"): 100, ("SelectOption", "description"): 100,
+}
+ASSIGNED = {"label": 80, "placeholder": 100, "title": 45}  # `label = t._(…)`, then used as one
+
+
+def _catalogue_strings(node: ast.AST) -> list[str]:
+    """The msgids of the t._(…) / N_(…) calls inside an expression."""
+    return [call.args[0].value for call in ast.walk(node)
+            if isinstance(call, ast.Call) and _name(call.func) in ("_", "N_") and call.args
+            and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)]
+
+
+def _labels() -> dict[str, int]:
+    found: dict[str, int] = {}
+    for path in sorted([*ROOT.glob("cogs/*.py"), *ROOT.glob("podium/**/*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = _name(node.func)
+                fields = [(k.arg, k.value) for k in node.keywords if k.arg]
+                if name in ("button", "link") and node.args:
+                    fields.append(("label", node.args[0]))
+                for field, value in fields:
+                    if (limit := LIMITS.get((name, field))) is not None:
+                        for msgid in _catalogue_strings(value):
+                            found[msgid] = min(limit, found.get(msgid, limit))
+            elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                  and (limit := ASSIGNED.get(node.targets[0].id)) is not None):
+                for msgid in _catalogue_strings(node.value):
+                    found[msgid] = min(limit, found.get(msgid, limit))
+    return found
+
+
+LABELS = _labels()
+
+
+def test_the_label_scan_finds_the_labels_it_must():
+    assert {"Reason (optional)", "Reschedule your talk", "🔔 Remind me", "Cancel the talk",
+            "🌍 Use {zone} as my time zone"} <= set(LABELS)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_catalogue_label_fits_whole_in_every_language(locale):
+    t = i18n.translator(locale)
+    # A placeholder's value is counted as 20 characters (a zone name, a topic is cut to fit anyway).
+    too_long = {msgid: text for msgid, limit in LABELS.items()
+                if len(re.sub(r"\{[^}]*\}", "x" * 20, text := t._(msgid))) > limit}
+    assert not too_long
