@@ -60,3 +60,27 @@ async def test_a_german_member_is_answered_and_reminded_in_german(fake, bot):
     )
     refused = (await fake.wait_for_response(interaction))["data"]["content"]
     assert refused.startswith("Das überschneidet sich mit **Rust für alle**")
+
+
+async def answer_to(fake, name: str, locale: str, options: list[dict]) -> str:
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name=name,
+                                    locale=locale, options=options)
+    return (await fake.wait_for_response(interaction))["data"]["content"]
+
+
+@pytest.mark.parametrize(("locale", "typed", "confirmed", "refused"), [
+    ("de", "1 Tag, 2 Std.", "⏰ Du wirst 1 Tag und 2 Stunden vor jedem Vortrag",
+     "Ich verstehe „2 Monate“ nicht als Zeit vor dem Vortrag. Versuch es z. B. mit `1 Tag, 1 Stunde`"),
+    ("en-US", "1 day, 2h", "⏰ You'll be reminded 1 day and 2 hours before each talk",
+     "I don't understand “2 Monate” as a time before the talk. Try `24h, 1h`"),
+])
+async def test_reminder_times_are_read_and_written_out_in_the_members_language(fake, bot, locale, typed, confirmed,
+                                                                              refused):
+    def talks(before: str) -> list[dict]:
+        return [{"type": 1, "name": "talks", "options": [{"type": 3, "name": "before", "value": before}]}]
+
+    assert (await answer_to(fake, "remind-me", locale, talks(typed))).startswith(confirmed)
+    assert query(bot.db_path, "SELECT reminder_offsets FROM users WHERE user_id = ?", MEMBER_ID) == [
+        {"reminder_offsets": "[86400, 7200]"}]
+    # A bad part is echoed as typed, in the reader's quotation marks, with examples that reader's Podium reads.
+    assert (await answer_to(fake, "remind-me", locale, talks("1 Tag, 2 Monate"))).startswith(refused)
