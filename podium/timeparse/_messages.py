@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from podium.errors import Text
 from podium.i18n import N_
-from podium.timeparse._base import EXAMPLES, AmbiguousTimeError, TimeInputError
+from podium.timeparse._base import EXAMPLES, AmbiguousTimeError, ParsedTime, TimeInputError
 
 if TYPE_CHECKING:
     from podium.i18n import Translator
-    from podium.timeparse._base import ParsedTime
 
 TEXTS: dict[str, str] = {
     "try": N_("Try {examples}."),
@@ -106,9 +106,21 @@ def fail(key: str, examples: Iterable[str] = EXAMPLES[:3], **fields: object) -> 
     return error.then(TEXTS["try"], examples=_examples(examples))
 
 
+@dataclass(frozen=True, slots=True)
+class _Label(Text):
+    """A reading's label, written in the reader's language where the question is shown ("Fr. 10:00")."""
+
+    reading: ParsedTime | None = None
+
+    def render(self, t: Translator | None = None) -> str:
+        if self.reading is None:
+            return self.message
+        return self.reading.label_in(t) if t is not None else self.reading.label
+
+
 def ask(key: str, readings: tuple[ParsedTime, ...], examples: Sequence[str], **fields: object) -> AmbiguousTimeError:
     """A question: what was typed could be each of `readings`; `examples` type each one unambiguously."""
-    labels = _or([reading.label for reading in readings])
+    labels = _or([_Label(reading.label, {}, reading) for reading in readings])
     error = AmbiguousTimeError(TEXTS[key], readings, readings=labels, **fields)
     return error.then(TEXTS["try"], examples=_examples(examples))
 

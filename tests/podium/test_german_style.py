@@ -129,6 +129,7 @@ def test_a_german_question_suggests_german_inputs():
     with pytest.raises(timeparse.AmbiguousTimeError) as caught:
         timeparse.parse_when("Freitag um 10", zone="Europe/Berlin", now=NOW, locale="de")
     german = caught.value.text_for(i18n.translator("de"))
+    assert german.startswith("„Freitag um 10“ kann Fr. 10:00 oder Fr. 22:00 sein."), german  # German day names
     examples = re.findall(r"`([^`]+)`", german)
     assert examples == ["Freitag 10:00 vormittags", "Freitag 22:00"], german
     readings = [timeparse.parse_when(e, zone="Europe/Berlin", now=NOW, locale="de").when for e in examples]
