@@ -54,6 +54,7 @@ class _Context:
     user_zone: str  # the member's own zone: examples for another zone name theirs
     numeric: bool = False  # the day was typed in digits ("03.04.2027"): labels name the month in words, and the year
     twenty_four: bool = False  # the member's locale writes the 24-hour clock: "9:30" is 09:30, never asked
+    zone_typed: bool = False  # the zone was written in the text ("3pm PST"), not the member's or the server's
 
     @property
     def today(self) -> date:
@@ -96,8 +97,8 @@ def parse_when(
         if phrase is None:
             continue
         ctx = user
-        if phrase.zone is not None and phrase.zone != zone:
-            ctx = replace(user, zone_name=phrase.zone, zone=zone_info(phrase.zone))
+        if phrase.zone is not None:
+            ctx = replace(user, zone_name=phrase.zone, zone=zone_info(phrase.zone), zone_typed=True)
             if ctx.today != user.today:  # "tomorrow" is tomorrow over there
                 phrase = read(words, text=typed, lang=lang, today=ctx.today, order=order) or phrase
         return _resolve(phrase, cleaned, ctx)
@@ -231,7 +232,7 @@ def _readings(whens: list[datetime], ctx: _Context) -> tuple[ParsedTime, ...]:
     """ParsedTimes with their labels, in English and in the form any language writes them in (`label_in`)."""
     return tuple(
         ParsedTime(when=when, zone=ctx.zone_name, text=ctx.typed, label=label, local=when.astimezone(ctx.zone),
-                   form=form)
+                   form=form, zone_typed=ctx.zone_typed)
         for when, label, form in zip(whens, _labels(whens, ctx), _forms(whens, ctx), strict=True)
     )
 

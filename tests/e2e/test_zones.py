@@ -1,0 +1,128 @@
+"""Times in the reader's zone, through the real process (issue 21, §3): the zones offered to a member without one,
+the truthful note on which zone a time was read in, and the 24-hour clock of 24-hour locales.
+"""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests import factories
+from tests.e2e.dbcheck import query
+from tests.e2e.test_audience import click
+from tests.e2e.test_native_feel import run
+from tests.fake_discord import GUILD_ID, MEMBER_ID
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+async def bot(bot_factory):
+    process = bot_factory()
+    await process.start()
+    return process
+
+
+def due_local(db_path, zone):
+    [row] = query(db_path, "SELECT due_at_ms FROM outbox WHERE kind = 'personal_reminder'")
+    return datetime.fromtimestamp(row["due_at_ms"] / 1000, tz=UTC).astimezone(zone)
+
+
+def next_thursday(zone):
+    today = datetime.now(zone).date()
+    return today + timedelta(days=(3 - today.weekday()) % 7 or 7)  # "next thu" is never today
+
+
+async def test_an_en_us_member_in_a_berlin_server_is_offered_berlin_first_and_gets_berlin_time(fake, bot):
+    factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/Berlin")
+    interaction, content = await run(fake, "remind-me", "at", locale="en-US", when="next thu 7:30pm", message="talk")
+    local = due_local(bot.db_path, BERLIN)
+    assert (local.date(), local.hour, local.minute) == (next_thursday(BERLIN), 19, 30)
+    assert "in Europe/Berlin" in content and "That is the server's time zone" in content
+    reply = interaction.original
+    # The server's zone first; no guess from en-US (six US zones); then the way to any other zone.
+    assert reply.custom_ids == ["podium:tz:set:Europe/Berlin|Europe/Berlin", "podium:tz:other"]
+    assert "New_York" not in str(reply.components)
+    _, answer = await click(fake, reply, "podium:tz:other")
+    assert "</remind-me timezone:" in answer or "`/remind-me timezone`" in answer
+    assert query(bot.db_path, "SELECT timezone FROM users WHERE user_id = ?", MEMBER_ID) in ([], [{"timezone": None}])
+    _, answer = await click(fake, reply, "podium:tz:set:Europe/Berlin|Europe/Berlin")
+    assert answer.startswith("🌍 Your time zone is now **Europe/Berlin**")
+    assert "The time above was read in" not in answer  # it was read in that very zone
+    assert query(bot.db_path, "SELECT timezone FROM users WHERE user_id = ?", MEMBER_ID) == [
+        {"timezone": "Europe/Berlin"}
+    ]
+    assert due_local(bot.db_path, BERLIN).hour == 19  # setting the zone does not move what was stored
+
+
+async def test_a_german_member_in_a_london_server_is_offered_london_then_berlin(fake, bot):
+    factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/London")
+    interaction, content = await run(fake, "remind-me", "at", locale="de", when="morgen 10:00", message="Folien")
+    assert "Das ist die Zeitzone des Servers" in content and "Europe/London" in content
+    reply = interaction.original
+    assert reply.custom_ids == [
+        "podium:tz:set:Europe/London|Europe/London", "podium:tz:set:Europe/Berlin|Europe/London", "podium:tz:other"
+    ]
+    # Taking another zone than the one the time was read in: the answer says where the time above was read.
+    _, answer = await click(fake, reply, "podium:tz:set:Europe/Berlin|Europe/London", locale="de")
+    assert answer.startswith("🌍 Deine Zeitzone ist jetzt **Europe/Berlin**")
+    assert "Die Zeit oben gilt in Europe/London" in answer
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "zone", "hour", "note"),
+    [
+        ("en-US", "3pm PST", "America/Los_Angeles", 15, "That zone was named in what you typed."),
+        ("en-US", "6pm tomorrow EST", "America/New_York", 18, "That zone was named in what you typed."),
+        ("de", "3pm PST", "America/Los_Angeles", 15, "Die Zeitzone stand in deiner Eingabe."),
+        ("de", "morgen 18 Uhr EST", "America/New_York", 18, "Die Zeitzone stand in deiner Eingabe."),
+    ],
+)
+async def test_a_zone_written_in_the_time_is_named_as_the_reason(fake, bot, locale, text, zone, hour, note):
+    factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/Berlin")
+    _, content = await run(fake, "remind-me", "at", locale=locale, when=text, message="call")
+    assert f"in {zone}" in content and note in content
+    assert "server's time zone" not in content and "Zeitzone des Servers" not in content
+    assert due_local(bot.db_path, ZoneInfo(zone)).hour == hour
+
+
+@pytest.mark.parametrize(
+    ("locale", "server", "own", "note"),
+    [
+        ("en-US", "Europe/Berlin", "Asia/Tokyo", "That is your time zone"),
+        ("de", "Europe/Berlin", "Asia/Tokyo", "Das ist deine Zeitzone"),
+        ("en-US", "Europe/Berlin", None, "That is the server's time zone: you have not set yours"),
+        ("de", "Europe/Berlin", None, "Das ist die Zeitzone des Servers"),
+        ("en-US", None, None, "That is UTC: neither you nor the server has chosen another time zone"),
+        ("de", None, None, "Das ist UTC: Weder du noch der Server habt eine andere Zeitzone gewählt"),
+    ],
+)
+async def test_every_reason_for_the_zone_is_said(fake, bot, locale, server, own, note):
+    if server:
+        factories.add_guild_row(bot.db_path, GUILD_ID, timezone=server)
+    if own:
+        factories.add_user_row(bot.db_path, MEMBER_ID, timezone=own)
+    interaction, content = await run(fake, "remind-me", "at", locale=locale, when="in 2 hours", message="x")
+    assert note in content
+    assert f"in {own or server or 'UTC'}" in content
+    # Buttons only for a member without a zone of their own.
+    assert bool(interaction.original.custom_ids) is (own is None)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"), [("de", "morgen 9:30"), ("de", "morgen um 3:30"), ("en-GB", "tomorrow 9:30")]
+)
+async def test_a_24_hour_locale_gets_a_time_with_minutes_as_written(fake, bot, locale, text):
+    factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/Berlin")
+    interaction, _ = await run(fake, "remind-me", "at", locale=locale, when=text, message="x")
+    assert not any(c.startswith("podium:when:") for c in interaction.original.custom_ids)  # no question
+    local = due_local(bot.db_path, BERLIN)
+    hour, minute = (int(part) for part in text.split()[-1].split(":"))
+    assert (local.date(), local.hour, local.minute) == (datetime.now(BERLIN).date() + timedelta(days=1), hour, minute)
+
+
+async def test_a_12_hour_locale_is_still_asked_about_a_time_with_minutes(fake, bot):
+    factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/Berlin")
+    interaction, _ = await run(fake, "remind-me", "at", locale="en-US", when="tomorrow 9:30", message="x")
+    assert sum(c.startswith("podium:when:") for c in interaction.original.custom_ids) == 2
+    assert query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'") == []
