@@ -8,7 +8,9 @@ the US, so a guess there would be wrong for many and is worse than none. A guess
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
 
 from podium.markup import command
 
@@ -86,3 +88,12 @@ def zone_note(reason: ZoneReason, t: Translator) -> str:
                    command=command("remind-me timezone"))
     return t._("That is UTC: neither you nor the server has chosen another time zone ({command}).",
                command=command("remind-me timezone"))
+
+
+def local_moment(when: datetime, zone: str, t: Translator) -> str:
+    """An instant where `<t:…>` cannot render (choices, select options): in the reader's zone and language.
+
+    "Di. 08. Dez. 18:00": the zone is the reader's own, else their server's, which they know; "UTC" is named only
+    when it is the zone shown, since a reader cannot tell UTC from their own time otherwise.
+    """
+    return t.moment(when.astimezone(ZoneInfo(zone))) + (" UTC" if zone == "UTC" else "")

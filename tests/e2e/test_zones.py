@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from podium import i18n
 from tests import factories
 from tests.e2e.dbcheck import query
 from tests.e2e.test_audience import click
 from tests.e2e.test_native_feel import run
-from tests.fake_discord import GUILD_ID, MEMBER_ID
+from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -126,3 +127,61 @@ async def test_a_12_hour_locale_is_still_asked_about_a_time_with_minutes(fake, b
     interaction, _ = await run(fake, "remind-me", "at", locale="en-US", when="tomorrow 9:30", message="x")
     assert sum(c.startswith("podium:when:") for c in interaction.original.custom_ids) == 2
     assert query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'") == []
+
+
+def option_labels(message):
+    return [o["label"] for row in message.components for c in row["components"] for o in c.get("options", [])]
+
+
+def berlin_evening(days):
+    """18:00 in Berlin `days` from now, as an aware UTC instant (and the German label a reader there sees)."""
+    local = (datetime.now(BERLIN) + timedelta(days=days)).replace(hour=18, minute=0, second=0, microsecond=0)
+    return local.astimezone(UTC), i18n.translator("de").moment(local), i18n.translator("en-US").moment(local)
+
+
+async def test_every_text_only_time_is_in_the_readers_zone_not_utc(fake, bot):
+    """Select options and autocomplete choices cannot render `<t:…>`: a Berlin server's times, in German for a German
+    member, never "UTC" (the server's list shows the server's zone; what a member opens, theirs, else the server's).
+    """
+    factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/Berlin")
+    start, german, english = berlin_evening(3)
+    assert "18:00" in german and "18:00" in english
+    for n in range(11):  # two pages of /schedule list
+        factories.add_talk_row(bot.db_path, topic=f"Talk {n}", starts_at=start + timedelta(days=n),
+                               speaker_id=OWNER_ID, created_by=OWNER_ID, updated_by=OWNER_ID)
+
+    # The posted list's "Remind me of…" selects: the server's zone.
+    interaction, _ = await run(fake, "schedule", "list", locale="de")
+    posted = interaction.original
+    labels = option_labels(posted)
+    assert labels and f"Talk 0 — {english}" in labels[0] and not any("UTC" in label for label in labels)
+    # Its second page, turned by a German member: privately, in German.
+    page_two = next(c for c in posted.custom_ids if c.startswith("podium:list:") and c.endswith(":N"))
+    clicked = await fake.invoke_component(message_id=posted.id, custom_id=page_two, user_id=MEMBER_ID, locale="de")
+    await fake.wait_for_response(clicked)
+    labels = option_labels(clicked.original)
+    _, german_later, _ = berlin_evening(3 + 10)
+    assert labels and f"Talk 10 — {german_later}" in labels[0] and not any("UTC" in label for label in labels)
+
+    # Autocomplete of a talk, of a personal reminder and of a Discord event: the member's zone (the server's here).
+    typing = [{"type": 1, "name": "info", "options": [{"type": 3, "name": "talk", "value": "Talk 0", "focused": True}]}]
+    asked = await fake.invoke_autocomplete(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID,
+                                           name="schedule", options=typing, locale="de")
+    names = [c["name"] for c in (await fake.wait_for_response(asked))["data"]["choices"]]
+    assert names[0].startswith(f"Talk 0 — {german}") and not any("UTC" in name for name in names)
+
+    await run(fake, "remind-me", "at", locale="de", when=start.isoformat(), message="Folien")
+    typing = [{"type": 1, "name": "delete", "options": [{"type": 3, "name": "reminder", "value": "", "focused": True}]}]
+    asked = await fake.invoke_autocomplete(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID,
+                                           name="remind-me", options=typing, locale="de")
+    [choice] = (await fake.wait_for_response(asked))["data"]["choices"]
+    assert choice["name"] == f"{german} — Folien"
+
+    fake.create_event_as_moderator(GUILD_ID, name="Meetup", start=start, end=start + timedelta(hours=1),
+                                   location="Library")
+    typing = [{"type": 1, "name": "import", "options": [{"type": 3, "name": "event", "value": "meet",
+                                                          "focused": True}]}]
+    asked = await fake.invoke_autocomplete(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,
+                                           name="schedule", options=typing, locale="de")
+    names = [c["name"] for c in (await fake.wait_for_response(asked))["data"]["choices"]]
+    assert names == [f"Meetup — {german}"]
