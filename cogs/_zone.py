@@ -18,7 +18,7 @@ from cogs._components import custom_id_of
 from cogs._replies import reply_ephemeral, user_id_of
 from podium import i18n, timeparse
 from podium.markup import command
-from podium.preferences import load_guild, load_user
+from podium.preferences import GuildSettings, UserPreferences, load_guild, load_user
 from podium.services import Services
 from podium.zones import zone_note, zone_reason, zones_to_offer
 
@@ -28,22 +28,33 @@ SET_ZONE = "podium:tz:set:"  # + an IANA zone name, then "|" and the zone the ti
 OTHER_ZONE = "podium:tz:other"
 
 
+def read_line(
+    parsed: timeparse.ParsedTime, user: UserPreferences, guild: GuildSettings | None, t: i18n.Translator
+) -> str:
+    """"Read … in <zone>: <label>." and why that zone: written in the text, the member's, the server's, or UTC."""
+    reason = zone_reason(typed=parsed.zone_typed, user_zone=user.timezone, server_zone=server_zone(guild))
+    return f"{timeparse.read_back(parsed, t)} {zone_note(reason, t)}"
+
+
+def server_zone(guild: GuildSettings | None) -> str | None:
+    """The zone a moderator chose for the server (None while it is the default UTC)."""
+    # A server's zone is "UTC" until a moderator picks one: it is no region to offer, nor a choice to credit.
+    return guild.timezone if guild is not None and guild.timezone != "UTC" else None
+
+
 async def read_in(
     services: Services, interaction: nextcord.Interaction, parsed: timeparse.ParsedTime
 ) -> tuple[str, nextcord.ui.View | None]:
     """The "Read … in <zone>" line of a reply, and for a member without their own zone the buttons to set one."""
     user = await load_user(services.db, user_id_of(interaction))
     guild = await load_guild(services.db, interaction.guild_id) if interaction.guild_id else None
-    # A server's zone is "UTC" until a moderator picks one: it is no region to offer, nor a choice to credit.
-    server_zone = guild.timezone if guild and guild.timezone != "UTC" else None
     t = i18n.translator(interaction.locale)
-    reason = zone_reason(typed=parsed.zone_typed, user_zone=user.timezone, server_zone=server_zone)
-    line = f"-# {timeparse.read_back(parsed, t)} {zone_note(reason, t)}"
+    line = f"-# {read_line(parsed, user, guild, t)}"
     if user.timezone:
         return line, None
     # prevent_update=False: answered by a listener (RemindMe.on_zone_button), not a view nextcord would forget.
     view = nextcord.ui.View(timeout=None, prevent_update=False)
-    for zone in zones_to_offer(server_zone, str(interaction.locale) if interaction.locale else None):
+    for zone in zones_to_offer(server_zone(guild), str(interaction.locale) if interaction.locale else None):
         label = t._("🌍 Use {zone} as my time zone", zone=zone)
         view.add_item(nextcord.ui.Button(label=label[:80], custom_id=f"{SET_ZONE}{zone}|{parsed.zone}"[:100]))
     view.add_item(nextcord.ui.Button(label=t._("🌍 Choose another…")[:80], custom_id=OTHER_ZONE,

@@ -185,3 +185,29 @@ async def test_every_text_only_time_is_in_the_readers_zone_not_utc(fake, bot):
                                            name="schedule", options=typing, locale="de")
     names = [c["name"] for c in (await fake.wait_for_response(asked))["data"]["choices"]]
     assert names == [f"Meetup — {german}"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "note", "zone"),
+    [
+        ("de", "morgen 18:00", "Das ist die Zeitzone des Servers", "Europe/Berlin"),
+        ("en-US", "6pm tomorrow EST", "That zone was named in what you typed.", "America/New_York"),
+    ],
+)
+async def test_the_speakers_reschedule_form_in_a_dm_says_why_its_zone(fake, bot_factory, locale, text, note, zone):
+    """The Reschedule… form of a reminder DM reads the time like a command does, and says so just as truthfully."""
+    process = bot_factory(DISPATCH_TICK_SECONDS="1")
+    await process.start()
+    factories.add_guild_row(process.db_path, GUILD_ID, timezone="Europe/Berlin")
+    await run(fake, "remind-me", "talks", OWNER_ID, before="1h")
+    _, content = await run(fake, "schedule", "add", OWNER_ID, when=(datetime.now(UTC) + timedelta(seconds=3606))
+                           .isoformat(timespec="seconds"), topic="Rust")
+    assert "signed up" in content, content
+    [talk] = query(process.db_path, "SELECT id FROM talks")
+    reminder = await fake.wait_for_message(
+        lambda m: m.channel_id == fake.dm_channels.get(OWNER_ID) and "Rust" in m.content, timeout=20)
+    await click(fake, reminder, f"podium:talk:move:{talk['id']}", OWNER_ID, locale=locale)
+    submit = await fake.invoke_modal_submit(user_id=OWNER_ID, custom_id=f"podium:talk:move-modal:{talk['id']}",
+                                            values={"when": text}, locale=locale)
+    content = (await fake.wait_for_response(submit))["data"]["content"]
+    assert f"in {zone}" in content and note in content
