@@ -1,8 +1,11 @@
-"""Which zone a typed time was read in, said in the reply; a member without a zone of their own can set one in a click.
+"""Which zone a typed time was read in, and why, said in the reply; a member without a zone can set one in a click.
 
-A member who never ran /remind-me timezone has their times read in the server's zone (or UTC). They are told so
-in the reply that echoes the time, and offered their likely zone (from their Discord locale, podium/zones.py) as
-a button; the click stores it. The button's custom id carries the zone, so it works after a restart.
+A member who never ran /remind-me timezone has their times read in the server's zone (or UTC). The reply that
+echoes the time says which zone it was read in and why (written in the time, theirs, the server's, or UTC for want
+of any), and offers buttons: the server's zone first (most communities live in one region), then a guess from
+their Discord locale where the locale settles it (podium/zones.py), then "Choose another…", which points to
+/remind-me timezone and its autocomplete (a modal cannot autocomplete). The buttons' custom ids carry the zone
+offered and the zone the time was read in, so they work after a restart and the click's answer stays true.
 """
 
 from __future__ import annotations
@@ -15,50 +18,77 @@ from cogs._components import custom_id_of
 from cogs._replies import reply_ephemeral, user_id_of
 from podium import i18n, timeparse
 from podium.markup import command
-from podium.preferences import load_user
+from podium.preferences import GuildSettings, UserPreferences, load_guild, load_user
 from podium.services import Services
-from podium.zones import suggest_zone
+from podium.zones import zone_note, zone_reason, zones_to_offer
 
 log = logging.getLogger(__name__)
 
-SET_ZONE = "podium:tz:set:"  # + an IANA zone name
+SET_ZONE = "podium:tz:set:"  # + an IANA zone name, then "|" and the zone the time above was read in
+OTHER_ZONE = "podium:tz:other"
+
+
+def read_line(
+    parsed: timeparse.ParsedTime, user: UserPreferences, guild: GuildSettings | None, t: i18n.Translator
+) -> str:
+    """"Read … in <zone>: <label>." and why that zone: written in the text, the member's, the server's, or UTC."""
+    reason = zone_reason(typed=parsed.zone_typed, user_zone=user.timezone, server_zone=server_zone(guild))
+    return f"{timeparse.read_back(parsed, t)} {zone_note(reason, t)}"
+
+
+def server_zone(guild: GuildSettings | None) -> str | None:
+    """The zone a moderator chose for the server (None while it is the default UTC)."""
+    # A server's zone is "UTC" until a moderator picks one: it is no region to offer, nor a choice to credit.
+    return guild.timezone if guild is not None and guild.timezone != "UTC" else None
 
 
 async def read_in(
     services: Services, interaction: nextcord.Interaction, parsed: timeparse.ParsedTime
 ) -> tuple[str, nextcord.ui.View | None]:
-    """The "Read … in <zone>" line of a reply, and for a member without their own zone a button to set theirs."""
+    """The "Read … in <zone>" line of a reply, and for a member without their own zone the buttons to set one."""
     user = await load_user(services.db, user_id_of(interaction))
+    guild = await load_guild(services.db, interaction.guild_id) if interaction.guild_id else None
     t = i18n.translator(interaction.locale)
+    line = f"-# {read_line(parsed, user, guild, t)}"
     if user.timezone:
-        return f"-# {timeparse.read_back(parsed, t)}", None
-    line = f"-# {timeparse.read_back(parsed, t)} " + t._(
-        "That is the server's time zone: you have not set yours ({command}).", command=command("remind-me timezone")
-    )
-    suggestion = suggest_zone(str(interaction.locale) if interaction.locale else None)
-    if suggestion is None or suggestion == parsed.zone:
         return line, None
     # prevent_update=False: answered by a listener (RemindMe.on_zone_button), not a view nextcord would forget.
     view = nextcord.ui.View(timeout=None, prevent_update=False)
-    label = t._("🌍 Use {zone} as my time zone", zone=suggestion)
-    view.add_item(nextcord.ui.Button(label=label[:80], custom_id=SET_ZONE + suggestion))
+    for zone in zones_to_offer(server_zone(guild), str(interaction.locale) if interaction.locale else None):
+        label = t._("🌍 Use {zone} as my time zone", zone=zone)
+        view.add_item(nextcord.ui.Button(label=label[:80], custom_id=f"{SET_ZONE}{zone}|{parsed.zone}"[:100]))
+    view.add_item(nextcord.ui.Button(label=t._("🌍 Choose another…")[:80], custom_id=OTHER_ZONE,
+                                     style=nextcord.ButtonStyle.secondary))
     return line, view
 
 
 def zone_button_clicked(interaction: nextcord.Interaction) -> bool:
-    """Whether this is a click on a "Use … as my time zone" button."""
-    return interaction.type == nextcord.InteractionType.component and custom_id_of(interaction).startswith(SET_ZONE)
+    """Whether this is a click on a "Use … as my time zone" or "Choose another…" button."""
+    if interaction.type != nextcord.InteractionType.component:
+        return False
+    custom_id = custom_id_of(interaction)
+    return custom_id.startswith(SET_ZONE) or custom_id == OTHER_ZONE
 
 
 async def set_zone_from_button(services: Services, interaction: nextcord.Interaction) -> None:
     """Store the zone the button carries (checked like a typed one: a client can forge a custom id)."""
-    zone, _ = timeparse.resolve_timezone(custom_id_of(interaction)[len(SET_ZONE) :])
-    await services.people.set_timezone(user_id_of(interaction), zone)
     t = i18n.translator(interaction.locale)
+    custom_id = custom_id_of(interaction)
+    if custom_id == OTHER_ZONE:
+        await reply_ephemeral(
+            interaction,
+            t._("🌍 Set your time zone with {command}: start typing your city (e.g. `Berlin` or `Chicago`) and "
+                "pick it from the list.", command=command("remind-me timezone")),
+        )
+        return
+    offered, _, read_zone = custom_id[len(SET_ZONE) :].partition("|")
+    zone, _ = timeparse.resolve_timezone(offered)
+    await services.people.set_timezone(user_id_of(interaction), zone)
     local = timeparse.local_now_text(zone, services.clock.now(), t)
-    await reply_ephemeral(
-        interaction,
-        t._("🌍 Your time zone is now **{zone}** — it is {local} there. Times you type from now on are read in it. "
-            "The time above was read in the server's zone: if it is not what you meant, change it (e.g. {command}).",
-            zone=zone, local=local, command=command("schedule reschedule")),
-    )
+    text = t._("🌍 Your time zone is now **{zone}** — it is {local} there. Times you type from now on are read in it.",
+               zone=zone, local=local)
+    if read_zone and read_zone != zone:
+        # Buttons from before a restart may carry no read zone: then nothing is claimed about the time above.
+        text += " " + t._("The time above was read in {zone}: if it is not what you meant, change it (e.g. {command}).",
+                          zone=read_zone, command=command("schedule reschedule"))
+    await reply_ephemeral(interaction, text)

@@ -16,6 +16,7 @@ from nextcord.ext import commands
 
 from cogs._components import answer, custom_id_of, modal_values
 from cogs._replies import reply_ephemeral, user_id_of
+from cogs._zone import read_line
 from podium import components, i18n, timeparse
 from podium.audience import Attendance, AudienceError, going
 from podium.i18n import N_, Translator
@@ -181,7 +182,8 @@ class AudienceCog(commands.Cog):
         db = self.services.db
         user = await load_user(db, user_id_of(interaction))
         # A DM has no server: the talk's server's zone is the fallback, as in the server itself.
-        zone = effective_zone(user, await load_guild(db, talk.guild_id))
+        guild = await load_guild(db, talk.guild_id)
+        zone = effective_zone(user, guild)
         parsed = timeparse.parse_when(text, zone=zone, now=self.services.clock.now(), locale=interaction.locale)
         _, after = await self.talks.reschedule(guild_id=talk.guild_id, actor=actor,
                                                talk_id=talk.id, starts_at=parsed.when)
@@ -190,7 +192,7 @@ class AudienceCog(commands.Cog):
             interaction,
             t._("📅 {topic} moved to {when}. Those who asked to be reminded are told, and every reminder is "
                 "re-planned.", topic=quote(after.topic), when=both_times(after.starts_at)) + "\n-# "
-            + timeparse.read_back(parsed, t),
+            + read_line(parsed, user, guild, t),
         )
 
     async def cancel(self, interaction: Interaction, talk_id: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import cast
-from zoneinfo import ZoneInfo
 
 import nextcord
 from nextcord import Interaction, SlashOption
@@ -23,6 +22,7 @@ from podium.outbox import OutboxRow
 from podium.people import PeopleError, PersonalReminder
 from podium.preferences import Via, effective_reminders, effective_zone, load_guild, load_user
 from podium.services import Services
+from podium.zones import local_moment
 
 log = logging.getLogger(__name__)
 
@@ -245,10 +245,10 @@ class RemindMe(commands.Cog):
         ]
         user = await load_user(self.services.db, user_id_of(interaction))
         guild = await load_guild(self.services.db, interaction.guild_id) if interaction.guild_id else None
-        zone = ZoneInfo(effective_zone(user, guild))
+        zone = effective_zone(user, guild)
         t = i18n.translator(interaction.locale)
         await interaction.response.send_autocomplete(
-            {f"{t.moment(r.due_at.astimezone(zone))} — {r.text}"[:100]: str(r.id) for r in found[:25]}
+            {f"{local_moment(r.due_at, zone, t)} — {r.text}"[:100]: str(r.id) for r in found[:25]}
         )
 
     @remind_me.subcommand(

@@ -6,7 +6,6 @@ import io
 import logging
 from datetime import datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import nextcord
 from nextcord import Interaction, SlashOption
@@ -36,6 +35,7 @@ from podium.scheduled_events import EVENT_KINDS, EventsError
 from podium.services import Services
 from podium.talks import Actor, Talk, TalkError, authorize
 from podium.transport import GoneError
+from podium.zones import local_moment
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,7 @@ def info_text(
 
 def choice_label(talk: Talk, zone: str = "UTC", t: Translator = i18n.ENGLISH) -> str:
     """An autocomplete label in the member's zone, with the speaker's name (Discord: ≤ 100 characters, plain text)."""
-    local = talk.starts_at.astimezone(ZoneInfo(zone))
-    when = t.moment(local) + (" UTC" if zone == "UTC" else "")
+    when = local_moment(talk.starts_at, zone, t)
     by = f" · {talk.speaker_name[:30]}" if talk.speaker_name else ""
     tail = f" — {when}{by}"
     return f"{talk.topic[: 100 - len(tail)]}{tail}"
@@ -163,9 +162,12 @@ class Schedule(commands.Cog):
         return int(value)
 
     async def list_page(
-        self, guild_id: int, days: int, page: int, t: Translator = i18n.ENGLISH
+        self, guild_id: int, days: int, page: int, t: Translator = i18n.ENGLISH, zone: str = "UTC"
     ) -> tuple[nextcord.Embed, nextcord.ui.View | None]:
-        """One page of upcoming talks, a "Remind me of…" select of them, previous/next buttons past PAGE_SIZE."""
+        """One page of upcoming talks, a "Remind me of…" select of them, previous/next buttons past PAGE_SIZE.
+
+        The select's labels are plain text (no `<t:…>` there): they show `zone`, the reader's.
+        """
         talks, total = await self.talks.upcoming(
             guild_id, within=timedelta(days=days), limit=PAGE_SIZE, offset=page * PAGE_SIZE
         )
@@ -182,7 +184,7 @@ class Schedule(commands.Cog):
             return embed, None
         # prevent_update=False (view_of): nextcord must not track (and auto-answer) these; the stateless
         # listeners answer them (on_list_page, and cogs/audience.py for the select), also after a restart.
-        choices = [(talk.id, choice_label(talk, t=t)) for talk in talks]
+        choices = [(talk.id, choice_label(talk, zone, t)) for talk in talks]
         view = view_of([components.talk_picker(choices, t=t), components.stop_picker(choices, t)])
         if pages > 1:
             # The custom id's last part names the button whatever its label's language (◀ / N, as before).
@@ -252,7 +254,9 @@ class Schedule(commands.Cog):
         """Upcoming talks, paginated; posted for everyone, so in the server's language (as its channel posts)."""
         guild_id = guild_id_of(interaction)
         locale = await self.services.guild_settings.post_locale(guild_id) or interaction.guild_locale
-        embed, view = await self.list_page(guild_id, days, 0, i18n.translator(locale))
+        # Read by the whole channel: the server's zone, as the language is the server's.
+        zone = (await load_guild(self.services.db, guild_id)).timezone
+        embed, view = await self.list_page(guild_id, days, 0, i18n.translator(locale), zone)
         if view is None:
             await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
         else:
@@ -466,8 +470,10 @@ class Schedule(commands.Cog):
              if e.id not in taken and e.start_time > now and typed in e.name.lower()),
             key=lambda e: e.start_time,
         )
+        zone = await self.viewer_zone(interaction)
+        t = i18n.translator(interaction.locale)
         await interaction.response.send_autocomplete(
-            {f"{e.name[:70]} — {e.start_time:%Y-%m-%d %H:%M} UTC"[:100]: str(e.id) for e in found[:25]}
+            {f"{e.name[:70]} — {local_moment(e.start_time, zone, t)}"[:100]: str(e.id) for e in found[:25]}
         )
 
     @reschedule.on_autocomplete("talk")
@@ -487,12 +493,16 @@ class Schedule(commands.Cog):
         found = await self.talks.search(guild_id_of(interaction), talk or "", speaker_id=None)
         await self.offer_talks(interaction, found)
 
-    async def offer_talks(self, interaction: Interaction, talks: list[Talk]) -> None:
-        """Talks as autocomplete choices, labelled in the member's own zone (else the server's)."""
+    async def viewer_zone(self, interaction: Interaction) -> str:
+        """The zone plain-text times are shown in for this member: theirs, else the server's, else UTC."""
         db = self.services.db
         user = await load_user(db, user_id_of(interaction))
         guild = await load_guild(db, interaction.guild_id) if interaction.guild_id else None
-        zone = effective_zone(user, guild)
+        return effective_zone(user, guild)
+
+    async def offer_talks(self, interaction: Interaction, talks: list[Talk]) -> None:
+        """Talks as autocomplete choices, labelled in the member's own zone (else the server's)."""
+        zone = await self.viewer_zone(interaction)
         t = i18n.translator(interaction.locale)
         await interaction.response.send_autocomplete(
             {choice_label(talk, zone, t): str(talk.id) for talk in talks[:25]}
@@ -512,7 +522,7 @@ class Schedule(commands.Cog):
             return
         # Another page is the presser's own (edited in place, or sent privately): in their language.
         embed, view = await self.list_page(guild_id_of(interaction), days, max(0, page),
-                                           i18n.translator(interaction.locale))
+                                           i18n.translator(interaction.locale), await self.viewer_zone(interaction))
         message = interaction.message
         if message is not None and message.flags.ephemeral:
             # The presser's own copy: turning its page disturbs nobody.

@@ -25,6 +25,7 @@ from podium.preferences import (
     GuildSettings,
     UserPreferences,
     channel_locale,
+    effective_zone,
     load_guild,
     load_user,
     remember_dm_channel,
@@ -496,7 +497,10 @@ class Dispatcher:
                     refusals.append(f"{via}: none configured")
                     continue
                 locale = await self._locale(via, user, guild)
-                ctx = RenderContext(row.kind, payload, talk, row.due_at, self.clock.now(), via=via, locale=locale)
+                zone = effective_zone(user, guild) if via == "dm" and user is not None else (
+                    guild.timezone if guild is not None else "UTC")
+                ctx = RenderContext(row.kind, payload, talk, row.due_at, self.clock.now(), via=via, locale=locale,
+                                    zone=zone)
                 body: dict[str, Any] = render(ctx, mention_user_id=row.user_id if via != "dm" else None)
                 # enforce_nonce: if a crash hid an earlier success, Discord returns that message.
                 body["nonce"] = row.nonce

@@ -48,6 +48,9 @@ class RenderContext:
     # The reader's Discord locale (the recipient's for a DM, the server's for a post), chosen by the dispatcher
     # when the message goes out: payloads hold no text, so a change of language applies to queued messages too.
     locale: str | None = None
+    # The reader's zone for times written as plain text (button and select labels, where `<t:…>` cannot render):
+    # a DM's recipient's own zone, else the server's; a post's, the server's.
+    zone: str = "UTC"
 
     @property
     def t(self) -> i18n.Translator:

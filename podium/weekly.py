@@ -16,6 +16,7 @@ from podium.markup import both_times, command, fit_lines, quote_clipped
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import GuildSettings, load_guild
 from podium.render import RenderContext, Rendered, RenderError, need
+from podium.zones import local_moment
 
 log = logging.getLogger(__name__)
 
@@ -235,8 +236,9 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
     description, shown = fit_summary(talks, t)
     # One "🔔 Remind me" button per talk shown for a few talks, a select of them when there are many.
     by_id = {talk["id"]: talk for talk in talks}
+    # Labels are plain text: the talk's time in the server's zone (a post's readers share it), never a UTC date.
     buttons = components.remind_choices(
-        [(i, f"{by_id[i]['topic']} — {t.date(from_ms(by_id[i]['start_ms']), 'EEE dd MMM')}") for i in shown], t
+        [(i, f"{by_id[i]['topic']} — {local_moment(from_ms(by_id[i]['start_ms']), ctx.zone, t)}") for i in shown], t
     )
     embed = {
         "title": t._("This week's talks"),

@@ -41,6 +41,8 @@ class ParsedTime:
     # The label's wall time (in `zone`) and its Babel pattern, to write it in another language (`label_in`).
     local: datetime | None = field(default=None, compare=False)
     form: str = field(default="", compare=False)
+    # The zone was written in the text ("3pm PST"): the reply says so instead of "the server's time zone".
+    zone_typed: bool = field(default=False, compare=False)
 
     def label_in(self, t: Translator) -> str:
         """The label in the reader's language ("Sat 15:30" / "Sa. 15:30"); the English one if it has no form."""

@@ -11,6 +11,8 @@ a part of the day is settled by it ("9 tomorrow morning", "8 tonight", "heute Ab
 12-hour/24-hour rule decides (see _resolve): after a day it is asked ("friday at 8": 08:00 or 20:00?), except 12,
 which is noon; without a day, the hour is read when the 24-hour reading is also the next one on the clock face and
 the hour is 7 to 12 ("10:30" at 04:30), else asked ("3:30" at 04:30: 15:30 today or 03:30 tomorrow?).
+Members whose locale writes the 24-hour clock (de, en-GB, fr …) are never asked about a time with minutes in digits
+("9:30" is 09:30): only a bare hour ("um 8") is open for them.
 
 "midnight" with a day is asked (the start or the end of that day?) unless the part of the day settles it ("tonight at
 midnight" is the end). "12" in the morning is asked (noon, or "12 am" meaning midnight); in the evening it is the
@@ -58,6 +60,9 @@ class Clock:
     kind: str  # "fixed", "open", "noon", "midnight"
     meridiem: str | None = None  # "am"/"pm" when typed: checked against "tonight", "morning" ...
     text: str = ""
+    # Written in digits with minutes ("9:30", "9.30"): a 24-hour locale writes the afternoon as 21:30, so this is
+    # the time as written there; a bare hour ("um 8") or a clock-face phrase ("halb vier") is not.
+    digital: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +85,7 @@ def _number(token: str) -> tuple[int, bool] | None:
     return None
 
 
-def _make(hour: int, minute: int, meridiem: str | None, fixed: bool, typed: str) -> Clock:
+def _make(hour: int, minute: int, meridiem: str | None, fixed: bool, typed: str, digital: bool = False) -> Clock:
     if meridiem in ("am", "pm"):
         if not 1 <= hour <= 12 or minute > 59:
             raise fail("not_a_time", ("5pm", "17:00"), text=echo(typed))
@@ -89,7 +94,7 @@ def _make(hour: int, minute: int, meridiem: str | None, fixed: bool, typed: str)
         raise fail("not_a_time", ("9:30", "17:00", "5pm"), text=echo(typed))
     if fixed or hour == 0 or hour > 12:
         return Clock(hour, minute, "fixed", None, typed)
-    return Clock(hour, minute, "open", None, typed)
+    return Clock(hour, minute, "open", None, typed, digital)
 
 
 def _token_clock(token: str, dotted: bool, military: bool) -> Clock | None:
@@ -101,9 +106,9 @@ def _token_clock(token: str, dotted: bool, military: bool) -> Clock | None:
             hour, minute = int(groups["h"]), int(groups.get("m") or 0)
             meridiem = groups.get("ap") if groups.get("ap") in ("am", "pm") else None
             fixed = groups.get("ap") == "h" or (len(groups["h"]) == 2 and groups["h"].startswith("0"))
-            return _make(hour, minute, meridiem, fixed, token)
+            return _make(hour, minute, meridiem, fixed, token, digital=groups.get("m") is not None)
     if dotted and (match := _DOTTED_RE.fullmatch(token)):
-        return _make(int(match["h"]), int(match["m"]), None, match["h"].startswith("0"), token)
+        return _make(int(match["h"]), int(match["m"]), None, match["h"].startswith("0"), token, digital=True)
     if military and (match := _MILITARY_RE.fullmatch(token)):
         return _make(int(match["h"]), int(match["m"]), None, True, token)
     return None
@@ -250,8 +255,12 @@ def part_at(tokens: list[str], i: int) -> tuple[int, str] | None:
     return None
 
 
-def options(clock: Clock, part: str | None, *, dated: bool) -> tuple[tuple[Option, ...], str | None]:
+def options(
+    clock: Clock, part: str | None, *, dated: bool, twenty_four: bool = False
+) -> tuple[tuple[Option, ...], str | None]:
     """The wall times a clock can mean with the part of the day it was said with; and why there are several.
+
+    `twenty_four`: the member's locale writes times on the 24-hour clock, so "9:30" is 09:30 as written.
 
     The reason is None (one option, or the open 12/24-hour pair an undated phrase still has to settle, reason
     "open"), "clock" (12/24 hours after a day), "midnight" (start or end of the day), or "noon_or_midnight".
@@ -290,6 +299,8 @@ def options(clock: Clock, part: str | None, *, dated: bool) -> tuple[tuple[Optio
             return (Option(hour, minute, late),), None
         return (Option(hour + 12, minute),), None
     literal = Option(hour, minute)
+    if twenty_four and clock.digital:
+        return (literal,), None
     other = Option((hour + 12) % 24, minute, literal=False)
     if dated:  # "friday at 8": 08:00 or 20:00 are both plausible; "friday at 12" is noon
         return ((literal,), None) if hour == 12 else ((literal, other), "clock")

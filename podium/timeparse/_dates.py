@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import logging
 import re
 import threading
@@ -24,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+import babel
+from babel import Locale
 from dateparser.date import DateDataParser
 
 from podium.timeparse._lang import MONTHS, PARTS_OF_DAY, WEEKDAYS
@@ -63,6 +66,23 @@ def date_order(locale: str | None) -> str | None:
         if any(known.split("-")[0].lower() == language for known in orders):
             return name
     return None
+
+
+@functools.cache
+def twenty_four_hour(locale: str | None) -> bool:
+    """Whether a Discord locale writes clock times on the 24-hour clock (de, en-GB, fr …; not en-US, hi, ko).
+
+    Taken from Babel's short time pattern ("HH:mm" against "h:mm a"), so every locale Babel knows is covered
+    without a hand-kept list. No locale, or one Babel does not know, is False: then "9:30" may be asked.
+    """
+    if not locale:
+        return False
+    try:
+        pattern = Locale.parse(locale.replace("-", "_")).time_formats["short"].pattern
+    except (ValueError, babel.UnknownLocaleError):
+        return False
+    unquoted = re.sub(r"'[^']*'", "", pattern)  # quoted literals are text, not fields
+    return "H" in unquoted or "k" in unquoted
 
 
 @dataclass(frozen=True, slots=True)

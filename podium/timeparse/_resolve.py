@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from podium.i18n import N_
 from podium.timeparse._base import MAX_INPUT_CHARS, ParsedTime, TimeInputError
 from podium.timeparse._clock import Clock, Option, options
-from podium.timeparse._dates import Day, date_order, warm_up_dateparser
+from podium.timeparse._dates import Day, date_order, twenty_four_hour, warm_up_dateparser
 from podium.timeparse._lang import MONTHS, WEEKDAYS, normalize, tokens
 from podium.timeparse._messages import ask, echo, fail, iso_example, show
 from podium.timeparse._phrase import Phrase, read
@@ -54,6 +54,8 @@ class _Context:
     user_zone: str  # the member's own zone: examples for another zone name theirs
     numeric: bool = False  # the day was typed in digits ("03.04.2027"): labels name the month in words, and the year
     lang: str = "en"  # the language the text was read in: examples to type are given in it
+    twenty_four: bool = False  # the member's locale writes the 24-hour clock: "9:30" is 09:30, never asked
+    zone_typed: bool = False  # the zone was written in the text ("3pm PST"), not the member's or the server's
 
     @property
     def today(self) -> date:
@@ -83,7 +85,7 @@ def parse_when(
     cleaned = normalize(typed)
     if not cleaned:
         raise fail("empty")
-    user = _Context(typed, zone, tz, now, max_ahead, zone)
+    user = _Context(typed, zone, tz, now, max_ahead, zone, twenty_four=twenty_four_hour(locale))
     iso = _parse_iso(cleaned, user)
     if iso is not None:
         return _one(iso, replace(user, numeric=True))
@@ -96,8 +98,8 @@ def parse_when(
         if phrase is None:
             continue
         ctx = user
-        if phrase.zone is not None and phrase.zone != zone:
-            ctx = _Context(typed, phrase.zone, zone_info(phrase.zone), now, max_ahead, zone)
+        if phrase.zone is not None:
+            ctx = replace(user, zone_name=phrase.zone, zone=zone_info(phrase.zone), zone_typed=True)
             if ctx.today != user.today:  # "tomorrow" is tomorrow over there
                 phrase = read(words, text=typed, lang=lang, today=ctx.today, order=order) or phrase
         return _resolve(phrase, ctx, lang)
@@ -130,7 +132,7 @@ def _resolve(phrase: Phrase, ctx: _Context, lang: str) -> ParsedTime:
         if day is not None and day.kind == "tonight":
             return _one(_tonight(ctx), ctx)
         raise _needs_time(day, part, ctx.typed, lang)
-    found, reason = options(clock, part, dated=day is not None)
+    found, reason = options(clock, part, dated=day is not None, twenty_four=ctx.twenty_four)
     if day is None:
         day = Day((ctx.today,), "day")
     readings = [_roll(first, day, option, ctx) for first in day.dates for option in found]
@@ -232,7 +234,7 @@ def _readings(whens: list[datetime], ctx: _Context) -> tuple[ParsedTime, ...]:
     """ParsedTimes with their labels, in English and in the form any language writes them in (`label_in`)."""
     return tuple(
         ParsedTime(when=when, zone=ctx.zone_name, text=ctx.typed, label=label, local=when.astimezone(ctx.zone),
-                   form=form)
+                   form=form, zone_typed=ctx.zone_typed)
         for when, label, form in zip(whens, _labels(whens, ctx), _forms(whens, ctx), strict=True)
     )
 

@@ -142,12 +142,15 @@ async def zone_offer(locale: str, db: Any, clock: Any) -> nextcord.ui.View | Non
     await factories.add_user(db, SPEAKER)
     parsed = timeparse.parse_when("in 2 hours", zone="UTC", now=clock.now(), locale=locale)
     # The suggestion depends on the locale: the longest zone name shows whether the label fits in any.
-    original = _zone.suggest_zone
-    _zone.suggest_zone = lambda _locale: "America/Argentina/ComodRivadavia"  # type: ignore[assignment]
+    original = _zone.zones_to_offer
+    longest = "America/Argentina/ComodRivadavia"
+    _zone.zones_to_offer = lambda _server, _locale: (longest, longest[::-1])  # type: ignore[assignment]
     try:
-        _, view = await _zone.read_in(SimpleNamespace(db=db), interaction(locale), parsed)  # type: ignore[arg-type]
+        click = interaction(locale)
+        click.guild_id = factories.GUILD
+        _, view = await _zone.read_in(SimpleNamespace(db=db), click, parsed)  # type: ignore[arg-type]
     finally:
-        _zone.suggest_zone = original  # type: ignore[assignment]
+        _zone.zones_to_offer = original  # type: ignore[assignment]
     return view
 
 

@@ -232,3 +232,27 @@ def test_the_read_back_line_escapes_what_was_typed():
     parsed = parse_when("20.03.2026 17:00", zone=ZONE, now=NOW)
     line = read_back(replace(parsed, text="*20.03.2026* 17:00"))
     assert line == "Read “\\*20.03.2026\\* 17:00” in Europe/Berlin: Fri 20 Mar 2026 17:00."
+
+
+# Discord's locales by the clock their people write (Babel's short time pattern): the 12-hour ones are asked about
+# "9:30" in the evening, every other one reads it as written.
+TWELVE_HOUR = ["en-US", "es-419", "el", "hi", "ko", "zh-TW"]
+
+
+def test_every_discord_locale_has_a_clock():
+    assert set(TWELVE_HOUR) <= {*DAY_FIRST, *MONTH_FIRST, *YEAR_FIRST}
+
+
+@pytest.mark.parametrize("locale", DAY_FIRST + MONTH_FIRST + YEAR_FIRST)
+def test_a_time_with_minutes_is_read_as_written_in_24_hour_locales_and_asked_in_12_hour_ones(locale):
+    evening = datetime(2026, 11, 28, 18, 30, tzinfo=UTC)  # ZONE's 18:30: "9:30" is tonight or tomorrow morning
+    if locale in TWELVE_HOUR:
+        with pytest.raises(AmbiguousTimeError):
+            parse_when("9:30", zone="UTC", now=evening, locale=locale)
+    else:
+        assert parse_when("9:30", zone="UTC", now=evening, locale=locale).when == datetime(
+            2026, 11, 29, 9, 30, tzinfo=UTC
+        )
+    # A bare hour says nothing about the clock it was meant on: asked everywhere.
+    with pytest.raises(AmbiguousTimeError):
+        parse_when("friday at 8", zone="UTC", now=evening, locale=locale)

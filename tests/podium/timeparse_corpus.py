@@ -573,7 +573,7 @@ DE: tuple[Case, ...] = (
     de_read("Sonntagnachmittag um 3", "2026-11-29 15:00"),
     de_read("Montag früh um 7", "2026-11-30 07:00"),
     de_ask("kommenden Montag um 10 Uhr", "2026-11-30 10:00", "2026-11-30 22:00"),
-    de_ask("Dienstag um 9:30", "2026-12-01 09:30", "2026-12-01 21:30"),
+    de_read("Dienstag um 9:30", "2026-12-01 09:30"),  # German writes 21:30 for the evening
     de_ask("nächste Woche Dienstag um 10", "2026-12-01 10:00", "2026-12-01 22:00"),
     de_ask("Dienstag nächste Woche 10 Uhr", "2026-12-01 10:00", "2026-12-01 22:00"),
     de_read("Mittwoch 14 Uhr", "2026-12-02 14:00"),
@@ -622,8 +622,30 @@ DE: tuple[Case, ...] = (
     read("in 2 hours", "2026-11-28 06:30", locale="de"),
     read("friday at 6pm", "2026-12-04 18:00", locale="de"),
     read("9 am friday", "2026-12-04 09:00", locale="de"),
-    ask("3:30", "2026-11-28 15:30", "2026-11-29 03:30", locale="de"),
+    read("3:30", "2026-11-29 03:30", locale="de"),  # the 24-hour clock, as German writes it
     read("03/04 18:00", "2027-04-03 18:00", locale="de"),
+    # -- 24-hour locales: a time written with minutes is read as written; only a bare hour is asked ---------------
+    de_read("10:00", "2026-11-28 10:00"),
+    de_read("9:30", "2026-11-29 09:30", at=EVENING),
+    de_read("um 9:30", "2026-11-29 09:30", at=EVENING),
+    de_read("morgen 10:00", "2026-11-29 10:00"),
+    de_read("morgen um 3:30", "2026-11-29 03:30"),
+    de_read("Freitag 8:30", "2026-12-04 08:30"),
+    de_read("Freitag 8.30 Uhr", "2026-12-04 08:30"),
+    de_read("Donnerstag 7:30 abends", "2026-12-03 19:30"),  # a part of the day still settles it
+    de_ask("Freitag um 8", "2026-12-04 08:00", "2026-12-04 20:00"),  # a bare hour: both are plausible
+    de_ask("um 4", "2026-11-29 04:00", "2026-11-29 16:00", at=EVENING),
+    read("9:30", "2026-11-29 09:30", at=EVENING, locale="en-GB"),
+    read("tomorrow 3:30", "2026-11-29 03:30", locale="en-GB"),
+    read("monday 9:30", "2026-11-30 09:30", locale="en-GB"),
+    read("10:00", "2026-11-28 10:00", locale="en-GB"),
+    read("3:30pm", "2026-11-28 15:30", locale="en-GB"),
+    ask("friday at 8", "2026-12-04 08:00", "2026-12-04 20:00", locale="en-GB"),
+    read("tuesday 9:30", "2026-12-01 09:30", locale="fr"),
+    # en-US writes the 12-hour clock: "9:30" in the evening may be tonight or tomorrow morning
+    ask("9:30", "2026-11-28 21:30", "2026-11-29 09:30", at=EVENING, locale="en-US"),
+    ask("tomorrow 3:30", "2026-11-29 03:30", "2026-11-29 15:30", locale="en-US"),
+    ask("monday 9:30", "2026-11-30 09:30", "2026-11-30 21:30", locale="en-US"),
     # -- refusing is the right answer ------------------------------------------------------------------------
     de_refuse("morgen", "a day without a time"),
     de_refuse("morgen früh", "a part of the day is not a time"),
