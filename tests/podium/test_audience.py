@@ -404,7 +404,7 @@ async def test_new_talks_are_announced_with_buttons_and_a_thread_when_the_guild_
     assert announcement["content"].startswith("📣 **New talk**: **Rust**")
     assert announcement["embeds"][0]["footer"]["text"].startswith("🔔 0 going")
     assert [b["custom_id"] for b in announcement["components"][0]["components"]] == [
-        f"podium:att:join:{talk.id}", f"podium:att:leave:{talk.id}"]
+        f"podium:att:join:{talk.id}", f"podium:att:leave:{talk.id}", f"podium:talk:ics:{talk.id}"]
     thread_id = (await db.fetchone("SELECT thread_id, announced FROM talks"))["thread_id"]
     assert posts[thread_id]["content"].startswith("🧵 The thread of **Rust**")
     assert (await db.fetchone("SELECT announced FROM talks"))["announced"] == 1
