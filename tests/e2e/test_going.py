@@ -12,7 +12,7 @@ from tests.e2e.dbcheck import execute, query
 from tests.e2e.test_audience import SPEAKER, add_talk, click, dm_of, option, remind_me
 from tests.e2e.test_forget_me_threads import forget_me
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
-from tests.podium.test_add_to_calendar import strict_parse, unescape_text
+from tests.icsparse import strict_parse, unescape_text
 
 # Members going to a talk: ids that sort after every real member of the fake, so the named ones are known.
 FIRST_ATTENDEE = 900_000_000_000_000_000
