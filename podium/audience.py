@@ -830,10 +830,13 @@ class Audience:
         the button, so nobody else reads a talk of a server by its number.
         """
         talk = await load_talk(self.db, talk_id)
-        if talk is None or (guild_id is not None and talk.guild_id != guild_id) or (
-            guild_id is None and talk.speaker_id != user_id and not await self.is_attending(talk.id, user_id)
-        ):
+        if talk is None or (guild_id is not None and talk.guild_id != guild_id):
             raise AudienceError(N_("I can't find that talk any more. See what's coming with {command}."),
+                                command=command("schedule list"))
+        if guild_id is None and talk.speaker_id != user_id and not await self.is_attending(talk.id, user_id):
+            # Said without the talk's name: the click may be forged.
+            raise AudienceError(N_("In a DM this button is for the talk's speaker and those reminded of it; in the "
+                                   "server, {command} shows every talk with its 📅 button."),
                                 command=command("schedule list"))
         if talk.state == "cancelled":
             raise AudienceError(N_("{topic} was cancelled; there is nothing to add to your calendar."),
