@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -39,3 +40,12 @@ def test_every_language_has_the_plural_forms_of_the_rest():
         t = i18n.translator(language)
         text = info_text(factories.talk(), None, attendees=12, names=list(range(1, 11)), mine=True, t=t)
         assert "12" in text and "<@10>" in text and "<@11>" not in text and "{" not in text
+
+
+@pytest.mark.parametrize("language", i18n.languages())
+def test_named_attendees_still_fit_the_reply_at_its_largest(language):
+    talk = factories.talk(topic="*" * 200, description="*_~`>" * 200)
+    planned = [("talk_reminder", talk.starts_at - timedelta(hours=i), "dm") for i in range(60)]
+    text = info_text(talk, planned, attendees=10**6, names=[10**18 + i for i in range(GOING_SHOWN)], mine=True,
+                     audience_rows={"attendee_reminder": 10**6}, t=i18n.translator(language))
+    assert len(text) <= 2000 and text.count("<@10000000000000000") == GOING_SHOWN
