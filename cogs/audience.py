@@ -6,6 +6,7 @@ on a message posted months ago, before a restart, still work. Thin: parse the id
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import timedelta
 from typing import Any, cast
@@ -14,11 +15,12 @@ import nextcord
 from nextcord import Interaction
 from nextcord.ext import commands
 
-from cogs._components import answer, custom_id_of, modal_values
-from cogs._replies import reply_ephemeral, user_id_of
+from cogs._components import answer, custom_id_of, modal_values, view_of
+from cogs._replies import NO_MENTIONS, reply_ephemeral, user_id_of
 from cogs._zone import read_line
 from podium import components, i18n, timeparse
 from podium.audience import Attendance, AudienceError, going
+from podium.calendar_feed import google_calendar_url, talk_calendar
 from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, quote
 from podium.preferences import effective_zone, load_guild, load_user
@@ -91,6 +93,8 @@ class AudienceCog(commands.Cog):
             await answer(interaction, self.move(interaction, talk_id))
         elif parsed.action == components.CANCEL_MODAL:
             await answer(interaction, self.cancel(interaction, talk_id))
+        elif parsed.action == components.CALENDAR:
+            await answer(interaction, self.add_to_calendar(interaction, talk_id))
 
     # -- the audience ----------------------------------------------------------------------------------------
 
@@ -127,6 +131,20 @@ class AudienceCog(commands.Cog):
         t = i18n.translator(interaction.locale)
         await reply_ephemeral(
             interaction, t._("💤 Snoozed: I'll remind you again {when}.", when=discord_time(again.due_at, "R"))
+        )
+
+    async def add_to_calendar(self, interaction: Interaction, talk_id: int) -> None:
+        """📅 Add to calendar: the talk as a one-event .ics file and a Google Calendar link, privately."""
+        talk = await self.audience.for_calendar(talk_id=talk_id, user_id=user_id_of(interaction),
+                                                guild_id=interaction.guild_id)
+        t = i18n.translator(interaction.locale)
+        await interaction.response.send_message(
+            t._("📅 {topic}, {when}: open the file to add it to your calendar app, or use the Google Calendar "
+                "button.", topic=quote(talk.topic), when=both_times(talk.starts_at)),
+            file=nextcord.File(io.BytesIO(talk_calendar(talk, interaction.locale)), filename=f"talk-{talk.id}.ics"),
+            view=view_of([components.row(components.link(t._("Google Calendar"),
+                                                         google_calendar_url(talk, interaction.locale)))]),
+            ephemeral=True, allowed_mentions=NO_MENTIONS,
         )
 
     # -- the speaker's buttons on their reminder -------------------------------------------------------------

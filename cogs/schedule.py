@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -87,22 +88,35 @@ def mine_text(talks: list[Talk], total: int, t: Translator = i18n.ENGLISH) -> st
     return t._("Your upcoming talks ({total}):", total=t.number(total)) + f"\n{lines}"
 
 
+def who_is_going(names: Sequence[int], attendees: int, t: Translator = i18n.ENGLISH) -> str:
+    """"@Ann, @Bo and @Cy", or "@Ann, … @Jo and 12 more" past the names shown (mentions: the reply pings nobody)."""
+    mentions = [f"<@{user_id}>" for user_id in names]
+    more = attendees - len(mentions)
+    if more <= 0:
+        return t.join(mentions)
+    # Translators: the end of a list of members going to a talk: "@Ann, @Bo, and 12 more".
+    return t.ngettext("{names}, and {n} more", "{names}, and {n} more", more, names=", ".join(mentions))
+
+
 def info_text(
     talk: Talk,
     planned: list[tuple[str, datetime, str]] | None,
     *,
     attendees: int = 0,
+    names: Sequence[int] = (),
     mine: bool = False,
     audience_rows: dict[str, int] | None = None,
     t: Translator = i18n.ENGLISH,
 ) -> str:
     """The reply of /schedule info; what is planned (and the audience's rows, counted) for speaker and moderators."""
     count = going(attendees, t)
+    count = t._("{going} (you too)", going=count) if mine else count
     head = [
         f"{quote_clipped(talk.topic, 400)} (#{talk.id}, {t._(STATES.get(talk.state, talk.state))})",
         t._("Speaker: {speaker} · {when} · {minutes} min", speaker=f"<@{talk.speaker_id}>",
             when=both_times(talk.starts_at), minutes=talk.duration_minutes),
-        "🔔 " + (t._("{going} (you too)", going=count) if mine else count),
+        # Translators: "3 going: @Ann, @Bo and @Cy" (names are shown, never pinged).
+        "🔔 " + (t._("{going}: {names}", going=count, names=who_is_going(names, attendees, t)) if names else count),
     ]
     # A block quote runs to the end of the message: the description comes last.
     # Escaped, so that a description stays text inside the quote (no link, heading or mention), cut to fit the reply.
@@ -372,6 +386,7 @@ class Schedule(commands.Cog):
             raise TalkError(i18n.N_("I can't find that talk. Pick one from the list that appears as you type."))
         actor = await self.actor(interaction)
         attendees = await self.services.audience.count(found.id)
+        names = await self.services.audience.who(found.id) if attendees else []
         mine = await self.services.audience.is_attending(found.id, actor.user_id)
         planned = None
         if actor.user_id == found.speaker_id or actor.is_moderator:
@@ -384,7 +399,8 @@ class Schedule(commands.Cog):
         else:
             audience_rows = None
         t = i18n.translator(interaction.locale)
-        content = info_text(found, planned, attendees=attendees, mine=mine, audience_rows=audience_rows, t=t)
+        content = info_text(found, planned, attendees=attendees, names=names, mine=mine, audience_rows=audience_rows,
+                            t=t)
         if found.state != "scheduled":
             await reply_ephemeral(interaction, content)
             return

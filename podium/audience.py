@@ -50,6 +50,8 @@ privacy.holds_user_ids("attendees", "user_id", forget="delete_row",
 # A post in the talk's thread mentions at most this many attendees (Discord: 2,000 characters a message); the
 # others are members of the thread and see it there.
 MAX_PINGS = 50
+# /schedule info names this many of a talk's attendees, then "and N more".
+GOING_SHOWN = 10
 # The talk's thread is archived this long after the talk ends (talk moved: re-timed; cancelled: soon).
 ARCHIVE_AFTER_END = timedelta(hours=1)
 ARCHIVE_AFTER_CANCEL = timedelta(minutes=10)
@@ -366,7 +368,8 @@ def render_reminder(ctx: RenderContext) -> Rendered:
         + t._("You asked to be reminded. Change when and how with {command}.", command=command("remind-me talks"))
     )
     leave = components.button(t._("Can't make it / stop reminding me"), components.LEAVE, talk.id)
-    return Rendered(text, pings=pings, components=(components.row(leave, *links),))
+    calendar = components.calendar_button(talk.id, t)
+    return Rendered(text, pings=pings, components=(components.row(leave, *links, calendar),))
 
 
 def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
@@ -810,6 +813,38 @@ class Audience:
     async def counts(self, talk_ids: Sequence[int]) -> dict[int, int]:
         """Attendees of each of these talks."""
         return await count_attendees_of(self.db, talk_ids)
+
+    async def who(self, talk_id: int, limit: int = GOING_SHOWN) -> list[int]:
+        """Some of the talk's attendees, by id (the primary key's order: no sort over thousands).
+
+        Members who used forget-me are not among them: forget-me deletes their rows.
+        """
+        rows = await self.db.fetchall("SELECT user_id FROM attendees WHERE talk_id = ? ORDER BY user_id LIMIT ?",
+                                      (talk_id, limit))
+        return [row["user_id"] for row in rows]
+
+    async def for_calendar(self, *, talk_id: int, user_id: int, guild_id: int | None) -> Talk:
+        """The talk behind "📅 Add to calendar", if it is still ahead and this member may see it.
+
+        In a server the click proves membership; in a DM (a reminder) only the talk's speaker and its attendees got
+        the button, so nobody else reads a talk of a server by its number.
+        """
+        talk = await load_talk(self.db, talk_id)
+        if talk is None or (guild_id is not None and talk.guild_id != guild_id):
+            raise AudienceError(N_("I can't find that talk any more. See what's coming with {command}."),
+                                command=command("schedule list"))
+        if guild_id is None and talk.speaker_id != user_id and not await self.is_attending(talk.id, user_id):
+            # Said without the talk's name: the click may be forged.
+            raise AudienceError(N_("In a DM this button is for the talk's speaker and those reminded of it; in the "
+                                   "server, {command} shows every talk with its 📅 button."),
+                                command=command("schedule list"))
+        if talk.state == "cancelled":
+            raise AudienceError(N_("{topic} was cancelled; there is nothing to add to your calendar."),
+                                topic=quote(talk.topic))
+        if talk.state == "done" or talk.ends_at <= self.clock.now():
+            raise AudienceError(N_("{topic} has already taken place; there is nothing to add to your calendar."),
+                                topic=quote(talk.topic))
+        return talk
 
     async def is_attending(self, talk_id: int, user_id: int) -> bool:
         """Whether this member asked to be reminded of the talk."""

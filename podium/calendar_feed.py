@@ -15,10 +15,11 @@ import hashlib
 import logging
 import secrets
 import time
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from db import Database
@@ -142,6 +143,83 @@ def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime, locale: s
     if not head.endswith(end):
         raise AssertionError("icalendar ends a calendar with END:VCALENDAR")
     return head[: -len(end)] + b"".join(event_ical(talk, locale) for talk in talks) + end
+
+
+def talk_calendar(talk: Talk, locale: str | None = None) -> bytes:
+    """One talk as a calendar file to open once ("Add to calendar"), not a feed: no name, no refresh hints.
+
+    Its UID and SEQUENCE are the feed's, so a member who later subscribes to a feed gets the same event updated
+    instead of a second copy.
+    """
+    from icalendar import Calendar
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    head = bytes(calendar.to_ical())
+    end = b"END:VCALENDAR\r\n"
+    if not head.endswith(end):
+        raise AssertionError("icalendar ends a calendar with END:VCALENDAR")
+    return head[: -len(end)] + event_ical(talk, locale) + end
+
+
+# Discord refuses a link button whose url is longer (components/reference#button).
+LINK_URL_MAX = 512
+GOOGLE_TEMPLATE = "https://calendar.google.com/calendar/render"
+# Of a link's room, the talk's name may take this much (encoded); the details get what is left.
+GOOGLE_TEXT_MAX = 240
+
+
+def _google_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _encoded(value: str) -> int:
+    return len(urllib.parse.quote(value, safe=""))
+
+
+def _fit(value: str, room: int) -> str:
+    """The longest start of `value` (with "…" when cut) whose url-encoded form takes at most `room` characters.
+
+    Cut by characters, never inside one: a cut UTF-8 sequence or percent escape would make the link invalid.
+    """
+    if _encoded(value) <= room:
+        return value
+    low, high = 0, len(value)
+    while low < high:  # the longest prefix that fits with the ellipsis
+        middle = (low + high + 1) // 2
+        if _encoded(value[:middle].rstrip() + "…") <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return value[:low].rstrip() + "…" if low else ""
+
+
+def google_calendar_url(talk: Talk, locale: str | None = None) -> str:
+    """A Google Calendar "add event" link for the talk (times in UTC), at most LINK_URL_MAX characters.
+
+    The details are cut to fit, the name only when it alone would not leave room for them: a link button longer
+    than Discord's limit makes the whole reply fail.
+    """
+    t = i18n.translator(locale)
+    fixed = {"action": "TEMPLATE", "dates": f"{_google_time(talk.starts_at)}/{_google_time(talk.ends_at)}"}
+    url = thread_url(talk)
+    if url:
+        fixed["location"] = url
+    lines = [t._("Speaker: {speaker}", speaker=talk.speaker_name or t._("a member"))]
+    if talk.description:
+        lines.append(talk.description)
+    if url:
+        lines.append(t._("Discussion: {url}", url=url))
+    text = _fit(talk.topic, GOOGLE_TEXT_MAX)
+    base = f"{GOOGLE_TEMPLATE}?{urllib.parse.urlencode({**fixed, 'text': text}, quote_via=urllib.parse.quote)}"
+    room = LINK_URL_MAX - len(base) - len("&details=")
+    details = _fit("\n\n".join(lines), room)
+    if not details:
+        return base
+    return base + "&details=" + urllib.parse.quote(details, safe="")
 
 
 @dataclass(frozen=True, slots=True)

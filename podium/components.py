@@ -27,6 +27,7 @@ MOVE = "podium:talk:move"  # :talk id — the speaker's "Reschedule…" (opens M
 CANCEL = "podium:talk:cancel"  # :talk id — the speaker's "Cancel…" (opens CANCEL_MODAL)
 MOVE_MODAL = "podium:talk:move-modal"  # :talk id
 CANCEL_MODAL = "podium:talk:cancel-modal"  # :talk id
+CALENDAR = "podium:talk:ics"  # :talk id — "📅 Add to calendar" (a private answer with the .ics and a Google link)
 SNOOZE_MINUTES = (10, 60)
 
 
@@ -45,7 +46,7 @@ def custom_id(action: str, *numbers: int) -> str:
 
 def parse(value: str) -> CustomId | None:
     """The action and numbers of one of Podium's custom ids; None for anything else (another bot's, malformed)."""
-    for action in (JOIN, LEAVE, PICK, UNPICK, SNOOZE, MOVE_MODAL, CANCEL_MODAL, MOVE, CANCEL):
+    for action in (JOIN, LEAVE, PICK, UNPICK, SNOOZE, MOVE_MODAL, CANCEL_MODAL, MOVE, CANCEL, CALENDAR):
         if value == action:
             return CustomId(action, ())
         if value.startswith(action + ":"):
@@ -78,11 +79,21 @@ def jump_url(guild_id: int, channel_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}"
 
 
+def calendar_button(talk_id: int, t: Translator = ENGLISH) -> dict[str, Any]:
+    """"📅 Add to calendar": answered privately with the talk's .ics and a Google Calendar link.
+
+    A button, not a link: the answer is built at the click, so it shows the talk as it is then (a post's link
+    would keep the time it was posted with), and it needs no calendar feed set up by the operator.
+    """
+    return button(t._("📅 Add to calendar"), CALENDAR, talk_id)
+
+
 def remind_buttons(talk_id: int, t: Translator = ENGLISH) -> dict[str, Any]:
-    """"🔔 Remind me" and "Can't make it" for one talk."""
+    """"🔔 Remind me", "Can't make it" and "Add to calendar" for one talk."""
     return row(
         button(t._("🔔 Remind me"), JOIN, talk_id, style=PRIMARY),
         button(t._("Can't make it / stop reminding me"), LEAVE, talk_id),
+        calendar_button(talk_id, t),
     )
 
 

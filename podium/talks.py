@@ -245,6 +245,7 @@ def _talk_reminder(ctx: RenderContext) -> Rendered:
         components.button(t._("Reschedule…"), components.MOVE, talk.id),
         components.button(t._("Cancel…"), components.CANCEL, talk.id, style=components.DANGER),
         *(components.thread_link(talk.guild_id, talk.thread_id, t) if in_dm else ()),
+        components.calendar_button(talk.id, t),
     ]
     return Rendered(
         text + "\n-# " + t._("Change how you are reminded with {command}.", command=command("remind-me talks")),

@@ -178,6 +178,7 @@ ERROR_MESSAGES: dict[int, str] = {
     30007: "Maximum number of webhooks reached",
     30033: "Maximum number of thread participants has been reached (1000)",
     30038: "Maximum number of uncompleted guild scheduled events reached (100)",
+    40005: "Request entity too large",
     40033: "This message has already been crossposted",
     40060: "Interaction has already been acknowledged.",
     50001: "Missing Access",
@@ -196,6 +197,8 @@ ERROR_MESSAGES: dict[int, str] = {
     180000: "Cannot update a finished event",
     50109: "The request body contains invalid JSON.",
 }
+# Uploads (reference#uploading-files): files per message, and their total size for a server without boosts.
+MAX_FILES, ATTACHMENT_SIZE_LIMIT = 10, 10 * 1024 * 1024
 STATUS_MESSAGES: dict[int, str] = {
     400: "400: Bad Request",
     401: "401: Unauthorized",
@@ -2200,7 +2203,8 @@ class FakeDiscord:
         message.mention_everyone = everyone
 
     def _validate_message_body(self, body: dict[str, Any], files: list[dict[str, Any]], *,
-                               allow_empty: bool = False, path: Path | None = None, flags: int | None = None) -> None:
+                               allow_empty: bool = False, path: Path | None = None, flags: int | None = None,
+                               editing: bool = False) -> None:
         """Discord's checks on a message payload: one validator for channel messages, interaction callbacks,
         followups and edits (``path`` prefixes error paths, e.g. ["data"] for callbacks; ``flags`` of an edited
         message decide whether its components follow the IS_COMPONENTS_V2 rules).
@@ -2232,12 +2236,39 @@ class FakeDiscord:
                 if kind in parse and allowed.get(kind):
                     raise _form_error([*path, "allowed_mentions", kind], "ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
                                       f"parse:[\"{kind}\"] and {kind}: [ids...] are mutually exclusive.")
+        self._validate_files(body, files, path, editing)
         nonce = body.get("nonce")
         if isinstance(nonce, str) and len(nonce) > 25:
             raise _form_error([*path, "nonce"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
         if not allow_empty and not (content or embeds or components or files or body.get("sticker_ids")
                                     or body.get("poll")):
             raise DiscordHTTPError(400, 50006)
+
+    @staticmethod
+    def _validate_files(body: dict[str, Any], files: list[dict[str, Any]], path: Path, editing: bool) -> None:
+        """Discord's rules on uploads (reference#uploading-files): at most 10 files, together within the size
+        limit, each in a `files[n]` part with a filename; an `attachments` entry of a new message describes an
+        uploaded part by its n (an edit may also keep an existing attachment by its snowflake).
+        """
+        if len(files) > MAX_FILES:
+            raise _form_error([*path, "attachments"], "BASE_TYPE_MAX_LENGTH",
+                              f"Must be {MAX_FILES} or fewer in length.")
+        if sum(f["size"] for f in files) > ATTACHMENT_SIZE_LIMIT:
+            raise DiscordHTTPError(413, 40005)
+        uploaded: set[str] = set()
+        for f in files:
+            # "file" is the older single-upload form Discord still takes (nextcord uses it for stickers).
+            found = re.fullmatch(r"files\[(\d+)\]|file", f["name"])
+            if found is None or not f["filename"]:
+                raise _form_error([*path, "attachments"], "ATTACHMENT_NOT_FOUND", "Upload parts are files[n].")
+            uploaded.add(found.group(1) or "0")
+        for index, attachment in enumerate(body.get("attachments") or []):
+            here = [*path, "attachments", index]
+            if not isinstance(attachment, dict) or attachment.get("id") is None:
+                raise _form_error([*here, "id"], "BASE_TYPE_REQUIRED", "This field is required")
+            _check_str(attachment.get("description"), [*here, "description"], 1024)
+            if str(attachment["id"]) not in uploaded and not editing:
+                raise _form_error([*here, "id"], "ATTACHMENT_NOT_FOUND", "Unknown attachment.")
 
     def _attachments_for(self, files: list[dict[str, Any]], body: dict[str, Any]) -> list[dict[str, Any]]:
         described = {str(a.get("id")): a for a in body.get("attachments") or []}
@@ -2269,7 +2300,7 @@ class FakeDiscord:
 
     def _edit_message(self, message: FakeMessage, body: dict[str, Any], files: list[dict[str, Any]], *,
                       path: Path | None = None) -> None:
-        self._validate_message_body(body, files, allow_empty=True, path=path, flags=message.flags)
+        self._validate_message_body(body, files, allow_empty=True, path=path, flags=message.flags, editing=True)
         if (thread := self.threads.get(message.channel_id)) is not None and not message.ephemeral:
             # "Users cannot edit messages ... in archived threads"; locked ones need MANAGE_THREADS (topics/threads).
             if thread["thread_metadata"]["archived"]:
@@ -2408,7 +2439,7 @@ class FakeDiscord:
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(self.application_id), "type": interaction_type,
             "data": data, "token": token, "version": 1, "locale": locale, "entitlements": [],
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
         if guild_id is not None:
             guild = self.guilds.get(guild_id)
@@ -2476,7 +2507,7 @@ class FakeDiscord:
                     body = json.loads(raw)
                 elif getattr(part, "filename", None):
                     files.append({"name": name, "filename": part.filename, "size": len(raw),  # type: ignore[union-attr]
-                                  "content_type": part.headers.get("Content-Type")})
+                                  "content_type": part.headers.get("Content-Type"), "data": raw})
             return body, files
         raw = await request.read()
         if not raw:

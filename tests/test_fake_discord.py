@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -1312,3 +1313,40 @@ async def test_publishing_is_limited_per_channel(env: Env) -> None:
     assert limited.value.response.headers["X-RateLimit-Scope"] == "shared"
     assert 3590 < fake.requests[-1].response["retry_after"] <= 3600
     assert fake.invalid_request_count == invalid  # shared-scope 429s do not count against the bot
+
+
+async def upload(route: Route, body: dict[str, object], files: list[tuple[str, str, bytes]]) -> tuple[int, dict]:
+    """POST ``body`` as payload_json with these (part name, filename, bytes) parts, as nextcord sends uploads."""
+    form = aiohttp.FormData()
+    form.add_field("payload_json", json.dumps(body), content_type="application/json")
+    for name, filename, data in files:
+        form.add_field(name, data, filename=filename, content_type="application/octet-stream")
+    async with aiohttp.ClientSession() as session, session.post(
+        route.url, data=form, headers={"Authorization": "Bot fake-token"}
+    ) as response:
+        return response.status, await response.json(content_type=None)
+
+
+@module_loop
+async def test_uploads_follow_discords_attachment_rules(env: Env) -> None:
+    send = Route("POST", "/channels/{channel_id}/messages", channel_id=unthrottled_channel(env, "uploads"))
+    eleven = [(f"files[{i}]", f"f{i}.txt", b"x") for i in range(11)]
+    status, answer = await upload(send, {"content": "x"}, eleven)
+    assert (status, answer["code"], error_path(answer["errors"])) == (400, 50035, "attachments")
+    status, answer = await upload(send, {"content": "x"}, [("files[0]", "big.bin", b"x" * (10 * 1024 * 1024 + 1))])
+    assert (status, answer["code"]) == (413, 40005)
+    status, answer = await upload(send, {"content": "x", "attachments": [{"id": 1, "filename": "a.ics"}]},
+                                  [("files[0]", "a.ics", b"x")])
+    assert (status, error_path(answer["errors"])) == (400, "attachments.0.id")
+    status, answer = await upload(send, {"content": "x", "attachments": [{"id": 0, "description": "d" * 1025}]},
+                                  [("files[0]", "a.ics", b"x")])
+    assert (status, error_path(answer["errors"])) == (400, "attachments.0.description")
+
+    status, answer = await upload(send, {"content": "x", "attachments": [{"id": 0, "description": "a talk"}]},
+                                  [("files[0]", "a.ics", b"BEGIN:VCALENDAR")])
+    assert status == 200, answer
+    message = env.fake.get_message(int(answer["id"]))
+    assert message is not None and [(a["filename"], a["size"], a["description"]) for a in message.attachments] == [
+        ("a.ics", 15, "a talk")]
+    [request] = [r for r in env.fake.requests if isinstance(r.response, dict) and r.response.get("id") == answer["id"]]
+    assert request.files[0]["data"] == b"BEGIN:VCALENDAR"

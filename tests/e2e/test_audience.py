@@ -98,7 +98,7 @@ async def test_remind_me_then_the_reminder_dm_arrives_on_time_with_its_buttons(f
     assert 10 <= reminder.created_at - clicked <= 14.5
     assert "**Rust \\@everyone**" in reminder.content and "on **Fake Guild**" in reminder.content
     assert f"<#{thread_id}>" in reminder.content and reminder.mention_everyone is False
-    assert reminder.custom_ids == [f"podium:att:leave:{talk['id']}"]
+    assert reminder.custom_ids == [f"podium:att:leave:{talk['id']}", f"podium:talk:ics:{talk['id']}"]
     link = reminder.components[0]["components"][1]
     assert link["url"] == f"https://discord.com/channels/{GUILD_ID}/{thread_id}"
 
@@ -216,7 +216,8 @@ async def test_a_new_talk_is_announced_with_its_thread_and_buttons(fake, bot):
     talk = await add_talk(fake, bot, 3 * 86400, topic="Async Rust")
     post = await fake.wait_for_message(lambda m: m.content.startswith("📣 **New talk**"))
     assert post.channel_id == GENERAL_CHANNEL_ID and post.embeds[0]["title"] == "Async Rust"
-    assert post.custom_ids == [f"podium:att:join:{talk['id']}", f"podium:att:leave:{talk['id']}"]
+    assert post.custom_ids == [f"podium:att:join:{talk['id']}", f"podium:att:leave:{talk['id']}",
+                               f"podium:talk:ics:{talk['id']}"]
     opened = await fake.wait_for_message(lambda m: m.content.startswith("🧵 The thread of"))
     assert opened.channel_id in fake.threads
     _, content = await click(fake, post, f"podium:att:join:{talk['id']}")

@@ -47,7 +47,7 @@ async def test_a_german_member_is_answered_and_reminded_in_german(fake, bot):
     assert "beginnt am <t:" in reminder.content
     assert "Wie du erinnert wirst, änderst du mit" in reminder.content
     labels = [button.get("label") for row in reminder.components for button in row["components"]]
-    assert labels == ["Verschieben …", "Absagen …"]
+    assert labels == ["Verschieben …", "Absagen …", "📅 In den Kalender"]
     assert query(bot.db_path, "SELECT locale FROM users WHERE user_id = ?", MEMBER_ID) == [{"locale": "de"}]
 
     # A refusal is German too, and says what to type with the German option names.

@@ -159,7 +159,7 @@ async def test_a_german_member_gets_german_dms_and_an_english_one_english(dispat
         "⏰ Erinnerung: Dein Vortrag **\\@everyone rust** auf dem Server **Rustaceans** beginnt am <t:"
     )
     labels = [c["label"] for c in german["components"][0]["components"]]
-    assert labels == ["Verschieben …", "Absagen …"]
+    assert labels == ["Verschieben …", "Absagen …", "📅 In den Kalender"]
 
     # A message queued while they used German reads in the language they use when it goes out.
     await queue(dispatcher, clock, "again", kind="personal_reminder", payload={"text": "stretch"})
