@@ -203,6 +203,14 @@ async def confirm_forget(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     return view
 
 
+async def add_to_calendar(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    services, talk = await services_with_a_talk(db, clock)
+    click = interaction(locale)
+    click.guild_id = factories.GUILD
+    await AudienceCog(services).add_to_calendar(click, talk.id)  # type: ignore[arg-type]
+    return sent_view(click)
+
+
 # Where a view is built -> how to show it; None: a base class or helper, shown through the others.
 VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] | None] = {
     "cogs/_zone.py:read_in": zone_offer,
@@ -211,6 +219,7 @@ VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] |
     "cogs/schedule.py:Schedule.info": schedule_info,
     "cogs/schedule.py:ConfirmCancel": confirm_cancel,
     "cogs/opt_out.py:ConfirmForget": confirm_forget,
+    "cogs/audience.py:AudienceCog.add_to_calendar": add_to_calendar,
     "cogs/_confirm.py:ConfirmView": None,
     "cogs/_replies.py:PodiumView": None,
     "cogs/_components.py:view_of": None,  # the kinds' component rows as a view: schedule_page, schedule_info

@@ -87,7 +87,7 @@ def sent_file(fake, interaction):
 
 @pytest.mark.parametrize(("locale", "words"), [
     ("en-US", ("open the file to add it to your calendar app", "Google Calendar", "Speaker: ")),
-    ("de", ("Öffne die Datei", "Google Kalender", "Vortragende Person: ")),
+    ("de", ("Öffne die Datei", "Google Kalender", "Vortrag von ")),
 ])
 async def test_add_to_calendar_answers_a_member_who_is_not_going_with_an_ics_and_a_google_link(
         fake, bot, locale, words):
