@@ -39,7 +39,7 @@ from podium.preferences import (
     stored_offsets,
 )
 from podium.render import RenderContext, Rendered, need, talk_of
-from podium.talks import DESCRIPTION_MAX, Talk, TalkEvent, TalkHooks, load_talk
+from podium.talks import DESCRIPTION_MAX, Talk, TalkEvent, TalkHooks, load_talk, moved_at_a_glance
 from podium.transport import UNKNOWN_CHANNEL, GoneError
 
 log = logging.getLogger(__name__)
@@ -354,19 +354,35 @@ def _mentions(ctx: RenderContext) -> tuple[str, tuple[int, ...]]:
     return (" ".join(f"<@{i}>" for i in pings) + extra + " " if pings else ""), pings
 
 
+def _for_one(ctx: RenderContext) -> bool:
+    """A DM speaks to its one reader; a post in the talk's thread speaks about those it mentions, to everyone there."""
+    return ctx.via == "dm"
+
+
 def render_reminder(ctx: RenderContext) -> Rendered:
     """⏰ to an attendee (DM) or to the attendees reminded in the talk's thread."""
     talk, t = talk_of(ctx), ctx.t
     who, pings = _mentions(ctx)
     thread, links = _thread_bits(ctx, talk)
+    if _for_one(ctx):
+        why = t._("You asked to be reminded. Change when and how with {command}.", command=command("remind-me talks"))
+    else:
+        why = t._("For those who asked to be reminded; when and how: {command}.", command=command("remind-me talks"))
     text = (
         "⏰ " + who + t._("{talk} by {speaker} starts {when}.", talk=_talk_name(ctx, talk.topic),
                           speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at))
-        + thread + "\n-# "
-        + t._("You asked to be reminded. Change when and how with {command}.", command=command("remind-me talks"))
+        + thread + "\n-# " + why
     )
     leave = components.button(t._("Can't make it / stop reminding me"), components.LEAVE, talk.id)
     return Rendered(text, pings=pings, components=(components.row(leave, *links),))
+
+
+def _by(ctx: RenderContext) -> str:
+    by = ctx.payload.get("by_user_id")
+    if not isinstance(by, int) or isinstance(by, bool) or by == privacy.FORGOTTEN_USER:
+        return ""
+    # Translators: completes "… was moved{by}: …" / "… was cancelled{by}."; mind the leading space.
+    return ctx.t._(" by {user}", user=f"<@{by}>")
 
 
 def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
@@ -376,12 +392,16 @@ def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
     if payload.get("cancelled"):
         start = from_ms(need(payload, "old_start_ms", int))
         reason = payload.get("reason")
-        because = " " + t._("Reason: {reason}", reason=quote(reason)) if isinstance(reason, str) and reason else ""
-        return [t._("🚫 {talk} on {start} was cancelled.", talk=talk, start=discord_time(start)) + because]
+        if isinstance(reason, str) and reason:
+            return [t._("🚫 {talk} on ~~{start}~~ was cancelled{by}: {reason}", talk=talk, start=discord_time(start),
+                        by=_by(ctx), reason=quote(reason))]
+        return [t._("🚫 {talk} on ~~{start}~~ was cancelled{by}.", talk=talk, start=discord_time(start), by=_by(ctx))]
     old, new = payload.get("old_start_ms"), payload.get("new_start_ms")
     if isinstance(old, int) and isinstance(new, int) and old != new:
-        lines.append(t._("📅 {talk} was moved from {old} to {new}. Your reminders moved with it.", talk=talk,
-                         old=discord_time(from_ms(old)), new=both_times(from_ms(new))))
+        moved = t._("📅 {talk} was moved{by}: {change}", talk=talk, by=_by(ctx),
+                    change=moved_at_a_glance(from_ms(old), from_ms(new)))
+        lines.append(moved + " " + (t._("Your reminders moved with it.") if _for_one(ctx)
+                                    else t._("The reminders moved with it.")))
     old_speaker, new_speaker = payload.get("old_speaker_id"), payload.get("new_speaker_id")
     if isinstance(old_speaker, int) and isinstance(new_speaker, int) and old_speaker != new_speaker:
         lines.append(t._("🎤 {talk} has a new speaker: {new} (instead of {old}).", talk=talk,
@@ -394,7 +414,9 @@ def render_notice(ctx: RenderContext) -> Rendered:
     topic, t = need(ctx.payload, "topic", str), ctx.t
     who, pings = _mentions(ctx)
     lines = _change_lines(ctx, topic) or [t._("ℹ️ {talk} changed.", talk=_talk_name(ctx, topic))]
-    text = who + "\n".join(lines) + "\n-# " + t._("You asked to be reminded of this talk.")
+    why = (t._("You asked to be reminded of this talk.") if _for_one(ctx)
+           else t._("For those who asked to be reminded of this talk."))
+    text = who + "\n".join(lines) + "\n-# " + why
     if ctx.payload.get("cancelled") or ctx.talk is None:
         return Rendered(text, pings=pings)
     thread, links = _thread_bits(ctx, ctx.talk)
@@ -415,13 +437,13 @@ def render_announcement(ctx: RenderContext) -> Rendered:
             {"name": t._("Length"), "value": t._("{minutes} min", minutes=talk.duration_minutes), "inline": True},
         ],
         "footer": {"text": "🔔 " + going(attendees if isinstance(attendees, int) else 0, t) + " · "
-                           + t._("times are shown in your own time zone")},
+                           + t._("times are shown in each reader's own time zone")},
     }
     if talk.description:
         # At most 1,000 characters typed, so at most about 2,500 escaped: within an embed's 4,096.
         embed["description"] = inert(talk.description[:DESCRIPTION_MAX], one_line=False)
     content = t._(
-        "📣 **New talk**: {topic} by {speaker}, {when}. Click 🔔 to be reminded — want to speak too? {command}",
+        "📣 **New talk**: {topic} by {speaker}, {when}. 🔔 for a reminder — more talks are welcome: {command}",
         topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at),
         command=command("schedule add"),
     )

@@ -258,11 +258,13 @@ async def _prepare_talk_reminder(db: Database, row: OutboxRow, now: datetime) ->
 
 
 def _changed_by(ctx: RenderContext) -> str:
-    by, speaker = ctx.payload.get("by_user_id"), ctx.payload.get("speaker_id")
+    by = ctx.payload.get("by_user_id")
     if not isinstance(by, int) or by == privacy.FORGOTTEN_USER:
         return ""  # nobody, or a member who asked to be forgotten
-    # Translators: completes "… was moved{by} from …" / "… was cancelled{by}."; mind the leading space.
-    return ctx.t._(" by you") if by == speaker else ctx.t._(" by {user}", user=f"<@{by}>")
+    # Always the person, never "by you": a post in a channel is read by everyone, and a DM about the speaker's own
+    # change is not sent at all (they saw it in their reply). Mentions in posts never ping (render.render).
+    # Translators: completes "… was moved{by}: …" / "… was cancelled{by}."; mind the leading space.
+    return ctx.t._(" by {user}", user=f"<@{by}>")
 
 
 def _whose(ctx: RenderContext, topic: str) -> str:
@@ -273,21 +275,29 @@ def _whose(ctx: RenderContext, topic: str) -> str:
     return ctx.t._("Your talk {topic}", topic=quote(topic))
 
 
+def moved_at_a_glance(old: datetime, new: datetime) -> str:
+    """~~old time~~ → **new time** (relative): the change readable at a glance, in every reader's own zone."""
+    return f"~~{discord_time(old)}~~ → **{discord_time(new)}** ({discord_time(new, 'R')})"
+
+
 def _reschedule_notice(ctx: RenderContext) -> str:
     topic = need(ctx.payload, "topic", str)
     new = from_ms(need(ctx.payload, "new_start_ms", int))
     old = from_ms(need(ctx.payload, "old_start_ms", int))
-    return ctx.t._("📅 {talk} was moved{by} from {old} to {new}.", talk=_whose(ctx, topic), by=_changed_by(ctx),
-                   old=discord_time(old), new=both_times(new))
+    return ctx.t._("📅 {talk} was moved{by}: {change}", talk=_whose(ctx, topic), by=_changed_by(ctx),
+                   change=moved_at_a_glance(old, new))
 
 
 def _cancel_notice(ctx: RenderContext) -> str:
     topic = need(ctx.payload, "topic", str)
     start = from_ms(need(ctx.payload, "start_ms", int))
     reason = ctx.payload.get("reason")
-    because = " " + ctx.t._("Reason: {reason}", reason=quote(reason)) if isinstance(reason, str) and reason else ""
-    return ctx.t._("🚫 {talk} on {start} was cancelled{by}.", talk=_whose(ctx, topic), start=discord_time(start),
-                   by=_changed_by(ctx)) + because
+    if isinstance(reason, str) and reason:
+        # "cancelled by @Sam: I'm ill, sorry!" — the reason in the actor's own words, inert.
+        return ctx.t._("🚫 {talk} on ~~{start}~~ was cancelled{by}: {reason}", talk=_whose(ctx, topic),
+                       start=discord_time(start), by=_changed_by(ctx), reason=quote(reason))
+    return ctx.t._("🚫 {talk} on ~~{start}~~ was cancelled{by}.", talk=_whose(ctx, topic), start=discord_time(start),
+                   by=_changed_by(ctx))
 
 
 def _speaker_notice(ctx: RenderContext) -> str:
@@ -458,7 +468,6 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
     async def notify_speaker(tx: Transaction, event: TalkEvent) -> None:
         talk, before = event.after, event.before or event.after
         stamp = to_ms(talk.updated_at)
-        # It is the speaker's record even when they made the change themselves; it says who did.
         common = {"topic": talk.topic, "by_user_id": event.actor.user_id, "speaker_id": talk.speaker_id}
         if event.name == "talk_rescheduled":
             kind = RESCHEDULE_NOTICE.name
@@ -476,7 +485,9 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
             talk_id=talk.id,
             payload=payload,
         )
-        await queue_notice(tx, outbox, to_speaker, event.now)
+        if event.actor.user_id != talk.speaker_id:
+            # A speaker who moved or cancelled their own talk read it in their reply: no DM saying it again.
+            await queue_notice(tx, outbox, to_speaker, event.now)
         if not before.announced:
             return
         guild = await load_guild(tx, talk.guild_id)

@@ -242,7 +242,7 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
         "title": t._("This week's talks"),
         "description": description,
         "color": 0x5865F2,
-        "footer": {"text": t._("Sign up with /schedule add · times are shown in your own time zone")},
+        "footer": {"text": t._("Sign up with /schedule add · times are shown in each reader's own time zone")},
     }
     heading = t._("📣 **Coming up this week**")
     if not ctx.payload.get("ping_speakers"):
@@ -261,8 +261,8 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
 def _engagement_prompt(ctx: RenderContext) -> str:
     days = need(ctx.payload, "days", int)
     return ctx.t.ngettext(
-        "🎤 No talk is scheduled for the next {n} day. Want to share something? Sign up with {command}.",
-        "🎤 No talk is scheduled for the next {n} days. Want to share something? Sign up with {command}.",
+        "🎤 No talk is scheduled for the next {n} day. Anyone want to share something? Sign up with {command}.",
+        "🎤 No talk is scheduled for the next {n} days. Anyone want to share something? Sign up with {command}.",
         days, command=command("schedule add"),
     )
 
