@@ -425,40 +425,56 @@ def render_notice(ctx: RenderContext) -> Rendered:
 
 
 def render_announcement(ctx: RenderContext) -> Rendered:
-    """📣 A new talk, with its buttons; the speaker named, not pinged."""
+    """📣 A new talk, with its buttons; the speaker named, not pinged.
+
+    Edited later to show the talk as it is now (podium/posts.py): a new time, or "🚫 Cancelled" with the topic
+    struck and the buttons greyed out.
+    """
     talk, t = talk_of(ctx), ctx.t
     attendees = ctx.payload.get("attendees")
+    cancelled = talk.state == "cancelled"
+    when = f"~~{discord_time(talk.starts_at)}~~" if cancelled else both_times(talk.starts_at)
+    title = "🚫 " + t._("Cancelled") + f": ~~{inert(clip(talk.topic, 200))}~~" if cancelled else inert(
+        clip(talk.topic, 256))
+    footer = t._("times are shown in each reader's own time zone")
     embed: dict[str, Any] = {
-        "title": inert(clip(talk.topic, 256)),
-        "color": 0x5865F2,
+        "title": title,
+        "color": 0x99AAB5 if cancelled else 0x5865F2,
         "fields": [
-            {"name": t._("When"), "value": both_times(talk.starts_at), "inline": True},
+            {"name": t._("When"), "value": when, "inline": True},
             {"name": t._("Speaker"), "value": f"<@{talk.speaker_id}>", "inline": True},
             {"name": t._("Length"), "value": t._("{minutes} min", minutes=talk.duration_minutes), "inline": True},
         ],
-        "footer": {"text": "🔔 " + going(attendees if isinstance(attendees, int) else 0, t) + " · "
-                           + t._("times are shown in each reader's own time zone")},
+        "footer": {"text": footer if cancelled else "🔔 " + going(attendees if isinstance(attendees, int) else 0, t)
+                   + " · " + footer},
     }
     if talk.description:
         # At most 1,000 characters typed, so at most about 2,500 escaped: within an embed's 4,096.
         embed["description"] = inert(talk.description[:DESCRIPTION_MAX], one_line=False)
-    content = t._(
-        "📣 **New talk**: {topic} by {speaker}, {when}. 🔔 for a reminder — more talks are welcome: {command}",
-        topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at),
-        command=command("schedule add"),
-    )
-    return Rendered(content, (embed,), components=(components.remind_buttons(talk.id, t),))
+    if cancelled:
+        content = t._("🚫 **Cancelled**: {topic} by {speaker}, {when}.", topic=f"~~{quote(talk.topic)}~~",
+                      speaker=f"<@{talk.speaker_id}>", when=when)
+    else:
+        content = t._(
+            "📣 **New talk**: {topic} by {speaker}, {when}. 🔔 for a reminder — more talks are welcome: {command}",
+            topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>", when=when, command=command("schedule add"),
+        )
+    return Rendered(content, (embed,), components=(components.remind_buttons(talk.id, t, disabled=cancelled),))
 
 
 def render_thread_open(ctx: RenderContext) -> Rendered:
-    """The first post of a talk's thread."""
+    """The first post of a talk's thread (edited like the new-talk post when the talk changes)."""
     talk, t = talk_of(ctx), ctx.t
-    return Rendered(
-        t._("🧵 The thread of {topic} by {speaker}, {when}. Everyone who clicks 🔔 Remind me is added here; "
-            "questions for the speaker are welcome.", topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>",
-            when=both_times(talk.starts_at)),
-        components=(components.remind_buttons(talk.id, t),),
-    )
+    cancelled = talk.state == "cancelled"
+    if cancelled:
+        text = t._("🚫 {topic} by {speaker}, {when}, was cancelled; this thread stays readable.",
+                   topic=f"~~{quote(talk.topic)}~~", speaker=f"<@{talk.speaker_id}>",
+                   when=f"~~{discord_time(talk.starts_at)}~~")
+    else:
+        text = t._("🧵 The thread of {topic} by {speaker}, {when}. Everyone who clicks 🔔 Remind me is added here; "
+                   "questions for the speaker are welcome.", topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>",
+                   when=both_times(talk.starts_at))
+    return Rendered(text, components=(components.remind_buttons(talk.id, t, disabled=cancelled),))
 
 
 async def _add_to_thread(action: kinds.ActionContext) -> int:

@@ -78,12 +78,11 @@ def jump_url(guild_id: int, channel_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}"
 
 
-def remind_buttons(talk_id: int, t: Translator = ENGLISH) -> dict[str, Any]:
-    """"🔔 Remind me" and "Can't make it" for one talk."""
-    return row(
-        button(t._("🔔 Remind me"), JOIN, talk_id, style=PRIMARY),
-        button(t._("Can't make it / stop reminding me"), LEAVE, talk_id),
-    )
+def remind_buttons(talk_id: int, t: Translator = ENGLISH, *, disabled: bool = False) -> dict[str, Any]:
+    """"🔔 Remind me" and "Can't make it" for one talk (greyed out on the post of a cancelled talk)."""
+    buttons = (button(t._("🔔 Remind me"), JOIN, talk_id, style=PRIMARY),
+               button(t._("Can't make it / stop reminding me"), LEAVE, talk_id))
+    return row(*({**b, "disabled": True} for b in buttons)) if disabled else row(*buttons)
 
 
 def talk_picker(

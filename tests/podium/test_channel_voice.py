@@ -7,7 +7,9 @@ which reach a channel only as a fallback that mentions that person, are the exce
 
 from __future__ import annotations
 
+import itertools
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -46,13 +48,14 @@ def texts(body: dict) -> list[str]:
 @pytest.mark.parametrize("language", i18n.languages())
 @pytest.mark.parametrize("spec", POSTS, ids=lambda s: s.name)
 def test_no_post_in_a_channel_or_thread_says_you(spec, language, clock):
-    talk = factories.talk(topic="Intro to Rust", starts_at=clock.now() + timedelta(hours=1), thread_id=10**18,
-                          description="About Rust")
+    scheduled = factories.talk(topic="Intro to Rust", starts_at=clock.now() + timedelta(hours=1), thread_id=10**18,
+                               description="About Rust")
     payload = dict(spec.example)
     if "audience" in payload or spec.name in ("reschedule_notice", "cancel_notice"):
         payload["audience"] = "channel"
     forbidden = re.compile(rf"(?<![\w'])(?:{SECOND_PERSON[language]})(?![\w'])", re.IGNORECASE)
-    for via in ("channel", "thread"):
+    # A cancelled talk too: its posts are edited to say so (podium/posts.py).
+    for via, talk in itertools.product(("channel", "thread"), (scheduled, replace(scheduled, state="cancelled"))):
         ctx = RenderContext(spec.name, payload, talk, clock.now(), clock.now(), via=via, locale=language)
         # Button labels speak for the clicker ("Can't make it / stop reminding me"): only the post's own text counts.
         body = render(ctx, mention_user_id=None)
