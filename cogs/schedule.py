@@ -34,7 +34,7 @@ from podium.markup import both_times, clip, command, discord_time, fit_lines, in
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.scheduled_events import EVENT_KINDS, EventsError
 from podium.services import Services
-from podium.talks import Actor, Talk, TalkError, authorize
+from podium.talks import Actor, Talk, TalkError, authorize, confirmation, who_is_told
 from podium.transport import GoneError
 
 log = logging.getLogger(__name__)
@@ -276,21 +276,17 @@ class Schedule(commands.Cog):
         when: WhenOption = SlashOption(description="The new time, in your time zone", max_length=100),
     ) -> None:
         """Move a talk to a new time."""
+        actor = await self.actor(interaction)
         _, after = await self.talks.reschedule(
             guild_id=guild_id_of(interaction),
-            actor=await self.actor(interaction),
+            actor=actor,
             talk_id=self.talk_id(talk),
             starts_at=when.when,
         )
         t = i18n.translator(interaction.locale)
         read, view = await read_in(self.services, interaction, when)
-        await reply_ephemeral(
-            interaction,
-            t._("📅 {topic} moved to {when}. The speaker is notified and the reminders re-planned.",
-                topic=quote_clipped(after.topic, 400), when=both_times(after.starts_at))
-            + f"\n{read}",
-            view=view,
-        )
+        told = await who_is_told(self.services.db, after, actor)
+        await reply_ephemeral(interaction, confirmation(t, "reschedule", after, told) + f"\n{read}", view=view)
 
     @schedule.subcommand(name="edit", description="Change a talk's topic, length, description or speaker")
     async def edit(
@@ -549,10 +545,8 @@ class ConfirmCancel(ConfirmView):
             # Replace the question with the reason (the talk started, or was cancelled meanwhile).
             await interaction.response.edit_message(content=exc.text_for(t), view=None)
             return
-        await interaction.response.edit_message(
-            content=t._("🚫 {topic} is cancelled. The speaker is notified.", topic=quote_clipped(talk.topic, 400)),
-            view=None,
-        )
+        told = await who_is_told(self.cog.services.db, talk, actor)
+        await interaction.response.edit_message(content=confirmation(t, "cancel", talk, told), view=None)
 
     @nextcord.ui.button(label=N_("Keep it"), style=nextcord.ButtonStyle.secondary)
     async def keep(self, button: nextcord.ui.Button, interaction: Interaction) -> None:

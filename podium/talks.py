@@ -16,8 +16,8 @@ from podium.clock import Clock, from_ms, to_ms
 from podium.consent import NOTICES, TALK_REMINDERS
 from podium.cooldown import Cooldown
 from podium.errors import UserError
-from podium.i18n import N_
-from podium.markup import both_times, command, discord_time, quote
+from podium.i18n import N_, Translator
+from podium.markup import both_times, command, discord_time, quote, quote_clipped
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import effective_reminders, load_guild, load_guild_name, load_user
 from podium.render import RenderContext, Rendered, need, talk_of
@@ -189,6 +189,44 @@ class TalkHooks:
         """Run every subscriber in the caller's transaction: if one fails, the change and its messages roll back."""
         for subscriber in self._subscribers[event.name]:
             await subscriber(tx, event)
+
+
+@dataclass(frozen=True, slots=True)
+class Told:
+    """Who hears of a change besides the person who made it (their confirmation says so)."""
+
+    speaker: bool  # the speaker, by DM (not when they made the change)
+    attendees: int  # members who asked to be reminded of the talk
+    channel: bool  # the announcement channel (the talk had been announced there)
+
+
+async def who_is_told(db: Database, talk: Talk, actor: Actor) -> Told:
+    """Who is told of a move or cancellation of `talk` (as it is after the change) that `actor` made."""
+    attendees = await db.fetchval("SELECT count(*) FROM attendees WHERE talk_id = ? AND user_id != ?",
+                                  (talk.id, actor.user_id))
+    guild = await load_guild(db, talk.guild_id)
+    return Told(speaker=actor.user_id != talk.speaker_id, attendees=int(attendees),
+                channel=talk.announced and guild.announce_channel_id is not None)
+
+
+def confirmation(t: Translator, action: Literal["reschedule", "cancel"], talk: Talk, told: Told) -> str:
+    """The one reply to a move or a cancellation, whichever door it came through: what happened, who was told."""
+    topic = quote_clipped(talk.topic, 400)
+    if action == "reschedule":
+        done = t._("📅 {topic} moved to {when}.", topic=topic, when=both_times(talk.starts_at))
+    else:
+        done = t._("🚫 {topic} is cancelled.", topic=topic)
+    parts = [done]
+    if told.speaker:
+        parts.append(t._("The speaker was told."))
+    if told.attendees:
+        parts.append(t.ngettext("{n} person who asked for a reminder was told.",
+                                "{n} people who asked for a reminder were told.", told.attendees))
+    if told.channel:
+        parts.append(t._("The announcement channel was told."))
+    if len(parts) == 1:
+        parts.append(t._("Nobody else needed to be told."))
+    return " ".join(parts)
 
 
 async def load_talk(source: Database | Transaction, talk_id: int) -> Talk | None:

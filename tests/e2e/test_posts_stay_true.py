@@ -3,13 +3,14 @@ are edited when a talk is moved, then cancelled (one edit per change burst), in 
 notices name who acted in the third person.
 """
 
+import re
 import time
 
 import pytest
 
 from tests.e2e.dbcheck import execute, query
-from tests.e2e.test_audience import SPEAKER, add_talk, click, iso_in, run
-from tests.fake_discord import GENERAL_CHANNEL_ID, MODERATOR_ID
+from tests.e2e.test_audience import SPEAKER, add_talk, click, iso_in, option, remind_me, run
+from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID
 
 WORDS = {
     "en": {"new": "📣 **New talk**", "summary": "📣 **Coming up this week**", "cancelled": "🚫 **Cancelled**",
@@ -84,3 +85,57 @@ async def test_a_move_then_a_cancel_edit_the_new_talk_post_and_the_summary(langu
     assert f"<@{SPEAKER}>" in notice.content and notice.mention_user_ids == []
     # The speaker cancelled it themselves: no DM repeats their reply.
     assert query(bot.db_path, "SELECT * FROM outbox WHERE kind = 'cancel_notice' AND target_type = 'dm'") == []
+
+
+def first_sentence_shape(content):
+    """The reply's first line with its instants blanked out: the same action must read the same."""
+    return re.sub(r"<t:\d+:\w>", "<t>", content.split("\n")[0])
+
+
+async def say(fake, user_id, locale, name, **options):
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name="schedule", locale=locale,
+        options=[{"type": 1, "name": name, "options": [option(k, v) for k, v in options.items()]}],
+    )
+    return interaction, (await fake.wait_for_response(interaction))["data"].get("content", "")
+
+
+async def form(fake, reminder, action, talk_id, locale, values):
+    await click(fake, reminder, f"podium:talk:{action}:{talk_id}", SPEAKER, locale=locale)
+    submit = await fake.invoke_modal_submit(user_id=SPEAKER, custom_id=f"podium:talk:{action}-modal:{talk_id}",
+                                            values=values, locale=locale)
+    return (await fake.wait_for_response(submit))["data"]["content"]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de"])
+async def test_every_door_to_a_move_or_a_cancel_answers_with_the_same_sentence(locale, fake, bot):
+    # Issue 21 §1: "The speaker is notified and the reminders re-planned." / "Those who asked to be reminded are
+    # told." differed by door. One sentence per action, saying what happened and who was told, with counts.
+    await run(fake, "remind-me", "talks", SPEAKER, before="1h")
+    first = await add_talk(fake, bot, 3600 + 6, topic="Rust")
+    second = await add_talk(fake, bot, 5 * 86400, topic="Rust")
+    for talk in (first, second):
+        await remind_me(fake, talk)
+    reminder = await fake.wait_for_message(
+        lambda m: m.channel_id == fake.dm_channels.get(SPEAKER) and f"podium:talk:move:{first['id']}" in m.custom_ids,
+        timeout=20)
+
+    by_form = await form(fake, reminder, "move", first["id"], locale, {"when": "in 3 days at 18:00"})
+    _, by_command = await say(fake, SPEAKER, locale, "reschedule", talk=str(second["id"]), when=iso_in(6 * 86400))
+    moved = {first_sentence_shape(by_form), first_sentence_shape(by_command)}
+    assert len(moved) == 1, moved
+    expected = {"en-US": "📅 **Rust** moved to <t> (<t>). 1 person who asked for a reminder was told.",
+                "de": "📅 **Rust** wurde auf <t> (<t>) verschoben. "
+                      "1 Person, die erinnert werden wollte, weiß Bescheid."}
+    assert moved == {expected[locale]}
+
+    by_form = await form(fake, reminder, "cancel", first["id"], locale, {"reason": "ill"})
+    interaction, _ = await say(fake, SPEAKER, locale, "cancel", talk=str(second["id"]), reason="ill")
+    press = await fake.invoke_component(message_id=interaction.original.id, user_id=SPEAKER, locale=locale,
+                                        custom_id=interaction.original.custom_ids[0])
+    by_command = (await fake.wait_for_response(press))["data"]["content"]
+    cancelled = {first_sentence_shape(by_form), first_sentence_shape(by_command)}
+    assert len(cancelled) == 1, cancelled
+    expected = {"en-US": "🚫 **Rust** is cancelled. 1 person who asked for a reminder was told.",
+                "de": "🚫 **Rust** ist abgesagt. 1 Person, die erinnert werden wollte, weiß Bescheid."}
+    assert cancelled == {expected[locale]}
