@@ -31,6 +31,7 @@ from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
 from podium.i18n import N_, Translator
 from podium.markup import both_times, clip, command, discord_time, fit_lines, inert, quote_clipped
+from podium.posts import POST_UPDATE
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.scheduled_events import EVENT_KINDS, EventsError
 from podium.services import Services
@@ -369,8 +370,9 @@ class Schedule(commands.Cog):
         if actor.user_id == found.speaker_id or actor.is_moderator:
             # When and where someone is reminded is theirs: shown to the speaker and moderators only. The
             # audience's rows are counted, not listed: a talk may have thousands of attendees.
-            # The event's updates are no messages to anyone: not listed.
-            rows = await self.talks.planned_messages(found.id, exclude=(*AUDIENCE_KINDS, *EVENT_KINDS))
+            # The event's updates and the edits of posts are no messages to anyone: not listed.
+            rows = await self.talks.planned_messages(found.id, exclude=(*AUDIENCE_KINDS, *EVENT_KINDS,
+                                                                        POST_UPDATE.name))
             planned = [(r["kind"], from_ms(r["due_at_ms"]), r["target_type"]) for r in rows]
             audience_rows = await self.services.audience.planned(found.id)
         else:
