@@ -325,6 +325,14 @@ async def _mark_announced(sent: kinds.SentContext) -> None:
     """An announced talk's later changes are told to the channel too (as after a weekly summary)."""
     if sent.row.talk_id is not None:
         await sent.tx.execute("UPDATE talks SET announced = 1 WHERE id = ?", (sent.row.talk_id,))
+    await _correct_if_changed(sent)
+
+
+async def _correct_if_changed(sent: kinds.SentContext) -> None:
+    # podium/posts.py keeps these posts true and imports this module: imported when first needed.
+    from podium import posts
+
+    await posts.correct_if_changed(sent)
 
 
 # -- rendering ------------------------------------------------------------------------------------------------
@@ -566,6 +574,7 @@ TALK_THREAD_OPEN = kinds.register(
         about_a_scheduled_talk=True,
         render=render_thread_open,
         consent=None,
+        on_sent=_correct_if_changed,
         expiry=lambda message: message.talk_start,
         description="the talk's new thread (which this first post creates), when the talk is announced",
     )

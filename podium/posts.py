@@ -101,6 +101,23 @@ async def queue_updates(tx: Transaction, outbox: Outbox, talk: Talk, now: dateti
     return len(posts) + len(summaries)
 
 
+async def correct_if_changed(sent: kinds.SentContext) -> None:
+    """The on-sent step of a post about a talk: a change committed while it was in flight is edited into it.
+
+    A change before the request is caught by the last look (the post is rendered again); one committed while the
+    POST was on its way found no sent post to edit. Any change since the first attempt queues an edit (at worst
+    one edit too many, which shows what the post already shows).
+    """
+    row = sent.row
+    if row.talk_id is None or sent.message_id is None or row.first_attempt_at is None:
+        return
+    talk = await load_talk(sent.tx, row.talk_id)
+    if talk is None or talk.updated_at < row.first_attempt_at:
+        return
+    post = {"id": row.id, "kind": row.kind, "channel_id": sent.channel_id, "message_id": sent.message_id}
+    await _queue(sent.tx, sent.outbox, talk, post, sent.now, None)
+
+
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
     """Edit the talk's posts on every change that shows in them (bot.py's composition root adds this once)."""
 

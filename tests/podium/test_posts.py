@@ -139,3 +139,28 @@ async def test_the_edit_after_a_cancel_is_not_dropped_by_the_last_look(db, clock
     outcomes, edits = await edits_after_the_hold(dispatcher, clock, transport)
     assert [o.state for o in outcomes if o.kind == "post_update"] == ["sent", "sent"]
     assert len(edits) == 2
+
+
+async def test_a_change_committed_while_the_post_is_on_its_way_is_edited_into_it(
+    db, clock, dispatcher, talks, transport  # noqa: F811
+):
+    # The last look stops a post rendered before a change; a change committed while the POST is in flight found no
+    # sent post to edit, so the post's on-sent step queues the edit.
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, announce_new_talks=True)
+    talk = await talks.add(guild_id=GUILD, actor=mod, speaker_id=SPEAKER, topic="Intro to Rust",
+                           starts_at=clock.now() + timedelta(days=2), duration_minutes=30)
+    later = talk.starts_at + timedelta(hours=1)
+    post = transport.post_message
+
+    async def moved_meanwhile(channel_id, body):
+        message_id = await post(channel_id, body)  # it has left: the last look is behind it
+        if body["content"].startswith("📣"):
+            await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=later)
+        return message_id
+
+    transport.post_message = moved_meanwhile
+    await run_due(dispatcher, clock)
+    [announced] = await db.fetchall("SELECT message_id FROM outbox WHERE kind = 'talk_announcement'")
+    _, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    [edit] = [e for e in edits if e[2] == announced["message_id"]]
+    assert f"<t:{int(later.timestamp())}:F>" in edit[3]["content"]
