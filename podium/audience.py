@@ -406,7 +406,7 @@ def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
         return [t._("🚫 {talk} on ~~{start}~~ was cancelled{by}.", talk=talk, start=discord_time(start), by=_by(ctx))]
     old, new = payload.get("old_start_ms"), payload.get("new_start_ms")
     if isinstance(old, int) and isinstance(new, int) and old != new:
-        moved = t._("📅 {talk} was moved{by}: {change}", talk=talk, by=_by(ctx),
+        moved = t._("📅 {talk} was moved{by}: {change}.", talk=talk, by=_by(ctx),
                     change=moved_at_a_glance(from_ms(old), from_ms(new)))
         lines.append(moved + " " + (t._("Your reminders moved with it.") if _for_one(ctx)
                                     else t._("The reminders moved with it.")))

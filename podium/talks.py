@@ -322,7 +322,7 @@ def _reschedule_notice(ctx: RenderContext) -> str:
     topic = need(ctx.payload, "topic", str)
     new = from_ms(need(ctx.payload, "new_start_ms", int))
     old = from_ms(need(ctx.payload, "old_start_ms", int))
-    return ctx.t._("📅 {talk} was moved{by}: {change}", talk=_whose(ctx, topic), by=_changed_by(ctx),
+    return ctx.t._("📅 {talk} was moved{by}: {change}.", talk=_whose(ctx, topic), by=_changed_by(ctx),
                    change=moved_at_a_glance(old, new))
 
 
