@@ -30,7 +30,7 @@ from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
 from db import Database
-from podium import audience, i18n, markup, privacy, scheduled_events
+from podium import audience, i18n, markup, posts, privacy, scheduled_events
 from podium.audience import Audience
 from podium.calendar_feed import MEMBER_FEED_NAME, SERVER_FEED_NAME, Calendars, Feed
 from podium.clock import Clock
@@ -146,7 +146,9 @@ class PodiumBot(commands.Bot):
         pacer = Pacer(settings.send_rate_per_second)
         transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
         calendars = Calendars(db, clock)
-        hooks = scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox)
+        hooks = posts.subscribe(
+            scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox), outbox
+        )
         talks = TalkService(db, outbox, clock, hooks, cooldown)
         # The forgotten-members marker is keyed by a secret beside the database: a copy of the database alone
         # cannot be matched to member ids, and a token reset does not undo forget-me.

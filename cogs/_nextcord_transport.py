@@ -217,6 +217,12 @@ class NextcordTransport:
         data = await self._request(route, body, channel_id)
         return int(data["id"])
 
+    async def edit_message(self, channel_id: int, message_id: int, body: dict[str, Any]) -> None:
+        """PATCH a message of the bot's; paced with the channel's posts (Discord counts edits in the same bucket)."""
+        route = Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel_id,
+                      message_id=message_id)
+        await self._request(route, body, channel_id)
+
     async def crosspost(self, channel_id: int, message_id: int) -> int:
         """Publish the message to following servers (announcement channels only)."""
         route = Route(

@@ -25,7 +25,7 @@ from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, quote
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.services import Services
-from podium.talks import Action, Actor, Talk, TalkError, refusal
+from podium.talks import Action, Actor, Talk, TalkError, confirmation, refusal, who_is_told
 
 log = logging.getLogger(__name__)
 
@@ -206,23 +206,19 @@ class AudienceCog(commands.Cog):
         _, after = await self.talks.reschedule(guild_id=talk.guild_id, actor=actor,
                                                talk_id=talk.id, starts_at=parsed.when)
         t = i18n.translator(interaction.locale)
+        told = await who_is_told(self.services.db, after, actor)
         await reply_ephemeral(
-            interaction,
-            t._("📅 {topic} moved to {when}. Those who asked to be reminded are told, and every reminder is "
-                "re-planned.", topic=quote(after.topic), when=both_times(after.starts_at)) + "\n-# "
-            + read_line(parsed, user, guild, t),
+            interaction, confirmation(t, "reschedule", after, told) + "\n-# " + read_line(parsed, user, guild, t),
         )
 
     async def cancel(self, interaction: Interaction, talk_id: int) -> None:
         """The Cancel… form: submitting it is the confirmation."""
         talk, actor = await self._own_talk(interaction, talk_id, "cancel")
         reason = modal_values(interaction).get(REASON_INPUT) or None
-        await self.talks.cancel(guild_id=talk.guild_id, actor=actor, talk_id=talk.id, reason=reason)
+        after = await self.talks.cancel(guild_id=talk.guild_id, actor=actor, talk_id=talk.id, reason=reason)
         t = i18n.translator(interaction.locale)
-        await reply_ephemeral(
-            interaction,
-            t._("🚫 {topic} is cancelled. Those who asked to be reminded are told.", topic=quote(talk.topic)),
-        )
+        await reply_ephemeral(interaction, confirmation(t, "cancel", after, await who_is_told(self.services.db,
+                                                                                              after, actor)))
 
     # -- the server's name (for DMs) and preferred locale (for its posts) ----------------------------------------------
 

@@ -31,10 +31,11 @@ from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
 from podium.i18n import N_, Translator
 from podium.markup import both_times, clip, command, discord_time, fit_lines, inert, quote_clipped
+from podium.posts import POST_UPDATE
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.scheduled_events import EVENT_KINDS, EventsError
 from podium.services import Services
-from podium.talks import Actor, Talk, TalkError, authorize
+from podium.talks import Actor, Talk, TalkError, authorize, confirmation, who_is_told
 from podium.transport import GoneError
 from podium.zones import local_moment
 
@@ -294,21 +295,17 @@ class Schedule(commands.Cog):
         when: WhenOption = SlashOption(description="The new time, in your time zone", max_length=100),
     ) -> None:
         """Move a talk to a new time."""
+        actor = await self.actor(interaction)
         _, after = await self.talks.reschedule(
             guild_id=guild_id_of(interaction),
-            actor=await self.actor(interaction),
+            actor=actor,
             talk_id=self.talk_id(talk),
             starts_at=when.when,
         )
         t = i18n.translator(interaction.locale)
         read, view = await read_in(self.services, interaction, when)
-        await reply_ephemeral(
-            interaction,
-            t._("📅 {topic} moved to {when}. The speaker is notified and the reminders re-planned.",
-                topic=quote_clipped(after.topic, 400), when=both_times(after.starts_at))
-            + f"\n{read}",
-            view=view,
-        )
+        told = await who_is_told(self.services.db, after, actor)
+        await reply_ephemeral(interaction, confirmation(t, "reschedule", after, told) + f"\n{read}", view=view)
 
     @schedule.subcommand(name="edit", description="Change a talk's topic, length, description or speaker")
     async def edit(
@@ -392,8 +389,9 @@ class Schedule(commands.Cog):
         if actor.user_id == found.speaker_id or actor.is_moderator:
             # When and where someone is reminded is theirs: shown to the speaker and moderators only. The
             # audience's rows are counted, not listed: a talk may have thousands of attendees.
-            # The event's updates are no messages to anyone: not listed.
-            rows = await self.talks.planned_messages(found.id, exclude=(*AUDIENCE_KINDS, *EVENT_KINDS))
+            # The event's updates and the edits of posts are no messages to anyone: not listed.
+            rows = await self.talks.planned_messages(found.id, exclude=(*AUDIENCE_KINDS, *EVENT_KINDS,
+                                                                        POST_UPDATE.name))
             planned = [(r["kind"], from_ms(r["due_at_ms"]), r["target_type"]) for r in rows]
             audience_rows = await self.services.audience.planned(found.id)
         else:
@@ -575,10 +573,8 @@ class ConfirmCancel(ConfirmView):
             # Replace the question with the reason (the talk started, or was cancelled meanwhile).
             await interaction.response.edit_message(content=exc.text_for(t), view=None)
             return
-        await interaction.response.edit_message(
-            content=t._("🚫 {topic} is cancelled. The speaker is notified.", topic=quote_clipped(talk.topic, 400)),
-            view=None,
-        )
+        told = await who_is_told(self.cog.services.db, talk, actor)
+        await interaction.response.edit_message(content=confirmation(t, "cancel", talk, told), view=None)
 
     @nextcord.ui.button(label=N_("Keep it"), style=nextcord.ButtonStyle.secondary)
     async def keep(self, button: nextcord.ui.Button, interaction: Interaction) -> None:

@@ -39,7 +39,7 @@ from podium.preferences import (
     stored_offsets,
 )
 from podium.render import RenderContext, Rendered, need, talk_of
-from podium.talks import DESCRIPTION_MAX, Talk, TalkEvent, TalkHooks, load_talk
+from podium.talks import DESCRIPTION_MAX, Talk, TalkEvent, TalkHooks, load_talk, moved_at_a_glance
 from podium.transport import UNKNOWN_CHANNEL, GoneError
 
 log = logging.getLogger(__name__)
@@ -327,6 +327,14 @@ async def _mark_announced(sent: kinds.SentContext) -> None:
     """An announced talk's later changes are told to the channel too (as after a weekly summary)."""
     if sent.row.talk_id is not None:
         await sent.tx.execute("UPDATE talks SET announced = 1 WHERE id = ?", (sent.row.talk_id,))
+    await _correct_if_changed(sent)
+
+
+async def _correct_if_changed(sent: kinds.SentContext) -> None:
+    # podium/posts.py keeps these posts true and imports this module: imported when first needed.
+    from podium import posts
+
+    await posts.correct_if_changed(sent)
 
 
 # -- rendering ------------------------------------------------------------------------------------------------
@@ -356,20 +364,36 @@ def _mentions(ctx: RenderContext) -> tuple[str, tuple[int, ...]]:
     return (" ".join(f"<@{i}>" for i in pings) + extra + " " if pings else ""), pings
 
 
+def _for_one(ctx: RenderContext) -> bool:
+    """A DM speaks to its one reader; a post in the talk's thread speaks about those it mentions, to everyone there."""
+    return ctx.via == "dm"
+
+
 def render_reminder(ctx: RenderContext) -> Rendered:
     """⏰ to an attendee (DM) or to the attendees reminded in the talk's thread."""
     talk, t = talk_of(ctx), ctx.t
     who, pings = _mentions(ctx)
     thread, links = _thread_bits(ctx, talk)
+    if _for_one(ctx):
+        why = t._("You asked to be reminded. Change when and how with {command}.", command=command("remind-me talks"))
+    else:
+        why = t._("For those who asked to be reminded; when and how: {command}.", command=command("remind-me talks"))
     text = (
         "⏰ " + who + t._("{talk} by {speaker} starts {when}.", talk=_talk_name(ctx, talk.topic),
                           speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at))
-        + thread + "\n-# "
-        + t._("You asked to be reminded. Change when and how with {command}.", command=command("remind-me talks"))
+        + thread + "\n-# " + why
     )
     leave = components.button(t._("Can't make it / stop reminding me"), components.LEAVE, talk.id)
     calendar = components.calendar_button(talk.id, t)
     return Rendered(text, pings=pings, components=(components.row(leave, *links, calendar),))
+
+
+def _by(ctx: RenderContext) -> str:
+    by = ctx.payload.get("by_user_id")
+    if not isinstance(by, int) or isinstance(by, bool) or by == privacy.FORGOTTEN_USER:
+        return ""
+    # Translators: completes "… was moved{by}: …" / "… was cancelled{by}."; mind the leading space.
+    return ctx.t._(" by {user}", user=f"<@{by}>")
 
 
 def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
@@ -379,12 +403,16 @@ def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
     if payload.get("cancelled"):
         start = from_ms(need(payload, "old_start_ms", int))
         reason = payload.get("reason")
-        because = " " + t._("Reason: {reason}", reason=quote(reason)) if isinstance(reason, str) and reason else ""
-        return [t._("🚫 {talk} on {start} was cancelled.", talk=talk, start=discord_time(start)) + because]
+        if isinstance(reason, str) and reason:
+            return [t._("🚫 {talk} on ~~{start}~~ was cancelled{by}: {reason}", talk=talk, start=discord_time(start),
+                        by=_by(ctx), reason=quote(reason))]
+        return [t._("🚫 {talk} on ~~{start}~~ was cancelled{by}.", talk=talk, start=discord_time(start), by=_by(ctx))]
     old, new = payload.get("old_start_ms"), payload.get("new_start_ms")
     if isinstance(old, int) and isinstance(new, int) and old != new:
-        lines.append(t._("📅 {talk} was moved from {old} to {new}. Your reminders moved with it.", talk=talk,
-                         old=discord_time(from_ms(old)), new=both_times(from_ms(new))))
+        moved = t._("📅 {talk} was moved{by}: {change}.", talk=talk, by=_by(ctx),
+                    change=moved_at_a_glance(from_ms(old), from_ms(new)))
+        lines.append(moved + " " + (t._("Your reminders moved with it.") if _for_one(ctx)
+                                    else t._("The reminders moved with it.")))
     old_speaker, new_speaker = payload.get("old_speaker_id"), payload.get("new_speaker_id")
     if isinstance(old_speaker, int) and isinstance(new_speaker, int) and old_speaker != new_speaker:
         lines.append(t._("🎤 {talk} has a new speaker: {new} (instead of {old}).", talk=talk,
@@ -397,7 +425,9 @@ def render_notice(ctx: RenderContext) -> Rendered:
     topic, t = need(ctx.payload, "topic", str), ctx.t
     who, pings = _mentions(ctx)
     lines = _change_lines(ctx, topic) or [t._("ℹ️ {talk} changed.", talk=_talk_name(ctx, topic))]
-    text = who + "\n".join(lines) + "\n-# " + t._("You asked to be reminded of this talk.")
+    why = (t._("You asked to be reminded of this talk.") if _for_one(ctx)
+           else t._("For those who asked to be reminded of this talk."))
+    text = who + "\n".join(lines) + "\n-# " + why
     if ctx.payload.get("cancelled") or ctx.talk is None:
         return Rendered(text, pings=pings)
     thread, links = _thread_bits(ctx, ctx.talk)
@@ -406,40 +436,56 @@ def render_notice(ctx: RenderContext) -> Rendered:
 
 
 def render_announcement(ctx: RenderContext) -> Rendered:
-    """📣 A new talk, with its buttons; the speaker named, not pinged."""
+    """📣 A new talk, with its buttons; the speaker named, not pinged.
+
+    Edited later to show the talk as it is now (podium/posts.py): a new time, or "🚫 Cancelled" with the topic
+    struck and the buttons greyed out.
+    """
     talk, t = talk_of(ctx), ctx.t
     attendees = ctx.payload.get("attendees")
+    cancelled = talk.state == "cancelled"
+    when = f"~~{discord_time(talk.starts_at)}~~" if cancelled else both_times(talk.starts_at)
+    title = "🚫 " + t._("Cancelled") + f": ~~{inert(clip(talk.topic, 200))}~~" if cancelled else inert(
+        clip(talk.topic, 256))
+    footer = t._("times are shown in each reader's own time zone")
     embed: dict[str, Any] = {
-        "title": inert(clip(talk.topic, 256)),
-        "color": 0x5865F2,
+        "title": title,
+        "color": 0x99AAB5 if cancelled else 0x5865F2,
         "fields": [
-            {"name": t._("When"), "value": both_times(talk.starts_at), "inline": True},
+            {"name": t._("When"), "value": when, "inline": True},
             {"name": t._("Speaker"), "value": f"<@{talk.speaker_id}>", "inline": True},
             {"name": t._("Length"), "value": t._("{minutes} min", minutes=talk.duration_minutes), "inline": True},
         ],
-        "footer": {"text": "🔔 " + going(attendees if isinstance(attendees, int) else 0, t) + " · "
-                           + t._("times are shown in your own time zone")},
+        "footer": {"text": footer if cancelled else "🔔 " + going(attendees if isinstance(attendees, int) else 0, t)
+                   + " · " + footer},
     }
     if talk.description:
         # At most 1,000 characters typed, so at most about 2,500 escaped: within an embed's 4,096.
         embed["description"] = inert(talk.description[:DESCRIPTION_MAX], one_line=False)
-    content = t._(
-        "📣 **New talk**: {topic} by {speaker}, {when}. Click 🔔 to be reminded — want to speak too? {command}",
-        topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at),
-        command=command("schedule add"),
-    )
-    return Rendered(content, (embed,), components=(components.remind_buttons(talk.id, t),))
+    if cancelled:
+        content = t._("🚫 **Cancelled**: {topic} by {speaker}, {when}.", topic=f"~~{quote(talk.topic)}~~",
+                      speaker=f"<@{talk.speaker_id}>", when=when)
+    else:
+        content = t._(
+            "📣 **New talk**: {topic} by {speaker}, {when}. 🔔 for a reminder — more talks are welcome: {command}",
+            topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>", when=when, command=command("schedule add"),
+        )
+    return Rendered(content, (embed,), components=(components.remind_buttons(talk.id, t, disabled=cancelled),))
 
 
 def render_thread_open(ctx: RenderContext) -> Rendered:
-    """The first post of a talk's thread."""
+    """The first post of a talk's thread (edited like the new-talk post when the talk changes)."""
     talk, t = talk_of(ctx), ctx.t
-    return Rendered(
-        t._("🧵 The thread of {topic} by {speaker}, {when}. Everyone who clicks 🔔 Remind me is added here; "
-            "questions for the speaker are welcome.", topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>",
-            when=both_times(talk.starts_at)),
-        components=(components.remind_buttons(talk.id, t),),
-    )
+    cancelled = talk.state == "cancelled"
+    if cancelled:
+        text = t._("🚫 {topic} by {speaker}, {when}, was cancelled; this thread stays readable.",
+                   topic=f"~~{quote(talk.topic)}~~", speaker=f"<@{talk.speaker_id}>",
+                   when=f"~~{discord_time(talk.starts_at)}~~")
+    else:
+        text = t._("🧵 The thread of {topic} by {speaker}, {when}. Everyone who clicks 🔔 Remind me is added here; "
+                   "questions for the speaker are welcome.", topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>",
+                   when=both_times(talk.starts_at))
+    return Rendered(text, components=(components.remind_buttons(talk.id, t, disabled=cancelled),))
 
 
 async def _add_to_thread(action: kinds.ActionContext) -> int:
@@ -531,6 +577,7 @@ TALK_THREAD_OPEN = kinds.register(
         about_a_scheduled_talk=True,
         render=render_thread_open,
         consent=None,
+        on_sent=_correct_if_changed,
         expiry=lambda message: message.talk_start,
         description="the talk's new thread (which this first post creates), when the talk is announced",
     )

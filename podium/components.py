@@ -88,13 +88,12 @@ def calendar_button(talk_id: int, t: Translator = ENGLISH) -> dict[str, Any]:
     return button(t._("📅 Add to calendar"), CALENDAR, talk_id)
 
 
-def remind_buttons(talk_id: int, t: Translator = ENGLISH) -> dict[str, Any]:
-    """"🔔 Remind me", "Can't make it" and "Add to calendar" for one talk."""
-    return row(
-        button(t._("🔔 Remind me"), JOIN, talk_id, style=PRIMARY),
-        button(t._("Can't make it / stop reminding me"), LEAVE, talk_id),
-        calendar_button(talk_id, t),
-    )
+def remind_buttons(talk_id: int, t: Translator = ENGLISH, *, disabled: bool = False) -> dict[str, Any]:
+    """"🔔 Remind me", "Can't make it" and "Add to calendar" for one talk (greyed out on a cancelled talk's post)."""
+    buttons = (button(t._("🔔 Remind me"), JOIN, talk_id, style=PRIMARY),
+               button(t._("Can't make it / stop reminding me"), LEAVE, talk_id),
+               calendar_button(talk_id, t))
+    return row(*({**b, "disabled": True} for b in buttons)) if disabled else row(*buttons)
 
 
 def talk_picker(

@@ -83,6 +83,7 @@ BUILTIN_MODULES = (
     "podium.starting",
     "podium.audience",
     "podium.scheduled_events",
+    "podium.posts",
 )
 
 

@@ -541,6 +541,11 @@ class Outbox:
             (message_id, via, channel_id, to_ms(now), to_ms(now), row_id),
         )
 
+    async def note_shown(self, tx: Transaction, row_id: int, talk_ids: Sequence[int]) -> None:
+        """Keep with a sent post which talks it shows (a weekly summary): a change of one of them edits the post."""
+        await tx.execute("UPDATE outbox SET payload = json_set(payload, '$.shown', json(?)) WHERE id = ?",
+                         (json.dumps(list(talk_ids)), row_id))
+
     async def mark_retry(
         self, tx: Transaction, row_id: int, *, now: datetime, retry_at: datetime, error: str, maybe_sent: bool = False
     ) -> None:

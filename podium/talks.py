@@ -16,8 +16,8 @@ from podium.clock import Clock, from_ms, to_ms
 from podium.consent import NOTICES, TALK_REMINDERS
 from podium.cooldown import Cooldown
 from podium.errors import UserError
-from podium.i18n import N_
-from podium.markup import both_times, command, discord_time, quote
+from podium.i18n import N_, Translator
+from podium.markup import both_times, command, discord_time, quote, quote_clipped
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import effective_reminders, load_guild, load_guild_name, load_user
 from podium.render import RenderContext, Rendered, need, talk_of
@@ -191,6 +191,44 @@ class TalkHooks:
             await subscriber(tx, event)
 
 
+@dataclass(frozen=True, slots=True)
+class Told:
+    """Who hears of a change besides the person who made it (their confirmation says so)."""
+
+    speaker: bool  # the speaker, by DM (not when they made the change)
+    attendees: int  # members who asked to be reminded of the talk
+    channel: bool  # the announcement channel (the talk had been announced there)
+
+
+async def who_is_told(db: Database, talk: Talk, actor: Actor) -> Told:
+    """Who is told of a move or cancellation of `talk` (as it is after the change) that `actor` made."""
+    attendees = await db.fetchval("SELECT count(*) FROM attendees WHERE talk_id = ? AND user_id != ?",
+                                  (talk.id, actor.user_id))
+    guild = await load_guild(db, talk.guild_id)
+    return Told(speaker=actor.user_id != talk.speaker_id, attendees=int(attendees),
+                channel=talk.announced and guild.announce_channel_id is not None)
+
+
+def confirmation(t: Translator, action: Literal["reschedule", "cancel"], talk: Talk, told: Told) -> str:
+    """The one reply to a move or a cancellation, whichever door it came through: what happened, who was told."""
+    topic = quote_clipped(talk.topic, 400)
+    if action == "reschedule":
+        done = t._("📅 {topic} moved to {when}.", topic=topic, when=both_times(talk.starts_at))
+    else:
+        done = t._("🚫 {topic} is cancelled.", topic=topic)
+    parts = [done]
+    if told.speaker:
+        parts.append(t._("The speaker was told."))
+    if told.attendees:
+        parts.append(t.ngettext("{n} person who asked for a reminder was told.",
+                                "{n} people who asked for a reminder were told.", told.attendees))
+    if told.channel:
+        parts.append(t._("The announcement channel was told."))
+    if len(parts) == 1:
+        parts.append(t._("Nobody else needed to be told."))
+    return " ".join(parts)
+
+
 async def load_talk(source: Database | Transaction, talk_id: int) -> Talk | None:
     """One talk by id (any guild, any state)."""
     row = await source.fetchone("SELECT * FROM talks WHERE id = ?", (talk_id,))
@@ -259,11 +297,13 @@ async def _prepare_talk_reminder(db: Database, row: OutboxRow, now: datetime) ->
 
 
 def _changed_by(ctx: RenderContext) -> str:
-    by, speaker = ctx.payload.get("by_user_id"), ctx.payload.get("speaker_id")
+    by = ctx.payload.get("by_user_id")
     if not isinstance(by, int) or by == privacy.FORGOTTEN_USER:
         return ""  # nobody, or a member who asked to be forgotten
-    # Translators: completes "… was moved{by} from …" / "… was cancelled{by}."; mind the leading space.
-    return ctx.t._(" by you") if by == speaker else ctx.t._(" by {user}", user=f"<@{by}>")
+    # Always the person, never "by you": a post in a channel is read by everyone, and a DM about the speaker's own
+    # change is not sent at all (they saw it in their reply). Mentions in posts never ping (render.render).
+    # Translators: completes "… was moved{by}: …" / "… was cancelled{by}."; mind the leading space.
+    return ctx.t._(" by {user}", user=f"<@{by}>")
 
 
 def _whose(ctx: RenderContext, topic: str) -> str:
@@ -274,21 +314,29 @@ def _whose(ctx: RenderContext, topic: str) -> str:
     return ctx.t._("Your talk {topic}", topic=quote(topic))
 
 
+def moved_at_a_glance(old: datetime, new: datetime) -> str:
+    """~~old time~~ → **new time** (relative): the change readable at a glance, in every reader's own zone."""
+    return f"~~{discord_time(old)}~~ → **{discord_time(new)}** ({discord_time(new, 'R')})"
+
+
 def _reschedule_notice(ctx: RenderContext) -> str:
     topic = need(ctx.payload, "topic", str)
     new = from_ms(need(ctx.payload, "new_start_ms", int))
     old = from_ms(need(ctx.payload, "old_start_ms", int))
-    return ctx.t._("📅 {talk} was moved{by} from {old} to {new}.", talk=_whose(ctx, topic), by=_changed_by(ctx),
-                   old=discord_time(old), new=both_times(new))
+    return ctx.t._("📅 {talk} was moved{by}: {change}.", talk=_whose(ctx, topic), by=_changed_by(ctx),
+                   change=moved_at_a_glance(old, new))
 
 
 def _cancel_notice(ctx: RenderContext) -> str:
     topic = need(ctx.payload, "topic", str)
     start = from_ms(need(ctx.payload, "start_ms", int))
     reason = ctx.payload.get("reason")
-    because = " " + ctx.t._("Reason: {reason}", reason=quote(reason)) if isinstance(reason, str) and reason else ""
-    return ctx.t._("🚫 {talk} on {start} was cancelled{by}.", talk=_whose(ctx, topic), start=discord_time(start),
-                   by=_changed_by(ctx)) + because
+    if isinstance(reason, str) and reason:
+        # "cancelled by @Sam: I'm ill, sorry!" — the reason in the actor's own words, inert.
+        return ctx.t._("🚫 {talk} on ~~{start}~~ was cancelled{by}: {reason}", talk=_whose(ctx, topic),
+                       start=discord_time(start), by=_changed_by(ctx), reason=quote(reason))
+    return ctx.t._("🚫 {talk} on ~~{start}~~ was cancelled{by}.", talk=_whose(ctx, topic), start=discord_time(start),
+                   by=_changed_by(ctx))
 
 
 def _speaker_notice(ctx: RenderContext) -> str:
@@ -459,7 +507,6 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
     async def notify_speaker(tx: Transaction, event: TalkEvent) -> None:
         talk, before = event.after, event.before or event.after
         stamp = to_ms(talk.updated_at)
-        # It is the speaker's record even when they made the change themselves; it says who did.
         common = {"topic": talk.topic, "by_user_id": event.actor.user_id, "speaker_id": talk.speaker_id}
         if event.name == "talk_rescheduled":
             kind = RESCHEDULE_NOTICE.name
@@ -477,7 +524,9 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
             talk_id=talk.id,
             payload=payload,
         )
-        await queue_notice(tx, outbox, to_speaker, event.now)
+        if event.actor.user_id != talk.speaker_id:
+            # A speaker who moved or cancelled their own talk read it in their reply: no DM saying it again.
+            await queue_notice(tx, outbox, to_speaker, event.now)
         if not before.announced:
             return
         guild = await load_guild(tx, talk.guild_id)

@@ -189,6 +189,10 @@ class Transport(Protocol):
         """Publish a message of an announcement channel to the servers following it; the message id."""
         ...
 
+    async def edit_message(self, channel_id: int, message_id: int, body: dict[str, Any]) -> None:
+        """PATCH one of the bot's own messages (GoneError when it was deleted: Unknown Message, 10008)."""
+        ...
+
     async def channel_history(
         self, channel_id: int, *, around: int | None = None, before: int | None = None, after: int | None = None,
         limit: int = 100,

@@ -12,7 +12,7 @@ from podium import components, i18n, kinds
 from podium.clock import from_ms, to_ms
 from podium.errors import UserError
 from podium.i18n import N_, Translator
-from podium.markup import both_times, command, fit_lines, quote_clipped
+from podium.markup import both_times, command, discord_time, fit_lines, quote_clipped
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import GuildSettings, load_guild
 from podium.render import RenderContext, Rendered, RenderError, need
@@ -137,8 +137,10 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
 
 async def summary_sent(sent: kinds.SentContext) -> None:
     """After a summary is posted: mark its talks announced, and publish it to following servers if asked."""
-    await mark_announced(sent.tx, sent.payload, i18n.translator(sent.locale))
+    shown = await mark_announced(sent.tx, sent.payload, i18n.translator(sent.locale))
     row = sent.row
+    # Which talks it shows, kept with it: a later change of one of them edits this post (podium/posts.py).
+    await sent.outbox.note_shown(sent.tx, row.id, shown)
     if (
         row.guild_id is not None
         and sent.message_id is not None
@@ -160,11 +162,15 @@ async def summary_sent(sent: kinds.SentContext) -> None:
         )
 
 
-async def mark_announced(tx: Transaction, payload: dict[str, Any], t: Translator = i18n.ENGLISH) -> None:
-    """Talks shown in a posted summary get channel notices when they later change (a talk cut off was not shown)."""
+async def mark_announced(tx: Transaction, payload: dict[str, Any], t: Translator = i18n.ENGLISH) -> list[int]:
+    """Talks shown in a posted summary get channel notices when they later change (a talk cut off was not shown).
+
+    Returns the ids of the talks shown.
+    """
     _, ids = fit_summary(payload.get("talks") or [], t)
     if ids:
         await tx.execute(f"UPDATE talks SET announced = 1 WHERE id IN ({','.join('?' * len(ids))})", ids)
+    return ids
 
 
 async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings, now: datetime) -> int | None:
@@ -217,6 +223,12 @@ def fit_summary(talks: list[Any], t: Translator = i18n.ENGLISH) -> tuple[str, li
         topic = quote_clipped(need(talk, "topic", str), SUMMARY_TOPIC_CHARS)
         going = talk.get("going")
         count = ""
+        if talk.get("cancelled"):
+            # An edit after the talk was cancelled (podium/posts.py): struck, and said so.
+            lines.append(f"~~{discord_time(start)}~~\n~~{topic}~~ — <@{need(talk, 'speaker_id', int)}> · 🚫 "
+                         + t._("Cancelled"))
+            ids.append(need(talk, "id", int))
+            continue
         if isinstance(going, int) and going > 0:
             count = " · " + t.ngettext("🔔 {n} going", "🔔 {n} going", going)
         lines.append(f"{both_times(start)}\n{topic} — <@{need(talk, 'speaker_id', int)}>{count}")
@@ -238,13 +250,14 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
     by_id = {talk["id"]: talk for talk in talks}
     # Labels are plain text: the talk's time in the server's zone (a post's readers share it), never a UTC date.
     buttons = components.remind_choices(
-        [(i, f"{by_id[i]['topic']} — {local_moment(from_ms(by_id[i]['start_ms']), ctx.zone, t)}") for i in shown], t
+        [(i, f"{by_id[i]['topic']} — {local_moment(from_ms(by_id[i]['start_ms']), ctx.zone, t)}") for i in shown
+         if not by_id[i].get("cancelled")], t
     )
     embed = {
         "title": t._("This week's talks"),
         "description": description,
         "color": 0x5865F2,
-        "footer": {"text": t._("Sign up with /schedule add · times are shown in your own time zone")},
+        "footer": {"text": t._("Sign up with /schedule add · times are shown in each reader's own time zone")},
     }
     heading = t._("📣 **Coming up this week**")
     if not ctx.payload.get("ping_speakers"):
@@ -263,8 +276,8 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
 def _engagement_prompt(ctx: RenderContext) -> str:
     days = need(ctx.payload, "days", int)
     return ctx.t.ngettext(
-        "🎤 No talk is scheduled for the next {n} day. Want to share something? Sign up with {command}.",
-        "🎤 No talk is scheduled for the next {n} days. Want to share something? Sign up with {command}.",
+        "🎤 No talk is scheduled for the next {n} day. Anyone want to share something? Sign up with {command}.",
+        "🎤 No talk is scheduled for the next {n} days. Anyone want to share something? Sign up with {command}.",
         days, command=command("schedule add"),
     )
 

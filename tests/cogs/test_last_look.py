@@ -223,6 +223,7 @@ async def test_every_transport_method_looks_last_before_its_request(env):
         "archive_thread": lambda: transport.archive_thread(ANNOUNCE),
         "post_message": lambda: transport.post_message(ANNOUNCE, {"content": "x"}),
         "crosspost": lambda: transport.crosspost(ANNOUNCE, 1),
+        "edit_message": lambda: transport.edit_message(ANNOUNCE, 1, {"content": "x"}),
         "channel_history": lambda: transport.channel_history(ANNOUNCE, limit=50),
         "create_scheduled_event": lambda: transport.create_scheduled_event(GUILD_ID, {}),
         "edit_scheduled_event": lambda: transport.edit_scheduled_event(GUILD_ID, 1, {}),

@@ -134,7 +134,7 @@ async def test_cancelling_tells_the_attendee_and_no_reminder_follows(fake, bot):
     interaction, _ = await run(fake, "schedule", "cancel", SPEAKER, talk=str(talk["id"]), reason="ill")
     await click(fake, interaction.original, interaction.original.custom_ids[0], SPEAKER)
     notice = await fake.wait_for_message(dm_of(fake, MEMBER_ID, "was cancelled"))
-    assert "Reason: **ill**" in notice.content and notice.custom_ids == []
+    assert f"was cancelled by <@{SPEAKER}>: **ill**" in notice.content and notice.custom_ids == []
     await asyncio.sleep(10)  # past the moment the reminder was due
     assert not [m for m in fake.messages if m.channel_id == fake.dm_channels[MEMBER_ID] and "starts" in m.content]
     states = {r["state"] for r in query(bot.db_path, "SELECT state FROM outbox WHERE kind = 'attendee_reminder'")}

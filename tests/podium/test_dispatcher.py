@@ -108,6 +108,11 @@ class ScriptedTransport:
         self._maybe_fail("crosspost", channel_id)
         return message_id
 
+    async def edit_message(self, channel_id, message_id, body):
+        await last_look()  # as every real transport does before each request
+        self.calls.append(("edit", channel_id, message_id, body))
+        self._maybe_fail("edit", message_id)
+
     async def channel_history(self, channel_id, *, around=None, before=None, after=None, limit=100):
         """Discord's GET /channels/{id}/messages, strictly: one anchor at most, limit 1-100, newest first."""
         await last_look()  # as every real transport does before each request

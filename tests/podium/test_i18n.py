@@ -112,8 +112,8 @@ def test_the_german_catalogue_compiles_and_is_chosen_for_german_locales():
 
 def test_plural_forms_and_formatting_follow_the_locale():
     german, english = i18n.translator("de"), i18n.translator("en-US")
-    days = ("🎤 No talk is scheduled for the next {n} day. Want to share something? Sign up with {command}.",
-            "🎤 No talk is scheduled for the next {n} days. Want to share something? Sign up with {command}.")
+    days = ("🎤 No talk is scheduled for the next {n} day. Anyone want to share something? Sign up with {command}.",
+            "🎤 No talk is scheduled for the next {n} days. Anyone want to share something? Sign up with {command}.")
     assert english.ngettext(*days, 1, command="/x").startswith("🎤 No talk is scheduled for the next 1 day.")
     assert german.ngettext(*days, 1, command="/x").startswith("🎤 Für den nächsten 1 Tag ist")
     assert german.ngettext(*days, 14, command="/x").startswith("🎤 Für die nächsten 14 Tage ist")
@@ -184,7 +184,7 @@ async def test_channel_posts_follow_the_servers_setting_else_its_discord_locale(
     await settings.remember_name(GUILD, "Rustaceans", "de")
     await queue(dispatcher, clock, "discord-says-german", **fields)
     await run_due(dispatcher, clock)
-    assert transport.posts()[-1][2]["content"].startswith(f"🚫 Der Vortrag **Rust** von <@{SPEAKER}> am <t:")
+    assert transport.posts()[-1][2]["content"].startswith(f"🚫 Der Vortrag **Rust** von <@{SPEAKER}> am ~~<t:")
 
     await settings.set_language(GUILD, "en")
     await queue(dispatcher, clock, "chosen-english", **fields)

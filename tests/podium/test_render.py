@@ -32,9 +32,12 @@ def ctx(kind, payload, talk=None, due=NOW, now=NOW):
                 "new_start_ms": to_ms(START),
                 "by_user_id": 42,
                 "speaker_id": 42,
+                "audience": "channel",
             },
             None,
-            "Your talk **T** was moved by you",
+            # The channel reads who moved it, in the third person, and the change at a glance.
+            f"The talk **T** by <@42> was moved by <@42>: ~~<t:{int(NOW.timestamp())}:F>~~ → "
+            f"**<t:{int(START.timestamp())}:F>**",
         ),
         (
             "reschedule_notice",
@@ -53,7 +56,7 @@ def ctx(kind, payload, talk=None, due=NOW, now=NOW):
             "cancel_notice",
             {"topic": "T", "start_ms": to_ms(START), "reason": "ill", "by_user_id": 9, "speaker_id": 42},
             None,
-            "was cancelled by <@9>. Reason: **ill**",
+            "was cancelled by <@9>: **ill**",
         ),
         ("personal_reminder", {"text": "water"}, None, "You asked me to remind you: **water**"),
         ("engagement_prompt", {"days": 14}, None, "next 14 days"),

@@ -192,8 +192,8 @@ async def test_announced_talk_change_is_also_told_to_the_channel(service, clock,
     shown = await add(service, clock, hours=72, topic="shown")
     async with db.transaction() as tx:
         await tx.execute("UPDATE talks SET announced = 1 WHERE id = ?", (shown.id,))
-    await service.cancel(guild_id=GUILD, actor=alice, talk_id=quiet.id, reason="ill")
-    await service.cancel(guild_id=GUILD, actor=alice, talk_id=shown.id, reason="ill")
+    await service.cancel(guild_id=GUILD, actor=mod, talk_id=quiet.id, reason="ill")
+    await service.cancel(guild_id=GUILD, actor=mod, talk_id=shown.id, reason="ill")
     notices = await outbox_rows(db, kind="cancel_notice")
     assert [(r["talk_id"], r["target_type"], r["channel_id"]) for r in notices] == [
         (quiet.id, "dm", None),
@@ -208,7 +208,8 @@ async def test_cancel_drops_pending_reminders(service, clock, db):
     talk = await add(service, clock)
     await service.cancel(guild_id=GUILD, actor=alice, talk_id=talk.id, reason="  ")
     states = {(r["kind"], r["state"]) for r in await outbox_rows(db, talk_id=talk.id)}
-    assert states == {("talk_reminder", "cancelled"), ("cancel_notice", "pending")}
+    # The speaker cancelled it themselves: told in their reply, so no DM about it.
+    assert states == {("talk_reminder", "cancelled")}
     with pytest.raises(TalkError, match="cancelled"):
         await service.cancel(guild_id=GUILD, actor=alice, talk_id=talk.id)
 
@@ -255,3 +256,25 @@ def test_a_speaker_change_reads_right_to_each_speaker(role, says, clock):
     body = render(RenderContext("speaker_notice", payload, None, clock.now(), clock.now()), mention_user_id=None)
     assert says in body["content"]
     assert body["allowed_mentions"]["users"] == []  # a DM pings nobody, not even the moderator named
+
+
+@pytest.mark.parametrize("change", ["reschedule", "cancel"])
+async def test_who_made_a_change_is_not_told_again_by_dm_but_everyone_else_is(change, service, clock, db):
+    # Issue 21 §1: a speaker moving or cancelling their own talk read it in their reply; a DM saying it again
+    # ("Your talk … was moved by you") is noise. The channel is still told; the speaker is when a moderator acts.
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE)
+    for actor in (alice, mod):
+        talk = await add(service, clock, hours=48 if actor is alice else 96, topic=f"by {actor.user_id}")
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE talks SET announced = 1 WHERE id = ?", (talk.id,))
+        if change == "reschedule":
+            await service.reschedule(guild_id=GUILD, actor=actor, talk_id=talk.id,
+                                     starts_at=talk.starts_at + timedelta(hours=2))
+        else:
+            await service.cancel(guild_id=GUILD, actor=actor, talk_id=talk.id, reason="ill")
+        kind = f"{change}_notice"
+        told = {(r["target_type"], r["user_id"]) for r in await outbox_rows(db, talk_id=talk.id, kind=kind)}
+        if actor is alice:
+            assert told == {("channel", None)}
+        else:
+            assert told == {("channel", None), ("dm", ALICE)}

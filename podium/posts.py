@@ -1,0 +1,205 @@
+"""Podium's own posts about a talk stay true: when the talk changes, they are edited (issue 21 §1).
+
+A new-talk post, the first post of the talk's thread and a weekly summary listing it all show the talk's time and
+buttons; a move or a cancellation left them showing the old time with a working 🔔 button. Owns the kind
+`post_update`: one Discord edit of one such post, queued in the transaction of the talk's change like every other
+delivery (durable across crashes, retried, paced per channel, reported when it fails for good).
+
+- **Idempotent.** The edit does not carry the change: it shows the talk as it is when the edit runs (rendered by the
+  post's own renderer), so running it twice, or late, or after a later change, is harmless.
+- **Merged.** One edit waits per post: a change while one is pending replaces it and keeps its time, so twenty moves
+  in a burst are one edit of the latest state. The first change of a burst is held `EDIT_HOLD`.
+- **After a cancellation too.** The kind is not "about a scheduled talk" (`KindSpec.about_a_scheduled_talk`): a
+  cancelled talk's posts must still be edited to say so.
+- **A post deleted by hand** (404 Unknown Message) is skipped, not retried.
+- A weekly summary is edited while its week lasts (`SUMMARY_LASTS` after it was posted); the talks it showed are
+  kept with its row when it is sent (`Outbox.note_shown`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from db import Database, Transaction
+from podium import audience, kinds, weekly
+from podium.clock import from_ms, to_ms
+from podium.keyed_lock import KeyedLock
+from podium.outbox import Outbox, OutboxMessage, OutboxRow, parse_payload
+from podium.preferences import GuildSettings, channel_locale
+from podium.render import RenderContext, RenderError, need, render
+from podium.talks import Talk, TalkEvent, TalkHooks, load_talk
+from podium.transport import GoneError, RefusedError
+
+log = logging.getLogger(__name__)
+
+# A change is edited into the posts a few seconds later: a quick correction, or a move followed by a cancel, is one
+# edit. Discord shows "(edited)" either way; fewer edits keep the channel's rate limit for new posts.
+EDIT_HOLD = timedelta(seconds=5)
+# A weekly summary lists the talks of its coming 7 days: after that nobody reads it for them.
+SUMMARY_LASTS = timedelta(days=weekly.SUMMARY_DAYS)
+THREAD_ARCHIVED = 50083  # Discord refuses edits in an archived thread: the thread is closed, nothing to correct
+# The posts about one talk, by the kind that posted them; where each lives.
+TALK_POSTS = {audience.TALK_ANNOUNCEMENT.name: "channel", audience.TALK_THREAD_OPEN.name: "thread"}
+_NO_PINGS = {"parse": [], "users": [], "replied_user": False}
+
+# Two edits of one post never run at once: each reads what is true and PATCHes it, so the later read lands last.
+_editing: KeyedLock[int] = KeyedLock()
+
+
+def _key_prefix(message_id: int) -> str:
+    return f"post:{message_id}:edit:"
+
+
+async def _queue(
+    tx: Transaction, outbox: Outbox, talk: Talk, post: dict[str, Any], now: datetime, until: datetime | None
+) -> None:
+    """One pending edit per post: a waiting one is replaced by this (keeping its time), else held EDIT_HOLD."""
+    prefix = _key_prefix(post["message_id"])
+    # A range of the unique dedupe-key index: the post's waiting edit without a scan.
+    waiting = await tx.fetchall(
+        "SELECT dedupe_key, due_at_ms FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? AND state = 'pending'",
+        (prefix, prefix[:-1] + ";"),
+    )
+    due = min((row["due_at_ms"] for row in waiting), default=to_ms(now + EDIT_HOLD))
+    await outbox.cancel_keys(tx, [row["dedupe_key"] for row in waiting], now=now, reason="merged into a later edit")
+    await outbox.enqueue(tx, OutboxMessage(
+        kind=POST_UPDATE.name,
+        dedupe_key=f"{prefix}{talk.id}:{talk.sequence}",
+        due_at=max(now, from_ms(due)),
+        target_type="channel",
+        guild_id=talk.guild_id,
+        channel_id=post["channel_id"],
+        talk_id=talk.id,
+        payload={"message_id": post["message_id"], "post": post["kind"], "source": post["id"]},
+        expires_at=until,
+    ), now=now)
+
+
+async def queue_updates(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime) -> int:
+    """Queue an edit of every post of Podium's that shows this talk; how many posts."""
+    posts = await tx.fetchall(
+        "SELECT id, kind, delivered_channel_id AS channel_id, message_id, sent_at_ms FROM outbox"
+        f" WHERE talk_id = ? AND kind IN ({','.join('?' * len(TALK_POSTS))}) AND state = 'sent'"
+        " AND message_id IS NOT NULL AND delivered_channel_id IS NOT NULL",
+        (talk.id, *TALK_POSTS),
+    )
+    # A summary is queued up to a week before it is sent: its row was made at most two weeks ago.
+    summaries = await tx.fetchall(
+        "SELECT id, kind, delivered_channel_id AS channel_id, message_id, sent_at_ms FROM outbox"
+        " WHERE guild_id = ? AND kind = ? AND created_at_ms > ? AND state = 'sent' AND sent_at_ms > ?"
+        " AND message_id IS NOT NULL AND delivered_channel_id IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM json_each(payload, '$.shown') WHERE value = ?)",
+        (talk.guild_id, weekly.WEEKLY_SUMMARY.name, to_ms(now - 2 * SUMMARY_LASTS), to_ms(now - SUMMARY_LASTS),
+         talk.id),
+    )
+    for post in posts:
+        await _queue(tx, outbox, talk, dict(post), now, None)
+    for post in summaries:
+        await _queue(tx, outbox, talk, dict(post), now, from_ms(post["sent_at_ms"]) + SUMMARY_LASTS)
+    return len(posts) + len(summaries)
+
+
+async def correct_if_changed(sent: kinds.SentContext) -> None:
+    """The on-sent step of a post about a talk: a change committed while it was in flight is edited into it.
+
+    A change before the request is caught by the last look (the post is rendered again); one committed while the
+    POST was on its way found no sent post to edit. Any change since the first attempt queues an edit (at worst
+    one edit too many, which shows what the post already shows).
+    """
+    row = sent.row
+    if row.talk_id is None or sent.message_id is None or row.first_attempt_at is None:
+        return
+    talk = await load_talk(sent.tx, row.talk_id)
+    if talk is None or talk.updated_at < row.first_attempt_at:
+        return
+    post = {"id": row.id, "kind": row.kind, "channel_id": sent.channel_id, "message_id": sent.message_id}
+    await _queue(sent.tx, sent.outbox, talk, post, sent.now, None)
+
+
+def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
+    """Edit the talk's posts on every change that shows in them (bot.py's composition root adds this once)."""
+
+    @hooks.subscribe("talk_rescheduled", "talk_cancelled", "talk_edited")
+    async def update_posts(tx: Transaction, event: TalkEvent) -> None:
+        await queue_updates(tx, outbox, event.after, event.now)
+
+    return hooks
+
+
+# -- the edit, when it runs ---------------------------------------------------------------------------------------
+
+
+async def _talk_post(db: Database, row: OutboxRow, post: str, guild: GuildSettings | None, now: datetime,
+                     ) -> dict[str, Any]:
+    talk = await load_talk(db, row.talk_id) if row.talk_id is not None else None
+    if talk is None:
+        raise kinds.ActionSkipped("the talk no longer exists")
+    payload: dict[str, Any] = {}
+    if post == audience.TALK_ANNOUNCEMENT.name:
+        payload["attendees"] = await audience.count_attendees(db, talk.id)
+    ctx = RenderContext(post, payload, talk, now, now, via=TALK_POSTS[post], locale=await channel_locale(db, guild))
+    body = render(ctx, mention_user_id=None)
+    # Everything the post shows is replaced; a post without embeds gets none.
+    return {"content": body["content"], "embeds": body.get("embeds", []), "components": body.get("components", [])}
+
+
+async def _summary(db: Database, row: OutboxRow, guild: GuildSettings | None, now: datetime,
+                   source_id: int) -> dict[str, Any]:
+    source = await db.fetchone("SELECT payload FROM outbox WHERE id = ?", (source_id,))
+    shown = parse_payload(source["payload"]).get("shown") if source is not None else None
+    ids = [i for i in shown if isinstance(i, int)] if isinstance(shown, list) else []
+    if not ids:
+        raise kinds.ActionSkipped("the summary's talks are not known")
+    rows = await db.fetchall(
+        "SELECT t.id, t.speaker_id, t.topic, t.starts_at_ms, t.state,"
+        " (SELECT count(*) FROM attendees AS a WHERE a.talk_id = t.id) AS going"
+        f" FROM talks AS t WHERE t.id IN ({','.join('?' * len(ids))}) ORDER BY t.starts_at_ms, t.id",
+        ids,
+    )
+    talks = [{"id": r["id"], "speaker_id": r["speaker_id"], "topic": r["topic"], "start_ms": r["starts_at_ms"],
+              "going": r["going"], "cancelled": r["state"] == "cancelled"} for r in rows]
+    ctx = RenderContext(weekly.WEEKLY_SUMMARY.name, {"talks": talks, "ping_speakers": False}, None, now, now,
+                        via="channel", locale=await channel_locale(db, guild))
+    body = render(ctx, mention_user_id=None)
+    # The heading (and the speakers it pinged) stays as posted: only the list and its buttons change.
+    return {"embeds": body.get("embeds", []), "components": body.get("components", [])}
+
+
+async def _update_post(action: kinds.ActionContext) -> int:
+    """Show the talk as it is now in one of Podium's posts about it."""
+    row = action.row
+    message_id: int = need(action.payload, "message_id", int)
+    post = need(action.payload, "post", str)
+    if row.channel_id is None:
+        raise RenderError("a post update needs the post's channel")
+    async with _editing(message_id):
+        if post == weekly.WEEKLY_SUMMARY.name:
+            body = await _summary(action.db, row, action.guild, action.now, need(action.payload, "source", int))
+        elif post in TALK_POSTS:
+            body = await _talk_post(action.db, row, post, action.guild, action.now)
+        else:
+            raise RenderError(f"no post of kind {post!r} is edited")
+        body["allowed_mentions"] = _NO_PINGS  # an edit never pings anyone
+        try:
+            await action.transport.edit_message(row.channel_id, message_id, body)
+        except GoneError as exc:
+            raise kinds.ActionSkipped(f"the post was deleted: {exc}") from exc
+        except RefusedError as exc:
+            if exc.code != THREAD_ARCHIVED:
+                raise
+            raise kinds.ActionSkipped(f"the thread is archived: {exc}") from exc
+    return message_id
+
+
+POST_UPDATE = kinds.register(
+    kinds.KindSpec(
+        name="post_update",
+        render=kinds.describes("(edits one of Podium's posts about a talk to show the talk as it is now)"),
+        consent=None,
+        act=_update_post,
+        description="Podium's new-talk post, thread post and weekly summary, when a talk they show changes",
+        example={"message_id": 1234, "post": "talk_announcement", "source": 1},
+    )
+)

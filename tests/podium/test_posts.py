@@ -1,0 +1,166 @@
+"""Podium's own posts about a talk stay true (issue 21 §1): the new-talk post, the thread's first post and the
+weekly summary are edited through the outbox when the talk is moved, edited or cancelled.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from podium import audience, posts
+from podium.outbox import OutboxMessage
+from podium.talks import Actor, TalkService, default_hooks
+from podium.transport import GoneError
+from tests import factories
+from tests.podium.test_dispatcher import ANNOUNCE, GUILD, SPEAKER, dispatcher, run_due, transport  # noqa: F401
+
+MOD = 77
+mod = Actor(MOD, is_moderator=True)
+
+
+@pytest.fixture
+def talks(db, clock, dispatcher):  # noqa: F811
+    outbox = dispatcher.outbox
+    return TalkService(db, outbox, clock, posts.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox))
+
+
+async def posted_talk(db, clock, dispatcher, talks, transport, *, summary=True):  # noqa: F811
+    """A talk announced in the channel (its post and its thread's post) and listed in a posted weekly summary."""
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, announce_new_talks=True)
+    talk = await talks.add(guild_id=GUILD, actor=mod, speaker_id=SPEAKER, topic="Intro to Rust",
+                           starts_at=clock.now() + timedelta(days=2), duration_minutes=30)
+    if summary:
+        async with db.transaction() as tx:
+            await dispatcher.outbox.enqueue(tx, OutboxMessage(
+                kind="weekly_summary", dedupe_key="weekly", due_at=clock.now(), target_type="channel",
+                guild_id=GUILD, channel_id=ANNOUNCE), now=clock.now())
+    await run_due(dispatcher, clock)
+    await run_due(dispatcher, clock)
+    sent = {r["kind"]: r for r in await db.fetchall("SELECT * FROM outbox WHERE state = 'sent'")}
+    assert {"talk_announcement", "talk_thread_open"} <= set(sent)
+    transport.calls.clear()
+    return talk, sent
+
+
+async def edits_after_the_hold(dispatcher, clock, transport):  # noqa: F811
+    clock.advance(posts.EDIT_HOLD)
+    outcomes = await run_due(dispatcher, clock)
+    return outcomes, [c for c in transport.calls if c[0] == "edit"]
+
+
+async def test_a_move_then_a_cancel_edit_every_post_of_the_talk(db, clock, dispatcher, talks, transport):  # noqa: F811
+    talk, sent = await posted_talk(db, clock, dispatcher, talks, transport)
+    later = talk.starts_at + timedelta(hours=3)
+    await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=later)
+    # Nothing is edited before the hold: a quick correction merges.
+    assert [c for c in transport.calls if c[0] == "edit"] == []
+    _, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    by_message = {c[2]: c[3] for c in edits}
+    assert set(by_message) == {sent[k]["message_id"] for k in ("talk_announcement", "talk_thread_open",
+                                                                  "weekly_summary")}
+    announcement = by_message[sent["talk_announcement"]["message_id"]]
+    new = f"<t:{int(later.timestamp())}:F>"
+    assert new in announcement["content"] and new in announcement["embeds"][0]["fields"][0]["value"]
+    assert f"<t:{int(talk.starts_at.timestamp())}:" not in str(announcement)
+    assert announcement["allowed_mentions"] == {"parse": [], "users": [], "replied_user": False}
+    summary = by_message[sent["weekly_summary"]["message_id"]]
+    assert new in summary["embeds"][0]["description"] and "content" not in summary  # the heading stays
+
+    transport.calls.clear()
+    await talks.cancel(guild_id=GUILD, actor=mod, talk_id=talk.id, reason="ill")
+    outcomes, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    assert {o.state for o in outcomes if o.kind == "post_update"} == {"sent"}
+    by_message = {c[2]: c[3] for c in edits}
+    announcement = by_message[sent["talk_announcement"]["message_id"]]
+    assert announcement["content"].startswith("🚫 **Cancelled**: ~~**Intro to Rust**~~")
+    assert announcement["embeds"][0]["title"] == "🚫 Cancelled: ~~Intro to Rust~~"
+    buttons = [b for row in announcement["components"] for b in row["components"]]
+    assert buttons and all(b["disabled"] for b in buttons)
+    thread_post = by_message[sent["talk_thread_open"]["message_id"]]
+    assert "was cancelled" in thread_post["content"]
+    assert all(b["disabled"] for row in thread_post["components"] for b in row["components"])
+    summary = by_message[sent["weekly_summary"]["message_id"]]
+    assert "~~**Intro to Rust**~~" in summary["embeds"][0]["description"] and "🚫 Cancelled" in str(summary)
+    assert summary["components"] == []  # no 🔔 for a cancelled talk
+
+
+async def test_twenty_moves_are_one_edit_of_the_latest_state(db, clock, dispatcher, talks, transport):  # noqa: F811
+    talk, _sent = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
+    start = talk.starts_at
+    for minutes in range(1, 21):
+        clock.advance(timedelta(milliseconds=100))
+        await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=start + timedelta(minutes=minutes))
+    pending = await db.fetchall("SELECT payload FROM outbox WHERE kind = 'post_update' AND state = 'pending'")
+    assert len(pending) == 2  # one per post: the new-talk post and the thread's
+    _, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    assert len(edits) == 2
+    final = f"<t:{int((start + timedelta(minutes=20)).timestamp())}:F>"
+    assert all(final in edit[3]["content"] for edit in edits)
+
+
+async def test_an_edit_of_a_talk_edits_its_posts_and_a_deleted_post_is_skipped(
+    db, clock, dispatcher, talks, transport  # noqa: F811
+):
+    talk, sent = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
+    transport.fail("edit", sent["talk_announcement"]["message_id"], GoneError("404 Unknown Message", status=404,
+                                                                              code=10008))
+    await talks.edit(guild_id=GUILD, actor=mod, talk_id=talk.id, topic="Intro to Rust 2")
+    outcomes, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    assert sorted(o.state for o in outcomes) == ["sent", "skipped"]  # skipped, not retried
+    [thread_edit] = [e for e in edits if e[2] == sent["talk_thread_open"]["message_id"]]
+    assert "Intro to Rust 2" in thread_edit[3]["content"]
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'post_update' AND state = 'pending'") == 0
+
+
+async def test_a_summary_is_edited_only_while_its_week_lasts(db, clock, dispatcher, talks, transport):  # noqa: F811
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE)
+    talk = await talks.add(guild_id=GUILD, actor=mod, speaker_id=SPEAKER, topic="Far ahead",
+                           starts_at=clock.now() + timedelta(days=3), duration_minutes=30)
+    async with db.transaction() as tx:
+        await dispatcher.outbox.enqueue(tx, OutboxMessage(
+            kind="weekly_summary", dedupe_key="weekly", due_at=clock.now(), target_type="channel",
+            guild_id=GUILD, channel_id=ANNOUNCE), now=clock.now())
+    await run_due(dispatcher, clock)
+    # Moved out of the week: the summary says so while the week lasts.
+    await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=talk.starts_at + timedelta(days=30))
+    _, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    assert len(edits) == 1
+    # A week later nobody reads that summary for its talks: a later change does not touch it.
+    clock.advance(posts.SUMMARY_LASTS)
+    await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=talk.starts_at + timedelta(days=31))
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'post_update' AND state = 'pending'") == 0
+
+
+async def test_the_edit_after_a_cancel_is_not_dropped_by_the_last_look(db, clock, dispatcher, talks, transport):  # noqa: F811
+    # The talk is no longer scheduled when its edit runs: only kinds about a scheduled talk stop at that.
+    talk, _sent = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
+    await talks.cancel(guild_id=GUILD, actor=mod, talk_id=talk.id)
+    outcomes, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    assert [o.state for o in outcomes if o.kind == "post_update"] == ["sent", "sent"]
+    assert len(edits) == 2
+
+
+async def test_a_change_committed_while_the_post_is_on_its_way_is_edited_into_it(
+    db, clock, dispatcher, talks, transport  # noqa: F811
+):
+    # The last look stops a post rendered before a change; a change committed while the POST is in flight found no
+    # sent post to edit, so the post's on-sent step queues the edit.
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, announce_new_talks=True)
+    talk = await talks.add(guild_id=GUILD, actor=mod, speaker_id=SPEAKER, topic="Intro to Rust",
+                           starts_at=clock.now() + timedelta(days=2), duration_minutes=30)
+    later = talk.starts_at + timedelta(hours=1)
+    post = transport.post_message
+
+    async def moved_meanwhile(channel_id, body):
+        message_id = await post(channel_id, body)  # it has left: the last look is behind it
+        if body["content"].startswith("📣"):
+            await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=later)
+        return message_id
+
+    transport.post_message = moved_meanwhile
+    await run_due(dispatcher, clock)
+    [announced] = await db.fetchall("SELECT message_id FROM outbox WHERE kind = 'talk_announcement'")
+    _, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    [edit] = [e for e in edits if e[2] == announced["message_id"]]
+    assert f"<t:{int(later.timestamp())}:F>" in edit[3]["content"]
