@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 DOMAIN = "podium"
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 SOURCE_LANGUAGE = "en"
-# Slash-command names and option names are catalogue entries with this context (their descriptions have none).
-COMMAND_CONTEXT = "command name"
 # A catalogue's language and the Discord locale its command localizations are sent for, where they differ
 # (Discord has "es-ES", "pt-BR", "sv-SE", "zh-CN"… but plain "de", "fr").
 _DISCORD_LOCALE = {"es": "es-ES", "pt": "pt-BR", "sv": "sv-SE", "zh": "zh-CN"}
