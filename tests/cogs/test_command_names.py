@@ -130,13 +130,14 @@ def _is_option_anywhere(tree: dict[str, dict[str, set[str]]], name: str) -> bool
 
 
 def test_option_examples_outside_a_command_reference_are_real_options(tree):
-    # "Example: `message:Slides`", "`rotate:True`": the option exists on some command, by its English name.
+    # "Example: `message:Slides`", "`day:Monday time:09:00`": options of one command, by their English names.
+    leaves = [options for subs in tree.values() for options in subs.values()]
     problems = []
     for language, _, text in catalogue_texts():
         for code in re.finditer(r"`([^`/][^`]*)`", text):
-            first = re.match(r"(?P<name>[a-z][a-z-]*):\S", code[1])
-            if first and not _is_option_anywhere(tree, first["name"]):
-                problems.append(f"{language}: no option {first['name']!r}: {text!r}")
+            named = {m["name"] for m in OPTION.finditer(code[1])}
+            if named and not any(named <= options for options in leaves):
+                problems.append(f"{language}: no command has all of {sorted(named)}: {text!r}")
     assert not problems, "\n".join(problems)
 
 
@@ -196,3 +197,40 @@ def test_every_command_hidden_by_default_is_a_moderator_command_in_help(slash_co
     assert names >= help_cog.PUBLIC_COMMANDS
     assert set(help_cog.FIRST_COMMANDS) <= names
     assert {n for n in help_cog.MODERATOR_COMMANDS if " " in n} <= names
+
+
+def examples(text: str) -> Iterator[tuple[str, str]]:
+    """(option, value) of every `option:value` written in backticks; a value runs to the next ` option:`."""
+    for code in re.finditer(r"`([^`]+)`", text):
+        body = code[1]
+        if body.startswith("/"):
+            body = " ".join(body.split()[1:])
+        marks = list(OPTION.finditer(body))
+        for index, mark in enumerate(marks):
+            end = marks[index + 1].start() if index + 1 < len(marks) else len(body)
+            yield mark["name"], body[mark.end():end].strip()
+
+
+def test_every_example_value_is_accepted_by_its_options_reader():
+    """An example a refusal gives is read by the same code as the option it fills, in the language it is shown in."""
+    from podium import timeparse
+
+    now = DEFAULT_START
+    readers = {
+        "when": lambda value, locale: timeparse.parse_when(value, zone="Europe/Berlin", now=now, locale=locale),
+        "time": lambda value, locale: timeparse.parse_time_of_day(value, locale=locale),
+        "before": lambda value, locale: timeparse.parse_offsets(value),
+        "duration": lambda value, locale: 5 <= int(value) <= 240 or pytest.fail(value),
+        "days": lambda value, locale: 3 <= int(value) <= 60 or pytest.fail(value),
+        "slot-minutes": lambda value, locale: 5 <= int(value) <= 240 or pytest.fail(value),
+        "rotate": lambda value, locale: value in ("True", "False") or pytest.fail(value),
+        "publish": lambda value, locale: value in ("True", "False") or pytest.fail(value),
+        "enabled": lambda value, locale: value in ("True", "False") or pytest.fail(value),
+    }
+    tried = set()
+    for language, _, text in catalogue_texts():
+        for option, value in examples(text):
+            if option in readers and "{" not in value and "…" not in value:
+                readers[option](value, language)
+                tried.add(option)
+    assert {"when", "before", "duration", "days"} <= tried
