@@ -24,6 +24,9 @@ SUMMARY_DAYS = 7
 # A topic in the summary takes at most this many characters (escaped); talks that do not fit are counted instead.
 SUMMARY_TOPIC_CHARS = 150
 SUMMARY_DESCRIPTION_LIMIT = 4096
+# The first call for speakers waits this long after a server first sets its announcement channel: setting up takes a
+# few commands, and talks are added in the first days.
+FIRST_CALL_WAIT = timedelta(days=3)
 SUMMARY_MORE = N_("… and {n} more: see `/schedule list`")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -161,6 +164,9 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
     days = guild.engagement_days
     if days is None or guild.announce_channel_id is None:
         return None
+    set_at = guild.announce_channel_set_at_ms
+    if set_at is not None and now < from_ms(set_at) + FIRST_CALL_WAIT:
+        return None  # the planner's hourly pass queues it once the wait is over
     window = timedelta(days=days)
     upcoming = await tx.fetchone(
         "SELECT 1 FROM talks WHERE guild_id = ? AND state = 'scheduled' AND starts_at_ms > ? AND starts_at_ms <= ?",
