@@ -66,7 +66,8 @@ def reminders_text(
     def reminder_line(r: PersonalReminder) -> str:
         where = (" " + t._("(else {channel})", channel=f"<#{r.fallback_channel_id}>") if r.fallback_channel_id
                  else " " + t._("(DM only)"))
-        return f"• #{r.id} {both_times(r.due_at)}: {quote_clipped(r.text, REMINDER_TEXT_CHARS)}{where}"
+        # No "#12" in front: reminders are picked by their text in /remind-me edit and delete, never by number.
+        return f"• {both_times(r.due_at)}: {quote_clipped(r.text, REMINDER_TEXT_CHARS)}{where}"
 
     def via(target_type: str) -> str:
         return t._(VIA_LABEL[target_type]) if target_type in VIA_LABEL else target_type
