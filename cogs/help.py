@@ -43,10 +43,11 @@ START = N_("**Start here**")
 # The first three things a member does, in order: each names its command by its mention.
 FIRST_STEPS = (
     N_("1. {command}: set your time zone, so the times you type are read as you mean them."),
-    N_("2. {command}: see the upcoming talks; 🔔 Remind me under a talk reminds you before it starts."),
+    N_("2. {command}: look at a talk and press 🔔 Remind me to be reminded before it starts (the same button is under "
+       "Podium's posts about talks)."),
     N_("3. {command}: sign up to give a talk yourself."),
 )
-FIRST_COMMANDS = ("remind-me timezone", "schedule list", "schedule add")
+FIRST_COMMANDS = ("remind-me timezone", "schedule info", "schedule add")
 WHO_SEES = N_("Only you see this help and the answers to your commands, except those marked {mark}: they post in the "
               "channel for everyone.")
 

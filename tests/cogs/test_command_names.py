@@ -234,3 +234,16 @@ def test_every_example_value_is_accepted_by_its_options_reader():
                 readers[option](value, language)
                 tried.add(option)
     assert {"when", "before", "duration", "days"} <= tried
+
+
+@pytest.mark.parametrize("language", i18n.languages())
+def test_the_whole_help_fits_discords_limits_with_real_mentions(slash_commands, language):
+    # Synced ids are 19 digits: every mention is that much longer than `/name`.
+    markup.set_command_lookup(lambda name: 1_300_000_000_000_000_000)
+    everything = frozenset({help_cog.MANAGE_SERVER, help_cog.MODERATOR})
+    embeds = help_cog.help_embeds(slash_commands, i18n.translator(language), rights=everything)
+    assert sum(len(e.title or "") + len(e.description or "") for e in embeds) <= 6000
+    assert all(len(e.description or "") <= 4096 for e in embeds)
+    text = sections(embeds)
+    for name, _ in help_cog.qualified_names(slash_commands):
+        assert f"</{name}:1300000000000000000>" in text, name  # nothing cut for lack of room

@@ -129,7 +129,7 @@ async def test_help_for_a_member_starts_with_three_steps_and_hides_moderator_com
     ids = {name: command["id"] for name, command in fake.global_commands.items()}
     assert "</announce-settings" not in text and "</schedule import:" not in text
     assert f"</schedule add:{ids['schedule']}>" in text
-    first = [intro.index(f"</{name}:") for name in ("remind-me timezone", "schedule list", "schedule add")]
+    first = [intro.index(f"</{name}:") for name in ("remind-me timezone", "schedule info", "schedule add")]
     assert first == sorted(first)
     # Which answers everyone sees is said, and marked on the command that posts publicly.
     assert f"</schedule list:{ids['schedule']}> 📢" in text
