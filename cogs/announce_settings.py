@@ -193,7 +193,7 @@ class AnnounceSettings(commands.Cog):
 
     @nextcord.slash_command(
         name="announce-settings",
-        description="Where and when Podium posts announcements (moderators)",
+        description="Podium's server settings: where and when it posts, time zone, defaults (moderators)",
         contexts=[nextcord.InteractionContextType.guild],
         default_member_permissions=nextcord.Permissions(manage_guild=True),
     )
