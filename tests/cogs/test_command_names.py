@@ -247,3 +247,21 @@ def test_the_whole_help_fits_discords_limits_with_real_mentions(slash_commands, 
     text = sections(embeds)
     for name, _ in help_cog.qualified_names(slash_commands):
         assert f"</{name}:1300000000000000000>" in text, name  # nothing cut for lack of room
+
+
+@pytest.mark.parametrize("language", i18n.languages())
+def test_a_command_named_in_a_sentence_is_a_mention_like_a_command_passed_in(language):
+    t = i18n.translator(language)
+    markup.set_command_lookup(lambda name: 42 if name in ("announce-settings", "schedule") else None)
+    try:
+        text = t._("Set the channel with `/announce-settings channel` first.")
+        assert "</announce-settings channel:42>" in text and "`/" not in text
+        assert t._("… and {n} more: see `/schedule list`", n=3).endswith("</schedule list:42>")
+        # An example with options stays code (a mention cannot carry them), and member text is never touched.
+        example = t._("The topic can't be empty. Example: `/schedule add when:friday 18:00 topic:Intro to Rust`")
+        assert "`/schedule add when:" in example
+        assert t._("{text}", text="`/schedule add`") == "`/schedule add`"
+    finally:
+        markup.set_command_lookup(None)
+    # Before the commands are synced (no ids yet): the English name in backticks.
+    assert "`/announce-settings channel`" in t._("Set the channel with `/announce-settings channel` first.")
