@@ -62,3 +62,22 @@ async def test_a_german_member_is_answered_and_reminded_in_german(fake, bot):
     )
     refused = (await fake.wait_for_response(interaction))["data"]["content"]
     assert refused.startswith("Das überschneidet sich mit **Rust für alle**")
+
+
+async def test_german_command_names_registered_by_an_older_version_are_removed_at_start(fake, bot):
+    # As an older Podium left them on Discord: German names for a command and one of its subcommands.
+    schedule = fake.global_commands["schedule"]
+    schedule["name_localizations"] = {"de": "vorträge"}
+    add = next(o for o in schedule["options"] if o["name"] == "add")
+    add["name_localizations"] = {"de": "eintragen"}
+    assert await bot.stop() == 0
+    before = len(fake.requests)
+    await bot.start()
+    # nextcord saw the difference and wrote the command again (an unchanged command is only listed).
+    writes = [r for r in fake.requests[before:] if r.method in ("POST", "PATCH", "PUT") and "/commands" in r.path]
+    assert writes
+    schedule = fake.global_commands["schedule"]
+    assert not schedule.get("name_localizations")
+    add = next(o for o in schedule["options"] if o["name"] == "add")
+    assert not add.get("name_localizations")
+    assert add["description_localizations"] == {"de": "Für einen Vortrag eintragen"}

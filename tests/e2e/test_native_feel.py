@@ -114,8 +114,9 @@ async def help_text(fake, user_id: int, locale: str = "en-US") -> tuple[str, str
     return intro, "\n".join(rest)
 
 
-async def test_help_lists_every_command_a_moderator_may_run_once_as_a_clickable_mention(fake, bot):
-    _, text = await help_text(fake, MODERATOR_ID)
+@pytest.mark.parametrize("locale", ["en-US", "de"])
+async def test_help_lists_every_command_a_moderator_may_run_once_as_a_clickable_mention(fake, bot, locale):
+    _, text = await help_text(fake, MODERATOR_ID, locale)
     for command in fake.global_commands.values():
         subs = [o["name"] for o in command.get("options", []) if o["type"] == 1] or [""]
         for sub in subs:
