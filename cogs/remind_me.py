@@ -76,6 +76,7 @@ def reminders_text(
     parts = ["**" + t._("Personal reminders") + "**"]
     parts.append(fit_lines([reminder_line(r) for r in personal], LIST_PARTS["personal"], more)[0] or none)
     parts.append(t._("**Talk reminders** (talks you speak at, and 🔔 talks you asked to be reminded of)"))
+
     def talk_line(r: OutboxRow) -> str:
         mark = "" if r.kind == "talk_reminder" else "🔔 "
         talk = talks.get(r.talk_id) if r.talk_id is not None else None
