@@ -116,7 +116,7 @@ class PodiumBot(commands.Bot):
             AnnounceSettings(services),
             OptOut(services),
             AudienceCog(services),
-            Help(),
+            Help(services),
             ScheduledEventsCog(services, self),
         ):
             self.add_cog(cog)

@@ -26,7 +26,9 @@ CREATE TABLE guild_settings (
     events_enabled        INTEGER NOT NULL DEFAULT 0 CHECK (events_enabled IN (0, 1)),
     events_entity_type    INTEGER NOT NULL DEFAULT 3 CHECK (events_entity_type IN (1, 2, 3)),
     events_channel_id     INTEGER,                 -- the stage or voice channel (types 1, 2)
-    events_location       TEXT CHECK (events_location IS NULL OR length(events_location) BETWEEN 1 AND 100)
+    events_location       TEXT CHECK (events_location IS NULL OR length(events_location) BETWEEN 1 AND 100),
+    -- When the server first got an announcement channel: the first call for speakers waits a few days after it.
+    announce_channel_set_at_ms INTEGER
 );
 
 -- The server's name and preferred locale as Discord last told them (DM reminders name the server; channel

@@ -1,8 +1,13 @@
-"""Discord's `name_localizations` / `description_localizations` for every slash command, from the catalogue.
+"""Discord's `description_localizations` and `choice_localizations` for every slash command, from the catalogue.
 
-The cogs declare their commands in English only; their names and descriptions are catalogue entries (extracted by
-podium/i18n_extract.py), so one walk over the command tree gives every command, subcommand, option and choice its
-translations, and a new command gets them without touching this file.
+Command and option NAMES stay English in every language, on purpose: a clickable mention `</schedule add:id>`
+always renders with the default (English) name whatever the reader's language (discord-api-docs #5518, #7309), so
+localized names made one reply show `/schedule add` as a mention and `/vorträge eintragen` as text. One name
+everywhere is what a member can follow; what a command does is still told in their language.
+
+The cogs declare their commands in English only; their descriptions and choice labels are catalogue entries
+(descriptions extracted by podium/i18n_extract.py), so one walk over the command tree gives every command,
+subcommand, option and choice its translations, and a new command gets them without touching this file.
 """
 
 from __future__ import annotations
@@ -14,9 +19,7 @@ from podium import i18n
 
 
 def _localize(item: Any) -> None:
-    name, description = getattr(item, "name", None), getattr(item, "description", None)
-    if isinstance(name, str) and (names := i18n.localizations(name, context=i18n.COMMAND_CONTEXT)):
-        item.name_localizations = names
+    description = getattr(item, "description", None)
     if isinstance(description, str) and (descriptions := i18n.localizations(description)):
         item.description_localizations = descriptions
     choices = getattr(item, "choices", None)
@@ -31,6 +34,6 @@ def _localize(item: Any) -> None:
 
 
 def localize_commands(commands: Iterable[Any]) -> None:
-    """Give every command, subcommand, option and choice its translations (before they are synced)."""
+    """Give every command, subcommand, option and choice its translated description or label (before the sync)."""
     for command in commands:
         _localize(command)

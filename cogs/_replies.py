@@ -11,6 +11,7 @@ import nextcord
 from podium import i18n, timeparse
 from podium.errors import UserError
 from podium.preferences import Via
+from podium.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,27 @@ def has_role(interaction: nextcord.Interaction, role_id: int | None) -> bool:
     """Whether the member holds this role."""
     member = interaction.user
     return role_id is not None and isinstance(member, nextcord.Member) and any(r.id == role_id for r in member.roles)
+
+
+async def is_moderator(interaction: nextcord.Interaction, services: Services) -> bool:
+    """A moderator of the whole server, by the rule of `Actor.is_moderator`.
+
+    Manage Events, Manage Server or Administrator from their roles, or the server's moderator role — never one
+    channel's overwrites.
+    """
+    rights = guild_rights(interaction)
+    if rights.manage_events or rights.manage_guild or rights.administrator:
+        return True
+    if interaction.guild_id is None:
+        return False
+    guild = await services.guild_settings.get(interaction.guild_id)
+    return has_role(interaction, guild.moderator_role_id)
+
+
+def manages_server(interaction: nextcord.Interaction) -> bool:
+    """Manage Server (or Administrator) from the member's roles: what /announce-settings requires."""
+    rights = guild_rights(interaction)
+    return bool(rights.manage_guild or rights.administrator)
 
 
 async def autocomplete_timezones(interaction: nextcord.Interaction, typed: str | None) -> None:

@@ -17,7 +17,7 @@ from cogs._replies import (
     VIA_LABEL,
     autocomplete_timezones,
     guild_id_of,
-    guild_rights,
+    manages_server,
     reply_ephemeral,
 )
 from podium import i18n, timeparse, weekly
@@ -25,7 +25,7 @@ from podium.calendar_feed import feed_links
 from podium.errors import Text, UserError
 from podium.guild_settings import CLEARABLE
 from podium.i18n import N_, Translator
-from podium.markup import discord_time
+from podium.markup import command, discord_time
 from podium.preferences import GuildSettings, Via
 from podium.render import RenderContext, render
 from podium.scheduled_events import EXTERNAL, STAGE, VOICE, location_text, validate_location
@@ -146,12 +146,19 @@ def describe(guild: GuildSettings, t: Translator = i18n.ENGLISH, server_locale: 
 
 
 def calendar_reply(
-    services: Services, token: str, *, rotated: bool, whose: str, t: Translator = i18n.ENGLISH
+    services: Services, token: str, *, rotated: bool, whose: str, operator: bool = True, t: Translator = i18n.ENGLISH
 ) -> str:
-    """The private answer with a feed's links, or what the host must set up first."""
+    """The private answer with a feed's links, or (feeds not set up) what to do instead.
+
+    Only a moderator (`operator`) can get the host to set the web endpoint up: a member is pointed at what works
+    today instead of being handed settings they cannot change.
+    """
     settings = services.settings
     links = feed_links(settings.public_url, token)
     if links is None or settings.http_port is None:
+        if not operator:
+            return t._("Calendar links aren't set up on this server yet — try {command} for a file of the talks.",
+                       command=command("schedule export"))
         return t._(
             "Calendar feeds need the bot's web endpoint to be reachable: ask whoever hosts Podium to set `HTTP_PORT` "
             "and `PUBLIC_URL` (README, \"Calendar feeds\")."
@@ -179,15 +186,14 @@ class AnnounceSettings(commands.Cog):
         default_member_permissions only hides the command by default, and a channel's overwrite is not a right over
         the whole server.
         """
-        rights = guild_rights(interaction)
-        if not (rights.manage_guild or rights.administrator):
+        if not manages_server(interaction):
             raise UserError(N_("You need the **Manage Server** permission to change announcement settings."))
 
     # -- commands ------------------------------------------------------------------------------
 
     @nextcord.slash_command(
         name="announce-settings",
-        description="Where and when Podium posts announcements (moderators)",
+        description="Podium's server settings: where and when it posts, time zone, defaults (moderators)",
         contexts=[nextcord.InteractionContextType.guild],
         default_member_permissions=nextcord.Permissions(manage_guild=True),
     )
@@ -229,7 +235,9 @@ class AnnounceSettings(commands.Cog):
         self,
         interaction: Interaction,
         day: str = SlashOption(description="Day of the week, or Off", choices=DAY_CHOICES),
-        time: str | None = SlashOption(description="Local time, HH:MM (default 09:00)", required=False, max_length=5),
+        time: str | None = SlashOption(
+            description="Local time, e.g. 09:00, 9am or 18:30 (default 09:00)", required=False, max_length=40
+        ),
         ping_speakers: bool | None = SlashOption(
             name="ping-speakers", description="Mention (ping) the speakers in the summary", required=False
         ),
@@ -254,7 +262,7 @@ class AnnounceSettings(commands.Cog):
                     N_("Publishing needs an announcement channel (one other servers can follow): set one with "
                        "`/announce-settings channel`, then try again. Nothing was changed.")
                 )
-        wall = weekly.parse_hhmm(time) if time is not None else None
+        wall = timeparse.parse_time_of_day(time, locale=interaction.locale) if time is not None else None
         guild = await self.settings.set_weekly(
             guild_id, day=int(day), at=wall, ping_speakers=ping_speakers, publish=publish
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import cast
 
@@ -12,7 +13,15 @@ from nextcord.ext import commands
 
 from cogs._components import answer
 from cogs._options import WhenOption, read_time
-from cogs._replies import VIA_CHOICES, VIA_LABEL, autocomplete_timezones, guild_id_of, reply_ephemeral, user_id_of
+from cogs._replies import (
+    VIA_CHOICES,
+    VIA_LABEL,
+    autocomplete_timezones,
+    guild_id_of,
+    is_moderator,
+    reply_ephemeral,
+    user_id_of,
+)
 from cogs._zone import read_in, set_zone_from_button, zone_button_clicked
 from cogs.announce_settings import calendar_reply
 from podium import i18n, timeparse
@@ -22,14 +31,17 @@ from podium.outbox import OutboxRow
 from podium.people import PeopleError, PersonalReminder
 from podium.preferences import Via, effective_reminders, effective_zone, load_guild, load_user
 from podium.services import Services
+from podium.talks import Talk
 from podium.zones import local_moment
 
 log = logging.getLogger(__name__)
 
 
 # Each part of /remind-me list gets a share of Discord's 2,000 characters; long lists end with "… and N more".
-LIST_PARTS = {"personal": 1050, "talks": 420, "missed": 380}
+LIST_PARTS = {"personal": 800, "talks": 720, "missed": 330}
 REMINDER_TEXT_CHARS = 120
+# A talk's topic on a line of /remind-me list: the line must say which talk without crowding the others out.
+TALK_TOPIC_CHARS = 60
 PICK_REMINDER = i18n.N_("Pick a reminder from the list that appears as you type.")
 MORE = N_("… and {n} more")
 
@@ -46,14 +58,16 @@ def where_it_goes(fallback_channel_id: int | None, t: i18n.Translator = i18n.ENG
 
 def reminders_text(
     personal: list[PersonalReminder], talk_rows: list[OutboxRow], missed: list[PersonalReminder],
-    t: i18n.Translator = i18n.ENGLISH,
+    t: i18n.Translator = i18n.ENGLISH, talks: Mapping[int, Talk] | None = None,
 ) -> str:
-    """The reply of /remind-me list, within Discord's 2,000 characters."""
+    """The reply of /remind-me list, within Discord's 2,000 characters; `talks` names each talk reminder's talk."""
+    talks = talks or {}
 
     def reminder_line(r: PersonalReminder) -> str:
         where = (" " + t._("(else {channel})", channel=f"<#{r.fallback_channel_id}>") if r.fallback_channel_id
                  else " " + t._("(DM only)"))
-        return f"• #{r.id} {both_times(r.due_at)}: {quote_clipped(r.text, REMINDER_TEXT_CHARS)}{where}"
+        # No "#12" in front: reminders are picked by their text in /remind-me edit and delete, never by number.
+        return f"• {both_times(r.due_at)}: {quote_clipped(r.text, REMINDER_TEXT_CHARS)}{where}"
 
     def via(target_type: str) -> str:
         return t._(VIA_LABEL[target_type]) if target_type in VIA_LABEL else target_type
@@ -62,11 +76,19 @@ def reminders_text(
     parts = ["**" + t._("Personal reminders") + "**"]
     parts.append(fit_lines([reminder_line(r) for r in personal], LIST_PARTS["personal"], more)[0] or none)
     parts.append(t._("**Talk reminders** (talks you speak at, and 🔔 talks you asked to be reminded of)"))
-    talk_lines = [
-        f"• {'' if r.kind == 'talk_reminder' else '🔔 '}"
-        + t._("{when} via {via}", when=discord_time(r.due_at), via=via(r.target_type))
-        for r in talk_rows
-    ]
+
+    def talk_line(r: OutboxRow) -> str:
+        mark = "" if r.kind == "talk_reminder" else "🔔 "
+        talk = talks.get(r.talk_id) if r.talk_id is not None else None
+        if talk is None:  # the talk went between the two reads: the reminder alone still says when
+            return f"• {mark}" + t._("{when} via {via}", when=discord_time(r.due_at), via=via(r.target_type))
+        # A bare time meant nothing in a list of several talks' reminders: each line says whose talk it is for.
+        return f"• {mark}" + t._(
+            "{topic} ({starts}): reminded {when} via {via}", topic=quote_clipped(talk.topic, TALK_TOPIC_CHARS),
+            starts=discord_time(talk.starts_at, "f"), when=discord_time(r.due_at, "R"), via=via(r.target_type),
+        )
+
+    talk_lines = [talk_line(r) for r in talk_rows]
     parts.append(fit_lines(talk_lines, LIST_PARTS["talks"], more)[0] or none)
     if missed:
         parts.append("**" + t._("Not delivered in the last 7 days") + "**")
@@ -189,8 +211,12 @@ class RemindMe(commands.Cog):
         talk_rows = await self.people.talk_reminders(user_id)
         since = self.services.clock.now() - timedelta(days=7)
         missed = await self.people.undelivered_reminders(user_id, since=since)
+        talks = {}
+        for talk_id in {r.talk_id for r in talk_rows if r.talk_id is not None}:
+            if (talk := await self.services.talks.find(talk_id)) is not None:
+                talks[talk_id] = talk
         t = i18n.translator(interaction.locale)
-        await reply_ephemeral(interaction, reminders_text(personal, talk_rows, missed, t))
+        await reply_ephemeral(interaction, reminders_text(personal, talk_rows, missed, t, talks))
 
     @remind_me.subcommand(name="edit", description="Change the time or text of one of your personal reminders")
     async def edit(
@@ -263,7 +289,10 @@ class RemindMe(commands.Cog):
         """Show (or replace) the link to the member's own calendar feed."""
         token = await self.services.calendars.token(guild_id_of(interaction), user_id_of(interaction), rotate=rotate)
         t = i18n.translator(interaction.locale)
-        await reply_ephemeral(interaction, calendar_reply(self.services, token, rotated=rotate, whose="your", t=t))
+        operator = await is_moderator(interaction, self.services)
+        await reply_ephemeral(
+            interaction, calendar_reply(self.services, token, rotated=rotate, whose="your", operator=operator, t=t)
+        )
 
     @remind_me.subcommand(name="reset", description="Go back to the server's default for a setting of yours")
     async def reset(

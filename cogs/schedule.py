@@ -19,8 +19,7 @@ from cogs._replies import (
     NO_MENTIONS,
     VIA_LABEL,
     guild_id_of,
-    guild_rights,
-    has_role,
+    is_moderator,
     reply_ephemeral,
     user_id_of,
 )
@@ -76,6 +75,10 @@ def talk_line(talk: Talk, attendees: int = 0, t: Translator = i18n.ENGLISH) -> s
     return f"{line} · 🔔 {going(attendees, t)}" if attendees else line
 
 
+# A talk's number where one is shown: said as what it is, never a bare "#7".
+TALK_NUMBER = N_("talk #{id}")
+
+
 def kind_label(kind: str, t: Translator = i18n.ENGLISH) -> str:
     """A kind of planned message as a person calls it ("speaker reminder")."""
     label = KIND_LABELS.get(kind)
@@ -84,7 +87,8 @@ def kind_label(kind: str, t: Translator = i18n.ENGLISH) -> str:
 
 def mine_text(talks: list[Talk], total: int, t: Translator = i18n.ENGLISH) -> str:
     """The reply of /schedule mine, within Discord's 2,000 characters."""
-    lines, _ = fit_lines([f"#{talk.id} {talk_line(talk, t=t)}" for talk in talks], CONTENT_LIMIT - 40,
+    lines, _ = fit_lines([f"{talk_line(talk, t=t)} ({t._(TALK_NUMBER, id=talk.id)})" for talk in talks],
+                         CONTENT_LIMIT - 40,
                          more=t._(MORE_TALKS))
     return t._("Your upcoming talks ({total}):", total=t.number(total)) + f"\n{lines}"
 
@@ -113,7 +117,7 @@ def info_text(
     count = going(attendees, t)
     count = t._("{going} (you too)", going=count) if mine else count
     head = [
-        f"{quote_clipped(talk.topic, 400)} (#{talk.id}, {t._(STATES.get(talk.state, talk.state))})",
+        f"{quote_clipped(talk.topic, 400)} ({t._(TALK_NUMBER, id=talk.id)}, {t._(STATES.get(talk.state, talk.state))})",
         t._("Speaker: {speaker} · {when} · {minutes} min", speaker=f"<@{talk.speaker_id}>",
             when=both_times(talk.starts_at), minutes=talk.duration_minutes),
         # Translators: "3 going: @Ann, @Bo and @Cy" (names are shown, never pinged).
@@ -162,12 +166,7 @@ class Schedule(commands.Cog):
         Manage Events, Manage Server or Administrator from their roles, or the moderator role — never from one
         channel's overwrites.
         """
-        rights = guild_rights(interaction)
-        is_moderator = bool(rights.manage_events or rights.manage_guild or rights.administrator)
-        if not is_moderator and interaction.guild_id is not None:
-            guild = await self.services.guild_settings.get(interaction.guild_id)
-            is_moderator = has_role(interaction, guild.moderator_role_id)
-        return Actor(user_id_of(interaction), is_moderator=is_moderator)
+        return Actor(user_id_of(interaction), is_moderator=await is_moderator(interaction, self.services))
 
     @staticmethod
     def talk_id(value: str) -> int:
@@ -256,7 +255,8 @@ class Schedule(commands.Cog):
             signed_up = t._("✅ {speaker} is signed up: {topic} on {when}, {minutes} min.",
                             speaker=f"<@{talk.speaker_id}>", **details)
         read, view = await read_in(self.services, interaction, when)
-        await reply_ephemeral(interaction, f"{signed_up} #{talk.id}\n{read}", view=view)
+        # No bare "#12" after the sentence: members pick talks by topic, and an unexplained number read as noise.
+        await reply_ephemeral(interaction, f"{signed_up}\n{read}", view=view)
 
     @schedule.subcommand(name="list", description="Upcoming talks")
     async def list_(

@@ -789,9 +789,10 @@ class Audience:
             if opted_out(user, EVERYTHING) or opted_out(user, TALK_REMINDERS):
                 what = EVERYTHING if opted_out(user, EVERYTHING) else TALK_REMINDERS
                 raise AudienceError(
-                    N_("You stopped {what} with /opt-out, so I won't remind you of {topic}. "
+                    N_("You stopped {what} with {stop}, so I won't remind you of {topic}. "
                        "Allow them again with {command} `what:{key}`, then click again."),
-                    what=Text(what.label), topic=quote(talk.topic), command=command("opt-out allow"),
+                    what=Text(what.label), topic=quote(talk.topic), stop=command("opt-out stop"),
+                    command=command("opt-out allow"),
                     key=Text(what.choice),
                 )
             cursor = await tx.execute(

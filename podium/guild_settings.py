@@ -9,7 +9,7 @@ from typing import Any
 
 from db import Database, Transaction
 from podium import i18n, weekly
-from podium.clock import Clock
+from podium.clock import Clock, to_ms
 from podium.cooldown import Cooldown
 from podium.errors import UserError
 from podium.i18n import N_
@@ -76,8 +76,16 @@ class GuildSettingsService:
         await weekly.check_engagement(tx, self.outbox, guild, now)
 
     async def set_announce_channel(self, guild_id: int, channel_id: int) -> GuildSettings:
-        """Where summaries, calls for speakers and channel notices go."""
-        return await self._save(guild_id, replan=True, announce_channel_id=channel_id)
+        """Where summaries, calls for speakers and channel notices go.
+
+        The first channel a server sets starts the wait before its first call for speakers (weekly.FIRST_CALL_WAIT):
+        a moderator still setting Podium up should not see "no talk is scheduled" posted at once. A later change
+        of channel keeps the server's rhythm.
+        """
+        columns: dict[str, Any] = {"announce_channel_id": channel_id}
+        if (await self.get(guild_id)).announce_channel_id is None:
+            columns["announce_channel_set_at_ms"] = to_ms(self.clock.now())
+        return await self._save(guild_id, replan=True, **columns)
 
     async def set_log_channel(self, guild_id: int, channel_id: int) -> GuildSettings:
         """Where failed deliveries are reported."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -26,13 +27,13 @@ from pathlib import Path
 # only ever speaks English keeps them out of its memory (docs/performance.md, "Idle memory").
 from babel import Locale, UnknownLocaleError
 
+from podium.markup import command
+
 log = logging.getLogger(__name__)
 
 DOMAIN = "podium"
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 SOURCE_LANGUAGE = "en"
-# Slash-command names and option names are catalogue entries with this context (their descriptions have none).
-COMMAND_CONTEXT = "command name"
 # A catalogue's language and the Discord locale its command localizations are sent for, where they differ
 # (Discord has "es-ES", "pt-BR", "sv-SE", "zh-CN"… but plain "de", "fr").
 _DISCORD_LOCALE = {"es": "es-ES", "pt": "pt-BR", "sv": "sv-SE", "zh": "zh-CN"}
@@ -109,6 +110,23 @@ def _babel_locale(locale: str | None, language: str) -> Locale:
     return Locale.parse(SOURCE_LANGUAGE)
 
 
+# A command named inside a sentence of the catalogue, as `/schedule add` (no options: an example with options
+# stays code, since a mention cannot carry them).
+_COMMAND_IN_TEXT = re.compile(r"`/([a-z-]+(?: [a-z-]+)?)`")
+
+
+def _mentions(text: str) -> str:
+    """Commands named in catalogue text become clickable mentions, like those passed in as `{command}`.
+
+    Applied to the catalogue's text before its values are filled in, so member text is never touched. One scheme in
+    every reply: a mention where Discord gave the command its id, else the English name in backticks
+    (docs/i18n.md, "Naming commands in text").
+    """
+    if "`/" not in text:
+        return text
+    return _COMMAND_IN_TEXT.sub(lambda match: command(match[1]), text)
+
+
 @dataclass(frozen=True, slots=True)
 class Translator:
     """Text and formatting in one reader's language; get one with `translator(locale)`."""
@@ -124,12 +142,12 @@ class Translator:
 
     def _(self, message: str, /, **params: object) -> str:
         """The message in this language, its `{placeholders}` filled in."""
-        text = self._catalogue.gettext(message)
+        text = _mentions(self._catalogue.gettext(message))
         return text.format(**params) if params else text
 
     def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
         """The singular or (one of the language's) plural forms for `n`; `{n}` is the number, formatted."""
-        text = self._catalogue.ngettext(singular, plural, n)
+        text = _mentions(self._catalogue.ngettext(singular, plural, n))
         return text.format(n=self.number(n), **params)
 
     def pgettext(self, context: str, message: str) -> str:

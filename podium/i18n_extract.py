@@ -1,10 +1,9 @@
-"""A Babel extractor for the cogs: their `_()` text, and their slash commands' names and descriptions.
+"""A Babel extractor for the cogs: their `_()` text, and their slash commands' descriptions.
 
-Command and option names and descriptions are written once, in English, where nextcord declares them
-(`slash_command`, `subcommand`, `SlashOption`); bot.py gives Discord their translations from the catalogue
-(`name_localizations`, `description_localizations`). This extractor puts them in the catalogue without marking
-each one in the cogs: names get the context `i18n.COMMAND_CONTEXT` (a translated name must stay a valid command
-name), descriptions none. babel.cfg names it for cogs/**.py.
+Command and option descriptions are written once, in English, where nextcord declares them (`slash_command`,
+`subcommand`, `SlashOption`); bot.py gives Discord their translations from the catalogue
+(`description_localizations`). This extractor puts them in the catalogue without marking each one in the cogs.
+Names are left out: they stay English in every language (cogs/_localizations.py). babel.cfg names it for cogs/**.py.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any, cast
 
 from babel.messages.extract import extract_python
-
-from podium.i18n import COMMAND_CONTEXT
 
 # (line, function name, message(s), translator comments), as Babel's extractors yield them.
 Extracted = tuple[Any, ...]
@@ -35,26 +32,18 @@ def _text(node: ast.Call, keyword: str) -> str | None:
 
 
 def command_texts(source: str) -> Iterator[Extracted]:
-    """Names (with their context) and descriptions of every command and option declared in `source`."""
+    """The description of every command and option declared in `source`.
+
+    Their names are not extracted: they stay English in every language (cogs/_localizations.py says why).
+    """
     tree = ast.parse(source)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _called(node) in _DECLARATIONS:
-            if (name := _text(node, "name")) is not None:
-                yield node.lineno, "pgettext", (COMMAND_CONTEXT, name), []
-            if (description := _text(node, "description")) is not None:
-                yield node.lineno, "_", description, []
-        elif isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
-            # An option without `name=` is named after its parameter (nextcord's rule).
-            arguments = node.args.args[len(node.args.args) - len(node.args.defaults):]
-            for argument, default in zip(arguments, node.args.defaults, strict=True):
-                if isinstance(default, ast.Call) and _called(default) == "SlashOption" and not _text(default, "name"):
-                    yield default.lineno, "pgettext", (COMMAND_CONTEXT, argument.arg), []
-            # A command or subcommand without `name=` is named after its function.
-            for decorator in node.decorator_list:
-                if not isinstance(decorator, ast.Call):
-                    continue
-                if _called(decorator) in _DECLARATIONS[:2] and _text(decorator, "name") is None:
-                    yield decorator.lineno, "pgettext", (COMMAND_CONTEXT, node.name), []
+        if (
+            isinstance(node, ast.Call)
+            and _called(node) in _DECLARATIONS
+            and (description := _text(node, "description")) is not None
+        ):
+            yield node.lineno, "_", description, []
 
 
 def extract_cog(

@@ -50,6 +50,8 @@ class GuildSettings:
     events_entity_type: int = 3  # 1 stage channel, 2 voice channel, 3 external (a location text)
     events_channel_id: int | None = None
     events_location: str | None = None
+    # When the server first got an announcement channel (unix ms): the first call for speakers waits after it.
+    announce_channel_set_at_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,7 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         events_entity_type=row["events_entity_type"],
         events_channel_id=row["events_channel_id"],
         events_location=row["events_location"],
+        announce_channel_set_at_ms=row["announce_channel_set_at_ms"],
     )
 
 

@@ -857,7 +857,7 @@ class ScheduledEvents:
         existing = await self.talk_of_event(event_id)
         if existing is not None:
             raise EventsError(
-                N_("That event is already the talk {topic} (#{id}). "
+                N_("That event is already talk #{id}, {topic}. "
                    "Pick another from the list that appears as you type, e.g. `/schedule import event:Rust meetup`."),
                 topic=quote(existing.topic), id=existing.id,
             )

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from db import Database, Transaction
 from podium import components, i18n, kinds
 from podium.clock import from_ms, to_ms
-from podium.errors import UserError
 from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, fit_lines, quote_clipped
 from podium.outbox import Outbox, OutboxMessage, OutboxRow
@@ -26,22 +25,16 @@ SUMMARY_DAYS = 7
 # A topic in the summary takes at most this many characters (escaped); talks that do not fit are counted instead.
 SUMMARY_TOPIC_CHARS = 150
 SUMMARY_DESCRIPTION_LIMIT = 4096
+# The first call for speakers waits this long after a server first sets its announcement channel: setting up takes a
+# few commands, and talks are added in the first days.
+FIRST_CALL_WAIT = timedelta(days=3)
 SUMMARY_MORE = N_("… and {n} more: see `/schedule list`")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def parse_hhmm(text: str) -> time:
-    """'09:00' -> time(9, 0); a UserError with an example otherwise."""
-    try:
-        hours, minutes = text.strip().split(":")
-        value = time(int(hours), int(minutes))
-    except ValueError:
-        raise UserError(
-            N_("{text} is not a time of day like 09:00 or 18:30. "
-               "Example: `day:Monday time:09:00 timezone:Europe/Berlin`"),
-            text=repr(text),
-        ) from None
-    return value
+    """A stored weekly time, "09:00" -> time(9, 0). What members type is read by `timeparse.parse_time_of_day`."""
+    return time.fromisoformat(text)
 
 
 def local_slot(day: int, wall: time, zone: ZoneInfo, week_of: datetime) -> datetime:
@@ -178,6 +171,9 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
     days = guild.engagement_days
     if days is None or guild.announce_channel_id is None:
         return None
+    set_at = guild.announce_channel_set_at_ms
+    if set_at is not None and now < from_ms(set_at) + FIRST_CALL_WAIT:
+        return None  # the planner's hourly pass queues it once the wait is over
     window = timedelta(days=days)
     upcoming = await tx.fetchone(
         "SELECT 1 FROM talks WHERE guild_id = ? AND state = 'scheduled' AND starts_at_ms > ? AND starts_at_ms <= ?",

@@ -58,12 +58,14 @@ from podium.timeparse._base import (
     ParsedTime,
     TimeInputError,
 )
+from podium.timeparse._daytime import DAYTIME_EXAMPLES, parse_time_of_day
 from podium.timeparse._messages import read_back
 from podium.timeparse._relative import format_offset, parse_offsets
 from podium.timeparse._resolve import parse_when, warm_up
 from podium.timeparse._zones import find_timezones, local_now_text, resolve_timezone
 
 __all__ = [
+    "DAYTIME_EXAMPLES",
     "EXAMPLES",
     "MAX_INPUT_CHARS",
     "MAX_OFFSET",
@@ -78,6 +80,7 @@ __all__ = [
     "format_offset",
     "local_now_text",
     "parse_offsets",
+    "parse_time_of_day",
     "parse_when",
     "read_back",
     "resolve_timezone",

@@ -31,7 +31,7 @@ def test_info_in_german_with_its_planned_messages():
     talk = factories.talk(starts_at=NOW + timedelta(days=1))
     planned = [("talk_reminder", NOW, "dm")]
     german = info_text(talk, planned, attendees=3, mine=True, audience_rows={"attendee_reminder": 1000}, t=GERMAN)
-    assert "(#7, geplant)" in german
+    assert "(Vortrag #7, geplant)" in german
     assert "Vortrag von <@" in german and "30 Min." in german
     assert "🔔 3 dabei (du auch)" in german
     assert "Geplante Nachrichten:" in german
@@ -39,15 +39,17 @@ def test_info_in_german_with_its_planned_messages():
     assert "• 1.000 × Erinnerung an Teilnehmende" in german
     assert "Keine Nachrichten geplant." in info_text(talk, [], t=GERMAN)
     english = info_text(talk, planned, attendees=3, mine=True, audience_rows={"attendee_reminder": 1000})
-    assert "(#7, scheduled)" in english and "Speaker: <@" in english and "🔔 3 going (you too)" in english
+    assert "(talk #7, scheduled)" in english and "Speaker: <@" in english and "🔔 3 going (you too)" in english
     assert "• talk reminder <t:" in english and "via DM" in english and "• 1,000 × attendee reminder" in english
 
 
 def test_mine_in_german():
     german = mine_text(talks(2), 2, GERMAN)
-    assert german.startswith("Deine anstehenden Vorträge (2):\n#1 ")
-    assert " von <@" in german and " Min." in german
-    assert mine_text(talks(2), 2).startswith("Your upcoming talks (2):\n#1 ")
+    assert german.startswith("Deine anstehenden Vorträge (2):\n<t:")
+    assert " von <@" in german and " Min. (Vortrag #1)\n" in german
+    # The number says what it is: no bare "#1" in front of a line.
+    assert mine_text(talks(2), 2).startswith("Your upcoming talks (2):\n<t:")
+    assert "min (talk #1)\n" in mine_text(talks(2), 2)
 
 
 def schedule_cog(found: list, total: int) -> Schedule:
@@ -92,22 +94,23 @@ def test_the_reminder_list_in_german_and_in_english():
     rows = [OutboxRow(3, "attendee_reminder", 1, "thread", 42, None, 1, {}, NOW, None, "pending", 0, "k")]
     missed = [PersonalReminder(4, NOW, "call", None, "skipped", "DMs refused")]
     german = reminders_text(personal, rows, missed, GERMAN)
-    assert german.startswith("**Persönliche Erinnerungen**\n• #1 ")
+    assert german.startswith("**Persönliche Erinnerungen**\n• <t:")
     assert "(sonst <#77>)" in german and "(nur per DM)" in german
     assert "**Erinnerungen an Vorträge**" in german and "per Thread des Vortrags" in german
     assert "**In den letzten 7 Tagen nicht zugestellt**" in german and "deine DMs sind geschlossen" in german
     assert "• keine" in reminders_text([], [], [], GERMAN)
     english = reminders_text(personal, rows, missed)
-    assert english.startswith("**Personal reminders**\n• #1 ") and "(else <#77>)" in english
+    assert english.startswith("**Personal reminders**\n• <t:") and "#1" not in english and "(else <#77>)" in english
     assert "(DM only)" in english and "via the talk's thread" in english
     assert "**Not delivered in the last 7 days**" in english
 
 
 def test_a_refusal_naming_what_was_stopped_names_it_in_the_readers_language():
     error = AudienceError(
-        "You stopped {what} with /opt-out, so I won't remind you of {topic}. "
+        "You stopped {what} with {stop}, so I won't remind you of {topic}. "
         "Allow them again with {command} `what:{key}`, then click again.",
-        what=Text(TALK_REMINDERS.label), topic="**Rust**", command="`/opt-out allow`", key=Text(TALK_REMINDERS.choice),
+        what=Text(TALK_REMINDERS.label), topic="**Rust**", stop="`/opt-out stop`", command="`/opt-out allow`",
+        key=Text(TALK_REMINDERS.choice),
     )
     assert str(error).startswith("You stopped reminders before talks you speak at")
     german = error.text_for(GERMAN)
@@ -135,3 +138,20 @@ def test_the_settings_overview_says_where_events_take_place_in_german():
     assert "Vorträge in Discords Events: ja, Ort: **\\#talks**" in describe(guild, GERMAN)
     assert "Talks in Discord's Events: yes, at **\\#talks**" in describe(guild)
     assert "Talks in Discord's Events: no" in describe(GuildSettings(1))
+
+
+def test_each_talk_reminder_in_the_list_names_its_talk_and_when_it_starts():
+    talk = factories.talk(id=1, topic="Intro to *Rust*")
+    rows = [
+        OutboxRow(3, "attendee_reminder", 1, "dm", 42, None, 1, {}, NOW, None, "pending", 0, "k"),
+        OutboxRow(4, "talk_reminder", 1, "thread", 42, None, 1, {}, NOW, None, "pending", 0, "k2"),
+    ]
+    starts = f"<t:{int(talk.starts_at.timestamp())}:f>"
+    due = f"<t:{int(NOW.timestamp())}:R>"
+    english = reminders_text([], rows, [], talks={1: talk}).splitlines()
+    assert english[-2] == f"• 🔔 **Intro to \\*Rust\\*** ({starts}): reminded {due} via DM"
+    assert english[-1] == f"• **Intro to \\*Rust\\*** ({starts}): reminded {due} via the talk's thread"
+    german = reminders_text([], rows, [], GERMAN, talks={1: talk}).splitlines()
+    assert german[-2].startswith(f"• 🔔 **Intro to \\*Rust\\*** ({starts}): Erinnerung {due} per ")
+    # A talk gone between the two reads: the line still says when.
+    assert reminders_text([], rows[:1], []).endswith(f"• 🔔 <t:{int(NOW.timestamp())}:F> via DM")

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cogs.help import PUBLIC_COMMANDS
 from tests.e2e.dbcheck import query
-from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID, InteractionFailed
+from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID, InteractionFailed
 
 ROUTE = "/channels/{channel_id}/messages"
 
@@ -105,6 +106,7 @@ async def test_every_command_answers_within_3_s_while_the_channel_is_rate_limite
                                           location="Library")
 
     slow = []
+    public = set()
     for qualified, values in COMMANDS.items():
         # Other traffic used up the channel's message bucket: any post there now waits ~10 s for it.
         fake.exhaust_bucket("POST", ROUTE, seconds=10, channel_id=GENERAL_CHANNEL_ID)
@@ -116,12 +118,17 @@ async def test_every_command_answers_within_3_s_while_the_channel_is_rate_limite
                                         name=name,
                                         options=[{"type": 1, "name": sub, "options": options}] if sub else options)
         try:
-            await fake.wait_for_response(interaction, timeout=5)
+            response = await fake.wait_for_response(interaction, timeout=5)
+            if not (response.get("data") or {}).get("flags", 0) & EPHEMERAL_FLAG:
+                public.add(qualified)
         except (InteractionFailed, TimeoutError) as exc:
             slow.append(f"/{qualified}: {exc}")
             continue
         if time.monotonic() - started > 3:
             slow.append(f"/{qualified}: answered after {time.monotonic() - started:.1f} s")
     assert slow == []
+    # /help says which answers everyone sees: exactly those (and commands that post elsewhere, like a test post).
+    assert public == {"schedule list"}
+    assert public <= PUBLIC_COMMANDS
     # Each ran its real path: no handler failed on the way (the options above are valid).
     assert [line for line in bot.log().splitlines() if "failed (guild" in line] == []

@@ -17,11 +17,13 @@ async def bot(bot_factory):
 
 
 async def test_a_german_member_is_answered_and_reminded_in_german(fake, bot):
-    # Discord registered the commands with their German names and descriptions.
+    # Discord registered the commands with German descriptions and their English names: a clickable mention shows
+    # the default name in every language, so the name a member types is the one every reply shows.
     schedule = fake.global_commands["schedule"]
-    assert schedule["name_localizations"] == {"de": "vorträge"}
+    assert not schedule.get("name_localizations")
     add = next(o for o in schedule["options"] if o["name"] == "add")
-    assert add["name_localizations"] == {"de": "eintragen"}
+    assert not add.get("name_localizations")
+    assert all(not option.get("name_localizations") for option in add["options"])
     assert add["description_localizations"] == {"de": "Für einen Vortrag eintragen"}
 
     # Reminded an hour before their talks (set beforehand: the flow under test is the sign-up and the DM).
@@ -50,7 +52,7 @@ async def test_a_german_member_is_answered_and_reminded_in_german(fake, bot):
     assert labels == ["Verschieben …", "Absagen …", "📅 In den Kalender"]
     assert query(bot.db_path, "SELECT locale FROM users WHERE user_id = ?", MEMBER_ID) == [{"locale": "de"}]
 
-    # A refusal is German too, and says what to type with the German option names.
+    # A refusal is German too.
     interaction = await fake.invoke(
         guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule", locale="de",
         options=[{"type": 1, "name": "add", "options": [
@@ -84,3 +86,22 @@ async def test_reminder_times_are_read_and_written_out_in_the_members_language(f
         {"reminder_offsets": "[86400, 7200]"}]
     # A bad part is echoed as typed, in the reader's quotation marks, with examples that reader's Podium reads.
     assert (await answer_to(fake, "remind-me", locale, talks("1 Tag, 2 Monate"))).startswith(refused)
+
+
+async def test_german_command_names_registered_by_an_older_version_are_removed_at_start(fake, bot):
+    # As an older Podium left them on Discord: German names for a command and one of its subcommands.
+    schedule = fake.global_commands["schedule"]
+    schedule["name_localizations"] = {"de": "vorträge"}
+    add = next(o for o in schedule["options"] if o["name"] == "add")
+    add["name_localizations"] = {"de": "eintragen"}
+    assert await bot.stop() == 0
+    before = len(fake.requests)
+    await bot.start()
+    # nextcord saw the difference and wrote the command again (an unchanged command is only listed).
+    writes = [r for r in fake.requests[before:] if r.method in ("POST", "PATCH", "PUT") and "/commands" in r.path]
+    assert writes
+    schedule = fake.global_commands["schedule"]
+    assert not schedule.get("name_localizations")
+    add = next(o for o in schedule["options"] if o["name"] == "add")
+    assert not add.get("name_localizations")
+    assert add["description_localizations"] == {"de": "Für einen Vortrag eintragen"}

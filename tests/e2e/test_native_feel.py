@@ -106,17 +106,38 @@ async def test_confirm_buttons_clicked_after_a_restart_are_answered_and_change_n
     assert query(bot.db_path, "SELECT state FROM talks") == [{"state": "scheduled"}]
 
 
-async def test_help_lists_every_command_as_a_clickable_mention(fake, bot):
-    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="help",
-                                    options=[])
+async def help_text(fake, user_id: int, locale: str = "en-US") -> tuple[str, str]:
+    """/help as this member sees it: (introduction, the command sections)."""
+    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name="help",
+                                    options=[], locale=locale)
     response = await fake.wait_for_response(interaction)
     assert response["data"]["flags"] & EPHEMERAL_FLAG
-    text = "\n".join(e.get("description", "") for e in response["data"]["embeds"])
+    [intro, *rest] = [e.get("description", "") for e in response["data"]["embeds"]]
+    return intro, "\n".join(rest)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de"])
+async def test_help_lists_every_command_a_moderator_may_run_once_as_a_clickable_mention(fake, bot, locale):
+    _, text = await help_text(fake, MODERATOR_ID, locale)
     for command in fake.global_commands.values():
         subs = [o["name"] for o in command.get("options", []) if o["type"] == 1] or [""]
         for sub in subs:
             qualified = f"{command['name']} {sub}".strip()
-            assert f"</{qualified}:{command['id']}>" in text, qualified
+            assert text.count(f"</{qualified}:{command['id']}>") == 1, qualified
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de"])
+async def test_help_for_a_member_starts_with_three_steps_and_hides_moderator_commands(fake, bot, locale):
+    intro, text = await help_text(fake, MEMBER_ID, locale)
+    ids = {name: command["id"] for name, command in fake.global_commands.items()}
+    assert "</announce-settings" not in text and "</schedule import:" not in text
+    assert f"</schedule add:{ids['schedule']}>" in text
+    first = [intro.index(f"</{name}:") for name in ("remind-me timezone", "schedule info", "schedule add")]
+    assert first == sorted(first)
+    # Which answers everyone sees is said, and marked on the command that posts publicly.
+    assert f"</schedule list:{ids['schedule']}> 📢" in text
+    assert ("only you see" if locale == "en-US" else "siehst nur du") in intro.lower()
+    assert "Everything below answers only you" not in intro
 
 
 async def test_info_offers_any_talk_labelled_in_the_members_zone_with_the_speaker(fake, bot):

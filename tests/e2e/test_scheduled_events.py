@@ -170,7 +170,7 @@ async def test_import_makes_a_talk_of_a_hand_made_event_and_its_interested_membe
     assert talk["event_id"] == int(made["id"]) and talk["speaker_id"] == OWNER_ID  # its creator
     assert query(bot.db_path, "SELECT user_id FROM attendees") == [{"user_id": MEMBER_ID}]
     again = await run(fake, "schedule", "import", MODERATOR_ID, event=made["id"])
-    assert "already the talk" in again
+    assert "already talk #" in again
     # Bad input: a clear private answer with an example, nothing stored.
     bad = await run(fake, "schedule", "import", MODERATOR_ID, event="not an event")
     assert "Example: `/schedule import event:" in bad

@@ -92,13 +92,7 @@ def test_every_entry_of_every_language_is_translated_with_the_same_placeholders(
                 problems.append(f"not translated: {key}")
             elif _fields(text) - wanted or (not message.pluralizable and _fields(text) != wanted):
                 problems.append(f"placeholders {sorted(_fields(text))} instead of {sorted(wanted)}: {key}")
-            elif message.context == i18n.COMMAND_CONTEXT and not _is_command_name(text):
-                problems.append(f"not a Discord command name (lowercase, no spaces, 1-32): {text!r}")
     assert not problems, "\n".join(problems)
-
-
-def _is_command_name(text: str) -> bool:
-    return 1 <= len(text) <= 32 and text == text.lower() and all(c.isalnum() or c in "-_" for c in text)
 
 
 def test_the_german_catalogue_compiles_and_is_chosen_for_german_locales():

@@ -105,3 +105,6 @@ def test_remind_me_list_fits(texts, talk_rows):
     ]
     missed = [PersonalReminder(i, NOW, t, None, "skipped", "DMs refused") for i, t in enumerate(texts[:10])]
     assert len(reminders_text(personal, rows, missed)) <= 2000
+    # Each talk reminder names its talk, whose topic may be the longest one allowed.
+    talks = {1: factories.talk(id=1, topic=WORST_TOPIC)}
+    assert len(reminders_text(personal, rows, missed, talks=talks)) <= 2000

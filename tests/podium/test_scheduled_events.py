@@ -635,7 +635,7 @@ async def test_import_makes_a_talk_of_a_hand_made_event(db, guild, talks, clock,
     # Its event is as the moderator made it: no sync now, but completed after the talk.
     assert await rows(db, EVENT_SYNC.name) == []
     assert [r["due_at_ms"] for r in await rows(db, EVENT_END.name)] == [to_ms(start + timedelta(minutes=90))]
-    with pytest.raises(EventsError, match="already the talk"):
+    with pytest.raises(EventsError, match="already talk #"):
         await events.import_event(guild_id=GUILD, actor=mod, event=event, speaker_id=None, speaker_name=None)
     with pytest.raises(TalkError, match="Only moderators"):
         await events.import_event(guild_id=GUILD, actor=speaker, event={**event, "id": "4243"}, speaker_id=None,

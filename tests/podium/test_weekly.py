@@ -249,3 +249,47 @@ async def test_hourly_checks_use_an_index_not_a_scan(db, sql, params):
     plan = [r["detail"] for r in await db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
     assert any("USING INDEX outbox_by_guild_kind" in step for step in plan), plan
     assert not any(step.startswith("SCAN outbox") for step in plan), plan
+
+
+async def prompts(db):
+    return await db.fetchall("SELECT * FROM outbox WHERE kind = 'engagement_prompt'")
+
+
+async def test_the_first_call_for_speakers_waits_a_few_days_after_the_channel_is_set(db, clock):
+    from podium.guild_settings import GuildSettingsService
+    from podium.planner import Planner
+    from podium.weekly import FIRST_CALL_WAIT
+
+    outbox = Outbox(db)
+    settings = GuildSettingsService(db, outbox, clock)
+    planner = Planner(db, outbox, clock)
+    await settings.set_announce_channel(GUILD, CHANNEL)
+    assert await prompts(db) == []  # not while the server is being set up
+    # The planner's hourly passes during the wait queue nothing.
+    for _ in range(int(FIRST_CALL_WAIT / timedelta(hours=1)) - 1):
+        clock.advance(timedelta(hours=1))
+        await planner.run_once()
+    assert await prompts(db) == []
+    # A talk added meanwhile is what the wait is for: no call while one is coming up.
+    await add_talk(db, clock, days=5)
+    clock.advance(timedelta(hours=1))
+    await planner.run_once()
+    assert await prompts(db) == []
+    # Choosing another channel later keeps the server's rhythm: no new wait, and a dry schedule is called out.
+    clock.advance(timedelta(days=6))
+    await settings.set_announce_channel(GUILD, CHANNEL + 1)
+    [prompt] = await prompts(db)
+    assert prompt["channel_id"] == CHANNEL + 1
+
+
+async def test_after_the_wait_the_first_call_goes_out_on_the_planners_next_pass(db, clock):
+    from podium.guild_settings import GuildSettingsService
+    from podium.planner import Planner
+    from podium.weekly import FIRST_CALL_WAIT
+
+    outbox = Outbox(db)
+    await GuildSettingsService(db, outbox, clock).set_announce_channel(GUILD, CHANNEL)
+    clock.advance(FIRST_CALL_WAIT)
+    await Planner(db, outbox, clock).run_once()
+    [prompt] = await prompts(db)
+    assert prompt["channel_id"] == CHANNEL
