@@ -38,6 +38,7 @@ from podium import components as ids
 from podium.clock import FileClock
 from tests.botprocess import ROOT, BotProcess
 from tests.fake_discord import (
+    CALLBACK_DEFERRED_CHANNEL_MESSAGE,
     GUILD_ID,
     MEMBER_ID,
     OWNER_ID,
@@ -64,6 +65,10 @@ STEP = timedelta(minutes=2)
 QUIET_SECONDS = 0.3
 STEP_TIMEOUT = 30.0
 _ID = re.compile(r"\b\d{17,20}\b")
+
+
+class TourError(Exception):
+    """The tour's script no longer fits the bot (a command or option it types is gone): fix the journeys."""
 
 
 # --- The journeys ---------------------------------------------------------------------------------------------
@@ -293,7 +298,11 @@ class Tour:
                 interaction = await self.click(step)
             else:
                 interaction = await self.submit(step)
-            await self.fake.wait_for_response(interaction)
+            response = await self.fake.wait_for_response(interaction)
+            if response["type"] == CALLBACK_DEFERRED_CHANNEL_MESSAGE:
+                # "Podium is thinking…": the answer comes later, maybe later than a moment of quiet.
+                await self.fake.wait_for_interaction_response(
+                    interaction, lambda r: r.kind in ("followup", "edit_original"), timeout=STEP_TIMEOUT)
         except InteractionFailed:
             self.lines += ["", "❌ Discord shows: *This interaction failed*"]
         except (LookupError, ValueError) as exc:
@@ -395,6 +404,9 @@ class Tour:
         text = " ".join(rest)
         names = "|".join(re.escape(o["name"]) for o in definitions)
         starts = list(re.finditer(rf"(?:^|\s)({names}):", text)) if names else []
+        if text and (not starts or starts[0].start() != 0):
+            known = [o["name"] for o in definitions]
+            raise TourError(f"{line!r}: {text!r} does not start with an option of /{' '.join(typed)} ({known})")
         options = []
         for index, match in enumerate(starts):
             end = starts[index + 1].start() if index + 1 < len(starts) else len(text)
@@ -403,6 +415,9 @@ class Tour:
             value, shown = self.option_value(definition, raw)
             options.append({"type": definition["type"], "name": definition["name"], "value": value})
             typed.append(f"{self.localized(definition)}:{shown}")
+        missing = [o["name"] for o in definitions if o.get("required") and o["name"] not in {m[1] for m in starts}]
+        if missing:
+            raise TourError(f"{line!r}: the command now needs {missing}; update the tour's journeys")
         for sub in reversed(chain):
             options = [{"type": sub["type"], "name": sub["name"], "options": options}]
         return command["name"], options, "/" + " ".join(typed)
@@ -453,12 +468,11 @@ class Tour:
             self.shown_in[message.id] = self.step
             shown += ["", f"{self.place(message)}:", *quote(self.message(message))]
         for message in sorted(changed, key=lambda m: (self.rank(m), self.place(m))):
-            origin = self.shown_in.get(message.id)
-            what = f"{self.place(message)} (from step {origin})" if origin else self.place(message)
+            what = self.earlier(message)
             if message.deleted:
-                shown += ["", f"🗑️ Deleted: {what}."]
+                shown += ["", f"🗑️ Podium deletes {what}."]
             else:
-                shown += ["", f"✏️ Edited: {what}, now:", *quote(self.message(message))]
+                shown += ["", f"✏️ Podium edits {what}; it now reads:", *quote(self.message(message))]
         if shown and heading:
             shown = ["", f"*{heading}*", *shown]
         self.lines += shown
@@ -483,6 +497,19 @@ class Tour:
         if message.channel_id in self.fake.threads:
             return f"🧵 Post in the thread „{self.fake.threads[message.channel_id]['name']}“"
         return f"📢 Post in {self.channel_name(message.channel_id)}"
+
+    def earlier(self, message: FakeMessage) -> str:
+        """A message shown in an earlier step, named for an edit: "its post in #talks (step 6)"."""
+        origin = self.shown_in.get(message.id)
+        step = f" (step {origin})" if origin is not None else ""
+        if message.kind in ("interaction", "followup"):
+            interaction = self.fake.interactions.get(message.interaction_id or 0)
+            user = self.names.get(interaction.user_id if interaction is not None else 0, "?")
+            seen = f"only @{user} sees it" if message.ephemeral else "everyone sees it"
+            return f"its answer to @{user}{step}, {seen}"
+        if (user_id := self.dm_user(message.channel_id)) is not None:
+            return f"its DM to @{self.names.get(user_id, '?')}{step}"
+        return f"its post in {self.channel_name(message.channel_id)}{step}"
 
     def dm_user(self, channel_id: int) -> int | None:
         return next((uid for uid, cid in self.fake.dm_channels.items() if cid == channel_id), None)
