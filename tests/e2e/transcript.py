@@ -210,6 +210,7 @@ class Tour:
     bot: BotProcess
     clock_file: Path
     now: datetime = START
+    step_at: datetime = START
     clock_set_at: float = 0.0
     lines: list[str] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)  # user id -> name
@@ -280,12 +281,18 @@ class Tour:
         if isinstance(step, Click) and step.if_asked and self.find(step) is None:
             return
         self.step += 1
-        until = step.until if isinstance(step, Wait) else self.now + STEP
-        self.lines += ["", f"#### {self.step}. {step.title} · {self.local(until)}", ""]
+        # Steps start on whole minutes whatever the deliveries in between did to the clock.
+        self.step_at = step.until if isinstance(step, Wait) else self.step_at + STEP
+        self.lines += ["", f"#### {self.step}. {step.title} · {self.local(self.step_at)}", ""]
         if isinstance(step, Wait):
             self.lines.append(f"⏳ *Time passes. It is now {self.local(step.until)}.*")
         # What falls due in between goes out at its time, before the action: a change never races a held notice.
-        await self.advance(until, during=isinstance(step, Wait))
+        await self.advance(self.step_at, label="At" if isinstance(step, Wait) else "Meanwhile, at")
+        self.set_clock(self.step_at)
+        if self.outbox_busy():
+            before = self.seen()
+            await self.settle()
+            self.show_results(before, None, heading=None if isinstance(step, Wait) else "Meanwhile:")
         if isinstance(step, Wait):
             return
         self.lines.append("")
@@ -310,20 +317,17 @@ class Tour:
             self.lines += ["", f"❌ Not possible: {exc}"]
         await self.settle()
         self.show_results(before, interaction)
+        # What the action held back for a moment (a post's edit, a notice merged with the next change) is part of it.
+        await self.advance(self.step_at + STEP, label="Then, at")
 
-    async def advance(self, until: datetime, *, during: bool) -> None:
-        """Move the clock to `until`, stopping at each delivery due before it, as if time passed."""
+    async def advance(self, until: datetime, *, label: str) -> None:
+        """Move the clock forward to each delivery due before `until` in turn, as if time passed."""
         while (due := self.next_due()) is not None and due < until:
             before = self.seen()
             self.set_clock(max(due, self.now))
             await self.settle()
-            heading = f"At {self.local(self.now)}:" if during else f"Meanwhile, at {self.local(self.now)}:"
-            self.show_results(before, None, heading=heading)
-        self.set_clock(until)
-        if self.outbox_busy():
-            before = self.seen()
-            await self.settle()
-            self.show_results(before, None, heading=None if during else "Meanwhile:")
+            soon = label == "Then, at" and self.now - self.step_at < timedelta(minutes=1)
+            self.show_results(before, None, heading="Seconds later:" if soon else f"{label} {self.local(self.now)}:")
 
     def next_due(self) -> datetime | None:
         """When the bot's next pending delivery is due."""
