@@ -199,6 +199,7 @@ class Seen:
 
     messages: dict[int, tuple[int, bool]]
     threads: set[int]
+    failed: set[int]
 
 
 @dataclass
@@ -265,7 +266,15 @@ class Tour:
     def seen(self) -> Seen:
         """Every message and thread as they are now."""
         everything = [*self.fake.messages, *self.fake.interaction_messages]
-        return Seen({m.id: (len(m.edits), m.deleted) for m in everything}, set(self.fake.threads))
+        return Seen({m.id: (len(m.edits), m.deleted) for m in everything}, set(self.fake.threads),
+                    {row[0] for row in self.failed_deliveries()})
+
+    def failed_deliveries(self) -> list[tuple[int, str, str]]:
+        """Outbox rows Podium gave up on: (id, kind, error)."""
+        with sqlite3.connect(f"file:{self.bot.db_path}?mode=ro", uri=True, timeout=5) as db:
+            rows = db.execute(
+                "SELECT id, kind, coalesce(last_error, '') FROM outbox WHERE state = 'failed' ORDER BY id")
+            return [(int(i), str(kind), str(error)) for i, kind, error in rows.fetchall()]
 
     # -- the steps ---------------------------------------------------------------------------------------------
 
@@ -482,6 +491,10 @@ class Tour:
                 shown += ["", f"🗑️ Podium deletes {what}."]
             else:
                 shown += ["", f"✏️ Podium edits {what}; it now reads:", *quote(self.message(message))]
+        for row_id, kind, error in self.failed_deliveries():
+            if row_id not in before.failed:
+                # Members see nothing here; whoever reads the tour must, or a broken post would pass unnoticed.
+                shown += ["", f"⚠️ *Not delivered (members see nothing of it): {kind}: {self.text(error[:300])}*"]
         if shown and heading:
             shown = ["", f"*{heading}*", *shown]
         self.lines += shown
