@@ -713,8 +713,11 @@ messages (✏️).
 How to read it: buttons are shown as [Label] (~~[Label]~~ when disabled, ↗ for a link), selects as
 [▾ placeholder: options]. Mentions are shown as @Name and #channel, clickable command mentions in bold
 (**/schedule add**; Discord shows them with their default, English name in every language) and commands written as
-plain text as `/code`, and `<t:…>` times as a member in Berlin sees them. The server is in Europe/Berlin; the
-tour starts on {STARTS_ON}, and the bot's clock (CLOCK_FILE) is set at the start of each step."""
+plain text as `/code`, and `<t:…>` times as a member in Berlin sees them. ⚠️ flags a delivery Podium gave up
+on (members see nothing of it). The server is in Europe/Berlin; the
+tour starts on {STARTS_ON}, and the bot's clock (CLOCK_FILE) is set at the start of each step.
+
+Contents: [English](#english) · [Deutsch](#deutsch)"""
 
 
 async def build() -> str:
