@@ -25,7 +25,7 @@ from bot import REQUIRED_PERMISSIONS, PodiumBot, create_bot
 from cogs._nextcord_internals import require_nextcord_internals
 from db import Database, DatabaseError
 from db.backup import BackupError, backup_file
-from podium.clock import SystemClock
+from podium.clock import Clock, FileClock, SystemClock
 from podium.config import ConfigError, Settings, load_database_path, load_settings, warn_about_permissions
 from podium.logs import configure as configure_log_output
 from podium.logs import redact
@@ -148,7 +148,8 @@ async def run(settings: Settings) -> int:
         # Route.BASE is read when each Route is built, so this redirects every REST call.
         nextcord.http.Route.BASE = settings.api_base
     db = await Database.open(settings.database_path)
-    bot = create_bot(settings, db, SystemClock())
+    clock: Clock = FileClock(settings.clock_file) if settings.clock_file else SystemClock()
+    bot = create_bot(settings, db, clock)
     ops: OpsServer | None = None
     if settings.http_port is not None:
         try:

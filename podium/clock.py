@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 
@@ -23,6 +25,34 @@ class SystemClock:
     def now(self) -> datetime:
         """The current instant plus the offset, aware UTC."""
         return datetime.now(UTC) + self.offset
+
+
+class FileClock:
+    """The instant written in a file, running on in real time since the file was written (CLOCK_FILE).
+
+    For a bot process that a test or the tour drives: it starts on a fixed day and can jump ahead (rewrite the
+    file) to the moment a reminder is due, while waits and rate limits still run in real time.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def now(self) -> datetime:
+        """The file's instant plus the time since it was last written, aware UTC."""
+        # Read at every call (test-only, ~20 µs): a cache keyed by inode and mtime misses a rewrite that reuses
+        # the inode within the file system's mtime granularity.
+        written = datetime.fromtimestamp(os.stat(self.path).st_mtime_ns / 1e9, tz=UTC)
+        start = datetime.fromisoformat(self.path.read_text(encoding="utf-8").strip()).astimezone(UTC)
+        return start + max(datetime.now(UTC) - written, timedelta(0))
+
+    @staticmethod
+    def write(path: Path, when: datetime) -> None:
+        """Set the clock of every FileClock reading `path` to `when` (aware), atomically."""
+        if when.tzinfo is None:
+            raise ValueError("FileClock needs an aware datetime")
+        partial = path.with_name(path.name + ".new")
+        partial.write_text(when.astimezone(UTC).isoformat(), encoding="utf-8")
+        partial.replace(path)
 
 
 class ManualClock:

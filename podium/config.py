@@ -10,6 +10,7 @@ import shlex
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -36,6 +37,7 @@ SETTING_NAMES = (
     "CRON_SECRET",
     "PUBLIC_URL",
     "SHARD_COUNT",
+    "CLOCK_FILE",
 )
 SECRET_NAMES = ("DISCORD_TOKEN", "CRON_SECRET")
 REDACTED = "[redacted]"
@@ -72,6 +74,8 @@ class Settings:
     # Gateway shards: 1 (one session, the default for a community's own bot), N >= 2, or None = as many as Discord
     # recommends (SHARD_COUNT=auto). Discord requires sharding from 2,500 servers on.
     shard_count: int | None = 1
+    # Tests and the tour only: the bot's clock reads the instant in this file (podium.clock.FileClock).
+    clock_file: Path | None = None
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -198,6 +202,21 @@ def _shard_count(raw: str) -> int | None:
     return int(raw)
 
 
+def _clock_file(raw: str) -> Path | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    try:
+        datetime.fromisoformat(path.read_text(encoding="utf-8").strip()).astimezone(UTC)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"CLOCK_FILE: {raw!r} does not hold an instant like 2026-12-08T09:00:00+00:00 ({exc}); "
+            "it is for tests only: leave it unset"
+        ) from None
+    return path
+
+
 def _public_url(raw: str) -> str | None:
     url = raw.strip().rstrip("/")
     if not url:
@@ -288,6 +307,7 @@ def _settings(values: Mapping[str, str]) -> Settings:
         log_format=log_format,
         public_url=_public_url(values.get("PUBLIC_URL", "")),
         shard_count=_shard_count(values.get("SHARD_COUNT", "")),
+        clock_file=_clock_file(values.get("CLOCK_FILE", "")),
     )
 
 
