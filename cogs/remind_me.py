@@ -77,18 +77,27 @@ def reminders_text(
     parts.append(fit_lines([reminder_line(r) for r in personal], LIST_PARTS["personal"], more)[0] or none)
     parts.append(t._("**Talk reminders** (talks you speak at, and 🔔 talks you asked to be reminded of)"))
 
-    def talk_line(r: OutboxRow) -> str:
-        mark = "" if r.kind == "talk_reminder" else "🔔 "
-        talk = talks.get(r.talk_id) if r.talk_id is not None else None
+    def talk_line(rows: list[OutboxRow]) -> str:
+        first = rows[0]
+        mark = "" if first.kind == "talk_reminder" else "🔔 "
+        talk = talks.get(first.talk_id) if first.talk_id is not None else None
         if talk is None:  # the talk went between the two reads: the reminder alone still says when
-            return f"• {mark}" + t._("{when} via {via}", when=discord_time(r.due_at), via=via(r.target_type))
-        # A bare time meant nothing in a list of several talks' reminders: each line says whose talk it is for.
+            return f"• {mark}" + t._("{when} via {via}", when=discord_time(first.due_at), via=via(first.target_type))
+        # One line per talk: its reminders as offsets ("1 day and 1 hour before"), not one bare time per line, which
+        # read as the same reminder twice; the next one's relative time says when the member hears next.
         return f"• {mark}" + t._(
-            "{topic} ({starts}): reminded {when} via {via}", topic=quote_clipped(talk.topic, TALK_TOPIC_CHARS),
-            starts=discord_time(talk.starts_at, "f"), when=discord_time(r.due_at, "R"), via=via(r.target_type),
+            "{topic} ({starts}): {offsets} before, via {via}; next {when}",
+            topic=quote_clipped(talk.topic, TALK_TOPIC_CHARS), starts=discord_time(talk.starts_at, "f"),
+            offsets=t.durations(talk.starts_at - r.due_at for r in rows),
+            when=discord_time(min(r.due_at for r in rows), "R"), via=via(first.target_type),
         )
 
-    talk_lines = [talk_line(r) for r in talk_rows]
+    # Rows of one talk, kind and target together, in the order they came (by due time).
+    grouped: dict[tuple[int | None, str, str], list[OutboxRow]] = {}
+    for r in talk_rows:
+        key = (r.talk_id, r.kind, r.target_type) if r.talk_id in talks else (r.id, r.kind, r.target_type)
+        grouped.setdefault(key, []).append(r)
+    talk_lines = [talk_line(rows) for rows in grouped.values()]
     parts.append(fit_lines(talk_lines, LIST_PARTS["talks"], more)[0] or none)
     if missed:
         parts.append("**" + t._("Not delivered in the last 7 days") + "**")

@@ -141,17 +141,22 @@ def test_the_settings_overview_says_where_events_take_place_in_german():
 
 
 def test_each_talk_reminder_in_the_list_names_its_talk_and_when_it_starts():
-    talk = factories.talk(id=1, topic="Intro to *Rust*")
+    talk = factories.talk(id=1, topic="Intro to *Rust*", starts_at=NOW + timedelta(days=2))
     rows = [
-        OutboxRow(3, "attendee_reminder", 1, "dm", 42, None, 1, {}, NOW, None, "pending", 0, "k"),
+        OutboxRow(3, "attendee_reminder", 1, "dm", 42, None, 1, {}, NOW + timedelta(days=1), None, "pending", 0, "k"),
+        # The same talk's second reminder is on the same line: two lines read as one reminder shown twice.
+        OutboxRow(5, "attendee_reminder", 1, "dm", 42, None, 1, {}, NOW + timedelta(days=2, hours=-1), None,
+                  "pending", 0, "k3"),
         OutboxRow(4, "talk_reminder", 1, "thread", 42, None, 1, {}, NOW, None, "pending", 0, "k2"),
     ]
     starts = f"<t:{int(talk.starts_at.timestamp())}:f>"
-    due = f"<t:{int(NOW.timestamp())}:R>"
+    due = f"<t:{int((NOW + timedelta(days=1)).timestamp())}:R>"
     english = reminders_text([], rows, [], talks={1: talk}).splitlines()
-    assert english[-2] == f"• 🔔 **Intro to \\*Rust\\*** ({starts}): reminded {due} via DM"
-    assert english[-1] == f"• **Intro to \\*Rust\\*** ({starts}): reminded {due} via the talk's thread"
+    assert english[-2] == f"• 🔔 **Intro to \\*Rust\\*** ({starts}): 1 day and 1 hour before, via DM; next {due}"
+    assert english[-1] == (f"• **Intro to \\*Rust\\*** ({starts}): 2 days before, via the talk's thread; "
+                           f"next <t:{int(NOW.timestamp())}:R>")
     german = reminders_text([], rows, [], GERMAN, talks={1: talk}).splitlines()
-    assert german[-2].startswith(f"• 🔔 **Intro to \\*Rust\\*** ({starts}): Erinnerung {due} per ")
+    assert german[-2] == (f"• 🔔 **Intro to \\*Rust\\*** ({starts}): 1 Tag und 1 Stunde vorher, per DM; "
+                          f"die nächste {due}")
     # A talk gone between the two reads: the line still says when.
-    assert reminders_text([], rows[:1], []).endswith(f"• 🔔 <t:{int(NOW.timestamp())}:F> via DM")
+    assert reminders_text([], rows[:1], []).endswith(f"• 🔔 <t:{int((NOW + timedelta(days=1)).timestamp())}:F> via DM")
