@@ -10,7 +10,8 @@ import pytest
 
 from podium import audience, i18n, posts
 from podium.audience import Audience
-from podium.talks import Actor, TalkService, confirmation, default_hooks, who_is_told
+from podium.outbox import OutboxMessage
+from podium.talks import Actor, TalkService, confirmation, default_hooks, load_talk, who_is_told
 from tests import factories
 from tests.podium.test_dispatcher import ANNOUNCE, GUILD, SPEAKER, dispatcher, run_due, transport  # noqa: F401
 from tests.podium.test_posts import posted_talk
@@ -87,3 +88,35 @@ async def test_a_move_back_before_the_attendees_heard_does_not_claim_they_were_t
     assert await sent_to(db, MEMBER, ["attendee_notice"]) == 0
     assert "1 person who asked for a reminder was told." not in text, text
 
+
+
+async def test_a_move_committed_while_the_weekly_summary_is_on_its_way_is_edited_into_it(
+    db, clock, dispatcher, talks, transport  # noqa: F811
+):
+    # The new-talk post and the thread's post have an on-sent step that edits in a change committed while their POST
+    # was in flight; the weekly summary has none: it keeps showing the old time all week with a working 🔔.
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE)
+    talk = await talks.add(guild_id=GUILD, actor=mod, speaker_id=SPEAKER, topic="Intro to Rust",
+                           starts_at=clock.now() + timedelta(days=2), duration_minutes=30)
+    async with db.transaction() as tx:
+        await dispatcher.outbox.enqueue(tx, OutboxMessage(
+            kind="weekly_summary", dedupe_key="weekly", due_at=clock.now(), target_type="channel",
+            guild_id=GUILD, channel_id=ANNOUNCE), now=clock.now())
+    later = talk.starts_at + timedelta(hours=1)
+    post = transport.post_message
+
+    async def moved_meanwhile(channel_id, body):
+        message_id = await post(channel_id, body)  # it has left: the last look is behind it
+        if "Intro to Rust" in str(body.get("embeds")):
+            await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=later)
+        return message_id
+
+    transport.post_message = moved_meanwhile
+    await run_due(dispatcher, clock)
+    [summary] = await db.fetchall("SELECT message_id, state FROM outbox WHERE kind = 'weekly_summary'")
+    assert summary["state"] == "sent"
+    assert (await load_talk(db, talk.id)).starts_at == later  # moved while the POST was in flight
+    await deliver_everything(dispatcher, clock, minutes=2)
+    edits = [c[3] for c in transport.calls if c[0] == "edit" and c[2] == summary["message_id"]]
+    assert edits, "the summary still shows the old time"
+    assert f"<t:{int(later.timestamp())}:" in edits[-1]["embeds"][0]["description"]
