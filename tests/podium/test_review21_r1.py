@@ -120,3 +120,23 @@ async def test_a_move_committed_while_the_weekly_summary_is_on_its_way_is_edited
     edits = [c[3] for c in transport.calls if c[0] == "edit" and c[2] == summary["message_id"]]
     assert edits, "the summary still shows the old time"
     assert f"<t:{int(later.timestamp())}:" in edits[-1]["embeds"][0]["description"]
+
+
+async def test_the_thread_notice_does_not_ping_the_moderator_who_moved_the_talk(
+    db, clock, dispatcher, talks, transport  # noqa: F811
+):
+    # Attendees reminded in the talk's thread get one post there that mentions them. The moderator who moved the talk
+    # also clicked 🔔 (and, like the member, stopped DMs): the DM path leaves the actor out, the thread path pings
+    # them about their own change (a notification, "again", after their reply told them).
+    talk, _ = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
+    for user_id in (MEMBER, MOD):
+        await factories.add_user(db, user_id, opt_out_dms=1)
+        await Audience(db, dispatcher.outbox, clock).join(talk_id=talk.id, user_id=user_id, guild_id=GUILD)
+    await deliver_everything(dispatcher, clock, minutes=1)
+    transport.calls.clear()
+    await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=talk.starts_at + timedelta(hours=2))
+    await deliver_everything(dispatcher, clock)
+    [notice] = [c[2] for c in transport.calls if c[0] == "post" and "was moved" in c[2].get("content", "")
+                and f"<@{MEMBER}>" in c[2]["content"]]
+    assert str(MEMBER) in notice["allowed_mentions"]["users"]  # the member is told
+    assert str(MOD) not in notice["allowed_mentions"]["users"] and f"<@{MOD}> " not in notice["content"], notice
