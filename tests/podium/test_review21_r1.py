@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from podium import audience, i18n, posts
+from podium import audience, i18n, posts, scheduled_events
 from podium.audience import Audience
 from podium.outbox import OutboxMessage
 from podium.talks import Actor, TalkService, confirmation, default_hooks, load_talk, who_is_told
@@ -140,3 +140,21 @@ async def test_the_thread_notice_does_not_ping_the_moderator_who_moved_the_talk(
                 and f"<@{MEMBER}>" in c[2]["content"]]
     assert str(MEMBER) in notice["allowed_mentions"]["users"]  # the member is told
     assert str(MOD) not in notice["allowed_mentions"]["users"] and f"<@{MOD}> " not in notice["content"], notice
+
+
+async def test_a_talk_cancelled_in_discords_events_is_not_quoted_as_the_speakers_english_reason(
+    db, clock, dispatcher, talks, transport  # noqa: F811
+):
+    # A speaker cancels their talk's Discord Event in a German server: Podium cancels the talk "for" them with the
+    # reason CANCELLED_IN_DISCORD, and the channel's notice quotes that English sentence as the speaker's own words
+    # ("abgesagt: „cancelled in Discord's Events“"), though they gave no reason at all.
+    talk, _ = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE guild_settings SET locale = 'de' WHERE guild_id = ?", (GUILD,))
+    await talks.cancel(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id,
+                       reason=scheduled_events.CANCELLED_IN_DISCORD)  # exactly as ScheduledEvents follows it
+    await deliver_everything(dispatcher, clock, minutes=1)
+    [notice] = [c[2]["content"] for c in transport.calls if c[0] == "post" and c[1] == ANNOUNCE
+                and c[2].get("content", "").startswith("🚫")]
+    assert "abgesagt" in notice, notice  # the German channel notice
+    assert "cancelled in Discord" not in notice, notice
