@@ -158,3 +158,27 @@ async def test_a_talk_cancelled_in_discords_events_is_not_quoted_as_the_speakers
                 and c[2].get("content", "").startswith("🚫")]
     assert "abgesagt" in notice, notice  # the German channel notice
     assert "cancelled in Discord" not in notice, notice
+
+
+async def test_a_speaker_who_cancels_is_not_then_dmed_about_a_moderators_earlier_move(
+    db, clock, dispatcher, talks, transport  # noqa: F811
+):
+    # A moderator moves the talk twice; the speaker's second notice waits NOTICE_EVERY. The speaker then cancels the
+    # talk themselves: no notice is queued for them (they made the change), so the waiting one is never replaced and
+    # goes out afterwards: "Your talk … was moved by @Mod" about a talk they have just cancelled.
+    talk, _ = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
+    start = talk.starts_at
+    await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=start + timedelta(hours=1))
+    await run_due(dispatcher, clock)
+    clock.advance(timedelta(minutes=1))
+    await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=start + timedelta(hours=2))
+    await run_due(dispatcher, clock)
+    clock.advance(timedelta(minutes=1))
+    cancelled_at = clock.now()
+    await talks.cancel(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id, reason="ill")
+    await deliver_everything(dispatcher, clock)
+    after_cancel = await db.fetchall(
+        "SELECT kind, sent_at_ms FROM outbox WHERE user_id = ? AND target_type = 'dm' AND state = 'sent'"
+        " AND kind IN ('reschedule_notice', 'cancel_notice') AND sent_at_ms > ?",
+        (SPEAKER, int(cancelled_at.timestamp() * 1000)))
+    assert [dict(r) for r in after_cancel] == []
