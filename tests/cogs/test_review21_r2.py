@@ -1,0 +1,62 @@
+"""Review of issue 21 (r2): §4 "examples in every refusal must be valid for that command", "accept every clock
+time the rest of Podium understands", and §6 "German input for offsets is read; German refusals give German
+examples (z. B. `Freitag 18 Uhr` oder `Fr 18:30`)"."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from podium import i18n, timeparse
+from podium.timeparse import parse_time_of_day
+from podium.timeparse._relative import parse_offsets
+
+DE = i18n.translator("de")
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+# English-only clock and duration spellings: "9am", "5pm", "10m", "30d" (a German reader writes "9 Uhr", "10 Min.").
+ENGLISH_SPELLING = re.compile(r"\d\s*(?:am|pm|m|h|d)\b", re.IGNORECASE)
+
+
+def refusal(call, *args, **kwargs) -> str:
+    with pytest.raises(timeparse.TimeInputError) as refused:
+        call(*args, **kwargs)
+    return refused.value.text_for(DE)
+
+
+def examples(text: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", text)
+
+
+@pytest.mark.parametrize("typed", ["Quatsch", "25:00", "24:00"])
+def test_german_weekly_time_refusal_gives_german_examples(typed):
+    # /announce-settings weekly time:… from a German moderator: the option's own German description says
+    # "z. B. 09:00, 9 Uhr oder 18:30", but the refusal suggests `9am` / `5pm`.
+    text = refusal(parse_time_of_day, typed, locale="de")
+    english = [e for e in examples(text) if ENGLISH_SPELLING.search(e)]
+    assert not english, f"German refusal with English examples {english}: {text}"
+
+
+def test_weekly_time_accepts_mittag_like_every_other_time_field():
+    # "Freitag Mittag" / "morgen Mittag" are understood by /schedule add and /remind-me at (parse_when), and
+    # "noon" is accepted for the weekly time in English; "Mittag" for the weekly time is refused in German.
+    assert timeparse.parse_when("Freitag Mittag", zone="Europe/Berlin", now=NOW, locale="de").local.hour == 12
+    assert parse_time_of_day("noon", locale="en-US") == time(12, 0)
+    assert parse_time_of_day("Mittag", locale="de") == time(12, 0)
+
+
+@pytest.mark.parametrize("typed", ["1", "2 Min.", "40 Tage"])
+def test_german_offset_refusals_give_german_examples(typed):
+    # /remind-me talks before:… : "„1“ braucht eine Einheit: Min., Std. oder Tage. Versuch es z. B. mit `1m`
+    # oder `1h`." names German units, then suggests English ones (`10m`, `30d` too).
+    text = refusal(parse_offsets, typed)
+    english = [e for e in examples(text) if ENGLISH_SPELLING.search(e)]
+    assert not english, f"German refusal with English examples {english}: {text}"
+
+
+def test_german_decimal_comma_offset_is_read():
+    # "1.5 hours" is read as 90 minutes; the German way of writing it, "1,5 Stunden", is split at the comma and
+    # refused with "„1“ braucht eine Einheit", although the member typed a unit.
+    assert parse_offsets("1.5 hours") == (timedelta(minutes=90),)
+    assert parse_offsets("1,5 Stunden") == (timedelta(minutes=90),)
