@@ -60,3 +60,50 @@ def test_german_decimal_comma_offset_is_read():
     # refused with "„1“ braucht eine Einheit", although the member typed a unit.
     assert parse_offsets("1.5 hours") == (timedelta(minutes=90),)
     assert parse_offsets("1,5 Stunden") == (timedelta(minutes=90),)
+
+
+# -- parse_when refusals: examples valid when typed back, German in German ---------------------------------------
+
+def when(text: str, locale: str):
+    return timeparse.parse_when(text, zone="Europe/Berlin", now=NOW, locale=locale)
+
+
+@pytest.mark.parametrize(("typed", "locale"), [
+    ("gestern", "de"),          # -> `gestern 18:00`: "ist schon vorbei"
+    ("yesterday", "en-GB"),     # -> `yesterday 18:00`: "has already passed"
+    ("in 3 Monaten", "de"),     # -> `in 90 minutes`: "„90“ ist keine Uhrzeit"
+    ("32.12.", "de"),           # -> `dec 31 18:00`: "„31“ ist keine Uhrzeit"
+    ("feb 30", "en-GB"),        # -> `feb 29 18:00`: "is more than 365 days ahead"
+])
+def test_time_refusal_examples_are_accepted_when_typed_back(typed, locale):
+    # §4: "examples in every refusal must be valid for that command". Each example is typed back as the same
+    # member (same zone, same moment, same language); a question (AmbiguousTimeError) would be fine, a refusal not.
+    t = DE if locale == "de" else i18n.ENGLISH
+    with pytest.raises(timeparse.TimeInputError) as refused:
+        when(typed, locale)
+    text = refused.value.text_for(t)
+    bad = {}
+    for example in examples(text):
+        try:
+            when(example, locale)
+        except timeparse.AmbiguousTimeError:
+            pass
+        except timeparse.TimeInputError as exc:
+            bad[example] = exc.text_for(t)
+    assert not bad, f"{text!r} suggests examples that are refused: {bad}"
+
+
+# English words a German reader should never meet in a refusal.
+ENGLISH_WORDS = re.compile(
+    r"\b(?:oclock|months?|years?|weeks?|minutes?|hours?|days?|January|February|March|April|May|June|July|August|"
+    r"September|October|November|December|jan|feb|dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|\d(?:am|pm)\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("typed", ["Freitag 25 Uhr", "in 3 Monaten", "32.12.", "31. Februar", "heute 11:00"])
+def test_german_time_refusals_are_german(typed):
+    # §6: German refusals give German examples. Seen: "„25 oclock“ ist keine Uhrzeit … `5pm`", "nicht months …
+    # `in 8 weeks`", "December hat keinen 32. Tag … `dec 1 18:00`", "Wed 02 Dec 2026 11:00 … ist schon vorbei".
+    text = refusal(when, typed, "de")
+    assert not ENGLISH_WORDS.search(text), text
