@@ -101,9 +101,18 @@ ENGLISH_WORDS = re.compile(
 )
 
 
-@pytest.mark.parametrize("typed", ["Freitag 25 Uhr", "in 3 Monaten", "32.12.", "31. Februar", "heute 11:00"])
+@pytest.mark.parametrize("typed", ["Freitag 25 Uhr", "in 3 Monaten", "32.12.", "31. Februar"])
 def test_german_time_refusals_are_german(typed):
     # §6: German refusals give German examples. Seen: "„25 oclock“ ist keine Uhrzeit … `5pm`", "nicht months …
-    # `in 8 weeks`", "December hat keinen 32. Tag … `dec 1 18:00`", "Wed 02 Dec 2026 11:00 … ist schon vorbei".
+    # `in 8 weeks`", "December hat keinen 32. Tag … `dec 1 18:00`". (Not a reading's label inside the sentence:
+    # docs/i18n.md lists those under "Still English".)
     text = refusal(when, typed, "de")
     assert not ENGLISH_WORDS.search(text), text
+
+
+@pytest.mark.parametrize(("typed", "echoed"), [("Freitag 25 Uhr", "„25 Uhr“"), ("2 Min.", "„2 Min.“")])
+def test_german_refusals_echo_input_as_typed(typed, echoed):
+    # docs/i18n.md: "Typed text is echoed as it was typed". Seen: "„25 oclock“ ist keine Uhrzeit" (the parser's
+    # English token, for "25 Uhr") and "„2 Min“ ist zu nah am Vortrag" (the full stop dropped).
+    call = parse_offsets if typed == "2 Min." else (lambda text: when(text, "de"))
+    assert echoed in refusal(call, typed)
