@@ -1,6 +1,7 @@
 """Review of issue 21 (r2): §4 "examples in every refusal must be valid for that command", "accept every clock
 time the rest of Podium understands", and §6 "German input for offsets is read; German refusals give German
-examples (z. B. `Freitag 18 Uhr` oder `Fr 18:30`)"."""
+examples (z. B. `Freitag 18 Uhr` oder `Fr 18:30`)".
+"""
 
 from __future__ import annotations
 
