@@ -1,0 +1,70 @@
+"""Review of issue 21, §3 (times in the reader's zone, honest notes about zones), through the real process: r3."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests import factories
+from tests.e2e.test_audience import click
+from tests.e2e.test_native_feel import run
+from tests.fake_discord import GUILD_ID, MEMBER_ID, MODERATOR_ID
+
+
+@pytest.fixture
+async def bot(bot_factory):
+    process = bot_factory()
+    await process.start()
+    return process
+
+
+def iso_in(days, hour=17):
+    day = datetime.now(UTC) + timedelta(days=days)
+    return day.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat(timespec="minutes")
+
+
+def option_labels(components):
+    found = []
+    for row in components:
+        for item in row.get("components", []):
+            found += [o["label"] for o in item.get("options", [])]
+    return found
+
+
+async def test_a_posted_list_says_which_zone_its_select_labels_are_in(fake, bot):
+    """/schedule list posts for the channel; its select labels are plain text in the server's zone (Berlin), but
+    nothing in the post says so. A member in Tokyo sees `<t:…>` in the embed rendered in Tokyo time and "Talk —
+    Tue 08 Dec 18:00" in the select, two different clocks, and no way to tell which is which."""
+    factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/Berlin")
+    factories.add_user_row(bot.db_path, MEMBER_ID, timezone="Asia/Tokyo")
+    _, content = await run(fake, "schedule", "add", MODERATOR_ID, when=iso_in(3), topic="Zones")
+    assert "signed up" in content, content
+    interaction, _ = await run(fake, "schedule", "list", MEMBER_ID)
+    posted = interaction.original
+    assert not posted.ephemeral
+    labels = option_labels(posted.components)
+    assert labels and all("Zones —" in label for label in labels), labels
+    shown = str(posted.content) + str(posted.embeds) + str(posted.components)
+    assert "Europe/Berlin" in shown or "Berlin" in shown, (
+        f"the posted list's plain-text times {labels} are in the server's zone, but the post never names it"
+    )
+
+
+@pytest.mark.parametrize(("locale", "read", "offered", "needle"), [
+    ("de", "Europe/London", "Europe/Berlin", "remind-me edit"),
+    ("ja", "Europe/London", "Asia/Tokyo", "remind-me edit"),
+])
+async def test_setting_a_zone_under_a_personal_reminder_points_to_a_command_that_changes_it(
+    fake, bot, locale, read, offered, needle
+):
+    """Under a personal reminder (/remind-me at), "Use <other zone> as my time zone" answers "The time above was read
+    in Europe/London: if it is not what you meant, change it (e.g. /schedule reschedule)". /schedule reschedule moves
+    talks (and only the member's own); a personal reminder is changed with /remind-me edit. The example must be valid
+    for what the member did."""
+    factories.add_guild_row(bot.db_path, GUILD_ID, timezone=read)
+    interaction, content = await run(fake, "remind-me", "at", locale=locale, when="in 2 hours", message="call")
+    reply = interaction.original
+    button = f"podium:tz:set:{offered}|{read}"
+    assert button in reply.custom_ids, reply.custom_ids
+    _, answer = await click(fake, reply, button, locale=locale)
+    assert read in answer, answer  # the note about the time above is there
+    assert "schedule reschedule" not in answer and needle in answer, answer
