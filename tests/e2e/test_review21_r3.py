@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests import factories
+from tests.e2e.dbcheck import query
 from tests.e2e.test_audience import click
 from tests.e2e.test_native_feel import run
 from tests.fake_discord import GUILD_ID, MEMBER_ID, MODERATOR_ID
@@ -68,3 +69,16 @@ async def test_setting_a_zone_under_a_personal_reminder_points_to_a_command_that
     _, answer = await click(fake, reply, button, locale=locale)
     assert read in answer, answer  # the note about the time above is there
     assert "schedule reschedule" not in answer and needle in answer, answer
+
+
+
+async def test_a_german_refusal_for_a_time_in_the_spring_forward_gap_names_the_day_in_german(fake, bot):
+    """A German member typing a time the clocks skip gets "02:30 gibt es am Sunday 28 March 2027 in Europe/Berlin
+    nicht: …": an English date inside a German sentence. §3: plain-text times "in the locale's format"; §6 German
+    that reads as German ("am Sonntag, 28. März 2027")."""
+    factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/Berlin")
+    _, content = await run(fake, "remind-me", "at", locale="de", when="28.03.2027 02:30", message="x")
+    assert "gibt es" in content, content  # the German refusal of a time in the gap
+    assert query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'") == []
+    assert not any(word in content for word in ("Sunday", "March")), content
+    assert "28. März 2027" in content, content
