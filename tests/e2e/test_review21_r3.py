@@ -82,3 +82,17 @@ async def test_a_german_refusal_for_a_time_in_the_spring_forward_gap_names_the_d
     assert query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'") == []
     assert not any(word in content for word in ("Sunday", "March")), content
     assert "28. März 2027" in content, content
+
+
+async def test_a_server_that_chose_utc_on_purpose_is_credited_and_offered(fake, bot):
+    """A moderator sets the server's zone to UTC on purpose (/announce-settings timezone zone:UTC, "the server's
+    time zone is now UTC"). A member's next time is then explained as "That is UTC: neither you nor the server has
+    chosen another time zone" and the server's zone is not offered as a button: the choice just made is treated as
+    no choice (cogs/_zone.py server_zone() maps "UTC" to None). §3: say which zone was used and why, truthfully;
+    suggest the server's zone first."""
+    _, content = await run(fake, "announce-settings", "timezone", MODERATOR_ID, zone="UTC")
+    assert "**UTC**" in content, content
+    interaction, content = await run(fake, "remind-me", "at", when="in 2 hours", message="x")
+    assert "in UTC" in content, content
+    assert "neither you nor the server has chosen" not in content and "the server's time zone" in content, content
+    assert "podium:tz:set:UTC|UTC" in interaction.original.custom_ids, interaction.original.custom_ids
