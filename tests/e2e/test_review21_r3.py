@@ -72,16 +72,22 @@ async def test_setting_a_zone_under_a_personal_reminder_points_to_a_command_that
 
 
 
-async def test_a_german_refusal_for_a_time_in_the_spring_forward_gap_names_the_day_in_german(fake, bot):
-    """A German member typing a time the clocks skip gets "02:30 gibt es am Sunday 28 March 2027 in Europe/Berlin
-    nicht: …": an English date inside a German sentence. §3: plain-text times "in the locale's format"; §6 German
-    that reads as German ("am Sonntag, 28. März 2027")."""
+@pytest.mark.parametrize(("typed", "german", "english"), [
+    ("28.03.2027 02:30", "28. März 2027", ("Sunday", "March")),  # the spring-forward gap
+    ("01.01.2026 10:00", "1. Jan", ("Thu", "Jan 2026")),  # already past
+    ("01.06.2028 10:00", "365 Tage", ("Thu", "Jun", "days")),  # more than 365 days ahead
+])
+async def test_a_german_refusal_names_the_date_in_german(fake, bot, typed, german, english):
+    """A German member's refusals carry English dates inside German sentences: "02:30 gibt es am Sunday 28 March
+    2027 in Europe/Berlin nicht", "Thu 01 Jan 2026 10:00 (Europe/Berlin) ist schon vorbei", "Thu 01 Jun 2028 10:00
+    liegt mehr als 365 days in der Zukunft". §3: plain-text times "in the locale's format" ("Di., 8. Dez., 18:00");
+    §6: German that reads as German."""
     factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/Berlin")
-    _, content = await run(fake, "remind-me", "at", locale="de", when="28.03.2027 02:30", message="x")
-    assert "gibt es" in content, content  # the German refusal of a time in the gap
+    _, content = await run(fake, "remind-me", "at", locale="de", when=typed, message="x")
+    assert "Versuch es" in content, content  # a German refusal
     assert query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'") == []
-    assert not any(word in content for word in ("Sunday", "March")), content
-    assert "28. März 2027" in content, content
+    assert not any(word in content for word in english), content
+    assert german in content, content
 
 
 async def test_a_server_that_chose_utc_on_purpose_is_credited_and_offered(fake, bot):
