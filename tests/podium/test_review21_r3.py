@@ -26,12 +26,22 @@ def test_the_weekly_summary_does_not_claim_reader_zones_for_labels_in_the_server
     """The weekly summary's footer says "times are shown in each reader's own time zone", but its button / select
     labels are plain text in the server's zone (Europe/Berlin): a member in Tokyo reads "Talk 0 — Tue 08 Dec 18:00"
     as 18:00 Tokyo time. §3: "honest notes about zones" — say which zone the plain-text times are in (or make the
-    footer true)."""
+    footer true).
+    """
     now = clock.now()
-    talks = [{"id": i, "speaker_id": 42, "topic": f"Talk {i}",
-              "start_ms": int((now + timedelta(days=1, hours=i)).timestamp() * 1000)} for i in range(count)]
-    body = render(RenderContext(WEEKLY_SUMMARY.name, {"talks": talks}, None, now, now, locale=locale,
-                                zone="Europe/Berlin"), mention_user_id=None)
+    talks = [
+        {
+            "id": i,
+            "speaker_id": 42,
+            "topic": f"Talk {i}",
+            "start_ms": int((now + timedelta(days=1, hours=i)).timestamp() * 1000),
+        }
+        for i in range(count)
+    ]
+    body = render(
+        RenderContext(WEEKLY_SUMMARY.name, {"talks": talks}, None, now, now, locale=locale, zone="Europe/Berlin"),
+        mention_user_id=None,
+    )
     t = i18n.translator(locale)
     berlin_time = t.moment((now + timedelta(days=1)).astimezone(BERLIN))
     labels = _plain_labels(body)
