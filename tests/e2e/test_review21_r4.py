@@ -67,3 +67,24 @@ def test_the_english_tour_shows_times_as_its_en_us_members_see_them():
     english = transcript.ENGLISH
     assert english.babel.replace("_", "-") == english.locale
     assert " PM" in section(english)
+
+
+def step(language: transcript.Language, title: str) -> str:
+    """The text of the tour's step with this title."""
+    parts = re.split(r"\n(?=#### \d+\. )", section(language))
+    [found] = [part for part in parts if re.match(rf"#### \d+\. {re.escape(title)} · ", part)]
+    return found
+
+
+GOING = {"English": ("#talks", "🔔 1 going"), "Deutsch": ("#vorträge", "🔔 1 dabei")}
+
+
+@pytest.mark.parametrize("language", transcript.LANGUAGES, ids=lambda lang: lang.heading)
+def test_the_new_talk_post_does_not_keep_saying_nobody_is_going(language):
+    # Public posts stay true: the post's footer says "🔔 0 going" and keeps saying it after a member clicked
+    # 🔔 Remind me on it (step "Reminded of the talk": no edit); it only becomes "1 going" days later, when the
+    # speaker moves the talk. The count is read once when the post goes out (podium/audience.py
+    # _prepare_announcement) and again only on a change of the talk (podium/posts.py).
+    channel, footer = GOING[language.heading]
+    clicked = step(language, "Reminded of the talk")
+    assert f"✏️ Podium edits its post in {channel}" in clicked and footer in clicked, clicked
