@@ -54,3 +54,25 @@ def test_german_help_does_not_say_every_answer_is_private():
     english = i18n.translator("en-US")._(INTRO)
     assert "only you" not in english and "Only you" in i18n.translator("en-US")._(WHO_SEES, mark="📢")
     assert "nur du" not in t._(INTRO), t._(INTRO)
+
+
+@pytest.mark.parametrize("language", i18n.languages())
+@pytest.mark.parametrize("via", ["dm", "thread"])
+def test_the_notice_that_a_talk_moved_offers_add_to_calendar(language, via):
+    # §5: "Every talk shown (info, the new-talk post, reminders) offers 'Add to calendar'". The notice of a move
+    # shows the talk at its new time, and is the moment a member's calendar entry (from an earlier 📅 click) is
+    # wrong; it has "Can't make it" and the thread link only. (tests/podium/test_add_to_calendar.py checks
+    # "every message that shows a talk" but leaves the notices out of its list.)
+    from podium.render import RenderContext, render
+    from tests import factories
+
+    moved = factories.talk(starts_at=STARTS, thread_id=222_222_222_222_222_222)
+    now = STARTS - timedelta(days=2)
+    payload = {"topic": moved.topic, "old_start_ms": int((STARTS - timedelta(days=1)).timestamp() * 1000),
+               "new_start_ms": int(STARTS.timestamp() * 1000), "by_user_id": 42, "guild_name": "Rust Berlin"}
+    body = render(RenderContext("attendee_notice", payload, moved, now, now, via=via, locale=language),
+                  mention_user_id=None)
+    label = i18n.translator(language)._("📅 Add to calendar")
+    buttons = [c for row in body.get("components") or [] for c in row["components"]]
+    assert [b.get("label") for b in buttons if b.get("custom_id") == f"podium:talk:ics:{moved.id}"] == [label], (
+        body.get("content"), buttons)
