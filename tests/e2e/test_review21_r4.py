@@ -88,3 +88,22 @@ def test_the_new_talk_post_does_not_keep_saying_nobody_is_going(language):
     channel, footer = GOING[language.heading]
     clicked = step(language, "Reminded of the talk")
     assert f"✏️ Podium edits its post in {channel}" in clicked and footer in clicked, clicked
+
+
+async def test_a_topic_with_a_control_character_makes_the_servers_export_unreadable(fake, bot_factory):
+    # Through the real bot: /schedule add takes a topic with a vertical tab (pasted text), and from then on
+    # /schedule export (and every calendar feed of the server, the same builder) is a file calendar apps refuse:
+    # RFC 5545 allows no control character but HTAB in a TEXT value, and Podium writes it as it is.
+    from ical.calendar_stream import IcsCalendarStream
+
+    from tests.e2e.test_audience import add_talk
+    from tests.e2e.test_going import run, sent_file
+
+    bot = bot_factory(DISPATCH_TICK_SECONDS="1")
+    await bot.start()
+    await add_talk(fake, bot, 3 * 86400, topic="Async Rust")
+    await add_talk(fake, bot, 4 * 86400, topic="Intro\x0bto Rust")
+    interaction, _ = await run(fake, "schedule", "export")
+    _, data = sent_file(fake, interaction)
+    calendar = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
+    assert len(calendar.events) == 2
