@@ -277,10 +277,13 @@ def going(n: int, t: Translator = ENGLISH) -> str:
 # -- sending: what the dispatcher reads when a message goes out ------------------------------------------------
 
 
-async def _pings(db: Database, row: OutboxRow, topic_columns: tuple[str, ...]) -> dict[str, Any]:
+async def _pings(
+    db: Database, row: OutboxRow, topic_columns: tuple[str, ...], *, actor: int | None = None
+) -> dict[str, Any]:
     """Whom a thread post for attendees mentions, read when it goes out; plus how many more there are.
 
-    Those reminded in the thread who have not opted out (of everything or of `topic_columns`), at most MAX_PINGS.
+    Those reminded in the thread who have not opted out (of everything or of `topic_columns`), at most MAX_PINGS;
+    never `actor`, who made the change the post tells of (their reply told them; DM notices leave them out too).
     """
     if row.talk_id is None or row.guild_id is None:
         return {"ping_ids": [], "more": 0}
@@ -290,8 +293,8 @@ async def _pings(db: Database, row: OutboxRow, topic_columns: tuple[str, ...]) -
     rows = await db.fetchall(
         "SELECT a.user_id, u.reminder_offsets, u.reminder_via, coalesce(u.opt_out_dms, 0) AS no_dms"
         " FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
-        f" WHERE a.talk_id = ? AND NOT ({stopped})",
-        (row.talk_id,),
+        f" WHERE a.talk_id = ? AND a.user_id IS NOT ? AND NOT ({stopped})",
+        (row.talk_id, actor),
     )
     chosen = [
         r["user_id"]
@@ -315,7 +318,8 @@ async def _prepare_reminder(db: Database, row: OutboxRow, now: datetime) -> dict
 
 async def _prepare_notice(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
     if row.user_id is None:
-        return await _pings(db, row, ("opt_out_notices",))
+        by = row.payload.get("by_user_id")
+        return await _pings(db, row, ("opt_out_notices",), actor=by if isinstance(by, int) else None)
     return await _where_from(db, row)
 
 
