@@ -13,7 +13,7 @@ from typing import Any, Literal
 from db import Database, Transaction
 from podium import components, kinds, privacy, weekly
 from podium.clock import Clock, from_ms, to_ms
-from podium.consent import NOTICES, TALK_REMINDERS
+from podium.consent import NOTICES, TALK_REMINDERS, allows
 from podium.cooldown import Cooldown
 from podium.errors import UserError
 from podium.i18n import N_, Translator
@@ -201,12 +201,35 @@ class Told:
 
 
 async def who_is_told(db: Database, talk: Talk, actor: Actor) -> Told:
-    """Who is told of a move or cancellation of `talk` (as it is after the change) that `actor` made."""
-    attendees = await db.fetchval("SELECT count(*) FROM attendees WHERE talk_id = ? AND user_id != ?",
-                                  (talk.id, actor.user_id))
-    guild = await load_guild(db, talk.guild_id)
-    return Told(speaker=actor.user_id != talk.speaker_id, attendees=int(attendees),
-                channel=talk.announced and guild.announce_channel_id is not None)
+    """Who is told of a move or cancellation of `talk` (as it is after the change) that `actor` made.
+
+    Read from what the change actually queued, and from the readers' own consent: a notice dropped (moved back
+    before anyone heard) or one its reader stopped is not "told", or the actor would not tell them themselves.
+    """
+    stamp = to_ms(talk.updated_at)
+    # Rows this change queued (or replaced): touched at its time, and not in flight before it (a notice of an
+    # earlier change that was on its way when this one came is not this change's).
+    this_change = ("talk_id = ? AND state IN ('pending', 'sending', 'sent') AND updated_at_ms >= ?"
+                   " AND coalesce(first_attempt_at_ms, updated_at_ms) >= ?")
+    told = (RESCHEDULE_NOTICE.name, CANCEL_NOTICE.name)
+
+    async def queued(where: str, *params: object) -> bool:
+        return bool(await db.fetchval(f"SELECT EXISTS (SELECT 1 FROM outbox WHERE {this_change} AND {where})",
+                                      (talk.id, stamp, stamp, *params)))
+
+    speaker = (actor.user_id != talk.speaker_id
+               and await queued("kind IN (?, ?) AND target_type = 'dm' AND user_id = ?", *told, talk.speaker_id)
+               and allows(await load_user(db, talk.speaker_id), NOTICES))
+    channel = await queued("kind IN (?, ?) AND target_type = 'channel'", *told)
+    attendees = 0
+    # The attendees' notices are planned together (one per DM reader, one thread post for the rest), or not at all.
+    if await queued("kind = 'attendee_notice'"):  # podium/audience.py's kind (it imports this module)
+        attendees = int(await db.fetchval(
+            "SELECT count(*) FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
+            " WHERE a.talk_id = ? AND a.user_id != ?"
+            " AND NOT (coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_notices, 0))",
+            (talk.id, actor.user_id)))
+    return Told(speaker=speaker, attendees=attendees, channel=channel)
 
 
 def confirmation(t: Translator, action: Literal["reschedule", "cancel"], talk: Talk, told: Told) -> str:
