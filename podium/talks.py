@@ -550,6 +550,12 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
         if event.actor.user_id != talk.speaker_id:
             # A speaker who moved or cancelled their own talk read it in their reply: no DM saying it again.
             await queue_notice(tx, outbox, to_speaker, event.now)
+        else:
+            # Nor one still waiting about someone else's earlier change: it would tell them a time they have just
+            # changed, or that a talk they have just cancelled "was moved".
+            await outbox.cancel_pending(tx, now=event.now, reason="the speaker changed it since",
+                                        talk_id=talk.id, user_id=talk.speaker_id,
+                                        kinds=[RESCHEDULE_NOTICE.name, CANCEL_NOTICE.name])
         if not before.announced:
             return
         guild = await load_guild(tx, talk.guild_id)
