@@ -39,7 +39,15 @@ from podium.preferences import (
     stored_offsets,
 )
 from podium.render import RenderContext, Rendered, need, talk_of
-from podium.talks import DESCRIPTION_MAX, Talk, TalkEvent, TalkHooks, load_talk, moved_at_a_glance
+from podium.talks import (
+    DESCRIPTION_MAX,
+    Talk,
+    TalkEvent,
+    TalkHooks,
+    cancel_reason,
+    load_talk,
+    moved_at_a_glance,
+)
 from podium.transport import UNKNOWN_CHANNEL, GoneError
 
 log = logging.getLogger(__name__)
@@ -406,6 +414,9 @@ def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
     lines = []
     if payload.get("cancelled"):
         start = from_ms(need(payload, "old_start_ms", int))
+        if payload.get("in_discord") is True:
+            return [t._("🚫 {talk} on ~~{start}~~ was cancelled in Discord's Events{by}.", talk=talk,
+                        start=discord_time(start), by=_by(ctx))]
         reason = payload.get("reason")
         if isinstance(reason, str) and reason:
             return [t._("🚫 {talk} on ~~{start}~~ was cancelled{by}: {reason}", talk=talk, start=discord_time(start),
@@ -558,7 +569,8 @@ ATTENDEE_NOTICE = kinds.register(
         prepare=_prepare_notice,
         description="members who clicked 🔔 Remind me, when the talk is moved, cancelled or gets another speaker",
         example={"topic": "_" * 200, "old_start_ms": 1795900000000, "new_start_ms": 1796000000000,
-                 "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1, "cancelled": False, "guild_name": "_" * 100,
+                 "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1, "cancelled": False, "in_discord": False,
+                 "guild_name": "_" * 100,
                  "ping_ids": [10**18 + i for i in range(MAX_PINGS)], "more": 1950},
     )
 )
@@ -719,7 +731,7 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
         await outbox.cancel_pending(tx, now=event.now, reason="talk cancelled", talk_id=talk.id,
                                     kinds=[TALK_ANNOUNCEMENT.name, TALK_THREAD_OPEN.name, THREAD_MEMBER.name])
         await _notices(tx, outbox, event, {
-            "cancelled": True, "reason": event.reason or "", "old_start_ms": to_ms(talk.starts_at),
+            "cancelled": True, **cancel_reason(event.reason), "old_start_ms": to_ms(talk.starts_at),
             "new_start_ms": to_ms(talk.starts_at), "old_speaker_id": talk.speaker_id,
             "new_speaker_id": talk.speaker_id,
         })

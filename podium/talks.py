@@ -44,6 +44,9 @@ NOTICE_EVERY = timedelta(minutes=10)
 # A held notice still goes this long before the talk starts (see _before_the_start).
 NOTICE_HOLD = timedelta(minutes=1)
 _LONGEST_MS = DURATION_RANGE[1] * 60_000
+# The reason Podium gives when it follows a talk's Discord Event cancelled in Discord (podium/scheduled_events.py):
+# not the speaker's words, and English; notices say "cancelled in Discord's Events" in the reader's language instead.
+CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
 
 EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited"]
 # Every way a talk changes, as `authorize` knows it: "add" names a speaker (someone else's needs a moderator),
@@ -350,9 +353,19 @@ def _reschedule_notice(ctx: RenderContext) -> str:
                    change=moved_at_a_glance(old, new))
 
 
+def cancel_reason(reason: str | None) -> dict[str, Any]:
+    """A cancellation's reason as notices carry it: the actor's own words, or that it was cancelled in Discord."""
+    if reason == CANCELLED_IN_DISCORD:
+        return {"reason": "", "in_discord": True}
+    return {"reason": reason or ""}
+
+
 def _cancel_notice(ctx: RenderContext) -> str:
     topic = need(ctx.payload, "topic", str)
     start = from_ms(need(ctx.payload, "start_ms", int))
+    if ctx.payload.get("in_discord") is True:
+        return ctx.t._("🚫 {talk} on ~~{start}~~ was cancelled in Discord's Events{by}.", talk=_whose(ctx, topic),
+                       start=discord_time(start), by=_changed_by(ctx))
     reason = ctx.payload.get("reason")
     if isinstance(reason, str) and reason:
         # "cancelled by @Sam: I'm ill, sorry!" — the reason in the actor's own words, inert.
@@ -413,7 +426,7 @@ CANCEL_NOTICE = kinds.register(
         consent=NOTICES,
         description="the speaker (and the channel if the talk was announced) when a talk is cancelled",
         example={"topic": "_" * 200, "start_ms": 1795900000000, "reason": "*" * 300, "by_user_id": 1,
-                 "speaker_id": 2, "audience": "channel"},
+                 "speaker_id": 2, "audience": "channel", "in_discord": False},
     )
 )
 
@@ -536,7 +549,7 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
             payload = {**common, "old_start_ms": to_ms(before.starts_at), "new_start_ms": to_ms(talk.starts_at)}
         else:
             kind = CANCEL_NOTICE.name
-            payload = {**common, "start_ms": to_ms(talk.starts_at), "reason": event.reason or ""}
+            payload = {**common, "start_ms": to_ms(talk.starts_at), **cancel_reason(event.reason)}
         to_speaker = OutboxMessage(
             kind=kind,
             dedupe_key=f"talk:{talk.id}:{kind}:{stamp}",
