@@ -39,7 +39,15 @@ from podium.preferences import (
     stored_offsets,
 )
 from podium.render import RenderContext, Rendered, need, talk_of
-from podium.talks import DESCRIPTION_MAX, Talk, TalkEvent, TalkHooks, load_talk, moved_at_a_glance
+from podium.talks import (
+    DESCRIPTION_MAX,
+    Talk,
+    TalkEvent,
+    TalkHooks,
+    cancel_reason,
+    load_talk,
+    moved_at_a_glance,
+)
 from podium.transport import UNKNOWN_CHANNEL, GoneError
 
 log = logging.getLogger(__name__)
@@ -277,10 +285,13 @@ def going(n: int, t: Translator = ENGLISH) -> str:
 # -- sending: what the dispatcher reads when a message goes out ------------------------------------------------
 
 
-async def _pings(db: Database, row: OutboxRow, topic_columns: tuple[str, ...]) -> dict[str, Any]:
+async def _pings(
+    db: Database, row: OutboxRow, topic_columns: tuple[str, ...], *, actor: int | None = None
+) -> dict[str, Any]:
     """Whom a thread post for attendees mentions, read when it goes out; plus how many more there are.
 
-    Those reminded in the thread who have not opted out (of everything or of `topic_columns`), at most MAX_PINGS.
+    Those reminded in the thread who have not opted out (of everything or of `topic_columns`), at most MAX_PINGS;
+    never `actor`, who made the change the post tells of (their reply told them; DM notices leave them out too).
     """
     if row.talk_id is None or row.guild_id is None:
         return {"ping_ids": [], "more": 0}
@@ -290,8 +301,8 @@ async def _pings(db: Database, row: OutboxRow, topic_columns: tuple[str, ...]) -
     rows = await db.fetchall(
         "SELECT a.user_id, u.reminder_offsets, u.reminder_via, coalesce(u.opt_out_dms, 0) AS no_dms"
         " FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
-        f" WHERE a.talk_id = ? AND NOT ({stopped})",
-        (row.talk_id,),
+        f" WHERE a.talk_id = ? AND a.user_id IS NOT ? AND NOT ({stopped})",
+        (row.talk_id, actor),
     )
     chosen = [
         r["user_id"]
@@ -315,7 +326,8 @@ async def _prepare_reminder(db: Database, row: OutboxRow, now: datetime) -> dict
 
 async def _prepare_notice(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
     if row.user_id is None:
-        return await _pings(db, row, ("opt_out_notices",))
+        by = row.payload.get("by_user_id")
+        return await _pings(db, row, ("opt_out_notices",), actor=by if isinstance(by, int) else None)
     return await _where_from(db, row)
 
 
@@ -402,6 +414,9 @@ def _change_lines(ctx: RenderContext, talk_topic: str) -> list[str]:
     lines = []
     if payload.get("cancelled"):
         start = from_ms(need(payload, "old_start_ms", int))
+        if payload.get("in_discord") is True:
+            return [t._("🚫 {talk} on ~~{start}~~ was cancelled in Discord's Events{by}.", talk=talk,
+                        start=discord_time(start), by=_by(ctx))]
         reason = payload.get("reason")
         if isinstance(reason, str) and reason:
             return [t._("🚫 {talk} on ~~{start}~~ was cancelled{by}: {reason}", talk=talk, start=discord_time(start),
@@ -554,7 +569,8 @@ ATTENDEE_NOTICE = kinds.register(
         prepare=_prepare_notice,
         description="members who clicked 🔔 Remind me, when the talk is moved, cancelled or gets another speaker",
         example={"topic": "_" * 200, "old_start_ms": 1795900000000, "new_start_ms": 1796000000000,
-                 "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1, "cancelled": False, "guild_name": "_" * 100,
+                 "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1, "cancelled": False, "in_discord": False,
+                 "guild_name": "_" * 100,
                  "ping_ids": [10**18 + i for i in range(MAX_PINGS)], "more": 1950},
     )
 )
@@ -715,7 +731,7 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
         await outbox.cancel_pending(tx, now=event.now, reason="talk cancelled", talk_id=talk.id,
                                     kinds=[TALK_ANNOUNCEMENT.name, TALK_THREAD_OPEN.name, THREAD_MEMBER.name])
         await _notices(tx, outbox, event, {
-            "cancelled": True, "reason": event.reason or "", "old_start_ms": to_ms(talk.starts_at),
+            "cancelled": True, **cancel_reason(event.reason), "old_start_ms": to_ms(talk.starts_at),
             "new_start_ms": to_ms(talk.starts_at), "old_speaker_id": talk.speaker_id,
             "new_speaker_id": talk.speaker_id,
         })

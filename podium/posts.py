@@ -118,6 +118,27 @@ async def correct_if_changed(sent: kinds.SentContext) -> None:
     await _queue(sent.tx, sent.outbox, talk, post, sent.now, None)
 
 
+async def correct_summary_if_changed(sent: kinds.SentContext, shown: list[int]) -> None:
+    """The same step for a weekly summary (`shown`: the talks it lists): one edit if any of them changed meanwhile.
+
+    A change committed while the summary's POST was in flight found no sent summary to edit (`queue_updates`), and
+    the summary would show the old time, with a working 🔔, all week.
+    """
+    row = sent.row
+    if not shown or sent.message_id is None or row.first_attempt_at is None:
+        return
+    found = await sent.tx.fetchone(
+        f"SELECT * FROM talks WHERE id IN ({','.join('?' * len(shown))}) AND updated_at_ms >= ?"
+        " ORDER BY updated_at_ms DESC LIMIT 1",
+        (*shown, to_ms(row.first_attempt_at)),
+    )
+    if found is None:
+        return
+    # The edit renders every talk the summary shows as it is then: one edit covers all of them.
+    post = {"id": row.id, "kind": row.kind, "channel_id": sent.channel_id, "message_id": sent.message_id}
+    await _queue(sent.tx, sent.outbox, Talk.from_db(found), post, sent.now, sent.now + SUMMARY_LASTS)
+
+
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
     """Edit the talk's posts on every change that shows in them (bot.py's composition root adds this once)."""
 

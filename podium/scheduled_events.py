@@ -36,6 +36,7 @@ from podium.markup import discord_time, inert, quote
 from podium.outbox import Outbox, OutboxMessage
 from podium.preferences import GuildSettings, load_guild
 from podium.talks import (
+    CANCELLED_IN_DISCORD,
     DURATION_RANGE,
     TOPIC_MAX,
     Action,
@@ -68,7 +69,6 @@ LOCATION_MAX = 100
 MAX_ACTIVE_EVENTS = 100
 # A status change this close to the talk's start is the talk beginning (Discord starts external events by itself).
 STARTING_SLACK = timedelta(minutes=1)
-CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
 # Who changed an event is in the audit log (GUILD_SCHEDULED_EVENT_UPDATE entries, action type 101); reading it needs
 # View Audit Log. The entry of a change is written as the change is made: one older than this is another change.
 AUDIT_EVENT_UPDATE = 101

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from db import Database, Transaction
 from podium import components, kinds, privacy, weekly
 from podium.clock import Clock, from_ms, to_ms
-from podium.consent import NOTICES, TALK_REMINDERS
+from podium.consent import NOTICES, TALK_REMINDERS, allows
 from podium.cooldown import Cooldown
 from podium.errors import UserError
 from podium.i18n import N_, Translator
@@ -44,6 +44,9 @@ NOTICE_EVERY = timedelta(minutes=10)
 # A held notice still goes this long before the talk starts (see _before_the_start).
 NOTICE_HOLD = timedelta(minutes=1)
 _LONGEST_MS = DURATION_RANGE[1] * 60_000
+# The reason Podium gives when it follows a talk's Discord Event cancelled in Discord (podium/scheduled_events.py):
+# not the speaker's words, and English; notices say "cancelled in Discord's Events" in the reader's language instead.
+CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
 
 EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited"]
 # Every way a talk changes, as `authorize` knows it: "add" names a speaker (someone else's needs a moderator),
@@ -201,12 +204,35 @@ class Told:
 
 
 async def who_is_told(db: Database, talk: Talk, actor: Actor) -> Told:
-    """Who is told of a move or cancellation of `talk` (as it is after the change) that `actor` made."""
-    attendees = await db.fetchval("SELECT count(*) FROM attendees WHERE talk_id = ? AND user_id != ?",
-                                  (talk.id, actor.user_id))
-    guild = await load_guild(db, talk.guild_id)
-    return Told(speaker=actor.user_id != talk.speaker_id, attendees=int(attendees),
-                channel=talk.announced and guild.announce_channel_id is not None)
+    """Who is told of a move or cancellation of `talk` (as it is after the change) that `actor` made.
+
+    Read from what the change actually queued, and from the readers' own consent: a notice dropped (moved back
+    before anyone heard) or one its reader stopped is not "told", or the actor would not tell them themselves.
+    """
+    stamp = to_ms(talk.updated_at)
+    # Rows this change queued (or replaced): touched at its time, and not in flight before it (a notice of an
+    # earlier change that was on its way when this one came is not this change's).
+    this_change = ("talk_id = ? AND state IN ('pending', 'sending', 'sent') AND updated_at_ms >= ?"
+                   " AND coalesce(first_attempt_at_ms, updated_at_ms) >= ?")
+    told = (RESCHEDULE_NOTICE.name, CANCEL_NOTICE.name)
+
+    async def queued(where: str, *params: object) -> bool:
+        return bool(await db.fetchval(f"SELECT EXISTS (SELECT 1 FROM outbox WHERE {this_change} AND {where})",
+                                      (talk.id, stamp, stamp, *params)))
+
+    speaker = (actor.user_id != talk.speaker_id
+               and await queued("kind IN (?, ?) AND target_type = 'dm' AND user_id = ?", *told, talk.speaker_id)
+               and allows(await load_user(db, talk.speaker_id), NOTICES))
+    channel = await queued("kind IN (?, ?) AND target_type = 'channel'", *told)
+    attendees = 0
+    # The attendees' notices are planned together (one per DM reader, one thread post for the rest), or not at all.
+    if await queued("kind = 'attendee_notice'"):  # podium/audience.py's kind (it imports this module)
+        attendees = int(await db.fetchval(
+            "SELECT count(*) FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
+            " WHERE a.talk_id = ? AND a.user_id != ?"
+            " AND NOT (coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_notices, 0))",
+            (talk.id, actor.user_id)))
+    return Told(speaker=speaker, attendees=attendees, channel=channel)
 
 
 def confirmation(t: Translator, action: Literal["reschedule", "cancel"], talk: Talk, told: Told) -> str:
@@ -327,9 +353,19 @@ def _reschedule_notice(ctx: RenderContext) -> str:
                    change=moved_at_a_glance(old, new))
 
 
+def cancel_reason(reason: str | None) -> dict[str, Any]:
+    """A cancellation's reason as notices carry it: the actor's own words, or that it was cancelled in Discord."""
+    if reason == CANCELLED_IN_DISCORD:
+        return {"reason": "", "in_discord": True}
+    return {"reason": reason or ""}
+
+
 def _cancel_notice(ctx: RenderContext) -> str:
     topic = need(ctx.payload, "topic", str)
     start = from_ms(need(ctx.payload, "start_ms", int))
+    if ctx.payload.get("in_discord") is True:
+        return ctx.t._("🚫 {talk} on ~~{start}~~ was cancelled in Discord's Events{by}.", talk=_whose(ctx, topic),
+                       start=discord_time(start), by=_changed_by(ctx))
     reason = ctx.payload.get("reason")
     if isinstance(reason, str) and reason:
         # "cancelled by @Sam: I'm ill, sorry!" — the reason in the actor's own words, inert.
@@ -390,7 +426,7 @@ CANCEL_NOTICE = kinds.register(
         consent=NOTICES,
         description="the speaker (and the channel if the talk was announced) when a talk is cancelled",
         example={"topic": "_" * 200, "start_ms": 1795900000000, "reason": "*" * 300, "by_user_id": 1,
-                 "speaker_id": 2, "audience": "channel"},
+                 "speaker_id": 2, "audience": "channel", "in_discord": False},
     )
 )
 
@@ -513,7 +549,7 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
             payload = {**common, "old_start_ms": to_ms(before.starts_at), "new_start_ms": to_ms(talk.starts_at)}
         else:
             kind = CANCEL_NOTICE.name
-            payload = {**common, "start_ms": to_ms(talk.starts_at), "reason": event.reason or ""}
+            payload = {**common, "start_ms": to_ms(talk.starts_at), **cancel_reason(event.reason)}
         to_speaker = OutboxMessage(
             kind=kind,
             dedupe_key=f"talk:{talk.id}:{kind}:{stamp}",
@@ -527,6 +563,12 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
         if event.actor.user_id != talk.speaker_id:
             # A speaker who moved or cancelled their own talk read it in their reply: no DM saying it again.
             await queue_notice(tx, outbox, to_speaker, event.now)
+        else:
+            # Nor one still waiting about someone else's earlier change: it would tell them a time they have just
+            # changed, or that a talk they have just cancelled "was moved".
+            await outbox.cancel_pending(tx, now=event.now, reason="the speaker changed it since",
+                                        talk_id=talk.id, user_id=talk.speaker_id,
+                                        kinds=[RESCHEDULE_NOTICE.name, CANCEL_NOTICE.name])
         if not before.announced:
             return
         guild = await load_guild(tx, talk.guild_id)

@@ -134,6 +134,10 @@ async def summary_sent(sent: kinds.SentContext) -> None:
     row = sent.row
     # Which talks it shows, kept with it: a later change of one of them edits this post (podium/posts.py).
     await sent.outbox.note_shown(sent.tx, row.id, shown)
+    # podium/posts.py keeps posts true and imports this module: imported when first needed.
+    from podium import posts
+
+    await posts.correct_summary_if_changed(sent, shown)
     if (
         row.guild_id is not None
         and sent.message_id is not None
