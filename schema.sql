@@ -28,7 +28,9 @@ CREATE TABLE guild_settings (
     events_channel_id     INTEGER,                 -- the stage or voice channel (types 1, 2)
     events_location       TEXT CHECK (events_location IS NULL OR length(events_location) BETWEEN 1 AND 100),
     -- When the server first got an announcement channel: the first call for speakers waits a few days after it.
-    announce_channel_set_at_ms INTEGER
+    announce_channel_set_at_ms INTEGER,
+    -- A moderator chose the zone (1), so a chosen UTC is told from the default one; a zone other than UTC is chosen.
+    timezone_chosen       INTEGER NOT NULL DEFAULT 0 CHECK (timezone_chosen IN (0, 1))
 );
 
 -- The server's name and preferred locale as Discord last told them (DM reminders name the server; channel

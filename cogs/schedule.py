@@ -199,7 +199,9 @@ class Schedule(commands.Cog):
         # prevent_update=False (view_of): nextcord must not track (and auto-answer) these; the stateless
         # listeners answer them (on_list_page, and cogs/audience.py for the select), also after a restart.
         choices = [(talk.id, choice_label(talk, zone, t)) for talk in talks]
-        view = view_of([components.talk_picker(choices, t=t), components.stop_picker(choices, t)])
+        # The labels are plain text in `zone` while the embed's `<t:…>` shows each reader's own clock: say which.
+        picker = components.talk_picker(choices, placeholder=t._("🔔 Remind me of… (times in {zone})", zone=zone), t=t)
+        view = view_of([picker, components.stop_picker(choices, t)])
         if pages > 1:
             # The custom id's last part names the button whatever its label's language (◀ / N, as before).
             for label, target, disabled, mark in (
@@ -254,7 +256,7 @@ class Schedule(commands.Cog):
         else:
             signed_up = t._("✅ {speaker} is signed up: {topic} on {when}, {minutes} min.",
                             speaker=f"<@{talk.speaker_id}>", **details)
-        read, view = await read_in(self.services, interaction, when)
+        read, view = await read_in(self.services, interaction, when, talk=True)
         # No bare "#12" after the sentence: members pick talks by topic, and an unexplained number read as noise.
         await reply_ephemeral(interaction, f"{signed_up}\n{read}", view=view)
 
@@ -303,7 +305,7 @@ class Schedule(commands.Cog):
             starts_at=when.when,
         )
         t = i18n.translator(interaction.locale)
-        read, view = await read_in(self.services, interaction, when)
+        read, view = await read_in(self.services, interaction, when, talk=True)
         told = await who_is_told(self.services.db, after, actor)
         await reply_ephemeral(interaction, confirmation(t, "reschedule", after, told) + f"\n{read}", view=view)
 

@@ -112,7 +112,7 @@ class GuildSettingsService:
 
     async def set_timezone(self, guild_id: int, zone: str) -> GuildSettings:
         """The server's time zone: members without one of their own type times in it; the summary's slot is in it."""
-        return await self._save(guild_id, replan=True, timezone=zone)
+        return await self._save(guild_id, replan=True, timezone=zone, timezone_chosen=1)
 
     async def clear(self, guild_id: int, setting: str) -> GuildSettings:
         """Put one setting back to its default (no channel, no role, UTC)."""
@@ -122,8 +122,10 @@ class GuildSettingsService:
             raise SettingsError(N_("Unknown setting {setting}; choose one of: {choices}."), setting=repr(setting),
                                 choices=", ".join(CLEARABLE))
         # The announcement channel and the zone decide the summary's slot and target: re-plan with them.
-        return await self._save(guild_id, replan=column in ("announce_channel_id", "timezone"),
-                                **{column: getattr(defaults, column)})
+        columns: dict[str, Any] = {column: getattr(defaults, column)}
+        if column == "timezone":
+            columns["timezone_chosen"] = 0  # back to the default UTC, which nobody chose
+        return await self._save(guild_id, replan=column in ("announce_channel_id", "timezone"), **columns)
 
     async def weekly_off(self, guild_id: int) -> GuildSettings:
         """No weekly summary (the pending one is cancelled)."""

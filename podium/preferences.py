@@ -52,6 +52,8 @@ class GuildSettings:
     events_location: str | None = None
     # When the server first got an announcement channel (unix ms): the first call for speakers waits after it.
     announce_channel_set_at_ms: int | None = None
+    # A moderator chose `timezone` (/announce-settings timezone): told apart from the default only for UTC.
+    timezone_chosen: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,7 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         events_channel_id=row["events_channel_id"],
         events_location=row["events_location"],
         announce_channel_set_at_ms=row["announce_channel_set_at_ms"],
+        timezone_chosen=bool(row["timezone_chosen"]),
     )
 
 

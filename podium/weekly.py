@@ -253,11 +253,18 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
         [(i, f"{by_id[i]['topic']} — {local_moment(from_ms(by_id[i]['start_ms']), ctx.zone, t)}") for i in shown
          if not by_id[i].get("cancelled")], t
     )
+    # `<t:…>` in the embed shows each reader's own clock, the labels the server's: the footer says which is which,
+    # or a member in Tokyo reads a Berlin "18:00" on a button as their own 18:00.
+    footer = (
+        t._("Sign up with /schedule add · times above are shown in each reader's own time zone, those below in {zone}",
+            zone=ctx.zone)
+        if buttons else t._("Sign up with /schedule add · times are shown in each reader's own time zone")
+    )
     embed = {
         "title": t._("This week's talks"),
         "description": description,
         "color": 0x5865F2,
-        "footer": {"text": t._("Sign up with /schedule add · times are shown in each reader's own time zone")},
+        "footer": {"text": footer},
     }
     heading = t._("📣 **Coming up this week**")
     if not ctx.payload.get("ping_speakers"):

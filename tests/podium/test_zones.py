@@ -90,3 +90,20 @@ def test_each_reason_for_a_zone_is_said_truthfully_in_every_language(case, expec
     if reason != "server":
         assert notes["en" if language != "en" else "de"] not in note
         assert "server's time zone" not in note and "Zeitzone des Servers" not in note
+
+
+async def test_a_chosen_utc_is_the_servers_zone_until_the_zone_is_cleared(db, clock):
+    """'UTC' is both the default and a zone a moderator may choose: only the choice is credited and offered."""
+    from cogs._zone import server_zone
+    from podium.guild_settings import GuildSettingsService
+    from podium.outbox import Outbox
+    from podium.preferences import load_guild
+
+    settings = GuildSettingsService(db, Outbox(db), clock)
+    assert server_zone(await load_guild(db, 1)) is None  # never configured
+    await settings.set_timezone(1, "UTC")
+    assert server_zone(await load_guild(db, 1)) == "UTC"
+    await settings.clear(1, "time zone")  # back to the default, which nobody chose
+    assert server_zone(await load_guild(db, 1)) is None
+    await settings.set_timezone(1, "Europe/Berlin")
+    assert server_zone(await load_guild(db, 1)) == "Europe/Berlin"
