@@ -30,7 +30,7 @@ from babel import Locale
 from dateparser.date import DateDataParser
 
 from podium.timeparse._lang import MONTHS, PARTS_OF_DAY, WEEKDAYS
-from podium.timeparse._messages import echo, fail, iso_example
+from podium.timeparse._messages import Shown, Typed, echo, fail, iso_example
 from podium.timeparse._relative import amount_at
 
 log = logging.getLogger(__name__)
@@ -292,8 +292,12 @@ def _calendar_date(day: int, month: int, year: int | None, today: date) -> date:
     last = 29 if month == 2 else calendar.monthrange(2026, month)[1]
     name = MONTHS[month - 1]
     if not 1 <= day <= last:
-        examples = (f"{name[:3]} 1 18:00", f"{name[:3]} {last} 18:00")
-        raise fail("no_such_day", examples, month=name.capitalize(), day=day)
+        # The month's last day in its next occurrence: "feb 29" would be a leap year years away (too far ahead).
+        year_next = today.year if (month, calendar.monthrange(today.year, month)[1]) >= (today.month, today.day) \
+            else today.year + 1
+        end = calendar.monthrange(year_next, month)[1]
+        examples = [Typed(f"{name[:3]} {n} 18:00", {}, f"{n}.{month}. 18:00") for n in (1, end)]
+        raise fail("no_such_day", examples, month=Shown("month", {}, month), day=day)
     if year is not None:
         try:
             return date(year, month, day)
