@@ -312,6 +312,9 @@ def _calendar_date(day: int, month: int, year: int | None, today: date) -> date:
     raise AssertionError("every 8 years contain a leap year")  # pragma: no cover
 
 
+_DE_WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+
+
 def with_weekday(day: Day, weekday: int, today: date) -> Day:
     """A weekday given with a date must match it; with several readings ("thursday 03/12") it picks one."""
     firsts = []
@@ -322,13 +325,16 @@ def with_weekday(day: Day, weekday: int, today: date) -> Day:
     matching = tuple(d for d in firsts if d.weekday() == weekday)
     if not matching:
         target = firsts[0]
-        examples = (f"{target:%b} {target.day} 18:00", f"{WEEKDAYS[target.weekday()]} {target:%b} {target.day} 18:00")
+        german = f"{target.day}.{target.month}. 18:00"
+        examples = (Typed(f"{target:%b} {target.day} 18:00".lower(), {}, german),
+                    Typed(f"{WEEKDAYS[target.weekday()]} {target:%b} {target.day} 18:00".lower(), {},
+                          f"{_DE_WEEKDAYS[target.weekday()]} {german}"))
         raise fail(
             "weekday_mismatch",
-            tuple(example.lower() for example in examples),
-            date=f"{target:%B} {target.day}, {target.year}",
-            actual=f"{target:%A}",
-            typed=WEEKDAYS[weekday].capitalize(),
+            examples,
+            date=Shown("date", {}, target),
+            actual=Shown("weekday", {}, target.weekday()),
+            typed=Shown("weekday", {}, weekday),
         )
     reason = day.reason if len(matching) > 1 else None
     return replace(day, dates=matching, step=None, reason=reason)

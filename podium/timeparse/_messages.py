@@ -123,13 +123,16 @@ class Typed(Text):
 MOMENT_FORM = N_("EEE dd MMM y HH:mm")
 # Translators: a date in words inside a refusal ("Sunday 28 March 2027"); see "EEE dd MMM y HH:mm".
 DAY_FORM = N_("EEEE dd MMMM y")
+# Translators: a day of a month inside a refusal ("December 3"); see "EEE dd MMM y HH:mm".
+MONTH_DAY_FORM = N_("MMMM d")
 
 
 @dataclass(frozen=True, slots=True)
 class Shown(Text):
     """A date, a month or a number of days inside a sentence, written where it is shown, in the reader's language.
 
-    `message` is how it is written: "moment" (a wall time, in its own zone), "day", "month" (1-12), "days".
+    `message` is how it is written: "moment" (a wall time, in its own zone), "day", "date" ("December 3, 2026"),
+    "month day" ("December 3"), "month" (1-12), "weekday" (0 = Monday), "days".
     """
 
     value: object = None
@@ -141,6 +144,12 @@ class Shown(Text):
             return reader.moment(value, MOMENT_FORM)
         if self.message == "day" and isinstance(value, date):
             return reader.date(value, reader._(DAY_FORM))
+        if self.message == "date" and isinstance(value, date):
+            return reader.date(value)
+        if self.message == "month day" and isinstance(value, date):
+            return reader.date(value, reader._(MONTH_DAY_FORM))
+        if self.message == "weekday" and isinstance(value, int):
+            return reader.weekday(value)
         if self.message == "month" and isinstance(value, int):
             return reader.date(date(2000, value, 1), "LLLL")
         if self.message == "days" and isinstance(value, timedelta):
@@ -166,9 +175,9 @@ class _Label(Text):
         return self.reading.label_in(t) if t is not None else self.reading.label
 
 
-def labels(readings: Sequence[ParsedTime]) -> str | Text:
+def labels(readings: Sequence[ParsedTime | Text]) -> str | Text:
     """"Fri 10:00 or Fri 22:00", written where it is shown, in the reader's language ("Fr. 10:00 oder Fr. 22:00")."""
-    return _or([_Label(reading.label, {}, reading) for reading in readings])
+    return _or([r if isinstance(r, Text) else _Label(r.label, {}, r) for r in readings])
 
 
 def ask(key: str, readings: tuple[ParsedTime, ...], examples: Sequence[str], **fields: object) -> AmbiguousTimeError:

@@ -182,15 +182,15 @@ def _choose(readings: list[_Reading], day: Day, reason: str | None, ctx: _Contex
         return _one(max(reading.when for reading in readings), ctx)  # refused as past
     if day.reason == "order" and {r.first for r in ahead} != set(day.dates):
         passed = min(r.naive for r in readings if r.first not in {a.first for a in ahead})
-        labels = [f"{MONTHS[d.month - 1].capitalize()} {d.day}" for d in day.dates]
+        days = [Shown("month day", {}, d) for d in day.dates]
         examples = [_example(r.when.astimezone(ctx.zone), ctx) for r in ahead]
         examples += [f"{r.naive:%Y-%m-%d %H:%M}" for r in ahead]
         raise fail(
             "order_past",
             examples,
             text=echo(ctx.typed),
-            readings=" or ".join(labels),
-            passed=f"{MONTHS[passed.month - 1].capitalize()} {passed.day}",
+            readings=labels(days),
+            passed=Shown("month day", {}, passed.date()),
         )
     unique = sorted({reading.when for reading in ahead})
     if len(unique) == 1:
