@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from podium.timeparse._messages import echo, fail
+from podium.timeparse._messages import Typed, echo, fail
 from podium.timeparse._relative import amount_at
 
 _CLOCK_RES = (
@@ -85,13 +85,17 @@ def _number(token: str) -> tuple[int, bool] | None:
     return None
 
 
+# "5pm" for an English reader; a German one writes (and is read) "17 Uhr".
+FIVE_PM = Typed("5pm", {}, "17 Uhr")
+
+
 def _make(hour: int, minute: int, meridiem: str | None, fixed: bool, typed: str, digital: bool = False) -> Clock:
     if meridiem in ("am", "pm"):
         if not 1 <= hour <= 12 or minute > 59:
-            raise fail("not_a_time", ("5pm", "17:00"), text=echo(typed))
+            raise fail("not_a_time", (FIVE_PM, "17:00"), text=echo(typed))
         return Clock(hour % 12 + (12 if meridiem == "pm" else 0), minute, "fixed", meridiem, typed)
     if hour > 23 or minute > 59:
-        raise fail("not_a_time", ("9:30", "17:00", "5pm"), text=echo(typed))
+        raise fail("not_a_time", ("9:30", "17:00", FIVE_PM), text=echo(typed))
     if fixed or hour == 0 or hour > 12:
         return Clock(hour, minute, "fixed", None, typed)
     return Clock(hour, minute, "open", None, typed, digital)

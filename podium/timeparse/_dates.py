@@ -30,7 +30,7 @@ from babel import Locale
 from dateparser.date import DateDataParser
 
 from podium.timeparse._lang import MONTHS, PARTS_OF_DAY, WEEKDAYS
-from podium.timeparse._messages import echo, fail, iso_example
+from podium.timeparse._messages import Shown, Typed, echo, fail, iso_example
 from podium.timeparse._relative import amount_at
 
 log = logging.getLogger(__name__)
@@ -292,8 +292,12 @@ def _calendar_date(day: int, month: int, year: int | None, today: date) -> date:
     last = 29 if month == 2 else calendar.monthrange(2026, month)[1]
     name = MONTHS[month - 1]
     if not 1 <= day <= last:
-        examples = (f"{name[:3]} 1 18:00", f"{name[:3]} {last} 18:00")
-        raise fail("no_such_day", examples, month=name.capitalize(), day=day)
+        # The month's last day in its next occurrence: "feb 29" would be a leap year years away (too far ahead).
+        year_next = today.year if (month, calendar.monthrange(today.year, month)[1]) >= (today.month, today.day) \
+            else today.year + 1
+        end = calendar.monthrange(year_next, month)[1]
+        examples = [Typed(f"{name[:3]} {n} 18:00", {}, f"{n}.{month}. 18:00") for n in (1, end)]
+        raise fail("no_such_day", examples, month=Shown("month", {}, month), day=day)
     if year is not None:
         try:
             return date(year, month, day)
@@ -308,6 +312,9 @@ def _calendar_date(day: int, month: int, year: int | None, today: date) -> date:
     raise AssertionError("every 8 years contain a leap year")  # pragma: no cover
 
 
+_DE_WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+
+
 def with_weekday(day: Day, weekday: int, today: date) -> Day:
     """A weekday given with a date must match it; with several readings ("thursday 03/12") it picks one."""
     firsts = []
@@ -318,13 +325,16 @@ def with_weekday(day: Day, weekday: int, today: date) -> Day:
     matching = tuple(d for d in firsts if d.weekday() == weekday)
     if not matching:
         target = firsts[0]
-        examples = (f"{target:%b} {target.day} 18:00", f"{WEEKDAYS[target.weekday()]} {target:%b} {target.day} 18:00")
+        german = f"{target.day}.{target.month}. 18:00"
+        examples = (Typed(f"{target:%b} {target.day} 18:00".lower(), {}, german),
+                    Typed(f"{WEEKDAYS[target.weekday()]} {target:%b} {target.day} 18:00".lower(), {},
+                          f"{_DE_WEEKDAYS[target.weekday()]} {german}"))
         raise fail(
             "weekday_mismatch",
-            tuple(example.lower() for example in examples),
-            date=f"{target:%B} {target.day}, {target.year}",
-            actual=f"{target:%A}",
-            typed=WEEKDAYS[weekday].capitalize(),
+            examples,
+            date=Shown("date", {}, target),
+            actual=Shown("weekday", {}, target.weekday()),
+            typed=Shown("weekday", {}, weekday),
         )
     reason = day.reason if len(matching) > 1 else None
     return replace(day, dates=matching, step=None, reason=reason)

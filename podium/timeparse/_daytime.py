@@ -13,11 +13,13 @@ from datetime import time
 from podium.timeparse._base import TimeInputError
 from podium.timeparse._clock import clock_at, options, part_at
 from podium.timeparse._lang import normalize, tokens
-from podium.timeparse._messages import echo, fail
+from podium.timeparse._messages import Typed, echo, fail, reading
 from podium.timeparse._zones import ZONE_WORDS
 
 # What a weekly time field suggests when it cannot read what was typed (valid in every language's parser).
 DAYTIME_EXAMPLES = ("09:00", "9am", "18:30")
+# The same for the reader: a German moderator is offered "9 Uhr", as the option's own description says.
+_EXAMPLES_TO_SHOW = ("09:00", Typed("9am", {}, "9 Uhr"), "18:30")
 
 
 def parse_time_of_day(text: str, *, locale: str | None = None) -> time:
@@ -30,8 +32,11 @@ def parse_time_of_day(text: str, *, locale: str | None = None) -> time:
         start = 1 if words[:1] == ["at"] else 0  # "at 9am", "um 9 Uhr"
         if start >= len(words):
             continue
+        if words[start:] == ["midday"]:  # "Mittag" alone, as "Freitag Mittag" is noon everywhere else
+            return time(12, 0)
         try:
-            found = clock_at(words, start, dotted=True)
+            with reading(text, lang):
+                found = clock_at(words, start, dotted=True)
             if found is None:
                 continue
             used, clock = found
@@ -47,4 +52,4 @@ def parse_time_of_day(text: str, *, locale: str | None = None) -> time:
             continue
         first = readings[0]
         return time(first.hour, first.minute)
-    raise problem or fail("not_a_time", DAYTIME_EXAMPLES, text=echo(text))
+    raise problem or fail("not_a_time", _EXAMPLES_TO_SHOW, text=echo(text))

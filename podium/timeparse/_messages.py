@@ -7,13 +7,15 @@ is quoted with `echo`, which escapes markdown and mentions. Texts are str.format
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from podium.errors import Text
-from podium.i18n import N_
+from podium.i18n import ENGLISH, N_
 from podium.timeparse._base import EXAMPLES, AmbiguousTimeError, ParsedTime, TimeInputError
 
 if TYPE_CHECKING:
@@ -38,7 +40,8 @@ TEXTS: dict[str, str] = {
     "not_a_date": N_("{text} isn't a real date."),
     "not_a_date_time": N_("{text} isn't a real date and time."),
     "weekday_mismatch": N_("{date} is a {actual}, not a {typed}."),
-    "uncounted": N_("I count seconds, minutes, hours, days and weeks, not {unit}."),
+    "uncounted_months": N_("I count seconds, minutes, hours, days and weeks, not months."),
+    "uncounted_years": N_("I count seconds, minutes, hours, days and weeks, not years."),
     "mixes": N_("{text} mixes hours and a clock time."),
     "too_far_overflow": N_("{text} is too far ahead."),
     # the instant it would be
@@ -95,12 +98,66 @@ def _or(items: Sequence[str | Text]) -> str | Text:
     return Text(N_("{first} or {last}"), {"first": first, "last": items[-1]})
 
 
-def _examples(examples: Iterable[str]) -> str | Text:
+def _examples(examples: Iterable[str | Text]) -> str | Text:
     """Inputs that would work, in backticks; a catalogue example reads in the reader's language."""
-    return _or([Text("`{example}`", {"example": Text(example)}) for example in examples])
+    return _or([Text("`{example}`", {"example": example if isinstance(example, Text) else Text(example)})
+                for example in examples])
 
 
-def fail(key: str, examples: Iterable[str] = EXAMPLES[:3], **fields: object) -> TimeInputError:
+@dataclass(frozen=True, slots=True)
+class Typed(Text):
+    """An input to type, written for the reader's parser: the English one, or the German one for a German reader.
+
+    For examples built from what was typed ("31.12. 18:00" / "dec 31 18:00"), which no catalogue can hold; the
+    reader is the member who typed, and a German member's text is read in German first.
+    """
+
+    german: str = ""
+
+    def render(self, t: Translator | None = None) -> str:
+        return self.german if t is not None and t.language == "de" and self.german else self.message
+
+
+# Translators: a date and time inside a refusal ("Tue 01 Dec 2026 18:00 has already passed"); Babel pattern
+# (https://babel.pocoo.org/en/latest/dates.html#pattern-syntax): keep every letter, change order and dots.
+MOMENT_FORM = N_("EEE dd MMM y HH:mm")
+# Translators: a date in words inside a refusal ("Sunday 28 March 2027"); see "EEE dd MMM y HH:mm".
+DAY_FORM = N_("EEEE dd MMMM y")
+# Translators: a day of a month inside a refusal ("December 3"); see "EEE dd MMM y HH:mm".
+MONTH_DAY_FORM = N_("MMMM d")
+
+
+@dataclass(frozen=True, slots=True)
+class Shown(Text):
+    """A date, a month or a number of days inside a sentence, written where it is shown, in the reader's language.
+
+    `message` is how it is written: "moment" (a wall time, in its own zone), "day", "date" ("December 3, 2026"),
+    "month day" ("December 3"), "month" (1-12), "weekday" (0 = Monday), "days".
+    """
+
+    value: object = None
+
+    def render(self, t: Translator | None = None) -> str:
+        reader = t if t is not None else ENGLISH
+        value = self.value
+        if self.message == "moment" and isinstance(value, datetime):
+            return reader.moment(value, MOMENT_FORM)
+        if self.message == "day" and isinstance(value, date):
+            return reader.date(value, reader._(DAY_FORM))
+        if self.message == "date" and isinstance(value, date):
+            return reader.date(value)
+        if self.message == "month day" and isinstance(value, date):
+            return reader.date(value, reader._(MONTH_DAY_FORM))
+        if self.message == "weekday" and isinstance(value, int):
+            return reader.weekday(value)
+        if self.message == "month" and isinstance(value, int):
+            return reader.date(date(2000, value, 1), "LLLL")
+        if self.message == "days" and isinstance(value, timedelta):
+            return reader.duration(timedelta(days=value.days))
+        return str(value)
+
+
+def fail(key: str, examples: Iterable[str | Text] = EXAMPLES[:3], **fields: object) -> TimeInputError:
     """A refusal: the problem, then inputs that would work (sentences translated for whoever reads them)."""
     error = TimeInputError(TEXTS[key], **fields)
     return error.then(TEXTS["try"], examples=_examples(examples))
@@ -118,10 +175,14 @@ class _Label(Text):
         return self.reading.label_in(t) if t is not None else self.reading.label
 
 
+def labels(readings: Sequence[ParsedTime | Text]) -> str | Text:
+    """"Fri 10:00 or Fri 22:00", written where it is shown, in the reader's language ("Fr. 10:00 oder Fr. 22:00")."""
+    return _or([r if isinstance(r, Text) else _Label(r.label, {}, r) for r in readings])
+
+
 def ask(key: str, readings: tuple[ParsedTime, ...], examples: Sequence[str], **fields: object) -> AmbiguousTimeError:
     """A question: what was typed could be each of `readings`; `examples` type each one unambiguously."""
-    labels = _or([_Label(reading.label, {}, reading) for reading in readings])
-    error = AmbiguousTimeError(TEXTS[key], readings, readings=labels, **fields)
+    error = AmbiguousTimeError(TEXTS[key], readings, readings=labels(readings), **fields)
     return error.then(TEXTS["try"], examples=_examples(examples))
 
 
@@ -137,21 +198,57 @@ def read_back(parsed: ParsedTime, t: Translator | None = None) -> str:
     return t._(template, **fields) if t is not None else template.format(**fields)
 
 
+# What the member typed, while it is being read: `echo` quotes a piece of it as typed, not as the parser rewrote it.
+_TYPED: ContextVar[tuple[str, str] | None] = ContextVar("podium_typed", default=None)
+
+
+@contextmanager
+def reading(typed: str, lang: str) -> Iterator[None]:
+    """While `typed` is read in `lang`, echoes of a piece of it ("25 oclock") show it as typed ("25 Uhr")."""
+    token = _TYPED.set((typed, lang))
+    try:
+        yield
+    finally:
+        _TYPED.reset(token)
+
+
+def as_typed(piece: str) -> str:
+    """The words of the text being read that the parser rewrote as `piece`; `piece` itself if none are found."""
+    current = _TYPED.get()
+    if current is None:
+        return piece
+    typed, lang = current
+    if piece.lower() in typed.lower():
+        start = typed.lower().index(piece.lower())
+        return typed[start : start + len(piece)]
+    from podium.timeparse._lang import normalize, tokens  # _lang imports nothing of timeparse; this keeps it so
+
+    wanted = piece.lower().split()
+    words = typed.split()
+    for size in range(1, len(words) + 1):
+        for start in range(len(words) - size + 1):
+            span = " ".join(words[start : start + size])
+            if tokens(normalize(span), lang, frozenset()) == wanted:
+                return span
+    return piece
+
+
 def echo(typed: str, limit: int = 40) -> Text:
     """User text quoted inside a message: one line, shortened, markdown and mention syntax escaped.
 
-    As typed (never the lower-cased text the parser reads: „Freitag“ stays capitalized), in the reader's
-    quotation marks.
+    As typed (never the lower-cased text the parser reads: „Freitag“ stays capitalized, „25 Uhr“ is no
+    „25 oclock“), in the reader's quotation marks.
     """
-    cleaned = re.sub(r"[`\s]+", " ", typed).strip()
+    cleaned = re.sub(r"[`\s]+", " ", as_typed(typed)).strip()
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     # Translators: typed text quoted in a reply; your language's quotation marks around {text}.
     return Text(N_("“{text}”"), {"text": re.sub(r"([\\*_~|<>])", r"\\\1", cleaned)})
 
 
-def show(when: datetime) -> str:
-    return f"{when:%a %d %b %Y %H:%M}"
+def show(when: datetime) -> Shown:
+    """A wall time inside a refusal ("Tue 01 Dec 2026 18:00"), in the reader's language."""
+    return Shown("moment", {}, when)
 
 
 def iso_example(today: date) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from podium.timeparse._base import MAX_INPUT_CHARS, MAX_OFFSET, MAX_OFFSETS, MIN_OFFSET, OFFSET_EXAMPLES
-from podium.timeparse._messages import echo, fail
+from podium.timeparse._messages import Typed, echo, fail
 
 UNITS: dict[str, timedelta] = {
     **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), timedelta(seconds=1)),
@@ -45,37 +45,48 @@ def parse_offsets(text: str) -> tuple[timedelta, ...]:
         raise fail("offsets_empty", OFFSET_EXAMPLES)
     if len(cleaned) > MAX_INPUT_CHARS:
         raise fail("offsets_too_long", OFFSET_EXAMPLES, count=MAX_OFFSETS)
-    # "1 day" is one part, "1h30m" is one part; space, comma and "and" separate parts. An abbreviation's full
-    # stop ("Std.") is no sentence's end. Each part keeps its case and space for echoing it back as typed.
-    words = [w for w in re.split(r"[,;]|\s+", re.sub(r"(?<=[^\W\d_])\.", "", text.strip()))
-             if w and w.lower() not in _FILLERS]
+    # "1 day" is one part, "1h30m" is one part; space, comma and "and" separate parts, but a comma between digits
+    # is a decimal one ("1,5 Stunden", as German writes 1.5). Each part keeps its case, space and full stops for
+    # echoing it back as typed ("2 Min."); an abbreviation's full stop ("Std.") is no sentence's end when read.
+    words = [w for w in re.split(r"(?<!\d),|,(?!\d)|;|\s+", text.strip())
+             if w and _plain(w) not in _FILLERS]
     parts: list[str] = []
     for word in words:
-        if parts and re.fullmatch(r"\d+(?:\.\d+)?", parts[-1]) and re.match(r"[^\W\d_]", word):
+        if parts and _NUMBER_RE.fullmatch(_plain(parts[-1])) and re.match(r"[^\W\d_]", word):
             parts[-1] += " " + word
         else:
             parts.append(word)
     found: set[timedelta] = set()
     for typed in parts:
-        part = typed.lower().replace(" ", "")
+        part = _plain(typed).replace(" ", "")
         shown = echo(typed)
         amounts = read_amounts(part)
         if amounts is None:
-            if re.fullmatch(r"\d+(?:\.\d+)?", part):
-                raise fail("offset_needs_unit", (f"{part}m", f"{part}h"), part=shown)
+            if _NUMBER_RE.fullmatch(part):
+                number = typed.strip()
+                raise fail("offset_needs_unit", (Typed(f"{number}m", {}, f"{number} Min."),
+                                                 Typed(f"{number}h", {}, f"{number} Std.")), part=shown)
             raise fail("offset_unreadable", OFFSET_EXAMPLES, part=shown)
         offset = sum((unit * n for n, unit in amounts), timedelta(0))
         offset = timedelta(minutes=round(offset / timedelta(minutes=1)))
         if offset < MIN_OFFSET:
-            raise fail("offset_too_close", ("10m", "1h"), part=shown)
+            raise fail("offset_too_close", (Typed("10m", {}, "10 Min."), Typed("1h", {}, "1 Std.")), part=shown)
         if offset > MAX_OFFSET:
-            raise fail("offset_too_early", ("30d", "7d"), part=shown)
+            raise fail("offset_too_early", (Typed("30d", {}, "30 Tage"), Typed("7d", {}, "7 Tage")), part=shown)
         found.add(offset)
     if not found:
         raise fail("offsets_empty", OFFSET_EXAMPLES)
     if len(found) > MAX_OFFSETS:
         raise fail("offsets_too_many", OFFSET_EXAMPLES, count=len(found), limit=MAX_OFFSETS)
     return tuple(sorted(found, reverse=True))
+
+
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _plain(typed: str) -> str:
+    """A typed part as it is read: lower case, no abbreviation's full stop ("Std."), a decimal point for a comma."""
+    return re.sub(r"(?<=\d),(?=\d)", ".", re.sub(r"(?<=[^\W\d_])\.", "", typed.lower()))
 
 
 def format_offset(delta: timedelta) -> str:
@@ -175,7 +186,8 @@ def amount_at(tokens: list[str], i: int) -> tuple[int, Amount] | None:
             value, used = quantity
             unit_word = tokens[j + used]
             if unit_word in _UNCOUNTED:
-                raise fail("uncounted", ("in 8 weeks", "in 90 minutes"), unit=_UNCOUNTED[unit_word])
+                raise fail(f"uncounted_{_UNCOUNTED[unit_word]}",
+                           (Typed("in 8 weeks", {}, "in 8 Wochen"), Typed("in 90 minutes", {}, "in 90 Minuten")))
             if unit_word not in _TOKEN_UNITS:
                 break
             pairs.append((value, _TOKEN_UNITS[unit_word]))

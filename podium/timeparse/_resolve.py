@@ -17,11 +17,11 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from podium.i18n import N_
-from podium.timeparse._base import MAX_INPUT_CHARS, ParsedTime, TimeInputError
+from podium.timeparse._base import EXAMPLES, MAX_INPUT_CHARS, ParsedTime, TimeInputError
 from podium.timeparse._clock import Clock, Option, options
 from podium.timeparse._dates import Day, date_order, twenty_four_hour, warm_up_dateparser
 from podium.timeparse._lang import MONTHS, WEEKDAYS, normalize, tokens
-from podium.timeparse._messages import ask, echo, fail, iso_example, show
+from podium.timeparse._messages import Shown, Typed, ask, echo, fail, iso_example, labels, reading, show
 from podium.timeparse._phrase import Phrase, read
 from podium.timeparse._relative import Amount
 from podium.timeparse._zones import ZONE_WORDS, listed_zones, zone_info
@@ -93,16 +93,17 @@ def parse_when(
     # German words when the member's Discord locale is German; English always, as the fallback.
     languages = ("de", "en") if locale and locale.lower().startswith("de") else ("en",)
     for lang in languages:
-        words = tokens(cleaned, lang, ZONE_WORDS)
-        phrase = read(words, text=typed, lang=lang, today=user.today, order=order)
-        if phrase is None:
-            continue
-        ctx = user
-        if phrase.zone is not None:
-            ctx = replace(user, zone_name=phrase.zone, zone=zone_info(phrase.zone), zone_typed=True)
-            if ctx.today != user.today:  # "tomorrow" is tomorrow over there
-                phrase = read(words, text=typed, lang=lang, today=ctx.today, order=order) or phrase
-        return _resolve(phrase, ctx, lang)
+        with reading(typed, lang):
+            words = tokens(cleaned, lang, ZONE_WORDS)
+            phrase = read(words, text=typed, lang=lang, today=user.today, order=order)
+            if phrase is None:
+                continue
+            ctx = user
+            if phrase.zone is not None:
+                ctx = replace(user, zone_name=phrase.zone, zone=zone_info(phrase.zone), zone_typed=True)
+                if ctx.today != user.today:  # "tomorrow" is tomorrow over there
+                    phrase = read(words, text=typed, lang=lang, today=ctx.today, order=order) or phrase
+            return _resolve(phrase, ctx, lang)
     raise fail("unreadable", text=echo(typed))
 
 
@@ -112,7 +113,8 @@ def _resolve(phrase: Phrase, ctx: _Context, lang: str) -> ParsedTime:
     if phrase.offset is not None:
         offset = phrase.offset
         if offset.exact and (clock or day or phrase.same_time):
-            raise fail("mixes", ("in 3 days at 18:00", "in 90 minutes"), text=echo(ctx.typed))
+            raise fail("mixes", (Typed("in 3 days at 18:00", {}, "in 3 Tagen um 18 Uhr"),
+                                 Typed("in 90 minutes", {}, "in 90 Minuten")), text=echo(ctx.typed))
         if day is not None:
             raise fail("two_days", text=echo(ctx.typed))
         if clock is None and not phrase.same_time:
@@ -131,7 +133,7 @@ def _resolve(phrase: Phrase, ctx: _Context, lang: str) -> ParsedTime:
     if clock is None:
         if day is not None and day.kind == "tonight":
             return _one(_tonight(ctx), ctx)
-        raise _needs_time(day, part, ctx.typed, lang)
+        raise _needs_time(day, part, ctx.typed, lang, ctx.today)
     found, reason = options(clock, part, dated=day is not None, twenty_four=ctx.twenty_four)
     if day is None:
         day = Day((ctx.today,), "day")
@@ -167,7 +169,7 @@ def _reading(naive: datetime, first: date, ctx: _Context) -> _Reading:
             "gap",
             (f"{later:%Y-%m-%d %H:%M}", f"{naive - timedelta(hours=1):%Y-%m-%d %H:%M}"),
             time=f"{naive:%H:%M}",
-            date=f"{naive:%A %d %B %Y}",
+            date=Shown("day", {}, naive.date()),
             zone=ctx.zone_name,
         )
     return _Reading(_instant(naive, ctx.zone, ctx.now), naive, first)
@@ -180,15 +182,15 @@ def _choose(readings: list[_Reading], day: Day, reason: str | None, ctx: _Contex
         return _one(max(reading.when for reading in readings), ctx)  # refused as past
     if day.reason == "order" and {r.first for r in ahead} != set(day.dates):
         passed = min(r.naive for r in readings if r.first not in {a.first for a in ahead})
-        labels = [f"{MONTHS[d.month - 1].capitalize()} {d.day}" for d in day.dates]
+        days = [Shown("month day", {}, d) for d in day.dates]
         examples = [_example(r.when.astimezone(ctx.zone), ctx) for r in ahead]
         examples += [f"{r.naive:%Y-%m-%d %H:%M}" for r in ahead]
         raise fail(
             "order_past",
             examples,
             text=echo(ctx.typed),
-            readings=" or ".join(labels),
-            passed=f"{MONTHS[passed.month - 1].capitalize()} {passed.day}",
+            readings=labels(days),
+            passed=Shown("month day", {}, passed.date()),
         )
     unique = sorted({reading.when for reading in ahead})
     if len(unique) == 1:
@@ -203,8 +205,8 @@ def _choose(readings: list[_Reading], day: Day, reason: str | None, ctx: _Contex
             "ambiguous_far",
             [_example(when.astimezone(ctx.zone), ctx) for when in unique if when not in far],
             text=echo(ctx.typed),
-            readings=" or ".join(_labels(unique, ctx)),
-            far=_labels(far, ctx, short=False)[0],
+            readings=labels(_readings(unique, ctx)),
+            far=show(far[0].astimezone(ctx.zone)),
             days=_days(ctx.max_ahead),
         )
     parsed = _readings(unique, ctx)
@@ -324,10 +326,12 @@ def _elapsed(offset: Amount, ctx: _Context) -> datetime:
         raise fail("too_far_overflow", text=echo(ctx.typed)) from None
 
 
-def _needs_time(day: Day | None, part: str | None, typed: str, lang: str = "en") -> TimeInputError:
+def _needs_time(day: Day | None, part: str | None, typed: str, lang: str = "en",
+                today: date | None = None) -> TimeInputError:
     """A day without a time: refused with examples that add one, since a talk at midnight is never what was meant.
 
-    The examples extend what was typed, as typed, in the language it was read in ("Freitag 18 Uhr").
+    The examples extend what was typed, as typed, in the language it was read in ("Freitag 18 Uhr"); a day already
+    past ("gestern") has no time that would work, so the examples are the usual ones (in the reader's language).
     """
     if day is not None and day.reason == "order":
         if lang == "de":
@@ -335,6 +339,8 @@ def _needs_time(day: Day | None, part: str | None, typed: str, lang: str = "en")
         else:
             examples = [f"{MONTHS[d.month - 1]} {d.day} 18:00" for d in day.dates]
         return fail("needs_time_order", examples, text=echo(typed))
+    if day is not None and today is not None and all(d < today for d in day.dates):
+        return fail("needs_time", EXAMPLES[:2], text=echo(typed))
     a, b = _PART_EXAMPLES.get(part or "", ("18:00", "7pm"))
     if lang == "de":
         b = f"{int(a.split(':')[0])} Uhr"
@@ -381,8 +387,9 @@ def _instant(naive: datetime, zone: ZoneInfo, now: datetime) -> datetime:
     return first
 
 
-def _days(delta: timedelta) -> str:
-    return f"{delta.days} days" if delta.days != 1 else "1 day"
+def _days(delta: timedelta) -> Shown:
+    """"365 days", in the reader's language ("365 Tage")."""
+    return Shown("days", {}, delta)
 
 
 def warm_up() -> float:

@@ -81,7 +81,7 @@ async def test_setting_a_zone_under_a_personal_reminder_points_to_a_command_that
     [
         ("28.03.2027 02:30", "28. März 2027", ("Sunday", "March")),  # the spring-forward gap
         ("01.01.2026 10:00", "1. Jan", ("Thu", "Jan 2026")),  # already past
-        ("01.06.2028 10:00", "365 Tage", ("Thu", "Jun", "days")),  # more than 365 days ahead
+        ("01.06.2028 10:00", "365 Tage", ("Thu", "Jun 2028", "days")),  # more than 365 days ahead ("Juni" is German)
     ],
 )
 async def test_a_german_refusal_names_the_date_in_german(fake, bot, typed, german, english):
