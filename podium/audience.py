@@ -432,7 +432,10 @@ def render_notice(ctx: RenderContext) -> Rendered:
         return Rendered(text, pings=pings)
     thread, links = _thread_bits(ctx, ctx.talk)
     leave = components.button(t._("Can't make it / stop reminding me"), components.LEAVE, ctx.talk.id)
-    return Rendered(text + thread, pings=pings, components=(components.row(leave, *links),))
+    # A move is when a calendar entry made from an earlier 📅 click goes wrong: the same UID with a higher
+    # SEQUENCE replaces it in the member's calendar.
+    calendar = components.calendar_button(ctx.talk.id, t)
+    return Rendered(text + thread, pings=pings, components=(components.row(leave, *links, calendar),))
 
 
 def render_announcement(ctx: RenderContext) -> Rendered:
