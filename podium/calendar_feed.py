@@ -79,7 +79,7 @@ _CONTROL = {code: " " for code in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)
 
 
 def ics_text(text: str) -> str:
-    """`text` as RFC 5545 allows it in a TEXT value: line breaks kept (as \\n), other control characters a space."""
+    """`text` as RFC 5545 allows it in a TEXT value: line breaks kept, other control characters a space."""
     return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
 
 

@@ -841,7 +841,7 @@ class TalkService:
 def has_control_character(text: str, allowed: str = "") -> bool:
     """Whether `text` holds a C0 control character or DEL not in `allowed`.
 
-    RFC 5545 allows none in a calendar's text but the tab (a newline is written as \\n): one such character
+    RFC 5545 allows none in a calendar's text but the tab (and line breaks, escaped): one such character
     (pasted from a terminal or a PDF) makes Add to calendar, /schedule export and every feed of the server a file
     calendar apps refuse.
     """
@@ -863,8 +863,10 @@ def validate_topic(topic: str) -> str:
 
 
 def validate_description(text: str) -> str | None:
-    """At most 1,000 characters, surrounding space trimmed, no control characters but line breaks and tabs;
-    "-" (or nothing) removes it."""
+    """At most 1,000 characters, surrounding space trimmed, no control characters but line breaks and tabs.
+
+    "-" (or nothing) removes it.
+    """
     text = text.strip()
     if text in ("", "-"):
         return None
