@@ -153,7 +153,7 @@ class PodiumBot(commands.Bot):
         # The forgotten-members marker is keyed by a secret beside the database: a copy of the database alone
         # cannot be matched to member ids, and a token reset does not undo forget-me.
         forget_key = privacy.forget_key_file(settings.database_path)
-        members = Audience(db, outbox, clock, forget_key)
+        members = Audience(db, outbox, clock, forget_key, on_attendance=posts.attendance_changed)
         return Services(
             settings=settings,
             db=db,

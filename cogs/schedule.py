@@ -149,6 +149,18 @@ def choice_label(talk: Talk, zone: str = "UTC", t: Translator = i18n.ENGLISH) ->
     return f"{talk.topic[: 100 - len(tail)]}{tail}"
 
 
+def with_calendar(view: nextcord.ui.View | None, talk_id: int, t: Translator) -> nextcord.ui.View:
+    """The reply's view with "📅 Add to calendar" in its last row (after any time zone buttons).
+
+    Issue 21 §5: every talk shown offers it, and the first to want a talk in their calendar is its speaker (and
+    again when they move it: the same UID with a higher SEQUENCE replaces the entry).
+    """
+    view = view or nextcord.ui.View(timeout=None, prevent_update=False)
+    item = components.calendar_button(talk_id, t)
+    view.add_item(nextcord.ui.Button(style=nextcord.ButtonStyle(item["style"]), label=item["label"],
+                                     custom_id=item["custom_id"], row=4))
+    return view
+
 class Schedule(commands.Cog):
     """/schedule add | list | mine | reschedule | edit | cancel | info | export."""
 
@@ -258,7 +270,7 @@ class Schedule(commands.Cog):
                             speaker=f"<@{talk.speaker_id}>", **details)
         read, view = await read_in(self.services, interaction, when, talk=True)
         # No bare "#12" after the sentence: members pick talks by topic, and an unexplained number read as noise.
-        await reply_ephemeral(interaction, f"{signed_up}\n{read}", view=view)
+        await reply_ephemeral(interaction, f"{signed_up}\n{read}", view=with_calendar(view, talk.id, t))
 
     @schedule.subcommand(name="list", description="Upcoming talks")
     async def list_(
@@ -307,7 +319,8 @@ class Schedule(commands.Cog):
         t = i18n.translator(interaction.locale)
         read, view = await read_in(self.services, interaction, when, talk=True)
         told = await who_is_told(self.services.db, after, actor)
-        await reply_ephemeral(interaction, confirmation(t, "reschedule", after, told) + f"\n{read}", view=view)
+        await reply_ephemeral(interaction, confirmation(t, "reschedule", after, told) + f"\n{read}",
+                              view=with_calendar(view, after.id, t))
 
     @schedule.subcommand(name="edit", description="Change a talk's topic, length, description or speaker")
     async def edit(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -447,7 +447,10 @@ def render_notice(ctx: RenderContext) -> Rendered:
         return Rendered(text, pings=pings)
     thread, links = _thread_bits(ctx, ctx.talk)
     leave = components.button(t._("Can't make it / stop reminding me"), components.LEAVE, ctx.talk.id)
-    return Rendered(text + thread, pings=pings, components=(components.row(leave, *links),))
+    # A move is when a calendar entry made from an earlier 📅 click goes wrong: the same UID with a higher
+    # SEQUENCE replaces it in the member's calendar.
+    calendar = components.calendar_button(ctx.talk.id, t)
+    return Rendered(text + thread, pings=pings, components=(components.row(leave, *links, calendar),))
 
 
 def render_announcement(ctx: RenderContext) -> Rendered:
@@ -758,13 +761,21 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
 # -- the service the cogs call ----------------------------------------------------------------------------------
 
 
+# What runs in the transaction of a click that changed who is going (the talk as it is, now).
+AttendanceHook = Callable[[Transaction, Outbox, Talk, datetime], Awaitable[None]]
+
+
 class Audience:
     """Joining and leaving a talk's audience; each click commits with the re-planning it causes."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock, forget_key: bytes | None = None) -> None:
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, forget_key: bytes | None = None,
+                 on_attendance: AttendanceHook | None = None) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        # Called in the click's transaction when someone joined or left (bot.py: posts.attendance_changed, which
+        # edits the "🔔 N going" of the talk's posts; podium/posts.py imports this module, so it is passed in).
+        self.on_attendance = on_attendance
         # The key of the forgotten-members marker (`privacy.digest`): from the bot token, never in the database.
         self.forget_key = forget_key
 
@@ -821,6 +832,8 @@ class Audience:
             joined = cursor.rowcount == 1
             if joined:
                 await replan_attendee(tx, self.outbox, talk, user_id, now)
+                if self.on_attendance is not None:
+                    await self.on_attendance(tx, self.outbox, talk, now)
                 guild = await load_guild(tx, talk.guild_id)
                 if guild.announce_channel_id is not None:
                     await self.outbox.enqueue(tx, OutboxMessage(
@@ -847,6 +860,8 @@ class Audience:
             left = cursor.rowcount == 1
             if left:
                 await replan_attendee(tx, self.outbox, talk, user_id, now)
+                if self.on_attendance is not None:
+                    await self.on_attendance(tx, self.outbox, talk, now)
                 await self.outbox.cancel_pending(tx, now=now, reason="left the audience", talk_id=talk.id,
                                                  user_id=user_id, kinds=[ATTENDEE_NOTICE.name, THREAD_MEMBER.name])
             attendance = await self._attendance(tx, talk, user_id, changed=left, attending=False, now=now)

@@ -72,6 +72,17 @@ def thread_url(talk: Talk) -> str | None:
     return f"https://discord.com/channels/{talk.guild_id}/{talk.thread_id}" if talk.thread_id else None
 
 
+# C0 controls and DEL, which RFC 5545 (3.3.11) allows in no TEXT value (the tab aside; a line break is written
+# as \\n). New topics and descriptions refuse them (podium/talks.py), but talks stored before that, or names from
+# elsewhere, still hold some: each becomes a space, so one talk cannot make a whole feed unreadable.
+_CONTROL = {code: " " for code in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}
+
+
+def ics_text(text: str) -> str:
+    """`text` as RFC 5545 allows it in a TEXT value: line breaks kept, other control characters a space."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+
+
 def talk_event(talk: Talk, locale: str | None = None) -> Event:
     """One VEVENT for a talk (cancelled ones with STATUS:CANCELLED); a pure function of the talk and language."""
     # icalendar (~3 MB) is imported when a feed or an export is first built, not at start (docs/performance.md).
@@ -84,7 +95,7 @@ def talk_event(talk: Talk, locale: str | None = None) -> Event:
     event.add("dtstamp", talk.updated_at)
     event.add("last-modified", talk.updated_at)
     event.add("sequence", talk.sequence)
-    event.add("summary", talk.topic)
+    event.add("summary", ics_text(talk.topic))
     event.add("dtstart", talk.starts_at)
     event.add("dtend", talk.ends_at)
     event.add("status", "CANCELLED" if talk.state == "cancelled" else "CONFIRMED")
@@ -97,7 +108,7 @@ def talk_event(talk: Talk, locale: str | None = None) -> Event:
     if url:
         lines.append(t._("Discussion: {url}", url=url))
         event.add("url", url)
-    event.add("description", "\n\n".join(lines))
+    event.add("description", ics_text("\n\n".join(lines)))
     return event
 
 
@@ -134,7 +145,7 @@ def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime, locale: s
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", ics_text(name))
     # Hints for calendar apps on how often to look again (Google ignores them, Apple and Thunderbird follow).
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")

@@ -9,6 +9,8 @@ delivery (durable across crashes, retried, paced per channel, reported when it f
   post's own renderer), so running it twice, or late, or after a later change, is harmless.
 - **Merged.** One edit waits per post: a change while one is pending replaces it and keeps its time, so twenty moves
   in a burst are one edit of the latest state. The first change of a burst is held `EDIT_HOLD`.
+- **Who is going.** A click on 🔔 Remind me or "Can't make it" edits the posts that show "🔔 N going"
+  (`attendance_changed`, from podium/audience.py), held `GOING_HOLD`: a rush of clicks is one edit a minute.
 - **After a cancellation too.** The kind is not "about a scheduled talk" (`KindSpec.about_a_scheduled_talk`): a
   cancelled talk's posts must still be edited to say so.
 - **A post deleted by hand** (404 Unknown Message) is skipped, not retried.
@@ -37,6 +39,9 @@ log = logging.getLogger(__name__)
 # A change is edited into the posts a few seconds later: a quick correction, or a move followed by a cancel, is one
 # edit. Discord shows "(edited)" either way; fewer edits keep the channel's rate limit for new posts.
 EDIT_HOLD = timedelta(seconds=5)
+# Someone clicking 🔔 Remind me or "Can't make it" changes only the "🔔 N going" a post shows: held a minute, so a
+# rush of clicks on a new post is one edit a minute at most, leaving the channel's rate limit to new posts.
+GOING_HOLD = timedelta(seconds=60)
 # A weekly summary lists the talks of its coming 7 days: after that nobody reads it for them.
 SUMMARY_LASTS = timedelta(days=weekly.SUMMARY_DAYS)
 THREAD_ARCHIVED = 50083  # Discord refuses edits in an archived thread: the thread is closed, nothing to correct
@@ -53,20 +58,28 @@ def _key_prefix(message_id: int) -> str:
 
 
 async def _queue(
-    tx: Transaction, outbox: Outbox, talk: Talk, post: dict[str, Any], now: datetime, until: datetime | None
+    tx: Transaction, outbox: Outbox, talk: Talk, post: dict[str, Any], now: datetime, until: datetime | None,
+    *, going_only: bool = False,
 ) -> None:
-    """One pending edit per post: a waiting one is replaced by this (keeping its time), else held EDIT_HOLD."""
+    """One pending edit per post: a waiting one is replaced by this (keeping its time), else held EDIT_HOLD.
+
+    `going_only`: only the number going changed; any waiting edit will show it, else one is held GOING_HOLD.
+    """
     prefix = _key_prefix(post["message_id"])
     # A range of the unique dedupe-key index: the post's waiting edit without a scan.
     waiting = await tx.fetchall(
         "SELECT dedupe_key, due_at_ms FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? AND state = 'pending'",
         (prefix, prefix[:-1] + ";"),
     )
-    due = min((row["due_at_ms"] for row in waiting), default=to_ms(now + EDIT_HOLD))
+    if going_only and waiting:
+        return  # the waiting edit counts who is going when it runs
+    # A change of the talk is not held behind a waiting count-only edit: at most EDIT_HOLD.
+    due = min([*(row["due_at_ms"] for row in waiting), to_ms(now + (GOING_HOLD if going_only else EDIT_HOLD))])
     await outbox.cancel_keys(tx, [row["dedupe_key"] for row in waiting], now=now, reason="merged into a later edit")
     await outbox.enqueue(tx, OutboxMessage(
         kind=POST_UPDATE.name,
-        dedupe_key=f"{prefix}{talk.id}:{talk.sequence}",
+        # A count-only edit keeps the talk's version: its key needs the time (the version's edit may be sent).
+        dedupe_key=f"{prefix}{talk.id}:{talk.sequence}" + (f":going:{to_ms(now)}" if going_only else ""),
         due_at=max(now, from_ms(due)),
         target_type="channel",
         guild_id=talk.guild_id,
@@ -77,13 +90,18 @@ async def _queue(
     ), now=now)
 
 
-async def queue_updates(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime) -> int:
-    """Queue an edit of every post of Podium's that shows this talk; how many posts."""
+async def queue_updates(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime, *, going_only: bool = False,
+                        ) -> int:
+    """Queue an edit of every post of Podium's that shows this talk; how many posts.
+
+    `going_only`: only who is going changed, so only the posts that show the number (not the thread's first post).
+    """
+    shown = [audience.TALK_ANNOUNCEMENT.name] if going_only else list(TALK_POSTS)
     posts = await tx.fetchall(
         "SELECT id, kind, delivered_channel_id AS channel_id, message_id, sent_at_ms FROM outbox"
-        f" WHERE talk_id = ? AND kind IN ({','.join('?' * len(TALK_POSTS))}) AND state = 'sent'"
+        f" WHERE talk_id = ? AND kind IN ({','.join('?' * len(shown))}) AND state = 'sent'"
         " AND message_id IS NOT NULL AND delivered_channel_id IS NOT NULL",
-        (talk.id, *TALK_POSTS),
+        (talk.id, *shown),
     )
     # A summary is queued up to a week before it is sent: its row was made at most two weeks ago.
     summaries = await tx.fetchall(
@@ -95,9 +113,10 @@ async def queue_updates(tx: Transaction, outbox: Outbox, talk: Talk, now: dateti
          talk.id),
     )
     for post in posts:
-        await _queue(tx, outbox, talk, dict(post), now, None)
+        await _queue(tx, outbox, talk, dict(post), now, None, going_only=going_only)
     for post in summaries:
-        await _queue(tx, outbox, talk, dict(post), now, from_ms(post["sent_at_ms"]) + SUMMARY_LASTS)
+        await _queue(tx, outbox, talk, dict(post), now, from_ms(post["sent_at_ms"]) + SUMMARY_LASTS,
+                     going_only=going_only)
     return len(posts) + len(summaries)
 
 
@@ -147,6 +166,11 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
         await queue_updates(tx, outbox, event.after, event.now)
 
     return hooks
+
+
+async def attendance_changed(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime) -> None:
+    """Someone joined or left the talk's audience: its posts' "🔔 N going" is edited (held GOING_HOLD)."""
+    await queue_updates(tx, outbox, talk, now, going_only=True)
 
 
 # -- the edit, when it runs ---------------------------------------------------------------------------------------

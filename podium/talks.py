@@ -880,11 +880,24 @@ class TalkService:
             )
 
 
+def has_control_character(text: str, allowed: str = "") -> bool:
+    """Whether `text` holds a C0 control character or DEL not in `allowed`.
+
+    RFC 5545 allows none in a calendar's text but the tab (and line breaks, escaped): one such character
+    (pasted from a terminal or a PDF) makes Add to calendar, /schedule export and every feed of the server a file
+    calendar apps refuse.
+    """
+    return any((ord(char) < 0x20 or char == "\x7f") and char not in allowed for char in text)
+
+
 def validate_topic(topic: str) -> str:
-    """1-200 characters, surrounding space trimmed."""
+    """1-200 characters, surrounding space trimmed, no control characters."""
     topic = topic.strip()
     if not topic:
         raise TalkError(N_("The topic can't be empty. Example: `/schedule add when:friday 18:00 topic:Intro to Rust`"))
+    if has_control_character(topic):
+        raise TalkError(N_("The topic has an invisible control character (often pasted along with the text). "
+                           "Please type it again. Example: `/schedule add when:friday 18:00 topic:Intro to Rust`"))
     if len(topic) > TOPIC_MAX:
         raise TalkError(N_("The topic is {length} characters; the most is {most}. Please shorten it."),
                         length=len(topic), most=TOPIC_MAX)
@@ -892,10 +905,17 @@ def validate_topic(topic: str) -> str:
 
 
 def validate_description(text: str) -> str | None:
-    """At most 1,000 characters, surrounding space trimmed; "-" (or nothing) removes it."""
+    """At most 1,000 characters, surrounding space trimmed, no control characters but line breaks and tabs.
+
+    "-" (or nothing) removes it.
+    """
     text = text.strip()
     if text in ("", "-"):
         return None
+    if has_control_character(text, allowed="\n\r\t"):
+        raise TalkError(N_("The description has an invisible control character (often pasted along with the "
+                           "text). Please type it again; line breaks are fine. "
+                           "Example: `description:Slides and code on GitHub`"))
     if len(text) > DESCRIPTION_MAX:
         raise TalkError(N_("The description is {length} characters; the most is {most}. Please shorten it."),
                         length=len(text), most=DESCRIPTION_MAX)

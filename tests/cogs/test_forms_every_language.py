@@ -27,7 +27,7 @@ from cogs import _zone
 from cogs._time_questions import TimeQuestions
 from cogs.audience import AudienceCog
 from cogs.opt_out import ConfirmForget
-from cogs.schedule import ConfirmCancel, Schedule
+from cogs.schedule import ConfirmCancel, Schedule, with_calendar
 from podium import components, i18n, kinds, timeparse
 from podium.audience import Audience
 from podium.outbox import Outbox
@@ -211,12 +211,18 @@ async def add_to_calendar(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     return sent_view(click)
 
 
+async def signed_up(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    # /schedule add and reschedule: the time zone offer (longest labels) with 📅 Add to calendar below it.
+    return with_calendar(await zone_offer(locale, db, clock), 1, i18n.translator(locale))
+
+
 # Where a view is built -> how to show it; None: a base class or helper, shown through the others.
 VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] | None] = {
     "cogs/_zone.py:read_in": zone_offer,
     "cogs/_time_questions.py:TimeQuestions.ask": time_question,
     "cogs/schedule.py:Schedule.list_page": schedule_page,
     "cogs/schedule.py:Schedule.info": schedule_info,
+    "cogs/schedule.py:with_calendar": signed_up,
     "cogs/schedule.py:ConfirmCancel": confirm_cancel,
     "cogs/opt_out.py:ConfirmForget": confirm_forget,
     "cogs/audience.py:AudienceCog.add_to_calendar": add_to_calendar,

@@ -120,7 +120,8 @@ async def test_moving_a_talk_tells_the_attendee_and_moves_their_reminders(fake, 
     await tell_the_audience_now(bot)
     notice = await fake.wait_for_message(dm_of(fake, MEMBER_ID, "was moved"))
     assert "Your reminders moved with it" in notice.content
-    assert notice.custom_ids == [f"podium:att:leave:{talk['id']}"]
+    # Issue 21 §5: the notice shows the talk at its new time, so it offers Add to calendar (its entry is now wrong).
+    assert notice.custom_ids == [f"podium:att:leave:{talk['id']}", f"podium:talk:ics:{talk['id']}"]
     [moved] = query(bot.db_path, "SELECT starts_at_ms FROM talks")
     planned = query(bot.db_path, "SELECT due_at_ms FROM outbox WHERE kind = 'attendee_reminder' AND user_id = ?"
                                  " AND state = 'pending'", MEMBER_ID)

@@ -91,18 +91,23 @@ def test_the_new_talk_post_does_not_keep_saying_nobody_is_going(language):
 
 
 async def test_a_topic_with_a_control_character_makes_the_servers_export_unreadable(fake, bot_factory):
-    # Through the real bot: /schedule add takes a topic with a vertical tab (pasted text), and from then on
-    # /schedule export (and every calendar feed of the server, the same builder) is a file calendar apps refuse:
-    # RFC 5545 allows no control character but HTAB in a TEXT value, and Podium writes it as it is.
+    # Through the real bot: a topic with a vertical tab (pasted text) made /schedule export (and every calendar
+    # feed of the server, the same builder) a file calendar apps refuse: RFC 5545 allows no control character but
+    # HTAB in a TEXT value. Now /schedule add refuses such a topic, and a talk stored before that check no longer
+    # breaks the export.
     from ical.calendar_stream import IcsCalendarStream
 
-    from tests.e2e.test_audience import add_talk
+    from tests.e2e.dbcheck import execute
+    from tests.e2e.test_audience import SPEAKER, add_talk, iso_in
     from tests.e2e.test_going import run, sent_file
 
     bot = bot_factory(DISPATCH_TICK_SECONDS="1")
     await bot.start()
+    _, refused = await run(fake, "schedule", "add", SPEAKER, when=iso_in(4 * 86400), topic="Intro\x0bto Rust")
+    assert "control character" in refused and "Example: `" in refused, refused
     await add_talk(fake, bot, 3 * 86400, topic="Async Rust")
-    await add_talk(fake, bot, 4 * 86400, topic="Intro\x0bto Rust")
+    stored = await add_talk(fake, bot, 4 * 86400, topic="Intro to Rust")
+    execute(bot.db_path, "UPDATE talks SET topic = ? WHERE id = ?", "Intro\x0bto Rust", stored["id"])
     interaction, _ = await run(fake, "schedule", "export")
     _, data = sent_file(fake, interaction)
     calendar = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
 
 from cogs._time_questions import PREFIX as WHEN_QUESTION
@@ -125,6 +126,12 @@ class Part:
     steps: tuple[Step, ...]
 
 
+
+def _spaced(text: str) -> str:
+    """CLDR puts a narrow no-break space before AM/PM; shown here (and searched for) as a plain one."""
+    return text.replace("\u202f", " ")
+
+
 @dataclass(frozen=True)
 class Language:
     """One run of the tour: a server whose members all use one Discord client language."""
@@ -174,7 +181,7 @@ def journeys(*, moderator: str, speaker: str, member: str, talks: str, topic: st
 
 
 ENGLISH = Language(
-    heading="English", locale="en-US", babel="en_GB", guild="Rust Berlin", general="general", talks="talks",
+    heading="English", locale="en-US", babel="en_US", guild="Rust Berlin", general="general", talks="talks",
     moderator="Mia", speaker="Sam", member="Alex",
     parts=journeys(moderator="Mia", speaker="Sam", member="Alex", talks="talks", topic="Intro to Rust",
                    when="friday 18:30", remind_when="tomorrow 9:00", remind_text="Bring questions for Sam",
@@ -622,14 +629,25 @@ class Tour:
         if style == "R":
             return format_timedelta(when - self.now, add_direction=True, locale=locale)
         if style in ("t", "T"):
-            return format_datetime(when, "HH:mm" + (":ss" if style == "T" else ""), tzinfo=ZONE, locale=locale)
+            pattern = Locale.parse(locale).time_formats["short" if style == "t" else "medium"].pattern
+            return _spaced(format_datetime(when, pattern, tzinfo=ZONE, locale=locale))
         if style in ("d", "D"):
             return format_date(when.astimezone(ZONE).date(), "short" if style == "d" else "long", locale=locale)
         return self.local(when)
 
     def local(self, when: datetime) -> str:
-        pattern = "EEE d. MMM y, HH:mm" if self.language.babel.startswith("de") else "EEE d MMM y, HH:mm"
-        return f"{format_datetime(when, pattern, tzinfo=ZONE, locale=self.language.babel)} (Europe/Berlin)"
+        """A date and time as the reader's Discord client shows it: in its locale's own format (CLDR's, via Babel).
+
+        An en-US member sees "Friday, December 11, 2026, 6:30 PM", not en_GB's 24-hour clock; German keeps its
+        short form.
+        """
+        if self.language.babel.startswith("de"):
+            pattern = "EEE d. MMM y, HH:mm"
+        else:
+            cldr = Locale.parse(self.language.babel)
+            pattern = (cldr.datetime_formats["full"].replace("{1}", cldr.date_formats["full"].pattern)
+                       .replace("{0}", cldr.time_formats["short"].pattern))
+        return f"{_spaced(format_datetime(when, pattern, tzinfo=ZONE, locale=self.language.babel))} (Europe/Berlin)"
 
     def role_name(self, role_id: int) -> str:
         role = self.fake.guilds[GUILD_ID].get_role(role_id)

@@ -110,6 +110,13 @@ def kind_messages(talk, language):
         ("talk_announcement", "channel", {"attendees": 4}),
         ("talk_thread_open", "thread", {}),
     ]
+    # The notices of a change show the talk as it is now (a move is when an earlier calendar entry goes wrong).
+    moved = {"topic": talk.topic, "old_start_ms": int((START - timedelta(hours=2)).timestamp() * 1000),
+             "new_start_ms": int(START.timestamp() * 1000), "by_user_id": 42}
+    new_speaker = {"topic": talk.topic, "old_speaker_id": 3, "new_speaker_id": talk.speaker_id}
+    cases += [("attendee_notice", "dm", {**moved, "guild_name": "Rustaceans"}), ("attendee_notice", "thread", moved),
+              ("attendee_notice", "dm", {**new_speaker, "guild_name": "Rustaceans"}),
+              ("attendee_notice", "thread", new_speaker)]
     for kind, via, payload in cases:
         ctx = RenderContext(kind, payload, talk, now, now, via=via, locale=language)
         yield kind, via, render(ctx, mention_user_id=None)

@@ -36,7 +36,9 @@ BAD_PHRASES = {
     "Sein Thread": "\"Zum Thread: …\"",
     "Was davon?": "\"Welche Zeit meinst du?\"",
     "bevor du wählst": "\"Gespeichert wird erst nach deiner Auswahl.\"",
-    "Alles unten antwortet": "\"Die Antworten siehst nur du.\"",
+    "Alles unten antwortet": "the note on who sees what says it, with the commands that post for everyone",
+    # /schedule list 📢 posts for everyone: the /help intro must not say every answer is private.
+    "Die Antworten siehst nur du": "the note on who sees what says it, with the commands that post for everyone",
     "Mir fehlt dort": "the permissions are often several: \"Dazu brauche ich dort …\"",
     "über DM": "\"per DM\"",
     "über {via}": "\"per {via}\"",

@@ -164,3 +164,34 @@ async def test_a_change_committed_while_the_post_is_on_its_way_is_edited_into_it
     _, edits = await edits_after_the_hold(dispatcher, clock, transport)
     [edit] = [e for e in edits if e[2] == announced["message_id"]]
     assert f"<t:{int(later.timestamp())}:F>" in edit[3]["content"]
+
+
+async def test_a_rush_of_clicks_is_one_edit_of_the_going_count_a_minute_later(
+    db, clock, dispatcher, talks, transport  # noqa: F811
+):
+    # Issue 21 §1: the new-talk post says "🔔 N going"; a click changes only that, so its edit is held GOING_HOLD
+    # and every click in that minute is the same edit (a rush on a new post costs the channel one edit a minute).
+    talk, sent = await posted_talk(db, clock, dispatcher, talks, transport)
+    await edits_after_the_hold(dispatcher, clock, transport)  # the posts' own corrections (the clock stood still)
+    transport.calls.clear()
+    members = audience.Audience(db, dispatcher.outbox, clock, on_attendance=posts.attendance_changed)
+    for user_id in range(100, 110):
+        clock.advance(timedelta(seconds=1))
+        await members.join(talk_id=talk.id, user_id=user_id, guild_id=GUILD)
+    await members.leave(talk_id=talk.id, user_id=100, guild_id=GUILD)
+    _, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    assert edits == []  # not after EDIT_HOLD: only the count changed
+    clock.advance(posts.GOING_HOLD)
+    await run_due(dispatcher, clock)
+    edits = [c for c in transport.calls if c[0] == "edit"]
+    # The new-talk post and the weekly summary show the count; the thread's first post does not.
+    assert sorted(edit[2] for edit in edits) == sorted(
+        [sent["talk_announcement"]["message_id"], sent["weekly_summary"]["message_id"]])
+    [post] = [edit for edit in edits if edit[2] == sent["talk_announcement"]["message_id"]]
+    assert "🔔 9 going" in post[3]["embeds"][0]["footer"]["text"]
+    # A move while a count-only edit waits is not held behind it.
+    transport.calls.clear()
+    await members.join(talk_id=talk.id, user_id=200, guild_id=GUILD)
+    await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=talk.starts_at + timedelta(hours=1))
+    _, edits = await edits_after_the_hold(dispatcher, clock, transport)
+    assert sent["talk_announcement"]["message_id"] in [edit[2] for edit in edits]
