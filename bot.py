@@ -36,12 +36,12 @@ from podium.calendar_feed import MEMBER_FEED_NAME, SERVER_FEED_NAME, Calendars, 
 from podium.clock import Clock
 from podium.config import Settings
 from podium.cooldown import Cooldown
-from podium.dispatcher import Dispatcher
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
 from podium.errors import Text, UserError
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
-from podium.outbox import Outbox
-from podium.pacing import Pacer
 from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents

@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from db import Database  # noqa: E402
-from podium.outbox import Outbox, OutboxMessage  # noqa: E402
+from podium.delivery.outbox import Outbox, OutboxMessage  # noqa: E402
 
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
 

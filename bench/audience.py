@@ -37,7 +37,7 @@ from _warm import Bench
 from db import Database
 from podium import audience
 from podium.clock import ManualClock, to_ms
-from podium.outbox import Outbox
+from podium.delivery.outbox import Outbox
 from podium.talks import Actor, TalkService, default_hooks, load_talk
 from tests.botprocess import BotProcess
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID, FakeDiscord, FakeGuild, FakeMember

@@ -25,11 +25,11 @@ from _common import percentile
 from db import Database
 from podium.calendar_feed import Calendars
 from podium.clock import SystemClock
-from podium.dispatcher import Dispatcher
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
 from podium.metrics import Metrics
 from podium.ops import MAX_CONNECTIONS, OpsServer
-from podium.outbox import Outbox
-from podium.pacing import Pacer
 
 
 class NoDiscord:

@@ -24,11 +24,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from db import Database
-from podium import kinds
 from podium.clock import SystemClock
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox, OutboxMessage, OutboxRow
-from podium.pacing import Pacer
+from podium.delivery import kinds
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.delivery.pacing import Pacer
 from tests import factories
 
 GUILD = 810000000000000000

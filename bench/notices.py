@@ -20,9 +20,9 @@ from podium import audience
 from podium.audience import ATTENDEE_NOTICE, Audience
 from podium.clock import ManualClock
 from podium.cooldown import Cooldown
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox
-from podium.pacing import Pacer
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.podium.test_dispatcher import ScriptedTransport

@@ -64,9 +64,9 @@ def populate(path: Path, rows: int, now_ms: int) -> None:
 async def main(args: argparse.Namespace) -> None:
     from db import Database
     from podium.clock import ManualClock, to_ms
-    from podium.dispatcher import Dispatcher
-    from podium.outbox import Outbox, OutboxRow
-    from podium.pacing import Pacer
+    from podium.delivery.dispatcher import Dispatcher
+    from podium.delivery.outbox import Outbox, OutboxRow
+    from podium.delivery.pacing import Pacer
     from tests.podium.test_dispatcher import ScriptedTransport
 
     now = datetime.now(UTC).replace(microsecond=0)

@@ -91,7 +91,7 @@ async def main(args: argparse.Namespace) -> None:
     from db import Database
     from podium import audience
     from podium.clock import ManualClock, to_ms
-    from podium.outbox import Outbox
+    from podium.delivery.outbox import Outbox
     from podium.talks import Actor, TalkService, default_hooks, load_talk
 
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)

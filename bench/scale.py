@@ -19,7 +19,7 @@ from _common import now, percentile, rss_mb
 
 from db import Database
 from podium.clock import to_ms
-from podium.outbox import Outbox
+from podium.delivery.outbox import Outbox
 from tests.botprocess import BotProcess
 from tests.fake_discord import FakeDiscord
 

@@ -31,7 +31,7 @@ from _common import now, percentile, wait_until
 from db import Database
 from podium import audience, scheduled_events
 from podium.clock import SystemClock, to_ms
-from podium.outbox import Outbox
+from podium.delivery.outbox import Outbox
 from podium.talks import Actor, TalkService, default_hooks
 from tests.botprocess import BotProcess
 from tests.fake_discord import (

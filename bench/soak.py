@@ -37,7 +37,7 @@ from _common import MESSAGES_ROUTE, now, percentile, rss_mb, summary_ms
 
 from db import Database
 from podium.clock import to_ms
-from podium.outbox import Outbox, OutboxMessage
+from podium.delivery.outbox import Outbox, OutboxMessage
 from tests.botprocess import BotProcess
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, FakeChannel, FakeDiscord, FakeGuild
 

@@ -11,8 +11,8 @@ import aiohttp
 import nextcord
 from nextcord.http import HTTPClient, Route
 
-from podium.pacing import Pacer
-from podium.transport import (
+from podium.delivery.pacing import Pacer
+from podium.delivery.transport import (
     DeliveryError,
     GoneError,
     MemberRights,

@@ -22,12 +22,12 @@ from cogs._replies import (
 )
 from podium import i18n, timeparse, weekly
 from podium.calendar_feed import feed_links
+from podium.delivery.render import RenderContext, render
 from podium.errors import Text, UserError
 from podium.guild_settings import CLEARABLE
 from podium.i18n import N_, Translator
 from podium.markup import command, discord_time
 from podium.preferences import GuildSettings, Via
-from podium.render import RenderContext, render
 from podium.scheduled_events import EXTERNAL, STAGE, VOICE, location_text, validate_location
 from podium.services import Services
 

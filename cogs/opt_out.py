@@ -12,11 +12,11 @@ from cogs._confirm import ConfirmView
 from cogs._replies import reply_ephemeral, user_id_of
 from podium import i18n
 from podium.consent import TOPICS
+from podium.delivery.transport import Transport
 from podium.i18n import N_
 from podium.markup import command
 from podium.people import People
 from podium.services import Services
-from podium.transport import Transport
 
 log = logging.getLogger(__name__)
 

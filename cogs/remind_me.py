@@ -25,9 +25,9 @@ from cogs._replies import (
 from cogs._zone import read_in, set_zone_from_button, zone_button_clicked
 from cogs.announce_settings import calendar_reply
 from podium import i18n, timeparse
+from podium.delivery.outbox import OutboxRow
 from podium.i18n import N_
 from podium.markup import both_times, discord_time, fit_lines, quote, quote_clipped
-from podium.outbox import OutboxRow
 from podium.people import PeopleError, PersonalReminder
 from podium.preferences import Via, effective_reminders, effective_zone, load_guild, load_user
 from podium.services import Services

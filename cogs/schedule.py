@@ -28,6 +28,7 @@ from podium import components, i18n, timeparse
 from podium.audience import AUDIENCE_KINDS, going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
+from podium.delivery.transport import GoneError
 from podium.i18n import N_, Translator
 from podium.markup import both_times, clip, command, discord_time, fit_lines, inert, quote_clipped
 from podium.posts import POST_UPDATE
@@ -35,7 +36,6 @@ from podium.preferences import effective_zone, load_guild, load_user
 from podium.scheduled_events import EVENT_KINDS, EventsError
 from podium.services import Services
 from podium.talks import Actor, Talk, TalkError, authorize, confirmation, who_is_told
-from podium.transport import GoneError
 from podium.zones import local_moment
 
 log = logging.getLogger(__name__)

@@ -22,13 +22,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import components, kinds, privacy
+from podium import components, privacy
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import DMS, EVERYTHING, NOTICES, TALK_REMINDERS, opted_out
+from podium.delivery import kinds
+from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow, PlanQuery
+from podium.delivery.render import RenderContext, Rendered, need, talk_of
+from podium.delivery.transport import UNKNOWN_CHANNEL, GoneError
 from podium.errors import Text, UserError
 from podium.i18n import ENGLISH, N_, Translator
 from podium.markup import both_times, clip, command, discord_time, inert, quote
-from podium.outbox import Outbox, OutboxMessage, OutboxRow, PlanQuery
 from podium.preferences import (
     GuildSettings,
     Via,
@@ -38,7 +41,6 @@ from podium.preferences import (
     load_user,
     stored_offsets,
 )
-from podium.render import RenderContext, Rendered, need, talk_of
 from podium.talks import (
     DESCRIPTION_MAX,
     Talk,
@@ -48,7 +50,6 @@ from podium.talks import (
     load_talk,
     moved_at_a_glance,
 )
-from podium.transport import UNKNOWN_CHANNEL, GoneError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Consent in one table: what a person can stop with /opt-out, how it reads, and where it is stored.
 
-Which messages a topic covers is said by each message kind (`KindSpec.consent` in podium/kinds.py); the
+Which messages a topic covers is said by each message kind (`KindSpec.consent` in podium/delivery/kinds.py); the
 dispatcher checks it when a message is SENT, so an opt-out also stops messages already queued.
 """
 

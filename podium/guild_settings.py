@@ -11,9 +11,9 @@ from db import Database, Transaction
 from podium import i18n, weekly
 from podium.clock import Clock, to_ms
 from podium.cooldown import Cooldown
+from podium.delivery.outbox import Outbox
 from podium.errors import UserError
 from podium.i18n import N_
-from podium.outbox import Outbox
 from podium.preferences import (
     GuildSettings,
     Via,

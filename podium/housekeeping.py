@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from db import Database
 from podium.clock import to_ms
-from podium.outbox import Outbox
+from podium.delivery.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
-from podium import kinds
-from podium.outbox import FINAL_STATES
+from podium.delivery import kinds
+from podium.delivery.outbox import FINAL_STATES
 
 log = logging.getLogger(__name__)
 

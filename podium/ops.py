@@ -25,10 +25,10 @@ from aiohttp import web
 from db import Database
 from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
-from podium.dispatcher import Dispatcher, Outcome
+from podium.delivery.dispatcher import Dispatcher, Outcome
+from podium.delivery.outbox import Outbox
 from podium.errors import Text
 from podium.metrics import Metrics
-from podium.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

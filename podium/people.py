@@ -11,19 +11,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import audience, components, kinds, privacy
+from podium import audience, components, privacy
 from podium.calendar_feed import Calendars
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
 from podium.cooldown import Cooldown
+from podium.delivery import kinds
+from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.delivery.render import RenderContext, Rendered, need
+from podium.delivery.transport import DeliveryError, GoneError, RefusedError, Transport
 from podium.errors import UserError
 from podium.i18n import N_
 from podium.markup import command, quote
-from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import UserPreferences, load_user, remember_user_locale, update_user
-from podium.render import RenderContext, Rendered, need
 from podium.talks import TALK_REMINDER, Talk, replan_talk_bound
-from podium.transport import DeliveryError, GoneError, RefusedError, Transport
 
 MISSING_PERMISSIONS = 50013  # Discord's code for a right the bot lacks (here: Manage Threads)
 

@@ -9,9 +9,9 @@ from db import Database
 from podium import weekly
 from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
+from podium.delivery.outbox import Outbox
 from podium.errors import Text
 from podium.housekeeping import tidy
-from podium.outbox import Outbox
 from podium.preferences import load_guild
 
 log = logging.getLogger(__name__)

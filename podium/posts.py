@@ -25,14 +25,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import audience, kinds, weekly
+from podium import audience, weekly
 from podium.clock import from_ms, to_ms
+from podium.delivery import kinds
+from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow, parse_payload
+from podium.delivery.render import RenderContext, RenderError, need, render
+from podium.delivery.transport import GoneError, RefusedError
 from podium.keyed_lock import KeyedLock
-from podium.outbox import Outbox, OutboxMessage, OutboxRow, parse_payload
 from podium.preferences import GuildSettings, channel_locale
-from podium.render import RenderContext, RenderError, need, render
 from podium.talks import Talk, TalkEvent, TalkHooks, load_talk
-from podium.transport import GoneError, RefusedError
 
 log = logging.getLogger(__name__)
 

@@ -25,15 +25,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import kinds
 from podium.audience import Audience, AudienceError, was_forgotten
 from podium.clock import Clock, to_ms
+from podium.delivery import kinds
+from podium.delivery.outbox import Outbox, OutboxMessage
+from podium.delivery.transport import (
+    MAX_SCHEDULED_EVENTS,
+    DeliveryError,
+    GoneError,
+    RefusedError,
+    RejectedError,
+    Transport,
+)
 from podium.errors import UserError
 from podium.i18n import N_
 from podium.keyed_lock import KeyedLock
 from podium.markup import clip as clip_escaped
 from podium.markup import discord_time, inert, quote
-from podium.outbox import Outbox, OutboxMessage
 from podium.preferences import GuildSettings, load_guild
 from podium.talks import (
     CANCELLED_IN_DISCORD,
@@ -48,14 +56,6 @@ from podium.talks import (
     authorize,
     load_talk,
     refusal,
-)
-from podium.transport import (
-    MAX_SCHEDULED_EVENTS,
-    DeliveryError,
-    GoneError,
-    RefusedError,
-    RejectedError,
-    Transport,
 )
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ from podium.audience import Audience
 from podium.calendar_feed import Calendars
 from podium.clock import Clock
 from podium.config import Settings
-from podium.dispatcher import Dispatcher
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
-from podium.outbox import Outbox
-from podium.pacing import Pacer
 from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents

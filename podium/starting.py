@@ -6,12 +6,12 @@ import logging
 from datetime import datetime, timedelta
 
 from db import Transaction
-from podium import kinds
 from podium.clock import to_ms
+from podium.delivery import kinds
+from podium.delivery.outbox import OutboxMessage
+from podium.delivery.render import RenderContext, talk_of
 from podium.markup import quote
-from podium.outbox import OutboxMessage
 from podium.preferences import load_guild
-from podium.render import RenderContext, talk_of
 from podium.talks import Talk
 
 log = logging.getLogger(__name__)

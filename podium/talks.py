@@ -11,16 +11,17 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from db import Database, Transaction
-from podium import components, kinds, privacy, weekly
+from podium import components, privacy, weekly
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import NOTICES, TALK_REMINDERS, allows
 from podium.cooldown import Cooldown
+from podium.delivery import kinds
+from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.delivery.render import RenderContext, Rendered, need, talk_of
 from podium.errors import UserError
 from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, quote, quote_clipped
-from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import effective_reminders, load_guild, load_guild_name, load_user
-from podium.render import RenderContext, Rendered, need, talk_of
 
 log = logging.getLogger(__name__)
 

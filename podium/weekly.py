@@ -8,13 +8,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db import Database, Transaction
-from podium import components, i18n, kinds
+from podium import components, i18n
 from podium.clock import from_ms, to_ms
+from podium.delivery import kinds
+from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.delivery.render import RenderContext, Rendered, RenderError, need
 from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, fit_lines, quote_clipped
-from podium.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.preferences import GuildSettings, load_guild
-from podium.render import RenderContext, Rendered, RenderError, need
 from podium.zones import local_moment
 
 log = logging.getLogger(__name__)

@@ -19,11 +19,11 @@ from podium.consent import ConsentTopic
 
 if TYPE_CHECKING:
     from db import Database, Transaction
-    from podium.outbox import Outbox, OutboxMessage, OutboxRow, PlanQuery
+    from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow, PlanQuery
+    from podium.delivery.render import RenderContext, Rendered
+    from podium.delivery.transport import Transport
     from podium.preferences import GuildSettings
-    from podium.render import RenderContext, Rendered
     from podium.talks import Talk
-    from podium.transport import Transport
 
 Renderer = Callable[["RenderContext"], "str | Rendered"]
 # Adds to the payload what must be read when the message goes out (a summary lists the talks of that moment).
@@ -79,7 +79,7 @@ BUILTIN_MODULES = (
     "podium.talks",
     "podium.people",
     "podium.weekly",
-    "podium.dispatcher",
+    "podium.delivery.dispatcher",
     "podium.starting",
     "podium.audience",
     "podium.scheduled_events",

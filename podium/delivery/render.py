@@ -1,4 +1,4 @@
-"""Turn an outbox row into a Discord message body: the kind's renderer (podium/kinds.py), then mentions and limits."""
+"""Turn an outbox row into a Discord message body: the kind's renderer (its KindSpec), then mentions and limits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from podium import i18n, kinds
+from podium import i18n
+from podium.delivery import kinds
 from podium.markup import discord_time
 
 if TYPE_CHECKING:

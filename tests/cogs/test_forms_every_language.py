@@ -28,10 +28,11 @@ from cogs._time_questions import TimeQuestions
 from cogs.audience import AudienceCog
 from cogs.opt_out import ConfirmForget
 from cogs.schedule import ConfirmCancel, Schedule, with_calendar
-from podium import components, i18n, kinds, timeparse
+from podium import components, i18n, timeparse
 from podium.audience import Audience
-from podium.outbox import Outbox
-from podium.render import RenderContext, render
+from podium.delivery import kinds
+from podium.delivery.outbox import Outbox
+from podium.delivery.render import RenderContext, render
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.fake_discord import _validate_message_components, _validate_modal

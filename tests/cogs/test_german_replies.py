@@ -13,8 +13,8 @@ from cogs.schedule import ConfirmCancel, Schedule, info_text, mine_text
 from podium import i18n
 from podium.audience import AudienceError
 from podium.consent import TALK_REMINDERS
+from podium.delivery.outbox import OutboxRow
 from podium.errors import Text
-from podium.outbox import OutboxRow
 from podium.people import PersonalReminder
 from podium.talks import Actor
 from tests import factories

@@ -21,12 +21,12 @@ from nextcord.http import Route
 
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._nextcord_transport import NextcordTransport
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox, OutboxMessage
-from podium.pacing import Pacer, Ticket
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox, OutboxMessage
+from podium.delivery.pacing import Pacer, Ticket
+from podium.delivery.transport import RateLimitedError, StaleDelivery, Transport, last_look, looking_with
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
-from podium.transport import RateLimitedError, StaleDelivery, Transport, last_look, looking_with
 from tests.fake_discord import BOT_USER_ID, GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
 
 SPEAKER = GUILD_ID + 42

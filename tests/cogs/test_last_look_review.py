@@ -22,9 +22,9 @@ from cogs._nextcord_transport import NextcordTransport
 from db import Database
 from podium import audience
 from podium.audience import ATTENDEE_REMINDER, Audience
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox, OutboxMessage
-from podium.pacing import Pacer, Ticket
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox, OutboxMessage
+from podium.delivery.pacing import Pacer, Ticket
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories

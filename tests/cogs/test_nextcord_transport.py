@@ -15,8 +15,8 @@ from nextcord.http import Route
 
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._nextcord_transport import NextcordTransport, classify
-from podium.pacing import ChannelBusy, Pacer
-from podium.transport import (
+from podium.delivery.pacing import ChannelBusy, Pacer
+from podium.delivery.transport import (
     GoneError,
     RateLimitedError,
     RefusedError,

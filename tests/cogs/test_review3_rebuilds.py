@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from podium.clock import to_ms
-from podium.dispatcher import MAX_REBUILDS
-from podium.outbox import OutboxMessage
+from podium.delivery.dispatcher import MAX_REBUILDS
+from podium.delivery.outbox import OutboxMessage
 from podium.talks import Actor
 from tests.cogs.test_last_look import ANNOUNCE, SPEAKER, deliver_while, env
 from tests.fake_discord import GUILD_ID

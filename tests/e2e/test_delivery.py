@@ -4,7 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from db import Database
-from podium.outbox import Outbox, OutboxMessage
+from podium.delivery.outbox import Outbox, OutboxMessage
 from tests import factories
 from tests.e2e.dbcheck import query, wait_for_state
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID

@@ -11,7 +11,7 @@ from datetime import timedelta
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from podium.outbox import OutboxMessage
+from podium.delivery.outbox import OutboxMessage
 from tests.botprocess import TOKEN, bot_command, working_dir
 from tests.e2e.test_delivery import channel_message, now, queue, wait_for_state
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID

@@ -13,8 +13,8 @@ from podium import audience as audience_module
 from podium import components, i18n
 from podium.audience import Audience, AudienceError
 from podium.calendar_feed import LINK_URL_MAX, google_calendar_url, talk_calendar
-from podium.outbox import Outbox
-from podium.render import RenderContext, render
+from podium.delivery.outbox import Outbox
+from podium.delivery.render import RenderContext, render
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.fake_discord import _validate_message_components

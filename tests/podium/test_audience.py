@@ -8,12 +8,12 @@ import pytest
 from podium import audience
 from podium.audience import ATTENDEE_NOTICE, ATTENDEE_REMINDER, Audience, AudienceError
 from podium.clock import from_ms, to_ms
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox
-from podium.pacing import Pacer
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
+from podium.delivery.render import RenderContext, render
 from podium.people import People
 from podium.preferences import remember_guild_name
-from podium.render import RenderContext, render
 from podium.talks import Actor, TalkError, TalkService, default_hooks
 from tests import factories
 from tests.fake_discord import _validate_message_components
@@ -563,7 +563,7 @@ async def test_replanning_keeps_the_rows_of_keys_planned_again_and_cancels_the_r
 
 async def test_a_reschedule_builds_no_attendee_row_on_the_event_loop(db, talk, talks, monkeypatch):
     # Building thousands of rows in Python blocked the event loop for up to 76 ms (issue 19 §6): SQLite plans them.
-    from podium import outbox as outbox_module
+    from podium.delivery import outbox as outbox_module
 
     async with db.transaction() as tx:
         await tx.executemany("INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, 0)",

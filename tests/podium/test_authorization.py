@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from podium import talks as talks_module
-from podium.outbox import Outbox
+from podium.delivery.outbox import Outbox
 from podium.talks import ACTIONS, Actor, TalkError, TalkService, authorize, default_hooks, refusal
 from tests import factories
 from tests.botprocess import BOT_PY
@@ -25,8 +25,8 @@ SPEAKER, OTHER, MODERATOR, BOT = 1, 2, 3, 999
 # Writes of `talks` that are no change of a talk by anyone: links to what Discord made, flags, the hourly `done`.
 # Each says why; none may touch what a member changes (time, speaker, topic, length, description, cancellation).
 SYSTEM_WRITES = {
-    ("podium/dispatcher.py", "Dispatcher._talk_thread"): "the thread Podium made for the talk",
-    ("podium/dispatcher.py", "Dispatcher._forget_target"): "that thread was deleted in Discord",
+    ("podium/delivery/dispatcher.py", "Dispatcher._talk_thread"): "the thread Podium made for the talk",
+    ("podium/delivery/dispatcher.py", "Dispatcher._forget_target"): "that thread was deleted in Discord",
     ("podium/housekeeping.py", "tidy"): "talks that are over are marked done",
     ("podium/weekly.py", "mark_announced"): "a summary listed them: announced",
     ("podium/audience.py", "_mark_announced"): "the new-talk post went out: announced",

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from podium.audience import Audience
 from podium.calendar_feed import CANCELLED_KEPT, Calendars, build_calendar, feed_links
-from podium.outbox import Outbox
+from podium.delivery.outbox import Outbox
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories

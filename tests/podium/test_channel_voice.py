@@ -14,8 +14,9 @@ from datetime import timedelta
 
 import pytest
 
-from podium import i18n, kinds
-from podium.render import RenderContext, render
+from podium import i18n
+from podium.delivery import kinds
+from podium.delivery.render import RenderContext, render
 from tests import factories
 
 # Written to one person (the speaker, a member's own reminder, the operator's log): when a DM is refused they are

@@ -6,13 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from podium import kinds
 from podium.clock import SystemClock, to_ms
-from podium.dispatcher import MAX_ATTEMPTS, Dispatcher, backoff_delay, fallback_chain
-from podium.outbox import Outbox, OutboxMessage, OutboxRow
-from podium.pacing import Pacer
-from podium.talks import load_talk
-from podium.transport import (
+from podium.delivery import kinds
+from podium.delivery.dispatcher import MAX_ATTEMPTS, Dispatcher, backoff_delay, fallback_chain
+from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.delivery.pacing import Pacer
+from podium.delivery.transport import (
     GoneError,
     PostedMessage,
     RefusedError,
@@ -21,6 +20,7 @@ from podium.transport import (
     last_look,
     snowflake_at,
 )
+from podium.talks import load_talk
 from tests import factories
 
 GUILD, ANNOUNCE, LOG_CHANNEL, SPEAKER = 100, 200, 300, 42

@@ -7,17 +7,17 @@ from datetime import timedelta
 import pytest
 
 from podium.clock import from_ms, to_ms
-from podium.dispatcher import NONCE_TRUST, SWEEP_STALE_AFTER, Dispatcher
-from podium.outbox import Outbox
-from podium.pacing import ChannelBusy, Pacer
-from podium.people import People
-from podium.talks import Actor, TalkService, default_hooks
-from podium.transport import (
+from podium.delivery.dispatcher import NONCE_TRUST, SWEEP_STALE_AFTER, Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import ChannelBusy, Pacer
+from podium.delivery.transport import (
     RateLimitedError,
     RefusedError,
     TransientError,
     UnauthorizedError,
 )
+from podium.people import People
+from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.podium.test_dispatcher import (
     ANNOUNCE,
@@ -581,8 +581,8 @@ async def test_a_row_whose_content_keeps_changing_is_rebuilt_a_bounded_number_of
 ):
     from dataclasses import replace
 
-    from podium import kinds
-    from podium.dispatcher import MAX_REBUILDS
+    from podium.delivery import kinds
+    from podium.delivery.dispatcher import MAX_REBUILDS
 
     calls = 0
 

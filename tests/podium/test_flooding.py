@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from podium.cooldown import Cooldown, SlowDown
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox
-from podium.pacing import Pacer
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
 from podium.people import People, PeopleError
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories

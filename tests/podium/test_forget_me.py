@@ -19,12 +19,12 @@ from podium import audience as audience_module
 from podium import privacy, scheduled_events
 from podium.audience import Audience
 from podium.calendar_feed import Calendars
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox
-from podium.pacing import Pacer
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
+from podium.delivery.transport import GoneError, RefusedError, TransientError
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
-from podium.transport import GoneError, RefusedError, TransientError
 from tests import factories
 from tests.podium.test_dispatcher import ScriptedTransport
 

@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from podium.clock import to_ms
+from podium.delivery.outbox import Outbox, OutboxMessage
 from podium.housekeeping import KEEP_FINISHED_MESSAGES, tidy
-from podium.outbox import Outbox, OutboxMessage
 from tests import factories
 
 

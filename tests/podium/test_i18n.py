@@ -12,14 +12,14 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from podium import i18n
-from podium.dispatcher import Dispatcher
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
+from podium.delivery.render import same_message
 from podium.errors import UserError
 from podium.guild_settings import GuildSettingsService
-from podium.outbox import Outbox
-from podium.pacing import Pacer
 from podium.people import People
 from podium.preferences import load_user
-from podium.render import same_message
 from tests import factories
 from tests.podium.test_dispatcher import (
     ANNOUNCE,

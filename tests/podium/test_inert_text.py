@@ -17,9 +17,10 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from podium import i18n, kinds
+from podium import i18n
+from podium.delivery import kinds
+from podium.delivery.render import RenderContext, render
 from podium.markup import inert, quote
-from podium.render import RenderContext, render
 from tests import factories
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)

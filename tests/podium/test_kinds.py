@@ -15,11 +15,12 @@ import pytest
 
 import podium
 from cogs.opt_out import TOPIC_CHOICES
-from podium import audience, consent, kinds
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox
-from podium.pacing import Pacer
-from podium.render import RenderContext, render
+from podium import audience, consent
+from podium.delivery import kinds
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
+from podium.delivery.render import RenderContext, render
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.fake_discord import _validate_message_components

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from cogs.remind_me import reminders_text
 from cogs.schedule import choice_label, info_text, mine_text, talk_line
-from podium import kinds
+from podium.delivery import kinds
+from podium.delivery.outbox import OutboxRow
+from podium.delivery.render import RenderContext, render
 from podium.markup import fit_lines
-from podium.outbox import OutboxRow
 from podium.people import PersonalReminder
-from podium.render import RenderContext, render
 from podium.talks import TOPIC_MAX
 from tests import factories
 from tests.podium.test_kinds import TOTAL, embed_size

@@ -11,12 +11,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from db import Database
 from podium import ops
 from podium.calendar_feed import Calendars
-from podium.dispatcher import Dispatcher
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox, OutboxMessage
+from podium.delivery.pacing import Pacer
+from podium.delivery.transport import TransientError
 from podium.metrics import Metrics
 from podium.ops import AddressLimit, OpsServer
-from podium.outbox import Outbox, OutboxMessage
-from podium.pacing import Pacer
-from podium.transport import TransientError
 
 SECRET = "s3cret-for-the-cron-trigger-0123456789"
 CHANNEL = 555

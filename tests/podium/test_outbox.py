@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from podium.outbox import Outbox, OutboxMessage
+from podium.delivery.outbox import Outbox, OutboxMessage
 from tests import factories
 
 
@@ -177,7 +177,7 @@ async def test_claim_takes_one_message_per_target_per_round(db, clock):
     """A burst to one channel, queued first, does not go ahead of DMs due at the same instant."""
     from datetime import timedelta
 
-    from podium.outbox import OutboxMessage
+    from podium.delivery.outbox import OutboxMessage
 
     outbox = Outbox(db)
     due = clock.now() - timedelta(seconds=1)
@@ -203,7 +203,7 @@ async def test_claim_takes_one_message_per_target_per_round(db, clock):
 
 def plan_of(rows, kind="personal_reminder"):
     """A PlanQuery whose SELECT yields these rows (dicts of PLAN_COLUMNS), from a JSON parameter."""
-    from podium.outbox import PLAN_COLUMNS, PlanQuery
+    from podium.delivery.outbox import PLAN_COLUMNS, PlanQuery
 
     columns = ", ".join(f"json_extract(value, '$.{c}') AS {c}" for c in PLAN_COLUMNS)
     return PlanQuery(kind=kind, sql=f"SELECT {columns} FROM json_each(:rows) ORDER BY key",
@@ -308,7 +308,7 @@ async def test_dms_of_one_talk_are_claimed_by_recipient_not_grouped_by_talk(db, 
 
 
 async def test_the_claim_reads_only_the_due_index(db):
-    from podium.outbox import _CLAIM
+    from podium.delivery.outbox import _CLAIM
 
     plan = [r["detail"] for r in await db.fetchall("EXPLAIN QUERY PLAN " + _CLAIM, (1, 1, 5, 500, 50))]
     assert any("USING INDEX outbox_due" in d for d in plan), plan

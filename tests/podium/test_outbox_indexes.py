@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox, OutboxMessage, OutboxRow
-from podium.pacing import Pacer
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.delivery.pacing import Pacer
 from tests import factories
 from tests.podium.test_dispatcher import ScriptedTransport
 

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from podium.pacing import Pacer, SlidingWindow
+from podium.delivery.pacing import Pacer, SlidingWindow
 
 
 class FakeMonotonic:
@@ -108,7 +108,7 @@ async def test_refund_takes_back_its_own_request_not_the_newest(monkeypatch):
 
 async def test_a_busy_channel_does_not_hold_up_other_channels_or_dms():
     """Head-of-line: a request waiting for one channel's window must not keep the global slot from others."""
-    from podium.pacing import Pacer
+    from podium.delivery.pacing import Pacer
 
     pacer = Pacer(1000, channel_limit=1, channel_window=0.3)
     await pacer.acquire(1)
@@ -121,7 +121,7 @@ async def test_a_busy_channel_does_not_hold_up_other_channels_or_dms():
 
 
 async def test_max_wait_raises_channel_busy_instead_of_waiting():
-    from podium.pacing import ChannelBusy, Pacer
+    from podium.delivery.pacing import ChannelBusy, Pacer
 
     pacer = Pacer(1000, channel_limit=2, channel_window=10)
     await pacer.acquire(7, max_wait=1)
@@ -134,7 +134,7 @@ async def test_max_wait_raises_channel_busy_instead_of_waiting():
 
 
 async def test_a_429_blocks_its_channel_and_a_global_429_pauses_everything(monkeypatch):
-    from podium.pacing import ChannelBusy, Pacer
+    from podium.delivery.pacing import ChannelBusy, Pacer
 
     mono = FakeMonotonic()
     sleeps = []

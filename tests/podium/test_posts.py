@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from podium import audience, posts
-from podium.outbox import OutboxMessage
+from podium.delivery.outbox import OutboxMessage
+from podium.delivery.transport import GoneError
 from podium.talks import Actor, TalkService, default_hooks
-from podium.transport import GoneError
 from tests import factories
 from tests.podium.test_dispatcher import ANNOUNCE, GUILD, SPEAKER, dispatcher, run_due, transport  # noqa: F401
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from podium.clock import to_ms
-from podium.render import RenderContext, RenderError, render
+from podium.delivery.render import RenderContext, RenderError, render
 from tests import factories
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)

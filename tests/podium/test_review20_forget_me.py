@@ -11,7 +11,7 @@ from podium import scheduled_events
 from podium.audience import Audience
 from podium.calendar_feed import Calendars
 from podium.cooldown import Cooldown
-from podium.outbox import Outbox
+from podium.delivery.outbox import Outbox
 from podium.people import People
 from podium.talks import Actor, Talk, TalkService, default_hooks
 from tests import factories

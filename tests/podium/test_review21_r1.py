@@ -10,7 +10,7 @@ import pytest
 
 from podium import audience, i18n, posts, scheduled_events
 from podium.audience import Audience
-from podium.outbox import OutboxMessage
+from podium.delivery.outbox import OutboxMessage
 from podium.talks import Actor, TalkService, confirmation, default_hooks, load_talk, who_is_told
 from tests import factories
 from tests.podium.test_dispatcher import ANNOUNCE, GUILD, SPEAKER, dispatcher, run_due, transport  # noqa: F401

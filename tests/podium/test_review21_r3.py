@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from podium import i18n
-from podium.render import RenderContext, render
+from podium.delivery.render import RenderContext, render
 from podium.weekly import WEEKLY_SUMMARY
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -73,7 +73,7 @@ def test_the_notice_that_a_talk_moved_offers_add_to_calendar(language, via):
     # shows the talk at its new time, and is the moment a member's calendar entry (from an earlier 📅 click) is
     # wrong; it has "Can't make it" and the thread link only. (tests/podium/test_add_to_calendar.py checks
     # "every message that shows a talk" but leaves the notices out of its list.)
-    from podium.render import RenderContext, render
+    from podium.delivery.render import RenderContext, render
     from tests import factories
 
     moved = factories.talk(starts_at=STARTS, thread_id=222_222_222_222_222_222)

@@ -2,7 +2,7 @@
 
 from podium import privacy
 from podium.audience import Audience
-from podium.outbox import Outbox
+from podium.delivery.outbox import Outbox
 from podium.people import People
 from podium.scheduled_events import ScheduledEvents
 from tests import factories

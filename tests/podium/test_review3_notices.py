@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from podium import audience
 from podium.clock import to_ms
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox
-from podium.pacing import Pacer
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.podium.test_dispatcher import ScriptedTransport

@@ -7,15 +7,17 @@ from datetime import timedelta
 
 import pytest
 
-from podium import audience, kinds, scheduled_events
+from podium import audience, scheduled_events
 from podium.audience import Audience
 from podium.clock import to_ms
 from podium.cooldown import Cooldown
-from podium.dispatcher import Dispatcher
+from podium.delivery import kinds
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
+from podium.delivery.transport import GoneError, MemberRights, RefusedError, RejectedError, TransientError
 from podium.guild_settings import GuildSettingsService
 from podium.housekeeping import tidy
-from podium.outbox import Outbox
-from podium.pacing import Pacer
 from podium.people import People
 from podium.preferences import GuildSettings
 from podium.scheduled_events import (
@@ -33,7 +35,6 @@ from podium.scheduled_events import (
     marker,
 )
 from podium.talks import Actor, TalkError, TalkService, default_hooks
-from podium.transport import GoneError, MemberRights, RefusedError, RejectedError, TransientError
 from tests import factories
 from tests.podium.test_dispatcher import BOT_USER_ID, ScriptedTransport, run_due
 

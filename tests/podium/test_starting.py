@@ -1,7 +1,7 @@
 from datetime import timedelta
 
+from podium.delivery.outbox import Outbox
 from podium.guild_settings import GuildSettingsService
-from podium.outbox import Outbox
 from podium.starting import STARTING_NOW
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories

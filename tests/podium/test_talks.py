@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 
 from podium.clock import from_ms, to_ms
-from podium.outbox import Outbox
-from podium.render import RenderContext, render
+from podium.delivery.outbox import Outbox
+from podium.delivery.render import RenderContext, render
 from podium.talks import Actor, TalkError, TalkService, default_hooks, reminder_key
 from tests import factories
 

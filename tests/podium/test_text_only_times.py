@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from podium import i18n
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox, OutboxMessage
-from podium.pacing import Pacer
-from podium.render import RenderContext, render
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox, OutboxMessage
+from podium.delivery.pacing import Pacer
+from podium.delivery.render import RenderContext, render
 from podium.weekly import WEEKLY_SUMMARY
 from tests import factories
 from tests.podium.test_dispatcher import ANNOUNCE, GUILD, ScriptedTransport, run_due

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from podium.clock import ManualClock
-from podium.dispatcher import Dispatcher
-from podium.outbox import Outbox
-from podium.pacing import Pacer
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
 from podium.preferences import GuildSettings, load_guild, update_guild
 from podium.weekly import check_engagement, ensure_weekly, next_slot, plan_weekly, summary_key, summary_payload
 from tests import factories
@@ -180,7 +180,7 @@ async def test_engagement_prompt_rule(db, clock, configured):
 
 @pytest.mark.parametrize("ping", [False, True])
 def test_summary_names_speakers_and_pings_them_only_when_enabled(ping):
-    from podium.render import RenderContext, render
+    from podium.delivery.render import RenderContext, render
 
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     talks = [
@@ -211,8 +211,8 @@ async def test_a_failed_call_for_speakers_is_not_requeued_every_hour(db, clock, 
 
 
 async def test_weekly_pings_leave_out_speakers_who_opted_out(db, clock, configured):
+    from podium.delivery.render import RenderContext, render
     from podium.preferences import update_user
-    from podium.render import RenderContext, render
 
     async with db.transaction() as tx:
         await update_guild(tx, GUILD, clock.now(), ping_speakers=1)

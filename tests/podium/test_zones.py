@@ -95,8 +95,8 @@ def test_each_reason_for_a_zone_is_said_truthfully_in_every_language(case, expec
 async def test_a_chosen_utc_is_the_servers_zone_until_the_zone_is_cleared(db, clock):
     """'UTC' is both the default and a zone a moderator may choose: only the choice is credited and offered."""
     from cogs._zone import server_zone
+    from podium.delivery.outbox import Outbox
     from podium.guild_settings import GuildSettingsService
-    from podium.outbox import Outbox
     from podium.preferences import load_guild
 
     settings = GuildSettingsService(db, Outbox(db), clock)
