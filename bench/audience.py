@@ -38,7 +38,8 @@ from db import Database
 from podium import audience
 from podium.clock import ManualClock, to_ms
 from podium.delivery.outbox import Outbox
-from podium.talks import Actor, TalkService, default_hooks, load_talk
+from podium.talk_model import load_talk
+from podium.talks import Actor, TalkService, default_hooks
 from tests.botprocess import BotProcess
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID, FakeDiscord, FakeGuild, FakeMember
 

@@ -92,7 +92,8 @@ async def main(args: argparse.Namespace) -> None:
     from podium import audience
     from podium.clock import ManualClock, to_ms
     from podium.delivery.outbox import Outbox
-    from podium.talks import Actor, TalkService, default_hooks, load_talk
+    from podium.talk_model import load_talk
+    from podium.talks import Actor, TalkService, default_hooks
 
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     probes = Probes()

@@ -25,7 +25,8 @@ from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, quote
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.services import Services
-from podium.talks import Action, Actor, Talk, TalkError, confirmation, refusal, who_is_told
+from podium.talk_model import Talk, TalkError
+from podium.talks import Action, Actor, confirmation, refusal, who_is_told
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from podium.markup import both_times, discord_time, fit_lines, quote, quote_clip
 from podium.people import PeopleError, PersonalReminder
 from podium.preferences import Via, effective_reminders, effective_zone, load_guild, load_user
 from podium.services import Services
-from podium.talks import Talk
+from podium.talk_model import Talk
 from podium.zones import local_moment
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,8 @@ from podium.posts import POST_UPDATE
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.scheduled_events import EVENT_KINDS, EventsError
 from podium.services import Services
-from podium.talks import Actor, Talk, TalkError, authorize, confirmation, who_is_told
+from podium.talk_model import Talk, TalkError
+from podium.talks import Actor, authorize, confirmation, who_is_told
 from podium.zones import local_moment
 
 log = logging.getLogger(__name__)

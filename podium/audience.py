@@ -41,15 +41,8 @@ from podium.preferences import (
     load_user,
     stored_offsets,
 )
-from podium.talks import (
-    DESCRIPTION_MAX,
-    Talk,
-    TalkEvent,
-    TalkHooks,
-    cancel_reason,
-    load_talk,
-    moved_at_a_glance,
-)
+from podium.talk_model import DESCRIPTION_MAX, Talk, load_talk
+from podium.talks import TalkEvent, TalkHooks, cancel_reason, moved_at_a_glance
 
 log = logging.getLogger(__name__)
 
@@ -343,11 +336,21 @@ async def _mark_announced(sent: kinds.SentContext) -> None:
     await _correct_if_changed(sent)
 
 
-async def _correct_if_changed(sent: kinds.SentContext) -> None:
-    # podium/posts.py keeps these posts true and imports this module: imported when first needed.
-    from podium import posts
+# Run after one of this module's posts about a talk is sent. podium/posts.py, which keeps these posts true, adds its
+# step when it is loaded (with the built-in kinds, before any row is delivered): it imports this module, so this
+# module naming it would be an import cycle.
+_after_post_sent: list[Callable[[kinds.SentContext], Awaitable[None]]] = []
 
-    await posts.correct_if_changed(sent)
+
+def after_post_sent(step: Callable[[kinds.SentContext], Awaitable[None]]) -> None:
+    """Run `step` in the transaction that marks a new-talk post or a thread's first post sent."""
+    if step not in _after_post_sent:
+        _after_post_sent.append(step)
+
+
+async def _correct_if_changed(sent: kinds.SentContext) -> None:
+    for step in _after_post_sent:
+        await step(sent)
 
 
 # -- rendering ------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from podium.clock import Clock, to_ms
 from podium.errors import Text
 from podium.i18n import N_
 from podium.preferences import channel_locale, load_guild, load_user
-from podium.talks import Talk
+from podium.talk_model import Talk
 
 if TYPE_CHECKING:
     from icalendar import Event

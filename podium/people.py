@@ -24,7 +24,8 @@ from podium.errors import UserError
 from podium.i18n import N_
 from podium.markup import command, quote
 from podium.preferences import UserPreferences, load_user, remember_user_locale, update_user
-from podium.talks import TALK_REMINDER, Talk, replan_talk_bound
+from podium.talk_model import Talk
+from podium.talks import TALK_REMINDER, replan_talk_bound
 
 MISSING_PERMISSIONS = 50013  # Discord's code for a right the bot lacks (here: Manage Threads)
 

@@ -33,7 +33,8 @@ from podium.delivery.render import RenderContext, RenderError, need, render
 from podium.delivery.transport import GoneError, RefusedError
 from podium.keyed_lock import KeyedLock
 from podium.preferences import GuildSettings, channel_locale
-from podium.talks import Talk, TalkEvent, TalkHooks, load_talk
+from podium.talk_model import Talk, load_talk
+from podium.talks import TalkEvent, TalkHooks
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,11 @@ async def correct_summary_if_changed(sent: kinds.SentContext, shown: list[int]) 
     # The edit renders every talk the summary shows as it is then: one edit covers all of them.
     post = {"id": row.id, "kind": row.kind, "channel_id": sent.channel_id, "message_id": sent.message_id}
     await _queue(sent.tx, sent.outbox, Talk.from_db(found), post, sent.now, sent.now + SUMMARY_LASTS)
+
+
+# Each post is checked in the transaction that marks it sent; its owners call these without importing this module.
+audience.after_post_sent(correct_if_changed)
+weekly.after_summary_sent(correct_summary_if_changed)
 
 
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:

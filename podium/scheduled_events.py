@@ -43,20 +43,8 @@ from podium.keyed_lock import KeyedLock
 from podium.markup import clip as clip_escaped
 from podium.markup import discord_time, inert, quote
 from podium.preferences import GuildSettings, load_guild
-from podium.talks import (
-    CANCELLED_IN_DISCORD,
-    DURATION_RANGE,
-    TOPIC_MAX,
-    Action,
-    Actor,
-    Talk,
-    TalkEvent,
-    TalkHooks,
-    TalkService,
-    authorize,
-    load_talk,
-    refusal,
-)
+from podium.talk_model import DURATION_RANGE, TOPIC_MAX, Talk, load_talk
+from podium.talks import CANCELLED_IN_DISCORD, Action, Actor, TalkEvent, TalkHooks, TalkService, authorize, refusal
 
 log = logging.getLogger(__name__)
 

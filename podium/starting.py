@@ -12,7 +12,7 @@ from podium.delivery.outbox import OutboxMessage
 from podium.delivery.render import RenderContext, talk_of
 from podium.markup import quote
 from podium.preferences import load_guild
-from podium.talks import Talk
+from podium.talk_model import Talk
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,19 @@ from podium.cooldown import Cooldown
 from podium.delivery import kinds
 from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.delivery.render import RenderContext, Rendered, need, talk_of
-from podium.errors import UserError
 from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, quote, quote_clipped
 from podium.preferences import effective_reminders, load_guild, load_guild_name, load_user
+from podium.talk_model import (
+    DURATION_RANGE,
+    Talk,
+    TalkError,
+    load_talk,
+    validate_description,
+    validate_duration,
+    validate_start,
+    validate_topic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +43,7 @@ privacy.holds_user_ids("talks", "created_by", forget="anonymise", unless=_NOT_TH
 privacy.holds_user_ids("talks", "updated_by", forget="anonymise", unless=_NOT_THEIR_TALK,
                        why="who last changed someone else's talk")
 
-TOPIC_MAX = 200
-DESCRIPTION_MAX = 1000
-DURATION_RANGE = (5, 240)
 MAX_UPCOMING_PER_SPEAKER = 5
-MAX_AHEAD = timedelta(days=365)
 # A talk's changes are told to the channel, and to its speaker by DM, at most this often: thirty moves (a moderator's
 # bulk changes, drags in Discord's Events UI) are one notice of the net change, not thirty messages.
 NOTICE_EVERY = timedelta(minutes=10)
@@ -54,59 +59,6 @@ EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "tal
 # "edit" is topic, length or description, "give" a new speaker, "import" a hand-made event made a talk.
 Action = Literal["add", "reschedule", "cancel", "edit", "give", "import"]
 ACTIONS: tuple[Action, ...] = ("add", "reschedule", "cancel", "edit", "give", "import")
-
-
-class TalkError(UserError):
-    """A refused change; the message is shown to the user as it is."""
-
-
-@dataclass(frozen=True, slots=True)
-class Talk:
-    """A talk as stored."""
-
-    id: int
-    guild_id: int
-    speaker_id: int
-    topic: str
-    starts_at: datetime
-    duration_minutes: int
-    state: str
-    announced: bool
-    created_by: int
-    updated_by: int
-    updated_at: datetime
-    sequence: int = 0
-    speaker_name: str | None = None
-    thread_id: int | None = None
-    description: str | None = None
-    event_id: int | None = None  # its Discord scheduled event (podium/scheduled_events.py)
-
-    @property
-    def ends_at(self) -> datetime:
-        """When the talk's slot ends."""
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
-
-    @classmethod
-    def from_db(cls, row: sqlite3.Row) -> Talk:
-        """Build from a `SELECT * FROM talks` row."""
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            speaker_id=row["speaker_id"],
-            topic=row["topic"],
-            starts_at=from_ms(row["starts_at_ms"]),
-            duration_minutes=row["duration_minutes"],
-            state=row["state"],
-            announced=bool(row["announced"]),
-            created_by=row["created_by"],
-            updated_by=row["updated_by"],
-            updated_at=from_ms(row["updated_at_ms"]),
-            sequence=row["sequence"],
-            speaker_name=row["speaker_name"],
-            thread_id=row["thread_id"],
-            description=row["description"],
-            event_id=row["event_id"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,12 +206,6 @@ def confirmation(t: Translator, action: Literal["reschedule", "cancel"], talk: T
     if len(parts) == 1:
         parts.append(t._("Nobody else needed to be told."))
     return " ".join(parts)
-
-
-async def load_talk(source: Database | Transaction, talk_id: int) -> Talk | None:
-    """One talk by id (any guild, any state)."""
-    row = await source.fetchone("SELECT * FROM talks WHERE id = ?", (talk_id,))
-    return Talk.from_db(row) if row is not None else None
 
 
 def reminder_key(talk: Talk, offset_s: int) -> str:
@@ -879,61 +825,3 @@ class TalkService:
                 topic=quote(other.topic), speaker=f"<@{other.speaker_id}>", when=discord_time(other.starts_at),
                 minutes=other.duration_minutes,
             )
-
-
-def has_control_character(text: str, allowed: str = "") -> bool:
-    """Whether `text` holds a C0 control character or DEL not in `allowed`.
-
-    RFC 5545 allows none in a calendar's text but the tab (and line breaks, escaped): one such character
-    (pasted from a terminal or a PDF) makes Add to calendar, /schedule export and every feed of the server a file
-    calendar apps refuse.
-    """
-    return any((ord(char) < 0x20 or char == "\x7f") and char not in allowed for char in text)
-
-
-def validate_topic(topic: str) -> str:
-    """1-200 characters, surrounding space trimmed, no control characters."""
-    topic = topic.strip()
-    if not topic:
-        raise TalkError(N_("The topic can't be empty. Example: `/schedule add when:friday 18:00 topic:Intro to Rust`"))
-    if has_control_character(topic):
-        raise TalkError(N_("The topic has an invisible control character (often pasted along with the text). "
-                           "Please type it again. Example: `/schedule add when:friday 18:00 topic:Intro to Rust`"))
-    if len(topic) > TOPIC_MAX:
-        raise TalkError(N_("The topic is {length} characters; the most is {most}. Please shorten it."),
-                        length=len(topic), most=TOPIC_MAX)
-    return topic
-
-
-def validate_description(text: str) -> str | None:
-    """At most 1,000 characters, surrounding space trimmed, no control characters but line breaks and tabs.
-
-    "-" (or nothing) removes it.
-    """
-    text = text.strip()
-    if text in ("", "-"):
-        return None
-    if has_control_character(text, allowed="\n\r\t"):
-        raise TalkError(N_("The description has an invisible control character (often pasted along with the "
-                           "text). Please type it again; line breaks are fine. "
-                           "Example: `description:Slides and code on GitHub`"))
-    if len(text) > DESCRIPTION_MAX:
-        raise TalkError(N_("The description is {length} characters; the most is {most}. Please shorten it."),
-                        length=len(text), most=DESCRIPTION_MAX)
-    return text
-
-
-def validate_duration(minutes: int) -> None:
-    """5-240 minutes."""
-    low, high = DURATION_RANGE
-    if not low <= minutes <= high:
-        raise TalkError(N_("A talk lasts {low} to {high} minutes (you gave {minutes}). Example: `duration:45`"),
-                        low=low, high=high, minutes=minutes)
-
-
-def validate_start(starts_at: datetime, now: datetime) -> None:
-    """In the future, at most a year ahead."""
-    if starts_at <= now:
-        raise TalkError(N_("That time is in the past. Example: `tomorrow 18:00`"))
-    if starts_at - now > MAX_AHEAD:
-        raise TalkError(N_("Talks can be scheduled at most 365 days ahead."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -129,16 +130,26 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
     return payload
 
 
+# Run after a summary is sent, with the talks it shows. podium/posts.py, which keeps the summary true, adds its step
+# when it is loaded (with the built-in kinds, before any row is delivered): it imports this module, so this module
+# naming it would be an import cycle.
+_after_summary_sent: list[Callable[[kinds.SentContext, list[int]], Awaitable[None]]] = []
+
+
+def after_summary_sent(step: Callable[[kinds.SentContext, list[int]], Awaitable[None]]) -> None:
+    """Run `step(sent, shown)` in the transaction that marks a weekly summary sent."""
+    if step not in _after_summary_sent:
+        _after_summary_sent.append(step)
+
+
 async def summary_sent(sent: kinds.SentContext) -> None:
     """After a summary is posted: mark its talks announced, and publish it to following servers if asked."""
     shown = await mark_announced(sent.tx, sent.payload, i18n.translator(sent.locale))
     row = sent.row
     # Which talks it shows, kept with it: a later change of one of them edits this post (podium/posts.py).
     await sent.outbox.note_shown(sent.tx, row.id, shown)
-    # podium/posts.py keeps posts true and imports this module: imported when first needed.
-    from podium import posts
-
-    await posts.correct_summary_if_changed(sent, shown)
+    for step in _after_summary_sent:
+        await step(sent, shown)
     if (
         row.guild_id is not None
         and sent.message_id is not None

@@ -14,7 +14,7 @@ from typing import Any
 from db import Database, Transaction
 from podium.clock import to_ms
 from podium.preferences import update_guild, update_user
-from podium.talks import Talk
+from podium.talk_model import Talk
 
 GUILD = 810000000000000000
 SPEAKER = 42

@@ -1,5 +1,6 @@
 """Rules of the architecture, held for every module (docs/architecture.md)."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -54,3 +55,120 @@ def test_start_up_leaves_features_that_are_used_later_unimported(tmp_path):
     imported = {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
     assert "nextcord" in imported, result.stderr[-2000:]  # the check saw the imports at all
     assert [name for name in LOADED_ON_FIRST_USE if name in imported] == []
+
+
+# -- imports between podium's modules ------------------------------------------------------------------------------
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+PODIUM_MODULES = {_module_name(p): p for p in DOMAIN}
+
+
+def _type_checking_only(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def imported_modules(path: Path, *, type_checking: bool) -> set[str]:
+    """The podium/db modules `path` imports: at its top and inside functions alike (a deferred import is a
+    dependency all the same); those under `if TYPE_CHECKING:` only when `type_checking`.
+    """
+    me = _module_name(path)
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _type_checking_only(child) and not type_checking:
+                for other in child.orelse:
+                    visit(other)
+                continue
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    name = alias.name
+                    while name and name not in PODIUM_MODULES:
+                        name = name.rpartition(".")[0]
+                    if name:
+                        found.add(name)
+            elif isinstance(child, ast.ImportFrom) and child.module and not child.level:
+                for alias in child.names:
+                    full = f"{child.module}.{alias.name}"
+                    if full in PODIUM_MODULES:
+                        found.add(full)  # `from podium import talks`
+                    elif child.module in PODIUM_MODULES:
+                        found.add(child.module)
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    found.discard(me)
+    return found
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def connect(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in sorted(graph.get(module, ())):
+            if other not in index:
+                connect(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                other = stack.pop()
+                group.append(other)
+                if other == module:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            connect(module)
+    return cycles
+
+
+def test_the_cycle_finder_finds_a_cycle_through_three_modules():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert import_cycles(graph) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycles_between_podium_modules():
+    # Runtime imports count, at a module's top or inside a function: a function-level import that dodges a cycle at
+    # start is still a cycle. `if TYPE_CHECKING:` imports do not: they are never run, and name a type, not behaviour.
+    # A module that must call back into one that imports it takes a registered step instead (posts.py adds its
+    # corrections with audience.after_post_sent and weekly.after_summary_sent).
+    graph = {name: imported_modules(path, type_checking=False) for name, path in PODIUM_MODULES.items()}
+    assert graph["podium.talks"], "the import graph was read at all"
+    assert import_cycles(graph) == []
+
+
+# What the delivery engine may import besides itself and db/: the foundations every feature uses too. A feature
+# module (talks, audience, posts, weekly, starting, scheduled_events, people, …) registers into the engine instead,
+# so a new one is never missing here: anything not listed fails.
+DELIVERY_MAY_IMPORT = {
+    "podium.clock", "podium.consent", "podium.errors", "podium.i18n", "podium.keyed_lock", "podium.markup",
+    "podium.metrics", "podium.preferences", "podium.privacy", "podium.talk_model",
+}
+DELIVERY = [p for p in SOURCES if p.is_relative_to(ROOT / "podium" / "delivery")]
+
+
+@pytest.mark.parametrize("path", DELIVERY, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_delivery_engine_imports_no_feature(path):
+    # Type-only imports count here: an annotation naming a feature's type is knowledge of that feature.
+    outside = {name for name in imported_modules(path, type_checking=True)
+               if not name.startswith(("podium.delivery", "db")) and name != "podium"}
+    assert outside <= DELIVERY_MAY_IMPORT, f"features register into podium/delivery/: {outside - DELIVERY_MAY_IMPORT}"

@@ -45,7 +45,7 @@ from podium.preferences import (
     load_user,
     remember_dm_channel,
 )
-from podium.talks import Talk, load_talk
+from podium.talk_model import Talk, load_talk
 
 # Its name from before the engine moved into podium/delivery/: operators filter the log on it (README, "Logs").
 log = logging.getLogger("podium.dispatcher")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from podium.delivery.render import RenderContext, Rendered
     from podium.delivery.transport import Transport
     from podium.preferences import GuildSettings
-    from podium.talks import Talk
+    from podium.talk_model import Talk
 
 Renderer = Callable[["RenderContext"], "str | Rendered"]
 # Adds to the payload what must be read when the message goes out (a summary lists the talks of that moment).

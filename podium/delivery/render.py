@@ -11,7 +11,7 @@ from podium.delivery import kinds
 from podium.markup import discord_time
 
 if TYPE_CHECKING:
-    from podium.talks import Talk
+    from podium.talk_model import Talk
 
 # Later than this, a message says it is late (the bot was down, or Discord was).
 LATE_NOTE_AFTER = timedelta(seconds=60)

@@ -14,7 +14,8 @@ from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext, render
 from podium.people import People
 from podium.preferences import remember_guild_name
-from podium.talks import Actor, TalkError, TalkService, default_hooks
+from podium.talk_model import TalkError
+from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.fake_discord import _validate_message_components
 from tests.podium.test_dispatcher import ScriptedTransport

@@ -12,7 +12,8 @@ import pytest
 
 from podium import talks as talks_module
 from podium.delivery.outbox import Outbox
-from podium.talks import ACTIONS, Actor, TalkError, TalkService, authorize, default_hooks, refusal
+from podium.talk_model import TalkError
+from podium.talks import ACTIONS, Actor, TalkService, authorize, default_hooks, refusal
 from tests import factories
 from tests.botprocess import BOT_PY
 

@@ -20,7 +20,7 @@ from podium.delivery.transport import (
     last_look,
     snowflake_at,
 )
-from podium.talks import load_talk
+from podium.talk_model import load_talk
 from tests import factories
 
 GUILD, ANNOUNCE, LOG_CHANNEL, SPEAKER = 100, 200, 300, 42

@@ -18,7 +18,7 @@ from podium.delivery.outbox import OutboxRow
 from podium.delivery.render import RenderContext, render
 from podium.markup import fit_lines
 from podium.people import PersonalReminder
-from podium.talks import TOPIC_MAX
+from podium.talk_model import TOPIC_MAX
 from tests import factories
 from tests.podium.test_kinds import TOTAL, embed_size
 

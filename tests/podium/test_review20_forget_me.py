@@ -13,7 +13,8 @@ from podium.calendar_feed import Calendars
 from podium.cooldown import Cooldown
 from podium.delivery.outbox import Outbox
 from podium.people import People
-from podium.talks import Actor, Talk, TalkService, default_hooks
+from podium.talk_model import Talk
+from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 
 GUILD, ANNOUNCE = factories.GUILD, 555

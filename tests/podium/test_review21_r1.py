@@ -11,7 +11,8 @@ import pytest
 from podium import audience, i18n, posts, scheduled_events
 from podium.audience import Audience
 from podium.delivery.outbox import OutboxMessage
-from podium.talks import Actor, TalkService, confirmation, default_hooks, load_talk, who_is_told
+from podium.talk_model import load_talk
+from podium.talks import Actor, TalkService, confirmation, default_hooks, who_is_told
 from tests import factories
 from tests.podium.test_dispatcher import ANNOUNCE, GUILD, SPEAKER, dispatcher, run_due, transport  # noqa: F401
 from tests.podium.test_posts import posted_talk

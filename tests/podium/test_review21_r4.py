@@ -10,7 +10,7 @@ from ical.calendar_stream import IcsCalendarStream
 from cogs.help import INTRO, WHO_SEES
 from podium import i18n
 from podium.calendar_feed import build_calendar, talk_calendar
-from podium.talks import Talk, TalkError, validate_description, validate_topic
+from podium.talk_model import Talk, TalkError, validate_description, validate_topic
 
 STARTS = datetime(2026, 12, 12, 16, 0, tzinfo=UTC)
 

@@ -34,7 +34,8 @@ from podium.scheduled_events import (
     iso,
     marker,
 )
-from podium.talks import Actor, TalkError, TalkService, default_hooks
+from podium.talk_model import TalkError
+from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.podium.test_dispatcher import BOT_USER_ID, ScriptedTransport, run_due
 

@@ -6,7 +6,8 @@ import pytest
 from podium.clock import from_ms, to_ms
 from podium.delivery.outbox import Outbox
 from podium.delivery.render import RenderContext, render
-from podium.talks import Actor, TalkError, TalkService, default_hooks, reminder_key
+from podium.talk_model import TalkError
+from podium.talks import Actor, TalkService, default_hooks, reminder_key
 from tests import factories
 
 GUILD, ANNOUNCE = 10, 20
