@@ -172,3 +172,29 @@ def test_the_delivery_engine_imports_no_feature(path):
     outside = {name for name in imported_modules(path, type_checking=True)
                if not name.startswith(("podium.delivery", "db")) and name != "podium"}
     assert outside <= DELIVERY_MAY_IMPORT, f"features register into podium/delivery/: {outside - DELIVERY_MAY_IMPORT}"
+
+
+# -- the entry point -----------------------------------------------------------------------------------------------
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'"
+
+
+def test_bot_py_top_level_only_defines_names():
+    # `python bot.py` runs bot.py as __main__ and hands over to cli.main(), which imports bot.py again as `bot`. The
+    # unused __main__ copy is harmless only while the top of bot.py defines names and calls nothing (no
+    # registration, no sys.modules patch): a call here would run twice.
+    from tests.botprocess import BOT_PY
+
+    tree = ast.parse(BOT_PY.read_text(encoding="utf-8"))
+    definitions = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
+                   ast.AnnAssign)
+    docstring = tree.body[0]
+    others = [node for node in tree.body[1:] if not isinstance(node, definitions) and not _is_main_guard(node)]
+    assert isinstance(docstring, ast.Expr) and isinstance(docstring.value, ast.Constant)
+    assert [ast.unparse(node)[:80] for node in others] == []
+    guards = [node for node in tree.body if _is_main_guard(node)]
+    assert len(guards) == 1
+    guard = ast.unparse(guards[0])
+    assert "sys.modules" not in guard and "cli.main()" in guard, guard
