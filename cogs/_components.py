@@ -1,4 +1,7 @@
-"""Podium's component JSON (podium/components.py) as nextcord views, and the one path for answering a click."""
+"""Discord side of components (domain side: podium/components.py): nextcord views, and the one path of a click.
+
+Podium's component JSON (podium/components.py) as nextcord views, and the one path for answering a click.
+"""
 
 from __future__ import annotations
 

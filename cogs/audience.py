@@ -1,4 +1,6 @@
-"""Buttons on Podium's messages: 🔔 Remind me / Can't make it, snooze, and the speaker's Reschedule… / Cancel….
+"""Discord side of the audience (domain side: podium/audience.py): the buttons on Podium's messages, answered.
+
+Buttons on Podium's messages: 🔔 Remind me / Can't make it, snooze, and the speaker's Reschedule… / Cancel….
 
 Every button carries a stateless custom id (podium/components.py) and is answered here by a listener, so buttons
 on a message posted months ago, before a restart, still work. Thin: parse the id, call a service, reply privately.

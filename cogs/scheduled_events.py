@@ -1,4 +1,7 @@
-"""Discord's scheduled-event gateway events, fed to podium.scheduled_events; the reconciliation after a restart."""
+"""Discord side of scheduled events (domain side: podium/scheduled_events.py): Discord's changes, fed in.
+
+Discord's scheduled-event gateway events, fed to podium.scheduled_events; the reconciliation after a restart.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The audience: members who asked to be reminded of a talk ("🔔 Remind me"), and everything Podium sends them.
+"""Domain side of the audience (Discord side: cogs/audience.py): who asked to be reminded, and what they get.
+
+The audience: members who asked to be reminded of a talk ("🔔 Remind me"), and everything Podium sends them.
 
 Owns the `attendees` table and these kinds (docs/architecture.md, "A spec per kind of message"):
 - `attendee_reminder` (talk-bound): at each attendee's offsets (theirs, else the server's). By DM, one row per

@@ -1,4 +1,6 @@
-"""Buttons and selects as Discord JSON, and the stateless custom ids they carry (no Discord objects here).
+"""Domain side of components (Discord side: cogs/_components.py): buttons and selects as JSON, their custom ids.
+
+Buttons and selects as Discord JSON, and the stateless custom ids they carry (no Discord objects here).
 
 A custom id says everything needed to answer a click ("podium:att:join:12" = remind me of talk 12), so a button
 keeps working after a restart and on a message sent months ago: the cogs answer by the id alone (FIELD-NOTES:

@@ -1,4 +1,6 @@
-"""Talks mirrored as Discord's native Guild Scheduled Events, both ways (a guild setting, off by default).
+"""Domain side of scheduled events (Discord side: cogs/scheduled_events.py): talks mirrored as Discord Events.
+
+Talks mirrored as Discord's native Guild Scheduled Events, both ways (a guild setting, off by default).
 
 Owns these kinds (docs/architecture.md, "The scheduled events"):
 - `scheduled_event`: makes the talk's event what the talk is now — created when the talk is added, PATCHed when it

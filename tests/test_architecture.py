@@ -198,3 +198,30 @@ def test_bot_py_top_level_only_defines_names():
     assert len(guards) == 1
     guard = ast.unparse(guards[0])
     assert "sys.modules" not in guard and "cli.main()" in guard, guard
+
+
+# -- modules with the same name on both sides of the Discord boundary ----------------------------------------------
+
+
+def _pair_name(path: Path) -> str:
+    return path.stem.removeprefix("_")
+
+
+_DOMAIN_NAMED = {_pair_name(p): p for p in (ROOT / "podium").rglob("*.py") if p.stem != "__init__"}
+_DISCORD_NAMED = {_pair_name(p): p for p in (ROOT / "cogs").rglob("*.py") if p.stem != "__init__"}
+PAIRS = sorted((_DOMAIN_NAMED[name], _DISCORD_NAMED[name]) for name in _DOMAIN_NAMED.keys() & _DISCORD_NAMED.keys())
+
+
+def test_the_pairs_are_found():
+    assert {_pair_name(domain) for domain, _ in PAIRS} >= {"audience", "scheduled_events", "components"}
+
+
+@pytest.mark.parametrize(("domain", "discord"), PAIRS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_pair_of_modules_says_which_side_each_is(domain, discord):
+    # Two files named alike read as one; the first line of each says its side and names the other.
+    first = {path: (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").splitlines()[:1]
+             for path in (domain, discord)}
+    assert first[domain] and first[domain][0].startswith("Domain side"), first[domain]
+    assert f"(Discord side: {discord.relative_to(ROOT)})" in first[domain][0]
+    assert first[discord] and first[discord][0].startswith("Discord side"), first[discord]
+    assert f"(domain side: {domain.relative_to(ROOT)})" in first[discord][0]
