@@ -165,6 +165,7 @@ class PodiumBot(commands.Bot):
             guild_settings=GuildSettingsService(db, outbox, clock, Cooldown(clock)),
             metrics=metrics,
             pacer=pacer,
+            transport=transport,
             dispatcher=Dispatcher(
                 db,
                 outbox,

@@ -28,7 +28,7 @@ class OptOut(commands.Cog):
 
     def __init__(self, services: Services) -> None:
         self.people = services.people
-        self.transport = services.dispatcher.transport
+        self.transport = services.transport
 
     @nextcord.slash_command(
         name="opt-out",

@@ -25,15 +25,13 @@ from cogs._replies import (
 )
 from cogs._zone import read_in
 from podium import components, i18n, timeparse
-from podium.audience import AUDIENCE_KINDS, going
+from podium.audience import going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
-from podium.delivery.transport import GoneError
 from podium.i18n import N_, Translator
 from podium.markup import both_times, clip, command, discord_time, fit_lines, inert, quote_clipped
-from podium.posts import POST_UPDATE
 from podium.preferences import effective_zone, load_guild, load_user
-from podium.scheduled_events import EVENT_KINDS, EventsError
+from podium.scheduled_events import EventsError
 from podium.services import Services
 from podium.talk_model import Talk, TalkError
 from podium.talks import Actor, authorize, confirmation, who_is_told
@@ -405,9 +403,7 @@ class Schedule(commands.Cog):
         if actor.user_id == found.speaker_id or actor.is_moderator:
             # When and where someone is reminded is theirs: shown to the speaker and moderators only. The
             # audience's rows are counted, not listed: a talk may have thousands of attendees.
-            # The event's updates and the edits of posts are no messages to anyone: not listed.
-            rows = await self.talks.planned_messages(found.id, exclude=(*AUDIENCE_KINDS, *EVENT_KINDS,
-                                                                        POST_UPDATE.name))
+            rows = await self.talks.planned_messages(found.id)
             planned = [(r["kind"], from_ms(r["due_at_ms"]), r["target_type"]) for r in rows]
             audience_rows = await self.services.audience.planned(found.id)
         else:
@@ -461,19 +457,19 @@ class Schedule(commands.Cog):
             ))
         # Reading the event and its interested members may take a few requests: answer Discord first.
         await interaction.response.defer(ephemeral=True)
-        transport = self.services.dispatcher.transport
-        try:
-            data = await transport.get_scheduled_event(guild_id, int(event))
-        except GoneError:
-            raise EventsError(N_("That event no longer exists. Pick another from the list.")) from None
-        creator = interaction.guild.get_member(int(data.get("creator_id") or 0)) if interaction.guild else None
-        person = speaker or creator
-        imported = await self.services.events.import_event(
-            guild_id=guild_id, actor=actor, event=data, speaker_id=speaker.id if speaker else None,
-            speaker_name=person.display_name if person is not None else None,
+        guild = interaction.guild
+
+        def name_of(user_id: int) -> str | None:
+            # The speaker option arrives resolved; the event's creator only from nextcord's cache.
+            member = speaker if speaker is not None and speaker.id == user_id else (
+                guild.get_member(user_id) if guild is not None else None)
+            return member.display_name if member is not None else None
+
+        imported = await self.services.events.import_from_discord(
+            self.services.transport, guild_id=guild_id, actor=actor, event_id=int(event),
+            speaker_id=speaker.id if speaker else None, name_of=name_of,
         )
-        talk = imported.talk
-        joined = await self.services.events.adopt_interested(transport, talk)
+        talk, joined = imported.talk, imported.joined
         t = i18n.translator(interaction.locale)
         length = t._("from the event's end") if imported.duration_from_event else t._("the server's default length")
         await reply_ephemeral(

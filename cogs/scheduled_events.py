@@ -75,7 +75,7 @@ class ScheduledEventsCog(commands.Cog):
         guild_id = int(data.get("guild_id") or 0)
         if name == "GUILD_SCHEDULED_EVENT_UPDATE":
             # A change made in Discord's UI: followed only when who made it (the audit log says) may change the talk.
-            outcome = await events.event_changed(guild_id, data, self.services.dispatcher.transport)
+            outcome = await events.event_changed(guild_id, data, self.services.transport)
             log.info("scheduled event %s updated: %s", data.get("id"), outcome)
             return
         event_id, user_id = int(data["guild_scheduled_event_id"]), int(data["user_id"])
@@ -96,7 +96,7 @@ class ScheduledEventsCog(commands.Cog):
     async def _reconcile(self) -> int:
         try:
             joined = await self.services.events.reconcile(
-                self.services.dispatcher.transport, [guild.id for guild in self.bot.guilds]
+                self.services.transport, [guild.id for guild in self.bot.guilds]
             )
         except Exception:
             log.exception("could not reconcile scheduled events' interested members")

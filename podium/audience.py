@@ -557,6 +557,7 @@ async def _forget_deleted_thread(action: kinds.ActionContext, exc: GoneError) ->
 ATTENDEE_REMINDER = kinds.register(
     kinds.KindSpec(
         name="attendee_reminder",
+        in_talk_info="counted",
         recipient="attendee",
         render=render_reminder,
         consent=TALK_REMINDERS,
@@ -572,6 +573,7 @@ ATTENDEE_REMINDER = kinds.register(
 ATTENDEE_NOTICE = kinds.register(
     kinds.KindSpec(
         name="attendee_notice",
+        in_talk_info="counted",
         recipient="attendee",
         render=render_notice,
         consent=NOTICES,
@@ -610,6 +612,7 @@ TALK_THREAD_OPEN = kinds.register(
 THREAD_MEMBER = kinds.register(
     kinds.KindSpec(
         name="thread_member",
+        in_talk_info="counted",
         recipient="attendee",
         about_a_scheduled_talk=True,
         render=kinds.describes("(adds the attendee to the talk's thread)"),

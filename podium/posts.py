@@ -248,6 +248,7 @@ async def _update_post(action: kinds.ActionContext) -> int:
 POST_UPDATE = kinds.register(
     kinds.KindSpec(
         name="post_update",
+        in_talk_info="hidden",
         render=kinds.describes("(edits one of Podium's posts about a talk to show the talk as it is now)"),
         consent=None,
         act=_update_post,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -363,6 +364,7 @@ async def _complete(action: kinds.ActionContext) -> int:
 EVENT_SYNC = kinds.register(
     kinds.KindSpec(
         name="scheduled_event",
+        in_talk_info="hidden",
         render=kinds.describes("(creates, updates or cancels the talk's Discord scheduled event)"),
         consent=None,
         act=_sync,
@@ -373,6 +375,7 @@ EVENT_SYNC = kinds.register(
 EVENT_END = kinds.register(
     kinds.KindSpec(
         name="scheduled_event_end",
+        in_talk_info="hidden",
         render=kinds.describes("(marks the talk's Discord scheduled event completed)"),
         consent=None,
         act=_complete,
@@ -501,6 +504,7 @@ class Imported:
 
     talk: Talk
     duration_from_event: bool
+    joined: int = 0  # members who had marked the event Interested, now the talk's audience
 
 
 class ScheduledEvents:
@@ -831,6 +835,31 @@ class ScheduledEvents:
             if len(page) < 100:
                 return joined
             after = page[-1]
+
+    async def import_from_discord(
+        self,
+        transport: Transport,
+        *,
+        guild_id: int,
+        actor: Actor,
+        event_id: int,
+        speaker_id: int | None,
+        name_of: Callable[[int], str | None],
+    ) -> Imported:
+        """/schedule import by the event's id: read it from Discord, make it a talk, its Interested its audience.
+
+        `name_of` gives a member's display name (the cog reads nextcord's cache); the speaker is `speaker_id`, else
+        who created the event.
+        """
+        authorize(actor, "import")  # before any request to Discord
+        try:
+            event = await transport.get_scheduled_event(guild_id, event_id)
+        except GoneError:
+            raise EventsError(N_("That event no longer exists. Pick another from the list.")) from None
+        named = speaker_id if speaker_id is not None else int(event.get("creator_id") or 0)
+        imported = await self.import_event(guild_id=guild_id, actor=actor, event=event, speaker_id=speaker_id,
+                                           speaker_name=name_of(named) if named else None)
+        return replace(imported, joined=await self.adopt_interested(transport, imported.talk))
 
     async def import_event(
         self,

@@ -12,6 +12,7 @@ from podium.config import Settings
 from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
+from podium.delivery.transport import Transport
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
 from podium.people import People
@@ -34,6 +35,9 @@ class Services:
     guild_settings: GuildSettingsService
     metrics: Metrics
     pacer: Pacer
+    # The one port to Discord's REST API: the dispatcher sends through it, and the services that ask Discord
+    # something at a member's request (an import, a reconciliation, leaving threads) are handed it.
+    transport: Transport
     dispatcher: Dispatcher
     planner: Planner
     calendars: Calendars

@@ -782,12 +782,13 @@ class TalkService:
         talks, _ = await self.upcoming(guild_id, speaker_id=speaker_id, topic_contains=query, limit=limit)
         return talks
 
-    async def planned_messages(self, talk_id: int, *, exclude: Sequence[str] = ()) -> list[sqlite3.Row]:
-        """The talk's pending outbox rows (reminders and notices), soonest first, except those of `exclude` kinds."""
+    async def planned_messages(self, talk_id: int) -> list[sqlite3.Row]:
+        """The talk's pending rows that /schedule info lists one by one (`KindSpec.in_talk_info`), soonest first."""
+        listed = [spec.name for spec in kinds.all_specs() if spec.in_talk_info == "listed"]
         return await self.db.fetchall(
             "SELECT kind, target_type, due_at_ms, payload FROM outbox WHERE talk_id = ? AND state = 'pending'"
-            f" AND kind NOT IN ({','.join('?' * len(exclude))}) ORDER BY due_at_ms",
-            (talk_id, *exclude),
+            f" AND kind IN ({','.join('?' * len(listed))}) ORDER BY due_at_ms",
+            (talk_id, *listed),
         )
 
     async def _editable(self, tx: Transaction, guild_id: int, talk_id: int, actor: Actor, action: Action) -> Talk:

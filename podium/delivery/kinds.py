@@ -110,6 +110,9 @@ class KindSpec:
     # Who a row with a person is for, checked before each request: "speaker" (still the talk's speaker: a talk
     # given to someone else stops the old speaker's reminder), "attendee" (still going: Can't make it stops it).
     recipient: Literal["speaker", "attendee"] | None = None
+    # How /schedule info shows the talk's pending rows of this kind to its speaker and moderators: each row, a count
+    # (the audience's rows: a talk may have thousands), or not at all (an action that is no message to anyone).
+    in_talk_info: Literal["listed", "counted", "hidden"] = "listed"
     # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
     # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
     announce_fallback: bool = True

@@ -650,6 +650,28 @@ async def test_import_makes_a_talk_of_a_hand_made_event(db, guild, talks, clock,
     assert len(await db.fetchall("SELECT * FROM talks")) == 1
 
 
+async def test_import_from_discord_reads_the_event_and_adopts_who_is_interested(db, guild, clock, events,
+                                                                                 transport):
+    # What /schedule import did in its cog (issue 22 §2): read the event, name its creator, adopt Interested members.
+    start = clock.now() + timedelta(days=4)
+    transport.events[4242] = {"id": "4242", "guild_id": GUILD, "name": "Meetup", "status": SCHEDULED,
+                              "creator_id": str(BEN), "scheduled_start_time": iso(start),
+                              "scheduled_end_time": iso(start + timedelta(minutes=90))}
+    transport.interested[4242] = {ANN}
+    names = {BEN: "Ben"}
+    with pytest.raises(TalkError, match="Only moderators"):
+        await events.import_from_discord(transport, guild_id=GUILD, actor=speaker, event_id=4242, speaker_id=None,
+                                         name_of=names.get)
+    assert transport.calls == []  # refused before any request
+    with pytest.raises(EventsError, match="no longer exists"):
+        await events.import_from_discord(transport, guild_id=GUILD, actor=mod, event_id=4343, speaker_id=None,
+                                         name_of=names.get)
+    imported = await events.import_from_discord(transport, guild_id=GUILD, actor=mod, event_id=4242,
+                                                speaker_id=None, name_of=names.get)
+    assert (imported.talk.speaker_id, imported.talk.speaker_name, imported.joined) == (BEN, "Ben", 1)
+    assert [r["user_id"] for r in await db.fetchall("SELECT user_id FROM attendees")] == [ANN]
+
+
 async def test_gateway_lookups_use_the_event_index(db):
     plan = await db.fetchall("EXPLAIN QUERY PLAN SELECT * FROM talks WHERE event_id = ?", (1,))
     assert any("talks_by_event" in row["detail"] for row in plan)
