@@ -18,7 +18,7 @@ from cogs._confirm import CONFIRM_PREFIX, answer_late_click
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._localizations import localize_commands
 from cogs._nextcord_transport import NextcordTransport
-from cogs._replies import reply_ephemeral
+from cogs._replies import reply_ephemeral, stores_nothing
 from cogs._time_questions import TimeQuestions, leaf_command
 from cogs.announce_settings import AnnounceSettings
 from cogs.audience import AudienceCog
@@ -249,8 +249,8 @@ class PodiumBot(commands.Bot):
     async def _remember_locales(self, interaction: nextcord.Interaction) -> None:
         """A command that worked, or a click: the member's locale (their DMs) and the server's (its posts)."""
         user = interaction.user
-        if command_name(interaction) == "opt-out forget-me":
-            return  # asked to be forgotten: store nothing new about them
+        if stores_nothing(interaction.application_command):
+            return  # the command says so (/opt-out forget-me: asked to be forgotten, nothing new is stored)
         try:
             if user is not None and interaction.locale:
                 await self.services.people.remember_locale(user.id, interaction.locale)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import nextcord
@@ -23,6 +24,22 @@ VIA_CHOICES: dict[str, Via] = {
 }
 VIA_LABEL: dict[str, str] = {value: label for label, value in VIA_CHOICES.items()}
 NO_MENTIONS = nextcord.AllowedMentions.none()
+
+_STORES_NOTHING = "podium_stores_nothing_about_the_caller"
+
+
+def stores_nothing_about_the_caller[Callback: Callable[..., Any]](callback: Callback) -> Callback:
+    """Declare a command after which nothing new is stored about who ran it (bot.py keeps not even their language).
+
+    Put it under the command's decorator: `/opt-out forget-me` is one (who asks to be forgotten gets no new row).
+    """
+    setattr(callback, _STORES_NOTHING, True)
+    return callback
+
+
+def stores_nothing(command: object) -> bool:
+    """Whether an application command was declared with `stores_nothing_about_the_caller`."""
+    return bool(getattr(getattr(command, "callback", None), _STORES_NOTHING, False))
 
 
 async def reply_ephemeral(

@@ -9,7 +9,7 @@ from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
 from cogs._confirm import ConfirmView
-from cogs._replies import reply_ephemeral, user_id_of
+from cogs._replies import reply_ephemeral, stores_nothing_about_the_caller, user_id_of
 from podium import i18n
 from podium.consent import TOPICS
 from podium.delivery.transport import Transport
@@ -78,6 +78,7 @@ class OptOut(commands.Cog):
         await reply_ephemeral(interaction, "\n".join(lines))
 
     @opt_out.subcommand(name="forget-me", description="Delete your settings, reminders and queued messages")
+    @stores_nothing_about_the_caller
     async def forget_me(self, interaction: Interaction) -> None:
         """Ask to confirm, then delete the caller's data."""
         t = i18n.translator(interaction.locale)
