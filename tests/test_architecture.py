@@ -225,3 +225,38 @@ def test_a_pair_of_modules_says_which_side_each_is(domain, discord):
     assert f"(Discord side: {discord.relative_to(ROOT)})" in first[domain][0]
     assert first[discord] and first[discord][0].startswith("Discord side"), first[discord]
     assert f"(domain side: {domain.relative_to(ROOT)})" in first[discord][0]
+
+
+# -- thin cogs -----------------------------------------------------------------------------------------------------
+
+COGS = [p for p in SOURCES if p.is_relative_to(ROOT / "cogs")]
+
+
+def _reaches_into_a_service(tree: ast.AST) -> list[str]:
+    """`services.<service>.<attribute>` read but not called (settings aside: configuration values), or anything
+    private of a service: what the cog takes out of a service instead of asking it.
+    """
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)):
+            continue
+        holder = node.value.value
+        if not (isinstance(holder, ast.Attribute | ast.Name) and
+                (holder.attr if isinstance(holder, ast.Attribute) else holder.id) == "services"):
+            continue
+        if node.attr.startswith("_") or (id(node) not in called and node.value.attr != "settings"):
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_reach_finder_finds_an_engine_attribute():
+    tree = ast.parse("t = self.services.dispatcher.transport\nself.services.clock.now()\n"
+                     "services.settings.guild_ids\nself.services.people._locales.clear()")
+    assert _reaches_into_a_service(tree) == ["line 1: self.services.dispatcher.transport",
+                                             "line 4: self.services.people._locales"]
+
+
+@pytest.mark.parametrize("path", COGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_cog_asks_a_service_and_takes_nothing_out_of_it(path):
+    assert _reaches_into_a_service(ast.parse(path.read_text(encoding="utf-8"))) == [], "give the domain a method"
