@@ -14,6 +14,7 @@ from typing import Any, ClassVar, cast
 import nextcord
 from nextcord.ext import commands
 
+from cogs._components import custom_id_of
 from cogs._confirm import CONFIRM_PREFIX, answer_late_click
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._localizations import localize_commands
@@ -242,7 +243,7 @@ class PodiumBot(commands.Bot):
         """A click on one of Podium's buttons or selects (not a confirm button: "Delete my data" is one)."""
         if interaction.type != nextcord.InteractionType.component:
             return
-        if str(cast(dict[str, Any], interaction.data or {}).get("custom_id", "")).startswith(CONFIRM_PREFIX):
+        if custom_id_of(interaction).startswith(CONFIRM_PREFIX):
             return
         await self._remember_locales(interaction)
 

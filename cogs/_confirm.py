@@ -13,10 +13,10 @@ import contextlib
 import logging
 import secrets
 import time
-from typing import Any, cast
 
 import nextcord
 
+from cogs._components import custom_id_of
 from cogs._replies import NO_MENTIONS, PodiumView, reply_ephemeral
 from podium import i18n
 from podium.i18n import N_
@@ -86,7 +86,7 @@ async def answer_late_click(interaction: nextcord.Interaction) -> bool:
     """Answer a click on a confirm button whose view is gone (expired, or from before a restart); False if not one."""
     if interaction.type != nextcord.InteractionType.component:
         return False
-    custom_id = str(cast(dict[str, Any], interaction.data or {}).get("custom_id", ""))
+    custom_id = custom_id_of(interaction)
     if not custom_id.startswith(CONFIRM_PREFIX):
         return False
     token, _, rest = custom_id[len(CONFIRM_PREFIX) :].partition(":")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import nextcord
 
+from cogs._components import custom_id_of
 from cogs._replies import NO_MENTIONS, reply_ephemeral
 from podium import i18n
 from podium.i18n import N_
@@ -126,7 +127,7 @@ class TimeQuestions:
 
     async def on_click(self, interaction: nextcord.Interaction) -> bool:
         """Handle a click on a reading; False if the interaction is not one of ours."""
-        custom_id = str(cast(dict[str, Any], interaction.data or {}).get("custom_id", ""))
+        custom_id = custom_id_of(interaction)
         if not custom_id.startswith(PREFIX):
             return False
         token, _, index_text = custom_id[len(PREFIX) :].rpartition(":")

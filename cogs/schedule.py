@@ -6,13 +6,12 @@ import io
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
 
 import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._components import view_of
+from cogs._components import custom_id_of, view_of
 from cogs._confirm import ConfirmView
 from cogs._options import WhenOption
 from cogs._replies import (
@@ -539,7 +538,7 @@ class Schedule(commands.Cog):
         """Previous/next buttons of /schedule list (stateless custom ids: they work after a restart)."""
         if interaction.type != nextcord.InteractionType.component:
             return
-        custom_id = str(cast(dict[str, Any], interaction.data or {}).get("custom_id", ""))
+        custom_id = custom_id_of(interaction)
         if not custom_id.startswith(LIST_PREFIX):
             return
         try:

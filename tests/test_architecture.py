@@ -260,3 +260,36 @@ def test_the_reach_finder_finds_an_engine_attribute():
 @pytest.mark.parametrize("path", COGS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_a_cog_asks_a_service_and_takes_nothing_out_of_it(path):
     assert _reaches_into_a_service(ast.parse(path.read_text(encoding="utf-8"))) == [], "give the domain a method"
+
+
+# -- custom ids ----------------------------------------------------------------------------------------------------
+
+
+def _custom_id_read_by_hand(tree: ast.AST) -> list[str]:
+    """`….data.get("custom_id")` or `….data["custom_id"]`: a click's custom id read past `custom_id_of`."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+            source, key = node.func.value, node.args[0] if node.args else None
+        elif isinstance(node, ast.Subscript):
+            source, key = node.value, node.slice
+        else:
+            continue
+        if isinstance(key, ast.Constant) and key.value == "custom_id" and ".data" in ast.unparse(source):
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_custom_id_finder_finds_a_cast_by_hand():
+    tree = ast.parse('str(cast(dict[str, Any], interaction.data or {}).get("custom_id", ""))\n'
+                     'interaction.data["custom_id"]\nitem["custom_id"]\ncustom_id_of(interaction)')
+    assert len(_custom_id_read_by_hand(tree)) == 2
+
+
+# cogs/_components.py is where `custom_id_of` reads it; everywhere else asks it.
+CLICK_READERS = [p for p in SOURCES if (p in COGS or p.parent == ROOT) and p != ROOT / "cogs" / "_components.py"]
+
+
+@pytest.mark.parametrize("path", CLICK_READERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_clicks_custom_id_is_read_through_custom_id_of(path):
+    assert _custom_id_read_by_hand(ast.parse(path.read_text(encoding="utf-8"))) == [], "use custom_id_of"
