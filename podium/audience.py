@@ -558,7 +558,8 @@ ATTENDEE_REMINDER = kinds.register(
         plan=plan_attendee_reminders,
         prepare=_prepare_reminder,
         expiry=lambda message: message.talk_start,
-        description="members who clicked 🔔 Remind me, at their offsets: by DM, or one post in the talk's thread",
+        label=N_("attendee reminder"),
+        # To whom and when: members who clicked 🔔 Remind me, at their offsets: by DM, or one post in the talk's thread.
         example={"offset_s": 3600, "guild_name": "_" * 100, "ping_ids": [10**18 + i for i in range(MAX_PINGS)],
                  "more": 1950},
     )
@@ -570,7 +571,8 @@ ATTENDEE_NOTICE = kinds.register(
         render=render_notice,
         consent=NOTICES,
         prepare=_prepare_notice,
-        description="members who clicked 🔔 Remind me, when the talk is moved, cancelled or gets another speaker",
+        label=N_("attendee notice"),
+        # To whom and when: members who clicked 🔔 Remind me, when the talk is moved, cancelled or gets another speaker.
         example={"topic": "_" * 200, "old_start_ms": 1795900000000, "new_start_ms": 1796000000000,
                  "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1, "cancelled": False, "in_discord": False,
                  "guild_name": "_" * 100,
@@ -586,7 +588,8 @@ TALK_ANNOUNCEMENT = kinds.register(
         prepare=_prepare_announcement,
         on_sent=_mark_announced,
         expiry=lambda message: message.talk_start,
-        description="the announcement channel, when a talk is added (if the guild turned it on)",
+        label=N_("talk announcement"),
+        # To whom and when: the announcement channel, when a talk is added (if the guild turned it on).
         example={"attendees": 100000},
     )
 )
@@ -598,7 +601,8 @@ TALK_THREAD_OPEN = kinds.register(
         consent=None,
         on_sent=_correct_if_changed,
         expiry=lambda message: message.talk_start,
-        description="the talk's new thread (which this first post creates), when the talk is announced",
+        label=N_("talk thread open"),
+        # To whom and when: the talk's new thread (which this first post creates), when the talk is announced.
     )
 )
 THREAD_MEMBER = kinds.register(
@@ -609,7 +613,8 @@ THREAD_MEMBER = kinds.register(
         render=kinds.describes("(adds the attendee to the talk's thread)"),
         consent=TALK_REMINDERS,
         act=_add_to_thread,
-        description="adds a member who clicked 🔔 Remind me to the talk's thread (made if needed)",
+        label=N_("thread member"),
+        # To whom and when: adds a member who clicked 🔔 Remind me to the talk's thread (made if needed).
     )
 )
 THREAD_ARCHIVE = kinds.register(
@@ -618,7 +623,8 @@ THREAD_ARCHIVE = kinds.register(
         render=kinds.describes("(archives the talk's thread)"),
         consent=None,
         act=_archive_thread,
-        description="archives the talk's thread an hour after the talk (soon after it is cancelled)",
+        label=N_("thread archive"),
+        # To whom and when: archives the talk's thread an hour after the talk (soon after it is cancelled).
     )
 )
 # Rows of these kinds belong to a talk's audience; /schedule info counts them instead of listing them.

@@ -16,6 +16,7 @@ from db import Database
 from podium import kinds
 from podium.clock import Clock, to_ms
 from podium.consent import DMS, allows, opted_out
+from podium.i18n import N_
 from podium.keyed_lock import KeyedLock
 from podium.markup import inert
 from podium.metrics import Metrics
@@ -111,7 +112,8 @@ LOG = kinds.register(
         name="log",
         render=_log_line,
         consent=None,
-        description="the guild's log channel: a delivery that failed for good, and why",
+        label=N_("log line"),
+        # To whom and when: the guild's log channel: a delivery that failed for good, and why.
         example={"failed_kind": "attendee_reminder", "row_id": 2**53, "target": f"<@{10**18}>", "reason": "x" * 1900},
     )
 )
@@ -120,7 +122,8 @@ TEST = kinds.register(
         name="test",
         render=plain_text,
         consent=None,
-        description="a plain text post queued by an operator or a benchmark",
+        label=N_("test post"),
+        # To whom and when: a plain text post queued by an operator or a benchmark.
         example={"text": "hello"},
     )
 )

@@ -113,7 +113,8 @@ class KindSpec:
     # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
     # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
     announce_fallback: bool = True
-    description: str = ""
+    # What a member calls it ("talk reminder"), marked with N_ and translated where it is shown (/schedule info).
+    label: str = ""
     # A payload as the planner writes it, at its largest: the test over all kinds renders it (with a talk).
     example: Mapping[str, Any] = field(default_factory=dict)
 

@@ -27,6 +27,7 @@ from typing import Any
 from db import Database, Transaction
 from podium import audience, kinds, weekly
 from podium.clock import from_ms, to_ms
+from podium.i18n import N_
 from podium.keyed_lock import KeyedLock
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, parse_payload
 from podium.preferences import GuildSettings, channel_locale
@@ -244,7 +245,8 @@ POST_UPDATE = kinds.register(
         render=kinds.describes("(edits one of Podium's posts about a talk to show the talk as it is now)"),
         consent=None,
         act=_update_post,
-        description="Podium's new-talk post, thread post and weekly summary, when a talk they show changes",
+        label=N_("post update"),
+        # To whom and when: Podium's new-talk post, thread post and weekly summary, when a talk they show changes.
         example={"message_id": 1234, "post": "talk_announcement", "source": 1},
     )
 )

@@ -376,7 +376,8 @@ EVENT_SYNC = kinds.register(
         render=kinds.describes("(creates, updates or cancels the talk's Discord scheduled event)"),
         consent=None,
         act=_sync,
-        description="the talk's Discord scheduled event, made to match the talk after each change (if turned on)",
+        label=N_("scheduled event update"),
+        # To whom and when: the talk's Discord scheduled event, made to match the talk after each change (if turned on).
         example={"start_ms": 1795900000000, "state": "scheduled"},
     )
 )
@@ -386,7 +387,8 @@ EVENT_END = kinds.register(
         render=kinds.describes("(marks the talk's Discord scheduled event completed)"),
         consent=None,
         act=_complete,
-        description="completes the talk's Discord scheduled event when the talk ends",
+        label=N_("scheduled event end"),
+        # To whom and when: completes the talk's Discord scheduled event when the talk ends.
         example={"end_ms": 1795900000000},
     )
 )

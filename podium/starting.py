@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from db import Transaction
 from podium import kinds
 from podium.clock import to_ms
+from podium.i18n import N_
 from podium.markup import quote
 from podium.outbox import OutboxMessage
 from podium.preferences import load_guild
@@ -54,6 +55,7 @@ STARTING_NOW = kinds.register(
         talk_bound=True,
         plan=plan,
         expiry=lambda message: (message.talk_start or message.due_at) + LATE_AFTER,
-        description="the announcement channel, when a talk starts (if the guild turned it on)",
+        label=N_("talk starting"),
+        # To whom and when: the announcement channel, when a talk starts (if the guild turned it on).
     )
 )

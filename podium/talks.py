@@ -403,7 +403,8 @@ TALK_REMINDER = kinds.register(
         prepare=_prepare_talk_reminder,
         # A reminder after the talk has started is pointless.
         expiry=lambda message: message.talk_start,
-        description="the speaker, at each of their offsets before the talk",
+        label=N_("talk reminder"),
+        # To whom and when: the speaker, at each of their offsets before the talk.
         example={"offset_s": 3600, "guild_name": "_" * 100},
     )
 )
@@ -413,7 +414,8 @@ RESCHEDULE_NOTICE = kinds.register(
         recipient="speaker",
         render=_reschedule_notice,
         consent=NOTICES,
-        description="the speaker (and the channel if the talk was announced) when a talk is moved",
+        label=N_("reschedule notice"),
+        # To whom and when: the speaker (and the channel if the talk was announced) when a talk is moved.
         example={"topic": "_" * 200, "old_start_ms": 1795900000000, "new_start_ms": 1796000000000,
                  "by_user_id": 1, "speaker_id": 2, "audience": "channel"},
     )
@@ -424,7 +426,8 @@ CANCEL_NOTICE = kinds.register(
         recipient="speaker",
         render=_cancel_notice,
         consent=NOTICES,
-        description="the speaker (and the channel if the talk was announced) when a talk is cancelled",
+        label=N_("cancel notice"),
+        # To whom and when: the speaker (and the channel if the talk was announced) when a talk is cancelled.
         example={"topic": "_" * 200, "start_ms": 1795900000000, "reason": "*" * 300, "by_user_id": 1,
                  "speaker_id": 2, "audience": "channel", "in_discord": False},
     )
@@ -435,7 +438,8 @@ SPEAKER_NOTICE = kinds.register(
         name="speaker_notice",
         render=_speaker_notice,
         consent=NOTICES,
-        description="the old and the new speaker, when a moderator gives a talk to someone else (/schedule edit)",
+        label=N_("speaker notice"),
+        # To whom and when: the old and the new speaker, when a moderator gives a talk to someone else (/schedule edit).
         example={"topic": "_" * 200, "start_ms": 1795900000000, "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1,
                  "by_user_id": 10**18 + 2, "role": "old"},
     )
