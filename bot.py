@@ -14,6 +14,7 @@ from typing import Any, ClassVar, cast
 import nextcord
 from nextcord.ext import commands
 
+from cogs._components import ComponentRouter
 from cogs._confirm import CONFIRM_PREFIX, answer_late_click
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._localizations import localize_commands
@@ -120,6 +121,8 @@ class PodiumBot(commands.Bot):
             ScheduledEventsCog(services, self),
         ):
             self.add_cog(cog)
+        # Every click on a declared custom id, to the one handler that answers it (checked here, at start).
+        self.components = ComponentRouter(services, self.cogs.values())
         # German (and every other catalogue's) names and descriptions, sent with the commands when they are synced.
         localize_commands(self.get_all_application_commands())
         # Command names in messages become clickable mentions once Discord has given the commands their ids.
@@ -260,6 +263,8 @@ class PodiumBot(commands.Bot):
             log.exception("could not store the locale of an interaction")
 
     async def _on_component(self, interaction: nextcord.Interaction) -> None:
+        if await self.components.route(interaction):
+            return
         if interaction.type == nextcord.InteractionType.component:
             # Each answers only its own custom ids; a click on expired confirm buttons is answered, not left to fail.
             await self.time_questions.on_click(interaction) or await answer_late_click(interaction)

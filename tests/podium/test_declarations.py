@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from typing import Any
+
 import pytest
 
+from bot import create_bot
+from cogs._components import ComponentRouter, handles
 from cogs.schedule import kind_label
-from podium import i18n, kinds
+from db import Database
+from podium import components, i18n, kinds, markup
+from podium.clock import ManualClock
+from podium.config import Settings
+from podium.render import RenderContext, render
+from tests import factories
+from tests.factories import DEFAULT_START
 
 SPECS = kinds.all_specs()
 
@@ -21,3 +33,99 @@ def test_every_kind_has_a_label_in_every_language(spec):
 
 def test_a_kind_no_longer_registered_is_shown_by_its_name():
     assert kind_label("old_kind_of_a_past_release") == "old kind of a past release"
+
+
+# -- buttons: one declaration per custom id prefix, one router -------------------------------------------------
+
+LARGEST_ID = 2**63 - 1  # Discord snowflakes and SQLite row ids both fit in a signed 64-bit integer
+# Custom ids of the stateful views and the list's pages, answered by their own listeners (not declared controls).
+OTHER_PREFIXES = ("podium:confirm:", "podium:tz:set:", "podium:tz:other", "podium:list:", "podium:when:")
+
+
+def test_every_declared_prefix_is_unique_and_fits_discord_with_its_largest_numbers():
+    controls = components.controls()
+    prefixes = [control.prefix for control in controls]
+    assert len(prefixes) == len(set(prefixes))
+    for control in controls:
+        largest = components.custom_id(control.prefix, *[LARGEST_ID] * control.numbers)
+        assert len(largest) <= components.CUSTOM_ID_MAX, largest
+        assert components.parse(largest) == components.CustomId(control.prefix, (LARGEST_ID,) * control.numbers)
+        # No other listener's ids can be read as this one's, nor the other way round.
+        for other in OTHER_PREFIXES:
+            assert not other.startswith(control.prefix + ":") and not control.prefix.startswith(other)
+
+
+def test_a_prefix_is_declared_once():
+    with pytest.raises(ValueError, match="declared twice"):
+        components.declare(components.JOIN, numbers=3)
+    assert components.declare(components.JOIN) == components.JOIN  # the same declaration again is harmless
+
+
+@pytest.mark.parametrize("value", ["podium:att:join", "podium:att:join:1:2", "podium:snooze:5", "podium:att:join:x",
+                                   "podium:att:joinx:1", "other:bot:1", "podium:list:1:2:x"])
+def test_an_id_that_does_not_match_its_declaration_is_not_ours(value):
+    assert components.parse(value) is None
+
+
+@pytest.fixture
+async def bot(tmp_path) -> AsyncIterator[Any]:
+    db = await Database.open(tmp_path / "podium.db")
+    built = create_bot(Settings(token="x"), db, ManualClock(DEFAULT_START), background=False)
+    try:
+        yield built
+    finally:
+        markup.set_command_lookup(None)
+        await built.http.close()
+        await db.close()
+
+
+async def test_every_declared_prefix_is_routed_to_one_handler_in_the_running_bot(bot):
+    router = bot.components
+    for control in components.controls():
+        answered_by = [router.domain_handlers.get(control.prefix), router.cog_handlers.get(control.prefix)]
+        assert len([h for h in answered_by if h is not None]) == 1, control.prefix
+
+
+def answering(*prefixes: str) -> object:
+    """A cog that answers these prefixes."""
+    class Cog:
+        @handles(*prefixes)
+        async def anything(self, interaction: Any, clicked: Any) -> None:
+            """Answers them all."""
+
+    return Cog()
+
+
+def test_a_declared_prefix_nobody_answers_stops_the_bot_at_start(monkeypatch):
+    others = [c.prefix for c in components.controls() if c.handler is None]
+    monkeypatch.setitem(components._controls, "podium:nobody", components.Control("podium:nobody", 1))
+    with pytest.raises(ValueError, match="nothing answers clicks on 'podium:nobody'"):
+        ComponentRouter(None, [answering(*others)])
+
+
+def test_a_cog_answering_an_undeclared_prefix_stops_the_bot_at_start():
+    others = [c.prefix for c in components.controls() if c.handler is None]
+    with pytest.raises(ValueError, match="podium:stray"):
+        ComponentRouter(None, [answering(*others, "podium:stray")])
+
+
+def _custom_ids(rows: Any) -> Iterator[str]:
+    for row in rows:
+        for item in row["components"]:
+            if "custom_id" in item:
+                yield item["custom_id"]
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.act is None], ids=lambda s: s.name)
+async def test_every_button_a_kind_renders_is_routed(spec, clock, bot):
+    talk = factories.talk(starts_at=clock.now() + timedelta(hours=1), thread_id=10**18)
+    ids: set[str] = set()
+    for language in i18n.languages():
+        for via in ("dm", "thread", None):
+            ctx = RenderContext(spec.name, dict(spec.example), talk, clock.now(), clock.now(), via=via,
+                                locale=language)
+            ids |= set(_custom_ids(render(ctx, mention_user_id=factories.SPEAKER).get("components", [])))
+    for value in ids:
+        parsed = components.parse(value)
+        assert parsed is not None, f"{spec.name} renders {value!r}, which no declaration parses"
+        assert parsed.action in bot.components.domain_handlers or parsed.action in bot.components.cog_handlers
