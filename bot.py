@@ -31,7 +31,7 @@ from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
 from db import Database
-from podium import audience, i18n, markup, posts, privacy, scheduled_events
+from podium import i18n, markup, posts, privacy
 from podium.audience import Audience
 from podium.calendar_feed import MEMBER_FEED_NAME, SERVER_FEED_NAME, Calendars, Feed
 from podium.clock import Clock
@@ -47,7 +47,7 @@ from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
 from podium.services import Services
-from podium.talks import TalkService, default_hooks
+from podium.talks import TalkService, composed_hooks
 from podium.timeparse import AmbiguousTimeError
 
 log = logging.getLogger("podium")
@@ -149,10 +149,8 @@ class PodiumBot(commands.Bot):
         pacer = Pacer(settings.send_rate_per_second)
         transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
         calendars = Calendars(db, clock)
-        hooks = posts.subscribe(
-            scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox), outbox
-        )
-        talks = TalkService(db, outbox, clock, hooks, cooldown)
+        # Every feature's talk-lifecycle subscribers register themselves (`talks.subscribes`).
+        talks = TalkService(db, outbox, clock, composed_hooks(outbox), cooldown)
         # The forgotten-members marker is keyed by a secret beside the database: a copy of the database alone
         # cannot be matched to member ids, and a token reset does not undo forget-me.
         forget_key = privacy.forget_key_file(settings.database_path)

@@ -47,6 +47,7 @@ from podium.talks import (
     cancel_reason,
     load_talk,
     moved_at_a_glance,
+    subscribes,
 )
 from podium.transport import UNKNOWN_CHANNEL, GoneError
 
@@ -706,8 +707,9 @@ async def _notice_due(
     return max(now, min(now + NOTICE_HOLD, talk.starts_at - NOTICE_HOLD))
 
 
+@subscribes
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
-    """Add the audience's subscribers to the talk hooks (bot.py's composition root does this once)."""
+    """Add the audience's subscribers to the talk hooks (registered: `talks.composed_hooks` adds it)."""
 
     @hooks.subscribe("talk_scheduled")
     async def announce(tx: Transaction, event: TalkEvent) -> None:

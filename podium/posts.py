@@ -32,7 +32,7 @@ from podium.keyed_lock import KeyedLock
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, parse_payload
 from podium.preferences import GuildSettings, channel_locale
 from podium.render import RenderContext, RenderError, need, render
-from podium.talks import Talk, TalkEvent, TalkHooks, load_talk
+from podium.talks import Talk, TalkEvent, TalkHooks, load_talk, subscribes
 from podium.transport import GoneError, RefusedError
 
 log = logging.getLogger(__name__)
@@ -159,8 +159,9 @@ async def correct_summary_if_changed(sent: kinds.SentContext, shown: list[int]) 
     await _queue(sent.tx, sent.outbox, Talk.from_db(found), post, sent.now, sent.now + SUMMARY_LASTS)
 
 
+@subscribes
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
-    """Edit the talk's posts on every change that shows in them (bot.py's composition root adds this once)."""
+    """Edit the talk's posts on every change that shows in them (registered: `talks.composed_hooks` adds it)."""
 
     @hooks.subscribe("talk_rescheduled", "talk_cancelled", "talk_edited")
     async def update_posts(tx: Transaction, event: TalkEvent) -> None:

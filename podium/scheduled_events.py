@@ -48,6 +48,7 @@ from podium.talks import (
     authorize,
     load_talk,
     refusal,
+    subscribes,
 )
 from podium.transport import (
     MAX_SCHEDULED_EVENTS,
@@ -398,8 +399,9 @@ EVENT_KINDS = (EVENT_SYNC.name, EVENT_END.name)
 # -- the talk hooks ---------------------------------------------------------------------------------------------
 
 
+@subscribes
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
-    """Add the scheduled events' subscribers to the talk hooks (bot.py's composition root does this once)."""
+    """Add the scheduled events' subscribers to the talk hooks (registered: `talks.composed_hooks` adds it)."""
 
     @hooks.subscribe("talk_scheduled", "talk_rescheduled", "talk_edited")
     async def mirror(tx: Transaction, event: TalkEvent) -> None:

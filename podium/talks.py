@@ -528,6 +528,33 @@ async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, n
     await outbox.enqueue(tx, replace(notice, dedupe_key=key, due_at=due), now=now)
 
 
+# A feature's subscribers: adds them to the hooks (with the outbox they queue into) and returns the hooks.
+Subscribers = Callable[[TalkHooks, Outbox], TalkHooks]
+_features: list[Subscribers] = []
+
+
+def subscribes(add: Subscribers) -> Subscribers:
+    """Register a feature's `subscribe(hooks, outbox)` at import of its module: the composition root adds it."""
+    if add not in _features:
+        _features.append(add)
+    return add
+
+
+def features() -> tuple[Subscribers, ...]:
+    """Every registered feature's subscribers, in the order of `kinds.BUILTIN_MODULES` (then registration)."""
+    kinds.all_specs()  # imports the built-in modules, which register theirs
+    order = {module: index for index, module in enumerate(kinds.BUILTIN_MODULES)}
+    return tuple(sorted(_features, key=lambda add: order.get(add.__module__, len(order))))
+
+
+def composed_hooks(outbox: Outbox) -> TalkHooks:
+    """The running bot's hooks: the built-in subscribers, then every feature's (`subscribes`)."""
+    hooks = default_hooks(outbox)
+    for add in features():
+        add(hooks, outbox)
+    return hooks
+
+
 def default_hooks(outbox: Outbox) -> TalkHooks:
     """The built-in subscribers: plan talk-bound messages, tell the speaker, tell the channel if announced."""
     hooks = TalkHooks()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,13 +14,14 @@ from bot import create_bot
 from cogs._components import ComponentRouter, handles
 from cogs.schedule import kind_label
 from db import Database
-from podium import components, i18n, kinds, markup
+from podium import components, i18n, kinds, markup, talks
 from podium.clock import ManualClock
 from podium.config import Settings
 from podium.render import RenderContext, render
 from tests import factories
 from tests.factories import DEFAULT_START
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 SPECS = kinds.all_specs()
 
 
@@ -129,3 +132,37 @@ async def test_every_button_a_kind_renders_is_routed(spec, clock, bot):
         parsed = components.parse(value)
         assert parsed is not None, f"{spec.name} renders {value!r}, which no declaration parses"
         assert parsed.action in bot.components.domain_handlers or parsed.action in bot.components.cog_handlers
+
+
+# -- talk-lifecycle subscribers: registered by their module, composed without an edit of bot.py ---------------
+
+def _modules_adding_subscribers() -> set[str]:
+    """Every podium module with a function that adds subscribers to the talk hooks (`hooks.subscribe(...)`)."""
+    found = set()
+    for path in sorted((ROOT / "podium").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "subscribe"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "hooks"):
+                found.add(".".join(path.relative_to(ROOT).with_suffix("").parts))
+    return found
+
+
+def test_every_module_that_adds_talk_subscribers_registers_them():
+    registered = {add.__module__ for add in talks.features()}
+    # talks.py's own are the built-in ones (`default_hooks`), which `composed_hooks` starts from.
+    assert _modules_adding_subscribers() - {"podium.talks"} == registered
+    assert registered >= {"podium.audience", "podium.scheduled_events", "podium.posts"}
+
+
+def _subscribers(hooks: talks.TalkHooks) -> dict[str, list[Any]]:
+    return {name: list(subscribers) for name, subscribers in hooks._subscribers.items()}
+
+
+async def test_the_running_bot_has_every_features_subscribers(bot):
+    running = _subscribers(bot.services.talks.hooks)
+    composed = talks.composed_hooks(bot.services.outbox)
+    assert {name: [fn.__qualname__ for fn in fns] for name, fns in running.items()} == {
+        name: [fn.__qualname__ for fn in fns] for name, fns in _subscribers(composed).items()}
+    every = {fn.__module__ for fns in running.values() for fn in fns}
+    assert every == {"podium.talks"} | {add.__module__ for add in talks.features()}
