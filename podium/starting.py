@@ -11,7 +11,7 @@ from podium.clock import to_ms
 from podium.i18n import N_
 from podium.markup import quote
 from podium.outbox import OutboxMessage
-from podium.preferences import load_guild
+from podium.preferences import Switch, load_guild, switch
 from podium.render import RenderContext, talk_of
 from podium.talks import Talk
 
@@ -24,7 +24,7 @@ LATE_AFTER = timedelta(minutes=15)
 async def plan(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
     """The post for this talk, if the guild wants them and the talk is still ahead."""
     guild = await load_guild(tx, talk.guild_id)
-    if not guild.starting_now or talk.starts_at <= now:
+    if not guild.is_on(STARTING_NOW_SETTING) or talk.starts_at <= now:
         return []
     return [
         OutboxMessage(
@@ -59,3 +59,11 @@ STARTING_NOW = kinds.register(
         # To whom and when: the announcement channel, when a talk starts (if the guild turned it on).
     )
 )
+
+STARTING_NOW_SETTING = switch(Switch(
+    name="starting-now", column="starting_now",
+    label=N_("Post when a talk starts"),
+    on=N_("🎤 A short post will go to the announcement channel as each talk starts."),
+    off=N_("No more posts when a talk starts."),
+    replans=(STARTING_NOW.name,),
+))

@@ -166,3 +166,42 @@ async def test_the_running_bot_has_every_features_subscribers(bot):
         name: [fn.__qualname__ for fn in fns] for name, fns in _subscribers(composed).items()}
     every = {fn.__module__ for fns in running.values() for fn in fns}
     assert every == {"podium.talks"} | {add.__module__ for add in talks.features()}
+
+
+# -- guild switches: one declaration each, offered, stored and shown without an edit of the settings files -----
+
+async def test_every_switch_has_its_column_off_by_default_and_is_stored_and_read(db, clock):
+    from podium.preferences import load_guild, switches, update_guild
+
+    columns = {row["name"]: row for row in await db.fetchall("PRAGMA table_info(guild_settings)")}
+    for setting in switches():
+        assert setting.column in columns, f"add {setting.column} to guild_settings (a migration and schema.sql)"
+        assert not (await load_guild(db, 1)).is_on(setting) and not setting.default
+        async with db.transaction() as tx:
+            assert (await update_guild(tx, 2, clock.now(), **{setting.column: 1})).is_on(setting)
+        assert (await load_guild(db, 2)).is_on(setting)
+        after = await load_guild(db, 2)
+        assert all(not after.is_on(other) for other in switches() if other != setting)
+        async with db.transaction() as tx:
+            await update_guild(tx, 2, clock.now(), **{setting.column: 0})
+
+
+def test_announce_settings_offers_and_shows_every_switch():
+    from cogs.announce_settings import SWITCH_CHOICES, describe
+    from podium.preferences import GuildSettings, switches
+
+    assert {setting.label: setting.name for setting in switches()} == SWITCH_CHOICES
+    assert len(SWITCH_CHOICES) <= 25  # Discord's most choices for one option
+    shown = describe(GuildSettings(1, switches=frozenset(s.column for s in switches())))
+    for setting in switches():
+        assert f"{setting.label}: yes" in shown
+        for text in (setting.label, setting.on, setting.off):
+            for language in i18n.languages():
+                assert language == "en" or i18n.translator(language)._(text) != text, (setting.name, language)
+
+
+async def test_posts_command_lists_every_switch_as_a_choice(bot):
+    [settings] = [c for c in bot.get_all_application_commands() if c.name == "announce-settings"]
+    post = settings.children["posts"].options["post"]
+    from podium.preferences import switches
+    assert set(post.choices.values()) == {s.name for s in switches()}
