@@ -440,8 +440,8 @@ class Dispatcher:
             if current["state"] != "sending":
                 raise StaleDelivery(f"became {current['state']} while it was being sent", state="cancelled")
             if spec.only_while_scheduled and row.talk_id is not None:
-                if current["talk_state"] != "scheduled":
-                    raise StaleDelivery("the talk is no longer scheduled", state="cancelled")
+                if current["talk_state"] not in spec.talk_states:
+                    raise StaleDelivery(f"the talk is {current['talk_state']} now", state="cancelled")
                 if spec.talk_bound and row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
                     raise StaleDelivery("the talk was moved since this was planned", state="cancelled")
             # Who it is for: the talk's speaker, or one of its audience, must still be.

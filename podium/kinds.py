@@ -107,6 +107,9 @@ class KindSpec:
     # About a talk that must still be on: not sent (nor acted) once the talk is cancelled or over, even if it was
     # already waiting to go (the last look checks it before each request). Talk-bound kinds always are.
     about_a_scheduled_talk: bool = False
+    # About a talk that has taken place (feedback, "how did it go"): its talk may be over (housekeeping marks it
+    # `done`) when it is sent, and it still goes; a cancelled talk still stops it, as it stops every talk's kind.
+    after_the_talk: bool = False
     # Who a row with a person is for, checked before each request: "speaker" (still the talk's speaker: a talk
     # given to someone else stops the old speaker's reminder), "attendee" (still going: Can't make it stops it).
     recipient: Literal["speaker", "attendee"] | None = None
@@ -120,8 +123,13 @@ class KindSpec:
 
     @property
     def only_while_scheduled(self) -> bool:
-        """Sent only while its talk is scheduled (talk-bound kinds, and kinds about a talk that must still be on)."""
-        return self.talk_bound or self.about_a_scheduled_talk
+        """Sent only while its talk is on (talk-bound kinds, and kinds about a talk that must still be on)."""
+        return self.talk_bound or self.about_a_scheduled_talk or self.after_the_talk
+
+    @property
+    def talk_states(self) -> frozenset[str]:
+        """The states its talk may be in when it is sent (checked before each request): over is fine after it."""
+        return frozenset({"scheduled", "done"}) if self.after_the_talk else frozenset({"scheduled"})
 
     def __post_init__(self) -> None:
         if self.talk_bound != (self.plan is not None):
