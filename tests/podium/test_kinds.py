@@ -19,6 +19,7 @@ from podium import audience, consent, kinds
 from podium.dispatcher import Dispatcher
 from podium.outbox import Outbox
 from podium.pacing import Pacer
+from podium.preferences import switches
 from podium.render import RenderContext, render
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
@@ -86,7 +87,9 @@ async def setup_talk(db, clock):
     """A guild with every optional talk-bound message turned on, a talk 30 hours ahead, and its audience."""
     outbox = Outbox(db)
     talks = TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox))
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, starting_now=1, announce_new_talks=1)
+    # Every declared switch on: a kind's own optional post is planned here without an edit of this test.
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, announce_new_talks=1,
+                              **{setting.column: 1 for setting in switches()})
     talk = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
                            starts_at=clock.now() + timedelta(hours=30))
     await factories.add_user(db, THREAD_FAN, reminder_via="thread")
