@@ -75,7 +75,7 @@ async def test_it_is_still_stopped_when_the_talk_was_cancelled(spec, db, clock):
 
 
 async def test_a_pending_one_is_cancelled_with_its_talk(spec, db, clock):
-    talks, talk, _, dispatcher = await setup(db, clock)
+    talks, talk, _, _ = await setup(db, clock)
     await talks.cancel(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id)
     states = await db.fetchall("SELECT state FROM outbox WHERE kind = ?", (spec.name,))
     assert [r["state"] for r in states] == ["cancelled"]
