@@ -84,6 +84,7 @@ BUILTIN_MODULES = (
     "podium.audience",
     "podium.scheduled_events",
     "podium.posts",
+    "podium.starts_soon",
 )
 
 
