@@ -21,6 +21,7 @@ from cogs._replies import (
     reply_ephemeral,
 )
 from podium import i18n, timeparse, weekly
+from podium.audience import NEW_TALKS
 from podium.calendar_feed import feed_links
 from podium.errors import Text, UserError
 from podium.guild_settings import CLEARABLE
@@ -142,7 +143,6 @@ def describe(guild: GuildSettings, t: Translator = i18n.ENGLISH, server_locale: 
             # Every declared switch (the "🎤 starting now" post, a kind's own optional post…), where it was declared.
             *(t._("{setting}: {yes}", setting=t._(setting.label), yes=_yes(t, guild.is_on(setting)))
               for setting in switches()),
-            t._("Post each new talk with a 🔔 Remind me button: {yes}", yes=_yes(t, guild.announce_new_talks)),
             t._("Talks in Discord's Events: {yes}",
                 yes=t._("yes, at {place}", place=location_text(guild)) if guild.events_enabled else t._("no")),
             t._("Language of posts: {language}", language=language),
@@ -426,19 +426,8 @@ class AnnounceSettings(commands.Cog):
             description="On: each talk added is posted, with its own thread; off: none (the default)"
         ),
     ) -> None:
-        """Turn the new-talk announcement on or off (talks added from now on)."""
-        self.require_manage_server(interaction)
-        guild = await self.settings.set_new_talks(guild_id_of(interaction), enabled)
-        t = i18n.translator(interaction.locale)
-        if not enabled:
-            await reply_ephemeral(interaction, t._("New talks will not be posted any more."))
-            return
-        note = "" if guild.announce_channel_id else " " + t._(SET_CHANNEL_FIRST)
-        await reply_ephemeral(
-            interaction,
-            t._("📣 Each talk added from now on is posted in the announcement channel with a 🔔 Remind me button, "
-                "and gets a thread where those who click it are added.") + note,
-        )
+        """Turn the new-talk announcement on or off (talks added from now on; a switch kept under its own name)."""
+        await self._switch(interaction, NEW_TALKS, enabled)
     @announce_settings.subcommand(name="events", description="Show each talk in Discord's Events list")
     async def events(
         self,

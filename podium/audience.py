@@ -31,12 +31,14 @@ from podium.markup import both_times, clip, command, discord_time, inert, quote
 from podium.outbox import Outbox, OutboxMessage, OutboxRow, PlanQuery
 from podium.preferences import (
     GuildSettings,
+    Switch,
     Via,
     effective_reminders,
     load_guild,
     load_guild_name,
     load_user,
     stored_offsets,
+    switch,
 )
 from podium.render import RenderContext, Rendered, need, talk_of
 from podium.talks import (
@@ -628,6 +630,13 @@ THREAD_ARCHIVE = kinds.register(
         # To whom and when: archives the talk's thread an hour after the talk (soon after it is cancelled).
     )
 )
+NEW_TALKS = switch(Switch(
+    name="new-talks", column="announce_new_talks",
+    label=N_("Post each new talk with a 🔔 Remind me button"),
+    on=N_("📣 Each talk added from now on is posted in the announcement channel with a 🔔 Remind me button, "
+          "and gets a thread where those who click it are added."),
+    off=N_("New talks will not be posted any more."),
+))  # talks added from now on: nothing is re-planned
 # Rows of these kinds belong to a talk's audience; /schedule info counts them instead of listing them.
 AUDIENCE_KINDS = (ATTENDEE_REMINDER.name, ATTENDEE_NOTICE.name, THREAD_MEMBER.name)
 
@@ -716,7 +725,7 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
         talk = event.after
         guild = await load_guild(tx, talk.guild_id)
         messages = [_archive(talk, talk.ends_at + ARCHIVE_AFTER_END)]
-        if guild.announce_new_talks and guild.announce_channel_id is not None:
+        if guild.is_on(NEW_TALKS) and guild.announce_channel_id is not None:
             messages += [
                 OutboxMessage(kind=TALK_ANNOUNCEMENT.name, dedupe_key=f"talk:{talk.id}:announcement",
                               due_at=event.now, target_type="channel", guild_id=talk.guild_id,

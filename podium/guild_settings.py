@@ -183,10 +183,6 @@ class GuildSettingsService:
                 await replan_guild_talks(tx, self.outbox, guild_id, now, [kinds.get(k) for k in setting.replans])
         return guild
 
-    async def set_new_talks(self, guild_id: int, enabled: bool) -> GuildSettings:
-        """Post each talk added from now on in the announcement channel, with its "Remind me" buttons (or stop)."""
-        return await self._save(guild_id, replan=False, announce_new_talks=int(enabled))
-
     async def set_events(
         self,
         guild_id: int,

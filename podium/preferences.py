@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -45,24 +46,28 @@ class Switch:
     needs_channel: bool = True
 
 
-_switches: dict[str, Switch] = {}
+_switches: dict[str, tuple[str, Switch]] = {}  # name -> (the declaring module, the switch)
 
 
 def switch(declared: Switch) -> Switch:
     """Declare a switch (at import of the feature's module); one name or column twice is a mistake."""
-    for other in _switches.values():
+    for _, other in _switches.values():
         if other != declared and declared.column == other.column:
             raise ValueError(f"guild setting column {declared.column!r} is declared twice")
-    if _switches.get(declared.name, declared) != declared:
+    if _switches.get(declared.name, ("", declared))[1] != declared:
         raise ValueError(f"guild setting {declared.name!r} is declared twice")
-    _switches[declared.name] = declared
+    # Who declared it orders the list: imports happen in whatever order, a server's settings always read the same.
+    _switches[declared.name] = (sys._getframe(1).f_globals.get("__name__", ""), declared)
     return declared
 
 
 def switches() -> tuple[Switch, ...]:
     """Every declared switch, in the order of `kinds.BUILTIN_MODULES` (the kinds' modules declare them)."""
-    importlib.import_module("podium.kinds").all_specs()
-    return tuple(_switches.values())
+    kinds = importlib.import_module("podium.kinds")
+    kinds.all_specs()
+    order = {module: index for index, module in enumerate(kinds.BUILTIN_MODULES)}
+    ranked = sorted(_switches.values(), key=lambda item: (order.get(item[0], len(order)), item[1].name))
+    return tuple(declared for _, declared in ranked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +87,6 @@ class GuildSettings:
     engagement_days: int | None = 14
     talk_minutes: int = 30
     ping_speakers: bool = False
-    announce_new_talks: bool = False
     crosspost_summary: bool = False
     locale: str | None = None
     # Talks mirrored as Discord scheduled events (off by default): where they take place.
@@ -154,7 +158,6 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         engagement_days=row["engagement_days"],
         talk_minutes=row["talk_minutes"],
         ping_speakers=bool(row["ping_speakers"]),
-        announce_new_talks=bool(row["announce_new_talks"]),
         crosspost_summary=bool(row["crosspost_summary"]),
         locale=row["locale"],
         events_enabled=bool(row["events_enabled"]),

@@ -88,7 +88,7 @@ async def setup_talk(db, clock):
     outbox = Outbox(db)
     talks = TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox))
     # Every declared switch on: a kind's own optional post is planned here without an edit of this test.
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, announce_new_talks=1,
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE,
                               **{setting.column: 1 for setting in switches()})
     talk = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
                            starts_at=clock.now() + timedelta(hours=30))
