@@ -205,3 +205,29 @@ async def test_posts_command_lists_every_switch_as_a_choice(bot):
     post = settings.children["posts"].options["post"]
     from podium.preferences import switches
     assert set(post.choices.values()) == {s.name for s in switches()}
+
+
+def _calls_in_podium(name: str) -> list[tuple[str, ast.Call]]:
+    """Every call of a function called `name` (plain or as an attribute) in podium/, with its module."""
+    found = []
+    for path in sorted((ROOT / "podium").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and (
+                    (isinstance(node.func, ast.Name) and node.func.id == name)
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == name)):
+                found.append((module, node))
+    return found
+
+
+def test_every_declared_switch_and_button_is_loaded_with_the_built_in_kinds():
+    from podium.preferences import switches
+
+    # A module that declares one but is not loaded with the kinds would leave its button unanswered, its switch
+    # missing from /announce-settings: the declarations below are all in the registries.
+    declared_switches = {kw.value.value for _, call in _calls_in_podium("Switch") for kw in call.keywords
+                         if kw.arg == "name" and isinstance(kw.value, ast.Constant)}
+    assert declared_switches == {s.name for s in switches()}
+    declared_prefixes = {call.args[0].value for _, call in _calls_in_podium("declare")
+                         if call.args and isinstance(call.args[0], ast.Constant)}
+    assert declared_prefixes == {c.prefix for c in components.controls()}
