@@ -10,7 +10,6 @@ cog method marked `@handles(prefix)`. A new button is a declaration, not an edit
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,8 +82,10 @@ def declare(prefix: str, *, numbers: int = 1, handler: Handler | None = None) ->
 
 
 def _load_builtin() -> None:
-    # The kinds' modules render (and so declare) every built-in button; importing kinds loads them.
-    importlib.import_module("podium.kinds").all_specs()
+    # The kinds' modules render (and so declare) every built-in button. Imported here: they import this module.
+    from podium import kinds
+
+    kinds.all_specs()
 
 
 def controls() -> tuple[Control, ...]:

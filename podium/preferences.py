@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import sys
@@ -63,7 +62,8 @@ def switch(declared: Switch) -> Switch:
 
 def switches() -> tuple[Switch, ...]:
     """Every declared switch, in the order of `kinds.BUILTIN_MODULES` (the kinds' modules declare them)."""
-    kinds = importlib.import_module("podium.kinds")
+    from podium import kinds  # here: the kinds' modules import this one
+
     kinds.all_specs()
     order = {module: index for index, module in enumerate(kinds.BUILTIN_MODULES)}
     ranked = sorted(_switches.values(), key=lambda item: (order.get(item[0], len(order)), item[1].name))
