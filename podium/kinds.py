@@ -74,7 +74,8 @@ class ActionContext:
 class ActionSkipped(Exception):
     """Raised by an action with nothing (left) to do: the row is recorded skipped, with this reason."""
 
-# The modules that own the built-in kinds; importing one registers its kinds.
+# The modules that own the built-in kinds; importing one registers its kinds, and declares its buttons
+# (components.declare), switches (preferences.switch) and talk subscribers (talks.subscribes).
 BUILTIN_MODULES = (
     "podium.talks",
     "podium.people",
