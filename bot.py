@@ -14,7 +14,7 @@ from typing import Any, ClassVar, cast
 import nextcord
 from nextcord.ext import commands
 
-from cogs._components import custom_id_of
+from cogs._components import ComponentRouter, custom_id_of
 from cogs._confirm import CONFIRM_PREFIX, answer_late_click
 from cogs._discord_http import MajorKeyedHTTPClient
 from cogs._localizations import localize_commands
@@ -31,7 +31,7 @@ from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
 from db import Database
-from podium import audience, i18n, markup, posts, privacy, scheduled_events
+from podium import i18n, markup, posts, privacy
 from podium.audience import Audience
 from podium.calendar_feed import MEMBER_FEED_NAME, SERVER_FEED_NAME, Calendars, Feed
 from podium.clock import Clock
@@ -47,7 +47,7 @@ from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
 from podium.services import Services
-from podium.talks import TalkService, default_hooks
+from podium.talks import TalkService, composed_hooks
 from podium.timeparse import AmbiguousTimeError
 
 log = logging.getLogger("podium")
@@ -121,6 +121,8 @@ class PodiumBot(commands.Bot):
             ScheduledEventsCog(services, self),
         ):
             self.add_cog(cog)
+        # Every click on a declared custom id, to the one handler that answers it (checked here, at start).
+        self.components = ComponentRouter(services, self.cogs.values())
         # German (and every other catalogue's) names and descriptions, sent with the commands when they are synced.
         localize_commands(self.get_all_application_commands())
         # Command names in messages become clickable mentions once Discord has given the commands their ids.
@@ -147,10 +149,8 @@ class PodiumBot(commands.Bot):
         pacer = Pacer(settings.send_rate_per_second)
         transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
         calendars = Calendars(db, clock)
-        hooks = posts.subscribe(
-            scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox), outbox
-        )
-        talks = TalkService(db, outbox, clock, hooks, cooldown)
+        # Every feature's talk-lifecycle subscribers register themselves (`talks.subscribes`).
+        talks = TalkService(db, outbox, clock, composed_hooks(outbox), cooldown)
         # The forgotten-members marker is keyed by a secret beside the database: a copy of the database alone
         # cannot be matched to member ids, and a token reset does not undo forget-me.
         forget_key = privacy.forget_key_file(settings.database_path)
@@ -262,6 +262,8 @@ class PodiumBot(commands.Bot):
             log.exception("could not store the locale of an interaction")
 
     async def _on_component(self, interaction: nextcord.Interaction) -> None:
+        if await self.components.route(interaction):
+            return
         if interaction.type == nextcord.InteractionType.component:
             # Each answers only its own custom ids; a click on expired confirm buttons is answered, not left to fail.
             await self.time_questions.on_click(interaction) or await answer_late_click(interaction)

@@ -30,7 +30,8 @@ CREATE TABLE guild_settings (
     -- When the server first got an announcement channel: the first call for speakers waits a few days after it.
     announce_channel_set_at_ms INTEGER,
     -- A moderator chose the zone (1), so a chosen UTC is told from the default one; a zone other than UTC is chosen.
-    timezone_chosen       INTEGER NOT NULL DEFAULT 0 CHECK (timezone_chosen IN (0, 1))
+    timezone_chosen       INTEGER NOT NULL DEFAULT 0 CHECK (timezone_chosen IN (0, 1)),
+    starts_soon           INTEGER NOT NULL DEFAULT 0 CHECK (starts_soon IN (0, 1))  -- ⏳ 10 minutes before a talk
 );
 
 -- The server's name and preferred locale as Discord last told them (DM reminders name the server; channel

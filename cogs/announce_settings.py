@@ -21,15 +21,17 @@ from cogs._replies import (
     reply_ephemeral,
 )
 from podium import i18n, timeparse, weekly
+from podium.audience import NEW_TALKS
 from podium.calendar_feed import feed_links
 from podium.delivery.render import RenderContext, render
 from podium.errors import Text, UserError
 from podium.guild_settings import CLEARABLE
 from podium.i18n import N_, Translator
 from podium.markup import command, discord_time
-from podium.preferences import GuildSettings, Via
+from podium.preferences import GuildSettings, Switch, Via, switches
 from podium.scheduled_events import EXTERNAL, STAGE, VOICE, location_text, validate_location
 from podium.services import Services
+from podium.starting import STARTING_NOW_SETTING
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ ENGAGEMENT_CHOICES = {
 }
 CLEAR_CHOICES = {words.capitalize(): words for words in CLEARABLE}
 # The server's Discord language, or one of the catalogue's (each in its own name).
+# Every optional post a feature declared (`preferences.switch`), by what it does; Discord shows at most 25 choices.
+SWITCH_CHOICES = {setting.label: setting.name for setting in switches()}
 SERVER_DEFAULT = "default"
 LANGUAGE_CHOICES = {N_("Server default (the server's language in Discord)"): SERVER_DEFAULT} | {
     i18n.language_name(language): language for language in i18n.languages()
@@ -136,8 +140,9 @@ def describe(guild: GuildSettings, t: Translator = i18n.ENGLISH, server_locale: 
             t._("Call for speakers: {engagement}", engagement=engagement),
             t._("Talk slot: {minutes} min · moderator role: {role}", minutes=guild.talk_minutes, role=role),
             t._("Ping speakers in summaries: {yes}", yes=_yes(t, guild.ping_speakers)),
-            t._("Post when a talk starts: {yes}", yes=_yes(t, guild.starting_now)),
-            t._("Post each new talk with a 🔔 Remind me button: {yes}", yes=_yes(t, guild.announce_new_talks)),
+            # Every declared switch (the "🎤 starting now" post, a kind's own optional post…), where it was declared.
+            *(t._("{setting}: {yes}", setting=t._(setting.label), yes=_yes(t, guild.is_on(setting)))
+              for setting in switches()),
             t._("Talks in Discord's Events: {yes}",
                 yes=t._("yes, at {place}", place=location_text(guild)) if guild.events_enabled else t._("no")),
             t._("Language of posts: {language}", language=language),
@@ -390,17 +395,28 @@ class AnnounceSettings(commands.Cog):
         interaction: Interaction,
         enabled: bool = SlashOption(description="On: a short post when a talk begins; off: none (the default)"),
     ) -> None:
-        """Turn the "🎤 starting now" post on or off."""
+        """Turn the "🎤 starting now" post on or off (the first switch, kept under its own name)."""
+        await self._switch(interaction, STARTING_NOW_SETTING, enabled)
+
+    @announce_settings.subcommand(name="posts", description="Turn one of the optional posts on or off")
+    async def posts(
+        self,
+        interaction: Interaction,
+        post: str = SlashOption(description="Which post", choices=SWITCH_CHOICES),
+        enabled: bool = SlashOption(description="On or off (each is off by default)"),
+    ) -> None:
+        """Any declared switch: the choices are every feature's own (`preferences.switch`)."""
+        await self._switch(interaction, next(s for s in switches() if s.name == post), enabled)
+
+    async def _switch(self, interaction: Interaction, setting: Switch, enabled: bool) -> None:
         self.require_manage_server(interaction)
-        guild = await self.settings.set_starting_now(guild_id_of(interaction), enabled)
+        guild = await self.settings.set_switch(guild_id_of(interaction), setting, enabled)
         t = i18n.translator(interaction.locale)
         if not enabled:
-            await reply_ephemeral(interaction, t._("No more posts when a talk starts."))
+            await reply_ephemeral(interaction, t._(setting.off))
             return
-        note = "" if guild.announce_channel_id else " " + t._(SET_CHANNEL_FIRST)
-        await reply_ephemeral(
-            interaction, t._("🎤 A short post will go to the announcement channel as each talk starts.") + note
-        )
+        note = "" if guild.announce_channel_id or not setting.needs_channel else " " + t._(SET_CHANNEL_FIRST)
+        await reply_ephemeral(interaction, t._(setting.on) + note)
 
     @announce_settings.subcommand(name="new-talks", description="Post each new talk, with a 🔔 Remind me button")
     async def new_talks(
@@ -410,19 +426,8 @@ class AnnounceSettings(commands.Cog):
             description="On: each talk added is posted, with its own thread; off: none (the default)"
         ),
     ) -> None:
-        """Turn the new-talk announcement on or off (talks added from now on)."""
-        self.require_manage_server(interaction)
-        guild = await self.settings.set_new_talks(guild_id_of(interaction), enabled)
-        t = i18n.translator(interaction.locale)
-        if not enabled:
-            await reply_ephemeral(interaction, t._("New talks will not be posted any more."))
-            return
-        note = "" if guild.announce_channel_id else " " + t._(SET_CHANNEL_FIRST)
-        await reply_ephemeral(
-            interaction,
-            t._("📣 Each talk added from now on is posted in the announcement channel with a 🔔 Remind me button, "
-                "and gets a thread where those who click it are added.") + note,
-        )
+        """Turn the new-talk announcement on or off (talks added from now on; a switch kept under its own name)."""
+        await self._switch(interaction, NEW_TALKS, enabled)
     @announce_settings.subcommand(name="events", description="Show each talk in Discord's Events list")
     async def events(
         self,

@@ -11,18 +11,18 @@ from __future__ import annotations
 import io
 import logging
 from datetime import timedelta
-from typing import Any, cast
 
 import nextcord
 from nextcord import Interaction
 from nextcord.ext import commands
 
-from cogs._components import answer, custom_id_of, modal_values, view_of
+from cogs._components import handles, modal_values, picked, view_of
 from cogs._replies import NO_MENTIONS, reply_ephemeral, user_id_of
 from cogs._zone import read_line
 from podium import components, i18n, timeparse
 from podium.audience import Attendance, AudienceError, going
 from podium.calendar_feed import google_calendar_url, talk_calendar
+from podium.components import CustomId
 from podium.i18n import N_, Translator
 from podium.markup import both_times, command, discord_time, quote
 from podium.preferences import effective_zone, load_guild, load_user
@@ -69,35 +69,52 @@ class AudienceCog(commands.Cog):
         self.talks = services.talks
         self.people = services.people
 
-    @commands.Cog.listener("on_interaction")
-    async def on_podium_component(self, interaction: Interaction) -> None:
-        """Route a click (or a modal submit) on one of Podium's custom ids to its handler."""
-        if interaction.type not in (nextcord.InteractionType.component, nextcord.InteractionType.modal_submit):
-            return
-        parsed = components.parse(custom_id_of(interaction))
-        if parsed is None:
-            return  # another feature's (the list's pages) or not ours
-        talk_id = parsed.numbers[0] if parsed.numbers else 0
-        if parsed.action == components.JOIN:
-            await answer(interaction, self.join(interaction, [talk_id]))
-        elif parsed.action == components.PICK:
-            values = cast(dict[str, Any], interaction.data or {}).get("values") or []
-            await answer(interaction, self.join(interaction, [int(v) for v in values if str(v).isdigit()]))
-        elif parsed.action == components.LEAVE:
-            await answer(interaction, self.leave(interaction, [talk_id]))
-        elif parsed.action == components.UNPICK:
-            values = cast(dict[str, Any], interaction.data or {}).get("values") or []
-            await answer(interaction, self.leave(interaction, [int(v) for v in values if str(v).isdigit()]))
-        elif parsed.action == components.SNOOZE and len(parsed.numbers) == 2:
-            await answer(interaction, self.snooze(interaction, *parsed.numbers))
-        elif parsed.action in (components.MOVE, components.CANCEL):
-            await answer(interaction, self.ask(interaction, parsed.action, talk_id))
-        elif parsed.action == components.MOVE_MODAL:
-            await answer(interaction, self.move(interaction, talk_id))
-        elif parsed.action == components.CANCEL_MODAL:
-            await answer(interaction, self.cancel(interaction, talk_id))
-        elif parsed.action == components.CALENDAR:
-            await answer(interaction, self.add_to_calendar(interaction, talk_id))
+    # -- what a click on each of the buttons below does (cogs/_components.ComponentRouter routes it here) -----
+
+    @handles(components.JOIN)
+    async def on_join(self, interaction: Interaction, clicked: CustomId) -> None:
+        """🔔 Remind me."""
+        await self.join(interaction, [clicked.numbers[0]])
+
+    @handles(components.PICK)
+    async def on_pick(self, interaction: Interaction, clicked: CustomId) -> None:
+        """🔔 Remind me of the talks picked in a select."""
+        await self.join(interaction, picked(interaction))
+
+    @handles(components.LEAVE)
+    async def on_leave(self, interaction: Interaction, clicked: CustomId) -> None:
+        """Can't make it."""
+        await self.leave(interaction, [clicked.numbers[0]])
+
+    @handles(components.UNPICK)
+    async def on_unpick(self, interaction: Interaction, clicked: CustomId) -> None:
+        """Can't make it, for the talks picked in a select."""
+        await self.leave(interaction, picked(interaction))
+
+    @handles(components.SNOOZE)
+    async def on_snooze(self, interaction: Interaction, clicked: CustomId) -> None:
+        """Snooze a personal reminder."""
+        await self.snooze(interaction, *clicked.numbers)
+
+    @handles(components.MOVE, components.CANCEL)
+    async def on_ask(self, interaction: Interaction, clicked: CustomId) -> None:
+        """Reschedule… / Cancel…: the form."""
+        await self.ask(interaction, clicked.action, clicked.numbers[0])
+
+    @handles(components.MOVE_MODAL)
+    async def on_move(self, interaction: Interaction, clicked: CustomId) -> None:
+        """The Reschedule… form sent."""
+        await self.move(interaction, clicked.numbers[0])
+
+    @handles(components.CANCEL_MODAL)
+    async def on_cancel(self, interaction: Interaction, clicked: CustomId) -> None:
+        """The Cancel… form sent."""
+        await self.cancel(interaction, clicked.numbers[0])
+
+    @handles(components.CALENDAR)
+    async def on_calendar(self, interaction: Interaction, clicked: CustomId) -> None:
+        """📅 Add to calendar."""
+        await self.add_to_calendar(interaction, clicked.numbers[0])
 
     # -- the audience ----------------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from podium import components, i18n, timeparse
 from podium.audience import going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
+from podium.delivery import kinds
 from podium.i18n import N_, Translator
 from podium.markup import both_times, clip, command, discord_time, fit_lines, inert, quote_clipped
 from podium.preferences import effective_zone, load_guild, load_user
@@ -44,21 +45,6 @@ CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT = 2000, 4096
 MORE_TALKS = N_("… and {n} more")
 # A talk's state, as /schedule info shows it.
 STATES = {"scheduled": N_("scheduled"), "cancelled": N_("cancelled"), "done": N_("done")}
-# What /schedule info lists as planned, by kind (a kind not named here is shown as its name).
-# Translators: kinds of message Podium plans for a talk, as listed to its speaker and moderators.
-KIND_LABELS = {
-    "talk_reminder": N_("talk reminder"),
-    "reschedule_notice": N_("reschedule notice"),
-    "cancel_notice": N_("cancel notice"),
-    "speaker_notice": N_("speaker notice"),
-    "talk_starting": N_("talk starting"),
-    "talk_announcement": N_("talk announcement"),
-    "talk_thread_open": N_("talk thread open"),
-    "thread_archive": N_("thread archive"),
-    "attendee_reminder": N_("attendee reminder"),
-    "attendee_notice": N_("attendee notice"),
-    "thread_member": N_("thread member"),
-}
 
 
 # A topic in a list takes at most this many characters (escaped): ten of them always fit one embed.
@@ -79,7 +65,10 @@ TALK_NUMBER = N_("talk #{id}")
 
 def kind_label(kind: str, t: Translator = i18n.ENGLISH) -> str:
     """A kind of planned message as a person calls it ("speaker reminder")."""
-    label = KIND_LABELS.get(kind)
+    try:
+        label = kinds.get(kind).label
+    except ValueError:
+        label = ""  # a kind of an older release still queued
     return t._(label) if label else kind.replace("_", " ")
 
 

@@ -36,15 +36,17 @@ from podium.i18n import ENGLISH, N_, Translator
 from podium.markup import both_times, clip, command, discord_time, inert, quote
 from podium.preferences import (
     GuildSettings,
+    Switch,
     Via,
     effective_reminders,
     load_guild,
     load_guild_name,
     load_user,
     stored_offsets,
+    switch,
 )
 from podium.talk_model import DESCRIPTION_MAX, Talk, load_talk
-from podium.talks import TalkEvent, TalkHooks, cancel_reason, moved_at_a_glance
+from podium.talks import TalkEvent, TalkHooks, cancel_reason, moved_at_a_glance, subscribes
 
 log = logging.getLogger(__name__)
 
@@ -565,7 +567,8 @@ ATTENDEE_REMINDER = kinds.register(
         plan=plan_attendee_reminders,
         prepare=_prepare_reminder,
         expiry=lambda message: message.talk_start,
-        description="members who clicked 🔔 Remind me, at their offsets: by DM, or one post in the talk's thread",
+        label=N_("attendee reminder"),
+        # To whom and when: members who clicked 🔔 Remind me, at their offsets: by DM, or one post in the talk's thread.
         example={"offset_s": 3600, "guild_name": "_" * 100, "ping_ids": [10**18 + i for i in range(MAX_PINGS)],
                  "more": 1950},
     )
@@ -578,7 +581,8 @@ ATTENDEE_NOTICE = kinds.register(
         render=render_notice,
         consent=NOTICES,
         prepare=_prepare_notice,
-        description="members who clicked 🔔 Remind me, when the talk is moved, cancelled or gets another speaker",
+        label=N_("attendee notice"),
+        # To whom and when: members who clicked 🔔 Remind me, when the talk is moved, cancelled or gets another speaker.
         example={"topic": "_" * 200, "old_start_ms": 1795900000000, "new_start_ms": 1796000000000,
                  "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1, "cancelled": False, "in_discord": False,
                  "guild_name": "_" * 100,
@@ -594,7 +598,8 @@ TALK_ANNOUNCEMENT = kinds.register(
         prepare=_prepare_announcement,
         on_sent=_mark_announced,
         expiry=lambda message: message.talk_start,
-        description="the announcement channel, when a talk is added (if the guild turned it on)",
+        label=N_("talk announcement"),
+        # To whom and when: the announcement channel, when a talk is added (if the guild turned it on).
         example={"attendees": 100000},
     )
 )
@@ -606,7 +611,8 @@ TALK_THREAD_OPEN = kinds.register(
         consent=None,
         on_sent=_correct_if_changed,
         expiry=lambda message: message.talk_start,
-        description="the talk's new thread (which this first post creates), when the talk is announced",
+        label=N_("talk thread open"),
+        # To whom and when: the talk's new thread (which this first post creates), when the talk is announced.
     )
 )
 THREAD_MEMBER = kinds.register(
@@ -618,7 +624,8 @@ THREAD_MEMBER = kinds.register(
         render=kinds.describes("(adds the attendee to the talk's thread)"),
         consent=TALK_REMINDERS,
         act=_add_to_thread,
-        description="adds a member who clicked 🔔 Remind me to the talk's thread (made if needed)",
+        label=N_("thread member"),
+        # To whom and when: adds a member who clicked 🔔 Remind me to the talk's thread (made if needed).
     )
 )
 THREAD_ARCHIVE = kinds.register(
@@ -627,9 +634,17 @@ THREAD_ARCHIVE = kinds.register(
         render=kinds.describes("(archives the talk's thread)"),
         consent=None,
         act=_archive_thread,
-        description="archives the talk's thread an hour after the talk (soon after it is cancelled)",
+        label=N_("thread archive"),
+        # To whom and when: archives the talk's thread an hour after the talk (soon after it is cancelled).
     )
 )
+NEW_TALKS = switch(Switch(
+    name="new-talks", column="announce_new_talks",
+    label=N_("Post each new talk with a 🔔 Remind me button"),
+    on=N_("📣 Each talk added from now on is posted in the announcement channel with a 🔔 Remind me button, "
+          "and gets a thread where those who click it are added."),
+    off=N_("New talks will not be posted any more."),
+))  # talks added from now on: nothing is re-planned
 # Rows of these kinds belong to a talk's audience; /schedule info counts them instead of listing them.
 AUDIENCE_KINDS = (ATTENDEE_REMINDER.name, ATTENDEE_NOTICE.name, THREAD_MEMBER.name)
 
@@ -709,15 +724,16 @@ async def _notice_due(
     return max(now, min(now + NOTICE_HOLD, talk.starts_at - NOTICE_HOLD))
 
 
+@subscribes
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
-    """Add the audience's subscribers to the talk hooks (bot.py's composition root does this once)."""
+    """Add the audience's subscribers to the talk hooks (registered: `talks.composed_hooks` adds it)."""
 
     @hooks.subscribe("talk_scheduled")
     async def announce(tx: Transaction, event: TalkEvent) -> None:
         talk = event.after
         guild = await load_guild(tx, talk.guild_id)
         messages = [_archive(talk, talk.ends_at + ARCHIVE_AFTER_END)]
-        if guild.announce_new_talks and guild.announce_channel_id is not None:
+        if guild.is_on(NEW_TALKS) and guild.announce_channel_id is not None:
             messages += [
                 OutboxMessage(kind=TALK_ANNOUNCEMENT.name, dedupe_key=f"talk:{talk.id}:announcement",
                               due_at=event.now, target_type="channel", guild_id=talk.guild_id,

@@ -3,13 +3,16 @@
 Buttons and selects as Discord JSON, and the stateless custom ids they carry (no Discord objects here).
 
 A custom id says everything needed to answer a click ("podium:att:join:12" = remind me of talk 12), so a button
-keeps working after a restart and on a message sent months ago: the cogs answer by the id alone (FIELD-NOTES:
-such views are sent with `prevent_update=False` and handled by a listener).
+keeps working after a restart and on a message sent months ago (FIELD-NOTES: such views are sent with
+`prevent_update=False` and answered by a listener). Each id's prefix is declared once (`declare`), by the module
+that renders it, with its handler when the domain can answer it (a `Reply`); one router on the Discord side
+(cogs/_components.py, `ComponentRouter`) dispatches every click by its declared prefix, to that handler or to the
+cog method marked `@handles(prefix)`. A new button is a declaration, not an edit of a parser or a cog.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,17 +23,6 @@ ROWS, BUTTONS_PER_ROW, SELECT_OPTIONS = 5, 5, 25
 LABEL_MAX, OPTION_LABEL_MAX, CUSTOM_ID_MAX = 80, 100, 100
 PRIMARY, SECONDARY, SUCCESS, DANGER, LINK = 1, 2, 3, 4, 5
 
-JOIN = "podium:att:join"  # :talk id — "🔔 Remind me"
-LEAVE = "podium:att:leave"  # :talk id — "Can't make it"
-PICK = "podium:att:pick"  # a select whose values are talk ids
-UNPICK = "podium:att:unpick"  # the same to stop being reminded
-SNOOZE = "podium:snooze"  # :outbox row id:minutes — a personal reminder again later
-MOVE = "podium:talk:move"  # :talk id — the speaker's "Reschedule…" (opens MOVE_MODAL)
-CANCEL = "podium:talk:cancel"  # :talk id — the speaker's "Cancel…" (opens CANCEL_MODAL)
-MOVE_MODAL = "podium:talk:move-modal"  # :talk id
-CANCEL_MODAL = "podium:talk:cancel-modal"  # :talk id
-CALENDAR = "podium:talk:ics"  # :talk id — "📅 Add to calendar" (a private answer with the .ics and a Google link)
-SNOOZE_MINUTES = (10, 60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +33,69 @@ class CustomId:
     numbers: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Click:
+    """A click on one of Podium's components (or a form sent from one), as the domain sees it."""
+
+    id: CustomId
+    user_id: int
+    guild_id: int | None  # None in a DM
+    locale: str | None
+    values: tuple[str, ...]  # what a select's member picked
+    # The running `podium.services.Services` (Any: that module imports the features that declare handlers).
+    services: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A domain handler's private answer to the member who clicked."""
+
+    text: str
+    rows: tuple[dict[str, Any], ...] = ()
+
+
+# A click answered in the domain; a UserError it raises is the member's mistake, told privately.
+Handler = Callable[[Click], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """A custom id prefix Podium answers, and how many numbers follow it."""
+
+    prefix: str
+    numbers: int  # a select carries none: what was picked arrives as its values
+    # Answered in the domain; None: a cog answers it, with a method marked `@handles(prefix)` (it needs Discord's
+    # own responses: a form, a file).
+    handler: Handler | None = None
+
+
+_controls: dict[str, Control] = {}
+
+
+def declare(prefix: str, *, numbers: int = 1, handler: Handler | None = None) -> str:
+    """Declare a custom id prefix (at import of the module that renders it); returns the prefix."""
+    if not prefix.startswith("podium:") or prefix.endswith(":"):
+        raise ValueError(f"a custom id prefix starts with 'podium:' and ends with a word, not {prefix!r}")
+    control = Control(prefix, numbers, handler)
+    if _controls.get(prefix, control) != control:
+        raise ValueError(f"custom id prefix {prefix!r} is declared twice")
+    _controls[prefix] = control
+    return prefix
+
+
+def _load_builtin() -> None:
+    # The kinds' modules render (and so declare) every built-in button. Imported here: they import this module.
+    from podium.delivery import kinds
+
+    kinds.all_specs()
+
+
+def controls() -> tuple[Control, ...]:
+    """Every declared prefix, longest first (so "podium:talk:move-modal" is tried before "podium:talk:move")."""
+    _load_builtin()
+    return tuple(sorted(_controls.values(), key=lambda c: (-len(c.prefix), c.prefix)))
+
+
 def custom_id(action: str, *numbers: int) -> str:
     """`podium:att:join:12`."""
     return ":".join([action, *(str(n) for n in numbers)])
@@ -48,15 +103,31 @@ def custom_id(action: str, *numbers: int) -> str:
 
 def parse(value: str) -> CustomId | None:
     """The action and numbers of one of Podium's custom ids; None for anything else (another bot's, malformed)."""
-    for action in (JOIN, LEAVE, PICK, UNPICK, SNOOZE, MOVE_MODAL, CANCEL_MODAL, MOVE, CANCEL, CALENDAR):
-        if value == action:
-            return CustomId(action, ())
-        if value.startswith(action + ":"):
-            parts = value[len(action) + 1 :].split(":")
-            if not all(p.isdigit() for p in parts):
-                return None
-            return CustomId(action, tuple(int(p) for p in parts))
+    for control in controls():
+        if value == control.prefix:
+            parts: list[str] = []
+        elif value.startswith(control.prefix + ":"):
+            parts = value[len(control.prefix) + 1 :].split(":")
+        else:
+            continue
+        if len(parts) != control.numbers or not all(p.isdigit() for p in parts):
+            return None
+        return CustomId(control.prefix, tuple(int(p) for p in parts))
     return None
+
+
+JOIN = declare("podium:att:join")  # :talk id — "🔔 Remind me"
+LEAVE = declare("podium:att:leave")  # :talk id — "Can't make it"
+PICK = declare("podium:att:pick", numbers=0)  # a select whose values are talk ids
+UNPICK = declare("podium:att:unpick", numbers=0)  # the same to stop being reminded
+SNOOZE = declare("podium:snooze", numbers=2)  # :outbox row id:minutes — a personal reminder again later
+MOVE = declare("podium:talk:move")  # :talk id — the speaker's "Reschedule…" (opens MOVE_MODAL)
+CANCEL = declare("podium:talk:cancel")  # :talk id — the speaker's "Cancel…" (opens CANCEL_MODAL)
+MOVE_MODAL = declare("podium:talk:move-modal")  # :talk id
+CANCEL_MODAL = declare("podium:talk:cancel-modal")  # :talk id
+# :talk id — "📅 Add to calendar" (a private answer with the .ics and a Google link)
+CALENDAR = declare("podium:talk:ics")
+SNOOZE_MINUTES = (10, 60)
 
 
 def button(label: str, action: str, *numbers: int, style: int = SECONDARY) -> dict[str, Any]:

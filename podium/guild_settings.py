@@ -11,11 +11,13 @@ from db import Database, Transaction
 from podium import i18n, weekly
 from podium.clock import Clock, to_ms
 from podium.cooldown import Cooldown
+from podium.delivery import kinds
 from podium.delivery.outbox import Outbox
 from podium.errors import UserError
 from podium.i18n import N_
 from podium.preferences import (
     GuildSettings,
+    Switch,
     Via,
     channel_locale,
     load_guild,
@@ -25,7 +27,6 @@ from podium.preferences import (
     update_guild,
 )
 from podium.scheduled_events import EXTERNAL, mirror_upcoming
-from podium.starting import STARTING_NOW
 from podium.talks import TALK_REMINDER, replan_guild_talks
 
 log = logging.getLogger(__name__)
@@ -172,19 +173,16 @@ class GuildSettingsService:
             raise SettingsError(N_("Give `slot-minutes`, `moderator-role` or both. Example: `slot-minutes:45`"))
         return await self._save(guild_id, replan=False, **columns)
 
-    async def set_starting_now(self, guild_id: int, enabled: bool) -> GuildSettings:
-        """Post in the announcement channel when each talk starts (or stop); upcoming talks are re-planned."""
+    async def set_switch(self, guild_id: int, setting: Switch, enabled: bool) -> GuildSettings:
+        """Turn a declared switch on or off; the upcoming talks' messages of the kinds it decides are re-planned."""
         if self.cooldown is not None:
             self.cooldown.hit(guild_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            guild = await update_guild(tx, guild_id, now, starting_now=int(enabled))
-            await replan_guild_talks(tx, self.outbox, guild_id, now, [STARTING_NOW])
+            guild = await update_guild(tx, guild_id, now, **{setting.column: int(enabled)})
+            if setting.replans:
+                await replan_guild_talks(tx, self.outbox, guild_id, now, [kinds.get(k) for k in setting.replans])
         return guild
-
-    async def set_new_talks(self, guild_id: int, enabled: bool) -> GuildSettings:
-        """Post each talk added from now on in the announcement channel, with its "Remind me" buttons (or stop)."""
-        return await self._save(guild_id, replan=False, announce_new_talks=int(enabled))
 
     async def set_events(
         self,

@@ -71,7 +71,8 @@ PERSONAL_REMINDER = kinds.register(
         # The member's own text: never in the announcement channel; in the channel where they set it only if they
         # could post there (else anyone with Use Application Commands could make the bot post in a read-only one).
         announce_fallback=False,
-        description="the person who set it with /remind-me at, at the time they chose",
+        label=N_("personal reminder"),
+        # To whom and when: the person who set it with /remind-me at, at the time they chose.
         example={"text": "_" * MESSAGE_MAX, "row_id": 2**53, "origin_guild_id": 10**18, "origin_channel_id": 10**18},
     )
 )

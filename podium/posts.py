@@ -31,10 +31,11 @@ from podium.delivery import kinds
 from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow, parse_payload
 from podium.delivery.render import RenderContext, RenderError, need, render
 from podium.delivery.transport import GoneError, RefusedError
+from podium.i18n import N_
 from podium.keyed_lock import KeyedLock
 from podium.preferences import GuildSettings, channel_locale
 from podium.talk_model import Talk, load_talk
-from podium.talks import TalkEvent, TalkHooks
+from podium.talks import TalkEvent, TalkHooks, subscribes
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +166,9 @@ audience.after_post_sent(correct_if_changed)
 weekly.after_summary_sent(correct_summary_if_changed)
 
 
+@subscribes
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
-    """Edit the talk's posts on every change that shows in them (bot.py's composition root adds this once)."""
+    """Edit the talk's posts on every change that shows in them (registered: `talks.composed_hooks` adds it)."""
 
     @hooks.subscribe("talk_rescheduled", "talk_cancelled", "talk_edited")
     async def update_posts(tx: Transaction, event: TalkEvent) -> None:
@@ -252,7 +254,8 @@ POST_UPDATE = kinds.register(
         render=kinds.describes("(edits one of Podium's posts about a talk to show the talk as it is now)"),
         consent=None,
         act=_update_post,
-        description="Podium's new-talk post, thread post and weekly summary, when a talk they show changes",
+        label=N_("post update"),
+        # To whom and when: Podium's new-talk post, thread post and weekly summary, when a talk they show changes.
         example={"message_id": 1234, "post": "talk_announcement", "source": 1},
     )
 )

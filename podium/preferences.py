@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -25,6 +26,51 @@ DEFAULT_VIA: Via = "dm"
 
 
 @dataclass(frozen=True, slots=True)
+class Switch:
+    """An on/off guild setting, declared once by the feature it turns on: all the rest is derived from this.
+
+    Its column is read into `GuildSettings.switches`, written by `GuildSettingsService.set_switch` (which re-plans
+    its kinds), offered by `/announce-settings posts` and shown by `/announce-settings show`.
+    """
+
+    name: str  # its choice in `/announce-settings posts` ("starts-soon"), English in every language
+    column: str  # the guild_settings column (0 or 1), added by the feature's migration
+    label: str  # N_: what it does, as `/announce-settings` names it ("Post when a talk starts")
+    on: str  # N_: the reply when it is turned on
+    off: str  # N_: the reply when it is turned off
+    default: bool = False
+    # Talk-bound kinds re-planned for the upcoming talks when it changes (their planners read the switch).
+    replans: tuple[str, ...] = ()
+    # The reply adds "set an announcement channel first" while none is set (its posts go there or fall back to it).
+    needs_channel: bool = True
+
+
+_switches: dict[str, tuple[str, Switch]] = {}  # name -> (the declaring module, the switch)
+
+
+def switch(declared: Switch) -> Switch:
+    """Declare a switch (at import of the feature's module); one name or column twice is a mistake."""
+    for _, other in _switches.values():
+        if other != declared and declared.column == other.column:
+            raise ValueError(f"guild setting column {declared.column!r} is declared twice")
+    if _switches.get(declared.name, ("", declared))[1] != declared:
+        raise ValueError(f"guild setting {declared.name!r} is declared twice")
+    # Who declared it orders the list: imports happen in whatever order, a server's settings always read the same.
+    _switches[declared.name] = (sys._getframe(1).f_globals.get("__name__", ""), declared)
+    return declared
+
+
+def switches() -> tuple[Switch, ...]:
+    """Every declared switch, in the order of `kinds.BUILTIN_MODULES` (the kinds' modules declare them)."""
+    from podium.delivery import kinds  # here: the kinds' modules import this one
+
+    kinds.all_specs()
+    order = {module: index for index, module in enumerate(kinds.BUILTIN_MODULES)}
+    ranked = sorted(_switches.values(), key=lambda item: (order.get(item[0], len(order)), item[1].name))
+    return tuple(declared for _, declared in ranked)
+
+
+@dataclass(frozen=True, slots=True)
 class GuildSettings:
     """One server's settings (defaults when it never configured anything)."""
 
@@ -41,8 +87,6 @@ class GuildSettings:
     engagement_days: int | None = 14
     talk_minutes: int = 30
     ping_speakers: bool = False
-    starting_now: bool = False
-    announce_new_talks: bool = False
     crosspost_summary: bool = False
     locale: str | None = None
     # Talks mirrored as Discord scheduled events (off by default): where they take place.
@@ -54,6 +98,12 @@ class GuildSettings:
     announce_channel_set_at_ms: int | None = None
     # A moderator chose `timezone` (/announce-settings timezone): told apart from the default only for UTC.
     timezone_chosen: bool = False
+    # The columns of the declared switches (`Switch`) that are on.
+    switches: frozenset[str] = field(default_factory=lambda: frozenset(s.column for s in switches() if s.default))
+
+    def is_on(self, setting: Switch) -> bool:
+        """Whether a declared switch is on for this guild."""
+        return setting.column in self.switches
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +158,6 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         engagement_days=row["engagement_days"],
         talk_minutes=row["talk_minutes"],
         ping_speakers=bool(row["ping_speakers"]),
-        starting_now=bool(row["starting_now"]),
-        announce_new_talks=bool(row["announce_new_talks"]),
         crosspost_summary=bool(row["crosspost_summary"]),
         locale=row["locale"],
         events_enabled=bool(row["events_enabled"]),
@@ -118,6 +166,7 @@ async def load_guild(source: Database | Transaction, guild_id: int) -> GuildSett
         events_location=row["events_location"],
         announce_channel_set_at_ms=row["announce_channel_set_at_ms"],
         timezone_chosen=bool(row["timezone_chosen"]),
+        switches=frozenset(s.column for s in switches() if row[s.column]),
     )
 
 
@@ -206,7 +255,7 @@ def effective_reminders(user: UserPreferences, guild: GuildSettings) -> tuple[tu
     return user.reminder_offsets or guild.reminder_offsets, user.reminder_via or guild.reminder_via
 
 
-_GUILD_COLUMNS = frozenset(GuildSettings.__slots__) - {"guild_id"}
+_GUILD_COLUMNS = frozenset(GuildSettings.__slots__) - {"guild_id", "switches"}
 _USER_COLUMNS = frozenset(UserPreferences.__slots__) - {"user_id"}
 
 
@@ -255,8 +304,10 @@ async def _upsert(
 
 async def update_guild(tx: Transaction, guild_id: int, now: datetime, **columns: object) -> GuildSettings:
     """Insert or update the guild's settings with these columns; the settings after."""
-    defaults = _defaults(GuildSettings(guild_id), _GUILD_COLUMNS)
-    await _upsert(tx, "guild_settings", "guild_id", guild_id, _GUILD_COLUMNS, now, columns, defaults)
+    declared = {s.column: int(s.default) for s in switches()}
+    defaults = {**_defaults(GuildSettings(guild_id), _GUILD_COLUMNS), **declared}
+    await _upsert(tx, "guild_settings", "guild_id", guild_id, _GUILD_COLUMNS | frozenset(declared), now, columns,
+                  defaults)
     return await load_guild(tx, guild_id)
 
 

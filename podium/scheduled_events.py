@@ -47,7 +47,17 @@ from podium.markup import clip as clip_escaped
 from podium.markup import discord_time, inert, quote
 from podium.preferences import GuildSettings, load_guild
 from podium.talk_model import DURATION_RANGE, TOPIC_MAX, Talk, load_talk
-from podium.talks import CANCELLED_IN_DISCORD, Action, Actor, TalkEvent, TalkHooks, TalkService, authorize, refusal
+from podium.talks import (
+    CANCELLED_IN_DISCORD,
+    Action,
+    Actor,
+    TalkEvent,
+    TalkHooks,
+    TalkService,
+    authorize,
+    refusal,
+    subscribes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -368,7 +378,8 @@ EVENT_SYNC = kinds.register(
         render=kinds.describes("(creates, updates or cancels the talk's Discord scheduled event)"),
         consent=None,
         act=_sync,
-        description="the talk's Discord scheduled event, made to match the talk after each change (if turned on)",
+        label=N_("scheduled event update"),
+        # To whom and when: the talk's Discord scheduled event, made to match the talk after each change (if turned on).
         example={"start_ms": 1795900000000, "state": "scheduled"},
     )
 )
@@ -379,7 +390,8 @@ EVENT_END = kinds.register(
         render=kinds.describes("(marks the talk's Discord scheduled event completed)"),
         consent=None,
         act=_complete,
-        description="completes the talk's Discord scheduled event when the talk ends",
+        label=N_("scheduled event end"),
+        # To whom and when: completes the talk's Discord scheduled event when the talk ends.
         example={"end_ms": 1795900000000},
     )
 )
@@ -389,8 +401,9 @@ EVENT_KINDS = (EVENT_SYNC.name, EVENT_END.name)
 # -- the talk hooks ---------------------------------------------------------------------------------------------
 
 
+@subscribes
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
-    """Add the scheduled events' subscribers to the talk hooks (bot.py's composition root does this once)."""
+    """Add the scheduled events' subscribers to the talk hooks (registered: `talks.composed_hooks` adds it)."""
 
     @hooks.subscribe("talk_scheduled", "talk_rescheduled", "talk_edited")
     async def mirror(tx: Transaction, event: TalkEvent) -> None:

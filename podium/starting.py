@@ -10,8 +10,9 @@ from podium.clock import to_ms
 from podium.delivery import kinds
 from podium.delivery.outbox import OutboxMessage
 from podium.delivery.render import RenderContext, talk_of
+from podium.i18n import N_
 from podium.markup import quote
-from podium.preferences import load_guild
+from podium.preferences import Switch, load_guild, switch
 from podium.talk_model import Talk
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ LATE_AFTER = timedelta(minutes=15)
 async def plan(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
     """The post for this talk, if the guild wants them and the talk is still ahead."""
     guild = await load_guild(tx, talk.guild_id)
-    if not guild.starting_now or talk.starts_at <= now:
+    if not guild.is_on(STARTING_NOW_SETTING) or talk.starts_at <= now:
         return []
     return [
         OutboxMessage(
@@ -54,6 +55,15 @@ STARTING_NOW = kinds.register(
         talk_bound=True,
         plan=plan,
         expiry=lambda message: (message.talk_start or message.due_at) + LATE_AFTER,
-        description="the announcement channel, when a talk starts (if the guild turned it on)",
+        label=N_("talk starting"),
+        # To whom and when: the announcement channel, when a talk starts (if the guild turned it on).
     )
 )
+
+STARTING_NOW_SETTING = switch(Switch(
+    name="starting-now", column="starting_now",
+    label=N_("Post when a talk starts"),
+    on=N_("🎤 A short post will go to the announcement channel as each talk starts."),
+    off=N_("No more posts when a talk starts."),
+    replans=(STARTING_NOW.name,),
+))

@@ -350,7 +350,8 @@ TALK_REMINDER = kinds.register(
         prepare=_prepare_talk_reminder,
         # A reminder after the talk has started is pointless.
         expiry=lambda message: message.talk_start,
-        description="the speaker, at each of their offsets before the talk",
+        label=N_("talk reminder"),
+        # To whom and when: the speaker, at each of their offsets before the talk.
         example={"offset_s": 3600, "guild_name": "_" * 100},
     )
 )
@@ -360,7 +361,8 @@ RESCHEDULE_NOTICE = kinds.register(
         recipient="speaker",
         render=_reschedule_notice,
         consent=NOTICES,
-        description="the speaker (and the channel if the talk was announced) when a talk is moved",
+        label=N_("reschedule notice"),
+        # To whom and when: the speaker (and the channel if the talk was announced) when a talk is moved.
         example={"topic": "_" * 200, "old_start_ms": 1795900000000, "new_start_ms": 1796000000000,
                  "by_user_id": 1, "speaker_id": 2, "audience": "channel"},
     )
@@ -371,7 +373,8 @@ CANCEL_NOTICE = kinds.register(
         recipient="speaker",
         render=_cancel_notice,
         consent=NOTICES,
-        description="the speaker (and the channel if the talk was announced) when a talk is cancelled",
+        label=N_("cancel notice"),
+        # To whom and when: the speaker (and the channel if the talk was announced) when a talk is cancelled.
         example={"topic": "_" * 200, "start_ms": 1795900000000, "reason": "*" * 300, "by_user_id": 1,
                  "speaker_id": 2, "audience": "channel", "in_discord": False},
     )
@@ -382,7 +385,8 @@ SPEAKER_NOTICE = kinds.register(
         name="speaker_notice",
         render=_speaker_notice,
         consent=NOTICES,
-        description="the old and the new speaker, when a moderator gives a talk to someone else (/schedule edit)",
+        label=N_("speaker notice"),
+        # To whom and when: the old and the new speaker, when a moderator gives a talk to someone else (/schedule edit).
         example={"topic": "_" * 200, "start_ms": 1795900000000, "old_speaker_id": 10**18, "new_speaker_id": 10**18 + 1,
                  "by_user_id": 10**18 + 2, "role": "old"},
     )
@@ -469,6 +473,33 @@ async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, n
     due = await _before_the_start(tx, notice, due, reader, whom, now)
     key = f"talk:{notice.talk_id}:{notice.target_type}-notice:{to_ms(now)}"
     await outbox.enqueue(tx, replace(notice, dedupe_key=key, due_at=due), now=now)
+
+
+# A feature's subscribers: adds them to the hooks (with the outbox they queue into) and returns the hooks.
+Subscribers = Callable[[TalkHooks, Outbox], TalkHooks]
+_features: list[Subscribers] = []
+
+
+def subscribes(add: Subscribers) -> Subscribers:
+    """Register a feature's `subscribe(hooks, outbox)` at import of its module: the composition root adds it."""
+    if add not in _features:
+        _features.append(add)
+    return add
+
+
+def features() -> tuple[Subscribers, ...]:
+    """Every registered feature's subscribers, in the order of `kinds.BUILTIN_MODULES` (then registration)."""
+    kinds.all_specs()  # imports the built-in modules, which register theirs
+    order = {module: index for index, module in enumerate(kinds.BUILTIN_MODULES)}
+    return tuple(sorted(_features, key=lambda add: order.get(add.__module__, len(order))))
+
+
+def composed_hooks(outbox: Outbox) -> TalkHooks:
+    """The running bot's hooks: the built-in subscribers, then every feature's (`subscribes`)."""
+    hooks = default_hooks(outbox)
+    for add in features():
+        add(hooks, outbox)
+    return hooks
 
 
 def default_hooks(outbox: Outbox) -> TalkHooks:

@@ -316,7 +316,8 @@ WEEKLY_SUMMARY = kinds.register(
         on_sent=summary_sent,
         # Posted late after downtime, but not half a day late: then the next week's is planned instead.
         expiry=lambda message: message.due_at + CATCH_UP,
-        description="the announcement channel, at the guild's weekly local day and time",
+        label=N_("weekly summary"),
+        # To whom and when: the announcement channel, at the guild's weekly local day and time.
         example={
             "talks": [
                 {"id": i, "speaker_id": 10**18 + i, "topic": "_" * 200, "start_ms": 1795900000000 + i * 3_600_000,
@@ -333,7 +334,8 @@ ENGAGEMENT_PROMPT = kinds.register(
         name="engagement_prompt",
         render=_engagement_prompt,
         consent=None,
-        description="the announcement channel, when no talk is scheduled in the next N days",
+        label=N_("call for speakers"),
+        # To whom and when: the announcement channel, when no talk is scheduled in the next N days.
         example={"days": 60},
     )
 )
@@ -358,7 +360,8 @@ SUMMARY_CROSSPOST = kinds.register(
         act=_crosspost,
         # Publishing a summary a day late is no use to the following servers.
         expiry=lambda message: message.due_at + CATCH_UP,
-        description="publishes the weekly summary to following servers, in an announcement channel (if asked)",
+        label=N_("summary publishing"),
+        # To whom and when: publishes the weekly summary to following servers, in an announcement channel (if asked).
         example={"message_id": 1234},
     )
 )

@@ -33,6 +33,7 @@ from podium.delivery.transport import (
     looking_with,
     snowflake_at,
 )
+from podium.i18n import N_
 from podium.keyed_lock import KeyedLock
 from podium.markup import inert
 from podium.metrics import Metrics
@@ -112,7 +113,8 @@ LOG = kinds.register(
         name="log",
         render=_log_line,
         consent=None,
-        description="the guild's log channel: a delivery that failed for good, and why",
+        label=N_("log line"),
+        # To whom and when: the guild's log channel: a delivery that failed for good, and why.
         example={"failed_kind": "attendee_reminder", "row_id": 2**53, "target": f"<@{10**18}>", "reason": "x" * 1900},
     )
 )
@@ -121,7 +123,8 @@ TEST = kinds.register(
         name="test",
         render=plain_text,
         consent=None,
-        description="a plain text post queued by an operator or a benchmark",
+        label=N_("test post"),
+        # To whom and when: a plain text post queued by an operator or a benchmark.
         example={"text": "hello"},
     )
 )
@@ -438,8 +441,8 @@ class Dispatcher:
             if current["state"] != "sending":
                 raise StaleDelivery(f"became {current['state']} while it was being sent", state="cancelled")
             if spec.only_while_scheduled and row.talk_id is not None:
-                if current["talk_state"] != "scheduled":
-                    raise StaleDelivery("the talk is no longer scheduled", state="cancelled")
+                if current["talk_state"] not in spec.talk_states:
+                    raise StaleDelivery(f"the talk is {current['talk_state']} now", state="cancelled")
                 if spec.talk_bound and row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
                     raise StaleDelivery("the talk was moved since this was planned", state="cancelled")
             # Who it is for: the talk's speaker, or one of its audience, must still be.

@@ -74,7 +74,8 @@ class ActionContext:
 class ActionSkipped(Exception):
     """Raised by an action with nothing (left) to do: the row is recorded skipped, with this reason."""
 
-# The modules that own the built-in kinds; importing one registers its kinds.
+# The modules that own the built-in kinds; importing one registers its kinds, and declares its buttons
+# (components.declare), switches (preferences.switch) and talk subscribers (talks.subscribes).
 BUILTIN_MODULES = (
     "podium.talks",
     "podium.people",
@@ -84,6 +85,7 @@ BUILTIN_MODULES = (
     "podium.audience",
     "podium.scheduled_events",
     "podium.posts",
+    "podium.starts_soon",
 )
 
 
@@ -107,6 +109,9 @@ class KindSpec:
     # About a talk that must still be on: not sent (nor acted) once the talk is cancelled or over, even if it was
     # already waiting to go (the last look checks it before each request). Talk-bound kinds always are.
     about_a_scheduled_talk: bool = False
+    # About a talk that has taken place (feedback, "how did it go"): its talk may be over (housekeeping marks it
+    # `done`) when it is sent, and it still goes; a cancelled talk still stops it, as it stops every talk's kind.
+    after_the_talk: bool = False
     # Who a row with a person is for, checked before each request: "speaker" (still the talk's speaker: a talk
     # given to someone else stops the old speaker's reminder), "attendee" (still going: Can't make it stops it).
     recipient: Literal["speaker", "attendee"] | None = None
@@ -116,14 +121,20 @@ class KindSpec:
     # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
     # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
     announce_fallback: bool = True
-    description: str = ""
+    # What a member calls it ("talk reminder"), marked with N_ and translated where it is shown (/schedule info).
+    label: str = ""
     # A payload as the planner writes it, at its largest: the test over all kinds renders it (with a talk).
     example: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def only_while_scheduled(self) -> bool:
-        """Sent only while its talk is scheduled (talk-bound kinds, and kinds about a talk that must still be on)."""
-        return self.talk_bound or self.about_a_scheduled_talk
+        """Sent only while its talk is on (talk-bound kinds, and kinds about a talk that must still be on)."""
+        return self.talk_bound or self.about_a_scheduled_talk or self.after_the_talk
+
+    @property
+    def talk_states(self) -> frozenset[str]:
+        """The states its talk may be in when it is sent (checked before each request): over is fine after it."""
+        return frozenset({"scheduled", "done"}) if self.after_the_talk else frozenset({"scheduled"})
 
     def __post_init__(self) -> None:
         if self.talk_bound != (self.plan is not None):

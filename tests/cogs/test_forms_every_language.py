@@ -230,6 +230,8 @@ VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] |
     "cogs/_confirm.py:ConfirmView": None,
     "cogs/_replies.py:PodiumView": None,
     "cogs/_components.py:view_of": None,  # the kinds' component rows as a view: schedule_page, schedule_info
+    # A domain handler's reply rows (podium/components.Reply): built by the podium module that declares the button.
+    "cogs/_components.py:ComponentRouter._reply": None,
 }
 
 

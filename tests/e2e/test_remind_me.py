@@ -144,6 +144,24 @@ async def test_the_starting_now_post_goes_to_the_channel_when_the_talk_starts(fa
     assert 6 <= post.created_at - sent <= 12
 
 
+async def test_the_starts_soon_post_goes_to_the_thread_and_its_button_is_answered(fake, bot):
+    """The kind of issue 22's recipe (its own module, switch and button), end to end through the real process."""
+    await run(fake, "announce-settings", "channel", user_id=MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
+    _, reply = await run(fake, "announce-settings", "posts", user_id=MODERATOR_ID, post="starts-soon", enabled=True)
+    assert "10 minutes before the talk starts" in reply
+    _, shown = await run(fake, "announce-settings", "show", user_id=MODERATOR_ID)
+    assert "Post in the talk's thread 10 minutes before it starts: yes" in shown
+    await run(fake, "schedule", "add", when=iso_in(10 * 60 + 8), topic="Lightning @everyone")
+    post = await fake.wait_for_message(lambda m: m.content.startswith("⏳"), timeout=30)
+    assert post.channel_id != GENERAL_CHANNEL_ID  # the talk's thread (made under the announcement channel)
+    assert post.mention_user_ids == [] and post.mention_everyone is False
+    [button] = post.components[0]["components"]
+    press = await fake.invoke_component(message_id=post.id, custom_id=button["custom_id"], user_id=MODERATOR_ID,
+                                        locale="de")
+    answer = (await fake.wait_for_response(press))["data"]
+    assert answer["flags"] & EPHEMERAL_FLAG and answer["content"].startswith("🙋 Bis gleich bei")
+
+
 async def test_a_reminder_set_in_a_read_only_channel_never_posts_there(fake, bot):
     """Issue 12: Use Application Commands is not Send Messages. With DMs closed, the member's text must not be
     posted (with a ping) in a channel they could not post in themselves; it is skipped and /remind-me list says so.

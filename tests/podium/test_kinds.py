@@ -21,6 +21,7 @@ from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext, render
+from podium.preferences import switches
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.fake_discord import _validate_message_components
@@ -87,7 +88,9 @@ async def setup_talk(db, clock):
     """A guild with every optional talk-bound message turned on, a talk 30 hours ahead, and its audience."""
     outbox = Outbox(db)
     talks = TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox))
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, starting_now=1, announce_new_talks=1)
+    # Every declared switch on: a kind's own optional post is planned here without an edit of this test.
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE,
+                              **{setting.column: 1 for setting in switches()})
     talk = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
                            starts_at=clock.now() + timedelta(hours=30))
     await factories.add_user(db, THREAD_FAN, reminder_via="thread")
