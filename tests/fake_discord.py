@@ -46,6 +46,7 @@ import re
 import secrets
 import socket
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -541,6 +542,12 @@ class FakeInteraction:
     def callback(self) -> dict[str, Any] | None:
         """Body of the accepted initial response (POST .../callback), if any."""
         return next((r.json for r in self.responses if r.kind == "callback" and r.status < 300), None)
+
+
+class FakeCrashed(AssertionError):
+    """The fake answered 5xx that no test injected, or its gateway crashed: a bug in the fake (or in what it
+    was asked), never a retry path to let pass.
+    """
 
 
 class InteractionFailed(AssertionError):
@@ -1410,6 +1417,9 @@ class FakeDiscord:
         self.identify_payloads: list[dict[str, Any]] = []
         self.gateway_received: list[dict[str, Any]] = []  # every payload the bot sent on the gateway
         self.dispatched: list[tuple[str, dict[str, Any]]] = []  # (event, data) sent to the bot (intents allowing)
+        # Crashes of the fake itself (uninjected 5xx, gateway handler errors), with their tracebacks: the bot
+        # retries a 500 as it would Discord's, so without this a bug in the fake passes as a retry path.
+        self.crashes: list[str] = []
 
     def _init_state(self) -> None:
         """Internal indexes, rate-limit state, router, server and gateway state."""
@@ -1464,8 +1474,25 @@ class FakeDiscord:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: object) -> None:
         await self.stop()
+        if not self.crashes:
+            return
+        if exc is not None:
+            # The test failed anyway; the fake's crash is likely the cause, so show it alongside.
+            exc.add_note(self.crash_report())
+            return
+        raise FakeCrashed(self.crash_report())
+
+    def crash_report(self) -> str:
+        """The fake's own crashes so far, with tracebacks (empty if none)."""
+        return "\n\n".join(f"fake Discord crash {i}:\n{crash}" for i, crash in enumerate(self.crashes, 1))
+
+    def check_no_crashes(self) -> None:
+        """Raise FakeCrashed if the fake crashed (for fakes started without ``async with``)."""
+        if self.crashes:
+            raise FakeCrashed(self.crash_report())
 
     @property
     def port(self) -> int:
@@ -2657,9 +2684,12 @@ class FakeDiscord:
         except DiscordHTTPError as exc:
             if isinstance(exc, _ResourceRateLimited):
                 headers.update(exc.headers)
+            if exc.status >= 500:
+                self.crashes.append(f"{method} {record.path} answered {exc.status} without a fail(...) rule")
             return exc.status, exc.body()
         except Exception:
             log.exception("fake Discord handler crashed on %s %s", method, record.path)
+            self.crashes.append(f"{method} {record.path}\n{traceback.format_exc()}")
             return 500, {"message": "500: Internal Server Error (fake handler crashed)", "code": 0}
         if isinstance(result, tuple):
             return result
@@ -3707,6 +3737,7 @@ class FakeDiscord:
                         await self._on_gateway_payload(conn, payload)
                     except Exception:
                         log.exception("fake gateway crashed handling %r", payload)
+                        self.crashes.append(f"gateway payload {payload!r}\n{traceback.format_exc()}")
                 elif msg.type is WSMsgType.BINARY:
                     log.warning("binary gateway frame ignored")
                 elif msg.type is WSMsgType.ERROR:

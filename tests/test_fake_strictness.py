@@ -1,0 +1,74 @@
+"""The fake Discord cannot hide a bug: its own crashes fail the test that ran it, a wrong token is refused.
+
+The crash tests run an inner pytest session in a subprocess (pytester): the point is the outcome of a whole
+test, teardown included, and the inner fake's crash log must not reach this session's own guard.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+INNER_TESTS = '''
+import aiohttp
+
+from tests.fake_discord import FakeDiscord
+
+
+def boom(call):
+    raise KeyError("a bug in the fake")
+
+
+async def crash(fake):
+    fake._router.add("GET", "/crash", boom)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(fake.api_base + "/crash",
+                               headers={"Authorization": f"Bot {fake.token}"}) as response:
+            # What the bot sees: a 500 it would retry like Discord's own.
+            assert response.status == 500
+
+
+async def test_crash_inside_async_with():
+    async with FakeDiscord() as fake:
+        await crash(fake)
+
+
+async def test_crash_with_start_and_stop():
+    fake = FakeDiscord()
+    await fake.start()
+    try:
+        await crash(fake)
+    finally:
+        await fake.stop()
+
+
+async def test_no_crash_passes():
+    async with FakeDiscord() as fake:
+        fake.fail("GET", "/gateway", status=500)  # injected: the test asked for it
+        async with aiohttp.ClientSession() as session:
+            async with session.get(fake.api_base + "/gateway") as response:
+                assert response.status == 500
+'''
+
+
+def test_a_crashing_fake_handler_fails_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeconftest("from tests.conftest import fail_on_fake_crash  # noqa: F401\n")
+    pytester.makepyfile(test_inner=INNER_TESTS)
+    pytester._monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA")
+    output = result.stdout.str()
+    # Inside `async with`: FakeCrashed from the fake's exit; started and stopped by hand: the crash log line
+    # fails the test in teardown (pytest reports its call as passed, then the error). An injected 500 is no crash.
+    result.stdout.fnmatch_lines_random([
+        "FAILED test_inner.py::test_crash_inside_async_with*", "ERROR test_inner.py::test_crash_with_start_and_stop*",
+        "PASSED test_inner.py::test_no_crash_passes"])
+    assert "ERROR test_inner.py::test_crash_inside_async_with" in output  # the log line fails it too
+    assert "test_inner.py::test_no_crash_passes - " not in output
+    assert "FakeCrashed: fake Discord crash 1:" in output and "a bug in the fake" in output
