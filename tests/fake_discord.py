@@ -35,6 +35,7 @@ silent, Discord's OpenAPI spec discord/discord-api-spec; each rule cites its pag
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import contextlib
 import hashlib
@@ -71,6 +72,9 @@ BOT_ROLE_ID = GUILD_ID + 3
 OWNER_ID = 820000000000000001
 MODERATOR_ID = 820000000000000002
 MEMBER_ID = 820000000000000003
+# The only token the fake accepts by default, like Discord for one bot: the real shape (base64 application id
+# . timestamp . hmac) so code that splits or checks a token sees one.
+BOT_TOKEN = base64.b64encode(str(APPLICATION_ID).encode()).decode().rstrip("=") + ".fake.e2e-token-not-secret"
 
 # --- Permission bits (https://discord.com/developers/docs/topics/permissions) ------------------------------
 
@@ -1331,7 +1335,7 @@ class FakeDiscord:
         bot_user_id: int = BOT_USER_ID,
         application_id: int = APPLICATION_ID,
         bot_username: str = "FakeBot",
-        token: str | None = None,
+        token: str | None = BOT_TOKEN,
         global_limit_per_s: int | None = 50,
         channel_message_limit: tuple[int, float] | None = (5, 5.0),
         route_limit: tuple[int, float] = (50, 1.0),
@@ -1346,7 +1350,8 @@ class FakeDiscord:
     ) -> None:
         """Configure the fake; nothing listens until start().
 
-        token: if set, REST calls and IDENTIFY must use it (else 401 / close 4004); None accepts any.
+        token: the bot's token: REST calls and IDENTIFY must use it (else 401 / close 4004), as on Discord.
+            None accepts any (only for a test about a client's own handling of tokens).
         global_limit_per_s: over N requests in any 1 s window -> global 429 (interaction endpoints exempt).
         channel_message_limit: per-channel POST message bucket, enforced with 429; None = not enforced.
         route_limit: advertised (not enforced) limit of every other bucket.

@@ -9,7 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import aiohttp
+import nextcord
 import pytest
+from nextcord.http import Route
+
+from tests.fake_discord import BOT_TOKEN, FakeDiscord, loopback_only
 
 pytest_plugins = ["pytester"]
 
@@ -52,7 +57,8 @@ async def test_no_crash_passes():
     async with FakeDiscord() as fake:
         fake.fail("GET", "/gateway", status=500)  # injected: the test asked for it
         async with aiohttp.ClientSession() as session:
-            async with session.get(fake.api_base + "/gateway") as response:
+            async with session.get(fake.api_base + "/gateway",
+                                   headers={"Authorization": f"Bot {fake.token}"}) as response:
                 assert response.status == 500
 '''
 
@@ -72,3 +78,29 @@ def test_a_crashing_fake_handler_fails_the_test(pytester: pytest.Pytester) -> No
     assert "ERROR test_inner.py::test_crash_inside_async_with" in output  # the log line fails it too
     assert "test_inner.py::test_no_crash_passes - " not in output
     assert "FakeCrashed: fake Discord crash 1:" in output and "a bug in the fake" in output
+
+
+async def test_only_the_bots_token_is_accepted() -> None:
+    """Like Discord: a wrong or missing token is 401 on REST and close code 4004 on IDENTIFY."""
+    original_base = Route.BASE
+    with loopback_only():
+        async with FakeDiscord() as fake:
+            assert fake.token == BOT_TOKEN
+            async with aiohttp.ClientSession() as session:
+                for auth in ("Bot not-the-token", None):
+                    headers = {"Authorization": auth} if auth else {}
+                    async with session.get(fake.api_base + "/users/@me", headers=headers) as response:
+                        assert response.status == 401
+                        assert (await response.json(content_type=None))["message"] == "401: Unauthorized"
+                async with session.get(fake.api_base + "/users/@me",
+                                       headers={"Authorization": f"Bot {BOT_TOKEN}"}) as response:
+                    assert response.status == 200
+            Route.BASE = fake.api_base
+            try:
+                client = nextcord.Client(intents=nextcord.Intents(guilds=True))
+                with pytest.raises(nextcord.LoginFailure):
+                    await client.login("an.other.token")
+                await client.close()
+            finally:
+                Route.BASE = original_base
+            assert fake.invalid_request_count == 3

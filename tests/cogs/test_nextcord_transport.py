@@ -25,7 +25,16 @@ from podium.transport import (
     UnauthorizedError,
     snowflake_at,
 )
-from tests.fake_discord import BOT_USER_ID, GUILD_ID, MEMBER_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
+from tests.fake_discord import (
+    BOT_TOKEN,
+    BOT_USER_ID,
+    GUILD_ID,
+    MEMBER_ID,
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    loopback_only,
+)
 
 JSON = {"Content-Type": "application/json", "Via": "1.1 google"}
 
@@ -91,7 +100,7 @@ async def env() -> AsyncIterator[tuple[FakeDiscord, NextcordTransport, Pacer]]:
             Route.BASE = fake.api_base
             client = nextcord.Client(intents=nextcord.Intents(guilds=True))
             MajorKeyedHTTPClient.adopt(client.http)
-            await client.login("fake-token")
+            await client.login(BOT_TOKEN)
             pacer = Pacer(45)
             try:
                 yield fake, NextcordTransport(client.http, pacer, lambda: BOT_USER_ID), pacer
