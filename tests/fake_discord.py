@@ -8,9 +8,10 @@ on it, and faults can be injected (``fail``, ``closed_dms``, ``drop_gateway``, r
 Facts about nextcord 3.2 this relies on (see /work/shared/FIELD-NOTES.md):
 - JSON responses must carry exactly ``Content-Type: application/json`` (no charset), and a 204 must carry no
   JSON content type at all (nextcord would try to parse the empty body).
-- Every response carries ``X-RateLimit-*`` headers. As on Discord, the bucket NAME is one per route template
-  (it does not include the major parameter) while the limit is counted per (route, major parameter): 5 message
-  POSTs per 5 s per channel. A client must key its limiters by bucket + major parameter; nextcord 3.2 keys them
+- Every response carries ``X-RateLimit-*`` headers and every route answers 429 past its limit (``ROUTE_LIMITS``:
+  message sends and edits 5 per 5 s per channel, DM opens, threads, thread members, scheduled events...). As on
+  Discord, the bucket NAME is one per route (it does not include the major parameter) while the limit is counted
+  per (bucket, major parameter). A client must key its limiters by bucket + major parameter; nextcord 3.2 keys them
   by name alone and merges every channel into one limiter (``bucket_names="per_channel"`` hides that).
 - Strict by default, like Discord: 50 requests/s globally (interaction callbacks exempt), a nonce is remembered
   for 2 minutes, the first interaction response must come within 3 s.
@@ -216,6 +217,39 @@ STATUS_MESSAGES: dict[int, str] = {
     503: "503: Service Unavailable",
     504: "504: Gateway Timeout",
 }
+
+# Per-route rate limits, enforced with 429 on every route: (method, route template) -> (bucket, limit, window s).
+# Routes naming the same bucket share one count (per major parameter). Discord publishes no figures ("should not be
+# hard coded", topics/rate-limits) and tells them only in X-RateLimit-* headers; these are the ones reported by
+# library authors and in discord-api-docs where known, else the common 5 per 5 s, which a client reading the
+# headers paces itself to. Correct a figure here and every test and benchmark follows.
+SCHEDULED_EVENT = "/guilds/{guild_id}/scheduled-events"
+THREAD_MEMBER = "/channels/{channel_id}/thread-members/"
+ROUTE_LIMITS: dict[tuple[str, str], tuple[str, int, float]] = {
+    # Sends and edits of messages share the channel's 5 per 5 s (discord-api-docs#20: "the rate limit applies to
+    # message creation and editing").
+    ("POST", "/channels/{channel_id}/messages"): ("message-create", 5, 5.0),
+    ("PATCH", "/channels/{channel_id}/messages/{message_id}"): ("message-create", 5, 5.0),
+    ("DELETE", "/channels/{channel_id}/messages/{message_id}"): ("message-delete", 5, 5.0),
+    # 1 per 0.25 s per channel (DSharpPlus#129, discord-api-docs#182).
+    ("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"): ("reaction", 1, 0.25),
+    # No major parameter: one count for the whole bot ("You are opening direct messages too fast", code 40003).
+    ("POST", "/users/@me/channels"): ("dm-open", 5, 5.0),
+    ("POST", "/channels/{channel_id}/threads"): ("thread-create", 5, 5.0),
+    ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): ("thread-create", 5, 5.0),
+    ("PATCH", "/channels/{channel_id}"): ("channel-edit", 5, 5.0),  # archiving / reopening a thread
+    ("DELETE", "/channels/{channel_id}"): ("channel-delete", 5, 5.0),
+    ("PUT", THREAD_MEMBER + "@me"): ("thread-member", 5, 5.0),
+    ("DELETE", THREAD_MEMBER + "@me"): ("thread-member", 5, 5.0),
+    ("PUT", THREAD_MEMBER + "{user_id}"): ("thread-member", 5, 5.0),
+    ("DELETE", THREAD_MEMBER + "{user_id}"): ("thread-member", 5, 5.0),
+    ("POST", SCHEDULED_EVENT): ("event-create", 5, 5.0),
+    ("PATCH", SCHEDULED_EVENT + "/{event_id}"): ("event-edit", 5, 5.0),
+    ("DELETE", SCHEDULED_EVENT + "/{event_id}"): ("event-delete", 5, 5.0),
+}
+# Every other route (reads, command sync, interaction callbacks): counted per route and major parameter too.
+DEFAULT_ROUTE_LIMIT = (50, 1.0)
+MESSAGE_CREATE_BUCKET = "message-create"
 
 _USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
 _ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
@@ -1338,7 +1372,7 @@ class FakeDiscord:
         token: str | None = BOT_TOKEN,
         global_limit_per_s: int | None = 50,
         channel_message_limit: tuple[int, float] | None = (5, 5.0),
-        route_limit: tuple[int, float] = (50, 1.0),
+        route_limits: Mapping[tuple[str, str], tuple[int, float]] | None = None,
         interaction_deadline: float | None = 3.0,
         heartbeat_interval_ms: int = 41250,
         echo_events: bool = True,
@@ -1353,8 +1387,10 @@ class FakeDiscord:
         token: the bot's token: REST calls and IDENTIFY must use it (else 401 / close 4004), as on Discord.
             None accepts any (only for a test about a client's own handling of tokens).
         global_limit_per_s: over N requests in any 1 s window -> global 429 (interaction endpoints exempt).
-        channel_message_limit: per-channel POST message bucket, enforced with 429; None = not enforced.
-        route_limit: advertised (not enforced) limit of every other bucket.
+        channel_message_limit: the per-channel bucket of message sends and edits; None = advertised, not enforced
+            (for tests of what a client does with the headers alone).
+        route_limits: (method, route template) -> (limit, window s), replacing ROUTE_LIMITS' figure for that
+            route (e.g. a short window, so a test of a 429 does not wait 5 s). Every route is enforced.
         interaction_deadline: seconds within which the initial interaction response must arrive (None = no limit).
         echo_events: dispatch MESSAGE_CREATE/THREAD_CREATE/... for what the bot does, as Discord does
             (subject to the intents the bot identified with).
@@ -1383,7 +1419,7 @@ class FakeDiscord:
         self.token = token
         self.global_limit_per_s = global_limit_per_s
         self.channel_message_limit = channel_message_limit
-        self.route_limit = route_limit
+        self.route_limits = dict(route_limits or {})
         self.interaction_deadline = interaction_deadline
         self.interaction_token_ttl = 15 * 60.0
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -1440,7 +1476,7 @@ class FakeDiscord:
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self._commands: dict[int | None, dict[tuple[int, str], dict[str, Any]]] = {None: {}}
         self._faults: list[_Fault] = []
-        self._buckets: dict[tuple[str, str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._global_window: collections.deque[float] = collections.deque()
         self._router = _Router()
         self._register_routes()
@@ -2550,19 +2586,22 @@ class FakeDiscord:
             raise DiscordHTTPError(400, 50109) from None
 
     def _bucket_for(self, method: str, route: str, params: dict[str, str]) -> _Bucket:
+        # Discord's major parameters: the channel, the guild, the webhook with its token (topics/rate-limits).
         major = (params.get("channel_id") or params.get("guild_id") or params.get("webhook_token")
                  or params.get("interaction_token") or "")
-        key = (method, route, major)
+        shared, limit, window = ROUTE_LIMITS.get((method, route), (f"{method} {route}", *DEFAULT_ROUTE_LIMIT))
+        key = (shared, major)
         bucket = self._buckets.get(key)
         if bucket is None:
-            is_message_post = method == "POST" and route == "/channels/{channel_id}/messages"
-            if is_message_post and self.channel_message_limit is not None:
-                limit, window = self.channel_message_limit
-                enforce = True
-            else:
-                limit, window = self.route_limit
-                enforce = False
-            name_key = (method, route) if self.bucket_names == "discord" else key
+            enforce = True
+            if (method, route) in self.route_limits:
+                limit, window = self.route_limits[method, route]
+            elif shared == MESSAGE_CREATE_BUCKET:
+                if self.channel_message_limit is None:
+                    enforce = False
+                else:
+                    limit, window = self.channel_message_limit
+            name_key = (shared,) if self.bucket_names == "discord" else key
             name = hashlib.blake2s("|".join(name_key).encode(), digest_size=8).hexdigest()
             bucket = _Bucket(name=name, limit=limit, window=window, enforce=enforce)
             self._buckets[key] = bucket

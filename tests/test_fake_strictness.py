@@ -7,6 +7,7 @@ test, teardown included, and the inner fake's crash log must not reach this sess
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +15,15 @@ import nextcord
 import pytest
 from nextcord.http import Route
 
-from tests.fake_discord import BOT_TOKEN, FakeDiscord, loopback_only
+from tests.fake_discord import (
+    BOT_TOKEN,
+    GENERAL_CHANNEL_ID,
+    GUILD_ID,
+    MEMBER_ID,
+    ROUTE_LIMITS,
+    FakeDiscord,
+    loopback_only,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -104,3 +113,65 @@ async def test_only_the_bots_token_is_accepted() -> None:
             finally:
                 Route.BASE = original_base
             assert fake.invalid_request_count == 3
+
+
+# --- rate limits on every route ---------------------------------------------------------------------------
+
+MAJOR = {"channel_id": GENERAL_CHANNEL_ID, "guild_id": GUILD_ID, "message_id": 1, "emoji": "%F0%9F%91%8D",
+         "user_id": MEMBER_ID, "event_id": 1}
+OTHER_MAJOR = {"channel_id": GENERAL_CHANNEL_ID + 100, "guild_id": GUILD_ID + 100}
+
+
+def concrete(template: str, values: dict[str, object]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
+
+
+async def hit(session: aiohttp.ClientSession, fake: FakeDiscord, method: str, path: str) -> aiohttp.ClientResponse:
+    async with session.request(method, fake.api_base + path, json={"recipient_id": str(MEMBER_ID)},
+                               headers={"Authorization": f"Bot {fake.token}"}) as response:
+        await response.read()
+        return response
+
+
+@pytest.mark.parametrize(("method", "route"), sorted(ROUTE_LIMITS), ids=" ".join)
+async def test_every_limited_route_answers_429_past_its_limit_per_major_parameter(method, route):
+    """Each route Podium uses is refused past its limit, counted per major parameter under one bucket name."""
+    _, limit, window = ROUTE_LIMITS[method, route]
+    # The table's limit, over a window no loaded machine outlasts (the figures themselves are data, not behaviour).
+    with loopback_only():
+        async with FakeDiscord(global_limit_per_s=None, route_limits={(method, route): (limit, 60.0)}) as fake:
+            async with aiohttp.ClientSession() as session:
+                path = concrete(route, MAJOR)
+                answers = [await hit(session, fake, method, path) for _ in range(limit + 1)]
+                *allowed, refused = answers
+                assert all(a.status != 429 for a in allowed), [a.status for a in answers]
+                assert refused.status == 429 and refused.headers["Via"] and refused.headers["X-RateLimit-Scope"] == "user"
+                assert float(refused.headers["Retry-After"]) > 0 and refused.headers["X-RateLimit-Limit"] == str(limit)
+                if "{channel_id}" in route or "{guild_id}" in route:
+                    # Another channel / guild has its own count, under the same bucket name (Discord's naming).
+                    other = await hit(session, fake, method, concrete(route, MAJOR | OTHER_MAJOR))
+                    assert other.status != 429
+                    assert other.headers["X-RateLimit-Bucket"] == refused.headers["X-RateLimit-Bucket"]
+    assert window > 0
+
+
+async def test_message_edits_count_in_the_channels_send_bucket():
+    """Podium paces edits with its posts because Discord counts them together: so does the fake."""
+    with loopback_only():
+        async with FakeDiscord(global_limit_per_s=None, channel_message_limit=(2, 60.0)) as fake:
+            async with aiohttp.ClientSession() as session:
+                channel = f"/channels/{GENERAL_CHANNEL_ID}/messages"
+                statuses = [(await hit(session, fake, "POST", channel)).status for _ in range(2)]
+                edit = await hit(session, fake, "PATCH", f"{channel}/1")
+    assert statuses != [429, 429] and edit.status == 429
+
+
+async def test_the_advertised_limit_is_the_tables():
+    with loopback_only():
+        async with FakeDiscord() as fake:
+            async with aiohttp.ClientSession() as session:
+                response = await hit(session, fake, "POST", "/users/@me/channels")
+    _, limit, window = ROUTE_LIMITS["POST", "/users/@me/channels"]
+    assert response.status == 200
+    assert response.headers["X-RateLimit-Limit"] == str(limit)
+    assert float(response.headers["X-RateLimit-Reset-After"]) == pytest.approx(window, abs=0.5)
