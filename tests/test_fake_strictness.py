@@ -138,39 +138,39 @@ async def test_every_limited_route_answers_429_past_its_limit_per_major_paramete
     """Each route Podium uses is refused past its limit, counted per major parameter under one bucket name."""
     _, limit, window = ROUTE_LIMITS[method, route]
     # The table's limit, over a window no loaded machine outlasts (the figures themselves are data, not behaviour).
+    limits = {(method, route): (limit, 60.0)}
     with loopback_only():
-        async with FakeDiscord(global_limit_per_s=None, route_limits={(method, route): (limit, 60.0)}) as fake:
-            async with aiohttp.ClientSession() as session:
-                path = concrete(route, MAJOR)
-                answers = [await hit(session, fake, method, path) for _ in range(limit + 1)]
-                *allowed, refused = answers
-                assert all(a.status != 429 for a in allowed), [a.status for a in answers]
-                assert refused.status == 429 and refused.headers["Via"] and refused.headers["X-RateLimit-Scope"] == "user"
-                assert float(refused.headers["Retry-After"]) > 0 and refused.headers["X-RateLimit-Limit"] == str(limit)
-                if "{channel_id}" in route or "{guild_id}" in route:
-                    # Another channel / guild has its own count, under the same bucket name (Discord's naming).
-                    other = await hit(session, fake, method, concrete(route, MAJOR | OTHER_MAJOR))
-                    assert other.status != 429
-                    assert other.headers["X-RateLimit-Bucket"] == refused.headers["X-RateLimit-Bucket"]
+        async with FakeDiscord(global_limit_per_s=None, route_limits=limits) as fake, \
+                aiohttp.ClientSession() as session:
+            path = concrete(route, MAJOR)
+            answers = [await hit(session, fake, method, path) for _ in range(limit + 1)]
+            *allowed, refused = answers
+            assert all(a.status != 429 for a in allowed), [a.status for a in answers]
+            assert refused.status == 429 and refused.headers["Via"] and refused.headers["X-RateLimit-Scope"] == "user"
+            assert float(refused.headers["Retry-After"]) > 0 and refused.headers["X-RateLimit-Limit"] == str(limit)
+            if "{channel_id}" in route or "{guild_id}" in route:
+                # Another channel / guild has its own count, under the same bucket name (Discord's naming).
+                other = await hit(session, fake, method, concrete(route, MAJOR | OTHER_MAJOR))
+                assert other.status != 429
+                assert other.headers["X-RateLimit-Bucket"] == refused.headers["X-RateLimit-Bucket"]
     assert window > 0
 
 
 async def test_message_edits_count_in_the_channels_send_bucket():
     """Podium paces edits with its posts because Discord counts them together: so does the fake."""
+    channel = f"/channels/{GENERAL_CHANNEL_ID}/messages"
     with loopback_only():
-        async with FakeDiscord(global_limit_per_s=None, channel_message_limit=(2, 60.0)) as fake:
-            async with aiohttp.ClientSession() as session:
-                channel = f"/channels/{GENERAL_CHANNEL_ID}/messages"
-                statuses = [(await hit(session, fake, "POST", channel)).status for _ in range(2)]
-                edit = await hit(session, fake, "PATCH", f"{channel}/1")
+        async with FakeDiscord(global_limit_per_s=None, channel_message_limit=(2, 60.0)) as fake, \
+                aiohttp.ClientSession() as session:
+            statuses = [(await hit(session, fake, "POST", channel)).status for _ in range(2)]
+            edit = await hit(session, fake, "PATCH", f"{channel}/1")
     assert statuses != [429, 429] and edit.status == 429
 
 
 async def test_the_advertised_limit_is_the_tables():
     with loopback_only():
-        async with FakeDiscord() as fake:
-            async with aiohttp.ClientSession() as session:
-                response = await hit(session, fake, "POST", "/users/@me/channels")
+        async with FakeDiscord() as fake, aiohttp.ClientSession() as session:
+            response = await hit(session, fake, "POST", "/users/@me/channels")
     _, limit, window = ROUTE_LIMITS["POST", "/users/@me/channels"]
     assert response.status == 200
     assert response.headers["X-RateLimit-Limit"] == str(limit)
