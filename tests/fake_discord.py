@@ -28,8 +28,11 @@ silent, Discord's OpenAPI spec discord/discord-api-spec; each rule cites its pag
   CREATE_EVENTS / MANAGE_EVENTS split, interested users; threads: membership, archiving, locking, who may do what;
   announcement channels: publishing once, 10 an hour per channel (``crosspost_limit``).
 - Test controls act like people in Discord's client and are held to what the client allows (``force=True`` where a
-  test must forge an impossible interaction): ``invoke*``, ``mark_interested``, ``*_event_as_moderator``. Nothing
-  happens by itself with time: ``advance_events`` and ``archive_idle_threads`` run Discord's automation on demand.
+  test must forge an impossible interaction): ``invoke*``, ``mark_interested``, ``*_event_as_moderator``.
+- Time-driven behaviour runs on the fake's clock (``clock=``, default the wall clock; ``advance()`` moves it): an
+  idle thread archives after its auto_archive_duration, an external event starts and ends at its times, an event
+  never started is cancelled. A timer applies each transition when due, and at once when the test moves time,
+  with its gateway event. Rate limits, interaction deadlines and nonces stay on real time, as the bot's are.
 - Privileged intents are off unless ``privileged_intents`` enables them, as for a new application.
 """
 
@@ -1381,6 +1384,7 @@ class FakeDiscord:
         privileged_intents: int = 0,
         crosspost_limit: tuple[int, float] | None = (10, 3600.0),
         shards: int = 1,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Configure the fake; nothing listens until start().
 
@@ -1409,6 +1413,9 @@ class FakeDiscord:
         shards: the shard count ``GET /gateway/bot`` recommends. A bot that IDENTIFYs with ``shard: [i, n]`` gets
             only the guilds with ``(guild_id >> 22) % n == i`` on that session, and each guild's events there;
             events without a guild (DMs) go to shard 0, as Discord does.
+        clock: Discord's time as unix seconds (default ``time.time``), for what happens with time (thread
+            auto-archive, event status, "in the past" checks). Pass the bot's own clock (e.g. a CLOCK_FILE's) so both
+            agree; ``advance()`` moves it further.
         """
         if bucket_names not in ("discord", "per_channel"):
             raise ValueError(f"bucket_names must be 'discord' or 'per_channel', not {bucket_names!r}")
@@ -1429,6 +1436,8 @@ class FakeDiscord:
         self.privileged_intents = privileged_intents
         self.crosspost_limit = crosspost_limit
         self.shards = shards
+        self.clock: Callable[[], float] = clock or time.time
+        self.time_offset = 0.0  # added to ``clock`` by advance() / set_time()
         self.max_active_threads = 1000  # Discord's limit per guild
         self._init_records()
         self._init_state()
@@ -1457,7 +1466,7 @@ class FakeDiscord:
         self.heartbeat_count = 0
         self.identify_payloads: list[dict[str, Any]] = []
         self.gateway_received: list[dict[str, Any]] = []  # every payload the bot sent on the gateway
-        self.dispatched: list[tuple[str, dict[str, Any]]] = []  # (event, data) sent to the bot (intents allowing)
+        self._dispatched: _Stream[tuple[str, dict[str, Any]]] = _Stream("dispatched event")
         # Crashes of the fake itself (uninjected 5xx, gateway handler errors), with their tracebacks: the bot
         # retries a 500 as it would Discord's, so without this a bug in the fake passes as a retry path.
         self.crashes: list[str] = []
@@ -1480,6 +1489,8 @@ class FakeDiscord:
         self._global_window: collections.deque[float] = collections.deque()
         self._router = _Router()
         self._register_routes()
+        self._timer: asyncio.Task[None] | None = None
+        self._time_moved = asyncio.Event()
 
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -1501,10 +1512,16 @@ class FakeDiscord:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self._port = self._runner.addresses[0][1]
+        self._timer = asyncio.create_task(self._run_timer(), name="fake-discord-timer")
         log.info("fake Discord listening on %s", self.api_base)
 
     async def stop(self) -> None:
         """Close every gateway connection and stop the server."""
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+            self._timer = None
         for conn in list(self._connections):
             conn.abort()
         if self._runner is not None:
@@ -1619,6 +1636,11 @@ class FakeDiscord:
                     and (s.shard[0] not in newest or s.last_active >= newest[s.shard[0]].last_active)):
                 newest[s.shard[0]] = s
         return list(newest.values()) if len(newest) == session.shard[1] else []
+
+    @property
+    def dispatched(self) -> list[tuple[str, dict[str, Any]]]:
+        """(event, data) of every gateway event sent to the bot (intents allowing), oldest first."""
+        return self._dispatched.items
 
     def get_message(self, message_id: int) -> FakeMessage | None:
         """Any message (channel or interaction) by id."""
@@ -1803,9 +1825,9 @@ class FakeDiscord:
 
         Documented: an EXTERNAL event becomes ACTIVE at its start and COMPLETED at its end; a SCHEDULED event
         not started ``cancel_after`` seconds after its start is CANCELED (Discord says "on the order of hours";
-        the exact delay is not documented). Nothing happens on its own: tests call this explicitly.
+        the exact delay is not documented). The fake's timer runs it when a transition is due on its clock.
         """
-        now = time.time() if now is None else now
+        now = self.now() if now is None else now
         changed = []
         for event_id, event in self.scheduled_events.items():
             start = _parse_time(event["scheduled_start_time"], [])
@@ -1836,9 +1858,9 @@ class FakeDiscord:
     def archive_idle_threads(self, *, now: float | None = None) -> list[int]:
         """Archive every active thread idle for its ``auto_archive_duration`` minutes as of ``now`` (default: the
         wall clock; pass a later time to "advance" it) and return their ids. Activity is a message, an unarchive
-        or a change of auto_archive_duration (topics/threads). There is no timer: tests call this explicitly.
+        or a change of auto_archive_duration (topics/threads). The fake's timer runs it when one is due.
         """
-        now = time.time() if now is None else now
+        now = self.now() if now is None else now
         archived = []
         for thread_id, thread in list(self.threads.items()):
             metadata = thread["thread_metadata"]
@@ -1848,7 +1870,74 @@ class FakeDiscord:
                 archived.append(thread_id)
         return archived
 
+    # -- Discord's clock -----------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """Discord's time on the fake's clock, unix seconds."""
+        return self.clock() + self.time_offset
+
+    def advance(self, seconds: float) -> list[int]:
+        """Move the fake's clock forward and run what became due (threads archived, events started, ended or
+        cancelled, each with its gateway event); return the ids changed. The bot's own clock is the test's to move.
+        """
+        if seconds < 0:
+            raise ValueError("Discord's time does not go back")
+        self.time_offset += seconds
+        return self.run_due()
+
+    def set_time(self, when: datetime | float) -> list[int]:
+        """Move the fake's clock forward to ``when`` (aware datetime or unix seconds) and run what became due."""
+        target = when.timestamp() if isinstance(when, datetime) else float(when)
+        return self.advance(max(0.0, target - self.now()))
+
+    def run_due(self) -> list[int]:
+        """Apply every time-driven transition due on the fake's clock now; the ids of threads and events changed."""
+        now = self.now()
+        changed = self.archive_idle_threads(now=now) + self.advance_events(now=now)
+        self._time_moved.set()
+        return changed
+
+    def _next_due(self, cancel_after: float = 3 * 3600.0) -> float | None:
+        """When the next transition is due on the fake's clock (None: nothing pending)."""
+        due: list[float] = []
+        for thread_id, thread in self.threads.items():
+            metadata = thread["thread_metadata"]
+            if not metadata["archived"]:
+                due.append(self._thread_activity.get(thread_id, 0.0) + 60 * metadata["auto_archive_duration"])
+        for event in self.scheduled_events.values():
+            start = _parse_time(event["scheduled_start_time"], [])
+            end = _parse_time(event["scheduled_end_time"], []) if event.get("scheduled_end_time") else None
+            if event["status"] == 1:
+                due.append(start if event["entity_type"] == 3 else start + cancel_after)
+            elif event["status"] == 2 and event["entity_type"] == 3 and end is not None:
+                due.append(end)
+        return min(due, default=None)
+
+    async def _run_timer(self) -> None:
+        """Discord's own automation: each transition when it is due on the fake's clock.
+
+        The clock may be the bot's (a file a test rewrites), so the wait is at most a second: a jump is seen
+        within that; ``advance()`` runs what is due at once.
+        """
+        while True:
+            try:
+                self.run_due()
+                self._time_moved.clear()
+                next_due = self._next_due()
+                wait = 1.0 if next_due is None else min(1.0, max(0.0, next_due - self.now()))
+            except Exception:
+                log.exception("fake Discord timer crashed")
+                self.crashes.append(f"timer\n{traceback.format_exc()}")
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._time_moved.wait(), wait + 0.001)
+
     # -- waiting --------------------------------------------------------------------------------------------
+
+    async def wait_for_dispatch(self, predicate: Callable[[tuple[str, dict[str, Any]]], bool],
+                                timeout: float = 10.0) -> tuple[str, dict[str, Any]]:  # noqa: ASYNC109
+        """First gateway event (past or future) sent to the bot matching predicate, as (event name, data)."""
+        return await self._dispatched.wait(predicate, timeout)
 
     # The waiting helpers take `timeout` (the documented API) rather than relying on asyncio.timeout().
     async def wait_for_request(self, predicate: Callable[[RecordedRequest], bool],
@@ -2413,7 +2502,7 @@ class FakeDiscord:
         if not self._intents_allow(intent):
             return
         session.seq += 1
-        self.dispatched.append((event, data))
+        self._dispatched.append((event, data))
         frame = json.dumps({"op": 0, "t": event, "s": session.seq, "d": data}, separators=(",", ":"))
         session.buffer.append((session.seq, frame))
         if session.connection is not None:
@@ -3268,13 +3357,13 @@ class FakeDiscord:
 
     def _touch_thread(self, thread: dict[str, Any], *, now: float | None = None) -> None:
         """Record activity: a message, an unarchive or a new auto_archive_duration (topics/threads)."""
-        self._thread_activity[int(thread["id"])] = time.time() if now is None else now
+        self._thread_activity[int(thread["id"])] = self.now() if now is None else now
 
     def _set_archived(self, thread: dict[str, Any], archived: bool) -> None:
         metadata = thread["thread_metadata"]
         if metadata["archived"] != archived:
             metadata["archived"] = archived
-            metadata["archive_timestamp"] = _iso(time.time())
+            metadata["archive_timestamp"] = _iso(self.now())
             if not archived:
                 self._touch_thread(thread)
 
@@ -3451,7 +3540,7 @@ class FakeDiscord:
                 metadata[key] = bool(body[key])
         if "auto_archive_duration" in body and body["auto_archive_duration"] != metadata["auto_archive_duration"]:
             metadata["auto_archive_duration"] = body["auto_archive_duration"]
-            metadata["archive_timestamp"] = _iso(time.time())
+            metadata["archive_timestamp"] = _iso(self.now())
             self._touch_thread(thread)
         if "archived" in body:
             self._set_archived(thread, bool(body["archived"]))
@@ -3474,7 +3563,7 @@ class FakeDiscord:
                      and not t["thread_metadata"]["archived"] and (t["type"] == ANNOUNCEMENT_THREAD) == announcement)
         if active >= self.max_active_threads:
             raise DiscordHTTPError(400, 160007 if announcement else 160006)
-        now = time.time()
+        now = self.now()
         thread_id = self._snowflakes.next() if thread_id is None else thread_id
         thread: dict[str, Any] = {
             "id": str(thread_id), "type": thread_type, "guild_id": str(guild_id), "parent_id": str(parent_id),
@@ -3572,7 +3661,7 @@ class FakeDiscord:
             raise _form_error(["entity_type"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3).")
         start = _parse_time(event["scheduled_start_time"], ["scheduled_start_time"])
         moved = old is None or event["scheduled_start_time"] != old["scheduled_start_time"]
-        if (creating or moved) and start < time.time():
+        if (creating or moved) and start < self.now():
             raise _form_error(["scheduled_start_time"], "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
                               "Cannot schedule event in the past.")
         end = event.get("scheduled_end_time")

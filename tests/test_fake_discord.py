@@ -203,6 +203,8 @@ def _reset_controls(env: Env) -> Iterator[None]:
     env.fake.global_limit_per_s = 50
     env.fake.interaction_deadline = 3.0
     env.fake.channel_message_limit = (5, 5.0)
+    env.fake.clock = time.time  # Discord's time back to the wall clock (a test may have moved or replaced it)
+    env.fake.time_offset = 0.0
 
 
 async def invoke(fake: FakeDiscord, name: str, **kwargs: object) -> FakeInteraction:
@@ -1353,3 +1355,55 @@ async def test_uploads_follow_discords_attachment_rules(env: Env) -> None:
         ("a.ics", 15, "a talk")]
     [request] = [r for r in env.fake.requests if isinstance(r.response, dict) and r.response.get("id") == answer["id"]]
     assert request.files[0]["data"] == b"BEGIN:VCALENDAR"
+
+
+# --- time-driven behaviour on the fake's clock -------------------------------------------------------------
+
+
+@module_loop
+async def test_an_idle_thread_archives_when_the_fakes_clock_passes_its_auto_archive_duration(env: Env) -> None:
+    fake = env.fake
+    thread = await new_thread(env, "Talk: idle for an hour", auto_archive_duration=60)
+    assert thread.id not in fake.advance(59 * 60)
+    assert not fake.threads[thread.id]["thread_metadata"]["archived"]
+    assert thread.id in fake.advance(2 * 60)
+    await fake.wait_for_dispatch(lambda d: d[0] == "THREAD_UPDATE" and d[1]["id"] == str(thread.id)
+                                 and d[1]["thread_metadata"]["archived"])
+    guild = env.bot.get_guild(GUILD_ID)
+    assert guild is not None
+    await until(lambda: getattr(guild.get_thread(thread.id), "archived", False), "THREAD_UPDATE archived")
+
+
+@module_loop
+async def test_events_start_and_end_by_themselves_on_a_clock_the_test_moves(env: Env) -> None:
+    """The fake's timer, not the test, runs the transitions: the test only moves a clock (as it would rewrite
+    the bot's CLOCK_FILE), and waits for the gateway events.
+    """
+    fake = env.fake
+    now = [time.time()]
+    fake.clock = lambda: now[0]
+    event = fake.create_event_as_moderator(GUILD_ID, name="Lightning talks", start=in_hours(1), end=in_hours(2),
+                                           location="Room 2")
+
+    def status_update(status: int) -> Callable[[tuple[str, dict[str, object]]], bool]:
+        return lambda d: (d[0] == "GUILD_SCHEDULED_EVENT_UPDATE" and d[1]["id"] == event["id"]
+                          and d[1]["status"] == status)
+
+    now[0] += 3600 + 1
+    await fake.wait_for_dispatch(status_update(2), timeout=5)
+    assert fake.scheduled_events[int(event["id"])]["status"] == 2
+    now[0] += 3600
+    await fake.wait_for_dispatch(status_update(3), timeout=5)
+    assert fake.scheduled_events[int(event["id"])]["status"] == 3
+
+
+@module_loop
+async def test_an_event_never_started_is_cancelled_and_time_never_goes_back(env: Env) -> None:
+    fake = env.fake
+    event = fake.create_event_as_moderator(GUILD_ID, name="Voice hangout", start=in_hours(1),
+                                           channel_id=VOICE_CHANNEL_ID)
+    assert int(event["id"]) not in fake.advance(3600 + 1)  # a voice event waits for someone to start it...
+    assert int(event["id"]) in fake.set_time(fake.now() + 3 * 3600)  # ...and is cancelled hours later
+    assert fake.scheduled_events[int(event["id"])]["status"] == 4
+    with pytest.raises(ValueError, match="does not go back"):
+        fake.advance(-1)
