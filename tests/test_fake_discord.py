@@ -62,6 +62,12 @@ NEWS_CHANNEL_ID = GUILD_ID + 53
 READY_TIMEOUT = 0.2  # nextcord's guild_ready_timeout for the test bot (default 2 s)
 
 
+# The tests of Discord's rules for events make ~20 of them in a few seconds; at Discord's 5 new events a minute (and 5
+# edits per 20 s) per guild they would wait minutes. Their pace is tested in tests/test_fake_strictness.py.
+RULES_NOT_PACE = {("POST", "/guilds/{guild_id}/scheduled-events"): (50, 1.0),
+                  ("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}"): (50, 1.0)}
+
+
 @dataclass
 class Env:
     """The fake and the in-process bot talking to it."""
@@ -184,7 +190,7 @@ async def env() -> AsyncIterator[Env]:
                                 FakeChannel(id=NEWS_CHANNEL_ID, name="news", type=GUILD_ANNOUNCEMENT)])
     original_base = Route.BASE
     with loopback_only():
-        async with FakeDiscord(guilds=[guild]) as fake:
+        async with FakeDiscord(guilds=[guild], route_limits=RULES_NOT_PACE) as fake:
             Route.BASE = fake.api_base
             bot = build_bot()
             task = await start_bot(fake, bot)
