@@ -1408,7 +1408,7 @@ class FakeDiscord:
         token: the bot's token: REST calls and IDENTIFY must use it (else 401 / close 4004), as on Discord.
             None accepts any (only for a test about a client's own handling of tokens).
         global_limit_per_s: over N requests in any 1 s window -> global 429 (interaction endpoints exempt).
-        channel_message_limit: the per-channel bucket of message sends and edits; None = advertised, not enforced
+        channel_message_limit: the per-channel bucket of message sends; None = advertised, not enforced
             (for tests of what a client does with the headers alone).
         route_limits: (method, route template) -> (limit, window s), replacing ROUTE_LIMITS' figure for that
             route (e.g. a short window, so a test of a 429 does not wait 5 s). Every route is enforced.
