@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,7 @@ from podium.delivery.transport import (
     RejectedError,
     TransientError,
     UnauthorizedError,
+    in_delivery,
     last_look,
 )
 
@@ -100,6 +102,13 @@ class NextcordTransport:
                 # request of a route is in flight and its limit is still unknown. Nothing was sent:
                 # give the slot back, wait, and do not burn an attempt.
                 self.pacer.refund(ticket)
+                reset_in = self._nextcord_reset_in(route)
+                if in_delivery() and reset_in is not None and reset_in > self.channel_patience:
+                    # A limit that resets only later (Discord allows 5 new events a minute per guild): waiting here
+                    # held a delivery slot for up to 30 s and then used an attempt, so a season of events failed
+                    # rows for being many. The row goes back to the queue for that long instead, attempts intact.
+                    raise RateLimitedError(f"{route.method} {route.path}: its limit resets in {reset_in:.1f} s",
+                                           retry_after=reset_in, scope="user") from exc
                 if locked_waited >= LOCKED_BUCKET_PATIENCE:
                     raise TransientError(f"rate limit bucket locked for {locked_waited:.0f} s: {exc}") from exc
                 # Wait for nextcord's own reset where it has planned one, so that no look (a database read) is
@@ -122,8 +131,18 @@ class NextcordTransport:
                     raise
                 log.info("%s %s: 429 (%s), waiting %.2f s", route.method, route.path, exc.scope, exc.retry_after)
                 if channel_id is None and exc.scope != "global":
-                    # The pacer only knows channels; another route's limit is waited out here.
+                    if in_delivery() and (exc.retry_after or 1.0) > self.channel_patience:
+                        raise  # the row waits in the queue, not in a delivery slot (as above)
+                    # The pacer only knows channels; another route's short limit is waited out here.
                     await asyncio.sleep(exc.retry_after or 1.0)
+
+    def _nextcord_reset_in(self, route: Route) -> float | None:
+        """Seconds until nextcord's used-up limiter of this route resets (None: unknown, or not used up)."""
+        auth = self.http._make_headers({}).get("Authorization")
+        limiter = self.http._get_url_rate_limit(route.method, route, auth)
+        if limiter is None or not limiter.locked or limiter.reset is None:
+            return None
+        return max(0.0, (limiter.reset - datetime.now(UTC)).total_seconds())
 
     async def _until_nextcord_resets(self, route: Route, fallback: float) -> None:
         """Wait while nextcord's limiter of this route (or its global one) is used up: until its planned reset.

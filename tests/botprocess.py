@@ -8,19 +8,18 @@ real token) in the checkout must never be read by a test, which could then conne
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import signal
 import sys
 from pathlib import Path
 
 from podium.config import SETTING_NAMES
-from tests.fake_discord import APPLICATION_ID, FakeDiscord
+from tests.fake_discord import BOT_TOKEN, FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_PY = ROOT / "bot.py"
-# A token of the real shape (base64 application id . timestamp . hmac); the fake accepts any.
-TOKEN = base64.b64encode(str(APPLICATION_ID).encode()).decode().rstrip("=") + ".fake.e2e-token-not-secret"
+# The token the fake accepts (the real shape: base64 application id . timestamp . hmac).
+TOKEN = BOT_TOKEN
 
 
 def bot_command(*args: str, bot_py: Path = BOT_PY) -> list[str]:
@@ -59,7 +58,7 @@ class BotProcess:
         self.cwd = working_dir(tmp_path)
         self.env = {
             **inherited_environ(),
-            "DISCORD_TOKEN": TOKEN,
+            "DISCORD_TOKEN": fake.token or TOKEN,
             "DATABASE_PATH": str(self.db_path),
             "DISCORD_API_BASE": fake.api_base,
             "LOG_LEVEL": "INFO",

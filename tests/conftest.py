@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -24,3 +25,31 @@ async def db(tmp_path):
 @pytest.fixture
 def clock():
     return ManualClock(START)
+
+
+class _FakeCrashLog(logging.Handler):
+    """Collects the fake Discord's crash log lines (``log.exception`` in tests/fake_discord.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "crashed" in record.getMessage():
+            self.lines.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def fail_on_fake_crash():
+    """A test fails if a fake Discord it ran crashed, even one not stopped through ``async with``: the bot
+    retries the resulting 500 like Discord's own, so the bug would otherwise pass as a retry path.
+    """
+    handler = _FakeCrashLog()
+    logger = logging.getLogger("tests.fake_discord")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if handler.lines:
+        pytest.fail("the fake Discord crashed:\n" + "\n\n".join(handler.lines), pytrace=False)

@@ -8,9 +8,10 @@ on it, and faults can be injected (``fail``, ``closed_dms``, ``drop_gateway``, r
 Facts about nextcord 3.2 this relies on (see /work/shared/FIELD-NOTES.md):
 - JSON responses must carry exactly ``Content-Type: application/json`` (no charset), and a 204 must carry no
   JSON content type at all (nextcord would try to parse the empty body).
-- Every response carries ``X-RateLimit-*`` headers. As on Discord, the bucket NAME is one per route template
-  (it does not include the major parameter) while the limit is counted per (route, major parameter): 5 message
-  POSTs per 5 s per channel. A client must key its limiters by bucket + major parameter; nextcord 3.2 keys them
+- Every response carries ``X-RateLimit-*`` headers and every route answers 429 past its limit (``ROUTE_LIMITS``:
+  message sends 5 per 5 s per channel, new threads 50 per 5 minutes, new scheduled events 5 a minute per guild). As on
+  Discord, the bucket NAME is one per route (it does not include the major parameter) while the limit is counted
+  per (bucket, major parameter). A client must key its limiters by bucket + major parameter; nextcord 3.2 keys them
   by name alone and merges every channel into one limiter (``bucket_names="per_channel"`` hides that).
 - Strict by default, like Discord: 50 requests/s globally (interaction callbacks exempt), a nonce is remembered
   for 2 minutes, the first interaction response must come within 3 s.
@@ -27,14 +28,18 @@ silent, Discord's OpenAPI spec discord/discord-api-spec; each rule cites its pag
   CREATE_EVENTS / MANAGE_EVENTS split, interested users; threads: membership, archiving, locking, who may do what;
   announcement channels: publishing once, 10 an hour per channel (``crosspost_limit``).
 - Test controls act like people in Discord's client and are held to what the client allows (``force=True`` where a
-  test must forge an impossible interaction): ``invoke*``, ``mark_interested``, ``*_event_as_moderator``. Nothing
-  happens by itself with time: ``advance_events`` and ``archive_idle_threads`` run Discord's automation on demand.
+  test must forge an impossible interaction): ``invoke*``, ``mark_interested``, ``*_event_as_moderator``.
+- Time-driven behaviour runs on the fake's clock (``clock=``, default the wall clock; ``advance()`` moves it): an
+  idle thread archives after its auto_archive_duration, an external event starts and ends at its times, an event
+  never started is cancelled. A timer applies each transition when due, and at once when the test moves time,
+  with its gateway event. Rate limits, interaction deadlines and nonces stay on real time, as the bot's are.
 - Privileged intents are off unless ``privileged_intents`` enables them, as for a new application.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import contextlib
 import hashlib
@@ -46,6 +51,7 @@ import re
 import secrets
 import socket
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,6 +76,9 @@ BOT_ROLE_ID = GUILD_ID + 3
 OWNER_ID = 820000000000000001
 MODERATOR_ID = 820000000000000002
 MEMBER_ID = 820000000000000003
+# The only token the fake accepts by default, like Discord for one bot: the real shape (base64 application id
+# . timestamp . hmac) so code that splits or checks a token sees one.
+BOT_TOKEN = base64.b64encode(str(APPLICATION_ID).encode()).decode().rstrip("=") + ".fake.e2e-token-not-secret"
 
 # --- Permission bits (https://discord.com/developers/docs/topics/permissions) ------------------------------
 
@@ -211,6 +220,56 @@ STATUS_MESSAGES: dict[int, str] = {
     503: "503: Service Unavailable",
     504: "504: Gateway Timeout",
 }
+
+# Per-route rate limits, enforced with 429 on every route: (method, route template) -> (bucket, limit, window s,
+# major parameter). Routes naming the same bucket share one count. Discord publishes no figures ("should not be hard
+# coded", topics/rate-limits) and tells them only in X-RateLimit-* headers; these are the ones the hata library
+# recorded from those headers route by route (HuyaneMatsu/hata, hata/discord/http/rate_limit_groups.py), where a
+# route is limited per bot ("GLOBAL" there: no major parameter) or per channel / guild. Messages keep Discord's
+# documented 5 per 5 s (hata saw a 4 s reset). Correct a figure here and every test and benchmark follows.
+SCHEDULED_EVENT = "/guilds/{guild_id}/scheduled-events"
+THREAD_MEMBER = "/channels/{channel_id}/thread-members/"
+PER_BOT = ""  # the major parameter of a route limited for the whole bot
+ROUTE_LIMITS: dict[tuple[str, str], tuple[str, int, float, str]] = {
+    ("POST", "/channels/{channel_id}/messages"): ("message-create", 5, 5.0, "channel_id"),
+    ("PATCH", "/channels/{channel_id}/messages/{message_id}"): ("message-edit", 5, 4.0, "channel_id"),
+    ("DELETE", "/channels/{channel_id}/messages/{message_id}"): ("message-delete", 3, 1.0, "channel_id"),
+    ("GET", "/channels/{channel_id}/messages"): ("message-history", 5, 5.0, "channel_id"),
+    ("GET", "/channels/{channel_id}/messages/{message_id}"): ("message-get", 5, 5.0, "channel_id"),
+    ("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"): ("reaction", 1, 0.25, "channel_id"),
+    ("POST", "/channels/{channel_id}/typing"): ("typing", 5, 5.0, "channel_id"),
+    ("PATCH", "/channels/{channel_id}"): ("channel-edit", 5, 15.0, "channel_id"),  # archiving / reopening a thread
+    # Threads: 50 new ones per 5 minutes and 5 membership changes per 5 s, each for the whole bot.
+    ("POST", "/channels/{channel_id}/threads"): ("thread-create", 50, 300.0, PER_BOT),
+    ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): ("thread-create", 50, 300.0, PER_BOT),
+    ("PUT", THREAD_MEMBER + "@me"): ("thread-member", 5, 5.0, PER_BOT),
+    ("DELETE", THREAD_MEMBER + "@me"): ("thread-member", 5, 5.0, PER_BOT),
+    ("PUT", THREAD_MEMBER + "{user_id}"): ("thread-member", 5, 5.0, PER_BOT),
+    ("DELETE", THREAD_MEMBER + "{user_id}"): ("thread-member", 5, 5.0, PER_BOT),
+    ("GET", "/channels/{channel_id}/thread-members"): ("thread-member-list", 10, 10.0, PER_BOT),
+    # Scheduled events: 5 new ones a minute per guild; edits and deletes 5 per 20 s; reads slower still.
+    ("POST", SCHEDULED_EVENT): ("event-create", 5, 60.0, "guild_id"),
+    ("PATCH", SCHEDULED_EVENT + "/{event_id}"): ("event-edit", 5, 20.0, "guild_id"),
+    ("DELETE", SCHEDULED_EVENT + "/{event_id}"): ("event-delete", 5, 20.0, "guild_id"),
+    ("GET", SCHEDULED_EVENT): ("event-list", 1, 10.0, "guild_id"),
+    ("GET", SCHEDULED_EVENT + "/{event_id}"): ("event-get", 1, 5.0, "guild_id"),
+    ("GET", SCHEDULED_EVENT + "/{event_id}/users"): ("event-users", 5, 30.0, "guild_id"),
+    ("GET", "/guilds/{guild_id}/members/{user_id}"): ("member-get", 5, 1.0, "guild_id"),
+    ("GET", "/users/{user_id}"): ("user-get", 30, 30.0, PER_BOT),
+    # Interaction followups and edits: 5 per 2 s per interaction.
+    ("POST", "/webhooks/{webhook_id}/{webhook_token}"): ("interaction-webhook", 5, 2.0, "webhook_token"),
+}
+for _suffix in ("/messages/@original", "/messages/{message_id}"):
+    for _method in ("GET", "PATCH", "DELETE"):
+        ROUTE_LIMITS[_method, "/webhooks/{webhook_id}/{webhook_token}" + _suffix] = (
+            "interaction-webhook", 5, 2.0, "webhook_token")
+# Every other route (DM opens, guild reads, the audit log, interaction callbacks): no limit of its own in hata's
+# record, only the global one; the fake still counts it per route and major parameter, generously. Left here on
+# purpose: command sync. hata records 5 creates per 20 s and 2 bulk overwrites per 60 s, and nextcord registers
+# new commands one by one, so a bot's very first start against Discord takes that long for its commands; every
+# end-to-end test starts against a new fake (a first start each time), so enforcing it would cost each test that.
+DEFAULT_ROUTE_LIMIT = (50, 1.0)
+MESSAGE_CREATE_BUCKET = "message-create"
 
 _USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
 _ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
@@ -541,6 +600,12 @@ class FakeInteraction:
     def callback(self) -> dict[str, Any] | None:
         """Body of the accepted initial response (POST .../callback), if any."""
         return next((r.json for r in self.responses if r.kind == "callback" and r.status < 300), None)
+
+
+class FakeCrashed(AssertionError):
+    """The fake answered 5xx that no test injected, or its gateway crashed: a bug in the fake (or in what it
+    was asked), never a retry path to let pass.
+    """
 
 
 class InteractionFailed(AssertionError):
@@ -1324,10 +1389,10 @@ class FakeDiscord:
         bot_user_id: int = BOT_USER_ID,
         application_id: int = APPLICATION_ID,
         bot_username: str = "FakeBot",
-        token: str | None = None,
+        token: str | None = BOT_TOKEN,
         global_limit_per_s: int | None = 50,
         channel_message_limit: tuple[int, float] | None = (5, 5.0),
-        route_limit: tuple[int, float] = (50, 1.0),
+        route_limits: Mapping[tuple[str, str], tuple[int, float]] | None = None,
         interaction_deadline: float | None = 3.0,
         heartbeat_interval_ms: int = 41250,
         echo_events: bool = True,
@@ -1336,13 +1401,17 @@ class FakeDiscord:
         privileged_intents: int = 0,
         crosspost_limit: tuple[int, float] | None = (10, 3600.0),
         shards: int = 1,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Configure the fake; nothing listens until start().
 
-        token: if set, REST calls and IDENTIFY must use it (else 401 / close 4004); None accepts any.
+        token: the bot's token: REST calls and IDENTIFY must use it (else 401 / close 4004), as on Discord.
+            None accepts any (only for a test about a client's own handling of tokens).
         global_limit_per_s: over N requests in any 1 s window -> global 429 (interaction endpoints exempt).
-        channel_message_limit: per-channel POST message bucket, enforced with 429; None = not enforced.
-        route_limit: advertised (not enforced) limit of every other bucket.
+        channel_message_limit: the per-channel bucket of message sends; None = advertised, not enforced
+            (for tests of what a client does with the headers alone).
+        route_limits: (method, route template) -> (limit, window s), replacing ROUTE_LIMITS' figure for that
+            route (e.g. a short window, so a test of a 429 does not wait 5 s). Every route is enforced.
         interaction_deadline: seconds within which the initial interaction response must arrive (None = no limit).
         echo_events: dispatch MESSAGE_CREATE/THREAD_CREATE/... for what the bot does, as Discord does
             (subject to the intents the bot identified with).
@@ -1361,6 +1430,9 @@ class FakeDiscord:
         shards: the shard count ``GET /gateway/bot`` recommends. A bot that IDENTIFYs with ``shard: [i, n]`` gets
             only the guilds with ``(guild_id >> 22) % n == i`` on that session, and each guild's events there;
             events without a guild (DMs) go to shard 0, as Discord does.
+        clock: Discord's time as unix seconds (default ``time.time``), for what happens with time (thread
+            auto-archive, event status, "in the past" checks). Pass the bot's own clock (e.g. a CLOCK_FILE's) so both
+            agree; ``advance()`` moves it further.
         """
         if bucket_names not in ("discord", "per_channel"):
             raise ValueError(f"bucket_names must be 'discord' or 'per_channel', not {bucket_names!r}")
@@ -1371,7 +1443,7 @@ class FakeDiscord:
         self.token = token
         self.global_limit_per_s = global_limit_per_s
         self.channel_message_limit = channel_message_limit
-        self.route_limit = route_limit
+        self.route_limits = dict(route_limits or {})
         self.interaction_deadline = interaction_deadline
         self.interaction_token_ttl = 15 * 60.0
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -1381,6 +1453,8 @@ class FakeDiscord:
         self.privileged_intents = privileged_intents
         self.crosspost_limit = crosspost_limit
         self.shards = shards
+        self.clock: Callable[[], float] = clock or time.time
+        self.time_offset = 0.0  # added to ``clock`` by advance() / set_time()
         self.max_active_threads = 1000  # Discord's limit per guild
         self._init_records()
         self._init_state()
@@ -1409,7 +1483,10 @@ class FakeDiscord:
         self.heartbeat_count = 0
         self.identify_payloads: list[dict[str, Any]] = []
         self.gateway_received: list[dict[str, Any]] = []  # every payload the bot sent on the gateway
-        self.dispatched: list[tuple[str, dict[str, Any]]] = []  # (event, data) sent to the bot (intents allowing)
+        self._dispatched: _Stream[tuple[str, dict[str, Any]]] = _Stream("dispatched event")
+        # Crashes of the fake itself (uninjected 5xx, gateway handler errors), with their tracebacks: the bot
+        # retries a 500 as it would Discord's, so without this a bug in the fake passes as a retry path.
+        self.crashes: list[str] = []
 
     def _init_state(self) -> None:
         """Internal indexes, rate-limit state, router, server and gateway state."""
@@ -1425,10 +1502,12 @@ class FakeDiscord:
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self._commands: dict[int | None, dict[tuple[int, str], dict[str, Any]]] = {None: {}}
         self._faults: list[_Fault] = []
-        self._buckets: dict[tuple[str, str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._global_window: collections.deque[float] = collections.deque()
         self._router = _Router()
         self._register_routes()
+        self._timer: asyncio.Task[None] | None = None
+        self._time_moved = asyncio.Event()
 
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -1450,10 +1529,16 @@ class FakeDiscord:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self._port = self._runner.addresses[0][1]
+        self._timer = asyncio.create_task(self._run_timer(), name="fake-discord-timer")
         log.info("fake Discord listening on %s", self.api_base)
 
     async def stop(self) -> None:
         """Close every gateway connection and stop the server."""
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+            self._timer = None
         for conn in list(self._connections):
             conn.abort()
         if self._runner is not None:
@@ -1464,8 +1549,25 @@ class FakeDiscord:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: object) -> None:
         await self.stop()
+        if not self.crashes:
+            return
+        if exc is not None:
+            # The test failed anyway; the fake's crash is likely the cause, so show it alongside.
+            exc.add_note(self.crash_report())
+            return
+        raise FakeCrashed(self.crash_report())
+
+    def crash_report(self) -> str:
+        """The fake's own crashes so far, with tracebacks (empty if none)."""
+        return "\n\n".join(f"fake Discord crash {i}:\n{crash}" for i, crash in enumerate(self.crashes, 1))
+
+    def check_no_crashes(self) -> None:
+        """Raise FakeCrashed if the fake crashed (for fakes started without ``async with``)."""
+        if self.crashes:
+            raise FakeCrashed(self.crash_report())
 
     @property
     def port(self) -> int:
@@ -1551,6 +1653,11 @@ class FakeDiscord:
                     and (s.shard[0] not in newest or s.last_active >= newest[s.shard[0]].last_active)):
                 newest[s.shard[0]] = s
         return list(newest.values()) if len(newest) == session.shard[1] else []
+
+    @property
+    def dispatched(self) -> list[tuple[str, dict[str, Any]]]:
+        """(event, data) of every gateway event sent to the bot (intents allowing), oldest first."""
+        return self._dispatched.items
 
     def get_message(self, message_id: int) -> FakeMessage | None:
         """Any message (channel or interaction) by id."""
@@ -1735,9 +1842,9 @@ class FakeDiscord:
 
         Documented: an EXTERNAL event becomes ACTIVE at its start and COMPLETED at its end; a SCHEDULED event
         not started ``cancel_after`` seconds after its start is CANCELED (Discord says "on the order of hours";
-        the exact delay is not documented). Nothing happens on its own: tests call this explicitly.
+        the exact delay is not documented). The fake's timer runs it when a transition is due on its clock.
         """
-        now = time.time() if now is None else now
+        now = self.now() if now is None else now
         changed = []
         for event_id, event in self.scheduled_events.items():
             start = _parse_time(event["scheduled_start_time"], [])
@@ -1768,9 +1875,9 @@ class FakeDiscord:
     def archive_idle_threads(self, *, now: float | None = None) -> list[int]:
         """Archive every active thread idle for its ``auto_archive_duration`` minutes as of ``now`` (default: the
         wall clock; pass a later time to "advance" it) and return their ids. Activity is a message, an unarchive
-        or a change of auto_archive_duration (topics/threads). There is no timer: tests call this explicitly.
+        or a change of auto_archive_duration (topics/threads). The fake's timer runs it when one is due.
         """
-        now = time.time() if now is None else now
+        now = self.now() if now is None else now
         archived = []
         for thread_id, thread in list(self.threads.items()):
             metadata = thread["thread_metadata"]
@@ -1780,7 +1887,74 @@ class FakeDiscord:
                 archived.append(thread_id)
         return archived
 
+    # -- Discord's clock -----------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """Discord's time on the fake's clock, unix seconds."""
+        return self.clock() + self.time_offset
+
+    def advance(self, seconds: float) -> list[int]:
+        """Move the fake's clock forward and run what became due (threads archived, events started, ended or
+        cancelled, each with its gateway event); return the ids changed. The bot's own clock is the test's to move.
+        """
+        if seconds < 0:
+            raise ValueError("Discord's time does not go back")
+        self.time_offset += seconds
+        return self.run_due()
+
+    def set_time(self, when: datetime | float) -> list[int]:
+        """Move the fake's clock forward to ``when`` (aware datetime or unix seconds) and run what became due."""
+        target = when.timestamp() if isinstance(when, datetime) else float(when)
+        return self.advance(max(0.0, target - self.now()))
+
+    def run_due(self) -> list[int]:
+        """Apply every time-driven transition due on the fake's clock now; the ids of threads and events changed."""
+        now = self.now()
+        changed = self.archive_idle_threads(now=now) + self.advance_events(now=now)
+        self._time_moved.set()
+        return changed
+
+    def _next_due(self, cancel_after: float = 3 * 3600.0) -> float | None:
+        """When the next transition is due on the fake's clock (None: nothing pending)."""
+        due: list[float] = []
+        for thread_id, thread in self.threads.items():
+            metadata = thread["thread_metadata"]
+            if not metadata["archived"]:
+                due.append(self._thread_activity.get(thread_id, 0.0) + 60 * metadata["auto_archive_duration"])
+        for event in self.scheduled_events.values():
+            start = _parse_time(event["scheduled_start_time"], [])
+            end = _parse_time(event["scheduled_end_time"], []) if event.get("scheduled_end_time") else None
+            if event["status"] == 1:
+                due.append(start if event["entity_type"] == 3 else start + cancel_after)
+            elif event["status"] == 2 and event["entity_type"] == 3 and end is not None:
+                due.append(end)
+        return min(due, default=None)
+
+    async def _run_timer(self) -> None:
+        """Discord's own automation: each transition when it is due on the fake's clock.
+
+        The clock may be the bot's (a file a test rewrites), so the wait is at most a second: a jump is seen
+        within that; ``advance()`` runs what is due at once.
+        """
+        while True:
+            try:
+                self.run_due()
+                self._time_moved.clear()
+                next_due = self._next_due()
+                wait = 1.0 if next_due is None else min(1.0, max(0.0, next_due - self.now()))
+            except Exception:
+                log.exception("fake Discord timer crashed")
+                self.crashes.append(f"timer\n{traceback.format_exc()}")
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._time_moved.wait(), wait + 0.001)
+
     # -- waiting --------------------------------------------------------------------------------------------
+
+    async def wait_for_dispatch(self, predicate: Callable[[tuple[str, dict[str, Any]]], bool],
+                                timeout: float = 10.0) -> tuple[str, dict[str, Any]]:  # noqa: ASYNC109
+        """First gateway event (past or future) sent to the bot matching predicate, as (event name, data)."""
+        return await self._dispatched.wait(predicate, timeout)
 
     # The waiting helpers take `timeout` (the documented API) rather than relying on asyncio.timeout().
     async def wait_for_request(self, predicate: Callable[[RecordedRequest], bool],
@@ -2345,7 +2519,7 @@ class FakeDiscord:
         if not self._intents_allow(intent):
             return
         session.seq += 1
-        self.dispatched.append((event, data))
+        self._dispatched.append((event, data))
         frame = json.dumps({"op": 0, "t": event, "s": session.seq, "d": data}, separators=(",", ":"))
         session.buffer.append((session.seq, frame))
         if session.connection is not None:
@@ -2518,19 +2692,27 @@ class FakeDiscord:
             raise DiscordHTTPError(400, 50109) from None
 
     def _bucket_for(self, method: str, route: str, params: dict[str, str]) -> _Bucket:
-        major = (params.get("channel_id") or params.get("guild_id") or params.get("webhook_token")
-                 or params.get("interaction_token") or "")
-        key = (method, route, major)
+        listed = ROUTE_LIMITS.get((method, route))
+        if listed is not None:
+            shared, limit, window, major_name = listed
+            major = params.get(major_name, "") if major_name else ""
+        else:
+            # Discord's major parameters: the channel, the guild, the webhook with its token (topics/rate-limits).
+            shared, (limit, window) = f"{method} {route}", DEFAULT_ROUTE_LIMIT
+            major = (params.get("channel_id") or params.get("guild_id") or params.get("webhook_token")
+                     or params.get("interaction_token") or "")
+        key = (shared, major)
         bucket = self._buckets.get(key)
         if bucket is None:
-            is_message_post = method == "POST" and route == "/channels/{channel_id}/messages"
-            if is_message_post and self.channel_message_limit is not None:
-                limit, window = self.channel_message_limit
-                enforce = True
-            else:
-                limit, window = self.route_limit
-                enforce = False
-            name_key = (method, route) if self.bucket_names == "discord" else key
+            enforce = True
+            if (method, route) in self.route_limits:
+                limit, window = self.route_limits[method, route]
+            elif shared == MESSAGE_CREATE_BUCKET:
+                if self.channel_message_limit is None:
+                    enforce = False
+                else:
+                    limit, window = self.channel_message_limit
+            name_key = (shared,) if self.bucket_names == "discord" else key
             name = hashlib.blake2s("|".join(name_key).encode(), digest_size=8).hexdigest()
             bucket = _Bucket(name=name, limit=limit, window=window, enforce=enforce)
             self._buckets[key] = bucket
@@ -2657,9 +2839,12 @@ class FakeDiscord:
         except DiscordHTTPError as exc:
             if isinstance(exc, _ResourceRateLimited):
                 headers.update(exc.headers)
+            if exc.status >= 500:
+                self.crashes.append(f"{method} {record.path} answered {exc.status} without a fail(...) rule")
             return exc.status, exc.body()
         except Exception:
             log.exception("fake Discord handler crashed on %s %s", method, record.path)
+            self.crashes.append(f"{method} {record.path}\n{traceback.format_exc()}")
             return 500, {"message": "500: Internal Server Error (fake handler crashed)", "code": 0}
         if isinstance(result, tuple):
             return result
@@ -3194,13 +3379,13 @@ class FakeDiscord:
 
     def _touch_thread(self, thread: dict[str, Any], *, now: float | None = None) -> None:
         """Record activity: a message, an unarchive or a new auto_archive_duration (topics/threads)."""
-        self._thread_activity[int(thread["id"])] = time.time() if now is None else now
+        self._thread_activity[int(thread["id"])] = self.now() if now is None else now
 
     def _set_archived(self, thread: dict[str, Any], archived: bool) -> None:
         metadata = thread["thread_metadata"]
         if metadata["archived"] != archived:
             metadata["archived"] = archived
-            metadata["archive_timestamp"] = _iso(time.time())
+            metadata["archive_timestamp"] = _iso(self.now())
             if not archived:
                 self._touch_thread(thread)
 
@@ -3377,7 +3562,7 @@ class FakeDiscord:
                 metadata[key] = bool(body[key])
         if "auto_archive_duration" in body and body["auto_archive_duration"] != metadata["auto_archive_duration"]:
             metadata["auto_archive_duration"] = body["auto_archive_duration"]
-            metadata["archive_timestamp"] = _iso(time.time())
+            metadata["archive_timestamp"] = _iso(self.now())
             self._touch_thread(thread)
         if "archived" in body:
             self._set_archived(thread, bool(body["archived"]))
@@ -3400,7 +3585,7 @@ class FakeDiscord:
                      and not t["thread_metadata"]["archived"] and (t["type"] == ANNOUNCEMENT_THREAD) == announcement)
         if active >= self.max_active_threads:
             raise DiscordHTTPError(400, 160007 if announcement else 160006)
-        now = time.time()
+        now = self.now()
         thread_id = self._snowflakes.next() if thread_id is None else thread_id
         thread: dict[str, Any] = {
             "id": str(thread_id), "type": thread_type, "guild_id": str(guild_id), "parent_id": str(parent_id),
@@ -3498,7 +3683,7 @@ class FakeDiscord:
             raise _form_error(["entity_type"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3).")
         start = _parse_time(event["scheduled_start_time"], ["scheduled_start_time"])
         moved = old is None or event["scheduled_start_time"] != old["scheduled_start_time"]
-        if (creating or moved) and start < time.time():
+        if (creating or moved) and start < self.now():
             raise _form_error(["scheduled_start_time"], "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
                               "Cannot schedule event in the past.")
         end = event.get("scheduled_end_time")
@@ -3707,6 +3892,7 @@ class FakeDiscord:
                         await self._on_gateway_payload(conn, payload)
                     except Exception:
                         log.exception("fake gateway crashed handling %r", payload)
+                        self.crashes.append(f"gateway payload {payload!r}\n{traceback.format_exc()}")
                 elif msg.type is WSMsgType.BINARY:
                     log.warning("binary gateway frame ignored")
                 elif msg.type is WSMsgType.ERROR:

@@ -18,10 +18,11 @@ WRITES_OUTBOX = re.compile(r"\b(insert\s+(or\s+\w+\s+)?into|update|delete\s+from
 NEXTCORD = re.compile(r"^\s*(import nextcord|from nextcord)", re.M)
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+NOT_OUTBOX = [p for p in SOURCES if p != ROOT / "podium" / "delivery" / "outbox.py"]
+
+
+@pytest.mark.parametrize("path", NOT_OUTBOX, ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_the_outbox_module_writes_the_outbox_table(path):
-    if path == ROOT / "podium" / "delivery" / "outbox.py":
-        return
     assert not WRITES_OUTBOX.search(path.read_text(encoding="utf-8")), "write it through podium.delivery.outbox.Outbox"
 
 

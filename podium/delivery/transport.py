@@ -107,6 +107,11 @@ async def last_look() -> None:
         await check()
 
 
+def in_delivery() -> bool:
+    """Whether this task delivers an outbox row: it can go back to the queue instead of waiting for a limit."""
+    return _LAST_LOOK.get() is not None
+
+
 @contextlib.contextmanager
 def looking_with(check: LastLook) -> Iterator[None]:
     """Within this block (this task and tasks it starts), `last_look()` runs `check`."""

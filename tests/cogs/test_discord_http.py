@@ -13,6 +13,7 @@ from nextcord.http import HTTPClient, RateLimit, Route
 
 from cogs._discord_http import MajorKeyedHTTPClient, major_parameter
 from tests.fake_discord import (
+    BOT_TOKEN,
     GUILD_ID,
     INTERACTION_APPLICATION_COMMAND,
     FakeChannel,
@@ -43,7 +44,7 @@ async def logged_in_client(keyed: bool) -> nextcord.Client:
     client = nextcord.Client(intents=nextcord.Intents(guilds=True))
     if keyed:
         MajorKeyedHTTPClient.adopt(client.http)
-    await client.login("fake-token")  # REST only
+    await client.login(BOT_TOKEN)  # REST only
     return client
 
 

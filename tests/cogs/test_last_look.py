@@ -27,7 +27,7 @@ from podium.delivery.pacing import Pacer, Ticket
 from podium.delivery.transport import RateLimitedError, StaleDelivery, Transport, last_look, looking_with
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
-from tests.fake_discord import BOT_USER_ID, GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
+from tests.fake_discord import BOT_TOKEN, BOT_USER_ID, GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
 
 SPEAKER = GUILD_ID + 42
 ANNOUNCE = GUILD_ID + 300
@@ -86,7 +86,7 @@ async def env(db, clock) -> AsyncIterator[Env]:
             Route.BASE = fake.api_base
             client = nextcord.Client(intents=nextcord.Intents(guilds=True))
             MajorKeyedHTTPClient.adopt(client.http)
-            await client.login("fake-token")
+            await client.login(BOT_TOKEN)
             pacer = WatchedPacer()
             outbox = Outbox(db)
             transport = WatchedTransport(client.http, pacer, lambda: BOT_USER_ID)

@@ -28,7 +28,7 @@ from podium.delivery.pacing import Pacer, Ticket
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
-from tests.fake_discord import BOT_USER_ID, GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
+from tests.fake_discord import BOT_TOKEN, BOT_USER_ID, GUILD_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
 
 CHANNELS = [GUILD_ID + 500 + i for i in range(10)]
 ANNOUNCE = CHANNELS[0]
@@ -81,7 +81,7 @@ async def env(db, clock) -> AsyncIterator[Env]:
             Route.BASE = fake.api_base
             client = nextcord.Client(intents=nextcord.Intents(guilds=True))
             MajorKeyedHTTPClient.adopt(client.http)
-            await client.login("fake-token")
+            await client.login(BOT_TOKEN)
             pacer = CountingPacer(PACER_PER_S, expected=len(CHANNELS))
             outbox = Outbox(db)
             transport = NextcordTransport(client.http, pacer, lambda: BOT_USER_ID)

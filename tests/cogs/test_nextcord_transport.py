@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from unittest.mock import Mock
 
 import aiohttp
@@ -23,9 +24,19 @@ from podium.delivery.transport import (
     RejectedError,
     TransientError,
     UnauthorizedError,
+    looking_with,
     snowflake_at,
 )
-from tests.fake_discord import BOT_USER_ID, GUILD_ID, MEMBER_ID, FakeChannel, FakeDiscord, FakeGuild, loopback_only
+from tests.fake_discord import (
+    BOT_TOKEN,
+    BOT_USER_ID,
+    GUILD_ID,
+    MEMBER_ID,
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    loopback_only,
+)
 
 JSON = {"Content-Type": "application/json", "Via": "1.1 google"}
 
@@ -91,7 +102,7 @@ async def env() -> AsyncIterator[tuple[FakeDiscord, NextcordTransport, Pacer]]:
             Route.BASE = fake.api_base
             client = nextcord.Client(intents=nextcord.Intents(guilds=True))
             MajorKeyedHTTPClient.adopt(client.http)
-            await client.login("fake-token")
+            await client.login(BOT_TOKEN)
             pacer = Pacer(45)
             try:
                 yield fake, NextcordTransport(client.http, pacer, lambda: BOT_USER_ID), pacer
@@ -123,6 +134,32 @@ async def test_a_long_429_closes_the_channel_and_hands_the_row_back(env):
     assert fake.count_429 == 1  # it did not try again into the closed window
     await transport.post_message(OTHER, body("elsewhere"))  # other channels go on
     assert pacer.channel_delay(OTHER) == 0
+
+
+def external_event(n: int) -> dict[str, object]:
+    start = datetime.now(UTC) + timedelta(days=1, hours=n)
+    return {"name": f"Talk {n}", "privacy_level": 2, "entity_type": 3, "entity_metadata": {"location": "#talks"},
+            "scheduled_start_time": start.isoformat(), "scheduled_end_time": (start + timedelta(hours=1)).isoformat()}
+
+
+async def test_a_delivery_hands_its_row_back_while_a_route_limit_resets_later(env):
+    """Discord makes 5 events a minute per guild. A delivery that meets the used-up limit goes back to the queue at
+    once (RateLimitedError: deferred, no attempt used, its slot free) instead of holding a slot for 30 s and then
+    failing an attempt; outside a delivery (a command) the wait is unchanged.
+    """
+    fake, transport, _ = env
+
+    async def fresh() -> None:
+        pass
+
+    for n in range(5):
+        await transport.create_scheduled_event(GUILD_ID, external_event(n))
+    started = time.monotonic()
+    with looking_with(fresh), pytest.raises(RateLimitedError) as limited:
+        await transport.create_scheduled_event(GUILD_ID, external_event(5))
+    assert time.monotonic() - started < 5  # handed back, not waited out
+    assert 30 < limited.value.retry_after <= 60 and limited.value.scope == "user"
+    assert len(fake.scheduled_events) == 5 and fake.count_429 == 0  # nothing was sent into the closed window
 
 
 async def test_a_global_429_pauses_every_request(env):

@@ -76,10 +76,8 @@ def test_every_kind_renders_within_discords_limits_and_pings_only_its_recipient(
         assert set(mentions["users"]) <= allowed
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.consent is not None], ids=lambda s: s.name)
 def test_every_consent_topic_is_one_opt_out_offers(spec):
-    if spec.consent is None:
-        return
     assert consent.TOPICS[spec.consent.key] is spec.consent
     assert spec.consent.key in TOPIC_CHOICES.values()
 

@@ -589,7 +589,8 @@ async def test_a_request_head_trickled_byte_by_byte_is_closed_at_the_header_time
             writer.write(bytes([byte]))
             await asyncio.sleep(0.05)  # the client's pace, not a wait for the server
         assert await asyncio.wait_for(closed, 5) == b""
-        assert loop.time() - opened < 2.5  # the bytes did not keep it open
+        # The bytes did not keep it open: they would for 17 s; the header timeout is 1 s, the rest is room for load.
+        assert loop.time() - opened < 8
         writer.close()
     finally:
         await server.stop()

@@ -42,7 +42,8 @@ def test_add_to_calendar_gives_a_valid_ics_for_any_topic_podium_stored(char):
     # Talks stored before topics were checked (or imported otherwise) still hold such characters.
     data = talk_calendar(talk(topic=f"Intro{char}to Rust"), "en-US")
     # The strict parser the project's own tests use: a calendar app refuses the file the same way.
-    IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
+    calendar = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
+    assert len(calendar.events) == 1
 
 
 @pytest.mark.parametrize("char", CONTROL, ids=[f"U+{ord(c):04X}" for c in CONTROL])

@@ -94,7 +94,8 @@ async def test_overlap_rule(service, clock, other_start_h, other_minutes, overla
 async def test_cancelled_talks_free_their_slot(service, clock):
     talk = await add(service, clock)
     await service.cancel(guild_id=GUILD, actor=alice, talk_id=talk.id)
-    await add(service, clock, actor=bob)
+    freed = await add(service, clock, actor=bob)
+    assert freed.starts_at == talk.starts_at
 
 
 async def test_at_most_five_upcoming_per_speaker_moderators_exempt(service, clock):

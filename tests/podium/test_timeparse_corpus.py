@@ -20,13 +20,26 @@ def case_id(case: Case) -> str:
     return f"{case.lang}-{case.locale or 'none'}-{case.at[11:]}-{case.text}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
+class KnownShortfall(Exception):
+    """A plausible entry the parser does not read yet, in the accepted way (`known=`): an xfail, not a pass."""
+
+
+def with_shortfalls(cases: list[Case]) -> list[object]:
+    """Known shortfalls show as xfail; strict, so a parser that starts reading one as meant is noticed."""
+    return [pytest.param(case, marks=pytest.mark.xfail(raises=KnownShortfall, strict=True,
+                                                      reason=f"known shortfall: {case.known}"))
+            if case.known else case for case in cases]
+
+
+@pytest.mark.parametrize("case", with_shortfalls(CASES), ids=case_id)
 def test_corpus_entry_is_read_as_meant(case):
     got = outcome(case, timeparse)
     verdict = judge(case, got)
     detail = f"meant {case.kind} {case.walls}, got {got.kind} {got.walls}: {got.message}"
-    assert verdict != "misread", detail
-    assert verdict in {"agree", case.known}, detail
+    assert verdict != "misread", detail  # an AssertionError: never the expected xfail
+    if verdict != "agree" and verdict == case.known:
+        raise KnownShortfall(detail)
+    assert verdict == "agree", detail
 
 
 def test_refused_plausible_entries_stay_under_the_target():
