@@ -28,6 +28,8 @@ TOKEN = base64.b64encode(str(APPLICATION_ID).encode()).decode().rstrip("=") + ".
 TEST_GUILD_READY_TIMEOUT = "0.2"
 # The lines bot.py logs once it can be used: on_ready, and the command sync (global, then each GUILD_IDS server's).
 READY_LINE = re.compile(r"\bready as .* in \d+ guild\(s\)")
+# Logged after each planning pass (at start, then hourly): cogs/planner_loop.py.
+PLANNED = "planned ahead"
 SYNCED_LINE = re.compile(r"\bapplication commands synced\b(?! in guild)")
 
 

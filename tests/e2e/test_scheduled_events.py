@@ -1,6 +1,5 @@
 """Talks as Discord scheduled events, through the loopback Discord and the real bot process, both ways."""
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +27,7 @@ from tests.fake_discord import (
     FakeMember,
     FakeRole,
 )
+from tests.waiting import eventually
 
 SPEAKER = OWNER_ID
 
@@ -46,17 +46,6 @@ async def run(fake, command, name, user_id=MEMBER_ID, **options):
 
 def iso_in(seconds):
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
-
-
-async def eventually(check, timeout=10.0):  # noqa: ASYNC109 (a polling helper, like the fake's)
-    """Poll `check()` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if result := check():
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {timeout} s: {check}")
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -89,6 +78,10 @@ async def test_the_event_follows_the_talk_added_moved_and_cancelled(fake, bot):
     start = datetime.fromisoformat(event["scheduled_start_time"])
     assert int(start.timestamp() * 1000) == talk["starts_at_ms"]
 
+    def updates(lines):
+        return sum(f"scheduled event {event['id']} updated: " in line for line in lines)
+
+    updates_before = updates(bot.lines)
     # A moderator moves it, so the speaker is told (their own move is told only in their reply).
     await run(fake, "schedule", "reschedule", MODERATOR_ID, talk=str(talk["id"]), when=iso_in(4 * 86400))
     [moved] = query(bot.db_path, "SELECT starts_at_ms, event_id FROM talks")
@@ -97,7 +90,7 @@ async def test_the_event_follows_the_talk_added_moved_and_cancelled(fake, bot):
     assert moved["event_id"] == int(event["id"]) and len(fake.scheduled_events) == 1  # PATCHed, not made again
 
     # Our own PATCH came back as GUILD_SCHEDULED_EVENT_UPDATE: the talk did not move again, the speaker was told once.
-    await asyncio.sleep(1.5)
+    await bot.wait_for_output(lambda lines: updates(lines) > updates_before)
     assert query(bot.db_path, "SELECT starts_at_ms FROM talks") == [{"starts_at_ms": moved["starts_at_ms"]}]
     assert len(query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'reschedule_notice'")) == 1
 
@@ -134,7 +127,9 @@ async def test_a_move_in_discord_moves_the_talk_and_tells_the_speaker(fake, bot)
     assert "signed up" in content, content
     [talk] = query(bot.db_path, "SELECT * FROM talks")
     event = await eventually(lambda: event_of(fake, bot, talk["id"]))
-    await asyncio.sleep(1.0)  # our own create settled
+    # Our own create settled: the sync row is done (its audit log entry is older than the moderator's edit).
+    await eventually(lambda: query(bot.db_path, "SELECT state FROM outbox WHERE kind = 'scheduled_event'")
+                     == [{"state": "sent"}])
     new_start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     fake.edit_event_as_moderator(int(event["id"]), scheduled_start_time=new_start,
                                  scheduled_end_time=new_start + timedelta(minutes=30))
@@ -211,8 +206,8 @@ async def test_a_voice_channel_the_bot_cannot_join_is_refused_by_name(tmp_path):
             assert query(process.db_path, "SELECT * FROM guild_settings WHERE events_enabled = 1") == []
             # Allowed to connect: events go to the voice channel.
             guild.channels[1].permission_overwrites.clear()
+            # Gateway events reach the bot in order: the CHANNEL_UPDATE is in its cache before the next command.
             fake.update_channel(voice)
-            await asyncio.sleep(0.5)
             reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
             assert f"at <#{voice}>" in reply, reply
             talk = await add_talk(fake, process, 86400)
