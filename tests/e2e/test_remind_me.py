@@ -1,6 +1,5 @@
 """/remind-me and /opt-out through the loopback Discord and the real bot process."""
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,6 +9,7 @@ import pytest
 from tests import factories
 from tests.e2e.dbcheck import query, wait_for_state
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
+from tests.waiting import eventually
 
 
 def sub(name, **options):
@@ -31,6 +31,13 @@ async def run(fake, command, name, user_id=MEMBER_ID, **options):
 
 def iso_in(seconds):
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+async def written_after(fake, bot):
+    """Another member's command works and its write (their language) lands: any write queued before it is in."""
+    await run(fake, "remind-me", "list", MODERATOR_ID)
+    await eventually(lambda: query(bot.db_path, "SELECT 1 FROM users WHERE user_id = ?", MODERATOR_ID),
+                     what="the moderator's language stored", fake=fake)
 
 
 @pytest.fixture
@@ -57,9 +64,10 @@ async def test_timezone_then_schedule_is_stored_in_that_zone(fake, bot):
 async def test_bad_offsets_are_refused_and_nothing_changes(fake, bot):
     _, content = await run(fake, "remind-me", "talks", before="every tuesday")
     assert "Try `" in content
-    # Not even the member's language: it is stored only once a command worked (give a late write time to land).
-    await asyncio.sleep(1)
-    assert query(bot.db_path, "SELECT * FROM users") == []
+    # Not even the member's language: it is stored only once a command worked. A late write would have landed
+    # before the next member's language is stored (one writer, in order).
+    await written_after(fake, bot)
+    assert [r["user_id"] for r in query(bot.db_path, "SELECT user_id FROM users")] == [MODERATOR_ID]
 
 
 async def test_talk_reminder_arrives_at_its_offset(fake, bot):
@@ -126,8 +134,10 @@ async def test_forget_me_after_confirming(fake, bot):
     await fake.wait_for_response(press)  # deferred: removing them from talk threads may take a few requests
     edit = await fake.wait_for_interaction_response(press, lambda r: r.kind == "edit_original")
     assert "Done" in edit.json["content"]
-    await asyncio.sleep(1)  # the click on "Delete my data" must not write their language back afterwards
-    assert query(bot.db_path, "SELECT count(*) AS n FROM users") == [{"n": 0}]
+    # The click on "Delete my data" must not write their language back afterwards: such a write would have
+    # landed before the next member's language is stored.
+    await written_after(fake, bot)
+    assert [r["user_id"] for r in query(bot.db_path, "SELECT user_id FROM users")] == [MODERATOR_ID]
     assert query(bot.db_path, "SELECT count(*) AS n FROM outbox") == [{"n": 0}]
 
 
