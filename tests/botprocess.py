@@ -13,9 +13,12 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from podium.clock import FileClock
 from podium.config import SETTING_NAMES
 from tests.fake_discord import APPLICATION_ID, FakeDiscord
 
@@ -57,6 +60,13 @@ def inherited_environ() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
 
 
+def clock_file(folder: Path) -> str:
+    """A CLOCK_FILE at the real now, for a bot whose clock a test moves forward (BotProcess.advance_clock)."""
+    path = folder / "clock"
+    FileClock.write(path, datetime.now(UTC))
+    return str(path)
+
+
 class BotProcess:
     """One `python bot.py` subprocess; stderr goes to a log file the test can read on failure."""
 
@@ -84,6 +94,8 @@ class BotProcess:
         self.lines: list[str] = []
         self._output_changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
+        # Seconds the bot's clock (CLOCK_FILE) has been moved ahead of the real one by advance_clock.
+        self.clock_shift = 0.0
 
     async def start(self, *, wait_ready: bool = True) -> None:
         """Start the bot and (by default) wait until it is logged in with its commands synced."""
@@ -167,6 +179,18 @@ class BotProcess:
     async def kill(self) -> None:
         """Kill -9: no cleanup at all."""
         await self.stop(signal.SIGKILL)
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the bot's clock (started with CLOCK_FILE=clock_file(...)) forward; returns when, in real time.
+
+        Time the test is not about passes at once: the bot reads its clock again within its DISPATCH_TICK_SECONDS
+        (give it 1) and sends what fell due. Figures read on the real clock after the jump are `clock_shift` behind
+        the bot's.
+        """
+        path = Path(self.env["CLOCK_FILE"])
+        FileClock.write(path, FileClock(path).now() + timedelta(seconds=seconds))
+        self.clock_shift += seconds
+        return time.time()
 
     def log(self) -> str:
         """Everything the bot logged so far."""

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests import factories
+from tests.botprocess import clock_file
 from tests.e2e.dbcheck import query, wait_for_state
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 from tests.waiting import eventually
@@ -41,8 +42,9 @@ async def written_after(fake, bot):
 
 
 @pytest.fixture
-async def bot(bot_factory):
-    process = bot_factory()
+async def bot(bot_factory, tmp_path):
+    # The bot's clock is a CLOCK_FILE the tests move forward to what is due (re-read within the 1 s tick).
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     return process
 
@@ -77,9 +79,10 @@ async def test_talk_reminder_arrives_at_its_offset(fake, bot):
     _, content = await run(fake, "schedule", "add", when=starts, topic="Soon")
     assert "signed up" in content, content
     sent = time.time()
+    bot.advance_clock(9)  # 3 s before the reminder is due
     message = await fake.wait_for_message(lambda m: "starts" in m.content and "Soon" in m.content, timeout=25)
     assert message.channel_id == fake.dm_channels[MEMBER_ID]
-    assert 9 <= message.created_at - sent <= 14
+    assert 9 <= message.created_at + bot.clock_shift - sent <= 14
 
 
 async def test_closed_dms_send_the_reminder_to_the_thread(fake, bot):
@@ -87,6 +90,7 @@ async def test_closed_dms_send_the_reminder_to_the_thread(fake, bot):
     fake.closed_dms.add(MEMBER_ID)
     await run(fake, "remind-me", "talks", before="1h")
     await run(fake, "schedule", "add", when=iso_in(3600 + 6), topic="Thread talk")
+    bot.advance_clock(4)
     message = await fake.wait_for_message(lambda m: "Thread talk" in m.content and "starts" in m.content, timeout=20)
     assert message.channel_id in fake.threads
     assert message.mention_user_ids == [MEMBER_ID]
@@ -98,6 +102,7 @@ async def test_opted_out_reminder_is_skipped(fake, bot):
     _, content = await run(fake, "opt-out", "stop", what="personal-reminders")
     assert "already queued" in content
     [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'")
+    bot.advance_clock(6)
     await wait_for_state(bot.db_path, row["id"], "skipped", within=15)
     assert not [m for m in fake.messages if "drink water" in m.content]
 
@@ -105,8 +110,9 @@ async def test_opted_out_reminder_is_skipped(fake, bot):
 async def test_personal_reminder_in_30_seconds_arrives_on_time(fake, bot):
     await run(fake, "remind-me", "at", when="in 30 seconds", message="stand up")
     asked = time.time()
-    message = await fake.wait_for_message(lambda m: "stand up" in m.content, timeout=40)
-    assert 29 <= message.created_at - asked <= 31.5
+    bot.advance_clock(27)  # 3 s before it is due
+    message = await fake.wait_for_message(lambda m: "stand up" in m.content, timeout=15)
+    assert 29 <= message.created_at + bot.clock_shift - asked <= 31.5
     assert message.channel_id == fake.dm_channels[MEMBER_ID]
 
 
@@ -148,10 +154,11 @@ async def test_the_starting_now_post_goes_to_the_channel_when_the_talk_starts(fa
     assert "as each talk starts" in reply
     await run(fake, "schedule", "add", when=iso_in(8), topic="Lightning @everyone")
     sent = time.time()
+    bot.advance_clock(5)  # 3 s before the talk starts
     post = await fake.wait_for_message(lambda m: m.content.startswith("🎤 Starting now"), timeout=20)
     assert post.channel_id == GENERAL_CHANNEL_ID
     assert f"<@{MEMBER_ID}>" in post.content and post.mention_user_ids == [] and post.mention_everyone is False
-    assert 6 <= post.created_at - sent <= 12
+    assert 6 <= post.created_at + bot.clock_shift - sent <= 12
 
 
 async def test_a_reminder_set_in_a_read_only_channel_never_posts_there(fake, bot):
@@ -171,6 +178,7 @@ async def test_a_reminder_set_in_a_read_only_channel_never_posts_there(fake, bot
     reply = (await fake.wait_for_response(interaction))["data"]["content"]
     assert "By DM only" in reply
     [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'")
+    bot.advance_clock(3)
     await wait_for_state(bot.db_path, row["id"], "skipped", within=20)
     assert fake.channel_messages(read_only) == []
     assert not [m for m in fake.channel_messages(GENERAL_CHANNEL_ID) if "nitro" in m.content]

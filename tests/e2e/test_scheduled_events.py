@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.botprocess import BotProcess
+from tests.botprocess import BotProcess, clock_file
 from tests.e2e.dbcheck import query
 from tests.e2e.test_audience import option
 from tests.fake_discord import (
@@ -49,8 +49,9 @@ def iso_in(seconds):
 
 
 @pytest.fixture
-async def bot(bot_factory):
-    process = bot_factory(DISPATCH_TICK_SECONDS="1")
+async def bot(bot_factory, tmp_path):
+    # A clock the tests move forward to what is due (re-read within the 1 s tick).
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
     reply = await run(process.fake, "announce-settings", "events", MODERATOR_ID, enabled=True)
@@ -111,9 +112,10 @@ async def test_interested_makes_an_attendee_who_gets_the_reminder(fake, bot):
     fake.mark_interested(int(event["id"]), MEMBER_ID)
     clicked = time.time()
     await eventually(lambda: query(bot.db_path, "SELECT * FROM attendees WHERE user_id = ?", MEMBER_ID))
+    bot.advance_clock(10)  # a few seconds before the reminder is due
     reminder = await fake.wait_for_message(
         lambda m: m.channel_id == fake.dm_channels.get(MEMBER_ID) and "starts" in m.content, timeout=25)
-    assert 10 <= reminder.created_at - clicked <= 17.5
+    assert 10 <= reminder.created_at + bot.clock_shift - clicked <= 17.5
     assert "**Rust**" in reminder.content
     # Taking "Interested" back leaves the audience.
     fake.unmark_interested(int(event["id"]), MEMBER_ID)
