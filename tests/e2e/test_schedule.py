@@ -65,7 +65,9 @@ async def test_time_is_read_in_the_callers_zone(fake, bot):
     ("when", "topic", "problem"),
     [("the day after never", "x", "Try `"), ("2020-01-01 10:00", "x", "passed"), (None, "   ", "topic")],
 )
-async def test_bad_input_is_refused_with_an_example_and_stores_nothing(fake, bot, when, topic, problem):
+@pytest.mark.asyncio(loop_scope="module")  # a refusal stores nothing: one bot process for all (tests/e2e/conftest.py)
+async def test_bad_input_is_refused_with_an_example_and_stores_nothing(shared_fake, shared_bot, when, topic, problem):
+    fake, bot = shared_fake, shared_bot
     _, response = await run(fake, MEMBER_ID, "add", when=when or in_days(2), topic=topic)
     assert response["data"]["flags"] & EPHEMERAL_FLAG
     assert problem in response["data"]["content"]
