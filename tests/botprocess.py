@@ -31,6 +31,7 @@ TOKEN = base64.b64encode(str(APPLICATION_ID).encode()).decode().rstrip("=") + ".
 TEST_GUILD_READY_TIMEOUT = "0.2"
 # The lines bot.py logs once it can be used: on_ready, and the command sync (global, then each GUILD_IDS server's).
 READY_LINE = re.compile(r"\bready as .* in \d+ guild\(s\)")
+OUTPUT_LINE_LIMIT = 16 * 1024 * 1024
 # Logged after each planning pass (at start, then hourly): cogs/planner_loop.py.
 PLANNED = "planned ahead"
 SYNCED_LINE = re.compile(r"\bapplication commands synced\b(?! in guild)")
@@ -68,7 +69,7 @@ def clock_file(folder: Path) -> str:
 
 
 class BotProcess:
-    """One `python bot.py` subprocess; stderr goes to a log file the test can read on failure."""
+    """One `python bot.py` subprocess; its output is read as it comes and kept in a log file (read it on failure)."""
 
     def __init__(self, fake: FakeDiscord, tmp_path: Path, *, bot_py: Path = BOT_PY, **env: str) -> None:
         """`bot_py`: another checkout's bot.py (benchmarks compare an earlier version with this one)."""
@@ -107,6 +108,8 @@ class BotProcess:
         self.proc = await asyncio.create_subprocess_exec(
             *bot_command(bot_py=self.bot_py), cwd=self.cwd, env=self.env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            # One JSON log line can hold a whole traceback: past the default 64 KiB readline() would fail.
+            limit=OUTPUT_LINE_LIMIT,
         )
         log.close()
         self.lines = []
