@@ -95,6 +95,7 @@ class PodiumBot(commands.Bot):
             # Nothing pings unless a message opts in for the one user it is for.
             allowed_mentions=nextcord.AllowedMentions.none(),
             default_guild_ids=list(settings.guild_ids) or None,
+            guild_ready_timeout=settings.guild_ready_timeout,
             **self._gateway_options(settings),
         )
         # Rate limits per bucket AND channel, as Discord keeps them (nextcord 3.2 merges all channels).
@@ -197,6 +198,17 @@ class PodiumBot(commands.Bot):
     async def on_ready(self) -> None:
         """Log once the gateway session is ready."""
         log.info("ready as %s (%s) in %d guild(s)", self.user, self.user.id if self.user else "?", len(self.guilds))
+
+    async def on_connect(self) -> None:
+        """Sync the global commands as nextcord does, then log it: until then a command cannot be used or mentioned."""
+        await super().on_connect()
+        log.info("application commands synced")
+
+    async def on_guild_available(self, guild: nextcord.Guild) -> None:
+        """Sync a server's own commands (GUILD_IDS) as nextcord does, then log it for those servers only."""
+        await super().on_guild_available(guild)
+        if guild.id in self.services.settings.guild_ids:
+            log.info("application commands synced in guild %d", guild.id)
 
     async def on_error(self, event_method: str, *args: object, **kwargs: object) -> None:
         """Errors in event handlers go through logging (nextcord's default prints raw text to stderr)."""

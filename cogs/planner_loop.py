@@ -22,12 +22,17 @@ class PlannerLoop(commands.Cog):
         # An error in a pass is logged by the loop; the next pass is an hour later.
         self.loop = MonotonicLoop(
             "podium-planner",
-            self.planner.run_once,
+            self._plan,
             interval=PLAN_EVERY_SECONDS,
             before=logged_in.wait,
             error_pause=PLAN_RETRY_SECONDS,
         )
         self.loop.start()
+
+    async def _plan(self) -> None:
+        """One pass, logged once done: the hourly heartbeat of planning (and what a test of a restart waits for)."""
+        await self.planner.run_once()
+        log.info("planned ahead (weekly summaries, calls for speakers, finished talks)")
 
     def cog_unload(self) -> None:
         """Stop the loop (nextcord calls this synchronously)."""

@@ -38,6 +38,7 @@ SETTING_NAMES = (
     "PUBLIC_URL",
     "SHARD_COUNT",
     "CLOCK_FILE",
+    "GUILD_READY_TIMEOUT",
 )
 SECRET_NAMES = ("DISCORD_TOKEN", "CRON_SECRET")
 REDACTED = "[redacted]"
@@ -76,6 +77,9 @@ class Settings:
     shard_count: int | None = 1
     # Tests and the tour only: the bot's clock reads the instant in this file (podium.clock.FileClock).
     clock_file: Path | None = None
+    # Tests only: seconds nextcord waits after the last GUILD_CREATE before on_ready (its own default, 2 s, is
+    # right for Discord, where a big account's GUILD_CREATEs trickle in; the loopback fake sends them at once).
+    guild_ready_timeout: float = 2.0
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -308,6 +312,9 @@ def _settings(values: Mapping[str, str]) -> Settings:
         public_url=_public_url(values.get("PUBLIC_URL", "")),
         shard_count=_shard_count(values.get("SHARD_COUNT", "")),
         clock_file=_clock_file(values.get("CLOCK_FILE", "")),
+        guild_ready_timeout=_positive_float(
+            "GUILD_READY_TIMEOUT", values.get("GUILD_READY_TIMEOUT", "").strip() or "2", 0.01, 60
+        ),
     )
 
 

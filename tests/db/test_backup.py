@@ -71,7 +71,7 @@ def back_up_during_writes(live, folder, times=3):
         assert writer.stdout.readline().strip() == "writing"
         copies = []
         for n in range(times):
-            time.sleep(0.2)
+            time.sleep(0.2)  # the writer goes on committing between backups: each one is taken mid-stream
             committed_before = max(ids(live))
             result = backup_file(live, folder / f"copy-{n}.db", now=NOW)
             committed_after = max(ids(live))

@@ -1,4 +1,10 @@
-"""Run the real `python bot.py` process against the loopback fake Discord."""
+"""Run the real `python bot.py` process against the loopback fake Discord.
+
+`fake` and `bot_factory` give each test its own fake and bot processes. A module's read-only tests (they change
+nothing another test could see, and depend on no fresh state) may share one of each instead: `shared_fake` and
+`shared_bot`, module-scoped, with `@pytest.mark.asyncio(loop_scope="module")` on the tests (the fixtures live on
+the module's event loop). A module runs in one worker (`--dist loadscope`), so the bot starts once.
+"""
 
 from __future__ import annotations
 
@@ -30,3 +36,20 @@ async def bot_factory(fake, tmp_path):
     for process in processes:
         # Shown by pytest only when the test failed.
         print(process.log()[-20000:])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_fake():
+    async with FakeDiscord() as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_bot(shared_fake, tmp_path_factory):
+    """One bot process started once for the module's read-only tests."""
+    process = BotProcess(shared_fake, tmp_path_factory.mktemp("shared-bot"))
+    await process.start()
+    yield process
+    if process.proc is not None and process.proc.returncode is None:
+        await process.kill()
+    print(process.log()[-20000:])

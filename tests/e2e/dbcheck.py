@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
+
+from tests.waiting import eventually
 
 
 def query(path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -36,9 +37,9 @@ def outbox_row(path: Path, row_id: int) -> dict[str, Any]:
 
 async def wait_for_state(path: Path, row_id: int, state: str, within: float = 10.0) -> dict[str, Any]:
     """Wait until an outbox row reaches `state`; the row."""
-    for _ in range(int(within / 0.05)):
+
+    def reached() -> dict[str, Any] | None:
         row = outbox_row(path, row_id)
-        if row["state"] == state:
-            return row
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"outbox row {row_id} is {outbox_row(path, row_id)['state']}, not {state}")
+        return row if row["state"] == state else None
+
+    return await eventually(reached, what=f"outbox row {row_id} is {state}", timeout=within)

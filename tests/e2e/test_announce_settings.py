@@ -1,12 +1,12 @@
 """/announce-settings and weekly summaries through the loopback Discord and the real bot process."""
 
-import asyncio
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.botprocess import PLANNED
 from tests.e2e.dbcheck import execute, query, wait_for_state
 from tests.fake_discord import (
     BOT_ROLE_ID,
@@ -53,7 +53,8 @@ async def bot(fake, bot_factory):
             ],
         ),
     )
-    process = bot_factory()
+    # A 1 s safety tick: rows the tests make due from outside the bot are found within a second, not 30.
+    process = bot_factory(DISPATCH_TICK_SECONDS="1")
     await process.start()
     return process
 
@@ -131,7 +132,9 @@ async def test_summary_due_soon_is_posted_once_even_after_kill_9(fake, bot):
     await wait_for_state(bot.db_path, summary["id"], "sent")
     await bot.kill()
     await bot.start()
-    await asyncio.sleep(3)
+    # The restarted bot has planned again (a second summary for the week would be queued by now) and, started with
+    # nothing due, has nothing to send.
+    await bot.wait_for_output(lambda lines: any(PLANNED in line for line in lines))
     summaries = [m for m in fake.messages if m.channel_id == GENERAL_CHANNEL_ID and "week" in m.content.lower()]
     assert len(summaries) == 1
     # Re-planning after the restart finds this week's summary already sent: no second row for the week.
@@ -159,8 +162,8 @@ async def test_an_announcement_channel_can_be_chosen_and_the_summary_published(f
     from tests.fake_discord import GUILD_ANNOUNCEMENT
 
     news = GUILD_ID + 55
+    # Gateway events reach the bot in order: the CHANNEL_CREATE is in its cache before the next command.
     fake.add_channel(GUILD_ID, FakeChannel(news, "news", type=GUILD_ANNOUNCEMENT))
-    await asyncio.sleep(0.3)  # CHANNEL_CREATE reaches the bot's cache
     response = await settings(fake, "channel", channel=news)
     assert "announcement channel" in response["data"]["content"] and "publish:True" in response["data"]["content"]
     interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,
@@ -171,9 +174,8 @@ async def test_an_announcement_channel_can_be_chosen_and_the_summary_published(f
     # Make the planned summary due now.
     execute(bot.db_path, "UPDATE outbox SET due_at_ms = 0, next_attempt_at_ms = 0, expires_at_ms = NULL"
             " WHERE kind = 'weekly_summary' AND state = 'pending'")
-    await asyncio.sleep(0.1)
     posted = await fake.wait_for_message(lambda m: m.channel_id == news
-                                         and ("Coming up" in m.content or "This week" in m.content), timeout=40)
+                                         and ("Coming up" in m.content or "This week" in m.content), timeout=15)
     await fake.wait_for_request(lambda r: r.route.endswith("/crosspost") and r.status == 200, timeout=20)
     # The 200 reaches the fake before the bot has recorded it: wait for the row, do not race it.
     [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'summary_crosspost'")

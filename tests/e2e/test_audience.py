@@ -1,11 +1,11 @@
 """The audience through the loopback Discord and the real bot process: buttons, reminders, notices, snooze, edits."""
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.botprocess import clock_file
 from tests.e2e.dbcheck import execute, query
 from tests.fake_discord import (
     EPHEMERAL_FLAG,
@@ -56,9 +56,9 @@ def dm_of(fake, user_id, needle):
 
 
 @pytest.fixture
-async def bot(bot_factory):
-    # Rows written by the test itself (a snooze moved forward) are picked up within a second.
-    process = bot_factory(DISPATCH_TICK_SECONDS="1")
+async def bot(bot_factory, tmp_path):
+    # Rows written by the test itself (a snooze moved forward) and a jump of its clock are seen within a second.
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
     return process
@@ -94,8 +94,9 @@ async def test_remind_me_then_the_reminder_dm_arrives_on_time_with_its_buttons(f
     await fake.wait_for_request(lambda r: r.method == "PUT" and r.path.endswith(f"/thread-members/{MEMBER_ID}"))
     [thread_id] = list(fake.threads)
     assert MEMBER_ID in fake.thread_members[thread_id]
+    bot.advance_clock(8)  # about 3 s before the reminder is due
     reminder = await fake.wait_for_message(dm_of(fake, MEMBER_ID, "starts"), timeout=25)
-    assert 10 <= reminder.created_at - clicked <= 14.5
+    assert 10 <= reminder.created_at + bot.clock_shift - clicked <= 14.5
     assert "**Rust \\@everyone**" in reminder.content and "on **Fake Guild**" in reminder.content
     assert f"<#{thread_id}>" in reminder.content and reminder.mention_everyone is False
     assert reminder.custom_ids == [f"podium:att:leave:{talk['id']}", f"podium:talk:ics:{talk['id']}"]
@@ -136,7 +137,15 @@ async def test_cancelling_tells_the_attendee_and_no_reminder_follows(fake, bot):
     await click(fake, interaction.original, interaction.original.custom_ids[0], SPEAKER)
     notice = await fake.wait_for_message(dm_of(fake, MEMBER_ID, "was cancelled"))
     assert f"was cancelled by <@{SPEAKER}>: **ill**" in notice.content and notice.custom_ids == []
-    await asyncio.sleep(10)  # past the moment the reminder was due
+    # Time passes (moved here): the reminder's moment comes, then a personal reminder's just after it. When that
+    # one arrives, the delivery loop has been past the reminder's moment.
+    await run(fake, "remind-me", "at", when=iso_in(600), message="after the talk's reminder")
+    now_ms = int(time.time() * 1000)
+    execute(bot.db_path, "UPDATE outbox SET due_at_ms = ?, next_attempt_at_ms = ? WHERE kind = 'attendee_reminder'",
+            now_ms, now_ms)
+    execute(bot.db_path, "UPDATE outbox SET due_at_ms = ?, next_attempt_at_ms = ? WHERE kind = 'personal_reminder'",
+            now_ms + 1, now_ms + 1)
+    await fake.wait_for_message(dm_of(fake, MEMBER_ID, "after the talk's reminder"))
     assert not [m for m in fake.messages if m.channel_id == fake.dm_channels[MEMBER_ID] and "starts" in m.content]
     states = {r["state"] for r in query(bot.db_path, "SELECT state FROM outbox WHERE kind = 'attendee_reminder'")}
     assert states == {"cancelled"}
@@ -195,6 +204,7 @@ async def test_the_speaker_reschedules_from_the_reminder_and_attendees_are_told(
     await run(fake, "remind-me", "talks", SPEAKER, before="1h")
     talk = await add_talk(fake, bot, 3600 + 6)
     await remind_me(fake, talk)
+    bot.advance_clock(4)
     reminder = await fake.wait_for_message(dm_of(fake, SPEAKER, "Reminder: your talk"), timeout=20)
     assert reminder.custom_ids[:2] == [f"podium:talk:move:{talk['id']}", f"podium:talk:cancel:{talk['id']}"]
     await click(fake, reminder, f"podium:talk:move:{talk['id']}", SPEAKER)

@@ -85,7 +85,10 @@ async def test_the_reminder_list_names_each_talk_and_when_it_starts(fake, bot, l
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)
-async def test_calendar_links_without_feeds_point_members_to_the_export_and_moderators_to_the_host(fake, bot, locale):
+@pytest.mark.asyncio(loop_scope="module")  # reads only: one bot process for both (tests/e2e/conftest.py)
+async def test_calendar_links_without_feeds_point_members_to_the_export_and_moderators_to_the_host(shared_fake,
+                                                                                                   shared_bot, locale):
+    fake = shared_fake
     member = await run(fake, "remind-me", "calendar", locale=locale)
     assert "HTTP_PORT" not in member and "PUBLIC_URL" not in member
     assert "</schedule export:" in member

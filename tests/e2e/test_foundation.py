@@ -1,6 +1,5 @@
 """The real bot process: start, register commands, answer, stop, survive kill -9."""
 
-import asyncio
 import os
 import sqlite3
 import subprocess
@@ -12,6 +11,7 @@ import pytest
 
 from tests.botprocess import ROOT, TOKEN, bot_command, working_dir
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
+from tests.waiting import eventually
 
 COMMANDS = {"schedule", "remind-me", "announce-settings", "opt-out", "help"}
 # Made up, in the shape of a real bot token (base64 application id . timestamp . HMAC), and a cron secret.
@@ -236,10 +236,7 @@ async def test_kill_9_then_restart_on_the_same_database(fake, bot_factory):
 async def test_gateway_drop_is_survived(fake, bot_factory):
     await bot_factory().start()
     await fake.drop_gateway()
-    for _ in range(200):
-        if fake.connected:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: fake.connected, what="the bot reconnected", timeout=10)
     assert fake.connected
     interaction = await fake.invoke(
         guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule", options=MINE

@@ -5,13 +5,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests import factories
+from tests.botprocess import clock_file
 from tests.e2e.dbcheck import query
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
 
 
 @pytest.fixture
-async def bot(bot_factory):
-    process = bot_factory()
+async def bot(bot_factory, tmp_path):
+    # A clock the tests move forward to what is due (re-read within the 1 s tick).
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     return process
 
@@ -42,6 +44,7 @@ async def test_a_german_member_is_answered_and_reminded_in_german(fake, bot):
     assert response["data"]["content"].startswith("✅ Du bist eingetragen: **Rust für alle** am <t:")
 
     # The member's language is remembered for their DMs, and the reminder comes in it.
+    bot.advance_clock(5)  # a few seconds before it is due
     reminder = await fake.wait_for_message(
         lambda m: m.channel_id == fake.dm_channels.get(MEMBER_ID) and "Rust für alle" in m.content, timeout=25
     )

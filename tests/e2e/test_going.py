@@ -8,6 +8,7 @@ import urllib.parse
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
+from tests.botprocess import clock_file
 from tests.e2e.dbcheck import execute, query
 from tests.e2e.test_audience import SPEAKER, add_talk, click, dm_of, option, remind_me
 from tests.e2e.test_forget_me_threads import forget_me
@@ -28,8 +29,9 @@ async def run(fake, command, name, user_id=MEMBER_ID, locale="en-US", **options)
 
 
 @pytest.fixture
-async def bot(bot_factory):
-    process = bot_factory(DISPATCH_TICK_SECONDS="1")
+async def bot(bot_factory, tmp_path):
+    # A clock the tests move forward to what is due (re-read within the 1 s tick).
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
     return process
@@ -122,6 +124,7 @@ async def test_add_to_calendar_on_the_new_talk_post_and_on_both_reminders(fake, 
     post = await fake.wait_for_message(lambda m: m.content.startswith("📣 **New talk**"))
     assert ics in post.custom_ids
     await remind_me(fake, talk)
+    bot.advance_clock(5)  # a few seconds before the reminders are due
     speaker = await fake.wait_for_message(dm_of(fake, SPEAKER, "Reminder: your talk"), timeout=25)
     member = await fake.wait_for_message(dm_of(fake, MEMBER_ID, "starts"), timeout=25)
     for message, user_id in ((post, MEMBER_ID), (speaker, SPEAKER), (member, MEMBER_ID)):

@@ -116,8 +116,16 @@ async def help_text(fake, user_id: int, locale: str = "en-US") -> tuple[str, str
     return intro, "\n".join(rest)
 
 
+# /help reads and changes nothing: its tests share one bot process (tests/e2e/conftest.py), on the module's loop
+# (a module runs in one worker: --dist loadscope).
+ON_THE_MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
+
+
 @pytest.mark.parametrize("locale", ["en-US", "de"])
-async def test_help_lists_every_command_a_moderator_may_run_once_as_a_clickable_mention(fake, bot, locale):
+@ON_THE_MODULE_LOOP
+async def test_help_lists_every_command_a_moderator_may_run_once_as_a_clickable_mention(shared_fake, shared_bot,
+                                                                                         locale):
+    fake = shared_fake
     _, text = await help_text(fake, MODERATOR_ID, locale)
     for command in fake.global_commands.values():
         subs = [o["name"] for o in command.get("options", []) if o["type"] == 1] or [""]
@@ -127,7 +135,9 @@ async def test_help_lists_every_command_a_moderator_may_run_once_as_a_clickable_
 
 
 @pytest.mark.parametrize("locale", ["en-US", "de"])
-async def test_help_for_a_member_starts_with_three_steps_and_hides_moderator_commands(fake, bot, locale):
+@ON_THE_MODULE_LOOP
+async def test_help_for_a_member_starts_with_three_steps_and_hides_moderator_commands(shared_fake, shared_bot, locale):
+    fake = shared_fake
     intro, text = await help_text(fake, MEMBER_ID, locale)
     ids = {name: command["id"] for name, command in fake.global_commands.items()}
     assert "</announce-settings" not in text and "</schedule import:" not in text

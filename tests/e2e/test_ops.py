@@ -15,6 +15,7 @@ from podium.delivery.outbox import OutboxMessage
 from tests.botprocess import TOKEN, bot_command, working_dir
 from tests.e2e.test_delivery import channel_message, now, queue, wait_for_state
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
+from tests.waiting import eventually
 
 SECRET = "e2e-cron-secret-0123456789abcdef"
 
@@ -34,17 +35,14 @@ async def http(method, port, path, headers=None):
 
 
 async def wait_healthy(port, within=20.0):
-    deadline = time.monotonic() + within
-    last = None
-    while time.monotonic() < deadline:
+    async def healthy():
         try:
-            last = await http("GET", port, "/healthz")
-            if last[0] == 200:
-                return json.loads(last[1])
-        except aiohttp.ClientError as exc:
-            last = exc
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"never healthy: {last}")
+            status, body = await http("GET", port, "/healthz")
+        except aiohttp.ClientError:
+            return None
+        return json.loads(body) if status == 200 else None
+
+    return await eventually(healthy, what=f"/healthz on port {port} answers 200", timeout=within)
 
 
 def metric_values(text):
@@ -60,13 +58,14 @@ async def test_health_metrics_and_the_cron_trigger(fake, bot_factory):
     # A 60 s safety tick: a row written by another process is then found by the trigger, not the loop.
     bot = bot_factory(HTTP_PORT=str(port), CRON_SECRET=SECRET, DISPATCH_TICK_SECONDS="60")
     await bot.start()
+    # Healthy includes "the delivery loop completed a pass": it now sleeps for the tick.
     health = await wait_healthy(port)
     assert set(health["checks"]) == {"gateway", "database", "dispatcher"}
-    await asyncio.sleep(0.5)  # the loop's first pass is over; it now sleeps for the tick
 
     status, body = await http("POST", port, "/api/proactive/run", {"X-Cron-Secret": "not-the-secret"})
     assert status == 401
     [row_id] = await queue(bot.db_path, channel_message("via-trigger", now()))
+    # An absence takes time to show: half a second in which the sleeping loop must not find the row by itself.
     await asyncio.sleep(0.5)
     assert not [m for m in fake.messages if m.nonce == f"podium-{row_id}"], "the loop must not have sent it"
 
@@ -109,9 +108,15 @@ async def test_command_invocations_are_counted(fake, bot_factory):
             options=[{"type": 1, "name": "status"}],
         )
         await fake.wait_for_response(interaction)
-    await asyncio.sleep(0.2)  # the completion event is dispatched after the response
-    values = metric_values((await http("GET", port, "/metrics"))[1])
-    assert values[("podium_command_invocations_total", (("command", "opt-out status"),))] == 2
+    # The completion event is dispatched after the response: wait for it to be counted.
+    ran = ("podium_command_invocations_total", (("command", "opt-out status"),))
+
+    async def counted():
+        values = metric_values((await http("GET", port, "/metrics"))[1])
+        return values if values[ran] >= 2 else None
+
+    values = await eventually(counted, what="two /opt-out status counted", fake=fake)
+    assert values[ran] == 2
     assert values[("podium_command_errors_total", (("command", "opt-out status"),))] == 0
     assert values[("podium_command_invocations_total", (("command", "opt-out stop"),))] == 0
     status, _ = await http("POST", port, "/api/proactive/run", {"X-Cron-Secret": SECRET})
@@ -124,11 +129,11 @@ async def test_healthz_fails_while_the_gateway_is_down(fake, bot_factory):
     await bot.start()
     await wait_healthy(port)
     await fake.stop()  # Discord is gone: the gateway drops and cannot come back
-    for _ in range(100):
+    async def unhealthy():
         status, body = await http("GET", port, "/healthz")
-        if status == 503:
-            break
-        await asyncio.sleep(0.1)
+        return (status, body) if status == 503 else None
+
+    status, body = await eventually(unhealthy, what="/healthz answers 503")
     assert status == 503
     assert json.loads(body)["failing"] == ["gateway"]
     assert await bot.stop() == 0
@@ -252,9 +257,14 @@ async def test_user_mistakes_are_answered_privately_and_counted_as_refused(fake,
         response = await fake.wait_for_response(interaction)
         assert response["data"]["flags"] & 64, "the reason is private"
         assert expected in response["data"]["content"]
-    await asyncio.sleep(0.2)
-    values = metric_values((await http("GET", port, "/metrics"))[1])
-    assert values[("podium_command_refusals_total", (("command", "schedule add"),))] == 2
+    refused = ("podium_command_refusals_total", (("command", "schedule add"),))
+
+    async def counted():
+        values = metric_values((await http("GET", port, "/metrics"))[1])
+        return values if values[refused] >= 2 else None
+
+    values = await eventually(counted, what="two refusals of /schedule add counted", fake=fake)
+    assert values[refused] == 2
     assert values[("podium_command_errors_total", (("command", "schedule add"),))] == 0
     assert "Traceback" not in bot.log()
 

@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from podium.posts import EDIT_HOLD
+from tests.botprocess import clock_file
 from tests.e2e.dbcheck import execute, query
 from tests.e2e.test_audience import SPEAKER, add_talk, click, iso_in, option, remind_me, run
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID
@@ -21,8 +23,9 @@ WORDS = {
 
 
 @pytest.fixture
-async def bot(bot_factory):
-    process = bot_factory(DISPATCH_TICK_SECONDS="1")
+async def bot(bot_factory, tmp_path):
+    # A clock the tests move past the edits' hold (posts.EDIT_HOLD, 5 s) instead of waiting for it.
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
     return process
@@ -59,6 +62,7 @@ async def test_a_move_then_a_cancel_edit_the_new_talk_post_and_the_summary(langu
                                when=iso_in(2 * 86400 + hours * 3600))
     [moved] = query(bot.db_path, "SELECT starts_at_ms FROM talks")
     new = f"<t:{moved['starts_at_ms'] // 1000}:F>"
+    bot.advance_clock(EDIT_HOLD.total_seconds())  # the held edits fall due
     body = await edited(fake, post, 1)
     assert new in body["content"] and new in body["embeds"][0]["fields"][0]["value"]
     assert f"<t:{talk['starts_at_ms'] // 1000}:F>" not in str(body)
@@ -73,6 +77,7 @@ async def test_a_move_then_a_cancel_edit_the_new_talk_post_and_the_summary(langu
     # The speaker cancels it: the post says so, its buttons are greyed out, the summary's entry is struck.
     interaction, _ = await run(fake, "schedule", "cancel", SPEAKER, talk=str(talk["id"]), reason="ill")
     await click(fake, interaction.original, interaction.original.custom_ids[0], SPEAKER)
+    bot.advance_clock(EDIT_HOLD.total_seconds())
     body = await edited(fake, post, 2)
     assert body["content"].startswith(words["cancelled"]) and "~~**Intro to Rust**~~" in body["content"]
     assert all(b.get("disabled") for row in body["components"] for b in row["components"])
@@ -116,6 +121,7 @@ async def test_every_door_to_a_move_or_a_cancel_answers_with_the_same_sentence(l
     second = await add_talk(fake, bot, 5 * 86400, topic="Rust")
     for talk in (first, second):
         await remind_me(fake, talk)
+    bot.advance_clock(3)  # a few seconds before the first talk's reminder
     reminder = await fake.wait_for_message(
         lambda m: m.channel_id == fake.dm_channels.get(SPEAKER) and f"podium:talk:move:{first['id']}" in m.custom_ids,
         timeout=20)

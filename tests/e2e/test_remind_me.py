@@ -1,6 +1,5 @@
 """/remind-me and /opt-out through the loopback Discord and the real bot process."""
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -8,8 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests import factories
+from tests.botprocess import clock_file
 from tests.e2e.dbcheck import query, wait_for_state
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
+from tests.waiting import eventually
 
 
 def sub(name, **options):
@@ -33,9 +34,17 @@ def iso_in(seconds):
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
 
+async def written_after(fake, bot):
+    """Another member's command works and its write (their language) lands: any write queued before it is in."""
+    await run(fake, "remind-me", "list", MODERATOR_ID)
+    await eventually(lambda: query(bot.db_path, "SELECT 1 FROM users WHERE user_id = ?", MODERATOR_ID),
+                     what="the moderator's language stored", fake=fake)
+
+
 @pytest.fixture
-async def bot(bot_factory):
-    process = bot_factory()
+async def bot(bot_factory, tmp_path):
+    # The bot's clock is a CLOCK_FILE the tests move forward to what is due (re-read within the 1 s tick).
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     return process
 
@@ -57,9 +66,10 @@ async def test_timezone_then_schedule_is_stored_in_that_zone(fake, bot):
 async def test_bad_offsets_are_refused_and_nothing_changes(fake, bot):
     _, content = await run(fake, "remind-me", "talks", before="every tuesday")
     assert "Try `" in content
-    # Not even the member's language: it is stored only once a command worked (give a late write time to land).
-    await asyncio.sleep(1)
-    assert query(bot.db_path, "SELECT * FROM users") == []
+    # Not even the member's language: it is stored only once a command worked. A late write would have landed
+    # before the next member's language is stored (one writer, in order).
+    await written_after(fake, bot)
+    assert [r["user_id"] for r in query(bot.db_path, "SELECT user_id FROM users")] == [MODERATOR_ID]
 
 
 async def test_talk_reminder_arrives_at_its_offset(fake, bot):
@@ -69,9 +79,10 @@ async def test_talk_reminder_arrives_at_its_offset(fake, bot):
     _, content = await run(fake, "schedule", "add", when=starts, topic="Soon")
     assert "signed up" in content, content
     sent = time.time()
+    bot.advance_clock(9)  # 3 s before the reminder is due
     message = await fake.wait_for_message(lambda m: "starts" in m.content and "Soon" in m.content, timeout=25)
     assert message.channel_id == fake.dm_channels[MEMBER_ID]
-    assert 9 <= message.created_at - sent <= 14
+    assert 9 <= message.created_at + bot.clock_shift - sent <= 14
 
 
 async def test_closed_dms_send_the_reminder_to_the_thread(fake, bot):
@@ -79,6 +90,7 @@ async def test_closed_dms_send_the_reminder_to_the_thread(fake, bot):
     fake.closed_dms.add(MEMBER_ID)
     await run(fake, "remind-me", "talks", before="1h")
     await run(fake, "schedule", "add", when=iso_in(3600 + 6), topic="Thread talk")
+    bot.advance_clock(4)
     message = await fake.wait_for_message(lambda m: "Thread talk" in m.content and "starts" in m.content, timeout=20)
     assert message.channel_id in fake.threads
     assert message.mention_user_ids == [MEMBER_ID]
@@ -90,6 +102,7 @@ async def test_opted_out_reminder_is_skipped(fake, bot):
     _, content = await run(fake, "opt-out", "stop", what="personal-reminders")
     assert "already queued" in content
     [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'")
+    bot.advance_clock(6)
     await wait_for_state(bot.db_path, row["id"], "skipped", within=15)
     assert not [m for m in fake.messages if "drink water" in m.content]
 
@@ -97,8 +110,9 @@ async def test_opted_out_reminder_is_skipped(fake, bot):
 async def test_personal_reminder_in_30_seconds_arrives_on_time(fake, bot):
     await run(fake, "remind-me", "at", when="in 30 seconds", message="stand up")
     asked = time.time()
-    message = await fake.wait_for_message(lambda m: "stand up" in m.content, timeout=40)
-    assert 29 <= message.created_at - asked <= 31.5
+    bot.advance_clock(27)  # 3 s before it is due
+    message = await fake.wait_for_message(lambda m: "stand up" in m.content, timeout=15)
+    assert 29 <= message.created_at + bot.clock_shift - asked <= 31.5
     assert message.channel_id == fake.dm_channels[MEMBER_ID]
 
 
@@ -126,8 +140,10 @@ async def test_forget_me_after_confirming(fake, bot):
     await fake.wait_for_response(press)  # deferred: removing them from talk threads may take a few requests
     edit = await fake.wait_for_interaction_response(press, lambda r: r.kind == "edit_original")
     assert "Done" in edit.json["content"]
-    await asyncio.sleep(1)  # the click on "Delete my data" must not write their language back afterwards
-    assert query(bot.db_path, "SELECT count(*) AS n FROM users") == [{"n": 0}]
+    # The click on "Delete my data" must not write their language back afterwards: such a write would have
+    # landed before the next member's language is stored.
+    await written_after(fake, bot)
+    assert [r["user_id"] for r in query(bot.db_path, "SELECT user_id FROM users")] == [MODERATOR_ID]
     assert query(bot.db_path, "SELECT count(*) AS n FROM outbox") == [{"n": 0}]
 
 
@@ -138,10 +154,11 @@ async def test_the_starting_now_post_goes_to_the_channel_when_the_talk_starts(fa
     assert "as each talk starts" in reply
     await run(fake, "schedule", "add", when=iso_in(8), topic="Lightning @everyone")
     sent = time.time()
+    bot.advance_clock(5)  # 3 s before the talk starts
     post = await fake.wait_for_message(lambda m: m.content.startswith("🎤 Starting now"), timeout=20)
     assert post.channel_id == GENERAL_CHANNEL_ID
     assert f"<@{MEMBER_ID}>" in post.content and post.mention_user_ids == [] and post.mention_everyone is False
-    assert 6 <= post.created_at - sent <= 12
+    assert 6 <= post.created_at + bot.clock_shift - sent <= 12
 
 
 async def test_the_starts_soon_post_goes_to_the_thread_and_its_button_is_answered(fake, bot):
@@ -179,6 +196,7 @@ async def test_a_reminder_set_in_a_read_only_channel_never_posts_there(fake, bot
     reply = (await fake.wait_for_response(interaction))["data"]["content"]
     assert "By DM only" in reply
     [row] = query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'personal_reminder'")
+    bot.advance_clock(3)
     await wait_for_state(bot.db_path, row["id"], "skipped", within=20)
     assert fake.channel_messages(read_only) == []
     assert not [m for m in fake.channel_messages(GENERAL_CHANNEL_ID) if "nitro" in m.content]

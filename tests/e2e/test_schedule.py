@@ -1,6 +1,5 @@
 """/schedule through the loopback Discord and the real bot process."""
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +8,7 @@ import pytest
 from tests import factories
 from tests.e2e.dbcheck import query
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
+from tests.waiting import eventually
 
 
 def sub(name, **options):
@@ -65,7 +65,9 @@ async def test_time_is_read_in_the_callers_zone(fake, bot):
     ("when", "topic", "problem"),
     [("the day after never", "x", "Try `"), ("2020-01-01 10:00", "x", "passed"), (None, "   ", "topic")],
 )
-async def test_bad_input_is_refused_with_an_example_and_stores_nothing(fake, bot, when, topic, problem):
+@pytest.mark.asyncio(loop_scope="module")  # a refusal stores nothing: one bot process for all (tests/e2e/conftest.py)
+async def test_bad_input_is_refused_with_an_example_and_stores_nothing(shared_fake, shared_bot, when, topic, problem):
+    fake, bot = shared_fake, shared_bot
     _, response = await run(fake, MEMBER_ID, "add", when=when or in_days(2), topic=topic)
     assert response["data"]["flags"] & EPHEMERAL_FLAG
     assert problem in response["data"]["content"]
@@ -204,10 +206,7 @@ async def test_a_time_with_two_readings_is_asked_with_buttons_and_the_click_stor
     assert (talk["speaker_id"], talk["topic"], start.strftime("%H:%M")) == (MEMBER_ID, "Ask me", "15:30")
     assert start.date() == (datetime.now(UTC) + timedelta(days=1)).date()
     # The question is answered: its buttons go (edited right after the answer), so it cannot run twice.
-    for _ in range(50):
-        if interaction.original.components == []:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: interaction.original.components == [], what="the question's buttons removed", fake=fake)
     assert interaction.original.components == [] and "You picked" in interaction.original.content
     assert len(query(bot.db_path, "SELECT * FROM talks")) == 1
 

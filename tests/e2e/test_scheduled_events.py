@@ -1,12 +1,11 @@
 """Talks as Discord scheduled events, through the loopback Discord and the real bot process, both ways."""
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.botprocess import BotProcess
+from tests.botprocess import BotProcess, clock_file
 from tests.e2e.dbcheck import query
 from tests.e2e.test_audience import option
 from tests.fake_discord import (
@@ -28,6 +27,7 @@ from tests.fake_discord import (
     FakeMember,
     FakeRole,
 )
+from tests.waiting import eventually
 
 SPEAKER = OWNER_ID
 
@@ -48,20 +48,10 @@ def iso_in(seconds):
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
 
-async def eventually(check, timeout=10.0):  # noqa: ASYNC109 (a polling helper, like the fake's)
-    """Poll `check()` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if result := check():
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {timeout} s: {check}")
-        await asyncio.sleep(0.1)
-
-
 @pytest.fixture
-async def bot(bot_factory):
-    process = bot_factory(DISPATCH_TICK_SECONDS="1")
+async def bot(bot_factory, tmp_path):
+    # A clock the tests move forward to what is due (re-read within the 1 s tick).
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
     reply = await run(process.fake, "announce-settings", "events", MODERATOR_ID, enabled=True)
@@ -89,6 +79,10 @@ async def test_the_event_follows_the_talk_added_moved_and_cancelled(fake, bot):
     start = datetime.fromisoformat(event["scheduled_start_time"])
     assert int(start.timestamp() * 1000) == talk["starts_at_ms"]
 
+    def updates(lines):
+        return sum(f"scheduled event {event['id']} updated: " in line for line in lines)
+
+    updates_before = updates(bot.lines)
     # A moderator moves it, so the speaker is told (their own move is told only in their reply).
     await run(fake, "schedule", "reschedule", MODERATOR_ID, talk=str(talk["id"]), when=iso_in(4 * 86400))
     [moved] = query(bot.db_path, "SELECT starts_at_ms, event_id FROM talks")
@@ -97,7 +91,7 @@ async def test_the_event_follows_the_talk_added_moved_and_cancelled(fake, bot):
     assert moved["event_id"] == int(event["id"]) and len(fake.scheduled_events) == 1  # PATCHed, not made again
 
     # Our own PATCH came back as GUILD_SCHEDULED_EVENT_UPDATE: the talk did not move again, the speaker was told once.
-    await asyncio.sleep(1.5)
+    await bot.wait_for_output(lambda lines: updates(lines) > updates_before)
     assert query(bot.db_path, "SELECT starts_at_ms FROM talks") == [{"starts_at_ms": moved["starts_at_ms"]}]
     assert len(query(bot.db_path, "SELECT id FROM outbox WHERE kind = 'reschedule_notice'")) == 1
 
@@ -118,9 +112,10 @@ async def test_interested_makes_an_attendee_who_gets_the_reminder(fake, bot):
     fake.mark_interested(int(event["id"]), MEMBER_ID)
     clicked = time.time()
     await eventually(lambda: query(bot.db_path, "SELECT * FROM attendees WHERE user_id = ?", MEMBER_ID))
+    bot.advance_clock(10)  # a few seconds before the reminder is due
     reminder = await fake.wait_for_message(
         lambda m: m.channel_id == fake.dm_channels.get(MEMBER_ID) and "starts" in m.content, timeout=25)
-    assert 10 <= reminder.created_at - clicked <= 17.5
+    assert 10 <= reminder.created_at + bot.clock_shift - clicked <= 17.5
     assert "**Rust**" in reminder.content
     # Taking "Interested" back leaves the audience.
     fake.unmark_interested(int(event["id"]), MEMBER_ID)
@@ -134,7 +129,9 @@ async def test_a_move_in_discord_moves_the_talk_and_tells_the_speaker(fake, bot)
     assert "signed up" in content, content
     [talk] = query(bot.db_path, "SELECT * FROM talks")
     event = await eventually(lambda: event_of(fake, bot, talk["id"]))
-    await asyncio.sleep(1.0)  # our own create settled
+    # Our own create settled: the sync row is done (its audit log entry is older than the moderator's edit).
+    await eventually(lambda: query(bot.db_path, "SELECT state FROM outbox WHERE kind = 'scheduled_event'")
+                     == [{"state": "sent"}])
     new_start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     fake.edit_event_as_moderator(int(event["id"]), scheduled_start_time=new_start,
                                  scheduled_end_time=new_start + timedelta(minutes=30))
@@ -211,8 +208,8 @@ async def test_a_voice_channel_the_bot_cannot_join_is_refused_by_name(tmp_path):
             assert query(process.db_path, "SELECT * FROM guild_settings WHERE events_enabled = 1") == []
             # Allowed to connect: events go to the voice channel.
             guild.channels[1].permission_overwrites.clear()
+            # Gateway events reach the bot in order: the CHANNEL_UPDATE is in its cache before the next command.
             fake.update_channel(voice)
-            await asyncio.sleep(0.5)
             reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
             assert f"at <#{voice}>" in reply, reply
             talk = await add_talk(fake, process, 86400)

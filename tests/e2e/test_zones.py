@@ -9,6 +9,7 @@ import pytest
 
 from podium import i18n
 from tests import factories
+from tests.botprocess import clock_file
 from tests.e2e.dbcheck import query
 from tests.e2e.test_audience import click
 from tests.e2e.test_native_feel import run
@@ -194,9 +195,10 @@ async def test_every_text_only_time_is_in_the_readers_zone_not_utc(fake, bot):
         ("en-US", "6pm tomorrow EST", "That zone was named in what you typed.", "America/New_York"),
     ],
 )
-async def test_the_speakers_reschedule_form_in_a_dm_says_why_its_zone(fake, bot_factory, locale, text, note, zone):
+async def test_the_speakers_reschedule_form_in_a_dm_says_why_its_zone(fake, bot_factory, tmp_path, locale, text,
+                                                                     note, zone):
     """The Reschedule… form of a reminder DM reads the time like a command does, and says so just as truthfully."""
-    process = bot_factory(DISPATCH_TICK_SECONDS="1")
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     factories.add_guild_row(process.db_path, GUILD_ID, timezone="Europe/Berlin")
     await run(fake, "remind-me", "talks", OWNER_ID, before="1h")
@@ -204,6 +206,7 @@ async def test_the_speakers_reschedule_form_in_a_dm_says_why_its_zone(fake, bot_
                            .isoformat(timespec="seconds"), topic="Rust")
     assert "signed up" in content, content
     [talk] = query(process.db_path, "SELECT id FROM talks")
+    process.advance_clock(3)  # a few seconds before the reminder is due
     reminder = await fake.wait_for_message(
         lambda m: m.channel_id == fake.dm_channels.get(OWNER_ID) and "Rust" in m.content, timeout=20)
     await click(fake, reminder, f"podium:talk:move:{talk['id']}", OWNER_ID, locale=locale)

@@ -93,6 +93,8 @@ def test_malformed_env_file_line_is_named(tmp_path):
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"SHARD_COUNT": "0"}, "SHARD_COUNT"),
         ({"SHARD_COUNT": "two"}, "SHARD_COUNT"),
+        ({"GUILD_READY_TIMEOUT": "soon"}, "GUILD_READY_TIMEOUT"),
+        ({"GUILD_READY_TIMEOUT": "0"}, "GUILD_READY_TIMEOUT"),
     ],
 )
 def test_bad_operations_settings_name_the_variable(environ, name):
@@ -112,6 +114,10 @@ def test_bad_operations_settings_name_the_variable(environ, name):
         ({}, {"shard_count": 1}),
         ({"SHARD_COUNT": " 4 "}, {"shard_count": 4}),
         ({"SHARD_COUNT": "Auto"}, {"shard_count": None}),
+        # nextcord's own 2 s unless a test asks for less (tests/botprocess.py).
+        ({}, {"guild_ready_timeout": 2.0}),
+        ({"GUILD_READY_TIMEOUT": ""}, {"guild_ready_timeout": 2.0}),
+        ({"GUILD_READY_TIMEOUT": "0.2"}, {"guild_ready_timeout": 0.2}),
     ],
 )
 def test_operations_settings(environ, expected):
