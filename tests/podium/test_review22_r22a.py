@@ -9,7 +9,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from podium import components, posts, preferences
+import pytest
+
+from podium import components, posts, preferences, privacy
 from podium.clock import to_ms
 from podium.delivery import kinds
 from podium.delivery.dispatcher import Dispatcher
@@ -19,6 +21,7 @@ from podium.delivery.render import RenderContext, render
 from podium.guild_settings import GuildSettingsService
 from podium.housekeeping import tidy
 from podium.i18n import N_
+from podium.people import People
 from podium.preferences import Switch, load_guild
 from podium.starts_soon import SETTING, STARTS_SOON
 from podium.talks import Actor, TalkService, composed_hooks
@@ -162,3 +165,34 @@ def _delivery_may_import() -> set[str]:
     from tests.test_architecture import DELIVERY_MAY_IMPORT
 
     return set(DELIVERY_MAY_IMPORT)
+
+
+# -- 5. forget-me's guard sees only columns named like an id ---------------------------------------------------------
+
+MEMBER = 777_000_000_000_000_001
+
+
+@pytest.mark.parametrize("table", [
+    # The next features: comments on a talk (who wrote it), a poll's votes (who voted, as JSON).
+    "comments (talk_id INTEGER, author INTEGER, body TEXT)",
+    "polls (talk_id INTEGER, votes TEXT)",
+], ids=["author", "json-votes"])
+async def test_a_new_table_holding_member_ids_cannot_escape_forget_me(db, clock, table):
+    # "forget is built from those declarations": a table whose owner forgot to declare its member column must stop
+    # forget-me (or be forgotten). privacy.undeclared_columns only looks at names ending in _id/_by, so a column
+    # called `author` or `votes` is neither declared nor refused: forget-me answers "done" and the id stays.
+    name = table.split(" ")[0]
+    async with db.transaction() as tx:
+        await tx.execute(f"CREATE TABLE {table}")
+        value = MEMBER if "author" in table else json.dumps([MEMBER, 42])
+        await tx.execute(f"INSERT INTO {name} VALUES (1, ?{', ?' if 'author' in table else ''})",
+                         (value, "great talk") if "author" in table else (value,))
+    people = People(db, Outbox(db), clock)
+    try:
+        await people.forget(MEMBER)
+    except privacy.UndeclaredUserData as refused:
+        assert name in str(refused)
+        return  # refused: the owner is told to declare the column (what the guard promises for `_id` columns)
+    rows = [tuple(r) for r in await db.fetchall(f"SELECT * FROM {name}")]
+    assert not any(cell == MEMBER or (isinstance(cell, str) and str(MEMBER) in cell) for r in rows for cell in r), (
+        f"forget-me said it forgot the member, and {name} still holds their id: {rows}")
