@@ -196,3 +196,14 @@ async def test_a_new_table_holding_member_ids_cannot_escape_forget_me(db, clock,
     rows = [tuple(r) for r in await db.fetchall(f"SELECT * FROM {name}")]
     assert not any(cell == MEMBER or (isinstance(cell, str) and str(MEMBER) in cell) for r in rows for cell in r), (
         f"forget-me said it forgot the member, and {name} still holds their id: {rows}")
+
+
+def test_the_import_rules_see_a_relative_import_of_a_feature(monkeypatch):
+    # The cycle and "delivery imports no feature" rules read imports with `child.level == 0` only: `from .. import
+    # talks` in podium/delivery/render.py (or `from . import audience` in a feature) is invisible to both, as the
+    # importlib import above is. A rule that a one-dot edit dodges cannot fail.
+    from tests import test_architecture
+
+    path = ROOT / "podium" / "delivery" / "render.py"
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: "from .. import talks\n")
+    assert "podium.talks" in test_architecture.imported_modules(path, type_checking=True)
