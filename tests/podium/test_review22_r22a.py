@@ -207,3 +207,28 @@ def test_the_import_rules_see_a_relative_import_of_a_feature(monkeypatch):
     path = ROOT / "podium" / "delivery" / "render.py"
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: "from .. import talks\n")
     assert "podium.talks" in test_architecture.imported_modules(path, type_checking=True)
+
+
+async def test_im_coming_clicked_once_the_talk_has_begun_is_not_refused_as_a_late_reminder(db, clock):
+    # The ⏳ post stays in the thread with its live 🙋 I'm coming button after the start (nothing edits it, see
+    # above). A member arriving two minutes late clicks it and is told "it's too late for a reminder": they asked
+    # for no reminder. The handler reuses Audience.join (🔔 Remind me), whose refusals speak of reminders.
+    from types import SimpleNamespace
+
+    from podium.audience import Audience
+    from podium.components import Click, CustomId
+    from podium.errors import UserError
+    from podium.i18n import ENGLISH
+    from podium.starts_soon import COMING, coming
+
+    _, talks, _, _, _ = await _running(db, clock)
+    talk = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
+                           starts_at=clock.now() + timedelta(minutes=30))
+    clock.set(talk.starts_at + timedelta(minutes=2))
+    members = Audience(db, Outbox(db), clock)
+    click = Click(CustomId(COMING, (talk.id,)), 4242, GUILD, "en-US", (), SimpleNamespace(audience=members))
+    try:
+        answer = (await coming(click)).text
+    except UserError as refused:
+        answer = refused.text_for(ENGLISH)
+    assert "reminder" not in answer and "remind" not in answer, answer
