@@ -39,7 +39,9 @@ class Switch:
     on: str  # N_: the reply when it is turned on
     off: str  # N_: the reply when it is turned off
     default: bool = False
-    # Talk-bound kinds re-planned for the upcoming talks when it changes (their planners read the switch).
+    # The kinds it turns on: re-planned for the upcoming talks when it changes (their planners read the switch), and
+    # never sent while it is off (the dispatcher's last look reads it: a row queued for a talk already under way or
+    # over, which re-planning does not touch, stops too).
     replans: tuple[str, ...] = ()
     # The reply adds "set an announcement channel first" while none is set (its posts go there or fall back to it).
     needs_channel: bool = True
@@ -58,6 +60,14 @@ def switch(declared: Switch) -> Switch:
     # Who declared it orders the list: imports happen in whatever order, a server's settings always read the same.
     _switches[declared.name] = (sys._getframe(1).f_globals.get("__name__", ""), declared)
     return declared
+
+
+def switch_of(kind: str) -> Switch | None:
+    """The switch that turns this kind on (it names the kind in `replans`), if it has one."""
+    for _, declared in _switches.values():
+        if kind in declared.replans:
+            return declared
+    return None
 
 
 def switches() -> tuple[Switch, ...]:

@@ -45,6 +45,7 @@ from podium.preferences import (
     load_guild,
     load_user,
     remember_dm_channel,
+    switch_of,
 )
 from podium.talk_model import Talk, load_talk
 
@@ -426,20 +427,32 @@ class Dispatcher:
     ) -> Callable[[], Awaitable[None]]:
         """The check run before each request of this row's delivery: raises StaleDelivery if it must not go."""
 
+        # A kind a guild switch turns on is sent only while it is on: read in the same query (a declared column).
+        switched = switch_of(row.kind)
+        if switched is not None and not switched.column.isidentifier():
+            raise ValueError(f"switch {switched.name!r}: column {switched.column!r} is not a column name")
+        switch_on, settings = (f"g.{switched.column}", " LEFT JOIN guild_settings AS g ON g.guild_id = o.guild_id"
+                               ) if switched is not None else ("NULL", "")
+
         async def check() -> None:
             if row.expires_at is not None and self.clock.now() >= row.expires_at:
                 raise StaleDelivery(f"expired at {row.expires_at.isoformat()}", state="expired")
             current = await self.db.fetchone(
                 "SELECT o.state, o.user_id, o.payload, t.state AS talk_state, t.starts_at_ms, t.sequence,"
                 " t.speaker_id, EXISTS (SELECT 1 FROM attendees AS a WHERE a.talk_id = o.talk_id"
-                " AND a.user_id = o.user_id) AS attending"
-                " FROM outbox AS o LEFT JOIN talks AS t ON t.id = o.talk_id WHERE o.id = ?",
+                f" AND a.user_id = o.user_id) AS attending, {switch_on} AS switch_on"
+                f" FROM outbox AS o LEFT JOIN talks AS t ON t.id = o.talk_id{settings} WHERE o.id = ?",
                 (row.id,),
             )
             if current is None:
                 raise StaleDelivery("deleted while it was being sent (forget-me)", state="cancelled")
             if current["state"] != "sending":
                 raise StaleDelivery(f"became {current['state']} while it was being sent", state="cancelled")
+            if switched is not None and not (switched.default if current["switch_on"] is None
+                                             else bool(current["switch_on"])):
+                # Turned off while it waited: as when turning it off cancels the upcoming talks' rows. Re-planning
+                # leaves alone a talk under way or over (a retried "starting now", an after-the-talk kind).
+                raise StaleDelivery(f"the server turned {switched.name} off", state="cancelled")
             if spec.only_while_scheduled and row.talk_id is not None:
                 if current["talk_state"] not in spec.talk_states:
                     raise StaleDelivery(f"the talk is {current['talk_state']} now", state="cancelled")
