@@ -85,6 +85,7 @@ class Attendance:
     offsets: tuple[int, ...]
     next_reminder: datetime | None
     attendees: int
+    started: bool = False  # the talk had begun at the click (only 🙋 I'm coming joins then)
 
 
 def audience_via(via: Via, dms_stopped: bool) -> Via:
@@ -812,8 +813,12 @@ class Audience:
                                 command=command("schedule list"))
         return talk
 
-    async def join(self, *, talk_id: int, user_id: int, guild_id: int | None) -> Attendance:
-        """"🔔 Remind me": plan this member's reminders of the talk; clicking again changes nothing."""
+    async def join(self, *, talk_id: int, user_id: int, guild_id: int | None, coming: bool = False) -> Attendance:
+        """"🔔 Remind me": plan this member's reminders of the talk; clicking again changes nothing.
+
+        `coming`: "🙋 I'm coming" (podium/starts_soon.py), which asks for no reminder, only to be counted and added to
+        the thread: it may join a talk under way, and its refusals do not speak of reminders.
+        """
         now = self.clock.now()
         if guild_id is None:
             # Every 🔔 Podium shows is in a server; a click without one is a forged custom id reaching for any talk
@@ -823,13 +828,18 @@ class Audience:
         async with self.db.transaction() as tx:
             talk = await self._talk(tx, talk_id, guild_id)
             if talk.state == "cancelled":
-                raise AudienceError(N_("{topic} was cancelled; there is nothing to be reminded of."),
+                raise AudienceError(N_("{topic} was cancelled.") if coming
+                                    else N_("{topic} was cancelled; there is nothing to be reminded of."),
                                     topic=quote(talk.topic))
             if talk.state == "done" or talk.ends_at <= now:
-                raise AudienceError(N_("{topic} has already taken place; there is nothing to remind you of."),
+                raise AudienceError(N_("{topic} has already taken place.") if coming
+                                    else N_("{topic} has already taken place; there is nothing to remind you of."),
                                     topic=quote(talk.topic))
-            if talk.starts_at <= now:
+            if talk.starts_at <= now and not coming:
                 raise AudienceError(N_("{topic} has already started; it's too late for a reminder."),
+                                    topic=quote(talk.topic))
+            if talk.speaker_id == user_id and coming:
+                raise AudienceError(N_("You're the speaker of {topic}: it can't start without you."),
                                     topic=quote(talk.topic))
             if talk.speaker_id == user_id:
                 raise AudienceError(
@@ -908,6 +918,7 @@ class Audience:
             offsets=tuple(sorted(set(offsets), reverse=True)),
             next_reminder=min(ahead) if ahead else None,
             attendees=await count_attendees(tx, talk.id),
+            started=talk.starts_at <= now,
         )
 
     async def count(self, talk_id: int) -> int:

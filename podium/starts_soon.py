@@ -25,10 +25,16 @@ BEFORE = timedelta(minutes=10)
 
 
 async def coming(click: Click) -> Reply:
-    """🙋 I'm coming: the member joins the talk's audience (counted as going, added to its thread)."""
+    """🙋 I'm coming: the member joins the talk's audience (counted as going, added to its thread).
+
+    No reminder is asked for, so a member arriving late, once the talk has begun, still joins it.
+    """
     attendance = await click.services.audience.join(talk_id=click.id.numbers[0], user_id=click.user_id,
-                                                    guild_id=click.guild_id)
+                                                    guild_id=click.guild_id, coming=True)
     t = i18n.translator(click.locale)
+    if attendance.started:
+        return Reply(t._("🙋 {topic} began {when}: come in! {going}.", topic=quote(attendance.talk.topic),
+                         when=discord_time(attendance.talk.starts_at, "R"), going=going(attendance.attendees, t)))
     return Reply(t._("🙋 See you at {topic}, {when}. {going}.", topic=quote(attendance.talk.topic),
                      when=discord_time(attendance.talk.starts_at, "R"), going=going(attendance.attendees, t)))
 
