@@ -338,24 +338,6 @@ async def _mark_announced(sent: kinds.SentContext) -> None:
     """An announced talk's later changes are told to the channel too (as after a weekly summary)."""
     if sent.row.talk_id is not None:
         await sent.tx.execute("UPDATE talks SET announced = 1 WHERE id = ?", (sent.row.talk_id,))
-    await _correct_if_changed(sent)
-
-
-# Run after one of this module's posts about a talk is sent. podium/posts.py, which keeps these posts true, adds its
-# step when it is loaded (with the built-in kinds, before any row is delivered): it imports this module, so this
-# module naming it would be an import cycle.
-_after_post_sent: list[Callable[[kinds.SentContext], Awaitable[None]]] = []
-
-
-def after_post_sent(step: Callable[[kinds.SentContext], Awaitable[None]]) -> None:
-    """Run `step` in the transaction that marks a new-talk post or a thread's first post sent."""
-    if step not in _after_post_sent:
-        _after_post_sent.append(step)
-
-
-async def _correct_if_changed(sent: kinds.SentContext) -> None:
-    for step in _after_post_sent:
-        await step(sent)
 
 
 # -- rendering ------------------------------------------------------------------------------------------------
@@ -598,6 +580,7 @@ TALK_ANNOUNCEMENT = kinds.register(
         consent=None,
         prepare=_prepare_announcement,
         on_sent=_mark_announced,
+        kept_true=render_announcement,  # it shows a cancelled talk as cancelled
         expiry=lambda message: message.talk_start,
         label=N_("talk announcement"),
         # To whom and when: the announcement channel, when a talk is added (if the guild turned it on).
@@ -610,7 +593,7 @@ TALK_THREAD_OPEN = kinds.register(
         about_a_scheduled_talk=True,
         render=render_thread_open,
         consent=None,
-        on_sent=_correct_if_changed,
+        kept_true=render_thread_open,
         expiry=lambda message: message.talk_start,
         label=N_("talk thread open"),
         # To whom and when: the talk's new thread (which this first post creates), when the talk is announced.

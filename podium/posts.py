@@ -11,6 +11,8 @@ delivery (durable across crashes, retried, paced per channel, reported when it f
   in a burst are one edit of the latest state. The first change of a burst is held `EDIT_HOLD`.
 - **Who is going.** A click on 🔔 Remind me or "Can't make it" edits the posts that show "🔔 N going"
   (`attendance_changed`, from podium/audience.py), held `GOING_HOLD`: a rush of clicks is one edit a minute.
+- **Which posts.** A kind whose spec says how its post looks once its talk changed (`KindSpec.kept_true`), declared
+  in the kind's own module: the new-talk post, the thread's first post, "⏳ starts in 10 minutes".
 - **After a cancellation too.** The kind is not "about a scheduled talk" (`KindSpec.about_a_scheduled_talk`): a
   cancelled talk's posts must still be edited to say so.
 - **A post deleted by hand** (404 Unknown Message) is skipped, not retried.
@@ -48,12 +50,15 @@ GOING_HOLD = timedelta(seconds=60)
 # A weekly summary lists the talks of its coming 7 days: after that nobody reads it for them.
 SUMMARY_LASTS = timedelta(days=weekly.SUMMARY_DAYS)
 THREAD_ARCHIVED = 50083  # Discord refuses edits in an archived thread: the thread is closed, nothing to correct
-# The posts about one talk, by the kind that posted them; where each lives.
-TALK_POSTS = {audience.TALK_ANNOUNCEMENT.name: "channel", audience.TALK_THREAD_OPEN.name: "thread"}
 _NO_PINGS = {"parse": [], "users": [], "replied_user": False}
 
 # Two edits of one post never run at once: each reads what is true and PATCHes it, so the later read lands last.
 _editing: KeyedLock[int] = KeyedLock()
+
+
+def talk_posts() -> frozenset[str]:
+    """The kinds of post about one talk that are kept true: each declares how (`KindSpec.kept_true`), in its module."""
+    return frozenset(spec.name for spec in kinds.all_specs() if spec.kept_true is not None)
 
 
 def _key_prefix(message_id: int) -> str:
@@ -99,7 +104,7 @@ async def queue_updates(tx: Transaction, outbox: Outbox, talk: Talk, now: dateti
 
     `going_only`: only who is going changed, so only the posts that show the number (not the thread's first post).
     """
-    shown = [audience.TALK_ANNOUNCEMENT.name] if going_only else list(TALK_POSTS)
+    shown = [audience.TALK_ANNOUNCEMENT.name] if going_only else sorted(talk_posts())
     posts = await tx.fetchall(
         "SELECT id, kind, delivered_channel_id AS channel_id, message_id, sent_at_ms FROM outbox"
         f" WHERE talk_id = ? AND kind IN ({','.join('?' * len(shown))}) AND state = 'sent'"
@@ -161,8 +166,9 @@ async def correct_summary_if_changed(sent: kinds.SentContext, shown: list[int]) 
     await _queue(sent.tx, sent.outbox, Talk.from_db(found), post, sent.now, sent.now + SUMMARY_LASTS)
 
 
-# Each post is checked in the transaction that marks it sent; its owners call these without importing this module.
-audience.after_post_sent(correct_if_changed)
+# Each post is checked in the transaction that marks it sent; the engine and the summary's owner call these without
+# importing this module.
+kinds.after_kept_true_post_sent(correct_if_changed)
 weekly.after_summary_sent(correct_summary_if_changed)
 
 
@@ -185,16 +191,19 @@ async def attendance_changed(tx: Transaction, outbox: Outbox, talk: Talk, now: d
 # -- the edit, when it runs ---------------------------------------------------------------------------------------
 
 
-async def _talk_post(db: Database, row: OutboxRow, post: str, guild: GuildSettings | None, now: datetime,
-                     ) -> dict[str, Any]:
+async def _talk_post(db: Database, row: OutboxRow, spec: kinds.KindSpec, guild: GuildSettings | None, now: datetime,
+                     source_id: int | None) -> dict[str, Any]:
     talk = await load_talk(db, row.talk_id) if row.talk_id is not None else None
     if talk is None:
         raise kinds.ActionSkipped("the talk no longer exists")
-    payload: dict[str, Any] = {}
-    if post == audience.TALK_ANNOUNCEMENT.name:
-        payload["attendees"] = await audience.count_attendees(db, talk.id)
-    ctx = RenderContext(post, payload, talk, now, now, via=TALK_POSTS[post], locale=await channel_locale(db, guild))
-    body = render(ctx, mention_user_id=None)
+    # What the post reads when it goes out (the new-talk post's "🔔 N going"), read now: the preparer reads the talk
+    # of the row it is given, which this edit's row shares.
+    payload: dict[str, Any] = dict(await spec.prepare(db, row, now)) if spec.prepare is not None else {}
+    # Where it was posted (a thread's post need not link its thread); a post pruned long ago: the channel.
+    source = await db.fetchone("SELECT delivered_via FROM outbox WHERE id = ?", (source_id,)) if source_id else None
+    via = source["delivered_via"] if source is not None and source["delivered_via"] else "channel"
+    ctx = RenderContext(spec.name, payload, talk, now, now, via=via, locale=await channel_locale(db, guild))
+    body = render(ctx, mention_user_id=None, kept_true=True)
     # Everything the post shows is replaced; a post without embeds gets none.
     return {"content": body["content"], "embeds": body.get("embeds", []), "components": body.get("components", [])}
 
@@ -231,10 +240,16 @@ async def _update_post(action: kinds.ActionContext) -> int:
     async with _editing(message_id):
         if post == weekly.WEEKLY_SUMMARY.name:
             body = await _summary(action.db, row, action.guild, action.now, need(action.payload, "source", int))
-        elif post in TALK_POSTS:
-            body = await _talk_post(action.db, row, post, action.guild, action.now)
         else:
-            raise RenderError(f"no post of kind {post!r} is edited")
+            try:
+                spec = kinds.get(post)
+            except ValueError:
+                raise RenderError(f"no post of kind {post!r} is edited") from None
+            if spec.kept_true is None:
+                raise RenderError(f"no post of kind {post!r} is edited")
+            source = action.payload.get("source")
+            body = await _talk_post(action.db, row, spec, action.guild, action.now,
+                                    source if isinstance(source, int) else None)
         body["allowed_mentions"] = _NO_PINGS  # an edit never pings anyone
         try:
             await action.transport.edit_message(row.channel_id, message_id, body)

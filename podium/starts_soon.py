@@ -1,7 +1,8 @@
 """⏳ "Starts in 10 minutes": a post in the talk's thread shortly before it begins (a guild switch, off by default).
 
 Everything about it is here: its kind, its switch (`/announce-settings posts post:starts-soon`), its 🙋 button and
-what a click does. It is the recipe of docs/architecture.md ("Adding a new kind of proactive message") walked once.
+what a click does, and how its post reads once its talk is moved or cancelled (kept true like the new-talk post). It
+is the recipe of docs/architecture.md ("Adding a new kind of proactive message") walked once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from podium.delivery import kinds
 from podium.delivery.outbox import OutboxMessage
 from podium.delivery.render import RenderContext, Rendered, talk_of
 from podium.i18n import N_
-from podium.markup import discord_time, quote
+from podium.markup import both_times, discord_time, quote
 from podium.preferences import Switch, load_guild, switch
 from podium.talk_model import Talk
 
@@ -62,8 +63,29 @@ def render(ctx: RenderContext) -> Rendered:
     )
 
 
+def render_changed(ctx: RenderContext) -> Rendered:
+    """The post once its talk changed (podium/posts.py edits it): "in 10 minutes" is no longer true.
+
+    Cancelled: struck, its button greyed out; moved or edited: when it starts now, the button still working.
+    """
+    talk, t = talk_of(ctx), ctx.t
+    coming = components.button(t._("🙋 I'm coming"), COMING, talk.id, style=components.PRIMARY)
+    if talk.state == "cancelled":
+        return Rendered(
+            t._("🚫 {topic} by {speaker}, {when}, was cancelled.", topic=f"~~{quote(talk.topic)}~~",
+                speaker=f"<@{talk.speaker_id}>", when=f"~~{discord_time(talk.starts_at, 't')}~~"),
+            components=(components.row({**coming, "disabled": True}),),
+        )
+    return Rendered(
+        t._("⏳ {topic} by {speaker} starts {when}.", topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>",
+            when=both_times(talk.starts_at)),
+        components=(components.row(coming),),
+    )
+
+
 STARTS_SOON = kinds.register(kinds.KindSpec(
     name="talk_starts_soon", render=render, consent=None, talk_bound=True, plan=plan,
+    kept_true=render_changed,  # edited when its talk is moved or cancelled after it was posted
     expiry=lambda message: message.talk_start,  # pointless once the talk has begun
     label=N_("starts in 10 minutes"),
 ))

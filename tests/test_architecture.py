@@ -151,7 +151,7 @@ def test_no_import_cycles_between_podium_modules():
     # Runtime imports count, at a module's top or inside a function: a function-level import that dodges a cycle at
     # start is still a cycle. `if TYPE_CHECKING:` imports do not: they are never run, and name a type, not behaviour.
     # A module that must call back into one that imports it takes a registered step instead (posts.py adds its
-    # corrections with audience.after_post_sent and weekly.after_summary_sent).
+    # corrections with kinds.after_kept_true_post_sent and weekly.after_summary_sent).
     graph = {name: imported_modules(path, type_checking=False) for name, path in PODIUM_MODULES.items()}
     assert graph["podium.talks"], "the import graph was read at all"
     assert import_cycles(graph) == []

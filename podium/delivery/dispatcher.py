@@ -426,7 +426,6 @@ class Dispatcher:
         self, row: OutboxRow, spec: kinds.KindSpec, attempt: _Attempt | None = None
     ) -> Callable[[], Awaitable[None]]:
         """The check run before each request of this row's delivery: raises StaleDelivery if it must not go."""
-
         # A kind a guild switch turns on is sent only while it is on: read in the same query (a declared column).
         switched = switch_of(row.kind)
         if switched is not None and not switched.column.isidentifier():
@@ -612,10 +611,12 @@ class Dispatcher:
             await self.outbox.mark_sent(
                 tx, row.id, now=self.clock.now(), message_id=message_id, via=via, channel_id=channel_id
             )
+            sent = kinds.SentContext(tx, row, payload, channel_id, message_id, self.outbox, self.clock.now(), locale)
             if spec.on_sent is not None:
-                await spec.on_sent(
-                    kinds.SentContext(tx, row, payload, channel_id, message_id, self.outbox, self.clock.now(), locale)
-                )
+                await spec.on_sent(sent)
+            if spec.kept_true is not None:
+                for step in kinds.kept_true_post_sent_steps():
+                    await step(sent)
         return Outcome(row.id, row.kind, "sent", via, channel_id, message_id, reason=note)
 
     async def _superseded(self, row: OutboxRow, spec: kinds.KindSpec, now: datetime) -> str | None:

@@ -123,6 +123,11 @@ class KindSpec:
     announce_fallback: bool = True
     # What a member calls it ("talk reminder"), marked with N_ and translated where it is shown (/schedule info).
     label: str = ""
+    # A post that shows its talk (a broadcast with the talk's buttons) is kept true: when the talk is moved, edited or
+    # cancelled after it was posted, podium/posts.py edits it to what this renders from the talk as it is then (the
+    # kind's own renderer if it shows a cancelled talk as cancelled). Every public post with a talk's buttons has one
+    # (tests/podium/test_review22_r22a.py): a stale time with a working button is a promise the talk no longer keeps.
+    kept_true: Renderer | None = None
     # A payload as the planner writes it, at its largest: the test over all kinds renders it (with a talk).
     example: Mapping[str, Any] = field(default_factory=dict)
 
@@ -139,6 +144,23 @@ class KindSpec:
     def __post_init__(self) -> None:
         if self.talk_bound != (self.plan is not None):
             raise ValueError(f"kind {self.name!r}: a talk-bound kind needs a planner, and only it has one")
+
+
+# Run in the transaction that marks a kept-true post sent (after its kind's own on-sent step): podium/posts.py adds
+# the step that edits into it a change committed while its request was in flight. Registered, not imported: the
+# engine imports no feature.
+_kept_true_sent: list[OnSent] = []
+
+
+def after_kept_true_post_sent(step: OnSent) -> None:
+    """Run `step` whenever a post of a kind with `kept_true` is marked sent."""
+    if step not in _kept_true_sent:
+        _kept_true_sent.append(step)
+
+
+def kept_true_post_sent_steps() -> tuple[OnSent, ...]:
+    """The steps run when a kept-true post is marked sent."""
+    return tuple(_kept_true_sent)
 
 
 def describes(text: str) -> Renderer:

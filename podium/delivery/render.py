@@ -113,15 +113,21 @@ def _cut(text: str, limit: int) -> str:
     return cut
 
 
-def render(ctx: RenderContext, *, mention_user_id: int | None) -> dict[str, Any]:
-    """The JSON body (content + allowed_mentions) for a row; only `mention_user_id` can be pinged."""
+def render(ctx: RenderContext, *, mention_user_id: int | None, kept_true: bool = False) -> dict[str, Any]:
+    """The JSON body (content + allowed_mentions) for a row; only `mention_user_id` can be pinged.
+
+    `kept_true`: the post as its kind's `kept_true` renderer shows it once its talk changed (an edit of the post).
+    """
     if "_malformed" in ctx.payload:
         raise RenderError("payload is not a JSON object")
     try:
         spec = kinds.get(ctx.kind)
     except ValueError:
         raise RenderError(f"no renderer for kind {ctx.kind!r}") from None
-    result = spec.render(ctx)
+    renderer = spec.kept_true if kept_true else spec.render
+    if renderer is None:
+        raise RenderError(f"kind {ctx.kind!r} is not kept true")
+    result = renderer(ctx)
     rendered = result if isinstance(result, Rendered) else Rendered(result)
     content = rendered.content
     if mention_user_id is not None:

@@ -79,6 +79,8 @@ def rendered(spec: kinds.KindSpec, text: str, locale: str, description: str | No
     for via in ("dm", "thread", "channel"):
         ctx = RenderContext(spec.name, payload, talk, NOW, NOW, via=via, locale=locale)
         bodies.append(render(ctx, mention_user_id=42))
+        if spec.kept_true is not None:  # the post as edited once its talk changed, too
+            bodies.append(render(ctx, mention_user_id=None, kept_true=True))
     return bodies
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -63,17 +64,27 @@ def test_every_kind_renders_within_discords_limits_and_pings_only_its_recipient(
     late = clock.now() + timedelta(hours=2)  # with the "(delayed ...)" note too
     for now, via in ((clock.now(), "dm"), (late, "thread"), (late, None)):
         ctx = RenderContext(spec.name, dict(spec.example), talk, clock.now(), now, via=via)
-        body = render(ctx, mention_user_id=recipient)
-        # Buttons and selects as Discord's form rules want them (the fake's validator: rows, ids, labels, urls).
-        _validate_message_components(body.get("components", []), ["components"], 0)
-        assert 0 < len(body["content"]) <= CONTENT or body.get("embeds")
-        assert len(body["content"]) <= CONTENT
-        assert sum(embed_size(e) for e in body.get("embeds", [])) <= TOTAL
-        mentions = body["allowed_mentions"]
-        assert mentions["parse"] == [] and mentions["replied_user"] is False
-        allowed = {str(recipient)} if recipient else set()
-        allowed |= {str(i) for i in spec.example.get("ping_ids", [])}
-        assert set(mentions["users"]) <= allowed
+        bodies = [render(ctx, mention_user_id=recipient)]
+        if spec.kept_true is not None:
+            # The post as edited once its talk changed (moved or cancelled) fits too; an edit pings nobody.
+            bodies += [render(RenderContext(spec.name, dict(spec.example), replace(talk, state=state), now, now,
+                                            via=via), mention_user_id=None, kept_true=True)
+                       for state in ("scheduled", "cancelled")]
+        for body in bodies:
+            _check_body(spec, body, recipient)
+
+
+def _check_body(spec, body, recipient):
+    # Buttons and selects as Discord's form rules want them (the fake's validator: rows, ids, labels, urls).
+    _validate_message_components(body.get("components", []), ["components"], 0)
+    assert 0 < len(body["content"]) <= CONTENT or body.get("embeds")
+    assert len(body["content"]) <= CONTENT
+    assert sum(embed_size(e) for e in body.get("embeds", [])) <= TOTAL
+    mentions = body["allowed_mentions"]
+    assert mentions["parse"] == [] and mentions["replied_user"] is False
+    allowed = {str(recipient)} if recipient else set()
+    allowed |= {str(i) for i in spec.example.get("ping_ids", [])}
+    assert set(mentions["users"]) <= allowed
 
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.consent is not None], ids=lambda s: s.name)

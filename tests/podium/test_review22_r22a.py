@@ -85,7 +85,7 @@ def test_every_public_post_with_a_talks_buttons_is_kept_true_when_the_talk_chang
     public = [spec for spec in kinds.all_specs()
               if spec.consent is None and spec.act is None and _talk_buttons(spec)]
     assert {"talk_announcement", "talk_thread_open"} <= {spec.name for spec in public}, "the test sees such posts"
-    assert [spec.name for spec in public if spec.name not in posts.TALK_POSTS] == []
+    assert [spec.name for spec in public if spec.name not in posts.talk_posts()] == []
 
 
 # -- 2. An after-the-talk kind's switch does not stop what it queued -----------------------------------------------
