@@ -137,3 +137,23 @@ async def test_every_talk_bound_kind_is_not_sent_once_its_talk_moved(spec, db, c
     outcomes = [await dispatcher.deliver(row) for row in claimed]
     assert {o.state for o in outcomes} == {"cancelled"}
     assert not [c for c in transport.posts() if c[2].get("nonce") in {r.nonce for r in claimed}]
+
+
+SWITCHED = [(s, kinds.get(kind)) for s in switches() for kind in s.replans]
+
+
+@pytest.mark.parametrize(("setting", "spec"), SWITCHED, ids=lambda x: getattr(x, "name", ""))
+async def test_every_kind_a_switch_turns_on_is_not_sent_once_the_switch_is_off(setting, spec, db, clock):
+    # Turning a switch off re-plans the upcoming talks only; a row already in flight, or of a talk under way (a
+    # "starting now" being retried, an after-the-talk kind), is stopped by the last look reading the switch.
+    outbox, _, talk = await setup_talk(db, clock)
+    transport = ScriptedTransport()
+    dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
+    clock.set(talk.starts_at - timedelta(minutes=1))
+    claimed = [r for r in await outbox.claim_due(talk.starts_at, 100) if r.kind == spec.name]
+    assert claimed
+    async with db.transaction() as tx:  # as a /announce-settings click would store it, without its re-planning
+        await tx.execute(f"UPDATE guild_settings SET {setting.column} = 0 WHERE guild_id = ?", (GUILD,))
+    outcomes = [await dispatcher.deliver(row) for row in claimed]
+    assert {o.state for o in outcomes} == {"cancelled"}
+    assert not [c for c in transport.posts() if c[2].get("nonce") in {r.nonce for r in claimed}]
