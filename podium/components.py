@@ -83,16 +83,11 @@ def declare(prefix: str, *, numbers: int = 1, handler: Handler | None = None) ->
     return prefix
 
 
-def _load_builtin() -> None:
-    # The kinds' modules render (and so declare) every built-in button. Imported here: they import this module.
-    from podium.delivery import kinds
-
-    kinds.all_specs()
-
-
 def controls() -> tuple[Control, ...]:
-    """Every declared prefix, longest first (so "podium:talk:move-modal" is tried before "podium:talk:move")."""
-    _load_builtin()
+    """Every declared prefix, longest first (so "podium:talk:move-modal" is tried before "podium:talk:move").
+
+    Declared at import of the modules that render them: podium.features.load(), and the cogs.
+    """
     return tuple(sorted(_controls.values(), key=lambda c: (-len(c.prefix), c.prefix)))
 
 

@@ -61,11 +61,10 @@ def switch(declared: Switch) -> Switch:
 
 
 def switches() -> tuple[Switch, ...]:
-    """Every declared switch, in the order of `kinds.BUILTIN_MODULES` (the kinds' modules declare them)."""
-    from podium.delivery import kinds  # here: the kinds' modules import this one
+    """Every declared switch, in the order of `features.MODULES` (the feature modules declare them)."""
+    from podium.features import MODULES  # a list of names: it imports no feature
 
-    kinds.all_specs()
-    order = {module: index for index, module in enumerate(kinds.BUILTIN_MODULES)}
+    order = {module: index for index, module in enumerate(MODULES)}
     ranked = sorted(_switches.values(), key=lambda item: (order.get(item[0], len(order)), item[1].name))
     return tuple(declared for _, declared in ranked)
 

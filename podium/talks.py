@@ -488,9 +488,10 @@ def subscribes(add: Subscribers) -> Subscribers:
 
 
 def features() -> tuple[Subscribers, ...]:
-    """Every registered feature's subscribers, in the order of `kinds.BUILTIN_MODULES` (then registration)."""
-    kinds.all_specs()  # imports the built-in modules, which register theirs
-    order = {module: index for index, module in enumerate(kinds.BUILTIN_MODULES)}
+    """Every registered feature's subscribers, in the order of `features.MODULES` (then registration)."""
+    from podium.features import MODULES  # a list of names: it imports no feature
+
+    order = {module: index for index, module in enumerate(MODULES)}
     return tuple(sorted(_features, key=lambda add: order.get(add.__module__, len(order))))
 
 
