@@ -14,6 +14,9 @@ if str(ROOT) not in sys.path:
 
 from db import Database  # noqa: E402
 from podium.delivery.outbox import Outbox, OutboxMessage  # noqa: E402
+from podium.features import load as load_features  # noqa: E402
+
+load_features()  # the kinds the benches queue are registered by their features
 
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
 

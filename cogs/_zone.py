@@ -16,9 +16,9 @@ import logging
 
 import nextcord
 
-from cogs._components import custom_id_of
 from cogs._replies import reply_ephemeral, user_id_of
-from podium import i18n, timeparse
+from podium import components, i18n, timeparse
+from podium.components import CustomId
 from podium.markup import command
 from podium.preferences import GuildSettings, UserPreferences, load_guild, load_user
 from podium.services import Services
@@ -26,10 +26,14 @@ from podium.zones import zone_note, zone_reason, zones_to_offer
 
 log = logging.getLogger(__name__)
 
-SET_ZONE = "podium:tz:set:"  # + an IANA zone name, then "|" and the zone the time above was read in
+# Declared like every button Podium renders, so the one router (cogs/_components.py) answers them: RemindMe's
+# `@handles` method. The id carries an IANA zone name, then "|" and the zone the time above was read in (older
+# buttons: the zone only), so it is answered from the id alone, after a restart too.
+ZONE_SET = components.declare("podium:tz:set", numbers=0, tail=r".+")
+SET_ZONE = ZONE_SET + ":"  # + the zone offered "|" the zone read in
 # Appended ("|talk") under a talk's time. Under a personal reminder nothing is appended: the ids stay as they were.
 FOR_TALK = "talk"
-OTHER_ZONE = "podium:tz:other"
+OTHER_ZONE = components.declare("podium:tz:other", numbers=0)
 
 
 def read_line(
@@ -62,7 +66,7 @@ async def read_in(
     line = f"-# {read_line(parsed, user, guild, t)}"
     if user.timezone:
         return line, None
-    # prevent_update=False: answered by a listener (RemindMe.on_zone_button), not a view nextcord would forget.
+    # prevent_update=False: answered by the router (RemindMe.on_zone_button), not a view nextcord would forget.
     view = nextcord.ui.View(timeout=None, prevent_update=False)
     suffix = f"|{FOR_TALK}" if talk else ""
     for zone in zones_to_offer(server_zone(guild), str(interaction.locale) if interaction.locale else None):
@@ -73,26 +77,17 @@ async def read_in(
     return line, view
 
 
-def zone_button_clicked(interaction: nextcord.Interaction) -> bool:
-    """Whether this is a click on a "Use … as my time zone" or "Choose another…" button."""
-    if interaction.type != nextcord.InteractionType.component:
-        return False
-    custom_id = custom_id_of(interaction)
-    return custom_id.startswith(SET_ZONE) or custom_id == OTHER_ZONE
-
-
-async def set_zone_from_button(services: Services, interaction: nextcord.Interaction) -> None:
+async def set_zone_from_button(services: Services, interaction: nextcord.Interaction, clicked: CustomId) -> None:
     """Store the zone the button carries (checked like a typed one: a client can forge a custom id)."""
     t = i18n.translator(interaction.locale)
-    custom_id = custom_id_of(interaction)
-    if custom_id == OTHER_ZONE:
+    if clicked.action == OTHER_ZONE:
         await reply_ephemeral(
             interaction,
             t._("🌍 Set your time zone with {command}: start typing your city (e.g. `Berlin` or `Chicago`) and "
                 "pick it from the list.", command=command("remind-me timezone")),
         )
         return
-    offered, _, rest = custom_id[len(SET_ZONE) :].partition("|")
+    offered, _, rest = clicked.tail.partition("|")
     read_zone, _, what = rest.partition("|")
     zone, _ = timeparse.resolve_timezone(offered)
     await services.people.set_timezone(user_id_of(interaction), zone)

@@ -11,7 +11,7 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._components import answer
+from cogs._components import handles
 from cogs._options import WhenOption, read_time
 from cogs._replies import (
     VIA_CHOICES,
@@ -22,9 +22,10 @@ from cogs._replies import (
     reply_ephemeral,
     user_id_of,
 )
-from cogs._zone import read_in, set_zone_from_button, zone_button_clicked
+from cogs._zone import OTHER_ZONE, ZONE_SET, read_in, set_zone_from_button
 from cogs.announce_settings import calendar_reply
 from podium import i18n, timeparse
+from podium.components import CustomId
 from podium.delivery.outbox import OutboxRow
 from podium.i18n import N_
 from podium.markup import both_times, discord_time, fit_lines, quote, quote_clipped
@@ -329,11 +330,10 @@ class RemindMe(commands.Cog):
                              before=before, via=t._(VIA_LABEL.get(via, via))) + again)
         await reply_ephemeral(interaction, "\n".join(lines))
 
-    @commands.Cog.listener("on_interaction")
-    async def on_zone_button(self, interaction: Interaction) -> None:
-        """"Use … as my time zone", offered under a time read in the server's zone."""
-        if zone_button_clicked(interaction):
-            await answer(interaction, set_zone_from_button(self.services, interaction))
+    @handles(ZONE_SET, OTHER_ZONE)
+    async def on_zone_button(self, interaction: Interaction, clicked: CustomId) -> None:
+        """"Use … as my time zone", offered under a time read in the server's zone (routed by ComponentRouter)."""
+        await set_zone_from_button(self.services, interaction, clicked)
 
     @remind_me.subcommand(name="show", description="Your settings")
     async def show(self, interaction: Interaction) -> None:

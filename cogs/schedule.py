@@ -11,7 +11,7 @@ import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
-from cogs._components import custom_id_of, view_of
+from cogs._components import handles, view_of
 from cogs._confirm import ConfirmView
 from cogs._options import WhenOption
 from cogs._replies import (
@@ -40,7 +40,10 @@ from podium.zones import local_moment
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
-LIST_PREFIX = "podium:list:"
+# The list's ◀ Previous / Next ▶ buttons: :days:page:mark (the mark names the button whatever its label's
+# language). Declared, so the one router answers them (on_list_page), from the id alone, after a restart too.
+LIST = components.declare("podium:list", numbers=2, tail="[◀N]")
+LIST_PREFIX = LIST + ":"
 CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT = 2000, 4096
 MORE_TALKS = N_("… and {n} more")
 # A talk's state, as /schedule info shows it.
@@ -196,7 +199,7 @@ class Schedule(commands.Cog):
         if not talks:
             return embed, None
         # prevent_update=False (view_of): nextcord must not track (and auto-answer) these; the stateless
-        # listeners answer them (on_list_page, and cogs/audience.py for the select), also after a restart.
+        # router answers them (on_list_page, and cogs/audience.py for the select), also after a restart.
         choices = [(talk.id, choice_label(talk, zone, t)) for talk in talks]
         # The labels are plain text in `zone` while the embed's `<t:…>` shows each reader's own clock: say which.
         picker = components.talk_picker(choices, placeholder=t._("🔔 Remind me of… (times in {zone})", zone=zone), t=t)
@@ -522,18 +525,10 @@ class Schedule(commands.Cog):
             {choice_label(talk, zone, t): str(talk.id) for talk in talks[:25]}
         )
 
-    @commands.Cog.listener("on_interaction")
-    async def on_list_page(self, interaction: Interaction) -> None:
+    @handles(LIST)
+    async def on_list_page(self, interaction: Interaction, clicked: components.CustomId) -> None:
         """Previous/next buttons of /schedule list (stateless custom ids: they work after a restart)."""
-        if interaction.type != nextcord.InteractionType.component:
-            return
-        custom_id = custom_id_of(interaction)
-        if not custom_id.startswith(LIST_PREFIX):
-            return
-        try:
-            days, page = (int(part) for part in custom_id[len(LIST_PREFIX) :].split(":")[:2])
-        except ValueError:
-            return
+        days, page = clicked.numbers
         # Another page is the presser's own (edited in place, or sent privately): in their language.
         embed, view = await self.list_page(guild_id_of(interaction), days, max(0, page),
                                            i18n.translator(interaction.locale), await self.viewer_zone(interaction))

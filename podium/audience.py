@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 privacy.holds_user_ids("attendees", "user_id", forget="delete_row",
                        why="the talks a member asked to be reminded of")
+privacy.holds_no_user_ids("attendees", "talk_id", "created_at_ms", why="the talk, and when (deleted with the member)")
+# A keyed hash (privacy.digest) that no copy of the database can match to a member: what forget-me leaves for a while.
+privacy.holds_no_user_ids("forgotten_members", "digest", "until_ms", why="a keyed hash of a forgotten member's id")
 
 # A post in the talk's thread mentions at most this many attendees (Discord: 2,000 characters a message); the
 # others are members of the thread and see it there.

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 privacy.holds_user_ids("calendar_feeds", "user_id", forget="delete_row", why="a member's own calendar feed")
+privacy.holds_no_user_ids("calendar_feeds", "token", "guild_id", "created_at_ms",
+                          why="the feed's secret address and server (deleted with the member)")
 
 CANCELLED_KEPT = timedelta(days=30)
 # Serialised events kept in memory (a few hundred bytes each).

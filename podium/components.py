@@ -12,6 +12,7 @@ cog method marked `@handles(prefix)`. A new button is a declaration, not an edit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,8 @@ class CustomId:
 
     action: str
     numbers: tuple[int, ...]
+    # What follows the numbers, for a prefix declared with a `tail` ("Europe/Berlin|UTC" of a zone button).
+    tail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,32 +70,30 @@ class Control:
     # Answered in the domain; None: a cog answers it, with a method marked `@handles(prefix)` (it needs Discord's
     # own responses: a form, a file).
     handler: Handler | None = None
+    # A regular expression the rest of the id must match after the numbers (None: nothing may follow them). For ids
+    # that carry a word or a name, not only numbers: a zone offered, the page button's mark.
+    tail: str | None = None
 
 
 _controls: dict[str, Control] = {}
 
 
-def declare(prefix: str, *, numbers: int = 1, handler: Handler | None = None) -> str:
+def declare(prefix: str, *, numbers: int = 1, handler: Handler | None = None, tail: str | None = None) -> str:
     """Declare a custom id prefix (at import of the module that renders it); returns the prefix."""
     if not prefix.startswith("podium:") or prefix.endswith(":"):
         raise ValueError(f"a custom id prefix starts with 'podium:' and ends with a word, not {prefix!r}")
-    control = Control(prefix, numbers, handler)
+    control = Control(prefix, numbers, handler, tail)
     if _controls.get(prefix, control) != control:
         raise ValueError(f"custom id prefix {prefix!r} is declared twice")
     _controls[prefix] = control
     return prefix
 
 
-def _load_builtin() -> None:
-    # The kinds' modules render (and so declare) every built-in button. Imported here: they import this module.
-    from podium.delivery import kinds
-
-    kinds.all_specs()
-
-
 def controls() -> tuple[Control, ...]:
-    """Every declared prefix, longest first (so "podium:talk:move-modal" is tried before "podium:talk:move")."""
-    _load_builtin()
+    """Every declared prefix, longest first (so "podium:talk:move-modal" is tried before "podium:talk:move").
+
+    Declared at import of the modules that render them: podium.features.load(), and the cogs.
+    """
     return tuple(sorted(_controls.values(), key=lambda c: (-len(c.prefix), c.prefix)))
 
 
@@ -107,12 +108,15 @@ def parse(value: str) -> CustomId | None:
         if value == control.prefix:
             parts: list[str] = []
         elif value.startswith(control.prefix + ":"):
-            parts = value[len(control.prefix) + 1 :].split(":")
+            parts = value[len(control.prefix) + 1 :].split(":", control.numbers if control.tail is not None else -1)
         else:
             continue
+        tail = parts.pop() if control.tail is not None and len(parts) > control.numbers else ""
         if len(parts) != control.numbers or not all(p.isdigit() for p in parts):
             return None
-        return CustomId(control.prefix, tuple(int(p) for p in parts))
+        if control.tail is not None and not re.fullmatch(control.tail, tail):
+            return None
+        return CustomId(control.prefix, tuple(int(p) for p in parts), tail)
     return None
 
 

@@ -19,6 +19,21 @@ privacy.holds_user_ids(
     "users", "user_id", forget="delete_row",
     why="a member's settings, opt-outs, language and cached DM channel: the whole row goes",
 )
+privacy.holds_no_user_ids(
+    "users", "timezone", "reminder_offsets", "reminder_via", "opt_out_everything", "opt_out_talk_reminders",
+    "opt_out_notices", "opt_out_personal_reminders", "opt_out_dms", "dm_channel_id", "created_at_ms", "updated_at_ms",
+    "locale", why="the member's own settings, in their row (deleted with them)",
+)
+# A server's settings; each switch's column is declared with the switch (`switch` below).
+privacy.holds_no_user_ids(
+    "guild_settings", "guild_id", "timezone", "announce_channel_id", "log_channel_id", "moderator_role_id",
+    "weekly_enabled", "weekly_day", "weekly_time", "reminder_offsets", "reminder_via", "engagement_days",
+    "talk_minutes", "ping_speakers", "created_at_ms", "updated_at_ms", "crosspost_summary", "locale",
+    "events_enabled", "events_entity_type", "events_channel_id", "events_location", "announce_channel_set_at_ms",
+    "timezone_chosen", why="a server's settings: its channels, role, zone and choices",
+)
+privacy.holds_no_user_ids("guild_names", "guild_id", "name", "updated_at_ms", "locale",
+                          why="a server's name and language")
 
 Via = Literal["dm", "thread", "channel"]
 DEFAULT_OFFSETS: tuple[int, ...] = (86400, 3600)  # 24 h and 1 h before a talk
@@ -59,6 +74,7 @@ def switch(declared: Switch) -> Switch:
         raise ValueError(f"guild setting {declared.name!r} is declared twice")
     # Who declared it orders the list: imports happen in whatever order, a server's settings always read the same.
     _switches[declared.name] = (sys._getframe(1).f_globals.get("__name__", ""), declared)
+    privacy.holds_no_user_ids("guild_settings", declared.column, why="a server's on/off setting")
     return declared
 
 
@@ -71,11 +87,10 @@ def switch_of(kind: str) -> Switch | None:
 
 
 def switches() -> tuple[Switch, ...]:
-    """Every declared switch, in the order of `kinds.BUILTIN_MODULES` (the kinds' modules declare them)."""
-    from podium.delivery import kinds  # here: the kinds' modules import this one
+    """Every declared switch, in the order of `features.MODULES` (the feature modules declare them)."""
+    from podium.features import MODULES  # a list of names: it imports no feature
 
-    kinds.all_specs()
-    order = {module: index for index, module in enumerate(kinds.BUILTIN_MODULES)}
+    order = {module: index for index, module in enumerate(MODULES)}
     ranked = sorted(_switches.values(), key=lambda item: (order.get(item[0], len(order)), item[1].name))
     return tuple(declared for _, declared in ranked)
 

@@ -1,9 +1,11 @@
 """Which columns hold a member's id, declared next to the table that holds them; forget-me is built from them.
 
 Red-DiscordBot makes every cog say what user data it stores and how to delete it. Here every table's owner declares
-each column that can hold a member's id (`holds_user_ids`), and `forget` runs those declarations. A column named
-like an id (`…_id`, `…_by`) that is neither declared nor known to hold something else (a guild, a channel, a talk)
-makes `forget` refuse to run, and the schema test fail: a new table cannot keep member data by forgetting to say so.
+every column: each one that can hold a member's id (`holds_user_ids`: deleted with the row, anonymised, kept, or for
+JSON, forgotten by the owner's own function), and the others (`holds_no_user_ids`: a guild, a channel, a time, a
+name). A column of any name that no declaration covers (a new table's `author`, its `votes` as JSON) makes `forget`
+refuse to run, and the schema test fail: a new table cannot keep member data by forgetting to say so, whatever its
+columns are called.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import hmac
 import json
 import logging
 import os
-import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,17 +32,8 @@ Forget = Literal["delete_row", "anonymise", "keep"]
 # For columns whose cells are more than an id (JSON): the owner's own function, run in the forget transaction.
 Forgetter = Callable[[Transaction, int], Awaitable[int]]
 
-# Columns named like ids that never hold a member's id. A DM channel's id (dm_channel_id, the delivered_channel_id of
-# a DM) is about one member, but sits only in rows that hold their id too: those rows go with it.
-NOT_USER_IDS = frozenset({
-    "id", "guild_id", "channel_id", "announce_channel_id", "log_channel_id", "events_channel_id", "talk_id",
-    "thread_id", "event_id", "message_id", "moderator_role_id", "row_id", "dm_channel_id", "delivered_channel_id",
-})
-_LOOKS_LIKE_AN_ID = re.compile(r"(_id|_by)$")
-
-
 class UndeclaredUserData(RuntimeError):
-    """A table holds a column that may hold member ids and no owner said how forget-me treats it."""
+    """A table holds a column no owner declared: whether it holds member ids, and how forget-me treats them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +51,8 @@ class UserColumn:
 
 
 _declared: dict[tuple[str, str], UserColumn] = {}
+# Columns their owner says hold no member's id, and why (a guild's, a channel's, a time, a hash that names nobody).
+_not_user_ids: dict[tuple[str, str], str] = {}
 
 
 # Without a key from the composition root (tests, tools): one for this process, so markers last until a restart.
@@ -110,10 +104,18 @@ def holds_user_ids(
     """Declare a column that can hold a member's id (next to the code that owns the table)."""
     declared = UserColumn(table, column, forget, why, unless, forgetter)
     existing = _declared.get((table, column))
-    if existing is not None and existing != declared:
+    if (existing is not None and existing != declared) or (table, column) in _not_user_ids:
         raise ValueError(f"{table}.{column} is declared twice, differently")
     _declared[(table, column)] = declared
     return declared
+
+
+def holds_no_user_ids(table: str, *columns: str, why: str) -> None:
+    """Declare columns that never hold a member's id (next to the code that owns the table), and why not."""
+    for column in columns:
+        if (table, column) in _declared or _not_user_ids.get((table, column), why) != why:
+            raise ValueError(f"{table}.{column} is declared twice, differently")
+        _not_user_ids[(table, column)] = why
 
 
 def declared() -> tuple[UserColumn, ...]:
@@ -122,17 +124,23 @@ def declared() -> tuple[UserColumn, ...]:
 
 
 async def undeclared_columns(tx: Transaction) -> list[str]:
-    """`table.column` of every column named like an id that no declaration covers."""
+    """`table.column` of every column of every table that no declaration covers, whatever it is called.
+
+    By name alone a member column cannot be told from another (`author`, `votes` as JSON): each must be declared.
+    """
     tables = await tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
     missing = []
     for table in (row["name"] for row in tables):
         for column in await tx.fetchall(f"PRAGMA table_info({table})"):
             name = column["name"]
-            if name in NOT_USER_IDS or not _LOOKS_LIKE_AN_ID.search(name):
-                continue
-            if (table, name) not in _declared:
+            if (table, name) not in _declared and (table, name) not in _not_user_ids:
                 missing.append(f"{table}.{name}")
     return missing
+
+
+def not_user_ids() -> dict[tuple[str, str], str]:
+    """Every column declared to hold no member's id, with why."""
+    return dict(_not_user_ids)
 
 
 async def forget(tx: Transaction, user_id: int) -> dict[str, int]:

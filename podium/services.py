@@ -13,12 +13,17 @@ from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.delivery.transport import Transport
+from podium.features import load as load_features
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
 from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
 from podium.talks import TalkService
+
+# Every feature's kinds, buttons, switches and subscribers, registered before the bot looks one up (the engine
+# finds none by itself: podium/features.py).
+load_features()
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,12 @@ privacy.holds_user_ids("talks", "created_by", forget="anonymise", unless=_NOT_TH
                        why="who added someone else's talk")
 privacy.holds_user_ids("talks", "updated_by", forget="anonymise", unless=_NOT_THEIR_TALK,
                        why="who last changed someone else's talk")
+privacy.holds_no_user_ids(
+    "talks", "id", "guild_id", "topic", "starts_at_ms", "duration_minutes", "state", "thread_id", "announced",
+    "created_at_ms", "updated_at_ms", "sequence", "speaker_name", "description", "event_id",
+    # speaker_name is the speaker's display name, which stays with the talks they give (speaker_id: "keep").
+    why="the talk: its server, text, time, thread and event; the speaker's name stays with the talk",
+)
 
 MAX_UPCOMING_PER_SPEAKER = 5
 # A talk's changes are told to the channel, and to its speaker by DM, at most this often: thirty moves (a moderator's
@@ -488,9 +494,10 @@ def subscribes(add: Subscribers) -> Subscribers:
 
 
 def features() -> tuple[Subscribers, ...]:
-    """Every registered feature's subscribers, in the order of `kinds.BUILTIN_MODULES` (then registration)."""
-    kinds.all_specs()  # imports the built-in modules, which register theirs
-    order = {module: index for index, module in enumerate(kinds.BUILTIN_MODULES)}
+    """Every registered feature's subscribers, in the order of `features.MODULES` (then registration)."""
+    from podium.features import MODULES  # a list of names: it imports no feature
+
+    order = {module: index for index, module in enumerate(MODULES)}
     return tuple(sorted(_features, key=lambda add: order.get(add.__module__, len(order))))
 
 

@@ -11,6 +11,10 @@ import pytest_asyncio
 
 from db import Database
 from podium.clock import ManualClock
+from podium.features import load as load_features
+
+# Every feature's declarations, as the composition root (podium/services.py) loads them before any test looks one up.
+load_features()
 
 # Workers per core for `-n auto`: most of an end-to-end test's time is spent waiting (for the bot process, the
 # fake Discord, a delivery's due time), so two workers a core keep both busy; more would only fight over them.

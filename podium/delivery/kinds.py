@@ -9,7 +9,6 @@ feature module that registers it (see docs/architecture.md, "Adding a new kind o
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,21 +72,6 @@ class ActionContext:
 
 class ActionSkipped(Exception):
     """Raised by an action with nothing (left) to do: the row is recorded skipped, with this reason."""
-
-# The modules that own the built-in kinds; importing one registers its kinds, and declares its buttons
-# (components.declare), switches (preferences.switch) and talk subscribers (talks.subscribes).
-BUILTIN_MODULES = (
-    "podium.talks",
-    "podium.people",
-    "podium.weekly",
-    "podium.delivery.dispatcher",
-    "podium.starting",
-    "podium.audience",
-    "podium.scheduled_events",
-    "podium.posts",
-    "podium.starts_soon",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class KindSpec:
@@ -172,8 +156,8 @@ def describes(text: str) -> Renderer:
     return render
 
 
+# Filled by the feature modules as they are imported (podium/features.py loads them): the engine imports none.
 _registry: dict[str, KindSpec] = {}
-_loading: list[str] = []  # the built-in modules already imported (a list, so no `global` is needed)
 
 
 def register(spec: KindSpec) -> KindSpec:
@@ -184,25 +168,17 @@ def register(spec: KindSpec) -> KindSpec:
     return spec
 
 
-def _load_builtin() -> None:
-    for module in BUILTIN_MODULES:
-        if module not in _loading:
-            _loading.append(module)
-            importlib.import_module(module)
-
-
 def get(name: str) -> KindSpec:
     """The spec of a kind; ValueError for an unknown one."""
-    _load_builtin()
     try:
         return _registry[name]
     except KeyError:
-        raise ValueError(f"unknown outbox kind {name!r}") from None
+        # Registered by the module that owns it, once imported: podium.features.load() imports them all.
+        raise ValueError(f"unknown outbox kind {name!r} (is its feature in podium/features.py, and loaded?)") from None
 
 
 def all_specs() -> tuple[KindSpec, ...]:
     """Every registered kind, by name."""
-    _load_builtin()
     return tuple(_registry[name] for name in sorted(_registry))
 
 

@@ -56,6 +56,13 @@ async def _forget_mentions(tx: Transaction, user_id: int) -> int:
 privacy.holds_user_ids("outbox", "user_id", forget="delete_row", why="messages to the member, queued or sent")
 privacy.holds_user_ids("outbox", "payload", forget="anonymise", forgetter=_forget_mentions,
                        why="other people's messages that name the member")
+privacy.holds_no_user_ids(
+    "outbox", "id", "kind", "guild_id", "target_type", "channel_id", "talk_id", "due_at_ms", "expires_at_ms", "state",
+    "attempts", "next_attempt_at_ms", "last_error", "dedupe_key", "delivered_via", "delivered_channel_id",
+    "message_id", "created_at_ms", "updated_at_ms", "sent_at_ms", "first_attempt_at_ms", "maybe_sent", "talk_start_ms",
+    # A dedupe key or a DM channel names a member only in their own rows (user_id set): those go with it.
+    why="what a message is, where and when it goes: a member's DM channel or key only in rows deleted with them",
+)
 
 # Where a message goes: the same three places a person can choose for their reminders.
 TargetType = Via

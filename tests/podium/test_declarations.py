@@ -42,8 +42,11 @@ def test_a_kind_no_longer_registered_is_shown_by_its_name():
 # -- buttons: one declaration per custom id prefix, one router -------------------------------------------------
 
 LARGEST_ID = 2**63 - 1  # Discord snowflakes and SQLite row ids both fit in a signed 64-bit integer
-# Custom ids of the stateful views and the list's pages, answered by their own listeners (not declared controls).
-OTHER_PREFIXES = ("podium:confirm:", "podium:tz:set:", "podium:tz:other", "podium:list:", "podium:when:")
+# Custom ids of the stateful views (a yes/no or a time question for one member, alive while its command waits),
+# answered by their own views: every stateless id is a declared control, routed by the one router.
+OTHER_PREFIXES = ("podium:confirm:", "podium:when:")
+# The longest tail each prefix declared with one carries (what follows its numbers).
+TAILS = {"podium:tz:set": "America/Argentina/Buenos_Aires|America/Argentina/Buenos_Aires|talk", "podium:list": "◀"}
 
 
 def test_every_declared_prefix_is_unique_and_fits_discord_with_its_largest_numbers():
@@ -52,8 +55,11 @@ def test_every_declared_prefix_is_unique_and_fits_discord_with_its_largest_numbe
     assert len(prefixes) == len(set(prefixes))
     for control in controls:
         largest = components.custom_id(control.prefix, *[LARGEST_ID] * control.numbers)
+        tail = TAILS[control.prefix] if control.tail is not None else ""
+        if tail:
+            largest += ":" + tail  # a zone's id is cut at Discord's 100 by its renderer (cogs/_zone.py)
         assert len(largest) <= components.CUSTOM_ID_MAX, largest
-        assert components.parse(largest) == components.CustomId(control.prefix, (LARGEST_ID,) * control.numbers)
+        assert components.parse(largest) == components.CustomId(control.prefix, (LARGEST_ID,) * control.numbers, tail)
         # No other listener's ids can be read as this one's, nor the other way round.
         for other in OTHER_PREFIXES:
             assert not other.startswith(control.prefix + ":") and not control.prefix.startswith(other)
@@ -208,10 +214,10 @@ async def test_posts_command_lists_every_switch_as_a_choice(bot):
     assert set(post.choices.values()) == {s.name for s in switches()}
 
 
-def _calls_in_podium(name: str) -> list[tuple[str, ast.Call]]:
-    """Every call of a function called `name` (plain or as an attribute) in podium/, with its module."""
+def _calls_in_podium(name: str, *folders: str) -> list[tuple[str, ast.Call]]:
+    """Every call of a function called `name` (plain or as an attribute) in podium/ (or `folders`), with its module."""
     found = []
-    for path in sorted((ROOT / "podium").rglob("*.py")):
+    for path in sorted(p for folder in folders or ("podium",) for p in (ROOT / folder).rglob("*.py")):
         module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and (
@@ -229,6 +235,7 @@ def test_every_declared_switch_and_button_is_loaded_with_the_built_in_kinds():
     declared_switches = {kw.value.value for _, call in _calls_in_podium("Switch") for kw in call.keywords
                          if kw.arg == "name" and isinstance(kw.value, ast.Constant)}
     assert declared_switches == {s.name for s in switches()}
-    declared_prefixes = {call.args[0].value for _, call in _calls_in_podium("declare")
+    # The cogs declare the buttons they render themselves (a zone's, the list's pages): the bot imports them all.
+    declared_prefixes = {call.args[0].value for _, call in _calls_in_podium("declare", "podium", "cogs")
                          if call.args and isinstance(call.args[0], ast.Constant)}
     assert declared_prefixes == {c.prefix for c in components.controls()}

@@ -145,7 +145,7 @@ def test_every_stateless_button_podium_posts_is_routed_by_the_one_router():
 
 # -- 4. The delivery engine imports every feature ------------------------------------------------------------------
 
-def test_the_delivery_engine_imports_no_feature_at_runtime():
+def test_the_delivery_engine_imports_no_feature_at_runtime(tmp_path):
     # docs/architecture.md: "podium/delivery/ imports no feature ... a feature registers into it". kinds.py imports
     # every feature module by name (BUILTIN_MODULES, importlib) the first time a kind is looked up, so the engine
     # depends on every feature at runtime and a new feature is one more edit of podium/delivery/kinds.py. The
@@ -154,8 +154,12 @@ def test_the_delivery_engine_imports_no_feature_at_runtime():
             "print(json.dumps(sorted(m for m in sys.modules if m.startswith('podium.')"
             " and not m.startswith('podium.delivery')"
             " and m not in " + repr(sorted(_delivery_may_import())) + ")))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                         timeout=60).stdout.strip()
+    # Run outside the checkout (tests/test_isolation.py keeps subprocesses out of it), importing it by PYTHONPATH.
+    from tests.botprocess import inherited_environ, working_dir
+
+    out = subprocess.run([sys.executable, "-c", code], cwd=working_dir(tmp_path),
+                         env={**inherited_environ(), "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                         check=True, timeout=60).stdout.strip()
     features = {"podium.talks", "podium.audience", "podium.weekly", "podium.posts", "podium.starting",
                 "podium.starts_soon", "podium.scheduled_events", "podium.people"}
     assert features.isdisjoint(json.loads(out)), f"looking up a kind imported the features: {out}"
