@@ -2678,7 +2678,10 @@ class FakeDiscord:
                 raw = await part.read()  # type: ignore[union-attr]
                 name = part.name or ""
                 if name == "payload_json":
-                    body = json.loads(raw)
+                    try:
+                        body = json.loads(raw)
+                    except ValueError:  # Discord answers an upload's invalid payload_json like a JSON body's
+                        raise DiscordHTTPError(400, 50109) from None
                 elif getattr(part, "filename", None):
                     files.append({"name": name, "filename": part.filename, "size": len(raw),  # type: ignore[union-attr]
                                   "content_type": part.headers.get("Content-Type"), "data": raw})
@@ -2791,6 +2794,11 @@ class FakeDiscord:
             record.json, record.files = await self._read_body(request)
         except DiscordHTTPError as exc:
             return exc.status, exc.body()
+        except Exception:
+            # A body the fake cannot read is its own bug: recorded, never a bare 500 the bot retries unseen.
+            log.exception("fake Discord crashed reading the body of %s %s", record.method, record.path)
+            self.crashes.append(f"{record.method} {record.path} (body)\n{traceback.format_exc()}")
+            return 500, {"message": "500: Internal Server Error (fake crashed reading the body)", "code": 0}
         route = record.route
         method = record.method
 
