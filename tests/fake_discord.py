@@ -2785,7 +2785,14 @@ class FakeDiscord:
         self._requests.append(record)
         if status >= 400:
             log.debug("%s %s -> %s %s", method, path, status, body)
-        return self._response(status, body, headers)
+        try:
+            return self._response(status, body, headers)
+        except (TypeError, ValueError):
+            # A handler's answer json cannot encode is the fake's bug: recorded, never a bare 500 from aiohttp.
+            log.exception("fake Discord could not encode its answer to %s %s", method, path)
+            self.crashes.append(f"{method} {path} (answer)\n{traceback.format_exc()}")
+            record.status = 500
+            return self._response(500, {"message": "500: Internal Server Error (fake answer not JSON)", "code": 0}, {})
 
     async def _process(self, request: web.Request, record: RecordedRequest, route_obj: _Route | None, *,
                        path_known: bool, segments: tuple[str, ...], headers: dict[str, str]) -> tuple[int, Any]:
