@@ -230,6 +230,16 @@ class NextcordTransport:
         """PATCH archived=true (the bot created the thread, so it may)."""
         await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": True})
 
+    async def reopen_thread(self, thread_id: int) -> bool:
+        """GET the thread; PATCH archived=false unless a moderator locked it (their choice, which Podium keeps)."""
+        data = await self._request(Route("GET", "/channels/{channel_id}", channel_id=thread_id))
+        metadata = data.get("thread_metadata", {}) if isinstance(data, dict) else {}
+        if metadata.get("locked"):
+            return False
+        if metadata.get("archived"):
+            await self._request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), {"archived": False})
+        return True
+
     async def post_message(self, channel_id: int, body: dict[str, Any]) -> int:
         """POST a message; returns its id."""
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)

@@ -49,7 +49,9 @@ EDIT_HOLD = timedelta(seconds=5)
 GOING_HOLD = timedelta(seconds=60)
 # A weekly summary lists the talks of its coming 7 days: after that nobody reads it for them.
 SUMMARY_LASTS = timedelta(days=weekly.SUMMARY_DAYS)
-THREAD_ARCHIVED = 50083  # Discord refuses edits in an archived thread: the thread is closed, nothing to correct
+# Discord refuses edits in an archived thread. Podium's threads also archive themselves after 7 idle days, before a
+# talk set further out: the post is reopened, corrected and archived again; a thread a moderator locked is left.
+THREAD_ARCHIVED = 50083
 _NO_PINGS = {"parse": [], "users": [], "replied_user": False}
 
 # Two edits of one post never run at once: each reads what is true and PATCHes it, so the later read lands last.
@@ -258,7 +260,10 @@ async def _update_post(action: kinds.ActionContext) -> int:
         except RefusedError as exc:
             if exc.code != THREAD_ARCHIVED:
                 raise
-            raise kinds.ActionSkipped(f"the thread is archived: {exc}") from exc
+            if not await action.transport.reopen_thread(row.channel_id):
+                raise kinds.ActionSkipped(f"the thread is locked: {exc}") from exc
+            await action.transport.edit_message(row.channel_id, message_id, body)
+            await action.transport.archive_thread(row.channel_id)  # as it was: reopened only to keep the post true
     return message_id
 
 

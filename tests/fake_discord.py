@@ -587,6 +587,7 @@ class FakeInteraction:
     name: str | None  # command name (or custom_id for components and modals)
     payload: dict[str, Any]  # the INTERACTION_CREATE data as dispatched
     created_at: float = field(default_factory=time.time)
+    issued_at: float | None = None  # the fake's clock (FakeDiscord.now()) when the token was issued
     responses: list[InteractionResponse] = field(default_factory=list)
     original: FakeMessage | None = None
     followups: list[FakeMessage] = field(default_factory=list)
@@ -2648,7 +2649,7 @@ class FakeDiscord:
             payload["message"] = self._message_json(message)
         interaction = FakeInteraction(id=interaction_id, token=token, type=interaction_type, guild_id=guild_id,
                                       channel_id=channel_id, user_id=user_id, name=name, payload=payload,
-                                      component_message=message)
+                                      component_message=message, issued_at=self.now())
         self.interactions[interaction_id] = interaction
         self._interactions_by_token[token] = interaction
         self._dispatch("INTERACTION_CREATE", payload, 0)
@@ -2678,7 +2679,10 @@ class FakeDiscord:
                 raw = await part.read()  # type: ignore[union-attr]
                 name = part.name or ""
                 if name == "payload_json":
-                    body = json.loads(raw)
+                    try:
+                        body = json.loads(raw)
+                    except ValueError:  # Discord answers an upload's invalid payload_json like a JSON body's
+                        raise DiscordHTTPError(400, 50109) from None
                 elif getattr(part, "filename", None):
                     files.append({"name": name, "filename": part.filename, "size": len(raw),  # type: ignore[union-attr]
                                   "content_type": part.headers.get("Content-Type"), "data": raw})
@@ -2782,7 +2786,14 @@ class FakeDiscord:
         self._requests.append(record)
         if status >= 400:
             log.debug("%s %s -> %s %s", method, path, status, body)
-        return self._response(status, body, headers)
+        try:
+            return self._response(status, body, headers)
+        except (TypeError, ValueError):
+            # A handler's answer json cannot encode is the fake's bug: recorded, never a bare 500 from aiohttp.
+            log.exception("fake Discord could not encode its answer to %s %s", method, path)
+            self.crashes.append(f"{method} {path} (answer)\n{traceback.format_exc()}")
+            record.status = 500
+            return self._response(500, {"message": "500: Internal Server Error (fake answer not JSON)", "code": 0}, {})
 
     async def _process(self, request: web.Request, record: RecordedRequest, route_obj: _Route | None, *,
                        path_known: bool, segments: tuple[str, ...], headers: dict[str, str]) -> tuple[int, Any]:
@@ -2791,6 +2802,11 @@ class FakeDiscord:
             record.json, record.files = await self._read_body(request)
         except DiscordHTTPError as exc:
             return exc.status, exc.body()
+        except Exception:
+            # A body the fake cannot read is its own bug: recorded, never a bare 500 the bot retries unseen.
+            log.exception("fake Discord crashed reading the body of %s %s", record.method, record.path)
+            self.crashes.append(f"{record.method} {record.path} (body)\n{traceback.format_exc()}")
+            return 500, {"message": "500: Internal Server Error (fake crashed reading the body)", "code": 0}
         route = record.route
         method = record.method
 
@@ -3123,7 +3139,9 @@ class FakeDiscord:
         interaction = self._interactions_by_token.get(call.params["webhook_token"])
         if interaction is None:
             raise DiscordHTTPError(404, 10015)
-        if time.time() - interaction.created_at > self.interaction_token_ttl:
+        # The token's 15 minutes run on Discord's clock: a test's advance(900) expires it.
+        issued_at = interaction.issued_at if interaction.issued_at is not None else interaction.created_at
+        if self.now() - issued_at > self.interaction_token_ttl:
             raise DiscordHTTPError(401, 50027)
         return interaction
 
@@ -3212,7 +3230,7 @@ class FakeDiscord:
         self._require_bot_permissions(channel_id, SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES)
         self._validate_message_body(body, call.files)
         nonce = body.get("nonce")
-        now = time.time()
+        now = self.now()  # Discord's "past few minutes": a test's advance() ends the window
         if nonce is not None and body.get("enforce_nonce"):
             key = (self.bot_user_id, str(nonce))
             if (seen := self._nonces.get(key)) is not None and now - seen[1] < self.nonce_window:
@@ -3257,7 +3275,7 @@ class FakeDiscord:
         if self.crosspost_limit is not None:
             limit, window = self.crosspost_limit
             published = self._crossposts[message.channel_id]
-            now = time.time()
+            now = self.now()  # the hour's window runs on Discord's clock, which advance() moves
             while published and published[0] <= now - window:
                 published.popleft()
             if len(published) >= limit:

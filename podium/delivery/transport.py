@@ -186,6 +186,10 @@ class Transport(Protocol):
         """Archive a thread (it stays readable; a new message in it reopens it)."""
         ...
 
+    async def reopen_thread(self, thread_id: int) -> bool:
+        """Unarchive a thread the bot started, unless a moderator locked it; whether it is open now."""
+        ...
+
     async def post_message(self, channel_id: int, body: dict[str, Any]) -> int:
         """POST a message (with nonce + enforce_nonce in `body`); the message id."""
         ...

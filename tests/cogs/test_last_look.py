@@ -221,6 +221,7 @@ async def test_every_transport_method_looks_last_before_its_request(env):
         "add_thread_member": lambda: transport.add_thread_member(ANNOUNCE, SPEAKER),
         "remove_thread_member": lambda: transport.remove_thread_member(ANNOUNCE, SPEAKER),
         "archive_thread": lambda: transport.archive_thread(ANNOUNCE),
+        "reopen_thread": lambda: transport.reopen_thread(ANNOUNCE),
         "post_message": lambda: transport.post_message(ANNOUNCE, {"content": "x"}),
         "crosspost": lambda: transport.crosspost(ANNOUNCE, 1),
         "edit_message": lambda: transport.edit_message(ANNOUNCE, 1, {"content": "x"}),

@@ -261,3 +261,17 @@ async def test_removing_a_thread_member_reopens_an_archived_thread_and_archives_
     assert MEMBER_ID not in fake.thread_members[thread_id]
     assert fake.threads[thread_id]["thread_metadata"]["archived"] is True
     await transport.remove_thread_member(thread_id, MEMBER_ID)  # not a member any more: no error
+
+
+async def test_reopening_a_thread_unarchives_it_but_leaves_a_locked_one_closed(env):
+    """A post in a thread Discord archived for inactivity is corrected in it (posts.py); a moderator's lock is kept."""
+    fake, transport, _ = env
+    thread_id = await transport.create_thread(CHANNEL, "Talk 3: Zig")
+    assert await transport.reopen_thread(thread_id)  # open already: nothing to change
+    fake.archive_thread(thread_id)  # 7 idle days
+    assert await transport.reopen_thread(thread_id)
+    assert fake.threads[thread_id]["thread_metadata"]["archived"] is False
+    fake.archive_thread(thread_id)
+    fake.threads[thread_id]["thread_metadata"]["locked"] = True  # a moderator closed it
+    assert not await transport.reopen_thread(thread_id)
+    assert fake.threads[thread_id]["thread_metadata"]["archived"] is True

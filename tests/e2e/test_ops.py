@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from podium.delivery.outbox import OutboxMessage
@@ -65,9 +66,10 @@ async def test_health_metrics_and_the_cron_trigger(fake, bot_factory):
     status, body = await http("POST", port, "/api/proactive/run", {"X-Cron-Secret": "not-the-secret"})
     assert status == 401
     [row_id] = await queue(bot.db_path, channel_message("via-trigger", now()))
-    # An absence takes time to show: half a second in which the sleeping loop must not find the row by itself.
-    await asyncio.sleep(0.5)
-    assert not [m for m in fake.messages if m.nonce == f"podium-{row_id}"], "the loop must not have sent it"
+    # An absence takes time to show: half a second in which the sleeping loop must not find the row by itself,
+    # waited for as the send it must not be (a loop that polls fails here at once, not after a fixed sleep).
+    with pytest.raises(TimeoutError):
+        await fake.wait_for_message(lambda m: m.nonce == f"podium-{row_id}", timeout=0.5)
 
     status, body = await http("POST", port, "/api/proactive/run", {"X-Cron-Secret": SECRET})
     assert status == 200, body

@@ -258,17 +258,20 @@ class Tour:
         """Wait until the bot is done: nothing due in its outbox and no request to Discord for a moment."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STEP_TIMEOUT
-        count, changed = -1, loop.time()
         while True:
-            now = loop.time()
-            if len(self.fake.requests) != count:
-                count, changed = len(self.fake.requests), now
-            elif now - changed >= QUIET_SECONDS and not self.outbox_busy():
-                return
-            if now > deadline:
+            if loop.time() > deadline:
                 raise TimeoutError(f"step {self.step}: the bot was still busy after {STEP_TIMEOUT} s")
-            # Polls the fake's request log and the database: neither can announce "nothing more will happen".
-            await asyncio.sleep(0.05)
+            since = time.time()
+            try:
+                # Nothing announces "nothing more will happen": a quiet moment is QUIET_SECONDS without a request,
+                # waited for on the fake's request log (any request ends it at once and the wait starts again).
+                await self.fake.wait_for_request(lambda request, since=since: request.at >= since,
+                                                 timeout=QUIET_SECONDS)
+                continue
+            except TimeoutError:
+                pass
+            if not self.outbox_busy():
+                return
 
     def seen(self) -> Seen:
         """Every message and thread as they are now."""

@@ -3,6 +3,7 @@ import json
 import random
 import time
 from datetime import timedelta
+from typing import Literal
 
 import pytest
 
@@ -400,10 +401,13 @@ def test_backoff_honours_a_longer_retry_after():
 
 async def test_step_sleeps_until_due_and_wakes_for_a_sooner_row(db, transport):
     clock = SystemClock()
-    dispatcher = Dispatcher(db, Outbox(db), transport, clock, pacer=Pacer(1000))
+    outbox = Outbox(db)
+    outbox.wake = _WatchedWake()
+    dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000))
     loop_task = asyncio.create_task(_run_steps(dispatcher))
     try:
-        await asyncio.sleep(0.05)  # the loop is now asleep for up to 30 s: nothing is queued
+        # Queue only once the loop is asleep (for up to 30 s: nothing is queued), so the enqueue must wake it.
+        await asyncio.wait_for(outbox.wake.sleeping.wait(), 20)
         queued_at = time.monotonic()
         await queue(dispatcher, clock, "soon", due_at=clock.now() + timedelta(milliseconds=300))
         await asyncio.wait_for(transport.posted.wait(), 20)
@@ -415,6 +419,18 @@ async def test_step_sleeps_until_due_and_wakes_for_a_sooner_row(db, transport):
     finally:
         loop_task.cancel()
         await dispatcher.cancel_in_flight()
+
+
+class _WatchedWake(asyncio.Event):
+    """The outbox's wake-up event, telling the test when the dispatcher's loop starts sleeping on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeping = asyncio.Event()
+
+    async def wait(self) -> Literal[True]:
+        self.sleeping.set()
+        return await super().wait()
 
 
 async def _run_steps(dispatcher):
