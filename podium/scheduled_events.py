@@ -567,14 +567,15 @@ class ScheduledEvents:
             return False
         return attendance.changed
 
-    async def _ours(self, talk: Talk) -> bool:
-        """Whether a sync of the talk is queued or in flight: it makes the event what the talk is, whatever this was."""
+    async def _ours(self, talk: Talk) -> str | None:
+        """The state of a sync of the talk queued ('pending') or in flight ('sending'), else None."""
         # Not "a start we sent lately": a member can set the event back to one, and it would stay.
         row = await self.db.fetchone(
-            "SELECT 1 FROM outbox WHERE talk_id = ? AND kind = ? AND state IN ('pending', 'sending') LIMIT 1",
+            "SELECT state FROM outbox WHERE talk_id = ? AND kind = ? AND state IN ('pending', 'sending')"
+            " ORDER BY state = 'pending' DESC LIMIT 1",
             (talk.id, EVENT_SYNC.name),
         )
-        return row is not None
+        return None if row is None else str(row["state"])
 
     async def _synced_once(self, talk: Talk) -> bool:
         """Whether Podium ever wrote the talk's event (an imported event keeps its moderator's text until then)."""
@@ -619,7 +620,12 @@ class ScheduledEvents:
         if change is None:
             return "matches the talk"
         # We cancel, start or end an event only for a talk that is cancelled or on: such an update is never an echo.
-        if change.keys != ("status",) and await self._ours(talk):
+        if change.keys != ("status",) and (syncing := await self._ours(talk)) is not None:
+            if syncing == "sending":
+                # Its PATCH may already have been answered: an edit made after that answer (a moderator's, seen
+                # here before the row is marked sent) would stay. One more sync makes the event the talk's for sure;
+                # a late echo of ours costs one PATCH that changes nothing.
+                await self._put_back(talk, SCHEDULED, None, None)
             return "our own change"
         status = int(data.get("status") or SCHEDULED)
         start = parse_time(str(data["scheduled_start_time"]))
