@@ -10,8 +10,8 @@ import pytest
 
 from podium.posts import EDIT_HOLD
 from tests.botprocess import clock_file
+from tests.e2e.commands import SPEAKER, add_talk, click, iso_in, option, remind_me, run
 from tests.e2e.dbcheck import execute, query
-from tests.e2e.test_audience import SPEAKER, add_talk, click, iso_in, option, remind_me, run
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID
 
 WORDS = {
