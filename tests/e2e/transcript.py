@@ -723,7 +723,7 @@ not what the script writes, so it always shows the current bot.*
 
 Three journeys — a moderator setting Podium up with the README's five commands, a speaker signing up, moving and
 cancelling a talk, and a member's first day — once in an English and once in a German server. The real
-`python bot.py` runs against the loopback fake Discord (tests/fake_discord.py); the members' commands, clicks and
+`python bot.py` runs against the loopback fake Discord (tests/fake_discord/); the members' commands, clicks and
 forms are sent as Discord sends them, and each step lists everything that became visible: the answer only the
 member sees (🔒), posts in channels (📢) and threads (🧵), direct messages (📩), forms (📝) and edits of earlier
 messages (✏️).
