@@ -112,7 +112,8 @@ async def forget_me(fake: FakeDiscord) -> str:
     assert (await fake.wait_for_response(press))["type"] == 6  # deferred within Discord's 3 s
     edit = await fake.wait_for_interaction_response(press, lambda r: r.kind == "edit_original", timeout=15)
     assert edit.status < 300, edit.error
-    return edit.json["content"]
+    content: str = edit.json["content"]
+    return content
 
 
 def sent_file(fake: FakeDiscord, interaction: FakeInteraction) -> tuple[str, bytes]:

@@ -8,6 +8,8 @@ the module's event loop). A module runs in one worker (`--dist loadscope`), so t
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest_asyncio
 
 from tests.botprocess import BotProcess
@@ -24,7 +26,7 @@ async def fake():
 async def bot_factory(fake, tmp_path):
     processes: list[BotProcess] = []
 
-    def make(**env: str) -> BotProcess:
+    def make(**env: Any) -> BotProcess:
         process = BotProcess(fake, tmp_path, **env)
         processes.append(process)
         return process

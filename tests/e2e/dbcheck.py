@@ -48,7 +48,9 @@ async def wait_for_state(path: Path, row_id: int, state: str, within: float = 10
         row = outbox_row(path, row_id)
         return row if row["state"] == state else None
 
-    return await eventually(reached, what=f"outbox row {row_id} is {state}", timeout=within)
+    row: dict[str, Any] | None = await eventually(reached, what=f"outbox row {row_id} is {state}", timeout=within)
+    assert row is not None
+    return row
 
 
 def now() -> datetime:
@@ -57,7 +59,7 @@ def now() -> datetime:
 
 
 async def queue(db_path: Path, *messages: OutboxMessage | Callable[[int | None, datetime | None], OutboxMessage],
-                guild_announce: int | None = None, talk_starts_in: timedelta | None = None) -> list[int]:
+                guild_announce: int | None = None, talk_starts_in: timedelta | None = None) -> list[int | None]:
     """Write rows (and optionally guild settings and a talk) the way the bot's own code does."""
     db = await Database.open(db_path)
     try:

@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fake_discord.constants import (
     ADD_REACTIONS,
@@ -817,7 +817,8 @@ class FakeDiscord:
         response = await self.wait_for_interaction_response(interaction, lambda r: r.kind == "callback", timeout)
         if response.status >= 300:
             raise InteractionFailed(f"callback for interaction {interaction.id} rejected: {response.error}")
-        return response.json
+        body: dict[str, Any] = response.json
+        return body
 
     async def wait_for_interaction_response(
         self, interaction: FakeInteraction, predicate: Callable[[InteractionResponse], bool] | None = None,
@@ -1402,13 +1403,14 @@ class FakeDiscord:
             if user_id in self._users:
                 resolved.setdefault("users", {})[str(user_id)] = self._users[user_id]
             member = guild.get_member(user_id) if guild else None
-            if member is not None:
+            if member is not None and guild is not None:
                 resolved.setdefault("members", {})[str(user_id)] = {
                     **member.to_json(with_user=False), "permissions": str(guild.base_permissions(user_id))}
 
         def walk(items: list[dict[str, Any]]) -> None:
             for option in items:
-                kind, value = option.get("type"), option.get("value")
+                kind = option.get("type")
+                value: Any = option.get("value")  # JSON: what Discord's option type says it is
                 if kind in (1, 2):
                     walk(option.get("options") or [])
                 elif kind == 6 or (kind == 9 and value is not None and int(value) in self._users):
@@ -1514,14 +1516,14 @@ class FakeDiscord:
             body: Any = None
             reader = await request.multipart()
             async for part in reader:
-                if part is None:
+                if not isinstance(part, BodyPartReader):  # the bot sends flat multipart, never nested
                     continue
-                raw = await part.read()  # type: ignore[union-attr]
+                raw = await part.read()
                 name = part.name or ""
                 if name == "payload_json":
                     body = json.loads(raw)
                 elif getattr(part, "filename", None):
-                    files.append({"name": name, "filename": part.filename, "size": len(raw),  # type: ignore[union-attr]
+                    files.append({"name": name, "filename": part.filename, "size": len(raw),
                                   "content_type": part.headers.get("Content-Type"), "data": raw})
             return body, files
         raw = await request.read()
@@ -1800,7 +1802,8 @@ class FakeDiscord:
     def _h_create_dm(self, call: _Call) -> dict[str, Any]:
         body = call.json or {}
         try:
-            user_id = int(body.get("recipient_id"))
+            recipient: Any = body.get("recipient_id")
+            user_id = int(recipient)
         except (TypeError, ValueError):
             raise _form_error(["recipient_id"], "BASE_TYPE_REQUIRED", "This field is required") from None
         if user_id not in self._users or user_id == self.bot_user_id:
@@ -2469,7 +2472,8 @@ class FakeDiscord:
         if parent_type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT) or (thread_type == ANNOUNCEMENT_THREAD) != (
                 parent_type == GUILD_ANNOUNCEMENT):
             raise DiscordHTTPError(400, 50024)
-        return 201, self._new_thread(channel_id, body.get("name"), thread_type, body)
+        name: Any = body.get("name")  # validated by _new_thread
+        return 201, self._new_thread(channel_id, name, thread_type, body)
 
     def _h_thread_from_message(self, call: _Call) -> tuple[int, dict[str, Any]]:
         message = self._channel_message(call)
@@ -2481,7 +2485,8 @@ class FakeDiscord:
         found = self._guild_channel(message.channel_id)
         announcement = found is not None and found[1].type == GUILD_ANNOUNCEMENT
         thread_type = ANNOUNCEMENT_THREAD if announcement else PUBLIC_THREAD
-        thread = self._new_thread(message.channel_id, body.get("name"), thread_type, body, thread_id=message.id)
+        name: Any = body.get("name")  # validated by _new_thread
+        thread = self._new_thread(message.channel_id, name, thread_type, body, thread_id=message.id)
         message.thread_id = message.id
         return 201, thread
 

@@ -36,11 +36,11 @@ def loopback_only() -> Iterator[None]:
         if isinstance(address, tuple) and not _is_loopback_host(address[0]):
             raise OSError(f"loopback_only: refused connection to {address!r}")
 
-    def connect(self: socket.socket, address: Any) -> None:
+    def connect(self: Any, address: Any) -> None:
         check(address)
         original_connect(self, address)
 
-    def connect_ex(self: socket.socket, address: Any) -> int:
+    def connect_ex(self: Any, address: Any) -> int:
         check(address)
         return original_connect_ex(self, address)
 

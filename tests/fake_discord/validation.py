@@ -148,6 +148,7 @@ class _ComponentChecker:
         if value in self.custom_ids:
             raise _form_error([*path, "custom_id"], "COMPONENT_CUSTOM_ID_DUPLICATED",
                               "Component custom id cannot be duplicated")
+        assert isinstance(value, str)  # _check_str refused anything else
         self.custom_ids.add(value)
 
     def component(self, component: Any, path: Path, allowed: frozenset[int]) -> None:
@@ -223,7 +224,7 @@ class _ComponentChecker:
             if not str(button["url"]).startswith(("http://", "https://", "discord://")):
                 raise _form_error([*path, "url"], "URL_TYPE_INVALID_SCHEME",
                                   "Scheme must be one of ('http', 'https', 'discord').")
-            forbidden = ("custom_id", "sku_id")
+            forbidden: tuple[str, ...] = ("custom_id", "sku_id")
         elif style == 6:  # premium: sku_id only
             if button.get("sku_id") is None:
                 raise _form_error([*path, "sku_id"], "BASE_TYPE_REQUIRED", "This field is required")

@@ -59,6 +59,7 @@ async def queue(dispatcher, clock, key="m1", **overrides):
     fields.update(overrides)
     if kinds.get(fields["kind"]).talk_bound and "talk_start" not in fields:
         talk = await load_talk(dispatcher.db, fields["talk_id"])
+        assert talk is not None, fields
         fields["talk_start"] = talk.starts_at
     async with dispatcher.db.transaction() as tx:
         return await dispatcher.outbox.enqueue(tx, OutboxMessage(**fields), now=clock.now())
