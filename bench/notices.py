@@ -25,7 +25,7 @@ from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
-from tests.podium.test_dispatcher import ScriptedTransport
+from tests.doubles import ScriptedTransport
 
 GUILD, ANNOUNCE = factories.GUILD, 555
 SPEAKER, MOD, ANN = 1, 2, 11

@@ -67,7 +67,7 @@ async def main(args: argparse.Namespace) -> None:
     from podium.delivery.dispatcher import Dispatcher
     from podium.delivery.outbox import Outbox, OutboxRow
     from podium.delivery.pacing import Pacer
-    from tests.podium.test_dispatcher import ScriptedTransport
+    from tests.doubles import ScriptedTransport
 
     now = datetime.now(UTC).replace(microsecond=0)
     with tempfile.TemporaryDirectory() as tmp:

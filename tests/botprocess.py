@@ -8,18 +8,26 @@ real token) in the checkout must never be read by a test, which could then conne
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
+import socket
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import aiohttp
 
 from podium.clock import FileClock
 from podium.config import SETTING_NAMES
 from tests.fake_discord import BOT_TOKEN, FakeDiscord
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_PY = ROOT / "bot.py"
@@ -197,3 +205,47 @@ class BotProcess:
     def log(self) -> str:
         """Everything the bot logged so far."""
         return self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
+
+
+def run_cli(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run bot.py with only `env` (and PATH) in `cwd`, by default a fresh empty folder outside the checkout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return subprocess.run(
+            bot_command(*args),
+            cwd=cwd or working_dir(Path(tmp)),
+            env={"PATH": "/usr/bin:/bin", **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def http(method: str, port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """One request to the bot's HTTP server; the status and the body."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"http://127.0.0.1:{port}{path}", headers=headers) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def wait_healthy(port: int, within: float = 20.0) -> Any:
+    """/healthz's JSON once it answers 200."""
+
+    async def healthy() -> Any:
+        try:
+            status, body = await http("GET", port, "/healthz")
+        except aiohttp.ClientError:
+            return None
+        return json.loads(body) if status == 200 else None
+
+    return await eventually(healthy, what=f"/healthz on port {port} answers 200", timeout=within)

@@ -44,7 +44,7 @@ def clock():
 
 
 class _FakeCrashLog(logging.Handler):
-    """Collects the fake Discord's crash log lines (``log.exception`` in tests/fake_discord.py)."""
+    """Collects the fake Discord's crash log lines (``log.exception`` in tests/fake_discord/__init__.py)."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tests.fake_discord import FakeDiscord
+    from tests.fake_discord import FakeDiscord, RecordedRequest
 
 RECHECK_SECONDS = 0.05
 
@@ -45,5 +45,8 @@ async def eventually[T](condition: Callable[[], T | Awaitable[T]], *, what: str 
             # Nothing to wake us early: the bounded re-check is the wait (the condition is read, not slept on).
             await asyncio.sleep(pause)
         else:
+            def newer(request: RecordedRequest, since: float = since) -> bool:
+                return request.at >= since
+
             with contextlib.suppress(TimeoutError):
-                await fake.wait_for_request(lambda request, since=since: request.at >= since, timeout=pause)
+                await fake.wait_for_request(newer, timeout=pause)

@@ -3,7 +3,7 @@
 Discord refuses a whole modal or message over one field (a form label of 46 characters, a button label of 81):
 the member sees "This interaction failed" and nothing else. Translations are longer than English (German by about
 a third), so each modal and view is opened in English and in every catalogue's language and checked by the fake
-Discord's own validators (tests/fake_discord.py, which follow Discord's component reference).
+Discord's own validators (tests/fake_discord/validation.py, which follow Discord's component reference).
 
 The modals and views are found in the code (an AST walk over cogs/ and podium/): one the test cannot open fails
 it, so a new form is checked from its first day.

@@ -10,8 +10,7 @@ from nextcord.http import HTTPClient, RateLimit
 
 from cogs._nextcord_internals import PINNED_NEXTCORD, missing_internals, require_nextcord_internals
 from podium.config import ConfigError
-from tests.botprocess import ROOT, TOKEN
-from tests.e2e.test_foundation import run_cli
+from tests.botprocess import ROOT, TOKEN, run_cli
 
 
 def test_the_installed_nextcord_is_the_pinned_one_and_has_everything():

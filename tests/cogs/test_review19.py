@@ -12,7 +12,7 @@ from podium.audience import ATTENDEE_REMINDER, Audience
 from podium.clock import to_ms
 from podium.delivery.outbox import OutboxMessage
 from podium.talks import Actor
-from tests.cogs.test_last_look import ANNOUNCE, SPEAKER, deliver_while, env, reminder_due_now, reminders_posted
+from tests.cogs.last_look import ANNOUNCE, SPEAKER, deliver_while, env, reminder_due_now, reminders_posted
 from tests.fake_discord import GUILD_ID
 
 __all__ = ["env"]  # the fixture, imported for pytest

@@ -8,10 +8,13 @@ the module's event loop). A module runs in one worker (`--dist loadscope`), so t
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest_asyncio
 
-from tests.botprocess import BotProcess
-from tests.fake_discord import FakeDiscord
+from tests.botprocess import BotProcess, clock_file
+from tests.e2e.commands import run
+from tests.fake_discord import GENERAL_CHANNEL_ID, MODERATOR_ID, FakeDiscord
 
 
 @pytest_asyncio.fixture
@@ -24,7 +27,7 @@ async def fake():
 async def bot_factory(fake, tmp_path):
     processes: list[BotProcess] = []
 
-    def make(**env: str) -> BotProcess:
+    def make(**env: Any) -> BotProcess:
         process = BotProcess(fake, tmp_path, **env)
         processes.append(process)
         return process
@@ -53,3 +56,14 @@ async def shared_bot(shared_fake, tmp_path_factory):
     if process.proc is not None and process.proc.returncode is None:
         await process.kill()
     print(process.log()[-20000:])
+
+
+@pytest_asyncio.fixture
+async def clocked_bot(bot_factory, tmp_path):
+    """A bot with the announcement channel set whose clock the test moves (`bot.advance_clock`), past a hold or
+    to a due time, instead of waiting for it; rows the test writes itself are seen within a second.
+    """
+    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
+    await process.start()
+    await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
+    return process

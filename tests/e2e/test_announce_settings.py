@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.botprocess import PLANNED
+from tests.e2e.commands import sub
 from tests.e2e.dbcheck import execute, query, wait_for_state
 from tests.fake_discord import (
     BOT_ROLE_ID,
@@ -20,14 +21,6 @@ from tests.fake_discord import (
 )
 
 LOCKED_CHANNEL_ID = GUILD_ID + 50
-
-
-def sub(name, **options):
-    values = []
-    for key, value in options.items():
-        kind = 7 if key in ("channel",) else 4 if isinstance(value, int) else 3
-        values.append({"type": kind, "name": key, "value": str(value) if kind == 7 else value})
-    return [{"type": 1, "name": name, "options": values}]
 
 
 async def settings(fake, name, user_id=MODERATOR_ID, **options):

@@ -1,81 +1,23 @@
 """The audience through the loopback Discord and the real bot process: buttons, reminders, notices, snooze, edits."""
 
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.botprocess import clock_file
+from tests.e2e.commands import SPEAKER, add_talk, click, dm_of, iso_in, remind_me, run
 from tests.e2e.dbcheck import execute, query
 from tests.fake_discord import (
-    EPHEMERAL_FLAG,
     GENERAL_CHANNEL_ID,
     GUILD_ID,
     MEMBER_ID,
     MODERATOR_ID,
-    OWNER_ID,
 )
-
-SPEAKER = OWNER_ID  # signs up for talks; MEMBER_ID is the audience
-
-
-def option(name, value):
-    kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
-    if name == "channel":
-        kind = 7
-    if name == "speaker":
-        kind = 6
-    return {"type": kind, "name": name, "value": str(value) if kind in (6, 7) else value}
-
-
-async def run(fake, command, name, user_id=MEMBER_ID, **options):
-    """Run `/command name option:value…`; the interaction and its private reply's text."""
-    interaction = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name=command,
-        options=[{"type": 1, "name": name, "options": [option(k, v) for k, v in options.items()]}],
-    )
-    response = await fake.wait_for_response(interaction)
-    return interaction, response["data"].get("content", "")
-
-
-async def click(fake, message, custom_id, user_id=MEMBER_ID, **kwargs):
-    """Click a component of a message; the interaction and the private reply's text."""
-    interaction = await fake.invoke_component(message_id=message.id, custom_id=custom_id, user_id=user_id, **kwargs)
-    response = await fake.wait_for_response(interaction)
-    if response["type"] == 4:
-        assert response["data"]["flags"] & EPHEMERAL_FLAG
-    return interaction, response.get("data", {}).get("content", "")
-
-
-def iso_in(seconds):
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
-
-
-def dm_of(fake, user_id, needle):
-    return lambda m: m.channel_id == fake.dm_channels.get(user_id) and needle in m.content
 
 
 @pytest.fixture
-async def bot(bot_factory, tmp_path):
+def bot(clocked_bot):
     # Rows written by the test itself (a snooze moved forward) and a jump of its clock are seen within a second.
-    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
-    await process.start()
-    await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
-    return process
-
-
-async def add_talk(fake, bot, seconds, topic="Rust @everyone", speaker=SPEAKER):
-    _, content = await run(fake, "schedule", "add", speaker, when=iso_in(seconds), topic=topic)
-    assert "signed up" in content, content
-    return query(bot.db_path, "SELECT * FROM talks ORDER BY id DESC LIMIT 1")[0]
-
-
-async def remind_me(fake, talk, user_id=MEMBER_ID):
-    """The member opens /schedule info and clicks 🔔 Remind me; the reply's text."""
-    info, _ = await run(fake, "schedule", "info", user_id, talk=str(talk["id"]))
-    assert f"podium:att:join:{talk['id']}" in info.original.custom_ids
-    _, content = await click(fake, info.original, f"podium:att:join:{talk['id']}", user_id)
-    return info, content
+    return clocked_bot
 
 
 async def test_remind_me_then_the_reminder_dm_arrives_on_time_with_its_buttons(fake, bot):

@@ -3,31 +3,19 @@
 /help is in test_native_feel.py; the catalogue-wide checks (names, examples) in tests/cogs/test_command_names.py.
 """
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.e2e import commands
 from tests.e2e.dbcheck import execute, query
-from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
+from tests.fake_discord import GENERAL_CHANNEL_ID, MODERATOR_ID
+
+# Every reply this module checks is one only the member who asked sees.
+run = functools.partial(commands.run, private=True)
 
 LANGUAGES = ["en-US", "de"]
-
-
-def sub(name, **options):
-    def typed(key, value):
-        kind = 5 if isinstance(value, bool) else 7 if key == "channel" else 3
-        return {"type": kind, "name": key, "value": str(value) if kind == 7 else value}
-
-    return [{"type": 1, "name": name, "options": [typed(k, v) for k, v in options.items()]}]
-
-
-async def run(fake, command, name, *, locale, user_id=MEMBER_ID, **options):
-    """Run `/command name option:value…` in the member's language; the private reply's text."""
-    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name=command,
-                                    options=sub(name, **options), locale=locale)
-    response = await fake.wait_for_response(interaction)
-    assert response["data"]["flags"] & EPHEMERAL_FLAG
-    return response["data"]["content"]
 
 
 def in_days(days: int) -> str:
@@ -45,14 +33,14 @@ async def bot(bot_factory):
     ("en-US", "9am", "09:00"), ("en-US", "9:30pm", "21:30"), ("de", "9 Uhr", "09:00"), ("de", "halb acht", "07:30"),
 ])
 async def test_the_weekly_time_reads_every_clock_time(fake, bot, locale, typed, stored):
-    reply = await run(fake, "announce-settings", "weekly", locale=locale, user_id=MODERATOR_ID, day="3", time=typed)
+    _, reply = await run(fake, "announce-settings", "weekly", locale=locale, user_id=MODERATOR_ID, day="3", time=typed)
     assert f" {stored}" in reply, reply
     assert query(bot.db_path, "SELECT weekly_time FROM guild_settings") == [{"weekly_time": stored}]
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)
 async def test_a_weekly_time_that_is_no_time_is_refused_with_examples_that_work(fake, bot, locale):
-    reply = await run(fake, "announce-settings", "weekly", locale=locale, user_id=MODERATOR_ID, day="3", time="soon")
+    _, reply = await run(fake, "announce-settings", "weekly", locale=locale, user_id=MODERATOR_ID, day="3", time="soon")
     # Examples a member of that language types: a German moderator is offered `9 Uhr`, not `9am` (review 21 r2).
     nine = "`9 Uhr`" if locale.startswith("de") else "`9am`"
     assert "`09:00`" in reply and nine in reply and "timezone:" not in reply
@@ -61,7 +49,7 @@ async def test_a_weekly_time_that_is_no_time_is_refused_with_examples_that_work(
 
 @pytest.mark.parametrize("locale", LANGUAGES)
 async def test_a_sign_up_confirmation_ends_without_a_bare_number(fake, bot, locale):
-    reply = await run(fake, "schedule", "add", locale=locale, when=in_days(3), topic="Intro to Rust")
+    _, reply = await run(fake, "schedule", "add", locale=locale, when=in_days(3), topic="Intro to Rust")
     first_line = reply.splitlines()[0]
     assert first_line.endswith(("30 min.", "30 Min.")), first_line
     assert "#" not in first_line
@@ -72,7 +60,7 @@ async def test_the_reminder_list_names_each_talk_and_when_it_starts(fake, bot, l
     await run(fake, "schedule", "add", locale=locale, when=in_days(3), topic="Intro to Rust")
     await run(fake, "schedule", "add", locale=locale, when=in_days(5), topic="Go for Rustaceans")
     await run(fake, "remind-me", "at", locale=locale, when=in_days(1), message="Slides")
-    listed = await run(fake, "remind-me", "list", locale=locale)
+    _, listed = await run(fake, "remind-me", "list", locale=locale)
     assert "• #" not in listed  # no unexplained numbers: reminders are picked by their text
     starts = {row["topic"]: int(row["starts_at_ms"] / 1000)
               for row in query(bot.db_path, "SELECT topic, starts_at_ms FROM talks")}
@@ -89,16 +77,16 @@ async def test_the_reminder_list_names_each_talk_and_when_it_starts(fake, bot, l
 async def test_calendar_links_without_feeds_point_members_to_the_export_and_moderators_to_the_host(shared_fake,
                                                                                                    shared_bot, locale):
     fake = shared_fake
-    member = await run(fake, "remind-me", "calendar", locale=locale)
+    _, member = await run(fake, "remind-me", "calendar", locale=locale)
     assert "HTTP_PORT" not in member and "PUBLIC_URL" not in member
     assert "</schedule export:" in member
-    moderator = await run(fake, "remind-me", "calendar", locale=locale, user_id=MODERATOR_ID)
+    _, moderator = await run(fake, "remind-me", "calendar", locale=locale, user_id=MODERATOR_ID)
     assert "`HTTP_PORT`" in moderator and "`PUBLIC_URL`" in moderator
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)
 async def test_the_first_call_for_speakers_waits_after_the_channel_is_set(fake, bot, locale):
-    reply = await run(fake, "announce-settings", "channel", locale=locale, user_id=MODERATOR_ID,
+    _, reply = await run(fake, "announce-settings", "channel", locale=locale, user_id=MODERATOR_ID,
                       channel=GENERAL_CHANNEL_ID)
     assert f"<#{GENERAL_CHANNEL_ID}>" in reply
     # Set in the same transaction as the channel: nothing is queued for the channel but the weekly summary.

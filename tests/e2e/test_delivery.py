@@ -1,53 +1,13 @@
 """The proactive-message engine in the real process: on time, retried, fallen back, never doubled."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from db import Database
-from podium.delivery.outbox import Outbox, OutboxMessage
-from tests import factories
-from tests.e2e.dbcheck import query, wait_for_state
+from podium.delivery.outbox import OutboxMessage
+from tests.e2e.dbcheck import channel_message, now, query, queue, wait_for_state
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID
 from tests.waiting import eventually
 
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
-
-
-def now():
-    return datetime.now(UTC)
-
-
-async def queue(db_path, *messages, guild_announce=None, talk_starts_in=None):
-    """Write rows (and optionally guild settings and a talk) the way the bot's own code does."""
-    db = await Database.open(db_path)
-    try:
-        outbox = Outbox(db)
-        if guild_announce is not None:
-            await factories.add_guild(db, GUILD_ID, announce_channel_id=guild_announce)
-        talk_id, talk_start = None, None
-        if talk_starts_in is not None:
-            talk_start = now() + talk_starts_in
-            talk_id = await factories.add_talk(db, guild_id=GUILD_ID, speaker_id=MEMBER_ID, topic="Rust @everyone",
-                                               starts_at=talk_start)
-        async with db.transaction() as tx:
-            ids = []
-            for message in messages:
-                built = message(talk_id, talk_start) if callable(message) else message
-                ids.append(await outbox.enqueue(tx, built, now=now()))
-        return ids
-    finally:
-        await db.close()
-
-
-def channel_message(key, due, channel_id=GENERAL_CHANNEL_ID, text="hello"):
-    return OutboxMessage(
-        kind="test",
-        dedupe_key=key,
-        due_at=due,
-        target_type="channel",
-        guild_id=GUILD_ID,
-        channel_id=channel_id,
-        payload={"text": text},
-    )
 
 
 async def test_due_row_arrives_on_time(fake, bot_factory):

@@ -3,8 +3,8 @@
 import pytest
 
 from tests.botprocess import BotProcess
+from tests.e2e.commands import add_talk, forget_me, remind_me, run
 from tests.e2e.dbcheck import query
-from tests.e2e.test_audience import add_talk, remind_me, run
 from tests.fake_discord import (
     BOT_ROLE_ID,
     BOT_USER_ID,
@@ -28,18 +28,6 @@ async def in_a_talk_thread(fake, bot):
     [thread_id] = list(fake.threads)
     assert MEMBER_ID in fake.thread_members[thread_id]
     return thread_id
-
-
-async def forget_me(fake):
-    """MEMBER runs /opt-out forget-me and confirms; the text the question is replaced with."""
-    question, _ = await run(fake, "opt-out", "forget-me")
-    press = await fake.invoke_component(
-        message_id=question.original.id, custom_id=question.original.custom_ids[0], user_id=MEMBER_ID
-    )
-    assert (await fake.wait_for_response(press))["type"] == 6  # deferred within Discord's 3 s
-    edit = await fake.wait_for_interaction_response(press, lambda r: r.kind == "edit_original", timeout=15)
-    assert edit.status < 300, edit.error
-    return edit.json["content"]
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 
 import os
 import sqlite3
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.botprocess import ROOT, TOKEN, bot_command, working_dir
+from tests.botprocess import ROOT, TOKEN, run_cli
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 from tests.waiting import eventually
 
@@ -18,20 +16,6 @@ COMMANDS = {"schedule", "remind-me", "announce-settings", "opt-out", "help"}
 REAL_SHAPE = "MTE5ODc2NTQzMjEwOTg3NjU0Mw.GxY7Qz.kP3vN8wLmR2tYq9ZaB4cD6eF1gH0iJ5kLm7nOp"
 CRON = "q7Zr2mVx9LkP4tNw8YbC3dHf_x"
 MINE = [{"type": 1, "name": "mine", "options": []}]
-
-
-def run_cli(*args, cwd=None, **env):
-    """Run bot.py with only `env` (and PATH) in `cwd`, by default a fresh empty folder outside the checkout."""
-    with tempfile.TemporaryDirectory() as tmp:
-        return subprocess.run(
-            bot_command(*args),
-            cwd=cwd or working_dir(Path(tmp)),
-            env={"PATH": "/usr/bin:/bin", **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
 
 
 def test_missing_token_is_one_clear_line_and_exit_2(tmp_path):

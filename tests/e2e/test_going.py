@@ -9,23 +9,13 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 
 from tests.botprocess import clock_file
+from tests.e2e.commands import SPEAKER, add_talk, click, dm_of, forget_me, remind_me, run, sent_file
 from tests.e2e.dbcheck import execute, query
-from tests.e2e.test_audience import SPEAKER, add_talk, click, dm_of, option, remind_me
-from tests.e2e.test_forget_me_threads import forget_me
-from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
+from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, MEMBER_ID, MODERATOR_ID
 from tests.icsparse import strict_parse, unescape_text
 
 # Members going to a talk: ids that sort after every real member of the fake, so the named ones are known.
 FIRST_ATTENDEE = 900_000_000_000_000_000
-
-
-async def run(fake, command, name, user_id=MEMBER_ID, locale="en-US", **options):
-    interaction = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name=command, locale=locale,
-        options=[{"type": 1, "name": name, "options": [option(k, v) for k, v in options.items()]}],
-    )
-    response = await fake.wait_for_response(interaction)
-    return interaction, response["data"].get("content", "")
 
 
 @pytest.fixture
@@ -78,13 +68,6 @@ async def test_a_member_who_used_forget_me_is_not_named(fake, bot):
     assert query(bot.db_path, "SELECT * FROM attendees") == []
     _, content = await run(fake, "schedule", "info", SPEAKER, talk=str(talk["id"]))
     assert "🔔 0 going" in content and str(MEMBER_ID) not in content
-
-
-def sent_file(fake, interaction):
-    """The bytes of the file the bot attached to its answer to this interaction."""
-    [request] = [r for r in fake.requests if r.files and f"/interactions/{interaction.id}/" in r.path]
-    [upload] = request.files
-    return upload["filename"], upload["data"]
 
 
 @pytest.mark.parametrize(("locale", "words"), [

@@ -7,25 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.commands import click, iso_on, run
 from tests.e2e.dbcheck import query
-from tests.e2e.test_audience import click, option
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
-
-
-async def run(fake, command, name, user_id=MEMBER_ID, locale="en-US", **options):
-    """Run `/command name option:value…` (name "" for a command without subcommands); interaction, reply text."""
-    values = [option(k, v) for k, v in options.items()]
-    interaction = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name=command, locale=locale,
-        options=[{"type": 1, "name": name, "options": values}] if name else values,
-    )
-    response = await fake.wait_for_response(interaction)
-    return interaction, response["data"].get("content", "")
-
-
-def iso_in(days, hour=18):
-    day = datetime.now(UTC) + timedelta(days=days)
-    return day.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat(timespec="minutes")
 
 
 @pytest.fixture
@@ -73,7 +57,7 @@ async def test_a_member_without_a_zone_is_told_and_can_take_the_one_their_locale
 
 async def test_paging_a_posted_list_answers_the_presser_privately(fake, bot):
     for day in range(1, 12):  # 11 talks: two pages (a moderator schedules in bulk, without the change limit)
-        _, content = await run(fake, "schedule", "add", MODERATOR_ID, when=iso_in(day), topic=f"Talk {day}")
+        _, content = await run(fake, "schedule", "add", MODERATOR_ID, when=iso_on(day), topic=f"Talk {day}")
         assert "signed up" in content, content
     interaction, _ = await run(fake, "schedule", "list")
     posted = interaction.original
@@ -92,7 +76,7 @@ async def test_paging_a_posted_list_answers_the_presser_privately(fake, bot):
 
 
 async def test_confirm_buttons_clicked_after_a_restart_are_answered_and_change_nothing(fake, bot):
-    await run(fake, "schedule", "add", when=iso_in(3), topic="Keep me")
+    await run(fake, "schedule", "add", when=iso_on(3), topic="Keep me")
     [talk] = query(bot.db_path, "SELECT id FROM talks")
     interaction, content = await run(fake, "schedule", "cancel", talk=str(talk["id"]))
     assert "Cancel **Keep me**" in content
@@ -151,7 +135,7 @@ async def test_help_for_a_member_starts_with_three_steps_and_hides_moderator_com
 
 
 async def test_info_offers_any_talk_labelled_in_the_members_zone_with_the_speaker(fake, bot):
-    await run(fake, "schedule", "add", OWNER_ID, when=iso_in(3, hour=18), topic="Not mine")
+    await run(fake, "schedule", "add", OWNER_ID, when=iso_on(3, hour=18), topic="Not mine")
     await run(fake, "remind-me", "timezone", zone="Asia/Tokyo")
     options = [{"type": 1, "name": "info", "options": [{"type": 3, "name": "talk", "value": "", "focused": True}]}]
     interaction = await fake.invoke_autocomplete(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID,

@@ -13,37 +13,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from podium.delivery.outbox import OutboxMessage
-from tests.botprocess import TOKEN, bot_command, working_dir
-from tests.e2e.test_delivery import channel_message, now, queue, wait_for_state
+from tests.botprocess import TOKEN, bot_command, free_port, http, wait_healthy, working_dir
+from tests.e2e.dbcheck import channel_message, now, queue, wait_for_state
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 from tests.waiting import eventually
 
 SECRET = "e2e-cron-secret-0123456789abcdef"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def http(method, port, path, headers=None):
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, f"http://127.0.0.1:{port}{path}", headers=headers) as response,
-    ):
-        return response.status, await response.text()
-
-
-async def wait_healthy(port, within=20.0):
-    async def healthy():
-        try:
-            status, body = await http("GET", port, "/healthz")
-        except aiohttp.ClientError:
-            return None
-        return json.loads(body) if status == 200 else None
-
-    return await eventually(healthy, what=f"/healthz on port {port} answers 200", timeout=within)
 
 
 def metric_values(text):

@@ -9,9 +9,8 @@ import time
 import pytest
 
 from podium.posts import EDIT_HOLD
-from tests.botprocess import clock_file
+from tests.e2e.commands import SPEAKER, add_talk, click, edited, iso_in, option, remind_me, run
 from tests.e2e.dbcheck import execute, query
-from tests.e2e.test_audience import SPEAKER, add_talk, click, iso_in, option, remind_me, run
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID
 
 WORDS = {
@@ -23,12 +22,9 @@ WORDS = {
 
 
 @pytest.fixture
-async def bot(bot_factory, tmp_path):
-    # A clock the tests move past the edits' hold (posts.EDIT_HOLD, 5 s) instead of waiting for it.
-    process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
-    await process.start()
-    await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
-    return process
+def bot(clocked_bot):
+    # Moved past the edits' hold (posts.EDIT_HOLD, 5 s) instead of waiting for it.
+    return clocked_bot
 
 
 def due_now(bot, kind):
@@ -37,12 +33,6 @@ def due_now(bot, kind):
             now_ms, now_ms, kind)
 
 
-async def edited(fake, message, count):
-    """Wait until the message has `count` edits; it never gets more for one change."""
-    await fake.wait_for_request(lambda r: r.method == "PATCH" and r.path.endswith(f"/messages/{message.id}")
-                                and len(message.edits) >= count, timeout=20)
-    assert len(message.edits) == count, [e.get("content") for e in message.edits]
-    return message.edits[-1]
 
 
 @pytest.mark.parametrize("language", ["en", "de"])

@@ -1,37 +1,22 @@
 """/remind-me and /opt-out through the loopback Discord and the real bot process."""
 
+import functools
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests import factories
 from tests.botprocess import clock_file
+from tests.e2e import commands
+from tests.e2e.commands import iso_in, sub
 from tests.e2e.dbcheck import query, wait_for_state
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 from tests.waiting import eventually
 
-
-def sub(name, **options):
-    def typed(key, value):
-        kind = 5 if isinstance(value, bool) else 7 if key == "channel" else 3
-        return {"type": kind, "name": key, "value": str(value) if kind == 7 else value}
-
-    return [{"type": 1, "name": name, "options": [typed(k, v) for k, v in options.items()]}]
-
-
-async def run(fake, command, name, user_id=MEMBER_ID, **options):
-    interaction = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name=command, options=sub(name, **options)
-    )
-    response = await fake.wait_for_response(interaction)
-    assert response["data"]["flags"] & EPHEMERAL_FLAG
-    return interaction, response["data"]["content"]
-
-
-def iso_in(seconds):
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+# Every reply this module checks is one only the member who asked sees.
+run = functools.partial(commands.run, private=True)
 
 
 async def written_after(fake, bot):

@@ -1,13 +1,11 @@
 """Review of issue 21, §3 (times in the reader's zone, honest notes about zones), through the real process: r3."""
 
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests import factories
+from tests.e2e.commands import click, iso_on, run
 from tests.e2e.dbcheck import query
-from tests.e2e.test_audience import click
-from tests.e2e.test_native_feel import run
 from tests.fake_discord import GUILD_ID, MEMBER_ID, MODERATOR_ID
 
 
@@ -16,11 +14,6 @@ async def bot(bot_factory):
     process = bot_factory()
     await process.start()
     return process
-
-
-def iso_in(days, hour=17):
-    day = datetime.now(UTC) + timedelta(days=days)
-    return day.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat(timespec="minutes")
 
 
 def option_labels(components):
@@ -38,7 +31,7 @@ async def test_a_posted_list_says_which_zone_its_select_labels_are_in(fake, bot)
     """
     factories.add_guild_row(bot.db_path, GUILD_ID, timezone="Europe/Berlin")
     factories.add_user_row(bot.db_path, MEMBER_ID, timezone="Asia/Tokyo")
-    _, content = await run(fake, "schedule", "add", MODERATOR_ID, when=iso_in(3), topic="Zones")
+    _, content = await run(fake, "schedule", "add", MODERATOR_ID, when=iso_on(3, hour=17), topic="Zones")
     assert "signed up" in content, content
     interaction, _ = await run(fake, "schedule", "list", MEMBER_ID)
     posted = interaction.original

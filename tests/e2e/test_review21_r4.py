@@ -97,9 +97,8 @@ async def test_a_topic_with_a_control_character_makes_the_servers_export_unreada
     # breaks the export.
     from ical.calendar_stream import IcsCalendarStream
 
+    from tests.e2e.commands import SPEAKER, add_talk, iso_in, run, sent_file
     from tests.e2e.dbcheck import execute
-    from tests.e2e.test_audience import SPEAKER, add_talk, iso_in
-    from tests.e2e.test_going import run, sent_file
 
     bot = bot_factory(DISPATCH_TICK_SECONDS="1")
     await bot.start()

@@ -4,19 +4,19 @@ kept true when the talk moves.
 """
 
 from podium.posts import EDIT_HOLD
+from tests.e2e.commands import add_talk, edited, iso_in, run
 from tests.e2e.dbcheck import query
-from tests.e2e.test_audience import add_talk, bot, iso_in, run  # noqa: F401 (bot: the fixture with a clock file)
-from tests.e2e.test_posts_stay_true import edited
 from tests.fake_discord import GENERAL_CHANNEL_ID, MODERATOR_ID
 from tests.waiting import eventually
 
 
-async def test_the_thread_post_is_corrected_after_the_thread_auto_archived(fake, bot):  # noqa: F811
+async def test_the_thread_post_is_corrected_after_the_thread_auto_archived(fake, clocked_bot):
     """Public posts are kept true. A talk 10 days out: its thread (auto_archive_duration 7 days) archives itself
     before the talk. A move then edits the 🧵 post; Discord refuses edits in an archived thread (50083) and
     posts.py takes that as "the thread is closed, nothing to correct" (ActionSkipped), so the post keeps the old
     time. The bot created the thread and may reopen it (as it already does for thread members) and edit.
     """
+    bot = clocked_bot
     await run(fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
     await run(fake, "announce-settings", "new-talks", MODERATOR_ID, enabled=True)
     talk = await add_talk(fake, bot, 10 * 86400, topic="Intro to Rust")

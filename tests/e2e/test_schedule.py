@@ -6,24 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests import factories
+from tests.e2e.commands import invoke, sub
 from tests.e2e.dbcheck import query
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
 from tests.waiting import eventually
-
-
-def sub(name, **options):
-    """A subcommand option list in Discord's JSON form (strings as type 3, ints as type 4)."""
-    values = [
-        {"type": 4 if isinstance(v, int) else 3, "name": k, "value": v} for k, v in options.items() if v is not None
-    ]
-    return [{"type": 1, "name": name, "options": values}]
-
-
-async def run(fake, user_id, name, **options):
-    interaction = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name="schedule", options=sub(name, **options)
-    )
-    return interaction, await fake.wait_for_response(interaction)
 
 
 def in_days(days, hour=18):
@@ -39,7 +25,7 @@ async def bot(bot_factory):
 
 
 async def test_add_stores_the_talk_plans_reminders_and_echoes_the_time(fake, bot):
-    _, response = await run(fake, MEMBER_ID, "add", when=in_days(3), topic="Intro to Rust")
+    _, response = await invoke(fake, "schedule", "add", MEMBER_ID, when=in_days(3), topic="Intro to Rust")
     content = response["data"]["content"]
     assert response["data"]["flags"] & EPHEMERAL_FLAG
     assert content.startswith("✅ You are signed up: **Intro to Rust**")
@@ -53,7 +39,7 @@ async def test_add_stores_the_talk_plans_reminders_and_echoes_the_time(fake, bot
 
 async def test_time_is_read_in_the_callers_zone(fake, bot):
     factories.add_user_row(bot.db_path, MEMBER_ID, timezone="Asia/Tokyo")
-    _, response = await run(fake, MEMBER_ID, "add", when="tomorrow 17:00", topic="Tokyo time")
+    _, response = await invoke(fake, "schedule", "add", MEMBER_ID, when="tomorrow 17:00", topic="Tokyo time")
     assert "in Asia/Tokyo" in response["data"]["content"]
     [talk] = query(bot.db_path, "SELECT starts_at_ms FROM talks")
     local = datetime.fromtimestamp(talk["starts_at_ms"] / 1000, tz=ZoneInfo("Asia/Tokyo"))
@@ -68,7 +54,7 @@ async def test_time_is_read_in_the_callers_zone(fake, bot):
 @pytest.mark.asyncio(loop_scope="module")  # a refusal stores nothing: one bot process for all (tests/e2e/conftest.py)
 async def test_bad_input_is_refused_with_an_example_and_stores_nothing(shared_fake, shared_bot, when, topic, problem):
     fake, bot = shared_fake, shared_bot
-    _, response = await run(fake, MEMBER_ID, "add", when=when or in_days(2), topic=topic)
+    _, response = await invoke(fake, "schedule", "add", MEMBER_ID, when=when or in_days(2), topic=topic)
     assert response["data"]["flags"] & EPHEMERAL_FLAG
     assert problem in response["data"]["content"]
     assert query(bot.db_path, "SELECT * FROM talks") == []
@@ -77,8 +63,8 @@ async def test_bad_input_is_refused_with_an_example_and_stores_nothing(shared_fa
 
 async def test_list_paginates_with_buttons(fake, bot):
     for i in range(12):
-        await run(fake, MODERATOR_ID, "add", when=in_days(1 + i), topic=f"Talk {i:02d}", speaker=None)
-    interaction, response = await run(fake, MEMBER_ID, "list")
+        await invoke(fake, "schedule", "add", MODERATOR_ID, when=in_days(1 + i), topic=f"Talk {i:02d}", speaker=None)
+    interaction, response = await invoke(fake, "schedule", "list", MEMBER_ID)
     embed = response["data"]["embeds"][0]
     assert embed["description"].count("\n") == 9
     assert "Talk 00" in embed["description"] and "Talk 10" not in embed["description"]
@@ -93,11 +79,11 @@ async def test_list_paginates_with_buttons(fake, bot):
 
 
 async def test_reschedule_notifies_the_speaker_and_replans(fake, bot):
-    await run(fake, MEMBER_ID, "add", when=in_days(3), topic="Moving talk")
+    await invoke(fake, "schedule", "add", MEMBER_ID, when=in_days(3), topic="Moving talk")
     [talk] = query(bot.db_path, "SELECT * FROM talks")
     # The reminders, planned for the old start (the thread's archiving is re-timed in place instead).
     old = {r["dedupe_key"] for r in query(bot.db_path, "SELECT dedupe_key FROM outbox WHERE kind = 'talk_reminder'")}
-    _, response = await run(fake, MODERATOR_ID, "reschedule", talk=str(talk["id"]), when=in_days(5))
+    _, response = await invoke(fake, "schedule", "reschedule", MODERATOR_ID, talk=str(talk["id"]), when=in_days(5))
     assert "moved to" in response["data"]["content"]
     notice = await fake.wait_for_message(lambda m: "was moved" in m.content)
     assert notice.channel_id == fake.dm_channels[MEMBER_ID]
@@ -110,9 +96,9 @@ async def test_reschedule_notifies_the_speaker_and_replans(fake, bot):
 
 
 async def test_cancel_asks_to_confirm_then_notifies(fake, bot):
-    await run(fake, MEMBER_ID, "add", when=in_days(2), topic="Doomed talk")
+    await invoke(fake, "schedule", "add", MEMBER_ID, when=in_days(2), topic="Doomed talk")
     [talk] = query(bot.db_path, "SELECT * FROM talks")
-    interaction, response = await run(fake, MEMBER_ID, "cancel", talk=str(talk["id"]), reason="ill")
+    interaction, response = await invoke(fake, "schedule", "cancel", MEMBER_ID, talk=str(talk["id"]), reason="ill")
     assert "can't be undone" in response["data"]["content"]
     assert query(bot.db_path, "SELECT state FROM talks") == [{"state": "scheduled"}]
     # Someone else cannot press the button (Discord shows the ephemeral question to no one else; a forged
@@ -134,28 +120,28 @@ async def test_cancel_asks_to_confirm_then_notifies(fake, bot):
 
 
 async def test_non_moderator_is_refused_on_someone_elses_talk(fake, bot):
-    await run(fake, OWNER_ID, "add", when=in_days(2), topic="Owner's talk")
+    await invoke(fake, "schedule", "add", OWNER_ID, when=in_days(2), topic="Owner's talk")
     [talk] = query(bot.db_path, "SELECT * FROM talks")
-    _, response = await run(fake, MEMBER_ID, "reschedule", talk=str(talk["id"]), when=in_days(4))
+    _, response = await invoke(fake, "schedule", "reschedule", MEMBER_ID, talk=str(talk["id"]), when=in_days(4))
     assert "Only the speaker or a moderator" in response["data"]["content"]
     assert query(bot.db_path, "SELECT * FROM talks") == [talk]
 
 
 async def test_topic_with_everyone_never_pings(fake, bot):
-    _, response = await run(fake, MEMBER_ID, "add", when=in_days(2), topic="@everyone free pizza <@&1>")
+    _, response = await invoke(fake, "schedule", "add", MEMBER_ID, when=in_days(2), topic="@everyone free pizza <@&1>")
     assert response["data"]["allowed_mentions"]["parse"] == []
     [talk] = query(bot.db_path, "SELECT * FROM talks")
     assert talk["topic"] == "@everyone free pizza <@&1>"
     # A moderator moves it (the speaker is told by DM; their own move would be told only in their reply).
-    await run(fake, MODERATOR_ID, "reschedule", talk=str(talk["id"]), when=in_days(3))
+    await invoke(fake, "schedule", "reschedule", MODERATOR_ID, talk=str(talk["id"]), when=in_days(3))
     notice = await fake.wait_for_message(lambda m: "was moved" in m.content)
     assert "@everyone" in notice.content
     assert (notice.mention_everyone, notice.mention_role_ids) == (False, [])
 
 
 async def test_autocomplete_offers_own_talks_and_moderators_see_all(fake, bot):
-    await run(fake, MEMBER_ID, "add", when=in_days(2), topic="Member talk")
-    await run(fake, OWNER_ID, "add", when=in_days(3), topic="Owner talk")
+    await invoke(fake, "schedule", "add", MEMBER_ID, when=in_days(2), topic="Member talk")
+    await invoke(fake, "schedule", "add", OWNER_ID, when=in_days(3), topic="Owner talk")
     options = [
         {"type": 1, "name": "cancel", "options": [{"type": 3, "name": "talk", "value": "talk", "focused": True}]}
     ]
@@ -169,8 +155,8 @@ async def test_autocomplete_offers_own_talks_and_moderators_see_all(fake, bot):
 
 
 async def test_export_attaches_an_ics_file(fake, bot):
-    await run(fake, MEMBER_ID, "add", when=in_days(2), topic="Calendar talk")
-    interaction, response = await run(fake, MEMBER_ID, "export")
+    await invoke(fake, "schedule", "add", MEMBER_ID, when=in_days(2), topic="Calendar talk")
+    interaction, response = await invoke(fake, "schedule", "export", MEMBER_ID)
     assert "1 upcoming talk" in response["data"]["content"]
     [attachment] = interaction.original.attachments
     assert attachment["filename"] == "podium-talks.ics"
@@ -218,7 +204,7 @@ async def test_a_channel_overwrite_does_not_make_a_moderator(fake, bot):
     stage = GUILD_ID + 88
     fake.add_channel(GUILD_ID, FakeChannel(stage, "stage-ish", permission_overwrites=[
         {"id": str(MEMBER_ID), "type": 1, "allow": str(MANAGE_EVENTS), "deny": "0"}]))
-    await run(fake, OWNER_ID, "add", when=in_days(2), topic="Owner's talk")
+    await invoke(fake, "schedule", "add", OWNER_ID, when=in_days(2), topic="Owner's talk")
     [talk] = query(bot.db_path, "SELECT * FROM talks")
     interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=stage, user_id=MEMBER_ID, name="schedule",
                                     options=sub("reschedule", talk=str(talk["id"]), when=in_days(4)))
@@ -242,9 +228,9 @@ async def test_everyone_and_bot_roles_cannot_be_the_moderator_role(fake, bot):
 
 
 async def test_rights_are_checked_again_when_the_confirm_button_is_pressed(fake, bot):
-    await run(fake, OWNER_ID, "add", when=in_days(2), topic="Owner's talk")
+    await invoke(fake, "schedule", "add", OWNER_ID, when=in_days(2), topic="Owner's talk")
     [talk] = query(bot.db_path, "SELECT * FROM talks")
-    interaction, response = await run(fake, MODERATOR_ID, "cancel", talk=str(talk["id"]))
+    interaction, response = await invoke(fake, "schedule", "cancel", MODERATOR_ID, talk=str(talk["id"]))
     assert "can't be undone" in response["data"]["content"]
     fake.update_member(GUILD_ID, MODERATOR_ID, roles=[])  # no longer a moderator
     press = await fake.invoke_component(

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.botprocess import BotProcess, clock_file
+from tests.e2e.commands import SPEAKER, add_talk, iso_in, option, run
 from tests.e2e.dbcheck import query
-from tests.e2e.test_audience import option
 from tests.fake_discord import (
     BOT_ROLE_ID,
     BOT_USER_ID,
@@ -29,24 +29,6 @@ from tests.fake_discord import (
 )
 from tests.waiting import eventually
 
-SPEAKER = OWNER_ID
-
-
-async def run(fake, command, name, user_id=MEMBER_ID, **options):
-    """Run `/command name option:value…`; the private reply's text (a deferred one's followup)."""
-    interaction = await fake.invoke(
-        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name=command,
-        options=[{"type": 1, "name": name, "options": [option(k, v) for k, v in options.items()]}],
-    )
-    response = await fake.wait_for_response(interaction)
-    if response["type"] == 5:
-        return (await fake.wait_for_followup(interaction)).content
-    return response["data"].get("content", "")
-
-
-def iso_in(seconds):
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
-
 
 @pytest.fixture
 async def bot(bot_factory, tmp_path):
@@ -54,15 +36,9 @@ async def bot(bot_factory, tmp_path):
     process = bot_factory(CLOCK_FILE=clock_file(tmp_path), DISPATCH_TICK_SECONDS="1")
     await process.start()
     await run(process.fake, "announce-settings", "channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
-    reply = await run(process.fake, "announce-settings", "events", MODERATOR_ID, enabled=True)
+    _, reply = await run(process.fake, "announce-settings", "events", MODERATOR_ID, enabled=True)
     assert "Each talk now appears in Discord's Events, at **\\#general**" in reply, reply
     return process
-
-
-async def add_talk(fake, bot, seconds, topic="Rust"):
-    content = await run(fake, "schedule", "add", SPEAKER, when=iso_in(seconds), topic=topic)
-    assert "signed up" in content, content
-    return query(bot.db_path, "SELECT * FROM talks ORDER BY id DESC LIMIT 1")[0]
 
 
 def event_of(fake, bot, talk_id):
@@ -107,7 +83,7 @@ async def test_the_event_follows_the_talk_added_moved_and_cancelled(fake, bot):
 
 async def test_interested_makes_an_attendee_who_gets_the_reminder(fake, bot):
     await run(fake, "remind-me", "talks", MEMBER_ID, before="1h")
-    talk = await add_talk(fake, bot, 3600 + 15)
+    talk = await add_talk(fake, bot, 3600 + 15, topic="Rust")
     event = await eventually(lambda: event_of(fake, bot, talk["id"]))
     fake.mark_interested(int(event["id"]), MEMBER_ID)
     clicked = time.time()
@@ -125,7 +101,7 @@ async def test_interested_makes_an_attendee_who_gets_the_reminder(fake, bot):
 async def test_a_move_in_discord_moves_the_talk_and_tells_the_speaker(fake, bot):
     # The member's talk, moved by the owner in Discord's UI: the speaker hears of it by DM (their own move would be
     # told only where they made it).
-    content = await run(fake, "schedule", "add", MEMBER_ID, when=iso_in(2 * 86400), topic="Rust")
+    _, content = await run(fake, "schedule", "add", MEMBER_ID, when=iso_in(2 * 86400), topic="Rust")
     assert "signed up" in content, content
     [talk] = query(bot.db_path, "SELECT * FROM talks")
     event = await eventually(lambda: event_of(fake, bot, talk["id"]))
@@ -160,29 +136,29 @@ async def test_import_makes_a_talk_of_a_hand_made_event_and_its_interested_membe
                                                  user_id=MODERATOR_ID, name="schedule", options=typing)
     choices = (await fake.wait_for_response(interaction))["data"]["choices"]
     assert [(c["name"].split(" — ")[0], c["value"]) for c in choices] == [("Meetup", made["id"])]
-    reply = await run(fake, "schedule", "import", MODERATOR_ID, event=made["id"])
+    _, reply = await run(fake, "schedule", "import", MODERATOR_ID, event=made["id"])
     assert "**Meetup** is now talk #" in reply and "45 min, from the event's end" in reply, reply
     assert "1 member who marked it Interested is reminded" in reply
     [talk] = query(bot.db_path, "SELECT * FROM talks")
     assert talk["event_id"] == int(made["id"]) and talk["speaker_id"] == OWNER_ID  # its creator
     assert query(bot.db_path, "SELECT user_id FROM attendees") == [{"user_id": MEMBER_ID}]
-    again = await run(fake, "schedule", "import", MODERATOR_ID, event=made["id"])
+    _, again = await run(fake, "schedule", "import", MODERATOR_ID, event=made["id"])
     assert "already talk #" in again
     # Bad input: a clear private answer with an example, nothing stored.
-    bad = await run(fake, "schedule", "import", MODERATOR_ID, event="not an event")
+    _, bad = await run(fake, "schedule", "import", MODERATOR_ID, event="not an event")
     assert "Example: `/schedule import event:" in bad
     assert len(query(bot.db_path, "SELECT * FROM talks")) == 1
 
 
 async def test_bad_settings_are_refused_with_an_example_and_nothing_changes(fake, bot):
-    reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, location=" ")
+    _, reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, location=" ")
     assert "Example: `/announce-settings events" in reply
     [guild] = query(bot.db_path, "SELECT events_location FROM guild_settings")
     assert guild["events_location"] == "#general"
 
 
 async def test_interested_while_podium_was_down_is_picked_up_at_the_next_start(fake, bot):
-    talk = await add_talk(fake, bot, 2 * 86400)
+    talk = await add_talk(fake, bot, 2 * 86400, topic="Rust")
     event = await eventually(lambda: event_of(fake, bot, talk["id"]))
     await bot.stop()
     fake.mark_interested(int(event["id"]), MEMBER_ID)  # nobody listening: the gateway event is lost
@@ -203,16 +179,16 @@ async def test_a_voice_channel_the_bot_cannot_join_is_refused_by_name(tmp_path):
         process = BotProcess(fake, tmp_path)
         await process.start()
         try:
-            reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+            _, reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
             assert "missing **Connect in <#" in reply and "Nothing was changed" in reply, reply
             assert query(process.db_path, "SELECT * FROM guild_settings WHERE events_enabled = 1") == []
             # Allowed to connect: events go to the voice channel.
             guild.channels[1].permission_overwrites.clear()
             # Gateway events reach the bot in order: the CHANNEL_UPDATE is in its cache before the next command.
             fake.update_channel(voice)
-            reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+            _, reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
             assert f"at <#{voice}>" in reply, reply
-            talk = await add_talk(fake, process, 86400)
+            talk = await add_talk(fake, process, 86400, topic="Rust")
             event = await eventually(lambda: event_of(fake, process, talk["id"]))
             assert event["entity_type"] == 2 and event["channel_id"] == str(voice)
         finally:
@@ -239,7 +215,7 @@ async def imported(fake, bot, by, speaker=None):
     made = fake.create_event_as_moderator(GUILD_ID, name="Meetup", start=start, end=start + timedelta(minutes=45),
                                           location="Library", by=by)
     options = {"event": made["id"]} | ({"speaker": speaker} if speaker else {})
-    reply = await run(fake, "schedule", "import", MODERATOR_ID, **options)
+    _, reply = await run(fake, "schedule", "import", MODERATOR_ID, **options)
     assert "is now talk #" in reply, reply
     [talk] = query(bot.db_path, "SELECT * FROM talks WHERE event_id = ?", int(made["id"]))
     return talk, fake.scheduled_events[int(made["id"])]
@@ -292,10 +268,10 @@ async def test_without_view_audit_log_hand_edits_are_put_back_and_said_once(tmp_
         await bot.start()
         try:
             await run(fake, "announce-settings", "log-channel", MODERATOR_ID, channel=GENERAL_CHANNEL_ID)
-            reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True)
+            _, reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True)
             assert "Each talk now appears in Discord's Events" in reply, reply
             assert "missing **View Audit Log**" in reply and "put back" in reply  # asked for, and why
-            talk = await add_talk(fake, bot, 2 * 86400)
+            talk = await add_talk(fake, bot, 2 * 86400, topic="Rust")
             event = await eventually(lambda: event_of(fake, bot, talk["id"]))
             start = event["scheduled_start_time"]
             for days in (3, 4):

@@ -4,7 +4,7 @@ import json
 
 import pytest_asyncio
 
-from tests.e2e.test_ops import free_port, http, wait_healthy
+from tests.botprocess import free_port, http, wait_healthy
 from tests.fake_discord import MEMBER_ID, FakeDiscord, FakeGuild
 
 MINE = [{"type": 1, "name": "mine", "options": []}]

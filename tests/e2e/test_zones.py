@@ -10,9 +10,8 @@ import pytest
 from podium import i18n
 from tests import factories
 from tests.botprocess import clock_file
+from tests.e2e.commands import click, run
 from tests.e2e.dbcheck import query
-from tests.e2e.test_audience import click
-from tests.e2e.test_native_feel import run
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
 
 BERLIN = ZoneInfo("Europe/Berlin")

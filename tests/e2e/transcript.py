@@ -50,6 +50,7 @@ from tests.fake_discord import (
     FakeMember,
     FakeMessage,
     InteractionFailed,
+    RecordedRequest,
 )
 
 TOUR = ROOT / "docs" / "tour.md"
@@ -265,8 +266,10 @@ class Tour:
             try:
                 # Nothing announces "nothing more will happen": a quiet moment is QUIET_SECONDS without a request,
                 # waited for on the fake's request log (any request ends it at once and the wait starts again).
-                await self.fake.wait_for_request(lambda request, since=since: request.at >= since,
-                                                 timeout=QUIET_SECONDS)
+                def after(request: RecordedRequest, since: float = since) -> bool:
+                    return request.at >= since
+
+                await self.fake.wait_for_request(after, timeout=QUIET_SECONDS)
                 continue
             except TimeoutError:
                 pass
@@ -726,7 +729,7 @@ not what the script writes, so it always shows the current bot.*
 
 Three journeys — a moderator setting Podium up with the README's five commands, a speaker signing up, moving and
 cancelling a talk, and a member's first day — once in an English and once in a German server. The real
-`python bot.py` runs against the loopback fake Discord (tests/fake_discord.py); the members' commands, clicks and
+`python bot.py` runs against the loopback fake Discord (tests/fake_discord/); the members' commands, clicks and
 forms are sent as Discord sends them, and each step lists everything that became visible: the answer only the
 member sees (🔒), posts in channels (📢) and threads (🧵), direct messages (📩), forms (📝) and edits of earlier
 messages (✏️).

@@ -19,7 +19,8 @@ from podium.delivery.pacing import Pacer
 from podium.housekeeping import tidy
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
-from tests.podium.test_dispatcher import ANNOUNCE, GUILD, SPEAKER, ScriptedTransport
+from tests.doubles import ScriptedTransport
+from tests.podium.delivering import ANNOUNCE, GUILD, SPEAKER
 
 AFTER = timedelta(minutes=5)
 

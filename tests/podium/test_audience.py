@@ -17,8 +17,8 @@ from podium.preferences import remember_guild_name
 from podium.talk_model import TalkError
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
+from tests.doubles import ScriptedTransport
 from tests.fake_discord import _validate_message_components
-from tests.podium.test_dispatcher import ScriptedTransport
 
 GUILD, ANNOUNCE = factories.GUILD, 555
 SPEAKER, MOD, ANN, BEN, CAT = 1, 2, 11, 12, 13

@@ -8,188 +8,33 @@ from typing import Literal
 import pytest
 
 from podium.clock import SystemClock, to_ms
-from podium.delivery import kinds
 from podium.delivery.dispatcher import MAX_ATTEMPTS, Dispatcher, backoff_delay, fallback_chain
-from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
+from podium.delivery.outbox import Outbox, OutboxRow
 from podium.delivery.pacing import Pacer
 from podium.delivery.transport import (
     GoneError,
-    PostedMessage,
     RefusedError,
     RejectedError,
     TransientError,
-    last_look,
-    snowflake_at,
 )
-from podium.talk_model import load_talk
 from tests import factories
-
-GUILD, ANNOUNCE, LOG_CHANNEL, SPEAKER = 100, 200, 300, 42
-BOT_USER_ID = 999
-
-
-class ScriptedTransport:
-    """Our own Transport protocol, answering from a script; records every call that passed the last look."""
-
-    def __init__(self, clock=None):
-        self.clock = clock  # with a clock, message ids are snowflakes of its time, as Discord's are
-        self.calls = []
-        self.failures = {}  # (method, channel_or_user) -> list of exceptions to raise in turn
-        self.next_id = 1000
-        self.posted = asyncio.Event()
-        self.orphan_threads = {}  # (parent, name) -> thread id a crash left behind
-        self.history = {}  # channel id -> messages "Discord" holds, oldest first
-
-    def fail(self, method, key, *errors):
-        self.failures.setdefault((method, key), []).extend(errors)
-
-    def _maybe_fail(self, method, key):
-        queue = self.failures.get((method, key))
-        if queue:
-            raise queue.pop(0)
-
-    def _id(self, at=None):
-        at = at or (self.clock.now() if self.clock is not None else None)
-        self.next_id = max(self.next_id + 1, snowflake_at(at) if at is not None else 0)
-        return self.next_id
-
-    def own_user_id(self):
-        return BOT_USER_ID
-
-    def add_history(self, channel_id, content, *, own=True, at=None):
-        """A message in the channel at `at` (the clock's now by default), by the bot or someone else."""
-        message = PostedMessage(self._id(at), content, own=own)
-        self.history.setdefault(channel_id, []).append(message)
-        return message
-
-    async def open_dm(self, user_id):
-        await last_look()  # as every real transport does before each request
-        self.calls.append(("open_dm", user_id))
-        self._maybe_fail("open_dm", user_id)
-        return 5000 + user_id
-
-    async def create_thread(self, channel_id, name):
-        await last_look()  # as every real transport does before each request
-        self.calls.append(("create_thread", channel_id, name))
-        self._maybe_fail("create_thread", channel_id)
-        return self._id()
-
-    async def find_thread(self, guild_id, parent_id, name):
-        await last_look()  # as every real transport does before each request
-        self.calls.append(("find_thread", guild_id, parent_id, name))
-        return self.orphan_threads.get((parent_id, name))
-
-    async def add_thread_member(self, thread_id, user_id):
-        await last_look()  # as every real transport does before each request
-        self.calls.append(("add_thread_member", thread_id, user_id))
-        self._maybe_fail("add_thread_member", thread_id)
-
-    async def remove_thread_member(self, thread_id, user_id):
-        await last_look()  # as every real transport does before each request
-        self.calls.append(("remove_thread_member", thread_id, user_id))
-        self._maybe_fail("remove_thread_member", thread_id)
-
-    async def archive_thread(self, thread_id):
-        await last_look()  # as every real transport does before each request
-        self.calls.append(("archive_thread", thread_id))
-        self._maybe_fail("archive_thread", thread_id)
-
-    async def post_message(self, channel_id, body):
-        await last_look()  # as every real transport does before each request
-        self.calls.append(("post", channel_id, body))
-        self.posted.set()
-        self._maybe_fail("post", channel_id)
-        message_id = self._id()
-        self.history.setdefault(channel_id, []).append(PostedMessage(message_id, body["content"]))
-        return message_id
-
-    async def crosspost(self, channel_id, message_id):
-        await last_look()  # as every real transport does before each request
-        self.calls.append(("crosspost", channel_id, message_id))
-        self._maybe_fail("crosspost", channel_id)
-        return message_id
-
-    async def edit_message(self, channel_id, message_id, body):
-        await last_look()  # as every real transport does before each request
-        self.calls.append(("edit", channel_id, message_id, body))
-        self._maybe_fail("edit", message_id)
-
-    async def channel_history(self, channel_id, *, around=None, before=None, after=None, limit=100):
-        """Discord's GET /channels/{id}/messages, strictly: one anchor at most, limit 1-100, newest first."""
-        await last_look()  # as every real transport does before each request
-        anchors = {k: v for k, v in (("around", around), ("before", before), ("after", after)) if v is not None}
-        assert len(anchors) <= 1 and 1 <= limit <= 100, (anchors, limit)
-        self.calls.append(("history", channel_id, anchors))
-        items = sorted(self.history.get(channel_id, []), key=lambda m: m.id)
-        if around is not None:
-            older = [m for m in items if m.id < around][-(limit // 2):] if limit // 2 else []
-            page = older + [m for m in items if m.id >= around][: limit - len(older)]
-        elif after is not None:
-            page = [m for m in items if m.id > after][:limit]
-        else:
-            page = [m for m in items if before is None or m.id < before][-limit:]
-        return page[::-1]
-
-    def posts(self):
-        return [c for c in self.calls if c[0] == "post"]
-
-
-@pytest.fixture
-def transport(clock):
-    return ScriptedTransport(clock)
-
-
-@pytest.fixture
-def dispatcher(db, clock, transport):
-    return Dispatcher(
-        db,
-        Outbox(db),
-        transport,
-        clock,
-        pacer=Pacer(1000, channel_limit=1000),
-        retry_base_seconds=10,
-        rng=random.Random(1),
-    )
-
-
-async def add_guild(db, log_channel=LOG_CHANNEL):
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=log_channel)
-
-
-async def add_talk(db, clock, state="scheduled"):
-    return await factories.add_talk(db, guild_id=GUILD, speaker_id=SPEAKER, topic="@everyone rust",
-                                    starts_at=clock.now() + timedelta(hours=1), state=state)
+from tests.podium.delivering import (  # noqa: F401 (fixtures)
+    ANNOUNCE,
+    GUILD,
+    LOG_CHANNEL,
+    SPEAKER,
+    add_guild,
+    add_talk,
+    dispatcher,
+    queue,
+    run_due,
+    stored,
+    transport,
+)
 
 
 async def set_user(db, **columns):
     await factories.add_user(db, SPEAKER, **columns)
-
-
-async def queue(dispatcher, clock, key="m1", **overrides):
-    fields = {
-        "kind": "personal_reminder",
-        "dedupe_key": key,
-        "due_at": clock.now(),
-        "target_type": "dm",
-        "guild_id": GUILD,
-        "user_id": SPEAKER,
-        "payload": {"text": "stretch"},
-    }
-    fields.update(overrides)
-    if kinds.get(fields["kind"]).talk_bound and "talk_start" not in fields:
-        talk = await load_talk(dispatcher.db, fields["talk_id"])
-        fields["talk_start"] = talk.starts_at
-    async with dispatcher.db.transaction() as tx:
-        return await dispatcher.outbox.enqueue(tx, OutboxMessage(**fields), now=clock.now())
-
-
-async def run_due(dispatcher, clock):
-    rows = await dispatcher.outbox.claim_due(clock.now(), 100)
-    return [await dispatcher.deliver(row) for row in rows]
-
-
-async def stored(db, row_id):
-    return dict(await db.fetchone("SELECT * FROM outbox WHERE id = ?", (row_id,)))
 
 
 async def test_dm_is_sent_with_nonce_and_channel_is_cached(dispatcher, clock, transport, db):

@@ -19,17 +19,8 @@ from podium.delivery.transport import (
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
-from tests.podium.test_dispatcher import (
-    ANNOUNCE,
-    GUILD,
-    SPEAKER,
-    ScriptedTransport,
-    add_guild,
-    add_talk,
-    queue,
-    run_due,
-    stored,
-)
+from tests.doubles import ScriptedTransport
+from tests.podium.delivering import ANNOUNCE, GUILD, SPEAKER, add_guild, add_talk, queue, run_due, stored
 
 
 @pytest.fixture

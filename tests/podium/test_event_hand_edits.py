@@ -1,32 +1,17 @@
 """Hand edits of a talk's event in Discord's Events beyond moves and cancels: renames, starts, ends, late echoes."""
 
-# ruff: noqa: F811  (fixtures shared with test_scheduled_events are imported by name)
+
 from datetime import timedelta
 
 from podium import scheduled_events
 from podium.preferences import load_guild
 from podium.scheduled_events import ACTIVE, COMPLETED, SCHEDULED, iso
-from tests.podium.test_dispatcher import run_due
+from tests.doubles import ANN, GUILD, LOG_CHANNEL, MOD, SPEAKER
 
 # The lagging audit log, and no real wait between its reads: shared with the review tests of §1.
-from tests.podium.test_review20_events import no_audit_pause, transport  # noqa: F401
-from tests.podium.test_scheduled_events import (  # noqa: F401 (fixtures)
-    ANN,
-    GUILD,
-    LOG_CHANNEL,
-    MOD,
-    SPEAKER,
-    dispatcher,
-    event_id_of,
-    events,
-    guild,
-    mirrored,
-    mod,
-    move,
-    outbox,
-    rows,
-    talks,
-)
+from tests.podium.audit_lag import no_audit_pause, transport  # noqa: F401 (fixtures)
+from tests.podium.delivering import run_due
+from tests.podium.events_world import dispatcher, event_id_of, events, guild, mirrored, mod, move, outbox, rows, talks  # noqa: F401 (fixtures)
 
 
 def audit_reads(transport):

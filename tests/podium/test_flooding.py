@@ -11,7 +11,7 @@ from podium.delivery.pacing import Pacer
 from podium.people import People, PeopleError
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
-from tests.podium.test_dispatcher import ScriptedTransport
+from tests.doubles import ScriptedTransport
 
 GUILD, SPEAKER, ANNOUNCE = factories.GUILD, factories.SPEAKER, 555
 

@@ -26,7 +26,7 @@ from podium.delivery.transport import GoneError, RefusedError, TransientError
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
-from tests.podium.test_dispatcher import ScriptedTransport
+from tests.doubles import ScriptedTransport
 
 GUILD, ANNOUNCE, LOG_CHANNEL = factories.GUILD, 555, 556
 MEMBER = 777_000_000_000_000_001  # a real-sized snowflake: its digits appear nowhere by chance

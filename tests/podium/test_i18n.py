@@ -21,16 +21,8 @@ from podium.guild_settings import GuildSettingsService
 from podium.people import People
 from podium.preferences import load_user
 from tests import factories
-from tests.podium.test_dispatcher import (
-    ANNOUNCE,
-    GUILD,
-    SPEAKER,
-    ScriptedTransport,
-    add_guild,
-    add_talk,
-    queue,
-    run_due,
-)
+from tests.doubles import ScriptedTransport
+from tests.podium.delivering import ANNOUNCE, GUILD, SPEAKER, add_guild, add_talk, queue, run_due
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATE = i18n.LOCALES_DIR / "podium.pot"

@@ -10,7 +10,6 @@ Podium's own bold, start a heading or make a link.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,13 +21,9 @@ from podium.delivery import kinds
 from podium.delivery.render import RenderContext, render
 from podium.markup import inert, quote
 from tests import factories
+from tests.podium.checks import DISCORD_MARKUP, LIVE, live_characters
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-# What Discord's markdown gives a meaning to, written here independently of podium.markup (a character dropped
-# there must fail here): emphasis, code, spoilers, quotes, headings, lists, subtext, masked links, autolinks
-# (https:), mentions, channels, timestamps, emoji (<, @), the escape itself, and line breaks.
-DISCORD_MARKUP = frozenset("\\*_`~|>#-+[]()<:@")
-LIVE = DISCORD_MARKUP | {"\n", "\r"}
 HOSTILE = st.sampled_from([
     "[Claim your Nitro](https://evil.example/login)", "\n# SERVER MOVED\n", "> join", "-# small", "||spoiler||",
     "```code```", "`x`", "<@123>", "<@&456>", "<#789>", "<t:1:R>", "@everyone", "@here", "https://evil.example",
@@ -43,28 +38,6 @@ OPERATOR_TEXT = {"test"}
 
 def hostile(max_size: int) -> st.SearchStrategy[str]:
     return st.lists(PIECES, min_size=1, max_size=12).map("".join).map(lambda t: t[:max_size]).filter(str.strip)
-
-
-def live_characters(body: dict[str, Any]) -> Counter[str]:
-    """Markup characters and line breaks not escaped by a backslash, in the content and every embed string."""
-    texts = [body.get("content") or ""]
-
-    def strings(value: Any) -> None:
-        if isinstance(value, str):
-            texts.append(value)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if key not in ("url", "icon_url", "color", "timestamp", "type"):
-                    strings(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                strings(item)
-
-    strings(body.get("embeds") or [])
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(char for char in re.sub(r"\\.", "", text, flags=re.DOTALL) if char in LIVE)
-    return counts
 
 
 def rendered(spec: kinds.KindSpec, text: str, locale: str, description: str | None) -> list[dict[str, Any]]:

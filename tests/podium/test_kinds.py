@@ -25,15 +25,14 @@ from podium.delivery.render import RenderContext, render
 from podium.preferences import switches
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
+from tests.doubles import ScriptedTransport
 from tests.fake_discord import _validate_message_components
-from tests.podium.test_dispatcher import ScriptedTransport
+from tests.podium.checks import CONTENT, TOTAL, embed_size
 
 SPECS = kinds.all_specs()
 TALK_BOUND = kinds.talk_bound()
 GUILD, SPEAKER, ANNOUNCE = factories.GUILD, factories.SPEAKER, 555
 FAN, THREAD_FAN = 43, 44  # two members who clicked 🔔 Remind me: one reminded by DM, one in the talk's thread
-# Discord's limits on one message.
-CONTENT, TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 2000, 256, 4096, 25, 256, 1024, 2048, 6000
 
 
 def test_every_module_that_registers_kinds_is_loaded_with_the_built_in_ones():
@@ -41,19 +40,6 @@ def test_every_module_that_registers_kinds_is_loaded_with_the_built_in_ones():
     for module in pkgutil.walk_packages(podium.__path__, "podium."):
         importlib.import_module(module.name)
     assert {spec.name for spec in kinds.all_specs()} == before, "add the module to podium/features.py (MODULES)"
-
-
-def embed_size(embed):
-    fields = embed.get("fields") or []
-    assert len(fields) <= FIELDS
-    for field in fields:
-        assert len(field.get("name", "")) <= FIELD_NAME and len(field.get("value", "")) <= FIELD_VALUE
-    assert len(embed.get("title") or "") <= TITLE
-    assert len(embed.get("description") or "") <= DESCRIPTION
-    assert len((embed.get("footer") or {}).get("text") or "") <= FOOTER
-    return sum(len(x) for x in (embed.get("title") or "", embed.get("description") or "",
-                                (embed.get("footer") or {}).get("text") or "",
-                                *(f.get("name", "") + f.get("value", "") for f in fields)))
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)

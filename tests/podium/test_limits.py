@@ -20,7 +20,7 @@ from podium.markup import fit_lines
 from podium.people import PersonalReminder
 from podium.talk_model import TOPIC_MAX
 from tests import factories
-from tests.podium.test_kinds import TOTAL, embed_size
+from tests.podium.checks import TOTAL, embed_size
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 MARKDOWN = "*_`~|>\\<@#:!&"

@@ -8,7 +8,7 @@ from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.delivery.pacing import Pacer
 from tests import factories
-from tests.podium.test_dispatcher import ScriptedTransport
+from tests.doubles import ScriptedTransport
 
 GUILD, LOG_CHANNEL = factories.GUILD, 990
 

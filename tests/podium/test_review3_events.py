@@ -1,25 +1,15 @@
 """Third review of issue 20 §1 (dd53a5e): the audit log entry taken as a change's author must be that change's."""
 
-# ruff: noqa: F811  (fixtures shared with test_scheduled_events are imported by name)
+
 from datetime import timedelta
 
 from podium.scheduled_events import iso
-from tests.podium.test_dispatcher import run_due
+from tests.doubles import ANN, GUILD, SPEAKER
 
 # The lagging audit log, and no real wait between its reads: shared with the review tests of §1.
-from tests.podium.test_review20_events import no_audit_pause, transport  # noqa: F401
-from tests.podium.test_scheduled_events import (  # noqa: F401 (fixtures)
-    ANN,
-    GUILD,
-    SPEAKER,
-    dispatcher,
-    events,
-    guild,
-    mirrored,
-    move,
-    outbox,
-    talks,
-)
+from tests.podium.audit_lag import no_audit_pause, transport  # noqa: F401 (fixtures)
+from tests.podium.delivering import run_due
+from tests.podium.events_world import dispatcher, events, guild, mirrored, move, outbox, talks  # noqa: F401 (fixtures)
 
 
 async def test_a_refused_members_move_to_a_time_the_speaker_set_a_minute_ago_is_not_the_speakers(

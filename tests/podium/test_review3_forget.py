@@ -6,18 +6,8 @@ from podium.delivery.outbox import Outbox
 from podium.people import People
 from podium.scheduled_events import ScheduledEvents
 from tests import factories
-from tests.podium.test_scheduled_events import (
-    ANN,
-    BEN,
-    GUILD,
-    dispatcher,
-    events,
-    guild,
-    mirrored,
-    outbox,
-    talks,
-    transport,
-)
+from tests.doubles import ANN, BEN, GUILD
+from tests.podium.events_world import dispatcher, events, guild, mirrored, outbox, talks, transport
 
 __all__ = ["dispatcher", "events", "guild", "outbox", "talks", "transport"]  # fixtures, imported for pytest
 

@@ -2,7 +2,6 @@
 
 import asyncio
 import dataclasses
-import json
 from datetime import timedelta
 
 import pytest
@@ -12,10 +11,8 @@ from podium.audience import Audience
 from podium.clock import to_ms
 from podium.cooldown import Cooldown
 from podium.delivery import kinds
-from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox
-from podium.delivery.pacing import Pacer
-from podium.delivery.transport import GoneError, MemberRights, RefusedError, RejectedError, TransientError
+from podium.delivery.transport import MemberRights, TransientError
 from podium.guild_settings import GuildSettingsService
 from podium.housekeeping import tidy
 from podium.people import People
@@ -35,158 +32,38 @@ from podium.scheduled_events import (
     marker,
 )
 from podium.talk_model import TalkError
-from podium.talks import Actor, TalkService, default_hooks
+from podium.talks import TalkService, default_hooks
 from tests import factories
-from tests.podium.test_dispatcher import BOT_USER_ID, ScriptedTransport, run_due
-
-GUILD, ANNOUNCE, LOG_CHANNEL, VOICE_CHANNEL = factories.GUILD, 555, 556, 557
-SPEAKER, MOD, ANN, BEN = 1, 2, 11, 12
-speaker, mod = Actor(SPEAKER), Actor(MOD, is_moderator=True)
-BOT = 999
-MODERATOR_ROLE, CREATE_EVENTS, MANAGE_EVENTS, VIEW_CHANNEL = 77, 1 << 44, 1 << 33, 1 << 10
-EPOCH_MS = 1420070400000
-
-
-class EventsTransport(ScriptedTransport):
-    """ScriptedTransport plus scheduled events held to Discord's rules (statuses, 100 active, past starts)."""
-
-    def __init__(self, clock):
-        super().__init__()
-        self.clock = clock
-        self.events = {}
-        self.interested = {}
-        self.audit = []  # audit log entries, oldest first (Discord writes one per change, with who made it)
-        self.audit_log_readable = True  # the bot's role has View Audit Log
-        # Server-wide rights by member: ANN and BEN are plain members (the creator of an event has Create Events).
-        self.rights = {SPEAKER: MemberRights(VIEW_CHANNEL, frozenset()), MOD: MemberRights(MANAGE_EVENTS, frozenset()),
-                       ANN: MemberRights(CREATE_EVENTS, frozenset()), BEN: MemberRights(VIEW_CHANNEL, frozenset())}
-        self._audit_seq = 0
-
-    def _audit_entry(self, user_id, event_id, old, body):
-        self._audit_seq += 1
-        changes = [{"key": k, "old_value": old.get(k), "new_value": v} for k, v in body.items() if old.get(k) != v]
-        self.audit.append({"id": str(((to_ms(self.clock.now()) - EPOCH_MS) << 22) + self._audit_seq),
-                           "user_id": str(user_id), "target_id": str(event_id), "action_type": 101,
-                           "changes": changes})
-
-    def edit_by(self, user_id, event_id, **body):
-        """A member edits the event in Discord's client: the audit log says who; the gateway UPDATE's data."""
-        event = self._event(event_id)
-        self._audit_entry(user_id, event_id, event, body)
-        event.update(body)
-        return {**event, "guild_id": str(GUILD)}
-
-    async def audit_log_entries(self, guild_id, action_type, *, limit=25):
-        self.calls.append(("audit_log", guild_id, action_type))
-        if not self.audit_log_readable:
-            raise RefusedError("403 (code 50013) Missing Permissions", status=403, code=50013)
-        return [dict(e) for e in reversed(self.audit) if e["action_type"] == action_type][:limit]
-
-    async def member_rights(self, guild_id, user_id):
-        self.calls.append(("member_rights", guild_id, user_id))
-        if user_id not in self.rights:
-            raise GoneError("404 (code 10007) Unknown Member", status=404, code=10007)
-        return self.rights[user_id]
-
-    def _check_start(self, body, old=None):
-        start = body.get("scheduled_start_time")
-        if start is not None and (old is None or start != old["scheduled_start_time"]) and start < iso(
-                self.clock.now()):
-            raise RejectedError("400 start in the past", status=400, code=50035)
-
-    async def create_scheduled_event(self, guild_id, body):
-        self.calls.append(("create_event", guild_id, body))
-        self._maybe_fail("create_event", guild_id)
-        active = [e for e in self.events.values() if e["guild_id"] == guild_id and e["status"] in (1, 2)]
-        if len(active) >= 100:
-            raise RejectedError("400 (code 30038) Maximum number of uncompleted guild scheduled events reached",
-                                status=400, code=30038)
-        self._check_start(body)
-        event = {**body, "id": str(self._id()), "guild_id": guild_id, "status": SCHEDULED, "creator_id": str(BOT)}
-        self.events[int(event["id"])] = event
-        return dict(event)
-
-    def _event(self, event_id):
-        if event_id not in self.events:
-            raise GoneError("404 (code 10070) Unknown Guild Scheduled Event", status=404, code=10070)
-        return self.events[event_id]
-
-    async def edit_scheduled_event(self, guild_id, event_id, body):
-        self.calls.append(("edit_event", event_id, body))
-        event = self._event(event_id)
-        if event["status"] in (COMPLETED, CANCELED):
-            raise RejectedError("400 (code 180000) cannot modify a finished event", status=400, code=180000)
-        status = body.get("status")
-        if status is not None and status != event["status"] and status not in {1: (2, 4), 2: (3,)}[event["status"]]:
-            raise RejectedError("400 invalid status transition", status=400, code=50035)
-        self._check_start(body, event)
-        self._audit_entry(BOT_USER_ID, event_id, event, body)
-        event.update(body)
-        return dict(event)
-
-    async def get_scheduled_event(self, guild_id, event_id):
-        self.calls.append(("get_event", event_id))
-        return dict(self._event(event_id))
-
-    async def list_scheduled_events(self, guild_id):
-        self.calls.append(("list_events", guild_id))
-        return [dict(e) for e in self.events.values() if e["guild_id"] == guild_id]
-
-    async def scheduled_event_users(self, guild_id, event_id, *, after=0):
-        self.calls.append(("event_users", event_id, after))
-        self._event(event_id)
-        return sorted(u for u in self.interested.get(event_id, ()) if u > after)[:100]
-
-
-@pytest.fixture
-def outbox(db):
-    return Outbox(db)
-
-
-@pytest.fixture
-def talks(db, outbox, clock):
-    hooks = scheduled_events.subscribe(audience.subscribe(default_hooks(outbox), outbox), outbox)
-    return TalkService(db, outbox, clock, hooks)
-
-
-@pytest.fixture
-def transport(clock):
-    return EventsTransport(clock)
-
-
-@pytest.fixture
-def dispatcher(db, outbox, transport, clock):
-    return Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
-
-
-@pytest.fixture
-def events(db, outbox, clock, talks):
-    return ScheduledEvents(db, outbox, clock, talks, Audience(db, outbox, clock))
-
-
-@pytest.fixture
-async def guild(db):
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=LOG_CHANNEL,
-                              events_enabled=1, events_location="#talks")
-
-
-async def add(talks, clock, days=3, topic="Rust"):
-    return await talks.add(guild_id=GUILD, actor=speaker, speaker_id=SPEAKER, topic=topic,
-                           starts_at=clock.now() + timedelta(days=days), speaker_name="Ada")
-
-
-async def move(talks, talk, starts_at):
-    return await talks.reschedule(guild_id=GUILD, actor=speaker, talk_id=talk.id, starts_at=starts_at)
-
-
-async def rows(db, kind):
-    found = await db.fetchall("SELECT * FROM outbox WHERE kind = ? ORDER BY id", (kind,))
-    return [dict(r) | {"payload": json.loads(r["payload"])} for r in found]
-
-
-async def event_id_of(db, talk_id):
-    return (await db.fetchone("SELECT event_id FROM talks WHERE id = ?", (talk_id,)))["event_id"]
-
+from tests.doubles import (
+    ANN,
+    ANNOUNCE,
+    BEN,
+    BOT,
+    EPOCH_MS,
+    GUILD,
+    LOG_CHANNEL,
+    MOD,
+    MODERATOR_ROLE,
+    SPEAKER,
+    VIEW_CHANNEL,
+    VOICE_CHANNEL,
+)
+from tests.podium.delivering import run_due
+from tests.podium.events_world import (  # noqa: F401 (fixtures)
+    add,
+    dispatcher,
+    event_id_of,
+    events,
+    guild,
+    mirrored,
+    mod,
+    move,
+    outbox,
+    rows,
+    speaker,
+    talks,
+    transport,
+)
 
 # -- the mapping ------------------------------------------------------------------------------------------------
 
@@ -394,12 +271,6 @@ async def test_turning_events_on_mirrors_the_upcoming_talks(db, talks, clock, ou
 
 
 # -- Discord's side -------------------------------------------------------------------------------------------------
-
-
-async def mirrored(db, talks, clock, dispatcher):
-    talk = await add(talks, clock)
-    await run_due(dispatcher, clock)
-    return talk, await event_id_of(db, talk.id)
 
 
 async def test_interested_members_become_attendees_and_leave_again(db, guild, talks, clock, dispatcher, events):

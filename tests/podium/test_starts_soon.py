@@ -17,7 +17,7 @@ from podium.guild_settings import GuildSettingsService
 from podium.starts_soon import COMING, SETTING, STARTS_SOON
 from podium.talks import Actor, TalkService, composed_hooks, default_hooks
 from tests import factories
-from tests.podium.test_dispatcher import ScriptedTransport
+from tests.doubles import ScriptedTransport
 
 GUILD, SPEAKER, ANNOUNCE, FAN = factories.GUILD, factories.SPEAKER, 200, 77
 

@@ -16,7 +16,8 @@ from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext, render
 from podium.weekly import WEEKLY_SUMMARY
 from tests import factories
-from tests.podium.test_dispatcher import ANNOUNCE, GUILD, ScriptedTransport, run_due
+from tests.doubles import ScriptedTransport
+from tests.podium.delivering import ANNOUNCE, GUILD, run_due
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

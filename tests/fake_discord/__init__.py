@@ -32,8 +32,14 @@ silent, Discord's OpenAPI spec discord/discord-api-spec; each rule cites its pag
 - Time-driven behaviour runs on the fake's clock (``clock=``, default the wall clock; ``advance()`` moves it): an
   idle thread archives after its auto_archive_duration, an external event starts and ends at its times, an event
   never started is cancelled. A timer applies each transition when due, and at once when the test moves time,
-  with its gateway event. Rate limits, interaction deadlines and nonces stay on real time, as the bot's are.
+  with its gateway event. So do the nonce window, an interaction token's 15 minutes and the crosspost hour (a
+  test's ``advance()`` ends them); rate limits and the 3 s interaction deadline stay on real time, as the bot's are.
 - Privileged intents are off unless ``privileged_intents`` enables them, as for a new application.
+
+The package: ``constants`` (Discord's numbers), ``models`` (what the fake holds), ``validation`` (Discord's form
+rules), ``ratelimits`` (per-route limits), ``routing`` (streams, faults, the router), ``gateway`` (websocket
+sessions), ``loopback`` (the network guard); ``FakeDiscord`` here (REST routes, gateway, clock, scenario API), and
+every name re-exported so ``from tests.fake_discord import X`` keeps working.
 """
 
 from __future__ import annotations
@@ -57,1324 +63,159 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
+
+from tests.fake_discord.constants import (
+    ADD_REACTIONS,
+    ADMINISTRATOR,
+    ALL_PERMISSIONS,
+    ANNOUNCEMENT_THREAD,
+    API_PREFIX,
+    APPLICATION_ID,
+    ATTACH_FILES,
+    ATTACHMENT_SIZE_LIMIT,
+    AUDIT_EVENT_CREATE,
+    AUDIT_EVENT_DELETE,
+    AUDIT_EVENT_UPDATE,
+    AUTO_ARCHIVE_DURATIONS,
+    BAN_MEMBERS,
+    BOT_ROLE_ID,
+    BOT_TOKEN,
+    BOT_USER_ID,
+    CALLBACK_AUTOCOMPLETE_RESULT,
+    CALLBACK_CHANNEL_MESSAGE,
+    CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+    CALLBACK_DEFERRED_UPDATE_MESSAGE,
+    CALLBACK_MODAL,
+    CALLBACK_UPDATE_MESSAGE,
+    CHANGE_NICKNAME,
+    CONNECT,
+    CREATE_EVENTS,
+    CREATE_INSTANT_INVITE,
+    CREATE_PRIVATE_THREADS,
+    CREATE_PUBLIC_THREADS,
+    CROSSPOSTED_FLAG,
+    DEFAULT_BOT_PERMISSIONS,
+    DEFAULT_EVERYONE_PERMISSIONS,
+    DISCORD_EPOCH_MS,
+    DISCORD_LOCALES,
+    DM,
+    EMBED_LINKS,
+    EPHEMERAL_FLAG,
+    ERROR_MESSAGES,
+    GENERAL_CHANNEL_ID,
+    GUILD_ANNOUNCEMENT,
+    GUILD_CATEGORY,
+    GUILD_ID,
+    GUILD_STAGE_VOICE,
+    GUILD_TEXT,
+    GUILD_VOICE,
+    INTENT_DIRECT_MESSAGES,
+    INTENT_GUILD_MEMBERS,
+    INTENT_GUILD_MESSAGES,
+    INTENT_GUILD_PRESENCES,
+    INTENT_GUILD_SCHEDULED_EVENTS,
+    INTENT_GUILDS,
+    INTENT_MESSAGE_CONTENT,
+    INTERACTION_APPLICATION_COMMAND,
+    INTERACTION_AUTOCOMPLETE,
+    INTERACTION_MESSAGE_COMPONENT,
+    INTERACTION_MODAL_SUBMIT,
+    IS_COMPONENTS_V2_FLAG,
+    JSON_CONTENT_TYPE,
+    KICK_MEMBERS,
+    LOADING_FLAG,
+    MANAGE_CHANNELS,
+    MANAGE_EVENTS,
+    MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    MANAGE_THREADS,
+    MAX_FILES,
+    MEMBER_ID,
+    MENTION_EVERYONE,
+    MODERATOR_ID,
+    MODERATOR_ROLE_ID,
+    MOVE_MEMBERS,
+    MUTE_MEMBERS,
+    OWNER_ID,
+    PRIVATE_THREAD,
+    PRIVILEGED_INTENTS,
+    PUBLIC_THREAD,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    SPEAK,
+    STATUS_MESSAGES,
+    THREAD_TYPES,
+    USE_APPLICATION_COMMANDS,
+    USE_EXTERNAL_EMOJIS,
+    VIEW_AUDIT_LOG,
+    VIEW_CHANNEL,
+)
+from tests.fake_discord.gateway import _GatewayConnection, _GatewaySession, _shard_index, _shard_of
+from tests.fake_discord.loopback import _is_loopback_host, loopback_only
+from tests.fake_discord.models import (
+    _COMMAND_NAME,
+    _EVERYONE_MENTION,
+    _ROLE_MENTION,
+    _USER_MENTION,
+    DiscordHTTPError,
+    FakeChannel,
+    FakeCrashed,
+    FakeGuild,
+    FakeInteraction,
+    FakeMember,
+    FakeMessage,
+    FakeRole,
+    InteractionFailed,
+    InteractionResponse,
+    RecordedRequest,
+    _as_int,
+    _iso,
+    _ResourceRateLimited,
+    _Snowflakes,
+    _user_json,
+)
+from tests.fake_discord.ratelimits import (
+    DEFAULT_ROUTE_LIMIT,
+    MESSAGE_CREATE_BUCKET,
+    PER_BOT,
+    ROUTE_LIMITS,
+    SCHEDULED_EVENT,
+    THREAD_MEMBER,
+    _Bucket,
+)
+from tests.fake_discord.routing import Handler, _Call, _Fault, _Route, _Router, _Stream
+from tests.fake_discord.validation import (
+    _LABEL_CHILD_TYPES,
+    _SELECT_TYPES,
+    _V2_MESSAGE_TYPES,
+    MAX_SAFE_INTEGER,
+    Path,
+    _assign_component_ids,
+    _check_chat_input_name,
+    _check_choice_value,
+    _check_description,
+    _check_emoji,
+    _check_int,
+    _check_list,
+    _check_localizations,
+    _check_str,
+    _ComponentChecker,
+    _form_error,
+    _length_error,
+    _longest,
+    _validate_choices,
+    _validate_command,
+    _validate_embeds,
+    _validate_message_components,
+    _validate_modal,
+    _validate_options,
+    _validate_value_option,
+    _walk_components,
+)
 
 log = logging.getLogger(__name__)
-
-DISCORD_EPOCH_MS = 1420070400000
-API_PREFIX = "/api/v10"
-JSON_CONTENT_TYPE = "application/json"
-
-# --- Default identities -----------------------------------------------------------------------------------
-
-BOT_USER_ID = 800000000000000001
-APPLICATION_ID = BOT_USER_ID  # as for every modern Discord application
-GUILD_ID = 810000000000000000
-GENERAL_CHANNEL_ID = GUILD_ID + 1  # default channels / roles of a FakeGuild are derived from its id
-MODERATOR_ROLE_ID = GUILD_ID + 2
-BOT_ROLE_ID = GUILD_ID + 3
-OWNER_ID = 820000000000000001
-MODERATOR_ID = 820000000000000002
-MEMBER_ID = 820000000000000003
-# The only token the fake accepts by default, like Discord for one bot: the real shape (base64 application id
-# . timestamp . hmac) so code that splits or checks a token sees one.
-BOT_TOKEN = base64.b64encode(str(APPLICATION_ID).encode()).decode().rstrip("=") + ".fake.e2e-token-not-secret"
-
-# --- Permission bits (https://discord.com/developers/docs/topics/permissions) ------------------------------
-
-CREATE_INSTANT_INVITE = 1 << 0
-KICK_MEMBERS = 1 << 1
-BAN_MEMBERS = 1 << 2
-ADMINISTRATOR = 1 << 3
-MANAGE_CHANNELS = 1 << 4
-MANAGE_GUILD = 1 << 5
-ADD_REACTIONS = 1 << 6
-VIEW_AUDIT_LOG = 1 << 7
-VIEW_CHANNEL = 1 << 10
-SEND_MESSAGES = 1 << 11
-MANAGE_MESSAGES = 1 << 13
-EMBED_LINKS = 1 << 14
-ATTACH_FILES = 1 << 15
-READ_MESSAGE_HISTORY = 1 << 16
-MENTION_EVERYONE = 1 << 17
-USE_EXTERNAL_EMOJIS = 1 << 18
-CONNECT = 1 << 20
-SPEAK = 1 << 21
-MUTE_MEMBERS = 1 << 22
-MOVE_MEMBERS = 1 << 24
-CHANGE_NICKNAME = 1 << 26
-USE_APPLICATION_COMMANDS = 1 << 31
-MANAGE_EVENTS = 1 << 33
-MANAGE_THREADS = 1 << 34
-CREATE_PUBLIC_THREADS = 1 << 35
-CREATE_PRIVATE_THREADS = 1 << 36
-SEND_MESSAGES_IN_THREADS = 1 << 38
-CREATE_EVENTS = 1 << 44  # split from MANAGE_EVENTS; required to create events since 2026-02-23 (change log 2025-11-24)
-ALL_PERMISSIONS = (1 << 53) - 1
-
-DEFAULT_EVERYONE_PERMISSIONS = (
-    CREATE_INSTANT_INVITE | ADD_REACTIONS | VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
-    | READ_MESSAGE_HISTORY | USE_EXTERNAL_EMOJIS | CONNECT | SPEAK | CHANGE_NICKNAME
-    | USE_APPLICATION_COMMANDS | CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS | SEND_MESSAGES_IN_THREADS
-)
-DEFAULT_BOT_PERMISSIONS = (
-    VIEW_CHANNEL | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
-    | ADD_REACTIONS | USE_EXTERNAL_EMOJIS | CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS | MANAGE_THREADS
-    | MANAGE_EVENTS | CREATE_EVENTS | USE_APPLICATION_COMMANDS | VIEW_AUDIT_LOG
-)
-# Audit log action types of scheduled events (resources/audit-log: audit log events).
-AUDIT_EVENT_CREATE, AUDIT_EVENT_UPDATE, AUDIT_EVENT_DELETE = 100, 101, 102
-
-# Gateway intents (only the ones that decide which events the fake echoes).
-INTENT_GUILDS = 1 << 0
-INTENT_GUILD_MEMBERS = 1 << 1
-INTENT_GUILD_MESSAGES = 1 << 9
-INTENT_GUILD_PRESENCES = 1 << 8
-INTENT_DIRECT_MESSAGES = 1 << 12
-INTENT_MESSAGE_CONTENT = 1 << 15
-INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
-PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
-
-# Channel types.
-GUILD_TEXT = 0
-DM = 1
-GUILD_VOICE = 2
-GUILD_CATEGORY = 4
-GUILD_ANNOUNCEMENT = 5  # FakeChannel(type=GUILD_ANNOUNCEMENT): sends like GUILD_TEXT, and can publish
-ANNOUNCEMENT_THREAD = 10
-PUBLIC_THREAD = 11
-PRIVATE_THREAD = 12
-GUILD_STAGE_VOICE = 13
-THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
-AUTO_ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes (channel resource docs, Start Thread)
-
-# Locales Discord accepts: docs/reference#locales lists 32; Discord's OpenAPI spec (AvailableLocalesEnum,
-# discord/discord-api-spec 2026-07) also has "ar" and "he" (34 = its maxProperties for localization dicts).
-DISCORD_LOCALES = frozenset({
-    "ar", "bg", "cs", "da", "de", "el", "en-GB", "en-US", "es-419", "es-ES", "fi", "fr", "he", "hi", "hr", "hu",
-    "id", "it", "ja", "ko", "lt", "nl", "no", "pl", "pt-BR", "ro", "ru", "sv-SE", "th", "tr", "uk", "vi", "zh-CN",
-    "zh-TW",
-})
-
-# Interaction types and callback types.
-INTERACTION_APPLICATION_COMMAND = 2
-INTERACTION_MESSAGE_COMPONENT = 3
-INTERACTION_AUTOCOMPLETE = 4
-INTERACTION_MODAL_SUBMIT = 5
-CALLBACK_CHANNEL_MESSAGE = 4
-CALLBACK_DEFERRED_CHANNEL_MESSAGE = 5
-CALLBACK_DEFERRED_UPDATE_MESSAGE = 6
-CALLBACK_UPDATE_MESSAGE = 7
-CALLBACK_AUTOCOMPLETE_RESULT = 8
-CALLBACK_MODAL = 9
-
-CROSSPOSTED_FLAG = 1 << 0
-EPHEMERAL_FLAG = 1 << 6
-LOADING_FLAG = 1 << 7
-IS_COMPONENTS_V2_FLAG = 1 << 15
-
-ERROR_MESSAGES: dict[int, str] = {
-    0: "",
-    10003: "Unknown Channel",
-    10004: "Unknown Guild",
-    10007: "Unknown Member",
-    10008: "Unknown Message",
-    10013: "Unknown User",
-    10015: "Unknown Webhook",
-    10062: "Unknown interaction",
-    10063: "Unknown application command",
-    10070: "Unknown Guild Scheduled Event",
-    30007: "Maximum number of webhooks reached",
-    30033: "Maximum number of thread participants has been reached (1000)",
-    30038: "Maximum number of uncompleted guild scheduled events reached (100)",
-    40005: "Request entity too large",
-    40033: "This message has already been crossposted",
-    40060: "Interaction has already been acknowledged.",
-    50001: "Missing Access",
-    50006: "Cannot send an empty message",
-    50007: "Cannot send messages to this user",
-    50013: "Missing Permissions",
-    50021: "Cannot execute action on a system message",
-    50024: "Cannot execute action on this channel type",
-    50027: "Invalid Webhook Token",
-    50033: "Invalid Recipient(s)",
-    50035: "Invalid Form Body",
-    50083: "Thread is archived",
-    160005: "Thread is locked",
-    160006: "Maximum number of active threads reached",
-    160007: "Maximum number of active announcement threads reached",
-    180000: "Cannot update a finished event",
-    50109: "The request body contains invalid JSON.",
-}
-# Uploads (reference#uploading-files): files per message, and their total size for a server without boosts.
-MAX_FILES, ATTACHMENT_SIZE_LIMIT = 10, 10 * 1024 * 1024
-STATUS_MESSAGES: dict[int, str] = {
-    400: "400: Bad Request",
-    401: "401: Unauthorized",
-    403: "403: Forbidden",
-    404: "404: Not Found",
-    405: "405: Method Not Allowed",
-    429: "You are being rate limited.",
-    500: "500: Internal Server Error",
-    502: "502: Bad Gateway",
-    503: "503: Service Unavailable",
-    504: "504: Gateway Timeout",
-}
-
-# Per-route rate limits, enforced with 429 on every route: (method, route template) -> (bucket, limit, window s,
-# major parameter). Routes naming the same bucket share one count. Discord publishes no figures ("should not be hard
-# coded", topics/rate-limits) and tells them only in X-RateLimit-* headers; these are the ones the hata library
-# recorded from those headers route by route (HuyaneMatsu/hata, hata/discord/http/rate_limit_groups.py), where a
-# route is limited per bot ("GLOBAL" there: no major parameter) or per channel / guild. Messages keep Discord's
-# documented 5 per 5 s (hata saw a 4 s reset). Correct a figure here and every test and benchmark follows.
-SCHEDULED_EVENT = "/guilds/{guild_id}/scheduled-events"
-THREAD_MEMBER = "/channels/{channel_id}/thread-members/"
-PER_BOT = ""  # the major parameter of a route limited for the whole bot
-ROUTE_LIMITS: dict[tuple[str, str], tuple[str, int, float, str]] = {
-    ("POST", "/channels/{channel_id}/messages"): ("message-create", 5, 5.0, "channel_id"),
-    ("PATCH", "/channels/{channel_id}/messages/{message_id}"): ("message-edit", 5, 4.0, "channel_id"),
-    ("DELETE", "/channels/{channel_id}/messages/{message_id}"): ("message-delete", 3, 1.0, "channel_id"),
-    ("GET", "/channels/{channel_id}/messages"): ("message-history", 5, 5.0, "channel_id"),
-    ("GET", "/channels/{channel_id}/messages/{message_id}"): ("message-get", 5, 5.0, "channel_id"),
-    ("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"): ("reaction", 1, 0.25, "channel_id"),
-    ("POST", "/channels/{channel_id}/typing"): ("typing", 5, 5.0, "channel_id"),
-    ("PATCH", "/channels/{channel_id}"): ("channel-edit", 5, 15.0, "channel_id"),  # archiving / reopening a thread
-    # Threads: 50 new ones per 5 minutes and 5 membership changes per 5 s, each for the whole bot.
-    ("POST", "/channels/{channel_id}/threads"): ("thread-create", 50, 300.0, PER_BOT),
-    ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): ("thread-create", 50, 300.0, PER_BOT),
-    ("PUT", THREAD_MEMBER + "@me"): ("thread-member", 5, 5.0, PER_BOT),
-    ("DELETE", THREAD_MEMBER + "@me"): ("thread-member", 5, 5.0, PER_BOT),
-    ("PUT", THREAD_MEMBER + "{user_id}"): ("thread-member", 5, 5.0, PER_BOT),
-    ("DELETE", THREAD_MEMBER + "{user_id}"): ("thread-member", 5, 5.0, PER_BOT),
-    ("GET", "/channels/{channel_id}/thread-members"): ("thread-member-list", 10, 10.0, PER_BOT),
-    # Scheduled events: 5 new ones a minute per guild; edits and deletes 5 per 20 s; reads slower still.
-    ("POST", SCHEDULED_EVENT): ("event-create", 5, 60.0, "guild_id"),
-    ("PATCH", SCHEDULED_EVENT + "/{event_id}"): ("event-edit", 5, 20.0, "guild_id"),
-    ("DELETE", SCHEDULED_EVENT + "/{event_id}"): ("event-delete", 5, 20.0, "guild_id"),
-    ("GET", SCHEDULED_EVENT): ("event-list", 1, 10.0, "guild_id"),
-    ("GET", SCHEDULED_EVENT + "/{event_id}"): ("event-get", 1, 5.0, "guild_id"),
-    ("GET", SCHEDULED_EVENT + "/{event_id}/users"): ("event-users", 5, 30.0, "guild_id"),
-    ("GET", "/guilds/{guild_id}/members/{user_id}"): ("member-get", 5, 1.0, "guild_id"),
-    ("GET", "/users/{user_id}"): ("user-get", 30, 30.0, PER_BOT),
-    # Interaction followups and edits: 5 per 2 s per interaction.
-    ("POST", "/webhooks/{webhook_id}/{webhook_token}"): ("interaction-webhook", 5, 2.0, "webhook_token"),
-}
-for _suffix in ("/messages/@original", "/messages/{message_id}"):
-    for _method in ("GET", "PATCH", "DELETE"):
-        ROUTE_LIMITS[_method, "/webhooks/{webhook_id}/{webhook_token}" + _suffix] = (
-            "interaction-webhook", 5, 2.0, "webhook_token")
-# Every other route (DM opens, guild reads, the audit log, interaction callbacks): no limit of its own in hata's
-# record, only the global one; the fake still counts it per route and major parameter, generously. Left here on
-# purpose: command sync. hata records 5 creates per 20 s and 2 bulk overwrites per 60 s, and nextcord registers
-# new commands one by one, so a bot's very first start against Discord takes that long for its commands; every
-# end-to-end test starts against a new fake (a first start each time), so enforcing it would cost each test that.
-DEFAULT_ROUTE_LIMIT = (50, 1.0)
-MESSAGE_CREATE_BUCKET = "message-create"
-
-_USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
-_ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
-_EVERYONE_MENTION = re.compile(r"@(everyone|here)\b")
-# Discord: ^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$ (application-commands#naming). Python's \w is letters, digits
-# and "_"; Devanagari and Thai vowel signs are not \w, hence their blocks.
-_COMMAND_NAME = re.compile(r"^[-_'\w\u0900-\u097f\ua8e0-\ua8ff\u0e00-\u0e7f]{1,32}$")
-
-
-def _iso(ts: float | None) -> str | None:
-    """Discord ISO-8601 timestamp for a POSIX time (None stays None)."""
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
-
-
-def _as_int(value: Any) -> int:
-    """Snowflake / permission value (str or int) as int."""
-    return int(value)
-
-
-class _Snowflakes:
-    """Monotonic snowflake generator based on the wall clock, like Discord's."""
-
-    def __init__(self) -> None:
-        self._last = 0
-
-    def next(self) -> int:
-        """Return a fresh snowflake, strictly greater than every previous one."""
-        candidate = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
-        self._last = max(candidate, self._last + 1)
-        return self._last
-
-
-# --- Guild model ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class FakeRole:
-    """A guild role; ``permissions`` is the permission bit set."""
-
-    id: int
-    name: str
-    permissions: int = 0
-    position: int = 0
-    mentionable: bool = False
-    managed: bool = False
-    bot_id: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """Discord role object."""
-        data: dict[str, Any] = {
-            "id": str(self.id), "name": self.name, "permissions": str(self.permissions),
-            "position": self.position, "color": 0, "colors": {"primary_color": 0}, "hoist": False,
-            "icon": None, "unicode_emoji": None, "managed": self.managed, "mentionable": self.mentionable,
-            "flags": 0,
-        }
-        if self.bot_id is not None:
-            data["tags"] = {"bot_id": str(self.bot_id)}
-        return data
-
-
-@dataclass
-class FakeChannel:
-    """A guild channel; ``permission_overwrites`` use Discord's JSON form ({"id", "type", "allow", "deny"})."""
-
-    id: int
-    name: str
-    type: int = GUILD_TEXT
-    position: int = 0
-    permission_overwrites: list[dict[str, Any]] = field(default_factory=list)
-    parent_id: int | None = None
-    topic: str | None = None
-
-    def to_json(self, guild_id: int) -> dict[str, Any]:
-        """Discord channel object."""
-        return {
-            "id": str(self.id), "type": self.type, "guild_id": str(guild_id), "name": self.name,
-            "position": self.position,
-            "permission_overwrites": [
-                {"id": str(o["id"]), "type": int(o.get("type", 0)), "allow": str(o.get("allow", 0)),
-                 "deny": str(o.get("deny", 0))}
-                for o in self.permission_overwrites
-            ],
-            "parent_id": None if self.parent_id is None else str(self.parent_id), "topic": self.topic,
-            "nsfw": False, "rate_limit_per_user": 0, "last_message_id": None, "flags": 0,
-        }
-
-
-@dataclass
-class FakeMember:
-    """A guild member (and the user behind it); ``roles`` are role ids, @everyone implied."""
-
-    id: int
-    username: str
-    roles: list[int] = field(default_factory=list)
-    nick: str | None = None
-    global_name: str | None = None
-    bot: bool = False
-    joined_at: float = 1_700_000_000.0
-
-    def user_json(self) -> dict[str, Any]:
-        """Discord user object."""
-        return _user_json(self.id, self.username, global_name=self.global_name, bot=self.bot)
-
-    def to_json(self, *, with_user: bool = True) -> dict[str, Any]:
-        """Discord guild member object."""
-        data: dict[str, Any] = {
-            "roles": [str(r) for r in self.roles], "nick": self.nick, "avatar": None, "banner": None,
-            "joined_at": _iso(self.joined_at), "premium_since": None, "deaf": False, "mute": False,
-            "flags": 0, "pending": False, "communication_disabled_until": None,
-        }
-        if with_user:
-            data["user"] = self.user_json()
-        return data
-
-
-def _user_json(user_id: int, username: str, *, global_name: str | None = None, bot: bool = False) -> dict[str, Any]:
-    """Discord user object."""
-    return {
-        "id": str(user_id), "username": username, "discriminator": "0", "global_name": global_name,
-        "avatar": None, "bot": bot, "system": False, "public_flags": 0, "flags": 0,
-    }
-
-
-@dataclass
-class FakeGuild:
-    """A guild with channels, roles and members; omitted parts get sensible defaults derived from ``id``.
-
-    Defaults: a text channel "general" (id = guild id + 1), the @everyone role (id = guild id), a "Moderator"
-    role (id = guild id + 2, Manage Server + Manage Messages), and three members: the owner, a moderator and a
-    plain member. The fake adds the bot's own member and managed role (id = guild id + 3) itself.
-    """
-
-    id: int = GUILD_ID
-    name: str = "Fake Guild"
-    owner_id: int = OWNER_ID
-    channels: list[FakeChannel] | None = None
-    roles: list[FakeRole] | None = None
-    members: list[FakeMember] | None = None
-    preferred_locale: str = "en-US"
-
-    def __post_init__(self) -> None:
-        if self.channels is None:
-            self.channels = [FakeChannel(id=self.id + 1, name="general")]
-        if self.roles is None:
-            self.roles = [FakeRole(id=self.id + 2, name="Moderator", permissions=MANAGE_GUILD | MANAGE_MESSAGES,
-                                   position=1)]
-        if not any(r.id == self.id for r in self.roles):
-            self.roles.insert(0, FakeRole(id=self.id, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS))
-        if self.members is None:
-            self.members = [
-                FakeMember(id=OWNER_ID, username="owner"),
-                FakeMember(id=MODERATOR_ID, username="moderator", roles=[self.id + 2]),
-                FakeMember(id=MEMBER_ID, username="member"),
-            ]
-
-    # The lists are never None after __post_init__; these accessors keep the type checker quiet.
-    @property
-    def channel_list(self) -> list[FakeChannel]:
-        """Channels (never None)."""
-        assert self.channels is not None
-        return self.channels
-
-    @property
-    def role_list(self) -> list[FakeRole]:
-        """Roles (never None)."""
-        assert self.roles is not None
-        return self.roles
-
-    @property
-    def member_list(self) -> list[FakeMember]:
-        """Members (never None)."""
-        assert self.members is not None
-        return self.members
-
-    def get_channel(self, channel_id: int) -> FakeChannel | None:
-        """Channel by id."""
-        return next((c for c in self.channel_list if c.id == channel_id), None)
-
-    def get_role(self, role_id: int) -> FakeRole | None:
-        """Role by id."""
-        return next((r for r in self.role_list if r.id == role_id), None)
-
-    def get_member(self, user_id: int) -> FakeMember | None:
-        """Member by user id."""
-        return next((m for m in self.member_list if m.id == user_id), None)
-
-    def base_permissions(self, user_id: int) -> int:
-        """Guild-level permissions of a member (owner and Administrator get everything)."""
-        if user_id == self.owner_id:
-            return ALL_PERMISSIONS
-        member = self.get_member(user_id)
-        everyone = self.get_role(self.id)
-        perms = everyone.permissions if everyone else 0
-        if member is not None:
-            for role_id in member.roles:
-                role = self.get_role(role_id)
-                if role is not None:
-                    perms |= role.permissions
-        return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
-
-    def channel_permissions(self, user_id: int, channel: FakeChannel) -> int:
-        """Permissions of a member in a channel, overwrites applied in Discord's order."""
-        perms = self.base_permissions(user_id)
-        if perms & ADMINISTRATOR:
-            return ALL_PERMISSIONS
-        overwrites = {_as_int(o["id"]): o for o in channel.permission_overwrites}
-        if (everyone := overwrites.get(self.id)) is not None:
-            perms = (perms & ~_as_int(everyone.get("deny", 0))) | _as_int(everyone.get("allow", 0))
-        member = self.get_member(user_id)
-        role_ids = member.roles if member else []
-        allow = deny = 0
-        for role_id in role_ids:
-            if (o := overwrites.get(role_id)) is not None and int(o.get("type", 0)) == 0:
-                allow |= _as_int(o.get("allow", 0))
-                deny |= _as_int(o.get("deny", 0))
-        perms = (perms & ~deny) | allow
-        if (o := overwrites.get(user_id)) is not None and int(o.get("type", 1)) == 1:
-            perms = (perms & ~_as_int(o.get("deny", 0))) | _as_int(o.get("allow", 0))
-        return perms
-
-
-# --- Records ----------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class RecordedRequest:
-    """One REST request the fake received, with what it answered."""
-
-    method: str
-    path: str  # concrete, relative to api_base, e.g. "/channels/555/messages"
-    route: str  # template as in nextcord, e.g. "/channels/{channel_id}/messages"; the path itself if unknown
-    params: dict[str, str]
-    json: Any
-    at: float  # time.time() when received
-    query: dict[str, str] = field(default_factory=dict)
-    status: int = 0
-    response: Any = None  # the JSON body the fake answered (None for 204)
-    files: list[dict[str, Any]] = field(default_factory=list)  # multipart files: {"name", "filename", "size"}
-    injected: bool = False  # answered by a `fail(...)` rule
-
-
-@dataclass(eq=False)
-class FakeMessage:
-    """A message that exists in the fake: sent by the bot, injected for a user, or an interaction message."""
-
-    id: int
-    channel_id: int
-    author_id: int
-    content: str = ""
-    guild_id: int | None = None
-    embeds: list[dict[str, Any]] = field(default_factory=list)
-    components: list[dict[str, Any]] = field(default_factory=list)
-    allowed_mentions: dict[str, Any] | None = None  # exactly as sent (None if the field was absent)
-    nonce: int | str | None = None
-    flags: int = 0
-    tts: bool = False
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    message_reference: dict[str, Any] | None = None
-    created_at: float = field(default_factory=time.time)
-    edited_at: float | None = None
-    deleted: bool = False
-    thread_id: int | None = None  # thread started from this message
-    kind: str = "channel"  # "channel" | "user" | "interaction" (original response) | "followup"
-    interaction_id: int | None = None
-    webhook_id: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict)  # the body as the bot sent it
-    edits: list[dict[str, Any]] = field(default_factory=list)  # bodies of later PATCHes
-    mention_user_ids: list[int] = field(default_factory=list)  # users Discord would actually ping
-    mention_role_ids: list[int] = field(default_factory=list)  # roles Discord would actually ping
-    mention_everyone: bool = False  # whether @everyone/@here would actually ping
-
-    @property
-    def ephemeral(self) -> bool:
-        """True for ephemeral interaction messages."""
-        return bool(self.flags & EPHEMERAL_FLAG)
-
-    @property
-    def custom_ids(self) -> list[str]:
-        """custom_id of every component (buttons, selects), depth first."""
-        found: list[str] = []
-
-        def walk(items: list[dict[str, Any]]) -> None:
-            for item in items:
-                if "custom_id" in item:
-                    found.append(item["custom_id"])
-                walk(item.get("components", []))
-
-        walk(self.components)
-        return found
-
-
-@dataclass(slots=True)
-class InteractionResponse:
-    """Something the bot did with an interaction token: callback, followup, edit/delete of a message."""
-
-    interaction: FakeInteraction
-    kind: str  # "callback" | "followup" | "edit_original" | "delete_original" | "edit_followup" | "delete_followup"
-    json: Any
-    at: float
-    status: int
-    message: FakeMessage | None = None
-    error: str | None = None  # why the fake rejected it, if it did
-
-
-@dataclass(eq=False)
-class FakeInteraction:
-    """An interaction the fake dispatched; ``responses`` collects what the bot did with it."""
-
-    id: int
-    token: str
-    type: int
-    guild_id: int | None
-    channel_id: int
-    user_id: int
-    name: str | None  # command name (or custom_id for components and modals)
-    payload: dict[str, Any]  # the INTERACTION_CREATE data as dispatched
-    created_at: float = field(default_factory=time.time)
-    issued_at: float | None = None  # the fake's clock (FakeDiscord.now()) when the token was issued
-    responses: list[InteractionResponse] = field(default_factory=list)
-    original: FakeMessage | None = None
-    followups: list[FakeMessage] = field(default_factory=list)
-    acknowledged: bool = False
-    component_message: FakeMessage | None = None  # message whose component was used (type 3)
-    modal: dict[str, Any] | None = None  # the modal the bot showed in answer (callback type 9), ids filled in
-    modal_submitted: bool = False
-    focused_type: int | None = None  # autocomplete: option type of the focused option (3 string, 4 int, 10 number)
-
-    @property
-    def callback(self) -> dict[str, Any] | None:
-        """Body of the accepted initial response (POST .../callback), if any."""
-        return next((r.json for r in self.responses if r.kind == "callback" and r.status < 300), None)
-
-
-class FakeCrashed(AssertionError):
-    """The fake answered 5xx that no test injected, or its gateway crashed: a bug in the fake (or in what it
-    was asked), never a retry path to let pass.
-    """
-
-
-class InteractionFailed(AssertionError):
-    """The bot's response to an interaction was rejected the way Discord would reject it."""
-
-
-class DiscordHTTPError(Exception):
-    """Raised inside handlers to answer with a Discord error body."""
-
-    def __init__(self, status: int, code: int = 0, message: str = "", errors: dict[str, Any] | None = None) -> None:
-        self.status = status
-        self.code = code
-        self.message = message or ERROR_MESSAGES.get(code) or STATUS_MESSAGES.get(status, f"{status}")
-        self.errors = errors
-        super().__init__(f"{status} {code} {self.message}")
-
-    def body(self) -> dict[str, Any]:
-        """Discord error JSON."""
-        data: dict[str, Any] = {"message": self.message, "code": self.code}
-        if self.errors:
-            data["errors"] = self.errors
-        return data
-
-
-class _ResourceRateLimited(DiscordHTTPError):
-    """429 of a per-resource limit (e.g. publishing): scope "shared", route headers unchanged (topics/rate-limits,
-    "Example Exceeded Resource Rate Limit Response"); such 429s do not count as invalid requests.
-    """
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(429, 0, "The resource is being rate limited.")
-        self.retry_after = retry_after
-        self.headers = {"Retry-After": str(math.ceil(retry_after)), "Via": "1.1 google", "X-RateLimit-Scope": "shared"}
-
-    def body(self) -> dict[str, Any]:
-        return {"message": self.message, "retry_after": round(self.retry_after, 3), "global": False, "code": 0}
-
-
-def _form_error(path: list[str | int], code: str, message: str) -> DiscordHTTPError:
-    """400 Invalid Form Body with Discord's nested ``errors`` object at ``path``."""
-    errors: dict[str, Any] = {"_errors": [{"code": code, "message": message}]}
-    for key in reversed(path):
-        errors = {str(key): errors}
-    return DiscordHTTPError(400, 50035, "Invalid Form Body", errors)
-
-
-# --- Discord's form rules (payload validation) ------------------------------------------------------------
-# Limits from docs.discord.com: resources/message#embed-limits, components/reference, interactions/
-# receiving-and-responding#interaction-response-object-modal, interactions/application-commands; where the docs are
-# silent, from Discord's OpenAPI spec (discord/discord-api-spec, specs/openapi.json). Error codes follow what Discord
-# answers (BASE_TYPE_*, COMPONENT_*); tests should rely on the status, 50035 and the error path.
-
-Path = list[str | int]
-
-
-def _length_error(path: Path, low: int, high: int) -> DiscordHTTPError:
-    if low > 0:
-        return _form_error(path, "BASE_TYPE_BAD_LENGTH", f"Must be between {low} and {high} in length.")
-    return _form_error(path, "BASE_TYPE_MAX_LENGTH", f"Must be {high} or fewer in length.")
-
-
-def _check_str(value: Any, path: Path, high: int, *, low: int = 0, required: bool = False) -> None:
-    """A string field of ``low``..``high`` characters (None/absent allowed unless required)."""
-    if value is None:
-        if required:
-            raise _form_error(path, "BASE_TYPE_REQUIRED", "This field is required")
-        return
-    if not isinstance(value, str):
-        raise _form_error(path, "BASE_TYPE_BAD_TYPE", "Must be a string.")
-    if not low <= len(value) <= high:
-        raise _length_error(path, low, high)
-
-
-def _check_int(value: Any, path: Path, low: int, high: int) -> None:
-    """An optional integer field within ``low``..``high``."""
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _form_error(path, "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not int.")
-    if value < low:
-        raise _form_error(path, "NUMBER_TYPE_MIN", f"int value should be greater than or equal to {low}.")
-    if value > high:
-        raise _form_error(path, "NUMBER_TYPE_MAX", f"int value should be less than or equal to {high}.")
-
-
-def _check_list(value: Any, path: Path, high: int, *, low: int = 0) -> list[Any]:
-    if value is None:
-        value = []
-    if not isinstance(value, list):
-        raise _form_error(path, "BASE_TYPE_BAD_TYPE", "Must be an array.")
-    if len(value) > high:
-        raise _form_error(path, "BASE_TYPE_MAX_LENGTH", f"Must be {high} or fewer in length.")
-    if len(value) < low:
-        raise _form_error(path, "BASE_TYPE_MIN_LENGTH", f"Must be {low} or more in length.")
-    return value
-
-
-def _validate_embeds(embeds: Any, path: Path) -> None:
-    """Embed limits; lengths are counted after trimming whitespace, as Discord does, and the 6,000 total spans
-    title, description, field names and values, footer text and author name of ALL embeds of the message.
-    """
-    embeds = _check_list(embeds, path, 10)
-    total = 0
-    for index, embed in enumerate(embeds):
-        here = [*path, index]
-        if not isinstance(embed, dict):
-            raise _form_error(here, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
-
-        def text(value: Any, where: Path, limit: int, *, required: bool = False) -> int:
-            if value is None or (isinstance(value, str) and not value.strip() and not required):
-                if required:
-                    raise _form_error(where, "BASE_TYPE_REQUIRED", "This field is required")
-                return 0
-            if not isinstance(value, str):
-                raise _form_error(where, "BASE_TYPE_BAD_TYPE", "Must be a string.")
-            stripped = value.strip()
-            if required and not stripped:
-                raise _form_error(where, "BASE_TYPE_REQUIRED", "This field is required")
-            if len(stripped) > limit:
-                raise _form_error(where, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
-            return len(stripped)
-
-        total += text(embed.get("title"), [*here, "title"], 256)
-        total += text(embed.get("description"), [*here, "description"], 4096)
-        for number, item in enumerate(_check_list(embed.get("fields"), [*here, "fields"], 25)):
-            total += text(item.get("name"), [*here, "fields", number, "name"], 256, required=True)
-            total += text(item.get("value"), [*here, "fields", number, "value"], 1024, required=True)
-        if (footer := embed.get("footer")) is not None:
-            total += text(footer.get("text"), [*here, "footer", "text"], 2048, required=True)
-        if (author := embed.get("author")) is not None:
-            total += text(author.get("name"), [*here, "author", "name"], 256, required=True)
-    if total > 6000:
-        raise _form_error(path, "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
-
-
-_SELECT_TYPES = frozenset({3, 5, 6, 7, 8})  # string, user, role, mentionable, channel
-_V2_MESSAGE_TYPES = frozenset({1, 9, 10, 12, 13, 14, 17})  # top level of an IS_COMPONENTS_V2 message
-_LABEL_CHILD_TYPES = frozenset({3, 4, 5, 6, 7, 8, 19, 21, 22, 23})
-
-
-def _check_emoji(emoji: Any, path: Path) -> None:
-    """A partial emoji: a custom one by snowflake ``id``, or a Unicode one by ``name`` (plain text is refused)."""
-    if emoji is None:
-        return
-    if not isinstance(emoji, dict):
-        raise _form_error(path, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
-    emoji_id, name = emoji.get("id"), emoji.get("name")
-    if emoji_id is not None:
-        if not str(emoji_id).isdigit():
-            raise _form_error([*path, "id"], "NUMBER_TYPE_COERCE", f"Value \"{emoji_id}\" is not snowflake.")
-        return
-    if not isinstance(name, str) or not name or name.isascii():
-        raise _form_error([*path, "name"], "BUTTON_COMPONENT_INVALID_EMOJI", "Invalid emoji")
-
-
-class _ComponentChecker:
-    """Validates one message's or modal's components; ``custom_id`` must be unique across all of them."""
-
-    def __init__(self, *, modal: bool) -> None:
-        self.modal = modal
-        self.custom_ids: set[str] = set()
-        self.count = 0
-
-    def custom_id(self, component: dict[str, Any], path: Path) -> None:
-        value = component.get("custom_id")
-        _check_str(value, [*path, "custom_id"], 100, low=1, required=True)
-        if value in self.custom_ids:
-            raise _form_error([*path, "custom_id"], "COMPONENT_CUSTOM_ID_DUPLICATED",
-                              "Component custom id cannot be duplicated")
-        self.custom_ids.add(value)
-
-    def component(self, component: Any, path: Path, allowed: frozenset[int]) -> None:
-        if not isinstance(component, dict):
-            raise _form_error(path, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
-        self.count += 1
-        kind = component.get("type")
-        if kind not in allowed:
-            raise _form_error([*path, "type"], "UNION_TYPE_CHOICES",
-                              f"Value of field \"type\" must be one of {tuple(sorted(allowed))}.")
-        if kind == 1:
-            self.action_row(component, path)
-        elif kind == 2:
-            self.button(component, path)
-        elif kind in _SELECT_TYPES:
-            self.select(component, path)
-        elif kind == 4:
-            self.text_input(component, path, labelled=False)
-        elif kind == 18:
-            _check_str(component.get("label"), [*path, "label"], 45, low=1, required=True)
-            _check_str(component.get("description"), [*path, "description"], 100, low=1)
-            child = component.get("component")
-            if child is None:
-                raise _form_error([*path, "component"], "BASE_TYPE_REQUIRED", "This field is required")
-            if isinstance(child, dict) and child.get("type") == 4:
-                self.count += 1
-                self.text_input(child, [*path, "component"], labelled=True)
-            else:
-                self.component(child, [*path, "component"], _LABEL_CHILD_TYPES - {4})
-        elif kind == 10:
-            _check_str(component.get("content"), [*path, "content"], 4000, low=1, required=True)
-        elif kind == 9:  # section: 1-3 text displays and an accessory (button or thumbnail)
-            for index, child in enumerate(_check_list(component.get("components"), [*path, "components"], 3, low=1)):
-                self.component(child, [*path, "components", index], frozenset({10}))
-            self.component(component.get("accessory"), [*path, "accessory"], frozenset({2, 11}))
-        elif kind == 17:  # container
-            for index, child in enumerate(_check_list(component.get("components"), [*path, "components"], 40,
-                                                      low=1)):
-                self.component(child, [*path, "components", index], frozenset({1, 9, 10, 12, 13, 14}))
-
-    def action_row(self, row: dict[str, Any], path: Path) -> None:
-        here = [*path, "components"]
-        children = _check_list(row.get("components"), here, 5, low=1)
-        if self.modal:
-            # A modal row holds exactly one text input (rows in modals are deprecated in favour of Label).
-            if len(children) != 1:
-                raise _form_error(here, "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                                  "The specified component exceeds the maximum width")
-            self.component(children[0], [*here, 0], frozenset({4}))
-            return
-        kinds = [c.get("type") if isinstance(c, dict) else None for c in children]
-        if any(k in _SELECT_TYPES for k in kinds) and len(children) > 1:
-            # Up to 5 buttons, or one select alone (components/reference#action-row).
-            raise _form_error(here, "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                              "The specified component exceeds the maximum width")
-        for index, child in enumerate(children):
-            self.component(child, [*here, index], frozenset({2}) | _SELECT_TYPES)
-
-    def button(self, button: dict[str, Any], path: Path) -> None:
-        if self.modal:
-            raise _form_error([*path, "type"], "UNION_TYPE_CHOICES", "Buttons cannot be used in modals.")
-        style = button.get("style")
-        if style not in (1, 2, 3, 4, 5, 6):
-            raise _form_error([*path, "style"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3, 4, 5, 6).")
-        _check_str(button.get("label"), [*path, "label"], 80)
-        _check_emoji(button.get("emoji"), [*path, "emoji"])
-        if style != 6 and not button.get("label") and button.get("emoji") is None:
-            # A button with neither shows nothing to click (components/reference#button: "label or emoji").
-            raise _form_error([*path, "label"], "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED",
-                              "A button must have a label or an emoji.")
-        if style == 5:  # link: url, no custom_id
-            _check_str(button.get("url"), [*path, "url"], 512, low=1, required=True)
-            if not str(button["url"]).startswith(("http://", "https://", "discord://")):
-                raise _form_error([*path, "url"], "URL_TYPE_INVALID_SCHEME",
-                                  "Scheme must be one of ('http', 'https', 'discord').")
-            forbidden = ("custom_id", "sku_id")
-        elif style == 6:  # premium: sku_id only
-            if button.get("sku_id") is None:
-                raise _form_error([*path, "sku_id"], "BASE_TYPE_REQUIRED", "This field is required")
-            forbidden = ("custom_id", "label", "url", "emoji")
-        else:
-            self.custom_id(button, path)
-            forbidden = ("url", "sku_id")
-        for key in forbidden:
-            if button.get(key) is not None:
-                raise _form_error([*path, key], "BUTTON_COMPONENT_INVALID_FIELD",
-                                  f"A button of style {style} cannot have a {key}.")
-
-    def select(self, select: dict[str, Any], path: Path) -> None:
-        self.custom_id(select, path)
-        _check_str(select.get("placeholder"), [*path, "placeholder"], 150)
-        min_values, max_values = select.get("min_values"), select.get("max_values")
-        _check_int(min_values, [*path, "min_values"], 0, 25)
-        _check_int(max_values, [*path, "max_values"], 1, 25)
-        low = 1 if min_values is None else min_values
-        high = 1 if max_values is None else max_values
-        if low > high:
-            raise _form_error([*path, "min_values"], "SELECT_COMPONENT_MIN_VALUES_GREATER_THAN_MAX",
-                              "min_values must be less than or equal to max_values.")
-        if self.modal and select.get("disabled"):
-            raise _form_error([*path, "disabled"], "COMPONENT_DISABLED_IN_MODAL",
-                              "Modals can not have disabled components.")
-        if select.get("type") == 3:
-            options = _check_list(select.get("options"), [*path, "options"], 25, low=1)
-            values: set[str] = set()
-            for index, option in enumerate(options):
-                here = [*path, "options", index]
-                _check_str(option.get("label"), [*here, "label"], 100, low=1, required=True)
-                _check_str(option.get("value"), [*here, "value"], 100, low=1, required=True)
-                _check_str(option.get("description"), [*here, "description"], 100)
-                _check_emoji(option.get("emoji"), [*here, "emoji"])
-                if option["value"] in values:
-                    raise _form_error([*here, "value"], "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
-                                      "Select component option values must be unique.")
-                values.add(option["value"])
-            if high > len(options):
-                raise _form_error([*path, "max_values"], "NUMBER_TYPE_MAX",
-                                  f"int value should be less than or equal to {len(options)}.")
-            if sum(1 for option in options if option.get("default")) > high:
-                raise _form_error([*path, "options"], "SELECT_COMPONENT_TOO_MANY_DEFAULT_VALUES",
-                                  f"At most {high} options can be selected by default.")
-        else:
-            defaults = select.get("default_values")
-            if defaults is not None and not low <= len(defaults) <= high:
-                raise _form_error([*path, "default_values"], "BASE_TYPE_BAD_LENGTH",
-                                  f"Must be between {low} and {high} in length.")
-
-    def text_input(self, text_input: dict[str, Any], path: Path, *, labelled: bool) -> None:
-        if not self.modal:
-            raise _form_error([*path, "type"], "UNION_TYPE_CHOICES", "Text inputs can only be used in modals.")
-        self.custom_id(text_input, path)
-        if text_input.get("style") not in (1, 2):
-            raise _form_error([*path, "style"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2).")
-        _check_str(text_input.get("label"), [*path, "label"], 45, low=1, required=not labelled)
-        _check_str(text_input.get("value"), [*path, "value"], 4000)
-        _check_str(text_input.get("placeholder"), [*path, "placeholder"], 100)
-        _check_int(text_input.get("min_length"), [*path, "min_length"], 0, 4000)
-        _check_int(text_input.get("max_length"), [*path, "max_length"], 1, 4000)
-        low, high = text_input.get("min_length"), text_input.get("max_length")
-        if low is not None and high is not None and low > high:
-            raise _form_error([*path, "min_length"], "TEXT_INPUT_MIN_GREATER_THAN_MAX",
-                              "min_length must be less than or equal to max_length.")
-        if (required := text_input.get("required")) is not None and not isinstance(required, bool):
-            raise _form_error([*path, "required"], "BASE_TYPE_BAD_TYPE", "Must be either true or false.")
-        value = text_input.get("value")
-        if value and high is not None and len(value) > high:
-            # A pre-filled value the member could not submit unchanged is refused with the form.
-            raise _length_error([*path, "value"], low or 0, high)
-
-
-def _validate_message_components(components: Any, path: Path, flags: int) -> None:
-    """Components of a message: at most 5 action rows (legacy), or 40 components with IS_COMPONENTS_V2."""
-    checker = _ComponentChecker(modal=False)
-    if flags & IS_COMPONENTS_V2_FLAG:
-        for index, component in enumerate(_check_list(components, path, 40)):
-            checker.component(component, [*path, index], _V2_MESSAGE_TYPES)
-        if checker.count > 40:
-            raise _form_error(path, "BASE_TYPE_MAX_LENGTH", "Must be 40 or fewer in length.")
-        return
-    for index, row in enumerate(_check_list(components, path, 5)):
-        checker.component(row, [*path, index], frozenset({1}))
-
-
-def _validate_modal(data: Any, path: Path) -> None:
-    """Modal callback data: custom_id 1-100, title 1-45, 1-5 components (receiving-and-responding#modal)."""
-    if not isinstance(data, dict):
-        raise _form_error(path, "BASE_TYPE_REQUIRED", "This field is required")
-    _check_str(data.get("custom_id"), [*path, "custom_id"], 100, low=1, required=True)
-    _check_str(data.get("title"), [*path, "title"], 45, low=1, required=True)
-    checker = _ComponentChecker(modal=True)
-    components = _check_list(data.get("components"), [*path, "components"], 5, low=1)
-    for index, component in enumerate(components):
-        checker.component(component, [*path, "components", index], frozenset({1, 10, 18}))
-
-
-def _assign_component_ids(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Copy of the components with Discord's numeric ``id`` filled in depth first where missing or 0."""
-    copied: list[dict[str, Any]] = json.loads(json.dumps(components))
-    used: set[int] = set()
-
-    def children(item: dict[str, Any]) -> list[dict[str, Any]]:
-        found = list(item.get("components") or [])
-        found += [item[key] for key in ("accessory", "component") if isinstance(item.get(key), dict)]
-        return found
-
-    def collect(items: list[dict[str, Any]]) -> None:
-        for item in items:
-            if isinstance(item.get("id"), int) and item["id"] > 0:
-                used.add(item["id"])
-            collect(children(item))
-
-    collect(copied)
-    counter = 0
-
-    def fill(items: list[dict[str, Any]]) -> None:
-        nonlocal counter
-        for item in items:
-            if not (isinstance(item.get("id"), int) and item["id"] > 0):
-                counter += 1
-                while counter in used:
-                    counter += 1
-                item["id"] = counter
-            fill(children(item))
-
-    fill(copied)
-    return copied
-
-
-def _walk_components(components: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Every component, depth first (rows, containers, sections' accessories, labels' children)."""
-    for item in components:
-        yield item
-        nested = list(item.get("components") or [])
-        nested += [item[key] for key in ("accessory", "component") if isinstance(item.get(key), dict)]
-        yield from _walk_components(nested)
-
-MAX_SAFE_INTEGER = 2**53 - 1  # INTEGER options and choices: -2^53+1 .. 2^53-1; NUMBER: -2^53 .. 2^53
-
-
-def _check_chat_input_name(name: Any, path: Path) -> None:
-    """CHAT_INPUT command and option names: Discord's regex, lowercase where a lowercase variant exists."""
-    if not isinstance(name, str) or not _COMMAND_NAME.match(name) or name != name.lower():
-        raise _form_error(path, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
-
-
-def _check_localizations(value: Any, path: Path, check: Callable[[Any, Path], None]) -> dict[str, str]:
-    """A ``*_localizations`` dictionary: keys are Discord locales, each value obeys the default field's rules."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _form_error(path, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
-    for locale, text in value.items():
-        if locale not in DISCORD_LOCALES:
-            raise _form_error([*path, locale], "ENUM_TYPE_COERCE", f"Value \"{locale}\" is not a valid enum value.")
-        check(text, [*path, locale])
-    return value
-
-
-def _check_description(value: Any, path: Path) -> None:
-    _check_str(value, path, 100, low=1, required=True)
-
-
-def _longest(default: Any, localized: dict[str, str]) -> int:
-    """Size of a field for the 8,000-character command limit: the longest of the default and its localizations."""
-    return max([len(default) if isinstance(default, str) else len(str(default))]
-               + [len(v) for v in localized.values() if isinstance(v, str)])
-
-
-def _check_choice_value(value: Any, path: Path, option_type: int) -> None:
-    if option_type == 3:
-        if not isinstance(value, str):
-            raise _form_error(path, "BASE_TYPE_BAD_TYPE", "Must be a string.")
-        if len(value) > 100:  # docs: "up to 100 characters if string" (the OpenAPI spec says 6000)
-            raise _form_error(path, "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
-    elif option_type == 4:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _form_error(path, "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not int.")
-        if abs(value) > MAX_SAFE_INTEGER:
-            raise _form_error(path, "NUMBER_TYPE_MAX", "int value should be less than or equal to 9007199254740991.")
-    elif option_type == 10:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _form_error(path, "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not a number.")
-        if abs(value) > MAX_SAFE_INTEGER + 1:
-            raise _form_error(path, "NUMBER_TYPE_MAX", "Value should be less than or equal to 9007199254740992.")
-
-
-def _validate_choices(choices: Any, path: Path, option_type: int) -> int:
-    """Option choices or autocomplete results: at most 25; name 1-100 (localizable), value typed like the option.
-    Returns their size for the 8,000-character command limit.
-    """
-    size = 0
-    for index, choice in enumerate(_check_list(choices, path, 25)):
-        here = [*path, index]
-        if not isinstance(choice, dict):
-            raise _form_error(here, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
-        _check_str(choice.get("name"), [*here, "name"], 100, low=1, required=True)
-        localized = _check_localizations(choice.get("name_localizations"), [*here, "name_localizations"],
-                                         lambda v, p: _check_str(v, p, 100, low=1, required=True))
-        if "value" not in choice:
-            raise _form_error([*here, "value"], "BASE_TYPE_REQUIRED", "This field is required")
-        _check_choice_value(choice["value"], [*here, "value"], option_type)
-        size += _longest(choice["name"], localized) + len(str(choice["value"]))
-    return size
-
-
-def _validate_options(options: Any, path: Path, *, level: str) -> int:
-    """Options of a command (level "command"), a subcommand group ("group") or a subcommand ("subcommand").
-    Returns their size for the 8,000-character limit.
-    """
-    options = _check_list(options, path, 25)
-    size = 0
-    seen_optional = False
-    names: set[str] = set()
-    localized_names: dict[str, set[str]] = collections.defaultdict(set)
-    kinds = [o.get("type") if isinstance(o, dict) else None for o in options]
-    if level == "command" and any(k in (1, 2) for k in kinds) and not all(k in (1, 2) for k in kinds):
-        raise _form_error(path, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
-                          "Sub-command and sub-command group option types are mutually exclusive to all other types")
-    for index, option in enumerate(options):
-        here = [*path, index]
-        if not isinstance(option, dict):
-            raise _form_error(here, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
-        kind = option.get("type")
-        allowed = {"command": set(range(1, 12)), "group": {1}, "subcommand": set(range(3, 12))}[level]
-        if kind not in allowed:
-            raise _form_error([*here, "type"], "BASE_TYPE_CHOICES",
-                              f"Value must be one of {tuple(sorted(allowed))}.")
-        name = option.get("name") or ""
-        _check_chat_input_name(name, [*here, "name"])
-        if name in names:
-            raise _form_error([*here, "name"], "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
-                              "Option names must be unique")
-        names.add(name)
-        name_loc = _check_localizations(option.get("name_localizations"), [*here, "name_localizations"],
-                                        _check_chat_input_name)
-        _check_description(option.get("description"), [*here, "description"])
-        desc_loc = _check_localizations(option.get("description_localizations"),
-                                        [*here, "description_localizations"], _check_description)
-        size += _longest(name, name_loc) + _longest(option["description"], desc_loc)
-        for locale, localized in name_loc.items():
-            # "distinct from all other default option names of that command, as well as all other option names
-            # within that locale" (application-commands#localization)
-            if localized in localized_names[locale] or (localized in {o.get("name") for o in options}
-                                                        and localized != name):
-                raise _form_error([*here, "name_localizations", locale],
-                                  "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Option names must be unique")
-            localized_names[locale].add(localized)
-        if kind in (1, 2):
-            size += _validate_options(option.get("options"), [*here, "options"],
-                                      level="group" if kind == 2 else "subcommand")
-            continue
-        if option.get("required"):
-            if seen_optional:
-                raise _form_error(path, "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                                  "Required options must be placed before non-required options")
-        else:
-            seen_optional = True
-        size += _validate_value_option(option, here, kind)
-    return size
-
-
-def _validate_value_option(option: dict[str, Any], here: Path, kind: int) -> int:
-    """Choices, autocomplete and bounds of a non-subcommand option; returns the choices' size."""
-    size = 0
-    if choices := option.get("choices"):
-        if kind not in (3, 4, 10):
-            raise _form_error([*here, "choices"], "APPLICATION_COMMAND_OPTION_CHOICES_INVALID",
-                              "Choices are only allowed for STRING, INTEGER and NUMBER options")
-        if option.get("autocomplete"):
-            raise _form_error([*here, "autocomplete"], "AUTOCOMPLETE_AND_CHOICES",
-                              "Autocomplete cannot be set for options with choices.")
-        size += _validate_choices(choices, [*here, "choices"], kind)
-    if option.get("autocomplete") and kind not in (3, 4, 10):
-        raise _form_error([*here, "autocomplete"], "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
-                          "Autocomplete is only allowed for STRING, INTEGER and NUMBER options")
-    if kind == 3:
-        _check_int(option.get("min_length"), [*here, "min_length"], 0, 6000)
-        _check_int(option.get("max_length"), [*here, "max_length"], 1, 6000)
-    for key in ("min_value", "max_value"):
-        value = option.get(key)
-        if value is not None and kind in (4, 10):
-            _check_choice_value(value, [*here, key], kind)
-    return size
-
-
-def _validate_command(body: Any, path: Path) -> None:
-    """An application command as Discord checks it on create, edit and bulk overwrite."""
-    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
-        raise _form_error([*path, "name"], "BASE_TYPE_REQUIRED", "This field is required")
-    command_type = int(body.get("type") or 1)
-    name = body["name"]
-    if command_type == 1:
-        _check_chat_input_name(name, [*path, "name"])
-        name_loc = _check_localizations(body.get("name_localizations"), [*path, "name_localizations"],
-                                        _check_chat_input_name)
-        _check_description(body.get("description"), [*path, "description"])
-        desc_loc = _check_localizations(body.get("description_localizations"),
-                                        [*path, "description_localizations"], _check_description)
-        size = _longest(name, name_loc) + _longest(body["description"], desc_loc)
-        size += _validate_options(body.get("options"), [*path, "options"], level="command")
-        if size > 8000:  # application-commands#slash-commands
-            raise _form_error(path, "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (8000)")
-    elif command_type in (2, 3):  # USER / MESSAGE: 1-32 characters, any case, spaces allowed
-        _check_str(name, [*path, "name"], 32, low=1, required=True)
-        _check_localizations(body.get("name_localizations"), [*path, "name_localizations"],
-                             lambda v, p: _check_str(v, p, 32, low=1, required=True))
-        if body.get("description"):
-            raise _form_error([*path, "description"], "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION",
-                              "Context menu commands cannot have description")
-        if body.get("options"):
-            raise _form_error([*path, "options"], "APPLICATION_COMMAND_OPTIONS_INVALID",
-                              "Context menu commands cannot have options")
-    else:
-        raise _form_error([*path, "type"], "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3, 4).")
-
-
-
-# --- Internals --------------------------------------------------------------------------------------------
-
-
-class _Stream[T]:
-    """An append-only list whose future items can be awaited with a predicate."""
-
-    def __init__(self, what: str) -> None:
-        self.items: list[T] = []
-        self._what = what
-        self._waiters: list[tuple[Callable[[T], bool], asyncio.Future[T]]] = []
-
-    def append(self, item: T) -> None:
-        self.items.append(item)
-        if not self._waiters:
-            return
-        for predicate, future in list(self._waiters):
-            if future.done():
-                continue
-            try:
-                if predicate(item):
-                    future.set_result(item)
-            except Exception as exc:  # surface predicate bugs in the waiting test, not in the server
-                future.set_exception(exc)
-
-    async def wait(self, predicate: Callable[[T], bool], timeout: float) -> T:  # noqa: ASYNC109
-        for item in self.items:
-            if predicate(item):
-                return item
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        entry = (predicate, future)
-        self._waiters.append(entry)
-        try:
-            return await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise TimeoutError(f"no {self._what} matched within {timeout} s") from None
-        finally:
-            self._waiters.remove(entry)
-
-
-@dataclass(slots=True)
-class _Bucket:
-    """A fixed-window rate-limit bucket: the window opens with its first request, like Discord's."""
-
-    name: str
-    limit: int
-    window: float
-    enforce: bool
-    start: float = 0.0
-    count: int = 0
-
-    def hit(self, now: float) -> tuple[bool, int, float]:
-        """Count a request; return (allowed, remaining, reset_at)."""
-        if now >= self.start + self.window:
-            self.start = now
-            self.count = 0
-        reset_at = self.start + self.window
-        if self.enforce and self.count >= self.limit:
-            return False, 0, reset_at
-        self.count += 1
-        return True, max(0, self.limit - self.count), reset_at
-
-    def exhaust(self, now: float, retry_after: float) -> float:
-        """Make the bucket empty for ``retry_after`` seconds (an injected 429); return reset_at."""
-        self.start = now + retry_after - self.window
-        self.count = self.limit
-        return now + retry_after
-
-
-@dataclass(slots=True)
-class _Fault:
-    """An injected error for the next ``times`` matching requests."""
-
-    method: str
-    segments: tuple[str, ...]
-    status: int
-    code: int
-    times: int
-    retry_after: float | None
-    message: str
-    scope: str = "user"
-
-    def matches(self, method: str, route_segments: tuple[str, ...], path_segments: tuple[str, ...]) -> bool:
-        if self.method != method or len(self.segments) != len(route_segments):
-            return False
-        for want, templ, concrete in zip(self.segments, route_segments, path_segments, strict=True):
-            if want.startswith("{") and want.endswith("}"):
-                if not templ.startswith("{"):
-                    return False
-            elif want not in (templ, concrete):
-                return False
-        return True
-
-
-@dataclass(slots=True)
-class _Call:
-    """A parsed REST request handed to a route handler."""
-
-    method: str
-    path: str
-    route: str
-    params: dict[str, str]
-    query: Mapping[str, str]
-    json: Any
-    files: list[dict[str, Any]]
-    auth: str | None
-
-
-Handler = Callable[[_Call], Any]
-
-
-@dataclass(slots=True)
-class _Route:
-    method: str
-    template: str
-    segments: tuple[str, ...]
-    literal_count: int
-    handler: Handler
-
-
-class _Router:
-    """Matches concrete paths to nextcord-style route templates, preferring literal segments."""
-
-    def __init__(self) -> None:
-        self._routes: dict[int, list[_Route]] = collections.defaultdict(list)
-
-    def add(self, method: str, template: str, handler: Handler) -> None:
-        segments = tuple(template.strip("/").split("/"))
-        literal_count = sum(1 for s in segments if not s.startswith("{"))
-        routes = self._routes[len(segments)]
-        routes.append(_Route(method, template, segments, literal_count, handler))
-        routes.sort(key=lambda r: -r.literal_count)
-
-    def match(self, method: str, segments: tuple[str, ...]) -> tuple[_Route | None, dict[str, str], bool]:
-        """Return (route, params, path_known); path_known is True if only the method was wrong."""
-        path_known = False
-        for route in self._routes.get(len(segments), ()):
-            params: dict[str, str] = {}
-            for templ, concrete in zip(route.segments, segments, strict=True):
-                if templ.startswith("{"):
-                    params[templ[1:-1]] = concrete
-                elif templ != concrete:
-                    break
-            else:
-                if route.method == method:
-                    return route, params, True
-                path_known = True
-        return None, {}, path_known
-
-
-class _GatewayConnection:
-    """One websocket connection from the bot, with an ordered outgoing queue."""
-
-    def __init__(self, ws: web.WebSocketResponse, request: web.Request) -> None:
-        self.ws = ws
-        self.request = request
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self.session: _GatewaySession | None = None
-        self.writer: asyncio.Task[None] | None = None
-        self.aborted = False
-
-    def send(self, frame: str) -> None:
-        self.queue.put_nowait(frame)
-
-    async def run_writer(self) -> None:
-        while (frame := await self.queue.get()) is not None:
-            if self.ws.closed:
-                return
-            try:
-                await self.ws.send_str(frame)
-            except (ConnectionError, RuntimeError):
-                return
-
-    def abort(self) -> None:
-        self.aborted = True
-        transport = self.request.transport
-        if transport is not None:
-            transport.abort()
-        self.queue.put_nowait(None)
-
-
-@dataclass(eq=False)
-class _GatewaySession:
-    """A gateway session: sequence numbers and a replay buffer for RESUME."""
-
-    id: str
-    intents: int
-    seq: int = 0
-    buffer: collections.deque[tuple[int, str]] = field(default_factory=lambda: collections.deque(maxlen=10_000))
-    connection: _GatewayConnection | None = None
-    ready_at: float | None = None  # loop time when the last GUILD_CREATE of the READY burst was sent
-    shard: tuple[int, int] | None = None  # [shard_id, num_shards] from IDENTIFY, if the bot shards
-    last_active: float = field(default_factory=time.monotonic)  # when a connection last attached or detached
-
-    def attach(self, conn: _GatewayConnection) -> None:
-        self.connection = conn
-        conn.session = self
-        self.last_active = time.monotonic()
-
-    def detach(self, conn: _GatewayConnection) -> None:
-        if self.connection is conn:
-            self.connection = None
-            self.last_active = time.monotonic()
 
 
 # --- The fake ---------------------------------------------------------------------------------------------
@@ -1977,7 +818,8 @@ class FakeDiscord:
         response = await self.wait_for_interaction_response(interaction, lambda r: r.kind == "callback", timeout)
         if response.status >= 300:
             raise InteractionFailed(f"callback for interaction {interaction.id} rejected: {response.error}")
-        return response.json
+        body: dict[str, Any] = response.json
+        return body
 
     async def wait_for_interaction_response(
         self, interaction: FakeInteraction, predicate: Callable[[InteractionResponse], bool] | None = None,
@@ -2562,13 +1404,14 @@ class FakeDiscord:
             if user_id in self._users:
                 resolved.setdefault("users", {})[str(user_id)] = self._users[user_id]
             member = guild.get_member(user_id) if guild else None
-            if member is not None:
+            if member is not None and guild is not None:
                 resolved.setdefault("members", {})[str(user_id)] = {
                     **member.to_json(with_user=False), "permissions": str(guild.base_permissions(user_id))}
 
         def walk(items: list[dict[str, Any]]) -> None:
             for option in items:
-                kind, value = option.get("type"), option.get("value")
+                kind = option.get("type")
+                value: Any = option.get("value")  # JSON: what Discord's option type says it is
                 if kind in (1, 2):
                     walk(option.get("options") or [])
                 elif kind == 6 or (kind == 9 and value is not None and int(value) in self._users):
@@ -2674,9 +1517,9 @@ class FakeDiscord:
             body: Any = None
             reader = await request.multipart()
             async for part in reader:
-                if part is None:
+                if not isinstance(part, BodyPartReader):  # the bot sends flat multipart, never nested
                     continue
-                raw = await part.read()  # type: ignore[union-attr]
+                raw = await part.read()
                 name = part.name or ""
                 if name == "payload_json":
                     try:
@@ -2684,7 +1527,7 @@ class FakeDiscord:
                     except ValueError:  # Discord answers an upload's invalid payload_json like a JSON body's
                         raise DiscordHTTPError(400, 50109) from None
                 elif getattr(part, "filename", None):
-                    files.append({"name": name, "filename": part.filename, "size": len(raw),  # type: ignore[union-attr]
+                    files.append({"name": name, "filename": part.filename, "size": len(raw),
                                   "content_type": part.headers.get("Content-Type"), "data": raw})
             return body, files
         raw = await request.read()
@@ -2975,7 +1818,8 @@ class FakeDiscord:
     def _h_create_dm(self, call: _Call) -> dict[str, Any]:
         body = call.json or {}
         try:
-            user_id = int(body.get("recipient_id"))
+            recipient: Any = body.get("recipient_id")
+            user_id = int(recipient)
         except (TypeError, ValueError):
             raise _form_error(["recipient_id"], "BASE_TYPE_REQUIRED", "This field is required") from None
         if user_id not in self._users or user_id == self.bot_user_id:
@@ -3646,7 +2490,8 @@ class FakeDiscord:
         if parent_type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT) or (thread_type == ANNOUNCEMENT_THREAD) != (
                 parent_type == GUILD_ANNOUNCEMENT):
             raise DiscordHTTPError(400, 50024)
-        return 201, self._new_thread(channel_id, body.get("name"), thread_type, body)
+        name: Any = body.get("name")  # validated by _new_thread
+        return 201, self._new_thread(channel_id, name, thread_type, body)
 
     def _h_thread_from_message(self, call: _Call) -> tuple[int, dict[str, Any]]:
         message = self._channel_message(call)
@@ -3658,7 +2503,8 @@ class FakeDiscord:
         found = self._guild_channel(message.channel_id)
         announcement = found is not None and found[1].type == GUILD_ANNOUNCEMENT
         thread_type = ANNOUNCEMENT_THREAD if announcement else PUBLIC_THREAD
-        thread = self._new_thread(message.channel_id, body.get("name"), thread_type, body, thread_id=message.id)
+        name: Any = body.get("name")  # validated by _new_thread
+        thread = self._new_thread(message.channel_id, name, thread_type, body, thread_id=message.id)
         message.thread_id = message.id
         return 201, thread
 
@@ -4013,15 +2859,6 @@ class FakeDiscord:
         self._dispatch("GUILD_MEMBERS_CHUNK", chunk, 0)
 
 
-def _shard_index(shard: tuple[int, int] | None) -> int:
-    return 0 if shard is None else shard[0]
-
-
-def _shard_of(guild_id: int, shard: tuple[int, int] | None) -> int:
-    """Discord's rule: a guild belongs to shard (guild_id >> 22) % num_shards."""
-    return 0 if shard is None or shard[1] <= 1 else (guild_id >> 22) % shard[1]
-
-
 def _mark_focused(options: list[dict[str, Any]], name: str) -> bool:
     """Set "focused": True on the option called ``name`` (searching subcommands); return whether found."""
     for option in options:
@@ -4128,58 +2965,6 @@ def _modal_submit_components(shown: list[dict[str, Any]], values: Mapping[str, s
         elif item.get("type") == 10:
             result.append({"type": 10, "id": item.get("id", 0)})
     return result
-
-
-# --- Loopback guard ---------------------------------------------------------------------------------------
-
-
-def _is_loopback_host(host: Any) -> bool:
-    if host is None:
-        return True
-    if isinstance(host, bytes):
-        host = host.decode()
-    host = str(host)
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-@contextlib.contextmanager
-def loopback_only() -> Iterator[None]:
-    """Within the block, refuse (OSError) any socket connection or DNS lookup that is not loopback."""
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-    original_getaddrinfo = socket.getaddrinfo
-
-    def check(address: Any) -> None:
-        if isinstance(address, tuple) and not _is_loopback_host(address[0]):
-            raise OSError(f"loopback_only: refused connection to {address!r}")
-
-    def connect(self: socket.socket, address: Any) -> None:
-        check(address)
-        original_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        check(address)
-        return original_connect_ex(self, address)
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _is_loopback_host(host):
-            raise OSError(f"loopback_only: refused DNS lookup of {host!r}")
-        return original_getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
-    socket.getaddrinfo = getaddrinfo
-    try:
-        yield
-    finally:
-        socket.socket.connect = original_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
-        socket.getaddrinfo = original_getaddrinfo
 
 
 __all__ = [
