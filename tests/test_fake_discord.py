@@ -63,9 +63,14 @@ READY_TIMEOUT = 0.2  # nextcord's guild_ready_timeout for the test bot (default 
 
 
 # The tests of Discord's rules for events make ~20 of them in a few seconds; at Discord's 5 new events a minute (and 5
-# edits per 20 s) per guild they would wait minutes. Their pace is tested in tests/test_fake_strictness.py.
+# edits per 20 s) per guild they would wait minutes. The reads too: one event list per 10 s, one event per 5 s and 5
+# pages of Interested members per 30 s made one test of what the reads answer wait 40 s. Every route's pace is
+# tested in tests/test_fake_strictness.py.
 RULES_NOT_PACE = {("POST", "/guilds/{guild_id}/scheduled-events"): (50, 1.0),
-                  ("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}"): (50, 1.0)}
+                  ("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}"): (50, 1.0),
+                  ("GET", "/guilds/{guild_id}/scheduled-events"): (50, 1.0),
+                  ("GET", "/guilds/{guild_id}/scheduled-events/{event_id}"): (50, 1.0),
+                  ("GET", "/guilds/{guild_id}/scheduled-events/{event_id}/users"): (50, 1.0)}
 
 
 @dataclass
