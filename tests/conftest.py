@@ -38,6 +38,26 @@ async def db(tmp_path):
     await database.close()
 
 
+@pytest_asyncio.fixture
+async def built_bot(tmp_path):
+    """The whole bot as `python bot.py` builds it (cogs, commands, the click router), never connected: for tests
+    over what it registers.
+    """
+    from bot import create_bot
+    from podium import markup
+    from podium.config import Settings
+    from tests.factories import DEFAULT_START
+
+    database = await Database.open(tmp_path / "podium.db")
+    built = create_bot(Settings(token="x"), database, ManualClock(DEFAULT_START), background=False)
+    try:
+        yield built
+    finally:
+        markup.set_command_lookup(None)
+        await built.http.close()
+        await database.close()
+
+
 @pytest.fixture
 def clock():
     return ManualClock(START)

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import nextcord
 import pytest
 
-from bot import PodiumBot, create_bot
+from bot import PodiumBot
 from cogs._replies import stores_nothing
-from db import Database
-from podium import markup
-from podium.clock import ManualClock
-from podium.config import Settings
 from tests.botprocess import BOT_PY
-from tests.factories import DEFAULT_START
 
 MEMBER = 4242
 
 
 @pytest.fixture
-async def bot(tmp_path) -> AsyncIterator[PodiumBot]:
-    db = await Database.open(tmp_path / "podium.db")
-    built = create_bot(Settings(token="x"), db, ManualClock(DEFAULT_START), background=False)
-    try:
-        yield built
-    finally:
-        markup.set_command_lookup(None)
-        await built.http.close()
-        await db.close()
+def bot(built_bot):
+    return built_bot
 
 
 def commands_of(bot: PodiumBot) -> dict[str, object]:

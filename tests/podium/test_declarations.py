@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot import create_bot
 from cogs._components import ComponentRouter, handles
 from cogs.schedule import kind_label
-from db import Database
-from podium import components, i18n, markup, talks
-from podium.clock import ManualClock
-from podium.config import Settings
+from podium import components, i18n, talks
 from podium.delivery import kinds
 from podium.delivery.render import RenderContext, render
 from tests import factories
-from tests.factories import DEFAULT_START
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SPECS = kinds.all_specs()
@@ -78,15 +73,8 @@ def test_an_id_that_does_not_match_its_declaration_is_not_ours(value):
 
 
 @pytest.fixture
-async def bot(tmp_path) -> AsyncIterator[Any]:
-    db = await Database.open(tmp_path / "podium.db")
-    built = create_bot(Settings(token="x"), db, ManualClock(DEFAULT_START), background=False)
-    try:
-        yield built
-    finally:
-        markup.set_command_lookup(None)
-        await built.http.close()
-        await db.close()
+def bot(built_bot):
+    return built_bot
 
 
 async def test_every_declared_prefix_is_routed_to_one_handler_in_the_running_bot(bot):
