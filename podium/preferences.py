@@ -67,6 +67,8 @@ _switches: dict[str, tuple[str, Switch]] = {}  # name -> (the declaring module, 
 
 def switch(declared: Switch) -> Switch:
     """Declare a switch (at import of the feature's module); one name or column twice is a mistake."""
+    if not declared.column.isidentifier():  # it is written into SQL (the dispatcher's last look, the settings)
+        raise ValueError(f"switch {declared.name!r}: column {declared.column!r} is not a column name")
     for _, other in _switches.values():
         if other != declared and declared.column == other.column:
             raise ValueError(f"guild setting column {declared.column!r} is declared twice")

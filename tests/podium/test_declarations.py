@@ -227,3 +227,11 @@ def test_every_declared_switch_and_button_is_loaded_with_the_built_in_kinds():
     declared_prefixes = {call.args[0].value for _, call in _calls_in_podium("declare", "podium", "cogs")
                          if call.args and isinstance(call.args[0], ast.Constant)}
     assert declared_prefixes == {c.prefix for c in components.controls()}
+
+
+def test_a_switch_whose_column_is_not_a_column_name_is_refused_when_declared():
+    # Its column is written into the dispatcher's last look: checked once here, not on every delivery.
+    from podium.preferences import Switch, switch
+
+    with pytest.raises(ValueError, match="not a column name"):
+        switch(Switch(name="bad", column="x; DROP TABLE talks", label="l", on="on", off="off"))
