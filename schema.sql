@@ -78,7 +78,12 @@ CREATE TABLE talks (
     sequence          INTEGER NOT NULL DEFAULT 0,      -- iCalendar SEQUENCE: grows with every change
     speaker_name      TEXT,                            -- display name at the last sign-up or change (for feeds)
     description       TEXT CHECK (description IS NULL OR length(description) <= 1000),
-    event_id          INTEGER                          -- its Discord scheduled event, once made or imported
+    event_id          INTEGER,                         -- its Discord scheduled event, once made or imported
+    -- A sign-up waiting for a moderator (approval on): nothing is announced, mirrored or reminded before 'approved'.
+    approval          TEXT    NOT NULL DEFAULT 'approved' CHECK (approval IN ('pending', 'approved', 'declined')),
+    seat_limit        INTEGER CHECK (seat_limit IS NULL OR seat_limit BETWEEN 1 AND 10000),  -- NULL: no limit
+    slides_url        TEXT CHECK (slides_url IS NULL OR length(slides_url) <= 512),
+    recording_url     TEXT CHECK (recording_url IS NULL OR length(recording_url) <= 512)
 );
 -- One talk per scheduled event: gateway events find their talk through it; an event is imported once.
 CREATE UNIQUE INDEX talks_by_event ON talks (event_id) WHERE event_id IS NOT NULL;

@@ -45,6 +45,10 @@ class Talk:
     thread_id: int | None = None
     description: str | None = None
     event_id: int | None = None  # its Discord scheduled event (podium/scheduled_events.py)
+    approval: str = "approved"  # 'pending' until a moderator approves a sign-up (approval on), or 'declined'
+    seat_limit: int | None = None  # None: no limit
+    slides_url: str | None = None
+    recording_url: str | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -71,6 +75,10 @@ class Talk:
             thread_id=row["thread_id"],
             description=row["description"],
             event_id=row["event_id"],
+            approval=row["approval"],
+            seat_limit=row["seat_limit"],
+            slides_url=row["slides_url"],
+            recording_url=row["recording_url"],
         )
 
 

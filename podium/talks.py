@@ -44,7 +44,8 @@ privacy.holds_user_ids("talks", "updated_by", forget="anonymise", unless=_NOT_TH
                        why="who last changed someone else's talk")
 privacy.holds_no_user_ids(
     "talks", "id", "guild_id", "topic", "starts_at_ms", "duration_minutes", "state", "thread_id", "announced",
-    "created_at_ms", "updated_at_ms", "sequence", "speaker_name", "description", "event_id",
+    "created_at_ms", "updated_at_ms", "sequence", "speaker_name", "description", "event_id", "approval",
+    "seat_limit", "slides_url", "recording_url",
     # speaker_name is the speaker's display name, which stays with the talks they give (speaker_id: "keep").
     why="the talk: its server, text, time, thread and event; the speaker's name stays with the talk",
 )
