@@ -1,4 +1,6 @@
-"""Series: recurring talk nights ("Rust Thursdays, every Thursday 19:00, two 30-minute slots") and their evenings.
+"""Domain side of series (Discord side: cogs/series.py): recurring talk nights and their evenings.
+
+"Rust Thursdays, every Thursday 19:00, two 30-minute slots".
 
 A series is a rule (podium/recurrence.py) in the server's zone. Its evenings are rows of `series_evenings`,
 materialised `HORIZON` ahead by the hourly planner and at once when the series is made or changed, idempotently

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -108,9 +108,9 @@ def test_until_ends_the_evenings_and_the_window_is_half_open():
 
 def test_a_time_in_the_spring_forward_gap_is_the_first_moment_after_it_and_the_fall_back_hour_its_first():
     berlin = ZoneInfo("Europe/Berlin")
-    gap = local_instant(date(2027, 3, 28), datetime.strptime("02:30", "%H:%M").time(), berlin)
+    gap = local_instant(date(2027, 3, 28), time(2, 30), berlin)
     assert gap.astimezone(berlin).strftime("%H:%M %Z") == "03:30 CEST"
-    twice = local_instant(date(2027, 10, 31), datetime.strptime("02:30", "%H:%M").time(), berlin)
+    twice = local_instant(date(2027, 10, 31), time(2, 30), berlin)
     assert twice.astimezone(berlin).strftime("%H:%M %Z") == "02:30 CEST"  # the first of the two
     rule = parse_every("sunday 02:30", today=TODAY)
     start = datetime(2027, 3, 20, tzinfo=UTC)

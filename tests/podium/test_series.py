@@ -43,7 +43,7 @@ async def claim(db, evening_id, slot, start, minutes=30, speaker=SPEAKER):
 
 
 async def test_create_plans_eight_weeks_of_evenings_at_local_time_and_queues_the_post(db, clock):
-    outbox, _, service = await build(db, clock)
+    _, _, service = await build(db, clock)
     series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust Thursdays", every="thursday 19:00",
                                   slots=2, slot_minutes=30)
     rows = await evening_rows(db, series.id)
