@@ -2,7 +2,9 @@
 
 A fresh database file (synchronous=FULL, as the bot runs it) gets N series (default 100) over 10 guilds, written as
 rows with no evening yet (as after a restore, or a release that adds series to an old database): every weekly,
-every-other-week and monthly kind of rule, in six zones (Berlin, Los Angeles, Sydney, Tokyo, UTC, Kolkata). Then
+every-other-week and monthly kind of rule, in six zones (Berlin, Los Angeles, Sydney, Tokyo, UTC, Kolkata); each
+with its post already sent (so the pass also plans each post's edit for when its next evening begins), beside
+10,000 other talks (so a query that scanned talks would show). Then
   - the first pass of the hourly planner (`Planner.run_once`, which runs `SeriesService.plan_all`) makes every
     evening 8 weeks ahead: timed, with the rows it wrote;
   - a second pass: timed, and the database's change counter (`total_changes()`) must not move: it writes nothing.
@@ -41,8 +43,13 @@ GUILD0, MODERATOR = 810000000000000000, 5
 
 
 async def populate(db: Database, count: int, now: datetime, rules: tuple[str, ...]) -> None:
-    """The series rows only (setup): what the planner pass has to plan."""
+    """The series rows, their sent posts and other talks (setup): what the planner pass has to plan."""
     async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by, updated_by,"
+            " created_at_ms, updated_at_ms) VALUES (?, ?, 'Other talk', ?, 30, ?, ?, 0, 0)",
+            [(GUILD0 + i % GUILDS, 1000 + i, to_ms(now) + i * 3_600_000, 1000 + i, 1000 + i) for i in range(10_000)],
+        )
         for i in range(count):
             rule = parse_every(rules[i % len(rules)], today=date(2026, 12, 7))
             await tx.execute(
@@ -51,6 +58,14 @@ async def populate(db: Database, count: int, now: datetime, rules: tuple[str, ..
                 (GUILD0 + i % GUILDS, f"Series {i}", rule.to_json(), rules[i % len(rules)], ZONES[i % len(ZONES)],
                  MODERATOR, to_ms(now), to_ms(now)),
             )
+        # Each series' post went out (plain SQL: the state the dispatcher leaves, written as setup).
+        await tx.executemany(
+            "INSERT INTO outbox (kind, guild_id, target_type, payload, due_at_ms, next_attempt_at_ms, dedupe_key,"
+            " created_at_ms, updated_at_ms, state, message_id, delivered_channel_id, delivered_via)"
+            " VALUES ('series_post', ?, 'channel', ?, ?, ?, ?, ?, ?, 'sent', ?, 200, 'channel')",
+            [(GUILD0 + i % GUILDS, f'{{"series_id":{i + 1}}}', to_ms(now), to_ms(now), f"series:{i + 1}:post",
+              to_ms(now), to_ms(now), 10_000 + i) for i in range(count)],
+        )
 
 
 async def one_run(count: int, rules: tuple[str, ...]) -> tuple[float, int, float, int]:
@@ -68,6 +83,8 @@ async def one_run(count: int, rules: tuple[str, ...]) -> tuple[float, int, float
             await planner.run_once()
             first = time.perf_counter() - started
             made = int(await db.fetchval("SELECT count(*) FROM series_evenings"))
+            edits = int(await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'series_post_update'"))
+            assert edits == count, f"{edits} post edits planned for {count} series"
             before = int(await db.fetchval("SELECT total_changes()"))
             started = time.perf_counter()
             await planner.run_once()

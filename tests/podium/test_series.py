@@ -208,3 +208,47 @@ async def test_two_talks_can_never_hold_one_slot(db, clock):
     async with db.transaction() as tx:
         await tx.execute("UPDATE talks SET state = 'cancelled' WHERE id = ?", (first,))
     await claim(db, evening["id"], 0, from_ms(evening["starts_at_ms"]), speaker=77)  # released by the cancel
+
+
+async def test_the_posts_next_evening_is_edited_when_that_evening_begins_once(db, clock):
+    _, _, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
+    await service.plan_all()
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = ?", (SERIES_POST_UPDATE.name,)) == 0
+    async with db.transaction() as tx:  # the post went out
+        await tx.execute("UPDATE outbox SET state = 'sent', message_id = 999, delivered_channel_id = ?"
+                         " WHERE kind = ?", (ANNOUNCE, SERIES_POST.name))
+    first, second = (await evening_rows(db, series.id))[:2]
+    await service.plan_all()
+    changes = await db.fetchval("SELECT total_changes()")
+    assert await service.plan_all() == 0 and await db.fetchval("SELECT total_changes()") == changes
+    [edit] = await db.fetchall("SELECT due_at_ms, dedupe_key FROM outbox WHERE kind = ?", (SERIES_POST_UPDATE.name,))
+    assert edit["due_at_ms"] == first["starts_at_ms"]
+    clock.advance(from_ms(first["starts_at_ms"]) - clock.now() + timedelta(minutes=1))
+    await service.plan_all()
+    due = [r["due_at_ms"] for r in await db.fetchall(
+        "SELECT due_at_ms FROM outbox WHERE kind = ? ORDER BY due_at_ms", (SERIES_POST_UPDATE.name,))]
+    assert due == [first["starts_at_ms"], second["starts_at_ms"]]
+
+
+async def test_a_claimed_evening_follows_a_new_weekday_and_one_with_no_evening_near_stays(db, clock):
+    _, _, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
+    rows = await evening_rows(db, series.id)
+    near = await claim(db, rows[1]["id"], 0, from_ms(rows[1]["starts_at_ms"]))
+    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="tuesday 19:00")
+    [moved] = [r for r in await evening_rows(db, series.id) if r["id"] == rows[1]["id"]]
+    assert local(moved["starts_at_ms"]) == "Tue 19:00"
+    assert abs(moved["starts_at_ms"] - rows[1]["starts_at_ms"]) <= 3 * 86_400_000  # the nearest Tuesday
+    [talk] = await claimed_talks(db, rows[1]["id"])
+    assert talk.id == near and to_ms(talk.starts_at) == moved["starts_at_ms"]
+    # Monthly: most Tuesdays have no evening within a week; a claimed one stays where it is, its talk too.
+    # Tue 15 Dec: the first Mondays are 7 Dec (taken by the evening above) and 4 Jan, both over a week away.
+    [kept] = [r for r in await evening_rows(db, series.id)
+              if from_ms(r["starts_at_ms"]).astimezone(ZoneInfo("Europe/Berlin")).date().isoformat() == "2026-12-15"]
+    other = await claim(db, kept["id"], 0, from_ms(kept["starts_at_ms"]))
+    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="first monday of the month 19:00")
+    after = await evening_rows(db, series.id)
+    assert kept in after
+    assert local(next(r for r in after if r["id"] == rows[1]["id"])["starts_at_ms"]) == "Mon 19:00"
+    assert await db.fetchval("SELECT starts_at_ms FROM talks WHERE id = ?", (other,)) == kept["starts_at_ms"]
