@@ -451,11 +451,12 @@ class SeriesService:
         async with self.db.transaction() as tx:
             before = await self._active(tx, guild_id, series_id)
             changes: dict[str, Any] = {}
+            zone = (await load_guild(tx, guild_id)).timezone
             if name is not None:
                 changes["name"] = validate_name(name)
                 await self._check_name_free(tx, guild_id, changes["name"], series_id)
             if every is not None:
-                today = now.astimezone(ZoneInfo(before.timezone)).date()
+                today = now.astimezone(ZoneInfo(zone)).date()
                 changes["rule"] = parse_every(every, today=today, locale=locale).to_json()
                 changes["every_text"] = every.strip()[:100]
             if slots is not None:
@@ -463,12 +464,16 @@ class SeriesService:
             if slot_minutes is not None:
                 changes["slot_minutes"] = slot_minutes
             if until is not None:
-                until_at = None if until.strip() in ("-", "") else parse_until(until, before.timezone)
+                until_at = None if until.strip() in ("-", "") else parse_until(until, zone)
                 changes["until_ms"] = to_ms(until_at) if until_at else None
             if channel_id is not None:
                 changes["channel_id"] = channel_id
             if seats is not None:
                 changes["seat_limit"] = seats or None
+            if changes and zone != before.timezone:
+                # The rule is read in the server's zone when it is given or changed: a server that moved zone since
+                # moves its series with the next change (its evenings keep their wall time in the new zone).
+                changes["timezone"] = zone
             if not changes:
                 raise SeriesError(N_("Give what to change: `every`, `slots`, `slot-minutes`, `until`, `channel`, "
                                      "`name` or `seats`. Example: `/series edit series:Rust Thursdays slots:3`"))

@@ -92,6 +92,10 @@ async def test_only_moderators_manage_series_and_bad_input_stores_nothing(db, cl
 
 async def test_until_bounds_the_evenings(db, clock):
     _, _, service = await build(db, clock)
+    with pytest.raises(SeriesError, match="no evening before `until`"):
+        await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00",
+                             until="2026-11-30")
+    assert await db.fetchval("SELECT count(*) FROM series") == 0
     # The clock is Sat 2026-11-28; Thursdays up to 2026-12-17 are three.
     series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00",
                                   until="2026-12-17")
@@ -252,3 +256,13 @@ async def test_a_claimed_evening_follows_a_new_weekday_and_one_with_no_evening_n
     assert kept in after
     assert local(next(r for r in after if r["id"] == rows[1]["id"])["starts_at_ms"]) == "Mon 19:00"
     assert await db.fetchval("SELECT starts_at_ms FROM talks WHERE id = ?", (other,)) == kept["starts_at_ms"]
+
+
+async def test_a_change_after_the_server_moved_zone_moves_the_series_to_its_zone(db, clock):
+    _, _, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
+    await factories.add_guild(db, GUILD, timezone="America/Los_Angeles")
+    changed = await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, slots=2)
+    assert changed.timezone == "America/Los_Angeles"
+    assert {local(r["starts_at_ms"], "America/Los_Angeles") for r in await evening_rows(db, series.id)} == {
+        "Thu 19:00"}
