@@ -14,7 +14,7 @@ from cogs.announce_settings import POSTABLE, REQUIRED, missing_permissions, name
 from podium import i18n
 from podium.errors import UserError
 from podium.i18n import N_, Translator
-from podium.markup import discord_time, fit_lines, inert
+from podium.markup import discord_time, fit_lines, inert, quote_clipped
 from podium.series import Overview, Series, SeriesService
 from podium.services import Services
 from podium.talks import Actor
@@ -147,15 +147,27 @@ class SeriesCog(commands.Cog):
         """Change a series: future evenings follow; claimed talks move with the usual notices."""
         guild_id = guild_id_of(interaction)
         found = await self.series.find(guild_id, series)
-        changed = await self.series.edit(
+        edited = await self.series.edit(
             guild_id=guild_id, actor=await self.actor(interaction), series_id=found.id, name=name, every=every,
             slots=slots, slot_minutes=slot_minutes, until=until, channel_id=self.postable(channel), seats=seats,
             locale=interaction.locale,
         )
         t = i18n.translator(interaction.locale)
-        await reply_ephemeral(interaction, t._(
-            "✏️ Series changed: {summary}. Future evenings were planned again; talks already claimed moved with "
-            "their evening, and their speakers and audience are told.", summary=summary(changed, t)))
+        followed = edited.followed
+        lines = [t._("✏️ Series changed: {summary}. Future evenings were planned again.",
+                     summary=summary(edited.series, t))]
+        if followed.moved:
+            lines.append(t.ngettext("{n} claimed talk moved with its evening; its speaker and audience are told.",
+                                    "{n} claimed talks moved with their evening; their speakers and audiences are "
+                                    "told.", followed.moved))
+        if followed.stuck:
+            topics = t.join([quote_clipped(talk.topic, 80) for talk in followed.stuck[:5]])
+            lines.append(t.ngettext(
+                "{n} claimed talk could not move, another talk being at its new time: {topics}. Move it with "
+                "`/schedule reschedule` or cancel it.",
+                "{n} claimed talks could not move, other talks being at their new times: {topics}. Move them with "
+                "`/schedule reschedule` or cancel them.", len(followed.stuck), topics=topics))
+        await reply_ephemeral(interaction, "\n".join(lines))
 
     @series_cmd.subcommand(name="skip", description="Skip one evening, e.g. a holiday (moderators)")
     async def skip(

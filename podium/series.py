@@ -144,6 +144,24 @@ class Overview:
 
 
 @dataclass(frozen=True, slots=True)
+class Followed:
+    """What the claimed talks did when their series changed: moved, cancelled, or stuck where they were."""
+
+    moved: int = 0
+    cancelled: int = 0
+    # Talks that could not move to their evening (another talk is at the new time): a moderator decides.
+    stuck: tuple[Talk, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Edited:
+    """What /series edit did: the series as it is now, and its claimed talks."""
+
+    series: Series
+    followed: Followed
+
+
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """What /series skip did: the evening, and the talks it cancelled."""
 
@@ -440,7 +458,7 @@ class SeriesService:
         self, *, guild_id: int, actor: Actor, series_id: int, name: str | None = None, every: str | None = None,
         slots: int | None = None, slot_minutes: int | None = None, until: str | None = None,
         channel_id: int | None = None, seats: int | None = None, locale: str | None = None,
-    ) -> Series:
+    ) -> Edited:
         """Change a series (moderators); future evenings are re-planned, past ones stay as they were.
 
         `until` "-" removes the end date; `seats` 0 removes the seat limit.
@@ -485,9 +503,9 @@ class SeriesService:
             series = Series.from_db(row)
             await materialise(tx, series, now)
             await queue_post_update(tx, self.outbox, series, now)
-        await self.follow(series, actor, now)
+        followed = await self.follow(series, actor, now)
         log.info("series %d edited by %d: %s", series_id, actor.user_id, ", ".join(changes))
-        return series
+        return Edited(series, followed)
 
     async def skip(self, *, guild_id: int, actor: Actor, series_id: int, day: str,
                    reason: str | None = None) -> Skipped:
@@ -509,7 +527,7 @@ class SeriesService:
                                         " RETURNING *", (to_ms(now), series.id))
                 series = Series.from_db(row)
                 await queue_post_update(tx, self.outbox, series, now)
-        cancelled = await self.follow(series, actor, now)
+        cancelled = (await self.follow(series, actor, now)).cancelled
         if again and not cancelled:
             raise SeriesError(N_("That evening is already skipped; nothing changed."))
         log.info("evening %d of series %d skipped by %d", evening.id, series_id, actor.user_id)
@@ -588,8 +606,8 @@ class SeriesService:
             await keep_next_evenings_true(tx, self.outbox, all_series, now)
         return written
 
-    async def follow(self, series: Series, actor: Actor, now: datetime) -> int:
-        """Bring claimed talks to their evening's slots, cancel those on a skipped evening; how many it cancelled.
+    async def follow(self, series: Series, actor: Actor, now: datetime) -> Followed:
+        """Bring claimed talks to their evening's slots, cancel those on a skipped evening.
 
         The one place a series changes talks, always through TalkService with the acting moderator's rights.
         """
@@ -617,13 +635,16 @@ class SeriesService:
         # Later first when moving later, earlier first when moving earlier: a slot never lands on its neighbour.
         later = sorted((m for m in moves if m[1] > m[0].starts_at), key=lambda m: m[0].starts_at, reverse=True)
         earlier = sorted((m for m in moves if m[1] < m[0].starts_at), key=lambda m: m[0].starts_at)
+        moved, stuck = 0, []
         for talk, target in [*later, *earlier]:
             try:
                 await self.talks.reschedule(guild_id=talk.guild_id, actor=actor, talk_id=talk.id, starts_at=target)
+                moved += 1
             except TalkError as exc:
-                # Another talk at the new time: this one stays where it is; /schedule list shows both.
+                # Another talk at the new time: this one stays where it is, and the moderator's reply names it.
                 log.warning("series %d: talk %d not moved to its evening: %s", series.id, talk.id, exc)
-        return cancelled
+                stuck.append(talk)
+        return Followed(moved, cancelled, tuple(stuck))
 
     async def _active(self, tx: Transaction, guild_id: int, series_id: int) -> Series:
         row = await tx.fetchone("SELECT * FROM series WHERE id = ? AND guild_id = ? AND state = 'active'",

@@ -66,6 +66,7 @@ async def test_a_moderator_runs_a_series_from_creation_to_its_end(fake, clocked_
     changed = await series(fake, "edit", MODERATOR_ID, series="Rust Thursdays",
                            every="thursday 19:30")
     assert changed.startswith("✏️ Series changed: **Rust Thursdays**: every Thursday at 19:30"), changed
+    assert "1 claimed talk moved with its evening; its speaker and audience are told." in changed
     [moved] = query(bot.db_path, "SELECT starts_at_ms, state FROM talks WHERE id = ?", talk)
     assert moved == {"starts_at_ms": planned[1]["starts_at_ms"] + 30 * 60_000, "state": "scheduled"}
     assert [e["id"] for e in evenings(bot)][1] == planned[1]["id"]

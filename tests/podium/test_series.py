@@ -111,7 +111,8 @@ async def test_edit_replans_future_evenings_only_and_moves_claimed_talks_with_no
     talk_a = await claim(db, second["id"], 0, from_ms(second["starts_at_ms"]))
     talk_b = await claim(db, second["id"], 1, from_ms(second["starts_at_ms"]) + timedelta(minutes=30))
     clock.advance(from_ms(first["starts_at_ms"]) - clock.now() + timedelta(hours=1))  # the first evening is past
-    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 19:30")
+    edited = await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 19:30")
+    assert (edited.followed.moved, edited.followed.stuck) == (2, ())
     after = await evening_rows(db, series.id)
     assert after[0] == first  # the past evening is as it was
     assert after[1]["id"] == second["id"] and local(after[1]["starts_at_ms"]) == "Thu 19:30"  # claimed: moved
@@ -262,7 +263,20 @@ async def test_a_change_after_the_server_moved_zone_moves_the_series_to_its_zone
     _, _, service = await build(db, clock)
     series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
     await factories.add_guild(db, GUILD, timezone="America/Los_Angeles")
-    changed = await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, slots=2)
+    changed = (await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, slots=2)).series
     assert changed.timezone == "America/Los_Angeles"
     assert {local(r["starts_at_ms"], "America/Los_Angeles") for r in await evening_rows(db, series.id)} == {
         "Thu 19:00"}
+
+
+async def test_a_claimed_talk_that_cannot_follow_its_evening_stays_and_is_named(db, clock):
+    _, _, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
+    evening = (await evening_rows(db, series.id))[0]
+    start = from_ms(evening["starts_at_ms"])
+    talk = await claim(db, evening["id"], 0, start)
+    other = await factories.add_talk(db, starts_at=start + timedelta(hours=1), speaker_id=77, topic="Not a series")
+    edited = await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 20:00")
+    assert [t.id for t in edited.followed.stuck] == [talk] and edited.followed.moved == 0
+    assert await db.fetchval("SELECT starts_at_ms FROM talks WHERE id = ?", (talk,)) == to_ms(start)
+    assert await db.fetchval("SELECT state FROM talks WHERE id = ?", (other,)) == "scheduled"
