@@ -15,6 +15,7 @@ from podium import i18n
 from podium.errors import UserError
 from podium.i18n import N_, Translator
 from podium.markup import discord_time, fit_lines, inert, quote_clipped
+from podium.preferences import load_guild
 from podium.series import Overview, Series, SeriesService
 from podium.services import Services
 from podium.talks import Actor
@@ -106,7 +107,9 @@ class SeriesCog(commands.Cog):
         )
         t = i18n.translator(interaction.locale)
         [item] = [found for found in await self.series.overview(created.guild_id) if found.series.id == created.id]
-        where = f"<#{created.channel_id}>" if created.channel_id else t._("the announcement channel")
+        # A series without its own channel is presented in the announcement channel (create checked it is set).
+        announce = (await load_guild(self.services.db, created.guild_id)).announce_channel_id
+        where = f"<#{created.channel_id or announce}>"
         await reply_ephemeral(interaction, "\n".join([
             t._("✅ Series created: {summary}.", summary=summary(created, t)),
             t._("Next evening: {when}. Evenings are planned 8 weeks ahead; it is presented in {channel}.",
