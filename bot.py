@@ -28,6 +28,7 @@ from cogs.help import Help
 from cogs.opt_out import OptOut
 from cogs.planner_loop import PlannerLoop
 from cogs.remind_me import RemindMe
+from cogs.review import Review
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
 from db import Database
@@ -49,6 +50,7 @@ from podium.scheduled_events import ScheduledEvents
 from podium.services import Services
 from podium.talks import TalkService, composed_hooks
 from podium.timeparse import AmbiguousTimeError
+from podium.workflow import Workflow
 
 log = logging.getLogger("podium")
 
@@ -118,6 +120,7 @@ class PodiumBot(commands.Bot):
             AnnounceSettings(services),
             OptOut(services),
             AudienceCog(services),
+            Review(services),
             Help(services),
             ScheduledEventsCog(services, self),
         ):
@@ -151,7 +154,8 @@ class PodiumBot(commands.Bot):
         transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
         calendars = Calendars(db, clock)
         # Every feature's talk-lifecycle subscribers register themselves (`talks.subscribes`).
-        talks = TalkService(db, outbox, clock, composed_hooks(outbox), cooldown)
+        hooks = composed_hooks(outbox)
+        talks = TalkService(db, outbox, clock, hooks, cooldown)
         # The forgotten-members marker is keyed by a secret beside the database: a copy of the database alone
         # cannot be matched to member ids, and a token reset does not undo forget-me.
         forget_key = privacy.forget_key_file(settings.database_path)
@@ -180,6 +184,7 @@ class PodiumBot(commands.Bot):
             planner=Planner(db, outbox, clock, calendars, self.calendar_name),
             calendars=calendars,
             events=ScheduledEvents(db, outbox, clock, talks, members),
+            workflow=Workflow(db, outbox, clock, hooks),
         )
 
     async def stop_background(self) -> None:

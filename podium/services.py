@@ -20,6 +20,7 @@ from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
 from podium.talks import TalkService
+from podium.workflow import Workflow
 
 # Every feature's kinds, buttons, switches and subscribers, registered before the bot looks one up (the engine
 # finds none by itself: podium/features.py).
@@ -47,3 +48,4 @@ class Services:
     planner: Planner
     calendars: Calendars
     events: ScheduledEvents
+    workflow: Workflow
