@@ -428,10 +428,10 @@ class Workflow:
             # BEGIN IMMEDIATE serialises deciders; `approval = 'pending'` makes the write itself refuse a second.
             # Declined is cancelled too: its time (a series slot) is free again.
             row = await tx.fetchrow(
-                "UPDATE talks SET approval = ?1, state = CASE WHEN ?1 = 'declined' THEN 'cancelled' ELSE state END,"
-                " updated_by = ?2, updated_at_ms = ?3, sequence = sequence + 1"
-                " WHERE id = ?4 AND approval = 'pending' RETURNING *",
-                (decision, actor.user_id, to_ms(now), talk_id),
+                "UPDATE talks SET approval = ?, state = CASE WHEN ? = 'declined' THEN 'cancelled' ELSE state END,"
+                " updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
+                " WHERE id = ? AND approval = 'pending' RETURNING *",
+                (decision, decision, actor.user_id, to_ms(now), talk_id),
             )
             after = Talk.from_db(row)
             await tx.execute(
