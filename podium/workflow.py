@@ -152,7 +152,7 @@ def render_decision(ctx: RenderContext) -> str:
     """The speaker's DM: approved (it is on the schedule now) or declined (with the moderator's reason)."""
     talk, t = talk_of(ctx), ctx.t
     name = ctx.payload.get("guild_name")
-    where = t._(" on {server}", server=quote(name)) if isinstance(name, str) and name else ""
+    where = t._(" at {server}", server=quote(name)) if isinstance(name, str) and name else ""
     if ctx.payload.get("decision") == "approved":
         return t._("✅ Your talk {topic}{where} on {when} was approved: it is on the schedule now, and you'll be "
                    "reminded before it.", topic=quote(talk.topic), where=where, when=both_times(talk.starts_at))
@@ -222,7 +222,7 @@ def render_ask(ctx: RenderContext) -> Rendered:
     """The question, with ✅ Yes, and the speaker's usual 📅 Reschedule… and ❌ Cancel… forms."""
     talk, t = talk_of(ctx), ctx.t
     name = ctx.payload.get("guild_name")
-    where = t._(" on {server}", server=quote(name)) if isinstance(name, str) and name else ""
+    where = t._(" at {server}", server=quote(name)) if isinstance(name, str) and name else ""
     return Rendered(
         t._("🎤 Are you still giving {topic}{where} on {when}?", topic=quote(talk.topic), where=where,
             when=both_times(talk.starts_at)),
