@@ -598,8 +598,10 @@ class AnnounceSettings(commands.Cog):
         """Every setting with its value."""
         self.require_manage_server(interaction)
         guild = await self.settings.get(guild_id_of(interaction))
+        flow = await self.services.workflow.settings(guild_id_of(interaction))
         t = i18n.translator(interaction.locale)
-        await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale))
+        await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale) + "\n"
+                              + describe_workflow(flow, t))
 
     @announce_settings.subcommand(name="preview", description="This week's summary, exactly as it would be posted")
     async def preview(self, interaction: Interaction) -> None:
