@@ -15,6 +15,7 @@ from podium.delivery import kinds
 from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox, OutboxMessage
 from podium.delivery.pacing import Pacer
+from podium.delivery.render import RenderContext, render
 from podium.errors import UserError
 from podium.preferences import switches
 from podium.talk_model import TalkError, load_talk
@@ -274,3 +275,35 @@ async def test_no_answer_releases_the_talk_when_the_server_chose_so(db, clock):
     assert ("cancel_notice", SPEAKER) in kinds_queued
     assert (audience.ATTENDEE_NOTICE.name, FAN) in kinds_queued
 
+
+
+# -- the review post stays true --------------------------------------------------------------------------------------
+
+def review_body(talk, clock, **payload):
+    ctx = RenderContext(kind="talk_review", payload=payload, talk=talk, due_at=clock.now(), now=clock.now())
+    body = render(ctx, mention_user_id=None, kept_true=True)
+    return body["content"], [c.get("disabled", False) for row in body["components"] for c in row["components"]]
+
+
+async def test_the_review_post_shows_each_outcome_and_only_a_waiting_one_has_live_buttons(db, clock):
+    waiting = factories.talk(topic="Rust", approval="pending")
+    assert review_body(waiting, clock)[1] == [False, False]
+    assert review_body(waiting, clock)[0].startswith("📝 Sign-up waiting for approval: **Rust**")
+    approved = factories.talk(topic="Rust", approval="approved")
+    assert review_body(approved, clock, decided_by=MODERATOR)[0].startswith(f"✅ Approved by <@{MODERATOR}>")
+    declined = factories.talk(topic="Rust", approval="declined", state="cancelled")
+    text, buttons = review_body(declined, clock, decided_by=MODERATOR, reason="Full")
+    assert text.startswith(f"❌ Declined by <@{MODERATOR}>") and "Reason: **Full**" in text and buttons == [True, True]
+    withdrawn = factories.talk(topic="Rust", approval="pending", state="cancelled")
+    assert review_body(withdrawn, clock)[0].startswith("🚫 Withdrawn before a decision")
+    # A moderator who asked to be forgotten is "a moderator".
+    assert "Approved by a moderator" in review_body(approved, clock, decided_by=0)[0]
+
+
+async def test_a_sign_up_withdrawn_while_waiting_edits_its_review_post(db, clock):
+    outbox, talks, _ = await world(db, clock)
+    talk = await sign_up(talks, clock)
+    _, [posted] = await deliver_due(db, outbox, clock, "talk_review")
+    assert posted.state == "sent" and posted.channel_id == REVIEW
+    await talks.cancel(guild_id=GUILD, actor=MEMBER, talk_id=talk.id)
+    assert [r["kind"] for r in await rows(db, talk.id, "pending")] == ["post_update"]  # nothing else, nothing public
