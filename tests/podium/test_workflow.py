@@ -307,3 +307,13 @@ async def test_a_sign_up_withdrawn_while_waiting_edits_its_review_post(db, clock
     assert posted.state == "sent" and posted.channel_id == REVIEW
     await talks.cancel(guild_id=GUILD, actor=MEMBER, talk_id=talk.id)
     assert [r["kind"] for r in await rows(db, talk.id, "pending")] == ["post_update"]  # nothing else, nothing public
+
+
+async def test_a_new_lead_time_re_plans_the_upcoming_questions_and_zero_stops_them(db, clock):
+    _, talks, flow = await world(db, clock, approval=False, confirm_hours=72)
+    talk = await sign_up(talks, clock, hours=100)
+    await flow.configure(GUILD, confirm_hours=24)
+    pending = [r for r in await confirm_rows(db, talk.id) if r[1] == "pending"]
+    assert ("speaker_confirmation", "pending", to_ms(talk.starts_at - timedelta(hours=24))) in pending
+    await flow.configure(GUILD, confirm_hours=0)
+    assert [r for r in await confirm_rows(db, talk.id) if r[1] == "pending"] == []
