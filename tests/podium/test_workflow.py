@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from podium import audience, calendar_feed, weekly
+from podium import audience, calendar_feed, housekeeping, weekly
 from podium.audience import Audience, AudienceError
 from podium.clock import to_ms
 from podium.delivery import kinds
@@ -317,3 +317,13 @@ async def test_a_new_lead_time_re_plans_the_upcoming_questions_and_zero_stops_th
     assert ("speaker_confirmation", "pending", to_ms(talk.starts_at - timedelta(hours=24))) in pending
     await flow.configure(GUILD, confirm_hours=0)
     assert [r for r in await confirm_rows(db, talk.id) if r[1] == "pending"] == []
+
+
+async def test_a_sign_up_never_decided_before_its_time_is_not_done_and_cannot_be_decided_late(db, clock):
+    outbox, talks, flow = await world(db, clock)
+    talk = await sign_up(talks, clock, hours=2)
+    clock.set(talk.ends_at + timedelta(minutes=1))
+    assert await housekeeping.tidy(db, outbox, clock.now()) == (0, 0)
+    assert (await load_talk(db, talk.id)).state == "scheduled"  # never took place: no feedback, no archive
+    with pytest.raises(TalkError, match="time has passed"):
+        await flow.approve(talk_id=talk.id, actor=MOD)
