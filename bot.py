@@ -28,6 +28,7 @@ from cogs.help import Help
 from cogs.opt_out import OptOut
 from cogs.planner_loop import PlannerLoop
 from cogs.remind_me import RemindMe
+from cogs.review import Review
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
 from cogs.series import SeriesCog
@@ -51,6 +52,7 @@ from podium.series import SeriesService
 from podium.services import Services
 from podium.talks import TalkService, composed_hooks
 from podium.timeparse import AmbiguousTimeError
+from podium.workflow import Workflow
 
 log = logging.getLogger("podium")
 
@@ -120,6 +122,7 @@ class PodiumBot(commands.Bot):
             AnnounceSettings(services),
             OptOut(services),
             AudienceCog(services),
+            Review(services),
             Help(services),
             ScheduledEventsCog(services, self),
             SeriesCog(services),
@@ -154,7 +157,8 @@ class PodiumBot(commands.Bot):
         transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
         calendars = Calendars(db, clock)
         # Every feature's talk-lifecycle subscribers register themselves (`talks.subscribes`).
-        talks = TalkService(db, outbox, clock, composed_hooks(outbox), cooldown)
+        hooks = composed_hooks(outbox)
+        talks = TalkService(db, outbox, clock, hooks, cooldown)
         # The forgotten-members marker is keyed by a secret beside the database: a copy of the database alone
         # cannot be matched to member ids, and a token reset does not undo forget-me.
         forget_key = privacy.forget_key_file(settings.database_path)
@@ -185,6 +189,7 @@ class PodiumBot(commands.Bot):
             calendars=calendars,
             events=ScheduledEvents(db, outbox, clock, talks, members),
             series=series,
+            workflow=Workflow(db, outbox, clock, hooks),
         )
 
     async def stop_background(self) -> None:

@@ -201,3 +201,24 @@ CREATE INDEX series_evenings_upcoming ON series_evenings (guild_id, starts_at_ms
 CREATE UNIQUE INDEX talks_by_slot ON talks (evening_id, slot) WHERE evening_id IS NOT NULL AND state = 'scheduled';
 -- An evening's talks in any state (is it referenced: may a re-plan delete it?), without a scan of talks.
 CREATE INDEX talks_by_evening ON talks (evening_id) WHERE evening_id IS NOT NULL;
+-- Sign-ups a moderator approves, and speakers confirming they will come (podium/workflow.py, migration 17).
+CREATE TABLE workflow_settings (
+    guild_id             INTEGER PRIMARY KEY,
+    approval             INTEGER NOT NULL DEFAULT 0 CHECK (approval IN (0, 1)),
+    review_channel_id    INTEGER,          -- NULL: the log channel
+    confirm_hours        INTEGER NOT NULL DEFAULT 72 CHECK (confirm_hours BETWEEN 0 AND 720),  -- 0: no question
+    release_unconfirmed  INTEGER NOT NULL DEFAULT 0 CHECK (release_unconfirmed IN (0, 1))
+);
+CREATE TABLE talk_reviews (
+    talk_id        INTEGER PRIMARY KEY REFERENCES talks (id) ON DELETE CASCADE,
+    decision       TEXT    NOT NULL CHECK (decision IN ('approved', 'declined')),
+    decided_by     INTEGER NOT NULL,
+    decided_at_ms  INTEGER NOT NULL,
+    reason         TEXT CHECK (reason IS NULL OR length(reason) <= 300)
+);
+CREATE TABLE talk_confirmations (
+    talk_id        INTEGER PRIMARY KEY REFERENCES talks (id) ON DELETE CASCADE,
+    start_ms       INTEGER NOT NULL,       -- the start the answer is about: a moved talk is asked again
+    state          TEXT    NOT NULL CHECK (state IN ('asked', 'confirmed', 'unanswered')),
+    updated_at_ms  INTEGER NOT NULL
+);

@@ -32,6 +32,7 @@ from podium.preferences import GuildSettings, Switch, Via, switches
 from podium.scheduled_events import EXTERNAL, STAGE, VOICE, location_text, validate_location
 from podium.services import Services
 from podium.starting import STARTING_NOW_SETTING
+from podium.workflow import WorkflowSettings
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,27 @@ def describe(guild: GuildSettings, t: Translator = i18n.ENGLISH, server_locale: 
             t._("Language of posts: {language}", language=language),
         ]
     )
+
+
+def describe_workflow(flow: WorkflowSettings, t: Translator = i18n.ENGLISH) -> str:
+    """Approval of sign-ups and the speakers' confirmation, in words."""
+    if flow.approval:
+        where = (f"<#{flow.review_channel_id}>" if flow.review_channel_id is not None else t._("the log channel"))
+        approval = t._("on: members' sign-ups wait for a moderator (posted in {channel}); moderators' own are "
+                       "approved at once", channel=where)
+    else:
+        approval = t._("off")
+    if flow.confirm_hours:
+        confirm = t._("speakers are asked {before} before their talk whether they still come",
+                      before=t.durations([timedelta(hours=flow.confirm_hours)]))
+        if flow.release_unconfirmed:
+            confirm += t._("; no answer within a day cancels the talk")
+        else:
+            confirm += t._("; no answer within a day is told in the log channel")
+    else:
+        confirm = t._("off")
+    return "\n".join([t._("Approval of sign-ups: {approval}", approval=approval),
+                      t._("Speakers confirm: {confirm}", confirm=confirm)])
 
 
 def calendar_reply(
@@ -362,7 +384,8 @@ class AnnounceSettings(commands.Cog):
                        "🎤 A call for speakers goes out when {n} days ahead are empty.", days),
         )
 
-    @announce_settings.subcommand(name="talks", description="Default talk length and the moderator role")
+    @announce_settings.subcommand(name="talks",
+                                  description="Talk length, moderator role, approval of sign-ups, confirmations")
     async def talks(
         self,
         interaction: Interaction,
@@ -372,9 +395,35 @@ class AnnounceSettings(commands.Cog):
         moderator_role: nextcord.Role | None = SlashOption(
             name="moderator-role", required=False, description="A role that may act on anyone's talk"
         ),
+        approval: bool | None = SlashOption(
+            required=False, description="On: members' sign-ups wait for a moderator's approval (moderators' don't)"
+        ),
+        review_channel: nextcord.TextChannel | None = SlashOption(
+            name="review-channel", required=False, description="Where sign-ups to approve are posted (default: log)"
+        ),
+        confirm_hours: int | None = SlashOption(
+            name="confirm-hours", required=False, min_value=0, max_value=720,
+            description="Ask speakers this many hours before their talk if they still come (0: don't; default 72)",
+        ),
+        release_unconfirmed: bool | None = SlashOption(
+            name="release-unconfirmed", required=False,
+            description="On: a talk whose speaker didn't answer within a day is cancelled (default: off)",
+        ),
     ) -> None:
-        """Set the slot length and moderator role."""
+        """Set the slot length, moderator role, approval of sign-ups and the speakers' confirmation."""
         self.require_manage_server(interaction)
+        t = i18n.translator(interaction.locale)
+        flow = None
+        if (approval, review_channel, confirm_hours, release_unconfirmed) != (None,) * 4:
+            # First: its refusal (approval without a channel to review in) must leave everything as it was.
+            flow = await self.services.workflow.configure(
+                guild_id_of(interaction), approval=approval,
+                review_channel_id=review_channel.id if review_channel is not None else None,
+                confirm_hours=confirm_hours, release_unconfirmed=release_unconfirmed,
+            )
+            if slot_minutes is None and moderator_role is None:
+                await reply_ephemeral(interaction, t._("Saved.") + "\n" + describe_workflow(flow, t))
+                return
         if moderator_role is not None and (moderator_role.is_default() or moderator_role.managed):
             # @everyone would make every member a moderator; a bot's or integration's own role is not for people.
             raise UserError(
@@ -386,8 +435,10 @@ class AnnounceSettings(commands.Cog):
             slot_minutes=slot_minutes,
             moderator_role_id=moderator_role.id if moderator_role is not None else None,
         )
-        t = i18n.translator(interaction.locale)
-        await reply_ephemeral(interaction, t._("Saved.") + "\n" + describe(guild, t, interaction.guild_locale))
+        text = t._("Saved.") + "\n" + describe(guild, t, interaction.guild_locale)
+        if flow is not None:
+            text += "\n" + describe_workflow(flow, t)
+        await reply_ephemeral(interaction, text)
 
     @announce_settings.subcommand(name="starting-now", description="Post in the channel when each talk starts")
     async def starting_now(
@@ -547,8 +598,10 @@ class AnnounceSettings(commands.Cog):
         """Every setting with its value."""
         self.require_manage_server(interaction)
         guild = await self.settings.get(guild_id_of(interaction))
+        flow = await self.services.workflow.settings(guild_id_of(interaction))
         t = i18n.translator(interaction.locale)
-        await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale))
+        await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale) + "\n"
+                              + describe_workflow(flow, t))
 
     @announce_settings.subcommand(name="preview", description="This week's summary, exactly as it would be posted")
     async def preview(self, interaction: Interaction) -> None:

@@ -77,7 +77,9 @@ def kind_label(kind: str, t: Translator = i18n.ENGLISH) -> str:
 
 def mine_text(talks: list[Talk], total: int, t: Translator = i18n.ENGLISH) -> str:
     """The reply of /schedule mine, within Discord's 2,000 characters."""
-    lines, _ = fit_lines([f"{talk_line(talk, t=t)} ({t._(TALK_NUMBER, id=talk.id)})" for talk in talks],
+    lines, _ = fit_lines([f"{talk_line(talk, t=t)} ({t._(TALK_NUMBER, id=talk.id)})"
+                          + (" · " + t._("⏳ waiting for approval") if talk.approval == "pending" else "")
+                          for talk in talks],
                          CONTENT_LIMIT - 40,
                          more=t._(MORE_TALKS))
     return t._("Your upcoming talks ({total}):", total=t.number(total)) + f"\n{lines}"
@@ -102,6 +104,7 @@ def info_text(
     mine: bool = False,
     audience_rows: dict[str, int] | None = None,
     t: Translator = i18n.ENGLISH,
+    status: Sequence[str] = (),
 ) -> str:
     """The reply of /schedule info; what is planned (and the audience's rows, counted) for speaker and moderators."""
     count = going(attendees, t)
@@ -112,6 +115,7 @@ def info_text(
             when=both_times(talk.starts_at), minutes=talk.duration_minutes),
         # Translators: "3 going: @Ann, @Bo and @Cy" (names are shown, never pinged).
         "🔔 " + (t._("{going}: {names}", going=count, names=who_is_going(names, attendees, t)) if names else count),
+        *status,  # approval and the speaker's answer (podium/workflow.py), for the speaker and moderators
     ]
     # A block quote runs to the end of the message: the description comes last.
     # Escaped, so that a description stays text inside the quote (no link, heading or mention), cut to fit the reply.
@@ -253,7 +257,11 @@ class Schedule(commands.Cog):
         t = i18n.translator(interaction.locale)
         details = {"topic": quote_clipped(talk.topic, 400), "when": both_times(talk.starts_at),
                    "minutes": talk.duration_minutes}
-        if talk.speaker_id == actor.user_id:
+        if talk.approval == "pending":
+            # Held for a moderator (approval on): nothing is announced or reminded until then.
+            signed_up = t._("⏳ {topic} on {when}, {minutes} min, is waiting for a moderator's approval: it goes on "
+                            "the schedule once approved, and you'll get a DM either way.", **details)
+        elif talk.speaker_id == actor.user_id:
             signed_up = t._("✅ You are signed up: {topic} on {when}, {minutes} min.", **details)
         else:
             signed_up = t._("✅ {speaker} is signed up: {topic} on {when}, {minutes} min.",
@@ -280,11 +288,19 @@ class Schedule(commands.Cog):
             await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
         else:
             await interaction.response.send_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+        # The list is posted for everyone: sign-ups waiting for approval and the speakers' answers are shown
+        # privately, to their speaker and to moderators.
+        actor = await self.actor(interaction)
+        private = await self.services.workflow.overview(guild_id, actor.user_id, actor.is_moderator,
+                                                        i18n.translator(interaction.locale))
+        if private:
+            await interaction.followup.send(private, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @schedule.subcommand(name="mine", description="Your upcoming talks")
     async def mine(self, interaction: Interaction) -> None:
         """The caller's own upcoming talks."""
-        talks, total = await self.talks.upcoming(guild_id_of(interaction), speaker_id=user_id_of(interaction))
+        talks, total = await self.talks.upcoming(guild_id_of(interaction), speaker_id=user_id_of(interaction),
+                                                 pending=True)
         t = i18n.translator(interaction.locale)
         if not talks:
             await reply_ephemeral(interaction, t._("You have no upcoming talks. Sign up with `/schedule add`."))
@@ -387,6 +403,10 @@ class Schedule(commands.Cog):
         if found is None:
             raise TalkError(i18n.N_("I can't find that talk. Pick one from the list that appears as you type."))
         actor = await self.actor(interaction)
+        own = actor.user_id == found.speaker_id or actor.is_moderator
+        if found.approval != "approved" and not own:
+            # A sign-up not (yet) approved is its speaker's and the moderators' business only.
+            raise TalkError(i18n.N_("I can't find that talk. Pick one from the list that appears as you type."))
         attendees = await self.services.audience.count(found.id)
         names = await self.services.audience.who(found.id) if attendees else []
         mine = await self.services.audience.is_attending(found.id, actor.user_id)
@@ -400,9 +420,10 @@ class Schedule(commands.Cog):
         else:
             audience_rows = None
         t = i18n.translator(interaction.locale)
+        status = await self.services.workflow.status(found, t) if own else []
         content = info_text(found, planned, attendees=attendees, names=names, mine=mine, audience_rows=audience_rows,
-                            t=t)
-        if found.state != "scheduled":
+                            t=t, status=status)
+        if found.state != "scheduled" or found.approval != "approved":
             await reply_ephemeral(interaction, content)
             return
         await interaction.response.send_message(

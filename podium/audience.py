@@ -813,6 +813,10 @@ class Audience:
                                 command=command("schedule list"))
         async with self.db.transaction() as tx:
             talk = await self._talk(tx, talk_id, guild_id)
+            if talk.approval != "approved":
+                # Not on the schedule yet (or declined): no button shows it, but a custom id names any talk.
+                raise AudienceError(N_("{topic} isn't on the schedule (yet): a moderator hasn't approved it."),
+                                    topic=quote(talk.topic))
             if talk.state == "cancelled":
                 raise AudienceError(N_("{topic} was cancelled.") if coming
                                     else N_("{topic} was cancelled; there is nothing to be reminded of."),

@@ -320,13 +320,16 @@ class Calendars:
         recent, cancelled = to_ms(now - PAST_KEPT), to_ms(now - CANCELLED_KEPT)
         if feed.user_id is None:
             return (
+                # Only approved talks: a sign-up waiting for approval, or declined, was never on the schedule.
                 "SELECT * FROM talks WHERE guild_id = ? AND updated_at_ms >= ? AND state = 'cancelled'"
-                " UNION SELECT * FROM talks WHERE guild_id = ? AND state != 'cancelled' AND starts_at_ms >= ?",
+                " AND approval = 'approved'"
+                " UNION SELECT * FROM talks WHERE guild_id = ? AND state != 'cancelled' AND starts_at_ms >= ?"
+                " AND approval = 'approved'",
                 (feed.guild_id, cancelled, feed.guild_id, recent),
             )
         # A member's feed: the talks they speak at and the ones they clicked 🔔 Remind me on (attendees_by_user).
         return (
-            "SELECT * FROM talks WHERE guild_id = ? AND starts_at_ms >= ?"
+            "SELECT * FROM talks WHERE guild_id = ? AND starts_at_ms >= ? AND approval = 'approved'"
             " AND (state != 'cancelled' OR updated_at_ms >= ?)"
             " AND (speaker_id = ? OR id IN (SELECT talk_id FROM attendees WHERE user_id = ?))",
             (feed.guild_id, recent, cancelled, feed.user_id, feed.user_id),

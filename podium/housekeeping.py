@@ -18,9 +18,11 @@ KEEP_FINISHED_MESSAGES = timedelta(days=90)
 async def tidy(db: Database, outbox: Outbox, now: datetime) -> tuple[int, int]:
     """Mark talks that are over as done and prune old finished messages; returns (talks, rows)."""
     async with db.transaction() as tx:
+        # A sign-up still waiting for approval when its time passed never took place: it is not done (no feedback,
+        # no archive entry); it stays undecided, and its review post's buttons answer that its time has passed.
         cursor = await tx.execute(
             "UPDATE talks SET state = 'done', updated_at_ms = ?"
-            " WHERE state = 'scheduled' AND starts_at_ms + duration_minutes * 60000 <= ?",
+            " WHERE state = 'scheduled' AND starts_at_ms + duration_minutes * 60000 <= ? AND approval = 'approved'",
             (to_ms(now), to_ms(now)),
         )
         done = cursor.rowcount

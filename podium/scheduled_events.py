@@ -433,7 +433,8 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
 async def mirror_upcoming(tx: Transaction, outbox: Outbox, guild_id: int, now: datetime) -> int:
     """Queue an event for each upcoming talk of the guild not mirrored yet (events were just turned on)."""
     rows = await tx.fetchall(
-        "SELECT * FROM talks WHERE guild_id = ? AND state = 'scheduled' AND starts_at_ms > ? AND event_id IS NULL"
+        "SELECT * FROM talks WHERE guild_id = ? AND state = 'scheduled' AND approval = 'approved'"
+        " AND starts_at_ms > ? AND event_id IS NULL"
         " ORDER BY starts_at_ms LIMIT ?",
         (guild_id, to_ms(now), MAX_ACTIVE_EVENTS),
     )

@@ -21,6 +21,7 @@ from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
 from podium.series import SeriesService
 from podium.talks import TalkService
+from podium.workflow import Workflow
 
 # Every feature's kinds, buttons, switches and subscribers, registered before the bot looks one up (the engine
 # finds none by itself: podium/features.py).
@@ -49,3 +50,4 @@ class Services:
     calendars: Calendars
     events: ScheduledEvents
     series: SeriesService
+    workflow: Workflow

@@ -63,9 +63,12 @@ CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
 
 EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited"]
 # Every way a talk changes, as `authorize` knows it: "add" names a speaker (someone else's needs a moderator),
-# "edit" is topic, length or description, "give" a new speaker, "import" a hand-made event made a talk.
-Action = Literal["add", "reschedule", "cancel", "edit", "give", "import"]
-ACTIONS: tuple[Action, ...] = ("add", "reschedule", "cancel", "edit", "give", "import")
+# "edit" is topic, length or description, "give" a new speaker, "import" a hand-made event made a talk; "approve" and
+# "decline" decide a sign-up waiting for approval, "confirm" is the speaker saying they will still come
+# (podium/workflow.py).
+Action = Literal["add", "reschedule", "cancel", "edit", "give", "import", "approve", "decline", "confirm"]
+ACTIONS: tuple[Action, ...] = ("add", "reschedule", "cancel", "edit", "give", "import", "approve", "decline",
+                               "confirm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,12 @@ def refusal(
     if action == "import":
         return TalkError(
             N_("Only moderators (Manage Events, Manage Server or the moderator role) can import events.")
+        )
+    if action in ("approve", "decline"):
+        # Deciding one's own sign-up would make approval pointless: moderators only, even for their own talk.
+        return TalkError(
+            N_("Only moderators (Manage Events, Manage Server or the moderator role) can approve or decline "
+               "sign-ups.")
         )
     if talk is not None and talk.speaker_id == actor.user_id:
         return None
@@ -131,27 +140,36 @@ class TalkHooks:
     """A small event registry. New behaviour (calendar sync...) is a new subscriber, not an edit of the cog."""
 
     def __init__(self) -> None:
-        self._subscribers: dict[EventName, list[Subscriber]] = {
+        # Each subscriber with whether it also hears of talks that were never approved (`while_pending`).
+        self._subscribers: dict[EventName, list[tuple[Subscriber, bool]]] = {
             "talk_scheduled": [],
             "talk_rescheduled": [],
             "talk_cancelled": [],
             "talk_edited": [],  # topic, length, description or speaker (not the time: that is a reschedule)
         }
 
-    def subscribe(self, *names: EventName) -> Callable[[Subscriber], Subscriber]:
-        """Decorator: run the function for these events, in registration order."""
+    def subscribe(self, *names: EventName, while_pending: bool = False) -> Callable[[Subscriber], Subscriber]:
+        """Decorator: run the function for these events, in registration order.
+
+        A sign-up waiting for approval (or declined) is nobody's business but its speaker's and the moderators':
+        its changes reach only subscribers that ask for them (`while_pending`, podium/workflow.py's review post).
+        Approving it emits `talk_scheduled`, and from then on every subscriber hears of it as of any talk.
+        """
 
         def register(fn: Subscriber) -> Subscriber:
             for name in names:
-                self._subscribers[name].append(fn)
+                self._subscribers[name].append((fn, while_pending))
             return fn
 
         return register
 
     async def emit(self, tx: Transaction, event: TalkEvent) -> None:
         """Run every subscriber in the caller's transaction: if one fails, the change and its messages roll back."""
-        for subscriber in self._subscribers[event.name]:
-            await subscriber(tx, event)
+        never_approved = event.after.approval != "approved" and (
+            event.before is None or event.before.approval != "approved")
+        for subscriber, while_pending in self._subscribers[event.name]:
+            if while_pending or not never_approved:
+                await subscriber(tx, event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,10 +421,15 @@ SPEAKER_NOTICE = kinds.register(
 async def replan_talk_bound(
     tx: Transaction, outbox: Outbox, talk: Talk, now: datetime, specs: Sequence[kinds.KindSpec] | None = None
 ) -> None:
-    """Make the talk's pending talk-bound messages (of `specs`, default all such kinds) what they should be now."""
+    """Make the talk's pending talk-bound messages (of `specs`, default all such kinds) what they should be now.
+
+    A talk not approved (waiting for a moderator, or declined) has none: every re-plan (a change, a setting, the
+    speaker's preferences) comes through here, so nothing of it is reminded before approval.
+    """
     for spec in specs if specs is not None else kinds.talk_bound():
         assert spec.plan is not None
-        await outbox.replace_for_talk(tx, talk.id, [spec.name], await spec.plan(tx, talk, now), now=now)
+        plan = await spec.plan(tx, talk, now) if talk.approval == "approved" else []
+        await outbox.replace_for_talk(tx, talk.id, [spec.name], plan, now=now)
 
 
 async def replan_guild_talks(
@@ -480,6 +503,19 @@ async def queue_notice(tx: Transaction, outbox: Outbox, notice: OutboxMessage, n
     due = await _before_the_start(tx, notice, due, reader, whom, now)
     key = f"talk:{notice.talk_id}:{notice.target_type}-notice:{to_ms(now)}"
     await outbox.enqueue(tx, replace(notice, dedupe_key=key, due_at=due), now=now)
+
+
+# Whether a sign-up waits for a moderator's approval (guild, who signs up): registered by the feature that decides
+# it (podium/workflow.py), so that adding a talk stays one transaction with no import of the feature.
+ApprovalRule = Callable[[Transaction, int, Actor], Awaitable[bool]]
+_approval_rules: list[ApprovalRule] = []
+
+
+def approval_rule(rule: ApprovalRule) -> ApprovalRule:
+    """Register a rule that may hold a new sign-up for approval (any rule saying so holds it)."""
+    if rule not in _approval_rules:
+        _approval_rules.append(rule)
+    return rule
 
 
 # A feature's subscribers: adds them to the hooks (with the outbox they queue into) and returns the hooks.
@@ -659,11 +695,13 @@ class TalkService:
                            "Cancel one with `/schedule cancel` first, or ask a moderator."),
                         upcoming=upcoming,
                     )
+            # An imported event was made by a moderator; the rules hold members' own sign-ups.
+            held = event_id is None and any([await rule(tx, guild_id, actor) for rule in _approval_rules])
             row = await tx.fetchrow(
                 """
                 INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,
-                                   updated_by, created_at_ms, updated_at_ms, speaker_name, event_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                                   updated_by, created_at_ms, updated_at_ms, speaker_name, event_id, approval)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
                 """,
                 (
                     guild_id,
@@ -677,6 +715,7 @@ class TalkService:
                     to_ms(now),
                     (speaker_name or "").strip()[:100] or None,
                     event_id,
+                    "pending" if held else "approved",
                 ),
             )
             talk = Talk.from_db(row)
@@ -793,10 +832,17 @@ class TalkService:
         topic_contains: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        pending: bool = False,
     ) -> tuple[list[Talk], int]:
-        """Scheduled talks not yet over, soonest first (one page), and how many there are in all."""
+        """Scheduled talks not yet over, soonest first (one page), and how many there are in all.
+
+        `pending`: sign-ups waiting for approval too (the speaker's own list, moderators' pickers); never in what
+        everyone sees (the posted list, the export).
+        """
         now_ms = to_ms(self.clock.now())
         where = "guild_id = ? AND state = 'scheduled' AND starts_at_ms > ? - duration_minutes * 60000"
+        if not pending:
+            where += " AND approval = 'approved'"
         # The index is on starts_at_ms: bound it too so the scan starts at the longest possible talk ago.
         where += " AND starts_at_ms > ?"
         params: list[int | str] = [guild_id, now_ms, now_ms - _LONGEST_MS]
@@ -818,7 +864,9 @@ class TalkService:
 
     async def search(self, guild_id: int, query: str, *, speaker_id: int | None, limit: int = 25) -> list[Talk]:
         """Upcoming talks whose topic contains `query` (the speaker's own unless speaker_id is None)."""
-        talks, _ = await self.upcoming(guild_id, speaker_id=speaker_id, topic_contains=query, limit=limit)
+        # The speaker's own pending sign-ups too (they may cancel one), and all of them for moderators.
+        talks, _ = await self.upcoming(guild_id, speaker_id=speaker_id, topic_contains=query, limit=limit,
+                                       pending=True)
         return talks
 
     async def planned_messages(self, talk_id: int) -> list[sqlite3.Row]:

@@ -112,7 +112,8 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
         # How many clicked 🔔 Remind me: counted from the attendees' primary key alone.
         " (SELECT count(*) FROM attendees AS a WHERE a.talk_id = t.id) AS going"
         " FROM talks AS t LEFT JOIN users AS u ON u.user_id = t.speaker_id"
-        " WHERE t.guild_id = ? AND t.state = 'scheduled' AND t.starts_at_ms > ? AND t.starts_at_ms <= ?"
+        " WHERE t.guild_id = ? AND t.state = 'scheduled' AND t.approval = 'approved'"
+        " AND t.starts_at_ms > ? AND t.starts_at_ms <= ?"
         " ORDER BY t.starts_at_ms LIMIT 25",
         (guild_id, to_ms(now), to_ms(now + timedelta(days=SUMMARY_DAYS))),
     )
@@ -192,7 +193,8 @@ async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings
         return None  # the planner's hourly pass queues it once the wait is over
     window = timedelta(days=days)
     upcoming = await tx.fetchone(
-        "SELECT 1 FROM talks WHERE guild_id = ? AND state = 'scheduled' AND starts_at_ms > ? AND starts_at_ms <= ?",
+        "SELECT 1 FROM talks WHERE guild_id = ? AND state = 'scheduled' AND approval = 'approved'"
+        " AND starts_at_ms > ? AND starts_at_ms <= ?",
         (guild.guild_id, to_ms(now), to_ms(now + window)),
     )
     if upcoming is not None:

@@ -435,7 +435,7 @@ class Dispatcher:
             if row.expires_at is not None and self.clock.now() >= row.expires_at:
                 raise StaleDelivery(f"expired at {row.expires_at.isoformat()}", state="expired")
             current = await self.db.fetchone(
-                "SELECT o.state, o.user_id, o.payload, t.state AS talk_state, t.starts_at_ms, t.sequence,"
+                "SELECT o.state, o.user_id, o.payload, t.state AS talk_state, t.starts_at_ms, t.sequence, t.approval,"
                 " t.speaker_id, EXISTS (SELECT 1 FROM attendees AS a WHERE a.talk_id = o.talk_id"
                 f" AND a.user_id = o.user_id) AS attending, {switch_on} AS switch_on"
                 f" FROM outbox AS o LEFT JOIN talks AS t ON t.id = o.talk_id{settings} WHERE o.id = ?",
@@ -453,6 +453,9 @@ class Dispatcher:
             if spec.only_while_scheduled and row.talk_id is not None:
                 if current["talk_state"] not in spec.talk_states:
                     raise StaleDelivery(f"the talk is {current['talk_state']} now", state="cancelled")
+                if current["approval"] not in (None, "approved"):
+                    # Nothing about a sign-up goes out before a moderator approved it (docs/architecture.md).
+                    raise StaleDelivery(f"the talk is {current['approval']}, not approved", state="cancelled")
                 if spec.talk_bound and row.talk_start is not None and current["starts_at_ms"] != to_ms(row.talk_start):
                     raise StaleDelivery("the talk was moved since this was planned", state="cancelled")
             # Who it is for: the talk's speaker, or one of its audience, must still be.

@@ -27,6 +27,7 @@ from cogs import _zone
 from cogs._time_questions import TimeQuestions
 from cogs.audience import AudienceCog
 from cogs.opt_out import ConfirmForget
+from cogs.review import Review
 from cogs.schedule import ConfirmCancel, Schedule, with_calendar
 from podium import components, i18n, timeparse
 from podium.audience import Audience
@@ -34,6 +35,7 @@ from podium.delivery import kinds
 from podium.delivery.outbox import Outbox
 from podium.delivery.render import RenderContext, render
 from podium.talks import Actor, TalkService, default_hooks
+from podium.workflow import Workflow
 from tests import factories
 from tests.fake_discord import _validate_message_components, _validate_modal
 
@@ -97,7 +99,8 @@ async def services_with_a_talk(db: Any, clock: Any) -> tuple[SimpleNamespace, An
     # The longest topic there is: what a label or option built from it holds is cut to fit, never refused.
     talk = await talks.add(guild_id=factories.GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="W" * 200,
                            starts_at=clock.now() + timedelta(days=3))
-    services = SimpleNamespace(audience=Audience(db, outbox, clock), talks=talks, people=None, db=db, clock=clock)
+    services = SimpleNamespace(audience=Audience(db, outbox, clock), talks=talks, people=None, db=db, clock=clock,
+                               workflow=Workflow(db, outbox, clock, talks.hooks))
     return services, talk
 
 
@@ -109,12 +112,23 @@ async def speaker_form(action: str, locale: str, db: Any, clock: Any) -> dict[st
     return modal.to_dict()
 
 
+async def decline_form(locale: str, db: Any, clock: Any) -> dict[str, Any]:
+    services, talk = await services_with_a_talk(db, clock)
+    click = interaction(locale, user_id=99)
+    click.user.guild_permissions = nextcord.Permissions(manage_events=True)  # a moderator decides
+    await Review(services).on_decline(click, components.parse(components.custom_id(  # type: ignore[arg-type]
+        "podium:review:decline", talk.id)))
+    [modal] = click.response.send_modal.await_args.args
+    return modal.to_dict()
+
+
 # Where a modal is built -> how to open each modal built there, by name.
 MODALS: dict[str, dict[str, Callable[[str, Any, Any], Awaitable[dict[str, Any]]]]] = {
     "cogs/audience.py:AudienceCog.ask": {
         "reschedule": lambda locale, db, clock: speaker_form(components.MOVE, locale, db, clock),
         "cancel": lambda locale, db, clock: speaker_form(components.CANCEL, locale, db, clock),
     },
+    "cogs/review.py:Review.on_decline": {"decline": decline_form},
 }
 EVERY_MODAL = [(site, name) for site, openers in MODALS.items() for name in openers]
 

@@ -35,6 +35,13 @@ SYSTEM_WRITES = {
     ("podium/scheduled_events.py", "_store_event_id"): "the event Podium made (or found) for the talk",
     ("podium/scheduled_events.py", "ScheduledEvents._put_back"): "a cancelled event is replaced by a new one",
 }
+# Writes of `talks` outside the service by the doors of podium/workflow.py (issue 23 §3, §4), each its own rule:
+# deciding a sign-up asks `authorize` ("approve"/"decline", moderators) in the same function; releasing a talk
+# whose speaker did not confirm is the server's own setting acting (release-unconfirmed), nobody's change.
+WORKFLOW_WRITES = {
+    ("podium/workflow.py", "Workflow._decide"): "approve or decline a sign-up: asks the rule itself",
+    ("podium/workflow.py", "_overdue_sent"): "the server chose to release talks whose speaker did not confirm",
+}
 MEMBER_COLUMNS = ("starts_at_ms", "speaker_id", "topic", "duration_minutes", "description", "'cancelled'",
                   "created_by", "updated_by")
 TALK_WRITE = re.compile(r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+talks\b", re.IGNORECASE)
@@ -111,9 +118,10 @@ def test_every_door_that_changes_a_talk_is_in_the_table_and_asks_the_rule():
     assert doors, "the enumeration found nothing: it is broken"
     assert doors == documented_doors()
     # The service's writers are the only ways in from the Discord side, the Events UI and imports included.
+    # Issue 23 added podium/series.py's and podium/workflow.py's doors: moving a series' claimed talks, deciding a
+    # sign-up, the speaker's "still coming" answer.
     assert {"cogs/scheduled_events.py", "cogs/schedule.py", "cogs/audience.py", "podium/scheduled_events.py",
-            "podium/series.py"} >= {
-        path for path, _ in doors}
+            "podium/series.py", "podium/workflow.py"} >= {path for path, _ in doors}
 
 
 def test_every_writer_of_the_service_asks_the_rule_itself():
@@ -141,6 +149,12 @@ def test_nothing_else_writes_what_a_member_changes():
     outside = [site for site in sites(writes_talks) if site.path != "podium/talks.py"
                or not site.function.startswith(tuple(f"TalkService.{name}" for name in WRITERS))]
     assert outside
+    for site in [site for site in outside if (site.path, site.function) in WORKFLOW_WRITES]:
+        if site.function == "Workflow._decide":
+            source = ast.unparse(next(s.node for s in sites(lambda n: isinstance(n, ast.AsyncFunctionDef)
+                                                                     and n.name == "_decide")))
+            assert "authorize(" in source
+    outside = [site for site in outside if (site.path, site.function) not in WORKFLOW_WRITES]
     for site in outside:
         key = (site.path, site.function)
         assert key in SYSTEM_WRITES, f"{key} writes talks without the rule: {site.node.value!r}"  # type: ignore
@@ -213,7 +227,7 @@ ACTOR_KINDS = {
     "the bot": Actor(BOT),
 }
 EVERYTHING = set(ACTIONS)
-SPEAKERS_OWN = {"add", "reschedule", "cancel", "edit"}
+SPEAKERS_OWN = {"add", "reschedule", "cancel", "edit", "confirm"}
 # (actor kind, whose talk) → the actions allowed. "own": the actor speaks at it (for `add`: names themselves).
 ALLOWED = {
     ("a member", "own"): SPEAKERS_OWN,
@@ -230,6 +244,10 @@ REASONS = {
     "reschedule": "Only the speaker or a moderator",
     "cancel": "Only the speaker or a moderator",
     "edit": "Only the speaker or a moderator",
+    "confirm": "Only the speaker or a moderator",
+    # Not even their own: approval held a member's sign-up precisely so that someone else decides it.
+    "approve": "Only moderators (Manage Events, Manage Server or the moderator role) can approve or decline",
+    "decline": "Only moderators (Manage Events, Manage Server or the moderator role) can approve or decline",
 }
 
 

@@ -151,7 +151,8 @@ def test_every_module_that_adds_talk_subscribers_registers_them():
 
 
 def _subscribers(hooks: talks.TalkHooks) -> dict[str, list[Any]]:
-    return {name: list(subscribers) for name, subscribers in hooks._subscribers.items()}
+    # Each subscriber is kept with whether it hears of sign-ups waiting for approval (issue 23 §3).
+    return {name: [fn for fn, _ in subscribers] for name, subscribers in hooks._subscribers.items()}
 
 
 async def test_the_running_bot_has_every_features_subscribers(bot):

@@ -31,7 +31,7 @@ from tests.podium.checks import CONTENT, TOTAL, embed_size
 
 SPECS = kinds.all_specs()
 TALK_BOUND = kinds.talk_bound()
-GUILD, SPEAKER, ANNOUNCE = factories.GUILD, factories.SPEAKER, 555
+GUILD, SPEAKER, ANNOUNCE, LOG_CHANNEL = factories.GUILD, factories.SPEAKER, 555, 556
 FAN, THREAD_FAN = 43, 44  # two members who clicked 🔔 Remind me: one reminded by DM, one in the talk's thread
 
 
@@ -84,8 +84,11 @@ async def setup_talk(db, clock):
     outbox = Outbox(db)
     talks = TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox))
     # Every declared switch on: a kind's own optional post is planned here without an edit of this test.
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE,
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=LOG_CHANNEL,
                               **{setting.column: 1 for setting in switches()})
+    # Issue 23 §4: speakers asked 24 h before (the talk is 30 h ahead), the moderators told in the log channel.
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO workflow_settings (guild_id, confirm_hours) VALUES (?, 24)", (GUILD,))
     talk = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
                            starts_at=clock.now() + timedelta(hours=30))
     await factories.add_user(db, THREAD_FAN, reminder_via="thread")
