@@ -22,6 +22,7 @@ MODULES = (
     "podium.scheduled_events",
     "podium.posts",
     "podium.starts_soon",
+    "podium.seats",
     "podium.calendar_feed",
 )
 

@@ -1,0 +1,2 @@
+-- Placeholder so this branch's migration 18 loads (numbers must run without a gap): migration 0017 belongs to the
+-- workflow branch; delete this file when merging that branch, whose own 0017 replaces it.
