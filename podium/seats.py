@@ -226,7 +226,7 @@ async def accept(click: Click) -> Reply:
     attendance = await click.services.audience.join(talk_id=talk.id, user_id=click.user_id, guild_id=talk.guild_id,
                                                     offer=True)
     t = i18n.translator(click.locale)
-    text = t._("🎟️ Your seat at {topic}, {when}, is yours.", topic=quote(talk.topic),
+    text = t._("🎟️ The seat at {topic}, {when}, is yours.", topic=quote(talk.topic),
                when=both_times(attendance.talk.starts_at))
     if attendance.next_reminder is not None:
         text += " " + t._("You'll be reminded {when}; change it with {command}.",
