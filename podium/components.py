@@ -179,13 +179,13 @@ class Seats:
         return self.taken + self.waiting >= self.limit
 
 
-def join_label(t: Translator, seats: Seats | None) -> str:
-    """"🔔 Remind me"; with a seat limit "🎟️ Join (12/20)", or when full "⏳ Join the waitlist (3 waiting)"."""
-    if seats is None:
-        return t._("🔔 Remind me")
+def join_label(t: Translator, seats: Seats) -> str:
+    """With a seat limit "🎟️ Join (12/20)", or when full "⏳ Join the waitlist (3 waiting)"."""
     if seats.full:
         return t.ngettext("⏳ Join the waitlist ({n} waiting)", "⏳ Join the waitlist ({n} waiting)", seats.waiting)
-    return t._("🎟️ Join ({taken}/{limit})", taken=seats.taken, limit=seats.limit)
+    # Assigned to `label`: the label scan of tests/cogs/test_forms_every_language.py checks it in every language.
+    label = t._("🎟️ Join ({taken}/{limit})", taken=seats.taken, limit=seats.limit)
+    return label
 
 
 def remind_buttons(
@@ -195,7 +195,8 @@ def remind_buttons(
 
     A talk with a seat limit (`seats`) shows its seats on the first button instead (podium/seats.py).
     """
-    buttons = (button(join_label(t, seats), JOIN, talk_id, style=PRIMARY),
+    label = t._("🔔 Remind me") if seats is None else join_label(t, seats)
+    buttons = (button(label, JOIN, talk_id, style=PRIMARY),
                button(t._("Can't make it / stop reminding me"), LEAVE, talk_id),
                calendar_button(talk_id, t))
     return row(*({**b, "disabled": True} for b in buttons)) if disabled else row(*buttons)

@@ -273,6 +273,9 @@ async def test_the_join_button_shows_seats_and_the_waitlist_in_every_language():
         assert "12/20" in free["components"][0]["label"]
         assert "3" in full["components"][0]["label"]
         assert free["components"][0]["label"] != full["components"][0]["label"]
+        # Whole within Discord's 80 characters at the largest numbers (the button would cut it otherwise).
+        for seats_shown in (components.Seats(9999, 10000, 0), components.Seats(10000, 10000, 99999)):
+            assert len(components.join_label(t, seats_shown)) <= components.LABEL_MAX
     assert components.remind_buttons(7, seats=components.Seats(12, 20, 0))["components"][0]["label"] == \
         "🎟️ Join (12/20)"
     assert components.remind_buttons(7, seats=components.Seats(20, 20, 3))["components"][0]["label"] == \
