@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import components, i18n, privacy
+from podium import components, i18n, posts, privacy
 from podium.audience import SeatRules, Waitlisted, count_attendees, seat_rules
 from podium.clock import from_ms, to_ms
 from podium.components import Click, Reply
@@ -249,8 +249,7 @@ async def decline(click: Click) -> Reply:
             current = await load_talk(tx, talk.id)
             if current is not None:
                 await fill(tx, services.outbox, current, now)
-                if services.audience.on_attendance is not None:
-                    await services.audience.on_attendance(tx, services.outbox, current, now)  # "N waiting"
+                await posts.attendance_changed(tx, services.outbox, current, now)  # "Join the waitlist (N waiting)"
     t = i18n.translator(click.locale)
     if cursor.rowcount != 1:
         raise SeatError(N_("The seat offered to you at {topic} is no longer open: its time ran out, or it was "
@@ -310,6 +309,7 @@ async def _expire(action: kinds.ActionContext) -> int:
             talk = await load_talk(tx, row.talk_id)
             if talk is not None:
                 await fill(tx, outbox, talk, action.now)
+                await posts.attendance_changed(tx, outbox, talk, action.now)  # one fewer waiting on its posts
     if cursor.rowcount != 1:
         raise kinds.ActionSkipped("the offer was answered or withdrawn")
     log.info("talk %d: the seat offer to %d expired", row.talk_id, row.user_id)

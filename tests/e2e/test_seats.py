@@ -103,3 +103,30 @@ async def test_an_unanswered_offer_expires_and_the_next_waiting_is_offered_the_s
     seated = query(bot.db_path, "SELECT user_id FROM attendees WHERE talk_id = ?", talk["id"])
     assert [r["user_id"] for r in seated] == [GUEST]
     assert query(bot.db_path, "SELECT user_id FROM waitlist") == []
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de"])
+async def test_the_new_talk_posts_join_button_counts_seats_and_then_the_waitlist(fake, bot, locale):
+    words = WORDS[locale]
+    await run(fake, "announce-settings", "new-talks", MODERATOR_ID, enabled=True)
+    await run(fake, "announce-settings", "language", MODERATOR_ID, language=locale.split("-")[0])
+    post_of = {"en-US": "📣 **New talk**", "de": "📣 **Neuer Vortrag**"}[locale]
+    talk_id = None
+
+    def label(message):
+        return next(c for row in message.components for c in row["components"]
+                if c.get("custom_id") == f"podium:att:join:{talk_id}")["label"]
+
+    _, _content = await run(fake, "schedule", "add", SPEAKER, locale=locale, when=iso_in(3 * 86400),
+                           topic="Workshop", seats=1)
+    talk_id = query(bot.db_path, "SELECT id FROM talks ORDER BY id DESC LIMIT 1")[0]["id"]
+    post = await fake.wait_for_message(lambda m: m.content.startswith(post_of), timeout=20)
+    assert label(post) == words["join"]
+    join = f"podium:att:join:{talk_id}"
+    await click(fake, post, join, MODERATOR_ID, locale=locale)
+    _, first = await click(fake, post, join, MEMBER_ID, locale=locale)
+    assert words["first"] in first, first
+    bot.advance_clock(61)  # "who is going" edits are held a minute and merged (podium/posts.py GOING_HOLD)
+    await fake.wait_for_request(lambda r: r.method == "PATCH" and r.path.endswith(f"/messages/{post.id}")
+                                and label(post) == words["full"], timeout=20)
+    assert label(post) == words["full"]
