@@ -205,6 +205,26 @@ async def freed(tx: Transaction, outbox: Outbox, talk: Talk, user_id: int, now: 
     return waited
 
 
+async def held_by(tx: Transaction, user_id: int) -> list[int]:
+    """The upcoming talks with seats where the member holds a seat or an offer (forget-me reads it before deleting)."""
+    rows = await tx.fetchall(
+        "SELECT a.talk_id FROM attendees AS a JOIN talks AS t ON t.id = a.talk_id"
+        " WHERE a.user_id = ? AND t.seat_limit IS NOT NULL AND t.state = 'scheduled'"
+        " UNION SELECT talk_id FROM waitlist WHERE user_id = ? AND state = 'offered'",
+        (user_id, user_id),
+    )
+    return [row["talk_id"] for row in rows]
+
+
+async def refill(tx: Transaction, outbox: Outbox, talk_ids: list[int], now: datetime) -> int:
+    """Offer the seats a forgotten member held (after forget-me deleted them, in its transaction); how many offers."""
+    offered = 0
+    for talk_id in talk_ids:
+        if (talk := await load_talk(tx, talk_id)) is not None:
+            offered += await fill(tx, outbox, talk, now)
+    return offered
+
+
 RULES = seat_rules(SeatRules(admit=admit, freed=freed, waiting=count_waiting))
 
 

@@ -15,6 +15,7 @@ from podium.delivery.outbox import Outbox, OutboxRow
 from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext, render
 from podium.errors import UserError
+from podium.people import People
 from podium.talk_model import load_talk
 from podium.talks import Actor, TalkService, composed_hooks
 from tests import factories
@@ -304,3 +305,18 @@ async def test_forget_me_takes_a_member_off_every_waitlist(db, talks, members, c
     async with db.transaction() as tx:
         await privacy.forget(tx, 11)
     assert await waitlist(db, talk) == []
+
+
+async def test_a_seat_held_by_a_member_who_is_forgotten_is_offered_to_the_first_waiting(
+    db, talks, members, clock, outbox
+):
+    talk = await workshop(db, talks, clock, limit=1)
+    for user in (10, 11, 12):
+        await join(members, user, talk)
+    await People(db, outbox, clock).forget(10)
+    assert await seated(db, talk) == set()
+    assert await waitlist(db, talk) == [(11, "offered"), (12, "waiting")]
+    # Forgetting the one offered it passes the offer on, and leaves nothing of them behind.
+    await People(db, outbox, clock).forget(11)
+    assert await waitlist(db, talk) == [(12, "offered")]
+    assert await offers(db, talk) == [12]
