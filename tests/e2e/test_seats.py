@@ -130,3 +130,21 @@ async def test_the_new_talk_posts_join_button_counts_seats_and_then_the_waitlist
     await fake.wait_for_request(lambda r: r.method == "PATCH" and r.path.endswith(f"/messages/{post.id}")
                                 and label(post) == words["full"], timeout=20)
     assert label(post) == words["full"]
+
+
+@pytest.mark.parametrize(("locale", "kept"), [("en-US", "2 members already have a seat, more than the 1 seats: "
+                                                         "they all keep it"),
+                                               ("de", "2 Mitglieder haben schon einen Platz, mehr als die 1 Plätze: "
+                                                      "Alle behalten ihn")])
+async def test_lowering_the_limit_below_those_seated_keeps_them_seated_and_says_so(fake, bot, locale, kept):
+    await run(fake, "schedule", "add", SPEAKER, locale=locale, when=iso_in(3 * 86400), topic="Workshop", seats=2)
+    talk_id = query(bot.db_path, "SELECT id FROM talks ORDER BY id DESC LIMIT 1")[0]["id"]
+    for user in (MODERATOR_ID, MEMBER_ID):
+        shown, _ = await run(fake, "schedule", "info", user, locale=locale, talk=str(talk_id))
+        await click(fake, shown.original, f"podium:att:join:{talk_id}", user, locale=locale)
+    _, content = await run(fake, "schedule", "edit", SPEAKER, locale=locale, talk=str(talk_id), seats=1)
+    assert kept in content, content
+    seated = query(bot.db_path, "SELECT user_id FROM attendees WHERE talk_id = ?", talk_id)
+    assert {r["user_id"] for r in seated} == {MODERATOR_ID, MEMBER_ID}
+    _, refused = await run(fake, "schedule", "edit", SPEAKER, locale=locale, talk=str(talk_id), seats=20000)
+    assert "seats:20" in refused, refused  # a clear refusal with an example (Discord's own max also stops it)
