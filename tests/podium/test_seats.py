@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from podium import components, i18n, privacy, seats
+from podium import components, i18n, privacy, seats, starts_soon
 from podium.audience import ATTENDEE_REMINDER, TALK_ANNOUNCEMENT, Audience
 from podium.components import Click, CustomId
 from podium.delivery.dispatcher import Dispatcher
@@ -320,3 +320,11 @@ async def test_a_seat_held_by_a_member_who_is_forgotten_is_offered_to_the_first_
     await People(db, outbox, clock).forget(11)
     assert await waitlist(db, talk) == [(12, "offered")]
     assert await offers(db, talk) == [12]
+
+
+async def test_im_coming_on_a_full_talk_queues_and_says_so(db, talks, members, clock, services):
+    talk = await workshop(db, talks, clock, limit=1)
+    await join(members, 10, talk)
+    reply = await starts_soon.coming(Click(CustomId(starts_soon.COMING, (talk.id,)), 11, GUILD, "de", (), services))
+    assert "ist voll: Du bist Nummer 1" in reply.text
+    assert await waitlist(db, talk) == [(11, "waiting")]
