@@ -179,6 +179,8 @@ async def admit(tx: Transaction, outbox: Outbox, talk: Talk, user_id: int, now: 
         return None
     # A seat freed meanwhile (an expired offer, a member forgotten) goes to the first waiting, not to this click.
     await fill(tx, outbox, talk, now)
+    # Read again: an offer of theirs that expired unanswered was just taken back, and they queue again at the end.
+    mine = await tx.fetchone("SELECT position FROM waitlist WHERE talk_id = ? AND user_id = ?", (talk.id, user_id))
     if mine is not None:
         return Waitlisted(await _place(tx, talk.id, mine["position"]), changed=False)
     taken = await count_attendees(tx, talk.id) + await count_waiting(tx, talk.id)

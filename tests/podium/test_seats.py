@@ -328,3 +328,14 @@ async def test_im_coming_on_a_full_talk_queues_and_says_so(db, talks, members, c
     reply = await starts_soon.coming(Click(CustomId(starts_soon.COMING, (talk.id,)), 11, GUILD, "de", (), services))
     assert "ist voll: Du bist Nummer 1" in reply.text
     assert await waitlist(db, talk) == [(11, "waiting")]
+
+
+async def test_joining_again_after_ones_offer_expired_queues_at_the_end(db, talks, members, clock):
+    talk = await workshop(db, talks, clock, limit=1)
+    for user in (10, 11, 12):
+        await join(members, user, talk)
+    await leave(members, 10, talk)
+    clock.advance(seats.DEFAULT_OFFER)  # 11's offer ran out; its deadline row has not run yet
+    again = await join(members, 11, talk)
+    assert (again.waiting_position, again.changed) == (2, True)
+    assert await waitlist(db, talk) == [(12, "offered"), (11, "waiting")]
