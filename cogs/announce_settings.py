@@ -440,6 +440,25 @@ class AnnounceSettings(commands.Cog):
             text += "\n" + describe_workflow(flow, t)
         await reply_ephemeral(interaction, text)
 
+    @announce_settings.subcommand(name="seats", description="How long a freed seat is held for the one offered it")
+    async def seats(
+        self,
+        interaction: Interaction,
+        offer_hours: int = SlashOption(
+            name="offer-hours", description="Hours to answer a seat offer (1-168; default 12)", min_value=1,
+            max_value=168,
+        ),
+    ) -> None:
+        """Set how long a seat offer stays open before the next one waiting is offered the seat."""
+        self.require_manage_server(interaction)
+        await self.settings.set_seat_offer_hours(guild_id_of(interaction), offer_hours)
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, t.ngettext(
+            "🎟️ A freed seat is offered to the first one waiting, who has {n} hour to take it; then the next one "
+            "waiting is offered it.",
+            "🎟️ A freed seat is offered to the first one waiting, who has {n} hours to take it; then the next one "
+            "waiting is offered it.", offer_hours))
+
     @announce_settings.subcommand(name="starting-now", description="Post in the channel when each talk starts")
     async def starting_now(
         self,

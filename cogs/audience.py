@@ -41,6 +41,17 @@ def attendance_text(attendance: Attendance, t: Translator = i18n.ENGLISH) -> str
     """What a click did, in one private message."""
     talk, topic = attendance.talk, quote(attendance.talk.topic)
     count = going(attendance.attendees, t)
+    if attendance.waiting_position is not None:
+        # A full talk (podium/seats.py): they wait in line and are offered a seat by DM when one frees.
+        place = t._("⏳ {topic} is full: you're number {place} on its waitlist.", topic=topic,
+                    place=attendance.waiting_position)
+        if not attendance.changed:
+            place = t._("You're already on the waitlist of {topic}, number {place}.", topic=topic,
+                        place=attendance.waiting_position)
+        return place + " " + t._("When a seat frees, I'll offer it to you by DM, first come first served; "
+                                 "\"Can't make it\" takes you off the list.")
+    if attendance.left_waitlist:
+        return t._("You're off the waitlist of {topic}.", topic=topic)
     if not attendance.attending:
         if not attendance.changed:
             return t._("You weren't on the list for {topic}; nothing changed.", topic=topic)

@@ -32,6 +32,7 @@ from podium.i18n import N_, Translator
 from podium.markup import both_times, clip, command, discord_time, fit_lines, inert, quote_clipped
 from podium.preferences import effective_zone, load_guild, load_user
 from podium.scheduled_events import EventsError
+from podium.seats import SEATS_MAX, validate_seats
 from podium.services import Services
 from podium.talk_model import Talk, TalkError
 from podium.talks import Actor, authorize, confirmation, who_is_told
@@ -174,6 +175,20 @@ class Schedule(commands.Cog):
         """
         return Actor(user_id_of(interaction), is_moderator=await is_moderator(interaction, self.services))
 
+    async def seats_line(self, talk: Talk, t: Translator) -> str:
+        """A talk's seats in one line: taken, the limit, waiting; a limit below those seated keeps them seated."""
+        seated = await self.services.audience.count(talk.id)
+        waiting = await self.services.audience.waiting(talk.id)
+        if talk.seat_limit is None:
+            return t._("🎟️ No seat limit: everyone waiting is offered a seat.") if waiting else t._(
+                "🎟️ No seat limit.")
+        if seated > talk.seat_limit:
+            return t._("🎟️ {seated} members already have a seat, more than the {limit} seats: they all keep it, and "
+                       "nobody new gets one until fewer than {limit} remain.", seated=seated, limit=talk.seat_limit)
+        return t.ngettext("🎟️ {taken} of {n} seats taken, {waiting} waiting.",
+                          "🎟️ {taken} of {n} seats taken, {waiting} waiting.", talk.seat_limit, taken=seated,
+                          waiting=waiting)
+
     @staticmethod
     def talk_id(value: str) -> int:
         """The talk id an autocomplete choice carries."""
@@ -241,6 +256,10 @@ class Schedule(commands.Cog):
         duration: int | None = SlashOption(
             description="Minutes (5-240); default: the server's slot length", required=False, min_value=5, max_value=240
         ),
+        seats: int | None = SlashOption(
+            description="A seat limit, for a workshop (1-10000); then a waitlist", required=False, min_value=1,
+            max_value=SEATS_MAX,
+        ),
     ) -> None:
         """Sign up for a talk."""
         actor = await self.actor(interaction)
@@ -253,6 +272,7 @@ class Schedule(commands.Cog):
             starts_at=when.when,
             duration_minutes=duration,
             speaker_name=person.display_name if person is not None else None,
+            seat_limit=validate_seats(seats) if seats is not None else None,
         )
         t = i18n.translator(interaction.locale)
         details = {"topic": quote_clipped(talk.topic, 400), "when": both_times(talk.starts_at),
@@ -266,6 +286,9 @@ class Schedule(commands.Cog):
         else:
             signed_up = t._("✅ {speaker} is signed up: {topic} on {when}, {minutes} min.",
                             speaker=f"<@{talk.speaker_id}>", **details)
+        if talk.seat_limit is not None:
+            signed_up += " " + t.ngettext("🎟️ {n} seat; a waitlist once they are taken.",
+                                          "🎟️ {n} seats; a waitlist once they are taken.", talk.seat_limit)
         read, view = await read_in(self.services, interaction, when, talk=True)
         # No bare "#12" after the sentence: members pick talks by topic, and an unexplained number read as noise.
         await reply_ephemeral(interaction, f"{signed_up}\n{read}", view=with_calendar(view, talk.id, t))
@@ -343,6 +366,9 @@ class Schedule(commands.Cog):
         ),
         speaker: nextcord.Member | None = SlashOption(description="Give it to someone else (moderators)",
                                                       required=False),
+        seats: int | None = SlashOption(
+            description="A seat limit (1-10000); 0 removes it", required=False, min_value=0, max_value=SEATS_MAX,
+        ),
     ) -> None:
         """Edit a talk without cancelling it; attendees hear only of a new speaker."""
         before, after = await self.talks.edit(
@@ -353,6 +379,7 @@ class Schedule(commands.Cog):
             duration_minutes=duration,
             description=description,
             speaker_id=speaker.id if speaker else None,
+            seat_limit=validate_seats(seats) if seats is not None else "unchanged",
         )
         t = i18n.translator(interaction.locale)
         changed = [
@@ -361,10 +388,13 @@ class Schedule(commands.Cog):
                 (N_("length"), before.duration_minutes, after.duration_minutes),
                 (N_("description"), before.description, after.description),
                 (N_("speaker"), before.speaker_id, after.speaker_id),
+                (N_("seats"), before.seat_limit, after.seat_limit),
             ) if old != new
         ]
         told = (" " + t._("Those who asked to be reminded are told about the new speaker, who gets the speaker's "
                           "reminders.") if before.speaker_id != after.speaker_id else "")
+        if before.seat_limit != after.seat_limit:
+            told += " " + await self.seats_line(after, t)
         await reply_ephemeral(
             interaction,
             t._("✏️ {topic} ({when}): changed the {fields}.", topic=quote_clipped(after.topic, 400),
@@ -423,11 +453,15 @@ class Schedule(commands.Cog):
         status = await self.services.workflow.status(found, t) if own else []
         content = info_text(found, planned, attendees=attendees, names=names, mine=mine, audience_rows=audience_rows,
                             t=t, status=status)
+        seats = None
+        if found.seat_limit is not None:
+            seats = components.Seats(attendees, found.seat_limit, await self.services.audience.waiting(found.id))
+            content += "\n" + await self.seats_line(found, t)
         if found.state != "scheduled" or found.approval != "approved":
             await reply_ephemeral(interaction, content)
             return
         await interaction.response.send_message(
-            content, view=view_of([components.remind_buttons(found.id, t)]), ephemeral=True,
+            content, view=view_of([components.remind_buttons(found.id, t, seats=seats)]), ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
 

@@ -89,6 +89,47 @@ class Attendance:
     next_reminder: datetime | None
     attendees: int
     started: bool = False  # the talk had begun at the click (only 🙋 I'm coming joins then)
+    # A talk with a seat limit (podium/seats.py): the member's place on its waitlist (1: next), None when seated.
+    waiting_position: int | None = None
+    left_waitlist: bool = False  # "Can't make it" took them off the waitlist
+
+
+@dataclass(frozen=True, slots=True)
+class Waitlisted:
+    """A Join on a full talk: the member waits, at this place (1: next); `changed`: they were not waiting before."""
+
+    position: int
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SeatRules:
+    """How a talk's seat limit bends joining and leaving; declared by podium/seats.py (which imports this module).
+
+    `admit` runs in a Join's transaction before the member is added: None seats them, a `Waitlisted` keeps them
+    waiting (`offer`: the click accepts a seat offered to them). `freed` runs in a leave's: it takes them off the
+    waitlist (True if they were on it) and offers any seat now free. `waiting` counts the waitlist (the buttons).
+    """
+
+    admit: Callable[[Transaction, Outbox, Talk, int, datetime, bool], Awaitable[Waitlisted | None]]
+    freed: Callable[[Transaction, Outbox, Talk, int, datetime], Awaitable[bool]]
+    waiting: Callable[[Database | Transaction, int], Awaitable[int]]
+
+
+_seat_rules: list[SeatRules] = []
+
+
+def seat_rules(rules: SeatRules) -> SeatRules:
+    """Declare the seat rules (once, at import of the feature that owns them)."""
+    if _seat_rules and _seat_rules[0] is not rules:
+        raise ValueError("seat rules are declared twice")
+    _seat_rules[:] = [rules]
+    return rules
+
+
+async def count_waiting(source: Database | Transaction, talk_id: int) -> int:
+    """How many members wait for a seat at the talk (0 without seat rules)."""
+    return await _seat_rules[0].waiting(source, talk_id) if _seat_rules else 0
 
 
 def audience_via(via: Via, dms_stopped: bool) -> Via:
@@ -334,7 +375,19 @@ async def _prepare_notice(db: Database, row: OutboxRow, now: datetime) -> dict[s
 
 
 async def _prepare_announcement(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
-    return {"attendees": await count_attendees(db, row.talk_id) if row.talk_id is not None else 0}
+    if row.talk_id is None:
+        return {"attendees": 0, "waiting": 0}
+    # The waiting are counted for the Join button of a talk with seats ("Join the waitlist (3 waiting)").
+    return {"attendees": await count_attendees(db, row.talk_id), "waiting": await count_waiting(db, row.talk_id)}
+
+
+def _buttons(ctx: RenderContext, talk: Talk, *, disabled: bool) -> dict[str, Any]:
+    """The talk's 🔔 buttons; with a seat limit the first reads "Join (12/20)" or "Join the waitlist (3 waiting)"."""
+    attendees, waiting = ctx.payload.get("attendees"), ctx.payload.get("waiting")
+    seats = None
+    if talk.seat_limit is not None and isinstance(attendees, int):
+        seats = components.Seats(attendees, talk.seat_limit, waiting if isinstance(waiting, int) else 0)
+    return components.remind_buttons(talk.id, ctx.t, disabled=disabled, seats=seats)
 
 
 async def _mark_announced(sent: kinds.SentContext) -> None:
@@ -482,7 +535,7 @@ def render_announcement(ctx: RenderContext) -> Rendered:
             "📣 **New talk**: {topic} by {speaker}, {when}. 🔔 for a reminder — more talks are welcome: {command}",
             topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>", when=when, command=command("schedule add"),
         )
-    return Rendered(content, (embed,), components=(components.remind_buttons(talk.id, t, disabled=cancelled),))
+    return Rendered(content, (embed,), components=(_buttons(ctx, talk, disabled=cancelled),))
 
 
 def render_thread_open(ctx: RenderContext) -> Rendered:
@@ -497,7 +550,7 @@ def render_thread_open(ctx: RenderContext) -> Rendered:
         text = t._("🧵 The thread of {topic} by {speaker}, {when}. Everyone who clicks 🔔 Remind me is added here; "
                    "questions for the speaker are welcome.", topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>",
                    when=both_times(talk.starts_at))
-    return Rendered(text, components=(components.remind_buttons(talk.id, t, disabled=cancelled),))
+    return Rendered(text, components=(_buttons(ctx, talk, disabled=cancelled),))
 
 
 async def _add_to_thread(action: kinds.ActionContext) -> int:
@@ -596,6 +649,7 @@ TALK_THREAD_OPEN = kinds.register(
         about_a_scheduled_talk=True,
         render=render_thread_open,
         consent=None,
+        prepare=_prepare_announcement,  # its Join button counts seats
         kept_true=render_thread_open,
         expiry=lambda message: message.talk_start,
         label=N_("talk thread open"),
@@ -799,11 +853,15 @@ class Audience:
                                 command=command("schedule list"))
         return talk
 
-    async def join(self, *, talk_id: int, user_id: int, guild_id: int | None, coming: bool = False) -> Attendance:
+    async def join(
+        self, *, talk_id: int, user_id: int, guild_id: int | None, coming: bool = False, offer: bool = False
+    ) -> Attendance:
         """"🔔 Remind me": plan this member's reminders of the talk; clicking again changes nothing.
 
         `coming`: "🙋 I'm coming" (podium/starts_soon.py), which asks for no reminder, only to be counted and added to
         the thread: it may join a talk under way, and its refusals do not speak of reminders.
+        A talk with a seat limit seats the member, or puts them on its waitlist (`SeatRules.admit`); `offer`: they
+        accept a seat offered to them (podium/seats.py).
         """
         now = self.clock.now()
         if guild_id is None:
@@ -847,6 +905,13 @@ class Audience:
                     command=command("opt-out allow"),
                     key=Text(what.choice),
                 )
+            for rules in _seat_rules:
+                waitlisted = await rules.admit(tx, self.outbox, talk, user_id, now, offer)
+                if waitlisted is not None:
+                    if waitlisted.changed and self.on_attendance is not None:
+                        await self.on_attendance(tx, self.outbox, talk, now)  # "Join the waitlist (N waiting)"
+                    return await self._attendance(tx, talk, user_id, changed=waitlisted.changed, attending=False,
+                                                  now=now, waiting_position=waitlisted.position)
             cursor = await tx.execute(
                 "INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (talk.id, user_id, to_ms(now)),
@@ -883,19 +948,23 @@ class Audience:
             talk = await self._talk(tx, talk_id, guild_id)
             cursor = await tx.execute("DELETE FROM attendees WHERE talk_id = ? AND user_id = ?", (talk.id, user_id))
             left = cursor.rowcount == 1
+            # Off the waitlist, and a seat freed is offered to the first waiting (in this transaction).
+            waited = any([await rules.freed(tx, self.outbox, talk, user_id, now) for rules in _seat_rules])
             if left:
                 await replan_attendee(tx, self.outbox, talk, user_id, now)
-                if self.on_attendance is not None:
-                    await self.on_attendance(tx, self.outbox, talk, now)
                 await self.outbox.cancel_pending(tx, now=now, reason="left the audience", talk_id=talk.id,
                                                  user_id=user_id, kinds=[ATTENDEE_NOTICE.name, THREAD_MEMBER.name])
-            attendance = await self._attendance(tx, talk, user_id, changed=left, attending=False, now=now)
+            if (left or waited) and self.on_attendance is not None:
+                await self.on_attendance(tx, self.outbox, talk, now)
+            attendance = await self._attendance(tx, talk, user_id, changed=left or waited, attending=False, now=now,
+                                                left_waitlist=waited)
         if left:
             log.info("user %d left the audience of talk %d", user_id, talk.id)
         return attendance
 
     async def _attendance(
-        self, tx: Transaction, talk: Talk, user_id: int, *, changed: bool, attending: bool, now: datetime
+        self, tx: Transaction, talk: Talk, user_id: int, *, changed: bool, attending: bool, now: datetime,
+        waiting_position: int | None = None, left_waitlist: bool = False,
     ) -> Attendance:
         user = await load_user(tx, user_id)
         offsets, via = effective_reminders(user, await load_guild(tx, talk.guild_id))
@@ -909,11 +978,17 @@ class Audience:
             next_reminder=min(ahead) if ahead else None,
             attendees=await count_attendees(tx, talk.id),
             started=talk.starts_at <= now,
+            waiting_position=waiting_position,
+            left_waitlist=left_waitlist,
         )
 
     async def count(self, talk_id: int) -> int:
         """How many members asked to be reminded of the talk."""
         return await count_attendees(self.db, talk_id)
+
+    async def waiting(self, talk_id: int) -> int:
+        """How many wait for a seat at the talk (a talk with a seat limit)."""
+        return await count_waiting(self.db, talk_id)
 
     async def counts(self, talk_ids: Sequence[int]) -> dict[int, int]:
         """Attendees of each of these talks."""

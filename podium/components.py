@@ -165,9 +165,38 @@ def calendar_button(talk_id: int, t: Translator = ENGLISH) -> dict[str, Any]:
     return button(t._("📅 Add to calendar"), CALENDAR, talk_id)
 
 
-def remind_buttons(talk_id: int, t: Translator = ENGLISH, *, disabled: bool = False) -> dict[str, Any]:
-    """"🔔 Remind me", "Can't make it" and "Add to calendar" for one talk (greyed out on a cancelled talk's post)."""
-    buttons = (button(t._("🔔 Remind me"), JOIN, talk_id, style=PRIMARY),
+@dataclass(frozen=True, slots=True)
+class Seats:
+    """A talk's seats as its Join button shows them: taken, the limit, and how many wait (offered ones included)."""
+
+    taken: int
+    limit: int
+    waiting: int
+
+    @property
+    def full(self) -> bool:
+        """No seat for a newcomer: all taken, or held for those waiting (who come first)."""
+        return self.taken + self.waiting >= self.limit
+
+
+def join_label(t: Translator, seats: Seats) -> str:
+    """With a seat limit "🎟️ Join (12/20)", or when full "⏳ Join the waitlist (3 waiting)"."""
+    if seats.full:
+        return t.ngettext("⏳ Join the waitlist ({n} waiting)", "⏳ Join the waitlist ({n} waiting)", seats.waiting)
+    # Assigned to `label`: the label scan of tests/cogs/test_forms_every_language.py checks it in every language.
+    label = t._("🎟️ Join ({taken}/{limit})", taken=seats.taken, limit=seats.limit)
+    return label
+
+
+def remind_buttons(
+    talk_id: int, t: Translator = ENGLISH, *, disabled: bool = False, seats: Seats | None = None
+) -> dict[str, Any]:
+    """"🔔 Remind me", "Can't make it" and "Add to calendar" for one talk (greyed out on a cancelled talk's post).
+
+    A talk with a seat limit (`seats`) shows its seats on the first button instead (podium/seats.py).
+    """
+    label = t._("🔔 Remind me") if seats is None else join_label(t, seats)
+    buttons = (button(label, JOIN, talk_id, style=PRIMARY),
                button(t._("Can't make it / stop reminding me"), LEAVE, talk_id),
                calendar_button(talk_id, t))
     return row(*({**b, "disabled": True} for b in buttons)) if disabled else row(*buttons)

@@ -23,6 +23,7 @@ MODULES = (
     "podium.posts",
     "podium.starts_soon",
     "podium.workflow",
+    "podium.seats",
     "podium.calendar_feed",
     "podium.series",
 )

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import i18n, weekly
+from podium import i18n, seats, weekly
 from podium.clock import Clock, to_ms
 from podium.cooldown import Cooldown
 from podium.delivery import kinds
@@ -172,6 +172,11 @@ class GuildSettingsService:
         if not columns:
             raise SettingsError(N_("Give `slot-minutes`, `moderator-role` or both. Example: `slot-minutes:45`"))
         return await self._save(guild_id, replan=False, **columns)
+
+    async def set_seat_offer_hours(self, guild_id: int, hours: int) -> None:
+        """How long a seat offer stays open (podium/seats.py); offers already made keep their deadline."""
+        async with self.db.transaction() as tx:
+            await seats.set_offer_hours(tx, guild_id, hours)
 
     async def set_switch(self, guild_id: int, setting: Switch, enabled: bool) -> GuildSettings:
         """Turn a declared switch on or off; the upcoming talks' messages of the kinds it decides are re-planned."""

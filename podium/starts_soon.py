@@ -33,6 +33,9 @@ async def coming(click: Click) -> Reply:
     attendance = await click.services.audience.join(talk_id=click.id.numbers[0], user_id=click.user_id,
                                                     guild_id=click.guild_id, coming=True)
     t = i18n.translator(click.locale)
+    if attendance.waiting_position is not None:  # a full talk with seats (podium/seats.py): they queue
+        return Reply(t._("⏳ {topic} is full: you're number {place} on its waitlist.",
+                         topic=quote(attendance.talk.topic), place=attendance.waiting_position))
     if attendance.started:
         return Reply(t._("🙋 {topic} began {when}: come in! {going}.", topic=quote(attendance.talk.topic),
                          when=discord_time(attendance.talk.starts_at, "R"), going=going(attendance.attendees, t)))

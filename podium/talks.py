@@ -664,6 +664,7 @@ class TalkService:
         duration_minutes: int | None = None,
         speaker_name: str | None = None,
         event_id: int | None = None,
+        seat_limit: int | None = None,
     ) -> Talk:
         """Sign a speaker up for a talk (`speaker_name`: their display name, shown in calendar feeds).
 
@@ -700,8 +701,9 @@ class TalkService:
             row = await tx.fetchrow(
                 """
                 INSERT INTO talks (guild_id, speaker_id, topic, starts_at_ms, duration_minutes, created_by,
-                                   updated_by, created_at_ms, updated_at_ms, speaker_name, event_id, approval)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                                   updated_by, created_at_ms, updated_at_ms, speaker_name, event_id, approval,
+                                   seat_limit)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
                 """,
                 (
                     guild_id,
@@ -716,6 +718,7 @@ class TalkService:
                     (speaker_name or "").strip()[:100] or None,
                     event_id,
                     "pending" if held else "approved",
+                    seat_limit,
                 ),
             )
             talk = Talk.from_db(row)
@@ -771,8 +774,9 @@ class TalkService:
         description: str | None = None,
         speaker_id: int | None = None,
         speaker_name: str | None = None,
+        seat_limit: int | Literal["unchanged"] | None = "unchanged",
     ) -> tuple[Talk, Talk]:
-        """Change a talk's topic, length, description or (moderators) speaker without cancelling it."""
+        """Change a talk's topic, length, description, seats (None: no limit) or (moderators) speaker."""
         self._count_change(actor)
         now = self.clock.now()
         changes: dict[str, Any] = {}
@@ -786,15 +790,18 @@ class TalkService:
         if speaker_id is not None:
             authorize(actor, "give")
             changes["speaker_id"] = speaker_id
+        if seat_limit != "unchanged":
+            changes["seat_limit"] = seat_limit
         if not changes:
             raise TalkError(
-                N_("Give what to change: `topic`, `duration`, `description` or (moderators) `speaker`. "
+                N_("Give what to change: `topic`, `duration`, `description`, `seats` or (moderators) `speaker`. "
                    "Example: `/schedule edit talk:Intro to Rust topic:Intro to Rust 2`")
             )
         async with self.db.transaction() as tx:
             before = await self._editable(tx, guild_id, talk_id, actor, "edit")
             current = {"topic": before.topic, "duration_minutes": before.duration_minutes,
-                       "description": before.description, "speaker_id": before.speaker_id}
+                       "description": before.description, "speaker_id": before.speaker_id,
+                       "seat_limit": before.seat_limit}
             changes = {column: value for column, value in changes.items() if current[column] != value}
             if not changes:
                 raise TalkError(N_("That is what the talk already has; nothing changed."))

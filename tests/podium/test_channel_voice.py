@@ -21,7 +21,7 @@ from tests import factories
 
 # Written to one person (the speaker, a member's own reminder, the operator's log): when a DM is refused they are
 # posted with that person's mention, and speak to them.
-TO_ONE_PERSON = {"talk_reminder", "personal_reminder", "speaker_notice", "log", "test",
+TO_ONE_PERSON = {"talk_reminder", "personal_reminder", "speaker_notice", "log", "test", "seat_offer",
                  # Issue 23: the decision on a sign-up, and "are you still giving it?", are the speaker's.
                  "approval_notice", "speaker_confirmation"}
 # Second-person words of each shipped language (whole words, any case).
