@@ -14,6 +14,7 @@ from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.delivery.transport import Transport
 from podium.features import load as load_features
+from podium.feedback import Feedback
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
 from podium.people import People
@@ -47,3 +48,4 @@ class Services:
     planner: Planner
     calendars: Calendars
     events: ScheduledEvents
+    feedback: Feedback
