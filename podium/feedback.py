@@ -33,8 +33,9 @@ from podium.delivery.render import RenderContext, Rendered, need, talk_of
 from podium.errors import UserError
 from podium.i18n import N_, Translator
 from podium.markup import command, discord_time, fit_lines, inert, quote
-from podium.preferences import Switch, load_guild, switch
+from podium.preferences import Switch, load_guild, switch, update_guild
 from podium.talk_model import Talk, load_talk
+from podium.talks import replan_guild_talks, replan_talk_bound
 
 privacy.holds_user_ids("feedback_votes", "user_id", forget="delete_row",
                        why="a member's vote and comment on a talk: deleted with them")
@@ -320,6 +321,30 @@ class Feedback:
         """The feedback and who came, for /schedule info (`talk_info_section`)."""
         return await talk_info_section(self.db, talk, may_see, t)
 
+    async def set_summary_hours(self, guild_id: int, hours: int) -> bool:
+        """When speakers get their summary: `hours` after their talk; whether feedback is on.
+
+        The talks whose summary is still to come follow the new time (upcoming ones and those over already).
+        """
+        low, high = SUMMARY_HOURS_RANGE
+        if not low <= hours <= high:
+            raise FeedbackError(N_("Give a number of hours from {low} to {high}. Example: `summary-after:24`"),
+                                low=low, high=high)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            guild = await update_guild(tx, guild_id, now)  # the server's row, made with the defaults if it had none
+            await tx.execute("UPDATE guild_settings SET feedback_summary_hours = ? WHERE guild_id = ?",
+                             (hours, guild_id))
+            await replan_guild_talks(tx, self.outbox, guild_id, now, [FEEDBACK_SUMMARY])
+            waiting = await tx.fetchall(
+                "SELECT DISTINCT talk_id FROM outbox WHERE guild_id = ? AND kind = ? AND state = 'pending'"
+                " AND talk_id IS NOT NULL", (guild_id, FEEDBACK_SUMMARY.name))
+            for row in waiting:
+                talk = await load_talk(tx, row["talk_id"])
+                if talk is not None and talk.starts_at <= now:  # the upcoming ones were re-planned above
+                    await replan_talk_bound(tx, self.outbox, talk, now, [FEEDBACK_SUMMARY])
+        return guild.is_on(SETTING)
+
     # -- who came ----------------------------------------------------------------------------------------------
 
     async def voice_moved(self, *, guild_id: int, user_id: int, left: int | None, joined: int | None) -> int:
@@ -392,9 +417,10 @@ async def plan_summary(tx: Transaction, talk: Talk, now: datetime) -> list[Outbo
     """The speaker's summary by DM, the server's set hours after the talk."""
     if not (await load_guild(tx, talk.guild_id)).is_on(SETTING) or talk.approval != "approved":
         return []
-    due = talk.ends_at + timedelta(hours=await summary_hours(tx, talk.guild_id))
-    if due <= now:
-        return []
+    if talk.ends_at + timedelta(hours=SUMMARY_HOURS_RANGE[1]) <= now:
+        return []  # a talk long over (re-planned by an edit) gets no summary out of the blue
+    # A summary time made shorter than the time since the talk: due now, not lost.
+    due = max(now, talk.ends_at + timedelta(hours=await summary_hours(tx, talk.guild_id)))
     return [OutboxMessage(
         kind=FEEDBACK_SUMMARY.name, dedupe_key=f"talk:{talk.id}:feedback-summary:{to_ms(talk.starts_at)}",
         due_at=due, target_type="dm", guild_id=talk.guild_id, user_id=talk.speaker_id, talk_id=talk.id,

@@ -244,3 +244,20 @@ def test_the_post_shows_the_count_never_a_members_vote():
     body = feedback.render_post(ctx)
     assert body.content.endswith("-# 12 votes so far")
     assert [len(row["components"]) for row in body.components] == [5, 1]
+
+
+async def test_a_new_summary_time_re_times_the_summaries_still_to_come(db, clock):
+    w = await world(db, clock, feedback=1)
+    over = await add_talk(w, clock, hours=1)
+    later = await add_talk(w, clock, hours=48)
+    clock.set(over.ends_at + timedelta(hours=1))  # its summary is still to come (24 h after)
+    with pytest.raises(FeedbackError, match="from 1 to 168"):
+        await w.feedback.set_summary_hours(GUILD, 0)
+    assert await w.feedback.set_summary_hours(GUILD, 3) is True
+    pending = {r["talk_id"]: r["due_at_ms"] for r in await rows(db, FEEDBACK_SUMMARY.name) if r["state"] == "pending"}
+    assert pending == {over.id: to_ms(over.ends_at + timedelta(hours=3)),
+                       later.id: to_ms(later.ends_at + timedelta(hours=3))}
+    # Sooner than the time since the talk that is over: its summary is due now, not lost.
+    assert await w.feedback.set_summary_hours(GUILD, 1) is True
+    pending = {r["talk_id"]: r["due_at_ms"] for r in await rows(db, FEEDBACK_SUMMARY.name) if r["state"] == "pending"}
+    assert pending == {over.id: to_ms(clock.now()), later.id: to_ms(later.ends_at + timedelta(hours=1))}
