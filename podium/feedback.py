@@ -17,6 +17,7 @@ only from the talk's start to its end plus `MARGIN`: when each member joined and
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -344,6 +345,22 @@ class Feedback:
                 if talk is not None and talk.starts_at <= now:  # the upcoming ones were re-planned above
                     await replan_talk_bound(tx, self.outbox, talk, now, [FEEDBACK_SUMMARY])
         return guild.is_on(SETTING)
+
+    async def event_ended(self, *, guild_id: int, event_id: int) -> bool:
+        """The talk's event was ended in Discord before the talk's end (a host ended the stage): its post goes now.
+
+        Podium's own end of the event comes at the talk's end, when the post is due anyway.
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone("SELECT * FROM talks WHERE event_id = ? AND guild_id = ?", (event_id, guild_id))
+            talk = Talk.from_db(row) if row is not None else None
+            if talk is None or talk.state != "scheduled" or not talk.starts_at <= now < talk.ends_at:
+                return False
+            planned = await plan(tx, talk, now)  # the switch and the approval, as for the planned post
+            for message in planned:
+                await self.outbox.enqueue(tx, dataclasses.replace(message, due_at=now), now=now)
+        return bool(planned)
 
     # -- who came ----------------------------------------------------------------------------------------------
 

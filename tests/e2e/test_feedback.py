@@ -142,3 +142,18 @@ async def test_who_came_from_members_joining_and_leaving_the_events_voice_channe
     _, not_theirs = await run(fake, "schedule", "info", MEMBER_ID, locale=locale, talk=str(talk["id"]))
     assert words["came"] not in not_theirs
     assert len(query(bot.db_path, "SELECT * FROM voice_presence")) == 2
+
+
+async def test_a_stage_ended_in_discord_before_the_talks_end_asks_for_feedback_at_once(fake, bot):
+    voice = GUILD_ID + 50
+    fake.add_channel(GUILD_ID, FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE))
+    await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+    await feedback_on(fake, "en")
+    talk = await talk_in_a_minute(fake, bot, "en")
+    event_id = await eventually(lambda: query(bot.db_path, "SELECT event_id FROM talks WHERE id = ?",
+                                              talk["id"])[0]["event_id"], what="the talk's event")
+    bot.advance_clock(60 + 10 * 60)  # ten minutes into the 30-minute talk
+    fake.edit_event_as_moderator(event_id, status=2)  # the speaker (the owner) starts the stage...
+    fake.edit_event_as_moderator(event_id, status=3)  # ...and ends it early
+    post = await fake.wait_for_message(lambda m: m.content.startswith(WORDS["en"]["post"]), timeout=20)
+    assert post.created_at + bot.clock_shift < talk["starts_at_ms"] / 1000 + TALK_MINUTES * 60

@@ -261,3 +261,18 @@ async def test_a_new_summary_time_re_times_the_summaries_still_to_come(db, clock
     assert await w.feedback.set_summary_hours(GUILD, 1) is True
     pending = {r["talk_id"]: r["due_at_ms"] for r in await rows(db, FEEDBACK_SUMMARY.name) if r["state"] == "pending"}
     assert pending == {over.id: to_ms(clock.now()), later.id: to_ms(later.ends_at + timedelta(hours=1))}
+
+
+async def test_an_event_ended_in_discord_before_the_talks_end_brings_the_post_forward(db, clock):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE talks SET event_id = 9001 WHERE id = ?", (talk.id,))
+    assert await w.feedback.event_ended(guild_id=GUILD, event_id=9001) is False  # not begun: nothing to ask yet
+    clock.set(talk.starts_at + timedelta(minutes=20))
+    assert await w.feedback.event_ended(guild_id=GUILD + 1, event_id=9001) is False  # another server's event id
+    assert await w.feedback.event_ended(guild_id=GUILD, event_id=9001) is True
+    [post] = await rows(db, FEEDBACK_POST.name)
+    assert (post["state"], post["due_at_ms"]) == ("pending", to_ms(clock.now()))
+    clock.set(talk.ends_at)  # Podium's own end of the event, at the talk's end: the post is due then anyway
+    assert await w.feedback.event_ended(guild_id=GUILD, event_id=9001) is False
