@@ -516,6 +516,8 @@ FEEDBACK_POST = kinds.register(kinds.KindSpec(
 FEEDBACK_SUMMARY = kinds.register(kinds.KindSpec(
     name="feedback_summary", render=render_summary, consent=NOTICES, talk_bound=True, plan=plan_summary,
     prepare=prepare_summary, after_the_talk=True, recipient="speaker",
+    # The speaker's alone (signed comments, who came): a refused DM is skipped, never posted in the thread or channel.
+    announce_fallback=False,
     label=N_("feedback summary"),
     # To whom and when: the speaker, by DM, the server's set hours (default 24) after the talk.
     example={"count": 10**6, "distribution": [10**5] * 5, "turnout": [10**4, 10**5, 123.5],

@@ -22,6 +22,8 @@ from tests import factories
 # Written to one person (the speaker, a member's own reminder, the operator's log): when a DM is refused they are
 # posted with that person's mention, and speak to them.
 TO_ONE_PERSON = {"talk_reminder", "personal_reminder", "speaker_notice", "log", "test"}
+# Never posted at all (a refused DM is skipped: KindSpec.announce_fallback is False and the row has no channel).
+TO_ONE_PERSON |= {"feedback_summary"}
 # Second-person words of each shipped language (whole words, any case).
 SECOND_PERSON = {
     "en": r"you|your|yours|yourself|you'll|you're|you've",

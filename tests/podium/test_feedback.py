@@ -18,6 +18,7 @@ from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext
+from podium.delivery.transport import RefusedError
 from podium.feedback import FEEDBACK_POST, FEEDBACK_SUMMARY, SETTING, Feedback, FeedbackError
 from podium.guild_settings import GuildSettingsService
 from podium.housekeeping import tidy
@@ -276,3 +277,23 @@ async def test_an_event_ended_in_discord_before_the_talks_end_brings_the_post_fo
     assert (post["state"], post["due_at_ms"]) == ("pending", to_ms(clock.now()))
     clock.set(talk.ends_at)  # Podium's own end of the event, at the talk's end: the post is due then anyway
     assert await w.feedback.event_ended(guild_id=GUILD, event_id=9001) is False
+
+
+async def test_a_refused_summary_dm_is_never_posted_in_the_thread_or_the_channel(db, clock):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    transport = ScriptedTransport(clock)
+    dispatcher = Dispatcher(db, w.outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000),
+                            rng=random.Random(1))
+    clock.set(talk.ends_at)
+    [row] = [r for r in await w.outbox.claim_due(clock.now(), 100) if r.kind == FEEDBACK_POST.name]
+    await dispatcher.deliver(row)  # the talk has a thread now
+    await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=5)
+    await w.feedback.comment(talk_id=talk.id, user_id=FAN, guild_id=GUILD, text="signed praise")
+    await w.feedback.sign(talk_id=talk.id, user_id=FAN, guild_id=GUILD, signed=True)
+    transport.fail("post", 5000 + SPEAKER, RefusedError("403 closed DMs", status=403, code=50007))
+    clock.set(talk.ends_at + timedelta(hours=24))
+    [row] = [r for r in await w.outbox.claim_due(clock.now(), 100) if r.kind == FEEDBACK_SUMMARY.name]
+    assert (await dispatcher.deliver(row)).state == "skipped"
+    # Tried by DM only (refused there); nowhere else.
+    assert [c[1] for c in transport.posts() if "signed praise" in c[2]["content"]] == [5000 + SPEAKER]
