@@ -7,6 +7,7 @@ Discord objects: the "Leave a comment…" form, and the voice state updates that
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import nextcord
 from nextcord import Interaction
@@ -65,11 +66,22 @@ class FeedbackCog(commands.Cog):
     @commands.Cog.listener("on_voice_state_update")
     async def voice_moved(self, member: nextcord.Member, before: nextcord.VoiceState,
                           after: nextcord.VoiceState) -> None:
-        """Who came: a member joining or leaving the server's events channel during a talk."""
-        left = before.channel.id if before.channel is not None else None
-        joined = after.channel.id if after.channel is not None else None
+        """Who came: a member joined, left or moved; who is in the channels they left and joined now."""
+        channels = [c for c in (before.channel, after.channel) if c is not None]
+        if len({c.id for c in channels}) == 1 and before.channel == after.channel:
+            return  # muted, deafened, streaming: nobody came or went
+        await self._seen(member.guild, channels)
+
+    @commands.Cog.listener("on_guild_available")
+    async def voice_at_connect(self, guild: nextcord.Guild) -> None:
+        """At every (re)connect Discord says who is in each voice channel: stays begun or ended meanwhile."""
+        await self._seen(guild, [*guild.voice_channels, *guild.stage_channels])
+
+    async def _seen(self, guild: nextcord.Guild, channels: Sequence[nextcord.abc.GuildChannel]) -> None:
+        # nextcord's voice state cache, updated before this listener runs: who is in each channel now.
+        present = {channel.id: frozenset(getattr(channel, "voice_states", {})) for channel in channels}
         try:
-            await self.feedback.voice_moved(guild_id=member.guild.id, user_id=member.id, left=left, joined=joined)
+            await self.feedback.voice_seen(guild_id=guild.id, channels=present)
         except Exception:
             # Attendance is a nicety: a busy database must not break the gateway's event handling.
-            log.exception("could not record a voice move in guild %s", member.guild.id)
+            log.exception("could not record who is in the voice channels of guild %s", guild.id)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -364,20 +365,23 @@ class Feedback:
 
     # -- who came ----------------------------------------------------------------------------------------------
 
-    async def voice_moved(self, *, guild_id: int, user_id: int, left: int | None, joined: int | None) -> int:
-        """A member left `left` and/or joined `joined` (voice channel ids); how many talks' presence changed.
+    async def voice_seen(self, *, guild_id: int, channels: Mapping[int, Collection[int]]) -> int:
+        """Who is in these voice channels now (the gateway's voice states, after a move or at a (re)connect).
 
-        Recorded only in the server's events channel when it is a stage or voice channel, and only for talks whose
-        window (start - MARGIN to end + MARGIN) is now; a join before the start counts from the start.
+        Recorded only for the server's events channel when it is a stage or voice channel, and only for talks whose
+        window (start - MARGIN to end + MARGIN) is now: members there without an open stay get one (from the start
+        at the earliest), open stays of members no longer there end now. Reading the whole channel, not only the
+        member who moved, also counts those who were there before the window opened or joined while the bot was
+        away. Returns how many stays were opened or closed.
         """
-        if left == joined:
-            return 0  # muted, deafened, streaming: not a move
         now = self.clock.now()
         async with self.db.transaction() as tx:
             guild = await load_guild(tx, guild_id)
             channel = guild.events_channel_id
-            if not guild.events_enabled or guild.events_entity_type not in (1, 2) or channel not in (left, joined):
+            if not guild.events_enabled or guild.events_entity_type not in (1, 2) or channel is None \
+                    or channel not in channels:
                 return 0
+            present = set(channels[channel])
             margin = int(MARGIN.total_seconds() * 1000)
             talks = await tx.fetchall(
                 "SELECT id, starts_at_ms FROM talks WHERE guild_id = ? AND state IN ('scheduled', 'done')"
@@ -387,23 +391,21 @@ class Feedback:
             changed = 0
             for talk in talks:
                 at = max(to_ms(now), talk["starts_at_ms"])
-                if left == channel:
-                    cursor = await tx.execute(
-                        "UPDATE voice_presence SET left_at_ms = ? WHERE talk_id = ? AND user_id = ?"
-                        " AND left_at_ms IS NULL", (at, talk["id"], user_id))
-                    changed += cursor.rowcount
+                staying = {row["user_id"] for row in await tx.fetchall(
+                    "SELECT user_id FROM voice_presence WHERE talk_id = ? AND left_at_ms IS NULL", (talk["id"],))}
+                gone, came = staying - present, present - staying
+                await tx.executemany(
+                    "UPDATE voice_presence SET left_at_ms = ? WHERE talk_id = ? AND user_id = ? AND left_at_ms IS NULL",
+                    [(at, talk["id"], user_id) for user_id in gone])
+                await tx.executemany(
+                    "INSERT INTO voice_presence (talk_id, user_id, joined_at_ms) VALUES (?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    [(talk["id"], user_id, at) for user_id in came])
+                if gone:
                     # A stay wholly before the start is outside the window: nothing of it is kept.
-                    await tx.execute("DELETE FROM voice_presence WHERE talk_id = ? AND user_id = ?"
-                                     " AND left_at_ms <= joined_at_ms", (talk["id"], user_id))
-                if joined == channel:
-                    open_stay = await tx.fetchone(
-                        "SELECT 1 FROM voice_presence WHERE talk_id = ? AND user_id = ? AND left_at_ms IS NULL",
-                        (talk["id"], user_id))
-                    if open_stay is None:
-                        await tx.execute(
-                            "INSERT INTO voice_presence (talk_id, user_id, joined_at_ms) VALUES (?, ?, ?)"
-                            " ON CONFLICT DO NOTHING", (talk["id"], user_id, at))
-                        changed += 1
+                    await tx.execute("DELETE FROM voice_presence WHERE talk_id = ? AND left_at_ms <= joined_at_ms",
+                                     (talk["id"],))
+                changed += len(gone) + len(came)
         return changed
 
 

@@ -157,3 +157,22 @@ async def test_a_stage_ended_in_discord_before_the_talks_end_asks_for_feedback_a
     fake.edit_event_as_moderator(event_id, status=3)  # ...and ends it early
     post = await fake.wait_for_message(lambda m: m.content.startswith(WORDS["en"]["post"]), timeout=20)
     assert post.created_at + bot.clock_shift < talk["starts_at_ms"] / 1000 + TALK_MINUTES * 60
+
+
+async def test_after_a_restart_the_voice_channel_is_read_again(fake, bot):
+    """Discord tells a (re)connecting bot who is in each voice channel: stays begun or ended meanwhile are seen."""
+    voice = GUILD_ID + 50
+    fake.add_channel(GUILD_ID, FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE))
+    await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+    talk = await talk_in_a_minute(fake, bot, "en")
+    bot.advance_clock(60 + 5 * 60)  # five minutes into the talk
+    fake.join_voice(GUILD_ID, MEMBER_ID, voice)
+    await eventually(lambda: query(bot.db_path, "SELECT user_id FROM voice_presence") == [{"user_id": MEMBER_ID}])
+    await bot.stop()
+    fake.leave_voice(GUILD_ID, MEMBER_ID)  # unseen by the bot...
+    fake.join_voice(GUILD_ID, MODERATOR_ID, voice)  # ...and so is this
+    await bot.start()
+    stays = await eventually(lambda: {r["user_id"]: r["left_at_ms"] for r in query(
+        bot.db_path, "SELECT user_id, left_at_ms FROM voice_presence WHERE talk_id = ?", talk["id"])}
+        if len(query(bot.db_path, "SELECT 1 FROM voice_presence")) == 2 else None, what="both stays")
+    assert stays[MODERATOR_ID] is None and stays[MEMBER_ID] is not None

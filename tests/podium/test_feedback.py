@@ -197,32 +197,57 @@ async def test_the_summary_dm_goes_after_the_talk_is_done_with_the_figures_and_c
 async def test_who_came_is_recorded_only_in_the_events_voice_channel_during_the_talks_window(db, clock):
     w = await world(db, clock, events_enabled=1, events_entity_type=2, events_channel_id=VOICE)
     talk = await add_talk(w, clock, hours=1, minutes=60)
-    move = w.feedback.voice_moved
+
+    async def seen(here, elsewhere=()):
+        # Who is in the events channel (and in another voice channel) now, as the gateway's cache says.
+        return await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: here, VOICE + 1: elsewhere})
+
     # An hour before: outside the window, nothing kept.
-    assert await move(guild_id=GUILD, user_id=FAN, left=None, joined=VOICE) == 0
-    assert await move(guild_id=GUILD, user_id=FAN, left=VOICE, joined=None) == 0
+    assert await seen({FAN}) == 0
+    assert await seen(set()) == 0
     clock.set(talk.starts_at - timedelta(minutes=5))  # early: counted from the start
-    await move(guild_id=GUILD, user_id=FAN, left=None, joined=VOICE)
-    await move(guild_id=GUILD, user_id=FAN2, left=None, joined=VOICE + 1)  # another channel: not recorded
+    await seen({FAN}, {FAN2})  # another channel: not recorded
     clock.set(talk.starts_at + timedelta(minutes=10))
-    await move(guild_id=GUILD, user_id=FAN2, left=VOICE + 1, joined=VOICE)
-    await move(guild_id=GUILD, user_id=FAN3, left=None, joined=VOICE)
+    await seen({FAN, FAN2, FAN3})
     clock.set(talk.starts_at + timedelta(minutes=20))
-    await move(guild_id=GUILD, user_id=FAN3, left=VOICE, joined=None)
+    await seen({FAN, FAN2})
     clock.set(talk.starts_at + timedelta(minutes=40))
-    await move(guild_id=GUILD, user_id=FAN2, left=VOICE, joined=None)
+    await seen({FAN})
     clock.set(talk.ends_at + timedelta(minutes=30))  # FAN stayed: counted to the end + 15 minutes
-    await move(guild_id=GUILD, user_id=FAN, left=VOICE, joined=None)
+    await seen(set())
     came = await feedback.turnout(db, talk)
     assert came == feedback.Turnout(peak=3, total=3, median_minutes=30.0)  # 75, 30 and 10 minutes
     assert await db.fetchval("SELECT count(*) FROM voice_presence WHERE user_id = ?", (FAN2,)) == 1
+
+
+async def test_a_stay_that_ends_before_the_start_is_not_kept(db, clock):
+    w = await world(db, clock, events_enabled=1, events_entity_type=2, events_channel_id=VOICE)
+    talk = await add_talk(w, clock, hours=1)
+    clock.set(talk.starts_at - timedelta(minutes=10))
+    assert await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: {FAN}}) == 1
+    clock.set(talk.starts_at - timedelta(minutes=5))
+    assert await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: set()}) == 1
+    assert await db.fetchval("SELECT count(*) FROM voice_presence") == 0
+    assert await feedback.turnout(db, talk) is None
+
+
+async def test_a_reconnect_closes_the_stays_of_members_who_left_while_the_bot_was_away(db, clock):
+    # Members there before anyone moved, and members gone while the gateway was down: the channel is read whole.
+    w = await world(db, clock, events_enabled=1, events_entity_type=1, events_channel_id=VOICE)
+    talk = await add_talk(w, clock, hours=1)
+    clock.set(talk.starts_at + timedelta(minutes=5))
+    await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: {FAN, FAN2}})
+    clock.set(talk.starts_at + timedelta(minutes=25))  # reconnected: FAN2 left meanwhile, FAN3 came
+    assert await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: {FAN, FAN3}}) == 2
+    stays = {r["user_id"]: r["left_at_ms"] for r in await db.fetchall("SELECT * FROM voice_presence")}
+    assert stays == {FAN: None, FAN2: to_ms(clock.now()), FAN3: None}
 
 
 async def test_who_came_is_not_recorded_where_the_events_are_not_in_a_voice_or_stage_channel(db, clock):
     w = await world(db, clock, events_enabled=1, events_entity_type=3, events_channel_id=VOICE)
     talk = await add_talk(w, clock)
     clock.set(talk.starts_at)
-    assert await w.feedback.voice_moved(guild_id=GUILD, user_id=FAN, left=None, joined=VOICE) == 0
+    assert await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: {FAN}}) == 0
     assert await db.fetchval("SELECT count(*) FROM voice_presence") == 0
 
 
@@ -230,7 +255,7 @@ async def test_talk_info_shows_feedback_and_who_came_to_the_speaker_and_moderato
     w = await world(db, clock, events_enabled=1, events_entity_type=1, events_channel_id=VOICE, feedback=1)
     talk = await add_talk(w, clock)
     clock.set(talk.starts_at)
-    await w.feedback.voice_moved(guild_id=GUILD, user_id=FAN, left=None, joined=VOICE)
+    await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: {FAN}})
     clock.set(talk.ends_at)
     await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=5)
     assert await w.feedback.talk_info(talk, False, i18n.ENGLISH) is None
