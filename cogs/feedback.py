@@ -77,6 +77,11 @@ class FeedbackCog(commands.Cog):
         """At every (re)connect Discord says who is in each voice channel: stays begun or ended meanwhile."""
         await self._seen(guild, [*guild.voice_channels, *guild.stage_channels])
 
+    @commands.Cog.listener("on_guild_scheduled_event_update")
+    async def voice_at_event_change(self, before: nextcord.ScheduledEvent, after: nextcord.ScheduledEvent) -> None:
+        """A host starting (or ending) the talk's stage: members sitting there since before are seen then too."""
+        await self._seen(after.guild, [*after.guild.voice_channels, *after.guild.stage_channels])
+
     async def _seen(self, guild: nextcord.Guild, channels: Sequence[nextcord.abc.GuildChannel]) -> None:
         # nextcord's voice state cache, updated before this listener runs: who is in each channel now.
         present = {channel.id: frozenset(getattr(channel, "voice_states", {})) for channel in channels}

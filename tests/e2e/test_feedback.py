@@ -176,3 +176,20 @@ async def test_after_a_restart_the_voice_channel_is_read_again(fake, bot):
         bot.db_path, "SELECT user_id, left_at_ms FROM voice_presence WHERE talk_id = ?", talk["id"])}
         if len(query(bot.db_path, "SELECT 1 FROM voice_presence")) == 2 else None, what="both stays")
     assert stays[MODERATOR_ID] is None and stays[MEMBER_ID] is not None
+
+
+async def test_members_sitting_in_the_stage_since_before_the_window_are_seen_when_the_host_starts_it(fake, bot):
+    voice = GUILD_ID + 50
+    fake.add_channel(GUILD_ID, FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE))
+    fake.join_voice(GUILD_ID, MEMBER_ID, voice)  # long before the talk: outside its window, nothing kept
+    await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+    talk = await talk_in_a_minute(fake, bot, "en")
+    event_id = await eventually(lambda: query(bot.db_path, "SELECT event_id FROM talks WHERE id = ?",
+                                              talk["id"])[0]["event_id"], what="the talk's event")
+    bot.advance_clock(60)  # the talk begins; the member never moved
+    assert query(bot.db_path, "SELECT * FROM voice_presence") == []
+    fake.edit_event_as_moderator(event_id, status=2)  # the speaker (the owner) starts the stage
+    [stay] = await eventually(lambda: query(bot.db_path, "SELECT user_id, joined_at_ms FROM voice_presence"),
+                              what="the member's stay")
+    assert stay["user_id"] == MEMBER_ID
+    assert 0 <= stay["joined_at_ms"] - talk["starts_at_ms"] < 15_000  # from when the stage started, in the talk
