@@ -263,6 +263,9 @@ class Feedback:
         now = self.clock.now()
         async with self.db.transaction() as tx:
             talk = await self._talk(tx, talk_id, guild_id, now)
+            if talk.speaker_id == user_id:  # the audience's view of the talk: the speaker's own would skew it
+                raise FeedbackError(N_("You gave {topic}: the votes are the audience's. Your summary comes by DM."),
+                                    topic=quote(talk.topic))
             before = await tx.fetchone("SELECT stars FROM feedback_votes WHERE talk_id = ? AND user_id = ?",
                                        (talk.id, user_id))
             await tx.execute(

@@ -112,17 +112,20 @@ async def speaker_form(action: str, locale: str, db: Any, clock: Any) -> dict[st
     return modal.to_dict()
 
 
+AUDIENCE = SPEAKER + 1  # votes on the speaker's talk
+
+
 async def voted(db: Any, clock: Any) -> tuple[SimpleNamespace, Any]:
     """A member's vote on the longest talk there is, once it took place: the comment form and its reply follow."""
     services, talk = await services_with_a_talk(db, clock)
     clock.set(talk.ends_at)
-    await services.feedback.vote(talk_id=talk.id, user_id=SPEAKER, guild_id=factories.GUILD, stars=5)
+    await services.feedback.vote(talk_id=talk.id, user_id=AUDIENCE, guild_id=factories.GUILD, stars=5)
     return services, talk
 
 
 async def comment_form(locale: str, db: Any, clock: Any) -> dict[str, Any]:
     services, talk = await voted(db, clock)
-    click = interaction(locale)
+    click = interaction(locale, AUDIENCE)
     click.guild_id = factories.GUILD
     await FeedbackCog(services).on_comment(click, components.parse(components.custom_id(feedback.COMMENT, talk.id)))  # type: ignore[arg-type]
     [modal] = click.response.send_modal.await_args.args
@@ -235,7 +238,7 @@ async def add_to_calendar(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
 
 async def comment_sent(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     services, talk = await voted(db, clock)
-    click = interaction(locale)
+    click = interaction(locale, AUDIENCE)
     click.guild_id = factories.GUILD
     click.data = {"components": [{"components": [{"custom_id": "comment", "value": "W" * feedback.COMMENT_MAX}]}]}
     await FeedbackCog(services).on_comment_sent(  # type: ignore[arg-type]

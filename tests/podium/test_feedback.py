@@ -322,3 +322,12 @@ async def test_a_refused_summary_dm_is_never_posted_in_the_thread_or_the_channel
     assert (await dispatcher.deliver(row)).state == "skipped"
     # Tried by DM only (refused there); nowhere else.
     assert [c[1] for c in transport.posts() if "signed praise" in c[2]["content"]] == [5000 + SPEAKER]
+
+
+async def test_the_speaker_cannot_vote_on_their_own_talk(db, clock):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    clock.set(talk.ends_at)
+    with pytest.raises(FeedbackError, match="the votes are the audience's"):
+        await w.feedback.vote(talk_id=talk.id, user_id=SPEAKER, guild_id=GUILD, stars=5)
+    assert await feedback.vote_count(db, talk.id) == 0
