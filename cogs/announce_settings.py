@@ -488,6 +488,23 @@ class AnnounceSettings(commands.Cog):
         note = "" if guild.announce_channel_id or not setting.needs_channel else " " + t._(SET_CHANNEL_FIRST)
         await reply_ephemeral(interaction, t._(setting.on) + note)
 
+    @announce_settings.subcommand(name="feedback", description="When speakers get their feedback summary by DM")
+    async def feedback(
+        self,
+        interaction: Interaction,
+        summary_after: int = SlashOption(name="summary-after", description="Hours after the talk (1-168; default 24)",
+                                         min_value=1, max_value=168),
+    ) -> None:
+        """When the speaker's feedback summary comes (podium/feedback.py); the post itself is a switch (`posts`)."""
+        self.require_manage_server(interaction)
+        on = await self.services.feedback.set_summary_hours(guild_id_of(interaction), summary_after)
+        t = i18n.translator(interaction.locale)
+        text = t.ngettext("📊 Speakers get their feedback summary by DM {n} hour after their talk.",
+                          "📊 Speakers get their feedback summary by DM {n} hours after their talk.", summary_after)
+        if not on:
+            text += " " + t._("Feedback is off: turn it on with `/announce-settings posts` `post:feedback`.")
+        await reply_ephemeral(interaction, text)
+
     @announce_settings.subcommand(name="new-talks", description="Post each new talk, with a 🔔 Remind me button")
     async def new_talks(
         self,

@@ -453,6 +453,10 @@ class Schedule(commands.Cog):
         status = await self.services.workflow.status(found, t) if own else []
         content = info_text(found, planned, attendees=attendees, names=names, mine=mine, audience_rows=audience_rows,
                             t=t, status=status)
+        # Feedback (issue 24 §1, §2): a past talk's votes and who came, to its speaker and moderators.
+        if extra := await self.services.feedback.talk_info(found, actor.user_id == found.speaker_id
+                                                           or actor.is_moderator, t):
+            content = clip(f"{content}\n\n{extra}", 2000)
         seats = None
         if found.seat_limit is not None:
             seats = components.Seats(attendees, found.seat_limit, await self.services.audience.waiting(found.id))

@@ -13,6 +13,7 @@ from typing import Any
 
 from nextcord.ext import commands
 
+from podium.scheduled_events import COMPLETED
 from podium.services import Services
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ class ScheduledEventsCog(commands.Cog):
             # A change made in Discord's UI: followed only when who made it (the audit log says) may change the talk.
             outcome = await events.event_changed(guild_id, data, self.services.transport)
             log.info("scheduled event %s updated: %s", data.get("id"), outcome)
+            if int(data.get("status") or 0) == COMPLETED:
+                # Ended in Discord (a host ended the stage) before the talk's end: feedback is asked for now.
+                await self.services.feedback.event_ended(guild_id=guild_id, event_id=int(data["id"]))
             return
         event_id, user_id = int(data["guild_scheduled_event_id"]), int(data["user_id"])
         if self.bot.user is not None and user_id == self.bot.user.id:

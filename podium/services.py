@@ -14,6 +14,7 @@ from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.delivery.transport import Transport
 from podium.features import load as load_features
+from podium.feedback import Feedback
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
 from podium.people import People
@@ -51,3 +52,4 @@ class Services:
     events: ScheduledEvents
     series: SeriesService
     workflow: Workflow
+    feedback: Feedback

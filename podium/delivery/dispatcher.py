@@ -738,6 +738,8 @@ class Dispatcher:
         if via == "thread":
             if talk is None:
                 return row.channel_id  # a thread id given directly
+            if not spec.announce_fallback:
+                return None  # for one person only: not in the talk's thread, where everyone would read it
             parent = announce or fallback_channel
             return await self._talk_thread(talk, parent, row.guild_id)
         return fallback_channel or announce

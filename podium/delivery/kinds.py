@@ -102,8 +102,9 @@ class KindSpec:
     # How /schedule info shows the talk's pending rows of this kind to its speaker and moderators: each row, a count
     # (the audience's rows: a talk may have thousands), or not at all (an action that is no message to anyone).
     in_talk_info: Literal["listed", "counted", "hidden"] = "listed"
-    # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel; it may go
-    # only to the row's own channel (personal reminders: where the member could post), else it is skipped.
+    # When a DM (or thread) is refused: False keeps the message out of the guild's announcement channel and out of
+    # its talk's thread; it may go only to the row's own channel (personal reminders: where the member could post),
+    # else it is skipped (the speaker's feedback summary: theirs alone).
     announce_fallback: bool = True
     # What a member calls it ("talk reminder"), marked with N_ and translated where it is shown (/schedule info).
     label: str = ""

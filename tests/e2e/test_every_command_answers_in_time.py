@@ -35,6 +35,7 @@ COMMANDS: dict[str, dict[str, object]] = {
     "announce-settings clear": {"setting": "log channel"},
     "announce-settings engagement": {"days": 14},
     "announce-settings events": {"enabled": True, "location": "#talks"},
+    "announce-settings feedback": {"summary-after": 24},
     "announce-settings language": {"language": "de"},
     "announce-settings log-channel": {"channel": GENERAL_CHANNEL_ID},
     "announce-settings new-talks": {"enabled": True},
