@@ -32,6 +32,7 @@ from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
 from db import Database
 from podium import i18n, markup, posts, privacy
+from podium.archive import Archive
 from podium.audience import Audience
 from podium.calendar_feed import MEMBER_FEED_NAME, SERVER_FEED_NAME, Calendars, Feed
 from podium.clock import Clock
@@ -180,6 +181,7 @@ class PodiumBot(commands.Bot):
             planner=Planner(db, outbox, clock, calendars, self.calendar_name),
             calendars=calendars,
             events=ScheduledEvents(db, outbox, clock, talks, members),
+            archive=Archive(db, outbox, clock),
         )
 
     async def stop_background(self) -> None:

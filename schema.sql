@@ -83,7 +83,8 @@ CREATE TABLE talks (
     approval          TEXT    NOT NULL DEFAULT 'approved' CHECK (approval IN ('pending', 'approved', 'declined')),
     seat_limit        INTEGER CHECK (seat_limit IS NULL OR seat_limit BETWEEN 1 AND 10000),  -- NULL: no limit
     slides_url        TEXT CHECK (slides_url IS NULL OR length(slides_url) <= 512),
-    recording_url     TEXT CHECK (recording_url IS NULL OR length(recording_url) <= 512)
+    recording_url     TEXT CHECK (recording_url IS NULL OR length(recording_url) <= 512),
+    links_embed       INTEGER NOT NULL DEFAULT 0 CHECK (links_embed IN (0, 1))  -- the links post previews them
 );
 -- One talk per scheduled event: gateway events find their talk through it; an event is imported once.
 CREATE UNIQUE INDEX talks_by_event ON talks (event_id) WHERE event_id IS NOT NULL;
@@ -160,3 +161,5 @@ CREATE INDEX outbox_by_guild_kind ON outbox (guild_id, kind, created_at_ms) WHER
 CREATE INDEX outbox_last_outcome ON outbox (guild_id, kind, user_id, channel_id, id) WHERE state IN ('sent', 'failed');
 -- The DM prefetch: the next due DMs and their people, in due order.
 CREATE INDEX outbox_due_dm ON outbox (next_attempt_at_ms, user_id) WHERE state = 'pending' AND target_type = 'dm';
+-- The archive (/schedule past): a server's talks that took place, newest first, without a scan of its other talks.
+CREATE INDEX talks_by_guild_start ON talks (guild_id, starts_at_ms);

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db import Database
+from podium.archive import Archive
 from podium.audience import Audience
 from podium.calendar_feed import Calendars
 from podium.clock import Clock
@@ -47,3 +48,4 @@ class Services:
     planner: Planner
     calendars: Calendars
     events: ScheduledEvents
+    archive: Archive
