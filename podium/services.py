@@ -15,6 +15,7 @@ from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.delivery.transport import Transport
 from podium.features import load as load_features
+from podium.feedback import Feedback
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
 from podium.people import People
@@ -49,3 +50,4 @@ class Services:
     calendars: Calendars
     events: ScheduledEvents
     archive: Archive
+    feedback: Feedback

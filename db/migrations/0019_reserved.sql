@@ -1,2 +1,0 @@
--- Reserved: migration 19 belongs to the branch feedback (issue 24 §1, §2), built in parallel. Its own file replaces this one
--- when that branch is merged (two files of one number are refused, so a merge cannot keep both).
