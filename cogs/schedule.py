@@ -151,7 +151,7 @@ def masked_link(label: str, url: str) -> str:
 
 def past_line(talk: Talk, t: Translator = i18n.ENGLISH) -> str:
     """One line of /schedule past: the day, topic, speaker (named; embeds never ping), its links."""
-    line = t._("{when} — {topic} by {speaker}", when=discord_time(talk.starts_at, "D"),
+    line = t._("{when} — {topic} by {speaker}", when=discord_time(talk.starts_at, "f"),
                topic=quote_clipped(talk.topic, LIST_TOPIC_CHARS), speaker=f"<@{talk.speaker_id}>")
     links = [masked_link(t._(label), url) for label, url in ((N_("Slides"), talk.slides_url),
                                                              (N_("Recording"), talk.recording_url)) if url]
