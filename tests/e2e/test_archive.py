@@ -9,9 +9,10 @@ import pytest
 
 from podium.posts import EDIT_HOLD
 from tests import factories
-from tests.e2e.commands import SPEAKER, add_talk, edited, invoke, run
+from tests.e2e.commands import SPEAKER, add_talk, edited, invoke, run, sent_file
 from tests.e2e.dbcheck import execute, query
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
+from tests.icsparse import strict_parse, unescape_text
 
 SLIDES, RECORDING = "https://example.org/rust-slides.pdf", "https://video.example.org/watch?v=42"
 WORDS = {
@@ -158,3 +159,15 @@ async def test_a_speakers_record_is_shown_to_moderators_only(language, fake, bot
     assert "🎤" not in refused and words["moderators"] in refused
     _, record = await run(fake, "schedule", "stats", MODERATOR_ID, locale=locale, private=True, speaker=SPEAKER)
     assert words["given"] in record and "5 ★" in record and "**Talk 01**" in record
+
+
+async def test_export_carries_an_upcoming_talks_links(fake, bot):
+    talk = await add_talk(fake, bot, 2 * 86400, topic="Intro to Rust")
+    await run(fake, "schedule", "links", SPEAKER, talk=str(talk["id"]), slides=SLIDES, recording=RECORDING)
+    interaction, _ = await run(fake, "schedule", "export", MEMBER_ID)
+    name, data = sent_file(fake, interaction)
+    lines = strict_parse(data)
+    assert name == "podium-talks.ics"
+    assert [value for key, _, value in lines if key == "ATTACH"] == [SLIDES, RECORDING]
+    [description] = [unescape_text(value) for key, _, value in lines if key == "DESCRIPTION"]
+    assert f"Slides: {SLIDES}" in description and f"Recording: {RECORDING}" in description
