@@ -466,7 +466,8 @@ class Schedule(commands.Cog):
         if extra := await self.services.feedback.talk_info(found, actor.user_id == found.speaker_id
                                                            or actor.is_moderator, t):
             content = clip(f"{content}\n\n{extra}", 2000)
-        if found.state != "scheduled":
+        # A talk that took place (over, even before the hourly housekeeping marks it done) offers no 🔔 Remind me.
+        if found.state != "scheduled" or archive.is_past(found, self.services.clock.now()):
             await reply_ephemeral(interaction, content)
             return
         await interaction.response.send_message(

@@ -171,3 +171,12 @@ async def test_export_carries_an_upcoming_talks_links(fake, bot):
     assert [value for key, _, value in lines if key == "ATTACH"] == [SLIDES, RECORDING]
     [description] = [unescape_text(value) for key, _, value in lines if key == "DESCRIPTION"]
     assert f"Slides: {SLIDES}" in description and f"Recording: {RECORDING}" in description
+
+
+async def test_info_of_a_talk_just_over_offers_no_remind_me(fake, bot):
+    # Over, not yet marked done by the hourly housekeeping: already past, so no 🔔 Remind me to click in vain.
+    talk_id = factories.add_talk_row(bot.db_path, guild_id=GUILD_ID, topic="Just over",
+                                     starts_at_ms=int(time.time() * 1000) - 40 * 60_000)
+    interaction, content = await run(fake, "schedule", "info", MEMBER_ID, private=True, talk=str(talk_id))
+    assert "**Just over**" in content
+    assert interaction.original is not None and not interaction.original.custom_ids
