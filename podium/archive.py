@@ -24,7 +24,7 @@ from podium.delivery import kinds
 from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.delivery.render import RenderContext, Rendered, talk_of
 from podium.i18n import N_, Translator
-from podium.markup import discord_time, quote
+from podium.markup import command, discord_time, quote
 from podium.talk_model import Talk, TalkError
 from podium.talks import Actor, TalkEvent, TalkHooks, subscribes
 
@@ -81,8 +81,7 @@ async def links_section(db: Database, talk: Talk, viewer: Actor, t: Translator) 
     if lines:
         return "📎 " + " · ".join(lines)
     if viewer.is_moderator or viewer.user_id == talk.speaker_id:
-        return t._("📎 No slides or recording yet: add them with {example}.",
-                   example="`/schedule links`")
+        return t._("📎 No slides or recording yet: add them with {command}.", command=command("schedule links"))
     return None
 
 
