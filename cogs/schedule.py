@@ -528,8 +528,11 @@ class Schedule(commands.Cog):
         lines = archive.link_lines(after, t)
         topic = quote_clipped(after.topic, 400)
         if lines:
-            reply = [t._("📎 Links of {topic} saved:", topic=topic), *lines,
-                     t._("The talk's thread shows them (one post, edited when they change).")]
+            reply = [t._("📎 Links of {topic} saved:", topic=topic), *lines]
+            # The post goes to the talk's thread, made under the announcement channel if need be: without either,
+            # nowhere (and the reply does not promise it).
+            if after.thread_id or (await load_guild(self.services.db, after.guild_id)).announce_channel_id:
+                reply.append(t._("The talk's thread shows them (one post, edited when they change)."))
         else:
             reply = [t._("📎 {topic} has no links now.", topic=topic)]
         await reply_ephemeral(interaction, "\n".join(reply))

@@ -16,11 +16,13 @@ from tests.icsparse import strict_parse, unescape_text
 
 SLIDES, RECORDING = "https://example.org/rust-slides.pdf", "https://video.example.org/watch?v=42"
 WORDS = {
-    "en": {"saved": "📎 Links of **Intro to Rust** saved:", "slides": "Slides", "recording": "Recording",
+    "en": {"saved": "📎 Links of **Intro to Rust** saved:", "thread": "The talk's thread shows them",
+           "slides": "Slides", "recording": "Recording",
            "bad": "A link starts with https://", "none": "has no links now", "post": "📎 Slides and recording of",
            "down": "were taken down", "past": "Past talks", "page": "Page 1/2 · 12 talks", "done": "done",
            "given": "2 talks given", "moderators": "Only moderators", "no_match": "No past talk matches"},
-    "de": {"saved": "📎 Links zu **Intro to Rust** gespeichert:", "slides": "Folien", "recording": "Aufzeichnung",
+    "de": {"saved": "📎 Links zu **Intro to Rust** gespeichert:", "thread": "Der Thread des Vortrags zeigt sie",
+           "slides": "Folien", "recording": "Aufzeichnung",
            "bad": "Ein Link beginnt mit https://", "none": "hat jetzt keine Links mehr",
            "post": "📎 Folien und Aufzeichnung von", "down": "wurden entfernt", "past": "Vergangene Vorträge",
            "page": "Seite 1/2 · 12 Vorträge", "done": "vorbei", "given": "2 Vorträge gehalten",
@@ -58,7 +60,7 @@ async def test_links_after_the_talk_are_posted_once_in_its_thread_and_edited_whe
 
     _, saved = await run(fake, "schedule", "links", SPEAKER, locale=locale, private=True, talk=str(talk["id"]),
                          slides=SLIDES)
-    assert saved.startswith(words["saved"]) and f"{words['slides']}: <{SLIDES}>" in saved
+    assert saved.startswith(words["saved"]) and f"{words['slides']}: <{SLIDES}>" in saved and words["thread"] in saved
     assert links_of(bot, talk["id"]) == (SLIDES, None)
     post = await fake.wait_for_message(lambda m: m.content.startswith(words["post"]), timeout=15)
     assert post.channel_id in fake.threads and post.channel_id != GENERAL_CHANNEL_ID  # the talk's thread
@@ -180,3 +182,11 @@ async def test_info_of_a_talk_just_over_offers_no_remind_me(fake, bot):
     interaction, content = await run(fake, "schedule", "info", MEMBER_ID, private=True, talk=str(talk_id))
     assert "**Just over**" in content
     assert interaction.original is not None and not interaction.original.custom_ids
+
+
+async def test_without_an_announcement_channel_or_thread_no_post_is_promised(fake, bot_factory):
+    bot = bot_factory()
+    await bot.start()
+    talk = await add_talk(fake, bot, 2 * 86400, topic="Intro to Rust")
+    _, saved = await run(fake, "schedule", "links", SPEAKER, talk=str(talk["id"]), slides=SLIDES)
+    assert saved.startswith(WORDS["en"]["saved"]) and WORDS["en"]["thread"] not in saved
