@@ -53,6 +53,9 @@ PAST_PAGE_SIZE = 10
 # the links and leaves them to /schedule info.
 PAST_LINE_CHARS = 400
 CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT = 2000, 4096
+# Of /schedule info's reply to a speaker or moderator, kept for the planned messages' heading and a line or two of
+# them (or "No messages planned."), whatever the sections and the description take.
+INFO_RESERVE = 120
 MORE_TALKS = N_("… and {n} more")
 # A talk's state, as /schedule info shows it.
 STATES = {"scheduled": N_("scheduled"), "cancelled": N_("cancelled"), "done": N_("done")}
@@ -124,11 +127,19 @@ def info_text(
             when=both_times(talk.starts_at), minutes=talk.duration_minutes),
         # Translators: "3 going: @Ann, @Bo and @Cy" (names are shown, never pinged).
         "🔔 " + (t._("{going}: {names}", going=count, names=who_is_going(names, attendees, t)) if names else count),
-        *sections,
     ]
+    # Kept for the planned messages' heading and a line or two of them, shown to the speaker and moderators.
+    reserve = 0 if planned is None else INFO_RESERVE
+    if sections:
+        # Two links of 512 characters beside the longest topic and names: the sections' lines get what is left of
+        # the reply, each whole (a link is never cut), those that do not fit counted as "… and N more".
+        room = CONTENT_LIMIT - len("\n".join(head)) - 1 - reserve
+        lines = [line for section in sections for line in section.split("\n")]
+        fitted, _ = fit_lines(lines, max(room, 0), more=t._(MORE_TALKS))
+        head += [fitted] if fitted else []
     # A block quote runs to the end of the message: the description comes last.
     # Escaped, so that a description stays text inside the quote (no link, heading or mention), cut to fit the reply.
-    tail = f"\n>>> {inert(clip(talk.description, 1000), one_line=False)}" if talk.description else ""
+    tail = description_quote(talk.description, CONTENT_LIMIT - len("\n".join(head)) - reserve)
     if planned is None:
         return "\n".join(head) + tail
     lines = [
@@ -142,6 +153,19 @@ def info_text(
     budget = CONTENT_LIMIT - len("\n".join(head)) - len(tail) - 30
     listed, _ = fit_lines(lines, budget, more=t._(MORE_TALKS))
     return "\n".join([*head, t._("Planned messages:"), listed]) + tail
+
+
+def description_quote(description: str | None, room: int) -> str:
+    """The description as the reply's closing block quote, escaped, cut to at most 1,000 characters and `room`."""
+    if not description:
+        return ""
+    limit = 1000
+    while True:
+        quoted = f"\n>>> {inert(clip(description, limit), one_line=False)}"
+        if len(quoted) <= room or limit <= 1:
+            return quoted if len(quoted) <= room else ""
+        # Escaping at most doubles a character: shrink by the excess, at least by one.
+        limit = max(1, limit - max(1, (len(quoted) - room + 1) // 2))
 
 
 def masked_link(label: str, url: str) -> str:

@@ -79,7 +79,8 @@ async def links_section(db: Database, talk: Talk, viewer: Actor, t: Translator) 
     """The talk's links for everyone; its speaker and moderators are told how to add them while there are none."""
     lines = link_lines(talk, t)
     if lines:
-        return "📎 " + " · ".join(lines)
+        # One line each: a reply short of room keeps the first whole rather than cutting a link.
+        return "\n".join(f"📎 {line}" for line in lines)
     if viewer.is_moderator or viewer.user_id == talk.speaker_id:
         return t._("📎 No slides or recording yet: add them with {command}.", command=command("schedule links"))
     return None
@@ -216,8 +217,7 @@ class Archive:
         """What /schedule info adds about the talk: for a past one every registered section, else its links."""
         if is_past(talk, self.clock.now()):
             return await past_sections(self.db, talk, viewer, t)
-        lines = link_lines(talk, t)
-        return ["📎 " + " · ".join(lines)] if lines else []
+        return [f"📎 {line}" for line in link_lines(talk, t)]
 
     async def speaker(self, guild_id: int, actor: Actor, speaker_id: int) -> SpeakerRecord:
         """How many talks the member gave and has planned on this server, the last one, and its ratings.

@@ -1,4 +1,4 @@
-"""/schedule past's lines: a page of the longest talks with the longest links always fits one embed."""
+"""/schedule past's lines and /schedule info of a past talk: the longest talks with the longest links fit Discord."""
 
 from __future__ import annotations
 
@@ -6,8 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from cogs.schedule import EMBED_DESCRIPTION_LIMIT, PAST_LINE_CHARS, PAST_PAGE_SIZE, masked_link, past_line
-from podium import i18n
+from cogs.schedule import (
+    CONTENT_LIMIT,
+    EMBED_DESCRIPTION_LIMIT,
+    PAST_LINE_CHARS,
+    PAST_PAGE_SIZE,
+    info_text,
+    masked_link,
+    past_line,
+)
+from podium import archive, i18n
 from podium.markup import fit_lines
 from podium.talk_model import LINK_MAX
 from tests import factories
@@ -33,3 +41,32 @@ def test_short_links_are_shown_as_links_that_a_parenthesis_cannot_end():
     assert "[Slides](https://en.wikipedia.org/wiki/Rust_%28language%29)" in line
     assert masked_link("Recording", "https://x.org/a)b") == "[Recording](https://x.org/a%29b)"
     assert "📎" not in past_line(factories.talk())
+
+
+LOCALES = [i18n.discord_locale(language) for language in i18n.languages()]
+PLANNED = {"viewer": None, "nothing planned": [],
+           "many planned": [("talk_reminder", factories.DEFAULT_START, "dm")] * 40}
+
+
+@pytest.mark.parametrize("planned", list(PLANNED))
+@pytest.mark.parametrize("locale", LOCALES)
+def test_info_of_a_past_talk_with_the_longest_of_everything_fits_discords_2000(locale, planned):
+    t = i18n.translator(locale)
+    talk = factories.talk(topic="*" * 200, description="*" * 1000, slides_url=LONGEST, recording_url=LONGEST,
+                          state="done")
+    sections = ["\n".join(f"📎 {line}" for line in archive.link_lines(talk, t)), "⭐ " + "x" * 300]
+    content = info_text(talk, PLANNED[planned], attendees=5000, names=list(range(10**17, 10**17 + 30)),
+                        sections=sections, t=t)
+    assert len(content) <= CONTENT_LIMIT
+    # Whatever did not fit is counted, never cut: a link shown is whole.
+    assert all(LONGEST in line for line in content.split("\n") if "example.org" in line)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_info_of_a_past_talk_shows_both_long_links_whole_and_cuts_the_description_instead(locale):
+    t = i18n.translator(locale)
+    talk = factories.talk(description="ownership " * 100, slides_url=LONGEST, recording_url=LONGEST, state="done")
+    sections = ["\n".join(f"📎 {line}" for line in archive.link_lines(talk, t))]
+    content = info_text(talk, [], sections=sections, t=t)
+    assert len(content) <= CONTENT_LIMIT and content.count(LONGEST) == 2
+    assert ">>> ownership" in content and content.endswith("…")
