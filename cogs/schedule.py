@@ -484,12 +484,14 @@ class Schedule(commands.Cog):
             audience_rows = None
         t = i18n.translator(interaction.locale)
         sections = await self.services.archive.sections(found, actor, t)
-        content = info_text(found, planned, attendees=attendees, names=names, mine=mine, audience_rows=audience_rows,
-                            sections=sections, t=t)
-        # Feedback branch (issue 24 §1, §2): a past talk's votes and who came, to its speaker and moderators.
+        # Feedback branch (issue 24 §1, §2): a past talk's votes and who came, to its speaker and moderators. A
+        # section like the archive's: before the description's block quote (which runs to the end of the message),
+        # within the reply's 2,000 characters.
         if extra := await self.services.feedback.talk_info(found, actor.user_id == found.speaker_id
                                                            or actor.is_moderator, t):
-            content = clip(f"{content}\n\n{extra}", 2000)
+            sections.append(extra)
+        content = info_text(found, planned, attendees=attendees, names=names, mine=mine, audience_rows=audience_rows,
+                            sections=sections, t=t)
         # A talk that took place (over, even before the hourly housekeeping marks it done) offers no 🔔 Remind me.
         if found.state != "scheduled" or archive.is_past(found, self.services.clock.now()):
             await reply_ephemeral(interaction, content)

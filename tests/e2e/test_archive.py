@@ -190,3 +190,14 @@ async def test_without_an_announcement_channel_or_thread_no_post_is_promised(fak
     talk = await add_talk(fake, bot, 2 * 86400, topic="Intro to Rust")
     _, saved = await run(fake, "schedule", "links", SPEAKER, talk=str(talk["id"]), slides=SLIDES)
     assert saved.startswith(WORDS["en"]["saved"]) and WORDS["en"]["thread"] not in saved
+
+
+async def test_a_past_talks_feedback_in_info_comes_before_its_description_quote(fake, bot):
+    # The description is a block quote running to the end of the reply: a section after it would be quoted too.
+    talk_id = factories.add_talk_row(bot.db_path, guild_id=GUILD_ID, topic="Quoted", state="done",
+                                     description="What it was about", slides_url=SLIDES,
+                                     starts_at_ms=int(time.time() * 1000) - 86_400_000)
+    execute(bot.db_path, "INSERT INTO feedback_votes (talk_id, user_id, stars, created_at_ms, updated_at_ms)"
+                         " VALUES (?, ?, 4, 0, 0)", talk_id, MEMBER_ID)
+    _, content = await run(fake, "schedule", "info", MODERATOR_ID, private=True, talk=str(talk_id))
+    assert content.index(f"📎 Slides: <{SLIDES}>") < content.index("**Feedback**") < content.index(">>> What it was")
