@@ -35,6 +35,7 @@ from cogs.scheduled_events import ScheduledEventsCog
 from cogs.series import SeriesCog
 from db import Database
 from podium import i18n, markup, posts, privacy
+from podium.archive import Archive
 from podium.audience import Audience
 from podium.calendar_feed import MEMBER_FEED_NAME, SERVER_FEED_NAME, Calendars, Feed
 from podium.clock import Clock
@@ -194,6 +195,7 @@ class PodiumBot(commands.Bot):
             events=ScheduledEvents(db, outbox, clock, talks, members),
             series=series,
             workflow=Workflow(db, outbox, clock, hooks),
+            archive=Archive(db, outbox, clock),
             feedback=Feedback(db, outbox, clock),
         )
 

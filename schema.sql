@@ -89,7 +89,8 @@ CREATE TABLE talks (
     recording_url     TEXT CHECK (recording_url IS NULL OR length(recording_url) <= 512),
     -- A claimed slot of a series evening (podium/series.py): starts at evening start + slot × slot_minutes.
     evening_id        INTEGER REFERENCES series_evenings(id),
-    slot              INTEGER CHECK (slot IS NULL OR slot BETWEEN 0 AND 9)
+    slot              INTEGER CHECK (slot IS NULL OR slot BETWEEN 0 AND 9),
+    links_embed       INTEGER NOT NULL DEFAULT 0 CHECK (links_embed IN (0, 1))  -- the links post previews them
 );
 -- One talk per scheduled event: gateway events find their talk through it; an event is imported once.
 CREATE UNIQUE INDEX talks_by_event ON talks (event_id) WHERE event_id IS NOT NULL;
@@ -266,4 +267,6 @@ CREATE INDEX waitlist_by_user ON waitlist (user_id, talk_id);
 CREATE TABLE seat_settings (
     guild_id     INTEGER PRIMARY KEY,
     offer_hours  INTEGER NOT NULL CHECK (offer_hours BETWEEN 1 AND 168)
-);
+);,
+-- The archive (/schedule past): a server's talks that took place, newest first, without a scan of its other talks.
+CREATE INDEX talks_by_guild_start ON talks (guild_id, starts_at_ms);

@@ -26,10 +26,12 @@ log = logging.getLogger(__name__)
 # Discord: all embeds of a message together hold at most 6,000 characters; these shares leave room for the rest.
 EVERYONE_CHARS, MODERATOR_CHARS = 2500, 2500
 # Who may run what, by the rule each command checks: /announce-settings needs Manage Server; /schedule import is
-# for moderators (Manage Server, Manage Events, Administrator or the moderator role). Everything else is for everyone.
+# for moderators (Manage Server, Manage Events, Administrator or the moderator role), as is /schedule stats (a
+# speaker's record). Everything else is for everyone.
 MANAGE_SERVER, MODERATOR = "manage-server", "moderator"
-MODERATOR_COMMANDS = {"announce-settings": MANAGE_SERVER, "schedule import": MODERATOR, "series create": MODERATOR,
-                      "series edit": MODERATOR, "series skip": MODERATOR, "series end": MODERATOR}
+MODERATOR_COMMANDS = {"announce-settings": MANAGE_SERVER, "schedule import": MODERATOR, "schedule stats": MODERATOR,
+                      "series create": MODERATOR, "series edit": MODERATOR, "series skip": MODERATOR,
+                      "series end": MODERATOR}
 # Answers that everyone in the channel sees (every other answer is private): marked in the list.
 PUBLIC_COMMANDS = frozenset({"schedule list", "announce-settings test"})
 PUBLIC_MARK = "📢"

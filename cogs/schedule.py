@@ -23,7 +23,7 @@ from cogs._replies import (
     user_id_of,
 )
 from cogs._zone import read_in
-from podium import components, i18n, timeparse
+from podium import archive, components, i18n, timeparse
 from podium.audience import going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
@@ -45,7 +45,18 @@ PAGE_SIZE = 10
 # language). Declared, so the one router answers them (on_list_page), from the id alone, after a restart too.
 LIST = components.declare("podium:list", numbers=2, tail="[◀N]")
 LIST_PREFIX = LIST + ":"
+# /schedule past's ◀ Previous / Next ▶ buttons: :speaker id (0: anyone):page:mark, then the search words (at most
+# PAST_QUERY_MAX characters, so the id stays within Discord's 100): the whole search is in the id, no state kept.
+PAST = components.declare("podium:past", numbers=2, tail=r"[◀N](?s:.{0,45})")
+PAST_QUERY_MAX = 45
+PAST_PAGE_SIZE = 10
+# A past talk's line with its links takes at most this much of the embed (ten must fit 4,096); a longer one names
+# the links and leaves them to /schedule info.
+PAST_LINE_CHARS = 400
 CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT = 2000, 4096
+# Of /schedule info's reply to a speaker or moderator, kept for the planned messages' heading and a line or two of
+# them (or "No messages planned."), whatever the sections and the description take.
+INFO_RESERVE = 120
 MORE_TALKS = N_("… and {n} more")
 # A talk's state, as /schedule info shows it.
 STATES = {"scheduled": N_("scheduled"), "cancelled": N_("cancelled"), "done": N_("done")}
@@ -104,10 +115,14 @@ def info_text(
     names: Sequence[int] = (),
     mine: bool = False,
     audience_rows: dict[str, int] | None = None,
+    sections: Sequence[str] = (),
     t: Translator = i18n.ENGLISH,
     status: Sequence[str] = (),
 ) -> str:
-    """The reply of /schedule info; what is planned (and the audience's rows, counted) for speaker and moderators."""
+    """The reply of /schedule info; what is planned (and the audience's rows, counted) for speaker and moderators.
+
+    `sections`: lines about the talk from features (its links; for a past talk, `archive.past_talk_section`s).
+    """
     count = going(attendees, t)
     count = t._("{going} (you too)", going=count) if mine else count
     head = [
@@ -118,9 +133,18 @@ def info_text(
         "🔔 " + (t._("{going}: {names}", going=count, names=who_is_going(names, attendees, t)) if names else count),
         *status,  # approval and the speaker's answer (podium/workflow.py), for the speaker and moderators
     ]
+    # Kept for the planned messages' heading and a line or two of them, shown to the speaker and moderators.
+    reserve = 0 if planned is None else INFO_RESERVE
+    if sections:
+        # Two links of 512 characters beside the longest topic and names: the sections' lines get what is left of
+        # the reply, each whole (a link is never cut), those that do not fit counted as "… and N more".
+        room = CONTENT_LIMIT - len("\n".join(head)) - 1 - reserve
+        lines = [line for section in sections for line in section.split("\n")]
+        fitted, _ = fit_lines(lines, max(room, 0), more=t._(MORE_TALKS))
+        head += [fitted] if fitted else []
     # A block quote runs to the end of the message: the description comes last.
     # Escaped, so that a description stays text inside the quote (no link, heading or mention), cut to fit the reply.
-    tail = f"\n>>> {inert(clip(talk.description, 1000), one_line=False)}" if talk.description else ""
+    tail = description_quote(talk.description, CONTENT_LIMIT - len("\n".join(head)) - reserve)
     if planned is None:
         return "\n".join(head) + tail
     lines = [
@@ -134,6 +158,38 @@ def info_text(
     budget = CONTENT_LIMIT - len("\n".join(head)) - len(tail) - 30
     listed, _ = fit_lines(lines, budget, more=t._(MORE_TALKS))
     return "\n".join([*head, t._("Planned messages:"), listed]) + tail
+
+
+def description_quote(description: str | None, room: int) -> str:
+    """The description as the reply's closing block quote, escaped, cut to at most 1,000 characters and `room`."""
+    if not description:
+        return ""
+    limit = 1000
+    while True:
+        quoted = f"\n>>> {inert(clip(description, limit), one_line=False)}"
+        if len(quoted) <= room or limit <= 1:
+            return quoted if len(quoted) <= room else ""
+        # Escaping at most doubles a character: shrink by the excess, at least by one.
+        limit = max(1, limit - max(1, (len(quoted) - room + 1) // 2))
+
+
+def masked_link(label: str, url: str) -> str:
+    """`[label](url)` for an embed; a parenthesis in the url (percent-encoded: the same address) cannot end it."""
+    return f"[{label}]({url.replace('(', '%28').replace(')', '%29')})"
+
+
+def past_line(talk: Talk, t: Translator = i18n.ENGLISH) -> str:
+    """One line of /schedule past: the day, topic, speaker (named; embeds never ping), its links."""
+    line = t._("{when} — {topic} by {speaker}", when=discord_time(talk.starts_at, "f"),
+               topic=quote_clipped(talk.topic, LIST_TOPIC_CHARS), speaker=f"<@{talk.speaker_id}>")
+    links = [masked_link(t._(label), url) for label, url in ((N_("Slides"), talk.slides_url),
+                                                             (N_("Recording"), talk.recording_url)) if url]
+    if not links:
+        return line
+    with_links = f"{line} · 📎 " + " · ".join(links)
+    if len(with_links) <= PAST_LINE_CHARS:
+        return with_links
+    return f"{line} · 📎 " + t._("links in {command}", command=command("schedule info"))
 
 
 def choice_label(talk: Talk, zone: str = "UTC", t: Translator = i18n.ENGLISH) -> str:
@@ -157,7 +213,7 @@ def with_calendar(view: nextcord.ui.View | None, talk_id: int, t: Translator) ->
     return view
 
 class Schedule(commands.Cog):
-    """/schedule add | list | mine | reschedule | edit | cancel | info | export."""
+    """/schedule add | list | mine | reschedule | edit | cancel | info | export | past | links | stats."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -232,6 +288,33 @@ class Schedule(commands.Cog):
                 view.add_item(nextcord.ui.Button(
                     label=label, custom_id=f"{LIST_PREFIX}{days}:{target}:{mark}", disabled=disabled, row=2
                 ))
+        return embed, view
+
+    async def past_page(
+        self, guild_id: int, speaker_id: int | None, query: str, page: int, t: Translator = i18n.ENGLISH
+    ) -> tuple[nextcord.Embed, nextcord.ui.View | None]:
+        """One page of past talks, newest first, with previous/next buttons that carry the search."""
+        talks, total = await self.services.archive.past(
+            guild_id, speaker_id=speaker_id, query=query, limit=PAST_PAGE_SIZE, offset=page * PAST_PAGE_SIZE
+        )
+        pages = max(1, -(-total // PAST_PAGE_SIZE))
+        embed = nextcord.Embed(title=t._("Past talks"), colour=nextcord.Colour.blurple())
+        lines, _ = fit_lines([past_line(talk, t) for talk in talks], EMBED_DESCRIPTION_LIMIT, more=t._(MORE_TALKS))
+        searched = speaker_id is not None or query
+        embed.description = lines or (t._("No past talk matches that search.") if searched
+                                      else t._("No talks have taken place yet."))
+        embed.set_footer(text=t.ngettext("Page {page}/{pages} · {n} talk", "Page {page}/{pages} · {n} talks", total,
+                                         page=t.number(page + 1), pages=t.number(pages)))
+        if pages <= 1:
+            return embed, None
+        view = nextcord.ui.View(timeout=None, prevent_update=False)
+        for label, target, disabled, mark in (
+            (t._("◀ Previous"), page - 1, page == 0, "◀"),
+            (t._("Next ▶"), page + 1, page >= pages - 1, "N"),
+        ):
+            view.add_item(nextcord.ui.Button(
+                label=label, custom_id=f"{PAST}:{speaker_id or 0}:{target}:{mark}{query}", disabled=disabled
+            ))
         return embed, view
 
     # -- commands ------------------------------------------------------------------------------
@@ -451,17 +534,23 @@ class Schedule(commands.Cog):
             audience_rows = None
         t = i18n.translator(interaction.locale)
         status = await self.services.workflow.status(found, t) if own else []
-        content = info_text(found, planned, attendees=attendees, names=names, mine=mine, audience_rows=audience_rows,
-                            t=t, status=status)
-        # Feedback (issue 24 §1, §2): a past talk's votes and who came, to its speaker and moderators.
+        sections = await self.services.archive.sections(found, actor, t)
+        # Feedback (issue 24 §1, §2): a past talk's votes and who came, to its speaker and moderators. A section like
+        # the archive's: before the description's block quote (which runs to the end of the message), within the
+        # reply's 2,000 characters.
         if extra := await self.services.feedback.talk_info(found, actor.user_id == found.speaker_id
                                                            or actor.is_moderator, t):
-            content = clip(f"{content}\n\n{extra}", 2000)
+            sections.append(extra)
+        content = info_text(found, planned, attendees=attendees, names=names, mine=mine, audience_rows=audience_rows,
+                            sections=sections, t=t, status=status)
         seats = None
         if found.seat_limit is not None:
             seats = components.Seats(attendees, found.seat_limit, await self.services.audience.waiting(found.id))
             content += "\n" + await self.seats_line(found, t)
-        if found.state != "scheduled" or found.approval != "approved":
+        # A talk that took place (over, even before the hourly housekeeping marks it done) offers no 🔔 Remind me;
+        # nor does a sign-up still waiting for approval.
+        if (found.state != "scheduled" or found.approval != "approved"
+                or archive.is_past(found, self.services.clock.now())):
             await reply_ephemeral(interaction, content)
             return
         await interaction.response.send_message(
@@ -482,6 +571,66 @@ class Schedule(commands.Cog):
             file=nextcord.File(io.BytesIO(data), filename="podium-talks.ics"),
             ephemeral=True,
         )
+
+    @schedule.subcommand(name="past", description="Talks that took place, newest first: search by topic or speaker")
+    async def past(
+        self,
+        interaction: Interaction,
+        speaker: nextcord.Member | None = SlashOption(description="Only this speaker's talks", required=False),
+        query: str | None = SlashOption(description="Words from the topic or the speaker's name", required=False,
+                                        max_length=PAST_QUERY_MAX),
+    ) -> None:
+        """Past talks, paged; answered privately (a search is the member's own)."""
+        words = " ".join((query or "").split())[:PAST_QUERY_MAX]
+        embed, view = await self.past_page(guild_id_of(interaction), speaker.id if speaker else None, words, 0,
+                                           i18n.translator(interaction.locale))
+        if view is None:
+            await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
+
+    @schedule.subcommand(name="links", description="Add slides and a recording to a talk (its speaker or moderators)")
+    async def links(
+        self,
+        interaction: Interaction,
+        talk: str = SlashOption(description="The talk, planned or done", autocomplete=True),
+        slides: str | None = SlashOption(description="Link to the slides: https://… ('-' removes it)",
+                                         required=False),
+        recording: str | None = SlashOption(description="Link to the recording: https://… ('-' removes it)",
+                                            required=False),
+        embed: bool | None = SlashOption(description="Show link previews in the talk's thread (default: no)",
+                                         required=False),
+    ) -> None:
+        """Set or clear the talk's links; the talk's thread gets (or has edited) its "📎 Slides and recording" post."""
+        _, after = await self.talks.set_links(
+            guild_id=guild_id_of(interaction), actor=await self.actor(interaction), talk_id=self.talk_id(talk),
+            slides=slides, recording=recording, embed=embed,
+        )
+        t = i18n.translator(interaction.locale)
+        lines = archive.link_lines(after, t)
+        topic = quote_clipped(after.topic, 400)
+        if lines:
+            reply = [t._("📎 Links of {topic} saved:", topic=topic), *lines]
+            # The post goes to the talk's thread, made under the announcement channel if need be: without either,
+            # nowhere (and the reply does not promise it).
+            if after.thread_id or (await load_guild(self.services.db, after.guild_id)).announce_channel_id:
+                reply.append(t._("The talk's thread shows them (one post, edited when they change)."))
+        else:
+            reply = [t._("📎 {topic} has no links now.", topic=topic)]
+        await reply_ephemeral(interaction, "\n".join(reply))
+
+    @schedule.subcommand(name="stats", description="A speaker's talks and ratings (moderators)")
+    async def stats(
+        self,
+        interaction: Interaction,
+        speaker: nextcord.Member = SlashOption(description="The speaker"),
+    ) -> None:
+        """Talks given and planned, average rating, last talk: for moderators, privately."""
+        record = await self.services.archive.speaker(guild_id_of(interaction), await self.actor(interaction),
+                                                     speaker.id)
+        await reply_ephemeral(interaction, archive.record_text(speaker.id, record,
+                                                               i18n.translator(interaction.locale)))
 
     @schedule.subcommand(name="import", description="Make a talk of an event made in Discord's Events (moderators)")
     async def import_event(
@@ -565,8 +714,22 @@ class Schedule(commands.Cog):
 
     @info.on_autocomplete("talk")
     async def any_talk_autocomplete(self, interaction: Interaction, talk: str) -> None:
-        """Every upcoming talk of the server, matched on topic: anyone may look one up."""
-        found = await self.talks.search(guild_id_of(interaction), talk or "", speaker_id=None)
+        """Every upcoming talk of the server, then the past ones (newest first), matched on topic: anyone may look."""
+        guild_id = guild_id_of(interaction)
+        found = await self.talks.search(guild_id, talk or "", speaker_id=None)
+        if len(found) < components.SELECT_OPTIONS:
+            past, _ = await self.services.archive.past(guild_id, query=talk or "",
+                                                       limit=components.SELECT_OPTIONS - len(found))
+            found += past
+        await self.offer_talks(interaction, found)
+
+    @links.on_autocomplete("talk")
+    async def linkable_autocomplete(self, interaction: Interaction, talk: str) -> None:
+        """The caller's own talks, planned or done, newest first (all talks for moderators), matched on topic."""
+        actor = await self.actor(interaction)
+        found = await self.services.archive.linkable(
+            guild_id_of(interaction), talk or "", speaker_id=None if actor.is_moderator else actor.user_id
+        )
         await self.offer_talks(interaction, found)
 
     async def viewer_zone(self, interaction: Interaction) -> str:
@@ -603,6 +766,14 @@ class Schedule(commands.Cog):
             await interaction.response.send_message(
                 embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
             )
+
+    @handles(PAST)
+    async def on_past_page(self, interaction: Interaction, clicked: components.CustomId) -> None:
+        """Previous/next of /schedule past: the presser's own private answer, turned in place."""
+        speaker_id, page = clicked.numbers
+        embed, view = await self.past_page(guild_id_of(interaction), speaker_id or None, clicked.tail[1:],
+                                           max(0, page), i18n.translator(interaction.locale))
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 class ConfirmCancel(ConfirmView):

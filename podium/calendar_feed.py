@@ -110,6 +110,12 @@ def talk_event(talk: Talk, locale: str | None = None) -> Event:
     if url:
         lines.append(t._("Discussion: {url}", url=url))
         event.add("url", url)
+    # The archive's links (podium/archive.py validated them: http(s), no spaces or control characters): written
+    # out for every calendar app, and as ATTACH (RFC 5545 3.8.1.1, a URI) for those that list attachments.
+    for label, link in ((N_("Slides: {url}"), talk.slides_url), (N_("Recording: {url}"), talk.recording_url)):
+        if link:
+            lines.append(t._(label, url=link))
+            event.add("attach", link)
     event.add("description", ics_text("\n\n".join(lines)))
     return event
 

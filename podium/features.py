@@ -27,6 +27,7 @@ MODULES = (
     "podium.calendar_feed",
     "podium.series",
     "podium.feedback",
+    "podium.archive",
 )
 
 

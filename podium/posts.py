@@ -23,6 +23,7 @@ delivery (durable across crashes, retried, paced per channel, reported when it f
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -101,12 +102,14 @@ async def _queue(
 
 
 async def queue_updates(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime, *, going_only: bool = False,
-                        ) -> int:
+                        kinds_shown: Sequence[str] | None = None) -> int:
     """Queue an edit of every post of Podium's that shows this talk; how many posts.
 
     `going_only`: only who is going changed, so only the posts that show the number (not the thread's first post).
+    `kinds_shown`: only what posts of these kinds show changed (the talk's links: its links post), so only they
+    are edited, and no weekly summary.
     """
-    shown = [audience.TALK_ANNOUNCEMENT.name] if going_only else sorted(talk_posts())
+    shown = [audience.TALK_ANNOUNCEMENT.name] if going_only else sorted(kinds_shown or talk_posts())
     posts = await tx.fetchall(
         "SELECT id, kind, delivered_channel_id AS channel_id, message_id, sent_at_ms FROM outbox"
         f" WHERE talk_id = ? AND kind IN ({','.join('?' * len(shown))}) AND state = 'sent'"
@@ -124,6 +127,8 @@ async def queue_updates(tx: Transaction, outbox: Outbox, talk: Talk, now: dateti
     )
     for post in posts:
         await _queue(tx, outbox, talk, dict(post), now, None, going_only=going_only)
+    if kinds_shown is not None:
+        return len(posts)
     for post in summaries:
         await _queue(tx, outbox, talk, dict(post), now, from_ms(post["sent_at_ms"]) + SUMMARY_LASTS,
                      going_only=going_only)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db import Database
+from podium.archive import Archive
 from podium.audience import Audience
 from podium.calendar_feed import Calendars
 from podium.clock import Clock
@@ -52,4 +53,5 @@ class Services:
     events: ScheduledEvents
     series: SeriesService
     workflow: Workflow
+    archive: Archive
     feedback: Feedback

@@ -7,6 +7,7 @@ the delivery engine, renderers and features read talks through this module and s
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,10 @@ TOPIC_MAX = 200
 DESCRIPTION_MAX = 1000
 DURATION_RANGE = (5, 240)
 MAX_AHEAD = timedelta(days=365)
+LINK_MAX = 512
+LINK_EXAMPLE = "`/schedule links talk:Intro to Rust slides:https://example.org/slides.pdf`"
+# Characters a link never needs that would end Discord's <…> (no preview) early or start markup around it.
+_NOT_IN_A_LINK = frozenset("<>\"`")
 
 
 class TalkError(UserError):
@@ -149,3 +154,26 @@ def validate_start(starts_at: datetime, now: datetime) -> None:
         raise TalkError(N_("That time is in the past. Example: `tomorrow 18:00`"))
     if starts_at - now > MAX_AHEAD:
         raise TalkError(N_("Talks can be scheduled at most 365 days ahead."))
+
+
+def validate_link(value: str) -> str | None:
+    """A slides or recording link: http(s), at most 512 characters, no spaces or control characters; "-" clears it.
+
+    Shown as a link in Discord, in calendar files and on the web page: a space, a control character or another
+    scheme (javascript:, file:) would be a broken or a harmful link there.
+    """
+    value = value.strip()
+    if value == "-":
+        return None
+    if len(value) > LINK_MAX:
+        raise TalkError(N_("That link is {length} characters; the most is {most}. Example: {example}"),
+                        length=len(value), most=LINK_MAX, example=LINK_EXAMPLE)
+    if not value or any(char.isspace() for char in value) or has_control_character(value) or (
+            _NOT_IN_A_LINK & set(value)):
+        raise TalkError(N_("A link can't contain spaces, quotes, angle brackets or invisible characters. "
+                           "Example: {example}"), example=LINK_EXAMPLE)
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise TalkError(N_("A link starts with https:// or http:// and names a website (`-` removes it). "
+                           "Example: {example}"), example=LINK_EXAMPLE)
+    return value

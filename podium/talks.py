@@ -23,11 +23,13 @@ from podium.markup import both_times, command, discord_time, quote, quote_clippe
 from podium.preferences import effective_reminders, load_guild, load_guild_name, load_user
 from podium.talk_model import (
     DURATION_RANGE,
+    LINK_EXAMPLE,
     Talk,
     TalkError,
     load_talk,
     validate_description,
     validate_duration,
+    validate_link,
     validate_start,
     validate_topic,
 )
@@ -61,14 +63,14 @@ _LONGEST_MS = DURATION_RANGE[1] * 60_000
 # not the speaker's words, and English; notices say "cancelled in Discord's Events" in the reader's language instead.
 CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
 
-EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited"]
+EventName = Literal["talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited", "talk_links"]
 # Every way a talk changes, as `authorize` knows it: "add" names a speaker (someone else's needs a moderator),
 # "edit" is topic, length or description, "give" a new speaker, "import" a hand-made event made a talk; "approve" and
 # "decline" decide a sign-up waiting for approval, "confirm" is the speaker saying they will still come
-# (podium/workflow.py).
-Action = Literal["add", "reschedule", "cancel", "edit", "give", "import", "approve", "decline", "confirm"]
+# (podium/workflow.py); "links" its slides and recording (podium/archive.py).
+Action = Literal["add", "reschedule", "cancel", "edit", "give", "import", "approve", "decline", "confirm", "links"]
 ACTIONS: tuple[Action, ...] = ("add", "reschedule", "cancel", "edit", "give", "import", "approve", "decline",
-                               "confirm")
+                               "confirm", "links")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,7 @@ class TalkHooks:
             "talk_rescheduled": [],
             "talk_cancelled": [],
             "talk_edited": [],  # topic, length, description or speaker (not the time: that is a reschedule)
+            "talk_links": [],  # its slides and recording links (podium/archive.py), before or after it took place
         }
 
     def subscribe(self, *names: EventName, while_pending: bool = False) -> Callable[[Subscriber], Subscriber]:
@@ -819,6 +822,53 @@ class TalkService:
             after = Talk.from_db(row)
             await self.hooks.emit(tx, TalkEvent("talk_edited", before, after, actor, now))
         log.info("talk %d edited by %d: %s", talk_id, actor.user_id, ", ".join(changes))
+        return before, after
+
+    async def set_links(
+        self, *, guild_id: int, actor: Actor, talk_id: int, slides: str | None = None, recording: str | None = None,
+        embed: bool | None = None,
+    ) -> tuple[Talk, Talk]:
+        """Set or clear ("-") a talk's slides and recording links, planned or done (the archive's main use).
+
+        Whether its thread's post previews them (`embed`) is kept with the talk. Nothing given, nothing different,
+        or a cancelled talk: refused, nothing stored.
+        """
+        self._count_change(actor)
+        changes: dict[str, Any] = {}
+        if slides is not None:
+            changes["slides_url"] = validate_link(slides)
+        if recording is not None:
+            changes["recording_url"] = validate_link(recording)
+        if embed is not None:
+            changes["links_embed"] = int(embed)
+        if not changes:
+            raise TalkError(N_("Give a link to set: `slides` or `recording` (`-` removes one). Example: {example}"),
+                            example=LINK_EXAMPLE)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            # Not `_editable`: a talk that took place is what links are mostly added to.
+            row = await tx.fetchone("SELECT * FROM talks WHERE id = ? AND guild_id = ?", (talk_id, guild_id))
+            if row is None:
+                raise TalkError(N_("I can't find that talk. Pick one from the list that appears as you type."))
+            before = Talk.from_db(row)
+            authorize(actor, "links", before)
+            if before.state == "cancelled":
+                raise TalkError(N_("That talk is cancelled; links can be added to talks that are planned or done."))
+            current = {"slides_url": before.slides_url, "recording_url": before.recording_url,
+                       "links_embed": row["links_embed"]}
+            changes = {column: value for column, value in changes.items() if current[column] != value}
+            if not changes:
+                raise TalkError(N_("The talk already has those links; nothing changed."))
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            # A new version of the talk (calendars' SEQUENCE, what its posts show): its change counter grows.
+            updated = await tx.fetchrow(
+                f"UPDATE talks SET {assignments}, updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
+                " WHERE id = ? RETURNING *",
+                (*changes.values(), actor.user_id, to_ms(now), talk_id),
+            )
+            after = Talk.from_db(updated)
+            await self.hooks.emit(tx, TalkEvent("talk_links", before, after, actor, now))
+        log.info("talk %d links changed by %d: %s", talk_id, actor.user_id, ", ".join(changes))
         return before, after
 
     async def find(self, talk_id: int) -> Talk | None:

@@ -29,8 +29,9 @@ from cogs.audience import AudienceCog
 from cogs.feedback import FeedbackCog
 from cogs.opt_out import ConfirmForget
 from cogs.review import Review
-from cogs.schedule import ConfirmCancel, Schedule, with_calendar
+from cogs.schedule import PAST_QUERY_MAX, ConfirmCancel, Schedule, with_calendar
 from podium import components, feedback, i18n, timeparse
+from podium.archive import Archive
 from podium.audience import Audience
 from podium.delivery import kinds
 from podium.delivery.outbox import Outbox
@@ -103,7 +104,7 @@ async def services_with_a_talk(db: Any, clock: Any) -> tuple[SimpleNamespace, An
                            starts_at=clock.now() + timedelta(days=3))
     services = SimpleNamespace(audience=Audience(db, outbox, clock), talks=talks, people=None, db=db, clock=clock,
                                workflow=Workflow(db, outbox, clock, talks.hooks),
-                               feedback=Feedback(db, outbox, clock))
+                               archive=Archive(db, outbox, clock), feedback=Feedback(db, outbox, clock))
     return services, talk
 
 
@@ -216,6 +217,21 @@ async def schedule_page(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     return view
 
 
+async def past_page(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    services, _ = await services_with_a_talk(db, clock)
+    for day in range(4, 30):  # more than a page: the previous/next buttons too
+        await services.talks.add(guild_id=factories.GUILD, actor=Actor(SPEAKER, is_moderator=True),
+                                 speaker_id=SPEAKER + day, topic="W" * 200,
+                                 starts_at=clock.now() + timedelta(days=day))
+    clock.advance(timedelta(days=60))
+    schedule = Schedule.__new__(Schedule)
+    schedule.services, schedule.talks = services, services.talks  # type: ignore[assignment]
+    # The longest search the option takes, carried by the buttons' ids.
+    _, view = await schedule.past_page(factories.GUILD, None, "W" * PAST_QUERY_MAX, 1, i18n.translator(locale))
+    assert view is not None
+    return view
+
+
 async def schedule_info(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     services, talk = await services_with_a_talk(db, clock)
     schedule = Schedule.__new__(Schedule)
@@ -268,6 +284,7 @@ VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] |
     "cogs/_zone.py:read_in": zone_offer,
     "cogs/_time_questions.py:TimeQuestions.ask": time_question,
     "cogs/schedule.py:Schedule.list_page": schedule_page,
+    "cogs/schedule.py:Schedule.past_page": past_page,
     "cogs/schedule.py:Schedule.info": schedule_info,
     "cogs/schedule.py:with_calendar": signed_up,
     "cogs/schedule.py:ConfirmCancel": confirm_cancel,

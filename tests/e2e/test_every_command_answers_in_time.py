@@ -24,7 +24,9 @@ def option(name: str, value: object) -> dict[str, object]:
     kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
     if name == "channel":
         kind = 7
-    return {"type": kind, "name": name, "value": str(value) if kind == 7 else value}
+    if name == "speaker":
+        kind = 6
+    return {"type": kind, "name": name, "value": str(value) if kind in (6, 7) else value}
 
 
 # Every leaf command with options that exercise its real path ("{talk}" is the setup talk's id).
@@ -68,14 +70,17 @@ COMMANDS: dict[str, dict[str, object]] = {
     "schedule export": {},
     "schedule import": {"event": "{event}"},
     "schedule info": {"talk": "{talk}"},
+    "schedule links": {"talk": "{talk}", "slides": "https://example.org/slides.pdf"},
     "schedule list": {},
     "schedule mine": {},
+    "schedule past": {"query": "rust"},
     "schedule reschedule": {"talk": "{talk}", "when": "in 4 days at 19:00"},
     "series create": {"name": "Rust Thursdays", "every": "thursday 19:00", "slots": 2, "channel": GENERAL_CHANNEL_ID},
     "series list": {},
     "series edit": {"series": "Rust Thursdays", "every": "thursday 19:30"},
     "series skip": {"series": "Rust Thursdays", "date": "{evening}", "reason": "Holiday"},
     "series end": {"series": "Rust Thursdays"},
+    "schedule stats": {"speaker": MODERATOR_ID},
 }
 
 

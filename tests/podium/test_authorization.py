@@ -19,7 +19,7 @@ from tests.botprocess import BOT_PY
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*(ROOT / "cogs").rglob("*.py"), *(ROOT / "podium").rglob("*.py"), BOT_PY, ROOT / "cli.py"])
-WRITERS = ("add", "reschedule", "cancel", "edit")  # TalkService's methods that change a talk
+WRITERS = ("add", "reschedule", "cancel", "edit", "set_links")  # TalkService's methods that change a talk
 ASKING = ("authorize", "refusal")
 SPEAKER, OTHER, MODERATOR, BOT = 1, 2, 3, 999
 
@@ -213,9 +213,18 @@ async def test_the_service_asks_the_rule_for_each_change(db, clock, service, mon
     with pytest.raises(TalkError, match="can import events"):
         await service.add(guild_id=factories.GUILD, actor=speaker, speaker_id=SPEAKER, topic="Go",
                           starts_at=start + timedelta(days=1), event_id=77)
+    # Links (issue 24): asked on a talk that took place too, the archive's main use.
+    other = await service.add(guild_id=factories.GUILD, actor=speaker, speaker_id=SPEAKER, topic="Go",
+                              starts_at=start + timedelta(days=3))
+    clock.advance(timedelta(days=4))
+    with pytest.raises(TalkError, match="Only the speaker or a moderator"):
+        await service.set_links(guild_id=factories.GUILD, actor=Actor(OTHER), talk_id=other.id,
+                                slides="https://example.org/s")
+    await service.set_links(guild_id=factories.GUILD, actor=speaker, talk_id=other.id, slides="https://example.org/s")
     assert asked == [(SPEAKER, "add"), (SPEAKER, "reschedule"), (SPEAKER, "edit"), (SPEAKER, "give"),
-                     (OTHER, "cancel"), (SPEAKER, "cancel"), (SPEAKER, "import")]
-    assert int(await db.fetchval("SELECT count(*) FROM talks")) == 1  # the refused import stored nothing
+                     (OTHER, "cancel"), (SPEAKER, "cancel"), (SPEAKER, "import"), (SPEAKER, "add"),
+                     (OTHER, "links"), (SPEAKER, "links")]
+    assert int(await db.fetchval("SELECT count(*) FROM talks")) == 2  # the refused import stored nothing
 
 
 # -- the rule, as a table -----------------------------------------------------------------------------------------
@@ -227,7 +236,7 @@ ACTOR_KINDS = {
     "the bot": Actor(BOT),
 }
 EVERYTHING = set(ACTIONS)
-SPEAKERS_OWN = {"add", "reschedule", "cancel", "edit", "confirm"}
+SPEAKERS_OWN = {"add", "reschedule", "cancel", "edit", "confirm", "links"}
 # (actor kind, whose talk) → the actions allowed. "own": the actor speaks at it (for `add`: names themselves).
 ALLOWED = {
     ("a member", "own"): SPEAKERS_OWN,
@@ -248,6 +257,7 @@ REASONS = {
     # Not even their own: approval held a member's sign-up precisely so that someone else decides it.
     "approve": "Only moderators (Manage Events, Manage Server or the moderator role) can approve or decline",
     "decline": "Only moderators (Manage Events, Manage Server or the moderator role) can approve or decline",
+    "links": "Only the speaker or a moderator",
 }
 
 

@@ -41,7 +41,8 @@ LARGEST_ID = 2**63 - 1  # Discord snowflakes and SQLite row ids both fit in a si
 # answered by their own views: every stateless id is a declared control, routed by the one router.
 OTHER_PREFIXES = ("podium:confirm:", "podium:when:")
 # The longest tail each prefix declared with one carries (what follows its numbers).
-TAILS = {"podium:tz:set": "America/Argentina/Buenos_Aires|America/Argentina/Buenos_Aires|talk", "podium:list": "◀"}
+TAILS = {"podium:tz:set": "America/Argentina/Buenos_Aires|America/Argentina/Buenos_Aires|talk", "podium:list": "◀",
+         "podium:past": "N" + "x" * 45}  # /schedule past's page button: its mark, then the search (at most 45)
 
 
 def test_every_declared_prefix_is_unique_and_fits_discord_with_its_largest_numbers():
