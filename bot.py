@@ -47,6 +47,7 @@ from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
 from podium.services import Services
+from podium.talk_page import TalkPages
 from podium.talks import TalkService, composed_hooks
 from podium.timeparse import AmbiguousTimeError
 
@@ -180,6 +181,7 @@ class PodiumBot(commands.Bot):
             planner=Planner(db, outbox, clock, calendars, self.calendar_name),
             calendars=calendars,
             events=ScheduledEvents(db, outbox, clock, talks, members),
+            pages=TalkPages(db, clock, settings.public_url),
         )
 
     async def stop_background(self) -> None:

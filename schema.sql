@@ -160,3 +160,14 @@ CREATE INDEX outbox_by_guild_kind ON outbox (guild_id, kind, created_at_ms) WHER
 CREATE INDEX outbox_last_outcome ON outbox (guild_id, kind, user_id, channel_id, id) WHERE state IN ('sent', 'failed');
 -- The DM prefetch: the next due DMs and their people, in due order.
 CREATE INDEX outbox_due_dm ON outbox (next_attempt_at_ms, user_id) WHERE state = 'pending' AND target_type = 'dm';
+-- The community's web page of talks (podium/talk_page.py), one row per server while it is on (migration 21).
+CREATE TABLE talk_pages (
+    guild_id          INTEGER PRIMARY KEY,
+    token             TEXT    NOT NULL UNIQUE,
+    public            INTEGER NOT NULL DEFAULT 0 CHECK (public IN (0, 1)),
+    show_ratings      INTEGER NOT NULL DEFAULT 0 CHECK (show_ratings IN (0, 1)),
+    created_at_ms     INTEGER NOT NULL,
+    updated_at_ms     INTEGER NOT NULL
+);
+-- The archive pages a server's past talks newest first; talks_upcoming covers only scheduled ones.
+CREATE INDEX talks_by_guild_start ON talks (guild_id, starts_at_ms);

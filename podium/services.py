@@ -19,6 +19,7 @@ from podium.metrics import Metrics
 from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
+from podium.talk_page import TalkPages
 from podium.talks import TalkService
 
 # Every feature's kinds, buttons, switches and subscribers, registered before the bot looks one up (the engine
@@ -47,3 +48,5 @@ class Services:
     planner: Planner
     calendars: Calendars
     events: ScheduledEvents
+    # The community's web page of talks (issue 24 §4): its settings here, its pages served by podium/ops.py.
+    pages: TalkPages
