@@ -11,18 +11,16 @@ import pytest_asyncio
 
 from db import Database
 from podium.clock import to_ms
-from podium.talk_page import ARCHIVE_PAGE_SIZE, CONTENT_SECURITY_POLICY, LOCAL_TIMES_JS, TalkPages, web_link
+from podium.talk_page import ARCHIVE_PAGE_SIZE, CONTENT_SECURITY_POLICY, LOCAL_TIMES_JS, web_link
 from tests.factories import GUILD, add_guild, add_talk
-from tests.podium.test_ops import Bot, serve
+from tests.talk_site import PUBLIC_URL, serve_pages
 
-PUBLIC_URL = "https://podium.example.org"
 OTHER_GUILD = GUILD + 1
 
 
 @pytest_asyncio.fixture
 async def site(db: Database, clock):
-    pages = TalkPages(db, clock, PUBLIC_URL)
-    server = await serve(Bot(db, clock), db, clock, pages=pages)
+    pages, server = await serve_pages(db, clock)
     yield pages, server
     await server.stop()
 
