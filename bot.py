@@ -24,6 +24,7 @@ from cogs._time_questions import TimeQuestions, leaf_command
 from cogs.announce_settings import AnnounceSettings
 from cogs.audience import AudienceCog
 from cogs.delivery_loop import DeliveryLoop
+from cogs.feedback import FeedbackCog
 from cogs.help import Help
 from cogs.opt_out import OptOut
 from cogs.planner_loop import PlannerLoop
@@ -41,6 +42,7 @@ from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.errors import Text, UserError
+from podium.feedback import Feedback
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
 from podium.people import People
@@ -73,9 +75,10 @@ SORRY = i18n.N_("Sorry, something went wrong on our side; nothing was changed. P
 
 
 def intents() -> nextcord.Intents:
-    """Guilds (channels and roles for permission checks) and scheduled events; no privileged intent is needed."""
+    """Guilds (channels and roles for permission checks), scheduled events and voice states; none is privileged."""
     # guild_scheduled_events (1 << 16): "Interested" clicks and moderators' changes to talks' events.
-    return nextcord.Intents(guilds=True, scheduled_events=True)
+    # guild_voice_states (1 << 7): who came to a talk in the events' stage or voice channel (podium/feedback.py).
+    return nextcord.Intents(guilds=True, scheduled_events=True, voice_states=True)
 
 
 # Podium has no voice features: without this nextcord warns about PyNaCl at every start.
@@ -119,6 +122,7 @@ class PodiumBot(commands.Bot):
             AnnounceSettings(services),
             OptOut(services),
             AudienceCog(services),
+            FeedbackCog(services),
             Help(services),
             ScheduledEventsCog(services, self),
         ):
@@ -182,6 +186,7 @@ class PodiumBot(commands.Bot):
             calendars=calendars,
             events=ScheduledEvents(db, outbox, clock, talks, members),
             pages=TalkPages(db, clock, settings.public_url),
+            feedback=Feedback(db, outbox, clock),
         )
 
     async def stop_background(self) -> None:

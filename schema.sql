@@ -31,7 +31,10 @@ CREATE TABLE guild_settings (
     announce_channel_set_at_ms INTEGER,
     -- A moderator chose the zone (1), so a chosen UTC is told from the default one; a zone other than UTC is chosen.
     timezone_chosen       INTEGER NOT NULL DEFAULT 0 CHECK (timezone_chosen IN (0, 1)),
-    starts_soon           INTEGER NOT NULL DEFAULT 0 CHECK (starts_soon IN (0, 1))  -- ⏳ 10 minutes before a talk
+    starts_soon           INTEGER NOT NULL DEFAULT 0 CHECK (starts_soon IN (0, 1)),  -- ⏳ 10 minutes before a talk
+    feedback              INTEGER NOT NULL DEFAULT 0 CHECK (feedback IN (0, 1)),  -- ⭐ feedback post after a talk
+    -- Hours after a talk's end that its speaker gets the feedback summary by DM.
+    feedback_summary_hours INTEGER NOT NULL DEFAULT 24 CHECK (feedback_summary_hours BETWEEN 1 AND 168)
 );
 
 -- The server's name and preferred locale as Discord last told them (DM reminders name the server; channel
@@ -160,6 +163,28 @@ CREATE INDEX outbox_by_guild_kind ON outbox (guild_id, kind, created_at_ms) WHER
 CREATE INDEX outbox_last_outcome ON outbox (guild_id, kind, user_id, channel_id, id) WHERE state IN ('sent', 'failed');
 -- The DM prefetch: the next due DMs and their people, in due order.
 CREATE INDEX outbox_due_dm ON outbox (next_attempt_at_ms, user_id) WHERE state = 'pending' AND target_type = 'dm';
+
+-- Feedback after a talk (podium/feedback.py): one vote per member per talk, changeable.
+CREATE TABLE feedback_votes (
+    talk_id        INTEGER NOT NULL REFERENCES talks(id) ON DELETE CASCADE,
+    user_id        INTEGER NOT NULL,
+    stars          INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+    comment        TEXT,
+    signed         INTEGER NOT NULL DEFAULT 0,
+    created_at_ms  INTEGER NOT NULL,
+    updated_at_ms  INTEGER NOT NULL,
+    PRIMARY KEY (talk_id, user_id)
+);
+CREATE INDEX feedback_votes_by_user ON feedback_votes (user_id);
+-- Who came: one row per stay of a member in the talk's stage or voice channel, within the talk's window.
+CREATE TABLE voice_presence (
+    talk_id        INTEGER NOT NULL REFERENCES talks(id) ON DELETE CASCADE,
+    user_id        INTEGER NOT NULL,
+    joined_at_ms   INTEGER NOT NULL,
+    left_at_ms     INTEGER,
+    PRIMARY KEY (talk_id, user_id, joined_at_ms)
+);
+CREATE INDEX voice_presence_by_user ON voice_presence (user_id);
 -- The community's web page of talks (podium/talk_page.py), one row per server while it is on (migration 21).
 CREATE TABLE talk_pages (
     guild_id          INTEGER PRIMARY KEY,
@@ -169,5 +194,6 @@ CREATE TABLE talk_pages (
     created_at_ms     INTEGER NOT NULL,
     updated_at_ms     INTEGER NOT NULL
 );
--- The archive pages a server's past talks newest first; talks_upcoming covers only scheduled ones.
-CREATE INDEX talks_by_guild_start ON talks (guild_id, starts_at_ms);
+-- The page's archive reads a server's past talks newest first (talks_upcoming covers only scheduled ones). The
+-- archive's migration 20 makes the same index for /schedule past: IF NOT EXISTS, so either may come first.
+CREATE INDEX IF NOT EXISTS talks_by_guild_start ON talks (guild_id, starts_at_ms);

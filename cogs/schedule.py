@@ -402,6 +402,10 @@ class Schedule(commands.Cog):
         t = i18n.translator(interaction.locale)
         content = info_text(found, planned, attendees=attendees, names=names, mine=mine, audience_rows=audience_rows,
                             t=t)
+        # Feedback branch (issue 24 §1, §2): a past talk's votes and who came, to its speaker and moderators.
+        if extra := await self.services.feedback.talk_info(found, actor.user_id == found.speaker_id
+                                                           or actor.is_moderator, t):
+            content = clip(f"{content}\n\n{extra}", 2000)
         if found.state != "scheduled":
             await reply_ephemeral(interaction, content)
             return

@@ -24,6 +24,7 @@ MODULES = (
     "podium.starts_soon",
     "podium.calendar_feed",
     "podium.talk_page",
+    "podium.feedback",
 )
 
 

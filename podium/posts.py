@@ -190,6 +190,21 @@ async def attendance_changed(tx: Transaction, outbox: Outbox, talk: Talk, now: d
     await queue_updates(tx, outbox, talk, now, going_only=True)
 
 
+async def count_changed(tx: Transaction, outbox: Outbox, talk: Talk, kind: str, now: datetime) -> None:
+    """A count the talk's posts of `kind` show changed (feedback's votes): edited like "🔔 N going".
+
+    Held GOING_HOLD, so a rush of votes is one edit a minute per post.
+    """
+    found = await tx.fetchall(
+        "SELECT id, kind, delivered_channel_id AS channel_id, message_id, sent_at_ms FROM outbox"
+        " WHERE talk_id = ? AND kind = ? AND state = 'sent' AND message_id IS NOT NULL"
+        " AND delivered_channel_id IS NOT NULL",
+        (talk.id, kind),
+    )
+    for post in found:
+        await _queue(tx, outbox, talk, dict(post), now, None, going_only=True)
+
+
 # -- the edit, when it runs ---------------------------------------------------------------------------------------
 
 

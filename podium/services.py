@@ -14,6 +14,7 @@ from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.delivery.transport import Transport
 from podium.features import load as load_features
+from podium.feedback import Feedback
 from podium.guild_settings import GuildSettingsService
 from podium.metrics import Metrics
 from podium.people import People
@@ -50,3 +51,4 @@ class Services:
     events: ScheduledEvents
     # The community's web page of talks (issue 24 §4): its settings here, its pages served by podium/ops.py.
     pages: TalkPages
+    feedback: Feedback

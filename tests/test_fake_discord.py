@@ -26,6 +26,7 @@ from nextcord.http import Route
 from tests.fake_discord import (
     BOT_ROLE_ID,
     BOT_TOKEN,
+    CONNECT,
     CREATE_EVENTS,
     GENERAL_CHANNEL_ID,
     GUILD_ANNOUNCEMENT,
@@ -1418,3 +1419,28 @@ async def test_an_event_never_started_is_cancelled_and_time_never_goes_back(env:
     assert fake.scheduled_events[int(event["id"])]["status"] == 4
     with pytest.raises(ValueError, match="does not go back"):
         fake.advance(-1)
+
+
+async def test_members_join_and_leave_voice_channels_as_discord_allows(env: Env) -> None:
+    fake = env.fake
+    with pytest.raises(ValueError, match="not a voice or stage channel"):
+        fake.join_voice(GUILD_ID, MEMBER_ID, GENERAL_CHANNEL_ID)
+    with pytest.raises(LookupError, match="not a member"):
+        fake.join_voice(GUILD_ID, 12345, VOICE_CHANNEL_ID)
+    fake.join_voice(GUILD_ID, MEMBER_ID, VOICE_CHANNEL_ID)
+    fake.join_voice(GUILD_ID, MEMBER_ID, STAGE_CHANNEL_ID)  # one channel at a time: a move
+    assert fake.voice_states == {(GUILD_ID, MEMBER_ID): STAGE_CHANNEL_ID}
+    fake.leave_voice(GUILD_ID, MEMBER_ID)
+    fake.leave_voice(GUILD_ID, MEMBER_ID)  # in none: nothing happens
+    assert fake.voice_states == {}
+    # A channel @everyone may not connect to is refused.
+    hallway = fake.guilds[GUILD_ID].get_channel(VOICE_CHANNEL_ID)
+    assert hallway is not None
+    hallway.permission_overwrites.append({"id": GUILD_ID, "type": 0, "allow": 0, "deny": CONNECT})
+    try:
+        with pytest.raises(PermissionError):
+            fake.join_voice(GUILD_ID, MEMBER_ID, VOICE_CHANNEL_ID)
+    finally:
+        hallway.permission_overwrites.pop()
+    # The test bot identified without GUILD_VOICE_STATES: none of the moves reached it.
+    assert [event for event, _ in fake.dispatched if event == "VOICE_STATE_UPDATE"] == []

@@ -9,5 +9,6 @@ CREATE TABLE talk_pages (
     created_at_ms     INTEGER NOT NULL,
     updated_at_ms     INTEGER NOT NULL
 );
--- The archive pages a server's past talks newest first; talks_upcoming covers only scheduled ones.
-CREATE INDEX talks_by_guild_start ON talks (guild_id, starts_at_ms);
+-- The page's archive reads a server's past talks newest first (talks_upcoming covers only scheduled ones). The
+-- archive's migration 20 makes the same index for /schedule past: IF NOT EXISTS, so either may come first.
+CREATE INDEX IF NOT EXISTS talks_by_guild_start ON talks (guild_id, starts_at_ms);

@@ -26,13 +26,15 @@ import pytest
 from cogs import _zone
 from cogs._time_questions import TimeQuestions
 from cogs.audience import AudienceCog
+from cogs.feedback import FeedbackCog
 from cogs.opt_out import ConfirmForget
 from cogs.schedule import ConfirmCancel, Schedule, with_calendar
-from podium import components, i18n, timeparse
+from podium import components, feedback, i18n, timeparse
 from podium.audience import Audience
 from podium.delivery import kinds
 from podium.delivery.outbox import Outbox
 from podium.delivery.render import RenderContext, render
+from podium.feedback import Feedback
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
 from tests.fake_discord import _validate_message_components, _validate_modal
@@ -97,7 +99,8 @@ async def services_with_a_talk(db: Any, clock: Any) -> tuple[SimpleNamespace, An
     # The longest topic there is: what a label or option built from it holds is cut to fit, never refused.
     talk = await talks.add(guild_id=factories.GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="W" * 200,
                            starts_at=clock.now() + timedelta(days=3))
-    services = SimpleNamespace(audience=Audience(db, outbox, clock), talks=talks, people=None, db=db, clock=clock)
+    services = SimpleNamespace(audience=Audience(db, outbox, clock), talks=talks, people=None, db=db, clock=clock,
+                               feedback=Feedback(db, outbox, clock))
     return services, talk
 
 
@@ -109,12 +112,30 @@ async def speaker_form(action: str, locale: str, db: Any, clock: Any) -> dict[st
     return modal.to_dict()
 
 
+async def voted(db: Any, clock: Any) -> tuple[SimpleNamespace, Any]:
+    """A member's vote on the longest talk there is, once it took place: the comment form and its reply follow."""
+    services, talk = await services_with_a_talk(db, clock)
+    clock.set(talk.ends_at)
+    await services.feedback.vote(talk_id=talk.id, user_id=SPEAKER, guild_id=factories.GUILD, stars=5)
+    return services, talk
+
+
+async def comment_form(locale: str, db: Any, clock: Any) -> dict[str, Any]:
+    services, talk = await voted(db, clock)
+    click = interaction(locale)
+    click.guild_id = factories.GUILD
+    await FeedbackCog(services).on_comment(click, components.parse(components.custom_id(feedback.COMMENT, talk.id)))  # type: ignore[arg-type]
+    [modal] = click.response.send_modal.await_args.args
+    return modal.to_dict()
+
+
 # Where a modal is built -> how to open each modal built there, by name.
 MODALS: dict[str, dict[str, Callable[[str, Any, Any], Awaitable[dict[str, Any]]]]] = {
     "cogs/audience.py:AudienceCog.ask": {
         "reschedule": lambda locale, db, clock: speaker_form(components.MOVE, locale, db, clock),
         "cancel": lambda locale, db, clock: speaker_form(components.CANCEL, locale, db, clock),
     },
+    "cogs/feedback.py:FeedbackCog.on_comment": {"comment": comment_form},
 }
 EVERY_MODAL = [(site, name) for site, openers in MODALS.items() for name in openers]
 
@@ -212,6 +233,16 @@ async def add_to_calendar(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     return sent_view(click)
 
 
+async def comment_sent(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    services, talk = await voted(db, clock)
+    click = interaction(locale)
+    click.guild_id = factories.GUILD
+    click.data = {"components": [{"components": [{"custom_id": "comment", "value": "W" * feedback.COMMENT_MAX}]}]}
+    await FeedbackCog(services).on_comment_sent(  # type: ignore[arg-type]
+        click, components.parse(components.custom_id(feedback.COMMENT_MODAL, talk.id)))
+    return sent_view(click)
+
+
 async def signed_up(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     # /schedule add and reschedule: the time zone offer (longest labels) with 📅 Add to calendar below it.
     return with_calendar(await zone_offer(locale, db, clock), 1, i18n.translator(locale))
@@ -227,6 +258,7 @@ VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] |
     "cogs/schedule.py:ConfirmCancel": confirm_cancel,
     "cogs/opt_out.py:ConfirmForget": confirm_forget,
     "cogs/audience.py:AudienceCog.add_to_calendar": add_to_calendar,
+    "cogs/feedback.py:FeedbackCog.on_comment_sent": comment_sent,
     "cogs/_confirm.py:ConfirmView": None,
     "cogs/_replies.py:PodiumView": None,
     "cogs/_components.py:view_of": None,  # the kinds' component rows as a view: schedule_page, schedule_info

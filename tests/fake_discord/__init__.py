@@ -115,6 +115,7 @@ from tests.fake_discord.constants import (
     INTENT_GUILD_MESSAGES,
     INTENT_GUILD_PRESENCES,
     INTENT_GUILD_SCHEDULED_EVENTS,
+    INTENT_GUILD_VOICE_STATES,
     INTENT_GUILDS,
     INTENT_MESSAGE_CONTENT,
     INTERACTION_APPLICATION_COMMAND,
@@ -298,6 +299,8 @@ class FakeDiscord:
         self.clock: Callable[[], float] = clock or time.time
         self.time_offset = 0.0  # added to ``clock`` by advance() / set_time()
         self.max_active_threads = 1000  # Discord's limit per guild
+        # Who is in which voice or stage channel: (guild id, user id) -> channel id (one channel per guild at a time).
+        self.voice_states: dict[tuple[int, int], int] = {}
         self._init_records()
         self._init_state()
         self.add_user(bot_user_id, bot_username, bot=True)
@@ -641,6 +644,50 @@ class FakeDiscord:
         self._dispatch("GUILD_SCHEDULED_EVENT_USER_REMOVE", {"guild_scheduled_event_id": str(event_id),
                                                              "user_id": str(user_id), "guild_id": str(guild.id)},
                        INTENT_GUILD_SCHEDULED_EVENTS)
+
+    # -- members in voice and stage channels ----------------------------------------------------------------------
+
+    def _voice_state_json(self, guild: FakeGuild, user_id: int, channel_id: int | None, *,
+                          with_guild: bool = True) -> dict[str, Any]:
+        member = guild.get_member(user_id)
+        assert member is not None
+        channel = guild.get_channel(channel_id) if channel_id is not None else None
+        data: dict[str, Any] = {
+            "channel_id": None if channel_id is None else str(channel_id), "user_id": str(user_id),
+            "member": member.to_json(), "session_id": f"voice-{user_id}", "deaf": False, "mute": False,
+            "self_deaf": False, "self_mute": False, "self_video": False,
+            # A stage's audience joins suppressed (listening, not speaking).
+            "suppress": channel is not None and channel.type == GUILD_STAGE_VOICE, "request_to_speak_timestamp": None,
+        }
+        if with_guild:
+            data["guild_id"] = str(guild.id)
+        return data
+
+    def join_voice(self, guild_id: int, user_id: int, channel_id: int) -> None:
+        """A member joins (or moves to) a voice or stage channel: VOICE_STATE_UPDATE, with the GUILD_VOICE_STATES
+        intent. Strict like Discord: a member of the guild, a voice or stage channel of it, which they may see and
+        connect to; one channel per guild at a time (joining another moves them); already there: nothing.
+        """
+        guild = self.guilds[guild_id]
+        channel = guild.get_channel(channel_id)
+        if guild.get_member(user_id) is None:
+            raise LookupError(f"user {user_id} is not a member of guild {guild_id}")
+        if channel is None or channel.type not in (GUILD_VOICE, GUILD_STAGE_VOICE):
+            raise ValueError(f"channel {channel_id} is not a voice or stage channel of guild {guild_id}")
+        if guild.channel_permissions(user_id, channel) & (VIEW_CHANNEL | CONNECT) != VIEW_CHANNEL | CONNECT:
+            raise PermissionError(f"user {user_id} may not connect to channel {channel_id}")
+        if self.voice_states.get((guild_id, user_id)) == channel_id:
+            return
+        self.voice_states[(guild_id, user_id)] = channel_id
+        self._dispatch("VOICE_STATE_UPDATE", self._voice_state_json(guild, user_id, channel_id),
+                       INTENT_GUILD_VOICE_STATES)
+
+    def leave_voice(self, guild_id: int, user_id: int) -> None:
+        """A member leaves their voice channel (nothing if they are in none): VOICE_STATE_UPDATE with no channel."""
+        guild = self.guilds[guild_id]
+        if self.voice_states.pop((guild_id, user_id), None) is None:
+            return
+        self._dispatch("VOICE_STATE_UPDATE", self._voice_state_json(guild, user_id, None), INTENT_GUILD_VOICE_STATES)
 
     def create_event_as_moderator(self, guild_id: int, *, name: str, start: datetime | str,
                                   end: datetime | str | None = None, location: str | None = None,
@@ -1099,7 +1146,10 @@ class FakeDiscord:
             "channels": [c.to_json(guild.id) for c in guild.channel_list],
             "threads": [t for t in self.threads.values()
                         if t["guild_id"] == str(guild.id) and not t["thread_metadata"]["archived"]],
-            "presences": [], "voice_states": [], "stage_instances": [],
+            "presences": [], "stage_instances": [],
+            # Who is in a voice channel now, as Discord tells a (re)connecting bot (no guild_id inside GUILD_CREATE).
+            "voice_states": [self._voice_state_json(guild, user_id, channel_id, with_guild=False)
+                             for (guild_id, user_id), channel_id in self.voice_states.items() if guild_id == guild.id],
             "guild_scheduled_events": [e for e in self.scheduled_events.values() if e["guild_id"] == str(guild.id)],
         })
         return data

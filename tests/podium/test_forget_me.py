@@ -19,10 +19,12 @@ from podium import audience as audience_module
 from podium import privacy, scheduled_events
 from podium.audience import Audience
 from podium.calendar_feed import Calendars
+from podium.clock import ManualClock, to_ms
 from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.delivery.transport import GoneError, RefusedError, TransientError
+from podium.feedback import Feedback
 from podium.people import People
 from podium.talks import Actor, TalkService, default_hooks
 from tests import factories
@@ -104,8 +106,18 @@ async def test_after_forget_me_no_table_holds_the_member_except_their_talks(db, 
         rows = await outbox.claim_due(clock.now(), 500)
         for row in rows:
             await dispatcher.deliver(row)
+    # After the other talk: their vote and signed comment on it, and when they were in its voice channel.
+    after = Feedback(db, outbox, ManualClock(theirs.ends_at))
+    await after.vote(talk_id=theirs.id, user_id=MEMBER, guild_id=GUILD, stars=4)
+    await after.comment(talk_id=theirs.id, user_id=MEMBER, guild_id=GUILD, text=f"great, from {MEMBER}")
+    await after.sign(talk_id=theirs.id, user_id=MEMBER, guild_id=GUILD, signed=True)
+    await after.vote(talk_id=theirs.id, user_id=OTHER, guild_id=GUILD, stars=2)
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO voice_presence (talk_id, user_id, joined_at_ms, left_at_ms) VALUES (?, ?, ?, ?)",
+                         (theirs.id, MEMBER, to_ms(theirs.starts_at), to_ms(theirs.ends_at)))
     # Everything above is really there before forget-me.
-    assert len({table for table, _, _ in await cells_holding(db, MEMBER)}) >= 4
+    assert {"feedback_votes", "voice_presence"} <= {table for table, _, _ in await cells_holding(db, MEMBER)}
+    assert len({table for table, _, _ in await cells_holding(db, MEMBER)}) >= 6
 
     thread = await db.fetchval("SELECT thread_id FROM talks WHERE id = ?", (theirs.id,))
     assert thread is not None
@@ -125,6 +137,7 @@ async def test_after_forget_me_no_table_holds_the_member_except_their_talks(db, 
     assert tuple(moved) == (OTHER, privacy.FORGOTTEN_USER, privacy.FORGOTTEN_USER)
     # Other people's data is untouched.
     assert await db.fetchval("SELECT count(*) FROM attendees WHERE user_id = ?", (OTHER,)) == 1
+    assert await db.fetchval("SELECT count(*) FROM feedback_votes WHERE user_id = ?", (OTHER,)) == 1
 
 
 async def test_a_column_that_may_hold_member_ids_without_a_declaration_stops_forget_me(db, clock):

@@ -95,6 +95,11 @@ async def setup_talk(db, clock):
     return outbox, talks, talk
 
 
+def due_by(talk, spec):
+    """When all of a kind's rows for the talk are due: by its start, or for an after-the-talk kind days after it."""
+    return talk.ends_at + timedelta(days=3) if spec.after_the_talk else talk.starts_at
+
+
 async def rows_of(db, talk_id, kind):
     return [dict(r) for r in await db.fetchall(
         "SELECT id, state FROM outbox WHERE talk_id = ? AND kind = ? ORDER BY id", (talk_id, kind))]
@@ -115,8 +120,9 @@ async def test_every_talk_bound_kind_is_not_sent_once_its_talk_moved(spec, db, c
     transport = ScriptedTransport()
     dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
     clock.set(talk.starts_at - timedelta(minutes=1))  # the talk can still be moved...
-    # ...and every one of its messages is in flight (claimed as if due: the last are due at its very start).
-    claimed = [r for r in await outbox.claim_due(talk.starts_at, 100) if r.kind == spec.name]
+    # ...and every one of its messages is in flight (claimed as if due: the last are due at its very start, or, for
+    # a kind about the talk once it took place, after it).
+    claimed = [r for r in await outbox.claim_due(due_by(talk, spec), 100) if r.kind == spec.name]
     assert claimed
     await talks.reschedule(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id,
                            starts_at=talk.starts_at + timedelta(days=1))
@@ -136,7 +142,7 @@ async def test_every_kind_a_switch_turns_on_is_not_sent_once_the_switch_is_off(s
     transport = ScriptedTransport()
     dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
     clock.set(talk.starts_at - timedelta(minutes=1))
-    claimed = [r for r in await outbox.claim_due(talk.starts_at, 100) if r.kind == spec.name]
+    claimed = [r for r in await outbox.claim_due(due_by(talk, spec), 100) if r.kind == spec.name]
     assert claimed
     async with db.transaction() as tx:  # as a /announce-settings click would store it, without its re-planning
         await tx.execute(f"UPDATE guild_settings SET {setting.column} = 0 WHERE guild_id = ?", (GUILD,))

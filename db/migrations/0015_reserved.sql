@@ -1,0 +1,2 @@
+-- Reserved: migration 15 belongs to the branch series-core (issue 23 §1), built in parallel. Its own file replaces this one
+-- when that branch is merged (two files of one number are refused, so a merge cannot keep both).

@@ -1,0 +1,2 @@
+-- Reserved: migration 16 belongs to the branch series-claims (issue 23 §2, §6), built in parallel. Its own file replaces this one
+-- when that branch is merged (two files of one number are refused, so a merge cannot keep both).

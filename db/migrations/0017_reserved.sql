@@ -1,0 +1,2 @@
+-- Reserved: migration 17 belongs to the branch workflow (issue 23 §3, §4), built in parallel. Its own file replaces this one
+-- when that branch is merged (two files of one number are refused, so a merge cannot keep both).

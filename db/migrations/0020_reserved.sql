@@ -1,0 +1,2 @@
+-- Reserved: migration 20 belongs to the branch archive (issue 24 §3), built in parallel. Its own file replaces this one
+-- when that branch is merged (two files of one number are refused, so a merge cannot keep both).

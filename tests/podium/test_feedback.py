@@ -1,0 +1,246 @@
+"""⭐ Feedback after a talk and who came: one changeable vote per member, the count only in public, the summary.
+
+Real SQLite, the real outbox and dispatcher (with a scripted transport), a manual clock.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from podium import components, feedback, i18n
+from podium.clock import to_ms
+from podium.components import Click
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import Outbox
+from podium.delivery.pacing import Pacer
+from podium.delivery.render import RenderContext
+from podium.feedback import FEEDBACK_POST, FEEDBACK_SUMMARY, SETTING, Feedback, FeedbackError
+from podium.guild_settings import GuildSettingsService
+from podium.housekeeping import tidy
+from podium.talks import Actor, TalkService, composed_hooks
+from tests import factories
+from tests.doubles import ScriptedTransport
+
+GUILD, SPEAKER, ANNOUNCE, VOICE = factories.GUILD, factories.SPEAKER, 200, 300
+# Real-sized snowflakes: their digits appear nowhere by chance (a timestamp, a count).
+FAN, FAN2, FAN3 = 777_000_000_000_000_001, 777_000_000_000_000_002, 777_000_000_000_000_003
+
+
+async def world(db, clock, **guild):
+    outbox = Outbox(db)
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, **guild)
+    talks = TalkService(db, outbox, clock, composed_hooks(outbox))
+    return SimpleNamespace(outbox=outbox, talks=talks, settings=GuildSettingsService(db, outbox, clock),
+                           feedback=Feedback(db, outbox, clock))
+
+
+async def add_talk(w, clock, hours=2, minutes=60):
+    return await w.talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
+                             starts_at=clock.now() + timedelta(hours=hours), duration_minutes=minutes)
+
+
+async def rows(db, kind):
+    return [dict(r) for r in await db.fetchall(
+        "SELECT talk_id, state, due_at_ms, target_type, user_id FROM outbox WHERE kind = ? ORDER BY id", (kind,))]
+
+
+async def test_planned_at_the_end_and_the_summary_a_day_later_only_when_the_server_turned_it_on(db, clock):
+    w = await world(db, clock)
+    talk = await add_talk(w, clock)
+    assert await rows(db, FEEDBACK_POST.name) == [] and await rows(db, FEEDBACK_SUMMARY.name) == []  # off by default
+    await w.settings.set_switch(GUILD, SETTING, True)
+    [post] = await rows(db, FEEDBACK_POST.name)
+    [dm] = await rows(db, FEEDBACK_SUMMARY.name)
+    assert (post["state"], post["target_type"], post["due_at_ms"]) == ("pending", "thread", to_ms(talk.ends_at))
+    assert (dm["target_type"], dm["user_id"], dm["due_at_ms"]) == ("dm", SPEAKER,
+                                                                   to_ms(talk.ends_at + timedelta(hours=24)))
+    await w.settings.set_switch(GUILD, SETTING, False)
+    assert {r["state"] for r in await rows(db, FEEDBACK_POST.name) + await rows(db, FEEDBACK_SUMMARY.name)} == {
+        "cancelled"}
+
+
+async def test_the_summary_comes_the_servers_set_hours_after_the_talk(db, clock):
+    w = await world(db, clock, feedback=1)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE guild_settings SET feedback_summary_hours = 3 WHERE guild_id = ?", (GUILD,))
+    talk = await add_talk(w, clock)
+    [dm] = await rows(db, FEEDBACK_SUMMARY.name)
+    assert dm["due_at_ms"] == to_ms(talk.ends_at + timedelta(hours=3))
+
+
+async def test_one_vote_per_member_changeable_and_only_after_the_talk_began(db, clock):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    with pytest.raises(FeedbackError, match="hasn't taken place yet"):
+        await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=5)
+    clock.set(talk.ends_at)
+    assert (await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=3))[1] is None
+    assert (await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=5))[1] == 3
+    await w.feedback.vote(talk_id=talk.id, user_id=FAN2, guild_id=GUILD, stars=4)
+    assert await feedback.vote_count(db, talk.id) == 2
+    found = await feedback.summary(db, talk)
+    assert found.distribution == {1: 0, 2: 0, 3: 0, 4: 1, 5: 1} and found.average == 4.5
+
+
+@pytest.mark.parametrize("guild_id", [None, GUILD + 1], ids=["a DM", "another server"])
+async def test_a_vote_from_outside_the_talks_server_is_refused_and_stores_nothing(db, clock, guild_id):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    clock.set(talk.ends_at)
+    with pytest.raises(FeedbackError, match="in its server"):
+        await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=guild_id, stars=5)
+    assert await feedback.vote_count(db, talk.id) == 0
+
+
+async def test_a_cancelled_talk_takes_no_votes(db, clock):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    await w.talks.cancel(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id)
+    clock.set(talk.ends_at)
+    with pytest.raises(FeedbackError, match="cancelled"):
+        await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=5)
+
+
+async def test_a_comment_needs_a_vote_and_is_anonymous_until_signed(db, clock):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    clock.set(talk.ends_at)
+    with pytest.raises(FeedbackError, match="stars first"):
+        await w.feedback.comment(talk_id=talk.id, user_id=FAN, guild_id=GUILD, text="nice")
+    with pytest.raises(FeedbackError, match="stars first"):
+        await w.feedback.may_comment(talk_id=talk.id, user_id=FAN, guild_id=GUILD)
+    await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=4)
+    with pytest.raises(FeedbackError, match="1 to 500 characters"):
+        await w.feedback.comment(talk_id=talk.id, user_id=FAN, guild_id=GUILD, text="   ")
+    _, signed = await w.feedback.comment(talk_id=talk.id, user_id=FAN, guild_id=GUILD, text="**nice** @everyone")
+    assert not signed
+    [comment] = (await feedback.summary(db, talk)).comments
+    assert (comment.text, comment.stars, comment.signed_by) == ("**nice** @everyone", 4, None)
+    await w.feedback.sign(talk_id=talk.id, user_id=FAN, guild_id=GUILD, signed=True)
+    [comment] = (await feedback.summary(db, talk)).comments
+    assert comment.signed_by == FAN
+    # Shown inert: the member's text makes no markup and pings nobody.
+    lines = feedback.summary_lines(i18n.ENGLISH, await feedback.summary(db, talk))
+    assert rf"> \*\*nice\*\* \@everyone — ⭐⭐⭐⭐ <@{FAN}>" in lines
+
+
+async def test_a_new_vote_queues_one_held_edit_of_the_posts_count_and_a_changed_vote_none(db, clock):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    transport = ScriptedTransport(clock)
+    dispatcher = Dispatcher(db, w.outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000),
+                            rng=random.Random(1))
+    clock.set(talk.ends_at)
+    [row] = [r for r in await w.outbox.claim_due(clock.now(), 100) if r.kind == FEEDBACK_POST.name]
+    outcome = await dispatcher.deliver(row)
+    assert outcome.state == "sent" and outcome.via == "thread"
+    [post] = [c for c in transport.posts() if "How was" in c[2]["content"]]
+    stars = post[2]["components"][0]["components"]
+    assert [components.parse(b["custom_id"]) for b in stars] == [
+        components.CustomId(feedback.VOTE, (talk.id, n)) for n in feedback.STARS]
+    assert "so far" not in post[2]["content"]  # no votes yet: no count
+    for fan in (FAN, FAN2, FAN3):
+        await w.feedback.vote(talk_id=talk.id, user_id=fan, guild_id=GUILD, stars=2)
+    await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=5)
+    [edit] = [dict(r) for r in await db.fetchall(
+        "SELECT due_at_ms, payload FROM outbox WHERE kind = 'post_update' AND state = 'pending'")]
+    assert edit["due_at_ms"] == to_ms(clock.now() + timedelta(seconds=60))
+    clock.advance(timedelta(seconds=60))
+    [row] = await w.outbox.claim_due(clock.now(), 100)
+    assert (await dispatcher.deliver(row)).state == "sent"
+    [(_, _, _, body)] = [c for c in transport.calls if c[0] == "edit"]
+    assert "3 votes so far" in body["content"] and "⭐⭐⭐⭐⭐" not in body["content"]
+
+
+async def test_the_vote_button_answers_with_what_the_member_gave(db, clock):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    clock.set(talk.ends_at)
+
+    def click(stars, locale="en-US"):
+        return Click(components.CustomId(feedback.VOTE, (talk.id, stars)), FAN, GUILD, locale, (), w)
+
+    first = await feedback.vote(click(3))
+    assert "You gave **Rust** 3 of 5" in first.text
+    assert components.parse(first.rows[0]["components"][0]["custom_id"]).action == feedback.COMMENT
+    assert "from 3 to 4 of 5" in (await feedback.vote(click(4))).text
+    assert "von 4 auf 2 von 5" in (await feedback.vote(click(2, "de"))).text
+
+
+async def test_the_summary_dm_goes_after_the_talk_is_done_with_the_figures_and_comments(db, clock):
+    w = await world(db, clock, feedback=1)
+    talk = await add_talk(w, clock)
+    transport = ScriptedTransport(clock)
+    dispatcher = Dispatcher(db, w.outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000),
+                            rng=random.Random(1))
+    clock.set(talk.ends_at)
+    for fan, stars in ((FAN, 5), (FAN2, 4), (FAN3, 1)):
+        await w.feedback.vote(talk_id=talk.id, user_id=fan, guild_id=GUILD, stars=stars)
+    await w.feedback.comment(talk_id=talk.id, user_id=FAN3, guild_id=GUILD, text="too fast")
+    clock.set(talk.ends_at + timedelta(hours=24))
+    await tidy(db, w.outbox, clock.now())  # housekeeping marked the talk done: an after-the-talk kind still goes
+    [row] = [r for r in await w.outbox.claim_due(clock.now(), 100) if r.kind == FEEDBACK_SUMMARY.name]
+    assert (await dispatcher.deliver(row)).state == "sent"
+    [dm] = [c for c in transport.calls if c[0] == "post" and "Feedback on your talk" in c[2]["content"]]
+    text = dm[2]["content"]
+    assert "3 votes, 3.3 of 5 on average." in text
+    assert "⭐⭐⭐⭐⭐ 1\n⭐⭐⭐⭐ 1\n⭐⭐⭐ 0\n⭐⭐ 0\n⭐ 1" in text
+    assert "> too fast — ⭐ anonymous" in text
+    assert str(FAN3) not in text
+
+
+async def test_who_came_is_recorded_only_in_the_events_voice_channel_during_the_talks_window(db, clock):
+    w = await world(db, clock, events_enabled=1, events_entity_type=2, events_channel_id=VOICE)
+    talk = await add_talk(w, clock, hours=1, minutes=60)
+    move = w.feedback.voice_moved
+    # An hour before: outside the window, nothing kept.
+    assert await move(guild_id=GUILD, user_id=FAN, left=None, joined=VOICE) == 0
+    assert await move(guild_id=GUILD, user_id=FAN, left=VOICE, joined=None) == 0
+    clock.set(talk.starts_at - timedelta(minutes=5))  # early: counted from the start
+    await move(guild_id=GUILD, user_id=FAN, left=None, joined=VOICE)
+    await move(guild_id=GUILD, user_id=FAN2, left=None, joined=VOICE + 1)  # another channel: not recorded
+    clock.set(talk.starts_at + timedelta(minutes=10))
+    await move(guild_id=GUILD, user_id=FAN2, left=VOICE + 1, joined=VOICE)
+    await move(guild_id=GUILD, user_id=FAN3, left=None, joined=VOICE)
+    clock.set(talk.starts_at + timedelta(minutes=20))
+    await move(guild_id=GUILD, user_id=FAN3, left=VOICE, joined=None)
+    clock.set(talk.starts_at + timedelta(minutes=40))
+    await move(guild_id=GUILD, user_id=FAN2, left=VOICE, joined=None)
+    clock.set(talk.ends_at + timedelta(minutes=30))  # FAN stayed: counted to the end + 15 minutes
+    await move(guild_id=GUILD, user_id=FAN, left=VOICE, joined=None)
+    came = await feedback.turnout(db, talk)
+    assert came == feedback.Turnout(peak=3, total=3, median_minutes=30.0)  # 75, 30 and 10 minutes
+    assert await db.fetchval("SELECT count(*) FROM voice_presence WHERE user_id = ?", (FAN2,)) == 1
+
+
+async def test_who_came_is_not_recorded_where_the_events_are_not_in_a_voice_or_stage_channel(db, clock):
+    w = await world(db, clock, events_enabled=1, events_entity_type=3, events_channel_id=VOICE)
+    talk = await add_talk(w, clock)
+    clock.set(talk.starts_at)
+    assert await w.feedback.voice_moved(guild_id=GUILD, user_id=FAN, left=None, joined=VOICE) == 0
+    assert await db.fetchval("SELECT count(*) FROM voice_presence") == 0
+
+
+async def test_talk_info_shows_feedback_and_who_came_to_the_speaker_and_moderators_only(db, clock):
+    w = await world(db, clock, events_enabled=1, events_entity_type=1, events_channel_id=VOICE, feedback=1)
+    talk = await add_talk(w, clock)
+    clock.set(talk.starts_at)
+    await w.feedback.voice_moved(guild_id=GUILD, user_id=FAN, left=None, joined=VOICE)
+    clock.set(talk.ends_at)
+    await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=5)
+    assert await w.feedback.talk_info(talk, False, i18n.ENGLISH) is None
+    shown = await w.feedback.talk_info(talk, True, i18n.ENGLISH)
+    assert shown is not None
+    assert "1 vote, 5 of 5 on average." in shown and "👥 Who came: 1 in all" in shown
+
+
+def test_the_post_shows_the_count_never_a_members_vote():
+    talk = factories.talk(id=1, topic="Rust")
+    ctx = RenderContext(FEEDBACK_POST.name, {"votes": 12}, talk, talk.ends_at, talk.ends_at, via="thread")
+    body = feedback.render_post(ctx)
+    assert body.content.endswith("-# 12 votes so far")
+    assert [len(row["components"]) for row in body.components] == [5, 1]
