@@ -243,21 +243,15 @@ class TalkPages:
         return hashlib.blake2s(repr(seen).encode(), digest_size=12).hexdigest(), guild, locale, name
 
     async def _ratings_version(self, page: PageSettings) -> tuple[object, ...]:
-        if not await self._has_ratings():
-            return ()
+        # Votes are the feedback feature's (migration 19); the page only counts them. A changed vote keeps the count.
         row = await self.db.fetchrow(
             "SELECT count(*) FROM feedback_votes WHERE talk_id IN (SELECT id FROM talks WHERE guild_id = ?)",
             (page.guild_id,),
         )
         return tuple(row)
 
-    async def _has_ratings(self) -> bool:
-        # Votes are the feedback feature's table (migration 19); the page only counts them.
-        row = await self.db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'feedback_votes'")
-        return row is not None
-
     async def _rating_counts(self, page: PageSettings, talks: list[Talk]) -> dict[int, int]:
-        if not page.show_ratings or not talks or not await self._has_ratings():
+        if not page.show_ratings or not talks:
             return {}
         marks = ",".join("?" * len(talks))
         rows = await self.db.fetchall(

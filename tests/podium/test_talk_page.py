@@ -11,6 +11,7 @@ import pytest_asyncio
 
 from db import Database
 from podium.clock import to_ms
+from podium.ops import AddressLimit
 from podium.talk_page import ARCHIVE_PAGE_SIZE, CONTENT_SECURITY_POLICY, LOCAL_TIMES_JS, web_link
 from tests.factories import GUILD, add_guild, add_talk
 from tests.talk_site import PUBLIC_URL, serve_pages
@@ -291,3 +292,48 @@ async def test_an_unknown_address_is_a_plain_404(site, key):
     _, server = site
     status, _, body = await get(server, f"/talks/{key}")
     assert (status, body) == (404, "not found")
+
+
+async def vote(db, talk_id, user_id, stars):
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO feedback_votes (talk_id, user_id, stars, created_at_ms, updated_at_ms) VALUES (?, ?, ?, 0, 0)"
+            " ON CONFLICT (talk_id, user_id) DO UPDATE SET stars = excluded.stars",
+            (talk_id, user_id, stars),
+        )
+
+
+async def test_rating_counts_show_only_when_the_server_chose_so_and_never_who_voted(db, clock, site):
+    pages, server = site
+    past = await talk_at(db, clock, -5, topic="Rated talk")
+    upcoming = await talk_at(db, clock, 5, topic="Not yet held")
+    for user_id, stars in ((1001, 5), (1002, 3), (1003, 4)):
+        await vote(db, past, user_id, stars)
+    page = await pages.turn_on(GUILD)
+    html = (await get(server, f"/talks/{page.token}"))[2]
+    assert "rating" not in html  # not chosen: nothing shown
+
+    page = await pages.turn_on(GUILD, ratings=True)
+    status, headers, html = await get(server, f"/talks/{page.token}")
+    assert status == 200 and "3 ratings" in html
+    assert "1001" not in html and "★" not in html and "average" not in html.lower()
+    assert "3 ratings" in (await get(server, f"/talks/{page.token}/{past}"))[2]
+    assert "rating" not in (await get(server, f"/talks/{page.token}/{upcoming}"))[2]
+    # A new vote is a new version of the page; a changed vote changes nothing shown, so no new version either.
+    etag = headers["ETag"]
+    await vote(db, past, 1002, 1)
+    assert (await get(server, f"/talks/{page.token}", {"If-None-Match": etag}))[0] == 304
+    await vote(db, past, 1004, 2)
+    status, _, html = await get(server, f"/talks/{page.token}", {"If-None-Match": etag})
+    assert status == 200 and "4 ratings" in html
+
+
+async def test_page_requests_are_limited_per_address(db, clock):
+    pages, server = await serve_pages(db, clock, page_limit=AddressLimit(burst=2, per_second=0.001))
+    try:
+        page = await pages.turn_on(GUILD)
+        assert [(await get(server, f"/talks/{page.token}"))[0] for _ in range(2)] == [200, 200]
+        status, headers, _ = await get(server, f"/talks/{page.token}")
+        assert status == 429 and int(headers["Retry-After"]) > 0
+    finally:
+        await server.stop()
