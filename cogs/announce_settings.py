@@ -557,7 +557,10 @@ class AnnounceSettings(commands.Cog):
         self.require_manage_server(interaction)
         guild = await self.settings.get(guild_id_of(interaction))
         t = i18n.translator(interaction.locale)
-        await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale))
+        page = await self.services.pages.settings(guild.guild_id)
+        page_state = (t._("Web page: off") if page is None else t._("Web page: public") if page.public
+                      else t._("Web page: on, at its secret link"))
+        await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale) + "\n" + page_state)
 
     @announce_settings.subcommand(name="preview", description="This week's summary, exactly as it would be posted")
     async def preview(self, interaction: Interaction) -> None:

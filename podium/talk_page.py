@@ -17,6 +17,7 @@ cancelled talk's own page stays and says it was cancelled, so a link shared in a
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 import sqlite3
@@ -25,10 +26,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import jinja2
-from markupsafe import Markup
 
 from db import Database
 from podium import i18n, privacy
@@ -37,6 +36,9 @@ from podium.clock import Clock, to_ms
 from podium.i18n import N_, Translator
 from podium.preferences import GuildSettings, channel_locale, load_guild, load_guild_name
 from podium.talk_model import Talk
+
+if TYPE_CHECKING:
+    import jinja2
 
 privacy.holds_no_user_ids(
     "talk_pages", "guild_id", "token", "public", "show_ratings", "created_at_ms", "updated_at_ms",
@@ -52,8 +54,8 @@ UPCOMING_MAX = 50
 # A search is a few words; longer input is cut, never refused (a GET form has no error path worth having).
 QUERY_MAX = 100
 DESCRIPTION_PREVIEW = 300
-# Built pages kept in memory with their version (tens of kB each).
-PAGES_CACHED = 256
+# Built pages kept in memory with their version (25-55 kB each: at most ~3.5 MB, whatever searches are asked).
+PAGES_CACHED = 64
 TEMPLATES = Path(__file__).with_name("templates")
 
 # Babel (CLDR) pattern of a time on the page, in the server's zone; the visitor's browser rewrites it in theirs.
@@ -75,13 +77,19 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 
-_environment = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """The templates, loaded at the first page served: a bot whose page is off never imports Jinja2 (~2 MB)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +320,7 @@ class TalkPages:
         past = [Talk.from_db(row) for row in rows]
         view = _View(self, page, guild, locale, name)
         ratings = await self._rating_counts(page, past)
-        html = _environment.get_template("index.html").render(
+        html = _environment().get_template("index.html").render(
             **view.common(),
             title=view.t._("Talks on {server}", server=name),
             upcoming=[view.talk(talk) for talk in upcoming],
@@ -344,7 +352,7 @@ class TalkPages:
         ended = talk.ends_at <= self.clock.now()
         ratings = await self._rating_counts(page, [talk]) if ended else {}
         shown = view.talk(talk, ratings.get(talk.id), full=True)
-        html = _environment.get_template("talk.html").render(
+        html = _environment().get_template("talk.html").render(
             **view.common(),
             title=talk.topic,
             item=shown,
@@ -455,6 +463,8 @@ class _View:
         return " — ".join(lines)
 
     def common(self) -> dict[str, object]:
+        from markupsafe import Markup
+
         t = self.t
         zone = self.zone.key
         return {

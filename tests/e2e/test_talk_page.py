@@ -12,10 +12,12 @@ from tests.fake_discord import GUILD_ID, MEMBER_ID, MODERATOR_ID
 PUBLIC_URL = "https://podium.example.org"
 WORDS = {
     "en-US": {"page": "The server's web page of talks", "public": "It is public, also at", "off": "The web page is off",
-              "old": "The old link no longer works.", "heading": "Upcoming talks", "lang": 'lang="en"'},
+              "old": "The old link no longer works.", "heading": "Upcoming talks", "lang": 'lang="en"',
+              "shown": "Web page: public", "shown_off": "Web page: off"},
     "de": {"page": "Die Webseite mit den Vorträgen auf dem Server", "public": "Sie ist öffentlich, auch unter",
            "off": "Die Webseite ist aus", "old": "Der alte Link funktioniert nicht mehr.",
-           "heading": "Anstehende Vorträge", "lang": 'lang="de"'},
+           "heading": "Anstehende Vorträge", "lang": 'lang="de"', "shown": "Webseite: öffentlich",
+           "shown_off": "Webseite: aus"},
 }
 
 
@@ -46,6 +48,7 @@ async def test_a_moderator_turns_the_page_on_makes_it_public_rotates_and_turns_i
     assert words["public"] in reply and f"<{PUBLIC_URL}/talks/{GUILD_ID}>" in reply
     assert (await http("GET", port, f"/talks/{GUILD_ID}"))[0] == 200
     assert query(bot.db_path, "SELECT public, show_ratings FROM talk_pages") == [{"public": 1, "show_ratings": 1}]
+    assert words["shown"] in (await run(fake, "announce-settings", "show", MODERATOR_ID, locale=locale))[1]
 
     _, reply = await run(fake, "announce-settings", "page", MODERATOR_ID, locale=locale, action="rotate")
     assert words["old"] in reply
@@ -57,6 +60,7 @@ async def test_a_moderator_turns_the_page_on_makes_it_public_rotates_and_turns_i
     assert words["off"] in reply
     assert (await http("GET", port, rotated))[0] == 404 and (await http("GET", port, f"/talks/{GUILD_ID}"))[0] == 404
     assert query(bot.db_path, "SELECT count(*) AS n FROM talk_pages") == [{"n": 0}]
+    assert words["shown_off"] in (await run(fake, "announce-settings", "show", MODERATOR_ID, locale=locale))[1]
 
 
 async def test_only_moderators_and_only_with_a_reachable_endpoint(fake, bot_factory):

@@ -337,3 +337,12 @@ async def test_page_requests_are_limited_per_address(db, clock):
         assert status == 429 and int(headers["Retry-After"]) > 0
     finally:
         await server.stop()
+
+
+def test_jinja2_is_imported_at_the_first_page_not_at_start():
+    import subprocess
+    import sys
+
+    probe = "import sys, podium.services; print('jinja2' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
