@@ -43,7 +43,7 @@ async def site(tmp_path):
     pages, server = await serve_pages(db, clock)
     page = await pages.turn_on(GUILD)
     base = f"http://127.0.0.1:{server.port}/talks/{page.token}"
-    yield base, upcoming
+    yield base, upcoming, db
     await server.stop()
     await db.close()
 
@@ -63,7 +63,7 @@ async def open_page(context, url):
     ("Asia/Tokyo", ["Friday", "December 4, 2026", "03:00 AM", "GMT+9"]),
 ])
 async def test_times_are_shown_in_the_browsers_own_zone(site, zone, shown):
-    base, _ = site
+    base, *_ = site
     async with browser_context(timezone_id=zone, locale="en-US") as context:
         page, errors = await open_page(context, base)
         first = page.locator("time[data-local]").first
@@ -75,8 +75,21 @@ async def test_times_are_shown_in_the_browsers_own_zone(site, zone, shown):
         assert errors == []
 
 
+async def test_a_german_server_s_page_reads_german_times_in_the_visitor_s_zone(site):
+    base, _, db = site
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE guild_settings SET locale = 'de' WHERE guild_id = ?", (GUILD,))
+    async with browser_context(timezone_id="Asia/Tokyo", locale="de-DE") as context:
+        page, errors = await open_page(context, base)
+        assert await page.locator("h2").first.text_content() == "Anstehende Vorträge"
+        text = await page.locator("time[data-local]").first.text_content()
+        assert "Freitag" in text and "4. Dezember 2026" in text and "03:00" in text, text
+        assert await page.locator("#zone-note").text_content() == "Zeiten in deiner Zeitzone (Asia/Tokyo)."
+        assert errors == []
+
+
 async def test_without_javascript_the_times_stay_in_the_servers_zone(site):
-    base, _ = site
+    base, *_ = site
     async with browser_context(timezone_id="Asia/Tokyo", java_script_enabled=False) as context:
         page, errors = await open_page(context, base)
         assert await page.locator("time[data-local]").first.text_content() == "Thursday 3 December 2026, 19:00"
@@ -85,7 +98,7 @@ async def test_without_javascript_the_times_stay_in_the_servers_zone(site):
 
 
 async def test_the_page_renders_the_talks_and_its_links_work(site):
-    base, upcoming = site
+    base, upcoming, _ = site
     async with browser_context(timezone_id="Europe/Berlin") as context:
         page, errors = await open_page(context, base)
         assert await page.locator("h1").text_content() == "Talks on Discord"
@@ -124,7 +137,7 @@ async def test_the_page_renders_the_talks_and_its_links_work(site):
 
 
 async def test_the_page_is_usable_by_keyboard(site):
-    base, _ = site
+    base, *_ = site
     async with browser_context() as context:
         page, _ = await open_page(context, base)
         await page.keyboard.press("Tab")
@@ -143,7 +156,7 @@ async def test_the_page_is_usable_by_keyboard(site):
 async def test_axe_finds_no_serious_or_critical_violation_on_either_page(site, javascript):
     from axe_playwright_python.async_playwright import Axe
 
-    base, upcoming = site
+    base, upcoming, _ = site
     # axe-core is injected into the page: the page's own CSP would refuse it, as it refuses every script not ours.
     async with browser_context(bypass_csp=True, java_script_enabled=True) as context:
         for url in (base, f"{base}/{upcoming}", f"{base}?q=nothing"):
