@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import hashlib
 import secrets
 import sqlite3
@@ -57,6 +58,8 @@ DESCRIPTION_PREVIEW = 300
 # Built pages kept in memory with their version (25-55 kB each: at most ~3.5 MB, whatever searches are asked).
 PAGES_CACHED = 64
 TEMPLATES = Path(__file__).with_name("templates")
+# zlib's default: a 50 kB page in about a millisecond, once per version.
+GZIP_LEVEL = 6
 
 # Babel (CLDR) pattern of a time on the page, in the server's zone; the visitor's browser rewrites it in theirs.
 PAGE_MOMENT = N_("EEEE d MMMM y, HH:mm")
@@ -104,11 +107,24 @@ class PageSettings:
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """A page (or a talk's calendar file) with its validator."""
+    """A page (or a talk's calendar file) with its validator, and gzipped once when built (pages only)."""
 
     body: bytes
     etag: str
     content_type: str = "text/html; charset=utf-8"
+    gzipped: bytes | None = None
+
+    @property
+    def gzip_etag(self) -> str:
+        """The gzipped body's own entity tag: two encodings of a page are two representations (RFC 9110 8.8.3)."""
+        return self.etag[:-1] + '-gzip"'
+
+
+def _page(html: str, version: str) -> Built:
+    body = html.encode()
+    # Compressed once per version and kept with the page: served to every browser that accepts gzip (all do),
+    # so a page's weight on the wire is a fraction of its HTML (docs/performance.md).
+    return Built(body, f'"{version}"', gzipped=gzip.compress(body, GZIP_LEVEL, mtime=0))
 
 
 def page_links(public_url: str | None, page: PageSettings) -> tuple[str, str | None] | None:
@@ -336,7 +352,7 @@ class TalkPages:
             newer=view.index_url(query, number - 1) if number > 1 else None,
             older=view.index_url(query, number + 1) if number < pages else None,
         )
-        return self._keep(key, version, Built(html.encode(), f'"{version}"'))
+        return self._keep(key, version, _page(html, version))
 
     async def talk(self, page: PageSettings, talk_id: int) -> Built | None:
         """One talk's page (with Open Graph tags), or None when the server has no such talk to show."""
@@ -361,7 +377,7 @@ class TalkPages:
             og_url=f"{self.public_url}/talks/{view.key}/{talk.id}" if self.public_url else None,
             back=view.index_url("", 1),
         )
-        return self._keep(key, version, Built(html.encode(), f'"{version}"'))
+        return self._keep(key, version, _page(html, version))
 
     async def talk_ics(self, page: PageSettings, talk_id: int) -> Built | None:
         """A talk as a calendar file to open once, in the page's language (the same UID as the feeds)."""
