@@ -320,15 +320,15 @@ class OpsServer:
         }
         if page is not None and not page.public:
             headers["X-Robots-Tag"] = "noindex"
-        body = built.body
-        if built.gzipped is not None:
+        gzipped = built.gzipped and "gzip" in request.headers.get("Accept-Encoding", "")
+        if built.gzipped:
             headers["Vary"] = "Accept-Encoding"
-            if "gzip" in request.headers.get("Accept-Encoding", ""):
-                body, headers["ETag"], headers["Content-Encoding"] = built.gzipped, built.gzip_etag, "gzip"
+        if gzipped:
+            headers["ETag"], headers["Content-Encoding"] = built.gzip_etag, "gzip"
         if headers["ETag"] in request.headers.get("If-None-Match", ""):
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = built.content_type
-        return web.Response(body=body, headers=headers)
+        return web.Response(body=built.data if gzipped else built.body(), headers=headers)
 
     # -- /metrics ---------------------------------------------------------------------------------------
 

@@ -55,7 +55,8 @@ UPCOMING_MAX = 50
 # A search is a few words; longer input is cut, never refused (a GET form has no error path worth having).
 QUERY_MAX = 100
 DESCRIPTION_PREVIEW = 300
-# Built pages kept in memory with their version (25-55 kB each: at most ~3.5 MB, whatever searches are asked).
+# Built pages kept in memory with their version, gzipped: 2-6 kB each for the talks communities write (a page of
+# text that does not compress, every field at its longest, could reach a few hundred kB).
 PAGES_CACHED = 64
 TEMPLATES = Path(__file__).with_name("templates")
 # zlib's default: a 50 kB page in about a millisecond, once per version.
@@ -107,12 +108,16 @@ class PageSettings:
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """A page (or a talk's calendar file) with its validator, and gzipped once when built (pages only)."""
+    """A page (gzipped once when built, and kept so) or a talk's calendar file, with its validator."""
 
-    body: bytes
+    data: bytes
     etag: str
     content_type: str = "text/html; charset=utf-8"
-    gzipped: bytes | None = None
+    gzipped: bool = False
+
+    def body(self) -> bytes:
+        """The bytes themselves, for a client that does not take gzip (rare: every browser does)."""
+        return gzip.decompress(self.data) if self.gzipped else self.data
 
     @property
     def gzip_etag(self) -> str:
@@ -121,10 +126,9 @@ class Built:
 
 
 def _page(html: str, version: str) -> Built:
-    body = html.encode()
-    # Compressed once per version and kept with the page: served to every browser that accepts gzip (all do),
-    # so a page's weight on the wire is a fraction of its HTML (docs/performance.md).
-    return Built(body, f'"{version}"', gzipped=gzip.compress(body, GZIP_LEVEL, mtime=0))
+    # Compressed once per version and kept only compressed: a page on the wire is a fraction of its HTML, and the
+    # pages in memory too, whatever member text made the HTML long (docs/performance.md).
+    return Built(gzip.compress(html.encode(), GZIP_LEVEL, mtime=0), f'"{version}"', gzipped=True)
 
 
 def page_links(public_url: str | None, page: PageSettings) -> tuple[str, str | None] | None:
