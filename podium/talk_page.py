@@ -48,7 +48,7 @@ privacy.holds_no_user_ids(
 
 # 128 bits at least, like a calendar feed's token (token_urlsafe(24): 192 bits in 32 characters).
 TOKEN_BYTES = 24
-# The archive is paged so a page stays small (≤ 100 kB with long descriptions: docs/performance.md).
+# The archive is paged so a page's weight does not grow with the archive (docs/performance.md).
 ARCHIVE_PAGE_SIZE = 20
 # Upcoming talks on the first page; a community plans weeks, not years, ahead.
 UPCOMING_MAX = 50
@@ -62,7 +62,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 # zlib's default: a 50 kB page in about a millisecond, once per version.
 GZIP_LEVEL = 6
 
-# Babel (CLDR) pattern of a time on the page, in the server's zone; the visitor's browser rewrites it in theirs.
+# A time on the page, in the server's zone; the visitor's browser rewrites it in theirs.
+# Translators: a Babel (CLDR) date pattern for the web page, e.g. "Thursday 3 December 2026, 19:00".
 PAGE_MOMENT = N_("EEEE d MMMM y, HH:mm")
 
 # The one script: times in the visitor's zone. Its hash is the Content-Security-Policy's only allowed script.
