@@ -305,7 +305,7 @@ class TalkPages:
 
     async def index(self, page: PageSettings, *, query: str = "", number: int = 1) -> Built:
         """Upcoming talks (on the first page of the archive only) and one page of past ones, searched by `query`."""
-        query = " ".join(query.split())[:QUERY_MAX]
+        query = query.strip()[:QUERY_MAX]
         number = max(1, number)
         key = (page.guild_id, "index", query, number)
         version, guild, locale, name = await self._version(page, key)
