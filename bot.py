@@ -53,6 +53,7 @@ from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
 from podium.series import SeriesService
 from podium.services import Services
+from podium.talk_page import TalkPages
 from podium.talks import TalkService, composed_hooks
 from podium.timeparse import AmbiguousTimeError
 from podium.workflow import Workflow
@@ -196,6 +197,7 @@ class PodiumBot(commands.Bot):
             series=series,
             workflow=Workflow(db, outbox, clock, hooks),
             archive=Archive(db, outbox, clock),
+            pages=TalkPages(db, clock, settings.public_url),
             feedback=Feedback(db, outbox, clock),
         )
 

@@ -102,6 +102,7 @@ async def start_ops_server(bot: PodiumBot, settings: Settings) -> OpsServer:
         cron_secret=settings.cron_secret,
         calendars=services.calendars,
         calendar_name=bot.calendar_name,
+        pages=services.pages,
     )
     try:
         await server.start(settings.http_host, settings.http_port)

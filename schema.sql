@@ -270,3 +270,14 @@ CREATE TABLE seat_settings (
 );,
 -- The archive (/schedule past): a server's talks that took place, newest first, without a scan of its other talks.
 CREATE INDEX talks_by_guild_start ON talks (guild_id, starts_at_ms);
+);
+-- The community's web page of talks (podium/talk_page.py), one row per server while it is on (migration 21).
+CREATE TABLE talk_pages (
+    guild_id          INTEGER PRIMARY KEY,
+    token             TEXT    NOT NULL UNIQUE,
+    public            INTEGER NOT NULL DEFAULT 0 CHECK (public IN (0, 1)),
+    show_ratings      INTEGER NOT NULL DEFAULT 0 CHECK (show_ratings IN (0, 1)),
+    created_at_ms     INTEGER NOT NULL,
+    updated_at_ms     INTEGER NOT NULL
+);
+-- The page's archive reads a server's past talks newest first through talks_by_guild_start (above).

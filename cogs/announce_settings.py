@@ -32,6 +32,7 @@ from podium.preferences import GuildSettings, Switch, Via, switches
 from podium.scheduled_events import EXTERNAL, STAGE, VOICE, location_text, validate_location
 from podium.services import Services
 from podium.starting import STARTING_NOW_SETTING
+from podium.talk_page import PageSettings, page_links
 from podium.workflow import WorkflowSettings
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,14 @@ SWITCH_CHOICES = {setting.label: setting.name for setting in switches()}
 SERVER_DEFAULT = "default"
 LANGUAGE_CHOICES = {N_("Server default (the server's language in Discord)"): SERVER_DEFAULT} | {
     i18n.language_name(language): language for language in i18n.languages()
+}
+# /announce-settings page: what to do with the server's web page of talks.
+PAGE_CHOICES = {
+    N_("On: show its link"): "on",
+    N_("Public: also at an address with the server's id"): "public",
+    N_("Private: only the secret link"): "private",
+    N_("Rotate: a new secret link"): "rotate",
+    N_("Off: take the page down"): "off",
 }
 # The `whose` values calendar_reply is called with (here and in /remind-me calendar).
 _WHOSE = (N_("the server's"), N_("your"))
@@ -636,8 +645,11 @@ class AnnounceSettings(commands.Cog):
         guild = await self.settings.get(guild_id_of(interaction))
         flow = await self.services.workflow.settings(guild_id_of(interaction))
         t = i18n.translator(interaction.locale)
+        page = await self.services.pages.settings(guild.guild_id)
+        page_state = (t._("Web page: off") if page is None else t._("Web page: public") if page.public
+                      else t._("Web page: on, at its secret link"))
         await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale) + "\n"
-                              + describe_workflow(flow, t))
+                              + describe_workflow(flow, t) + "\n" + page_state)
 
     @announce_settings.subcommand(name="preview", description="This week's summary, exactly as it would be posted")
     async def preview(self, interaction: Interaction) -> None:
@@ -718,3 +730,47 @@ class AnnounceSettings(commands.Cog):
             text = t._("📣 Posts are written in {language} from now on, also those already queued.",
                        language=i18n.language_name(chosen))
         await reply_ephemeral(interaction, text)
+
+    @announce_settings.subcommand(name="page", description="The server's web page of talks: on, public, new link, off")
+    async def page(
+        self,
+        interaction: Interaction,
+        action: str = SlashOption(description="What to do with the page", choices=PAGE_CHOICES),
+        ratings: bool | None = SlashOption(description="Show each past talk's number of ratings on the page",
+                                           required=False, default=None),
+    ) -> None:
+        """Turn the web page of talks on or off, make it public or private, or give it a new secret link."""
+        self.require_manage_server(interaction)
+        settings = self.services.settings
+        if settings.public_url is None or settings.http_port is None:
+            # Nothing is stored: a page nobody can reach would only look on.
+            raise UserError(N_("The web page needs the bot's web endpoint to be reachable: ask whoever hosts Podium "
+                               "to set `HTTP_PORT` and `PUBLIC_URL` (README, \"Web page\"). Nothing was changed."))
+        guild_id = guild_id_of(interaction)
+        t = i18n.translator(interaction.locale)
+        pages = self.services.pages
+        if action == "off":
+            removed = await pages.turn_off(guild_id)
+            await reply_ephemeral(interaction, t._("🌐 The web page is off; its links no longer work.") if removed
+                                  else t._("🌐 The web page was already off."))
+            return
+        public = {"public": True, "private": False}.get(action)
+        page = await pages.turn_on(guild_id, public=public, ratings=ratings, rotate=action == "rotate")
+        await reply_ephemeral(interaction, page_reply(settings.public_url, page, action, t))
+
+
+def page_reply(public_url: str, page: PageSettings, action: str, t: Translator) -> str:
+    """The private answer with the page's links and what they show."""
+    links = page_links(public_url, page)
+    assert links is not None
+    secret, public = links
+    lines = [t._("🌐 The server's web page of talks: {link}", link=f"<{secret}>")]
+    if action == "rotate":
+        lines.append(t._("The old link no longer works."))
+    if public is not None:
+        lines.append(t._("It is public, also at {link}: anyone may find and share it.", link=f"<{public}>"))
+    else:
+        lines.append(t._("Only people with the link can open it. Make a new one with `action:rotate`."))
+    lines.append(t._("-# It shows approved talks with their speakers' names, descriptions and links; rating counts: "
+                     "{ratings}.", ratings=_yes(t, page.show_ratings)))
+    return "\n".join(lines)

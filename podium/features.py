@@ -26,6 +26,7 @@ MODULES = (
     "podium.seats",
     "podium.calendar_feed",
     "podium.series",
+    "podium.talk_page",
     "podium.feedback",
     "podium.archive",
 )

@@ -29,6 +29,7 @@ from podium.delivery.dispatcher import Dispatcher, Outcome
 from podium.delivery.outbox import Outbox
 from podium.errors import Text
 from podium.metrics import Metrics
+from podium.talk_page import CONTENT_SECURITY_POLICY, Built, TalkPages
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,11 @@ FEED_BURST = 20
 FEED_PER_SECOND = 1.0
 # Addresses remembered by the feed limit (~200 bytes each); the least recently seen is forgotten first.
 FEED_ADDRESSES_KEPT = 10_000
+# Page requests per address: a person browses a few pages a minute; a chat app unfurling a link asks once.
+PAGE_BURST = 60
+PAGE_PER_SECOND = 5.0
+# A page is rebuilt only when its talks change: a minute in a browser's or proxy's cache costs little freshness.
+PAGE_CACHE_CONTROL = "public, max-age=60"
 _REFUSED = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
@@ -93,6 +99,8 @@ class OpsServer:
         header_timeout: float = HEADER_TIMEOUT_SECONDS,
         max_connections: int = MAX_CONNECTIONS,
         feed_limit: AddressLimit | None = None,
+        pages: TalkPages | None = None,
+        page_limit: AddressLimit | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -111,6 +119,8 @@ class OpsServer:
         self.header_timeout = header_timeout
         self.max_connections = max_connections
         self.feed_limit = feed_limit or AddressLimit()
+        self.pages = pages
+        self.page_limit = page_limit or AddressLimit(burst=PAGE_BURST, per_second=PAGE_PER_SECOND)
         self._full_counts: dict[str, int] | None = None
         self._full_counts_at = 0.0
         self.host = ""
@@ -123,6 +133,10 @@ class OpsServer:
         app.router.add_get("/metrics", self.metrics_view)
         if self.calendars is not None:
             app.router.add_get("/calendar/{token}.ics", self.calendar_feed)
+        if self.pages is not None:
+            app.router.add_get("/talks/{key}", self.page_index)
+            app.router.add_get(r"/talks/{key}/{talk_id:\d{1,18}}", self.page_talk)
+            app.router.add_get(r"/talks/{key}/{talk_id:\d{1,18}}.ics", self.page_talk_ics)
         # Without a secret the trigger does not exist at all (404), rather than existing and refusing.
         if self._secret is not None:
             app.router.add_post("/api/proactive/run", self.trigger)
@@ -263,6 +277,58 @@ class OpsServer:
                 return web.Response(status=304, headers=headers)
         headers["Content-Type"] = "text/calendar; charset=utf-8"
         return web.Response(body=built.body, headers=headers)
+
+    # -- /talks/<key> (the community's web page) --------------------------------------------------------------
+
+    async def page_index(self, request: web.Request) -> web.StreamResponse:
+        """Upcoming talks and one page of the archive (?q= searches it, ?page= pages it)."""
+        return await self._page(request, "index")
+
+    async def page_talk(self, request: web.Request) -> web.StreamResponse:
+        """One talk's page, with Open Graph tags for chats that unfurl it."""
+        return await self._page(request, "talk")
+
+    async def page_talk_ics(self, request: web.Request) -> web.StreamResponse:
+        """One talk as a calendar file (the page's "Add to calendar")."""
+        return await self._page(request, "ics")
+
+    async def _page(self, request: web.Request, what: str) -> web.StreamResponse:
+        assert self.pages is not None
+        wait = self.page_limit.take(client_address(request))
+        if wait is not None:
+            return web.Response(status=429, text="too many requests", headers={"Retry-After": str(math.ceil(wait))})
+        page = await self.pages.find(request.match_info["key"])
+        built: Built | None = None
+        if page is not None and what == "index":
+            try:
+                number = int(request.query.get("page", "1"))
+            except ValueError:
+                number = 1
+            built = await self.pages.index(page, query=request.query.get("q", ""), number=min(number, 10**6))
+        elif page is not None:
+            talk_id = int(request.match_info["talk_id"])
+            built = await (self.pages.talk(page, talk_id) if what == "talk" else self.pages.talk_ics(page, talk_id))
+        if built is None:
+            return web.Response(status=404, text="not found")
+        headers = {
+            "ETag": built.etag,
+            "Cache-Control": PAGE_CACHE_CONTROL,
+            # The secret address must not leave in a Referer when a visitor follows a link to the slides.
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        }
+        if page is not None and not page.public:
+            headers["X-Robots-Tag"] = "noindex"
+        gzipped = built.gzipped and "gzip" in request.headers.get("Accept-Encoding", "")
+        if built.gzipped:
+            headers["Vary"] = "Accept-Encoding"
+        if gzipped:
+            headers["ETag"], headers["Content-Encoding"] = built.gzip_etag, "gzip"
+        if headers["ETag"] in request.headers.get("If-None-Match", ""):
+            return web.Response(status=304, headers=headers)
+        headers["Content-Type"] = built.content_type
+        return web.Response(body=built.data if gzipped else built.body(), headers=headers)
 
     # -- /metrics ---------------------------------------------------------------------------------------
 

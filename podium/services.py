@@ -22,6 +22,7 @@ from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
 from podium.series import SeriesService
+from podium.talk_page import TalkPages
 from podium.talks import TalkService
 from podium.workflow import Workflow
 
@@ -54,4 +55,6 @@ class Services:
     series: SeriesService
     workflow: Workflow
     archive: Archive
+    # The community's web page of talks (issue 24 §4): its settings here, its pages served by podium/ops.py.
+    pages: TalkPages
     feedback: Feedback

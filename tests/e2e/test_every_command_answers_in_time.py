@@ -41,6 +41,7 @@ COMMANDS: dict[str, dict[str, object]] = {
     "announce-settings language": {"language": "de"},
     "announce-settings log-channel": {"channel": GENERAL_CHANNEL_ID},
     "announce-settings new-talks": {"enabled": True},
+    "announce-settings page": {"action": "on"},
     "announce-settings posts": {"post": "starting-now", "enabled": True},
     "announce-settings preview": {},
     "announce-settings reminders": {"before": "24h, 1h"},
