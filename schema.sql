@@ -267,10 +267,9 @@ CREATE INDEX waitlist_by_user ON waitlist (user_id, talk_id);
 CREATE TABLE seat_settings (
     guild_id     INTEGER PRIMARY KEY,
     offer_hours  INTEGER NOT NULL CHECK (offer_hours BETWEEN 1 AND 168)
-);,
+);
 -- The archive (/schedule past): a server's talks that took place, newest first, without a scan of its other talks.
 CREATE INDEX talks_by_guild_start ON talks (guild_id, starts_at_ms);
-);
 -- The community's web page of talks (podium/talk_page.py), one row per server while it is on (migration 21).
 CREATE TABLE talk_pages (
     guild_id          INTEGER PRIMARY KEY,
