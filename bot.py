@@ -30,6 +30,7 @@ from cogs.planner_loop import PlannerLoop
 from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
+from cogs.slots import SlotsCog
 from db import Database
 from podium import i18n, markup, posts, privacy
 from podium.audience import Audience
@@ -120,6 +121,7 @@ class PodiumBot(commands.Bot):
             AudienceCog(services),
             Help(services),
             ScheduledEventsCog(services, self),
+            SlotsCog(services),
         ):
             self.add_cog(cog)
         # Every click on a declared custom id, to the one handler that answers it (checked here, at start).

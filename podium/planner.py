@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from db import Database
-from podium import weekly
+from podium import slots, weekly
 from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
 from podium.delivery.outbox import Outbox
@@ -49,5 +49,6 @@ class Planner:
                 guild = await load_guild(tx, row["guild_id"])
                 await weekly.ensure_weekly(tx, self.outbox, guild, now)
                 await weekly.check_engagement(tx, self.outbox, guild, now)
+                await slots.plan_open_slots(tx, self.outbox, guild.guild_id, now)
         if self.calendars is not None:
             await self.calendars.warm_up(self.calendar_name)

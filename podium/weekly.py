@@ -182,11 +182,25 @@ async def mark_announced(tx: Transaction, payload: dict[str, Any], t: Translator
     return ids
 
 
+# Whether a server's own posts call for speakers instead (podium/slots.py: its series' open-slots posts). Registered,
+# not imported: that feature imports this module.
+_call_replaced: list[Callable[[Transaction, int, datetime], Awaitable[bool]]] = []
+
+
+def call_for_speakers_replaced_by(check: Callable[[Transaction, int, datetime], Awaitable[bool]]) -> None:
+    """No generic call for speakers where `check(tx, guild_id, now)` says another post makes it."""
+    if check not in _call_replaced:
+        _call_replaced.append(check)
+
+
 async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings, now: datetime) -> int | None:
     """Queue a call for speakers if no talk is scheduled in the next N days and none was posted in the last N."""
     days = guild.engagement_days
     if days is None or guild.announce_channel_id is None:
         return None
+    for replaced in _call_replaced:
+        if await replaced(tx, guild.guild_id, now):
+            return None
     set_at = guild.announce_channel_set_at_ms
     if set_at is not None and now < from_ms(set_at) + FIRST_CALL_WAIT:
         return None  # the planner's hourly pass queues it once the wait is over

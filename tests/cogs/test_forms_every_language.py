@@ -28,7 +28,8 @@ from cogs._time_questions import TimeQuestions
 from cogs.audience import AudienceCog
 from cogs.opt_out import ConfirmForget
 from cogs.schedule import ConfirmCancel, Schedule, with_calendar
-from podium import components, i18n, timeparse
+from cogs.slots import SlotsCog
+from podium import components, i18n, slots, timeparse
 from podium.audience import Audience
 from podium.delivery import kinds
 from podium.delivery.outbox import Outbox
@@ -109,12 +110,21 @@ async def speaker_form(action: str, locale: str, db: Any, clock: Any) -> dict[st
     return modal.to_dict()
 
 
+async def slot_topic_form(locale: str, db: Any, clock: Any) -> dict[str, Any]:
+    services, talk = await services_with_a_talk(db, clock)
+    click = interaction(locale)
+    await SlotsCog(services).on_topic(click, components.CustomId(slots.TOPIC, (talk.id,)))  # type: ignore[arg-type]
+    [modal] = click.response.send_modal.await_args.args
+    return modal.to_dict()
+
+
 # Where a modal is built -> how to open each modal built there, by name.
 MODALS: dict[str, dict[str, Callable[[str, Any, Any], Awaitable[dict[str, Any]]]]] = {
     "cogs/audience.py:AudienceCog.ask": {
         "reschedule": lambda locale, db, clock: speaker_form(components.MOVE, locale, db, clock),
         "cancel": lambda locale, db, clock: speaker_form(components.CANCEL, locale, db, clock),
     },
+    "cogs/slots.py:SlotsCog.on_topic": {"slot topic": slot_topic_form},
 }
 EVERY_MODAL = [(site, name) for site, openers in MODALS.items() for name in openers]
 
