@@ -20,7 +20,7 @@ from cogs._replies import (
     manages_server,
     reply_ephemeral,
 )
-from podium import i18n, timeparse, weekly
+from podium import i18n, slots, timeparse, weekly
 from podium.audience import NEW_TALKS
 from podium.calendar_feed import feed_links
 from podium.delivery.render import RenderContext, render
@@ -629,3 +629,27 @@ class AnnounceSettings(commands.Cog):
             text = t._("📣 Posts are written in {language} from now on, also those already queued.",
                        language=i18n.language_name(chosen))
         await reply_ephemeral(interaction, text)
+
+    @announce_settings.subcommand(name="slots", description="Claiming series slots: per member, and when announced")
+    async def slots_cmd(
+        self,
+        interaction: Interaction,
+        per_member: int | None = SlashOption(
+            name="per-member", description="How many slots of one evening a member may hold (1-10; default 1)",
+            required=False, min_value=1, max_value=10,
+        ),
+        days_before: int | None = SlashOption(
+            name="days-before", description="Days before an evening its open slots are posted (1-28; default 5)",
+            required=False, min_value=1, max_value=28,
+        ),
+    ) -> None:
+        """Set how many slots of an evening one member may claim, and when open slots are announced."""
+        self.require_manage_server(interaction)
+        services = self.services
+        chosen = await slots.save_settings(services.db, services.outbox, guild_id_of(interaction),
+                                           services.clock.now(), per_member=per_member, days_before=days_before)
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, t.ngettext(
+            "🎤 A member may hold {n} slot of one evening; open slots are posted {before} before each evening.",
+            "🎤 A member may hold {n} slots of one evening; open slots are posted {before} before each evening.",
+            chosen.per_member, before=t.durations([timedelta(days=chosen.days_before)])))

@@ -160,7 +160,7 @@ async def load_settings(source: Database | Transaction, guild_id: int) -> SlotSe
 
 async def save_settings(db: Database, outbox: Outbox, guild_id: int, now: datetime, *, per_member: int | None,
                         days_before: int | None) -> SlotSettings:
-    """Store what was given (the rest kept); a new `days_before` re-plans the open-slots posts not yet sent."""
+    """Store what was given (the rest kept), and re-plan the open-slots posts not yet sent."""
     if per_member is not None and not PER_MEMBER_RANGE[0] <= per_member <= PER_MEMBER_RANGE[1]:
         raise TalkError(N_("A member may hold {low} to {high} slots of one evening (you gave {n}). "
                            "Example: `per-member:1`"), low=PER_MEMBER_RANGE[0], high=PER_MEMBER_RANGE[1],
@@ -179,8 +179,8 @@ async def save_settings(db: Database, outbox: Outbox, guild_id: int, now: dateti
             " days_before = excluded.days_before, updated_at_ms = excluded.updated_at_ms",
             (guild_id, chosen.per_member, chosen.days_before, to_ms(now)),
         )
-        if chosen.days_before != current.days_before:
-            await plan_open_slots(tx, outbox, guild_id, now)
+        # Re-planned whatever changed: a post now due goes at once, one now later waits (idempotent).
+        await plan_open_slots(tx, outbox, guild_id, now)
     return chosen
 
 
