@@ -30,6 +30,7 @@ from cogs.planner_loop import PlannerLoop
 from cogs.remind_me import RemindMe
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
+from cogs.series import SeriesCog
 from cogs.slots import SlotsCog
 from db import Database
 from podium import i18n, markup, posts, privacy
@@ -47,6 +48,7 @@ from podium.metrics import Metrics
 from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
+from podium.series import SeriesService
 from podium.services import Services
 from podium.talks import TalkService, composed_hooks
 from podium.timeparse import AmbiguousTimeError
@@ -121,6 +123,7 @@ class PodiumBot(commands.Bot):
             AudienceCog(services),
             Help(services),
             ScheduledEventsCog(services, self),
+            SeriesCog(services),
             SlotsCog(services),
         ):
             self.add_cog(cog)
@@ -158,6 +161,7 @@ class PodiumBot(commands.Bot):
         # cannot be matched to member ids, and a token reset does not undo forget-me.
         forget_key = privacy.forget_key_file(settings.database_path)
         members = Audience(db, outbox, clock, forget_key, on_attendance=posts.attendance_changed)
+        series = SeriesService(db, outbox, clock, talks)
         return Services(
             settings=settings,
             db=db,
@@ -179,9 +183,10 @@ class PodiumBot(commands.Bot):
                 retry_base_seconds=settings.retry_base_seconds,
                 metrics=metrics,
             ),
-            planner=Planner(db, outbox, clock, calendars, self.calendar_name),
+            planner=Planner(db, outbox, clock, calendars, self.calendar_name, series=series),
             calendars=calendars,
             events=ScheduledEvents(db, outbox, clock, talks, members),
+            series=series,
         )
 
     async def stop_background(self) -> None:

@@ -83,7 +83,10 @@ CREATE TABLE talks (
     approval          TEXT    NOT NULL DEFAULT 'approved' CHECK (approval IN ('pending', 'approved', 'declined')),
     seat_limit        INTEGER CHECK (seat_limit IS NULL OR seat_limit BETWEEN 1 AND 10000),  -- NULL: no limit
     slides_url        TEXT CHECK (slides_url IS NULL OR length(slides_url) <= 512),
-    recording_url     TEXT CHECK (recording_url IS NULL OR length(recording_url) <= 512)
+    recording_url     TEXT CHECK (recording_url IS NULL OR length(recording_url) <= 512),
+    -- A claimed slot of a series evening (podium/series.py): starts at evening start + slot × slot_minutes.
+    evening_id        INTEGER REFERENCES series_evenings(id),
+    slot              INTEGER CHECK (slot IS NULL OR slot BETWEEN 0 AND 9)
 );
 -- One talk per scheduled event: gateway events find their talk through it; an event is imported once.
 CREATE UNIQUE INDEX talks_by_event ON talks (event_id) WHERE event_id IS NOT NULL;
@@ -160,6 +163,43 @@ CREATE INDEX outbox_by_guild_kind ON outbox (guild_id, kind, created_at_ms) WHER
 CREATE INDEX outbox_last_outcome ON outbox (guild_id, kind, user_id, channel_id, id) WHERE state IN ('sent', 'failed');
 -- The DM prefetch: the next due DMs and their people, in due order.
 CREATE INDEX outbox_due_dm ON outbox (next_attempt_at_ms, user_id) WHERE state = 'pending' AND target_type = 'dm';
+
+-- Recurring talk nights (issue 23 §1, podium/series.py): a rule in the server's zone, evenings planned ahead.
+CREATE TABLE series (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    guild_id       INTEGER NOT NULL,
+    name           TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    rule           TEXT    NOT NULL,                -- the recurrence as JSON (podium/recurrence.py)
+    every_text     TEXT    NOT NULL,                -- as typed, shown back in the moderator's words
+    timezone       TEXT    NOT NULL,                -- IANA: evenings keep their local wall time across DST
+    slots          INTEGER NOT NULL CHECK (slots BETWEEN 1 AND 10),
+    slot_minutes   INTEGER NOT NULL CHECK (slot_minutes BETWEEN 5 AND 240),
+    seat_limit     INTEGER CHECK (seat_limit IS NULL OR seat_limit BETWEEN 1 AND 10000),
+    until_ms       INTEGER,                         -- no evening starts after it (NULL: open-ended)
+    channel_id     INTEGER,                         -- its post's channel (NULL: the announcement channel)
+    state          TEXT    NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'ended')),
+    created_by     INTEGER NOT NULL,
+    created_at_ms  INTEGER NOT NULL,
+    updated_at_ms  INTEGER NOT NULL,
+    sequence       INTEGER NOT NULL DEFAULT 0       -- grows with every change: its post's edits are keyed by it
+);
+-- A name is unique per guild among active series (case-insensitive: autocomplete and /series skip find it by name).
+CREATE UNIQUE INDEX series_by_name ON series (guild_id, lower(name)) WHERE state = 'active';
+CREATE TABLE series_evenings (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    series_id      INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+    guild_id       INTEGER NOT NULL,
+    starts_at_ms   INTEGER NOT NULL,
+    state          TEXT    NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'skipped')),
+    skip_reason    TEXT CHECK (skip_reason IS NULL OR length(skip_reason) <= 300),
+    event_id       INTEGER,                         -- its Discord scheduled event (series-claims)
+    UNIQUE (series_id, starts_at_ms)
+);
+CREATE INDEX series_evenings_upcoming ON series_evenings (guild_id, starts_at_ms);
+-- A slot is claimed iff a scheduled talk (approved or pending) holds it: a cancelled talk releases it, and two
+-- claims can never both win (the second INSERT fails inside its transaction).
+CREATE UNIQUE INDEX talks_by_slot ON talks (evening_id, slot) WHERE evening_id IS NOT NULL AND state = 'scheduled';
+
 -- Issue 23 §2 (migration 16): claiming a series' slots (podium/slots.py). Per server: how many slots of one evening
 -- a member may hold, and how many days before an evening its open slots are announced. No row: the defaults.
 CREATE TABLE slot_settings (

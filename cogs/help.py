@@ -24,16 +24,17 @@ from podium.services import Services
 log = logging.getLogger(__name__)
 
 # Discord: all embeds of a message together hold at most 6,000 characters; these shares leave room for the rest.
-EVERYONE_CHARS, MODERATOR_CHARS = 2800, 2200
+EVERYONE_CHARS, MODERATOR_CHARS = 2500, 2500
 # Who may run what, by the rule each command checks: /announce-settings needs Manage Server; /schedule import is
 # for moderators (Manage Server, Manage Events, Administrator or the moderator role). Everything else is for everyone.
 MANAGE_SERVER, MODERATOR = "manage-server", "moderator"
-MODERATOR_COMMANDS = {"announce-settings": MANAGE_SERVER, "schedule import": MODERATOR}
+MODERATOR_COMMANDS = {"announce-settings": MANAGE_SERVER, "schedule import": MODERATOR, "series create": MODERATOR,
+                      "series edit": MODERATOR, "series skip": MODERATOR, "series end": MODERATOR}
 # Answers that everyone in the channel sees (every other answer is private): marked in the list.
 PUBLIC_COMMANDS = frozenset({"schedule list", "announce-settings test"})
 PUBLIC_MARK = "📢"
 # The order people need them in: sign up, be reminded, consent, then the server's settings.
-ORDER = ("schedule", "remind-me", "opt-out", "help", "announce-settings")
+ORDER = ("schedule", "series", "remind-me", "opt-out", "help", "announce-settings")
 INTRO = N_(
     "Podium keeps your server's talks: members sign up for a slot, everyone can ask to be reminded of any talk "
     "(🔔 Remind me), and the server gets a weekly summary. Times you type are read in your own time zone; times "

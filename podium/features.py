@@ -23,6 +23,7 @@ MODULES = (
     "podium.posts",
     "podium.starts_soon",
     "podium.calendar_feed",
+    "podium.series",
     "podium.slots",
 )
 

@@ -1,9 +1,10 @@
-"""The hourly plan: housekeeping, each guild's next weekly summary, and the call-for-speakers rule."""
+"""The hourly plan: housekeeping, each guild's next weekly summary, the call-for-speakers rule, series evenings."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from db import Database
 from podium import slots, weekly
@@ -13,6 +14,9 @@ from podium.delivery.outbox import Outbox
 from podium.errors import Text
 from podium.housekeeping import tidy
 from podium.preferences import load_guild
+
+if TYPE_CHECKING:
+    from podium.series import SeriesService
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +35,14 @@ class Planner:
         clock: Clock,
         calendars: Calendars | None = None,
         calendar_name: Callable[[Feed], str | Text] | None = None,
+        series: SeriesService | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
         self.calendars = calendars
         self.calendar_name = calendar_name or (lambda feed: "Talks")
+        self.series = series
 
     async def run_once(self) -> None:
         """Tidy up, then queue each configured guild's next summary and any due call for speakers."""
@@ -50,5 +56,8 @@ class Planner:
                 await weekly.ensure_weekly(tx, self.outbox, guild, now)
                 await weekly.check_engagement(tx, self.outbox, guild, now)
                 await slots.plan_open_slots(tx, self.outbox, guild.guild_id, now)
+        if self.series is not None:
+            # Every active series' evenings 8 weeks ahead; a pass with nothing new to plan writes nothing.
+            await self.series.plan_all(now)
         if self.calendars is not None:
             await self.calendars.warm_up(self.calendar_name)

@@ -19,6 +19,7 @@ from podium.metrics import Metrics
 from podium.people import People
 from podium.planner import Planner
 from podium.scheduled_events import ScheduledEvents
+from podium.series import SeriesService
 from podium.talks import TalkService
 
 # Every feature's kinds, buttons, switches and subscribers, registered before the bot looks one up (the engine
@@ -47,3 +48,4 @@ class Services:
     planner: Planner
     calendars: Calendars
     events: ScheduledEvents
+    series: SeriesService

@@ -49,6 +49,8 @@ class Talk:
     seat_limit: int | None = None  # None: no limit
     slides_url: str | None = None
     recording_url: str | None = None
+    evening_id: int | None = None  # a claimed slot of a series evening (podium/series.py)
+    slot: int | None = None  # 0-based: starts at the evening's start + slot times the series' slot minutes
 
     @property
     def ends_at(self) -> datetime:
@@ -79,6 +81,8 @@ class Talk:
             seat_limit=row["seat_limit"],
             slides_url=row["slides_url"],
             recording_url=row["recording_url"],
+            evening_id=row["evening_id"],
+            slot=row["slot"],
         )
 
 

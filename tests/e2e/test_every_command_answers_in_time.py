@@ -69,6 +69,11 @@ COMMANDS: dict[str, dict[str, object]] = {
     "schedule list": {},
     "schedule mine": {},
     "schedule reschedule": {"talk": "{talk}", "when": "in 4 days at 19:00"},
+    "series create": {"name": "Rust Thursdays", "every": "thursday 19:00", "slots": 2, "channel": GENERAL_CHANNEL_ID},
+    "series list": {},
+    "series edit": {"series": "Rust Thursdays", "every": "thursday 19:30"},
+    "series skip": {"series": "Rust Thursdays", "date": "{evening}", "reason": "Holiday"},
+    "series end": {"series": "Rust Thursdays"},
 }
 
 
@@ -112,7 +117,8 @@ async def test_every_command_answers_within_3_s_while_the_channel_is_rate_limite
         # Other traffic used up the channel's message bucket: any post there now waits ~10 s for it.
         fake.exhaust_bucket("POST", ROUTE, seconds=10, channel_id=GENERAL_CHANNEL_ID)
         name, _, sub = qualified.partition(" ")
-        ids = {"talk": talk["id"], "event": made["id"]}
+        evenings = query(bot.db_path, "SELECT id FROM series_evenings ORDER BY starts_at_ms")
+        ids = {"talk": talk["id"], "event": made["id"], "evening": evenings[0]["id"] if evenings else 0}
         options = [option(k, str(v).format(**ids) if isinstance(v, str) else v) for k, v in values.items()]
         started = time.monotonic()
         interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID,

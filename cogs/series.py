@@ -1,0 +1,223 @@
+"""Discord side of series (domain side: podium/series.py): /series create | list | edit | skip | end.
+
+Thin: parse the options, call SeriesService, reply privately in the member's language.
+"""
+
+from __future__ import annotations
+
+import nextcord
+from nextcord import Interaction, SlashOption
+from nextcord.ext import commands
+
+from cogs._replies import guild_id_of, is_moderator, reply_ephemeral, user_id_of
+from cogs.announce_settings import POSTABLE, REQUIRED, missing_permissions, names
+from podium import i18n
+from podium.errors import UserError
+from podium.i18n import N_, Translator
+from podium.markup import discord_time, fit_lines, inert
+from podium.series import Overview, Series, SeriesService
+from podium.services import Services
+from podium.talks import Actor
+from podium.zones import local_moment
+
+CONTENT_LIMIT = 2000
+
+
+def summary(series: Series, t: Translator) -> str:
+    """"**Rust Thursdays**: every Thursday at 19:00 (Europe/Berlin), 2 slots of 30 min"."""
+    slots = t.ngettext("{n} slot of {minutes} min", "{n} slots of {minutes} min", series.slots,
+                       minutes=series.slot_minutes)
+    return t._("**{name}**: {rule} ({zone}), {slots}", name=inert(series.name), rule=series.rule_text().render(t),
+               zone=series.timezone, slots=slots)
+
+
+def overview_line(item: Overview, t: Translator) -> str:
+    """One series in /series list: its rule, its next evening and how many of that evening's slots are open."""
+    line = summary(item.series, t)
+    if item.next_evening is None:
+        return line + " · " + t._("no evening planned")
+    return line + " · " + t._("next: {when}, {open} of {slots} open", when=discord_time(item.next_evening.starts_at),
+                              open=item.open_slots, slots=item.series.slots)
+
+
+class SeriesCog(commands.Cog):
+    """/series create | list | edit | skip | end."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.series: SeriesService = services.series
+
+    async def actor(self, interaction: Interaction) -> Actor:
+        """Who is acting, with the server-wide moderator rights every Podium change is judged by."""
+        return Actor(user_id_of(interaction), is_moderator=await is_moderator(interaction, self.services))
+
+    @staticmethod
+    def postable(channel: nextcord.abc.GuildChannel | None) -> int | None:
+        """The channel's id once Podium may post there (else a refusal naming what it lacks)."""
+        if channel is None:
+            return None
+        me = channel.guild.me
+        missing = missing_permissions(channel.permissions_for(me)) if me else list(REQUIRED.values())
+        if missing:
+            raise UserError(
+                N_("I can't use {channel}: I'm missing **{missing}** there. "
+                   "Grant them to my role in the channel's settings, then try again. Nothing was changed."),
+                channel=channel.mention, missing=names(missing),
+            )
+        return channel.id
+
+    @nextcord.slash_command(
+        name="series",
+        description="Recurring talk nights with slots to claim",
+        contexts=[nextcord.InteractionContextType.guild],
+    )
+    async def series_cmd(self, interaction: Interaction) -> None:
+        """Parent of the /series subcommands."""
+
+    @series_cmd.subcommand(name="create", description="Start a recurring talk night (moderators)")
+    async def create(
+        self,
+        interaction: Interaction,
+        name: str = SlashOption(description="Its name, e.g. 'Rust Thursdays'", min_length=1, max_length=100),
+        every: str = SlashOption(
+            description="When, in the server's time zone: e.g. 'thursday 19:00', 'every other tuesday 18:30'",
+            min_length=1, max_length=100,
+        ),
+        slots: int = SlashOption(description="Talks per evening (1-10)", required=False, default=1, min_value=1,
+                                 max_value=10),
+        slot_minutes: int | None = SlashOption(
+            name="slot-minutes", description="Minutes per talk (5-240); default: the server's talk length",
+            required=False, min_value=5, max_value=240,
+        ),
+        until: str | None = SlashOption(description="Last date, e.g. 2027-06-30 (default: no end)", required=False,
+                                        max_length=40),
+        channel: nextcord.abc.GuildChannel | None = SlashOption(
+            description="Where it is presented (default: the announcement channel)", required=False,
+            channel_types=POSTABLE,
+        ),
+        seats: int | None = SlashOption(description="Seats per talk, for workshops (1-10000)", required=False,
+                                        min_value=1, max_value=10000),
+    ) -> None:
+        """Make a series; its evenings are planned 8 weeks ahead and it is presented in its channel."""
+        created = await self.series.create(
+            guild_id=guild_id_of(interaction), actor=await self.actor(interaction), name=name, every=every,
+            slots=slots, slot_minutes=slot_minutes, until=until, channel_id=self.postable(channel), seats=seats,
+            locale=interaction.locale,
+        )
+        t = i18n.translator(interaction.locale)
+        [item] = [found for found in await self.series.overview(created.guild_id) if found.series.id == created.id]
+        where = f"<#{created.channel_id}>" if created.channel_id else t._("the announcement channel")
+        await reply_ephemeral(interaction, "\n".join([
+            t._("✅ Series created: {summary}.", summary=summary(created, t)),
+            t._("Next evening: {when}. Evenings are planned 8 weeks ahead; it is presented in {channel}.",
+                when=discord_time(item.next_evening.starts_at) if item.next_evening else "—", channel=where),
+        ]))
+
+    @series_cmd.subcommand(name="list", description="The server's recurring talk nights")
+    async def list_(self, interaction: Interaction) -> None:
+        """Every active series: its rule in words, its next evening and that evening's open slots."""
+        t = i18n.translator(interaction.locale)
+        found = await self.series.overview(guild_id_of(interaction))
+        if not found:
+            await reply_ephemeral(interaction, t._("No series yet. Moderators start one with `/series create`."))
+            return
+        lines, _ = fit_lines([overview_line(item, t) for item in found], CONTENT_LIMIT - 60,
+                             more=t._("… and {n} more"))
+        await reply_ephemeral(interaction, t._("Series ({n}):", n=len(found)) + "\n" + lines)
+
+    @series_cmd.subcommand(name="edit", description="Change a series; future evenings are re-planned (moderators)")
+    async def edit(
+        self,
+        interaction: Interaction,
+        series: str = SlashOption(description="The series", autocomplete=True, max_length=100),
+        every: str | None = SlashOption(description="A new rule, e.g. 'thursday 19:30'", required=False,
+                                        max_length=100),
+        slots: int | None = SlashOption(description="Talks per evening (1-10)", required=False, min_value=1,
+                                        max_value=10),
+        slot_minutes: int | None = SlashOption(name="slot-minutes", description="Minutes per talk (5-240)",
+                                               required=False, min_value=5, max_value=240),
+        until: str | None = SlashOption(description="Last date, e.g. 2027-06-30 ('-' removes it)", required=False,
+                                        max_length=40),
+        channel: nextcord.abc.GuildChannel | None = SlashOption(description="Where it is presented", required=False,
+                                                                channel_types=POSTABLE),
+        name: str | None = SlashOption(description="A new name", required=False, min_length=1, max_length=100),
+        seats: int | None = SlashOption(description="Seats per talk (0 removes the limit)", required=False,
+                                        min_value=0, max_value=10000),
+    ) -> None:
+        """Change a series: future evenings follow; claimed talks move with the usual notices."""
+        guild_id = guild_id_of(interaction)
+        found = await self.series.find(guild_id, series)
+        changed = await self.series.edit(
+            guild_id=guild_id, actor=await self.actor(interaction), series_id=found.id, name=name, every=every,
+            slots=slots, slot_minutes=slot_minutes, until=until, channel_id=self.postable(channel), seats=seats,
+            locale=interaction.locale,
+        )
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, t._(
+            "✏️ Series changed: {summary}. Future evenings were planned again; talks already claimed moved with "
+            "their evening, and their speakers and audience are told.", summary=summary(changed, t)))
+
+    @series_cmd.subcommand(name="skip", description="Skip one evening, e.g. a holiday (moderators)")
+    async def skip(
+        self,
+        interaction: Interaction,
+        series: str = SlashOption(description="The series", autocomplete=True, max_length=100),
+        date: str = SlashOption(description="The evening, e.g. 2027-01-14", autocomplete=True, max_length=40),
+        reason: str | None = SlashOption(description="Why, told to the speakers and audience", required=False,
+                                         max_length=300),
+    ) -> None:
+        """Skip an evening: it can't be claimed; its claimed talks are cancelled with the reason."""
+        guild_id = guild_id_of(interaction)
+        found = await self.series.find(guild_id, series)
+        skipped = await self.series.skip(guild_id=guild_id, actor=await self.actor(interaction), series_id=found.id,
+                                         day=date, reason=reason)
+        t = i18n.translator(interaction.locale)
+        text = t._("⏭️ The evening of {when} of **{name}** is skipped.",
+                   when=discord_time(skipped.evening.starts_at), name=inert(found.name))
+        if skipped.cancelled:
+            text += " " + t.ngettext(
+                "{n} claimed talk was cancelled; its speaker and audience are told.",
+                "{n} claimed talks were cancelled; their speakers and audiences are told.", skipped.cancelled)
+        await reply_ephemeral(interaction, text)
+
+    @series_cmd.subcommand(name="end", description="End a series: no more evenings (moderators)")
+    async def end(
+        self,
+        interaction: Interaction,
+        series: str = SlashOption(description="The series", autocomplete=True, max_length=100),
+    ) -> None:
+        """End a series; talks already claimed stay."""
+        guild_id = guild_id_of(interaction)
+        found = await self.series.find(guild_id, series)
+        ended = await self.series.end(guild_id=guild_id, actor=await self.actor(interaction), series_id=found.id)
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, t._(
+            "🏁 Series **{name}** ended: no more evenings. Talks already claimed stay; cancel one with "
+            "`/schedule cancel` if it should not take place.", name=inert(ended.name)))
+
+    @edit.on_autocomplete("series")
+    @skip.on_autocomplete("series")
+    @end.on_autocomplete("series")
+    async def series_autocomplete(self, interaction: Interaction, series: str) -> None:
+        """The server's active series, matched on name."""
+        found = await self.series.named(guild_id_of(interaction), series or "")
+        await interaction.response.send_autocomplete({item.name[:100]: str(item.id) for item in found})
+
+    @skip.on_autocomplete("date")
+    async def date_autocomplete(self, interaction: Interaction, date: str, series: str | None = None) -> None:
+        """The chosen series' next evenings, in the series' zone (plain text: no `<t:…>` in a choice)."""
+        try:
+            found = await self.series.find(guild_id_of(interaction), series or "")
+        except UserError:
+            await interaction.response.send_autocomplete({})
+            return
+        t = i18n.translator(interaction.locale)
+        typed = (date or "").strip().lower()
+        choices = {}
+        for evening in await self.series.upcoming_evenings(found.id):
+            label = local_moment(evening.starts_at, found.timezone, t)
+            if evening.state == "skipped":
+                label = t._("{when} (skipped)", when=label)
+            if typed in label.lower():
+                choices[label[:100]] = str(evening.id)
+        await interaction.response.send_autocomplete(choices)
