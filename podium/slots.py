@@ -402,11 +402,36 @@ async def _pick_click(click: Click) -> Reply:
     return await claim_reply(talks.db, outcome, i18n.translator(click.locale), talks.clock.now())
 
 
+async def _series_claim_click(click: Click) -> Reply:
+    """🎤 Claim a slot on the series post: the earliest open slot of the series' next evening that has one.
+
+    The post names the series, not an evening: it stays up for months, and its button always means "the next".
+    """
+    if click.guild_id is None:
+        raise TalkError(N_("Claim a slot on the server, where the series is posted."))
+    talks: TalkService = click.services.talks
+    t = i18n.translator(click.locale)
+    now = talks.clock.now()
+    offers = await evenings_with_open_slots(talks.db, click.guild_id, now, series_id=click.id.numbers[0], limit=1)
+    if not offers:
+        return Reply(t._("😕 No coming evening of this series has an open slot yet."))
+    outcome = await claim(talks, guild_id=click.guild_id, user_id=click.user_id, evening_id=offers[0][0].id)
+    return await claim_reply(talks.db, outcome, t, now)
+
+
 CLAIM = components.declare("podium:slot:claim", handler=_claim_click)  # :evening id — "🎤 Claim a slot"
+# :series id — "🎤 Claim a slot" on the series post (the next evening with an open slot)
+SERIES_CLAIM = components.declare("podium:slot:series", handler=_series_claim_click)
 CHOOSE = components.declare("podium:slot:choose", numbers=0, handler=_choose_click)  # values: "evening-slot"
 PICK = components.declare("podium:slot:pick", handler=_pick_click)  # :talk id, values: "evening-slot"
 TOPIC = components.declare("podium:slot:topic")  # :talk id — "✏️ Set your topic…" (a form: cogs/slots.py)
 TOPIC_MODAL = components.declare("podium:slot:topic-modal")  # :talk id
+
+
+def series_claim_row(series_id: int, t: Translator) -> dict[str, Any]:
+    """The series post's "🎤 Claim a slot" (podium/series.py shows it while the series is active)."""
+    return components.row(components.button(t._("🎤 Claim a slot"), SERIES_CLAIM, series_id,
+                                            style=components.PRIMARY))
 
 
 def claim_button(evening_id: int, t: Translator, *, disabled: bool = False) -> dict[str, Any]:

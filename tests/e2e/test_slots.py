@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.commands import click, run
+from tests.e2e.commands import click, option, run
 from tests.e2e.dbcheck import query
 from tests.factories import _write
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
@@ -111,3 +111,26 @@ async def test_a_claimed_slot_gets_its_topic_from_the_form(fake, clocked_bot, lo
     assert words["topic"] in answer["data"]["content"], answer
     [talk] = query(bot.db_path, "SELECT * FROM talks WHERE evening_id = ?", evening)
     assert talk["topic"] == "Lifetimes, gently"
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de"])
+async def test_the_series_post_claims_the_next_evening_with_an_open_slot(fake, clocked_bot, locale):
+    bot, words = clocked_bot, WORDS[locale]
+    interaction = await fake.invoke(
+        guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MODERATOR_ID, name="series",
+        options=[{"type": 1, "name": "create", "options": [option("name", "Go Nights"),
+                                                           option("every", "every thursday 19:00")]}])
+    assert "Go Nights" in (await fake.wait_for_response(interaction))["data"]["content"]
+    post = await fake.wait_for_message(lambda m: m.channel_id == GENERAL_CHANNEL_ID and "Go Nights" in m.content,
+                                       timeout=20)
+    [series] = query(bot.db_path, "SELECT id FROM series")
+    assert post.custom_ids == [f"podium:slot:series:{series['id']}"]
+    first, second = query(bot.db_path, "SELECT id FROM series_evenings ORDER BY starts_at_ms LIMIT 2")
+    _, held = await click(fake, post, f"podium:slot:series:{series['id']}", OWNER_ID, locale=locale)
+    assert words["held"].format(n=1) in held, held
+    # One slot an evening: the next member gets the next evening's.
+    _, held = await click(fake, post, f"podium:slot:series:{series['id']}", MEMBER_ID, locale=locale)
+    assert words["held"].format(n=1) in held, held
+    assert [(t["evening_id"], t["speaker_id"]) for t in query(
+        bot.db_path, "SELECT evening_id, speaker_id FROM talks ORDER BY id")] == [
+        (first["id"], OWNER_ID), (second["id"], MEMBER_ID)]
