@@ -23,7 +23,7 @@ from cogs._replies import (
     user_id_of,
 )
 from cogs._zone import read_in
-from podium import components, i18n, timeparse
+from podium import components, i18n, slots, timeparse
 from podium.audience import going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
@@ -177,6 +177,21 @@ class Schedule(commands.Cog):
             raise TalkError(N_("Pick a talk from the list that appears as you type in the `talk` option."))
         return int(value)
 
+    async def grouped_lines(self, talks: list[Talk], going_to: dict[int, int], t: Translator) -> list[str]:
+        """One entry per talk; a series evening's talks under its heading (the series, when, its open slots)."""
+        evenings = await slots.open_counts(self.services.db, {talk.evening_id for talk in talks
+                                                              if talk.evening_id is not None})
+        entries, previous = [], None
+        for talk in talks:
+            line = talk_line(talk, going_to[talk.id], t)
+            if talk.evening_id in evenings and talk.evening_id != previous:
+                evening, open_count = evenings[talk.evening_id]
+                # The heading rides with the evening's first talk: fit_lines counts talks, not headings.
+                line = f"{slots.evening_heading(evening, open_count, t)}\n{line}"
+            previous = talk.evening_id
+            entries.append(line)
+        return entries
+
     async def list_page(
         self, guild_id: int, days: int, page: int, t: Translator = i18n.ENGLISH, zone: str = "UTC"
     ) -> tuple[nextcord.Embed, nextcord.ui.View | None]:
@@ -191,7 +206,7 @@ class Schedule(commands.Cog):
         going_to = await self.services.audience.counts([talk.id for talk in talks])
         title = t.ngettext("Upcoming talks — next {n} day", "Upcoming talks — next {n} days", days)
         embed = nextcord.Embed(title=title, colour=nextcord.Colour.blurple())
-        lines, _ = fit_lines([talk_line(talk, going_to[talk.id], t) for talk in talks], EMBED_DESCRIPTION_LIMIT,
+        lines, _ = fit_lines(await self.grouped_lines(talks, going_to, t), EMBED_DESCRIPTION_LIMIT,
                              more=t._(MORE_TALKS))
         embed.description = lines or t._("No talks yet — sign up with {command}.", command=command("schedule add"))
         embed.set_footer(text=t.ngettext("Page {page}/{pages} · {n} talk", "Page {page}/{pages} · {n} talks", total,

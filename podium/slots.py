@@ -440,6 +440,34 @@ def claim_button(evening_id: int, t: Translator, *, disabled: bool = False) -> d
     return {**button, "disabled": True} if disabled else button
 
 
+# -- where evenings show: /schedule list, the weekly summary ---------------------------------------------------------
+
+
+async def open_counts(source: Database | Transaction, evening_ids: set[int]) -> dict[int, tuple[Evening, int]]:
+    """Each evening (of these ids) with how many of its slots are open."""
+    if not evening_ids:
+        return {}
+    ids = tuple(sorted(evening_ids))
+    marks = ",".join("?" * len(ids))
+    rows = await source.fetchall(_EVENING + f" WHERE e.id IN ({marks})", ids)
+    held = {row["evening_id"]: row["n"] for row in await source.fetchall(
+        f"SELECT evening_id, count(*) AS n FROM talks WHERE evening_id IN ({marks}) AND state = 'scheduled'"
+        " GROUP BY evening_id", ids)}
+    return {row["id"]: (_evening(row), max(0, row["slots"] - held.get(row["id"], 0))) for row in rows}
+
+
+def evening_heading(evening: Evening, open_count: int, t: Translator) -> str:
+    """The line an evening's talks are listed under: the series, when, and its open slots (or that none is)."""
+    if evening.state == "skipped":
+        return t._("🎤 {series} · ~~{when}~~ · skipped", series=quote(evening.name),
+                   when=discord_time(evening.starts_at))
+    if open_count:
+        return t.ngettext("🎤 {series} · {when} · {n} open slot", "🎤 {series} · {when} · {n} open slots",
+                          open_count, series=quote(evening.name), when=discord_time(evening.starts_at))
+    return t._("🎤 {series} · {when} · every slot taken", series=quote(evening.name),
+               when=discord_time(evening.starts_at))
+
+
 # -- the speaker limit, and the open-slots post kept true ---------------------------------------------------------
 
 
