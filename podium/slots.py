@@ -468,6 +468,44 @@ def evening_heading(evening: Evening, open_count: int, t: Translator) -> str:
                when=discord_time(evening.starts_at))
 
 
+# The weekly summary lists the coming week's evenings that still have open slots, each with its Claim button.
+SUMMARY_EVENINGS = 3
+
+
+async def _summary_evenings(db: Database | Transaction, guild_id: int, now: datetime) -> dict[str, Any]:
+    found = await db.fetchall(
+        _EVENING + " WHERE e.guild_id = ? AND e.state = 'open' AND s.state = 'active' AND e.starts_at_ms > ?"
+        " AND e.starts_at_ms <= ? AND (SELECT count(*) FROM talks AS t WHERE t.evening_id = e.id"
+        " AND t.state = 'scheduled') < s.slots ORDER BY e.starts_at_ms LIMIT ?",
+        (guild_id, to_ms(now), to_ms(now + timedelta(days=weekly.SUMMARY_DAYS)), SUMMARY_EVENINGS),
+    )
+    counts = await open_counts(db, {row["id"] for row in found})
+    return {"open_evenings": [
+        {"evening_id": evening.id, "series": evening.name, "start_ms": to_ms(evening.starts_at), "open": n}
+        for evening, n in sorted(counts.values(), key=lambda item: item[0].starts_at)]}
+
+
+def _summary_section(ctx: RenderContext) -> tuple[dict[str, Any] | None, tuple[dict[str, Any], ...]]:
+    evenings = [e for e in ctx.payload.get("open_evenings") or [] if isinstance(e, dict)][:SUMMARY_EVENINGS]
+    if not evenings:
+        return None, ()
+    t = ctx.t
+    lines, buttons = [], []
+    for item in evenings:
+        start = from_ms(need(item, "start_ms", int))
+        n = need(item, "open", int)
+        lines.append(t.ngettext("🎤 {series} · {when} · {n} open slot", "🎤 {series} · {when} · {n} open slots", n,
+                                series=quote(need(item, "series", str)), when=both_times(start)))
+        buttons.append(components.button(
+            t._("🎤 Claim a slot on {when}", when=local_moment(start, ctx.zone, t)), CLAIM,
+            need(item, "evening_id", int), style=components.PRIMARY))
+    embed = {"title": t._("Open slots: who wants to speak?"), "description": "\n".join(lines), "color": 0x57F287}
+    return embed, (components.row(*buttons),)
+
+
+weekly.summary_section(weekly.SummarySection(prepare=_summary_evenings, render=_summary_section))
+
+
 # -- the speaker limit, and the open-slots post kept true ---------------------------------------------------------
 
 

@@ -267,3 +267,24 @@ async def test_a_server_with_series_gets_open_slots_posts_instead_of_the_generic
     async with db.transaction() as tx:
         assert await weekly.check_engagement(tx, outbox, guild, clock.now() + weekly.FIRST_CALL_WAIT) is None
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = 'engagement_prompt'") == 0
+
+
+async def test_the_weekly_summary_lists_the_weeks_evenings_with_open_slots_and_their_claim_buttons(db, clock):
+    from podium.delivery.render import RenderContext, render
+
+    _, service = await world(db, clock)
+    _, [tonight, next_week, _] = await add_series(db, clock, slots_n=2, first_in=timedelta(days=2))
+    await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=tonight)
+    payload = await weekly.summary_payload(db, GUILD, clock.now())
+    # Only this week's evenings (next week's is 9 days away), with what is still open.
+    assert payload["open_evenings"] == [{"evening_id": tonight, "series": "Rust Thursdays",
+                                         "start_ms": to_ms(clock.now() + timedelta(days=2)), "open": 1}]
+    for locale, words in (("en-US", "1 open slot"), ("de", "1 freier Slot")):
+        body = render(RenderContext(weekly.WEEKLY_SUMMARY.name, payload, None, clock.now(), clock.now(),
+                                    via="channel", locale=locale), mention_user_id=None)
+        assert words in body["embeds"][-1]["description"]
+        assert f"{slots.CLAIM}:{tonight}" in [c.get("custom_id") for row in body["components"]
+                                              for c in row["components"]]
+    await slots.claim(service, guild_id=GUILD, user_id=2, evening_id=tonight)
+    assert (await weekly.summary_payload(db, GUILD, clock.now()))["open_evenings"] == []
+    assert next_week
