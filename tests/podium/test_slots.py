@@ -288,3 +288,38 @@ async def test_the_weekly_summary_lists_the_weeks_evenings_with_open_slots_and_t
     await slots.claim(service, guild_id=GUILD, user_id=2, evening_id=tonight)
     assert (await weekly.summary_payload(db, GUILD, clock.now()))["open_evenings"] == []
     assert next_week
+
+
+async def test_a_servers_feed_shows_each_evening_beside_its_talks_and_a_skipped_one_as_cancelled(db, clock):
+    from ical.calendar_stream import IcsCalendarStream
+    from icalendar import Calendar
+
+    from podium.calendar_feed import Calendars
+
+    _, service = await world(db, clock)
+    _, [tonight, next_week, _] = await add_series(db, clock, slots_n=2, minutes=30)
+    claimed = await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=tonight)
+    calendars = Calendars(db, clock)
+    feed = await calendars.feed(await calendars.token(GUILD))
+
+    def events(body):
+        IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))  # the strict RFC 5545 parser accepts it too
+        return {str(e["UID"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
+
+    first = await calendars.body(feed, name="Talks")
+    found = events(first.body)
+    evening = found[f"evening-{tonight}-{GUILD}@podium"]
+    assert (str(evening["SUMMARY"]), str(evening["STATUS"])) == ("Rust Thursdays", "CONFIRMED")
+    assert evening["DTEND"].dt - evening["DTSTART"].dt == timedelta(minutes=60)  # both slots
+    assert f"talk-{claimed.talk.id}-{GUILD}@podium" in found  # the evening's talk, as any talk
+    async with db.transaction() as tx:  # series-core's /series skip marks it so
+        await tx.execute("UPDATE series_evenings SET state = 'skipped', skip_reason = 'Holiday' WHERE id = ?",
+                         (next_week,))
+    second = await calendars.body(feed, name="Talks")
+    assert second.etag != first.etag
+    skipped = events(second.body)[f"evening-{next_week}-{GUILD}@podium"]
+    assert str(skipped["STATUS"]) == "CANCELLED" and "Holiday" in str(skipped["DESCRIPTION"])
+    assert int(skipped["SEQUENCE"]) > int(events(first.body)[f"evening-{next_week}-{GUILD}@podium"]["SEQUENCE"])
+    # A member's own feed holds their talks only.
+    mine = await calendars.feed(await calendars.token(GUILD, 1))
+    assert [uid for uid in events((await calendars.body(mine, name="Mine")).body) if uid.startswith("evening-")] == []
