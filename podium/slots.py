@@ -19,23 +19,26 @@ the settings of both. The series and their evenings are podium/series.py's (issu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from db import Database, Transaction
 from podium import components, i18n, privacy, weekly
+from podium import scheduled_events as events
 from podium.clock import from_ms, to_ms
 from podium.components import Click, Reply
 from podium.delivery import kinds
 from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.delivery.render import RenderContext, Rendered, RenderError, need, render
-from podium.delivery.transport import GoneError
+from podium.delivery.transport import GoneError, RejectedError
 from podium.i18n import N_, Translator
-from podium.markup import both_times, discord_time, quote
-from podium.preferences import channel_locale
+from podium.markup import both_times, discord_time, inert, quote
+from podium.preferences import GuildSettings, channel_locale, load_guild
 from podium.talk_model import Talk, TalkError
 from podium.talks import Actor, SlotTaken, TalkEvent, TalkHooks, TalkService, subscribes
 from podium.zones import local_moment
@@ -538,6 +541,110 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
     return hooks
 
 
+# -- Discord's Events: one event per evening with a claimed slot (not one per slot, not a Discord recurrence) -----
+
+
+def evening_marker(evening_id: int) -> str:
+    """The last line of an evening's event description: finds it again after a crash lost its id."""
+    return f"Podium evening #{evening_id}"
+
+
+def evening_event_body(evening: Evening, held: dict[int, Talk], guild: GuildSettings) -> dict[str, Any]:
+    """The evening's event: its series, the whole evening, its line-up (the place as the server's talks have it)."""
+    lineup = []
+    for slot in sorted(held):
+        talk = held[slot]
+        speaker = f" ({inert(talk.speaker_name)})" if talk.speaker_name else ""
+        lineup.append(f"{talk.starts_at.astimezone(ZoneInfo(evening.timezone)):%H:%M} {inert(talk.topic)}{speaker}")
+    tail = evening_marker(evening.id)
+    description = "\n".join(lineup)[:events.DESCRIPTION_MAX - len(tail) - 1]
+    body: dict[str, Any] = {
+        "name": events.clip(evening.name, events.NAME_MAX),
+        "description": f"{description}\n{tail}" if description else tail,
+        "scheduled_start_time": events.iso(evening.starts_at),
+        "scheduled_end_time": events.iso(evening.ends_at),
+        "privacy_level": 2,
+        "entity_type": guild.events_entity_type,
+    }
+    if guild.events_entity_type == events.EXTERNAL or guild.events_channel_id is None:
+        body["entity_type"] = events.EXTERNAL
+        body["channel_id"] = None
+        body["entity_metadata"] = {"location": events.clip(events.location_text(guild), events.LOCATION_MAX)}
+    else:
+        body["channel_id"] = str(guild.events_channel_id)
+    return body
+
+
+async def _store_evening_event(db: Database, evening_id: int, event_id: int | None) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE series_evenings SET event_id = ? WHERE id = ?", (event_id, evening_id))
+
+
+async def _sync_evening_event(action: kinds.ActionContext) -> int:
+    """Make the evening's event what the evening is now: made at its first claim, edited, cancelled when none is left.
+
+    Reads the evening when it runs, so the last of several queued changes wins whatever order they ran in.
+    """
+    evening = await load_evening(action.db, need(action.payload, "evening_id", int))
+    if evening is None:
+        raise kinds.ActionSkipped("the evening no longer exists")
+    event_id = await action.db.fetchval("SELECT event_id FROM series_evenings WHERE id = ?", (evening.id,))
+    held = await held_slots(action.db, evening.id)
+    guild = await load_guild(action.db, evening.guild_id)
+    wanted = bool(held) and evening.state == "open" and evening.starts_at > action.now
+    if not wanted:
+        if event_id is None:
+            raise kinds.ActionSkipped("the evening has no event and needs none")
+        with contextlib.suppress(GoneError, RejectedError):  # deleted by hand, or already over: nothing left
+            await action.transport.edit_scheduled_event(evening.guild_id, event_id, {"status": events.CANCELED})
+        await _store_evening_event(action.db, evening.id, None)
+        return int(event_id)
+    body = evening_event_body(evening, held, guild)
+    if event_id is not None:
+        try:
+            await action.transport.edit_scheduled_event(evening.guild_id, event_id, {
+                key: body[key] for key in ("name", "description", "scheduled_start_time", "scheduled_end_time")})
+            return int(event_id)
+        except GoneError:
+            await _store_evening_event(action.db, evening.id, None)  # deleted by hand: made again
+    elif not guild.events_enabled:
+        raise kinds.ActionSkipped("the server has scheduled events off")
+    found = None
+    if action.row.attempts > 1 or action.row.maybe_sent:
+        me = action.transport.own_user_id()
+        found = next((int(e["id"]) for e in await action.transport.list_scheduled_events(evening.guild_id)
+                      if str(e.get("creator_id")) == str(me)
+                      and str(e.get("description") or "").rstrip().endswith(evening_marker(evening.id))
+                      and int(e.get("status") or 0) == events.SCHEDULED), None)
+    made = found if found is not None else int(
+        (await action.transport.create_scheduled_event(evening.guild_id, body))["id"])
+    await _store_evening_event(action.db, evening.id, made)
+    return made
+
+
+EVENING_EVENT = kinds.register(kinds.KindSpec(
+    name="evening_event", render=kinds.describes("(makes a series evening's Discord event what the evening is now)"),
+    consent=None, act=_sync_evening_event, in_talk_info="hidden", label=N_("evening's event"),
+    # To whom and when: Discord's Events list, when a slot of an evening is claimed, released or its talk changes.
+    example={"evening_id": 1},
+))
+
+
+async def queue_evening_event(tx: Transaction, outbox: Outbox, evening: Evening, now: datetime) -> None:
+    """One pending sync of the evening's event: it reads the evening when it runs (servers with events on)."""
+    has_event = await tx.fetchval("SELECT event_id FROM series_evenings WHERE id = ?", (evening.id,))
+    if has_event is None and not (await load_guild(tx, evening.guild_id)).events_enabled:
+        return
+    prefix = f"evening:{evening.id}:event:"
+    if await tx.fetchone("SELECT 1 FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? AND state = 'pending'",
+                         (prefix, prefix[:-1] + ";")):
+        return
+    await outbox.enqueue(tx, OutboxMessage(
+        kind=EVENING_EVENT.name, dedupe_key=f"{prefix}{to_ms(now)}", due_at=now, target_type="channel",
+        guild_id=evening.guild_id, payload={"evening_id": evening.id},
+    ), now=now)
+
+
 def open_slots_key(evening_id: int) -> str:
     """The dedupe key of an evening's one open-slots post."""
     return f"evening:{evening_id}:open-slots"
@@ -548,6 +655,7 @@ async def evening_changed(tx: Transaction, outbox: Outbox, evening_id: int, now:
     evening = await load_evening(tx, evening_id)
     if evening is None:
         return
+    await queue_evening_event(tx, outbox, evening, now)
     await _plan_evening(tx, outbox, evening, await load_settings(tx, evening.guild_id), None, now)
     post = await tx.fetchone(
         "SELECT id, delivered_channel_id, message_id FROM outbox WHERE dedupe_key = ? AND state = 'sent'"

@@ -323,3 +323,44 @@ async def test_a_servers_feed_shows_each_evening_beside_its_talks_and_a_skipped_
     # A member's own feed holds their talks only.
     mine = await calendars.feed(await calendars.token(GUILD, 1))
     assert [uid for uid in events((await calendars.body(mine, name="Mine")).body) if uid.startswith("evening-")] == []
+
+
+async def test_one_discord_event_per_evening_with_a_claimed_slot_kept_in_step_with_its_slots(db, clock):
+    from podium.delivery.dispatcher import Dispatcher
+    from podium.delivery.pacing import Pacer
+    from tests.doubles import EventsTransport
+
+    outbox, service = await world(db, clock)
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, events_enabled=1, events_location="#talks")
+    transport = EventsTransport(clock)
+    dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
+
+    async def run_due():
+        for _ in range(3):
+            for row in await outbox.claim_due(clock.now(), 100):
+                await dispatcher.deliver(row)
+            clock.advance(10)
+
+    _, [tonight, next_week, _] = await add_series(db, clock, slots_n=2)
+    await run_due()
+    assert transport.events == {}  # no evening has a claimed slot: no event
+    first = await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=tonight)
+    await run_due()
+    second = await slots.claim(service, guild_id=GUILD, user_id=2, evening_id=tonight)
+    await run_due()
+    [event] = transport.events.values()  # one for the evening, none for either slot's talk
+    evening = await slots.load_evening(db, tonight)
+    assert event["name"] == "Rust Thursdays" and event["status"] == 1
+    assert event["scheduled_start_time"] == evening.starts_at.isoformat()
+    assert event["scheduled_end_time"] == evening.ends_at.isoformat()
+    assert "Rust Thursdays · 1" in event["description"] and "Rust Thursdays · 2" in event["description"]
+    assert event["description"].endswith(f"Podium evening #{tonight}")
+    assert await db.fetchval("SELECT event_id FROM series_evenings WHERE id = ?", (tonight,)) == int(event["id"])
+    assert await db.fetchval("SELECT count(*) FROM talks WHERE event_id IS NOT NULL") == 0
+    # Both released: the evening no longer has a talk, so its event is cancelled.
+    for claimed, user in ((first, 1), (second, 2)):
+        await service.cancel(guild_id=GUILD, actor=Actor(user), talk_id=claimed.talk.id)
+    await run_due()
+    assert event["id"] and transport.events[int(event["id"])]["status"] == 4
+    assert await db.fetchval("SELECT event_id FROM series_evenings WHERE id = ?", (tonight,)) is None
+    assert next_week
