@@ -36,6 +36,7 @@ COMMANDS: dict[str, dict[str, object]] = {
     "announce-settings engagement": {"days": 14},
     "announce-settings events": {"enabled": True, "location": "#talks"},
     "announce-settings language": {"language": "de"},
+    "announce-settings slots": {"per-member": 2, "days-before": 3},
     "announce-settings log-channel": {"channel": GENERAL_CHANNEL_ID},
     "announce-settings new-talks": {"enabled": True},
     "announce-settings posts": {"post": "starting-now", "enabled": True},
