@@ -35,6 +35,8 @@ from podium.clock import to_ms
 from tests.botprocess import BotProcess
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MODERATOR_ID, FakeDiscord, FakeGuild, FakeMember
 
+# Every Thursday at 19:00, as podium/recurrence.py stores a rule.
+WEEKLY_RULE = '{"freq": "weekly", "hour": 19, "interval": 1, "minute": 0, "nth": 0, "weekday": 3}'
 FIRST_MEMBER = 700000000000000000
 HOLDER = 600000000000000000
 
@@ -48,8 +50,8 @@ def setup(db_path: Path) -> int:
                          " VALUES (?, ?, 0, 0)", (GUILD_ID, GENERAL_CHANNEL_ID))
             series = conn.execute(
                 "INSERT INTO series (guild_id, name, rule, every_text, timezone, slots, slot_minutes, state,"
-                " created_by, created_at_ms, updated_at_ms) VALUES (?, 'Rust Thursdays', '{}', 'thursday 19:00',"
-                " 'Europe/Berlin', 2, 30, 'active', ?, 0, 0)", (GUILD_ID, MODERATOR_ID)).lastrowid
+                " created_by, created_at_ms, updated_at_ms) VALUES (?, 'Rust Thursdays', ?, 'thursday 19:00',"
+                " 'Europe/Berlin', 2, 30, 'active', ?, 0, 0)", (GUILD_ID, WEEKLY_RULE, MODERATOR_ID)).lastrowid
             start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=2)
             evenings = [conn.execute(
                 "INSERT INTO series_evenings (series_id, guild_id, starts_at_ms, state) VALUES (?, ?, ?, 'open')",

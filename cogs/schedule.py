@@ -244,17 +244,30 @@ class Schedule(commands.Cog):
     async def add(
         self,
         interaction: Interaction,
-        when: WhenOption = SlashOption(
-            description="When, in your time zone: e.g. 'friday 18:00', '2026-12-03 19:00'", max_length=100
-        ),
         topic: str = SlashOption(description="What the talk is about", min_length=1, max_length=200),
+        # Optional since a series' slot has its time (`series`); Discord wants the required options first.
+        when: WhenOption | None = SlashOption(
+            description="When, in your time zone: e.g. 'friday 18:00', '2026-12-03 19:00'", max_length=100,
+            required=False,
+        ),
         speaker: nextcord.Member | None = SlashOption(description="Sign someone else up (moderators)", required=False),
         duration: int | None = SlashOption(
             description="Minutes (5-240); default: the server's slot length", required=False, min_value=5, max_value=240
         ),
+        series: str | None = SlashOption(
+            description="Claim the next open slot of a series instead of giving a time", required=False,
+            autocomplete=True,
+        ),
     ) -> None:
-        """Sign up for a talk."""
+        """Sign up for a talk, or claim a series' next open slot (`series`)."""
         actor = await self.actor(interaction)
+        if series is not None:
+            await self.add_to_series(interaction, actor, series, topic, when is not None or speaker is not None
+                                     or duration is not None)
+            return
+        if when is None:
+            raise TalkError(N_("Give `when` (or `series` to claim a series' slot). "
+                               "Example: `/schedule add topic:Intro to Rust when:friday 18:00`"))
         person = speaker or interaction.user
         talk = await self.talks.add(
             guild_id=guild_id_of(interaction),
@@ -276,6 +289,29 @@ class Schedule(commands.Cog):
         read, view = await read_in(self.services, interaction, when, talk=True)
         # No bare "#12" after the sentence: members pick talks by topic, and an unexplained number read as noise.
         await reply_ephemeral(interaction, f"{signed_up}\n{read}", view=with_calendar(view, talk.id, t))
+
+    async def add_to_series(self, interaction: Interaction, actor: Actor, series: str, topic: str,
+                            more: bool) -> None:
+        """/schedule add series: the series' next open slot, claimed with the topic; "Pick another" offers the rest."""
+        if more:
+            raise TalkError(N_("A series' slot has its own time and length, and is claimed for yourself: give only "
+                               "`topic` and `series`. Example: `/schedule add topic:Intro to Rust series:Rust "
+                               "Thursdays`"))
+        guild_id = guild_id_of(interaction)
+        found = await self.services.series.find(guild_id, series)
+        user = interaction.user
+        outcome = await slots.claim_in_series(self.talks, guild_id=guild_id, user_id=actor.user_id,
+                                              series_id=found.id, topic=topic,
+                                              speaker_name=user.display_name if user is not None else None)
+        reply = await slots.claim_reply(self.services.db, outcome, i18n.translator(interaction.locale),
+                                        self.services.clock.now(), topic_set=True)
+        await reply_ephemeral(interaction, reply.text, view=view_of(reply.rows) if reply.rows else None)
+
+    @add.on_autocomplete("series")
+    async def add_series_autocomplete(self, interaction: Interaction, series: str) -> None:
+        """The server's active series, matched on name."""
+        found = await self.services.series.named(guild_id_of(interaction), series or "")
+        await interaction.response.send_autocomplete({item.name[:100]: str(item.id) for item in found})
 
     @schedule.subcommand(name="list", description="Upcoming talks")
     async def list_(

@@ -213,7 +213,7 @@ def stand_in_topic(evening: Evening, slot: int) -> str:
 
 async def claim(
     talks: TalkService, *, guild_id: int, user_id: int, evening_id: int, slot: int | None = None,
-    speaker_name: str | None = None,
+    speaker_name: str | None = None, topic: str | None = None,
 ) -> Claimed | Full:
     """Claim `slot` of the evening for `user_id`, or its earliest open slot; Full when none is left.
 
@@ -241,7 +241,7 @@ async def claim(
         try:
             talk = await talks.add(
                 guild_id=guild_id, actor=Actor(user_id), speaker_id=user_id,
-                topic=stand_in_topic(evening, chosen), starts_at=evening.slot_start(chosen),
+                topic=topic or stand_in_topic(evening, chosen), starts_at=evening.slot_start(chosen),
                 duration_minutes=evening.slot_minutes, speaker_name=speaker_name,
                 evening_id=evening.id, slot=chosen, seat_limit=evening.seat_limit,
             )
@@ -251,6 +251,17 @@ async def claim(
             continue
         log.info("slot %d of evening %d claimed by %d (talk %d)", chosen, evening.id, user_id, talk.id)
         return Claimed(talk, evening)
+
+
+async def claim_in_series(
+    talks: TalkService, *, guild_id: int, user_id: int, series_id: int, topic: str, speaker_name: str | None = None,
+) -> Claimed | Full:
+    """/schedule add series: the earliest open slot of the series' next evening that has one, with this topic."""
+    offers = await evenings_with_open_slots(talks.db, guild_id, talks.clock.now(), series_id=series_id, limit=1)
+    if not offers:
+        raise TalkError(N_("No coming evening of that series has an open slot yet. See `/series list`."))
+    return await claim(talks, guild_id=guild_id, user_id=user_id, evening_id=offers[0][0].id, topic=topic,
+                       speaker_name=speaker_name)
 
 
 async def _taken_one(db: Database, evening: Evening, slot: int, now: datetime) -> Full:
@@ -338,14 +349,23 @@ def slot_select(action: str, options: list[tuple[str, str]], placeholder: str, *
     })
 
 
-async def claim_reply(db: Database, outcome: Claimed | Full, t: Translator, now: datetime) -> Reply:
-    """What the member reads after a claim: which slot they hold, with "set your topic" and "pick another"."""
+async def claim_reply(db: Database, outcome: Claimed | Full, t: Translator, now: datetime, *,
+                      topic_set: bool = False) -> Reply:
+    """What the member reads after a claim: which slot they hold, with "set your topic" and "pick another".
+
+    `topic_set`: the claim came with its topic (/schedule add series:), so the form is offered to change it only.
+    """
     if isinstance(outcome, Full):
         return full_reply(outcome, t)
     talk, evening = outcome.talk, outcome.evening
-    text = t._("🎤 You hold slot {n} of {series}: {when}, {minutes} min. Set your topic so the audience knows what "
-               "to expect.", n=(talk.slot or 0) + 1, series=quote(evening.name), when=both_times(talk.starts_at),
-               minutes=talk.duration_minutes)
+    if topic_set:
+        text = t._("🎤 You hold slot {n} of {series} for {topic}: {when}, {minutes} min.", n=(talk.slot or 0) + 1,
+                   series=quote(evening.name), topic=quote(talk.topic), when=both_times(talk.starts_at),
+                   minutes=talk.duration_minutes)
+    else:
+        text = t._("🎤 You hold slot {n} of {series}: {when}, {minutes} min. Set your topic so the audience knows "
+                   "what to expect.", n=(talk.slot or 0) + 1, series=quote(evening.name),
+                   when=both_times(talk.starts_at), minutes=talk.duration_minutes)
     if talk.approval == "pending":
         text += " " + t._("A moderator approves sign-ups on this server: you'll be told when they have.")
     offers = [(evening, [s for s in await open_slots(db, evening)]),

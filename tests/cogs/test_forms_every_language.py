@@ -227,6 +227,23 @@ async def signed_up(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     return with_calendar(await zone_offer(locale, db, clock), 1, i18n.translator(locale))
 
 
+async def schedule_add_series(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    # /schedule add series: the claim's reply, "Pick another slot…" listing the open slots of later evenings.
+    from podium.series import SeriesService
+    from tests.podium.test_slots import add_series
+
+    services, _ = await services_with_a_talk(db, clock)
+    await add_series(db, clock, slots_n=10, evenings=4, name="S" * 100)
+    services.series = SeriesService(db, services.talks.outbox, clock, services.talks)
+    schedule = Schedule.__new__(Schedule)
+    schedule.services, schedule.talks = services, services.talks  # type: ignore[assignment]
+    click = interaction(locale)
+    click.guild_id = factories.GUILD
+    click.user.display_name = "Ada"
+    await schedule.add_to_series(click, Actor(SPEAKER), "S" * 100, "W" * 200, False)
+    return sent_view(click)
+
+
 # Where a view is built -> how to show it; None: a base class or helper, shown through the others.
 VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] | None] = {
     "cogs/_zone.py:read_in": zone_offer,
@@ -234,6 +251,7 @@ VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] |
     "cogs/schedule.py:Schedule.list_page": schedule_page,
     "cogs/schedule.py:Schedule.info": schedule_info,
     "cogs/schedule.py:with_calendar": signed_up,
+    "cogs/schedule.py:Schedule.add_to_series": schedule_add_series,
     "cogs/schedule.py:ConfirmCancel": confirm_cancel,
     "cogs/opt_out.py:ConfirmForget": confirm_forget,
     "cogs/audience.py:AudienceCog.add_to_calendar": add_to_calendar,

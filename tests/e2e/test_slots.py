@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.commands import click, option, run
+from tests.e2e.commands import click, invoke, option, run
 from tests.e2e.dbcheck import query
 from tests.factories import _write
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
 from tests.fake_discord.models import FakeMember
 
+# Every Thursday at 19:00, as podium/recurrence.py stores a rule.
+WEEKLY_RULE = '{"freq": "weekly", "hour": 19, "interval": 1, "minute": 0, "nth": 0, "weekday": 3}'
 CLAIM = "podium:slot:claim"
 # Members racing for the last slot (added to the fake's server for the race).
 RACERS = 900_000_000_000_000_000
@@ -34,9 +36,9 @@ def add_series(db_path, *, slots: int, evenings: int = 2, first_in: timedelta = 
     series_id = _write(
         db_path,
         "INSERT INTO series (guild_id, name, rule, every_text, timezone, slots, slot_minutes, state, created_by,"
-        " created_at_ms, updated_at_ms) VALUES (?, 'Rust Thursdays', '{}', 'thursday 19:00', 'Europe/Berlin', ?,"
+        " created_at_ms, updated_at_ms) VALUES (?, 'Rust Thursdays', ?, 'thursday 19:00', 'Europe/Berlin', ?,"
         " 30, 'active', ?, ?, ?)",
-        (GUILD_ID, slots, MODERATOR_ID, now_ms, now_ms))
+        (GUILD_ID, WEEKLY_RULE, slots, MODERATOR_ID, now_ms, now_ms))
     start = (datetime.now(UTC) + first_in).replace(second=0, microsecond=0)
     return [_write(db_path, "INSERT INTO series_evenings (series_id, guild_id, starts_at_ms, state)"
                             " VALUES (?, ?, ?, 'open')",
@@ -134,3 +136,32 @@ async def test_the_series_post_claims_the_next_evening_with_an_open_slot(fake, c
     assert [(t["evening_id"], t["speaker_id"]) for t in query(
         bot.db_path, "SELECT evening_id, speaker_id FROM talks ORDER BY id")] == [
         (first["id"], OWNER_ID), (second["id"], MEMBER_ID)]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de"])
+async def test_schedule_add_series_claims_the_next_open_slot_with_the_topic_and_offers_the_others(
+        fake, clocked_bot, locale):
+    bot = clocked_bot
+    first, second = add_series(bot.db_path, slots=2)
+    [series] = query(bot.db_path, "SELECT id FROM series")
+    interaction, response = await invoke(fake, "schedule", "add", MEMBER_ID, locale=locale, topic="Lifetimes",
+                                         series=str(series["id"]))
+    text = response["data"]["content"]
+    assert {"en-US": "You hold slot 1 of", "de": "Slot 1 von"}[locale] in text and "Lifetimes" in text, text
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    assert (talk["evening_id"], talk["slot"], talk["topic"], talk["speaker_id"]) == (first, 0, "Lifetimes", MEMBER_ID)
+    # "Pick another slot…" offers the evening's other slot and the next evening's.
+    assert interaction.original is not None
+    [select] = [c for row in response["data"]["components"] for c in row["components"] if c["type"] == 3]
+    assert [o["value"] for o in select["options"]] == [f"{first}-1", f"{second}-0", f"{second}-1"]
+    press = await fake.invoke_component(message_id=interaction.original.id, custom_id=select["custom_id"],
+                                        user_id=MEMBER_ID, values=[f"{second}-1"], locale=locale)
+    moved = (await fake.wait_for_response(press))["data"]["content"]
+    assert {"en-US": "You hold slot 2 of", "de": "Slot 2 von"}[locale] in moved, moved
+    [talk] = query(bot.db_path, "SELECT * FROM talks")
+    assert (talk["evening_id"], talk["slot"], talk["topic"]) == (second, 1, "Lifetimes")
+    # A time with a series is refused, with an example; nothing is stored.
+    _, refused = await run(fake, "schedule", "add", OWNER_ID, topic="Go", series=str(series["id"]),
+                           when="friday 18:00")
+    assert "`/schedule add topic:Intro to Rust series:Rust Thursdays`" in refused
+    assert len(query(bot.db_path, "SELECT * FROM talks")) == 1

@@ -21,6 +21,8 @@ from podium.talk_model import TalkError
 from podium.talks import Actor, TalkService, composed_hooks
 from tests import factories
 
+# Every Thursday at 19:00, as podium/recurrence.py stores a rule.
+WEEKLY_RULE = '{"freq": "weekly", "hour": 19, "interval": 1, "minute": 0, "nth": 0, "weekday": 3}'
 GUILD, ANNOUNCE, SERIES_CHANNEL = factories.GUILD, 200, 300
 
 
@@ -34,7 +36,7 @@ async def add_series(db: Database, clock, *, slots_n: int = 2, minutes: int = 30
         series_id = (await tx.execute(
             "INSERT INTO series (guild_id, name, rule, every_text, timezone, slots, slot_minutes, seat_limit,"
             " channel_id, state, created_by, created_at_ms, updated_at_ms)"
-            " VALUES (?, ?, '{}', 'thursday 19:00', 'Europe/Berlin', ?, ?, ?, ?, 'active', 1, ?, ?)",
+            " VALUES (?, ?, '" + WEEKLY_RULE + "', 'thursday 19:00', 'Europe/Berlin', ?, ?, ?, ?, 'active', 1, ?, ?)",
             (guild_id, name, slots_n, minutes, seat_limit, channel_id, now_ms, now_ms))).lastrowid
         ids = []
         for week in range(evenings):
