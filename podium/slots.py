@@ -728,6 +728,18 @@ async def plan_open_slots(tx: Transaction, outbox: Outbox, guild_id: int, now: d
     )
     for row in rows:
         await _plan_evening(tx, outbox, _evening(row), settings, None, now)
+    # An evening skipped after its open-slots post went out (with no claim, no talk change told us): the post says
+    # so, once (its key is final once sent), and its button is greyed out.
+    skipped = await tx.fetchall(
+        "SELECT e.id, o.delivered_channel_id, o.message_id FROM series_evenings AS e JOIN outbox AS o"
+        " ON o.dedupe_key = 'evening:' || e.id || ':open-slots' AND o.state = 'sent' AND o.message_id IS NOT NULL"
+        " WHERE e.guild_id = ? AND e.state = 'skipped' AND e.starts_at_ms > ?", (guild_id, to_ms(now)))
+    for row in skipped:
+        await outbox.enqueue(tx, OutboxMessage(
+            kind=OPEN_SLOTS_UPDATE.name, dedupe_key=f"evening:{row['id']}:open-slots-edit:skipped", due_at=now,
+            target_type="channel", guild_id=guild_id, channel_id=row["delivered_channel_id"],
+            payload={"evening_id": row["id"], "message_id": row["message_id"]},
+        ), now=now)
     return len(rows)
 
 

@@ -366,3 +366,24 @@ async def test_one_discord_event_per_evening_with_a_claimed_slot_kept_in_step_wi
     assert event["id"] and transport.events[int(event["id"])]["status"] == 4
     assert await db.fetchval("SELECT event_id FROM series_evenings WHERE id = ?", (tonight,)) is None
     assert next_week
+
+
+async def test_an_open_slots_post_of_an_evening_skipped_later_is_edited_to_say_so_once(db, clock):
+    from podium.delivery.render import RenderContext, render
+
+    outbox, _ = await world(db, clock)
+    _, [evening_id, *_] = await add_series(db, clock, slots_n=2, first_in=timedelta(days=1))
+    async with db.transaction() as tx:
+        await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
+        await tx.execute("UPDATE outbox SET state = 'sent', message_id = 555, delivered_channel_id = ?"
+                         " WHERE kind = ?", (SERIES_CHANNEL, slots.OPEN_SLOTS.name))
+        await tx.execute("UPDATE series_evenings SET state = 'skipped' WHERE id = ?", (evening_id,))
+    for _ in range(2):  # the hourly pass, twice: one edit
+        async with db.transaction() as tx:
+            await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
+    [edit] = await db.fetchall("SELECT payload FROM outbox WHERE kind = ?", (slots.OPEN_SLOTS_UPDATE.name,))
+    assert json.loads(edit["payload"]) == {"evening_id": evening_id, "message_id": 555}
+    payload = await slots.open_slots_payload(db, evening_id, clock.now())
+    body = render(RenderContext(slots.OPEN_SLOTS.name, payload, None, clock.now(), clock.now(), via="channel"),
+                  mention_user_id=None)
+    assert "is skipped" in body["content"] and body["components"][0]["components"][0]["disabled"] is True
