@@ -199,6 +199,8 @@ CREATE INDEX series_evenings_upcoming ON series_evenings (guild_id, starts_at_ms
 -- A slot is claimed iff a scheduled talk (approved or pending) holds it: a cancelled talk releases it, and two
 -- claims can never both win (the second INSERT fails inside its transaction).
 CREATE UNIQUE INDEX talks_by_slot ON talks (evening_id, slot) WHERE evening_id IS NOT NULL AND state = 'scheduled';
+-- An evening's talks in any state (is it referenced: may a re-plan delete it?), without a scan of talks.
+CREATE INDEX talks_by_evening ON talks (evening_id) WHERE evening_id IS NOT NULL;
 
 -- Issue 23 §2 (migration 16): claiming a series' slots (podium/slots.py). Per server: how many slots of one evening
 -- a member may hold, and how many days before an evening its open slots are announced. No row: the defaults.

@@ -14,7 +14,8 @@ from cogs.announce_settings import POSTABLE, REQUIRED, missing_permissions, name
 from podium import i18n
 from podium.errors import UserError
 from podium.i18n import N_, Translator
-from podium.markup import discord_time, fit_lines, inert
+from podium.markup import discord_time, fit_lines, inert, quote_clipped
+from podium.preferences import load_guild
 from podium.series import Overview, Series, SeriesService
 from podium.services import Services
 from podium.talks import Actor
@@ -106,7 +107,9 @@ class SeriesCog(commands.Cog):
         )
         t = i18n.translator(interaction.locale)
         [item] = [found for found in await self.series.overview(created.guild_id) if found.series.id == created.id]
-        where = f"<#{created.channel_id}>" if created.channel_id else t._("the announcement channel")
+        # A series without its own channel is presented in the announcement channel (create checked it is set).
+        announce = (await load_guild(self.services.db, created.guild_id)).announce_channel_id
+        where = f"<#{created.channel_id or announce}>"
         await reply_ephemeral(interaction, "\n".join([
             t._("✅ Series created: {summary}.", summary=summary(created, t)),
             t._("Next evening: {when}. Evenings are planned 8 weeks ahead; it is presented in {channel}.",
@@ -147,15 +150,27 @@ class SeriesCog(commands.Cog):
         """Change a series: future evenings follow; claimed talks move with the usual notices."""
         guild_id = guild_id_of(interaction)
         found = await self.series.find(guild_id, series)
-        changed = await self.series.edit(
+        edited = await self.series.edit(
             guild_id=guild_id, actor=await self.actor(interaction), series_id=found.id, name=name, every=every,
             slots=slots, slot_minutes=slot_minutes, until=until, channel_id=self.postable(channel), seats=seats,
             locale=interaction.locale,
         )
         t = i18n.translator(interaction.locale)
-        await reply_ephemeral(interaction, t._(
-            "✏️ Series changed: {summary}. Future evenings were planned again; talks already claimed moved with "
-            "their evening, and their speakers and audience are told.", summary=summary(changed, t)))
+        followed = edited.followed
+        lines = [t._("✏️ Series changed: {summary}. Future evenings were planned again.",
+                     summary=summary(edited.series, t))]
+        if followed.moved:
+            lines.append(t.ngettext("{n} claimed talk moved with its evening; its speaker and audience are told.",
+                                    "{n} claimed talks moved with their evening; their speakers and audiences are "
+                                    "told.", followed.moved))
+        if followed.stuck:
+            topics = t.join([quote_clipped(talk.topic, 80) for talk in followed.stuck[:5]])
+            lines.append(t.ngettext(
+                "{n} claimed talk could not move, another talk being at its new time: {topics}. Move it with "
+                "`/schedule reschedule` or cancel it.",
+                "{n} claimed talks could not move, other talks being at their new times: {topics}. Move them with "
+                "`/schedule reschedule` or cancel them.", len(followed.stuck), topics=topics))
+        await reply_ephemeral(interaction, "\n".join(lines))
 
     @series_cmd.subcommand(name="skip", description="Skip one evening, e.g. a holiday (moderators)")
     async def skip(

@@ -140,7 +140,12 @@ def parse_every(text: str, *, today: date, locale: str | None = None) -> Rule:
     try:
         at = parse_time_of_day(" ".join(rest), locale=locale)
     except TimeInputError:
-        raise _refuse(text, locale) from None
+        # A German server's rule typed by a member whose client is English ("donnerstags 19 Uhr"): the weekday was
+        # read in either language, so the clock is too.
+        try:
+            at = parse_time_of_day(" ".join(rest), locale="de")
+        except TimeInputError:
+            raise _refuse(text, locale) from None
     if monthly:
         if ordinal is None or other:
             raise _refuse(text, locale)

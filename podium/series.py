@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -140,6 +141,24 @@ class Overview:
     series: Series
     next_evening: Evening | None
     open_slots: int
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """What the claimed talks did when their series changed: moved, cancelled, or stuck where they were."""
+
+    moved: int = 0
+    cancelled: int = 0
+    # Talks that could not move to their evening (another talk is at the new time): a moderator decides.
+    stuck: tuple[Talk, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Edited:
+    """What /series edit did: the series as it is now, and its claimed talks."""
+
+    series: Series
+    followed: Followed
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,10 +320,54 @@ async def queue_post_update(tx: Transaction, outbox: Outbox, series: Series, now
     if sent is None or sent["message_id"] is None:
         return
     await outbox.enqueue(tx, OutboxMessage(
-        kind=SERIES_POST_UPDATE.name, dedupe_key=f"{_post_key(series.id)}:edit:{series.sequence}", due_at=now,
-        target_type="channel", guild_id=series.guild_id, channel_id=sent["delivered_channel_id"],
+        kind=SERIES_POST_UPDATE.name, dedupe_key=f"{_post_key(series.id)}:edit:{series.sequence}",
+        due_at=now, target_type="channel", guild_id=series.guild_id, channel_id=sent["delivered_channel_id"],
         payload={"series_id": series.id, "message_id": sent["message_id"]},
     ), now=now)
+
+
+async def keep_next_evenings_true(tx: Transaction, outbox: Outbox, all_series: Sequence[Series], now: datetime) -> None:
+    """Plan each sent post's edit for when its "Next evening" begins (then it names the one after), once per evening.
+
+    Three reads for all the series; an hourly pass that finds every edit planned writes nothing.
+    """
+    if not all_series:
+        return
+    by_id = {series.id: series for series in all_series}
+    posts = {}
+    for chunk in _chunks([_post_key(i) for i in by_id]):
+        for row in await tx.fetchall(
+            "SELECT dedupe_key, message_id, delivered_channel_id FROM outbox WHERE state = 'sent'"
+            f" AND dedupe_key IN ({','.join('?' * len(chunk))})", chunk,
+        ):
+            posts[int(row["dedupe_key"].split(":")[1])] = row
+    if not posts:
+        return
+    nexts = await tx.fetchall(
+        "SELECT series_id, min(starts_at_ms) AS next_ms FROM series_evenings WHERE state = 'open' AND starts_at_ms > ?"
+        f" AND series_id IN ({','.join('?' * len(posts))}) GROUP BY series_id", (to_ms(now), *posts),
+    )
+    keys = {f"{_post_key(row['series_id'])}:edit:next:{row['next_ms']}": row for row in nexts}
+    planned: set[str] = set()
+    for chunk in _chunks(list(keys)):
+        planned |= {row["dedupe_key"] for row in await tx.fetchall(
+            f"SELECT dedupe_key FROM outbox WHERE dedupe_key IN ({','.join('?' * len(chunk))})", chunk)}
+    edits = []
+    for key, row in keys.items():
+        if key in planned:
+            continue
+        series, post = by_id[row["series_id"]], posts[row["series_id"]]
+        edits.append(OutboxMessage(
+            kind=SERIES_POST_UPDATE.name, dedupe_key=key, due_at=from_ms(row["next_ms"]), target_type="channel",
+            guild_id=series.guild_id, channel_id=post["delivered_channel_id"],
+            payload={"series_id": series.id, "message_id": post["message_id"]},
+        ))
+    await outbox.enqueue_many(tx, edits, now=now)
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    # SQLite allows 32,766 parameters; smaller chunks keep each statement's plan cheap.
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 # -- reading -------------------------------------------------------------------------------------------------------
@@ -400,7 +463,7 @@ class SeriesService:
         self, *, guild_id: int, actor: Actor, series_id: int, name: str | None = None, every: str | None = None,
         slots: int | None = None, slot_minutes: int | None = None, until: str | None = None,
         channel_id: int | None = None, seats: int | None = None, locale: str | None = None,
-    ) -> Series:
+    ) -> Edited:
         """Change a series (moderators); future evenings are re-planned, past ones stay as they were.
 
         `until` "-" removes the end date; `seats` 0 removes the seat limit.
@@ -411,11 +474,12 @@ class SeriesService:
         async with self.db.transaction() as tx:
             before = await self._active(tx, guild_id, series_id)
             changes: dict[str, Any] = {}
+            zone = (await load_guild(tx, guild_id)).timezone
             if name is not None:
                 changes["name"] = validate_name(name)
                 await self._check_name_free(tx, guild_id, changes["name"], series_id)
             if every is not None:
-                today = now.astimezone(ZoneInfo(before.timezone)).date()
+                today = now.astimezone(ZoneInfo(zone)).date()
                 changes["rule"] = parse_every(every, today=today, locale=locale).to_json()
                 changes["every_text"] = every.strip()[:100]
             if slots is not None:
@@ -423,12 +487,16 @@ class SeriesService:
             if slot_minutes is not None:
                 changes["slot_minutes"] = slot_minutes
             if until is not None:
-                until_at = None if until.strip() in ("-", "") else parse_until(until, before.timezone)
+                until_at = None if until.strip() in ("-", "") else parse_until(until, zone)
                 changes["until_ms"] = to_ms(until_at) if until_at else None
             if channel_id is not None:
                 changes["channel_id"] = channel_id
             if seats is not None:
                 changes["seat_limit"] = seats or None
+            if changes and zone != before.timezone:
+                # The rule is read in the server's zone when it is given or changed: a server that moved zone since
+                # moves its series with the next change (its evenings keep their wall time in the new zone).
+                changes["timezone"] = zone
             if not changes:
                 raise SeriesError(N_("Give what to change: `every`, `slots`, `slot-minutes`, `until`, `channel`, "
                                      "`name` or `seats`. Example: `/series edit series:Rust Thursdays slots:3`"))
@@ -440,9 +508,9 @@ class SeriesService:
             series = Series.from_db(row)
             await materialise(tx, series, now)
             await queue_post_update(tx, self.outbox, series, now)
-        await self.follow(series, actor, now)
+        followed = await self.follow(series, actor, now)
         log.info("series %d edited by %d: %s", series_id, actor.user_id, ", ".join(changes))
-        return series
+        return Edited(series, followed)
 
     async def skip(self, *, guild_id: int, actor: Actor, series_id: int, day: str,
                    reason: str | None = None) -> Skipped:
@@ -464,7 +532,7 @@ class SeriesService:
                                         " RETURNING *", (to_ms(now), series.id))
                 series = Series.from_db(row)
                 await queue_post_update(tx, self.outbox, series, now)
-        cancelled = await self.follow(series, actor, now)
+        cancelled = (await self.follow(series, actor, now)).cancelled
         if again and not cancelled:
             raise SeriesError(N_("That evening is already skipped; nothing changed."))
         log.info("evening %d of series %d skipped by %d", evening.id, series_id, actor.user_id)
@@ -537,14 +605,14 @@ class SeriesService:
         """
         now = now or self.clock.now()
         rows = await self.db.fetchall("SELECT * FROM series WHERE state = 'active'")
-        written = 0
+        all_series = [Series.from_db(row) for row in rows]
         async with self.db.transaction() as tx:
-            for row in rows:
-                written += await materialise(tx, Series.from_db(row), now, move_claimed=False)
+            written = await materialise_all(tx, all_series, now)
+            await keep_next_evenings_true(tx, self.outbox, all_series, now)
         return written
 
-    async def follow(self, series: Series, actor: Actor, now: datetime) -> int:
-        """Bring claimed talks to their evening's slots, cancel those on a skipped evening; how many it cancelled.
+    async def follow(self, series: Series, actor: Actor, now: datetime) -> Followed:
+        """Bring claimed talks to their evening's slots, cancel those on a skipped evening.
 
         The one place a series changes talks, always through TalkService with the acting moderator's rights.
         """
@@ -572,13 +640,16 @@ class SeriesService:
         # Later first when moving later, earlier first when moving earlier: a slot never lands on its neighbour.
         later = sorted((m for m in moves if m[1] > m[0].starts_at), key=lambda m: m[0].starts_at, reverse=True)
         earlier = sorted((m for m in moves if m[1] < m[0].starts_at), key=lambda m: m[0].starts_at)
+        moved, stuck = 0, []
         for talk, target in [*later, *earlier]:
             try:
                 await self.talks.reschedule(guild_id=talk.guild_id, actor=actor, talk_id=talk.id, starts_at=target)
+                moved += 1
             except TalkError as exc:
-                # Another talk at the new time: this one stays where it is; /schedule list shows both.
+                # Another talk at the new time: this one stays where it is, and the moderator's reply names it.
                 log.warning("series %d: talk %d not moved to its evening: %s", series.id, talk.id, exc)
-        return cancelled
+                stuck.append(talk)
+        return Followed(moved, cancelled, tuple(stuck))
 
     async def _active(self, tx: Transaction, guild_id: int, series_id: int) -> Series:
         row = await tx.fetchone("SELECT * FROM series WHERE id = ? AND guild_id = ? AND state = 'active'",
@@ -619,6 +690,61 @@ def _moderators_only(actor: Actor) -> None:
                              "series."))
 
 
+_EVENINGS = (
+    "SELECT e.id, e.series_id, e.starts_at_ms, e.state,"
+    " EXISTS (SELECT 1 FROM talks AS t WHERE t.evening_id = e.id) AS referenced,"
+    " EXISTS (SELECT 1 FROM talks AS t WHERE t.evening_id = e.id AND t.state = 'scheduled') AS claimed"
+    " FROM series_evenings AS e"
+)
+_INSERT = ("INSERT INTO series_evenings (series_id, guild_id, starts_at_ms) VALUES (?, ?, ?)"
+           " ON CONFLICT (series_id, starts_at_ms) DO NOTHING")
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What a series' future evenings need: rows to delete, to move (id, new start), to insert."""
+
+    gone: list[tuple[int]]
+    moves: list[tuple[int, int]]
+    new: list[tuple[int, int, int]]
+
+    @property
+    def size(self) -> int:
+        return len(self.gone) + len(self.moves) + len(self.new)
+
+
+def _plan(series: Series, rows: Sequence[sqlite3.Row], now: datetime, move_claimed: bool) -> _Plan:
+    wanted = (occurrences(series.rule, series.timezone, now, now + HORIZON, series.until)
+              if series.state == "active" else [])
+    wanted_ms = {to_ms(when) for when in wanted}
+    have_ms = {row["starts_at_ms"] for row in rows}
+    stale = [row for row in rows if row["starts_at_ms"] not in wanted_ms]
+    plan = _Plan([(row["id"],) for row in stale if not row["referenced"]], [], [])
+    free = sorted(wanted_ms - have_ms)
+    movable = [r for r in stale if r["claimed"] and r["state"] == "open"] if move_claimed else []
+    for row in sorted(movable, key=lambda r: r["starts_at_ms"]):
+        nearest = min(free, key=lambda ms: abs(ms - row["starts_at_ms"]), default=None)
+        if nearest is None or abs(nearest - row["starts_at_ms"]) > FOLLOW_WITHIN.total_seconds() * 1000:
+            continue  # nothing near: the claimed evening stays where it is
+        free.remove(nearest)
+        plan.moves.append((nearest, row["id"]))
+    plan.new = [(series.id, series.guild_id, ms) for ms in free]
+    return plan
+
+
+async def _apply(tx: Transaction, plans: Sequence[_Plan]) -> int:
+    gone = [row for plan in plans for row in plan.gone]
+    moves = [row for plan in plans for row in plan.moves]
+    new = [row for plan in plans for row in plan.new]
+    if gone:
+        await tx.executemany("DELETE FROM series_evenings WHERE id = ?", gone)
+    if moves:
+        await tx.executemany("UPDATE series_evenings SET starts_at_ms = ? WHERE id = ?", moves)
+    if new:
+        await tx.executemany(_INSERT, new)
+    return len(gone) + len(moves) + len(new)
+
+
 async def materialise(tx: Transaction, series: Series, now: datetime, *, move_claimed: bool = True) -> int:
     """Plan the series' future evenings; returns how many rows changed (0 when all is planned already).
 
@@ -627,36 +753,17 @@ async def materialise(tx: Transaction, series: Series, now: datetime, *, move_cl
     follow in `SeriesService.follow`).
     Only future evenings are touched: a past evening stays as it was, whatever the series became.
     """
-    wanted = (occurrences(series.rule, series.timezone, now, now + HORIZON, series.until)
-              if series.state == "active" else [])
-    rows = await tx.fetchall(
-        "SELECT e.id, e.starts_at_ms, e.state,"
-        " EXISTS (SELECT 1 FROM talks AS t WHERE t.evening_id = e.id) AS referenced,"
-        " EXISTS (SELECT 1 FROM talks AS t WHERE t.evening_id = e.id AND t.state = 'scheduled') AS claimed"
-        " FROM series_evenings AS e WHERE e.series_id = ? AND e.starts_at_ms > ?", (series.id, to_ms(now)),
-    )
-    wanted_ms = {to_ms(when) for when in wanted}
-    have_ms = {row["starts_at_ms"] for row in rows}
-    stale = [row for row in rows if row["starts_at_ms"] not in wanted_ms]
-    changed = 0
-    gone = [row["id"] for row in stale if not row["referenced"]]
-    if gone:
-        await tx.executemany("DELETE FROM series_evenings WHERE id = ?", [(i,) for i in gone])
-        changed += len(gone)
-    free = sorted(wanted_ms - have_ms)
-    movable = [r for r in stale if r["claimed"] and r["state"] == "open"] if move_claimed else []
-    for row in sorted(movable, key=lambda r: r["starts_at_ms"]):
-        nearest = min(free, key=lambda ms: abs(ms - row["starts_at_ms"]), default=None)
-        if nearest is None or abs(nearest - row["starts_at_ms"]) > FOLLOW_WITHIN.total_seconds() * 1000:
-            continue  # nothing near: the claimed evening stays where it is
-        free.remove(nearest)
-        await tx.execute("UPDATE series_evenings SET starts_at_ms = ? WHERE id = ?", (nearest, row["id"]))
-        changed += 1
-    if free:
-        await tx.executemany(
-            "INSERT INTO series_evenings (series_id, guild_id, starts_at_ms) VALUES (?, ?, ?)"
-            " ON CONFLICT (series_id, starts_at_ms) DO NOTHING",
-            [(series.id, series.guild_id, ms) for ms in free],
-        )
-        changed += len(free)
-    return changed
+    rows = await tx.fetchall(_EVENINGS + " WHERE e.series_id = ? AND e.starts_at_ms > ?", (series.id, to_ms(now)))
+    return await _apply(tx, [_plan(series, rows, now, move_claimed)])
+
+
+async def materialise_all(tx: Transaction, all_series: Sequence[Series], now: datetime) -> int:
+    """`materialise` for many series in a few statements (the hourly pass): claimed evenings are never moved here."""
+    if not all_series:
+        return 0
+    rows = await tx.fetchall(_EVENINGS + " JOIN series AS s ON s.id = e.series_id"
+                             " WHERE s.state = 'active' AND e.starts_at_ms > ?", (to_ms(now),))
+    by_series: dict[int, list[sqlite3.Row]] = {series.id: [] for series in all_series}
+    for row in rows:
+        by_series.setdefault(row["series_id"], []).append(row)
+    return await _apply(tx, [_plan(series, by_series[series.id], now, False) for series in all_series])

@@ -37,3 +37,5 @@ ALTER TABLE talks ADD COLUMN slot INTEGER CHECK (slot IS NULL OR slot BETWEEN 0 
 -- A slot is claimed iff a scheduled talk (approved or pending) holds it: a cancelled talk releases it, and two
 -- claims can never both win (the second INSERT fails inside its transaction).
 CREATE UNIQUE INDEX talks_by_slot ON talks (evening_id, slot) WHERE evening_id IS NOT NULL AND state = 'scheduled';
+-- An evening's talks in any state (is it referenced: may a re-plan delete it?), without a scan of talks.
+CREATE INDEX talks_by_evening ON talks (evening_id) WHERE evening_id IS NOT NULL;

@@ -11,7 +11,7 @@ from tests.botprocess import ROOT, TOKEN, run_cli
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 from tests.waiting import eventually
 
-COMMANDS = {"schedule", "remind-me", "announce-settings", "opt-out", "help"}
+COMMANDS = {"schedule", "remind-me", "announce-settings", "opt-out", "help", "series"}
 # Made up, in the shape of a real bot token (base64 application id . timestamp . HMAC), and a cron secret.
 REAL_SHAPE = "MTE5ODc2NTQzMjEwOTg3NjU0Mw.GxY7Qz.kP3vN8wLmR2tYq9ZaB4cD6eF1gH0iJ5kLm7nOp"
 CRON = "q7Zr2mVx9LkP4tNw8YbC3dHf_x"

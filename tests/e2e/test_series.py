@@ -66,6 +66,7 @@ async def test_a_moderator_runs_a_series_from_creation_to_its_end(fake, clocked_
     changed = await series(fake, "edit", MODERATOR_ID, series="Rust Thursdays",
                            every="thursday 19:30")
     assert changed.startswith("✏️ Series changed: **Rust Thursdays**: every Thursday at 19:30"), changed
+    assert "1 claimed talk moved with its evening; its speaker and audience are told." in changed
     [moved] = query(bot.db_path, "SELECT starts_at_ms, state FROM talks WHERE id = ?", talk)
     assert moved == {"starts_at_ms": planned[1]["starts_at_ms"] + 30 * 60_000, "state": "scheduled"}
     assert [e["id"] for e in evenings(bot)][1] == planned[1]["id"]
@@ -123,3 +124,32 @@ async def test_a_german_moderator_runs_a_series_in_german(fake, clocked_bot):
     assert ended.startswith("🏁 Reihe **Rust am Donnerstag** beendet")
     edit = await edited(fake, post, 3)
     assert edit["content"].startswith("🏁 Die Reihe **Rust am Donnerstag** ist beendet")
+
+
+async def autocomplete(fake, subcommand, options, locale="en-US"):
+    interaction = await fake.invoke_autocomplete(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID,
+                                                 user_id=MODERATOR_ID, name="series", locale=locale,
+                                                 options=[{"type": 1, "name": subcommand, "options": options}])
+    response = await fake.wait_for_response(interaction)
+    assert response["type"] == 8
+    return [(choice["name"], choice["value"]) for choice in response["data"]["choices"]]
+
+
+async def test_autocomplete_offers_series_by_name_and_the_chosen_series_evenings(fake, clocked_bot):
+    bot = clocked_bot
+    await run(fake, "announce-settings", "timezone", MODERATOR_ID, zone="Europe/Berlin")
+    await series(fake, "create", MODERATOR_ID, name="Rust Thursdays", every="thursday 19:00")
+    await series(fake, "create", MODERATOR_ID, name="Go Tuesdays", every="every other tuesday 18:30")
+    found = await autocomplete(fake, "skip", [{"type": 3, "name": "series", "value": "rust", "focused": True}])
+    [(name, series_id)] = found
+    assert name == "Rust Thursdays"
+    choices = await autocomplete(fake, "skip", [{"type": 3, "name": "series", "value": series_id},
+                                                {"type": 3, "name": "date", "value": "", "focused": True}])
+    rust = [e for e in evenings(bot) if e["id"] in {int(value) for _, value in choices}]
+    assert len(choices) == len(rust) == 8
+    assert all(label.endswith("19:00") for label, _ in choices), choices  # the series' own clock, as plain text
+    skipped = await series(fake, "skip", MODERATOR_ID, series=series_id, date=choices[0][1])
+    assert "is skipped" in skipped
+    again = await autocomplete(fake, "skip", [{"type": 3, "name": "series", "value": series_id},
+                                              {"type": 3, "name": "date", "value": "", "focused": True}])
+    assert again[0][0].endswith("(skipped)")

@@ -150,7 +150,7 @@ class Language:
 
 
 def journeys(*, moderator: str, speaker: str, member: str, talks: str, topic: str, when: str, remind_when: str,
-             remind_text: str, new_when: str, reason: str) -> tuple[Part, ...]:
+             remind_text: str, new_when: str, reason: str, series: str, every: str) -> tuple[Part, ...]:
     """The three journeys of the issue, with the words a member of that language types."""
     return (
         Part("The moderator: set up Podium in 5 commands (README)", (
@@ -178,6 +178,10 @@ def journeys(*, moderator: str, speaker: str, member: str, talks: str, topic: st
             Click(speaker, "DM", ids.CANCEL, "Cancelling the talk from the reminder"),
             Submit(speaker, (reason,), "The reason"),
         )),
+        Part("The moderator starts a recurring talk night", (
+            Command(moderator, f"/series create name:{series} every:{every} slots:2", "A series"),
+            Command(member, "/series list", "What series are there?"),
+        )),
     )
 
 
@@ -186,14 +190,16 @@ ENGLISH = Language(
     moderator="Mia", speaker="Sam", member="Alex",
     parts=journeys(moderator="Mia", speaker="Sam", member="Alex", talks="talks", topic="Intro to Rust",
                    when="friday 18:30", remind_when="tomorrow 9:00", remind_text="Bring questions for Sam",
-                   new_when="saturday 17:00", reason="I'm ill, sorry!"),
+                   new_when="saturday 17:00", reason="I'm ill, sorry!", series="Rust Thursdays",
+                   every="every thursday 19:00"),
 )
 GERMAN = Language(
     heading="Deutsch", locale="de", babel="de_DE", guild="Rust-Treff Berlin", general="allgemein", talks="vorträge",
     moderator="Jana", speaker="Lukas", member="Emma",
     parts=journeys(moderator="Jana", speaker="Lukas", member="Emma", talks="vorträge", topic="Einführung in Rust",
                    when="freitag 18:30", remind_when="morgen 9:00", remind_text="Fragen für Lukas mitbringen",
-                   new_when="samstag 17:00", reason="Ich bin krank, tut mir leid!"),
+                   new_when="samstag 17:00", reason="Ich bin krank, tut mir leid!", series="Rust am Donnerstag",
+                   every="jeden Donnerstag 19 Uhr"),
 )
 LANGUAGES = (ENGLISH, GERMAN)
 

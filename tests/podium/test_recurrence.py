@@ -29,6 +29,7 @@ TODAY = date(2026, 12, 7)  # a Monday
     ("jeden ersten Montag im Monat 19 Uhr", "de", Rule("monthly", 0, 19, 0, nth=1)),
     ("letzten Freitag des Monats 19 Uhr", "de", Rule("monthly", 4, 19, 0, nth=-1)),
     ("thursday 19:00", "de", Rule("weekly", 3, 19, 0)),  # English is understood in German too
+    ("donnerstags 19 Uhr", "en-US", Rule("weekly", 3, 19, 0)),  # and a German server's rule by an English client
 ])
 def test_every_is_read_in_english_and_german(text, locale, rule):
     assert parse_every(text, today=TODAY, locale=locale) == rule

@@ -92,6 +92,10 @@ async def test_only_moderators_manage_series_and_bad_input_stores_nothing(db, cl
 
 async def test_until_bounds_the_evenings(db, clock):
     _, _, service = await build(db, clock)
+    with pytest.raises(SeriesError, match="no evening before `until`"):
+        await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00",
+                             until="2026-11-30")
+    assert await db.fetchval("SELECT count(*) FROM series") == 0
     # The clock is Sat 2026-11-28; Thursdays up to 2026-12-17 are three.
     series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00",
                                   until="2026-12-17")
@@ -107,7 +111,8 @@ async def test_edit_replans_future_evenings_only_and_moves_claimed_talks_with_no
     talk_a = await claim(db, second["id"], 0, from_ms(second["starts_at_ms"]))
     talk_b = await claim(db, second["id"], 1, from_ms(second["starts_at_ms"]) + timedelta(minutes=30))
     clock.advance(from_ms(first["starts_at_ms"]) - clock.now() + timedelta(hours=1))  # the first evening is past
-    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 19:30")
+    edited = await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 19:30")
+    assert (edited.followed.moved, edited.followed.stuck) == (2, ())
     after = await evening_rows(db, series.id)
     assert after[0] == first  # the past evening is as it was
     assert after[1]["id"] == second["id"] and local(after[1]["starts_at_ms"]) == "Thu 19:30"  # claimed: moved
@@ -208,3 +213,70 @@ async def test_two_talks_can_never_hold_one_slot(db, clock):
     async with db.transaction() as tx:
         await tx.execute("UPDATE talks SET state = 'cancelled' WHERE id = ?", (first,))
     await claim(db, evening["id"], 0, from_ms(evening["starts_at_ms"]), speaker=77)  # released by the cancel
+
+
+async def test_the_posts_next_evening_is_edited_when_that_evening_begins_once(db, clock):
+    _, _, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
+    await service.plan_all()
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind = ?", (SERIES_POST_UPDATE.name,)) == 0
+    async with db.transaction() as tx:  # the post went out
+        await tx.execute("UPDATE outbox SET state = 'sent', message_id = 999, delivered_channel_id = ?"
+                         " WHERE kind = ?", (ANNOUNCE, SERIES_POST.name))
+    first, second = (await evening_rows(db, series.id))[:2]
+    await service.plan_all()
+    changes = await db.fetchval("SELECT total_changes()")
+    assert await service.plan_all() == 0 and await db.fetchval("SELECT total_changes()") == changes
+    [edit] = await db.fetchall("SELECT due_at_ms, dedupe_key FROM outbox WHERE kind = ?", (SERIES_POST_UPDATE.name,))
+    assert edit["due_at_ms"] == first["starts_at_ms"]
+    clock.advance(from_ms(first["starts_at_ms"]) - clock.now() + timedelta(minutes=1))
+    await service.plan_all()
+    due = [r["due_at_ms"] for r in await db.fetchall(
+        "SELECT due_at_ms FROM outbox WHERE kind = ? ORDER BY due_at_ms", (SERIES_POST_UPDATE.name,))]
+    assert due == [first["starts_at_ms"], second["starts_at_ms"]]
+
+
+async def test_a_claimed_evening_follows_a_new_weekday_and_one_with_no_evening_near_stays(db, clock):
+    _, _, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
+    rows = await evening_rows(db, series.id)
+    near = await claim(db, rows[1]["id"], 0, from_ms(rows[1]["starts_at_ms"]))
+    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="tuesday 19:00")
+    [moved] = [r for r in await evening_rows(db, series.id) if r["id"] == rows[1]["id"]]
+    assert local(moved["starts_at_ms"]) == "Tue 19:00"
+    assert abs(moved["starts_at_ms"] - rows[1]["starts_at_ms"]) <= 3 * 86_400_000  # the nearest Tuesday
+    [talk] = await claimed_talks(db, rows[1]["id"])
+    assert talk.id == near and to_ms(talk.starts_at) == moved["starts_at_ms"]
+    # Monthly: most Tuesdays have no evening within a week; a claimed one stays where it is, its talk too.
+    # Tue 15 Dec: the first Mondays are 7 Dec (taken by the evening above) and 4 Jan, both over a week away.
+    [kept] = [r for r in await evening_rows(db, series.id)
+              if from_ms(r["starts_at_ms"]).astimezone(ZoneInfo("Europe/Berlin")).date().isoformat() == "2026-12-15"]
+    other = await claim(db, kept["id"], 0, from_ms(kept["starts_at_ms"]))
+    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="first monday of the month 19:00")
+    after = await evening_rows(db, series.id)
+    assert kept in after
+    assert local(next(r for r in after if r["id"] == rows[1]["id"])["starts_at_ms"]) == "Mon 19:00"
+    assert await db.fetchval("SELECT starts_at_ms FROM talks WHERE id = ?", (other,)) == kept["starts_at_ms"]
+
+
+async def test_a_change_after_the_server_moved_zone_moves_the_series_to_its_zone(db, clock):
+    _, _, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
+    await factories.add_guild(db, GUILD, timezone="America/Los_Angeles")
+    changed = (await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, slots=2)).series
+    assert changed.timezone == "America/Los_Angeles"
+    assert {local(r["starts_at_ms"], "America/Los_Angeles") for r in await evening_rows(db, series.id)} == {
+        "Thu 19:00"}
+
+
+async def test_a_claimed_talk_that_cannot_follow_its_evening_stays_and_is_named(db, clock):
+    _, _, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
+    evening = (await evening_rows(db, series.id))[0]
+    start = from_ms(evening["starts_at_ms"])
+    talk = await claim(db, evening["id"], 0, start)
+    other = await factories.add_talk(db, starts_at=start + timedelta(hours=1), speaker_id=77, topic="Not a series")
+    edited = await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 20:00")
+    assert [t.id for t in edited.followed.stuck] == [talk] and edited.followed.moved == 0
+    assert await db.fetchval("SELECT starts_at_ms FROM talks WHERE id = ?", (talk,)) == to_ms(start)
+    assert await db.fetchval("SELECT state FROM talks WHERE id = ?", (other,)) == "scheduled"
