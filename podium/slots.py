@@ -226,6 +226,7 @@ async def claim(
         raise TalkError(N_("I can't find that evening. Pick one from the list that appears as you type."))
     if not claimable(evening, now):
         raise _not_claimable(evening, now)
+    actor = Actor(user_id)  # a claim is for the clicker themself
     tried: set[int] = set()
     while True:
         free = [s for s in await open_slots(db, evening) if s not in tried]
@@ -240,7 +241,7 @@ async def claim(
         tried.add(chosen)
         try:
             talk = await talks.add(
-                guild_id=guild_id, actor=Actor(user_id), speaker_id=user_id,
+                guild_id=guild_id, actor=actor, speaker_id=user_id,
                 topic=topic or stand_in_topic(evening, chosen), starts_at=evening.slot_start(chosen),
                 duration_minutes=evening.slot_minutes, speaker_name=speaker_name,
                 evening_id=evening.id, slot=chosen, seat_limit=evening.seat_limit,

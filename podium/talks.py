@@ -687,11 +687,14 @@ class TalkService:
                     event_id,
                 ),
             )
-            if evening_id is not None:
-                row = await _hold_slot(tx, row["id"], evening_id, slot, seat_limit)
-            elif seat_limit is not None:
-                row = await tx.fetchrow("UPDATE talks SET seat_limit = ? WHERE id = ? RETURNING *",
-                                        (seat_limit, row["id"]))
+            if evening_id is not None or seat_limit is not None:
+                try:
+                    # A series evening's slot: the unique index talks_by_slot refuses one another talk holds.
+                    row = await tx.fetchrow(
+                        "UPDATE talks SET evening_id = ?, slot = ?, seat_limit = ? WHERE id = ? RETURNING *",
+                        (evening_id, slot, seat_limit, row["id"]))
+                except sqlite3.IntegrityError as exc:
+                    raise _slot_taken() from exc
             talk = Talk.from_db(row)
             await self.hooks.emit(tx, TalkEvent("talk_scheduled", None, talk, actor, now))
         log.info("talk %d scheduled in guild %d by %d", talk.id, guild_id, actor.user_id)
@@ -928,12 +931,3 @@ async def _slot_free(tx: Transaction, evening_id: int, slot: int | None) -> None
                          (evening_id, slot)):
         raise _slot_taken()
 
-
-async def _hold_slot(tx: Transaction, talk_id: int, evening_id: int, slot: int | None,
-                     seat_limit: int | None) -> sqlite3.Row:
-    """Give a new talk its evening's slot: the unique index refuses it if another scheduled talk holds it."""
-    try:
-        return await tx.fetchrow("UPDATE talks SET evening_id = ?, slot = ?, seat_limit = ? WHERE id = ? RETURNING *",
-                                 (evening_id, slot, seat_limit, talk_id))
-    except sqlite3.IntegrityError as exc:
-        raise _slot_taken() from exc
