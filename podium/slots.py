@@ -204,6 +204,8 @@ class Full:
 
     evening: Evening
     others: list[tuple[Evening, list[int]]]
+    slot: int | None = None  # the slot that was asked for and taken; None: the evening's earliest
+    moving: int | None = None  # "Pick another": the talk whose claim was to move (it still holds its slot)
 
 
 def stand_in_topic(evening: Evening, slot: int) -> str:
@@ -232,8 +234,7 @@ async def claim(
         free = [s for s in await open_slots(db, evening) if s not in tried]
         if slot is not None:
             if slot not in free:
-                return Full(evening, await _others(db, evening, now)) if not free else await _taken_one(
-                    db, evening, slot, now)
+                return await _taken_one(db, evening, slot, now)
             free = [slot]
         if not free:
             return Full(evening, await _others(db, evening, now))
@@ -265,11 +266,11 @@ async def claim_in_series(
                        speaker_name=speaker_name)
 
 
-async def _taken_one(db: Database, evening: Evening, slot: int, now: datetime) -> Full:
+async def _taken_one(db: Database, evening: Evening, slot: int, now: datetime, moving: int | None = None) -> Full:
     """A chosen slot someone else holds: offer this evening's other open slots first, then the next evenings."""
     others = await _others(db, evening, now)
     free = [s for s in await open_slots(db, evening) if s != slot]
-    return Full(evening, ([(evening, free)] if free else []) + others)
+    return Full(evening, ([(evening, free)] if free else []) + others, slot, moving)
 
 
 async def _others(db: Database, evening: Evening, now: datetime) -> list[tuple[Evening, list[int]]]:
@@ -306,7 +307,7 @@ async def move_claim(talks: TalkService, *, guild_id: int, user_id: int, talk_id
                                                  starts_at=evening.slot_start(slot),
                                                  duration_minutes=evening.slot_minutes)
     except SlotTaken:
-        return await _taken_one(db, evening, slot, now)
+        return await _taken_one(db, evening, slot, now, moving=talk_id)
     log.info("talk %d moved from slot %s to slot %d of evening %d", talk_id, before.slot, slot, evening.id)
     return Claimed(after, evening)
 
@@ -379,20 +380,30 @@ async def claim_reply(db: Database, outcome: Claimed | Full, t: Translator, now:
 
 
 def full_reply(outcome: Full, t: Translator) -> Reply:
-    """Someone else was first (or every slot is held): said at once, with the next open slots to claim instead."""
+    """Someone else was first (or every slot is held): said at once, with the open slots to claim instead.
+
+    The next evening with an open slot is one button; every open slot offered is in a select. A claim being moved
+    ("Pick another") is offered the same slots to move to, so it is never released for a slot it cannot get.
+    """
     evening = outcome.evening
-    text = t._("😕 Every slot of {series} on {when} is taken: someone else was a moment faster.",
-               series=quote(evening.name), when=discord_time(evening.starts_at))
+    if outcome.slot is not None:
+        text = t._("😕 That slot of {series} was just taken by someone else.", series=quote(evening.name))
+    else:
+        text = t._("😕 Every slot of {series} on {when} is taken: someone else was a moment faster.",
+                   series=quote(evening.name), when=discord_time(evening.starts_at))
     if not outcome.others:
         return Reply(text + " " + t._("No later evening has an open slot yet."))
-    first, _ = next((e, f) for e, f in outcome.others if e.id != evening.id) if any(
-        e.id != evening.id for e, _ in outcome.others) else outcome.others[0]
-    rows = [components.row(components.button(
-        t._("🎤 Claim a slot on {when}", when=local_moment(first.starts_at, first.timezone, t)), CLAIM, first.id,
-        style=components.PRIMARY))]
-    rows.append(slot_select(CHOOSE, slot_options(outcome.others, t), t._("📅 Or pick a slot…")))
-    if first.id == evening.id:
-        text = t._("😕 That slot of {series} was just taken by someone else.", series=quote(evening.name))
+    rows = []
+    later = [e for e, _ in outcome.others if e.id != evening.id]
+    if later and outcome.moving is None:
+        rows.append(components.row(components.button(
+            t._("🎤 Claim a slot on {when}", when=local_moment(later[0].starts_at, later[0].timezone, t)), CLAIM,
+            later[0].id, style=components.PRIMARY)))
+    options = slot_options(outcome.others, t)
+    if outcome.moving is not None:
+        rows.append(slot_select(PICK, options, t._("📅 Pick another slot…"), outcome.moving))
+    else:
+        rows.append(slot_select(CHOOSE, options, t._("📅 Or pick a slot…")))
     return Reply(text, tuple(rows))
 
 

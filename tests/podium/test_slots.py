@@ -157,6 +157,11 @@ async def test_pick_another_moves_the_claim_without_releasing_it_first(db, clock
     taken = await slots.move_claim(service, guild_id=GUILD, user_id=1, talk_id=first.talk.id, evening_id=evening_id,
                                    slot=1)
     assert isinstance(taken, slots.Full) and taken.others[0][0].id == next_week
+    # Told at once, and offered slots to move the same claim to (never a second claim).
+    reply = slots.full_reply(taken, ENGLISH)
+    assert reply.text.startswith("😕 That slot of **Rust Thursdays** was just taken")
+    [row] = reply.rows
+    assert row["components"][0]["custom_id"] == f"{slots.PICK}:{first.talk.id}"
     moved = await slots.move_claim(service, guild_id=GUILD, user_id=1, talk_id=first.talk.id, evening_id=next_week,
                                    slot=1)
     assert isinstance(moved, slots.Claimed)
