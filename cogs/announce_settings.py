@@ -548,7 +548,11 @@ class AnnounceSettings(commands.Cog):
         self.require_manage_server(interaction)
         guild = await self.settings.get(guild_id_of(interaction))
         t = i18n.translator(interaction.locale)
-        await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale))
+        claiming = await slots.load_settings(self.services.db, guild.guild_id)
+        lines = t.ngettext("Series slots: {n} per member and evening; open slots posted {before} before",
+                           "Series slots: {n} per member and evening; open slots posted {before} before",
+                           claiming.per_member, before=t.durations([timedelta(days=claiming.days_before)]))
+        await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale) + "\n" + lines)
 
     @announce_settings.subcommand(name="preview", description="This week's summary, exactly as it would be posted")
     async def preview(self, interaction: Interaction) -> None:

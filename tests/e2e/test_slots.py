@@ -165,3 +165,13 @@ async def test_schedule_add_series_claims_the_next_open_slot_with_the_topic_and_
                            when="friday 18:00")
     assert "`/schedule add topic:Intro to Rust series:Rust Thursdays`" in refused
     assert len(query(bot.db_path, "SELECT * FROM talks")) == 1
+
+
+async def test_announce_settings_show_lists_the_claiming_settings(fake, clocked_bot):
+    await run(fake, "announce-settings", "slots", MODERATOR_ID, **{"per-member": 2, "days-before": 3})
+    _, shown = await run(fake, "announce-settings", "show", MODERATOR_ID)
+    assert "Series slots: 2 per member and evening; open slots posted 3 days before" in shown
+    _, refused = await run(fake, "announce-settings", "slots", MEMBER_ID, **{"per-member": 3})
+    assert "Manage Server" in refused
+    _, shown = await run(fake, "announce-settings", "show", MODERATOR_ID, locale="de")
+    assert "2 pro Mitglied und Abend; freie Slots werden 3 Tage vorher gepostet" in shown
