@@ -742,6 +742,12 @@ async def plan_open_slots(tx: Transaction, outbox: Outbox, guild_id: int, now: d
         await _plan_evening(tx, outbox, _evening(row), settings, None, now)
     # An evening skipped after its open-slots post went out (with no claim, no talk change told us): the post says
     # so, once (its key is final once sent), and its button is greyed out.
+    # One still waiting for an evening skipped meanwhile is dropped: it would only say "skipped" to the channel.
+    waiting = await tx.fetchall(
+        "SELECT o.dedupe_key FROM series_evenings AS e JOIN outbox AS o ON o.dedupe_key = 'evening:' || e.id"
+        " || ':open-slots' AND o.state = 'pending' WHERE e.guild_id = ? AND e.state = 'skipped' AND e.starts_at_ms > ?",
+        (guild_id, to_ms(now)))
+    await outbox.cancel_keys(tx, [row["dedupe_key"] for row in waiting], now=now, reason="the evening is skipped")
     skipped = await tx.fetchall(
         "SELECT e.id, o.delivered_channel_id, o.message_id FROM series_evenings AS e JOIN outbox AS o"
         " ON o.dedupe_key = 'evening:' || e.id || ':open-slots' AND o.state = 'sent' AND o.message_id IS NOT NULL"

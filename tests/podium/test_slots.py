@@ -392,3 +392,14 @@ async def test_an_open_slots_post_of_an_evening_skipped_later_is_edited_to_say_s
     body = render(RenderContext(slots.OPEN_SLOTS.name, payload, None, clock.now(), clock.now(), via="channel"),
                   mention_user_id=None)
     assert "is skipped" in body["content"] and body["components"][0]["components"][0]["disabled"] is True
+
+
+async def test_an_open_slots_post_still_waiting_for_an_evening_skipped_meanwhile_is_dropped(db, clock):
+    outbox, _ = await world(db, clock)
+    _, [evening_id, *_] = await add_series(db, clock, slots_n=2, first_in=timedelta(days=5, hours=1))
+    async with db.transaction() as tx:
+        await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
+        await tx.execute("UPDATE series_evenings SET state = 'skipped' WHERE id = ?", (evening_id,))
+    async with db.transaction() as tx:
+        await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
+    assert [r["state"] for r in await open_slot_rows(db)] == ["cancelled"]
