@@ -230,7 +230,7 @@ async def signed_up(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
 async def schedule_add_series(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     # /schedule add series: the claim's reply, "Pick another slot…" listing the open slots of later evenings.
     from podium.series import SeriesService
-    from tests.podium.test_slots import add_series
+    from tests.podium.series_world import add_series
 
     services, _ = await services_with_a_talk(db, clock)
     await add_series(db, clock, slots_n=10, evenings=4, name="S" * 100)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from cogs.schedule import Schedule
 from podium import i18n, slots
 from podium.audience import Audience
-from tests.podium.test_slots import GUILD, add_series, world
+from tests.podium.series_world import GUILD, add_series, world
 
 
 async def page_text(db, clock, service, locale="en-US"):
