@@ -370,3 +370,14 @@ async def test_an_open_slots_post_still_waiting_for_an_evening_skipped_meanwhile
     async with db.transaction() as tx:
         await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
     assert [r["state"] for r in await open_slot_rows(db)] == ["cancelled"]
+
+
+async def test_moving_a_claim_to_an_evening_where_the_member_holds_a_slot_is_refused(db, clock):
+    _, service = await world(db, clock)
+    _, [tonight, next_week, _] = await add_series(db, clock, slots_n=2)
+    first = await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=tonight)
+    await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=next_week)
+    with pytest.raises(TalkError, match="already hold as many slots"):
+        await slots.move_claim(service, guild_id=GUILD, user_id=1, talk_id=first.talk.id, evening_id=next_week,
+                               slot=1)
+    assert (await service.find(first.talk.id)).evening_id == tonight  # nothing changed
