@@ -33,6 +33,7 @@ from cogs.review import Review
 from cogs.schedule import Schedule
 from cogs.scheduled_events import ScheduledEventsCog
 from cogs.series import SeriesCog
+from cogs.slots import SlotsCog
 from db import Database
 from podium import i18n, markup, posts, privacy
 from podium.archive import Archive
@@ -132,6 +133,7 @@ class PodiumBot(commands.Bot):
             Help(services),
             ScheduledEventsCog(services, self),
             SeriesCog(services),
+            SlotsCog(services),
         ):
             self.add_cog(cog)
         # Every click on a declared custom id, to the one handler that answers it (checked here, at start).

@@ -51,7 +51,15 @@ def missing_internals(client: nextcord.Client) -> list[str]:
 def require_nextcord_internals(client: nextcord.Client | None = None) -> None:
     """Raise ConfigError (one line) if this nextcord lacks what Podium overrides or reads."""
     # A client of its own by default (under 1 ms, no connection): its HTTP client and parsers are made in __init__.
-    missing = missing_internals(client or nextcord.Client(intents=nextcord.Intents(guilds=True)))
+    own = nextcord.Client(intents=nextcord.Intents(guilds=True)) if client is None else None
+    try:
+        missing = missing_internals(client or own)  # type: ignore[arg-type]
+    finally:
+        if own is not None:
+            # nextcord.Client makes an event loop of its own in __init__: closed here, not left to the garbage
+            # collector at exit, which (depending on what else is torn down first) printed a traceback after a
+            # refused start (tests/e2e/test_foundation.py, a database newer than the code).
+            own.loop.close()
     if missing:
         raise ConfigError(
             f"nextcord {nextcord.__version__} lacks what Podium relies on ({', '.join(missing)}); "

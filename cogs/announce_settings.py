@@ -20,7 +20,7 @@ from cogs._replies import (
     manages_server,
     reply_ephemeral,
 )
-from podium import i18n, timeparse, weekly
+from podium import i18n, slots, timeparse, weekly
 from podium.audience import NEW_TALKS
 from podium.calendar_feed import feed_links
 from podium.delivery.render import RenderContext, render
@@ -648,8 +648,12 @@ class AnnounceSettings(commands.Cog):
         page = await self.services.pages.settings(guild.guild_id)
         page_state = (t._("Web page: off") if page is None else t._("Web page: public") if page.public
                       else t._("Web page: on, at its secret link"))
+        claiming = await slots.load_settings(self.services.db, guild.guild_id)
+        claims = t.ngettext("Series slots: {n} per member and evening; open slots posted {before} before",
+                            "Series slots: {n} per member and evening; open slots posted {before} before",
+                            claiming.per_member, before=t.durations([timedelta(days=claiming.days_before)]))
         await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale) + "\n"
-                              + describe_workflow(flow, t) + "\n" + page_state)
+                              + describe_workflow(flow, t) + "\n" + page_state + "\n" + claims)
 
     @announce_settings.subcommand(name="preview", description="This week's summary, exactly as it would be posted")
     async def preview(self, interaction: Interaction) -> None:
@@ -757,6 +761,31 @@ class AnnounceSettings(commands.Cog):
         public = {"public": True, "private": False}.get(action)
         page = await pages.turn_on(guild_id, public=public, ratings=ratings, rotate=action == "rotate")
         await reply_ephemeral(interaction, page_reply(settings.public_url, page, action, t))
+
+
+    @announce_settings.subcommand(name="slots", description="Claiming series slots: per member, and when announced")
+    async def slots_cmd(
+        self,
+        interaction: Interaction,
+        per_member: int | None = SlashOption(
+            name="per-member", description="How many slots of one evening a member may hold (1-10; default 1)",
+            required=False, min_value=1, max_value=10,
+        ),
+        days_before: int | None = SlashOption(
+            name="days-before", description="Days before an evening its open slots are posted (1-28; default 5)",
+            required=False, min_value=1, max_value=28,
+        ),
+    ) -> None:
+        """Set how many slots of an evening one member may claim, and when open slots are announced."""
+        self.require_manage_server(interaction)
+        services = self.services
+        chosen = await slots.save_settings(services.db, services.outbox, guild_id_of(interaction),
+                                           services.clock.now(), per_member=per_member, days_before=days_before)
+        t = i18n.translator(interaction.locale)
+        await reply_ephemeral(interaction, t.ngettext(
+            "🎤 A member may hold {n} slot of one evening; open slots are posted {before} before each evening.",
+            "🎤 A member may hold {n} slots of one evening; open slots are posted {before} before each evening.",
+            chosen.per_member, before=t.durations([timedelta(days=chosen.days_before)])))
 
 
 def page_reply(public_url: str, page: PageSettings, action: str, t: Translator) -> str:

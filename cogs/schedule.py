@@ -23,7 +23,7 @@ from cogs._replies import (
     user_id_of,
 )
 from cogs._zone import read_in
-from podium import archive, components, i18n, timeparse
+from podium import archive, components, i18n, slots, timeparse
 from podium.audience import going
 from podium.calendar_feed import build_calendar
 from podium.clock import from_ms
@@ -252,6 +252,21 @@ class Schedule(commands.Cog):
             raise TalkError(N_("Pick a talk from the list that appears as you type in the `talk` option."))
         return int(value)
 
+    async def grouped_lines(self, talks: list[Talk], going_to: dict[int, int], t: Translator) -> list[str]:
+        """One entry per talk; a series evening's talks under its heading (the series, when, its open slots)."""
+        evenings = await slots.open_counts(self.services.db, {talk.evening_id for talk in talks
+                                                              if talk.evening_id is not None})
+        entries, previous = [], None
+        for talk in talks:
+            line = talk_line(talk, going_to[talk.id], t)
+            if talk.evening_id in evenings and talk.evening_id != previous:
+                evening, open_count = evenings[talk.evening_id]
+                # The heading rides with the evening's first talk: fit_lines counts talks, not headings.
+                line = f"{slots.evening_heading(evening, open_count, t)}\n{line}"
+            previous = talk.evening_id
+            entries.append(line)
+        return entries
+
     async def list_page(
         self, guild_id: int, days: int, page: int, t: Translator = i18n.ENGLISH, zone: str = "UTC"
     ) -> tuple[nextcord.Embed, nextcord.ui.View | None]:
@@ -266,7 +281,7 @@ class Schedule(commands.Cog):
         going_to = await self.services.audience.counts([talk.id for talk in talks])
         title = t.ngettext("Upcoming talks — next {n} day", "Upcoming talks — next {n} days", days)
         embed = nextcord.Embed(title=title, colour=nextcord.Colour.blurple())
-        lines, _ = fit_lines([talk_line(talk, going_to[talk.id], t) for talk in talks], EMBED_DESCRIPTION_LIMIT,
+        lines, _ = fit_lines(await self.grouped_lines(talks, going_to, t), EMBED_DESCRIPTION_LIMIT,
                              more=t._(MORE_TALKS))
         embed.description = lines or t._("No talks yet — sign up with {command}.", command=command("schedule add"))
         embed.set_footer(text=t.ngettext("Page {page}/{pages} · {n} talk", "Page {page}/{pages} · {n} talks", total,
@@ -331,10 +346,12 @@ class Schedule(commands.Cog):
     async def add(
         self,
         interaction: Interaction,
-        when: WhenOption = SlashOption(
-            description="When, in your time zone: e.g. 'friday 18:00', '2026-12-03 19:00'", max_length=100
-        ),
         topic: str = SlashOption(description="What the talk is about", min_length=1, max_length=200),
+        # Optional since a series' slot has its time (`series`); Discord wants the required options first.
+        when: WhenOption | None = SlashOption(
+            description="When, in your time zone: e.g. 'friday 18:00', '2026-12-03 19:00'", max_length=100,
+            required=False,
+        ),
         speaker: nextcord.Member | None = SlashOption(description="Sign someone else up (moderators)", required=False),
         duration: int | None = SlashOption(
             description="Minutes (5-240); default: the server's slot length", required=False, min_value=5, max_value=240
@@ -343,9 +360,20 @@ class Schedule(commands.Cog):
             description="A seat limit, for a workshop (1-10000); then a waitlist", required=False, min_value=1,
             max_value=SEATS_MAX,
         ),
+        series: str | None = SlashOption(
+            description="Claim the next open slot of a series instead of giving a time", required=False,
+            autocomplete=True,
+        ),
     ) -> None:
-        """Sign up for a talk."""
+        """Sign up for a talk, or claim a series' next open slot (`series`)."""
         actor = await self.actor(interaction)
+        if series is not None:
+            await self.add_to_series(interaction, actor, series, topic, when is not None or speaker is not None
+                                     or duration is not None)
+            return
+        if when is None:
+            raise TalkError(N_("Give `when` (or `series` to claim a series' slot). "
+                               "Example: `/schedule add topic:Intro to Rust when:friday 18:00`"))
         person = speaker or interaction.user
         talk = await self.talks.add(
             guild_id=guild_id_of(interaction),
@@ -375,6 +403,29 @@ class Schedule(commands.Cog):
         read, view = await read_in(self.services, interaction, when, talk=True)
         # No bare "#12" after the sentence: members pick talks by topic, and an unexplained number read as noise.
         await reply_ephemeral(interaction, f"{signed_up}\n{read}", view=with_calendar(view, talk.id, t))
+
+    async def add_to_series(self, interaction: Interaction, actor: Actor, series: str, topic: str,
+                            more: bool) -> None:
+        """/schedule add series: the series' next open slot, claimed with the topic; "Pick another" offers the rest."""
+        if more:
+            raise TalkError(N_("A series' slot has its own time and length, and is claimed for yourself: give only "
+                               "`topic` and `series`. Example: `/schedule add topic:Intro to Rust series:Rust "
+                               "Thursdays`"))
+        guild_id = guild_id_of(interaction)
+        found = await self.services.series.find(guild_id, series)
+        user = interaction.user
+        outcome = await slots.claim_in_series(self.talks, guild_id=guild_id, user_id=actor.user_id,
+                                              series_id=found.id, topic=topic,
+                                              speaker_name=user.display_name if user is not None else None)
+        reply = await slots.claim_reply(self.services.db, outcome, i18n.translator(interaction.locale),
+                                        self.services.clock.now(), topic_set=True)
+        await reply_ephemeral(interaction, reply.text, view=view_of(reply.rows) if reply.rows else None)
+
+    @add.on_autocomplete("series")
+    async def add_series_autocomplete(self, interaction: Interaction, series: str) -> None:
+        """The server's active series, matched on name."""
+        found = await self.services.series.named(guild_id_of(interaction), series or "")
+        await interaction.response.send_autocomplete({item.name[:100]: str(item.id) for item in found})
 
     @schedule.subcommand(name="list", description="Upcoming talks")
     async def list_(

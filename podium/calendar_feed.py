@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from db import Database
 from podium import i18n, privacy
-from podium.clock import Clock, to_ms
+from podium.clock import Clock, from_ms, to_ms
 from podium.errors import Text
 from podium.i18n import N_
 from podium.preferences import channel_locale, load_guild, load_user
@@ -120,6 +120,58 @@ def talk_event(talk: Talk, locale: str | None = None) -> Event:
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class EveningEntry:
+    """A series evening as a server's feed shows it (issue 23 §6): the whole evening, its slots' talks beside it."""
+
+    id: int
+    guild_id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    skipped: bool
+    skip_reason: str | None
+    changed_at: datetime
+    sequence: int
+
+
+# Who may read a server's feed sees its series evenings too: no member's id is in them.
+_EVENINGS = (
+    "SELECT e.id, e.guild_id, s.name, e.starts_at_ms, s.slots * s.slot_minutes AS minutes, e.state, e.skip_reason,"
+    " s.updated_at_ms, s.sequence FROM series_evenings AS e JOIN series AS s ON s.id = e.series_id"
+    " WHERE e.guild_id = ? AND e.starts_at_ms >= ? AND (s.state = 'active' OR e.state = 'skipped')"
+)
+
+
+def evening_event(evening: EveningEntry, locale: str | None = None) -> Event:
+    """One VEVENT for a series evening; a skipped one has STATUS:CANCELLED, so calendars strike or drop it."""
+    from icalendar import Event
+
+    t = i18n.translator(locale)
+    event = Event()
+    event.add("uid", f"evening-{evening.id}-{evening.guild_id}@podium")
+    event.add("dtstamp", evening.changed_at)
+    event.add("last-modified", evening.changed_at)
+    # A skip is the evening's last change: one more than its series' version, which only grows.
+    event.add("sequence", evening.sequence * 2 + (1 if evening.skipped else 0))
+    event.add("summary", ics_text(evening.name))
+    event.add("dtstart", evening.starts_at)
+    event.add("dtend", evening.ends_at)
+    event.add("status", "CANCELLED" if evening.skipped else "CONFIRMED")
+    if evening.skipped:
+        text = t._("This evening is skipped.") + (f" {evening.skip_reason}" if evening.skip_reason else "")
+    else:
+        text = t._("A series evening: its talks are listed on their own. Claim an open slot in Discord.")
+    event.add("description", ics_text(text))
+    return event
+
+
+@functools.lru_cache(maxsize=EVENTS_CACHED)
+def evening_ical(evening: EveningEntry, locale: str | None = None) -> bytes:
+    """An evening's VEVENT as bytes, serialised once per version."""
+    return bytes(evening_event(evening, locale).to_ical())
+
+
 def event_ical(talk: Talk, locale: str | None = None) -> bytes:
     """A talk's VEVENT as bytes, serialised once per version of the talk.
 
@@ -143,7 +195,8 @@ def forget_serialised_events() -> None:
     _event_ical.cache_clear()
 
 
-def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime, locale: str | None = None) -> bytes:
+def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime, locale: str | None = None,
+                   evenings: Iterable[EveningEntry] = ()) -> bytes:
     """A whole VCALENDAR of these talks, as bytes (CRLF lines, folded at 75 octets by icalendar), in a language."""
     from icalendar import Calendar
 
@@ -161,7 +214,8 @@ def build_calendar(talks: Iterable[Talk], *, name: str, now: datetime, locale: s
     end = b"END:VCALENDAR\r\n"
     if not head.endswith(end):
         raise AssertionError("icalendar ends a calendar with END:VCALENDAR")
-    return head[: -len(end)] + b"".join(event_ical(talk, locale) for talk in talks) + end
+    return (head[: -len(end)] + b"".join(evening_ical(evening, locale) for evening in evenings)
+            + b"".join(event_ical(talk, locale) for talk in talks) + end)
 
 
 def talk_calendar(talk: Talk, locale: str | None = None) -> bytes:
@@ -349,13 +403,30 @@ class Calendars:
         )
         return [Talk.from_db(row) for row in rows]
 
+    async def evenings_of(self, feed: Feed) -> list[EveningEntry]:
+        """The series evenings a server's feed shows (a member's feed: none, only their talks), soonest first."""
+        if feed.user_id is not None:
+            return []
+        rows = await self.db.fetchall(_EVENINGS + " ORDER BY e.starts_at_ms, e.id LIMIT ?",
+                                      (feed.guild_id, to_ms(self.clock.now() - PAST_KEPT), FEED_TALKS_MAX))
+        return [EveningEntry(row["id"], row["guild_id"], row["name"], from_ms(row["starts_at_ms"]),
+                             from_ms(row["starts_at_ms"]) + timedelta(minutes=row["minutes"]),
+                             row["state"] == "skipped", row["skip_reason"], from_ms(row["updated_at_ms"]),
+                             row["sequence"]) for row in rows]
+
     async def _version(self, feed: Feed, language: str = i18n.SOURCE_LANGUAGE) -> str:
         """What the feed shows, in a few numbers: any change of a talk moves its updated_at (and the count)."""
         sql, params = self._selection(feed)
         row = await self.db.fetchrow(
             f"SELECT count(*), max(updated_at_ms), total(sequence), total(id) FROM ({sql})", params
         )
-        return hashlib.blake2s(repr((*tuple(row), language)).encode(), digest_size=12).hexdigest()
+        evenings: tuple[object, ...] = ()
+        if feed.user_id is None:
+            # Its series evenings: a skip, a series changed or ended, an evening added or gone.
+            evenings = tuple(await self.db.fetchrow(
+                "SELECT count(*), total(id), total(state = 'skipped'), max(updated_at_ms), total(sequence)"
+                f" FROM ({_EVENINGS})", (feed.guild_id, to_ms(self.clock.now() - PAST_KEPT))))
+        return hashlib.blake2s(repr((*tuple(row), *evenings, language)).encode(), digest_size=12).hexdigest()
 
     async def locale(self, feed: Feed) -> str | None:
         """The language a feed is written in: its member's, else the server's post language (None: English)."""
@@ -375,7 +446,8 @@ class Calendars:
             return cached[1]
         talks = await self.talks_of(feed)
         title = name.render(i18n.translator(locale)) if isinstance(name, Text) else name
-        body = build_calendar(talks, name=title, now=self.clock.now(), locale=locale)
+        body = build_calendar(talks, name=title, now=self.clock.now(), locale=locale,
+                              evenings=await self.evenings_of(feed))
         last = max((t.updated_at for t in talks), default=None)
         built = FeedBody(body, f'"{version}"', last)
         self._cache[feed.token] = (version, built, feed.user_id)

@@ -29,6 +29,7 @@ MODULES = (
     "podium.talk_page",
     "podium.feedback",
     "podium.archive",
+    "podium.slots",
 )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from db import Database
-from podium import weekly
+from podium import slots, weekly
 from podium.calendar_feed import Calendars, Feed
 from podium.clock import Clock
 from podium.delivery.outbox import Outbox
@@ -55,6 +55,7 @@ class Planner:
                 guild = await load_guild(tx, row["guild_id"])
                 await weekly.ensure_weekly(tx, self.outbox, guild, now)
                 await weekly.check_engagement(tx, self.outbox, guild, now)
+                await slots.plan_open_slots(tx, self.outbox, guild.guild_id, now)
         if self.series is not None:
             # Every active series' evenings 8 weeks ahead; a pass with nothing new to plan writes nothing.
             await self.series.plan_all(now)

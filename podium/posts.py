@@ -245,8 +245,11 @@ async def _summary(db: Database, row: OutboxRow, guild: GuildSettings | None, no
     )
     talks = [{"id": r["id"], "speaker_id": r["speaker_id"], "topic": r["topic"], "start_ms": r["starts_at_ms"],
               "going": r["going"], "cancelled": r["state"] == "cancelled"} for r in rows]
-    ctx = RenderContext(weekly.WEEKLY_SUMMARY.name, {"talks": talks, "ping_speakers": False}, None, now, now,
-                        via="channel", locale=await channel_locale(db, guild))
+    # The sections of other features (open slots) as they are now: an edit replaces every embed and button.
+    sections = await weekly.sections_payload(db, row.guild_id, now) if row.guild_id is not None else {}
+    ctx = RenderContext(weekly.WEEKLY_SUMMARY.name, {"talks": talks, "ping_speakers": False, **sections}, None, now,
+                        now, via="channel", locale=await channel_locale(db, guild),
+                        zone=guild.timezone if guild is not None else "UTC")
     body = render(ctx, mention_user_id=None)
     # The heading (and the speakers it pinged) stays as posted: only the list and its buttons change.
     return {"embeds": body.get("embeds", []), "components": body.get("components", [])}

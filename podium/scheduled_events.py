@@ -408,6 +408,8 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
     @hooks.subscribe("talk_scheduled", "talk_rescheduled", "talk_edited")
     async def mirror(tx: Transaction, event: TalkEvent) -> None:
         talk = event.after
+        if talk.evening_id is not None and talk.event_id is None:
+            return  # a series slot: its evening has the one event (podium/slots.py), not each slot
         guild = await load_guild(tx, talk.guild_id)
         if not guild.events_enabled and talk.event_id is None:
             return  # off, and never mirrored: nothing to keep up to date
@@ -422,7 +424,7 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
         await outbox.cancel_pending(tx, now=event.now, reason="talk cancelled", talk_id=talk.id,
                                     kinds=[EVENT_END.name])
         guild = await load_guild(tx, talk.guild_id)
-        if talk.event_id is None and not guild.events_enabled:
+        if talk.event_id is None and (not guild.events_enabled or talk.evening_id is not None):
             return
         # Also when no event id is stored yet: a create still in flight stores it, then this cancels it.
         await queue_sync(tx, outbox, talk, event.now)
@@ -434,7 +436,7 @@ async def mirror_upcoming(tx: Transaction, outbox: Outbox, guild_id: int, now: d
     """Queue an event for each upcoming talk of the guild not mirrored yet (events were just turned on)."""
     rows = await tx.fetchall(
         "SELECT * FROM talks WHERE guild_id = ? AND state = 'scheduled' AND approval = 'approved'"
-        " AND starts_at_ms > ? AND event_id IS NULL"
+        " AND starts_at_ms > ? AND event_id IS NULL AND evening_id IS NULL"
         " ORDER BY starts_at_ms LIMIT ?",
         (guild_id, to_ms(now), MAX_ACTIVE_EVENTS),
     )
@@ -538,8 +540,11 @@ class ScheduledEvents:
 
     async def mirrored_ids(self, guild_id: int) -> set[int]:
         """The event ids that already belong to a talk of the guild."""
+        # A series evening's event (podium/slots.py) is Podium's too: never offered for /schedule import.
         rows = await self.db.fetchall(
-            "SELECT event_id FROM talks WHERE guild_id = ? AND event_id IS NOT NULL", (guild_id,)
+            "SELECT event_id FROM talks WHERE guild_id = ? AND event_id IS NOT NULL"
+            " UNION SELECT event_id FROM series_evenings WHERE guild_id = ? AND event_id IS NOT NULL",
+            (guild_id, guild_id),
         )
         return {int(r["event_id"]) for r in rows}
 

@@ -234,8 +234,13 @@ async def _prepare_post(db: Database, row: OutboxRow, now: datetime) -> dict[str
 
 
 def post_components(ctx: RenderContext) -> tuple[dict[str, Any], ...]:
-    """The post's buttons: none yet; podium/slots.py's "🎤 Claim a slot" (custom ids `slot:…`) goes here."""
-    return ()
+    """The post's buttons: podium/slots.py's "🎤 Claim a slot" (the series' next evening with an open slot)."""
+    from podium.slots import series_claim_row  # the feature that claims slots; it never imports this module
+
+    series_id = ctx.payload.get("series_id")
+    if ctx.payload.get("ended") or not isinstance(series_id, int):
+        return ()
+    return (series_claim_row(series_id, ctx.t),)
 
 
 def render_post(ctx: RenderContext) -> Rendered:

@@ -667,11 +667,15 @@ class TalkService:
         duration_minutes: int | None = None,
         speaker_name: str | None = None,
         event_id: int | None = None,
+        evening_id: int | None = None,
+        slot: int | None = None,
         seat_limit: int | None = None,
     ) -> Talk:
         """Sign a speaker up for a talk (`speaker_name`: their display name, shown in calendar feeds).
 
         `event_id`: the Discord scheduled event it comes from (/schedule import); it is stored with the talk.
+        `evening_id`, `slot`: the series evening's slot it holds (podium/slots.py); `SlotTaken` if another scheduled
+        talk holds it (the unique index `talks_by_slot` decides, in this transaction).
         """
         self._count_change(actor)
         now = self.clock.now()
@@ -684,7 +688,10 @@ class TalkService:
             if duration_minutes is None:
                 duration_minutes = (await load_guild(tx, guild_id)).talk_minutes
             validate_duration(duration_minutes)
-            await self._check_overlap(tx, guild_id, starts_at, duration_minutes, exclude_id=None)
+            if evening_id is not None:
+                await _slot_free(tx, evening_id, slot)
+            await self._check_overlap(tx, guild_id, starts_at, duration_minutes, exclude_id=None,
+                                      evening_id=evening_id)
             if not actor.is_moderator:
                 upcoming = int(
                     await tx.fetchval(
@@ -724,6 +731,14 @@ class TalkService:
                     seat_limit,
                 ),
             )
+            if evening_id is not None or seat_limit is not None:
+                try:
+                    # A series evening's slot: the unique index talks_by_slot refuses one another talk holds.
+                    row = await tx.fetchrow(
+                        "UPDATE talks SET evening_id = ?, slot = ?, seat_limit = ? WHERE id = ? RETURNING *",
+                        (evening_id, slot, seat_limit, row["id"]))
+                except sqlite3.IntegrityError as exc:
+                    raise _slot_taken() from exc
             talk = Talk.from_db(row)
             await self.hooks.emit(tx, TalkEvent("talk_scheduled", None, talk, actor, now))
         log.info("talk %d scheduled in guild %d by %d", talk.id, guild_id, actor.user_id)
@@ -747,6 +762,35 @@ class TalkService:
             after = Talk.from_db(row)
             await self.hooks.emit(tx, TalkEvent("talk_rescheduled", before, after, actor, now))
         log.info("talk %d moved by %d", talk_id, actor.user_id)
+        return before, after
+
+    async def move_to_slot(
+        self, *, guild_id: int, actor: Actor, talk_id: int, evening_id: int, slot: int, starts_at: datetime,
+        duration_minutes: int,
+    ) -> tuple[Talk, Talk]:
+        """Move a talk into a series evening's slot (its time and length with it); `SlotTaken` if it is held."""
+        self._count_change(actor)
+        now = self.clock.now()
+        validate_start(starts_at, now)
+        async with self.db.transaction() as tx:
+            before = await self._editable(tx, guild_id, talk_id, actor, "reschedule")
+            if (before.evening_id, before.slot) == (evening_id, slot):
+                raise TalkError(N_("That is already the slot you hold; nothing changed."))
+            await _slot_free(tx, evening_id, slot)
+            await self._check_overlap(tx, guild_id, starts_at, duration_minutes, exclude_id=talk_id,
+                                      evening_id=evening_id)
+            try:
+                row = await tx.fetchrow(
+                    "UPDATE talks SET starts_at_ms = ?, duration_minutes = ?, evening_id = ?, slot = ?,"
+                    " updated_by = ?, updated_at_ms = ?, sequence = sequence + 1 WHERE id = ? RETURNING *",
+                    (to_ms(starts_at), duration_minutes, evening_id, slot, actor.user_id, to_ms(now), talk_id),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise _slot_taken() from exc
+            after = Talk.from_db(row)
+            name: EventName = "talk_rescheduled" if after.starts_at != before.starts_at else "talk_edited"
+            await self.hooks.emit(tx, TalkEvent(name, before, after, actor, now))
+        log.info("talk %d moved to slot %d of evening %d by %d", talk_id, slot, evening_id, actor.user_id)
         return before, after
 
     async def cancel(self, *, guild_id: int, actor: Actor, talk_id: int, reason: str | None = None) -> Talk:
@@ -950,7 +994,8 @@ class TalkService:
         return talk
 
     async def _check_overlap(
-        self, tx: Transaction, guild_id: int, starts_at: datetime, minutes: int, exclude_id: int | None
+        self, tx: Transaction, guild_id: int, starts_at: datetime, minutes: int, exclude_id: int | None,
+        evening_id: int | None = None,
     ) -> None:
         start_ms = to_ms(starts_at)
         end_ms = start_ms + minutes * 60_000
@@ -959,9 +1004,11 @@ class TalkService:
             SELECT * FROM talks
             WHERE guild_id = ? AND state = 'scheduled' AND id IS NOT ?
               AND starts_at_ms < ? AND starts_at_ms > ? AND starts_at_ms + duration_minutes * 60000 > ?
+              -- The slots of one series evening follow each other: which is held is the slot index's to say.
+              AND (? IS NULL OR evening_id IS NOT ?)
             ORDER BY starts_at_ms LIMIT 1
             """,
-            (guild_id, exclude_id, end_ms, start_ms - _LONGEST_MS, start_ms),
+            (guild_id, exclude_id, end_ms, start_ms - _LONGEST_MS, start_ms, evening_id, evening_id),
         )
         if row is not None:
             other = Talk.from_db(row)
@@ -970,3 +1017,21 @@ class TalkService:
                 topic=quote(other.topic), speaker=f"<@{other.speaker_id}>", when=discord_time(other.starts_at),
                 minutes=other.duration_minutes,
             )
+
+
+class SlotTaken(TalkError):
+    """A series evening's slot another scheduled talk holds (podium/slots.py answers it with the next open one)."""
+
+
+def _slot_taken() -> SlotTaken:
+    return SlotTaken(N_("Someone else holds that slot already."))
+
+
+async def _slot_free(tx: Transaction, evening_id: int, slot: int | None) -> None:
+    """Refuse a slot another scheduled talk holds (the unique index is what guarantees it; this names it first)."""
+    if slot is None:
+        raise ValueError("a talk of a series evening needs its slot")
+    if await tx.fetchone("SELECT 1 FROM talks WHERE evening_id = ? AND slot = ? AND state = 'scheduled'",
+                         (evening_id, slot)):
+        raise _slot_taken()
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -103,6 +104,27 @@ async def ensure_weekly(tx: Transaction, outbox: Outbox, guild: GuildSettings, n
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SummarySection:
+    """A feature's part of the weekly summary (podium/slots.py: evenings with open slots), registered, not imported.
+
+    `prepare` adds to the payload when the summary is sent (data, never text); `render` turns it into an embed of
+    its own and its buttons (none: nothing to show).
+    """
+
+    prepare: Callable[[Database | Transaction, int, datetime], Awaitable[dict[str, Any]]]
+    render: Callable[[RenderContext], tuple[dict[str, Any] | None, tuple[dict[str, Any], ...]]]
+
+
+_sections: list[SummarySection] = []
+
+
+def summary_section(section: SummarySection) -> None:
+    """Add a feature's section to every weekly summary."""
+    if section not in _sections:
+        _sections.append(section)
+
+
 async def summary_payload(db: Database | Transaction, guild_id: int, now: datetime) -> dict[str, Any]:
     """What the summary shows, read when it is sent: the talks of the coming 7 days."""
     guild = await load_guild(db, guild_id)
@@ -128,6 +150,14 @@ async def summary_payload(db: Database | Transaction, guild_id: int, now: dateti
     if guild.ping_speakers:
         # A speaker who opted out (of everything, or of talk reminders) is named but not pinged.
         payload["ping_ids"] = list(dict.fromkeys(r["speaker_id"] for r in rows if not r["no_ping"]))
+    return {**payload, **await sections_payload(db, guild_id, now)}
+
+
+async def sections_payload(db: Database | Transaction, guild_id: int, now: datetime) -> dict[str, Any]:
+    """What the registered sections add to a summary's payload, read now (also when a posted summary is edited)."""
+    payload: dict[str, Any] = {}
+    for section in _sections:
+        payload.update(await section.prepare(db, guild_id, now))
     return payload
 
 
@@ -183,11 +213,25 @@ async def mark_announced(tx: Transaction, payload: dict[str, Any], t: Translator
     return ids
 
 
+# Whether a server's own posts call for speakers instead (podium/slots.py: its series' open-slots posts). Registered,
+# not imported: that feature imports this module.
+_call_replaced: list[Callable[[Transaction, int, datetime], Awaitable[bool]]] = []
+
+
+def call_for_speakers_replaced_by(check: Callable[[Transaction, int, datetime], Awaitable[bool]]) -> None:
+    """No generic call for speakers where `check(tx, guild_id, now)` says another post makes it."""
+    if check not in _call_replaced:
+        _call_replaced.append(check)
+
+
 async def check_engagement(tx: Transaction, outbox: Outbox, guild: GuildSettings, now: datetime) -> int | None:
     """Queue a call for speakers if no talk is scheduled in the next N days and none was posted in the last N."""
     days = guild.engagement_days
     if days is None or guild.announce_channel_id is None:
         return None
+    for replaced in _call_replaced:
+        if await replaced(tx, guild.guild_id, now):
+            return None
     set_at = guild.announce_channel_set_at_ms
     if set_at is not None and now < from_ms(set_at) + FIRST_CALL_WAIT:
         return None  # the planner's hourly pass queues it once the wait is over
@@ -255,9 +299,16 @@ def fit_summary(talks: list[Any], t: Translator = i18n.ENGLISH) -> tuple[str, li
 def _weekly_summary(ctx: RenderContext) -> Rendered:
     t = ctx.t
     talks = need(ctx.payload, "talks", list)
+    extra_embeds: list[dict[str, Any]] = []
+    extra_rows: list[dict[str, Any]] = []
+    for section in _sections:
+        embed, rows = section.render(ctx)
+        extra_embeds += [embed] if embed is not None else []
+        extra_rows += rows
     if not talks:
         return Rendered(
-            t._("📣 **This week**: no talks yet — sign up with {command}!", command=command("schedule add"))
+            t._("📣 **This week**: no talks yet — sign up with {command}!", command=command("schedule add")),
+            tuple(extra_embeds), components=tuple(extra_rows),
         )
     description, shown = fit_summary(talks, t)
     # One "🔔 Remind me" button per talk shown for a few talks, a select of them when there are many.
@@ -281,17 +332,18 @@ def _weekly_summary(ctx: RenderContext) -> Rendered:
         "footer": {"text": footer},
     }
     heading = t._("📣 **Coming up this week**")
+    embeds, buttons = (embed, *extra_embeds), (*buttons, *extra_rows)
     if not ctx.payload.get("ping_speakers"):
-        return Rendered(heading, (embed,), components=buttons)
+        return Rendered(heading, embeds, components=buttons)
     # Mentions inside embeds never ping: the guild asked for pings, so they go in the content, for the
     # speakers who have not opted out (payload.ping_ids, read at send time).
     chosen = ctx.payload.get("ping_ids")
     ids = chosen if isinstance(chosen, list) else [t["speaker_id"] for t in talks]
     pings = tuple(dict.fromkeys(s for s in ids if isinstance(s, int) and not isinstance(s, bool)))
     if not pings:
-        return Rendered(heading, (embed,), components=buttons)
+        return Rendered(heading, embeds, components=buttons)
     content = heading + " — " + " ".join(f"<@{s}>" for s in pings)
-    return Rendered(content, (embed,), pings, components=buttons)
+    return Rendered(content, embeds, pings, components=buttons)
 
 
 def _engagement_prompt(ctx: RenderContext) -> str:
@@ -328,6 +380,9 @@ WEEKLY_SUMMARY = kinds.register(
             ],
             "ping_speakers": True,
             "ping_ids": [10**18 + i for i in range(25)],
+            # podium/slots.py's section (`summary_section`): the week's evenings with open slots, at their most.
+            "open_evenings": [{"evening_id": i, "series": "_" * 100, "start_ms": 1795900000000 + i * 86_400_000,
+                               "open": 10} for i in range(3)],
         },
     )
 )

@@ -30,7 +30,8 @@ from cogs.feedback import FeedbackCog
 from cogs.opt_out import ConfirmForget
 from cogs.review import Review
 from cogs.schedule import PAST_QUERY_MAX, ConfirmCancel, Schedule, with_calendar
-from podium import components, feedback, i18n, timeparse
+from cogs.slots import SlotsCog
+from podium import components, feedback, i18n, slots, timeparse
 from podium.archive import Archive
 from podium.audience import Audience
 from podium.delivery import kinds
@@ -140,6 +141,12 @@ async def comment_form(locale: str, db: Any, clock: Any) -> dict[str, Any]:
     click = interaction(locale, AUDIENCE)
     click.guild_id = factories.GUILD
     await FeedbackCog(services).on_comment(click, components.parse(components.custom_id(feedback.COMMENT, talk.id)))  # type: ignore[arg-type]
+
+
+async def slot_topic_form(locale: str, db: Any, clock: Any) -> dict[str, Any]:
+    services, talk = await services_with_a_talk(db, clock)
+    click = interaction(locale)
+    await SlotsCog(services).on_topic(click, components.CustomId(slots.TOPIC, (talk.id,)))  # type: ignore[arg-type]
     [modal] = click.response.send_modal.await_args.args
     return modal.to_dict()
 
@@ -152,6 +159,7 @@ MODALS: dict[str, dict[str, Callable[[str, Any, Any], Awaitable[dict[str, Any]]]
     },
     "cogs/review.py:Review.on_decline": {"decline": decline_form},
     "cogs/feedback.py:FeedbackCog.on_comment": {"comment": comment_form},
+    "cogs/slots.py:SlotsCog.on_topic": {"slot topic": slot_topic_form},
 }
 EVERY_MODAL = [(site, name) for site, openers in MODALS.items() for name in openers]
 
@@ -279,6 +287,23 @@ async def signed_up(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
     return with_calendar(await zone_offer(locale, db, clock), 1, i18n.translator(locale))
 
 
+async def schedule_add_series(locale: str, db: Any, clock: Any) -> nextcord.ui.View:
+    # /schedule add series: the claim's reply, "Pick another slot…" listing the open slots of later evenings.
+    from podium.series import SeriesService
+    from tests.podium.series_world import add_series
+
+    services, _ = await services_with_a_talk(db, clock)
+    await add_series(db, clock, slots_n=10, evenings=4, name="S" * 100)
+    services.series = SeriesService(db, services.talks.outbox, clock, services.talks)
+    schedule = Schedule.__new__(Schedule)
+    schedule.services, schedule.talks = services, services.talks  # type: ignore[assignment]
+    click = interaction(locale)
+    click.guild_id = factories.GUILD
+    click.user.display_name = "Ada"
+    await schedule.add_to_series(click, Actor(SPEAKER), "S" * 100, "W" * 200, False)
+    return sent_view(click)
+
+
 # Where a view is built -> how to show it; None: a base class or helper, shown through the others.
 VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] | None] = {
     "cogs/_zone.py:read_in": zone_offer,
@@ -287,6 +312,7 @@ VIEWS: dict[str, Callable[[str, Any, Any], Awaitable[nextcord.ui.View | None]] |
     "cogs/schedule.py:Schedule.past_page": past_page,
     "cogs/schedule.py:Schedule.info": schedule_info,
     "cogs/schedule.py:with_calendar": signed_up,
+    "cogs/schedule.py:Schedule.add_to_series": schedule_add_series,
     "cogs/schedule.py:ConfirmCancel": confirm_cancel,
     "cogs/opt_out.py:ConfirmForget": confirm_forget,
     "cogs/audience.py:AudienceCog.add_to_calendar": add_to_calendar,

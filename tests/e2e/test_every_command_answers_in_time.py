@@ -39,6 +39,7 @@ COMMANDS: dict[str, dict[str, object]] = {
     "announce-settings events": {"enabled": True, "location": "#talks"},
     "announce-settings feedback": {"summary-after": 24},
     "announce-settings language": {"language": "de"},
+    "announce-settings slots": {"per-member": 2, "days-before": 3},
     "announce-settings log-channel": {"channel": GENERAL_CHANNEL_ID},
     "announce-settings new-talks": {"enabled": True},
     "announce-settings page": {"action": "on"},

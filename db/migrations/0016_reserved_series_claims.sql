@@ -1,2 +1,0 @@
--- Placeholder so this branch's migration 18 loads (numbers must run without a gap): migration 0016 belongs to the
--- series_claims branch; delete this file when merging that branch, whose own 0016 replaces it.

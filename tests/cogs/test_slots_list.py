@@ -1,0 +1,36 @@
+"""/schedule list shows a series evening's talks under its heading, with the evening's open slots."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from cogs.schedule import Schedule
+from podium import i18n, slots
+from podium.audience import Audience
+from tests.podium.series_world import GUILD, add_series, world
+
+
+async def page_text(db, clock, service, locale="en-US"):
+    services = SimpleNamespace(audience=Audience(db, service.outbox, clock), talks=service, db=db, clock=clock)
+    schedule = Schedule.__new__(Schedule)  # without warming dateparser up again
+    schedule.services, schedule.talks = services, service
+    embed, _ = await schedule.list_page(GUILD, 30, 0, i18n.translator(locale))
+    return embed.description
+
+
+async def test_an_evenings_talks_are_listed_under_its_heading_with_its_open_slots(db, clock):
+    _, service = await world(db, clock)
+    _, [tonight, next_week, _] = await add_series(db, clock, slots_n=3)
+    for user in (1, 2):
+        await slots.claim(service, guild_id=GUILD, user_id=user, evening_id=tonight)
+    await slots.claim(service, guild_id=GUILD, user_id=3, evening_id=next_week)
+    text = await page_text(db, clock, service)
+    lines = text.splitlines()
+    headings = [i for i, line in enumerate(lines) if line.startswith("🎤 **Rust Thursdays** ·")]
+    assert len(headings) == 2, text
+    assert lines[headings[0]].endswith("· 1 open slot") and lines[headings[1]].endswith("· 2 open slots")
+    # Each heading is followed by its evening's talks, in slot order.
+    assert "Rust Thursdays · 1" in lines[headings[0] + 1] and "Rust Thursdays · 2" in lines[headings[0] + 2]
+    assert "<@3>" in lines[headings[1] + 1]
+    german = await page_text(db, clock, service, "de")
+    assert "1 freier Slot" in german and "2 freie Slots" in german
