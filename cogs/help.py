@@ -36,6 +36,9 @@ MODERATOR_COMMANDS = {"announce-settings": MANAGE_SERVER, "schedule import": MOD
 PUBLIC_COMMANDS = frozenset({"schedule list", "announce-settings test"})
 PUBLIC_MARK = "📢"
 # The order people need them in: sign up, be reminded, consent, then the server's settings.
+SETTINGS = "announce-settings"
+# Translators: {commands} is the list of /announce-settings subcommands, as clickable mentions.
+SETTINGS_LINE = N_("⚙️ The server's settings (each shows its options): {commands}")
 ORDER = ("schedule", "series", "remind-me", "opt-out", "help", "announce-settings")
 INTRO = N_(
     "Podium keeps your server's talks: members sign up for a slot, everyone can ask to be reminded of any talk "
@@ -77,14 +80,21 @@ def command_lines(
         {MANAGE_SERVER, MODERATOR}), t: Translator = i18n.ENGLISH
 ) -> list[str]:
     """One line per (sub)command, `</name sub:id> — description`: everyone's, or the moderators' within `rights`."""
-    lines = []
+    lines, settings = [], []
     for name, description in qualified_names(slash_commands):
         rule = rule_of(name)
         if (rule is not None) != moderators or (rule is not None and rule not in rights):
             continue
         mark = f" {PUBLIC_MARK}" if name in PUBLIC_COMMANDS else ""
+        if name.startswith(f"{SETTINGS} ") and not mark:
+            # Every feature brings a setting: ~30 of them, one described per line, do not fit beside the rest in
+            # Discord's 6,000 characters of embeds. Their names say what they set; each shows its options when typed.
+            settings.append(command(name))
+            continue
         # The descriptions are in the catalogue already: the same text Discord shows in the member's language.
         lines.append(f"{command(name)}{mark} — {t._(description)}")
+    if settings:
+        lines.append(t._(SETTINGS_LINE, commands=" · ".join(settings)))
     return lines
 
 

@@ -123,6 +123,8 @@ async def decline_form(locale: str, db: Any, clock: Any) -> dict[str, Any]:
     click.user.guild_permissions = nextcord.Permissions(manage_events=True)  # a moderator decides
     await Review(services).on_decline(click, components.parse(components.custom_id(  # type: ignore[arg-type]
         "podium:review:decline", talk.id)))
+    [modal] = click.response.send_modal.await_args.args
+    return modal.to_dict()
 
 
 AUDIENCE = SPEAKER + 1  # votes on the speaker's talk
@@ -141,6 +143,8 @@ async def comment_form(locale: str, db: Any, clock: Any) -> dict[str, Any]:
     click = interaction(locale, AUDIENCE)
     click.guild_id = factories.GUILD
     await FeedbackCog(services).on_comment(click, components.parse(components.custom_id(feedback.COMMENT, talk.id)))  # type: ignore[arg-type]
+    [modal] = click.response.send_modal.await_args.args
+    return modal.to_dict()
 
 
 async def slot_topic_form(locale: str, db: Any, clock: Any) -> dict[str, Any]:

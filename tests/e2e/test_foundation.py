@@ -158,8 +158,9 @@ async def test_logs_in_registers_commands_and_answers(fake, bot_factory):
     await bot.start()
     assert set(fake.global_commands) == COMMANDS
     assert fake.identify_count == 1
-    # guilds + guild_scheduled_events (1 << 16): nothing privileged
-    assert fake.identify_payloads[-1]["intents"] == 1 | 1 << 16
+    # Guilds, Guild Voice States (1 << 7: who came to a talk in a stage or voice channel, issue 24) and Guild Scheduled
+    # Events (1 << 16): nothing privileged.
+    assert fake.identify_payloads[-1]["intents"] == 1 | 1 << 7 | 1 << 16
 
     interaction = await fake.invoke(
         guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID, name="schedule", options=MINE

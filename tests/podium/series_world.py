@@ -34,9 +34,11 @@ async def add_series(db: Database, clock, *, slots_n: int = 2, minutes: int = 30
         ids = []
         for week in range(evenings):
             start = clock.now() + first_in + timedelta(weeks=week)
-            ids.append((await tx.execute(
+            evening_id = (await tx.execute(
                 "INSERT INTO series_evenings (series_id, guild_id, starts_at_ms, state) VALUES (?, ?, ?, 'open')",
-                (series_id, guild_id, to_ms(start)))).lastrowid)
+                (series_id, guild_id, to_ms(start)))).lastrowid
+            assert evening_id is not None
+            ids.append(evening_id)
     assert series_id is not None
     return series_id, ids
 
