@@ -1,0 +1,97 @@
+"""Review of issue 24 §4 (the web page of talks): each test here fails on the code as it was reviewed."""
+
+from datetime import timedelta
+
+import aiohttp
+import pytest
+import pytest_asyncio
+
+from db import Database
+from podium.scheduled_events import _store_event_id
+from tests.factories import GUILD, add_guild, add_talk
+from tests.talk_site import serve_pages
+
+
+@pytest_asyncio.fixture
+async def site(db: Database, clock):
+    pages, server = await serve_pages(db, clock)
+    yield pages, server
+    await server.stop()
+
+
+async def get(server, path, headers=None, *, decompress=True):
+    async with (
+        aiohttp.ClientSession(auto_decompress=decompress) as session,
+        session.get(f"http://127.0.0.1:{server.port}{path}", headers=headers, allow_redirects=False) as response,
+    ):
+        return response.status, response.headers, await response.read()
+
+
+async def test_r23d_join_link_follows_the_thread_created_after_the_page_was_first_served(db, clock, site):
+    # The dispatcher stores a talk's thread when its first thread post goes out (dispatcher.py: "UPDATE talks SET
+    # thread_id = ? WHERE id = ?"), without touching updated_at_ms or sequence: the page's version does not move,
+    # so the cached page (and its ETag, answered 304) keeps linking the announcement channel instead of the thread.
+    pages, server = site
+    await add_guild(db, announce_channel_id=555)
+    talk_id = await add_talk(db, starts_at=clock.now() + timedelta(days=2), topic="Threads later")
+    page = await pages.turn_on(GUILD)
+    first = await get(server, f"/talks/{page.token}/{talk_id}")
+    assert f"https://discord.com/channels/{GUILD}/555".encode() in first[2]
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE talks SET thread_id = ? WHERE id = ?", (111, talk_id))
+    status, _, body = await get(server, f"/talks/{page.token}/{talk_id}",
+                                      {"If-None-Match": first[1]["ETag"]})
+    assert status == 200, "a 304 keeps the browser on a page without the thread"
+    assert f"https://discord.com/channels/{GUILD}/111".encode() in body
+    index = (await get(server, f"/talks/{page.token}"))[2]
+    assert f"https://discord.com/channels/{GUILD}/111".encode() in index
+
+
+async def test_r23d_join_link_follows_the_event_created_after_the_page_was_first_served(db, clock, site):
+    # scheduled_events._store_event_id stores the event without moving updated_at_ms: the index stays stale.
+    pages, server = site
+    await add_guild(db, announce_channel_id=555)
+    talk_id = await add_talk(db, starts_at=clock.now() + timedelta(days=2), topic="Event later")
+    page = await pages.turn_on(GUILD)
+    assert f"https://discord.com/channels/{GUILD}/555".encode() in (await get(server, f"/talks/{page.token}"))[2]
+    await _store_event_id(db, talk_id, 222)
+    body = (await get(server, f"/talks/{page.token}"))[2]
+    assert f"https://discord.com/events/{GUILD}/222".encode() in body
+
+
+@pytest.mark.parametrize("key", ["99999999999999999999", "%C2%B2", "%D9%A1" + "9" * 25])
+async def test_r23d_an_all_digit_address_that_is_no_server_id_is_a_404_not_a_500(site, key):
+    # TalkPages.find reads any str.isdigit() key as a server id: int() of "²" raises ValueError, and an id past
+    # SQLite's 64-bit integers raises OverflowError — an unhandled 500 for a guessed address instead of a 404.
+    _, server = site
+    status, _, body = await get(server, f"/talks/{key}")
+    assert (status, body) == (404, b"not found")
+
+
+async def test_r23d_gzip_is_not_sent_to_a_client_that_refuses_it(site):
+    # RFC 9110 12.5.3: "gzip;q=0" means gzip is not acceptable; the endpoint checks only that "gzip" appears.
+    pages, server = site
+    page = await pages.turn_on(GUILD)
+    status, headers, body = await get(server, f"/talks/{page.token}", {"Accept-Encoding": "identity, gzip;q=0"},
+                                      decompress=False)
+    assert status == 200
+    assert headers.get("Content-Encoding") is None and body.startswith(b"<!doctype html>")
+
+
+async def test_r23d_the_secret_address_is_not_stored_by_shared_caches(site):
+    # The page behind the secret token is sent "Cache-Control: public": any shared cache (a company proxy, a CDN)
+    # may keep it and serve it on after the token is rotated or the page turned off. The calendar feed, secret
+    # in the same way, is sent "private".
+    pages, server = site
+    page = await pages.turn_on(GUILD)
+    _, headers, _ = await get(server, f"/talks/{page.token}")
+    assert "private" in headers["Cache-Control"] and "public" not in headers["Cache-Control"]
+
+
+async def test_r23d_if_none_match_star_is_answered_304(site):
+    # RFC 9110 13.1.2: "If-None-Match: *" is false when the page exists; a GET is then answered 304 Not Modified.
+    # The endpoint looks for its own ETag as a substring of the header and sends the whole page.
+    pages, server = site
+    page = await pages.turn_on(GUILD)
+    status, _, body = await get(server, f"/talks/{page.token}", {"If-None-Match": "*"})
+    assert (status, body) == (304, b"")
