@@ -95,3 +95,19 @@ async def test_r23d_if_none_match_star_is_answered_304(site):
     page = await pages.turn_on(GUILD)
     status, _, body = await get(server, f"/talks/{page.token}", {"If-None-Match": "*"})
     assert (status, body) == (304, b"")
+
+
+async def test_r23d_searching_the_archive_ignores_case_in_german_words_too(db, clock, site):
+    # The archive is "searchable by topic and speaker" in both languages; SQLite's LIKE folds only ASCII letters,
+    # so "über" finds "Über Ownership" no more than "ÜBER" would: a German community's search misses its own talks
+    # while "rust" finds "Rust".
+    pages, server = site
+    await add_guild(db, locale="de")
+    await add_talk(db, starts_at=clock.now() - timedelta(days=3), topic="Über Ownership in Rust",
+                   speaker_name="Özlem")
+    page = await pages.turn_on(GUILD)
+    ascii_hit = (await get(server, f"/talks/{page.token}?q=rust"))[2].decode()
+    assert "Über Ownership in Rust" in ascii_hit
+    for query in ("über", "özlem"):
+        body = (await get(server, f"/talks/{page.token}?q={query}"))[2].decode()
+        assert "Über Ownership in Rust" in body, query
