@@ -111,3 +111,30 @@ async def test_r23d_searching_the_archive_ignores_case_in_german_words_too(db, c
     for query in ("über", "özlem"):
         body = (await get(server, f"/talks/{page.token}?q={query}"))[2].decode()
         assert "Über Ownership in Rust" in body, query
+
+
+async def test_r23d_a_new_release_of_the_page_gets_a_new_etag(db, clock, site, monkeypatch):
+    # The strong ETag must name the bytes sent (RFC 9110 8.8.3). The version hashes only the server's talks and
+    # settings, not the templates, the script or the translations: after an upgrade changes any of them (a fixed
+    # layout, a fixed escape, a new translation), a browser revalidating its copy is told 304 and keeps the old page
+    # until some talk changes, which may be weeks.
+    import jinja2
+
+    from podium import talk_page
+
+    pages, server = site
+    await add_talk(db, starts_at=clock.now() + timedelta(days=2), topic="Release")
+    page = await pages.turn_on(GUILD)
+    _, headers, old = await get(server, f"/talks/{page.token}", {"Accept-Encoding": "identity"})
+    # The next release: the same templates with one change, in a fresh process (nothing cached).
+    changed = jinja2.Environment(loader=jinja2.FileSystemLoader(talk_page.TEMPLATES), autoescape=True,
+                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    base = (talk_page.TEMPLATES / "base.html").read_text().replace("<head>", "<head>\n<!-- release 2 -->", 1)
+    changed.loader = jinja2.ChoiceLoader([jinja2.DictLoader({"base.html": base}), changed.loader])
+    monkeypatch.setattr(talk_page, "_environment", lambda: changed)
+    pages._cache.clear()
+    status, _, new = await get(server, f"/talks/{page.token}", {"Accept-Encoding": "identity"})
+    assert status == 200 and new != old, "the new release serves other bytes"
+    status, _, _ = await get(server, f"/talks/{page.token}",
+                             {"Accept-Encoding": "identity", "If-None-Match": headers["ETag"]})
+    assert status == 200, "the old copy's ETag is answered 304: the visitor keeps the old release's page"
