@@ -138,3 +138,33 @@ async def test_r23d_a_new_release_of_the_page_gets_a_new_etag(db, clock, site, m
     status, _, _ = await get(server, f"/talks/{page.token}",
                              {"Accept-Encoding": "identity", "If-None-Match": headers["ETag"]})
     assert status == 200, "the old copy's ETag is answered 304: the visitor keeps the old release's page"
+
+
+@pytest.mark.parametrize("locale, word", [("en-US", "cancelled"), ("de", "abgesagt")])
+async def test_r23d_a_cancelled_talks_link_unfurls_as_cancelled(db, clock, site, locale, word):
+    # A cancelled talk's own page stays "so a link shared in a chat does not end in a bare 404" — but what a chat
+    # shows of that link is its Open Graph tags, and they read exactly as before: title, speaker, time, description.
+    # The unfurl keeps inviting people to a talk that will not take place (public text kept true when a talk changes).
+    from html.parser import HTMLParser
+
+    class Meta(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.meta = {}
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "meta" and ("property" in a or "name" in a):
+                self.meta[a.get("property") or a.get("name")] = a.get("content") or ""
+
+    pages, server = site
+    await add_guild(db, locale=locale)
+    talk_id = await add_talk(db, starts_at=clock.now() + timedelta(days=2), topic="Called off", state="cancelled",
+                             speaker_name="Ada", description="Ownership.")
+    page = await pages.turn_on(GUILD)
+    status, _, body = await get(server, f"/talks/{page.token}/{talk_id}")
+    assert status == 200
+    parser = Meta()
+    parser.feed(body.decode())
+    unfurl = (parser.meta["og:title"] + " " + parser.meta["og:description"]).lower()
+    assert word in unfurl, unfurl
