@@ -1,6 +1,6 @@
 """The database: one aiosqlite connection, explicit transactions, numbered migrations."""
 
-from db.database import Database, DatabaseError, DatabaseTooNew, Transaction
+from db.database import Database, DatabaseError, DatabaseTooNew, Transaction, fold
 from db.migrations import MIGRATIONS_DIR, SCHEMA_PATH, Migration, latest_version, load_migrations
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "DatabaseTooNew",
     "Migration",
     "Transaction",
+    "fold",
     "latest_version",
     "load_migrations",
 ]

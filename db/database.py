@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import time
+import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -140,7 +141,22 @@ async def _connect(target: Path | str, *, uri: bool = False) -> aiosqlite.Connec
     conn = await aiosqlite.connect(target, isolation_level=None, uri=uri)
     conn.row_factory = sqlite3.Row
     await conn.execute("PRAGMA busy_timeout = 5000")
+    await conn.create_function("fold", 1, _sql_fold, deterministic=True)
     return conn
+
+
+def fold(text: str) -> str:
+    """Text as a search compares it: case folded in every script and normalised (a query, and SQL's `fold(…)`).
+
+    SQLite's lower() and LIKE fold ASCII only: "über" would not find "Über", nor "özlem" "Özlem". NFKC after
+    casefold() also matches a composed "ü" with a decomposed one, and "ß" with "ss".
+    """
+    return unicodedata.normalize("NFKC", text.casefold())
+
+
+def _sql_fold(value: object) -> object:
+    # NULL (None) and anything else not text is returned as it is.
+    return fold(value) if isinstance(value, str) else value
 
 
 def _read_only_uri(path: Path) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from db import Database, Transaction
+from db import Database, Transaction, fold
 from podium import i18n, posts, privacy
 from podium.clock import Clock, to_ms
 from podium.delivery import kinds
@@ -189,10 +189,10 @@ class Archive:
         if speaker_id is not None:
             where += " AND speaker_id = ?"
             params.append(speaker_id)
-        text = (query or "").strip().lower()
+        text = fold((query or "").strip())
         if text:
-            # SQLite's lower() folds ASCII only, like the search of upcoming talks.
-            where += " AND (instr(lower(topic), ?) > 0 OR instr(lower(coalesce(speaker_name, '')), ?) > 0)"
+            # fold() (db.fold) folds case in every script, as the web page's search does; lower() folds ASCII only.
+            where += " AND (instr(fold(topic), ?) > 0 OR instr(fold(coalesce(speaker_name, '')), ?) > 0)"
             params += [text, text]
         total = int(await self.db.fetchval(f"SELECT count(*) FROM talks WHERE {where}", params))
         rows = await self.db.fetchall(

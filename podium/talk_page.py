@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from db import Database
+from db import Database, fold
 from podium import i18n, privacy
 from podium.calendar_feed import google_calendar_url, talk_calendar, thread_url
 from podium.clock import Clock, to_ms
@@ -166,12 +166,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def _like(query: str) -> str:
-    """A LIKE pattern matching `query` anywhere, its own % and _ taken literally."""
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 # What the lists and the talk page show: approved talks of the server.
@@ -324,10 +318,11 @@ class TalkPages:
         search: str = ""
         params: tuple[str, ...] = ()
         if query:
-            pattern = _like(query)
-            search = (" AND (topic LIKE ? ESCAPE '\\' OR speaker_name LIKE ? ESCAPE '\\'"
-                      " OR description LIKE ? ESCAPE '\\')")
-            params = (pattern, pattern, pattern)
+            # fold() (db.fold) folds case in every script, where LIKE folds ASCII only: "über" finds "Über".
+            text = fold(query)
+            search = (" AND (instr(fold(topic), ?) > 0 OR instr(fold(coalesce(speaker_name, '')), ?) > 0"
+                      " OR instr(fold(coalesce(description, '')), ?) > 0)")
+            params = (text, text, text)
         past_where = f"{_SHOWN} AND state != 'cancelled' AND {_ENDS_MS} <= ?{search}"
         total = (await self.db.fetchrow(
             f"SELECT count(*) FROM talks WHERE {past_where}", (page.guild_id, now_ms, *params)

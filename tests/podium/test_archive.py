@@ -219,6 +219,19 @@ async def test_past_talks_newest_first_matched_on_topic_or_speaker_and_never_the
     assert [t.topic for t in page] == ["Go generics", "Intro to Rust"] and total == 4
 
 
+async def test_the_past_is_matched_ignoring_case_in_every_script(db, clock):
+    # SQLite's lower() folds ASCII only; the search folds like the web page's (db.fold): "über" finds "Über",
+    # a decomposed "ü" the composed one, "STRASSE" "Straße".
+    now = clock.now()
+    await factories.add_talk(db, topic="Über Ownership", speaker_name="Özlem", starts_at=now - timedelta(days=3))
+    await factories.add_talk(db, topic="Die Straße", speaker_name="Bo", starts_at=now - timedelta(days=2))
+    found = Archive(db, Outbox(db), clock)
+    for query, topic in [("über", "Über Ownership"), ("u\u0308ber", "Über Ownership"), ("özlem", "Über Ownership"),
+                         ("STRASSE", "Die Straße")]:
+        talks, total = await found.past(GUILD, query=query)
+        assert [t.topic for t in talks] == [topic] and total == 1, query
+
+
 async def test_the_past_is_read_through_an_index_not_a_scan_of_all_talks(db, clock):
     plan = await db.fetchall(
         "EXPLAIN QUERY PLAN SELECT * FROM talks WHERE guild_id = ? AND starts_at_ms <= ? AND state != 'cancelled'"
