@@ -59,6 +59,8 @@ DESCRIPTION_PREVIEW = 300
 # text that does not compress, every field at its longest, could reach a few hundred kB).
 PAGES_CACHED = 64
 TEMPLATES = Path(__file__).with_name("templates")
+# The largest integer SQLite stores; a Discord id is far below it.
+SERVER_ID_MAX = 2**63 - 1
 # zlib's default: a 50 kB page in about a millisecond, once per version.
 GZIP_LEVEL = 6
 
@@ -236,6 +238,10 @@ class TalkPages:
     async def find(self, key: str) -> PageSettings | None:
         """The page an address names: its token, or a public page's server id; None (a 404) otherwise."""
         if key.isdigit():
+            # str.isdigit takes "²" and other scripts' digits too, and SQLite takes no integer past 64 bits: only
+            # ASCII digits that fit can name a server; any other key names no page (a token is never all digits).
+            if not key.isascii() or len(key) > len(str(SERVER_ID_MAX)) or int(key) > SERVER_ID_MAX:
+                return None
             row = await self.db.fetchone(
                 "SELECT * FROM talk_pages WHERE guild_id = ? AND public = 1", (int(key),)
             )
