@@ -99,6 +99,26 @@ def _environment() -> jinja2.Environment:
     )
 
 
+@functools.cache
+def _release(environment: jinja2.Environment) -> str:
+    """This release's part of every page: its templates, script, translations and this module that fills them in.
+
+    A strong ETag names the bytes sent (RFC 9110 8.8.3): without this, an upgrade that changes only the layout or a
+    translation would be answered 304 to every browser holding the old page until some talk changed. Read once per
+    process (the templates and catalogues are read once too), from the environment the pages are rendered with.
+    """
+    digest = hashlib.blake2s(digest_size=12)
+    loader = environment.loader
+    assert loader is not None
+    for name in sorted(loader.list_templates()):
+        digest.update(f"{name}\0{loader.get_source(environment, name)[0]}\0".encode())
+    digest.update(LOCAL_TIMES_JS.encode())
+    for catalogue in sorted(i18n.LOCALES_DIR.glob(f"*/LC_MESSAGES/{i18n.DOMAIN}.po")):
+        digest.update(catalogue.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class PageSettings:
     """A server's page while it is on."""
@@ -254,12 +274,16 @@ class TalkPages:
     async def _version(self, page: PageSettings, *parts: object) -> tuple[str, GuildSettings, str | None, str]:
         """What a page shows, in a few numbers.
 
-        The server's talks (any change moves updated_at), how many have ended by now, its settings, name and
-        language, and the rating counts if shown.
+        The server's talks (any change moves updated_at; their threads and events), how many have ended by now, its
+        settings, name and language, the rating counts if shown, and the release (templates, script, translations).
         """
         now_ms = to_ms(self.clock.now())
+        # A talk's thread and event are stored when Discord made them (dispatcher, scheduled_events), without moving
+        # its updated_at or its iCalendar SEQUENCE (the talk itself did not change), yet the join link shows them:
+        # read here, their low 32 bits summed (exact in an integer, distinct for two Discord ids all but always).
         row = await self.db.fetchrow(
-            f"SELECT count(*), max(updated_at_ms), total(sequence), total(id), total({_ENDS_MS} <= ?)"
+            f"SELECT count(*), max(updated_at_ms), total(sequence), total(id), total({_ENDS_MS} <= ?),"
+            " count(thread_id), sum(thread_id & 4294967295), count(event_id), sum(event_id & 4294967295)"
             " FROM talks WHERE guild_id = ?",
             (now_ms, page.guild_id),
         )
@@ -268,7 +292,7 @@ class TalkPages:
         name = await load_guild_name(self.db, page.guild_id) or "Discord"
         ratings = await self._ratings_version(page) if page.show_ratings else None
         seen = (tuple(row), page, guild.timezone, guild.announce_channel_id, i18n.language_of(locale), name,
-                ratings, self.public_url, *parts)
+                ratings, self.public_url, _release(_environment()), *parts)
         return hashlib.blake2s(repr(seen).encode(), digest_size=12).hexdigest(), guild, locale, name
 
     async def _ratings_version(self, page: PageSettings) -> tuple[object, ...]:
