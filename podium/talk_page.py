@@ -400,7 +400,7 @@ class TalkPages:
         shown = view.talk(talk, ratings.get(talk.id), full=True)
         html = _environment().get_template("talk.html").render(
             **view.common(),
-            title=talk.topic,
+            title=view.og_title(talk),
             item=shown,
             ended=ended,
             og_description=view.og_description(talk),
@@ -500,10 +500,20 @@ class _View:
             ratings=t.ngettext("{n} rating", "{n} ratings", ratings) if ratings is not None else None,
         )
 
+    def og_title(self, talk: Talk) -> str:
+        """The title a chat shows when it unfurls the link: a cancelled talk's says so, like its page does."""
+        if talk.state == "cancelled":
+            # Translators: the title of a cancelled talk's web page, as chats show a shared link to it.
+            return self.t._("Cancelled: {topic}", topic=talk.topic)
+        return talk.topic
+
     def og_description(self, talk: Talk) -> str:
         t = self.t
         lines = [t._("{speaker} · {when} ({zone})", speaker=talk.speaker_name or t._("a member"),
                      when=self.moment(talk.starts_at), zone=self.zone.key)]
+        if talk.state == "cancelled":
+            # First, so a chat that cuts the description short still shows it.
+            lines.insert(0, t._("This talk was cancelled."))
         if talk.description:
             lines.append(" ".join(talk.description.split())[:DESCRIPTION_PREVIEW])
         return " — ".join(lines)
