@@ -758,8 +758,17 @@ class AnnounceSettings(commands.Cog):
             await reply_ephemeral(interaction, t._("🌐 The web page is off; its links no longer work.") if removed
                                   else t._("🌐 The web page was already off."))
             return
+        if action == "rotate":
+            rotated = await pages.rotate(guild_id, ratings=ratings)
+            if rotated is None:
+                # No link to retire, and a new link is not a request to publish the talks.
+                await reply_ephemeral(interaction, t._("🌐 The web page is off, so it has no link to replace; nothing "
+                                                       "was changed. Turn it on with `action:on`."))
+                return
+            await reply_ephemeral(interaction, page_reply(settings.public_url, rotated, action, t))
+            return
         public = {"public": True, "private": False}.get(action)
-        page = await pages.turn_on(guild_id, public=public, ratings=ratings, rotate=action == "rotate")
+        page = await pages.turn_on(guild_id, public=public, ratings=ratings)
         await reply_ephemeral(interaction, page_reply(settings.public_url, page, action, t))
 
 

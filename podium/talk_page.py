@@ -212,10 +212,8 @@ class TalkPages:
         row = await self.db.fetchone("SELECT * FROM talk_pages WHERE guild_id = ?", (guild_id,))
         return _settings(row) if row is not None else None
 
-    async def turn_on(
-        self, guild_id: int, *, public: bool | None = None, ratings: bool | None = None, rotate: bool = False
-    ) -> PageSettings:
-        """Turn the page on (a new token the first time), change what was given, or give it a new secret address."""
+    async def turn_on(self, guild_id: int, *, public: bool | None = None, ratings: bool | None = None) -> PageSettings:
+        """Turn the page on (a new token the first time) or change what was given (`rotate` gives a new token)."""
         now_ms = to_ms(self.clock.now())
         async with self.db.transaction() as tx:
             row = await tx.fetchone("SELECT * FROM talk_pages WHERE guild_id = ?", (guild_id,))
@@ -230,10 +228,28 @@ class TalkPages:
                 await tx.execute(
                     "UPDATE talk_pages SET token = ?, public = ?, show_ratings = ?, updated_at_ms = ?"
                     " WHERE guild_id = ?",
-                    (self.new_token() if rotate else current.token,
+                    (current.token,
                      int(current.public if public is None else public),
                      int(current.show_ratings if ratings is None else ratings), now_ms, guild_id),
                 )
+            saved = await tx.fetchone("SELECT * FROM talk_pages WHERE guild_id = ?", (guild_id,))
+        assert saved is not None
+        return _settings(saved)
+
+    async def rotate(self, guild_id: int, *, ratings: bool | None = None) -> PageSettings | None:
+        """Give the page a new secret address; None, and nothing changed, while it is off (no link to retire).
+
+        Never turns a page on: a moderator asking for a new link has not asked to publish the talks.
+        """
+        now_ms = to_ms(self.clock.now())
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE talk_pages SET token = ?, show_ratings = coalesce(?, show_ratings), updated_at_ms = ?"
+                " WHERE guild_id = ?",
+                (self.new_token(), None if ratings is None else int(ratings), now_ms, guild_id),
+            )
+            if cursor.rowcount == 0:
+                return None
             saved = await tx.fetchone("SELECT * FROM talk_pages WHERE guild_id = ?", (guild_id,))
         assert saved is not None
         return _settings(saved)

@@ -202,8 +202,8 @@ async def test_rotating_retires_the_old_address_and_public_adds_the_server_id_on
     pages, server = site
     await talk_at(db, clock, 5)
     first = await pages.turn_on(GUILD)
-    rotated = await pages.turn_on(GUILD, rotate=True)
-    assert rotated.token != first.token and len(rotated.token) >= 32
+    rotated = await pages.rotate(GUILD)
+    assert rotated is not None and rotated.token != first.token and len(rotated.token) >= 32
     assert (await get(server, f"/talks/{first.token}"))[0] == 404
     assert (await get(server, f"/talks/{rotated.token}"))[0] == 200
     public = await pages.turn_on(GUILD, public=True)
@@ -217,6 +217,8 @@ async def test_rotating_retires_the_old_address_and_public_adds_the_server_id_on
     assert await pages.turn_off(GUILD)
     assert (await get(server, f"/talks/{rotated.token}"))[0] == 404
     assert not await pages.turn_off(GUILD)
+    # A page that is off has no link to retire: rotating it changes nothing and does not turn it on.
+    assert await pages.rotate(GUILD) is None and await pages.settings(GUILD) is None
 
 
 async def test_etag_304_until_a_talk_changes_or_one_ends(db, clock, site):
