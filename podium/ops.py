@@ -68,6 +68,9 @@ PAGE_BURST = 60
 PAGE_PER_SECOND = 5.0
 # A page is rebuilt only when its talks change: a minute in a browser's or proxy's cache costs little freshness.
 PAGE_CACHE_CONTROL = "public, max-age=60"
+# The secret address is kept by the visitor's browser only, like a calendar feed's: a shared cache (a company proxy,
+# a CDN) would serve it on after the token was rotated or the page turned off.
+SECRET_PAGE_CACHE_CONTROL = "private, max-age=60"
 _REFUSED = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
@@ -310,9 +313,11 @@ class OpsServer:
             built = await (self.pages.talk(page, talk_id) if what == "talk" else self.pages.talk_ics(page, talk_id))
         if built is None:
             return web.Response(status=404, text="not found")
+        # The public address is the server id; the token (even of a public page) stays secret.
+        secret = request.match_info["key"] != str(page.guild_id) if page is not None else True
         headers = {
             "ETag": built.etag,
-            "Cache-Control": PAGE_CACHE_CONTROL,
+            "Cache-Control": SECRET_PAGE_CACHE_CONTROL if secret else PAGE_CACHE_CONTROL,
             # The secret address must not leave in a Referer when a visitor follows a link to the slides.
             "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff",
@@ -320,12 +325,12 @@ class OpsServer:
         }
         if page is not None and not page.public:
             headers["X-Robots-Tag"] = "noindex"
-        gzipped = built.gzipped and "gzip" in request.headers.get("Accept-Encoding", "")
+        gzipped = built.gzipped and accepts_gzip(request.headers.get("Accept-Encoding", ""))
         if built.gzipped:
             headers["Vary"] = "Accept-Encoding"
         if gzipped:
             headers["ETag"], headers["Content-Encoding"] = built.gzip_etag, "gzip"
-        if headers["ETag"] in request.headers.get("If-None-Match", ""):
+        if none_match(request, headers["ETag"]):
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = built.content_type
         return web.Response(body=built.data if gzipped else built.body(), headers=headers)
@@ -457,6 +462,34 @@ class _Refuse(asyncio.Protocol):
         assert isinstance(transport, asyncio.WriteTransport)
         transport.write(_REFUSED)
         transport.close()
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether Accept-Encoding takes gzip (RFC 9110 12.5.3): named, or `*`, with a q above 0 ("gzip;q=0" refuses)."""
+    weights: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, *parameters = item.split(";")
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0  # a weight that cannot be read accepts nothing
+        weights[coding.strip().lower()] = weight
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in weights:
+            return weights[coding] > 0
+    return False
+
+
+def none_match(request: web.Request, etag: str) -> bool:
+    """Whether If-None-Match holds `etag` or is `*` (RFC 9110 13.1.2; compared weakly, as a GET's is): a 304."""
+    tags = request.if_none_match
+    if not tags:
+        return False
+    return any(tag.value == "*" or f'"{tag.value}"' == etag for tag in tags)
 
 
 def client_address(request: web.Request) -> str:

@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from db import Database
 from podium.clock import to_ms
-from podium.ops import AddressLimit
+from podium.ops import AddressLimit, accepts_gzip
 from podium.talk_page import ARCHIVE_PAGE_SIZE, CONTENT_SECURITY_POLICY, LOCAL_TIMES_JS, web_link
 from tests.factories import GUILD, add_guild, add_talk
 from tests.talk_site import PUBLIC_URL, serve_pages
@@ -227,7 +227,7 @@ async def test_etag_304_until_a_talk_changes_or_one_ends(db, clock, site):
     page = await pages.turn_on(GUILD)
     status, headers, _ = await get(server, f"/talks/{page.token}")
     etag = headers["ETag"]
-    assert status == 200 and headers["Cache-Control"] == "public, max-age=60"
+    assert status == 200 and headers["Cache-Control"] == "private, max-age=60"
     assert headers["Referrer-Policy"] == "no-referrer"
     status, headers, body = await get(server, f"/talks/{page.token}", {"If-None-Match": etag})
     assert status == 304 and body == "" and headers["ETag"] == etag
@@ -310,6 +310,21 @@ async def test_gzip_is_a_representation_of_its_own_with_its_own_etag(db, clock, 
     # A cache holding the identity body must not be told the gzipped one is the same, nor the other way round.
     assert (await get_raw(server, path, {"Accept-Encoding": "gzip", "If-None-Match": plain["ETag"]}))[0] == 200
     assert (await get_raw(server, path, {"Accept-Encoding": "identity", "If-None-Match": zipped["ETag"]}))[0] == 200
+
+    # If-None-Match is a list, compared weakly for a GET (RFC 9110 13.1.2); "*" matches any page that exists.
+    listed = f'"other", W/{zipped["ETag"]}'
+    assert (await get_raw(server, path, {"Accept-Encoding": "gzip", "If-None-Match": listed}))[0] == 304
+    assert (await get_raw(server, path, {"Accept-Encoding": "gzip", "If-None-Match": '"other"'}))[0] == 200
+
+
+@pytest.mark.parametrize("header, takes", [
+    ("gzip", True), ("GZIP;q=0.5", True), ("br, x-gzip", True), ("*", True), ("identity, *;q=0.1", True),
+    ("gzip;q=0", False), ("gzip; q=0.000", False), ("*;q=0", False), ("*, gzip;q=0", False), ("gzip;q=x", False),
+    ("", False), ("identity", False), ("br, deflate", False),
+])
+def test_gzip_is_sent_when_accept_encoding_weighs_it_above_zero(header, takes):
+    # RFC 9110 12.5.3: a coding named with q=0 is refused, whatever "*" says; "*" stands for the codings not named.
+    assert accepts_gzip(header) is takes
 
 
 async def test_the_page_speaks_the_servers_language(db, clock, site):
