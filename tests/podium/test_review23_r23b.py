@@ -1,4 +1,4 @@
-"""Review of issue 23 §3–§5 (approval, speaker confirmation, seats): each test fails on a real defect."""
+"""Review of issue 23 §3 to §5 (approval, speaker confirmation, seats): each test fails on a real defect."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from podium.archive import Archive
 from podium.talk_model import load_talk
 from tests import factories
 from tests.podium.test_workflow import (
-    MEMBER, MOD, SPEAKER, deliver_due, rows, sign_up, world,
+    MEMBER,
+    MOD,
+    SPEAKER,
+    deliver_due,
+    rows,
+    sign_up,
+    world,
 )
 
 NEW_SPEAKER = 31337
