@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from podium import posts
 from podium.archive import Archive
+from podium.audience import Audience
+from podium.delivery.outbox import Outbox
 from podium.talk_model import load_talk
+from podium.talks import TalkService, composed_hooks
 from tests import factories
+from tests.podium.delivering import run_due
 from tests.podium.test_workflow import (
     MEMBER,
     MOD,
@@ -16,6 +21,7 @@ from tests.podium.test_workflow import (
     sign_up,
     world,
 )
+from tests.podium.test_workflow import dispatcher as make_dispatcher
 
 NEW_SPEAKER = 31337
 
@@ -63,3 +69,34 @@ async def test_a_speaker_who_never_received_the_question_is_not_released_for_not
     clock.set(talk.starts_at - timedelta(hours=48))
     await deliver_due(db, outbox, clock, "confirmation_overdue")
     assert (await load_talk(db, talk.id)).state == "scheduled"
+
+
+# -- seats: the Join label on every post -------------------------------------------------------------------------
+
+async def test_the_thread_posts_join_button_counts_seats_as_they_are_taken(db, clock):
+    # Issue 23 §5: "🔔 Remind me becomes Join (12/20); when full, Join the waitlist (3 waiting)". The thread's first
+    # post carries that button too (podium/audience.py TALK_THREAD_OPEN: "its Join button counts seats"), but a
+    # join edits only the new-talk post (posts.attendance_changed: going_only), so the thread keeps offering
+    # "Join (0/2)" on a full talk whose click only queues the member.
+    transport, engine = make_dispatcher(db, Outbox(db), clock)
+    outbox = engine.outbox
+    talks = TalkService(db, outbox, clock, composed_hooks(outbox))
+    await factories.add_guild(db, factories.GUILD, announce_channel_id=555, announce_new_talks=True)
+    talk = await talks.add(guild_id=factories.GUILD, actor=MOD, speaker_id=SPEAKER, topic="Workshop",
+                           starts_at=clock.now() + timedelta(days=2), duration_minutes=30, seat_limit=2)
+    await run_due(engine, clock)
+    await run_due(engine, clock)
+    sent = {r["kind"]: r for r in await db.fetchall("SELECT * FROM outbox WHERE state = 'sent'")}
+    assert {"talk_announcement", "talk_thread_open"} <= set(sent)
+    clock.advance(posts.EDIT_HOLD)  # any edit the posting itself caused goes out first
+    await run_due(engine, clock)
+    transport.calls.clear()
+    members = Audience(db, outbox, clock, on_attendance=posts.attendance_changed)
+    for user in (10, 11, 12):
+        await members.join(talk_id=talk.id, user_id=user, guild_id=factories.GUILD)
+    clock.advance(posts.GOING_HOLD + posts.EDIT_HOLD)
+    await run_due(engine, clock)
+    labels = {call[2]: call[3]["components"][0]["components"][0]["label"]
+              for call in transport.calls if call[0] == "edit"}
+    assert labels.get(sent["talk_announcement"]["message_id"]) == "⏳ Join the waitlist (1 waiting)"
+    assert labels.get(sent["talk_thread_open"]["message_id"]) == "⏳ Join the waitlist (1 waiting)"
