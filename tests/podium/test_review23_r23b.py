@@ -100,3 +100,65 @@ async def test_the_thread_posts_join_button_counts_seats_as_they_are_taken(db, c
               for call in transport.calls if call[0] == "edit"}
     assert labels.get(sent["talk_announcement"]["message_id"]) == "⏳ Join the waitlist (1 waiting)"
     assert labels.get(sent["talk_thread_open"]["message_id"]) == "⏳ Join the waitlist (1 waiting)"
+
+
+async def _posted_workshop(db, clock, limit):
+    """A talk with seats whose new-talk post and thread post went out (and any edit the posting caused)."""
+    transport, engine = make_dispatcher(db, Outbox(db), clock)
+    outbox = engine.outbox
+    talks = TalkService(db, outbox, clock, composed_hooks(outbox))
+    await factories.add_guild(db, factories.GUILD, announce_channel_id=555, announce_new_talks=True)
+    talk = await talks.add(guild_id=factories.GUILD, actor=MOD, speaker_id=SPEAKER, topic="Workshop",
+                           starts_at=clock.now() + timedelta(days=2), duration_minutes=30, seat_limit=limit)
+    await run_due(engine, clock)
+    await run_due(engine, clock)
+    sent = {r["kind"]: r for r in await db.fetchall("SELECT * FROM outbox WHERE state = 'sent'")}
+    assert {"talk_announcement", "talk_thread_open"} <= set(sent)
+    clock.advance(posts.EDIT_HOLD)
+    await run_due(engine, clock)
+    members = Audience(db, outbox, clock, on_attendance=posts.attendance_changed)
+    return transport, engine, talk, sent, members
+
+
+async def test_forget_me_of_a_waiting_member_updates_the_waiting_count_on_the_talks_post(db, clock):
+    # Issue 23 §5 and the standards ("public posts kept true"; forget-me): "Join the waitlist (2 waiting)" must
+    # become "(1 waiting)" when one of the two waiting is forgotten, as when they click "Can't make it". People.forget
+    # takes them off the waitlist (seats.refill) but queues no edit of the talk's posts: the count stays wrong.
+    from podium.people import People
+
+    transport, engine, talk, sent, members = await _posted_workshop(db, clock, limit=1)
+    for user in (10, 11, 12):
+        await members.join(talk_id=talk.id, user_id=user, guild_id=factories.GUILD)
+    clock.advance(posts.GOING_HOLD + posts.EDIT_HOLD)
+    await run_due(engine, clock)
+    before = [call[3]["components"][0]["components"][0]["label"] for call in transport.calls
+              if call[0] == "edit" and call[2] == sent["talk_announcement"]["message_id"]]
+    assert before[-1] == "⏳ Join the waitlist (2 waiting)"
+    transport.calls.clear()
+    await People(db, engine.outbox, clock).forget(12)
+    clock.advance(posts.GOING_HOLD + posts.EDIT_HOLD)
+    await run_due(engine, clock)
+    labels = {call[2]: call[3]["components"][0]["components"][0]["label"]
+              for call in transport.calls if call[0] == "edit"}
+    assert labels.get(sent["talk_announcement"]["message_id"]) == "⏳ Join the waitlist (1 waiting)"
+
+
+async def test_a_seat_offer_that_cannot_reach_its_member_does_not_hold_the_seat_until_its_deadline(db, clock):
+    # Issue 23 §5: "the first on the waitlist is offered the seat by DM with a deadline". When the offer DM cannot
+    # be delivered (the member stopped DMs; the offer has no channel fallback), nothing takes the offer back: the
+    # seat stays held for nobody for the whole window (12 h), the next one waiting is not offered it, and the
+    # member silently loses their place at the deadline.
+    from podium import seats
+
+    _, engine, talk, _, members = await _posted_workshop(db, clock, limit=1)
+    await factories.add_user(db, 11, opt_out_dms=1)
+    for user in (10, 11, 12):
+        await members.join(talk_id=talk.id, user_id=user, guild_id=factories.GUILD)
+    await members.leave(talk_id=talk.id, user_id=10, guild_id=factories.GUILD)
+    outcomes = await run_due(engine, clock)
+    [offer] = [o for o in outcomes if o.kind == seats.SEAT_OFFER.name]
+    assert offer.state != "sent"  # it could not reach member 11
+    clock.advance(timedelta(minutes=5))
+    await run_due(engine, clock)
+    offered = await db.fetchall("SELECT user_id FROM waitlist WHERE talk_id = ? AND state = 'offered'", (talk.id,))
+    assert [r["user_id"] for r in offered] == [12]
