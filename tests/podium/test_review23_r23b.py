@@ -9,7 +9,7 @@ from podium.archive import Archive
 from podium.audience import Audience
 from podium.delivery.outbox import Outbox
 from podium.talk_model import load_talk
-from podium.talks import TalkService, composed_hooks
+from podium.talks import Actor, TalkService, composed_hooks
 from tests import factories
 from tests.podium.delivering import run_due
 from tests.podium.test_workflow import (
@@ -162,3 +162,25 @@ async def test_a_seat_offer_that_cannot_reach_its_member_does_not_hold_the_seat_
     await run_due(engine, clock)
     offered = await db.fetchall("SELECT user_id FROM waitlist WHERE talk_id = ? AND state = 'offered'", (talk.id,))
     assert [r["user_id"] for r in offered] == [12]
+
+
+async def test_a_clashing_sign_up_is_not_told_the_topic_and_speaker_of_a_sign_up_waiting_for_approval(db, clock):
+    # Issue 23 §3: nothing about a pending sign-up is shown before approval (podium/workflow.py: "Nothing about a
+    # sign-up waiting for approval reaches anyone but its speaker and the moderators"). Another member who picks
+    # the same time is refused with "That overlaps with **Rust** by <@speaker> at …": the held sign-up's topic,
+    # speaker and time, to someone who may not even see it in /schedule info.
+    from podium import i18n
+    from podium.talk_model import TalkError
+
+    _, talks, _ = await world(db, clock, approval=True)
+    held = await sign_up(talks, clock, actor=MEMBER, hours=100)
+    assert held.approval == "pending"
+    other = 909
+    try:
+        await talks.add(guild_id=factories.GUILD, actor=Actor(other), speaker_id=other, topic="Go",
+                        starts_at=held.starts_at)
+    except TalkError as refused:
+        text = refused.text_for(i18n.ENGLISH)
+    else:
+        text = ""
+    assert "Rust" not in text and f"<@{SPEAKER}>" not in text, text
