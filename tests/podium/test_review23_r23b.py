@@ -184,3 +184,23 @@ async def test_a_clashing_sign_up_is_not_told_the_topic_and_speaker_of_a_sign_up
     else:
         text = ""
     assert "Rust" not in text and f"<@{SPEAKER}>" not in text, text
+
+
+async def test_a_member_waiting_when_the_seat_limit_is_removed_keeps_the_talk_without_answering_an_offer(db, clock):
+    # Issue 23 §5: the waitlist exists because seats are limited. When the limit is removed (`seats:0`), everyone
+    # waiting is only *offered* a seat with a 12 h deadline (seats.fill: "no limit: every one waiting is offered");
+    # a member who does not answer the DM in time is dropped from the talk altogether (no seat, no reminder,
+    # nothing on the waitlist) though the talk now has room for everyone who asked.
+    from podium import seats
+
+    _, engine, talk, _, members = await _posted_workshop(db, clock, limit=1)
+    for user in (10, 11):
+        await members.join(talk_id=talk.id, user_id=user, guild_id=factories.GUILD)
+    talks = TalkService(db, engine.outbox, clock, composed_hooks(engine.outbox))
+    await talks.edit(guild_id=factories.GUILD, actor=MOD, talk_id=talk.id, seat_limit=None)
+    await run_due(engine, clock)
+    clock.advance(seats.DEFAULT_OFFER + timedelta(minutes=1))
+    await run_due(engine, clock)
+    await run_due(engine, clock)
+    joined = {r["user_id"] for r in await db.fetchall("SELECT user_id FROM attendees WHERE talk_id = ?", (talk.id,))}
+    assert joined == {10, 11}
