@@ -211,8 +211,9 @@ async def plan_ask(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMes
         return []
     # Keyed by speaker too: a talk given to someone else asks its new speaker, though the old one was asked.
     key = f"talk:{talk.id}:confirm:{to_ms(talk.starts_at)}:{talk.speaker_id}"
-    return [OutboxMessage(kind=SPEAKER_CONFIRMATION.name, dedupe_key=key, due_at=ask, target_type="dm", guild_id=talk.guild_id, user_id=talk.speaker_id,
-                          talk_id=talk.id, talk_start=talk.starts_at)]
+    return [OutboxMessage(kind=SPEAKER_CONFIRMATION.name, dedupe_key=key, due_at=ask, target_type="dm",
+                          guild_id=talk.guild_id, user_id=talk.speaker_id, talk_id=talk.id,
+                          talk_start=talk.starts_at)]
 
 
 async def _prepare_ask(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
