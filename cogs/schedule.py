@@ -759,15 +759,19 @@ class Schedule(commands.Cog):
         """The caller's own upcoming talks (all talks for moderators), matched on topic."""
         actor = await self.actor(interaction)
         found = await self.talks.search(
-            guild_id_of(interaction), talk or "", speaker_id=None if actor.is_moderator else actor.user_id
+            guild_id_of(interaction), talk or "", speaker_id=None if actor.is_moderator else actor.user_id,
+            viewer=actor,
         )
         await self.offer_talks(interaction, found)
 
     @info.on_autocomplete("talk")
     async def any_talk_autocomplete(self, interaction: Interaction, talk: str) -> None:
-        """Every upcoming talk of the server, then the past ones (newest first), matched on topic: anyone may look."""
+        """Every upcoming talk of the server, then the past ones (newest first), matched on topic: anyone may look.
+
+        A sign-up waiting for approval only to its speaker and the moderators, as /schedule info itself.
+        """
         guild_id = guild_id_of(interaction)
-        found = await self.talks.search(guild_id, talk or "", speaker_id=None)
+        found = await self.talks.search(guild_id, talk or "", speaker_id=None, viewer=await self.actor(interaction))
         if len(found) < components.SELECT_OPTIONS:
             past, _ = await self.services.archive.past(guild_id, query=talk or "",
                                                        limit=components.SELECT_OPTIONS - len(found))

@@ -182,8 +182,9 @@ class Archive:
         """Talks that took place, newest first (one page), matched on topic or speaker's name, and how many in all."""
         now_ms = to_ms(self.clock.now())
         # The (guild, start) index bounds the scan to talks that started before now; a talk over but not yet marked
-        # done by the hourly housekeeping counts as past already.
-        where = ("guild_id = ? AND starts_at_ms <= ? AND state != 'cancelled'"
+        # done by the hourly housekeeping counts as past already. A sign-up never approved before its time never
+        # took place (podium/housekeeping.py), and what it was is its speaker's and the moderators' business only.
+        where = ("guild_id = ? AND starts_at_ms <= ? AND state != 'cancelled' AND approval = 'approved'"
                  " AND starts_at_ms + duration_minutes * 60000 <= ?")
         params: list[int | str] = [guild_id, now_ms, now_ms]
         if speaker_id is not None:
@@ -228,7 +229,8 @@ class Archive:
             raise TalkError(N_("Only moderators (Manage Events, Manage Server or the moderator role) can see a "
                                "speaker's record."))
         now_ms = to_ms(self.clock.now())
-        given = ("guild_id = ? AND speaker_id = ? AND state != 'cancelled'"
+        # A sign-up left waiting for approval past its time was never given (podium/housekeeping.py).
+        given = ("guild_id = ? AND speaker_id = ? AND state != 'cancelled' AND approval = 'approved'"
                  " AND starts_at_ms + duration_minutes * 60000 <= ?")
         counts = await self.db.fetchrow(
             f"SELECT (SELECT count(*) FROM talks WHERE {given}) AS given,"

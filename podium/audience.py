@@ -831,6 +831,26 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
 AttendanceHook = Callable[[Transaction, Outbox, Talk, datetime], Awaitable[None]]
 
 
+async def seated(tx: Transaction, outbox: Outbox, talk: Talk, user_id: int, now: datetime) -> None:
+    """A member just added to the talk's attendees: their reminders planned, and they are added to its thread.
+
+    A Join does it, and so does podium/seats.py for a waiting member seated without an offer (the limit removed).
+    """
+    await replan_attendee(tx, outbox, talk, user_id, now)
+    guild = await load_guild(tx, talk.guild_id)
+    if guild.announce_channel_id is not None:
+        await outbox.enqueue(tx, OutboxMessage(
+            kind=THREAD_MEMBER.name,
+            dedupe_key=f"talk:{talk.id}:thread-member:{user_id}",
+            due_at=now,
+            target_type="thread",
+            guild_id=talk.guild_id,
+            user_id=user_id,
+            talk_id=talk.id,
+            expires_at=talk.ends_at,
+        ), now=now)
+
+
 class Audience:
     """Joining and leaving a talk's audience; each click commits with the re-planning it causes."""
 
@@ -921,21 +941,9 @@ class Audience:
                              (privacy.digest(user_id, self.forget_key),))
             joined = cursor.rowcount == 1
             if joined:
-                await replan_attendee(tx, self.outbox, talk, user_id, now)
+                await seated(tx, self.outbox, talk, user_id, now)
                 if self.on_attendance is not None:
                     await self.on_attendance(tx, self.outbox, talk, now)
-                guild = await load_guild(tx, talk.guild_id)
-                if guild.announce_channel_id is not None:
-                    await self.outbox.enqueue(tx, OutboxMessage(
-                        kind=THREAD_MEMBER.name,
-                        dedupe_key=f"talk:{talk.id}:thread-member:{user_id}",
-                        due_at=now,
-                        target_type="thread",
-                        guild_id=talk.guild_id,
-                        user_id=user_id,
-                        talk_id=talk.id,
-                        expires_at=talk.ends_at,
-                    ), now=now)
             attendance = await self._attendance(tx, talk, user_id, changed=joined, attending=True, now=now)
         if joined:
             log.info("user %d will be reminded of talk %d", user_id, talk.id)

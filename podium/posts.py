@@ -105,11 +105,14 @@ async def queue_updates(tx: Transaction, outbox: Outbox, talk: Talk, now: dateti
                         kinds_shown: Sequence[str] | None = None) -> int:
     """Queue an edit of every post of Podium's that shows this talk; how many posts.
 
-    `going_only`: only who is going changed, so only the posts that show the number (not the thread's first post).
+    `going_only`: only who is going changed, so only the posts that show the number (the thread's first post only
+    for a talk with seats, whose Join button counts them).
     `kinds_shown`: only what posts of these kinds show changed (the talk's links: its links post), so only they
     are edited, and no weekly summary.
     """
-    shown = [audience.TALK_ANNOUNCEMENT.name] if going_only else sorted(kinds_shown or talk_posts())
+    # The thread's first post shows seats on its Join button ("Join (12/20)"): with a seat limit it counts too.
+    counting = [audience.TALK_ANNOUNCEMENT.name] + ([audience.TALK_THREAD_OPEN.name] if talk.seat_limit else [])
+    shown = counting if going_only else sorted(kinds_shown or talk_posts())
     posts = await tx.fetchall(
         "SELECT id, kind, delivered_channel_id AS channel_id, message_id, sent_at_ms FROM outbox"
         f" WHERE talk_id = ? AND kind IN ({','.join('?' * len(shown))}) AND state = 'sent'"

@@ -11,6 +11,8 @@ offered to one person at a time: seats held by offers count as taken. Every step
 IMMEDIATE), so concurrent joins and leaves are serialised by SQLite: a seat is given exactly once.
 
 A moved talk keeps its waitlist and its offers; a cancelled one withdraws its offers (the waiting stay, unoffered).
+An offer that cannot reach its member is taken back at once (`seat_offer`'s on-undelivered step), and when the limit
+is removed or raised past everyone waiting they are seated directly and told (`seat_given`): no deadline to miss.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from db import Database, Transaction
 from podium import components, i18n, posts, privacy
-from podium.audience import SeatRules, Waitlisted, count_attendees, seat_rules
+from podium.audience import SeatRules, Waitlisted, count_attendees, seat_rules, seated
 from podium.clock import from_ms, to_ms
 from podium.components import Click, Reply
 from podium.consent import TALK_REMINDERS
@@ -117,14 +119,15 @@ async def fill(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime) -> in
     for row in expired:
         await tx.execute("DELETE FROM waitlist WHERE talk_id = ? AND user_id = ?", (talk.id, row["user_id"]))
         await _withdraw(tx, outbox, talk.id, row["user_id"], now, "seat offer expired")
+    if talk.seat_limit is None:
+        # No limit (any more): nothing to offer, everyone waiting simply has their seat.
+        await seat_everyone(tx, outbox, talk, now)
+        return 0
     held = int(await tx.fetchval("SELECT count(*) FROM waitlist WHERE talk_id = ? AND state = 'offered'",
                                  (talk.id,)))
-    if talk.seat_limit is None:
-        free = -1  # no limit (any more): every one waiting is offered a seat
-    else:
-        free = talk.seat_limit - await count_attendees(tx, talk.id) - held
-        if free <= 0:
-            return 0
+    free = talk.seat_limit - await count_attendees(tx, talk.id) - held
+    if free <= 0:
+        return 0
     rows = await tx.fetchall(
         "SELECT user_id FROM waitlist WHERE talk_id = ? AND state = 'waiting' ORDER BY position LIMIT ?",
         (talk.id, free),
@@ -154,6 +157,46 @@ async def fill(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime) -> in
     await outbox.enqueue_many(tx, messages, now=now)
     log.info("talk %d: %d seat(s) offered", talk.id, len(rows))
     return len(rows)
+
+
+async def seat_everyone(tx: Transaction, outbox: Outbox, talk: Talk, now: datetime) -> int:
+    """Seat every member on the waitlist, in its order, without an offer; each is told. How many were seated.
+
+    For when there is room for all of them (the limit removed, or raised past everyone waiting): an offer would
+    only give them a deadline to miss and lose a talk that has room for them. They clicked Join; this is what
+    Join does when there is room.
+    """
+    if talk.state != "scheduled" or talk.starts_at <= now:
+        return 0
+    rows = await tx.fetchall("SELECT user_id FROM waitlist WHERE talk_id = ? ORDER BY position", (talk.id,))
+    count = 0
+    for row in rows:
+        user_id = row["user_id"]
+        await tx.execute("DELETE FROM waitlist WHERE talk_id = ? AND user_id = ?", (talk.id, user_id))
+        await _withdraw(tx, outbox, talk.id, user_id, now, "seated: room for everyone waiting")
+        if user_id == talk.speaker_id:
+            continue  # given the talk meanwhile: reminded as its speaker, not seated in its audience
+        cursor = await tx.execute(
+            "INSERT INTO attendees (talk_id, user_id, created_at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (talk.id, user_id, to_ms(now)),
+        )
+        if cursor.rowcount != 1:
+            continue
+        await seated(tx, outbox, talk, user_id, now)
+        await outbox.enqueue(tx, OutboxMessage(
+            kind=SEAT_GIVEN.name, dedupe_key=f"talk:{talk.id}:seat-given:{user_id}:{to_ms(now)}", due_at=now,
+            target_type="dm", guild_id=talk.guild_id, user_id=user_id, talk_id=talk.id), now=now)
+        count += 1
+    if count:
+        log.info("talk %d: %d waiting member(s) seated, room for all", talk.id, count)
+    return count
+
+
+async def _room_for_all(tx: Transaction, talk: Talk) -> bool:
+    """Whether the talk's seats hold everyone seated and everyone waiting (no limit: always)."""
+    if talk.seat_limit is None:
+        return True
+    return talk.seat_limit >= await count_attendees(tx, talk.id) + await count_waiting(tx, talk.id)
 
 
 async def admit(tx: Transaction, outbox: Outbox, talk: Talk, user_id: int, now: datetime,
@@ -208,22 +251,30 @@ async def freed(tx: Transaction, outbox: Outbox, talk: Talk, user_id: int, now: 
 
 
 async def held_by(tx: Transaction, user_id: int) -> list[int]:
-    """The upcoming talks with seats where the member holds a seat or an offer (forget-me reads it before deleting)."""
+    """The upcoming talks with seats where the member holds a seat, an offer or a place in the queue.
+
+    Forget-me reads it before deleting: each of these talks frees a seat or shows one fewer waiting.
+    """
     rows = await tx.fetchall(
         "SELECT a.talk_id FROM attendees AS a JOIN talks AS t ON t.id = a.talk_id"
         " WHERE a.user_id = ? AND t.seat_limit IS NOT NULL AND t.state = 'scheduled'"
-        " UNION SELECT talk_id FROM waitlist WHERE user_id = ? AND state = 'offered'",
+        " UNION SELECT talk_id FROM waitlist WHERE user_id = ?",
         (user_id, user_id),
     )
     return [row["talk_id"] for row in rows]
 
 
 async def refill(tx: Transaction, outbox: Outbox, talk_ids: list[int], now: datetime) -> int:
-    """Offer the seats a forgotten member held (after forget-me deleted them, in its transaction); how many offers."""
+    """Offer the seats a forgotten member held (after forget-me deleted them, in its transaction); how many offers.
+
+    The talks' posts are edited too ("Join (11/20)", "(2 waiting)"), as when they click "Can't make it".
+    """
     offered = 0
     for talk_id in talk_ids:
         if (talk := await load_talk(tx, talk_id)) is not None:
             offered += await fill(tx, outbox, talk, now)
+            if talk.state == "scheduled":
+                await posts.attendance_changed(tx, outbox, talk, now)
     return offered
 
 
@@ -321,21 +372,43 @@ async def _expire(action: kinds.ActionContext) -> int:
     # The outbox's queue operations take the caller's transaction; a new row wakes the dispatcher's next round.
     outbox = Outbox(action.db)
     async with action.db.transaction() as tx:
-        cursor = await tx.execute(
-            "DELETE FROM waitlist WHERE talk_id = ? AND user_id = ? AND state = 'offered' AND offered_at_ms = ?",
-            (row.talk_id, row.user_id, offered_ms),
-        )
-        if cursor.rowcount == 1:
-            await outbox.cancel_pending(tx, now=action.now, reason="seat offer expired", talk_id=row.talk_id,
-                                        user_id=row.user_id, kinds=[SEAT_OFFER.name])
-            talk = await load_talk(tx, row.talk_id)
-            if talk is not None:
-                await fill(tx, outbox, talk, action.now)
-                await posts.attendance_changed(tx, outbox, talk, action.now)  # one fewer waiting on its posts
-    if cursor.rowcount != 1:
+        taken_back = await _take_back(tx, outbox, row.talk_id, row.user_id, offered_ms, action.now,
+                                      "seat offer expired")
+    if not taken_back:
         raise kinds.ActionSkipped("the offer was answered or withdrawn")
     log.info("talk %d: the seat offer to %d expired", row.talk_id, row.user_id)
     return row.talk_id
+
+
+async def _take_back(tx: Transaction, outbox: Outbox, talk_id: int, user_id: int, offered_ms: int, now: datetime,
+                     reason: str) -> bool:
+    """Take back this one offer (its instant) if still open: off the waitlist, the seat to the next one waiting."""
+    cursor = await tx.execute(
+        "DELETE FROM waitlist WHERE talk_id = ? AND user_id = ? AND state = 'offered' AND offered_at_ms = ?",
+        (talk_id, user_id, offered_ms),
+    )
+    if cursor.rowcount != 1:
+        return False
+    await _withdraw(tx, outbox, talk_id, user_id, now, reason)
+    talk = await load_talk(tx, talk_id)
+    if talk is not None:
+        await fill(tx, outbox, talk, now)
+        await posts.attendance_changed(tx, outbox, talk, now)  # one fewer waiting on its posts
+    return True
+
+
+async def _offer_undelivered(ctx: kinds.UndeliveredContext) -> None:
+    """The offer could not reach its member: the seat goes to the next one waiting now, not at the deadline.
+
+    DMs closed, talk reminders stopped, Discord refused: a seat is not held for someone who cannot know of it.
+    """
+    row, offered_ms = ctx.row, ctx.row.payload.get("offered_at_ms")
+    if row.talk_id is None or row.user_id is None or not isinstance(offered_ms, int):
+        return
+    if await _take_back(ctx.tx, ctx.outbox, row.talk_id, row.user_id, offered_ms, ctx.now,
+                        "seat offer could not be delivered"):
+        log.info("talk %d: the seat offer to %d could not be delivered; offered to the next", row.talk_id,
+                 row.user_id)
 
 
 SEAT_OFFER = kinds.register(kinds.KindSpec(
@@ -344,12 +417,37 @@ SEAT_OFFER = kinds.register(kinds.KindSpec(
     consent=TALK_REMINDERS,  # they asked for the talk; stopping talk reminders stops offers too
     about_a_scheduled_talk=True,  # a cancelled talk's offer is not sent
     prepare=_prepare_offer,
+    on_undelivered=_offer_undelivered,  # unreachable: the seat goes on at once, not after the whole window
     # Its buttons are one member's: never posted in a channel for everyone when the DM is refused.
     announce_fallback=False,
     expiry=lambda message: message.expires_at,  # pointless after its deadline
     label=N_("seat offer"),
     # To whom and when: the first member on a full talk's waitlist, when a seat frees.
     example={"offered_at_ms": 1795900000000, "expires_at_ms": 1796000000000, "guild_name": "_" * 100},
+))
+def render_given(ctx: RenderContext) -> str:
+    """🎟️ The talk has room for everyone now: the member waiting has a seat, nothing to answer."""
+    talk, t = talk_of(ctx), ctx.t
+    name = ctx.payload.get("guild_name")
+    where = (t._("{topic} on {server}", topic=quote(talk.topic), server=quote(name))
+             if isinstance(name, str) and name else quote(talk.topic))
+    return t._("🎟️ {talk} by {speaker}, {when}, has room for everyone now: you have a seat, nothing to answer. "
+               "You'll be reminded before it; can't come after all? Click “Can't make it” on the talk.", talk=where,
+               speaker=f"<@{talk.speaker_id}>", when=both_times(talk.starts_at))
+
+
+SEAT_GIVEN = kinds.register(kinds.KindSpec(
+    name="seat_given",
+    render=render_given,
+    consent=TALK_REMINDERS,  # they asked for the talk's reminders by joining
+    recipient="attendee",  # "Can't make it" since: not sent
+    about_a_scheduled_talk=True,
+    prepare=_prepare_offer,
+    # One member's news: never posted for everyone when the DM is refused (the thread adds them anyway).
+    announce_fallback=False,
+    label=N_("seat given"),
+    # To whom and when: a member on a talk's waitlist, when its seat limit is removed or raised for all.
+    example={"guild_name": "_" * 100},
 ))
 SEAT_OFFER_EXPIRY = kinds.register(kinds.KindSpec(
     name="seat_offer_expiry",
@@ -373,7 +471,10 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
     @hooks.subscribe("talk_edited")
     async def edited(tx: Transaction, event: TalkEvent) -> None:
         before, talk = event.before or event.after, event.after
-        if before.seat_limit != talk.seat_limit or before.speaker_id != talk.speaker_id:
+        if before.seat_limit != talk.seat_limit and await _room_for_all(tx, talk):
+            # Room for everyone waiting: seated at once, none left with a deadline to miss.
+            await seat_everyone(tx, outbox, talk, event.now)
+        elif before.seat_limit != talk.seat_limit or before.speaker_id != talk.speaker_id:
             await fill(tx, outbox, talk, event.now)
 
     @hooks.subscribe("talk_cancelled")

@@ -934,19 +934,24 @@ class TalkService:
         limit: int = 100,
         offset: int = 0,
         pending: bool = False,
+        pending_of: int | None = None,
     ) -> tuple[list[Talk], int]:
         """Scheduled talks not yet over, soonest first (one page), and how many there are in all.
 
         `pending`: sign-ups waiting for approval too (the speaker's own list, moderators' pickers); never in what
-        everyone sees (the posted list, the export).
+        everyone sees (the posted list, the export). `pending_of`: only this member's own such sign-ups.
         """
         now_ms = to_ms(self.clock.now())
         where = "guild_id = ? AND state = 'scheduled' AND starts_at_ms > ? - duration_minutes * 60000"
-        if not pending:
+        params: list[int | str] = [guild_id, now_ms]
+        if pending_of is not None and not pending:
+            where += " AND (approval = 'approved' OR speaker_id = ?)"
+            params.append(pending_of)
+        elif not pending:
             where += " AND approval = 'approved'"
         # The index is on starts_at_ms: bound it too so the scan starts at the longest possible talk ago.
         where += " AND starts_at_ms > ?"
-        params: list[int | str] = [guild_id, now_ms, now_ms - _LONGEST_MS]
+        params.append(now_ms - _LONGEST_MS)
         if within is not None:
             where += " AND starts_at_ms <= ?"
             params.append(now_ms + int(within.total_seconds() * 1000))
@@ -963,11 +968,23 @@ class TalkService:
         )
         return [Talk.from_db(r) for r in rows], total
 
-    async def search(self, guild_id: int, query: str, *, speaker_id: int | None, limit: int = 25) -> list[Talk]:
-        """Upcoming talks whose topic contains `query` (the speaker's own unless speaker_id is None)."""
-        # The speaker's own pending sign-ups too (they may cancel one), and all of them for moderators.
+    async def search(
+        self, guild_id: int, query: str, *, speaker_id: int | None, viewer: Actor | None = None, limit: int = 25,
+    ) -> list[Talk]:
+        """Upcoming talks whose topic contains `query` (the speaker's own unless speaker_id is None).
+
+        Sign-ups waiting for approval only to whom they may be shown: all of them to a moderator, else the viewer's
+        own (they may cancel one); without a viewer the list is the speaker's own (speaker_id), or everyone's
+        approved talks only.
+        """
+        if viewer is not None and viewer.is_moderator:
+            pending, pending_of = True, None
+        elif viewer is not None:
+            pending, pending_of = False, viewer.user_id
+        else:
+            pending, pending_of = speaker_id is not None, None
         talks, _ = await self.upcoming(guild_id, speaker_id=speaker_id, topic_contains=query, limit=limit,
-                                       pending=True)
+                                       pending=pending, pending_of=pending_of)
         return talks
 
     async def planned_messages(self, talk_id: int) -> list[sqlite3.Row]:
@@ -1012,6 +1029,10 @@ class TalkService:
         )
         if row is not None:
             other = Talk.from_db(row)
+            if other.approval != "approved":
+                # A sign-up waiting for approval is its speaker's and the moderators' business only: its topic,
+                # speaker and even its exact time are not told to whoever happens to pick the same time.
+                raise TalkError(N_("That time is already taken. Pick another time."))
             raise TalkError(
                 N_("That overlaps with {topic} by {speaker} at {when} ({minutes} min). Pick another time."),
                 topic=quote(other.topic), speaker=f"<@{other.speaker_id}>", when=discord_time(other.starts_at),

@@ -209,9 +209,11 @@ async def plan_ask(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMes
     ask = _ask_at(talk, await load_settings(tx, talk.guild_id))
     if ask is None or ask <= now or await _confirmation(tx, talk) is not None:
         return []
-    return [OutboxMessage(kind=SPEAKER_CONFIRMATION.name, dedupe_key=f"talk:{talk.id}:confirm:{to_ms(talk.starts_at)}",
-                          due_at=ask, target_type="dm", guild_id=talk.guild_id, user_id=talk.speaker_id,
-                          talk_id=talk.id, talk_start=talk.starts_at)]
+    # Keyed by speaker too: a talk given to someone else asks its new speaker, though the old one was asked.
+    key = f"talk:{talk.id}:confirm:{to_ms(talk.starts_at)}:{talk.speaker_id}"
+    return [OutboxMessage(kind=SPEAKER_CONFIRMATION.name, dedupe_key=key, due_at=ask, target_type="dm",
+                          guild_id=talk.guild_id, user_id=talk.speaker_id, talk_id=talk.id,
+                          talk_start=talk.starts_at)]
 
 
 async def _prepare_ask(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
@@ -275,19 +277,29 @@ async def plan_overdue(tx: Transaction, talk: Talk, now: datetime) -> list[Outbo
     if channel is None:
         return []
     return [OutboxMessage(kind=CONFIRMATION_OVERDUE.name,
-                          dedupe_key=f"talk:{talk.id}:confirm-overdue:{to_ms(talk.starts_at)}", due_at=due,
+                          dedupe_key=f"talk:{talk.id}:confirm-overdue:{to_ms(talk.starts_at)}:{talk.speaker_id}",
+                          due_at=due,
                           target_type="channel", guild_id=talk.guild_id, channel_id=channel, talk_id=talk.id,
                           talk_start=talk.starts_at)]
 
 
 async def _prepare_overdue(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
-    # Read when it goes out: the line says what happens, and the on-sent step does what it said.
-    return {"release": (await load_settings(db, row.guild_id or 0)).release_unconfirmed}
+    # Read when it goes out: the line says what happens, and the on-sent step does what it said. Whether the
+    # question reached the speaker at all: it goes with their consent to talk reminders (and may find no way to
+    # them), and one who was never asked has nothing to answer: they are neither "unconfirmed" nor released.
+    talk = await load_talk(db, row.talk_id or 0)
+    asked = talk is not None and await _confirmation(db, talk) == "asked"
+    return {"release": (await load_settings(db, row.guild_id or 0)).release_unconfirmed, "asked": asked}
 
 
 def render_overdue(ctx: RenderContext) -> str:
     """The moderators' line (speaker named, not pinged)."""
     talk, t = talk_of(ctx), ctx.t
+    if ctx.payload.get("asked") is False:
+        return t._("⚠️ {speaker} could not be asked whether they are still giving {topic} on {when} (their "
+                   "settings don't let Podium ask them). It stays on the schedule: ask them yourselves, or cancel "
+                   "it with {command}.", speaker=f"<@{talk.speaker_id}>", topic=quote(talk.topic),
+                   when=discord_time(talk.starts_at), command=command("schedule cancel"))
     text = t._("⚠️ {speaker} hasn't confirmed they are still giving {topic} on {when}.",
                speaker=f"<@{talk.speaker_id}>", topic=quote(talk.topic), when=discord_time(talk.starts_at))
     if ctx.payload.get("release") is True:
@@ -297,8 +309,10 @@ def render_overdue(ctx: RenderContext) -> str:
 
 async def _overdue_sent(sent: kinds.SentContext) -> None:
     talk = await load_talk(sent.tx, sent.row.talk_id or 0)
-    if talk is None or talk.state != "scheduled" or await _confirmation(sent.tx, talk) == "confirmed":
+    if talk is None or talk.state != "scheduled" or sent.payload.get("asked") is False:
         return
+    if await _confirmation(sent.tx, talk) != "asked":
+        return  # answered (or given to another speaker) while the line went out: nothing went unanswered
     await _record(sent.tx, talk, "unanswered", sent.now)
     if sent.payload.get("release") is True and talk.starts_at > sent.now:
         # Cancelled as any talk is (notices, its event, its posts, a series slot freed), in this transaction: the
@@ -319,7 +333,7 @@ CONFIRMATION_OVERDUE = kinds.register(kinds.KindSpec(
     prepare=_prepare_overdue, on_sent=_overdue_sent,
     expiry=lambda message: message.talk_start,
     label=N_("unconfirmed talk, told to moderators"),
-    example={"release": True},
+    example={"release": True, "asked": True},
 ))
 CONFIRM_KINDS = (SPEAKER_CONFIRMATION, CONFIRMATION_OVERDUE)
 
@@ -355,6 +369,18 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
         if event.actor.user_id == talk.speaker_id:
             await _record(tx, talk, "confirmed", event.now)
             await replan_talk_bound(tx, outbox, talk, event.now, CONFIRM_KINDS)
+
+    @hooks.subscribe("talk_edited")
+    async def given_to_another_speaker(tx: Transaction, event: TalkEvent) -> None:
+        # The old speaker's answer was theirs: the new one is asked in their turn (unless they gave it to
+        # themselves, which answers it), and until then nobody has confirmed.
+        talk, before = event.after, event.before
+        if before is None or before.speaker_id == talk.speaker_id:
+            return
+        await tx.execute("DELETE FROM talk_confirmations WHERE talk_id = ?", (talk.id,))
+        if event.actor.user_id == talk.speaker_id:
+            await _record(tx, talk, "confirmed", event.now)
+        await replan_talk_bound(tx, outbox, talk, event.now, CONFIRM_KINDS)
 
     return hooks
 

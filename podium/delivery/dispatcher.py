@@ -787,9 +787,13 @@ class Dispatcher:
     async def _final(self, row: OutboxRow, state: str, reason: str) -> Outcome:
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            await self.outbox.mark_final(tx, row.id, state, now=now, reason=reason)  # type: ignore[arg-type]
+            ended = await self.outbox.mark_final(tx, row.id, state, now=now, reason=reason)  # type: ignore[arg-type]
             if state == "failed" and row.kind != "log" and row.guild_id is not None:
                 await self._report_failure(tx, row, reason, now)
+            spec = kinds.find(row.kind)
+            if ended and state in ("skipped", "failed") and spec is not None and spec.on_undelivered is not None:
+                # With the row's end, in its transaction: what waited on this person does not wait any more.
+                await spec.on_undelivered(kinds.UndeliveredContext(tx, row, state, reason, self.outbox, now))
         return Outcome(row.id, row.kind, state, reason=reason)
 
     async def _report_failure(self, tx: Any, row: OutboxRow, reason: str, now: datetime) -> None:

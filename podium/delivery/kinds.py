@@ -32,6 +32,9 @@ OnSent = Callable[["SentContext"], Awaitable[None]]
 # A talk-bound kind's messages for a talk as it is now (re-planned whenever the talk changes): a list, or a
 # PlanQuery when there may be thousands (SQLite builds them, not the event loop).
 TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable["Sequence[OutboxMessage] | PlanQuery"]]
+# Runs in the transaction that records the row skipped or failed for good: its person could not be reached (DMs
+# closed, consent withdrawn, Discord refused), and what waited on them must not (a seat offer passes the seat on).
+OnUndelivered = Callable[["UndeliveredContext"], Awaitable[None]]
 # When a message becomes pointless, from the message itself (None: never).
 Expiry = Callable[["OutboxMessage"], datetime | None]
 # A Discord action other than posting a message (publish a post, mirror a talk as a scheduled event): it
@@ -52,6 +55,18 @@ class SentContext:
     now: datetime
     # The language the message was written in (a summary counts the talks that fitted in that language's text).
     locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UndeliveredContext:
+    """What an undelivered step may use: the open transaction, the row, why, the outbox, the time."""
+
+    tx: Transaction
+    row: OutboxRow
+    state: str  # 'skipped' or 'failed'
+    reason: str
+    outbox: Outbox
+    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +102,7 @@ class KindSpec:
     plan: TalkPlanner | None = None
     prepare: Preparer | None = None
     on_sent: OnSent | None = None
+    on_undelivered: OnUndelivered | None = None
     expiry: Expiry | None = None
     # Instead of posting a message: one Discord action, durable and retried like a post (no fallback targets).
     act: Action | None = None
@@ -176,6 +192,11 @@ def get(name: str) -> KindSpec:
     except KeyError:
         # Registered by the module that owns it, once imported: podium.features.load() imports them all.
         raise ValueError(f"unknown outbox kind {name!r} (is its feature in podium/features.py, and loaded?)") from None
+
+
+def find(name: str) -> KindSpec | None:
+    """The spec of a kind, or None for one not registered (a row of a kind since removed)."""
+    return _registry.get(name)
 
 
 def all_specs() -> tuple[KindSpec, ...]:

@@ -580,14 +580,18 @@ class Outbox:
         )
         tx.on_commit(self.wake.set)
 
-    async def mark_final(self, tx: Transaction, row_id: int, state: State, *, now: datetime, reason: str) -> None:
-        """End a row that will not be sent: failed, skipped, expired or cancelled, with the reason."""
+    async def mark_final(self, tx: Transaction, row_id: int, state: State, *, now: datetime, reason: str) -> bool:
+        """End a row that will not be sent: failed, skipped, expired or cancelled, with the reason.
+
+        False when it was no longer being sent (cancelled meanwhile): nothing was recorded.
+        """
         if state not in FINAL_STATES or state == "sent":
             raise ValueError(f"{state!r} is not a final state for an unsent row")
-        await tx.execute(
+        cursor = await tx.execute(
             "UPDATE outbox SET state = ?, last_error = ?, updated_at_ms = ? WHERE id = ? AND state = 'sending'",
             (state, reason[:500], to_ms(now), row_id),
         )
+        return cursor.rowcount == 1
 
     async def counts_by_state(self) -> dict[str, int]:
         """How many rows are in each state."""

@@ -207,7 +207,24 @@ async def test_raising_the_limit_offers_the_new_seats_and_lowering_it_keeps_ever
     await leave(members, 10, talk)
     assert await waitlist(db, talk) == [(12, "offered"), (13, "offered"), (14, "waiting")]  # still 1 over
     await talks.edit(guild_id=GUILD, actor=speaker, talk_id=talk.id, seat_limit=None)
-    assert await waitlist(db, talk) == [(12, "offered"), (13, "offered"), (14, "offered")]
+    # No limit: room for everyone, so everyone waiting is seated at once and told (review r23b: an offer would
+    # only give them a deadline to miss); the open offers are withdrawn.
+    assert await waitlist(db, talk) == []
+    assert await seated(db, talk) == {11, 12, 13, 14}
+    assert await offers(db, talk) == []
+    told = await db.fetchall("SELECT user_id FROM outbox WHERE talk_id = ? AND kind = ? AND state = 'pending'",
+                             (talk.id, seats.SEAT_GIVEN.name))
+    assert sorted(r["user_id"] for r in told) == [12, 13, 14]
+
+
+async def test_raising_the_limit_past_everyone_waiting_seats_them_without_an_offer(db, talks, members, clock):
+    talk = await workshop(db, talks, clock, limit=1)
+    for user in (10, 11, 12):
+        await join(members, user, talk)
+    await talks.edit(guild_id=GUILD, actor=speaker, talk_id=talk.id, seat_limit=3)
+    assert await waitlist(db, talk) == []
+    assert await seated(db, talk) == {10, 11, 12}
+    assert await offers(db, talk) == []
 
 
 async def test_a_moved_talk_keeps_its_waitlist_and_a_cancelled_one_withdraws_its_offers(

@@ -264,6 +264,9 @@ async def test_no_answer_releases_the_talk_when_the_server_chose_so(db, clock):
     outbox, talks, _ = await world(db, clock, approval=False, release=True)
     talk = await sign_up(talks, clock)
     await Audience(db, outbox, clock).join(talk_id=talk.id, user_id=FAN, guild_id=GUILD)
+    clock.set(talk.starts_at - timedelta(hours=72))
+    _, [asked] = await deliver_due(db, outbox, clock, "speaker_confirmation")
+    assert asked.state == "sent"  # only a question that reached the speaker can go unanswered
     clock.set(talk.starts_at - timedelta(hours=48))
     transport, [told] = await deliver_due(db, outbox, clock, "confirmation_overdue")
     assert told.state == "sent"
