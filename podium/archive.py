@@ -204,8 +204,8 @@ class Archive:
 
     async def linkable(self, guild_id: int, query: str, *, speaker_id: int | None, limit: int = 25) -> list[Talk]:
         """Talks links may be set on (planned or done, not cancelled), newest first, matched on topic."""
-        where = "guild_id = ? AND state != 'cancelled' AND instr(lower(topic), ?) > 0"
-        params: list[int | str] = [guild_id, query.strip().lower()]
+        where = "guild_id = ? AND state != 'cancelled' AND instr(fold(topic), ?) > 0"
+        params: list[int | str] = [guild_id, fold(query.strip())]
         if speaker_id is not None:
             where += " AND speaker_id = ?"
             params.append(speaker_id)

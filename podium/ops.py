@@ -272,7 +272,7 @@ class OpsServer:
         headers = {"ETag": built.etag, "Cache-Control": "private, max-age=300"}
         if built.last_modified is not None:
             headers["Last-Modified"] = format_datetime(built.last_modified.astimezone(UTC), usegmt=True)
-        if built.etag in request.headers.get("If-None-Match", ""):
+        if none_match(request, built.etag):
             return web.Response(status=304, headers=headers)
         if "If-None-Match" not in request.headers and built.last_modified is not None:
             since = request.if_modified_since

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from db import Database, Transaction
+from db import Database, Transaction, fold
 from podium import components, privacy, weekly
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import NOTICES, TALK_REMINDERS, allows
@@ -959,9 +959,9 @@ class TalkService:
             where += " AND speaker_id = ?"
             params.append(speaker_id)
         if topic_contains:
-            # SQLite's lower() folds ASCII only; good enough to find a talk while typing.
-            where += " AND instr(lower(topic), ?) > 0"
-            params.append(topic_contains.strip().lower())
+            # fold() (db.fold), not SQLite's lower(), which folds ASCII only: "über" finds "Über Rust" here too.
+            where += " AND instr(fold(topic), ?) > 0"
+            params.append(fold(topic_contains.strip()))
         total = int(await self.db.fetchval(f"SELECT count(*) FROM talks WHERE {where}", params))
         rows = await self.db.fetchall(
             f"SELECT * FROM talks WHERE {where} ORDER BY starts_at_ms, id LIMIT ? OFFSET ?", [*params, limit, offset]

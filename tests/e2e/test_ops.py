@@ -270,6 +270,12 @@ async def test_calendar_feeds_over_http_with_etag_304_and_rotation(fake, bot_fac
         f"http://127.0.0.1:{port}/calendar/{token}.ics", headers={"If-None-Match": etag}
     ) as r:
         assert r.status == 304
+    # RFC 9110 13.1.2: "*" matches any current version, as the web page answers it; a list holding the tag matches.
+    for header in ("*", f'"other", {etag}'):
+        async with aiohttp.ClientSession() as session, session.get(
+            f"http://127.0.0.1:{port}/calendar/{token}.ics", headers={"If-None-Match": header}
+        ) as r:
+            assert r.status == 304, header
     interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=MEMBER_ID,
                                     name="schedule", options=[{"type": 1, "name": "add", "options": [
                                         {"type": 3, "name": "when", "value": "in 3 days at 18:00"},

@@ -232,6 +232,19 @@ async def test_the_past_is_matched_ignoring_case_in_every_script(db, clock):
         assert [t.topic for t in talks] == [topic] and total == 1, query
 
 
+async def test_the_talk_autocompletes_match_ignoring_case_in_every_script_too(db, clock):
+    # /schedule info, edit, cancel (TalkService.search) and /schedule links (Archive.linkable) autocomplete as the
+    # archive searches: "über" finds "Über Ownership" while typing, as "rust" finds "Rust".
+    now = clock.now()
+    upcoming = await factories.add_talk(db, topic="Über Ownership", starts_at=now + timedelta(days=3))
+    past = await factories.add_talk(db, topic="Über Lifetimes", starts_at=now - timedelta(days=3))
+    talks = TalkService(db, Outbox(db), clock, composed_hooks(Outbox(db)))
+    found = await talks.search(GUILD, "über", speaker_id=None, viewer=Actor(factories.SPEAKER, is_moderator=True))
+    assert [t.id for t in found] == [upcoming]
+    linkable = await Archive(db, Outbox(db), clock).linkable(GUILD, "ÜBER", speaker_id=None)
+    assert {t.id for t in linkable} == {upcoming, past}
+
+
 async def test_the_past_is_read_through_an_index_not_a_scan_of_all_talks(db, clock):
     plan = await db.fetchall(
         "EXPLAIN QUERY PLAN SELECT * FROM talks WHERE guild_id = ? AND starts_at_ms <= ? AND state != 'cancelled'"
