@@ -9,7 +9,7 @@ import pytest
 
 from podium.clock import from_ms
 from podium.series import SeriesError
-from tests.podium.test_series import GUILD, MODERATOR, build, claim, evening_rows
+from tests.podium.test_series import GUILD, MOD, MODERATOR, build, claim, evening_rows
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -81,3 +81,90 @@ async def test_edit_refuses_an_until_that_leaves_no_evening_as_create_does(db, c
     with pytest.raises(SeriesError):
         await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, until="2020-01-01")
     assert await evening_rows(db, series.id) == before
+
+
+# -- claiming (issue 23 §2, §3, §6) ------------------------------------------------------------------------------
+
+
+async def test_a_claim_pending_approval_is_not_mirrored_to_the_evenings_discord_event(db, clock):
+    """§3: "nothing is announced, mirrored or reminded before approval". The evening's Discord event is made from
+    every held slot, pending ones too: a pending sign-up's topic goes public in Discord's Events list."""
+    from podium import slots
+    from podium.delivery.dispatcher import Dispatcher
+    from podium.delivery.pacing import Pacer
+    from podium.workflow import Workflow
+    from tests import factories
+    from tests.doubles import EventsTransport
+    from tests.podium.series_world import ANNOUNCE, add_series, world
+
+    outbox, service = await world(db, clock)
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=556, events_enabled=1,
+                              events_location="#talks")
+    await Workflow(db, outbox, clock, service.hooks).configure(GUILD, approval=True)
+    transport = EventsTransport(clock)
+    dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
+    _, [tonight, *_] = await add_series(db, clock, slots_n=2)
+    claimed = await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=tonight, topic="Secret signup")
+    assert claimed.talk.approval == "pending"
+    # A moderator signs up for the evening's other slot (approved at once): the evening now gets its event.
+    evening = await slots.load_evening(db, tonight)
+    mod = await service.add(guild_id=GUILD, actor=MODERATOR, speaker_id=MOD, topic="Approved talk",
+                            starts_at=evening.slot_start(1), duration_minutes=evening.slot_minutes,
+                            evening_id=tonight, slot=1)
+    assert mod.approval == "approved"
+    for _ in range(3):
+        for row in await outbox.claim_due(clock.now(), 100):
+            await dispatcher.deliver(row)
+        clock.advance(10)
+    [event] = transport.events.values()
+    assert "Approved talk" in event["description"]
+    assert "Secret signup" not in event["description"], event["description"]
+
+
+async def _sent_open_slots_post(db, outbox, service_series, clock):
+    from podium import slots
+    from podium.series import SeriesService
+
+    assert isinstance(service_series, SeriesService)
+    series = await service_series.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00",
+                                         slots=2)
+    async with db.transaction() as tx:  # the hourly pass: the first evening is within 5 days
+        await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
+        await tx.execute("UPDATE outbox SET state = 'sent', message_id = 555, delivered_channel_id = 200"
+                         " WHERE kind = ?", (slots.OPEN_SLOTS.name,))
+    [row] = await db.fetchall("SELECT payload FROM outbox WHERE kind = ?", (slots.OPEN_SLOTS.name,))
+    return series, row
+
+
+async def _edits_of_555(db):
+    from podium import slots
+    rows = await db.fetchall("SELECT payload FROM outbox WHERE kind = ? AND state = 'pending'",
+                             (slots.OPEN_SLOTS_UPDATE.name,))
+    return [r for r in rows if '"message_id": 555' in r["payload"]]
+
+
+async def test_ending_a_series_edits_its_sent_open_slots_post(db, clock):
+    """/series end deletes the unclaimed coming evenings; their sent "who wants to speak?" post keeps an active
+    🎤 Claim button (answering "I can't find that evening") and is never edited: a public post left untrue."""
+    from podium import slots
+    outbox, talks, service = await build(db, clock)
+    series, _ = await _sent_open_slots_post(db, outbox, service, clock)
+    await service.end(guild_id=GUILD, actor=MODERATOR, series_id=series.id)
+    async with db.transaction() as tx:
+        await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
+    assert await _edits_of_555(db), "the open-slots post of an ended series is never edited"
+
+
+async def test_changing_a_series_time_edits_its_sent_open_slots_post(db, clock):
+    """/series edit every:thursday 19:30: the unclaimed evening is deleted and made again (a new id); the sent
+    open-slots post still shows 19:00 and its Claim button points at the deleted evening."""
+    from podium import slots
+    outbox, talks, service = await build(db, clock)
+    series, post = await _sent_open_slots_post(db, outbox, service, clock)
+    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 19:30")
+    async with db.transaction() as tx:
+        await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
+    import json
+    old_evening = json.loads(post["payload"])["evening_id"]
+    still_there = await db.fetchval("SELECT count(*) FROM series_evenings WHERE id = ?", (old_evening,))
+    assert still_there or await _edits_of_555(db), "the post's evening is gone and the post is never edited"
