@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from podium.clock import from_ms
+from podium.errors import UserError
 from podium.series import SeriesError
 from tests.podium.test_series import GUILD, MOD, MODERATOR, build, claim, evening_rows
 
@@ -88,7 +90,8 @@ async def test_edit_refuses_an_until_that_leaves_no_evening_as_create_does(db, c
 
 async def test_a_claim_pending_approval_is_not_mirrored_to_the_evenings_discord_event(db, clock):
     """§3: "nothing is announced, mirrored or reminded before approval". The evening's Discord event is made from
-    every held slot, pending ones too: a pending sign-up's topic goes public in Discord's Events list."""
+    every held slot, pending ones too: a pending sign-up's topic goes public in Discord's Events list.
+    """
     from podium import slots
     from podium.delivery.dispatcher import Dispatcher
     from podium.delivery.pacing import Pacer
@@ -145,9 +148,10 @@ async def _edits_of_555(db):
 
 async def test_ending_a_series_edits_its_sent_open_slots_post(db, clock):
     """/series end deletes the unclaimed coming evenings; their sent "who wants to speak?" post keeps an active
-    🎤 Claim button (answering "I can't find that evening") and is never edited: a public post left untrue."""
+    🎤 Claim button (answering "I can't find that evening") and is never edited: a public post left untrue.
+    """
     from podium import slots
-    outbox, talks, service = await build(db, clock)
+    outbox, _talks, service = await build(db, clock)
     series, _ = await _sent_open_slots_post(db, outbox, service, clock)
     await service.end(guild_id=GUILD, actor=MODERATOR, series_id=series.id)
     async with db.transaction() as tx:
@@ -157,9 +161,10 @@ async def test_ending_a_series_edits_its_sent_open_slots_post(db, clock):
 
 async def test_changing_a_series_time_edits_its_sent_open_slots_post(db, clock):
     """/series edit every:thursday 19:30: the unclaimed evening is deleted and made again (a new id); the sent
-    open-slots post still shows 19:00 and its Claim button points at the deleted evening."""
+    open-slots post still shows 19:00 and its Claim button points at the deleted evening.
+    """
     from podium import slots
-    outbox, talks, service = await build(db, clock)
+    outbox, _talks, service = await build(db, clock)
     series, post = await _sent_open_slots_post(db, outbox, service, clock)
     await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 19:30")
     async with db.transaction() as tx:
@@ -168,3 +173,48 @@ async def test_changing_a_series_time_edits_its_sent_open_slots_post(db, clock):
     old_evening = json.loads(post["payload"])["evening_id"]
     still_there = await db.fetchval("SELECT count(*) FROM series_evenings WHERE id = ?", (old_evening,))
     assert still_there or await _edits_of_555(db), "the post's evening is gone and the post is never edited"
+
+
+async def test_the_per_member_limit_holds_when_approval_is_on(db, clock):
+    """§2: "The speaker limit per member (one slot per evening) is enforced at the claim". The limit is a talk
+    subscriber that does not hear of pending sign-ups, so with approval on one member claims every slot of an
+    evening (and the moderator can then approve none of them: the limit fires at the approval).
+    """
+    from podium import slots
+    from podium.talk_model import TalkError
+    from podium.workflow import Workflow
+    from tests import factories
+    from tests.podium.series_world import ANNOUNCE, add_series, world
+
+    outbox, service = await world(db, clock)
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=556)
+    await Workflow(db, outbox, clock, service.hooks).configure(GUILD, approval=True)
+    _, [tonight, *_] = await add_series(db, clock, slots_n=3)
+    first = await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=tonight)
+    assert first.talk.approval == "pending"
+    with pytest.raises(TalkError, match="already hold"):
+        await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=tonight)
+    assert await db.fetchval("SELECT count(*) FROM talks WHERE evening_id = ? AND state = 'scheduled'",
+                             (tonight,)) == 1
+
+
+async def test_fewer_slots_never_leaves_an_evening_holding_more_talks_than_it_has_slots(db, clock):
+    """/series edit slots:1 while slot 2 is claimed and slot 1 free: the evening is "1 slot" but a member still
+    claims slot 1 — two talks on a one-slot evening (and /series list says 0 of 1 open while the Claim works).
+    """
+    from podium import slots
+    from tests.podium.series_world import world
+
+    outbox, talks = await world(db, clock)
+    from podium.series import SeriesService
+    service = SeriesService(db, outbox, clock, talks)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00", slots=2,
+                                  slot_minutes=30)
+    evening_id = (await evening_rows(db, series.id))[1]["id"]
+    evening = await slots.load_evening(db, evening_id)
+    await slots.claim(talks, guild_id=GUILD, user_id=1, evening_id=evening_id, slot=1)
+    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, slots=1)
+    with contextlib.suppress(UserError):  # a refusal is a fine answer
+        await slots.claim(talks, guild_id=GUILD, user_id=2, evening_id=evening_id)
+    held = await db.fetchval("SELECT count(*) FROM talks WHERE evening_id = ? AND state = 'scheduled'", (evening_id,))
+    assert held <= 1, f"{held} talks hold slots of a 1-slot evening ({evening.starts_at})"
