@@ -218,3 +218,38 @@ async def test_fewer_slots_never_leaves_an_evening_holding_more_talks_than_it_ha
         await slots.claim(talks, guild_id=GUILD, user_id=2, evening_id=evening_id)
     held = await db.fetchval("SELECT count(*) FROM talks WHERE evening_id = ? AND state = 'scheduled'", (evening_id,))
     assert held <= 1, f"{held} talks hold slots of a 1-slot evening ({evening.starts_at})"
+
+
+async def test_renaming_a_series_renames_its_evenings_discord_event(db, clock):
+    """/series edit name: the evening's Discord event (named after the series) must follow, as the series post and
+    the feeds do; only a change of who holds a slot syncs it, so the public event keeps the old name."""
+    from podium import slots
+    from podium.delivery.dispatcher import Dispatcher
+    from podium.delivery.pacing import Pacer
+    from podium.series import SeriesService
+    from tests import factories
+    from tests.doubles import EventsTransport
+    from tests.podium.series_world import ANNOUNCE, world
+
+    outbox, talks = await world(db, clock)
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, events_enabled=1, events_location="#talks")
+    service = SeriesService(db, outbox, clock, talks)
+    transport = EventsTransport(clock)
+    dispatcher = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
+
+    async def run_due():
+        for _ in range(3):
+            for row in await outbox.claim_due(clock.now(), 100):
+                await dispatcher.deliver(row)
+            clock.advance(10)
+
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust Thursdays", every="thursday 19:00")
+    evening_id = (await evening_rows(db, series.id))[1]["id"]
+    await slots.claim(talks, guild_id=GUILD, user_id=1, evening_id=evening_id)
+    await run_due()
+    [event] = [e for e in transport.events.values() if str(e.get("description", "")).endswith(f"#{evening_id}")]
+    assert event["name"] == "Rust Thursdays"
+    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, name="Rust Evenings")
+    await run_due()
+    [event] = [e for e in transport.events.values() if str(e.get("description", "")).endswith(f"#{evening_id}")]
+    assert event["name"] == "Rust Evenings"
