@@ -222,7 +222,8 @@ async def test_fewer_slots_never_leaves_an_evening_holding_more_talks_than_it_ha
 
 async def test_renaming_a_series_renames_its_evenings_discord_event(db, clock):
     """/series edit name: the evening's Discord event (named after the series) must follow, as the series post and
-    the feeds do; only a change of who holds a slot syncs it, so the public event keeps the old name."""
+    the feeds do; only a change of who holds a slot syncs it, so the public event keeps the old name.
+    """
     from podium import slots
     from podium.delivery.dispatcher import Dispatcher
     from podium.delivery.pacing import Pacer
