@@ -254,3 +254,28 @@ async def test_renaming_a_series_renames_its_evenings_discord_event(db, clock):
     await run_due()
     [event] = [e for e in transport.events.values() if str(e.get("description", "")).endswith(f"#{evening_id}")]
     assert event["name"] == "Rust Evenings"
+
+
+async def test_a_pending_claim_keeps_the_sent_open_slots_post_true(db, clock):
+    """§3: "a slot held by a pending sign-up shows as pending". With approval on, a claim holds the slot (no one
+    else can take it) but the sent open-slots post is never edited: it still offers the slot as open.
+    """
+    from podium import slots
+    from podium.workflow import Workflow
+    from tests import factories
+    from tests.podium.series_world import ANNOUNCE, SERIES_CHANNEL, add_series, world
+
+    outbox, service = await world(db, clock)
+    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=556)
+    await Workflow(db, outbox, clock, service.hooks).configure(GUILD, approval=True)
+    _, [evening_id, *_] = await add_series(db, clock, slots_n=1, first_in=timedelta(days=1))
+    async with db.transaction() as tx:
+        await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
+        await tx.execute(
+            "UPDATE outbox SET state = 'sent', message_id = 555, delivered_channel_id = ? WHERE kind = ?",
+            (SERIES_CHANNEL, slots.OPEN_SLOTS.name),
+        )
+    claimed = await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=evening_id)
+    assert claimed.talk.approval == "pending"
+    assert isinstance(await slots.claim(service, guild_id=GUILD, user_id=2, evening_id=evening_id), slots.Full)
+    assert await _edits_of_555(db), "the post still says the held slot is open"
