@@ -279,3 +279,26 @@ async def test_a_pending_claim_keeps_the_sent_open_slots_post_true(db, clock):
     assert claimed.talk.approval == "pending"
     assert isinstance(await slots.claim(service, guild_id=GUILD, user_id=2, evening_id=evening_id), slots.Full)
     assert await _edits_of_555(db), "the post still says the held slot is open"
+
+
+async def test_an_evening_after_a_new_until_takes_no_more_claims(db, clock):
+    """/series edit until: an evening after the new last date is no longer the series'. One with a claim is kept
+    (its talk stays), but its other slots stay open: still claimable, offered and announced beyond `until`.
+    """
+    from podium import slots
+    from tests.podium.series_world import world
+
+    outbox, talks = await world(db, clock)
+    from podium.series import SeriesService
+
+    service = SeriesService(db, outbox, clock, talks)
+    series = await service.create(
+        guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00", slots=2, slot_minutes=30
+    )
+    rows = await evening_rows(db, series.id)
+    late = rows[3]
+    await slots.claim(talks, guild_id=GUILD, user_id=1, evening_id=late["id"])
+    until = local_date(rows[1]["starts_at_ms"]).isoformat()
+    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, until=until)
+    offered = await slots.evenings_with_open_slots(db, GUILD, clock.now(), series_id=series.id, limit=10)
+    assert late["id"] not in [evening.id for evening, _ in offered], "an evening after `until` is still offered"
