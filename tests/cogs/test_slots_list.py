@@ -27,8 +27,10 @@ async def test_an_evenings_talks_are_listed_under_its_heading_with_its_open_slot
     text = await page_text(db, clock, service)
     lines = text.splitlines()
     headings = [i for i, line in enumerate(lines) if line.startswith("🎤 **Rust Thursdays** ·")]
-    assert len(headings) == 2, text
+    # The third evening, nobody's yet, shows too (review 23 §9): its heading alone, with its open slots.
+    assert len(headings) == 3, text
     assert lines[headings[0]].endswith("· 1 open slot") and lines[headings[1]].endswith("· 2 open slots")
+    assert lines[headings[2]].endswith("· 3 open slots") and headings[2] == len(lines) - 1
     # Each heading is followed by its evening's talks, in slot order.
     assert "Rust Thursdays · 1" in lines[headings[0] + 1] and "Rust Thursdays · 2" in lines[headings[0] + 2]
     assert "<@3>" in lines[headings[1] + 1]
