@@ -14,7 +14,8 @@ the settings of both. The series and their evenings are podium/series.py's (issu
   Two claims of one slot are two transactions; the second's write fails on the index (`SlotTaken`), never a
   check-then-write. The loser is answered at once with the next evening that still has an open slot.
 - **One member, N slots an evening** (`slot_settings.per_member`, default 1): checked in the claim's transaction by a
-  subscriber of the talk's "scheduled" event, so a double click cannot hold two.
+  subscriber of the talk's "scheduled" event, so a double click cannot hold two. It hears of claims waiting for
+  approval too (`while_pending`): they hold their slot, so they count.
 """
 
 from __future__ import annotations
