@@ -290,7 +290,7 @@ class Schedule(commands.Cog):
         embed = nextcord.Embed(title=title, colour=nextcord.Colour.blurple())
         # A series' evenings nobody has claimed yet show too, with their open slots: each on the page of the first
         # talk after it (the last page holds those after every talk), so paging shows each once.
-        now = self.talks.clock.now()
+        now = self.services.clock.now()
         after = now
         if page > 0:
             before, _ = await self.talks.upcoming(guild_id, within=timedelta(days=days), limit=1,
