@@ -376,9 +376,11 @@ def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
 
 
 async def _next_open_evening(source: Database | Transaction, series_id: int, now: datetime) -> Evening | None:
+    # Not one after the series' `until`: kept there for a claimed talk, it is no longer the series' next evening.
     row = await source.fetchone(
-        "SELECT * FROM series_evenings WHERE series_id = ? AND state = 'open' AND starts_at_ms > ?"
-        " ORDER BY starts_at_ms LIMIT 1", (series_id, to_ms(now)),
+        "SELECT e.* FROM series_evenings AS e JOIN series AS s ON s.id = e.series_id WHERE e.series_id = ?"
+        " AND e.state = 'open' AND e.starts_at_ms > ? AND (s.until_ms IS NULL OR e.starts_at_ms <= s.until_ms)"
+        " ORDER BY e.starts_at_ms LIMIT 1", (series_id, to_ms(now)),
     )
     return Evening.from_db(row) if row is not None else None
 

@@ -63,6 +63,10 @@ async def test_an_evening_after_a_new_until_keeps_its_talk_and_its_post_stops_of
     with pytest.raises(TalkError) as refused:
         await slots.claim(talks, guild_id=GUILD, user_id=7, evening_id=rows[3]["id"])
     assert "ends before that evening" in refused.value.message
+    # Once the series' last evening is past, the one kept for its talk is not named its next.
+    clock.advance(from_ms(rows[1]["starts_at_ms"]) - clock.now() + timedelta(hours=3))
+    [overview] = await service.overview(GUILD)
+    assert overview.next_evening is None, overview
 
 
 async def test_an_every_other_series_moved_to_another_weekday_stays_in_its_weeks(db, clock):
