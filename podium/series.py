@@ -9,15 +9,15 @@ materialised `HORIZON` ahead by the hourly planner and at once when the series i
 need nothing new.
 
 Changes re-plan FUTURE evenings only (`materialise`, in the change's transaction): an unclaimed evening the rule no
-longer has moves to the rule's evening of the same day (a skipped one stays skipped there), else it is deleted, and
-the rule's new ones are made; a claimed one is moved to the rule's nearest evening within a week, or, with none that
-near, kept where it is; the evenings' open-slots posts and Discord events are edited to match (podium/slots.py).
-Then `SeriesService.follow` brings the claimed talks to their evening's slots (rescheduled through TalkService, so
-the usual notices go out) and cancels those of a skipped evening (with the reason). Each talk is its own
-transaction, as any reschedule is; `follow` is idempotent, and only a command runs it, with the rights of the
-moderator who gave it: the hourly planner makes evenings but changes no talk (it has nobody's rights). A crash
-between a command's commit and its talks is finished by giving the command again (`/series skip` of an evening
-already skipped cancels what is left; `/series edit` follows its evenings again).
+longer has moves to the rule's evening of the same day (a skipped one stays skipped there), else it is deleted (or
+marked skipped, when cancelled talks reference it), and the rule's new ones are made; a claimed one is moved to the
+rule's nearest evening within a week, or, with none that near, kept where it is; the evenings' open-slots posts and
+Discord events are edited to match (podium/slots.py). Then `SeriesService.follow` brings the claimed talks to their
+evening's slots (rescheduled through TalkService, so the usual notices go out) and cancels those of a skipped evening
+(with the reason). Each talk is its own transaction, as any reschedule is; `follow` is idempotent, and only a command
+runs it, with the rights of the moderator who gave it: the hourly planner makes evenings but changes no talk (it has
+nobody's rights). A crash between a command's commit and its talks is finished by giving the command again (`/series
+skip` of an evening already skipped cancels what is left; `/series edit` follows its evenings again).
 
 Ending a series keeps the talks already claimed on its future evenings: a speaker prepared, an audience asked to be
 reminded, and a moderator can still cancel one with `/schedule cancel`; only evenings nobody claimed go.
@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -743,15 +743,16 @@ _INSERT = ("INSERT INTO series_evenings (series_id, guild_id, starts_at_ms) VALU
 
 @dataclass(slots=True)
 class _Plan:
-    """What a series' future evenings need: rows to delete, to move (id, new start), to insert."""
+    """What a series' future evenings need: rows to delete, to move (id, new start), to insert, to close."""
 
     gone: list[tuple[int]]
     moves: list[tuple[int, int]]
     new: list[tuple[int, int, int]]
+    closed: list[tuple[int]] = field(default_factory=list)
 
     @property
     def size(self) -> int:
-        return len(self.gone) + len(self.moves) + len(self.new)
+        return len(self.gone) + len(self.moves) + len(self.new) + len(self.closed)
 
 
 def _plan(series: Series, rows: Sequence[sqlite3.Row], now: datetime, move_claimed: bool) -> _Plan:
@@ -788,6 +789,10 @@ def _plan(series: Series, rows: Sequence[sqlite3.Row], now: datetime, move_claim
             plan.moves.append((same_day, row["id"]))
             moved.add(row["id"])
     plan.gone = [(row["id"],) for row in stale if not row["referenced"] and row["id"] not in moved]
+    # One only cancelled talks reference cannot be deleted (they keep their history) and is not the rule's any more:
+    # marked skipped, so it is not claimed, offered or announced as if the series still met then.
+    plan.closed = [(row["id"],) for row in stale if row["referenced"] and not row["claimed"]
+                   and row["state"] == "open" and row["id"] not in moved]
     plan.new = [(series.id, series.guild_id, ms) for ms in free]
     return plan
 
@@ -796,13 +801,16 @@ async def _apply(tx: Transaction, plans: Sequence[_Plan]) -> int:
     gone = [row for plan in plans for row in plan.gone]
     moves = [row for plan in plans for row in plan.moves]
     new = [row for plan in plans for row in plan.new]
+    closed = [row for plan in plans for row in plan.closed]
     if gone:
         await tx.executemany("DELETE FROM series_evenings WHERE id = ?", gone)
     if moves:
         await tx.executemany("UPDATE series_evenings SET starts_at_ms = ? WHERE id = ?", moves)
     if new:
         await tx.executemany(_INSERT, new)
-    return len(gone) + len(moves) + len(new)
+    if closed:
+        await tx.executemany("UPDATE series_evenings SET state = 'skipped' WHERE id = ?", closed)
+    return len(gone) + len(moves) + len(new) + len(closed)
 
 
 async def materialise(tx: Transaction, series: Series, now: datetime, *, move_claimed: bool = True) -> int:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from podium import slots
-from podium.clock import from_ms
+from podium.clock import from_ms, to_ms
 from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext, render
@@ -79,3 +79,19 @@ async def test_an_every_other_series_moved_to_another_weekday_stays_in_its_weeks
                   if from_ms(r["starts_at_ms"]) > clock.now()]
     # Each Wednesday is the day after one of the old Tuesdays, not the week between them.
     assert all(day - timedelta(days=1) in tuesdays for day in wednesdays[:3]), (tuesdays, wednesdays)
+
+
+async def test_an_evening_only_a_cancelled_talk_references_is_not_offered_once_the_rule_leaves_it(db, clock):
+    """Thursday → Friday: a Thursday a cancelled talk still references cannot be deleted, but takes no claims."""
+    _, talks, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00")
+    thursday = (await evening_rows(db, series.id))[1]
+    talk = await claim(db, thursday["id"], 0, from_ms(thursday["starts_at_ms"]))
+    async with db.transaction() as tx:  # cancelled as /schedule cancel leaves it: the row keeps its evening
+        await tx.execute("UPDATE talks SET state = 'cancelled' WHERE id = ?", (talk,))
+    await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="friday 19:00")
+    assert await db.fetchval("SELECT state FROM series_evenings WHERE id = ?", (thursday["id"],)) == "skipped"
+    offered = await slots.evenings_with_open_slots(db, GUILD, clock.now(), series_id=series.id, limit=20)
+    assert all(local_date(to_ms(evening.starts_at)).weekday() == 4 for evening, _ in offered)
+    with pytest.raises(TalkError):
+        await slots.claim(talks, guild_id=GUILD, user_id=7, evening_id=thursday["id"])
