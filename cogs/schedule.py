@@ -252,20 +252,27 @@ class Schedule(commands.Cog):
             raise TalkError(N_("Pick a talk from the list that appears as you type in the `talk` option."))
         return int(value)
 
-    async def grouped_lines(self, talks: list[Talk], going_to: dict[int, int], t: Translator) -> list[str]:
-        """One entry per talk; a series evening's talks under its heading (the series, when, its open slots)."""
+    async def grouped_lines(self, talks: list[Talk], going_to: dict[int, int], t: Translator,
+                            empty: list[tuple[slots.Evening, int]] | None = None) -> list[str]:
+        """One entry per talk; a series evening's talks under its heading (the series, when, its open slots).
+
+        `empty`: evenings no talk holds yet, each its heading alone, in time order among the talks.
+        """
         evenings = await slots.open_counts(self.services.db, {talk.evening_id for talk in talks
                                                               if talk.evening_id is not None})
-        entries, previous = [], None
-        for talk in talks:
+        entries: list[tuple[datetime, int, str]] = []
+        previous = None
+        for index, talk in enumerate(talks):
             line = talk_line(talk, going_to[talk.id], t)
             if talk.evening_id in evenings and talk.evening_id != previous:
                 evening, open_count = evenings[talk.evening_id]
                 # The heading rides with the evening's first talk: fit_lines counts talks, not headings.
                 line = f"{slots.evening_heading(evening, open_count, t)}\n{line}"
             previous = talk.evening_id
-            entries.append(line)
-        return entries
+            entries.append((talk.starts_at, index, line))
+        entries += [(evening.starts_at, -1, slots.evening_heading(evening, open_count, t))
+                    for evening, open_count in empty or []]
+        return [line for _, _, line in sorted(entries, key=lambda entry: (entry[0], entry[1]))]
 
     async def list_page(
         self, guild_id: int, days: int, page: int, t: Translator = i18n.ENGLISH, zone: str = "UTC"
@@ -281,7 +288,19 @@ class Schedule(commands.Cog):
         going_to = await self.services.audience.counts([talk.id for talk in talks])
         title = t.ngettext("Upcoming talks — next {n} day", "Upcoming talks — next {n} days", days)
         embed = nextcord.Embed(title=title, colour=nextcord.Colour.blurple())
-        lines, _ = fit_lines(await self.grouped_lines(talks, going_to, t), EMBED_DESCRIPTION_LIMIT,
+        # A series' evenings nobody has claimed yet show too, with their open slots: each on the page of the first
+        # talk after it (the last page holds those after every talk), so paging shows each once.
+        now = self.services.clock.now()
+        after = now
+        if page > 0:
+            before, _ = await self.talks.upcoming(guild_id, within=timedelta(days=days), limit=1,
+                                                  offset=page * PAGE_SIZE - 1)
+            after = before[0].starts_at if before else now
+        last_page = page + 1 >= pages
+        empty = await slots.evenings_without_talks(
+            self.services.db, guild_id, after,
+            now + timedelta(days=days) if last_page or not talks else talks[-1].starts_at)
+        lines, _ = fit_lines(await self.grouped_lines(talks, going_to, t, empty), EMBED_DESCRIPTION_LIMIT,
                              more=t._(MORE_TALKS))
         embed.description = lines or t._("No talks yet — sign up with {command}.", command=command("schedule add"))
         embed.set_footer(text=t.ngettext("Page {page}/{pages} · {n} talk", "Page {page}/{pages} · {n} talks", total,

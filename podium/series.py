@@ -9,13 +9,15 @@ materialised `HORIZON` ahead by the hourly planner and at once when the series i
 need nothing new.
 
 Changes re-plan FUTURE evenings only (`materialise`, in the change's transaction): an unclaimed evening the rule no
-longer has is deleted and the rule's new ones are made; a claimed one is moved to the rule's nearest evening within a
-week, or, with none that near, kept where it is. Then `SeriesService.follow` brings the claimed talks to their
+longer has moves to the rule's evening of the same day (a skipped one stays skipped there), else it is deleted (or
+marked skipped, when cancelled talks reference it), and the rule's new ones are made; a claimed one is moved to the
+rule's nearest evening within a week, or, with none that near, kept where it is; the evenings' open-slots posts and
+Discord events are edited to match (podium/slots.py). Then `SeriesService.follow` brings the claimed talks to their
 evening's slots (rescheduled through TalkService, so the usual notices go out) and cancels those of a skipped evening
-(with the reason). Each talk is its own transaction, as any reschedule is; `follow` is idempotent, and only a
-command runs it, with the rights of the moderator who gave it: the hourly planner makes evenings but changes no talk
-(it has nobody's rights). A crash between a command's commit and its talks is finished by giving the command again
-(`/series skip` of an evening already skipped cancels what is left; `/series edit` follows its evenings again).
+(with the reason). Each talk is its own transaction, as any reschedule is; `follow` is idempotent, and only a command
+runs it, with the rights of the moderator who gave it: the hourly planner makes evenings but changes no talk (it has
+nobody's rights). A crash between a command's commit and its talks is finished by giving the command again (`/series
+skip` of an evening already skipped cancels what is left; `/series edit` follows its evenings again).
 
 Ending a series keeps the talks already claimed on its future evenings: a speaker prepared, an audience asked to be
 reminded, and a moderator can still cancel one with `/schedule cancel`; only evenings nobody claimed go.
@@ -26,7 +28,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -374,9 +376,11 @@ def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
 
 
 async def _next_open_evening(source: Database | Transaction, series_id: int, now: datetime) -> Evening | None:
+    # Not one after the series' `until`: kept there for a claimed talk, it is no longer the series' next evening.
     row = await source.fetchone(
-        "SELECT * FROM series_evenings WHERE series_id = ? AND state = 'open' AND starts_at_ms > ?"
-        " ORDER BY starts_at_ms LIMIT 1", (series_id, to_ms(now)),
+        "SELECT e.* FROM series_evenings AS e JOIN series AS s ON s.id = e.series_id WHERE e.series_id = ?"
+        " AND e.state = 'open' AND e.starts_at_ms > ? AND (s.until_ms IS NULL OR e.starts_at_ms <= s.until_ms)"
+        " ORDER BY e.starts_at_ms LIMIT 1", (series_id, to_ms(now)),
     )
     return Evening.from_db(row) if row is not None else None
 
@@ -480,7 +484,7 @@ class SeriesService:
                 await self._check_name_free(tx, guild_id, changes["name"], series_id)
             if every is not None:
                 today = now.astimezone(ZoneInfo(zone)).date()
-                changes["rule"] = parse_every(every, today=today, locale=locale).to_json()
+                changes["rule"] = _keep_fortnight(before.rule, parse_every(every, today=today, locale=locale)).to_json()
                 changes["every_text"] = every.strip()[:100]
             if slots is not None:
                 changes["slots"] = slots
@@ -506,7 +510,12 @@ class SeriesService:
                 " RETURNING *", (*changes.values(), to_ms(now), series_id),
             )
             series = Series.from_db(row)
-            await materialise(tx, series, now)
+            if ("until_ms" in changes or "rule" in changes) and series.until is not None and not occurrences(
+                    series.rule, series.timezone, now, now + timedelta(days=366), series.until):
+                # Refused as /series create refuses it (the transaction rolls back): a date already past would
+                # otherwise delete every coming evening nobody claimed.
+                raise SeriesError(N_("That series would have no evening before `until`. Example: `until:2027-06-30`"))
+            await _replan(tx, self.outbox, series, now)
             await queue_post_update(tx, self.outbox, series, now)
         followed = await self.follow(series, actor, now)
         log.info("series %d edited by %d: %s", series_id, actor.user_id, ", ".join(changes))
@@ -549,7 +558,7 @@ class SeriesService:
                 " RETURNING *", (to_ms(now), series_id),
             )
             series = Series.from_db(row)
-            await materialise(tx, series, now)
+            await _replan(tx, self.outbox, series, now)
             await queue_post_update(tx, self.outbox, series, now)
         log.info("series %d ended by %d", series_id, actor.user_id)
         return series
@@ -683,6 +692,38 @@ class SeriesService:
                              "as you type. Example: `date:2027-01-14`"), day=inert(day[:40]))
 
 
+def _keep_fortnight(before: Rule, after: Rule) -> Rule:
+    """An "every other" rule changed by /series edit keeps the weeks its evenings are in.
+
+    `parse_every` anchors a new rule on the week it is read in: edited in an off week, every evening (and each claimed
+    talk with it) would flip a week. The old anchor, moved to the new weekday within its week, keeps the fortnight.
+    """
+    if after.interval != 2 or before.interval != 2 or before.anchor is None or before.freq != "weekly":
+        return after
+    shift = (after.weekday - before.weekday + 3) % 7 - 3  # the new weekday nearest the old one: -3 … +3 days
+    return replace(after, anchor=(date.fromisoformat(before.anchor) + timedelta(days=shift)).isoformat())
+
+
+async def _replan(tx: Transaction, outbox: Outbox, series: Series, now: datetime) -> None:
+    """`materialise` for a command's change, then the evenings' public posts and Discord events follow it.
+
+    Only a change of who holds a slot would edit them otherwise: a renamed series, a new time, fewer slots, a new
+    `until` or its end would leave an open-slots post offering what is gone (its Claim button pointing at a deleted
+    evening) and an event under the old name.
+    """
+    from podium.slots import series_replanned  # the feature that claims slots; it never imports this module
+
+    before = {row["id"]: row["starts_at_ms"] for row in await tx.fetchall(
+        "SELECT id, starts_at_ms FROM series_evenings WHERE series_id = ? AND starts_at_ms > ?",
+        (series.id, to_ms(now)))}
+    await materialise(tx, series, now)
+    still = {row["id"] for row in await tx.fetchall(
+        "SELECT id FROM series_evenings WHERE series_id = ? AND starts_at_ms > ?", (series.id, to_ms(now)))}
+    await series_replanned(tx, outbox, series.id, series.name,
+                           {evening_id: from_ms(ms) for evening_id, ms in before.items() if evening_id not in still},
+                           now)
+
+
 def _moderators_only(actor: Actor) -> None:
     # The moderators of Podium's one rule (`talks.refusal`): Manage Server, Manage Events or the moderator role.
     if not actor.is_moderator:
@@ -702,15 +743,16 @@ _INSERT = ("INSERT INTO series_evenings (series_id, guild_id, starts_at_ms) VALU
 
 @dataclass(slots=True)
 class _Plan:
-    """What a series' future evenings need: rows to delete, to move (id, new start), to insert."""
+    """What a series' future evenings need: rows to delete, to move (id, new start), to insert, to close."""
 
     gone: list[tuple[int]]
     moves: list[tuple[int, int]]
     new: list[tuple[int, int, int]]
+    closed: list[tuple[int]] = field(default_factory=list)
 
     @property
     def size(self) -> int:
-        return len(self.gone) + len(self.moves) + len(self.new)
+        return len(self.gone) + len(self.moves) + len(self.new) + len(self.closed)
 
 
 def _plan(series: Series, rows: Sequence[sqlite3.Row], now: datetime, move_claimed: bool) -> _Plan:
@@ -719,8 +761,9 @@ def _plan(series: Series, rows: Sequence[sqlite3.Row], now: datetime, move_claim
     wanted_ms = {to_ms(when) for when in wanted}
     have_ms = {row["starts_at_ms"] for row in rows}
     stale = [row for row in rows if row["starts_at_ms"] not in wanted_ms]
-    plan = _Plan([(row["id"],) for row in stale if not row["referenced"]], [], [])
+    plan = _Plan([], [], [])
     free = sorted(wanted_ms - have_ms)
+    moved: set[int] = set()
     movable = [r for r in stale if r["claimed"] and r["state"] == "open"] if move_claimed else []
     for row in sorted(movable, key=lambda r: r["starts_at_ms"]):
         nearest = min(free, key=lambda ms: abs(ms - row["starts_at_ms"]), default=None)
@@ -728,6 +771,28 @@ def _plan(series: Series, rows: Sequence[sqlite3.Row], now: datetime, move_claim
             continue  # nothing near: the claimed evening stays where it is
         free.remove(nearest)
         plan.moves.append((nearest, row["id"]))
+        moved.add(row["id"])
+    # An evening nobody holds moves to the rule's evening of the same day rather than being deleted and made again:
+    # a skipped date (a holiday) stays skipped at its new time, and an evening whose open-slots post is out keeps its
+    # id, so the post's Claim button still finds it.
+    zone = ZoneInfo(series.timezone)
+
+    def day(ms: int) -> date:
+        return from_ms(ms).astimezone(zone).date()
+
+    for row in sorted(stale, key=lambda r: r["starts_at_ms"]):
+        if row["claimed"] or row["id"] in moved:
+            continue
+        same_day = next((ms for ms in free if day(ms) == day(row["starts_at_ms"])), None)
+        if same_day is not None:
+            free.remove(same_day)
+            plan.moves.append((same_day, row["id"]))
+            moved.add(row["id"])
+    plan.gone = [(row["id"],) for row in stale if not row["referenced"] and row["id"] not in moved]
+    # One only cancelled talks reference cannot be deleted (they keep their history) and is not the rule's any more:
+    # marked skipped, so it is not claimed, offered or announced as if the series still met then.
+    plan.closed = [(row["id"],) for row in stale if row["referenced"] and not row["claimed"]
+                   and row["state"] == "open" and row["id"] not in moved]
     plan.new = [(series.id, series.guild_id, ms) for ms in free]
     return plan
 
@@ -736,13 +801,16 @@ async def _apply(tx: Transaction, plans: Sequence[_Plan]) -> int:
     gone = [row for plan in plans for row in plan.gone]
     moves = [row for plan in plans for row in plan.moves]
     new = [row for plan in plans for row in plan.new]
+    closed = [row for plan in plans for row in plan.closed]
     if gone:
         await tx.executemany("DELETE FROM series_evenings WHERE id = ?", gone)
     if moves:
         await tx.executemany("UPDATE series_evenings SET starts_at_ms = ? WHERE id = ?", moves)
     if new:
         await tx.executemany(_INSERT, new)
-    return len(gone) + len(moves) + len(new)
+    if closed:
+        await tx.executemany("UPDATE series_evenings SET state = 'skipped' WHERE id = ?", closed)
+    return len(gone) + len(moves) + len(new) + len(closed)
 
 
 async def materialise(tx: Transaction, series: Series, now: datetime, *, move_claimed: bool = True) -> int:

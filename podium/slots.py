@@ -14,7 +14,8 @@ the settings of both. The series and their evenings are podium/series.py's (issu
   Two claims of one slot are two transactions; the second's write fails on the index (`SlotTaken`), never a
   check-then-write. The loser is answered at once with the next evening that still has an open slot.
 - **One member, N slots an evening** (`slot_settings.per_member`, default 1): checked in the claim's transaction by a
-  subscriber of the talk's "scheduled" event, so a double click cannot hold two.
+  subscriber of the talk's "scheduled" event, so a double click cannot hold two. It hears of claims waiting for
+  approval too (`while_pending`): they hold their slot, so they count.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Evening:
     channel_id: int | None
     timezone: str
     series_state: str
+    until: datetime | None = None  # the series' last moment: an evening after it is kept for its talks only
 
     def slot_start(self, slot: int) -> datetime:
         """When slot `slot` (0-based) begins: the evening's start plus the slots before it."""
@@ -89,15 +91,19 @@ class Evening:
 
 _EVENING = (
     "SELECT e.id, e.series_id, e.guild_id, e.starts_at_ms, e.state, s.name, s.slots, s.slot_minutes,"
-    " s.seat_limit, s.channel_id, s.timezone, s.state AS series_state"
+    " s.seat_limit, s.channel_id, s.timezone, s.state AS series_state, s.until_ms"
     " FROM series_evenings AS e JOIN series AS s ON s.id = e.series_id"
 )
+# An evening of the series as it is now: not after its `until` (an evening kept there for a claimed talk is not
+# offered, announced or claimable any more).
+_WITHIN_UNTIL = "(s.until_ms IS NULL OR e.starts_at_ms <= s.until_ms)"
 
 
 def _evening(row: sqlite3.Row) -> Evening:
     return Evening(row["id"], row["series_id"], row["guild_id"], from_ms(row["starts_at_ms"]), row["state"],
                    row["name"], row["slots"], row["slot_minutes"], row["seat_limit"], row["channel_id"],
-                   row["timezone"], row["series_state"])
+                   row["timezone"], row["series_state"],
+                   from_ms(row["until_ms"]) if row["until_ms"] is not None else None)
 
 
 async def load_evening(source: Database | Transaction, evening_id: int) -> Evening | None:
@@ -114,14 +120,20 @@ async def held_slots(source: Database | Transaction, evening_id: int) -> dict[in
 
 
 async def open_slots(source: Database | Transaction, evening: Evening) -> list[int]:
-    """The evening's slots nobody holds, earliest first."""
+    """The evening's slots nobody holds, earliest first; none once as many talks as it has slots hold one.
+
+    The series may have fewer slots than when they were claimed (/series edit slots): a talk beyond the new last slot
+    keeps it, and counts, so the evening never holds more talks than it has slots.
+    """
     held = await held_slots(source, evening.id)
-    return [slot for slot in range(evening.slots) if slot not in held]
+    free = [slot for slot in range(evening.slots) if slot not in held]
+    return free[:max(0, evening.slots - len(held))]
 
 
 def claimable(evening: Evening, now: datetime) -> bool:
-    """An evening of an active series, not skipped, whose first slot is still ahead."""
-    return evening.state == "open" and evening.series_state == "active" and evening.starts_at > now
+    """An evening of an active series, not skipped, not after its `until`, whose first slot is still ahead."""
+    return (evening.state == "open" and evening.series_state == "active" and evening.starts_at > now
+            and (evening.until is None or evening.starts_at <= evening.until))
 
 
 async def evenings_with_open_slots(
@@ -129,7 +141,7 @@ async def evenings_with_open_slots(
     after: datetime | None = None, limit: int = OFFER_EVENINGS,
 ) -> list[tuple[Evening, list[int]]]:
     """The next evenings (of one series, or of every series of the guild) with an open slot, soonest first."""
-    where = "e.guild_id = ? AND e.state = 'open' AND s.state = 'active' AND e.starts_at_ms > ?"
+    where = f"e.guild_id = ? AND e.state = 'open' AND s.state = 'active' AND {_WITHIN_UNTIL} AND e.starts_at_ms > ?"
     params: list[Any] = [guild_id, to_ms(max(now, after) if after is not None else now)]
     if series_id is not None:
         where += " AND e.series_id = ?"
@@ -283,6 +295,9 @@ def _not_claimable(evening: Evening, now: datetime) -> TalkError:
         return TalkError(N_("That evening of {series} is skipped; pick another evening."), series=quote(evening.name))
     if evening.series_state != "active":
         return TalkError(N_("The series {series} has ended; its slots can't be claimed any more."),
+                         series=quote(evening.name))
+    if evening.until is not None and evening.starts_at > evening.until:
+        return TalkError(N_("The series {series} now ends before that evening; pick an earlier one."),
                          series=quote(evening.name))
     return TalkError(N_("That evening of {series} has already begun; pick a later one."), series=quote(evening.name))
 
@@ -491,6 +506,24 @@ async def open_counts(source: Database | Transaction, evening_ids: set[int]) -> 
     return {row["id"]: (_evening(row), max(0, row["slots"] - held.get(row["id"], 0))) for row in rows}
 
 
+async def evenings_without_talks(source: Database | Transaction, guild_id: int, after: datetime,
+                                 until: datetime | None) -> list[tuple[Evening, int]]:
+    """Coming evenings (after `after`, up to `until`) no approved talk holds yet, with their open slots, soonest first.
+
+    /schedule list shows them with their open slots: a series' evenings are on the schedule before anyone claims one.
+    """
+    where = (f"e.guild_id = ? AND e.state = 'open' AND s.state = 'active' AND {_WITHIN_UNTIL} AND e.starts_at_ms > ?"
+             " AND NOT EXISTS (SELECT 1 FROM talks AS t WHERE t.evening_id = e.id AND t.state = 'scheduled'"
+             " AND t.approval = 'approved')")
+    params: list[Any] = [guild_id, to_ms(after)]
+    if until is not None:
+        where += " AND e.starts_at_ms <= ?"
+        params.append(to_ms(until))
+    rows = await source.fetchall(_EVENING + f" WHERE {where} ORDER BY e.starts_at_ms, e.id", params)
+    counts = await open_counts(source, {row["id"] for row in rows})
+    return [counts[row["id"]] for row in rows if row["id"] in counts]
+
+
 def evening_heading(evening: Evening, open_count: int, t: Translator) -> str:
     """The line an evening's talks are listed under: the series, when, and its open slots (or that none is)."""
     if evening.state == "skipped":
@@ -510,7 +543,7 @@ SUMMARY_EVENINGS = 3
 async def _summary_evenings(db: Database | Transaction, guild_id: int, now: datetime) -> dict[str, Any]:
     found = await db.fetchall(
         _EVENING + " WHERE e.guild_id = ? AND e.state = 'open' AND s.state = 'active' AND e.starts_at_ms > ?"
-        " AND e.starts_at_ms <= ? AND (SELECT count(*) FROM talks AS t WHERE t.evening_id = e.id"
+        f" AND {_WITHIN_UNTIL} AND e.starts_at_ms <= ? AND (SELECT count(*) FROM talks AS t WHERE t.evening_id = e.id"
         " AND t.state = 'scheduled') < s.slots ORDER BY e.starts_at_ms LIMIT ?",
         (guild_id, to_ms(now), to_ms(now + timedelta(days=weekly.SUMMARY_DAYS)), SUMMARY_EVENINGS),
     )
@@ -548,12 +581,23 @@ weekly.summary_section(weekly.SummarySection(prepare=_summary_evenings, render=_
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
     """The per-evening limit at each claim, and the open-slots post's edit when who holds a slot changes."""
 
-    @hooks.subscribe("talk_scheduled", "talk_rescheduled", "talk_edited")
+    # `while_pending`: a claim waiting for approval holds its slot as any claim does, so it counts towards the limit
+    # (else one member holds every slot of an evening while approval is on) and the post shows it taken.
+    @hooks.subscribe("talk_scheduled", "talk_rescheduled", "talk_edited", while_pending=True)
     async def within_the_limit(tx: Transaction, event: TalkEvent) -> None:
         talk = event.after
         # At a claim, or a claim moved to another evening; a moderator giving a slot's talk to someone is trusted.
         if talk.evening_id is None or (event.before is not None and event.before.evening_id == talk.evening_id):
             return
+        taken = int(await tx.fetchval(
+            "SELECT count(*) - (SELECT s.slots FROM series_evenings AS e JOIN series AS s ON s.id = e.series_id"
+            " WHERE e.id = ?) FROM talks WHERE evening_id = ? AND state = 'scheduled'",
+            (talk.evening_id, talk.evening_id)) or 0)
+        if taken > 0 and event.actor.user_id == talk.speaker_id:
+            # A member's own claim making more talks than slots (a slot picked from an offer made before /series edit
+            # slots cut the evening): lost as a race is, and the claim answers with the next open slot. A moderator
+            # approving or placing a talk is trusted, as with the limit.
+            raise SlotTaken(N_("Someone else holds that slot already."))
         limit = (await load_settings(tx, talk.guild_id)).per_member
         held = int(await tx.fetchval(
             "SELECT count(*) FROM talks WHERE evening_id = ? AND speaker_id = ? AND state = 'scheduled'",
@@ -563,7 +607,7 @@ def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
             raise TalkError(N_("You already hold as many slots of that evening as one member may ({n}). "
                                "Pick another evening, or cancel yours with `/schedule cancel`."), n=limit)
 
-    @hooks.subscribe("talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited")
+    @hooks.subscribe("talk_scheduled", "talk_rescheduled", "talk_cancelled", "talk_edited", while_pending=True)
     async def slots_changed(tx: Transaction, event: TalkEvent) -> None:
         evenings = {e for e in (event.after.evening_id, event.before.evening_id if event.before else None)
                     if e is not None}
@@ -621,7 +665,9 @@ async def _sync_evening_event(action: kinds.ActionContext) -> int:
     if evening is None:
         raise kinds.ActionSkipped("the evening no longer exists")
     event_id = await action.db.fetchval("SELECT event_id FROM series_evenings WHERE id = ?", (evening.id,))
-    held = await held_slots(action.db, evening.id)
+    # Approved talks only: a sign-up waiting for approval is not announced or mirrored (podium/workflow.py).
+    held = {slot: talk for slot, talk in (await held_slots(action.db, evening.id)).items()
+            if talk.approval == "approved"}
     guild = await load_guild(action.db, evening.guild_id)
     wanted = bool(held) and evening.state == "open" and evening.starts_at > action.now
     if not wanted:
@@ -689,6 +735,16 @@ async def evening_changed(tx: Transaction, outbox: Outbox, evening_id: int, now:
         return
     await queue_evening_event(tx, outbox, evening, now)
     await _plan_evening(tx, outbox, evening, await load_settings(tx, evening.guild_id), None, now)
+    await _queue_post_edit(tx, outbox, evening.id, evening.guild_id, now, expires_at=evening.ends_at)
+
+
+async def _queue_post_edit(tx: Transaction, outbox: Outbox, evening_id: int, guild_id: int, now: datetime, *,
+                           expires_at: datetime | None, gone: dict[str, Any] | None = None) -> None:
+    """Edit the evening's sent open-slots post (if one is out) a few seconds from now: one waiting edit per post.
+
+    `gone`: the evening was deleted (its series ended or moved off that day); the edit says so with these words (the
+    series' name and the evening's start), as the evening cannot be read any more.
+    """
     post = await tx.fetchone(
         "SELECT id, delivered_channel_id, message_id FROM outbox WHERE dedupe_key = ? AND state = 'sent'"
         " AND message_id IS NOT NULL", (open_slots_key(evening_id),))
@@ -696,15 +752,42 @@ async def evening_changed(tx: Transaction, outbox: Outbox, evening_id: int, now:
         return
     prefix = f"evening:{evening_id}:open-slots-edit:"
     # One waiting edit per post: it reads the slots when it runs.
-    if await tx.fetchone("SELECT 1 FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? AND state = 'pending'",
-                         (prefix, prefix[:-1] + ";")):
+    if gone is None and await tx.fetchone(
+            "SELECT 1 FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? AND state = 'pending'",
+            (prefix, prefix[:-1] + ";")):
         return
     await outbox.enqueue(tx, OutboxMessage(
-        kind=OPEN_SLOTS_UPDATE.name, dedupe_key=f"{prefix}{to_ms(now)}", due_at=now + EDIT_HOLD,
-        target_type="channel", guild_id=evening.guild_id, channel_id=post["delivered_channel_id"],
-        payload={"evening_id": evening_id, "message_id": post["message_id"]},
-        expires_at=evening.ends_at,
+        kind=OPEN_SLOTS_UPDATE.name, dedupe_key=f"{prefix}{'gone' if gone is not None else to_ms(now)}",
+        due_at=now + EDIT_HOLD, target_type="channel", guild_id=guild_id, channel_id=post["delivered_channel_id"],
+        payload={"evening_id": evening_id, "message_id": post["message_id"], **(gone or {})},
+        expires_at=expires_at,
     ), now=now)
+
+
+async def series_replanned(tx: Transaction, outbox: Outbox, series_id: int, name: str,
+                           gone: dict[int, datetime], now: datetime) -> None:
+    """A series changed by a command (podium/series.py): its evenings' public posts and events follow.
+
+    Every coming evening's sent open-slots post is edited (its time, its slots, its name may have changed, or it no
+    longer takes claims), one not yet sent is planned again, and an evening's Discord event is synced. `gone`: the
+    evenings the change deleted (id → start); their sent posts say the evening is no longer planned.
+    """
+    guild_id = int(await tx.fetchval("SELECT guild_id FROM series WHERE id = ?", (series_id,)))
+    rows = await tx.fetchall(_EVENING + " WHERE e.series_id = ? AND e.starts_at_ms > ?", (series_id, to_ms(now)))
+    with_event = {row["id"] for row in await tx.fetchall(
+        "SELECT id FROM series_evenings WHERE series_id = ? AND starts_at_ms > ? AND event_id IS NOT NULL",
+        (series_id, to_ms(now)))}
+    settings = await load_settings(tx, guild_id)
+    for row in rows:
+        evening = _evening(row)
+        if evening.id in with_event:
+            await queue_evening_event(tx, outbox, evening, now)
+        await _plan_evening(tx, outbox, evening, settings, None, now)
+        await _queue_post_edit(tx, outbox, evening.id, evening.guild_id, now, expires_at=evening.ends_at)
+    for evening_id, start in gone.items():
+        await outbox.cancel_keys(tx, [open_slots_key(evening_id)], now=now, reason="the evening is no longer planned")
+        await _queue_post_edit(tx, outbox, evening_id, guild_id, now, expires_at=None,
+                               gone={"series": name, "start_ms": to_ms(start)})
 
 
 async def _plan_evening(tx: Transaction, outbox: Outbox, evening: Evening, settings: SlotSettings,
@@ -735,7 +818,7 @@ async def plan_open_slots(tx: Transaction, outbox: Outbox, guild_id: int, now: d
     settings = await load_settings(tx, guild_id)
     rows = await tx.fetchall(
         _EVENING + " WHERE e.guild_id = ? AND e.state = 'open' AND s.state = 'active' AND e.starts_at_ms > ?"
-        " AND e.starts_at_ms <= ? ORDER BY e.starts_at_ms",
+        f" AND {_WITHIN_UNTIL} AND e.starts_at_ms <= ? ORDER BY e.starts_at_ms",
         (guild_id, to_ms(now), to_ms(now + timedelta(days=settings.days_before, hours=2))),
     )
     for row in rows:
@@ -780,7 +863,9 @@ async def open_slots_payload(db: Database | Transaction, evening_id: int, now: d
     free = await open_slots(db, evening) if claimable(evening, now) else []
     return {"evening_id": evening.id, "series": evening.name, "start_ms": to_ms(evening.starts_at),
             "slots": evening.slots, "open": [to_ms(evening.slot_start(s)) for s in free],
-            "skipped": evening.state == "skipped"}
+            "skipped": evening.state == "skipped",
+            # Kept for its claimed talks, but no longer the series' to claim: it ended, or ends before this evening.
+            "closed": evening.state == "open" and evening.starts_at > now and not claimable(evening, now)}
 
 
 async def _prepare(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
@@ -797,6 +882,14 @@ def render_open_slots(ctx: RenderContext) -> Rendered:
     evening_id = need(ctx.payload, "evening_id", int)
     if ctx.payload.get("skipped"):
         return Rendered(t._("🚫 {series} on ~~{when}~~ is skipped.", series=quote(series), when=discord_time(start)),
+                        components=(components.row(claim_button(evening_id, t, disabled=True)),))
+    if ctx.payload.get("gone"):
+        return Rendered(t._("🚫 {series} on ~~{when}~~ is no longer planned.", series=quote(series),
+                            when=discord_time(start)),
+                        components=(components.row(claim_button(evening_id, t, disabled=True)),))
+    if ctx.payload.get("closed"):
+        return Rendered(t._("🎤 {series} on {when}: its slots can't be claimed any more.", series=quote(series),
+                            when=both_times(start)),
                         components=(components.row(claim_button(evening_id, t, disabled=True)),))
     if not free:
         return Rendered(t._("🎤 {series} on {when}: every slot is taken. Thanks, speakers!", series=quote(series),
@@ -827,7 +920,15 @@ async def _update_open_slots(action: kinds.ActionContext) -> int:
     message_id: int = need(action.payload, "message_id", int)
     if row.channel_id is None:
         raise RenderError("an open-slots edit needs the post's channel")
-    payload = await open_slots_payload(action.db, need(action.payload, "evening_id", int), action.now)
+    evening_id = need(action.payload, "evening_id", int)
+    if await load_evening(action.db, evening_id) is None:
+        if not isinstance(action.payload.get("start_ms"), int):
+            raise kinds.ActionSkipped("the evening no longer exists")
+        # Deleted by its series' change (series_replanned): the post says the evening is no longer planned.
+        payload = {"evening_id": evening_id, "series": need(action.payload, "series", str),
+                   "start_ms": action.payload["start_ms"], "slots": 0, "open": [], "gone": True}
+    else:
+        payload = await open_slots_payload(action.db, evening_id, action.now)
     ctx = RenderContext(OPEN_SLOTS.name, payload, None, action.now, action.now, via="channel",
                         locale=await channel_locale(action.db, action.guild))
     body = render(ctx, mention_user_id=None)

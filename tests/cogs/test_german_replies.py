@@ -56,6 +56,9 @@ def schedule_cog(found: list, total: int) -> Schedule:
     services = Mock()
     services.talks.upcoming = AsyncMock(return_value=(found, total))
     services.audience.counts = AsyncMock(return_value={t.id: 0 for t in found})
+    # The list reads the server's coming series evenings too: none here.
+    services.clock.now.return_value = datetime(2026, 1, 1, tzinfo=UTC)
+    services.db.fetchall = AsyncMock(return_value=[])
     return Schedule(services)
 
 
