@@ -1,0 +1,31 @@
+"""Review of issue 24 §2 (who came) through the real bot and the fake Discord: each test shows a defect (r23c)."""
+
+from tests.e2e.commands import SPEAKER, iso_in, run
+from tests.e2e.dbcheck import query
+from tests.fake_discord import GUILD_ID, GUILD_VOICE, MEMBER_ID, MODERATOR_ID
+from tests.fake_discord.models import FakeChannel
+from tests.waiting import eventually
+
+
+async def test_a_member_in_the_voice_channel_since_before_the_talk_is_counted_when_they_leave(fake, clocked_bot):
+    """"Record who was present and for how long": a member who sat in the events' voice channel from before the
+    talk's window and left twenty minutes into the talk was present for twenty minutes. Nothing reads the channel
+    when the window opens (only a member moving, a reconnect or a host starting the event does), and their leave
+    finds no open stay: their presence is never recorded at all.
+    """
+    bot = clocked_bot
+    voice = GUILD_ID + 50
+    fake.add_channel(GUILD_ID, FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE))
+    _, reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+    assert f"<#{voice}>" in reply, reply
+    fake.join_voice(GUILD_ID, MEMBER_ID, voice)  # early, waiting for the evening's talk
+    await run(fake, "schedule", "add", SPEAKER, when=iso_in(60), topic="Intro to Rust")
+    [talk] = query(bot.db_path, "SELECT id, starts_at_ms FROM talks")
+    await eventually(lambda: query(bot.db_path, "SELECT event_id FROM talks")[0]["event_id"], what="the event")
+    bot.advance_clock(60 + 20 * 60)  # twenty minutes into the 30-minute talk
+    fake.leave_voice(GUILD_ID, MEMBER_ID)
+    stays = await eventually(lambda: query(
+        bot.db_path, "SELECT user_id, joined_at_ms, left_at_ms FROM voice_presence WHERE talk_id = ?", talk["id"]),
+        timeout=10, what="the member's stay")
+    assert [s["user_id"] for s in stays] == [MEMBER_ID]
+    assert stays[0]["left_at_ms"] - stays[0]["joined_at_ms"] >= 19 * 60_000
