@@ -106,3 +106,23 @@ def test_a_link_with_an_invisible_character_is_refused(invisible):
     # "…/gpj.exe" around) and the like are taken, and shown on Discord, in calendar files and on the web page.
     with pytest.raises(TalkError, match="invisible"):
         validate_link(f"https://example.org/slides{invisible}.pdf")
+
+
+async def test_links_given_while_a_sign_up_waits_show_in_its_thread_once_it_is_approved(db, clock):
+    # /schedule links on a held sign-up is taken (the reply says "The talk's thread shows them"), its post rightly
+    # held back; but approving it emits talk_scheduled only, and the links post is planned on talk_links alone:
+    # the approved talk's thread never gets its "📎 Slides and recording" post.
+    outbox = Outbox(db)
+    hooks = composed_hooks(outbox)
+    await factories.add_guild(db, GUILD, announce_channel_id=555, log_channel_id=556)
+    flow = Workflow(db, outbox, clock, hooks)
+    await flow.configure(GUILD, approval=True, review_channel_id=558)
+    talks = TalkService(db, outbox, clock, hooks)
+    talk = await talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
+                           starts_at=clock.now() + timedelta(days=3))
+    await talks.set_links(guild_id=GUILD, actor=Actor(SPEAKER), talk_id=talk.id,
+                          slides="https://example.org/slides.pdf")
+    approved = await flow.approve(talk_id=talk.id, actor=MODERATOR)
+    assert approved.approval == "approved" and approved.slides_url == "https://example.org/slides.pdf"
+    queued = await db.fetchall("SELECT state FROM outbox WHERE talk_id = ? AND kind = 'talk_links'", (talk.id,))
+    assert [r["state"] for r in queued] == ["pending"]
