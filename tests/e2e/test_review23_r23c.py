@@ -1,9 +1,10 @@
 """Review of issue 24 §2 (who came) through the real bot and the fake Discord: each test shows a defect (r23c)."""
 
-from tests.e2e.commands import SPEAKER, iso_in, run
+from tests.e2e.commands import SPEAKER, add_talk, iso_in, run, sent_file
 from tests.e2e.dbcheck import query
 from tests.fake_discord import GUILD_ID, GUILD_VOICE, MEMBER_ID, MODERATOR_ID
 from tests.fake_discord.models import FakeChannel
+from tests.icsparse import strict_parse
 from tests.waiting import eventually
 
 
@@ -29,3 +30,19 @@ async def test_a_member_in_the_voice_channel_since_before_the_talk_is_counted_wh
         timeout=10, what="the member's stay")
     assert [s["user_id"] for s in stays] == [MEMBER_ID]
     assert stays[0]["left_at_ms"] - stays[0]["joined_at_ms"] >= 19 * 60_000
+
+
+async def test_export_carries_the_links_attached_after_the_talk(fake, clocked_bot):
+    """"The speaker attaches links after the talk" and "/schedule export ... gain the links": export lists upcoming
+    talks only, so the links (attached once the talk is over, their main use) never reach an exported file, while
+    the calendar feeds keep the last 30 days of talks with them.
+    """
+    bot = clocked_bot
+    talk = await add_talk(fake, bot, 3600, topic="Intro to Rust")
+    bot.advance_clock(2 * 3600)  # the talk took place
+    slides = "https://example.org/rust-slides.pdf"
+    _, reply = await run(fake, "schedule", "links", SPEAKER, talk=str(talk["id"]), slides=slides)
+    assert "📎" in reply, reply
+    interaction, _ = await run(fake, "schedule", "export", MEMBER_ID)
+    _, data = sent_file(fake, interaction)
+    assert [value for key, _, value in strict_parse(data) if key == "ATTACH"] == [slides]
