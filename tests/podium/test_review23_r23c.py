@@ -1,4 +1,4 @@
-"""Review of issue 24 §1–§3 (feedback, who came, the archive): each test shows a defect (reviewer r23c)."""
+"""Review of issue 24 §1 to §3 (feedback, who came, the archive): each test shows a defect (reviewer r23c)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ async def test_a_sign_up_never_approved_is_not_listed_as_a_past_talk(db, clock):
     # Every other listing (feeds, page, weekly, housekeeping) shows approved talks only: a sign-up waiting for a
     # moderator "is nobody's business but its speaker's and the moderators'" (podium/talks.py). /schedule past
     # shows it to every member as a talk that took place.
-    outbox, talk = await _never_approved_past_talk(db, clock)
+    outbox, _ = await _never_approved_past_talk(db, clock)
     found, total = await Archive(db, outbox, clock).past(GUILD)
     assert [t.id for t in found] == [] and total == 0
 
