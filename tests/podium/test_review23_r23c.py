@@ -126,3 +126,22 @@ async def test_links_given_while_a_sign_up_waits_show_in_its_thread_once_it_is_a
     assert approved.approval == "approved" and approved.slides_url == "https://example.org/slides.pdf"
     queued = await db.fetchall("SELECT state FROM outbox WHERE talk_id = ? AND kind = 'talk_links'", (talk.id,))
     assert [r["state"] for r in queued] == ["pending"]
+
+
+async def test_no_presence_is_recorded_for_a_sign_up_never_approved(db, clock):
+    # "For talks held in a stage or voice channel ... nothing else about members": a sign-up waiting for approval
+    # is not held (no event, not announced), yet whoever sits in the events' voice channel in its window is recorded
+    # against it (voice_seen selects state 'scheduled' whatever the approval).
+    voice = 300
+    outbox = Outbox(db)
+    hooks = composed_hooks(outbox)
+    await factories.add_guild(db, GUILD, announce_channel_id=555, log_channel_id=556, events_enabled=1,
+                              events_entity_type=2, events_channel_id=voice)
+    await Workflow(db, outbox, clock, hooks).configure(GUILD, approval=True, review_channel_id=558)
+    talk = await TalkService(db, outbox, clock, hooks).add(
+        guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Held back",
+        starts_at=clock.now() + timedelta(hours=1))
+    assert talk.approval == "pending"
+    clock.advance(timedelta(hours=1, minutes=5))
+    await Feedback(db, outbox, clock).voice_seen(guild_id=GUILD, channels={voice: {FAN}})
+    assert await db.fetchval("SELECT count(*) FROM voice_presence") == 0
