@@ -3,7 +3,7 @@
 from tests.e2e.commands import SPEAKER, add_talk, iso_in, run, sent_file
 from tests.e2e.dbcheck import query
 from tests.fake_discord import GUILD_ID, GUILD_VOICE, MEMBER_ID, MODERATOR_ID
-from tests.fake_discord.models import FakeChannel
+from tests.fake_discord.models import FakeChannel, FakeMember
 from tests.icsparse import strict_parse
 from tests.waiting import eventually
 
@@ -46,3 +46,25 @@ async def test_export_carries_the_links_attached_after_the_talk(fake, clocked_bo
     interaction, _ = await run(fake, "schedule", "export", MEMBER_ID)
     _, data = sent_file(fake, interaction)
     assert [value for key, _, value in strict_parse(data) if key == "ATTACH"] == [slides]
+
+
+async def test_a_bot_in_the_voice_channel_is_not_counted_as_someone_who_came(fake, clocked_bot):
+    """"Who came" is the talk's audience: a music or recording bot sitting in the events' voice channel is counted
+    in "N in all" and the median like a member (the voice states are recorded unfiltered).
+    """
+    bot = clocked_bot
+    voice, music_bot = GUILD_ID + 50, 870_000_000_000_000_077
+    fake.guilds[GUILD_ID].members.append(FakeMember(id=music_bot, username="jukebox", bot=True))
+    fake.add_channel(GUILD_ID, FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE))
+    _, reply = await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+    assert f"<#{voice}>" in reply, reply
+    await run(fake, "schedule", "add", SPEAKER, when=iso_in(60), topic="Intro to Rust")
+    bot.advance_clock(60 + 60)  # a minute into the talk
+    fake.join_voice(GUILD_ID, MEMBER_ID, voice)
+    await eventually(lambda: query(bot.db_path, "SELECT user_id FROM voice_presence"), what="the member's stay")
+    fake.join_voice(GUILD_ID, music_bot, voice)
+    fake.join_voice(GUILD_ID, MODERATOR_ID, voice)  # seen after the bot's join: the bot's event was handled too
+    await eventually(lambda: {r["user_id"] for r in query(bot.db_path, "SELECT user_id FROM voice_presence")}
+                     >= {MEMBER_ID, MODERATOR_ID}, what="both members' stays")
+    assert {r["user_id"] for r in query(bot.db_path, "SELECT user_id FROM voice_presence")} == {MEMBER_ID,
+                                                                                              MODERATOR_ID}
