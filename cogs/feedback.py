@@ -25,6 +25,30 @@ COMMENT_INPUT = "comment"
 MODAL_TIMEOUT = 600.0  # seconds nextcord keeps a shown form; a later submit is still answered by the listener
 
 
+def people_in(guild: nextcord.Guild, channel: nextcord.abc.GuildChannel) -> frozenset[int]:
+    """Who is in a voice or stage channel now: nextcord's voice state cache, updated before a listener runs.
+
+    Bots are left out: a music or recording bot sitting in the channel is not someone who came. A member nextcord
+    keeps no record of is counted (without the privileged members intent, the members Discord lists as a server
+    becomes available are not kept; each member's next voice update carries them, bots included).
+    """
+    people = []
+    for user_id in getattr(channel, "voice_states", {}):
+        member = guild.get_member(user_id)
+        if member is None or not member.bot:
+            people.append(user_id)
+    return frozenset(people)
+
+
+def voice_members(client: nextcord.Client, guild_id: int, channel_id: int) -> frozenset[int] | None:
+    """The transport's look at who is in a channel (podium/feedback.py's first look); None: server not available."""
+    guild = client.get_guild(guild_id)
+    if guild is None or guild.unavailable:
+        return None
+    channel = guild.get_channel(channel_id)
+    return people_in(guild, channel) if channel is not None else frozenset()
+
+
 class FeedbackCog(commands.Cog):
     """The comment form of the feedback post, and presence in the talk's stage or voice channel."""
 
@@ -83,8 +107,7 @@ class FeedbackCog(commands.Cog):
         await self._seen(after.guild, [*after.guild.voice_channels, *after.guild.stage_channels])
 
     async def _seen(self, guild: nextcord.Guild, channels: Sequence[nextcord.abc.GuildChannel]) -> None:
-        # nextcord's voice state cache, updated before this listener runs: who is in each channel now.
-        present = {channel.id: frozenset(getattr(channel, "voice_states", {})) for channel in channels}
+        present = {channel.id: people_in(guild, channel) for channel in channels}
         try:
             await self.feedback.voice_seen(guild_id=guild.id, channels=present)
         except Exception:

@@ -25,8 +25,10 @@ async def test_a_member_in_the_voice_channel_since_before_the_talk_is_counted_wh
     await eventually(lambda: query(bot.db_path, "SELECT event_id FROM talks")[0]["event_id"], what="the event")
     bot.advance_clock(60 + 20 * 60)  # twenty minutes into the 30-minute talk
     fake.leave_voice(GUILD_ID, MEMBER_ID)
+    # Waits for the stay's end: its start is recorded at the window's first look, before they leave.
     stays = await eventually(lambda: query(
-        bot.db_path, "SELECT user_id, joined_at_ms, left_at_ms FROM voice_presence WHERE talk_id = ?", talk["id"]),
+        bot.db_path, "SELECT user_id, joined_at_ms, left_at_ms FROM voice_presence WHERE talk_id = ?"
+        " AND left_at_ms IS NOT NULL", talk["id"]),
         timeout=10, what="the member's stay")
     assert [s["user_id"] for s in stays] == [MEMBER_ID]
     assert stays[0]["left_at_ms"] - stays[0]["joined_at_ms"] >= 19 * 60_000
