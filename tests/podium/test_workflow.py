@@ -31,7 +31,8 @@ MEMBER, MOD = Actor(SPEAKER), Actor(MODERATOR, is_moderator=bool(MODERATOR))
 
 async def world(db, clock, *, approval=True, confirm_hours=72, release=False):
     """A server with every optional post, the events mirror (in a voice channel: who came is read there) and (by
-    default) approval on."""
+    default) approval on.
+    """
     outbox = Outbox(db)
     hooks = composed_hooks(outbox)
     await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=LOG_CHANNEL,
