@@ -129,7 +129,7 @@ class PodiumBot(commands.Bot):
             OptOut(services),
             AudienceCog(services),
             Review(services),
-            FeedbackCog(services),
+            FeedbackCog(services, self),
             Help(services),
             ScheduledEventsCog(services, self),
             SeriesCog(services),

@@ -9,7 +9,7 @@ from podium.posts import GOING_HOLD
 from tests.e2e.commands import SPEAKER, click, dm_of, edited, iso_in, run
 from tests.e2e.dbcheck import query
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, GUILD_VOICE, MEMBER_ID, MODERATOR_ID
-from tests.fake_discord.models import FakeChannel
+from tests.fake_discord.models import FakeChannel, FakeMember
 from tests.waiting import eventually
 
 TALK_MINUTES = 30  # the server's default length
@@ -198,3 +198,18 @@ async def test_members_sitting_in_the_stage_since_before_the_window_are_seen_as_
     await eventually(lambda: len(query(bot.db_path, "SELECT * FROM voice_presence")) == 2, what="both stays")
     assert query(bot.db_path, "SELECT joined_at_ms FROM voice_presence WHERE user_id = ?",
                  MEMBER_ID) == [{"joined_at_ms": talk["starts_at_ms"]}]
+
+
+async def test_a_bot_already_in_the_channel_when_podium_connects_is_not_counted(fake, bot):
+    """nextcord keeps none of the members a GUILD_CREATE lists (no members intent): the bots among them are noted."""
+    voice, music_bot = GUILD_ID + 50, 870_000_000_000_000_078
+    fake.guilds[GUILD_ID].members.append(FakeMember(id=music_bot, username="jukebox", bot=True))
+    fake.add_channel(GUILD_ID, FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE))
+    await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+    await bot.stop()
+    fake.join_voice(GUILD_ID, music_bot, voice)
+    fake.join_voice(GUILD_ID, MEMBER_ID, voice)
+    await bot.start()
+    await talk_in_a_minute(fake, bot, "en")  # its window is open: the channel is read at once
+    stays = await eventually(lambda: query(bot.db_path, "SELECT user_id FROM voice_presence"), what="the stays")
+    assert [s["user_id"] for s in stays] == [MEMBER_ID]
