@@ -24,7 +24,7 @@ from cogs._time_questions import TimeQuestions, leaf_command
 from cogs.announce_settings import AnnounceSettings
 from cogs.audience import AudienceCog
 from cogs.delivery_loop import DeliveryLoop
-from cogs.feedback import FeedbackCog
+from cogs.feedback import FeedbackCog, voice_members
 from cogs.help import Help
 from cogs.opt_out import OptOut
 from cogs.planner_loop import PlannerLoop
@@ -129,7 +129,7 @@ class PodiumBot(commands.Bot):
             OptOut(services),
             AudienceCog(services),
             Review(services),
-            FeedbackCog(services),
+            FeedbackCog(services, self),
             Help(services),
             ScheduledEventsCog(services, self),
             SeriesCog(services),
@@ -162,7 +162,9 @@ class PodiumBot(commands.Bot):
         cooldown = Cooldown(clock)
         # One pacer: the transport counts each request as it leaves; the dispatcher reads the load.
         pacer = Pacer(settings.send_rate_per_second)
-        transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None)
+        transport = NextcordTransport(self.http, pacer, lambda: self.user.id if self.user else None,
+                                      voice_members=lambda guild_id, channel_id: voice_members(self, guild_id,
+                                                                                               channel_id))
         calendars = Calendars(db, clock)
         # Every feature's talk-lifecycle subscribers register themselves (`talks.subscribes`).
         hooks = composed_hooks(outbox)

@@ -7,6 +7,7 @@ from typing import Any
 import nextcord
 from nextcord.http import HTTPClient, RateLimit, Route
 
+from cogs.feedback import RAW_EVENTS as VOICE_RAW_EVENTS
 from cogs.scheduled_events import RAW_EVENTS
 from podium.config import ConfigError
 
@@ -41,8 +42,8 @@ def missing_internals(client: nextcord.Client) -> list[str]:
     if not isinstance(parsers, dict):
         missing.append("ConnectionState.parsers")
     else:
-        # cogs/scheduled_events.py wraps these parsers to read the events raw.
-        missing += [f"the {name} parser" for name in RAW_EVENTS if name not in parsers]
+        # cogs/scheduled_events.py and cogs/feedback.py wrap these parsers to read the events raw.
+        missing += [f"the {name} parser" for name in (*RAW_EVENTS, *VOICE_RAW_EVENTS) if name not in parsers]
     if not hasattr(nextcord, "HTTPInternalRatelimitLocked"):
         missing.append("nextcord.HTTPInternalRatelimitLocked")
     return missing

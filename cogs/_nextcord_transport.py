@@ -58,12 +58,14 @@ class NextcordTransport:
         pacer: Pacer,
         bot_user_id: Callable[[], int | None],
         *,
+        voice_members: Callable[[int, int], frozenset[int] | None] | None = None,
         channel_patience: float = CHANNEL_PATIENCE,
         rate_limit_patience: float = RATE_LIMIT_PATIENCE,
     ) -> None:
         self.http = http
         self.pacer = pacer
         self.bot_user_id = bot_user_id
+        self._voice_members = voice_members
         self.channel_patience = channel_patience
         self.rate_limit_patience = rate_limit_patience
 
@@ -176,6 +178,10 @@ class NextcordTransport:
     def own_user_id(self) -> int | None:
         """The bot's own user id, once logged in."""
         return self.bot_user_id()
+
+    def voice_members(self, guild_id: int, channel_id: int) -> frozenset[int] | None:
+        """Who is in the channel now, from the gateway's cache (cogs/feedback.py reads it); None without a gateway."""
+        return self._voice_members(guild_id, channel_id) if self._voice_members is not None else None
 
     async def open_dm(self, user_id: int) -> int:
         """The DM channel id with a user."""

@@ -7,7 +7,8 @@ Discord objects: the "Leave a comment…" form, and the voice state updates that
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
 import nextcord
 from nextcord import Interaction
@@ -25,12 +26,67 @@ COMMENT_INPUT = "comment"
 MODAL_TIMEOUT = 600.0  # seconds nextcord keeps a shown form; a later submit is still answered by the listener
 
 
+# The gateway event read raw: nextcord keeps none of the members it lists without the (privileged) members intent.
+RAW_EVENTS = ("GUILD_CREATE",)
+
+
+def watch_bots(parsers: dict[str, Callable[[Any], None]], bots: set[int]) -> None:
+    """Note the bots among the members Discord lists as a server becomes available (those in voice channels).
+
+    nextcord drops them, so a music bot already in the talk's channel at a fresh connect would look like a person
+    until its next voice update (which carries its member, and nextcord keeps that one).
+    """
+    original = parsers[RAW_EVENTS[0]]  # KeyError on a nextcord without it: cogs/_nextcord_internals.py checks
+
+    def wrapped(data: Any) -> None:
+        try:
+            original(data)
+        finally:
+            if isinstance(data, dict):
+                listed = [*(data.get("members") or ()), *(v.get("member") for v in data.get("voice_states") or ()
+                                                          if isinstance(v, dict))]
+                for member in listed:
+                    user = member.get("user") if isinstance(member, dict) else None
+                    if isinstance(user, dict) and user.get("bot") and str(user.get("id", "")).isdigit():
+                        bots.add(int(user["id"]))
+
+    parsers[RAW_EVENTS[0]] = wrapped
+
+
+def people_in(guild: nextcord.Guild, channel: nextcord.abc.GuildChannel, bots: Collection[int] = ()) -> frozenset[int]:
+    """Who is in a voice or stage channel now: nextcord's voice state cache, updated before a listener runs.
+
+    Bots are left out: a music or recording bot sitting in the channel is not someone who came (nextcord's member,
+    else the bots noted as the server became available: `watch_bots`).
+    """
+    people = []
+    for user_id in getattr(channel, "voice_states", {}):
+        member = guild.get_member(user_id)
+        if not (member.bot if member is not None else user_id in bots):
+            people.append(user_id)
+    return frozenset(people)
+
+
+def voice_members(client: commands.Bot, guild_id: int, channel_id: int) -> frozenset[int] | None:
+    """The transport's look at who is in a channel (podium/feedback.py's first look); None: server not available."""
+    guild = client.get_guild(guild_id)
+    if guild is None or guild.unavailable:
+        return None
+    channel = guild.get_channel(channel_id)
+    cog = client.get_cog(FeedbackCog.__cog_name__)
+    bots = cog.bots if isinstance(cog, FeedbackCog) else set()
+    return people_in(guild, channel, bots) if channel is not None else frozenset()
+
+
 class FeedbackCog(commands.Cog):
     """The comment form of the feedback post, and presence in the talk's stage or voice channel."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, bot: commands.Bot | None = None) -> None:
         self.services = services
         self.feedback = services.feedback
+        self.bots: set[int] = set()  # user ids of bots, as Discord listed them (`watch_bots`)
+        if bot is not None:
+            watch_bots(bot._connection.parsers, self.bots)
 
     @handles(feedback.COMMENT)
     async def on_comment(self, interaction: Interaction, clicked: CustomId) -> None:
@@ -83,8 +139,7 @@ class FeedbackCog(commands.Cog):
         await self._seen(after.guild, [*after.guild.voice_channels, *after.guild.stage_channels])
 
     async def _seen(self, guild: nextcord.Guild, channels: Sequence[nextcord.abc.GuildChannel]) -> None:
-        # nextcord's voice state cache, updated before this listener runs: who is in each channel now.
-        present = {channel.id: frozenset(getattr(channel, "voice_states", {})) for channel in channels}
+        present = {channel.id: people_in(guild, channel, self.bots) for channel in channels}
         try:
             await self.feedback.voice_seen(guild_id=guild.id, channels=present)
         except Exception:

@@ -25,7 +25,7 @@ from cogs._replies import (
 from cogs._zone import read_in
 from podium import archive, components, i18n, slots, timeparse
 from podium.audience import going
-from podium.calendar_feed import build_calendar
+from podium.calendar_feed import PAST_KEPT, build_calendar
 from podium.clock import from_ms
 from podium.delivery import kinds
 from podium.i18n import N_, Translator
@@ -630,14 +630,22 @@ class Schedule(commands.Cog):
 
     @schedule.subcommand(name="export", description="Download upcoming talks as a calendar file (.ics)")
     async def export(self, interaction: Interaction) -> None:
-        """An .ics file of the upcoming talks."""
+        """An .ics file of the upcoming talks, and of those held in the last 30 days (with their links)."""
         talks, _ = await self.talks.upcoming(guild_id_of(interaction), limit=1000)
+        # As the feeds keep them: the slides and recording are attached after the talk, and reach calendars so.
+        held = await self.services.calendars.recently_held(guild_id_of(interaction))
         t = i18n.translator(interaction.locale)
         name = t._("{server} talks", server=interaction.guild.name) if interaction.guild else t._("Talks")
-        data = build_calendar(talks, name=name, now=self.services.clock.now(), locale=interaction.locale)
+        data = build_calendar([*held, *talks], name=name, now=self.services.clock.now(), locale=interaction.locale)
+        text = t.ngettext("{n} upcoming talk: open the file to add it to your calendar.",
+                          "{n} upcoming talks: open the file to add them to your calendar.", len(talks))
+        if held:
+            text += "\n-# " + t.ngettext(
+                "With {n} talk of the last {days} days, and its slides and recording if it has them.",
+                "With {n} talks of the last {days} days, and their slides and recordings if they have them.",
+                len(held), days=PAST_KEPT.days)
         await interaction.response.send_message(
-            t.ngettext("{n} upcoming talk: open the file to add it to your calendar.",
-                       "{n} upcoming talks: open the file to add them to your calendar.", len(talks)),
+            text,
             file=nextcord.File(io.BytesIO(data), filename="podium-talks.ics"),
             ephemeral=True,
         )

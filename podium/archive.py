@@ -144,11 +144,18 @@ async def show_in_thread(tx: Transaction, outbox: Outbox, talk: Talk, now: datet
 
 @subscribes
 def subscribe(hooks: TalkHooks, outbox: Outbox) -> TalkHooks:
-    """Show changed links in the talk's thread (registered: `talks.composed_hooks` adds it)."""
+    """Show changed links in the talk's thread, and a sign-up's once approved (`talks.composed_hooks` adds it)."""
 
     @hooks.subscribe("talk_links")
     async def links_changed(tx: Transaction, event: TalkEvent) -> None:
         await show_in_thread(tx, outbox, event.after, event.now)
+
+    @hooks.subscribe("talk_scheduled")
+    async def links_approved(tx: Transaction, event: TalkEvent) -> None:
+        # Links set while a sign-up waited for approval reached no subscriber (a held talk's changes are private):
+        # its approval (`talk_scheduled`) is when they become the thread's business.
+        if event.after.slides_url or event.after.recording_url:
+            await show_in_thread(tx, outbox, event.after, event.now)
 
     return hooks
 

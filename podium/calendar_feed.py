@@ -369,6 +369,20 @@ class Calendars:
             self._unknown.popitem(last=False)
         return None
 
+    async def recently_held(self, guild_id: int) -> list[Talk]:
+        """The server's talks over within PAST_KEPT, oldest first: `/schedule export` carries them as the feeds do.
+
+        Slides and recording links are mostly attached after the talk: an export of upcoming talks only would
+        never carry them.
+        """
+        now = to_ms(self.clock.now())
+        rows = await self.db.fetchall(
+            "SELECT * FROM talks WHERE guild_id = ? AND starts_at_ms >= ? AND state != 'cancelled'"
+            " AND approval = 'approved' AND starts_at_ms + duration_minutes * 60000 <= ?"
+            " ORDER BY starts_at_ms, id LIMIT ?",
+            (guild_id, now - int(PAST_KEPT.total_seconds() * 1000), now, FEED_TALKS_MAX))
+        return [Talk.from_db(row) for row in rows]
+
     @staticmethod
     def new_token() -> str:
         """A fresh random token (tests replace it to know a token before it exists)."""

@@ -32,10 +32,11 @@ from podium.consent import NOTICES
 from podium.delivery import kinds
 from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
 from podium.delivery.render import RenderContext, Rendered, need, talk_of
+from podium.delivery.transport import TransientError
 from podium.errors import UserError
 from podium.i18n import N_, Translator
 from podium.markup import command, discord_time, fit_lines, inert, quote
-from podium.preferences import Switch, load_guild, switch, update_guild
+from podium.preferences import GuildSettings, Switch, load_guild, switch, update_guild
 from podium.talk_model import Talk, load_talk
 from podium.talks import replan_guild_talks, replan_talk_bound
 
@@ -53,6 +54,8 @@ COMMENT_MAX = 500
 # Who came is recorded up to this long after the talk's end (a talk running over), and a member already in the
 # channel this long before the start counts from the start.
 MARGIN = timedelta(minutes=15)
+# The events settings' stage and voice channel kinds (podium/scheduled_events.py): who came is recorded only there.
+VOICE_EVENTS = (1, 2)
 # The feedback post is pointless once this old (after long downtime): a week after the talk.
 POST_LASTS = timedelta(days=7)
 DEFAULT_SUMMARY_HOURS = 24
@@ -252,8 +255,15 @@ class Feedback:
             raise FeedbackError(N_("Vote on the talk's feedback post in its server."))
         if talk.state == "cancelled":
             raise FeedbackError(N_("{topic} was cancelled; there is nothing to vote on."), topic=quote(talk.topic))
+        if talk.approval != "approved":
+            # Never on the schedule (a forged custom id: it had no post): a held sign-up is not shown either.
+            raise FeedbackError(N_("I can't find that talk."))
         if talk.starts_at > now:
             raise FeedbackError(N_("{topic} hasn't taken place yet; vote once it has."), topic=quote(talk.topic))
+        if now < talk.ends_at and not await _post_due(tx, talk, now):
+            # "How was it?" is asked at the end: early, unless a host ended its stage (`event_ended`: the post
+            # was brought forward to then).
+            raise FeedbackError(N_("{topic} is still going on; vote once it has ended."), topic=quote(talk.topic))
         return talk
 
     async def vote(self, *, talk_id: int, user_id: int, guild_id: int | None, stars: int) -> tuple[Talk, int | None]:
@@ -371,45 +381,54 @@ class Feedback:
     async def voice_seen(self, *, guild_id: int, channels: Mapping[int, Collection[int]]) -> int:
         """Who is in these voice channels now (the gateway's voice states, after a move or at a (re)connect).
 
-        Recorded only for the server's events channel when it is a stage or voice channel, and only for talks whose
-        window (start - MARGIN to end + MARGIN) is now: members there without an open stay get one (from the start
-        at the earliest), open stays of members no longer there end now. Reading the whole channel, not only the
-        member who moved, also counts those who were there before the window opened or joined while the bot was
-        away. Returns how many stays were opened or closed.
+        `record_presence`, now; returns how many stays were opened or closed.
         """
-        now = self.clock.now()
         async with self.db.transaction() as tx:
-            guild = await load_guild(tx, guild_id)
-            channel = guild.events_channel_id
-            if not guild.events_enabled or guild.events_entity_type not in (1, 2) or channel is None \
-                    or channel not in channels:
-                return 0
-            present = set(channels[channel])
-            margin = int(MARGIN.total_seconds() * 1000)
-            talks = await tx.fetchall(
-                "SELECT id, starts_at_ms FROM talks WHERE guild_id = ? AND state IN ('scheduled', 'done')"
-                " AND starts_at_ms - ? <= ? AND starts_at_ms + duration_minutes * 60000 + ? > ?",
-                (guild_id, margin, to_ms(now), margin, to_ms(now)),
-            )
-            changed = 0
-            for talk in talks:
-                at = max(to_ms(now), talk["starts_at_ms"])
-                staying = {row["user_id"] for row in await tx.fetchall(
-                    "SELECT user_id FROM voice_presence WHERE talk_id = ? AND left_at_ms IS NULL", (talk["id"],))}
-                gone, came = staying - present, present - staying
-                await tx.executemany(
-                    "UPDATE voice_presence SET left_at_ms = ? WHERE talk_id = ? AND user_id = ? AND left_at_ms IS NULL",
-                    [(at, talk["id"], user_id) for user_id in gone])
-                await tx.executemany(
-                    "INSERT INTO voice_presence (talk_id, user_id, joined_at_ms) VALUES (?, ?, ?)"
-                    " ON CONFLICT DO NOTHING",
-                    [(talk["id"], user_id, at) for user_id in came])
-                if gone:
-                    # A stay wholly before the start is outside the window: nothing of it is kept.
-                    await tx.execute("DELETE FROM voice_presence WHERE talk_id = ? AND left_at_ms <= joined_at_ms",
-                                     (talk["id"],))
-                changed += len(gone) + len(came)
-        return changed
+            return await record_presence(tx, guild_id, channels, self.clock.now())
+
+
+async def record_presence(tx: Transaction, guild_id: int, channels: Mapping[int, Collection[int]],
+                          now: datetime) -> int:
+    """Who is in these voice channels at `now` (the people: the Discord side leaves bots out).
+
+    Recorded only for the server's events channel when it is a stage or voice channel, and only for approved talks
+    whose window (start - MARGIN to end + MARGIN) is now: members there without an open stay get one (from the start
+    at the earliest), open stays of members no longer there end now. Reading the whole channel, not only the
+    member who moved, also counts those who were there before the window opened (read when it opens:
+    `VOICE_WINDOW`) or joined while the bot was away. A read after a window closed changes nothing of that talk.
+    Returns how many stays were opened or closed.
+    """
+    channel = held_in_voice(await load_guild(tx, guild_id))
+    if channel is None or channel not in channels:
+        return 0
+    present = set(channels[channel])
+    margin = int(MARGIN.total_seconds() * 1000)
+    # A sign-up waiting for approval is not held (no event, not announced): nobody's presence is about it.
+    talks = await tx.fetchall(
+        "SELECT id, starts_at_ms FROM talks WHERE guild_id = ? AND state IN ('scheduled', 'done')"
+        " AND approval = 'approved'"
+        " AND starts_at_ms - ? <= ? AND starts_at_ms + duration_minutes * 60000 + ? > ?",
+        (guild_id, margin, to_ms(now), margin, to_ms(now)),
+    )
+    changed = 0
+    for talk in talks:
+        at = max(to_ms(now), talk["starts_at_ms"])
+        staying = {row["user_id"] for row in await tx.fetchall(
+            "SELECT user_id FROM voice_presence WHERE talk_id = ? AND left_at_ms IS NULL", (talk["id"],))}
+        gone, came = staying - present, present - staying
+        await tx.executemany(
+            "UPDATE voice_presence SET left_at_ms = ? WHERE talk_id = ? AND user_id = ? AND left_at_ms IS NULL",
+            [(at, talk["id"], user_id) for user_id in gone])
+        await tx.executemany(
+            "INSERT INTO voice_presence (talk_id, user_id, joined_at_ms) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            [(talk["id"], user_id, at) for user_id in came])
+        if gone:
+            # A stay wholly before the start is outside the window: nothing of it is kept.
+            await tx.execute("DELETE FROM voice_presence WHERE talk_id = ? AND left_at_ms <= joined_at_ms",
+                             (talk["id"],))
+        changed += len(gone) + len(came)
+    return changed
 
 
 # -- the kinds ------------------------------------------------------------------------------------------------------
@@ -421,15 +440,26 @@ async def summary_hours(db: Database | Transaction, guild_id: int) -> int:
     return int(row[0]) if row is not None else DEFAULT_SUMMARY_HOURS
 
 
+def post_key(talk: Talk) -> str:
+    """The feedback post of the talk at its current start."""
+    return f"talk:{talk.id}:feedback:{to_ms(talk.starts_at)}"
+
+
+async def _post_due(tx: Transaction, talk: Talk, now: datetime) -> bool:
+    """Whether the talk's feedback post is due by now (at its end, or earlier once its stage was ended)."""
+    return await tx.fetchone(
+        "SELECT 1 FROM outbox WHERE dedupe_key = ? AND due_at_ms <= ? AND state != 'cancelled'",
+        (post_key(talk), to_ms(now))) is not None
+
+
 async def plan(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
     """The feedback post at the talk's end and the speaker's summary later, if the server turned feedback on."""
     if not (await load_guild(tx, talk.guild_id)).is_on(SETTING) or talk.approval != "approved":
         return []
-    start = to_ms(talk.starts_at)
     planned = []
     if talk.ends_at > now:
         planned.append(OutboxMessage(
-            kind=FEEDBACK_POST.name, dedupe_key=f"talk:{talk.id}:feedback:{start}", due_at=talk.ends_at,
+            kind=FEEDBACK_POST.name, dedupe_key=post_key(talk), due_at=talk.ends_at,
             target_type="thread", guild_id=talk.guild_id, talk_id=talk.id, talk_start=talk.starts_at,
         ))
     return planned
@@ -527,6 +557,55 @@ FEEDBACK_SUMMARY = kinds.register(kinds.KindSpec(
     # To whom and when: the speaker, by DM, the server's set hours (default 24) after the talk.
     example={"count": 10**6, "distribution": [10**5] * 5, "turnout": [10**4, 10**5, 123.5],
              "comments": [["*" * COMMENT_MAX, 5, 10**18]] * 40},
+))
+
+
+def held_in_voice(guild: GuildSettings) -> int | None:
+    """The server's events channel when it is a stage or voice channel (where who came is recorded), else None."""
+    if guild.events_enabled and guild.events_entity_type in VOICE_EVENTS:
+        return guild.events_channel_id
+    return None
+
+
+async def plan_voice_read(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
+    """The first look at the talk's stage or voice channel, as its window opens (now, if it is open already).
+
+    Members sitting there since before the window are seen by no voice update of theirs: without this look a
+    member who came early and left during the talk would never be recorded.
+    """
+    if talk.approval != "approved" or held_in_voice(await load_guild(tx, talk.guild_id)) is None \
+            or talk.ends_at <= now:
+        return []
+    return [OutboxMessage(
+        kind=VOICE_WINDOW.name, dedupe_key=f"talk:{talk.id}:voice-window:{to_ms(talk.starts_at)}",
+        due_at=max(now, talk.starts_at - MARGIN), target_type="channel", guild_id=talk.guild_id, talk_id=talk.id,
+        talk_start=talk.starts_at,
+        # The bot away all through the talk: the look comes too late to say who came (a reconnect reads the
+        # channel anyway, while the window is open).
+        expires_at=talk.ends_at,
+    )]
+
+
+async def read_voice(action: kinds.ActionContext) -> int:
+    """Who is in the events channel now (the gateway's cache, no request), recorded as at a member's move."""
+    channel = held_in_voice(action.guild) if action.guild is not None else None
+    if channel is None or action.row.guild_id is None:
+        raise kinds.ActionSkipped("the server's events are no longer in a stage or voice channel")
+    people = action.transport.voice_members(action.row.guild_id, channel)
+    if people is None:  # the server is not available on the gateway (yet): its voice states are unknown
+        raise TransientError("the server's voice states are not known yet")
+    async with action.db.transaction() as tx:
+        await record_presence(tx, action.row.guild_id, {channel: people}, action.now)
+    return channel
+
+
+VOICE_WINDOW = kinds.register(kinds.KindSpec(
+    name="voice_window", in_talk_info="hidden",
+    render=kinds.describes("(reads who is in the talk's stage or voice channel as its window opens)"),
+    consent=None, talk_bound=True, plan=plan_voice_read, act=read_voice,
+    label=N_("first look at who came"),
+    # To whom and when: nobody; the talk's stage or voice channel is read 15 minutes before its start.
+    example={},
 ))
 SETTING = switch(Switch(
     name="feedback", column="feedback",

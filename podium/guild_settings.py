@@ -14,6 +14,7 @@ from podium.cooldown import Cooldown
 from podium.delivery import kinds
 from podium.delivery.outbox import Outbox
 from podium.errors import UserError
+from podium.feedback import VOICE_WINDOW
 from podium.i18n import N_
 from podium.preferences import (
     GuildSettings,
@@ -212,6 +213,8 @@ class GuildSettingsService:
         async with self.db.transaction() as tx:
             guild = await update_guild(tx, guild_id, now, **columns)
             queued = await mirror_upcoming(tx, self.outbox, guild_id, now) if enabled else 0
+            # Who came is read in a stage or voice channel only: the first look of each upcoming talk follows.
+            await replan_guild_talks(tx, self.outbox, guild_id, now, [VOICE_WINDOW])
         return guild, queued
 
     async def set_language(self, guild_id: int, language: str | None) -> GuildSettings:

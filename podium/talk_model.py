@@ -7,6 +7,7 @@ the delivery engine, renderers and features read talks through this module and s
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,14 @@ LINK_MAX = 512
 LINK_EXAMPLE = "`/schedule links talk:Intro to Rust slides:https://example.org/slides.pdf`"
 # Characters a link never needs that would end Discord's <…> (no preview) early or start markup around it.
 _NOT_IN_A_LINK = frozenset("<>\"`")
+# Unicode categories no link needs, all invisible or unprintable where it is shown: control (Cc), format (Cf: zero
+# width spaces and joiners, bidi marks and overrides that turn "…/gpj.exe" around, the byte order mark, the soft
+# hyphen), surrogates (Cs), private use (Co) and unassigned (Cn).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# Blank characters of other categories that show as nothing (fillers, blank patterns, a joiner mark, variation
+# selectors): a link carrying one looks like another link.
+_BLANKS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u2800\u3164\uffa0"
+                    + "".join(map(chr, range(0xFE00, 0xFE10))) + "".join(map(chr, range(0xE0100, 0xE01F0))))
 
 
 class TalkError(UserError):
@@ -108,6 +117,11 @@ def has_control_character(text: str, allowed: str = "") -> bool:
     return any((ord(char) < 0x20 or char == "\x7f") and char not in allowed for char in text)
 
 
+def has_invisible_character(text: str) -> bool:
+    """Whether `text` holds a character that shows as nothing or is not printable (control, format, blank...)."""
+    return any(char in _BLANKS or unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in text)
+
+
 def validate_topic(topic: str) -> str:
     """1-200 characters, surrounding space trimmed, no control characters."""
     topic = topic.strip()
@@ -157,9 +171,9 @@ def validate_start(starts_at: datetime, now: datetime) -> None:
 
 
 def validate_link(value: str) -> str | None:
-    """A slides or recording link: http(s), at most 512 characters, no spaces or control characters; "-" clears it.
+    """A slides or recording link: http(s), at most 512 characters, no spaces or invisible characters; "-" clears it.
 
-    Shown as a link in Discord, in calendar files and on the web page: a space, a control character or another
+    Shown as a link in Discord, in calendar files and on the web page: a space, an invisible character or another
     scheme (javascript:, file:) would be a broken or a harmful link there.
     """
     value = value.strip()
@@ -168,12 +182,17 @@ def validate_link(value: str) -> str | None:
     if len(value) > LINK_MAX:
         raise TalkError(N_("That link is {length} characters; the most is {most}. Example: {example}"),
                         length=len(value), most=LINK_MAX, example=LINK_EXAMPLE)
-    if not value or any(char.isspace() for char in value) or has_control_character(value) or (
+    if not value or any(char.isspace() for char in value) or has_invisible_character(value) or (
             _NOT_IN_A_LINK & set(value)):
         raise TalkError(N_("A link can't contain spaces, quotes, angle brackets or invisible characters. "
                            "Example: {example}"), example=LINK_EXAMPLE)
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # urllib's "Invalid IPv6 URL": a lone [ or ], or brackets around no IP address
+        raise TalkError(N_("That link's website (after https://) isn't a valid address; check its [ and ] brackets. "
+                           "Example: {example}"), example=LINK_EXAMPLE) from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
         raise TalkError(N_("A link starts with https:// or http:// and names a website (`-` removes it). "
                            "Example: {example}"), example=LINK_EXAMPLE)
     return value

@@ -34,6 +34,8 @@ class ScriptedTransport:
         self.posted = asyncio.Event()
         self.orphan_threads = {}  # (parent, name) -> thread id a crash left behind
         self.history = {}  # channel id -> messages "Discord" holds, oldest first
+        self.voice = {}  # voice channel id -> ids of the people in it
+        self.unavailable = set()  # guild ids the gateway has not made available
 
     def fail(self, method, key, *errors):
         self.failures.setdefault((method, key), []).extend(errors)
@@ -50,6 +52,10 @@ class ScriptedTransport:
 
     def own_user_id(self):
         return BOT_USER_ID
+
+    def voice_members(self, guild_id, channel_id):
+        """Who is in a voice channel, as `self.voice` says (set by a test): the gateway's cache, no request."""
+        return frozenset(self.voice.get(channel_id, ())) if guild_id not in self.unavailable else None
 
     def add_history(self, channel_id, content, *, own=True, at=None):
         """A message in the channel at `at` (the clock's now by default), by the bot or someone else."""

@@ -162,6 +162,13 @@ class Transport(Protocol):
         """The bot's own user id (None before login); makes no request."""
         ...
 
+    def voice_members(self, guild_id: int, channel_id: int) -> frozenset[int] | None:
+        """Who is in a stage or voice channel now, bots left out, as the gateway said (makes no request).
+
+        None while the server is not available on the gateway (its voice states are not known yet).
+        """
+        ...
+
     async def open_dm(self, user_id: int) -> int:
         """The DM channel id with a user (creating it if needed)."""
         ...

@@ -9,7 +9,7 @@ from podium.posts import GOING_HOLD
 from tests.e2e.commands import SPEAKER, click, dm_of, edited, iso_in, run
 from tests.e2e.dbcheck import query
 from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, GUILD_VOICE, MEMBER_ID, MODERATOR_ID
-from tests.fake_discord.models import FakeChannel
+from tests.fake_discord.models import FakeChannel, FakeMember
 from tests.waiting import eventually
 
 TALK_MINUTES = 30  # the server's default length
@@ -178,18 +178,38 @@ async def test_after_a_restart_the_voice_channel_is_read_again(fake, bot):
     assert stays[MODERATOR_ID] is None and stays[MEMBER_ID] is not None
 
 
-async def test_members_sitting_in_the_stage_since_before_the_window_are_seen_when_the_host_starts_it(fake, bot):
+async def test_members_sitting_in_the_stage_since_before_the_window_are_seen_as_it_opens(fake, bot):
     voice = GUILD_ID + 50
     fake.add_channel(GUILD_ID, FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE))
     fake.join_voice(GUILD_ID, MEMBER_ID, voice)  # long before the talk: outside its window, nothing kept
     await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+    assert query(bot.db_path, "SELECT * FROM voice_presence") == []
     talk = await talk_in_a_minute(fake, bot, "en")
+    # Its window (from 15 minutes before the start) is open already: the channel is read at once, the member
+    # counted from the start though they never moved (review r23c: before, only a host starting the stage did).
+    [stay] = await eventually(lambda: query(bot.db_path, "SELECT user_id, joined_at_ms FROM voice_presence"),
+                              what="the member's stay")
+    assert stay == {"user_id": MEMBER_ID, "joined_at_ms": talk["starts_at_ms"]}
     event_id = await eventually(lambda: query(bot.db_path, "SELECT event_id FROM talks WHERE id = ?",
                                               talk["id"])[0]["event_id"], what="the talk's event")
     bot.advance_clock(60)  # the talk begins; the member never moved
-    assert query(bot.db_path, "SELECT * FROM voice_presence") == []
-    fake.edit_event_as_moderator(event_id, status=2)  # the speaker (the owner) starts the stage
-    [stay] = await eventually(lambda: query(bot.db_path, "SELECT user_id, joined_at_ms FROM voice_presence"),
-                              what="the member's stay")
-    assert stay["user_id"] == MEMBER_ID
-    assert 0 <= stay["joined_at_ms"] - talk["starts_at_ms"] < 15_000  # from when the stage started, in the talk
+    fake.edit_event_as_moderator(event_id, status=2)  # the speaker (the owner) starts the stage: read again
+    fake.join_voice(GUILD_ID, MODERATOR_ID, voice)  # seen after the event's change was handled
+    await eventually(lambda: len(query(bot.db_path, "SELECT * FROM voice_presence")) == 2, what="both stays")
+    assert query(bot.db_path, "SELECT joined_at_ms FROM voice_presence WHERE user_id = ?",
+                 MEMBER_ID) == [{"joined_at_ms": talk["starts_at_ms"]}]
+
+
+async def test_a_bot_already_in_the_channel_when_podium_connects_is_not_counted(fake, bot):
+    """nextcord keeps none of the members a GUILD_CREATE lists (no members intent): the bots among them are noted."""
+    voice, music_bot = GUILD_ID + 50, 870_000_000_000_000_078
+    fake.guilds[GUILD_ID].members.append(FakeMember(id=music_bot, username="jukebox", bot=True))
+    fake.add_channel(GUILD_ID, FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE))
+    await run(fake, "announce-settings", "events", MODERATOR_ID, enabled=True, channel=voice)
+    await bot.stop()
+    fake.join_voice(GUILD_ID, music_bot, voice)
+    fake.join_voice(GUILD_ID, MEMBER_ID, voice)
+    await bot.start()
+    await talk_in_a_minute(fake, bot, "en")  # its window is open: the channel is read at once
+    stays = await eventually(lambda: query(bot.db_path, "SELECT user_id FROM voice_presence"), what="the stays")
+    assert [s["user_id"] for s in stays] == [MEMBER_ID]

@@ -331,3 +331,71 @@ async def test_the_speaker_cannot_vote_on_their_own_talk(db, clock):
     with pytest.raises(FeedbackError, match="the votes are the audience's"):
         await w.feedback.vote(talk_id=talk.id, user_id=SPEAKER, guild_id=GUILD, stars=5)
     assert await feedback.vote_count(db, talk.id) == 0
+
+
+async def deliver_looks(w, db, clock, transport):
+    """Deliver the voice_window rows due now, as the dispatcher would; their outcomes."""
+    dispatcher = Dispatcher(db, w.outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000))
+    claimed = [r for r in await w.outbox.claim_due(clock.now(), 100) if r.kind == feedback.VOICE_WINDOW.name]
+    return [(await dispatcher.deliver(row)).state for row in claimed]
+
+
+async def test_the_channel_is_read_as_the_talks_window_opens(db, clock):
+    # Review r23c: a member sitting in the channel since before the window, who left during the talk, moved only
+    # once (their leave, finding no open stay): they were never recorded.
+    w = await world(db, clock, events_enabled=1, events_entity_type=2, events_channel_id=VOICE)
+    talk = await add_talk(w, clock, hours=2)
+    [look] = await rows(db, feedback.VOICE_WINDOW.name)
+    assert look["due_at_ms"] == to_ms(talk.starts_at - feedback.MARGIN)
+    transport = ScriptedTransport()
+    transport.voice[VOICE] = {FAN}
+    clock.set(talk.starts_at - feedback.MARGIN)
+    assert await deliver_looks(w, db, clock, transport) == ["sent"]
+    clock.set(talk.starts_at + timedelta(minutes=20))
+    await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: set()})  # they leave
+    [stay] = await db.fetchall("SELECT joined_at_ms, left_at_ms FROM voice_presence")
+    assert (stay["joined_at_ms"], stay["left_at_ms"]) == (to_ms(talk.starts_at), to_ms(clock.now()))
+
+
+async def test_a_look_that_comes_after_the_talk_records_nothing(db, clock):
+    # The bot away all through the talk: whoever sits in the channel afterwards did not come to it.
+    w = await world(db, clock, events_enabled=1, events_entity_type=2, events_channel_id=VOICE)
+    talk = await add_talk(w, clock, hours=2)
+    transport = ScriptedTransport()
+    transport.voice[VOICE] = {FAN}
+    clock.set(talk.ends_at + timedelta(minutes=5))
+    assert "sent" not in await deliver_looks(w, db, clock, transport)
+    assert await db.fetchval("SELECT count(*) FROM voice_presence") == 0
+
+
+async def test_the_look_waits_for_the_server_to_be_available(db, clock):
+    w = await world(db, clock, events_enabled=1, events_entity_type=2, events_channel_id=VOICE)
+    talk = await add_talk(w, clock, hours=2)
+    transport = ScriptedTransport()
+    transport.unavailable.add(GUILD)
+    clock.set(talk.starts_at - feedback.MARGIN)
+    assert await deliver_looks(w, db, clock, transport) == ["retry"]  # tried again later, not lost
+    assert [r["state"] for r in await rows(db, feedback.VOICE_WINDOW.name)] == ["pending"]
+
+
+async def test_the_look_follows_where_the_servers_events_take_place(db, clock):
+    w = await world(db, clock)
+    await add_talk(w, clock, hours=2)
+    assert await rows(db, feedback.VOICE_WINDOW.name) == []  # no events: no channel to read
+    await w.settings.set_events(GUILD, enabled=True, entity_type=2, channel_id=VOICE)
+    assert [r["state"] for r in await rows(db, feedback.VOICE_WINDOW.name)] == ["pending"]
+    await w.settings.set_events(GUILD, enabled=True, entity_type=3, location="Room 1")
+    assert [r["state"] for r in await rows(db, feedback.VOICE_WINDOW.name)] == ["cancelled"]
+
+
+async def test_a_vote_during_the_talk_is_taken_once_its_stage_was_ended(db, clock):
+    w = await world(db, clock, feedback=1, events_enabled=1, events_entity_type=1, events_channel_id=VOICE)
+    talk = await add_talk(w, clock, hours=1, minutes=60)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE talks SET event_id = 5150 WHERE id = ?", (talk.id,))
+    clock.set(talk.starts_at + timedelta(minutes=20))
+    with pytest.raises(FeedbackError, match="still going on"):
+        await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=4)
+    assert await w.feedback.event_ended(guild_id=GUILD, event_id=5150)  # a host ended the stage early
+    _, before = await w.feedback.vote(talk_id=talk.id, user_id=FAN, guild_id=GUILD, stars=4)
+    assert before is None

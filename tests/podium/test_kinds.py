@@ -84,7 +84,9 @@ async def setup_talk(db, clock):
     outbox = Outbox(db)
     talks = TalkService(db, outbox, clock, audience.subscribe(default_hooks(outbox), outbox))
     # Every declared switch on: a kind's own optional post is planned here without an edit of this test.
+    # Talks held in a voice channel: who came is read there as each talk's window opens (podium/feedback.py).
     await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=LOG_CHANNEL,
+                              events_enabled=1, events_entity_type=2, events_channel_id=ANNOUNCE + 50,
                               **{setting.column: 1 for setting in switches()})
     # Issue 23 §4: speakers asked 24 h before (the talk is 30 h ahead), the moderators told in the log channel.
     async with db.transaction() as tx:

@@ -30,11 +30,14 @@ MEMBER, MOD = Actor(SPEAKER), Actor(MODERATOR, is_moderator=bool(MODERATOR))
 
 
 async def world(db, clock, *, approval=True, confirm_hours=72, release=False):
-    """A server with every optional post, the events mirror and (by default) approval on."""
+    """A server with every optional post, the events mirror (in a voice channel: who came is read there) and (by
+    default) approval on.
+    """
     outbox = Outbox(db)
     hooks = composed_hooks(outbox)
     await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=LOG_CHANNEL,
-                              events_enabled=1, **{setting.column: 1 for setting in switches()})
+                              events_enabled=1, events_entity_type=2, events_channel_id=ANNOUNCE + 50,
+                              **{setting.column: 1 for setting in switches()})
     flow = Workflow(db, outbox, clock, hooks)
     await flow.configure(GUILD, approval=approval, review_channel_id=REVIEW, confirm_hours=confirm_hours,
                          release_unconfirmed=release)
