@@ -201,7 +201,7 @@ async def test_members_sitting_in_the_stage_since_before_the_window_are_seen_as_
 
 
 async def test_a_bot_already_in_the_channel_when_podium_connects_is_not_counted(fake, bot):
-    """nextcord keeps none of the members a GUILD_CREATE lists (no members intent): the bots among them are noted."""
+    """Nextcord keeps none of the members a GUILD_CREATE lists (no members intent): the bots among them are noted."""
     voice, music_bot = GUILD_ID + 50, 870_000_000_000_000_078
     fake.guilds[GUILD_ID].members.append(FakeMember(id=music_bot, username="jukebox", bot=True))
     fake.add_channel(GUILD_ID, FakeChannel(id=voice, name="talks-voice", type=GUILD_VOICE))
