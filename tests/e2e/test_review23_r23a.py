@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.e2e.commands import invoke
-from tests.e2e.test_slots import add_series
+from tests.e2e.series_helpers import add_series
 from tests.fake_discord import MEMBER_ID
 
 

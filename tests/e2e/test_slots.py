@@ -5,19 +5,15 @@ open-slots post, a click that claims, the race for the last slot, the post kept 
 from __future__ import annotations
 
 import asyncio
-import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.e2e.commands import click, invoke, option, run
 from tests.e2e.dbcheck import query
-from tests.factories import _write
+from tests.e2e.series_helpers import add_series
 from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, OWNER_ID
 from tests.fake_discord.models import FakeMember
 
-# Every Thursday at 19:00, as podium/recurrence.py stores a rule.
-WEEKLY_RULE = '{"freq": "weekly", "hour": 19, "interval": 1, "minute": 0, "nth": 0, "weekday": 3}'
 CLAIM = "podium:slot:claim"
 # Members racing for the last slot (added to the fake's server for the race).
 RACERS = 900_000_000_000_000_000
@@ -28,22 +24,6 @@ WORDS = {
     "de": {"post": "freie Slots von 2", "held": "Slot {n} von", "taken": "Alle Slots von",
            "full": "Alle Slots sind vergeben", "next": "übernehmen", "topic": "steht"},
 }
-
-
-def add_series(db_path, *, slots: int, evenings: int = 2, first_in: timedelta = timedelta(days=3)) -> list[int]:
-    """A series and its evenings as series-core writes them (the shared contract's columns); the evening ids."""
-    now_ms = int(time.time() * 1000)
-    series_id = _write(
-        db_path,
-        "INSERT INTO series (guild_id, name, rule, every_text, timezone, slots, slot_minutes, state, created_by,"
-        " created_at_ms, updated_at_ms) VALUES (?, 'Rust Thursdays', ?, 'thursday 19:00', 'Europe/Berlin', ?,"
-        " 30, 'active', ?, ?, ?)",
-        (GUILD_ID, WEEKLY_RULE, slots, MODERATOR_ID, now_ms, now_ms))
-    start = (datetime.now(UTC) + first_in).replace(second=0, microsecond=0)
-    return [_write(db_path, "INSERT INTO series_evenings (series_id, guild_id, starts_at_ms, state)"
-                            " VALUES (?, ?, ?, 'open')",
-                   (series_id, GUILD_ID, int((start + timedelta(weeks=week)).timestamp() * 1000)))
-            for week in range(evenings)]
 
 
 @pytest.mark.parametrize("locale", ["en-US", "de"])

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from podium.clock import from_ms
 from podium.errors import UserError
 from podium.series import SeriesError
-from tests.podium.test_series import GUILD, MOD, MODERATOR, build, claim, evening_rows
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def local_date(ms):
-    return from_ms(ms).astimezone(BERLIN).date()
+from tests.podium.series_helpers import (
+    GUILD,
+    MOD,
+    MODERATOR,
+    build,
+    claim,
+    evening_rows,
+    local_date,
+    sent_open_slots_post,
+)
 
 
 async def test_a_skipped_holiday_stays_skipped_when_the_series_time_changes(db, clock):
@@ -124,21 +126,6 @@ async def test_a_claim_pending_approval_is_not_mirrored_to_the_evenings_discord_
     assert "Secret signup" not in event["description"], event["description"]
 
 
-async def _sent_open_slots_post(db, outbox, service_series, clock):
-    from podium import slots
-    from podium.series import SeriesService
-
-    assert isinstance(service_series, SeriesService)
-    series = await service_series.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00",
-                                         slots=2)
-    async with db.transaction() as tx:  # the hourly pass: the first evening is within 5 days
-        await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
-        await tx.execute("UPDATE outbox SET state = 'sent', message_id = 555, delivered_channel_id = 200"
-                         " WHERE kind = ?", (slots.OPEN_SLOTS.name,))
-    [row] = await db.fetchall("SELECT payload FROM outbox WHERE kind = ?", (slots.OPEN_SLOTS.name,))
-    return series, row
-
-
 async def _edits_of_555(db):
     from podium import slots
     rows = await db.fetchall("SELECT payload FROM outbox WHERE kind = ? AND state = 'pending'",
@@ -154,7 +141,7 @@ async def test_ending_a_series_edits_its_sent_open_slots_post(db, clock):
     """
     from podium import slots
     outbox, _talks, service = await build(db, clock)
-    series, _ = await _sent_open_slots_post(db, outbox, service, clock)
+    series, _ = await sent_open_slots_post(db, outbox, service, clock)
     await service.end(guild_id=GUILD, actor=MODERATOR, series_id=series.id)
     async with db.transaction() as tx:
         await slots.plan_open_slots(tx, outbox, GUILD, clock.now())
@@ -167,7 +154,7 @@ async def test_changing_a_series_time_edits_its_sent_open_slots_post(db, clock):
     """
     from podium import slots
     outbox, _talks, service = await build(db, clock)
-    series, post = await _sent_open_slots_post(db, outbox, service, clock)
+    series, post = await sent_open_slots_post(db, outbox, service, clock)
     await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 19:30")
     async with db.transaction() as tx:
         await slots.plan_open_slots(tx, outbox, GUILD, clock.now())

@@ -12,16 +12,16 @@ from podium.talk_model import load_talk
 from podium.talks import Actor, TalkService, composed_hooks
 from tests import factories
 from tests.podium.delivering import run_due
-from tests.podium.test_workflow import (
+from tests.podium.workflow_world import (
     MEMBER,
     MOD,
     SPEAKER,
     deliver_due,
+    make_dispatcher,
     rows,
     sign_up,
     world,
 )
-from tests.podium.test_workflow import dispatcher as make_dispatcher
 
 NEW_SPEAKER = 31337
 

@@ -8,38 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from podium.clock import from_ms, to_ms
-from podium.delivery.outbox import Outbox
 from podium.errors import UserError
 from podium.planner import Planner
-from podium.series import HORIZON, SERIES_POST, SERIES_POST_UPDATE, SeriesError, SeriesService, claimed_talks
-from podium.talks import Actor, TalkService, default_hooks
+from podium.series import HORIZON, SERIES_POST, SERIES_POST_UPDATE, SeriesError, claimed_talks
+from podium.talks import Actor
 from tests import factories
-
-GUILD, MOD, SPEAKER, ANNOUNCE = factories.GUILD, 5, factories.SPEAKER, 200
-MODERATOR = Actor(MOD, is_moderator=True)
-
-
-async def build(db, clock, zone="Europe/Berlin"):
-    outbox = Outbox(db)
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, timezone=zone)
-    talks = TalkService(db, outbox, clock, default_hooks(outbox))
-    return outbox, talks, SeriesService(db, outbox, clock, talks)
-
-
-async def evening_rows(db, series_id):
-    return [dict(r) for r in await db.fetchall(
-        "SELECT id, starts_at_ms, state, skip_reason FROM series_evenings WHERE series_id = ? ORDER BY starts_at_ms",
-        (series_id,))]
+from tests.podium.series_helpers import ANNOUNCE, GUILD, MODERATOR, SPEAKER, build, claim, evening_rows
 
 
 def local(ms, zone="Europe/Berlin"):
     return from_ms(ms).astimezone(ZoneInfo(zone)).strftime("%a %H:%M")
-
-
-async def claim(db, evening_id, slot, start, minutes=30, speaker=SPEAKER):
-    """A claimed slot, as podium/slots.py stores one: a talk with its evening and slot."""
-    return await factories.add_talk(db, evening_id=evening_id, slot=slot, starts_at=start, duration_minutes=minutes,
-                                    speaker_id=speaker)
 
 
 async def test_create_plans_eight_weeks_of_evenings_at_local_time_and_queues_the_post(db, clock):

@@ -13,8 +13,16 @@ from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext, render
 from podium.talk_model import TalkError
 from tests.doubles import ScriptedTransport
-from tests.podium.test_review23_r23a import BERLIN, _sent_open_slots_post, local_date
-from tests.podium.test_series import GUILD, MODERATOR, build, claim, evening_rows
+from tests.podium.series_helpers import (
+    BERLIN,
+    GUILD,
+    MODERATOR,
+    build,
+    claim,
+    evening_rows,
+    local_date,
+    sent_open_slots_post,
+)
 
 
 async def _deliver(db, outbox, clock, transport):
@@ -27,7 +35,7 @@ async def _deliver(db, outbox, clock, transport):
 
 async def test_ending_a_series_edits_its_open_slots_post_to_say_the_evening_is_no_longer_planned(db, clock):
     outbox, _talks, service = await build(db, clock)
-    series, _ = await _sent_open_slots_post(db, outbox, service, clock)
+    series, _ = await sent_open_slots_post(db, outbox, service, clock)
     await service.end(guild_id=GUILD, actor=MODERATOR, series_id=series.id)
     [edit] = await _deliver(db, outbox, clock, ScriptedTransport(clock))
     body = edit[3]
@@ -37,7 +45,7 @@ async def test_ending_a_series_edits_its_open_slots_post_to_say_the_evening_is_n
 
 async def test_a_time_change_moves_the_unclaimed_evening_and_its_post_shows_the_new_time(db, clock):
     outbox, _talks, service = await build(db, clock)
-    series, _ = await _sent_open_slots_post(db, outbox, service, clock)
+    series, _ = await sent_open_slots_post(db, outbox, service, clock)
     first = (await evening_rows(db, series.id))[0]
     await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, every="thursday 19:30")
     moved = await db.fetchval("SELECT starts_at_ms FROM series_evenings WHERE id = ?", (first["id"],))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from datetime import timedelta
 
 import pytest
@@ -12,55 +11,29 @@ from podium import audience, calendar_feed, housekeeping, weekly
 from podium.audience import Audience, AudienceError
 from podium.clock import to_ms
 from podium.delivery import kinds
-from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox, OutboxMessage
-from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext, render
 from podium.errors import UserError
-from podium.preferences import switches
 from podium.talk_model import TalkError, load_talk
-from podium.talks import Actor, TalkService, composed_hooks
+from podium.talks import Actor, composed_hooks
 from podium.workflow import Workflow
 from tests import factories
-from tests.doubles import ScriptedTransport
-
-GUILD, SPEAKER, MODERATOR, FAN = factories.GUILD, factories.SPEAKER, 4242, 77
-ANNOUNCE, LOG_CHANNEL, REVIEW = 555, 556, 558
-MEMBER, MOD = Actor(SPEAKER), Actor(MODERATOR, is_moderator=bool(MODERATOR))
-
-
-async def world(db, clock, *, approval=True, confirm_hours=72, release=False):
-    """A server with every optional post, the events mirror (in a voice channel: who came is read there) and (by
-    default) approval on.
-    """
-    outbox = Outbox(db)
-    hooks = composed_hooks(outbox)
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, log_channel_id=LOG_CHANNEL,
-                              events_enabled=1, events_entity_type=2, events_channel_id=ANNOUNCE + 50,
-                              **{setting.column: 1 for setting in switches()})
-    flow = Workflow(db, outbox, clock, hooks)
-    await flow.configure(GUILD, approval=approval, review_channel_id=REVIEW, confirm_hours=confirm_hours,
-                         release_unconfirmed=release)
-    return outbox, TalkService(db, outbox, clock, hooks), flow
-
-
-async def rows(db, talk_id, *states):
-    where = f" AND state IN ({','.join('?' * len(states))})" if states else ""
-    return [dict(r) for r in await db.fetchall(
-        f"SELECT id, kind, state, target_type, channel_id, user_id, due_at_ms, payload FROM outbox WHERE talk_id = ?"
-        f"{where} ORDER BY id", (talk_id, *states))]
-
-
-async def sign_up(talks, clock, actor=MEMBER, hours=100):
-    return await talks.add(guild_id=GUILD, actor=actor, speaker_id=SPEAKER, topic="Rust",
-                           starts_at=clock.now() + timedelta(hours=hours))
-
-
-def dispatcher(db, outbox, clock):
-    transport = ScriptedTransport(clock)
-    return transport, Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000),
-                                 rng=random.Random(1))
-
+from tests.podium.workflow_world import (
+    ANNOUNCE,
+    FAN,
+    GUILD,
+    LOG_CHANNEL,
+    MEMBER,
+    MOD,
+    MODERATOR,
+    REVIEW,
+    SPEAKER,
+    deliver_due,
+    make_dispatcher,
+    rows,
+    sign_up,
+    world,
+)
 
 # -- approval ------------------------------------------------------------------------------------------------------
 
@@ -111,7 +84,7 @@ async def test_no_message_about_a_talk_goes_out_while_it_is_not_approved(spec, d
             kind=spec.name, dedupe_key=f"forged:{spec.name}", due_at=clock.now(), target_type="channel",
             guild_id=GUILD, channel_id=ANNOUNCE, user_id=SPEAKER, talk_id=talk.id, payload=dict(spec.example),
             talk_start=talk.starts_at), now=clock.now())
-    transport, engine = dispatcher(db, outbox, clock)
+    transport, engine = make_dispatcher(db, outbox, clock)
     [row] = [r for r in await outbox.claim_due(clock.now(), 100) if r.kind == spec.name]
     outcome = await engine.deliver(row)
     assert outcome.state == "cancelled" and "not approved" in (outcome.reason or "")
@@ -239,12 +212,6 @@ async def test_a_speakers_own_move_confirms_and_a_moderators_move_asks_again(db,
     await talks.reschedule(guild_id=GUILD, actor=MOD, talk_id=talk.id, starts_at=talk.starts_at + timedelta(hours=4))
     assert {r[0] for r in await confirm_rows(db, talk.id) if r[1] == "pending"} == {
         "speaker_confirmation", "confirmation_overdue"}
-
-
-async def deliver_due(db, outbox, clock, kind):
-    transport, engine = dispatcher(db, outbox, clock)
-    due = [r for r in await outbox.claim_due(clock.now(), 100) if r.kind == kind]
-    return transport, [await engine.deliver(row) for row in due]
 
 
 async def test_no_answer_tells_the_log_channel(db, clock):
