@@ -25,7 +25,9 @@ TO_ONE_PERSON = {"talk_reminder", "personal_reminder", "speaker_notice", "log", 
                  # Issue 23: the decision on a sign-up, and "are you still giving it?", are the speaker's.
                  "approval_notice", "speaker_confirmation"}
 # Never posted at all (a refused DM is skipped: KindSpec.announce_fallback is False and the row has no channel).
-TO_ONE_PERSON |= {"feedback_summary"}
+TO_ONE_PERSON |= {"feedback_summary",
+                  # Issue 23: "you have a seat" when a seat limit is removed or raised (podium/seats.py).
+                  "seat_given"}
 # Second-person words of each shipped language (whole words, any case).
 SECOND_PERSON = {
     "en": r"you|your|yours|yourself|you'll|you're|you've",

@@ -14,6 +14,7 @@ from podium.delivery.dispatcher import Dispatcher
 from podium.delivery.outbox import Outbox, OutboxRow
 from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext, render
+from podium.delivery.transport import RefusedError
 from podium.errors import UserError
 from podium.people import People
 from podium.talk_model import load_talk
@@ -225,6 +226,25 @@ async def test_raising_the_limit_past_everyone_waiting_seats_them_without_an_off
     assert await waitlist(db, talk) == []
     assert await seated(db, talk) == {10, 11, 12}
     assert await offers(db, talk) == []
+
+
+async def test_a_seat_given_that_cannot_be_dmed_is_posted_nowhere(db, talks, members, clock):
+    """"You have a seat" is one member's news: with their DMs closed it is skipped, never posted in the talk's
+    thread or the announcement channel, where it would speak to everyone as "you".
+    """
+    talk = await workshop(db, talks, clock, limit=1)
+    for user in (10, 11):
+        await join(members, user, talk)
+    await talks.edit(guild_id=GUILD, actor=speaker, talk_id=talk.id, seat_limit=None)
+    transport = ScriptedTransport(clock)
+    transport.fail("open_dm", 11, RefusedError("50007: Cannot send messages to this user"))
+    dispatcher = Dispatcher(db, Outbox(db), transport, clock, pacer=Pacer(1000, channel_limit=1000),
+                            retry_base_seconds=10, rng=random.Random(1))
+    outcomes = [await dispatcher.deliver(row) for row in await Outbox(db).claim_due(clock.now(), 50)]
+    [given] = [o for o in outcomes if o.kind == seats.SEAT_GIVEN.name]
+    assert given.state == "skipped", given
+    posted = [c for c in transport.calls if c[0] == "post" and "room for everyone" in c[2]["content"]]
+    assert posted == []
 
 
 async def test_a_moved_talk_keeps_its_waitlist_and_a_cancelled_one_withdraws_its_offers(
