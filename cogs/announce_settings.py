@@ -20,7 +20,7 @@ from cogs._replies import (
     manages_server,
     reply_ephemeral,
 )
-from podium import i18n, slots, timeparse, weekly
+from podium import feedback, i18n, seats, slots, timeparse, weekly
 from podium.audience import NEW_TALKS
 from podium.calendar_feed import feed_links
 from podium.delivery.render import RenderContext, render
@@ -652,8 +652,12 @@ class AnnounceSettings(commands.Cog):
         claims = t.ngettext("Series slots: {n} per member and evening; open slots posted {before} before",
                             "Series slots: {n} per member and evening; open slots posted {before} before",
                             claiming.per_member, before=t.durations([timedelta(days=claiming.days_before)]))
+        offer = await seats.offer_window(self.services.db, guild.guild_id)
+        after = await feedback.summary_hours(self.services.db, guild.guild_id)
+        timing = t._("Seat offers stay open {offer}; speakers get their feedback summary {after} after the talk",
+                     offer=t.durations([offer]), after=t.durations([timedelta(hours=after)]))
         await reply_ephemeral(interaction, describe(guild, t, interaction.guild_locale) + "\n"
-                              + describe_workflow(flow, t) + "\n" + page_state + "\n" + claims)
+                              + describe_workflow(flow, t) + "\n" + page_state + "\n" + claims + "\n" + timing)
 
     @announce_settings.subcommand(name="preview", description="This week's summary, exactly as it would be posted")
     async def preview(self, interaction: Interaction) -> None:

@@ -628,7 +628,7 @@ class Schedule(commands.Cog):
             allowed_mentions=NO_MENTIONS,
         )
 
-    @schedule.subcommand(name="export", description="Download upcoming talks as a calendar file (.ics)")
+    @schedule.subcommand(name="export", description="Download upcoming and recent talks as a calendar file (.ics)")
     async def export(self, interaction: Interaction) -> None:
         """An .ics file of the upcoming talks, and of those held in the last 30 days (with their links)."""
         talks, _ = await self.talks.upcoming(guild_id_of(interaction), limit=1000)

@@ -155,3 +155,14 @@ async def test_announce_settings_show_lists_the_claiming_settings(fake, clocked_
     assert "Manage Server" in refused
     _, shown = await run(fake, "announce-settings", "show", MODERATOR_ID, locale="de")
     assert "2 pro Mitglied und Abend; freie Slots werden 3 Tage vorher gepostet" in shown
+
+
+async def test_announce_settings_show_lists_the_seat_offer_and_feedback_summary_times(fake, clocked_bot):
+    # Every setting a moderator can change is shown by /announce-settings show, these two as well.
+    _, shown = await run(fake, "announce-settings", "show", MODERATOR_ID)
+    assert ("Seat offers stay open 12 hours; speakers get their feedback summary 1 day after the talk"
+            in shown), shown
+    await run(fake, "announce-settings", "seats", MODERATOR_ID, **{"offer-hours": 6})
+    await run(fake, "announce-settings", "feedback", MODERATOR_ID, **{"summary-after": 48})
+    _, shown = await run(fake, "announce-settings", "show", MODERATOR_ID, locale="de")
+    assert "Platzangebote bleiben 6 Stunden offen" in shown and "2 Tage nach dem Vortrag" in shown, shown
