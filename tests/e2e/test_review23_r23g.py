@@ -6,7 +6,14 @@ from tests.e2e.commands import add_talk, run
 from tests.e2e.dbcheck import query
 from tests.e2e.test_series import series
 from tests.fake_discord import (
-    BOT_ROLE_ID, EMBED_LINKS, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID, SEND_MESSAGES, FakeChannel,
+    BOT_ROLE_ID,
+    EMBED_LINKS,
+    GENERAL_CHANNEL_ID,
+    GUILD_ID,
+    MEMBER_ID,
+    MODERATOR_ID,
+    SEND_MESSAGES,
+    FakeChannel,
 )
 
 READ_ONLY = GUILD_ID + 77
@@ -16,7 +23,8 @@ SLIDES = "https://example.org/rust-slides.pdf"
 async def test_a_moderator_cannot_present_a_series_in_a_channel_they_cannot_post_in(fake, clocked_bot):
     """README: "A member can't make the bot post where they can't post." The moderator (Manage Server, not
     Manage Channels/Roles, not Administrator) may not send messages in #rules; /series create channel:#rules must
-    refuse and store nothing instead of having Podium post the series (with its 🎤 button) there for them."""
+    refuse and store nothing instead of having Podium post the series (with its 🎤 button) there for them.
+    """
     bot = clocked_bot
     fake.add_channel(GUILD_ID, FakeChannel(READ_ONLY, "rules", permission_overwrites=[
         {"id": str(GUILD_ID), "type": 0, "allow": "0", "deny": str(SEND_MESSAGES)},
@@ -35,7 +43,8 @@ async def test_a_speaker_without_embed_links_cannot_make_the_bot_preview_their_l
     """Standards: no member can use the bot to act beyond their rights. The speaker may not embed links in the
     talk's channel (no Embed Links there, so their own messages show no previews), yet `/schedule links embed:True`
     makes Podium post the bare URLs in the talk's thread, which Discord previews (an unfurled image or page of the
-    speaker's choosing). Either the choice is refused or the post keeps the links plain (<url>)."""
+    speaker's choosing). Either the choice is refused or the post keeps the links plain (<url>).
+    """
     bot = clocked_bot
     general = fake.guilds[GUILD_ID].get_channel(GENERAL_CHANNEL_ID)
     general.permission_overwrites.append(
