@@ -41,3 +41,22 @@ async def test_forget_me_of_a_voter_updates_the_vote_count_on_the_feedback_post(
         await dispatcher.deliver(row)
     edits = [c[3]["content"] for c in transport.calls if c[0] == "edit"]
     assert edits and "1 vote so far" in edits[-1], edits
+
+
+async def test_a_member_forgotten_during_the_talk_is_not_recorded_again_by_someone_elses_move(db, clock):
+    # Issue 24 §2 + forget-me: after /opt-out forget-me, Podium must not re-collect that member's presence on its own
+    # (as audience.remember_forgotten keeps a passive Discord state from making them an attendee again). Yet the
+    # next voice update of ANY other member reads the whole channel and opens a new stay for the forgotten member.
+    from datetime import timedelta
+
+    from tests.podium.test_feedback import FAN3, VOICE
+
+    w = await world(db, clock, events_enabled=1, events_entity_type=2, events_channel_id=VOICE)
+    talk = await add_talk(w, clock, hours=1, minutes=60)
+    clock.set(talk.starts_at + timedelta(minutes=5))
+    await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: {FAN, FAN2}})
+    await People(db, w.outbox, clock).forget(FAN2)
+    assert await db.fetchval("SELECT count(*) FROM voice_presence WHERE user_id = ?", (FAN2,)) == 0
+    clock.set(talk.starts_at + timedelta(minutes=10))
+    await w.feedback.voice_seen(guild_id=GUILD, channels={VOICE: {FAN, FAN2, FAN3}})  # FAN3 came in; FAN2 sat on
+    assert await db.fetchval("SELECT count(*) FROM voice_presence WHERE user_id = ?", (FAN2,)) == 0
