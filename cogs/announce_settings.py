@@ -107,6 +107,24 @@ def lacking(permissions: nextcord.Permissions, required: dict[str, str]) -> list
     return [label for attr, label in required.items() if not getattr(permissions, attr)]
 
 
+# What a member must be allowed in a channel before they may have Podium post there for them (README: "A member
+# can't make the bot post where they can't post").
+CALLER_POSTS = {"view_channel": N_("View Channel"), "send_messages": N_("Send Messages")}
+
+
+def caller_lacks(interaction: Interaction, channel: nextcord.abc.GuildChannel | nextcord.Thread,
+                 required: dict[str, str]) -> list[str]:
+    """Names of the `required` permissions the member acting lacks in `channel` (their roles with its overwrites).
+
+    Computed from the member and the cached channel, not `interaction.permissions` (those are for the channel the
+    command was run in, not the one it names).
+    """
+    member = interaction.user
+    if not isinstance(member, nextcord.Member):
+        return list(required.values())
+    return lacking(channel.permissions_for(member), required)
+
+
 def missing_permissions(permissions: nextcord.Permissions) -> list[str]:
     """Names of the required permissions the bot lacks (catalogue entries: Discord's English UI names)."""
     return [label for attr, label in REQUIRED.items() if not getattr(permissions, attr)]

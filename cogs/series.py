@@ -10,7 +10,7 @@ from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
 
 from cogs._replies import guild_id_of, is_moderator, reply_ephemeral, user_id_of
-from cogs.announce_settings import POSTABLE, REQUIRED, missing_permissions, names
+from cogs.announce_settings import CALLER_POSTS, POSTABLE, REQUIRED, caller_lacks, missing_permissions, names
 from podium import i18n
 from podium.errors import UserError
 from podium.i18n import N_, Translator
@@ -53,10 +53,21 @@ class SeriesCog(commands.Cog):
         return Actor(user_id_of(interaction), is_moderator=await is_moderator(interaction, self.services))
 
     @staticmethod
-    def postable(channel: nextcord.abc.GuildChannel | None) -> int | None:
-        """The channel's id once Podium may post there (else a refusal naming what it lacks)."""
+    def postable(interaction: Interaction, channel: nextcord.abc.GuildChannel | None) -> int | None:
+        """The channel's id once Podium and the member choosing it may post there (else a refusal naming what lacks).
+
+        The series is presented there with its 🎤 button for as long as it runs: a moderator (Manage Server is not
+        Manage Channels) must not have Podium post where they themselves may not.
+        """
         if channel is None:
             return None
+        theirs = caller_lacks(interaction, channel, CALLER_POSTS)
+        if theirs:
+            raise UserError(
+                N_("You can't post in {channel} (you're missing **{missing}** there), so I won't present the series "
+                   "there for you. Pick a channel you can post in. Nothing was changed."),
+                channel=channel.mention, missing=names(theirs),
+            )
         me = channel.guild.me
         missing = missing_permissions(channel.permissions_for(me)) if me else list(REQUIRED.values())
         if missing:
@@ -102,8 +113,8 @@ class SeriesCog(commands.Cog):
         """Make a series; its evenings are planned 8 weeks ahead and it is presented in its channel."""
         created = await self.series.create(
             guild_id=guild_id_of(interaction), actor=await self.actor(interaction), name=name, every=every,
-            slots=slots, slot_minutes=slot_minutes, until=until, channel_id=self.postable(channel), seats=seats,
-            locale=interaction.locale,
+            slots=slots, slot_minutes=slot_minutes, until=until, channel_id=self.postable(interaction, channel),
+            seats=seats, locale=interaction.locale,
         )
         t = i18n.translator(interaction.locale)
         [item] = [found for found in await self.series.overview(created.guild_id) if found.series.id == created.id]
@@ -152,8 +163,8 @@ class SeriesCog(commands.Cog):
         found = await self.series.find(guild_id, series)
         edited = await self.series.edit(
             guild_id=guild_id, actor=await self.actor(interaction), series_id=found.id, name=name, every=every,
-            slots=slots, slot_minutes=slot_minutes, until=until, channel_id=self.postable(channel), seats=seats,
-            locale=interaction.locale,
+            slots=slots, slot_minutes=slot_minutes, until=until, channel_id=self.postable(interaction, channel),
+            seats=seats, locale=interaction.locale,
         )
         t = i18n.translator(interaction.locale)
         followed = edited.followed
