@@ -18,11 +18,13 @@ from cogs._replies import (
     NO_MENTIONS,
     VIA_LABEL,
     guild_id_of,
+    guild_rights,
     is_moderator,
     reply_ephemeral,
     user_id_of,
 )
 from cogs._zone import read_in
+from cogs.announce_settings import REQUIRED, caller_lacks, names
 from podium import archive, components, i18n, slots, timeparse
 from podium.audience import going
 from podium.calendar_feed import PAST_KEPT, build_calendar
@@ -668,6 +670,37 @@ class Schedule(commands.Cog):
             await interaction.response.send_message(embed=embed, view=view, ephemeral=True,
                                                     allowed_mentions=NO_MENTIONS)
 
+    async def may_preview(self, interaction: Interaction, talk_id: int) -> None:
+        """Refuse link previews to a member who may not embed links where the talk's links post goes.
+
+        Refused rather than stored without previews: the reply names what they lack and nothing changes unasked;
+        they can give the links again without `embed`. A previewed URL unfurls a page or image of their choosing,
+        which Discord would not show from their own message there.
+        """
+        talk = await self.talks.get(guild_id_of(interaction), talk_id)
+        if talk is None:
+            return  # set_links says the talk can't be found
+        guild = interaction.guild
+        # The post goes to the talk's thread, else one made under the announcement channel (a thread has its
+        # parent's permissions; an archived thread may not be cached, its parent is the announcement channel).
+        place: nextcord.abc.GuildChannel | nextcord.Thread | None = None
+        if guild is not None:
+            place = guild.get_thread(talk.thread_id) if talk.thread_id else None
+            if place is None:
+                announce = (await load_guild(self.services.db, talk.guild_id)).announce_channel_id
+                place = guild.get_channel(announce) if announce else None
+        embed_links = {"embed_links": REQUIRED["embed_links"]}
+        if place is not None:
+            missing = caller_lacks(interaction, place, embed_links)
+        else:  # nowhere known yet: their own right from their roles, server-wide
+            missing = [] if guild_rights(interaction).embed_links else list(embed_links.values())
+        if missing:
+            raise TalkError(
+                N_("You may not show link previews there (you're missing **{missing}**), so I won't make them for "
+                   "you. Give the links without `embed`. Nothing was changed."),
+                missing=names(missing),
+            )
+
     @schedule.subcommand(name="links", description="Add slides and a recording to a talk (its speaker or moderators)")
     async def links(
         self,
@@ -681,6 +714,8 @@ class Schedule(commands.Cog):
                                          required=False),
     ) -> None:
         """Set or clear the talk's links; the talk's thread gets (or has edited) its "📎 Slides and recording" post."""
+        if embed:
+            await self.may_preview(interaction, self.talk_id(talk))
         _, after = await self.talks.set_links(
             guild_id=guild_id_of(interaction), actor=await self.actor(interaction), talk_id=self.talk_id(talk),
             slides=slides, recording=recording, embed=embed,
