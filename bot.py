@@ -202,7 +202,7 @@ class PodiumBot(commands.Bot):
             workflow=Workflow(db, outbox, clock, hooks),
             archive=Archive(db, outbox, clock),
             pages=TalkPages(db, clock, settings.public_url),
-            feedback=Feedback(db, outbox, clock),
+            feedback=Feedback(db, outbox, clock, forget_key),
         )
 
     async def stop_background(self) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -286,12 +286,27 @@ async def remember_forgotten(tx: Transaction, user_id: int, now: datetime, key: 
     )
     if until is None:
         return False
+    await mark_forgotten(tx, user_id, until, key)
+    return True
+
+
+async def mark_forgotten(tx: Transaction, user_id: int, until_ms: int, key: bytes | None) -> None:
+    """Keep the forgotten member's marker (a keyed hash, `forgotten_members`) at least until `until_ms`."""
     await tx.execute(
         "INSERT INTO forgotten_members (digest, until_ms) VALUES (?, ?)"
         " ON CONFLICT (digest) DO UPDATE SET until_ms = max(until_ms, excluded.until_ms)",
-        (privacy.digest(user_id, key), until),
+        (privacy.digest(user_id, key), until_ms),
     )
-    return True
+
+
+async def forgotten_among(tx: Transaction, user_ids: Collection[int], now: datetime, key: bytes | None) -> set[int]:
+    """Which of these members asked to be forgotten, while their marker lasts (`was_forgotten` for many)."""
+    # The markers are few (members forgotten lately) where a stage may hold thousands: read them all.
+    marks = {row["digest"] for row in await tx.fetchall(
+        "SELECT digest FROM forgotten_members WHERE until_ms > ?", (to_ms(now),))}
+    if not marks:
+        return set()
+    return {user_id for user_id in user_ids if privacy.digest(user_id, key) in marks}
 
 
 async def was_forgotten(db: Database | Transaction, user_id: int, now: datetime, key: bytes | None) -> bool:

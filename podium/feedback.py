@@ -26,6 +26,7 @@ from typing import Any
 
 from db import Database, Transaction
 from podium import components, i18n, posts, privacy
+from podium.audience import forgotten_among, mark_forgotten
 from podium.clock import Clock, to_ms
 from podium.components import Click, Reply
 from podium.consent import NOTICES
@@ -48,6 +49,34 @@ privacy.holds_user_ids("voice_presence", "user_id", forget="delete_row",
                        why="when a member was in a talk's stage or voice channel during the talk: deleted with them")
 privacy.holds_no_user_ids("voice_presence", "talk_id", "joined_at_ms", "left_at_ms",
                           why="the talk, and when the member came and went (deleted with them)")
+
+
+
+@privacy.when_forgotten
+async def _votes_forgotten(forgetting: privacy.Forgetting) -> None:
+    """A forgotten voter's vote goes: the feedback posts that counted it are edited, as a vote edits them."""
+    rows = await forgetting.tx.fetchall("SELECT talk_id FROM feedback_votes WHERE user_id = ?", (forgetting.user_id,))
+    for row in rows:
+        if (talk := await load_talk(forgetting.tx, row["talk_id"])) is not None:
+            await posts.count_changed(forgetting.tx, forgetting.outbox, talk, FEEDBACK_POST.name, forgetting.now)
+
+
+@privacy.when_forgotten
+async def _presence_forgotten(forgetting: privacy.Forgetting) -> None:
+    """A member forgotten while in a talk's voice channel is not recorded again there by someone else's move.
+
+    `record_presence` reads the whole channel: it would open a new stay for them at the next update. Their
+    marker (`forgotten_members`, a keyed hash) lasts until the window of the talk they sit in closes.
+    """
+    margin = int(MARGIN.total_seconds() * 1000)
+    until = await forgetting.tx.fetchval(
+        "SELECT max(t.starts_at_ms + t.duration_minutes * 60000 + ?) FROM voice_presence AS v"
+        " JOIN talks AS t ON t.id = v.talk_id WHERE v.user_id = ? AND v.left_at_ms IS NULL",
+        (margin, forgetting.user_id),
+    )
+    if until is not None and until > to_ms(forgetting.now):
+        await mark_forgotten(forgetting.tx, forgetting.user_id, int(until), forgetting.key)
+
 
 STARS = (1, 2, 3, 4, 5)
 COMMENT_MAX = 500
@@ -242,10 +271,12 @@ def comment_reply(t: Translator, talk: Talk, signed: bool) -> Reply:
 class Feedback:
     """Votes, comments and who came: the service the buttons and the voice listener call."""
 
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock) -> None:
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, forget_key: bytes | None = None) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        # The key of the forgotten members' markers (`privacy.digest`): who asked to be forgotten is not recorded.
+        self.forget_key = forget_key
 
     async def _talk(self, tx: Transaction, talk_id: int, guild_id: int | None, now: datetime) -> Talk:
         # A click without a server (a DM) or from another server is a forged custom id: votes are for members of the
@@ -384,11 +415,11 @@ class Feedback:
         `record_presence`, now; returns how many stays were opened or closed.
         """
         async with self.db.transaction() as tx:
-            return await record_presence(tx, guild_id, channels, self.clock.now())
+            return await record_presence(tx, guild_id, channels, self.clock.now(), self.forget_key)
 
 
 async def record_presence(tx: Transaction, guild_id: int, channels: Mapping[int, Collection[int]],
-                          now: datetime) -> int:
+                          now: datetime, key: bytes | None = None) -> int:
     """Who is in these voice channels at `now` (the people: the Discord side leaves bots out).
 
     Recorded only for the server's events channel when it is a stage or voice channel, and only for approved talks
@@ -396,12 +427,14 @@ async def record_presence(tx: Transaction, guild_id: int, channels: Mapping[int,
     at the earliest), open stays of members no longer there end now. Reading the whole channel, not only the
     member who moved, also counts those who were there before the window opened (read when it opens:
     `VOICE_WINDOW`) or joined while the bot was away. A read after a window closed changes nothing of that talk.
+    A member who asked to be forgotten during the talk (their marker, keyed by `key`) is not recorded again.
     Returns how many stays were opened or closed.
     """
     channel = held_in_voice(await load_guild(tx, guild_id))
     if channel is None or channel not in channels:
         return 0
     present = set(channels[channel])
+    present -= await forgotten_among(tx, present, now, key)
     margin = int(MARGIN.total_seconds() * 1000)
     # A sign-up waiting for approval is not held (no event, not announced): nobody's presence is about it.
     talks = await tx.fetchall(

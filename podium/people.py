@@ -385,7 +385,8 @@ class People:
             )
             await audience.remember_forgotten(tx, user_id, self.clock.now(), self.forget_key)
             held = await seats.held_by(tx, user_id)
-            changed = await privacy.forget(tx, user_id)
+            changed = await privacy.forget(
+                tx, user_id, privacy.Forgetting(tx, user_id, self.outbox, self.clock.now(), self.forget_key))
             # A seat they held goes to the first one waiting, as when they click "Can't make it".
             await seats.refill(tx, self.outbox, held, self.clock.now())
         # What the process keeps in memory about them goes with the rows.

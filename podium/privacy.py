@@ -18,6 +18,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +32,35 @@ FORGOTTEN_USER = 0
 Forget = Literal["delete_row", "anonymise", "keep"]
 # For columns whose cells are more than an id (JSON): the owner's own function, run in the forget transaction.
 Forgetter = Callable[[Transaction, int], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Forgetting:
+    """What a declared step of forget-me is given (`when_forgotten`), in the forget transaction."""
+
+    tx: Transaction
+    user_id: int
+    # podium.delivery.outbox.Outbox (which imports this module): where a public post's edit is queued.
+    outbox: Any
+    now: datetime
+    # The key of `digest`, for a step that leaves a marker (`forgotten_members`).
+    key: bytes | None
+
+
+ForgetStep = Callable[[Forgetting], Awaitable[None]]
+_steps: list[ForgetStep] = []
+
+
+def when_forgotten(step: ForgetStep) -> ForgetStep:
+    """Declare what forget-me must also do, next to the table it concerns.
+
+    A public post that counted the member's row is edited; a marker keeps their presence from being collected again.
+    Run before any row goes, so a step can read the member's rows; what it queues is rendered after the commit,
+    from what is left.
+    """
+    _steps.append(step)
+    return step
+
 
 class UndeclaredUserData(RuntimeError):
     """A table holds a column no owner declared: whether it holds member ids, and how forget-me treats them."""
@@ -143,12 +173,19 @@ def not_user_ids() -> dict[tuple[str, str], str]:
     return dict(_not_user_ids)
 
 
-async def forget(tx: Transaction, user_id: int) -> dict[str, int]:
-    """/opt-out forget-me: every declared column forgets the member; rows changed per `table.column`."""
+async def forget(tx: Transaction, user_id: int, context: Forgetting | None = None) -> dict[str, int]:
+    """/opt-out forget-me: every declared column forgets the member; rows changed per `table.column`.
+
+    With `context` (forget-me itself; a test of the declarations alone leaves it out), the declared steps
+    (`when_forgotten`) run first.
+    """
     if missing := await undeclared_columns(tx):
         raise UndeclaredUserData(
             "forget-me cannot promise to forget: no declaration says how to treat " + ", ".join(missing)
         )
+    if context is not None:
+        for step in _steps:
+            await step(context)
     changed: dict[str, int] = {}
     ordered = sorted(declared(), key=lambda c: {"delete_row": 0, "anonymise": 1, "keep": 2}[c.forget])
     for column in ordered:
