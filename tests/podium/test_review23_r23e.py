@@ -1,0 +1,48 @@
+"""Review r23e (issues 23/24 together): the features' public posts stay true when another feature changes them."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from podium import posts, slots
+from podium.delivery.dispatcher import Dispatcher
+from podium.delivery.outbox import OutboxMessage
+from podium.delivery.pacing import Pacer
+from tests.doubles import ScriptedTransport
+from tests.podium.series_world import ANNOUNCE, GUILD, add_series, world
+
+
+def _buttons(body):
+    return [c.get("custom_id") for row in body.get("components", []) for c in row["components"]]
+
+
+async def _run_due(engine, clock):
+    return [await engine.deliver(row) for row in await engine.outbox.claim_due(clock.now(), 100)]
+
+
+async def test_r23e_the_weekly_summarys_open_slots_are_kept_true_when_the_last_slot_is_claimed(db, clock):
+    # Issue 23 §6: the weekly summary shows the week's evenings "with open slots", each with a 🎤 Claim button.
+    # Standard: public posts are kept true when a talk changes. Once the evening's last slot is claimed, the open-slots
+    # post is edited (open_slots_update), but the summary still says "1 open slot" with a live Claim button all week:
+    # posts.queue_updates edits a summary only for the talks it lists (`shown`), and a claim is a talk it never listed.
+    outbox, service = await world(db, clock)
+    _, [tonight, *_] = await add_series(db, clock, slots_n=1, first_in=timedelta(days=2))
+    transport = ScriptedTransport(clock)
+    engine = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000), rng=random.Random(1))
+    async with db.transaction() as tx:
+        await outbox.enqueue(tx, OutboxMessage(kind="weekly_summary", dedupe_key="weekly", due_at=clock.now(),
+                                               target_type="channel", guild_id=GUILD, channel_id=ANNOUNCE),
+                             now=clock.now())
+    await _run_due(engine, clock)
+    [summary] = [c for c in transport.posts() if c[2].get("embeds")]
+    claim_id = f"{slots.CLAIM}:{tonight}"
+    assert claim_id in _buttons(summary[2]), "the posted summary offers the evening's open slot"
+    message_id = await db.fetchval("SELECT message_id FROM outbox WHERE kind = 'weekly_summary'")
+
+    assert isinstance(await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=tonight), slots.Claimed)
+    clock.advance(posts.EDIT_HOLD + slots.EDIT_HOLD)
+    await _run_due(engine, clock)
+    edits = [c for c in transport.calls if c[0] == "edit" and c[2] == message_id]
+    assert edits, "the summary still offers the slot just taken (\"1 open slot\", a live Claim button)"
+    assert claim_id not in _buttons(edits[-1][3])
