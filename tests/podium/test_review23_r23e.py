@@ -46,3 +46,38 @@ async def test_r23e_the_weekly_summarys_open_slots_are_kept_true_when_the_last_s
     edits = [c for c in transport.calls if c[0] == "edit" and c[2] == message_id]
     assert edits, "the summary still offers the slot just taken (\"1 open slot\", a live Claim button)"
     assert claim_id not in _buttons(edits[-1][3])
+
+
+async def test_r23e_a_released_slot_tells_the_member_holding_its_seat_offer_and_the_waitlist(db, clock):
+    # Issue 23 §4 + §5 together: a series slot with seats, released because its speaker didn't confirm ("cancelled
+    # now, with the usual notices"). The seated members are told (attendee_notice); the member who holds a seat offer
+    # (a DM with Accept, sent by Podium) and the one waiting are told nothing: the offer is silently withdrawn
+    # (podium/seats.py `cancelled`), their Accept click now fails, and they keep "waiting" for a talk that is gone.
+    from podium.audience import Audience
+    from podium.talk_model import load_talk
+    from tests.podium.workflow_world import SPEAKER, deliver_due
+    from tests.podium.workflow_world import world as workflow_world
+
+    outbox, talks, _ = await workflow_world(db, clock, approval=False, release=True)
+    _, [evening, *_] = await add_series(db, clock, slots_n=1, first_in=timedelta(days=6), seat_limit=2)
+    talk = (await slots.claim(talks, guild_id=GUILD, user_id=SPEAKER, evening_id=evening)).talk
+    members = Audience(db, outbox, clock)
+    stays, seated, offered, waiting = 500, 501, 502, 503
+    for user in (stays, seated, offered, waiting):
+        await members.join(talk_id=talk.id, user_id=user, guild_id=GUILD)
+    await members.leave(talk_id=talk.id, user_id=seated, guild_id=GUILD)  # the seat is offered to `offered`
+    await members.join(talk_id=talk.id, user_id=seated, guild_id=GUILD)  # back in the queue, last
+    [offer] = await db.fetchall("SELECT user_id FROM outbox WHERE kind = 'seat_offer' AND talk_id = ?", (talk.id,))
+    assert offer["user_id"] == offered
+    _, [offer_sent] = await deliver_due(db, outbox, clock, "seat_offer")
+    assert offer_sent.state == "sent"  # the offer, with its Accept button, is in their DMs
+    clock.set(talk.starts_at - timedelta(hours=72))
+    _, [asked] = await deliver_due(db, outbox, clock, "speaker_confirmation")
+    clock.set(talk.starts_at - timedelta(hours=48))
+    _, [told] = await deliver_due(db, outbox, clock, "confirmation_overdue")
+    assert (asked.state, told.state, (await load_talk(db, talk.id)).state) == ("sent", "sent", "cancelled")
+    told_users = {r["user_id"] for r in await db.fetchall(
+        "SELECT user_id FROM outbox WHERE talk_id = ? AND state = 'pending' AND target_type = 'dm'", (talk.id,))}
+    assert stays in told_users  # the seated member is told, as with any cancelled talk
+    assert offered in told_users, "the member offered the seat is not told the talk is cancelled"
+    assert waiting in told_users, "the member on the waitlist is not told the talk is cancelled"
