@@ -81,3 +81,47 @@ async def test_r23e_a_released_slot_tells_the_member_holding_its_seat_offer_and_
     assert stays in told_users  # the seated member is told, as with any cancelled talk
     assert offered in told_users, "the member offered the seat is not told the talk is cancelled"
     assert waiting in told_users, "the member on the waitlist is not told the talk is cancelled"
+
+
+async def test_r23e_shorter_slots_leave_a_claimed_talk_stuck_past_its_evening(db, clock):
+    # Issue 23 §1: "changing the series re-plans future occurrences". /series edit slot-minutes:20 on an evening of two
+    # claimed 30-minute slots: `follow` only reschedules, so the first talk keeps its 30 minutes (19:00-19:30) and the
+    # second cannot move to its new slot at 19:20 ("another talk at the new time"): it stays at 19:30-20:00, after the
+    # evening's end (19:40) that its Discord event, the feeds and the page show. Shorter slots always end so.
+    from podium.clock import from_ms
+    from podium.series import claimed_talks
+    from tests.podium.series_helpers import MODERATOR, build, claim, evening_rows
+
+    _, _, service = await build(db, clock)
+    series = await service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00", slots=2,
+                                  slot_minutes=30)
+    evening = (await evening_rows(db, series.id))[0]
+    start = from_ms(evening["starts_at_ms"])
+    await claim(db, evening["id"], 0, start)
+    await claim(db, evening["id"], 1, start + timedelta(minutes=30), speaker=7)
+    edited = await service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, slot_minutes=20)
+    first, second = await claimed_talks(db, evening["id"])
+    assert first.ends_at <= second.starts_at
+    assert edited.followed.stuck == (), "the second talk could not follow: the first kept its old length"
+    assert (second.starts_at, second.duration_minutes) == (start + timedelta(minutes=20), 20)
+
+
+async def test_r23e_a_series_new_seat_limit_reaches_no_talk_already_claimed(db, clock):
+    # /series edit seats: ("Seats per talk") re-plans the future evenings, yet every talk already claimed on them
+    # keeps the old limit: raised from 1 to 3, the claimed workshop still reads "Join the waitlist" and nobody
+    # waiting is seated or offered the new seats.
+    from tests.podium.series_helpers import MODERATOR
+
+    outbox, service = await world(db, clock)
+    from podium.series import SeriesService
+
+    series_service = SeriesService(db, outbox, clock, service)
+    series = await series_service.create(guild_id=GUILD, actor=MODERATOR, name="Workshops", every="thursday 19:00",
+                                         seats=1)
+    [first, *_] = [r["id"] for r in await db.fetchall(
+        "SELECT id FROM series_evenings WHERE series_id = ? ORDER BY starts_at_ms", (series.id,))]
+    claimed = await slots.claim(service, guild_id=GUILD, user_id=1, evening_id=first)
+    assert claimed.talk.seat_limit == 1
+    await series_service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, seats=3)
+    limit = await db.fetchval("SELECT seat_limit FROM talks WHERE id = ?", (claimed.talk.id,))
+    assert limit == 3, "the claimed talk of a future evening keeps the series' old seat limit"
