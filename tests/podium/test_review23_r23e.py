@@ -125,3 +125,30 @@ async def test_r23e_a_series_new_seat_limit_reaches_no_talk_already_claimed(db, 
     await series_service.edit(guild_id=GUILD, actor=MODERATOR, series_id=series.id, seats=3)
     limit = await db.fetchval("SELECT seat_limit FROM talks WHERE id = ?", (claimed.talk.id,))
     assert limit == 3, "the claimed talk of a future evening keeps the series' old seat limit"
+
+
+async def test_r23e_the_confirmation_questions_move_takes_a_slot_talk_off_its_evening_yet_it_keeps_the_slot(
+        db, clock):
+    # Issue 23 §4: "Are you still giving X on Thu 19:00? ✅ Yes · 📅 Move · ❌ Cancel". 📅 Move (components.MOVE, the
+    # speaker's Reschedule… form) calls TalkService.reschedule, which moves a series slot's talk to any time but keeps
+    # its evening_id and slot: the talk now starts three days later, yet the evening still counts the slot as held
+    # (nobody can claim it: "Full"), the open-slots post and the evening's event list it, and the next /series edit
+    # drags it back. Either the move is refused (use "Pick another") or the slot is released.
+    from podium.talk_model import TalkError, load_talk
+    from podium.talks import Actor
+
+    _, service = await world(db, clock)
+    _, [evening_id, *_] = await add_series(db, clock, slots_n=1, first_in=timedelta(days=2))
+    claimed = await slots.claim(service, guild_id=GUILD, user_id=7, evening_id=evening_id)
+    assert isinstance(claimed, slots.Claimed)
+    elsewhere = claimed.talk.starts_at + timedelta(days=3)
+    try:
+        await service.reschedule(guild_id=GUILD, actor=Actor(7), talk_id=claimed.talk.id, starts_at=elsewhere)
+        refused = False
+    except TalkError:
+        refused = True  # the fix may refuse it: the slot then stays true
+    moved = await load_talk(db, claimed.talk.id)
+    assert moved is not None and moved.starts_at == (claimed.talk.starts_at if refused else elsewhere)
+    evening = await slots.load_evening(db, evening_id)
+    assert refused or await slots.open_slots(db, evening) == [0], (
+        "the evening's only slot is held by a talk three days later")
