@@ -152,3 +152,32 @@ async def test_r23e_the_confirmation_questions_move_takes_a_slot_talk_off_its_ev
     evening = await slots.load_evening(db, evening_id)
     assert refused or await slots.open_slots(db, evening) == [0], (
         "the evening's only slot is held by a talk three days later")
+
+
+async def test_r23e_skipping_an_evening_cancels_a_sign_up_waiting_for_approval_without_telling_its_speaker(db, clock):
+    # Issue 23 §1 + §3: "/series skip date [reason] (a holiday: ... its claimed talks moved or cancelled with the usual
+    # notices)"; §3: "the speaker is told either way". With approval on, a member's claim waits for approval; the
+    # moderator skips that evening ("Holiday"): the claim is cancelled, but the speaker's cancel notice is sent by a
+    # subscriber that does not hear of talks never approved (talks.TalkHooks `while_pending`), so nothing tells them
+    # their slot is gone; they learn it only by looking.
+    from zoneinfo import ZoneInfo
+
+    from podium.clock import from_ms
+    from podium.series import SeriesService
+    from podium.talk_model import load_talk
+    from tests.podium.workflow_world import MOD, SPEAKER
+    from tests.podium.workflow_world import world as workflow_world
+
+    outbox, talks, _ = await workflow_world(db, clock, approval=True)
+    series_service = SeriesService(db, outbox, clock, talks)
+    series = await series_service.create(guild_id=GUILD, actor=MOD, name="Rust", every="thursday 19:00")
+    evening = (await db.fetchall("SELECT * FROM series_evenings WHERE series_id = ? ORDER BY starts_at_ms",
+                                 (series.id,)))[1]
+    claimed = await slots.claim(talks, guild_id=GUILD, user_id=SPEAKER, evening_id=evening["id"])
+    assert claimed.talk.approval == "pending"
+    day = from_ms(evening["starts_at_ms"]).astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
+    skipped = await series_service.skip(guild_id=GUILD, actor=MOD, series_id=series.id, day=day, reason="Holiday")
+    assert skipped.cancelled == 1 and (await load_talk(db, claimed.talk.id)).state == "cancelled"
+    to_speaker = await db.fetchall(
+        "SELECT kind FROM outbox WHERE talk_id = ? AND user_id = ? AND state = 'pending'", (claimed.talk.id, SPEAKER))
+    assert to_speaker, "the speaker of the cancelled sign-up is told nothing"
