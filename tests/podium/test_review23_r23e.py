@@ -181,3 +181,42 @@ async def test_r23e_skipping_an_evening_cancels_a_sign_up_waiting_for_approval_w
     to_speaker = await db.fetchall(
         "SELECT kind FROM outbox WHERE talk_id = ? AND user_id = ? AND state = 'pending'", (claimed.talk.id, SPEAKER))
     assert to_speaker, "the speaker of the cancelled sign-up is told nothing"
+
+
+async def test_r23e_the_weekly_summary_keeps_offering_a_skipped_evenings_slots(db, clock):
+    # The same summary, another way it goes stale: the evening nobody claimed yet is skipped (a holiday). Its own
+    # open-slots post says "skipped" (plan_open_slots), the series post is edited, but the week's summary keeps
+    # "🎤 Rust · Thu · 2 open slots" with a live Claim button; a click is then refused ("That evening ... is skipped").
+    from zoneinfo import ZoneInfo
+
+    from podium.clock import from_ms
+    from podium.planner import Planner
+    from podium.series import SeriesService
+    from tests.podium.series_helpers import MODERATOR
+
+    outbox, service = await world(db, clock)
+    series_service = SeriesService(db, outbox, clock, service)
+    series = await series_service.create(guild_id=GUILD, actor=MODERATOR, name="Rust", every="thursday 19:00",
+                                         slots=2)
+    evening = (await db.fetchall("SELECT * FROM series_evenings WHERE series_id = ? ORDER BY starts_at_ms",
+                                 (series.id,)))[0]
+    assert from_ms(evening["starts_at_ms"]) - clock.now() < timedelta(days=7)  # in the summary's week
+    transport = ScriptedTransport(clock)
+    engine = Dispatcher(db, outbox, transport, clock, pacer=Pacer(1000, channel_limit=1000), rng=random.Random(1))
+    async with db.transaction() as tx:
+        await outbox.enqueue(tx, OutboxMessage(kind="weekly_summary", dedupe_key="weekly", due_at=clock.now(),
+                                               target_type="channel", guild_id=GUILD, channel_id=ANNOUNCE),
+                             now=clock.now())
+    await _run_due(engine, clock)
+    claim_id = f"{slots.CLAIM}:{evening['id']}"
+    [summary] = [c for c in transport.posts() if c[2].get("embeds") and claim_id in _buttons(c[2])]
+    message_id = await db.fetchval("SELECT message_id FROM outbox WHERE kind = 'weekly_summary'")
+
+    day = from_ms(evening["starts_at_ms"]).astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
+    await series_service.skip(guild_id=GUILD, actor=MODERATOR, series_id=series.id, day=day, reason="Holiday")
+    await Planner(db, outbox, clock, series=series_service).run_once()  # the hourly pass after it
+    clock.advance(posts.EDIT_HOLD + slots.EDIT_HOLD)
+    await _run_due(engine, clock)
+    edits = [c for c in transport.calls if c[0] == "edit" and c[2] == message_id]
+    assert summary and edits, "the summary still offers the skipped evening's slots with a live Claim button"
+    assert claim_id not in _buttons(edits[-1][3])
