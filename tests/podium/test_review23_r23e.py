@@ -220,3 +220,29 @@ async def test_r23e_the_weekly_summary_keeps_offering_a_skipped_evenings_slots(d
     edits = [c for c in transport.calls if c[0] == "edit" and c[2] == message_id]
     assert summary and edits, "the summary still offers the skipped evening's slots with a live Claim button"
     assert claim_id not in _buttons(edits[-1][3])
+
+
+async def test_r23e_a_free_talk_at_an_evenings_time_makes_every_open_slot_of_it_unclaimable(db, clock):
+    # Issue 23 §2: "One click claims the earliest open slot of that evening". Any member (approval off) may
+    # /schedule add a talk at the evening's 19:00: it is accepted (a free talk, no evening), the evening still shows two
+    # open slots, and every Claim click now fails with "That overlaps with Free ... Pick another time": the overlap
+    # TalkError is not SlotTaken, so claim() never tries slot 2 at 19:30, which overlaps nothing. One member's talk
+    # blocks a whole evening's sign-ups.
+    from podium.talk_model import TalkError
+    from podium.talks import Actor
+
+    _, service = await world(db, clock)
+    _, [evening_id, *_] = await add_series(db, clock, slots_n=2, minutes=30, first_in=timedelta(days=2))
+    evening = await slots.load_evening(db, evening_id)
+    try:
+        await service.add(guild_id=GUILD, actor=Actor(9), speaker_id=9, topic="Free", starts_at=evening.starts_at,
+                          duration_minutes=30)
+        refused = False
+    except TalkError:
+        refused = True  # a fix may keep free talks out of an evening with open slots
+    try:
+        outcome = await slots.claim(service, guild_id=GUILD, user_id=7, evening_id=evening_id)
+    except TalkError as exc:
+        outcome = exc
+    assert isinstance(outcome, slots.Claimed), f"the Claim click fails: {outcome}"
+    assert refused or outcome.talk.slot == 1
