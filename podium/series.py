@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from db import Database, Transaction
 from podium import privacy
+from podium.posts import queue_evening_edits
 from podium.clock import Clock, from_ms, to_ms
 from podium.delivery import kinds
 from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
@@ -541,6 +542,8 @@ class SeriesService:
                                         " RETURNING *", (to_ms(now), series.id))
                 series = Series.from_db(row)
                 await queue_post_update(tx, self.outbox, series, now)
+                # The week's summary may offer this evening's slots with a Claim button that would now be refused.
+                await queue_evening_edits(tx, self.outbox, guild_id, evening.id, now)
         cancelled = (await self.follow(series, actor, now)).cancelled
         if again and not cancelled:
             raise SeriesError(N_("That evening is already skipped; nothing changed."))

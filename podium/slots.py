@@ -29,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db import Database, Transaction
-from podium import components, i18n, privacy, weekly
+from podium import components, i18n, posts, privacy, weekly
 from podium import scheduled_events as events
 from podium.clock import from_ms, to_ms
 from podium.components import Click, Reply
@@ -736,6 +736,8 @@ async def evening_changed(tx: Transaction, outbox: Outbox, evening_id: int, now:
     await queue_evening_event(tx, outbox, evening, now)
     await _plan_evening(tx, outbox, evening, await load_settings(tx, evening.guild_id), None, now)
     await _queue_post_edit(tx, outbox, evening.id, evening.guild_id, now, expires_at=evening.ends_at)
+    # The week's summary offers it too ("2 open slots", a Claim button), though no talk it lists changed.
+    await posts.queue_evening_edits(tx, outbox, evening.guild_id, evening.id, now)
 
 
 async def _queue_post_edit(tx: Transaction, outbox: Outbox, evening_id: int, guild_id: int, now: datetime, *,
