@@ -647,15 +647,18 @@ class SeriesService:
                     log.warning("talk %d of a skipped evening not cancelled: %s", talk.id, exc)
                 continue
             target = series.slot_start(from_ms(row["evening_ms"]), talk.slot or 0)
-            if target != talk.starts_at:
+            # New slot minutes change the talks' lengths too: a shorter slot's talk kept at the old length would
+            # run into the next slot (which then could not move) and past the evening's end.
+            if target != talk.starts_at or talk.duration_minutes != series.slot_minutes:
                 moves.append((talk, target))
         # Later first when moving later, earlier first when moving earlier: a slot never lands on its neighbour.
         later = sorted((m for m in moves if m[1] > m[0].starts_at), key=lambda m: m[0].starts_at, reverse=True)
-        earlier = sorted((m for m in moves if m[1] < m[0].starts_at), key=lambda m: m[0].starts_at)
+        earlier = sorted((m for m in moves if m[1] <= m[0].starts_at), key=lambda m: m[0].starts_at)
         moved, stuck = 0, []
         for talk, target in [*later, *earlier]:
             try:
-                await self.talks.reschedule(guild_id=talk.guild_id, actor=actor, talk_id=talk.id, starts_at=target)
+                await self.talks.refit_slot(guild_id=talk.guild_id, actor=actor, talk_id=talk.id, starts_at=target,
+                                            duration_minutes=series.slot_minutes)
                 moved += 1
             except TalkError as exc:
                 # Another talk at the new time: this one stays where it is, and the moderator's reply names it.

@@ -745,7 +745,13 @@ class TalkService:
         return talk
 
     async def reschedule(self, *, guild_id: int, actor: Actor, talk_id: int, starts_at: datetime) -> tuple[Talk, Talk]:
-        """Move a talk; returns it before and after."""
+        """Move a talk; returns it before and after.
+
+        A series slot's talk moved to a time of its own leaves its slot (podium/slots.py): the slot is free to claim
+        again and the evening's posts and event drop it (they hear of it through `before.evening_id`). Refusing the
+        move would leave the speaker who can't make the evening only a cancel, losing the talk's audience; a move to
+        another slot is "Pick another" (`move_to_slot`).
+        """
         self._count_change(actor)
         now = self.clock.now()
         validate_start(starts_at, now)
@@ -755,8 +761,8 @@ class TalkService:
                 raise TalkError(N_("That is already when the talk starts; nothing changed."))
             await self._check_overlap(tx, guild_id, starts_at, before.duration_minutes, exclude_id=talk_id)
             row = await tx.fetchrow(
-                "UPDATE talks SET starts_at_ms = ?, updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
-                " WHERE id = ? RETURNING *",
+                "UPDATE talks SET starts_at_ms = ?, evening_id = NULL, slot = NULL, updated_by = ?,"
+                " updated_at_ms = ?, sequence = sequence + 1 WHERE id = ? RETURNING *",
                 (to_ms(starts_at), actor.user_id, to_ms(now), talk_id),
             )
             after = Talk.from_db(row)
@@ -791,6 +797,33 @@ class TalkService:
             name: EventName = "talk_rescheduled" if after.starts_at != before.starts_at else "talk_edited"
             await self.hooks.emit(tx, TalkEvent(name, before, after, actor, now))
         log.info("talk %d moved to slot %d of evening %d by %d", talk_id, slot, evening_id, actor.user_id)
+        return before, after
+
+    async def refit_slot(
+        self, *, guild_id: int, actor: Actor, talk_id: int, starts_at: datetime, duration_minutes: int,
+    ) -> tuple[Talk, Talk]:
+        """Bring a slot's talk to its slot's time and length after its series changed (podium/series.py `follow`).
+
+        It keeps its evening and slot; the other talks of the evening are the slot index's to order, not overlaps.
+        """
+        now = self.clock.now()
+        validate_start(starts_at, now)
+        validate_duration(duration_minutes)
+        async with self.db.transaction() as tx:
+            before = await self._editable(tx, guild_id, talk_id, actor, "reschedule")
+            if (before.starts_at, before.duration_minutes) == (starts_at, duration_minutes):
+                raise TalkError(N_("That is already when the talk starts; nothing changed."))
+            await self._check_overlap(tx, guild_id, starts_at, duration_minutes, exclude_id=talk_id,
+                                      evening_id=before.evening_id)
+            row = await tx.fetchrow(
+                "UPDATE talks SET starts_at_ms = ?, duration_minutes = ?, updated_by = ?, updated_at_ms = ?,"
+                " sequence = sequence + 1 WHERE id = ? RETURNING *",
+                (to_ms(starts_at), duration_minutes, actor.user_id, to_ms(now), talk_id),
+            )
+            after = Talk.from_db(row)
+            name: EventName = "talk_rescheduled" if after.starts_at != before.starts_at else "talk_edited"
+            await self.hooks.emit(tx, TalkEvent(name, before, after, actor, now))
+        log.info("talk %d refitted to its slot by %d", talk_id, actor.user_id)
         return before, after
 
     async def cancel(self, *, guild_id: int, actor: Actor, talk_id: int, reason: str | None = None) -> Talk:
