@@ -519,6 +519,8 @@ class SeriesService:
             await _replan(tx, self.outbox, series, now)
             await queue_post_update(tx, self.outbox, series, now)
         followed = await self.follow(series, actor, now)
+        if "seat_limit" in changes:
+            await self._follow_seats(series, actor, now)
         log.info("series %d edited by %d: %s", series_id, actor.user_id, ", ".join(changes))
         return Edited(series, followed)
 
@@ -665,6 +667,24 @@ class SeriesService:
                 log.warning("series %d: talk %d not moved to its evening: %s", series.id, talk.id, exc)
                 stuck.append(talk)
         return Followed(moved, cancelled, tuple(stuck))
+
+    async def _follow_seats(self, series: Series, actor: Actor, now: datetime) -> None:
+        """The series' new seat limit reaches the talks already claimed on its coming evenings.
+
+        Through TalkService.edit, so the seat rules apply (podium/seats.py): a lower limit keeps everyone seated, a
+        higher one seats or offers seats to those waiting, and the talk's posts show it.
+        """
+        rows = await self.db.fetchall(
+            "SELECT t.id FROM talks AS t JOIN series_evenings AS e ON e.id = t.evening_id"
+            " WHERE e.series_id = ? AND t.starts_at_ms > ? AND t.state = 'scheduled' AND t.seat_limit IS NOT ?"
+            " ORDER BY t.starts_at_ms", (series.id, to_ms(now), series.seat_limit),
+        )
+        for row in rows:
+            try:
+                await self.talks.edit(guild_id=series.guild_id, actor=actor, talk_id=row["id"],
+                                      seat_limit=series.seat_limit)
+            except TalkError as exc:  # begun meanwhile: it keeps the seats it had
+                log.warning("series %d: talk %d kept its seat limit: %s", series.id, row["id"], exc)
 
     async def _active(self, tx: Transaction, guild_id: int, series_id: int) -> Series:
         row = await tx.fetchone("SELECT * FROM series WHERE id = ? AND guild_id = ? AND state = 'active'",
