@@ -608,6 +608,26 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
             )
             await queue_notice(tx, outbox, to_channel, event.now)
 
+    # `while_pending`: a sign-up still waiting for approval that someone else cancels (a skipped series evening, a
+    # moderator's /schedule cancel) is the speaker's too; `notify_speaker` hears only of talks once approved, and a
+    # decline ('declined', not 'pending') has its own notice (podium/workflow.py).
+    @hooks.subscribe("talk_cancelled", while_pending=True)
+    async def notify_waiting_speaker(tx: Transaction, event: TalkEvent) -> None:
+        talk = event.after
+        if talk.approval != "pending" or event.actor.user_id == talk.speaker_id:
+            return
+        await queue_notice(tx, outbox, OutboxMessage(
+            kind=CANCEL_NOTICE.name,
+            dedupe_key=f"talk:{talk.id}:{CANCEL_NOTICE.name}:{to_ms(talk.updated_at)}",
+            due_at=event.now,
+            target_type="dm",
+            guild_id=talk.guild_id,
+            user_id=talk.speaker_id,
+            talk_id=talk.id,
+            payload={"topic": talk.topic, "by_user_id": event.actor.user_id, "speaker_id": talk.speaker_id,
+                     "start_ms": to_ms(talk.starts_at), **cancel_reason(event.reason)},
+        ), event.now)
+
     @hooks.subscribe("talk_edited")
     async def tell_both_speakers(tx: Transaction, event: TalkEvent) -> None:
         # A talk given to someone else: the new speaker learns they have it, the old one that they no longer do.
