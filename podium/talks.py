@@ -208,11 +208,13 @@ async def who_is_told(db: Database, talk: Talk, actor: Actor) -> Told:
     attendees = 0
     # The attendees' notices are planned together (one per DM reader, one thread post for the rest), or not at all.
     if await queued("kind = 'attendee_notice'"):  # podium/audience.py's kind (it imports this module)
+        # A cancellation is told to those waiting for a seat too (podium/audience.py `_notices`).
+        waiting = " UNION SELECT user_id FROM waitlist WHERE talk_id = :talk" if talk.state == "cancelled" else ""
         attendees = int(await db.fetchval(
-            "SELECT count(*) FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
-            " WHERE a.talk_id = ? AND a.user_id != ?"
+            f"SELECT count(*) FROM (SELECT user_id FROM attendees WHERE talk_id = :talk{waiting}) AS a"
+            " LEFT JOIN users AS u ON u.user_id = a.user_id WHERE a.user_id != :actor"
             " AND NOT (coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_notices, 0))",
-            (talk.id, actor.user_id)))
+            {"talk": talk.id, "actor": actor.user_id}))
     return Told(speaker=speaker, attendees=attendees, channel=channel)
 
 
