@@ -41,7 +41,7 @@ from podium.i18n import N_, Translator
 from podium.markup import both_times, discord_time, inert, quote
 from podium.preferences import GuildSettings, channel_locale, load_guild
 from podium.talk_model import Talk, TalkError
-from podium.talks import Actor, SlotTaken, TalkEvent, TalkHooks, TalkService, subscribes
+from podium.talks import Actor, SlotTaken, TalkEvent, TalkHooks, TalkService, TimeTaken, subscribes
 from podium.zones import local_moment
 
 log = logging.getLogger(__name__)
@@ -262,6 +262,12 @@ async def claim(
         except SlotTaken:
             if slot is not None:
                 return await _taken_one(db, evening, slot, now)
+            continue
+        except TimeTaken:
+            # A talk of no evening at this slot's time (scheduled before the evening existed: a new one is refused
+            # there): the next slot may be free of it, so it is tried rather than the whole evening refused.
+            if slot is not None:
+                raise
             continue
         log.info("slot %d of evening %d claimed by %d (talk %d)", chosen, evening.id, user_id, talk.id)
         return Claimed(talk, evening)

@@ -59,6 +59,8 @@ NOTICE_EVERY = timedelta(minutes=10)
 # A held notice still goes this long before the talk starts (see _before_the_start).
 NOTICE_HOLD = timedelta(minutes=1)
 _LONGEST_MS = DURATION_RANGE[1] * 60_000
+# A series evening at its longest (podium/series.py: 10 slots of 240 minutes); a literal, as series imports this.
+_LONGEST_EVENING_MS = 10 * 240 * 60_000
 # The reason Podium gives when it follows a talk's Discord Event cancelled in Discord (podium/scheduled_events.py):
 # not the speaker's words, and English; notices say "cancelled in Discord's Events" in the reader's language instead.
 CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
@@ -1082,17 +1084,39 @@ class TalkService:
             """,
             (guild_id, exclude_id, end_ms, start_ms - _LONGEST_MS, start_ms, evening_id, evening_id),
         )
+        if row is None and evening_id is None:
+            # A talk of no evening inside an open series evening's slots would make the slots it overlaps
+            # unclaimable while the evening still offers them ("2 open slots", every Claim refused): that time is
+            # the series'; a talk there claims a slot (or a moderator skips the evening first).
+            evening = await tx.fetchone(
+                "SELECT s.name, e.starts_at_ms FROM series_evenings AS e JOIN series AS s ON s.id = e.series_id"
+                " WHERE e.guild_id = ? AND e.state = 'open' AND s.state = 'active'"
+                " AND (s.until_ms IS NULL OR e.starts_at_ms <= s.until_ms)"
+                " AND e.starts_at_ms < ? AND e.starts_at_ms > ?"
+                " AND e.starts_at_ms + s.slots * s.slot_minutes * 60000 > ? ORDER BY e.starts_at_ms LIMIT 1",
+                (guild_id, end_ms, start_ms - _LONGEST_EVENING_MS, start_ms),
+            )
+            if evening is not None:
+                raise TimeTaken(
+                    N_("That time is an evening of {series} ({when}): claim one of its slots with "
+                       "`/schedule add series:`, or pick another time."),
+                    series=quote(evening["name"]), when=discord_time(from_ms(evening["starts_at_ms"])),
+                )
         if row is not None:
             other = Talk.from_db(row)
             if other.approval != "approved":
                 # A sign-up waiting for approval is its speaker's and the moderators' business only: its topic,
                 # speaker and even its exact time are not told to whoever happens to pick the same time.
-                raise TalkError(N_("That time is already taken. Pick another time."))
-            raise TalkError(
+                raise TimeTaken(N_("That time is already taken. Pick another time."))
+            raise TimeTaken(
                 N_("That overlaps with {topic} by {speaker} at {when} ({minutes} min). Pick another time."),
                 topic=quote(other.topic), speaker=f"<@{other.speaker_id}>", when=discord_time(other.starts_at),
                 minutes=other.duration_minutes,
             )
+
+
+class TimeTaken(TalkError):
+    """Another talk (or a series evening's slots) is at that time (podium/slots.py tries the evening's next slot)."""
 
 
 class SlotTaken(TalkError):
