@@ -35,7 +35,6 @@ from zoneinfo import ZoneInfo
 
 from db import Database, Transaction
 from podium import privacy
-from podium.posts import queue_evening_edits
 from podium.clock import Clock, from_ms, to_ms
 from podium.delivery import kinds
 from podium.delivery.outbox import Outbox, OutboxMessage, OutboxRow
@@ -44,6 +43,7 @@ from podium.delivery.transport import GoneError
 from podium.errors import Text, UserError
 from podium.i18n import N_
 from podium.markup import discord_time, inert
+from podium.posts import queue_evening_edits
 from podium.preferences import channel_locale, load_guild
 from podium.recurrence import Rule, describe, occurrences, parse_every
 from podium.talk_model import Talk, has_control_character
