@@ -520,7 +520,7 @@ class SeriesService:
             await queue_post_update(tx, self.outbox, series, now)
         followed = await self.follow(series, actor, now)
         if "seat_limit" in changes:
-            await self._follow_seats(series, actor, now)
+            await self.follow_seats(series, actor, now)
         log.info("series %d edited by %d: %s", series_id, actor.user_id, ", ".join(changes))
         return Edited(series, followed)
 
@@ -668,7 +668,7 @@ class SeriesService:
                 stuck.append(talk)
         return Followed(moved, cancelled, tuple(stuck))
 
-    async def _follow_seats(self, series: Series, actor: Actor, now: datetime) -> None:
+    async def follow_seats(self, series: Series, actor: Actor, now: datetime) -> None:
         """The series' new seat limit reaches the talks already claimed on its coming evenings.
 
         Through TalkService.edit, so the seat rules apply (podium/seats.py): a lower limit keeps everyone seated, a
