@@ -792,10 +792,13 @@ async def series_replanned(tx: Transaction, outbox: Outbox, series_id: int, name
             await queue_evening_event(tx, outbox, evening, now)
         await _plan_evening(tx, outbox, evening, settings, None, now)
         await _queue_post_edit(tx, outbox, evening.id, evening.guild_id, now, expires_at=evening.ends_at)
+        await posts.queue_evening_edits(tx, outbox, guild_id, evening.id, now)
     for evening_id, start in gone.items():
         await outbox.cancel_keys(tx, [open_slots_key(evening_id)], now=now, reason="the evening is no longer planned")
         await _queue_post_edit(tx, outbox, evening_id, guild_id, now, expires_at=None,
                                gone={"series": name, "start_ms": to_ms(start)})
+        # A summary offering a deleted evening would keep a Claim button that is refused.
+        await posts.queue_evening_edits(tx, outbox, guild_id, evening_id, now)
 
 
 async def _plan_evening(tx: Transaction, outbox: Outbox, evening: Evening, settings: SlotSettings,
