@@ -192,6 +192,9 @@ _PLAN_THREAD = """
 
 # One notice per attendee reminded by DM (the one who made the change excepted), and one thread post if any of
 # the others is reminded in the thread: the same "people" as the reminders, in SQL for the same reason.
+# The people of `_PLAN_PEOPLE` when a talk is cancelled: its attendees and its waitlist (podium/seats.py).
+_SEATED_OR_WAITING = ("FROM (SELECT talk_id, user_id FROM attendees WHERE talk_id = :talk_id"
+                      " UNION SELECT talk_id, user_id FROM waitlist WHERE talk_id = :talk_id) AS a")
 _NOTICES = """
     SELECT :guild_id AS guild_id, 'dm' AS target_type, user_id, NULL AS channel_id, :talk_id AS talk_id,
            :payload AS payload, :due_ms AS due_at_ms, NULL AS expires_at_ms,
@@ -744,9 +747,14 @@ async def _notices(tx: Transaction, outbox: Outbox, event: TalkEvent, change: di
         return 0  # changed and changed back before anyone was told
     guild = await load_guild(tx, talk.guild_id)
     payload = {"topic": talk.topic, "by_user_id": event.actor.user_id, **merged}
+    people = _PLAN_PEOPLE.format(only="AND a.user_id != :actor_id")
+    if merged.get("cancelled"):
+        # A cancelled talk is news to those waiting for a seat too (one may hold an offer whose Accept now fails):
+        # they are told as the seated are. A move or a new speaker keeps their place, so it is theirs to read.
+        people = people.replace("FROM attendees AS a", _SEATED_OR_WAITING, 1)
     plan = PlanQuery(
         kind=ATTENDEE_NOTICE.name,
-        sql=_PLAN_PEOPLE.format(only="AND a.user_id != :actor_id") + _NOTICES,
+        sql=people + _NOTICES,
         params={
             "talk_id": talk.id, "guild_id": talk.guild_id, "actor_id": event.actor.user_id,
             "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True), "due_ms": to_ms(due),

@@ -22,6 +22,7 @@ delivery (durable across crashes, retried, paced per channel, reported when it f
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -176,10 +177,51 @@ async def correct_summary_if_changed(sent: kinds.SentContext, shown: list[int]) 
     await _queue(sent.tx, sent.outbox, Talk.from_db(found), post, sent.now, sent.now + SUMMARY_LASTS)
 
 
+async def note_evenings_shown(sent: kinds.SentContext, shown: list[int]) -> None:
+    """Keep with a sent summary which series evenings it offers (its open-slots section, podium/slots.py).
+
+    A claim or a skip changes an evening no talk of the summary shows: `queue_evening_edits` finds the summary by these.
+    """
+    evenings = [e.get("evening_id") for e in sent.payload.get("open_evenings") or [] if isinstance(e, dict)]
+    ids = [i for i in evenings if isinstance(i, int)]
+    if ids:
+        await sent.tx.execute("UPDATE outbox SET payload = json_set(payload, '$.evenings', json(?)) WHERE id = ?",
+                              (json.dumps(ids), sent.row.id))
+
+
+async def queue_evening_edits(tx: Transaction, outbox: Outbox, guild_id: int, evening_id: int,
+                              now: datetime) -> int:
+    """Edit every summary of this week that offers the evening's open slots: its slots were claimed, or it is skipped.
+
+    One waiting edit per summary: it renders every section as it is when it runs, so one already waiting is enough.
+    """
+    summaries = await tx.fetchall(
+        "SELECT id, kind, delivered_channel_id AS channel_id, message_id, sent_at_ms FROM outbox"
+        " WHERE guild_id = ? AND kind = ? AND created_at_ms > ? AND state = 'sent' AND sent_at_ms > ?"
+        " AND message_id IS NOT NULL AND delivered_channel_id IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM json_each(payload, '$.evenings') WHERE value = ?)",
+        (guild_id, weekly.WEEKLY_SUMMARY.name, to_ms(now - 2 * SUMMARY_LASTS), to_ms(now - SUMMARY_LASTS),
+         evening_id),
+    )
+    for post in summaries:
+        prefix = _key_prefix(post["message_id"])
+        if await tx.fetchone("SELECT 1 FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? AND state = 'pending'"
+                             " AND due_at_ms <= ?", (prefix, prefix[:-1] + ";", to_ms(now + EDIT_HOLD))):
+            continue
+        await outbox.enqueue(tx, OutboxMessage(
+            kind=POST_UPDATE.name, dedupe_key=f"{prefix}evening:{evening_id}:{to_ms(now)}", due_at=now + EDIT_HOLD,
+            target_type="channel", guild_id=guild_id, channel_id=post["channel_id"],
+            payload={"message_id": post["message_id"], "post": post["kind"], "source": post["id"]},
+            expires_at=from_ms(post["sent_at_ms"]) + SUMMARY_LASTS,
+        ), now=now)
+    return len(summaries)
+
+
 # Each post is checked in the transaction that marks it sent; the engine and the summary's owner call these without
 # importing this module.
 kinds.after_kept_true_post_sent(correct_if_changed)
 weekly.after_summary_sent(correct_summary_if_changed)
+weekly.after_summary_sent(note_evenings_shown)
 
 
 @subscribes
@@ -237,10 +279,11 @@ async def _summary(db: Database, row: OutboxRow, guild: GuildSettings | None, no
                    source_id: int) -> dict[str, Any]:
     source = await db.fetchone("SELECT payload FROM outbox WHERE id = ?", (source_id,))
     shown = parse_payload(source["payload"]).get("shown") if source is not None else None
-    ids = [i for i in shown if isinstance(i, int)] if isinstance(shown, list) else []
-    if not ids:
+    if not isinstance(shown, list):
         raise kinds.ActionSkipped("the summary's talks are not known")
-    rows = await db.fetchall(
+    # A summary of no talks may still offer open slots (edited when they are claimed): its list stays empty.
+    ids = [i for i in shown if isinstance(i, int)]
+    rows = [] if not ids else await db.fetchall(
         "SELECT t.id, t.speaker_id, t.topic, t.starts_at_ms, t.state,"
         " (SELECT count(*) FROM attendees AS a WHERE a.talk_id = t.id) AS going"
         f" FROM talks AS t WHERE t.id IN ({','.join('?' * len(ids))}) ORDER BY t.starts_at_ms, t.id",

@@ -43,6 +43,7 @@ from podium.delivery.transport import GoneError
 from podium.errors import Text, UserError
 from podium.i18n import N_
 from podium.markup import discord_time, inert
+from podium.posts import queue_evening_edits
 from podium.preferences import channel_locale, load_guild
 from podium.recurrence import Rule, describe, occurrences, parse_every
 from podium.talk_model import Talk, has_control_character
@@ -518,6 +519,8 @@ class SeriesService:
             await _replan(tx, self.outbox, series, now)
             await queue_post_update(tx, self.outbox, series, now)
         followed = await self.follow(series, actor, now)
+        if "seat_limit" in changes:
+            await self.follow_seats(series, actor, now)
         log.info("series %d edited by %d: %s", series_id, actor.user_id, ", ".join(changes))
         return Edited(series, followed)
 
@@ -541,6 +544,8 @@ class SeriesService:
                                         " RETURNING *", (to_ms(now), series.id))
                 series = Series.from_db(row)
                 await queue_post_update(tx, self.outbox, series, now)
+                # The week's summary may offer this evening's slots with a Claim button that would now be refused.
+                await queue_evening_edits(tx, self.outbox, guild_id, evening.id, now)
         cancelled = (await self.follow(series, actor, now)).cancelled
         if again and not cancelled:
             raise SeriesError(N_("That evening is already skipped; nothing changed."))
@@ -644,21 +649,42 @@ class SeriesService:
                     log.warning("talk %d of a skipped evening not cancelled: %s", talk.id, exc)
                 continue
             target = series.slot_start(from_ms(row["evening_ms"]), talk.slot or 0)
-            if target != talk.starts_at:
+            # New slot minutes change the talks' lengths too: a shorter slot's talk kept at the old length would
+            # run into the next slot (which then could not move) and past the evening's end.
+            if target != talk.starts_at or talk.duration_minutes != series.slot_minutes:
                 moves.append((talk, target))
         # Later first when moving later, earlier first when moving earlier: a slot never lands on its neighbour.
         later = sorted((m for m in moves if m[1] > m[0].starts_at), key=lambda m: m[0].starts_at, reverse=True)
-        earlier = sorted((m for m in moves if m[1] < m[0].starts_at), key=lambda m: m[0].starts_at)
+        earlier = sorted((m for m in moves if m[1] <= m[0].starts_at), key=lambda m: m[0].starts_at)
         moved, stuck = 0, []
         for talk, target in [*later, *earlier]:
             try:
-                await self.talks.reschedule(guild_id=talk.guild_id, actor=actor, talk_id=talk.id, starts_at=target)
+                await self.talks.refit_slot(guild_id=talk.guild_id, actor=actor, talk_id=talk.id, starts_at=target,
+                                            duration_minutes=series.slot_minutes)
                 moved += 1
             except TalkError as exc:
                 # Another talk at the new time: this one stays where it is, and the moderator's reply names it.
                 log.warning("series %d: talk %d not moved to its evening: %s", series.id, talk.id, exc)
                 stuck.append(talk)
         return Followed(moved, cancelled, tuple(stuck))
+
+    async def follow_seats(self, series: Series, actor: Actor, now: datetime) -> None:
+        """The series' new seat limit reaches the talks already claimed on its coming evenings.
+
+        Through TalkService.edit, so the seat rules apply (podium/seats.py): a lower limit keeps everyone seated, a
+        higher one seats or offers seats to those waiting, and the talk's posts show it.
+        """
+        rows = await self.db.fetchall(
+            "SELECT t.id FROM talks AS t JOIN series_evenings AS e ON e.id = t.evening_id"
+            " WHERE e.series_id = ? AND t.starts_at_ms > ? AND t.state = 'scheduled' AND t.seat_limit IS NOT ?"
+            " ORDER BY t.starts_at_ms", (series.id, to_ms(now), series.seat_limit),
+        )
+        for row in rows:
+            try:
+                await self.talks.edit(guild_id=series.guild_id, actor=actor, talk_id=row["id"],
+                                      seat_limit=series.seat_limit)
+            except TalkError as exc:  # begun meanwhile: it keeps the seats it had
+                log.warning("series %d: talk %d kept its seat limit: %s", series.id, row["id"], exc)
 
     async def _active(self, tx: Transaction, guild_id: int, series_id: int) -> Series:
         row = await tx.fetchone("SELECT * FROM series WHERE id = ? AND guild_id = ? AND state = 'active'",

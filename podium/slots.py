@@ -29,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db import Database, Transaction
-from podium import components, i18n, privacy, weekly
+from podium import components, i18n, posts, privacy, weekly
 from podium import scheduled_events as events
 from podium.clock import from_ms, to_ms
 from podium.components import Click, Reply
@@ -41,7 +41,7 @@ from podium.i18n import N_, Translator
 from podium.markup import both_times, discord_time, inert, quote
 from podium.preferences import GuildSettings, channel_locale, load_guild
 from podium.talk_model import Talk, TalkError
-from podium.talks import Actor, SlotTaken, TalkEvent, TalkHooks, TalkService, subscribes
+from podium.talks import Actor, SlotTaken, TalkEvent, TalkHooks, TalkService, TimeTaken, subscribes
 from podium.zones import local_moment
 
 log = logging.getLogger(__name__)
@@ -262,6 +262,12 @@ async def claim(
         except SlotTaken:
             if slot is not None:
                 return await _taken_one(db, evening, slot, now)
+            continue
+        except TimeTaken:
+            # A talk of no evening at this slot's time (scheduled before the evening existed: a new one is refused
+            # there): the next slot may be free of it, so it is tried rather than the whole evening refused.
+            if slot is not None:
+                raise
             continue
         log.info("slot %d of evening %d claimed by %d (talk %d)", chosen, evening.id, user_id, talk.id)
         return Claimed(talk, evening)
@@ -736,6 +742,8 @@ async def evening_changed(tx: Transaction, outbox: Outbox, evening_id: int, now:
     await queue_evening_event(tx, outbox, evening, now)
     await _plan_evening(tx, outbox, evening, await load_settings(tx, evening.guild_id), None, now)
     await _queue_post_edit(tx, outbox, evening.id, evening.guild_id, now, expires_at=evening.ends_at)
+    # The week's summary offers it too ("2 open slots", a Claim button), though no talk it lists changed.
+    await posts.queue_evening_edits(tx, outbox, evening.guild_id, evening.id, now)
 
 
 async def _queue_post_edit(tx: Transaction, outbox: Outbox, evening_id: int, guild_id: int, now: datetime, *,
@@ -784,10 +792,13 @@ async def series_replanned(tx: Transaction, outbox: Outbox, series_id: int, name
             await queue_evening_event(tx, outbox, evening, now)
         await _plan_evening(tx, outbox, evening, settings, None, now)
         await _queue_post_edit(tx, outbox, evening.id, evening.guild_id, now, expires_at=evening.ends_at)
+        await posts.queue_evening_edits(tx, outbox, guild_id, evening.id, now)
     for evening_id, start in gone.items():
         await outbox.cancel_keys(tx, [open_slots_key(evening_id)], now=now, reason="the evening is no longer planned")
         await _queue_post_edit(tx, outbox, evening_id, guild_id, now, expires_at=None,
                                gone={"series": name, "start_ms": to_ms(start)})
+        # A summary offering a deleted evening would keep a Claim button that is refused.
+        await posts.queue_evening_edits(tx, outbox, guild_id, evening_id, now)
 
 
 async def _plan_evening(tx: Transaction, outbox: Outbox, evening: Evening, settings: SlotSettings,

@@ -59,6 +59,8 @@ NOTICE_EVERY = timedelta(minutes=10)
 # A held notice still goes this long before the talk starts (see _before_the_start).
 NOTICE_HOLD = timedelta(minutes=1)
 _LONGEST_MS = DURATION_RANGE[1] * 60_000
+# A series evening at its longest (podium/series.py: 10 slots of 240 minutes); a literal, as series imports this.
+_LONGEST_EVENING_MS = 10 * 240 * 60_000
 # The reason Podium gives when it follows a talk's Discord Event cancelled in Discord (podium/scheduled_events.py):
 # not the speaker's words, and English; notices say "cancelled in Discord's Events" in the reader's language instead.
 CANCELLED_IN_DISCORD = "cancelled in Discord's Events"
@@ -208,11 +210,13 @@ async def who_is_told(db: Database, talk: Talk, actor: Actor) -> Told:
     attendees = 0
     # The attendees' notices are planned together (one per DM reader, one thread post for the rest), or not at all.
     if await queued("kind = 'attendee_notice'"):  # podium/audience.py's kind (it imports this module)
+        # A cancellation is told to those waiting for a seat too (podium/audience.py `_notices`).
+        waiting = " UNION SELECT user_id FROM waitlist WHERE talk_id = :talk" if talk.state == "cancelled" else ""
         attendees = int(await db.fetchval(
-            "SELECT count(*) FROM attendees AS a LEFT JOIN users AS u ON u.user_id = a.user_id"
-            " WHERE a.talk_id = ? AND a.user_id != ?"
+            f"SELECT count(*) FROM (SELECT user_id FROM attendees WHERE talk_id = :talk{waiting}) AS a"
+            " LEFT JOIN users AS u ON u.user_id = a.user_id WHERE a.user_id != :actor"
             " AND NOT (coalesce(u.opt_out_everything, 0) OR coalesce(u.opt_out_notices, 0))",
-            (talk.id, actor.user_id)))
+            {"talk": talk.id, "actor": actor.user_id}))
     return Told(speaker=speaker, attendees=attendees, channel=channel)
 
 
@@ -608,6 +612,26 @@ def default_hooks(outbox: Outbox) -> TalkHooks:
             )
             await queue_notice(tx, outbox, to_channel, event.now)
 
+    # `while_pending`: a sign-up still waiting for approval that someone else cancels (a skipped series evening, a
+    # moderator's /schedule cancel) is the speaker's too; `notify_speaker` hears only of talks once approved, and a
+    # decline ('declined', not 'pending') has its own notice (podium/workflow.py).
+    @hooks.subscribe("talk_cancelled", while_pending=True)
+    async def notify_waiting_speaker(tx: Transaction, event: TalkEvent) -> None:
+        talk = event.after
+        if talk.approval != "pending" or event.actor.user_id == talk.speaker_id:
+            return
+        await queue_notice(tx, outbox, OutboxMessage(
+            kind=CANCEL_NOTICE.name,
+            dedupe_key=f"talk:{talk.id}:{CANCEL_NOTICE.name}:{to_ms(talk.updated_at)}",
+            due_at=event.now,
+            target_type="dm",
+            guild_id=talk.guild_id,
+            user_id=talk.speaker_id,
+            talk_id=talk.id,
+            payload={"topic": talk.topic, "by_user_id": event.actor.user_id, "speaker_id": talk.speaker_id,
+                     "start_ms": to_ms(talk.starts_at), **cancel_reason(event.reason)},
+        ), event.now)
+
     @hooks.subscribe("talk_edited")
     async def tell_both_speakers(tx: Transaction, event: TalkEvent) -> None:
         # A talk given to someone else: the new speaker learns they have it, the old one that they no longer do.
@@ -745,7 +769,13 @@ class TalkService:
         return talk
 
     async def reschedule(self, *, guild_id: int, actor: Actor, talk_id: int, starts_at: datetime) -> tuple[Talk, Talk]:
-        """Move a talk; returns it before and after."""
+        """Move a talk; returns it before and after.
+
+        A series slot's talk moved to a time of its own leaves its slot (podium/slots.py): the slot is free to claim
+        again and the evening's posts and event drop it (they hear of it through `before.evening_id`). Refusing the
+        move would leave the speaker who can't make the evening only a cancel, losing the talk's audience; a move to
+        another slot is "Pick another" (`move_to_slot`).
+        """
         self._count_change(actor)
         now = self.clock.now()
         validate_start(starts_at, now)
@@ -755,8 +785,8 @@ class TalkService:
                 raise TalkError(N_("That is already when the talk starts; nothing changed."))
             await self._check_overlap(tx, guild_id, starts_at, before.duration_minutes, exclude_id=talk_id)
             row = await tx.fetchrow(
-                "UPDATE talks SET starts_at_ms = ?, updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
-                " WHERE id = ? RETURNING *",
+                "UPDATE talks SET starts_at_ms = ?, evening_id = NULL, slot = NULL, updated_by = ?,"
+                " updated_at_ms = ?, sequence = sequence + 1 WHERE id = ? RETURNING *",
                 (to_ms(starts_at), actor.user_id, to_ms(now), talk_id),
             )
             after = Talk.from_db(row)
@@ -791,6 +821,33 @@ class TalkService:
             name: EventName = "talk_rescheduled" if after.starts_at != before.starts_at else "talk_edited"
             await self.hooks.emit(tx, TalkEvent(name, before, after, actor, now))
         log.info("talk %d moved to slot %d of evening %d by %d", talk_id, slot, evening_id, actor.user_id)
+        return before, after
+
+    async def refit_slot(
+        self, *, guild_id: int, actor: Actor, talk_id: int, starts_at: datetime, duration_minutes: int,
+    ) -> tuple[Talk, Talk]:
+        """Bring a slot's talk to its slot's time and length after its series changed (podium/series.py `follow`).
+
+        It keeps its evening and slot; the other talks of the evening are the slot index's to order, not overlaps.
+        """
+        now = self.clock.now()
+        validate_start(starts_at, now)
+        validate_duration(duration_minutes)
+        async with self.db.transaction() as tx:
+            before = await self._editable(tx, guild_id, talk_id, actor, "reschedule")
+            if (before.starts_at, before.duration_minutes) == (starts_at, duration_minutes):
+                raise TalkError(N_("That is already when the talk starts; nothing changed."))
+            await self._check_overlap(tx, guild_id, starts_at, duration_minutes, exclude_id=talk_id,
+                                      evening_id=before.evening_id)
+            row = await tx.fetchrow(
+                "UPDATE talks SET starts_at_ms = ?, duration_minutes = ?, updated_by = ?, updated_at_ms = ?,"
+                " sequence = sequence + 1 WHERE id = ? RETURNING *",
+                (to_ms(starts_at), duration_minutes, actor.user_id, to_ms(now), talk_id),
+            )
+            after = Talk.from_db(row)
+            name: EventName = "talk_rescheduled" if after.starts_at != before.starts_at else "talk_edited"
+            await self.hooks.emit(tx, TalkEvent(name, before, after, actor, now))
+        log.info("talk %d refitted to its slot by %d", talk_id, actor.user_id)
         return before, after
 
     async def cancel(self, *, guild_id: int, actor: Actor, talk_id: int, reason: str | None = None) -> Talk:
@@ -1027,17 +1084,39 @@ class TalkService:
             """,
             (guild_id, exclude_id, end_ms, start_ms - _LONGEST_MS, start_ms, evening_id, evening_id),
         )
+        if row is None and evening_id is None:
+            # A talk of no evening inside an open series evening's slots would make the slots it overlaps
+            # unclaimable while the evening still offers them ("2 open slots", every Claim refused): that time is
+            # the series'; a talk there claims a slot (or a moderator skips the evening first).
+            evening = await tx.fetchone(
+                "SELECT s.name, e.starts_at_ms FROM series_evenings AS e JOIN series AS s ON s.id = e.series_id"
+                " WHERE e.guild_id = ? AND e.state = 'open' AND s.state = 'active'"
+                " AND (s.until_ms IS NULL OR e.starts_at_ms <= s.until_ms)"
+                " AND e.starts_at_ms < ? AND e.starts_at_ms > ?"
+                " AND e.starts_at_ms + s.slots * s.slot_minutes * 60000 > ? ORDER BY e.starts_at_ms LIMIT 1",
+                (guild_id, end_ms, start_ms - _LONGEST_EVENING_MS, start_ms),
+            )
+            if evening is not None:
+                raise TimeTaken(
+                    N_("That time is an evening of {series} ({when}): claim one of its slots with "
+                       "`/schedule add series:`, or pick another time."),
+                    series=quote(evening["name"]), when=discord_time(from_ms(evening["starts_at_ms"])),
+                )
         if row is not None:
             other = Talk.from_db(row)
             if other.approval != "approved":
                 # A sign-up waiting for approval is its speaker's and the moderators' business only: its topic,
                 # speaker and even its exact time are not told to whoever happens to pick the same time.
-                raise TalkError(N_("That time is already taken. Pick another time."))
-            raise TalkError(
+                raise TimeTaken(N_("That time is already taken. Pick another time."))
+            raise TimeTaken(
                 N_("That overlaps with {topic} by {speaker} at {when} ({minutes} min). Pick another time."),
                 topic=quote(other.topic), speaker=f"<@{other.speaker_id}>", when=discord_time(other.starts_at),
                 minutes=other.duration_minutes,
             )
+
+
+class TimeTaken(TalkError):
+    """Another talk (or a series evening's slots) is at that time (podium/slots.py tries the evening's next slot)."""
 
 
 class SlotTaken(TalkError):

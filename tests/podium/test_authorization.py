@@ -19,8 +19,9 @@ from tests.botprocess import BOT_PY
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*(ROOT / "cogs").rglob("*.py"), *(ROOT / "podium").rglob("*.py"), BOT_PY, ROOT / "cli.py"])
-# TalkService's methods that change a talk (move_to_slot: "Pick another" moves a series claim, issue 23).
-WRITERS = ("add", "reschedule", "cancel", "edit", "set_links", "move_to_slot")
+# TalkService's methods that change a talk (move_to_slot: "Pick another" moves a series claim, issue 23; refit_slot:
+# a series' changed slots bring its claimed talks to their slot's time and length).
+WRITERS = ("add", "reschedule", "cancel", "edit", "set_links", "move_to_slot", "refit_slot")
 ASKING = ("authorize", "refusal")
 SPEAKER, OTHER, MODERATOR, BOT = 1, 2, 3, 999
 

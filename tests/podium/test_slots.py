@@ -381,3 +381,20 @@ async def test_moving_a_claim_to_an_evening_where_the_member_holds_a_slot_is_ref
         await slots.move_claim(service, guild_id=GUILD, user_id=1, talk_id=first.talk.id, evening_id=next_week,
                                slot=1)
     assert (await service.find(first.talk.id)).evening_id == tonight  # nothing changed
+
+
+async def test_a_free_talk_inside_an_evening_is_refused_and_one_from_before_it_leaves_the_next_slot_claimable(
+        db, clock):
+    # Review r23e: the evening's time is the series'; a talk there made every Claim fail "That overlaps with…".
+    _, service = await world(db, clock)
+    start = clock.now() + timedelta(days=2)
+    # Scheduled before the series had this evening: it stays, and the claim takes the slot after it.
+    early = await service.add(guild_id=GUILD, actor=Actor(9), speaker_id=9, topic="Free", starts_at=start,
+                              duration_minutes=30)
+    _, [evening_id, *_] = await add_series(db, clock, slots_n=2, minutes=30, first_in=timedelta(days=2))
+    with pytest.raises(TalkError, match="is an evening of"):
+        await service.add(guild_id=GUILD, actor=Actor(8), speaker_id=8, topic="Later",
+                          starts_at=start + timedelta(minutes=30), duration_minutes=15)
+    outcome = await slots.claim(service, guild_id=GUILD, user_id=7, evening_id=evening_id)
+    assert isinstance(outcome, slots.Claimed) and outcome.talk.slot == 1
+    assert early.evening_id is None
