@@ -1,0 +1,42 @@
+"""Review of issues 23/24, second round: what members and moderators see, in English and German (reviewer r23f).
+
+Each test shows a defect in the text of a new post, DM or reply.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from podium.delivery.render import RenderContext, render
+from podium.feedback import FEEDBACK_POST, FEEDBACK_SUMMARY
+from tests import factories
+
+
+def _talk(clock):
+    return factories.talk(topic="Intro to Rust", starts_at=clock.now() - timedelta(hours=2), thread_id=10**18)
+
+
+# -- numbers as the reader's language writes them (docs/i18n.md: "1,000" / "1.000") ----------------------------
+
+
+@pytest.mark.parametrize(("locale", "written"), [("en", "1,234"), ("de", "1.234")])
+def test_the_feedback_posts_vote_count_is_written_as_the_readers_language_writes_numbers(clock, locale, written):
+    # docs/i18n.md: numbers Podium writes itself go through Babel ("{n} of a plural is formatted too"). The public
+    # feedback post passes its count as `{count}`, which ngettext leaves raw: "1234 votes so far".
+    ctx = RenderContext(FEEDBACK_POST.name, {"votes": 1234}, _talk(clock), clock.now(), clock.now(), via="thread",
+                        locale=locale)
+    content = render(ctx, mention_user_id=None)["content"]
+    assert written in content, content
+
+
+@pytest.mark.parametrize(("locale", "written"), [("en", "1,234"), ("de", "1.234")])
+def test_the_feedback_summary_writes_its_counts_as_the_readers_language_writes_numbers(clock, locale, written):
+    # The speaker's DM: the vote count, each star's count and who came (total, peak) are all left raw.
+    payload = {"count": 1234, "distribution": [1234, 0, 0, 0, 0], "turnout": [1234, 1234, 61.0], "comments": []}
+    ctx = RenderContext(FEEDBACK_SUMMARY.name, payload, _talk(clock), clock.now(), clock.now(), via="dm",
+                        locale=locale)
+    content = render(ctx, mention_user_id=None)["content"]
+    raw = [line for line in content.splitlines() if "1234" in line]
+    assert content.count(written) >= 4 and raw == [], content
