@@ -40,3 +40,24 @@ def test_the_feedback_summary_writes_its_counts_as_the_readers_language_writes_n
     content = render(ctx, mention_user_id=None)["content"]
     raw = [line for line in content.splitlines() if "1234" in line]
     assert content.count(written) >= 4 and raw == [], content
+
+
+# -- Discord's limits at worst-case lengths: a 100-character series name, 10 slots -------------------------------
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_pick_another_slot_tells_the_slots_apart_when_the_series_name_is_long(clock, locale):
+    # A series name may have 100 characters (/series create name: max_length=100). Each option of the slot select
+    # is "{series} · slot {n} · {when}" cut at Discord's 100: with a long name, every option reads the same name,
+    # the slot and its time cut off. The member cannot tell which slot they pick.
+    from podium import i18n
+    from podium.slots import Evening, slot_options, slot_select
+
+    evening = Evening(id=7, series_id=1, guild_id=factories.GUILD, starts_at=clock.now() + timedelta(days=3),
+                      state="open", name="Rust Thursdays: " + "R" * 84, slots=10, slot_minutes=30, seat_limit=None,
+                      channel_id=None, timezone="Europe/Berlin", series_state="active")
+    t = i18n.translator(locale)
+    row = slot_select("podium:test", slot_options([(evening, list(range(10)))], t), "…", 7)
+    labels = [option["label"] for option in row["components"][0]["options"]]
+    assert all(len(label) <= 100 for label in labels)
+    assert len(set(labels)) == len(labels) == 10, labels
