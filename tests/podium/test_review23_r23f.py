@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from podium.delivery.render import RenderContext, render
+from podium.errors import UserError
 from podium.feedback import FEEDBACK_POST, FEEDBACK_SUMMARY
 from tests import factories
 
@@ -61,3 +62,19 @@ def test_pick_another_slot_tells_the_slots_apart_when_the_series_name_is_long(cl
     labels = [option["label"] for option in row["components"][0]["options"]]
     assert all(len(label) <= 100 for label in labels)
     assert len(set(labels)) == len(labels) == 10, labels
+
+
+# -- a refusal's example in the reader's language (docs/i18n.md, "Examples in German") ----------------------------
+
+
+@pytest.mark.parametrize("link", ["ftp://example.org/slides.pdf", "https://exa mple.org", "x" * 600])
+def test_a_refused_links_example_is_in_german_for_a_german_reader(link):
+    # Every other example of the catalogue names the talk in German ("`/schedule edit talk:Einführung in Rust …`");
+    # the links' example is a constant passed as a value, so a German member reads "talk:Intro to Rust".
+    from podium import i18n
+    from podium.talk_model import validate_link
+
+    with pytest.raises(UserError) as refused:
+        validate_link(link)
+    text = refused.value.text_for(i18n.translator("de"))
+    assert "Beispiel" in text and "Intro to Rust" not in text, text
