@@ -78,3 +78,22 @@ def test_a_refused_links_example_is_in_german_for_a_german_reader(link):
         validate_link(link)
     text = refused.value.text_for(i18n.translator("de"))
     assert "Beispiel" in text and "Intro to Rust" not in text, text
+
+
+# -- times shown as <t:…> or in a zone that is named -------------------------------------------------------------
+
+
+def test_an_evenings_event_line_up_says_which_zone_its_times_are_in(clock):
+    # Discord's Events card shows the evening's start in each reader's own clock; its description lists the
+    # line-up as bare "19:00 Lifetimes", in the series' zone, never named: a member in New York reads 19:00 next to
+    # an event starting at 1:00 PM. Plain-text times say their zone (podium/zones.local_moment), else are <t:…>.
+    from podium.preferences import GuildSettings
+    from podium.slots import Evening, evening_event_body
+
+    evening = Evening(id=7, series_id=1, guild_id=factories.GUILD, starts_at=clock.now() + timedelta(days=3),
+                      state="open", name="Rust Thursdays", slots=2, slot_minutes=30, seat_limit=None,
+                      channel_id=None, timezone="Europe/Berlin", series_state="active")
+    talk = factories.talk(topic="Lifetimes", starts_at=evening.starts_at, speaker_name="Ada")
+    description = evening_event_body(evening, {0: talk}, GuildSettings(factories.GUILD))["description"]
+    line = next(line for line in description.splitlines() if "Lifetimes" in line)
+    assert "<t:" in line or "Europe/Berlin" in description, description
