@@ -97,3 +97,38 @@ def test_an_evenings_event_line_up_says_which_zone_its_times_are_in(clock):
     description = evening_event_body(evening, {0: talk}, GuildSettings(factories.GUILD))["description"]
     line = next(line for line in description.splitlines() if "Lifetimes" in line)
     assert "<t:" in line or "Europe/Berlin" in description, description
+
+
+# -- what a setting says is what happens ---------------------------------------------------------------------------
+
+
+async def test_release_unconfirmed_releases_the_talk_on_a_server_without_a_log_channel(db, clock):
+    # /announce-settings talks release-unconfirmed:True answers "no answer within a day cancels the talk" on any
+    # server. The release is done by the log channel's line (podium/workflow.py _overdue_sent), which is never
+    # planned without a log channel: the unanswered talk silently stays, its slot never offered again.
+    from podium.audience import Audience
+    from podium.delivery.outbox import Outbox
+    from podium.preferences import switches
+    from podium.talk_model import load_talk
+    from podium.talks import Actor, TalkService, composed_hooks
+    from podium.workflow import Workflow
+    from tests.podium.workflow_world import deliver_due, rows
+
+    outbox = Outbox(db)
+    hooks = composed_hooks(outbox)
+    await factories.add_guild(db, factories.GUILD, announce_channel_id=555,
+                              **{setting.column: 1 for setting in switches()})
+    await Workflow(db, outbox, clock, hooks).configure(factories.GUILD, approval=False, confirm_hours=72,
+                                                       release_unconfirmed=True)
+    talks = TalkService(db, outbox, clock, hooks)
+    talk = await talks.add(guild_id=factories.GUILD, actor=Actor(factories.SPEAKER), speaker_id=factories.SPEAKER,
+                           topic="Rust", starts_at=clock.now() + timedelta(hours=100))
+    await Audience(db, outbox, clock).join(talk_id=talk.id, user_id=77, guild_id=factories.GUILD)
+    clock.set(talk.starts_at - timedelta(hours=72))
+    _, [asked] = await deliver_due(db, outbox, clock, "speaker_confirmation")
+    assert asked.state == "sent"
+    clock.set(talk.starts_at - timedelta(hours=47))  # a day and an hour later: no answer
+    for row in await rows(db, talk.id, "pending"):
+        if row["kind"] == "confirmation_overdue":
+            await deliver_due(db, outbox, clock, "confirmation_overdue")
+    assert (await load_talk(db, talk.id)).state == "cancelled"
