@@ -132,3 +132,25 @@ async def test_release_unconfirmed_releases_the_talk_on_a_server_without_a_log_c
         if row["kind"] == "confirmation_overdue":
             await deliver_due(db, outbox, clock, "confirmation_overdue")
     assert (await load_talk(db, talk.id)).state == "cancelled"
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_series_list_and_the_edit_reply_show_the_series_last_date_and_seats(clock, locale):
+    # /series edit until:2027-06-30 (or seats:20) answers "✏️ Series changed: {summary}", and /series list shows
+    # the same summary: name, rule, zone, slots. The last date and the seat limit are in neither, so a moderator
+    # who set them is never shown them, and cannot tell from /series list which series ends when.
+    from datetime import UTC, datetime
+
+    from cogs.series import summary
+    from podium import i18n
+    from podium.recurrence import parse_every
+    from podium.series import Series
+
+    series = Series(id=1, guild_id=factories.GUILD, name="Rust Thursdays",
+                    rule=parse_every("thursday 19:00", today=clock.now().date()), every_text="thursday 19:00",
+                    timezone="Europe/Berlin", slots=2, slot_minutes=30, seat_limit=20,
+                    until=datetime(2027, 6, 30, 21, 59, 59, tzinfo=UTC), channel_id=None, state="active",
+                    created_by=1, sequence=0)
+    text = summary(series, i18n.translator(locale))
+    assert "2027" in text or "<t:1814" in text, text
+    assert "20" in text.replace("2027", ""), text
