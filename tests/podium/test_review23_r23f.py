@@ -154,3 +154,18 @@ def test_series_list_and_the_edit_reply_show_the_series_last_date_and_seats(cloc
     text = summary(series, i18n.translator(locale))
     assert "2027" in text or "<t:1814" in text, text
     assert "20" in text.replace("2027", ""), text
+
+
+# -- `every` in the words the time input already reads (issue 23 §1) ---------------------------------------------
+
+
+@pytest.mark.parametrize(("locale", "typed"), [("de", "Do. 19 Uhr"), ("de", "jeden Di. 18:30"), ("en", "thu. 19:00")])
+def test_every_reads_a_weekday_abbreviated_with_a_dot_as_the_time_input_does(clock, locale, typed):
+    # `/schedule add when:Do. 19 Uhr` is read (and Podium itself writes German weekdays so: "Do. 10. Dez. 19:00");
+    # `/series create every:Do. 19 Uhr` is refused with "I can't read … as a repeating time".
+    from podium.recurrence import parse_every
+    from podium.timeparse import parse_when
+
+    assert parse_when(typed.replace("jeden ", ""), zone="Europe/Berlin", now=clock.now(), locale=locale)
+    rule = parse_every(typed, today=clock.now().date(), locale=locale)
+    assert (rule.weekday, rule.hour) in ((3, 19), (1, 18))
