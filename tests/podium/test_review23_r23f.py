@@ -43,6 +43,17 @@ def test_the_feedback_summary_writes_its_counts_as_the_readers_language_writes_n
     assert content.count(written) >= 4 and raw == [], content
 
 
+
+@pytest.mark.parametrize(("locale", "written"), [("en", "1,500/2,000"), ("de", "1.500/2.000")])
+def test_the_join_buttons_seat_count_is_written_as_the_readers_language_writes_numbers(locale, written):
+    # A workshop may have up to 10,000 seats: "🎟️ Join (1500/2000)" leaves both numbers raw.
+    from podium import i18n
+    from podium.components import Seats, join_label
+
+    label = join_label(i18n.translator(locale), Seats(taken=1500, limit=2000, waiting=0))
+    assert written in label, label
+
+
 # -- Discord's limits at worst-case lengths: a 100-character series name, 10 slots -------------------------------
 
 
