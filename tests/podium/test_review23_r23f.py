@@ -180,3 +180,16 @@ def test_every_reads_a_weekday_abbreviated_with_a_dot_as_the_time_input_does(clo
     assert parse_when(typed.replace("jeden ", ""), zone="Europe/Berlin", now=clock.now(), locale=locale)
     rule = parse_every(typed, today=clock.now().date(), locale=locale)
     assert (rule.weekday, rule.hour) in ((3, 19), (1, 18))
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_the_settings_say_when_an_unanswered_talk_is_released_for_a_short_lead(locale):
+    # Asked 24 hours before, a speaker has half the lead, 12 hours, to answer (podium/workflow._overdue_at): then
+    # the talk is cancelled. /announce-settings talks answers "no answer within a day cancels the talk" whatever
+    # the lead: the moderators are told a deadline twice as long as the one the speaker gets.
+    from cogs.announce_settings import describe_workflow
+    from podium import i18n
+    from podium.workflow import WorkflowSettings
+
+    text = describe_workflow(WorkflowSettings(factories.GUILD, False, None, 24, True), i18n.translator(locale))
+    assert "12" in text and "within a day" not in text and "binnen eines Tages" not in text, text
