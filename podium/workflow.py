@@ -195,9 +195,14 @@ def _ask_at(talk: Talk, settings: WorkflowSettings) -> datetime | None:
     return talk.starts_at - timedelta(hours=settings.confirm_hours)
 
 
+def answer_within(settings: WorkflowSettings) -> timedelta:
+    """How long a speaker has to answer: a day, at most half the lead (what the settings reply tells moderators)."""
+    return min(ANSWER_WITHIN, timedelta(hours=settings.confirm_hours) / 2)
+
+
 def _overdue_at(talk: Talk, settings: WorkflowSettings) -> datetime | None:
     ask = _ask_at(talk, settings)
-    return None if ask is None else ask + min(ANSWER_WITHIN, timedelta(hours=settings.confirm_hours) / 2)
+    return None if ask is None else ask + answer_within(settings)
 
 
 async def plan_ask(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
