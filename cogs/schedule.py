@@ -240,10 +240,11 @@ class Schedule(commands.Cog):
                 "🎟️ No seat limit.")
         if seated > talk.seat_limit:
             return t._("🎟️ {seated} members already have a seat, more than the {limit} seats: they all keep it, and "
-                       "nobody new gets one until fewer than {limit} remain.", seated=seated, limit=talk.seat_limit)
+                       "nobody new gets one until fewer than {limit} remain.", seated=t.number(seated),
+                       limit=t.number(talk.seat_limit))
         return t.ngettext("🎟️ {taken} of {n} seats taken, {waiting} waiting.",
-                          "🎟️ {taken} of {n} seats taken, {waiting} waiting.", talk.seat_limit, taken=seated,
-                          waiting=waiting)
+                          "🎟️ {taken} of {n} seats taken, {waiting} waiting.", talk.seat_limit,
+                          taken=t.number(seated), waiting=t.number(waiting))
 
     @staticmethod
     def talk_id(value: str) -> int:
