@@ -438,7 +438,8 @@ class Schedule(commands.Cog):
                                               series_id=found.id, topic=topic,
                                               speaker_name=user.display_name if user is not None else None)
         reply = await slots.claim_reply(self.services.db, outcome, i18n.translator(interaction.locale),
-                                        self.services.clock.now(), topic_set=True)
+                                        self.services.clock.now(), topic_set=True,
+                                        zone=await slots.reader_zone(self.services.db, actor.user_id, guild_id))
         await reply_ephemeral(interaction, reply.text, view=view_of(reply.rows) if reply.rows else None)
 
     @add.on_autocomplete("series")
