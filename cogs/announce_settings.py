@@ -33,7 +33,7 @@ from podium.scheduled_events import EXTERNAL, STAGE, VOICE, location_text, valid
 from podium.services import Services
 from podium.starting import STARTING_NOW_SETTING
 from podium.talk_page import PageSettings, page_links
-from podium.workflow import WorkflowSettings
+from podium.workflow import WorkflowSettings, answer_within
 
 log = logging.getLogger(__name__)
 
@@ -189,10 +189,12 @@ def describe_workflow(flow: WorkflowSettings, t: Translator = i18n.ENGLISH) -> s
     if flow.confirm_hours:
         confirm = t._("speakers are asked {before} before their talk whether they still come",
                       before=t.durations([timedelta(hours=flow.confirm_hours)]))
+        # The window the speaker really gets (half a short lead), not a fixed "day".
+        within = t.durations([answer_within(flow)])
         if flow.release_unconfirmed:
-            confirm += t._("; no answer within a day cancels the talk")
+            confirm += t._("; no answer within {within} cancels the talk", within=within)
         else:
-            confirm += t._("; no answer within a day is told in the log channel")
+            confirm += t._("; no answer within {within} is told in the log channel", within=within)
     else:
         confirm = t._("off")
     return "\n".join([t._("Approval of sign-ups: {approval}", approval=approval),
@@ -434,7 +436,7 @@ class AnnounceSettings(commands.Cog):
         ),
         release_unconfirmed: bool | None = SlashOption(
             name="release-unconfirmed", required=False,
-            description="On: a talk whose speaker didn't answer within a day is cancelled (default: off)",
+            description="On: a talk whose speaker didn't answer in time is cancelled (default: off)",
         ),
     ) -> None:
         """Set the slot length, moderator role, approval of sign-ups and the speakers' confirmation."""

@@ -242,10 +242,11 @@ class Schedule(commands.Cog):
                 "🎟️ No seat limit.")
         if seated > talk.seat_limit:
             return t._("🎟️ {seated} members already have a seat, more than the {limit} seats: they all keep it, and "
-                       "nobody new gets one until fewer than {limit} remain.", seated=seated, limit=talk.seat_limit)
+                       "nobody new gets one until fewer than {limit} remain.", seated=t.number(seated),
+                       limit=t.number(talk.seat_limit))
         return t.ngettext("🎟️ {taken} of {n} seats taken, {waiting} waiting.",
-                          "🎟️ {taken} of {n} seats taken, {waiting} waiting.", talk.seat_limit, taken=seated,
-                          waiting=waiting)
+                          "🎟️ {taken} of {n} seats taken, {waiting} waiting.", talk.seat_limit,
+                          taken=t.number(seated), waiting=t.number(waiting))
 
     @staticmethod
     def talk_id(value: str) -> int:
@@ -439,7 +440,8 @@ class Schedule(commands.Cog):
                                               series_id=found.id, topic=topic,
                                               speaker_name=user.display_name if user is not None else None)
         reply = await slots.claim_reply(self.services.db, outcome, i18n.translator(interaction.locale),
-                                        self.services.clock.now(), topic_set=True)
+                                        self.services.clock.now(), topic_set=True,
+                                        zone=await slots.reader_zone(self.services.db, actor.user_id, guild_id))
         await reply_ephemeral(interaction, reply.text, view=view_of(reply.rows) if reply.rows else None)
 
     @add.on_autocomplete("series")

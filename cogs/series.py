@@ -5,6 +5,8 @@ Thin: parse the options, call SeriesService, reply privately in the member's lan
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import nextcord
 from nextcord import Interaction, SlashOption
 from nextcord.ext import commands
@@ -25,11 +27,19 @@ CONTENT_LIMIT = 2000
 
 
 def summary(series: Series, t: Translator) -> str:
-    """"**Rust Thursdays**: every Thursday at 19:00 (Europe/Berlin), 2 slots of 30 min"."""
+    """"**Rust Thursdays**: every Thursday at 19:00 (Europe/Berlin), 2 slots of 30 min, until 30 June 2027, …"."""
     slots = t.ngettext("{n} slot of {minutes} min", "{n} slots of {minutes} min", series.slots,
                        minutes=series.slot_minutes)
-    return t._("**{name}**: {rule} ({zone}), {slots}", name=inert(series.name), rule=series.rule_text().render(t),
+    text = t._("**{name}**: {rule} ({zone}), {slots}", name=inert(series.name), rule=series.rule_text().render(t),
                zone=series.timezone, slots=slots)
+    # Whatever a moderator set is shown back (the edit's reply, /series list): the last date and the seat limit too.
+    if series.until is not None:
+        # A calendar date of the series (the end of that day in its zone), named in its zone just before.
+        last = series.until.astimezone(ZoneInfo(series.timezone)).date()
+        text += ", " + t._("until {date}", date=t.date(last))
+    if series.seat_limit is not None:
+        text += ", " + t.ngettext("{n} seat per talk", "{n} seats per talk", series.seat_limit)
+    return text
 
 
 def overview_line(item: Overview, t: Translator) -> str:

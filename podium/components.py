@@ -184,7 +184,8 @@ def join_label(t: Translator, seats: Seats) -> str:
     if seats.full:
         return t.ngettext("⏳ Join the waitlist ({n} waiting)", "⏳ Join the waitlist ({n} waiting)", seats.waiting)
     # Assigned to `label`: the label scan of tests/cogs/test_forms_every_language.py checks it in every language.
-    label = t._("🎟️ Join ({taken}/{limit})", taken=seats.taken, limit=seats.limit)
+    # Up to 10,000 seats: written as the reader's language writes numbers ("1,500/2,000" / "1.500/2.000").
+    label = t._("🎟️ Join ({taken}/{limit})", taken=t.number(seats.taken), limit=t.number(seats.limit))
     return label
 
 

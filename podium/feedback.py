@@ -193,11 +193,12 @@ def summary_lines(t: Translator, found: Summary) -> list[str]:
     else:
         average = found.average or 0.0
         lines = [t.ngettext("{count} vote, {average} of 5 on average.", "{count} votes, {average} of 5 on average.",
-                            found.count, count=found.count, average=t.number(round(average, 1)))]
-        lines += [f"{stars_text(stars)} {found.distribution[stars]}" for stars in reversed(STARS)]
+                            found.count, count=t.number(found.count), average=t.number(round(average, 1)))]
+        # Every number as the reader's language writes it ("1,234" / "1.234"), as docs/i18n.md asks.
+        lines += [f"{stars_text(stars)} {t.number(found.distribution[stars])}" for stars in reversed(STARS)]
     if found.turnout is not None:
         lines.append(t._("👥 Who came: {total} in all, {peak} at most at once, {minutes} minutes each (median).",
-                         total=found.turnout.total, peak=found.turnout.peak,
+                         total=t.number(found.turnout.total), peak=t.number(found.turnout.peak),
                          minutes=t.number(round(found.turnout.median_minutes))))
     for comment in found.comments:
         who = f"<@{comment.signed_by}>" if comment.signed_by is not None else t._("anonymous")
@@ -525,7 +526,8 @@ def render_post(ctx: RenderContext) -> Rendered:
     lines = [t._("⭐ How was {topic} by {speaker}? Tap 1 to 5 stars: only the speaker sees the votes.",
                  topic=quote(talk.topic), speaker=f"<@{talk.speaker_id}>")]
     if isinstance(votes, int) and votes > 0:
-        lines.append("-# " + t.ngettext("{count} vote so far", "{count} votes so far", votes, count=votes))
+        lines.append("-# " + t.ngettext("{count} vote so far", "{count} votes so far", votes,
+                                          count=t.number(votes)))
     cancelled = talk.state == "cancelled"
     stars = components.row(*({**components.button(stars_text(n), VOTE, talk.id, n), "disabled": cancelled}
                              for n in STARS))

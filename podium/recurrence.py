@@ -2,8 +2,8 @@
 
 The words are the time input's (`podium.timeparse.parse_time_of_day` reads the clock part, so "7pm", "19:00",
 "19 Uhr", "halb acht" all work); this module reads only the day part: a weekday ("thursday", "thursdays",
-"donnerstags", "Do"), "every other"/"jeden zweiten" (every second week), "first … of the month"/"ersten … im Monat"
-(1st to 4th, or last, of a month).
+"donnerstags", "Do", "Do."), "every other"/"jeden zweiten" (every second week), "first … of the month"/"ersten …
+im Monat" (1st to 4th, or last, of a month).
 
 Occurrences are computed in the series' IANA zone at local wall time: an evening at 19:00 is 19:00 in March and in
 November, whatever the UTC offset that day (Discord's own recurring events shift with the creator's DST).
@@ -110,7 +110,9 @@ def parse_every(text: str, *, today: date, locale: str | None = None) -> Rule:
     A RecurrenceError with examples in the reader's language when it cannot be read.
     """
     german = bool(locale and locale.lower().startswith("de"))
-    words = [word.lower() for word in _TOKEN_RE.findall(text.strip()[:100])]
+    # A weekday abbreviated with a dot ("Do.", "thu.") as the time input reads it and Podium writes it ("Do. 10. Dez.").
+    words = [word[:-1] if word.endswith(".") and word[:-1] in _WEEKDAY_WORDS else word
+             for word in (word.lower() for word in _TOKEN_RE.findall(text.strip()[:100]))]
     weekday: int | None = None
     ordinal: int | None = None
     other = monthly = False

@@ -39,7 +39,7 @@ from podium.delivery.render import RenderContext, Rendered, RenderError, need, r
 from podium.delivery.transport import GoneError, RejectedError
 from podium.i18n import N_, Translator
 from podium.markup import both_times, discord_time, inert, quote
-from podium.preferences import GuildSettings, channel_locale, load_guild
+from podium.preferences import GuildSettings, channel_locale, effective_zone, load_guild, load_user
 from podium.talk_model import Talk, TalkError
 from podium.talks import Actor, SlotTaken, TalkEvent, TalkHooks, TalkService, TimeTaken, subscribes
 from podium.zones import local_moment
@@ -336,10 +336,14 @@ async def move_claim(talks: TalkService, *, guild_id: int, user_id: int, talk_id
 # -- the replies (a click's, and /schedule add series:'s) ---------------------------------------------------------
 
 
-def slot_label(evening: Evening, slot: int, t: Translator) -> str:
-    """A slot as a select option names it: the series, the slot number and its time (plain text, series' zone)."""
-    return t._("{series} · slot {n} · {when}", series=evening.name, n=slot + 1,
-               when=local_moment(evening.slot_start(slot), evening.timezone, t))
+def slot_label(evening: Evening, slot: int, t: Translator, zone: str | None = None) -> str:
+    """A slot as a select option names it: its number, its time, then the series (plain text, in `zone`).
+
+    What tells the slots apart comes first: a label is cut at Discord's 100 characters, and a series name may have
+    100. `zone` is the reader's own (else their server's, which they know); without one, the series' zone.
+    """
+    return t._("Slot {n} · {when} · {series}", series=evening.name, n=slot + 1,
+               when=local_moment(evening.slot_start(slot), zone or evening.timezone, t))
 
 
 def slot_value(evening_id: int, slot: int) -> str:
@@ -356,9 +360,9 @@ def parse_slot_value(value: str) -> tuple[int, int]:
 
 
 def slot_options(offers: list[tuple[Evening, list[int]]], t: Translator, *, skip: tuple[int, int] | None = None,
-                 ) -> list[tuple[str, str]]:
-    """(value, label) of every open slot offered, at most a select's 25."""
-    options = [(slot_value(evening.id, slot), slot_label(evening, slot, t))
+                 zone: str | None = None) -> list[tuple[str, str]]:
+    """(value, label) of every open slot offered, at most a select's 25, times in the reader's `zone`."""
+    options = [(slot_value(evening.id, slot), slot_label(evening, slot, t, zone))
                for evening, free in offers for slot in free if (evening.id, slot) != skip]
     return options[:components.SELECT_OPTIONS]
 
@@ -372,14 +376,21 @@ def slot_select(action: str, options: list[tuple[str, str]], placeholder: str, *
     })
 
 
+async def reader_zone(db: Database | Transaction, user_id: int, guild_id: int | None) -> str:
+    """The zone a member's own reply shows plain-text times in: theirs, else their server's (podium/zones.py)."""
+    guild = await load_guild(db, guild_id) if guild_id is not None else None
+    return effective_zone(await load_user(db, user_id), guild)
+
+
 async def claim_reply(db: Database, outcome: Claimed | Full, t: Translator, now: datetime, *,
-                      topic_set: bool = False) -> Reply:
+                      topic_set: bool = False, zone: str | None = None) -> Reply:
     """What the member reads after a claim: which slot they hold, with "set your topic" and "pick another".
 
     `topic_set`: the claim came with its topic (/schedule add series:), so the form is offered to change it only.
+    `zone`: the member's own (`reader_zone`): the reply is theirs, its plain-text times in their clock.
     """
     if isinstance(outcome, Full):
-        return full_reply(outcome, t)
+        return full_reply(outcome, t, zone=zone)
     talk, evening = outcome.talk, outcome.evening
     if topic_set:
         text = t._("🎤 You hold slot {n} of {series} for {topic}: {when}, {minutes} min.", n=(talk.slot or 0) + 1,
@@ -393,14 +404,14 @@ async def claim_reply(db: Database, outcome: Claimed | Full, t: Translator, now:
         text += " " + t._("A moderator approves sign-ups on this server: you'll be told when they have.")
     offers = [(evening, [s for s in await open_slots(db, evening)]),
               *await _others(db, evening, now)]
-    options = slot_options(offers, t, skip=(evening.id, talk.slot or 0))
+    options = slot_options(offers, t, skip=(evening.id, talk.slot or 0), zone=zone)
     rows = [components.row(components.button(t._("✏️ Set your topic…"), TOPIC, talk.id, style=components.PRIMARY))]
     if options:
         rows.append(slot_select(PICK, options, t._("📅 Pick another slot…"), talk.id))
     return Reply(text, tuple(rows))
 
 
-def full_reply(outcome: Full, t: Translator) -> Reply:
+def full_reply(outcome: Full, t: Translator, *, zone: str | None = None) -> Reply:
     """Someone else was first (or every slot is held): said at once, with the open slots to claim instead.
 
     The next evening with an open slot is one button; every open slot offered is in a select. A claim being moved
@@ -418,9 +429,9 @@ def full_reply(outcome: Full, t: Translator) -> Reply:
     later = [e for e, _ in outcome.others if e.id != evening.id]
     if later and outcome.moving is None:
         rows.append(components.row(components.button(
-            t._("🎤 Claim a slot on {when}", when=local_moment(later[0].starts_at, later[0].timezone, t)), CLAIM,
-            later[0].id, style=components.PRIMARY)))
-    options = slot_options(outcome.others, t)
+            t._("🎤 Claim a slot on {when}", when=local_moment(later[0].starts_at, zone or later[0].timezone, t)),
+            CLAIM, later[0].id, style=components.PRIMARY)))
+    options = slot_options(outcome.others, t, zone=zone)
     if outcome.moving is not None:
         rows.append(slot_select(PICK, options, t._("📅 Pick another slot…"), outcome.moving))
     else:
@@ -434,7 +445,8 @@ async def _claim_click(click: Click) -> Reply:
         raise TalkError(N_("Claim a slot on the server, where the series is posted."))
     talks: TalkService = click.services.talks
     outcome = await claim(talks, guild_id=click.guild_id, user_id=click.user_id, evening_id=click.id.numbers[0])
-    return await claim_reply(talks.db, outcome, i18n.translator(click.locale), talks.clock.now())
+    return await claim_reply(talks.db, outcome, i18n.translator(click.locale), talks.clock.now(),
+                             zone=await reader_zone(talks.db, click.user_id, click.guild_id))
 
 
 async def _choose_click(click: Click) -> Reply:
@@ -444,7 +456,8 @@ async def _choose_click(click: Click) -> Reply:
     evening_id, slot = parse_slot_value(click.values[0])
     talks: TalkService = click.services.talks
     outcome = await claim(talks, guild_id=click.guild_id, user_id=click.user_id, evening_id=evening_id, slot=slot)
-    return await claim_reply(talks.db, outcome, i18n.translator(click.locale), talks.clock.now())
+    return await claim_reply(talks.db, outcome, i18n.translator(click.locale), talks.clock.now(),
+                             zone=await reader_zone(talks.db, click.user_id, click.guild_id))
 
 
 async def _pick_click(click: Click) -> Reply:
@@ -455,7 +468,8 @@ async def _pick_click(click: Click) -> Reply:
     talks: TalkService = click.services.talks
     outcome = await move_claim(talks, guild_id=click.guild_id, user_id=click.user_id, talk_id=click.id.numbers[0],
                                evening_id=evening_id, slot=slot)
-    return await claim_reply(talks.db, outcome, i18n.translator(click.locale), talks.clock.now())
+    return await claim_reply(talks.db, outcome, i18n.translator(click.locale), talks.clock.now(),
+                             zone=await reader_zone(talks.db, click.user_id, click.guild_id))
 
 
 async def _series_claim_click(click: Click) -> Reply:
@@ -472,7 +486,8 @@ async def _series_claim_click(click: Click) -> Reply:
     if not offers:
         return Reply(t._("😕 No coming evening of this series has an open slot yet."))
     outcome = await claim(talks, guild_id=click.guild_id, user_id=click.user_id, evening_id=offers[0][0].id)
-    return await claim_reply(talks.db, outcome, t, now)
+    return await claim_reply(talks.db, outcome, t, now, zone=await reader_zone(talks.db, click.user_id,
+                                                                                click.guild_id))
 
 
 CLAIM = components.declare("podium:slot:claim", handler=_claim_click)  # :evening id — "🎤 Claim a slot"
@@ -570,8 +585,9 @@ def _summary_section(ctx: RenderContext) -> tuple[dict[str, Any] | None, tuple[d
         n = need(item, "open", int)
         lines.append(t.ngettext("🎤 {series} · {when} · {n} open slot", "🎤 {series} · {when} · {n} open slots", n,
                                 series=quote(need(item, "series", str)), when=both_times(start)))
+        # A post's button, read by the whole server: its plain-text time names the zone it is in.
         buttons.append(components.button(
-            t._("🎤 Claim a slot on {when}", when=local_moment(start, ctx.zone, t)), CLAIM,
+            t._("🎤 Claim a slot on {when} ({zone})", when=local_moment(start, ctx.zone, t), zone=ctx.zone), CLAIM,
             need(item, "evening_id", int), style=components.PRIMARY))
     embed = {"title": t._("Open slots: who wants to speak?"), "description": "\n".join(lines), "color": 0x57F287}
     return embed, (components.row(*buttons),)
@@ -639,6 +655,11 @@ def evening_event_body(evening: Evening, held: dict[int, Talk], guild: GuildSett
         speaker = f" ({inert(talk.speaker_name)})" if talk.speaker_name else ""
         lineup.append(f"{talk.starts_at.astimezone(ZoneInfo(evening.timezone)):%H:%M} {inert(talk.topic)}{speaker}")
     tail = evening_marker(evening.id)
+    # Discord renders no <t:…> in an event's description: the line-up's plain times name their zone (the series'),
+    # or a member elsewhere reads them as their own clock next to the card's start, which Discord shows in theirs.
+    # A clock and the zone's IANA name: no words, so the description reads the same in any language.
+    if lineup:
+        lineup.insert(0, f"🕒 {evening.timezone}")
     description = "\n".join(lineup)[:events.DESCRIPTION_MAX - len(tail) - 1]
     body: dict[str, Any] = {
         "name": events.clip(evening.name, events.NAME_MAX),

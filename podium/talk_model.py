@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from db import Database, Transaction
 from podium.clock import from_ms
-from podium.errors import UserError
+from podium.errors import Text, UserError
 from podium.i18n import N_
 
 TOPIC_MAX = 200
@@ -22,7 +22,8 @@ DESCRIPTION_MAX = 1000
 DURATION_RANGE = (5, 240)
 MAX_AHEAD = timedelta(days=365)
 LINK_MAX = 512
-LINK_EXAMPLE = "`/schedule links talk:Intro to Rust slides:https://example.org/slides.pdf`"
+# Text, translated where the refusal is shown: a German reader's example names the talk in German, as every other.
+LINK_EXAMPLE = Text(N_("`/schedule links talk:Intro to Rust slides:https://example.org/slides.pdf`"))
 # Characters a link never needs that would end Discord's <…> (no preview) early or start markup around it.
 _NOT_IN_A_LINK = frozenset("<>\"`")
 # Unicode categories no link needs, all invisible or unprintable where it is shown: control (Cc), format (Cf: zero

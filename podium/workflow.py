@@ -195,9 +195,14 @@ def _ask_at(talk: Talk, settings: WorkflowSettings) -> datetime | None:
     return talk.starts_at - timedelta(hours=settings.confirm_hours)
 
 
+def answer_within(settings: WorkflowSettings) -> timedelta:
+    """How long a speaker has to answer: a day, at most half the lead (what the settings reply tells moderators)."""
+    return min(ANSWER_WITHIN, timedelta(hours=settings.confirm_hours) / 2)
+
+
 def _overdue_at(talk: Talk, settings: WorkflowSettings) -> datetime | None:
     ask = _ask_at(talk, settings)
-    return None if ask is None else ask + min(ANSWER_WITHIN, timedelta(hours=settings.confirm_hours) / 2)
+    return None if ask is None else ask + answer_within(settings)
 
 
 async def plan_ask(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
@@ -264,7 +269,7 @@ SPEAKER_CONFIRMATION = kinds.register(kinds.KindSpec(
 # -- no answer: the moderators are told -------------------------------------------------------------------------
 
 async def plan_overdue(tx: Transaction, talk: Talk, now: datetime) -> list[OutboxMessage]:
-    """The log channel's line, a day after the question (at most half the lead), unless the speaker answered."""
+    """The log channel's line (and the release), a day after the question (at most half the lead), unless answered."""
     settings = await load_settings(tx, talk.guild_id)
     ask, due = _ask_at(talk, settings), _overdue_at(talk, settings)
     if ask is None or due is None or due <= now:
@@ -273,9 +278,10 @@ async def plan_overdue(tx: Transaction, talk: Talk, now: datetime) -> list[Outbo
     # Asked at once is never planned (plan_ask): no question, no missing answer.
     if answer in ("confirmed", "unanswered") or (answer is None and ask <= now):
         return []
+    # Planned with or without a log channel: the release (when the server chose it) is done when the line is due,
+    # and a server with no log channel to tell is still told by its settings that an unanswered talk is released.
+    # Without a channel the line has nowhere to go: it is skipped, and `_overdue_undelivered` does what it said.
     channel = (await load_guild(tx, talk.guild_id)).log_channel_id
-    if channel is None:
-        return []
     return [OutboxMessage(kind=CONFIRMATION_OVERDUE.name,
                           dedupe_key=f"talk:{talk.id}:confirm-overdue:{to_ms(talk.starts_at)}:{talk.speaker_id}",
                           due_at=due,
@@ -283,7 +289,7 @@ async def plan_overdue(tx: Transaction, talk: Talk, now: datetime) -> list[Outbo
                           talk_start=talk.starts_at)]
 
 
-async def _prepare_overdue(db: Database, row: OutboxRow, now: datetime) -> dict[str, Any]:
+async def _prepare_overdue(db: Database | Transaction, row: OutboxRow, now: datetime) -> dict[str, Any]:
     # Read when it goes out: the line says what happens, and the on-sent step does what it said. Whether the
     # question reached the speaker at all: it goes with their consent to talk reminders (and may find no way to
     # them), and one who was never asked has nothing to answer: they are neither "unconfirmed" nor released.
@@ -307,31 +313,46 @@ def render_overdue(ctx: RenderContext) -> str:
     return text + " " + t._("Ask them, or cancel it with {command}.", command=command("schedule cancel"))
 
 
-async def _overdue_sent(sent: kinds.SentContext) -> None:
-    talk = await load_talk(sent.tx, sent.row.talk_id or 0)
-    if talk is None or talk.state != "scheduled" or sent.payload.get("asked") is False:
+async def _went_unanswered(tx: Transaction, row: OutboxRow, payload: dict[str, Any], outbox: Outbox,
+                           now: datetime) -> None:
+    """The question is unanswered now: recorded, and the talk released if the server chose so."""
+    talk = await load_talk(tx, row.talk_id or 0)
+    if talk is None or talk.state != "scheduled" or payload.get("asked") is False:
         return
-    if await _confirmation(sent.tx, talk) != "asked":
+    if await _confirmation(tx, talk) != "asked":
         return  # answered (or given to another speaker) while the line went out: nothing went unanswered
-    await _record(sent.tx, talk, "unanswered", sent.now)
-    if sent.payload.get("release") is True and talk.starts_at > sent.now:
+    await _record(tx, talk, "unanswered", now)
+    if payload.get("release") is True and talk.starts_at > now:
         # Cancelled as any talk is (notices, its event, its posts, a series slot freed), in this transaction: the
         # line that says so and the cancellation commit together. Podium itself acts: no one is named.
-        row = await sent.tx.fetchrow(
+        changed = await tx.fetchrow(
             "UPDATE talks SET state = 'cancelled', updated_by = ?, updated_at_ms = ?, sequence = sequence + 1"
             " WHERE id = ? RETURNING *",
-            (privacy.FORGOTTEN_USER, to_ms(sent.now), talk.id),
+            (privacy.FORGOTTEN_USER, to_ms(now), talk.id),
         )
-        after = Talk.from_db(row)
-        hooks = talks.composed_hooks(sent.outbox)
-        await hooks.emit(sent.tx, TalkEvent("talk_cancelled", talk, after, Actor(privacy.FORGOTTEN_USER), sent.now))
+        after = Talk.from_db(changed)
+        hooks = talks.composed_hooks(outbox)
+        await hooks.emit(tx, TalkEvent("talk_cancelled", talk, after, Actor(privacy.FORGOTTEN_USER), now))
         log.info("talk %d cancelled: its speaker did not confirm", talk.id)
+
+
+async def _overdue_sent(sent: kinds.SentContext) -> None:
+    await _went_unanswered(sent.tx, sent.row, sent.payload, sent.outbox, sent.now)
+
+
+async def _overdue_undelivered(ctx: kinds.UndeliveredContext) -> None:
+    # No log channel (or one gone): nobody could be told, but the deadline passed all the same. What the server
+    # chose (release) does not wait on a line being posted; read now, as the line would have read it.
+    payload = await _prepare_overdue(ctx.tx, ctx.row, ctx.now)
+    await _went_unanswered(ctx.tx, ctx.row, payload, ctx.outbox, ctx.now)
 
 
 CONFIRMATION_OVERDUE = kinds.register(kinds.KindSpec(
     name="confirmation_overdue", render=render_overdue, consent=None, talk_bound=True, plan=plan_overdue,
-    prepare=_prepare_overdue, on_sent=_overdue_sent,
+    prepare=_prepare_overdue, on_sent=_overdue_sent, on_undelivered=_overdue_undelivered,
     expiry=lambda message: message.talk_start,
+    # For moderators only: never the public announcement channel, even with no log channel to go to.
+    announce_fallback=False,
     label=N_("unconfirmed talk, told to moderators"),
     example={"release": True, "asked": True},
 ))

@@ -42,7 +42,8 @@ SYSTEM_WRITES = {
 # whose speaker did not confirm is the server's own setting acting (release-unconfirmed), nobody's change.
 WORKFLOW_WRITES = {
     ("podium/workflow.py", "Workflow._decide"): "approve or decline a sign-up: asks the rule itself",
-    ("podium/workflow.py", "_overdue_sent"): "the server chose to release talks whose speaker did not confirm",
+    # Reached when the moderators' line is sent and when it has nowhere to go (no log channel): either way.
+    ("podium/workflow.py", "_went_unanswered"): "the server chose to release talks whose speaker did not confirm",
 }
 MEMBER_COLUMNS = ("starts_at_ms", "speaker_id", "topic", "duration_minutes", "description", "'cancelled'",
                   "created_by", "updated_by")
