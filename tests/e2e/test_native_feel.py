@@ -42,7 +42,7 @@ async def test_remind_me_reset_goes_back_to_the_servers_defaults(fake, bot):
 async def test_a_member_without_a_zone_is_told_and_can_take_the_one_their_locale_suggests(fake, bot):
     interaction, content = await run(fake, "remind-me", "at", locale="de", when="in 2 hours", message="slides")
     # A German client: the reply, the note and the button in German (tests/e2e/test_german.py has the full flow).
-    assert "Das ist UTC: Weder du noch der Server habt eine andere Zeitzone gewählt" in content
+    assert "Das ist UTC: Weder du noch der Server hat eine andere Zeitzone gewählt" in content
     reply = interaction.original
     # The server has no zone of its own (UTC): German settles the guess (tests/e2e/test_zones.py has the rest).
     assert reply.custom_ids == ["podium:tz:set:Europe/Berlin|UTC", "podium:tz:other"]

@@ -95,7 +95,7 @@ async def test_a_zone_written_in_the_time_is_named_as_the_reason(fake, bot, loca
         ("en-US", "Europe/Berlin", None, "That is the server's time zone: you have not set yours"),
         ("de", "Europe/Berlin", None, "Das ist die Zeitzone des Servers"),
         ("en-US", None, None, "That is UTC: neither you nor the server has chosen another time zone"),
-        ("de", None, None, "Das ist UTC: Weder du noch der Server habt eine andere Zeitzone gewählt"),
+        ("de", None, None, "Das ist UTC: Weder du noch der Server hat eine andere Zeitzone gewählt"),
     ],
 )
 async def test_every_reason_for_the_zone_is_said(fake, bot, locale, server, own, note):
