@@ -22,7 +22,6 @@ delivery (durable across crashes, retried, paced per channel, reported when it f
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -185,8 +184,7 @@ async def note_evenings_shown(sent: kinds.SentContext, shown: list[int]) -> None
     evenings = [e.get("evening_id") for e in sent.payload.get("open_evenings") or [] if isinstance(e, dict)]
     ids = [i for i in evenings if isinstance(i, int)]
     if ids:
-        await sent.tx.execute("UPDATE outbox SET payload = json_set(payload, '$.evenings', json(?)) WHERE id = ?",
-                              (json.dumps(ids), sent.row.id))
+        await sent.outbox.note(sent.tx, sent.row.id, "evenings", ids)
 
 
 async def queue_evening_edits(tx: Transaction, outbox: Outbox, guild_id: int, evening_id: int,

@@ -551,8 +551,17 @@ class Outbox:
 
     async def note_shown(self, tx: Transaction, row_id: int, talk_ids: Sequence[int]) -> None:
         """Keep with a sent post which talks it shows (a weekly summary): a change of one of them edits the post."""
-        await tx.execute("UPDATE outbox SET payload = json_set(payload, '$.shown', json(?)) WHERE id = ?",
-                         (json.dumps(list(talk_ids)), row_id))
+        await self.note(tx, row_id, "shown", talk_ids)
+
+    async def note(self, tx: Transaction, row_id: int, key: str, ids: Sequence[int]) -> None:
+        """Keep ids with a sent post under `key` of its payload (which talks or evenings it shows).
+
+        The features that later find the post by them name the key; the engine knows none of them.
+        """
+        if not key.isidentifier():
+            raise ValueError(f"not a payload key: {key!r}")
+        await tx.execute("UPDATE outbox SET payload = json_set(payload, ?, json(?)) WHERE id = ?",
+                         (f"$.{key}", json.dumps(list(ids)), row_id))
 
     async def mark_retry(
         self, tx: Transaction, row_id: int, *, now: datetime, retry_at: datetime, error: str, maybe_sent: bool = False
