@@ -5,19 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests import factories
-from tests.e2e.commands import SPEAKER, dm_of, edited, option, run
+from tests.e2e.commands import SPEAKER, dm_of, edited, run
 from tests.e2e.dbcheck import query
-from tests.fake_discord import EPHEMERAL_FLAG, GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
-
-
-async def series(fake, subcommand, user_id, *, locale="en-US", **options):
-    """`/series <subcommand> …` (its `name` option would clash with `run`'s); the private reply's text."""
-    values = [option(key.replace("_", "-"), value) for key, value in options.items() if value is not None]
-    interaction = await fake.invoke(guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID, user_id=user_id, name="series",
-                                    options=[{"type": 1, "name": subcommand, "options": values}], locale=locale)
-    response = await fake.wait_for_response(interaction)
-    assert response["data"]["flags"] & EPHEMERAL_FLAG, response
-    return response["data"]["content"]
+from tests.e2e.series_helpers import series
+from tests.fake_discord import GENERAL_CHANNEL_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 
 
 def evenings(bot):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 
@@ -15,33 +14,15 @@ from podium import components, feedback, i18n
 from podium.clock import to_ms
 from podium.components import Click
 from podium.delivery.dispatcher import Dispatcher
-from podium.delivery.outbox import Outbox
 from podium.delivery.pacing import Pacer
 from podium.delivery.render import RenderContext
 from podium.delivery.transport import RefusedError
-from podium.feedback import FEEDBACK_POST, FEEDBACK_SUMMARY, SETTING, Feedback, FeedbackError
-from podium.guild_settings import GuildSettingsService
+from podium.feedback import FEEDBACK_POST, FEEDBACK_SUMMARY, SETTING, FeedbackError
 from podium.housekeeping import tidy
-from podium.talks import Actor, TalkService, composed_hooks
+from podium.talks import Actor
 from tests import factories
 from tests.doubles import ScriptedTransport
-
-GUILD, SPEAKER, ANNOUNCE, VOICE = factories.GUILD, factories.SPEAKER, 200, 300
-# Real-sized snowflakes: their digits appear nowhere by chance (a timestamp, a count).
-FAN, FAN2, FAN3 = 777_000_000_000_000_001, 777_000_000_000_000_002, 777_000_000_000_000_003
-
-
-async def world(db, clock, **guild):
-    outbox = Outbox(db)
-    await factories.add_guild(db, GUILD, announce_channel_id=ANNOUNCE, **guild)
-    talks = TalkService(db, outbox, clock, composed_hooks(outbox))
-    return SimpleNamespace(outbox=outbox, talks=talks, settings=GuildSettingsService(db, outbox, clock),
-                           feedback=Feedback(db, outbox, clock))
-
-
-async def add_talk(w, clock, hours=2, minutes=60):
-    return await w.talks.add(guild_id=GUILD, actor=Actor(SPEAKER), speaker_id=SPEAKER, topic="Rust",
-                             starts_at=clock.now() + timedelta(hours=hours), duration_minutes=minutes)
+from tests.podium.feedback_world import FAN, FAN2, FAN3, GUILD, SPEAKER, VOICE, add_talk, world
 
 
 async def rows(db, kind):

@@ -10,7 +10,7 @@ from podium.delivery.pacing import Pacer
 from podium.feedback import FEEDBACK_POST
 from podium.people import People
 from tests.doubles import ScriptedTransport
-from tests.podium.test_feedback import FAN, FAN2, GUILD, add_talk, world
+from tests.podium.feedback_world import FAN, FAN2, GUILD, add_talk, world
 
 
 async def test_forget_me_of_a_voter_updates_the_vote_count_on_the_feedback_post(db, clock):
@@ -49,7 +49,7 @@ async def test_a_member_forgotten_during_the_talk_is_not_recorded_again_by_someo
     # next voice update of ANY other member reads the whole channel and opens a new stay for the forgotten member.
     from datetime import timedelta
 
-    from tests.podium.test_feedback import FAN3, VOICE
+    from tests.podium.feedback_world import FAN3, VOICE
 
     w = await world(db, clock, events_enabled=1, events_entity_type=2, events_channel_id=VOICE)
     talk = await add_talk(w, clock, hours=1, minutes=60)
