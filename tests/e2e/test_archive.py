@@ -18,12 +18,14 @@ SLIDES, RECORDING = "https://example.org/rust-slides.pdf", "https://video.exampl
 WORDS = {
     "en": {"saved": "📎 Links of **Intro to Rust** saved:", "thread": "The talk's thread shows them",
            "slides": "Slides", "recording": "Recording",
-           "bad": "A link starts with https://", "none": "has no links now", "post": "📎 Slides and recording of",
+           "bad": "A link starts with https://", "example": "slides:https://example.org/slides.pdf",
+           "none": "has no links now", "post": "📎 Slides and recording of",
            "down": "were taken down", "past": "Past talks", "page": "Page 1/2 · 12 talks", "done": "done",
            "given": "2 talks given", "moderators": "Only moderators", "no_match": "No past talk matches"},
     "de": {"saved": "📎 Links zu **Intro to Rust** gespeichert:", "thread": "Der Thread des Vortrags zeigt sie",
            "slides": "Folien", "recording": "Aufzeichnung",
-           "bad": "Ein Link beginnt mit https://", "none": "hat jetzt keine Links mehr",
+           "bad": "Ein Link beginnt mit https://", "example": "slides:https://example.org/folien.pdf",
+           "none": "hat jetzt keine Links mehr",
            "post": "📎 Folien und Aufzeichnung von", "down": "wurden entfernt", "past": "Vergangene Vorträge",
            "page": "Seite 1/2 · 12 Vorträge", "done": "vorbei", "given": "2 Vorträge gehalten",
            "moderators": "Nur die Moderation", "no_match": "Kein vergangener Vortrag passt"},
@@ -51,7 +53,8 @@ async def test_links_after_the_talk_are_posted_once_in_its_thread_and_edited_whe
     # A bad link: refused privately with a valid example, nothing stored.
     _, refused = await run(fake, "schedule", "links", SPEAKER, locale=locale, private=True, talk=str(talk["id"]),
                            slides="javascript:alert(1)")
-    assert words["bad"] in refused and "slides:https://example.org/slides.pdf" in refused
+    # The example is in the reader's language (review r23f), and works when typed back.
+    assert words["bad"] in refused and words["example"] in refused
     assert links_of(bot, talk["id"]) == (None, None)
     # Someone else's talk: the one rule refuses.
     _, refused = await run(fake, "schedule", "links", MEMBER_ID, locale=locale, private=True, talk=str(talk["id"]),
