@@ -298,6 +298,33 @@ async def _prepare_overdue(db: Database | Transaction, row: OutboxRow, now: date
     return {"release": (await load_settings(db, row.guild_id or 0)).release_unconfirmed, "asked": asked}
 
 
+# While the question itself still waits to go (both fell due during downtime), the line looks again this soon.
+QUESTION_WAIT = timedelta(seconds=5)
+
+
+async def _overdue_not_before(db: Database, row: OutboxRow, now: datetime) -> datetime | None:
+    """The line waits for its question: the speaker gets the answer window after it actually reached them.
+
+    The window as planned (a day, at most half the lead), counted from the delivery: at most half the time that was
+    left before the talk then, so a question delivered late still leaves moderators time to act.
+
+    After downtime the question and the line can fall due together; sent first (they go to different targets, at
+    once), the line would tell moderators the speaker "could not be asked" while the question is on its way.
+    """
+    question_key = row.dedupe_key.replace(":confirm-overdue:", ":confirm:", 1)
+    question = await db.fetchone("SELECT state, sent_at_ms FROM outbox WHERE dedupe_key = ?", (question_key,))
+    if question is None:
+        return None
+    if question["state"] in ("pending", "sending"):
+        return now + QUESTION_WAIT
+    if question["state"] != "sent" or question["sent_at_ms"] is None:
+        return None  # never reached them (opted out, no way to them): the line says so now
+    sent, window = from_ms(question["sent_at_ms"]), answer_within(await load_settings(db, row.guild_id or 0))
+    if row.talk_start is not None:
+        window = min(window, (row.talk_start - sent) / 2)  # as planned: half the lead left, time to act before it
+    return sent + window
+
+
 def render_overdue(ctx: RenderContext) -> str:
     """The moderators' line (speaker named, not pinged)."""
     talk, t = talk_of(ctx), ctx.t
@@ -349,7 +376,8 @@ async def _overdue_undelivered(ctx: kinds.UndeliveredContext) -> None:
 
 CONFIRMATION_OVERDUE = kinds.register(kinds.KindSpec(
     name="confirmation_overdue", render=render_overdue, consent=None, talk_bound=True, plan=plan_overdue,
-    prepare=_prepare_overdue, on_sent=_overdue_sent, on_undelivered=_overdue_undelivered,
+    prepare=_prepare_overdue, not_before=_overdue_not_before, on_sent=_overdue_sent,
+    on_undelivered=_overdue_undelivered,
     expiry=lambda message: message.talk_start,
     # For moderators only: never the public announcement channel, even with no log channel to go to.
     announce_fallback=False,

@@ -497,6 +497,9 @@ class Dispatcher:
         attempt.talk_sequence = talk.sequence if talk is not None else None
         if (stale := await self._superseded(row, spec, now)) is not None:
             return await self._final(row, "cancelled", stale)
+        if spec.not_before is not None and (wait_until := await spec.not_before(self.db, row, now)) is not None \
+                and wait_until > now:
+            return await self._defer(row, (wait_until - now).total_seconds(), f"waits until {wait_until.isoformat()}")
         guild = await load_guild(self.db, row.guild_id) if row.guild_id is not None else None
         payload = row.payload
         if spec.prepare is not None:

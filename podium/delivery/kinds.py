@@ -29,6 +29,8 @@ Renderer = Callable[["RenderContext"], "str | Rendered"]
 Preparer = Callable[["Database", "OutboxRow", datetime], Awaitable[dict[str, Any]]]
 # Runs in the transaction that marks the row sent (a summary marks the talks it showed as announced).
 OnSent = Callable[["SentContext"], Awaitable[None]]
+# The earliest moment a due row may go (None: now); a later one puts it back to wait, no attempt used.
+NotBefore = Callable[["Database", "OutboxRow", datetime], Awaitable[datetime | None]]
 # A talk-bound kind's messages for a talk as it is now (re-planned whenever the talk changes): a list, or a
 # PlanQuery when there may be thousands (SQLite builds them, not the event loop).
 TalkPlanner = Callable[["Transaction", "Talk", datetime], Awaitable["Sequence[OutboxMessage] | PlanQuery"]]
@@ -101,6 +103,9 @@ class KindSpec:
     talk_bound: bool = False
     plan: TalkPlanner | None = None
     prepare: Preparer | None = None
+    # Asked when a due row is claimed, before it is prepared: what it waits for has not happened yet (a line about
+    # a question that has not reached its reader yet, after downtime). Back to the queue until then, no attempt used.
+    not_before: NotBefore | None = None
     on_sent: OnSent | None = None
     on_undelivered: OnUndelivered | None = None
     expiry: Expiry | None = None
