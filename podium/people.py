@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db import Database, Transaction
-from podium import audience, components, privacy, seats
+from podium import audience, components, privacy
 from podium.calendar_feed import Calendars
 from podium.clock import Clock, from_ms, to_ms
 from podium.consent import PERSONAL_REMINDERS, TOPICS, ConsentTopic, opted_out
@@ -384,11 +384,8 @@ class People:
                 (user_id, user_id),
             )
             await audience.remember_forgotten(tx, user_id, self.clock.now(), self.forget_key)
-            held = await seats.held_by(tx, user_id)
             changed = await privacy.forget(
                 tx, user_id, privacy.Forgetting(tx, user_id, self.outbox, self.clock.now(), self.forget_key))
-            # A seat they held goes to the first one waiting, as when they click "Can't make it".
-            await seats.refill(tx, self.outbox, held, self.clock.now())
         # What the process keeps in memory about them goes with the rows.
         self._locales.pop(user_id, None)
         if self.cooldown is not None:

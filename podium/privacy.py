@@ -47,7 +47,9 @@ class Forgetting:
     key: bytes | None
 
 
-ForgetStep = Callable[[Forgetting], Awaitable[None]]
+# What a step leaves to do once the member's rows are gone (a seat they held goes to the next one waiting), or None.
+AfterForget = Callable[[], Awaitable[None]]
+ForgetStep = Callable[[Forgetting], Awaitable[AfterForget | None]]
 _steps: list[ForgetStep] = []
 
 
@@ -56,7 +58,8 @@ def when_forgotten(step: ForgetStep) -> ForgetStep:
 
     A public post that counted the member's row is edited; a marker keeps their presence from being collected again.
     Run before any row goes, so a step can read the member's rows; what it queues is rendered after the commit,
-    from what is left.
+    from what is left. A step that must act on what is left (offer a freed seat) returns that as a function, run
+    after the rows are gone, in the same transaction.
     """
     _steps.append(step)
     return step
@@ -183,9 +186,8 @@ async def forget(tx: Transaction, user_id: int, context: Forgetting | None = Non
         raise UndeclaredUserData(
             "forget-me cannot promise to forget: no declaration says how to treat " + ", ".join(missing)
         )
-    if context is not None:
-        for step in _steps:
-            await step(context)
+    afterwards = [after for step in _steps if (after := await step(context)) is not None] \
+        if context is not None else []
     changed: dict[str, int] = {}
     ordered = sorted(declared(), key=lambda c: {"delete_row": 0, "anonymise": 1, "keep": 2}[c.forget])
     for column in ordered:
@@ -204,6 +206,8 @@ async def forget(tx: Transaction, user_id: int, context: Forgetting | None = Non
         else:
             continue
         changed[key] = cursor.rowcount
+    for after in afterwards:
+        await after()
     return changed
 
 

@@ -278,6 +278,22 @@ async def refill(tx: Transaction, outbox: Outbox, talk_ids: list[int], now: date
     return offered
 
 
+@privacy.when_forgotten
+async def _seats_forgotten(forgetting: privacy.Forgetting) -> privacy.AfterForget | None:
+    """A seat, offer or place the forgotten member held goes to the first one waiting, as "Can't make it" does.
+
+    Which talks is read before their rows go; the seats are offered once they are gone.
+    """
+    held = await held_by(forgetting.tx, forgetting.user_id)
+    if not held:
+        return None
+
+    async def offer_what_they_held() -> None:
+        await refill(forgetting.tx, forgetting.outbox, held, forgetting.now)
+
+    return offer_what_they_held
+
+
 RULES = seat_rules(SeatRules(admit=admit, freed=freed, waiting=count_waiting))
 
 
