@@ -24,6 +24,8 @@ VIA_CHOICES: dict[str, Via] = {
 }
 VIA_LABEL: dict[str, str] = {value: label for label, value in VIA_CHOICES.items()}
 NO_MENTIONS = nextcord.AllowedMentions.none()
+# Seconds nextcord keeps a shown modal (form); a later submit is still answered by the listener.
+MODAL_TIMEOUT = 600.0
 
 _STORES_NOTHING = "podium_stores_nothing_about_the_caller"
 

@@ -17,7 +17,7 @@ from nextcord import Interaction
 from nextcord.ext import commands
 
 from cogs._components import handles, modal_values, picked, view_of
-from cogs._replies import NO_MENTIONS, reply_ephemeral, user_id_of
+from cogs._replies import MODAL_TIMEOUT, NO_MENTIONS, reply_ephemeral, user_id_of
 from cogs._zone import read_line
 from podium import components, i18n, timeparse
 from podium.audience import Attendance, AudienceError, going
@@ -33,7 +33,6 @@ from podium.talks import Action, Actor, confirmation, refusal, who_is_told
 log = logging.getLogger(__name__)
 
 WHEN_INPUT, REASON_INPUT = "when", "reason"
-MODAL_TIMEOUT = 600.0  # seconds nextcord keeps a shown modal; a later submit is still answered by the listener
 PICK_ONE = N_("Pick at least one talk.")
 
 

@@ -15,7 +15,7 @@ from nextcord import Interaction
 from nextcord.ext import commands
 
 from cogs._components import handles, modal_values, view_of
-from cogs._replies import NO_MENTIONS, user_id_of
+from cogs._replies import MODAL_TIMEOUT, NO_MENTIONS, user_id_of
 from podium import feedback, i18n
 from podium.components import CustomId, custom_id
 from podium.services import Services
@@ -23,7 +23,6 @@ from podium.services import Services
 log = logging.getLogger(__name__)
 
 COMMENT_INPUT = "comment"
-MODAL_TIMEOUT = 600.0  # seconds nextcord keeps a shown form; a later submit is still answered by the listener
 
 
 # The gateway event read raw: nextcord keeps none of the members it lists without the (privileged) members intent.

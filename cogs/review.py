@@ -11,7 +11,7 @@ from nextcord import Interaction
 from nextcord.ext import commands
 
 from cogs._components import handles, modal_values
-from cogs._replies import is_moderator, reply_ephemeral, user_id_of
+from cogs._replies import MODAL_TIMEOUT, is_moderator, reply_ephemeral, user_id_of
 from podium import i18n, workflow
 from podium.components import CustomId, custom_id
 from podium.markup import quote
@@ -19,7 +19,6 @@ from podium.services import Services
 from podium.talks import Actor
 
 REASON_INPUT = "reason"
-MODAL_TIMEOUT = 600.0  # seconds nextcord keeps a shown form; a later submit is still answered by the listener
 
 
 class Review(commands.Cog):

@@ -11,7 +11,7 @@ from nextcord import Interaction
 from nextcord.ext import commands
 
 from cogs._components import handles, modal_values
-from cogs._replies import reply_ephemeral, user_id_of
+from cogs._replies import MODAL_TIMEOUT, reply_ephemeral, user_id_of
 from podium import components, i18n
 from podium.components import CustomId
 from podium.i18n import N_
@@ -22,7 +22,6 @@ from podium.talk_model import TOPIC_MAX, TalkError
 from podium.talks import Actor, refusal
 
 TOPIC_INPUT = "topic"
-MODAL_TIMEOUT = 600.0  # seconds nextcord keeps a shown modal; a later submit is still answered by the listener
 
 
 class SlotsCog(commands.Cog):
